@@ -1,0 +1,45 @@
+#pragma once
+// Errors a user can fix: they name the file, the position and the key path.
+#include <stdexcept>
+#include <string>
+
+namespace progsurv {
+
+class ScenarioError : public std::runtime_error {
+ public:
+  // line and column are 1-based; 0 when unknown.
+  ScenarioError(std::string file, int line, int column, std::string key, std::string message)
+      : std::runtime_error(format(file, line, column, key, message)),
+        file_(std::move(file)),
+        line_(line),
+        column_(column),
+        key_(std::move(key)),
+        message_(std::move(message)) {}
+
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& key() const { return key_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  static std::string format(const std::string& file, int line, int column, const std::string& key,
+                            const std::string& message) {
+    std::string s = file;
+    if (line > 0) s += ":" + std::to_string(line) + ":" + std::to_string(column);
+    s += ": ";
+    if (!key.empty()) s += "'" + key + "': ";
+    return s + message;
+  }
+  std::string file_;
+  int line_, column_;
+  std::string key_, message_;
+};
+
+// A file on disk that is not what a reader expects (foreign, newer, truncated).
+class FileFormatError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace progsurv

@@ -1,0 +1,19 @@
+#pragma once
+// Every on-disk format version lives here, so readers and writers agree.
+namespace progsurv {
+
+// File written by `progsurv run` / `progsurv exact` / Result.to_hdf5.
+inline constexpr const char* kRunFiletype = "progsurv-run";
+// File written by `progsurv sweep`.
+inline constexpr const char* kSweepFiletype = "progsurv-sweep";
+// File written by `progsurv attribute`.
+inline constexpr const char* kAttributionFiletype = "progsurv-attribution";
+
+// Major changes break readers; minor ones only add groups or attributes.
+inline constexpr int kFormatVersionMajor = 1;
+inline constexpr int kFormatVersionMinor = 0;
+
+const char* version_string();  // "0.1.0"
+const char* build_string();    // compiler, build type, system
+
+}  // namespace progsurv
