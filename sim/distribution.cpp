@@ -1,9 +1,7 @@
 #include "progsurv/distribution.hpp"
 
 #include <algorithm>
-#include <boost/random/beta_distribution.hpp>
 #include <boost/random/exponential_distribution.hpp>
-#include <boost/random/gamma_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/triangle_distribution.hpp>
 #include <boost/random/weibull_distribution.hpp>
@@ -13,6 +11,36 @@
 #include <stdexcept>
 
 namespace progsurv {
+
+// Marsaglia & Tsang (2000): one normal and one uniform per try, accepted > 95% of the time.
+// Boost 1.74's gamma_distribution uses a tangent-based rejection that costs several times
+// more, and PERT needs two gamma draws per sample, so this is on the hot path.
+void Distribution::GammaShape::set(double k) {
+  shape = k;
+  const double a = k < 1.0 ? k + 1.0 : k;
+  d = a - 1.0 / 3.0;
+  c = 1.0 / std::sqrt(9.0 * d);
+}
+
+double Distribution::GammaShape::sample(Rng& rng) const {
+  boost::random::normal_distribution<double> normal(0.0, 1.0);
+  double g;
+  for (;;) {
+    const double x = normal(rng);
+    double v = 1.0 + c * x;
+    if (v <= 0.0) continue;
+    v = v * v * v;
+    const double u = rng.uniform();
+    const double x2 = x * x;
+    if (u < 1.0 - 0.0331 * x2 * x2 || std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) {
+      g = d * v;
+      break;
+    }
+  }
+  // Shape below 1: Gamma(k) = Gamma(k + 1) * U^(1/k).
+  if (shape < 1.0) g *= std::pow(rng.uniform(), 1.0 / shape);
+  return g;
+}
 
 const char* to_string(DistKind kind) {
   switch (kind) {
@@ -72,6 +100,7 @@ Distribution Distribution::gamma(double shape, double scale) {
   d.kind_ = DistKind::Gamma;
   d.a_ = shape;
   d.b_ = scale;
+  d.gamma1_.set(shape);
   return d;
 }
 Distribution Distribution::triangular(double min, double mode, double max) {
@@ -92,6 +121,8 @@ Distribution Distribution::pert(double min, double mode, double max, double lamb
   const double range = max - min;
   d.alpha_ = range > 0 ? 1.0 + lambda * (mode - min) / range : 1.0;
   d.beta_ = range > 0 ? 1.0 + lambda * (max - mode) / range : 1.0;
+  d.gamma1_.set(d.alpha_);
+  d.gamma2_.set(d.beta_);
   return d;
 }
 Distribution Distribution::uniform(double min, double max) {
@@ -142,12 +173,15 @@ double Distribution::sample(Rng& rng) const {
     case DistKind::Weibull:
       return boost::random::weibull_distribution<double>(a_, b_)(rng);
     case DistKind::Gamma:
-      return boost::random::gamma_distribution<double>(a_, b_)(rng);
+      return b_ * gamma1_.sample(rng);
     case DistKind::Triangular:
       return boost::random::triangle_distribution<double>(a_, b_, c_)(rng);
-    case DistKind::Pert:
+    case DistKind::Pert: {
       if (c_ <= a_) return a_;
-      return a_ + (c_ - a_) * boost::random::beta_distribution<double>(alpha_, beta_)(rng);
+      // Beta(alpha, beta) as X / (X + Y) with X, Y independent gammas.
+      const double x = gamma1_.sample(rng), y = gamma2_.sample(rng);
+      return a_ + (c_ - a_) * (x / (x + y));
+    }
     case DistKind::Uniform:
       return a_ + (b_ - a_) * rng.uniform();
     case DistKind::Empirical: {
@@ -161,21 +195,28 @@ double Distribution::sample(Rng& rng) const {
   return 0.0;
 }
 
+namespace {
+double gamma_draw(double shape, Rng& rng) {
+  Distribution::GammaShape g;
+  g.set(shape);
+  return g.sample(rng);
+}
+}  // namespace
+
 // A draw with density x f(x) / E[X]. Closed forms where the family is closed under length
 // biasing; rejection (accept with probability x / max) for bounded supports.
 double Distribution::sample_length_biased(Rng& rng) const {
   switch (kind_) {
     case DistKind::Exponential:
-      return boost::random::gamma_distribution<double>(2.0, a_)(rng);
+      return a_ * gamma_draw(2.0, rng);
     case DistKind::Gamma:
-      return boost::random::gamma_distribution<double>(a_ + 1.0, b_)(rng);
+      return b_ * gamma_draw(a_ + 1.0, rng);
     case DistKind::Lognormal:
       return std::exp(mu_ + b_ * b_ +
                       b_ * boost::random::normal_distribution<double>(0.0, 1.0)(rng));
     case DistKind::Weibull:
       // (X / scale)^k is Exp(1); length biasing turns it into Gamma(1 + 1/k).
-      return b_ * std::pow(boost::random::gamma_distribution<double>(1.0 + 1.0 / a_, 1.0)(rng),
-                           1.0 / a_);
+      return b_ * std::pow(gamma_draw(1.0 + 1.0 / a_, rng), 1.0 / a_);
     case DistKind::Fixed:
     case DistKind::Never:
       return sample(rng);

@@ -63,6 +63,13 @@ class Distribution {
 
   bool operator==(const Distribution& o) const;
 
+  // Gamma(k, 1) by Marsaglia–Tsang, with its constants computed once per shape.
+  struct GammaShape {
+    double shape = 1, d = 0, c = 0;
+    void set(double k);
+    double sample(Rng& rng) const;
+  };
+
  private:
   void finalize_empirical();
   double sample_length_biased(Rng& rng) const;
@@ -71,6 +78,7 @@ class Distribution {
   double a_ = 0, b_ = 0, c_ = 0, d_ = 0;
   // PERT: Beta(alpha, beta) scaled to [min, max].
   double alpha_ = 0, beta_ = 0, mu_ = 0;  // PERT beta shapes; lognormal log-median
+  GammaShape gamma1_, gamma2_;            // gamma: gamma1_; PERT: the two beta components
   std::vector<double> values_, weights_, cumulative_;
 };
 

@@ -1,0 +1,161 @@
+// The `progsurv` command end to end: exit statuses, untouched outputs on bad input, and
+// identical files for any thread count.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "progsurv/result_file.hpp"
+
+namespace fs = std::filesystem;
+using namespace progsurv;
+
+namespace {
+
+struct Output {
+  int status;
+  std::string out;
+};
+
+// Runs the progsurv binary with `args`; stdout and stderr together.
+Output progsurv(const std::string& args) {
+  const std::string cmd = std::string(PROGSURV_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  const int raw = pclose(pipe);
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("progsurv-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string baseline() const {
+    return std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml";
+  }
+  fs::path dir_;
+};
+
+TEST_F(Cli, VersionAndHelp) {
+  auto v = progsurv("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_NE(v.out.find("progsurv "), std::string::npos);
+  auto h = progsurv("run --help");
+  EXPECT_EQ(h.status, 0);
+  EXPECT_NE(h.out.find("--precision"), std::string::npos);
+}
+
+TEST_F(Cli, RunWritesFileAndPrintsSummary) {
+  auto r = progsurv("run " + baseline() + " -n 5000 -q -o " + path("a.h5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("completed"), std::string::npos);
+  EXPECT_NE(r.out.find("P50"), std::string::npos);
+  EXPECT_TRUE(fs::exists(path("a.h5")));
+  const RunResult back = read_result(path("a.h5"));
+  EXPECT_EQ(back.tally.n, 5000);
+  // The summary command reads the file back and prints the same table.
+  auto s = progsurv("summary " + path("a.h5"));
+  EXPECT_EQ(s.status, 0) << s.out;
+  EXPECT_NE(s.out.find("completed"), std::string::npos);
+}
+
+TEST_F(Cli, EmbeddedBaselineRunsWithoutAFile) {
+  auto r = progsurv("run -n 2000 -q -o " + path("embedded.h5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(read_result(path("embedded.h5")).scenario.name, "baseline");
+}
+
+TEST_F(Cli, IdenticalFilesForOneAndTwoThreads) {
+  const std::string common = "run " + baseline() + " -n 40000 --seed 5 -q --keep-replications ";
+  ASSERT_EQ(progsurv(common + "--threads 1 -o " + path("t1.h5")).status, 0);
+  ASSERT_EQ(progsurv(common + "--threads 2 -o " + path("t2.h5")).status, 0);
+  // h5diff compares every dataset, element by element, exactly.
+  const std::string cmd = "h5diff -q " + path("t1.h5") + " " + path("t2.h5") + " >/dev/null 2>&1";
+  const int raw = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 0) << "datasets differ between --threads 1 and --threads 2";
+  const RunResult a = read_result(path("t1.h5")), b = read_result(path("t2.h5"));
+  EXPECT_EQ(a.tally.end_bins, b.tally.end_bins);
+  EXPECT_EQ(a.records->end_time, b.records->end_time);
+}
+
+TEST_F(Cli, DifferentSeedsGiveDifferentFiles) {
+  const std::string common = "run " + baseline() + " -n 5000 -q ";
+  ASSERT_EQ(progsurv(common + "--seed 1 -o " + path("s1.h5")).status, 0);
+  ASSERT_EQ(progsurv(common + "--seed 2 -o " + path("s2.h5")).status, 0);
+  EXPECT_NE(read_result(path("s1.h5")).tally.end_bins, read_result(path("s2.h5")).tally.end_bins);
+}
+
+TEST_F(Cli, BadScenarioLeavesExistingOutputUntouched) {
+  ASSERT_EQ(progsurv("run " + baseline() + " -n 1000 -q -o " + path("keep.h5")).status, 0);
+  const std::string before = slurp(path("keep.h5"));
+  {
+    std::ofstream bad(path("bad.yaml"));
+    bad << slurp(baseline());
+    bad << "\nbudgett: {every: 12}\n";
+  }
+  auto r = progsurv("run " + path("bad.yaml") + " -q -o " + path("keep.h5"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("bad.yaml:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("budgett"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("did you mean"), std::string::npos) << r.out;
+  EXPECT_EQ(slurp(path("keep.h5")), before);
+  for (const auto& e : fs::directory_iterator(dir_))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+}
+
+TEST_F(Cli, MissingScenarioFileIsBadInput) {
+  auto r = progsurv("run " + path("nope.yaml") + " -q -o " + path("x.h5"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("nope.yaml"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(path("x.h5")));
+}
+
+TEST_F(Cli, BadOptionsAreBadInput) {
+  EXPECT_EQ(progsurv("run " + baseline() + " -n 0").status, 2);
+  EXPECT_EQ(progsurv("run " + baseline() + " --precision 2").status, 2);
+  EXPECT_EQ(progsurv("run " + baseline() + " -o " + path("no/such/dir/x.h5")).status, 2);
+  EXPECT_EQ(progsurv("frobnicate").status, 2);
+}
+
+TEST_F(Cli, ValidatePrintsResolvedScenario) {
+  auto r = progsurv("validate " + baseline());
+  ASSERT_EQ(r.status, 0) << r.out;
+  // Defaults appear in the resolved text even where baseline.yaml leaves them out.
+  EXPECT_NE(r.out.find("vacancy_multiplier"), std::string::npos);
+  EXPECT_NE(r.out.find("max_attempts"), std::string::npos);
+}
+
+TEST_F(Cli, ForeignFileIsRejected) {
+  {
+    std::ofstream junk(path("junk.h5"));
+    junk << "not hdf5";
+  }
+  auto r = progsurv("summary " + path("junk.h5"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("junk.h5"), std::string::npos) << r.out;
+}
+
+}  // namespace
