@@ -217,31 +217,31 @@ std::string format_summary(const Summary& s, const std::string& title) {
   std::snprintf(line, sizeof line, "replications: %lld (started: %lld)\n",
                 static_cast<long long>(s.n), static_cast<long long>(s.n_started));
   os << line << "\n";
-  os << "outcome            share    [95% interval]   (Wilson)\n";
+  os << "outcome              share   [95% interval]   (Wilson)\n";
   for (int o = 0; o < kOutcomeCount; ++o) {
-    std::snprintf(line, sizeof line, "  %-14s %s\n", to_string(static_cast<Outcome>(o)),
+    std::snprintf(line, sizeof line, "  %-16s %s\n", to_string(static_cast<Outcome>(o)),
                   interval(s.outcome_share[static_cast<std::size_t>(o)]).c_str());
     os << line;
   }
-  os << "\ncause of end       share of ended programmes\n";
+  os << "\ncause of end         share of ended programmes\n";
   for (int c = 0; c < kCauseCount; ++c) {
-    std::snprintf(line, sizeof line, "  %-14s %s\n", to_string(static_cast<Cause>(c)),
+    std::snprintf(line, sizeof line, "  %-16s %s\n", to_string(static_cast<Cause>(c)),
                   interval(s.cause_share[static_cast<std::size_t>(c)]).c_str());
     os << line;
   }
   os << "\ndelivery among started programmes\n";
-  std::snprintf(line, sizeof line, "  %-14s %s\n", "nothing", interval(s.delivered_none).c_str());
+  std::snprintf(line, sizeof line, "  %-16s %s\n", "nothing", interval(s.delivered_none).c_str());
   os << line;
-  std::snprintf(line, sizeof line, "  %-14s %s\n", "partial",
+  std::snprintf(line, sizeof line, "  %-16s %s\n", "partial",
                 interval(s.delivered_partial).c_str());
   os << line;
-  std::snprintf(line, sizeof line, "  %-14s %s\n", "all phases", interval(s.delivered_all).c_str());
+  std::snprintf(line, sizeof line, "  %-16s %s\n", "all phases", interval(s.delivered_all).c_str());
   os << line;
-  os << "\ncompletion time    all programmes    among completed\n";
+  os << "\ncompletion time      all programmes    among completed\n";
   for (std::size_t i = 0; i < s.quantile_levels.size(); ++i) {
     const double q = s.quantile_levels[i];
     if (q != 0.5 && q != 0.8) continue;
-    std::snprintf(line, sizeof line, "  P%-13.0f %-17s %s\n", 100.0 * q,
+    std::snprintf(line, sizeof line, "  P%-15.0f %-17s %s\n", 100.0 * q,
                   months(s.completion_quantile[i]).c_str(),
                   months(s.completion_quantile_given[i]).c_str());
     os << line;

@@ -329,7 +329,9 @@ TEST(Engine, SwitchingOneMechanismOffKeepsOtherDraws) {
   off.budget.enabled = false;
   for (std::uint64_t r = 0; r < 500; ++r) {
     const auto a = simulate_replication(on, 4, r), b = simulate_replication(off, 4, r);
-    if (a.outcome == Outcome::Completed) ASSERT_EQ(a.end_time, b.end_time);
+    if (a.outcome == Outcome::Completed) {
+      ASSERT_EQ(a.end_time, b.end_time);
+    }
   }
 }
 
