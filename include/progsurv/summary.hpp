@@ -30,7 +30,7 @@ struct Summary {
   // incidence), not_started is constant, running is "at t". Sums to 1 at every g.
   std::array<std::vector<std::int64_t>, kEndCategoryCount> curve_count;
   std::array<std::vector<Estimate>, kEndCategoryCount> curve;
-  // S(t) = P(not ended by t) among all replications (completed programmes survive).
+  // S(t) = P(not ended by t) among started programmes (completed programmes survive).
   std::vector<Estimate> survival;
 
   std::array<Estimate, kOutcomeCount> outcome_share;  // among all replications
