@@ -541,6 +541,17 @@ struct ExactModel::Chain {
   };
   mutable std::vector<DenseStep> dense_cache;
 
+  // P(category k by t) from the occupancy at t: running is the transient mass. Clamped to
+  // [0, 1] against rounding (a dense exponential may leave -1e-17 in an empty state).
+  double category(const Row& p, int k) const {
+    const auto nn = static_cast<Eigen::Index>(n);
+    const int per = phase_count + 1;
+    const double x = k == static_cast<int>(EndCategory::Running)
+                         ? p.head(nn).sum()
+                         : p.segment(nn + k * per, per).sum();
+    return std::clamp(x, 0.0, 1.0);
+  }
+
   const SparseQ& generator(bool after) const { return after ? q_after : q_before; }
   double lambda(bool after) const { return after ? lambda_after : lambda_before; }
 
@@ -743,17 +754,11 @@ std::vector<std::vector<double>> ExactModel::curves(const std::vector<double>& t
       throw std::invalid_argument("exact curves need ascending times >= 0");
   const Chain& c = *chain_;
   std::vector<std::vector<double>> out(kEndCategoryCount, std::vector<double>(times.size(), 0.0));
-  const bool dense = info_.method == "dense";
-  const auto n = static_cast<Eigen::Index>(c.n);
-  const int per = c.phase_count + 1;
   info_.error_bound = c.walk(
-      times, dense, options_.truncation,
+      times, info_.method == "dense", options_.truncation,
       [&](std::size_t i, const Row& p) {
-        out[static_cast<std::size_t>(EndCategory::Running)][i] = p.head(n).sum();
-        for (int k = 0; k < kEndCategoryCount; ++k) {
-          if (k == static_cast<int>(EndCategory::Running)) continue;
-          out[static_cast<std::size_t>(k)][i] = p.segment(n + k * per, per).sum();
-        }
+        for (int k = 0; k < kEndCategoryCount; ++k)
+          out[static_cast<std::size_t>(k)][i] = c.category(p, k);
       },
       nullptr);
   return out;
@@ -800,9 +805,7 @@ RunResult ExactModel::solve() const {
       times, dense, options_.truncation,
       [&](std::size_t i, const Row& p) {
         for (int k = 0; k < kEndCategoryCount; ++k)
-          curve[i][static_cast<std::size_t>(k)] = k == static_cast<int>(EndCategory::Running)
-                                                      ? p.head(n).sum()
-                                                      : p.segment(n + k * per, per).sum();
+          curve[i][static_cast<std::size_t>(k)] = c.category(p, k);
         completed_at[i] = curve[i][static_cast<int>(EndCategory::Completed)];
         if (i + 1 == times.size()) at_horizon = p;
       },
@@ -940,8 +943,7 @@ RunResult ExactModel::solve() const {
       const double mid = 0.5 * (a + b);
       Row p = pa;
       bound += c.advance(p, a, mid, false, options_.truncation, nullptr);
-      const double done = p.segment(n + static_cast<int>(EndCategory::Completed) * per, per).sum();
-      if (done >= target) {
+      if (c.category(p, static_cast<int>(EndCategory::Completed)) >= target) {
         b = mid;
       } else {
         a = mid;

@@ -450,8 +450,9 @@ File File::create(const std::string& path) {
 
 File File::open_read(const std::string& path) {
   silence_errors();
-  const Handle fapl = file_access_plist();
-  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+  // Default close degree for reading: a strong one would refuse a file that h5py (weak
+  // degree) holds open in the same process. Readers close every object they open anyway.
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) fail("cannot open HDF5 file " + path);
   return File(Handle(f, H5Fclose), "/", path);
 }

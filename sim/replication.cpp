@@ -11,6 +11,16 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 enum class Activity { Resources, Work, Pickup, Escalation };
 
+// The index k of the first review at or after t (strictly after t with `after`), as the
+// engine places reviews: at k * r exactly, whatever the rounding of t / r.
+double first_review(double t, double r, bool after) {
+  const double q = t / r;
+  if (!(q < 9e15)) return q;  // beyond exact integers: callers treat it as never
+  double k = std::max(0.0, std::ceil(q) - 1.0);
+  while (after ? k * r <= t : k * r < t) k += 1.0;
+  return k;
+}
+
 struct FollowUp {
   double start;  // calendar time the engage phase started
   double due;    // progress-clock time the follow-up is delivered
@@ -289,7 +299,14 @@ void ReplicationRun::schedule_review() {
   }
   const double r = pat.review_every;
   const double tolerated = theta_ * multiplier();
-  std::int64_t k = review_k_;
+  // Reviews before now have passed: one skipped while the programme was not overdue must
+  // not fire late when the multiplier drops at a sponsor exit.
+  const double k_now = first_review(t_, r, false);
+  if (k_now >= 9e15) {
+    next_review_ = kInf;
+    return;
+  }
+  std::int64_t k = std::max(review_k_, static_cast<std::int64_t>(k_now));
   if (pat.grace > 0.0) {
     auto k_grace = static_cast<std::int64_t>(std::ceil(pat.grace / r));
     while (static_cast<double>(k_grace) * r < pat.grace) ++k_grace;
@@ -353,6 +370,10 @@ void ReplicationRun::on_budget() {
 
 void ReplicationRun::on_sponsor_event() {
   const Succession& su = s_.succession;
+  // A review at this instant came first (tie order), under the old multiplier.
+  const double k_next = first_review(t_, s_.patience.review_every, true);
+  if (s_.patience.model == PatienceModel::Reviews && k_next < 9e15)
+    review_k_ = std::max(review_k_, static_cast<std::int64_t>(k_next));
   if (!vacant_) {
     ++rec_.sponsor_changes;
     vacant_ = true;

@@ -225,6 +225,45 @@ TEST(ExactSolver, ApprovalGatesAndSurvival) {
   EXPECT_NEAR(sm.value_mean.estimate, 0.8 * (0.75 * 1 + 0.25 * 2), 1e-9);
 }
 
+TEST(ExactSolver, EdgeCases) {
+  // Nobody approves: everything is not_started, and nothing is defined among the started.
+  Scenario s = simple_scenario();
+  s.levels[0].approval = 0.0;
+  s.finalize();
+  RunResult r = solve_exact(s);
+  EXPECT_EQ(r.summary.curve[static_cast<int>(EndCategory::NotStarted)].back().estimate, 1.0);
+  EXPECT_TRUE(std::isnan(r.summary.survival.back().estimate));
+  EXPECT_TRUE(std::isnan(r.summary.mean[static_cast<int>(Quantity::EndTime)]));
+  EXPECT_TRUE(std::isnan(r.summary.completion_quantile[1]));
+  // Every duration instantaneous: completed at t = 0, and its quantiles are 0.
+  s = simple_scenario(3, 2);
+  for (auto& st : s.phases[0].steps) st.work = Distribution::fixed(0.0);
+  s.finalize();
+  r = solve_exact(s);
+  EXPECT_NEAR(r.summary.curve[0].front().estimate, 1.0, 1e-15);
+  EXPECT_EQ(r.summary.completion_quantile[1], 0.0);
+  EXPECT_NEAR(r.summary.mean[static_cast<int>(Quantity::Handoffs)], 2.0, 1e-12);
+  // A vacancy that never ends freezes the programme for good: it stays running.
+  const double a = 0.3, b = 0.1;
+  s = simple_scenario();
+  s.phases[0].steps[0].work = Distribution::exponential(1 / a);
+  s.levels[0].tenure = Distribution::exponential(1 / b);
+  s.succession.vacancy = Distribution::never();
+  s.finalize();
+  r = solve_exact(s);
+  EXPECT_NEAR(r.summary.completed().estimate, a / (a + b), 1e-9);
+  EXPECT_NEAR(r.summary.outcome_share[static_cast<int>(Outcome::Running)].estimate, b / (a + b),
+              1e-9);
+  // A hazard whose grace lies beyond the horizon never cuts; grid points past H see H.
+  s.patience.model = PatienceModel::Hazard;
+  s.patience.rate = 0.5;
+  s.patience.grace = 2 * s.horizon;
+  s.grid.push_back(2 * s.horizon);
+  r = solve_exact(s);
+  EXPECT_EQ(r.summary.curve[static_cast<int>(EndCategory::Patience)].back().estimate, 0.0);
+  EXPECT_EQ(r.summary.curve[0].back().estimate, r.summary.curve[0][s.grid.size() - 2].estimate);
+}
+
 // --- refusals ----------------------------------------------------------------------------
 
 bool has_entry(const std::vector<std::string>& entries, const std::string& text) {
@@ -751,6 +790,32 @@ TEST(ExactValidation, ChecksRejectASlightlyWrongModel) {
               static_cast<double>(v.covered) / static_cast<double>(v.cells), v.z(), v.fisher_p);
   EXPECT_LT(v.z(), -4.0);
   EXPECT_LT(v.fisher_p, 1e-6);
+}
+
+// --- found by the peer comparison (bench/compare_peers.py) ---------------------------------
+
+TEST(EngineReviews, ASkippedReviewDoesNotFireLateAtASponsorExit) {
+  // Reviews every 2 months, θ = 5; in post m = 1, vacant m = 0.5. The sponsor leaves at 5:
+  // the reviews at 2 and 4 were not overdue then (g <= 5), and must not fire at the exit
+  // once the tolerance drops to 2.5; the cut comes at the next review, 6.
+  Scenario s = simple_scenario();
+  s.phases[0].steps[0].work = Distribution::fixed(10.0);
+  s.levels[0].tenure = Distribution::fixed(5.0);
+  s.succession.vacancy = Distribution::fixed(3.0);
+  s.succession.adoption = 1.0;
+  s.patience.model = PatienceModel::Reviews;
+  s.patience.review_every = 2.0;
+  s.patience.threshold = Distribution::fixed(5.0);
+  s.patience.vacancy_multiplier = 0.5;
+  s.finalize();
+  auto rec = simulate_replication(s, 1, 0);
+  EXPECT_EQ(rec.cause, Cause::Patience);
+  EXPECT_DOUBLE_EQ(rec.end_time, 6.0);
+  // The exit at exactly a review time (4): the review comes first, under m = 1.
+  s.levels[0].tenure = Distribution::fixed(4.0);
+  rec = simulate_replication(s, 1, 0);
+  EXPECT_EQ(rec.cause, Cause::Patience);
+  EXPECT_DOUBLE_EQ(rec.end_time, 6.0);
 }
 
 // --- the command --------------------------------------------------------------------------

@@ -22,6 +22,17 @@ enum class Mechanism : std::uint32_t {
   Count = 10
 };
 
+#ifdef PROGSURV_RNG_TRACE
+// Bench-only instrumentation, compiled in by bench/bench_rng.cpp alone (never in the
+// library): with rng_trace_enabled set, every reseed and raw draw is reported, so the bench
+// can replay exactly the random numbers a replication draws.
+class Rng;
+extern bool rng_trace_enabled;
+void rng_trace_reseed(const Rng* rng, std::uint64_t seed, std::uint64_t replication,
+                      Mechanism mechanism);
+void rng_trace_draw(const Rng* rng);
+#endif
+
 inline constexpr std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -48,12 +59,18 @@ class Rng {
     h = splitmix64(k);
     k = h ^ ((static_cast<std::uint64_t>(mechanism) + 1) * 0xaef17502108ef2d9ULL);
     for (auto& w : s_) w = splitmix64(k);
+#ifdef PROGSURV_RNG_TRACE
+    if (rng_trace_enabled) rng_trace_reseed(this, seed, replication, mechanism);
+#endif
   }
 
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
 
   result_type operator()() {
+#ifdef PROGSURV_RNG_TRACE
+    if (rng_trace_enabled) rng_trace_draw(this);
+#endif
     const std::uint64_t result = rotl(s_[0] + s_[3], 23) + s_[0];
     const std::uint64_t t = s_[1] << 17;
     s_[2] ^= s_[0];

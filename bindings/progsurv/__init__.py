@@ -1,0 +1,70 @@
+"""progsurv: Monte Carlo survival of customer programmes (Python API).
+
+    import progsurv
+    scenario = progsurv.Scenario.load("scenarios/baseline.yaml")
+    result = progsurv.run(scenario, replications=20_000, seed=1)
+    print(result.summary())
+    result.curves()                  # pandas DataFrame
+    result.plot_incidence()          # matplotlib Axes
+    result.to_hdf5("baseline.h5")    # the file `progsurv run` writes
+    progsurv.load("baseline.h5")     # any file the command line wrote
+
+The engine is the C++ library behind the `progsurv` command (module progsurv._core);
+see docs/python.md.
+"""
+from . import _core
+from ._core import FileFormatError, Scenario, ScenarioError
+from ._result import (
+    CATEGORIES,
+    CAUSES,
+    OUTCOMES,
+    QUANTITIES,
+    TIME_BUCKETS,
+    Result,
+    exact,
+    load,
+    run,
+)
+from . import plotting
+from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function)
+    Sweep,
+    SweepResult,
+    attribute,
+    load_sweep,
+    plot_attribution,
+    plot_sobol,
+    plot_tornado,
+    saltelli_sample,
+    sobol_indices,
+    sweep,
+)
+
+__version__ = _core.__version__
+FORMAT_VERSION = tuple(_core.format_version)
+
+__all__ = [
+    "CATEGORIES",
+    "CAUSES",
+    "FORMAT_VERSION",
+    "FileFormatError",
+    "OUTCOMES",
+    "QUANTITIES",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "TIME_BUCKETS",
+    "exact",
+    "load",
+    "plotting",
+    "run",
+    "Sweep",
+    "SweepResult",
+    "attribute",
+    "load_sweep",
+    "plot_attribution",
+    "plot_sobol",
+    "plot_tornado",
+    "saltelli_sample",
+    "sobol_indices",
+    "sweep",
+]

@@ -1,0 +1,351 @@
+"""Result: the outcome of a run or of a file, as NumPy arrays, DataFrames and plots."""
+import os
+
+import numpy as np
+import pandas as pd
+
+from . import _core, _progress, plotting
+
+CATEGORIES = tuple(_core.category_names)  # completed, five causes, not_started, running
+OUTCOMES = tuple(_core.outcome_names)
+CAUSES = tuple(_core.cause_names)
+QUANTITIES = tuple(_core.quantity_names)
+TIME_BUCKETS = tuple(_core.time_bucket_names)
+
+_Z95 = 1.959963984540054  # the C++ summary's z for 95% intervals
+
+
+def run(
+    scenario,
+    replications=100_000,
+    seed=1,
+    threads=0,
+    precision=None,
+    max_replications=10_000_000,
+    keep_replications=False,
+    progress=False,
+):
+    """Run replications of `scenario` (a Scenario or a path to a YAML file).
+
+    The same scenario, seed and replications give the same numbers as
+    `progsurv run --seed SEED -n REPLICATIONS`, for any thread count.
+
+    replications      replications to run (ignored when `precision` is given)
+    seed              random seed
+    threads           worker threads; 0 = all cores
+    precision         run batches of 16384 until the 95% half-width of P(completed)
+                      is at most this, but not more than `max_replications`
+    keep_replications keep one record per replication (Result.records())
+    progress          True for a progress bar (stderr, or live in a notebook), or a
+                      callable progress(done, planned) that may return False to stop
+
+    The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it between
+    batches and is raised here.
+    """
+    if isinstance(scenario, (str, os.PathLike)):
+        scenario = _core.Scenario.load(scenario)
+    if not isinstance(scenario, _core.Scenario):
+        raise TypeError(f"run() needs a progsurv.Scenario or a path, not {type(scenario).__name__}")
+    replications = int(replications)
+    max_replications = int(max_replications)
+    threads = int(threads)
+    precision = 0.0 if precision is None else float(precision)
+    if precision == 0.0 and replications < 1:
+        raise ValueError(f"replications must be at least 1, not {replications}")
+    if precision != 0.0 and not 0.0 < precision <= 0.5:
+        raise ValueError(f"precision must be in (0, 0.5], not {precision}")
+    if precision != 0.0 and max_replications < 1:
+        raise ValueError(f"max_replications must be at least 1, not {max_replications}")
+    if threads < 0:
+        raise ValueError(f"threads must be 0 (all cores) or more, not {threads}")
+    seed = int(seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"seed must be in [0, 2**64), not {seed}")
+
+    bar = None
+    if progress is True:
+        bar = _progress.ProgressBar(f"running {scenario.name}")
+        callback = bar
+    elif progress in (False, None):
+        callback = None
+    elif callable(progress):
+        callback = progress
+    else:
+        raise TypeError("progress must be True, False or a callable progress(done, planned)")
+    try:
+        raw = _core.run(
+            scenario,
+            replications,
+            seed,
+            threads,
+            precision,
+            max_replications,
+            bool(keep_replications),
+            callback,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    return Result(raw)
+
+
+def exact(scenario, method="auto"):
+    """The exact curves of a Markov-subset scenario (a Scenario or a path to a YAML file).
+
+    Every duration must be exponential (or Erlang: gamma with integer shape), patience a
+    hazard (or none) and there must be no budget cycle; otherwise ScenarioError lists what
+    is not Markovian. The Result has the same arrays and frames as a run's, with
+    lower = upper = estimate and result.exact True. `method` is "auto", "dense" or
+    "uniformization".
+    """
+    if isinstance(scenario, (str, os.PathLike)):
+        scenario = _core.Scenario.load(os.fspath(scenario))
+    return Result(_core.exact(scenario, method))
+
+
+def load(path):
+    """Read a run file written by `progsurv run`, `progsurv exact` or Result.to_hdf5.
+
+    The filetype and format version are checked first: a foreign, newer, older or
+    truncated file raises progsurv.FileFormatError (a ValueError) saying which.
+    """
+    raw = _core.read_result(path)
+    return Result(raw, path=os.fspath(path))
+
+
+class Result(_core.Result):
+    """The result of a run or a file.
+
+    NumPy arrays (grid, survival_curve, curve(category), outcome_share, cause_share, mean, se,
+    tally_*, record(name), ...) are read-only views into this object: no copies, and each
+    array's .base is this Result, which it keeps alive. Arrays of estimates have shape
+    (n, 3) with columns estimate, lower, upper (95% Wilson intervals).
+
+    The DataFrame methods (curves, survival, quantiles, outcomes, causes, value,
+    time_decomposition, counts, means, convergence, records) build new frames from
+    these arrays.
+    """
+
+    def __init__(self, raw, path=None):
+        super().__init__(raw)  # takes over raw's data; nothing is copied
+        self._path = path
+
+    # --- identification --------------------------------------------------------------
+
+    @property
+    def name(self):
+        """The scenario's name."""
+        return self.scenario.name
+
+    @property
+    def path(self):
+        """The file this result was read from, or None."""
+        return self._path
+
+    @property
+    def replications(self):
+        return self.n
+
+    @property
+    def p_completed(self):
+        """P(completed) over all replications: (estimate, lower, upper)."""
+        return tuple(float(x) for x in self.outcome_share[OUTCOMES.index("completed")])
+
+    def __repr__(self):
+        p, lo, hi = self.p_completed
+        where = f" from {self._path}" if self._path else ""
+        method = "exact" if self.exact else f"{self.n} replications, seed {self.seed}"
+        return (
+            f"<progsurv.Result '{self.name}'{where}: {method}; "
+            f"P(completed) {p:.3f} [{lo:.3f}, {hi:.3f}]>"
+        )
+
+    def summary(self):
+        """The summary table, exactly as the command line prints it."""
+        if self._path is not None:
+            title = f"progsurv: {self.name} ({self._path}, seed {self.seed})"
+        else:
+            title = f"progsurv: {self.name} (seed {self.seed})"
+        return self.format_summary(title)
+
+    def to_hdf5(self, path):
+        """Write the file `progsurv run -o PATH` writes (docs/hdf5-format.md)."""
+        _core.write_result(path, self)
+
+    # --- DataFrames --------------------------------------------------------------------
+
+    def curves(self, wide=False, categories=None):
+        """P(completed / ended by cause c / not started by t, running at t) on the grid.
+
+        Long form (default): columns time, category, probability, lower, upper, count.
+        wide=True: indexed by time, columns a MultiIndex (probability | lower | upper,
+        category); result.curves(wide=True)["probability"] has one column per category.
+        `categories` selects and orders categories (default: all of CATEGORIES).
+        """
+        categories = CATEGORIES if categories is None else tuple(categories)
+        for c in categories:
+            if c not in CATEGORIES:
+                raise KeyError(f"unknown category {c!r}; categories are {', '.join(CATEGORIES)}")
+        grid = self.grid
+        frames = []
+        for c in categories:
+            est = self.curve(c)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "time": grid,
+                        "category": c,
+                        "probability": est[:, 0],
+                        "lower": est[:, 1],
+                        "upper": est[:, 2],
+                        "count": self.curve_count(c),
+                    }
+                )
+            )
+        df = pd.concat(frames, ignore_index=True)
+        df["category"] = pd.Categorical(df["category"], categories=list(categories))
+        if not wide:
+            return df
+        out = df.pivot(index="time", columns="category", values=["probability", "lower", "upper"])
+        out.columns = out.columns.remove_unused_levels()
+        return out
+
+    def survival(self):
+        """S(t) = P(not ended by t) among started programmes (completed programmes
+        survive): time, probability, lower, upper."""
+        s = self.survival_curve
+        return pd.DataFrame(
+            {"time": self.grid, "probability": s[:, 0], "lower": s[:, 1], "upper": s[:, 2]}
+        )
+
+    def quantiles(self):
+        """Completion-time quantiles (months; NaN = not reached) over all replications
+        and among completed programmes, and value quantiles, by quantile level."""
+        return pd.DataFrame(
+            {
+                "completion_time": self.completion_quantile,
+                "completion_time_among_completed": self.completion_quantile_given,
+                "value": self.value_quantile,
+            },
+            index=pd.Index(self.quantile_levels, name="quantile"),
+        )
+
+    def outcomes(self):
+        """Outcome counts and shares among all replications and among started ones."""
+        counts = self.tally_category_count
+        ended = sum(int(counts[CATEGORIES.index(c)]) for c in CAUSES)
+        count = [
+            int(counts[CATEGORIES.index("completed")]),
+            ended,
+            int(counts[CATEGORIES.index("not_started")]),
+            int(counts[CATEGORIES.index("running")]),
+        ]
+        share, started = self.outcome_share, self.outcome_share_started
+        return pd.DataFrame(
+            {
+                "count": count,
+                "share": share[:, 0],
+                "lower": share[:, 1],
+                "upper": share[:, 2],
+                "share_started": started[:, 0],
+                "share_started_lower": started[:, 1],
+                "share_started_upper": started[:, 2],
+            },
+            index=pd.Index(OUTCOMES, name="outcome"),
+        )
+
+    def causes(self):
+        """Counts and shares of the causes of end among ended programmes."""
+        counts = self.tally_category_count
+        share = self.cause_share
+        return pd.DataFrame(
+            {
+                "count": [int(counts[CATEGORIES.index(c)]) for c in CAUSES],
+                "share": share[:, 0],
+                "lower": share[:, 1],
+                "upper": share[:, 2],
+            },
+            index=pd.Index(CAUSES, name="cause"),
+        )
+
+    def value(self):
+        """The value distribution: value banked and its probability by phases delivered."""
+        return pd.DataFrame(
+            {"value": self.value_levels, "probability": self.value_prob},
+            index=pd.Index(np.arange(len(self.value_levels)), name="phases_delivered"),
+        )
+
+    def means(self, quantities=None):
+        """Means over started programmes with standard errors and normal 95% intervals."""
+        quantities = QUANTITIES if quantities is None else tuple(quantities)
+        idx = [QUANTITIES.index(q) for q in quantities]
+        mean, se = np.asarray(self.mean)[idx], np.asarray(self.se)[idx]
+        return pd.DataFrame(
+            {"mean": mean, "se": se, "lower": mean - _Z95 * se, "upper": mean + _Z95 * se},
+            index=pd.Index(quantities, name="quantity"),
+        )
+
+    def time_decomposition(self):
+        """Where the months went: mean months per started programme vacant, waiting for
+        resources, working, waiting for pickup and escalating (they sum to the mean
+        end time)."""
+        df = self.means(TIME_BUCKETS)
+        df.index.name = "bucket"
+        return df
+
+    def counts(self):
+        """Mean sponsor changes, handoffs, breaks and escalations per started programme."""
+        return self.means(("sponsor_changes", "handoffs", "breaks", "escalations"))
+
+    def convergence(self):
+        """P(completed) and its 95% half-width after each batch."""
+        return pd.DataFrame(
+            {
+                "n": self.convergence_n,
+                "p_completed": self.convergence_p,
+                "se": self.convergence_se,
+                "half_width": self.convergence_half_width,
+            }
+        )
+
+    def records(self):
+        """One row per replication (only with keep_replications=True). outcome, cause and
+        initial_level are categoricals (cause is NaN unless the programme ended)."""
+        if not self.has_records:
+            raise ValueError(
+                "this result has no per-replication records; "
+                "run with keep_replications=True (or `progsurv run --keep-replications`)"
+            )
+        data = {}
+        for name in _core.record_names:
+            column = self.record(name)
+            if name == "outcome":
+                column = pd.Categorical.from_codes(column, categories=list(OUTCOMES))
+            elif name == "cause":
+                column = pd.Categorical.from_codes(column, categories=list(CAUSES))
+            elif name == "initial_level":
+                column = pd.Categorical.from_codes(column, categories=self.scenario.level_names)
+            data[name] = column
+        return pd.DataFrame(data)
+
+    # --- plots (progsurv.plotting) -------------------------------------------------------
+
+    def plot_incidence(self, ax=None, **kwargs):
+        """Stacked cumulative incidence by cause; returns the Axes."""
+        return plotting.plot_incidence(self, ax=ax, **kwargs)
+
+    def plot_survival(self, ax=None, **kwargs):
+        """S(t) with its 95% band; returns the Axes."""
+        return plotting.plot_survival(self, ax=ax, **kwargs)
+
+    def plot_completion_time(self, ax=None, **kwargs):
+        """The completion-time distribution; returns the Axes."""
+        return plotting.plot_completion_time(self, ax=ax, **kwargs)
+
+    def plot_time_decomposition(self, ax=None, **kwargs):
+        """Mean months per time bucket (bars with 95% intervals); returns the Axes."""
+        return plotting.plot_time_decomposition(self, ax=ax, **kwargs)
+
+    def plot_value(self, ax=None, **kwargs):
+        """P(value banked) by phases delivered; returns the Axes."""
+        return plotting.plot_value(self, ax=ax, **kwargs)

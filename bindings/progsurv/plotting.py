@@ -1,0 +1,151 @@
+"""matplotlib plots of a progsurv.Result. Every function draws on `ax` (a new figure
+when None) and returns the Axes, so plots can be combined and restyled.
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    progsurv.plotting.plot_incidence(result, ax=axes[0])
+    progsurv.plotting.plot_survival(result, ax=axes[1])
+
+matplotlib is imported only when a plot is drawn.
+"""
+import numpy as np
+
+# One colour per end category, the same in every plot.
+COLORS = {
+    "completed": "#2e7d32",
+    "sponsor_exit": "#c62828",
+    "patience": "#ef6c00",
+    "handoff_failure": "#6a1b9a",
+    "budget_cut": "#1565c0",
+    "phase_gate": "#f9a825",
+    "not_started": "#9e9e9e",
+    "running": "#cfd8dc",
+}
+LABELS = {
+    "completed": "completed",
+    "sponsor_exit": "sponsor exit",
+    "patience": "patience",
+    "handoff_failure": "handoff failure",
+    "budget_cut": "budget cut",
+    "phase_gate": "phase gate",
+    "not_started": "not started",
+    "running": "still running",
+}
+# Stacking order: success at the bottom, the causes of death, then what is left.
+STACK_ORDER = (
+    "completed",
+    "sponsor_exit",
+    "patience",
+    "handoff_failure",
+    "budget_cut",
+    "phase_gate",
+    "not_started",
+    "running",
+)
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4))
+    return ax
+
+
+def plot_incidence(result, ax=None, categories=STACK_ORDER, legend=True, title=None):
+    """Cumulative incidence by cause as stacked areas: at every month the layers are
+    P(completed by t), P(ended by each cause by t), P(not started) and P(running at t),
+    which sum to 1."""
+    ax = _axes(ax)
+    t = np.asarray(result.grid)
+    layers = [np.asarray(result.curve(c)[:, 0]) for c in categories]
+    ax.stackplot(
+        t,
+        *layers,
+        labels=[LABELS.get(c, c) for c in categories],
+        colors=[COLORS.get(c) for c in categories],
+        alpha=0.9,
+    )
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("months")
+    ax.set_ylabel("probability")
+    ax.set_title(title if title is not None else f"{result.name}: how programmes end")
+    if legend:
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5),
+                  fontsize="small", frameon=False)
+    return ax
+
+
+def plot_survival(result, ax=None, label=None, color=None, band=True, title=None):
+    """S(t) = P(not ended by t) among started programmes, with its 95% interval band
+    (completed programmes survive). Call it repeatedly on one Axes to compare results."""
+    ax = _axes(ax)
+    t = np.asarray(result.grid)
+    s = np.asarray(result.survival_curve)
+    (line,) = ax.plot(t, s[:, 0], label=label if label is not None else result.name, color=color)
+    if band:
+        ax.fill_between(t, s[:, 1], s[:, 2], color=line.get_color(), alpha=0.25, linewidth=0)
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("months")
+    ax.set_ylabel("P(not ended by t | started)")
+    ax.set_title(title if title is not None else "survival (95% band)")
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_completion_time(result, ax=None, bin_months=1.0, quantiles=(0.5, 0.8), color=None,
+                         title=None):
+    """The completion-time distribution: probability per month that a programme completes
+    at t (over all replications, so the bars sum to P(completed)), with the
+    unconditional quantiles marked where they are reached."""
+    ax = _axes(ax)
+    hist = np.asarray(result.tally_completion_hist, dtype=float)
+    horizon = float(result.tally_horizon)
+    n = max(int(result.n), 1)
+    bins = min(len(hist), max(1, int(round(horizon / bin_months))))
+    cuts = np.linspace(0, len(hist), bins + 1).round().astype(int)
+    counts = np.add.reduceat(hist, cuts[:-1])
+    edges = horizon * cuts / len(hist)
+    widths = np.diff(edges)
+    ax.bar(edges[:-1], counts / n / widths, width=widths, align="edge",
+           color=color or COLORS["completed"], alpha=0.8, label="completions")
+    levels = list(np.asarray(result.quantile_levels))
+    values = np.asarray(result.completion_quantile)
+    for q in quantiles:
+        if q in levels and not np.isnan(values[levels.index(q)]):
+            x = values[levels.index(q)]
+            ax.axvline(x, color="black", linestyle="--", linewidth=1)
+            ax.annotate(f"P{100 * q:.0f} {x:.1f}", (x, 1), xycoords=("data", "axes fraction"),
+                        xytext=(3, -12), textcoords="offset points", fontsize="small")
+    ax.set_xlim(0, horizon)
+    ax.set_xlabel("months to completion")
+    ax.set_ylabel("probability per month")
+    ax.set_title(title if title is not None else f"{result.name}: when programmes complete")
+    return ax
+
+
+def plot_time_decomposition(result, ax=None, color=None, title=None):
+    """Mean months per started programme in each time bucket (vacant, resources,
+    working, pickup, escalating), with 95% intervals."""
+    ax = _axes(ax)
+    df = result.time_decomposition()
+    ax.bar(df.index, df["mean"], yerr=df["mean"] - df["lower"], capsize=4,
+           color=color or "#546e7a")
+    ax.set_ylabel("mean months per started programme")
+    ax.set_title(title if title is not None else f"{result.name}: where the months went")
+    return ax
+
+
+def plot_value(result, ax=None, color=None, title=None):
+    """P(d phases delivered) with the value banked for each d."""
+    ax = _axes(ax)
+    df = result.value()
+    labels = [f"{d}\n(value {v:g})" for d, v in zip(df.index, df["value"])]
+    ax.bar(labels, df["probability"], color=color or COLORS["completed"])
+    ax.set_xlabel("phases delivered")
+    ax.set_ylabel("probability")
+    ax.set_ylim(0, 1)
+    ax.set_title(title if title is not None else f"{result.name}: value delivered")
+    return ax

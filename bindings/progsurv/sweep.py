@@ -1,0 +1,358 @@
+"""Parameter sweeps, Sobol sensitivity and knock-out attribution (docs/sweeps.md).
+
+    import progsurv
+    s = progsurv.sweep("scenarios/sweeps/baseline-oat.yaml")      # or a dict, or YAML text
+    s.points()                  # DataFrame: one row per point, parameters then metrics and SEs
+    s.tornado("p_completed")    # DataFrame, largest swing first
+    s.plot_tornado("p_completed")
+    s = progsurv.sweep("scenarios/sweeps/baseline-sobol.yaml", output="sobol.h5")
+    s.sobol()                   # DataFrame: metric, parameter, S1, ST and 95% intervals
+    s.plot_sobol("p_completed")
+    progsurv.attribute("scenarios/baseline.yaml", replications=50_000)   # DataFrame
+
+The same sweep file gives the same numbers as `progsurv sweep`, for any thread count.
+"""
+import json
+import os
+
+import numpy as np
+import pandas as pd
+
+from . import _core, _progress
+
+__all__ = [
+    "Sweep",
+    "SweepResult",
+    "attribute",
+    "load_sweep",
+    "plot_attribution",
+    "plot_sobol",
+    "plot_tornado",
+    "sobol_indices",
+    "saltelli_sample",
+    "sweep",
+]
+
+Sweep = _core.Sweep
+saltelli_sample = _core.saltelli_sample
+
+
+def sobol_indices(y, n, k, bootstrap=1000, seed=1, confidence=0.95):
+    """Jansen first-order and total Sobol indices of outputs `y` (in saltelli_sample's row
+    order: A, B, AB_1..AB_k, n rows each) as a DataFrame with one row per factor."""
+    d = _core.sobol_indices(np.asarray(y, dtype=float).ravel().tolist(), int(n), int(k),
+                            int(bootstrap), int(seed), float(confidence))
+    frame = pd.DataFrame({key: d[key] for key in ("first", "first_lower", "first_upper",
+                                                  "total", "total_lower", "total_upper")})
+    frame.index.name = "factor"
+    frame.attrs.update(mean=d["mean"], variance=d["variance"])
+    return frame
+
+
+def _yaml_of(spec):
+    """A sweep given as a mapping -> sweep YAML text. JSON is YAML, so every value but the
+    base is written as JSON; a base Scenario goes in as its own YAML text, indented."""
+    lines = []
+    base = spec.get("base")
+    for key, value in spec.items():
+        if key == "base" and isinstance(base, _core.Scenario):
+            continue
+        if isinstance(value, (os.PathLike,)):
+            value = os.fspath(value)
+        lines.append(f"{json.dumps(str(key))}: {json.dumps(value)}")
+    if isinstance(base, _core.Scenario):
+        lines.append("base:")
+        lines.extend("  " + line for line in base.to_yaml().splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def _as_sweep(spec):
+    if isinstance(spec, _core.Sweep):
+        return spec
+    if isinstance(spec, dict):
+        return _core.Sweep.from_yaml(_yaml_of(spec), "<dict>", os.getcwd())
+    if isinstance(spec, os.PathLike) or (isinstance(spec, str) and "\n" not in spec):
+        return _core.Sweep.load(os.fspath(spec))
+    if isinstance(spec, str):
+        return _core.Sweep.from_yaml(spec, "<string>", os.getcwd())
+    raise TypeError(f"sweep() needs a path, YAML text, a dict or a progsurv.Sweep, "
+                    f"not {type(spec).__name__}")
+
+
+def sweep(spec, output=None, threads=0, resume=False, progress=False):
+    """Run a sweep and return a SweepResult.
+
+    spec      a sweep file path, sweep YAML text, a dict with the file's keys (base may be a
+              path or a progsurv.Scenario), or a progsurv.Sweep
+    output    also write the HDF5 file `progsurv sweep -o` writes (with its journal, so an
+              interrupted call continues with resume=True)
+    threads   points run in parallel, each single-threaded; 0 = all cores
+    progress  True for a progress bar, or a callable progress(done, total) that may return
+              False to stop
+
+    The engine runs without the GIL; Ctrl-C stops it after the points in flight and raises
+    KeyboardInterrupt here (with output, the finished points stay in the journal).
+    """
+    s = _as_sweep(spec)
+    bar = None
+    callback = None
+    if progress is True:
+        bar = _progress.ProgressBar(f"sweep {s.name}")
+        callback = bar
+    elif callable(progress):
+        callback = progress
+    try:
+        raw = _core.run_sweep(s, int(threads), "" if output is None else os.fspath(output),
+                              bool(resume), callback)
+    finally:
+        if bar is not None:
+            bar.close()
+    return SweepResult(raw, path=None if output is None else os.fspath(output))
+
+
+def load_sweep(path):
+    """Read a file written by `progsurv sweep` (or sweep(..., output=...))."""
+    return SweepResult(_core.read_sweep(os.fspath(path)), path=os.fspath(path))
+
+
+class SweepResult:
+    """The points of a sweep with their metrics, and its Sobol or tornado tables."""
+
+    def __init__(self, raw, path=None):
+        self._raw = raw
+        self._sweep = raw.sweep
+        self.path = path
+
+    @property
+    def sweep(self):
+        return self._sweep
+
+    @property
+    def name(self):
+        return self._sweep.name
+
+    @property
+    def design(self):
+        return self._sweep.design
+
+    @property
+    def parameters(self):
+        """Key paths of the parameters, in the sweep's order."""
+        return list(self._sweep.parameter_keys)
+
+    @property
+    def metrics(self):
+        """Metric names, in the sweep's order."""
+        return list(self._sweep.metric_names)
+
+    @property
+    def estimate(self):
+        """(points, metrics) array of estimates."""
+        return self._raw.estimate
+
+    @property
+    def se(self):
+        """(points, metrics) array of standard errors."""
+        return self._raw.se
+
+    def __len__(self):
+        return len(self._raw.replications)
+
+    def __repr__(self):
+        return (f"<progsurv.SweepResult {self.name!r}: {self.design}, {len(self)} points, "
+                f"metrics {', '.join(self.metrics)}>")
+
+    def table(self):
+        """The table `progsurv sweep` prints."""
+        return self._raw.table()
+
+    def points(self):
+        """One row per point: the parameter values (numbers where they are numbers), then
+        each metric and its standard error (<metric>_se), and the replications run."""
+        values = self._sweep.point_values
+        frame = pd.DataFrame(values, columns=self.parameters)
+        for column in frame.columns:
+            converted = pd.to_numeric(frame[column], errors="coerce")
+            if converted.notna().all():
+                frame[column] = converted
+        est, se = self.estimate, self.se
+        for j, name in enumerate(self.metrics):
+            frame[name] = est[:, j]
+            frame[name + "_se"] = se[:, j]
+        frame["replications"] = self._raw.replications
+        frame.index.name = "point"
+        return frame
+
+    def curves(self, which="completed"):
+        """Per-point curves (sweeps with curves: true): rows are points, columns the months
+        of the grid; `which` is 'completed' (P(completed by t)) or 'survival' (S(t))."""
+        grid = self._raw.curve_grid
+        if len(grid) == 0:
+            raise ValueError("this sweep has no curves; set curves: true in the sweep file")
+        frame = pd.DataFrame(self._raw.curves(which), columns=pd.Index(grid, name="t"))
+        frame.index.name = "point"
+        return frame
+
+    def sobol(self, metric=None):
+        """Sobol indices (sobol design): one row per (metric, parameter) with S1, ST and
+        their 95% bootstrap intervals. `metric` selects one metric."""
+        if self.design != "sobol":
+            raise ValueError(f"Sobol indices need the sobol design; this sweep is {self.design}")
+        rows = []
+        fields = {f: self._raw.sobol(f) for f in ("first", "first_lower", "first_upper",
+                                                  "total", "total_lower", "total_upper")}
+        for m, name in enumerate(self.metrics):
+            for i, key in enumerate(self.parameters):
+                rows.append({"metric": name, "parameter": key,
+                             "S1": fields["first"][m, i], "S1_lower": fields["first_lower"][m, i],
+                             "S1_upper": fields["first_upper"][m, i], "ST": fields["total"][m, i],
+                             "ST_lower": fields["total_lower"][m, i],
+                             "ST_upper": fields["total_upper"][m, i]})
+        frame = pd.DataFrame(rows)
+        if metric is not None:
+            self._check_metric(metric)
+            frame = frame[frame["metric"] == metric].reset_index(drop=True)
+        return frame
+
+    def tornado(self, metric=None):
+        """One-at-a-time data (oat design): per (metric, parameter) the metric at the
+        parameter's low and high value, the base, and the swing; largest swing first."""
+        if self.design != "oat":
+            raise ValueError(f"tornado data need the oat design; this sweep is {self.design}")
+        values = self._sweep.point_values
+        rows = []
+        first = self._oat_first()
+        for m, name in enumerate(self.metrics):
+            base = self._raw.tornado_base[m]
+            for i, key in enumerate(self.parameters):
+                lo, hi = self._raw.tornado_low[m][i], self._raw.tornado_high[m][i]
+                a, b = first[i]
+                rows.append({"metric": name, "parameter": key, "low_value": values[a][i],
+                             "high_value": values[b][i], "low": lo, "high": hi, "base": base,
+                             "swing": abs(hi - lo)})
+        frame = pd.DataFrame(rows)
+        if metric is not None:
+            self._check_metric(metric)
+            frame = frame[frame["metric"] == metric]
+        return frame.sort_values(["metric", "swing"], ascending=[True, False],
+                                 kind="stable").reset_index(drop=True)
+
+    def _oat_first(self):
+        # (first, last) point of each parameter: low and high, or its first and last value.
+        return [(a, a + n - 1) for a, n in zip(self._sweep.oat_first, self._sweep.oat_count)]
+
+    def _check_metric(self, metric):
+        if metric not in self.metrics:
+            raise KeyError(f"no metric {metric!r}; this sweep records {', '.join(self.metrics)}")
+
+    def plot_tornado(self, metric=None, ax=None):
+        return plot_tornado(self, metric, ax=ax)
+
+    def plot_sobol(self, metric=None, ax=None):
+        return plot_sobol(self, metric, ax=ax)
+
+
+def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, progress=False):
+    """What each obstacle costs: every mechanism switched off in turn with common random
+    numbers, as `progsurv attribute`. Returns a DataFrame with one row per mechanism:
+    P(completed) and mean value with the mechanism off, the paired change from the base
+    (delta, 95% interval, SE); P(completed) also in percentage points (*_pp). The base
+    values, seed, replications and the printed table are in .attrs."""
+    if isinstance(scenario, (str, os.PathLike)):
+        scenario = _core.Scenario.load(os.fspath(scenario))
+    bar = _progress.ProgressBar(f"attributing {scenario.name}") if progress is True else None
+    callback = bar if bar is not None else (progress if callable(progress) else None)
+    try:
+        d = _core.attribute(scenario, int(replications), int(seed), int(threads),
+                            "" if output is None else os.fspath(output), callback)
+    finally:
+        if bar is not None:
+            bar.close()
+    columns = ["description", "p_completed", "p_completed_delta", "p_completed_lower",
+               "p_completed_upper", "p_completed_se", "mean_value", "mean_value_delta",
+               "mean_value_lower", "mean_value_upper", "mean_value_se"]
+    frame = pd.DataFrame({c: d[c] for c in columns}, index=pd.Index(d["mechanism"], name="mechanism"))
+    for c in ("delta", "lower", "upper"):
+        frame[f"p_completed_{c}_pp"] = 100.0 * frame[f"p_completed_{c}"]
+    frame.attrs.update(scenario=d["scenario"], seed=d["seed"], replications=d["replications"],
+                       p_completed_base=d["p_completed_base"], mean_value_base=d["mean_value_base"],
+                       table=d["table"])
+    return frame
+
+
+# --- plots --------------------------------------------------------------------------------
+
+
+def _axes(ax, size=(7, 4)):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _first_metric(result, metric):
+    return result.metrics[0] if metric is None else metric
+
+
+def plot_tornado(result, metric=None, ax=None):
+    """Tornado chart of one metric (oat design): for each parameter a bar from the metric at
+    its low value to the metric at its high value, around the base; largest swing on top."""
+    metric = _first_metric(result, metric)
+    t = result.tornado(metric).iloc[::-1]  # barh draws bottom-up
+    ax = _axes(ax, (7, 0.5 * len(t) + 1.5))
+    base = float(t["base"].iloc[0])
+    y = np.arange(len(t))
+    low_side = t["low"].to_numpy() - base
+    high_side = t["high"].to_numpy() - base
+    ax.barh(y, low_side, left=base, color="#c62828", alpha=0.8, label="at low value")
+    ax.barh(y, high_side, left=base, color="#2e7d32", alpha=0.8, label="at high value")
+    ax.axvline(base, color="black", lw=1)
+    labels = [f"{p}  [{lo} .. {hi}]" for p, lo, hi in
+              zip(t["parameter"], t["low_value"], t["high_value"])]
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(f"{metric} (base {base:.3g})")
+    ax.set_title(f"{result.name}: one at a time")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def plot_sobol(result, metric=None, ax=None):
+    """Grouped bars of first-order (S1) and total (ST) Sobol indices of one metric, with
+    their 95% bootstrap intervals as error bars."""
+    metric = _first_metric(result, metric)
+    s = result.sobol(metric)
+    ax = _axes(ax)
+    x = np.arange(len(s))
+    w = 0.38
+    for offset, col, color, label in ((-w / 2, "S1", "#1565c0", "first order S1"),
+                                      (w / 2, "ST", "#ef6c00", "total ST")):
+        est = s[col].to_numpy()
+        err = np.vstack([est - s[col + "_lower"].to_numpy(), s[col + "_upper"].to_numpy() - est])
+        ax.bar(x + offset, est, w, yerr=np.clip(err, 0, None), color=color, label=label,
+               capsize=3)
+    ax.set_xticks(x, s["parameter"], rotation=30, ha="right")
+    ax.set_ylabel("Sobol index")
+    ax.set_ylim(min(0.0, float(np.nanmin(s["S1_lower"]))) - 0.02, 1.05)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_title(f"{result.name}: sensitivity of {metric}")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_attribution(frame, ax=None):
+    """Bars of the change in P(completed) (percentage points, 95% intervals) when each
+    mechanism is switched off, largest first: what each obstacle costs."""
+    f = frame.sort_values("p_completed_delta_pp")
+    ax = _axes(ax, (7, 0.5 * len(f) + 1.5))
+    y = np.arange(len(f))
+    est = f["p_completed_delta_pp"].to_numpy()
+    err = np.vstack([est - f["p_completed_lower_pp"].to_numpy(),
+                     f["p_completed_upper_pp"].to_numpy() - est])
+    ax.barh(y, est, xerr=np.clip(err, 0, None), color="#2e7d32", capsize=3)
+    ax.set_yticks(y, f["description"])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("gain in P(completed) when switched off (percentage points)")
+    title = frame.attrs.get("scenario", "")
+    ax.set_title(f"{title}: what each obstacle costs" if title else "what each obstacle costs")
+    return ax

@@ -1,0 +1,323 @@
+// Sweeps, Sobol indices and knock-out attribution for Python (bindings/progsurv/sweep.py).
+//
+// The results are small (points × metrics), so arrays here are copies, not views.
+#include <Python.h>
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "progsurv/attribution.hpp"
+#include "progsurv/run.hpp"
+#include "progsurv/sensitivity.hpp"
+#include "progsurv/sweep.hpp"
+#include "progsurv/version.hpp"
+#include "register.hpp"
+
+namespace progsurv::python {
+namespace {
+
+py::array_t<double> matrix(std::size_t rows, std::size_t cols,
+                           const std::function<double(std::size_t, std::size_t)>& at) {
+  py::array_t<double> a({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
+  auto m = a.mutable_unchecked<2>();
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j)
+      m(static_cast<py::ssize_t>(i), static_cast<py::ssize_t>(j)) = at(i, j);
+  return a;
+}
+
+// Calls `progress` and checks for Ctrl-C with the GIL held; a stop request or a Python
+// exception is remembered and turned into a stop of the C++ work.
+class PythonProgress {
+ public:
+  explicit PythonProgress(py::object progress) : progress_(std::move(progress)) {}
+
+  bool operator()(std::int64_t done, std::int64_t planned) {
+    if (stop_) return false;
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {
+      pending_.emplace();
+      stop_ = true;
+      return false;
+    }
+    if (progress_.is_none()) return true;
+    try {
+      const py::object go_on = progress_(done, planned);
+      if (!(go_on.is_none() || PyObject_IsTrue(go_on.ptr()) == 1)) stop_ = true;
+    } catch (py::error_already_set& e) {
+      pending_.emplace(std::move(e));
+      stop_ = true;
+    }
+    return !stop_;
+  }
+  bool keep_going() const { return !stop_; }
+  // After a Cancelled from the engine: re-raise what stopped it, if Python did.
+  void rethrow_pending() {
+    if (pending_) {
+      pending_->restore();
+      pending_.reset();
+      throw py::error_already_set();
+    }
+  }
+
+ private:
+  py::object progress_;
+  std::atomic<bool> stop_{false};
+  std::optional<py::error_already_set> pending_;
+};
+
+SweepResult run_sweep_py(const Sweep& sweep, int threads, const std::string& output, bool resume,
+                         const py::object& progress) {
+  PythonProgress watch(progress);
+  SweepOptions opt;
+  opt.threads = threads;
+  opt.output = output;
+  opt.resume = resume;
+  // Called on this (the calling) thread as points finish; workers only read the flag.
+  opt.progress = [&](std::int64_t done, std::int64_t total) { watch(done, total); };
+  opt.keep_going = [&] { return watch.keep_going(); };
+  try {
+    py::gil_scoped_release release;
+    return run_sweep(sweep, opt);
+  } catch (const Cancelled&) {
+    watch.rethrow_pending();
+    throw;
+  }
+}
+
+py::dict attribute_py(const Scenario& scenario, std::int64_t replications, std::uint64_t seed,
+                      int threads, const std::string& output, const py::object& progress) {
+  PythonProgress watch(progress);
+  AttributionOptions opt;
+  opt.replications = replications;
+  opt.seed = seed;
+  opt.threads = threads;
+  opt.progress = [&](std::int64_t done, std::int64_t planned) { return watch(done, planned); };
+  AttributionResult r;
+  try {
+    py::gil_scoped_release release;
+    r = attribute(scenario, opt);
+    if (!output.empty()) write_attribution(output, r);
+  } catch (const Cancelled&) {
+    watch.rethrow_pending();
+    throw;
+  }
+  py::dict d;
+  d["scenario"] = r.scenario.name;
+  d["seed"] = r.seed;
+  d["replications"] = r.n;
+  d["p_completed_base"] =
+      py::make_tuple(r.p_completed.estimate, r.p_completed.lower, r.p_completed.upper);
+  d["mean_value_base"] =
+      py::make_tuple(r.mean_value.estimate, r.mean_value.lower, r.mean_value.upper);
+  d["table"] = format_attribution(r);
+  std::vector<std::string> mechanism, description;
+  for (const auto& row : r.rows) {
+    mechanism.emplace_back(to_string(row.knockout));
+    description.emplace_back(describe(row.knockout));
+  }
+  d["mechanism"] = mechanism;
+  d["description"] = description;
+  // Columns <stat>, <stat>_delta, _lower, _upper, _se for P(completed) and mean value.
+  for (const auto& [name, member] : {std::pair<const char*, PairedDelta AttributionRow::*>{
+                                         "p_completed", &AttributionRow::p_completed},
+                                     {"mean_value", &AttributionRow::mean_value}}) {
+    std::vector<double> ko, delta, lower, upper, se;
+    for (const auto& row : r.rows) {
+      const PairedDelta& pd = row.*member;
+      ko.push_back(pd.knocked_out);
+      delta.push_back(pd.delta.estimate);
+      lower.push_back(pd.delta.lower);
+      upper.push_back(pd.delta.upper);
+      se.push_back(pd.se);
+    }
+    const std::string n = name;
+    d[py::str(n)] = ko;
+    d[py::str(n + "_delta")] = delta;
+    d[py::str(n + "_lower")] = lower;
+    d[py::str(n + "_upper")] = upper;
+    d[py::str(n + "_se")] = se;
+  }
+  return d;
+}
+
+}  // namespace
+
+void register_sweep(py::module_& m) {
+  m.attr("sweep_filetype") = kSweepFiletype;
+  m.attr("attribution_filetype") = kAttributionFiletype;
+
+  py::class_<Sweep>(m, "Sweep", R"doc(
+A parsed sweep file (docs/sweep-format.md): base scenario, parameters, design, metrics.
+Use progsurv.sweep() to run one.)doc")
+      .def_static("load", &Sweep::load, py::arg("path"), "Parse a sweep YAML file.")
+      .def_static("from_yaml", &Sweep::from_yaml, py::arg("text"), py::arg("source") = "<string>",
+                  py::arg("base_dir") = ".",
+                  "Parse sweep YAML text; a relative base path is taken from base_dir.")
+      .def_property_readonly("name", [](const Sweep& s) { return s.name; })
+      .def_property_readonly("design",
+                             [](const Sweep& s) { return std::string(to_string(s.design)); })
+      .def_property_readonly("point_count", &Sweep::point_count)
+      .def_property_readonly("seed", [](const Sweep& s) { return s.seed; })
+      .def_property_readonly("replications", [](const Sweep& s) { return s.replications; })
+      .def_property_readonly("precision", [](const Sweep& s) { return s.precision; })
+      .def_property_readonly("fingerprint", [](const Sweep& s) { return s.fingerprint; })
+      .def_property_readonly(
+          "resolved", [](const Sweep& s) { return s.resolved; },
+          "The canonical YAML of the sweep with its base scenario inline.")
+      .def_property_readonly("base", [](const Sweep& s) { return s.base; })
+      .def_property_readonly("parameter_keys",
+                             [](const Sweep& s) {
+                               std::vector<std::string> k;
+                               for (const auto& p : s.parameters) k.push_back(p.key);
+                               return k;
+                             })
+      .def_property_readonly("parameter_base",
+                             [](const Sweep& s) {
+                               std::vector<std::string> k;
+                               for (const auto& p : s.parameters) k.push_back(p.base_text);
+                               return k;
+                             })
+      .def_property_readonly("metric_names",
+                             [](const Sweep& s) {
+                               std::vector<std::string> k;
+                               for (const auto& q : s.metrics) k.push_back(q.name);
+                               return k;
+                             })
+      .def_property_readonly(
+          "point_values",
+          [](const Sweep& s) {
+            // Effective values: a parameter left at base shows the base value.
+            std::vector<std::vector<std::string>> v = s.point_values;
+            for (auto& row : v)
+              for (std::size_t j = 0; j < row.size(); ++j)
+                if (row[j].empty()) row[j] = s.parameters[j].base_text;
+            return v;
+          },
+          "The value text of every parameter at every point (points × parameters).")
+      .def_property_readonly("unit",
+                             [](const Sweep& s) {
+                               const std::size_t k = s.parameters.size();
+                               return matrix(s.unit.size(), k, [&](std::size_t i, std::size_t j) {
+                                 return s.unit[i][j];
+                               });
+                             })
+      .def_property_readonly(
+          "oat_first", [](const Sweep& s) { return s.oat_first; },
+          "oat: the first point of each parameter (point 0 is the base).")
+      .def_property_readonly(
+          "oat_count", [](const Sweep& s) { return s.oat_count; },
+          "oat: the number of points of each parameter.")
+      .def("point_scenario", &Sweep::point_scenario, py::arg("index"),
+           "The base scenario with point `index`'s values applied.");
+
+  py::class_<SweepResult>(m, "SweepResult")
+      .def_property_readonly("sweep", [](const SweepResult& r) { return r.sweep; })
+      .def_property_readonly("resumed_points",
+                             [](const SweepResult& r) { return r.resumed_points; })
+      .def_property_readonly(
+          "estimate",
+          [](const SweepResult& r) {
+            return matrix(r.points.size(), r.sweep.metrics.size(),
+                          [&](std::size_t i, std::size_t j) { return r.points[i].estimate[j]; });
+          })
+      .def_property_readonly("se",
+                             [](const SweepResult& r) {
+                               return matrix(
+                                   r.points.size(), r.sweep.metrics.size(),
+                                   [&](std::size_t i, std::size_t j) { return r.points[i].se[j]; });
+                             })
+      .def_property_readonly("replications",
+                             [](const SweepResult& r) {
+                               std::vector<std::int64_t> v;
+                               for (const auto& p : r.points) v.push_back(p.replications);
+                               return v;
+                             })
+      .def_property_readonly("curve_grid",
+                             [](const SweepResult& r) {
+                               return r.sweep.curves ? r.sweep.run_grid(r.sweep.base)
+                                                     : std::vector<double>{};
+                             })
+      .def(
+          "curves",
+          [](const SweepResult& r, const std::string& which) {
+            if (which != "completed" && which != "survival")
+              throw py::value_error("curves: 'completed' or 'survival', not '" + which + "'");
+            const std::size_t g = r.points.empty() ? 0 : r.points[0].completed.size();
+            return matrix(r.points.size(), g, [&](std::size_t i, std::size_t j) {
+              return which == "completed" ? r.points[i].completed[j] : r.points[i].survival[j];
+            });
+          },
+          py::arg("which"), "Per-point curves on curve_grid (sweeps with curves: true).")
+      .def(
+          "sobol",
+          [](const SweepResult& r, const std::string& field) {
+            const std::size_t k = r.sweep.parameters.size();
+            return matrix(r.sobol.size(), k, [&](std::size_t m, std::size_t i) {
+              const auto& x = r.sobol[m];
+              if (field == "first") return x.first[i].estimate;
+              if (field == "first_lower") return x.first[i].lower;
+              if (field == "first_upper") return x.first[i].upper;
+              if (field == "total") return x.total[i].estimate;
+              if (field == "total_lower") return x.total[i].lower;
+              if (field == "total_upper") return x.total[i].upper;
+              throw py::value_error("unknown Sobol field '" + field + "'");
+            });
+          },
+          py::arg("field"),
+          "Sobol indices (metrics × parameters): first, total and their _lower/_upper bounds.")
+      .def_property_readonly("tornado_base", [](const SweepResult& r) { return r.tornado_base; })
+      .def_property_readonly("tornado_low", [](const SweepResult& r) { return r.tornado_low; })
+      .def_property_readonly("tornado_high", [](const SweepResult& r) { return r.tornado_high; })
+      .def("table", &format_sweep, "The table `progsurv sweep` prints.");
+
+  m.def("run_sweep", &run_sweep_py, py::arg("sweep"), py::arg("threads") = 0,
+        py::arg("output") = "", py::arg("resume") = false, py::arg("progress") = py::none(),
+        "Run a sweep without the GIL (use progsurv.sweep).");
+  m.def("read_sweep", &read_sweep, py::arg("path"), "Read a file written by `progsurv sweep`.");
+  m.def("attribute", &attribute_py, py::arg("scenario"), py::arg("replications") = 100000,
+        py::arg("seed") = 1, py::arg("threads") = 0, py::arg("output") = "",
+        py::arg("progress") = py::none(),
+        "Knock-out attribution without the GIL (use progsurv.attribute); a dict of columns.");
+
+  m.def(
+      "saltelli_sample",
+      [](std::int64_t n, int k) {
+        const auto rows = sensitivity::saltelli_sample(n, k);
+        return matrix(rows.size(), static_cast<std::size_t>(k),
+                      [&](std::size_t i, std::size_t j) { return rows[i][j]; });
+      },
+      py::arg("n"), py::arg("k"),
+      "Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each).");
+  m.def(
+      "sobol_indices",
+      [](const std::vector<double>& y, std::int64_t n, int k, int bootstrap, std::uint64_t seed,
+         double confidence) {
+        const auto x = sensitivity::sobol_indices(y, n, k, bootstrap, seed, confidence);
+        py::dict d;
+        const auto col = [&](const std::vector<Estimate>& v, int which) {
+          std::vector<double> out;
+          for (const auto& e : v)
+            out.push_back(which == 0 ? e.estimate : which == 1 ? e.lower : e.upper);
+          return out;
+        };
+        d["first"] = col(x.first, 0);
+        d["first_lower"] = col(x.first, 1);
+        d["first_upper"] = col(x.first, 2);
+        d["total"] = col(x.total, 0);
+        d["total_lower"] = col(x.total, 1);
+        d["total_upper"] = col(x.total, 2);
+        d["mean"] = x.mean;
+        d["variance"] = x.variance;
+        return d;
+      },
+      py::arg("y"), py::arg("n"), py::arg("k"), py::arg("bootstrap") = 1000, py::arg("seed") = 1,
+      py::arg("confidence") = 0.95,
+      "Jansen first-order and total Sobol indices of outputs y in saltelli_sample's row order.");
+}
+
+}  // namespace progsurv::python

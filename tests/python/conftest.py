@@ -1,0 +1,69 @@
+"""Shared setup for the Python tests.
+
+The build under test is $PROGSURV_BUILD_DIR (default <repo>/build/release): the package
+at $PROGSURV_BUILD_DIR/python and the command at $PROGSURV_BUILD_DIR/sim/progsurv.
+Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/python
+"""
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("PROGSURV_BUILD_DIR", REPO / "build" / "release")).resolve()
+PYTHON_DIR = BUILD / "python"
+CLI = BUILD / "sim" / "progsurv"
+SCENARIOS = REPO / "scenarios"
+BASELINE = SCENARIOS / "baseline.yaml"
+NOTEBOOKS = REPO / "notebooks"
+
+if not (PYTHON_DIR / "progsurv" / "__init__.py").exists():
+    raise pytest.UsageError(
+        f"no progsurv package in {PYTHON_DIR}: build first (cmake --preset release && "
+        f"cmake --build --preset release) or set PROGSURV_BUILD_DIR"
+    )
+sys.path.insert(0, str(PYTHON_DIR))
+os.environ.setdefault("MPLBACKEND", "Agg")  # plots without a display
+
+
+def run_cli(*args, check=True):
+    """Runs the progsurv command; returns the CompletedProcess (text mode)."""
+    if not CLI.exists():
+        pytest.fail(f"the progsurv command is not built: {CLI}")
+    proc = subprocess.run(
+        [str(CLI), *map(str, args)], capture_output=True, text=True, timeout=300
+    )
+    if check and proc.returncode != 0:
+        pytest.fail(f"progsurv {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def baseline():
+    import progsurv
+
+    return progsurv.Scenario.load(BASELINE)
+
+
+# One command-line run shared by the file tests: scenario, seed and replications.
+CLI_SEED = 7
+CLI_REPLICATIONS = 40_000
+
+
+@pytest.fixture(scope="session")
+def cli_file(tmp_path_factory):
+    """A run file written by `progsurv run` (with per-replication records)."""
+    path = tmp_path_factory.mktemp("cli") / "baseline.h5"
+    run_cli("run", BASELINE, "-o", path, "-n", CLI_REPLICATIONS, "--seed", CLI_SEED,
+            "--keep-replications", "--quiet")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cli_run_stdout(tmp_path_factory):
+    """What `progsurv run` prints for the shared run (without records)."""
+    path = tmp_path_factory.mktemp("cli") / "plain.h5"
+    return run_cli("run", BASELINE, "-o", path, "-n", CLI_REPLICATIONS, "--seed", CLI_SEED,
+                   "--quiet").stdout

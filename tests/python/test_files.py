@@ -1,0 +1,159 @@
+"""One file format for both sides: the command line and Python read each other's files,
+and give identical numbers for the same scenario, seed and replications."""
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+
+import progsurv
+from conftest import BASELINE, CLI_REPLICATIONS, CLI_SEED, run_cli
+
+# Every array of a Result; equal_nan because "not reached" quantiles are NaN.
+ARRAYS = (
+    "grid", "survival_curve", "outcome_share", "outcome_share_started", "cause_share",
+    "quantile_levels", "completion_quantile", "completion_quantile_given", "value_levels",
+    "value_prob", "value_quantile", "mean", "se", "convergence_n", "convergence_p",
+    "convergence_se", "convergence_half_width", "tally_grid", "tally_category_count",
+    "tally_end_bins", "tally_completion_hist", "tally_phases_by_category", "tally_moments",
+    "tally_checkpoint_n", "tally_checkpoint_completed",
+)
+
+
+def assert_same_result(a, b, records=True):
+    for name in ARRAYS:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and x.shape == y.shape, name
+        assert np.array_equal(x, y, equal_nan=True), name
+    for c in progsurv.CATEGORIES:
+        assert np.array_equal(a.curve(c), b.curve(c), equal_nan=True), c
+        assert np.array_equal(a.curve_count(c), b.curve_count(c)), c
+    assert a.value_mean == b.value_mean
+    assert (a.n, a.seed, a.scenario.to_yaml()) == (b.n, b.seed, b.scenario.to_yaml())
+    if records:
+        assert a.has_records and b.has_records
+        for name in progsurv._core.record_names:
+            assert np.array_equal(a.record(name), b.record(name)), name
+
+
+def test_cli_file_to_python(cli_file):
+    loaded = progsurv.load(cli_file)
+    assert loaded.path == str(cli_file)
+    assert loaded.n == CLI_REPLICATIONS and loaded.seed == CLI_SEED
+    assert loaded.name == "baseline"
+    assert loaded.scenario.source == str(BASELINE)
+    assert len(loaded.records()) == CLI_REPLICATIONS
+
+
+def test_python_run_identical_to_cli(cli_file, baseline):
+    ours = progsurv.run(baseline, replications=CLI_REPLICATIONS, seed=CLI_SEED,
+                        keep_replications=True)
+    assert_same_result(progsurv.load(cli_file), ours)
+
+
+def test_summary_matches_cli_run(cli_run_stdout, baseline):
+    ours = progsurv.run(baseline, replications=CLI_REPLICATIONS, seed=CLI_SEED)
+    # `progsurv run` prints the summary and then the "written:" line.
+    assert cli_run_stdout.startswith(ours.summary())
+    assert cli_run_stdout[len(ours.summary()):].startswith("written: ")
+
+
+def test_summary_matches_cli_summary(cli_file):
+    printed = run_cli("summary", cli_file).stdout
+    assert progsurv.load(cli_file).summary() == printed
+
+
+def test_python_file_to_cli(tmp_path, baseline):
+    ours = progsurv.run(baseline, replications=10_000, seed=4, keep_replications=True)
+    path = tmp_path / "from-python.h5"
+    ours.to_hdf5(path)
+    printed = run_cli("summary", path).stdout
+    # Same numbers; the command names the file in its title line.
+    assert printed.splitlines()[1:] == ours.summary().splitlines()[1:]
+    assert printed.splitlines()[0] == f"progsurv: baseline ({path}, seed 4)"
+    assert progsurv.load(path).summary() == printed
+    assert_same_result(progsurv.load(path), ours)
+
+
+def test_file_layout_for_h5py(cli_file):
+    loaded = progsurv.load(cli_file)
+    with h5py.File(cli_file, "r") as f:
+        assert f.attrs["filetype"] == "progsurv-run"
+        assert tuple(f.attrs["format_version"]) == progsurv.FORMAT_VERSION
+        assert np.array_equal(f["tally/end_bins"][()], loaded.tally_end_bins)
+        assert np.array_equal(f["curves/time"][()], loaded.grid)
+        assert np.array_equal(f["curves/completed/probability"][()],
+                              loaded.curve("completed")[:, 0])
+        assert f["scenario/yaml"].asstr()[()] == loaded.scenario.to_yaml()
+
+
+def test_to_hdf5_replaces_atomically(tmp_path, baseline):
+    path = tmp_path / "r.h5"
+    progsurv.run(baseline, replications=1000, seed=1).to_hdf5(path)
+    progsurv.run(baseline, replications=2000, seed=1).to_hdf5(path)
+    assert progsurv.load(path).n == 2000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.h5"]
+
+
+def test_to_hdf5_missing_directory(tmp_path, baseline):
+    r = progsurv.run(baseline, replications=1000)
+    with pytest.raises(Exception):
+        r.to_hdf5(tmp_path / "no" / "such" / "dir.h5")
+
+
+# --- files that are not what the reader expects ----------------------------------------
+
+
+def test_foreign_hdf5(tmp_path):
+    path = tmp_path / "foreign.h5"
+    with h5py.File(path, "w") as f:
+        f["data"] = np.arange(10)
+    with pytest.raises(progsurv.FileFormatError, match="not a progsurv run file") as info:
+        progsurv.load(path)
+    assert isinstance(info.value, ValueError)
+    assert str(path) in str(info.value)
+
+
+def test_other_filetype(tmp_path, cli_file):
+    path = tmp_path / "sweep.h5"
+    shutil.copy(cli_file, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["filetype"] = "progsurv-sweep"
+    with pytest.raises(progsurv.FileFormatError, match="progsurv-sweep"):
+        progsurv.load(path)
+
+
+def test_newer_format_version(tmp_path, cli_file):
+    path = tmp_path / "newer.h5"
+    shutil.copy(cli_file, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["format_version"] = np.array([progsurv.FORMAT_VERSION[0] + 1, 0], dtype=np.int32)
+    with pytest.raises(progsurv.FileFormatError, match="newer"):
+        progsurv.load(path)
+    # The command line refuses it the same way (exit status 2: bad input).
+    proc = run_cli("summary", path, check=False)
+    assert proc.returncode == 2 and "newer" in proc.stderr
+
+
+def test_newer_minor_version_is_read(tmp_path, cli_file):
+    path = tmp_path / "minor.h5"
+    shutil.copy(cli_file, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["format_version"] = np.array([progsurv.FORMAT_VERSION[0], 99], dtype=np.int32)
+        f.create_group("something_new")
+    assert progsurv.load(path).n == CLI_REPLICATIONS
+
+
+def test_truncated_file(tmp_path, cli_file):
+    path = tmp_path / "truncated.h5"
+    data = cli_file.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(progsurv.FileFormatError, match="truncated|damaged"):
+        progsurv.load(path)
+
+
+def test_not_hdf5_and_missing(tmp_path):
+    with pytest.raises(progsurv.FileFormatError, match="not an HDF5 file"):
+        progsurv.load(BASELINE)
+    with pytest.raises(progsurv.FileFormatError, match="cannot read"):
+        progsurv.load(tmp_path / "missing.h5")

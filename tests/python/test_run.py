@@ -1,0 +1,193 @@
+"""progsurv.run and the Result's DataFrames, statistics and plots."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import progsurv
+
+N = 20_000
+
+
+@pytest.fixture(scope="module")
+def result(baseline):
+    return progsurv.run(baseline, replications=N, seed=3, keep_replications=True)
+
+
+def test_basic_counts(result):
+    assert result.n == N and result.replications == N
+    assert result.seed == 3
+    assert not result.exact
+    assert result.name == "baseline"
+    assert result.path is None
+    assert int(np.sum(result.tally_category_count)) == N
+    p, lo, hi = result.p_completed
+    assert 0.0 < lo <= p <= hi < 1.0
+    assert "baseline" in repr(result)
+
+
+def test_deterministic_for_any_thread_count(baseline):
+    a = progsurv.run(baseline, replications=5000, seed=11, threads=1)
+    b = progsurv.run(baseline, replications=5000, seed=11, threads=2)
+    c = progsurv.run(baseline, replications=5000, seed=12, threads=2)
+    assert np.array_equal(a.tally_end_bins, b.tally_end_bins)
+    assert np.array_equal(a.tally_moments, b.tally_moments)
+    assert not np.array_equal(a.tally_end_bins, c.tally_end_bins)
+
+
+def test_run_accepts_a_path(baseline):
+    from conftest import BASELINE
+
+    a = progsurv.run(BASELINE, replications=2000, seed=5)
+    b = progsurv.run(baseline, replications=2000, seed=5)
+    assert np.array_equal(a.tally_end_bins, b.tally_end_bins)
+
+
+def test_curves_long_and_wide(result):
+    df = result.curves()
+    assert list(df.columns) == ["time", "category", "probability", "lower", "upper", "count"]
+    assert len(df) == len(progsurv.CATEGORIES) * len(result.grid)
+    # The categories partition every replication at every grid time.
+    totals = df.groupby("time")["probability"].sum()
+    assert np.allclose(totals, 1.0, atol=1e-12)
+    counts = df.groupby("time")["count"].sum()
+    assert (counts == N).all()
+    assert (df["lower"] <= df["probability"]).all() and (df["probability"] <= df["upper"]).all()
+    wide = result.curves(wide=True)
+    assert list(wide["probability"].columns) == list(progsurv.CATEGORIES)
+    assert np.allclose(wide["probability"]["completed"].to_numpy(), result.curve("completed")[:, 0])
+    some = result.curves(categories=["patience", "completed"])
+    assert list(some["category"].cat.categories) == ["patience", "completed"]
+    with pytest.raises(KeyError, match="nonsense"):
+        result.curves(categories=["nonsense"])
+
+
+def test_survival(result):
+    s = result.survival()
+    assert list(s.columns) == ["time", "probability", "lower", "upper"]
+    assert s["probability"].iloc[0] <= 1.0
+    assert (np.diff(s["probability"]) <= 1e-15).all()  # S(t) never increases
+    # S(t) = P(not ended by one of the causes by t | started): completed programmes
+    # survive, programmes that never started do not count.
+    wide = result.curves(wide=True)["probability"]
+    ended = wide[list(progsurv.CAUSES)].sum(axis=1) / (1.0 - wide["not_started"])
+    assert np.allclose(s["probability"].to_numpy(), 1.0 - ended.to_numpy(), atol=1e-12)
+
+
+def test_shares_and_counts(result):
+    out = result.outcomes()
+    assert list(out.index) == list(progsurv.OUTCOMES)
+    assert out["count"].sum() == N
+    assert np.isclose(out["share"].sum(), 1.0)
+    causes = result.causes()
+    assert list(causes.index) == list(progsurv.CAUSES)
+    assert causes["count"].sum() == out.loc["ended", "count"]
+    assert np.isclose(causes["share"].sum(), 1.0)
+
+
+def test_quantiles_value_means(result):
+    q = result.quantiles()
+    assert list(q.index) == [0.1, 0.5, 0.8, 0.9]
+    given = q["completion_time_among_completed"]
+    assert given.notna().all() and (np.diff(given) >= 0).all()
+    v = result.value()
+    assert np.isclose(v["probability"].sum(), 1.0)
+    banked = np.concatenate([[0.0], np.cumsum(result.scenario.phase_values)])
+    assert np.allclose(v["value"], banked)  # d phases delivered bank the first d values
+    td = result.time_decomposition()
+    assert list(td.index) == list(progsurv.TIME_BUCKETS)
+    # The five buckets add up to the mean end time of started programmes.
+    end_time = result.means(["end_time"])["mean"].iloc[0]
+    assert np.isclose(td["mean"].sum(), end_time, rtol=1e-9)
+    assert list(result.counts().index) == ["sponsor_changes", "handoffs", "breaks", "escalations"]
+    conv = result.convergence()
+    assert conv["n"].iloc[-1] == N
+
+
+def test_records_agree_with_tally(result):
+    rec = result.records()
+    assert len(rec) == N
+    assert (rec["outcome"].value_counts()["completed"]
+            == result.tally_category_count[progsurv.CATEGORIES.index("completed")])
+    ended = rec[rec["outcome"] == "ended"]
+    assert ended["cause"].notna().all()
+    assert rec.loc[rec["outcome"] != "ended", "cause"].isna().all()
+    started = rec[rec["outcome"] != "not_started"]
+    assert np.isclose(started["value"].mean(), result.means(["value"])["mean"].iloc[0])
+    buckets = started[[f"time_{b}" for b in progsurv.TIME_BUCKETS]].sum(axis=1)
+    assert np.allclose(buckets, started["end_time"], atol=1e-9)
+    assert set(rec["initial_level"].cat.categories) == set(result.scenario.level_names)
+
+
+def test_records_need_keep(baseline):
+    r = progsurv.run(baseline, replications=1000)
+    assert not r.has_records
+    with pytest.raises(ValueError, match="keep_replications"):
+        r.records()
+
+
+def test_precision_mode(baseline):
+    r = progsurv.run(baseline, precision=0.01, max_replications=1_000_000, seed=2)
+    half = r.convergence()["half_width"]
+    assert half.iloc[-1] <= 0.01
+    assert r.n % progsurv._core.batch_size == 0 and r.n < 1_000_000
+    assert r.precision == 0.01
+
+
+def test_argument_checks(baseline):
+    with pytest.raises(ValueError, match="replications"):
+        progsurv.run(baseline, replications=0)
+    with pytest.raises(ValueError, match="precision"):
+        progsurv.run(baseline, precision=0.9)
+    with pytest.raises(ValueError, match="threads"):
+        progsurv.run(baseline, replications=10, threads=-1)
+    with pytest.raises(TypeError):
+        progsurv.run(42)
+    with pytest.raises(TypeError, match="progress"):
+        progsurv.run(baseline, replications=10, progress="yes")
+
+
+def test_progress_callable_and_bar(baseline, capsys):
+    calls = []
+    progsurv.run(baseline, replications=40_000, progress=lambda d, p: calls.append((d, p)))
+    assert calls[-1] == (40_000, 40_000)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    progsurv.run(baseline, replications=40_000, progress=True)
+    err = capsys.readouterr().err
+    assert "running baseline" in err and "100.0%" in err
+
+
+def test_progress_callback_stops_run(baseline):
+    with pytest.raises(KeyboardInterrupt):
+        progsurv.run(baseline, replications=200_000, progress=lambda d, p: d < 30_000)
+
+
+def test_progress_callback_error_propagates(baseline):
+    def broken(done, planned):
+        raise ZeroDivisionError("from the callback")
+
+    with pytest.raises(ZeroDivisionError, match="from the callback"):
+        progsurv.run(baseline, replications=50_000, progress=broken)
+
+
+def test_plots_return_axes(result):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    for plot in ("plot_incidence", "plot_survival", "plot_completion_time",
+                 "plot_time_decomposition", "plot_value"):
+        ax = getattr(result, plot)()
+        assert isinstance(ax, Axes), plot
+        assert ax.has_data(), plot
+        plt.close(ax.figure)
+    fig, ax = plt.subplots()
+    assert progsurv.plotting.plot_survival(result, ax=ax, label="a") is ax
+    assert progsurv.plotting.plot_survival(result, ax=ax, label="b") is ax
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    # The stacked areas reach 1 at every month.
+    ax = progsurv.plotting.plot_incidence(result)
+    top = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
+    assert np.isclose(top, 1.0)
+    plt.close("all")

@@ -1,0 +1,500 @@
+// Sweep files, designs, per-point metrics, the journal and --resume, the HDF5 table.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "../sim/h5.hpp"
+#include "progsurv/error.hpp"
+#include "progsurv/run.hpp"
+#include "progsurv/sweep.hpp"
+#include "progsurv/version.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using progsurv::FileFormatError;
+using progsurv::MetricKind;
+using progsurv::ScenarioError;
+using progsurv::Sweep;
+using progsurv::SweepDesign;
+using progsurv::SweepOptions;
+
+const std::string kSource = PROGSURV_SOURCE_DIR;
+const std::string kBaseline = kSource + "/scenarios/baseline.yaml";
+
+std::string sweep_text(const std::string& design, const std::string& parameters,
+                       const std::string& extra = "") {
+  return "name: t\nbase: " + kBaseline + "\nseed: 3\nreplications: 2000\ndesign: " + design +
+         "\nparameters:\n" + parameters + extra;
+}
+
+// Location and wording of a sweep-file error.
+ScenarioError error_of(const std::string& text) {
+  try {
+    Sweep::from_yaml(text, "s.yaml");
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error for:\n" << text;
+  return ScenarioError("", 0, 0, "", "");
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() / ("progsurv-sweep-test-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(counter_++));
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+  static inline int counter_ = 0;
+};
+
+void expect_same_points(const progsurv::SweepResult& a, const progsurv::SweepResult& b) {
+  ASSERT_EQ(a.points.size(), b.points.size());
+  for (std::size_t i = 0; i < a.points.size(); ++i) {
+    EXPECT_EQ(a.points[i].index, b.points[i].index);
+    EXPECT_EQ(a.points[i].replications, b.points[i].replications);
+    for (std::size_t m = 0; m < a.points[i].estimate.size(); ++m) {
+      const double x = a.points[i].estimate[m], y = b.points[i].estimate[m];
+      EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << "point " << i << " metric " << m;
+    }
+    EXPECT_EQ(a.points[i].completed, b.points[i].completed);
+  }
+}
+
+// --- parsing and designs ---------------------------------------------------------------
+
+TEST(SweepFile, ExampleFilesParse) {
+  for (const char* name : {"baseline-grid", "baseline-oat", "baseline-sobol", "baseline-1000"}) {
+    SCOPED_TRACE(name);
+    const Sweep s = Sweep::load(kSource + "/scenarios/sweeps/" + name + ".yaml");
+    EXPECT_EQ(s.name, name);
+    EXPECT_GT(s.point_count(), 1u);
+    EXPECT_EQ(s.fingerprint.size(), 16u);
+  }
+  EXPECT_EQ(Sweep::load(kSource + "/scenarios/sweeps/baseline-grid.yaml").point_count(), 20u);
+  EXPECT_EQ(Sweep::load(kSource + "/scenarios/sweeps/baseline-sobol.yaml").point_count(),
+            256u * 8u);
+}
+
+TEST(SweepFile, ResolvedTextIsASweepWithTheSameFingerprint) {
+  const Sweep s = Sweep::load(kSource + "/scenarios/sweeps/baseline-sobol.yaml");
+  const Sweep again = Sweep::from_yaml(s.resolved, "resolved");
+  EXPECT_EQ(again.resolved, s.resolved);
+  EXPECT_EQ(again.fingerprint, s.fingerprint);
+  EXPECT_EQ(again.point_values, s.point_values);
+  // Comments and layout do not matter; a changed number does.
+  const std::string text = sweep_text("oat", "  succession.adoption: {low: 0.2, high: 0.8}\n");
+  const Sweep a = Sweep::from_yaml(text, "a");
+  const Sweep b = Sweep::from_yaml("# a comment\n" + text + "\n\n", "b");
+  const Sweep c =
+      Sweep::from_yaml(sweep_text("oat", "  succession.adoption: {low: 0.2, high: 0.9}\n"), "c");
+  EXPECT_EQ(a.fingerprint, b.fingerprint);
+  EXPECT_NE(a.fingerprint, c.fingerprint);
+}
+
+TEST(SweepFile, GridIsRowMajorWithLogLevels) {
+  const Sweep s = Sweep::from_yaml(sweep_text("grid",
+                                              "  patience.threshold.median: {low: 6, high: 24, "
+                                              "levels: 3, log: true}\n"
+                                              "  patience.visible: [phases, steps]\n"),
+                                   "s.yaml");
+  ASSERT_EQ(s.point_count(), 6u);
+  const std::vector<std::vector<std::string>> expected = {{"6", "phases"},  {"6", "steps"},
+                                                          {"12", "phases"}, {"12", "steps"},
+                                                          {"24", "phases"}, {"24", "steps"}};
+  EXPECT_EQ(s.point_values, expected);
+  // The base value as the base file writes it (lognormal: its median is canonical).
+  EXPECT_EQ(s.parameters[0].base_value, s.base.patience.threshold.a());
+  EXPECT_EQ(std::stod(s.parameters[0].base_text), s.base.patience.threshold.a());
+  const auto p3 = s.point_scenario(3);
+  EXPECT_EQ(p3.patience.visible, progsurv::Visible::Steps);
+  EXPECT_EQ(p3.patience.threshold.a(), 12.0);  // lognormal median
+}
+
+TEST(SweepFile, OatVariesOneParameterAtATime) {
+  const Sweep s = Sweep::from_yaml(sweep_text("oat",
+                                              "  succession.adoption: {low: 0.2, high: 0.8}\n"
+                                              "  sponsor_levels.vp.clout: [0.3, 0.5, 0.7]\n"),
+                                   "s.yaml");
+  ASSERT_EQ(s.point_count(), 1u + 2u + 3u);
+  EXPECT_EQ(s.point_values[0], (std::vector<std::string>{"", ""}));
+  EXPECT_EQ(s.point_values[1], (std::vector<std::string>{"0.2", ""}));
+  EXPECT_EQ(s.point_values[2], (std::vector<std::string>{"0.8", ""}));
+  EXPECT_EQ(s.point_values[5], (std::vector<std::string>{"", "0.7"}));
+  EXPECT_EQ(s.oat_first, (std::vector<std::int64_t>{1, 3}));
+  EXPECT_EQ(s.oat_count, (std::vector<std::int64_t>{2, 3}));
+  EXPECT_DOUBLE_EQ(s.point_scenario(2).succession.adoption, 0.8);
+  const auto vp = s.base.level_index("vp");
+  EXPECT_DOUBLE_EQ(s.point_scenario(3).levels[static_cast<std::size_t>(vp)].clout, 0.3);
+  EXPECT_DOUBLE_EQ(s.point_scenario(3).succession.adoption, s.base.succession.adoption);
+}
+
+TEST(SweepFile, LatinHypercubeFillsEveryStratumOnce) {
+  const Sweep s =
+      Sweep::from_yaml(sweep_text("{type: lhs, points: 50, seed: 9}",
+                                  "  succession.adoption: {low: 0.2, high: 0.8}\n"
+                                  "  patience.threshold.median: {low: 6, high: 24, log: true}\n"
+                                  "  silos.it.break_prob: {low: 0, high: 0.5}\n"),
+                       "s.yaml");
+  ASSERT_EQ(s.point_count(), 50u);
+  for (std::size_t d = 0; d < 3; ++d) {
+    std::set<int> strata;
+    for (const auto& u : s.unit) strata.insert(static_cast<int>(std::floor(u[d] * 50)));
+    EXPECT_EQ(strata.size(), 50u) << "dimension " << d;
+  }
+  // log: u maps to low * (high/low)^u.
+  const double u = s.unit[7][1];
+  EXPECT_NEAR(std::stod(s.point_values[7][1]), 6 * std::pow(4.0, u), 1e-9);
+  // The design seed changes the design, and only it.
+  const Sweep t =
+      Sweep::from_yaml(sweep_text("{type: lhs, points: 50, seed: 10}",
+                                  "  succession.adoption: {low: 0.2, high: 0.8}\n"
+                                  "  patience.threshold.median: {low: 6, high: 24, log: true}\n"
+                                  "  silos.it.break_prob: {low: 0, high: 0.5}\n"),
+                       "s.yaml");
+  EXPECT_NE(s.unit, t.unit);
+}
+
+TEST(SweepFile, SobolDesignIsSaltelli) {
+  const Sweep s = Sweep::from_yaml(sweep_text("{type: sobol, base_samples: 16}",
+                                              "  succession.adoption: {low: 0.2, high: 0.8}\n"
+                                              "  patience.visible: [phases, steps]\n"),
+                                   "s.yaml");
+  ASSERT_EQ(s.point_count(), 16u * 4u);
+  EXPECT_EQ(s.unit, progsurv::sensitivity::saltelli_sample(16, 2));
+  // A list parameter takes the value whose share of [0, 1) holds u.
+  for (std::size_t i = 0; i < s.point_count(); ++i)
+    EXPECT_EQ(s.point_values[i][1], s.unit[i][1] < 0.5 ? "phases" : "steps");
+}
+
+TEST(SweepFile, InlineBaseAndMetrics) {
+  const std::string text = R"(
+base:
+  horizon: 24
+  sponsor_levels: {vp: {tenure: never}}
+  sponsor: {vp: 1}
+  silos: {a: {}, b: {pickup: 1}}
+  phases: [{name: x, steps: [{silo: a, work: 1}, {silo: b, work: 2}]}]
+design: grid
+parameters:
+  silos.b.break_prob: [0, 0.5]
+metrics:
+  - p_completed
+  - p_running
+  - {p_completed_by: 12.5}
+  - {p_ended_by: {cause: any, t: 6}}
+  - {completion_quantile: 0.5}
+  - {cause_share: handoff_failure}
+  - {mean: end_time}
+  - mean_value
+)";
+  const Sweep s = Sweep::from_yaml(text, "s.yaml");
+  std::vector<std::string> names;
+  for (const auto& m : s.metrics) names.push_back(m.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"p_completed", "p_running", "p_completed_by_12.5",
+                                             "p_ended_by_any_6", "completion_quantile_0.5",
+                                             "cause_share_handoff_failure", "mean_end_time",
+                                             "mean_value"}));
+  EXPECT_EQ(s.base.horizon, 24.0);
+  // 12.5 is not on the scenario's grid; the run grid gets it.
+  const auto grid = s.run_grid(s.point_scenario(0));
+  EXPECT_NE(std::find(grid.begin(), grid.end(), 12.5), grid.end());
+  EXPECT_TRUE(std::is_sorted(grid.begin(), grid.end()));
+  EXPECT_EQ(Sweep::from_yaml(s.resolved, "again").fingerprint, s.fingerprint);
+}
+
+TEST(SweepFile, ErrorsNameFileLineColumnAndKey) {
+  auto e = error_of("base: " + kBaseline + "\ndesign: grid\nparamters: {}\n");
+  EXPECT_EQ(e.file(), "s.yaml");
+  EXPECT_EQ(e.line(), 3);
+  EXPECT_EQ(e.column(), 1);
+  EXPECT_NE(e.message().find("did you mean 'parameters'?"), std::string::npos) << e.what();
+
+  e = error_of(sweep_text("grdi", "  succession.adoption: [0.5]\n"));
+  EXPECT_EQ(e.key(), "design");
+  EXPECT_NE(e.message().find("did you mean 'grid'?"), std::string::npos) << e.what();
+
+  // An unknown key path in the scenario: at the parameter, with a suggestion.
+  e = error_of(sweep_text("oat", "  sponsor_levels.vp.clot: {low: 0.1, high: 0.5}\n"));
+  EXPECT_EQ(e.line(), 7);
+  EXPECT_EQ(e.column(), 3);
+  EXPECT_EQ(e.key(), "parameters.sponsor_levels.vp.clot");
+  EXPECT_NE(e.message().find("did you mean 'clout'?"), std::string::npos) << e.what();
+  e = error_of(sweep_text("oat", "  sponsor_levels.cto.clout: {low: 0.1, high: 0.5}\n"));
+  EXPECT_NE(e.message().find("cto"), std::string::npos) << e.what();
+
+  // A value the scenario cannot take.
+  e = error_of(sweep_text("oat", "  sponsor_levels.vp.clout: {low: 0.1, high: 1.5}\n"));
+  EXPECT_NE(e.message().find("1.5"), std::string::npos) << e.what();
+  EXPECT_NE(e.message().find("probability"), std::string::npos) << e.what();
+
+  e = error_of(sweep_text("oat", "  succession.adoption: {low: 0.1, hihg: 0.5}\n"));
+  EXPECT_EQ(e.key(), "parameters.succession.adoption.hihg");
+  EXPECT_NE(e.message().find("did you mean 'high'?"), std::string::npos) << e.what();
+
+  e = error_of(sweep_text("oat", "  succession.adoption: {low: 0.6, high: 0.5}\n"));
+  EXPECT_NE(e.message().find("greater than low"), std::string::npos) << e.what();
+  e = error_of(sweep_text("grid", "  succession.adoption: {low: 0.1, high: 0.5}\n"));
+  EXPECT_NE(e.message().find("levels"), std::string::npos) << e.what();
+  e = error_of(sweep_text("{type: sobol}", "  succession.adoption: {low: 0.1, high: 0.5}\n"));
+  EXPECT_NE(e.message().find("base_samples"), std::string::npos) << e.what();
+  e = error_of(
+      sweep_text("{type: oat, points: 4}", "  succession.adoption: {low: 0.1, high: 0.5}\n"));
+  EXPECT_EQ(e.key(), "design.points");
+  e = error_of(sweep_text("oat", "  succession.adoption: {low: 0, high: 0.5, log: true}\n"));
+  EXPECT_NE(e.message().find("low > 0"), std::string::npos) << e.what();
+
+  e = error_of(sweep_text("oat", "  succession.adoption: [0.5]\n", "metrics: [p_completd]\n"));
+  EXPECT_EQ(e.key(), "metrics.0");
+  EXPECT_NE(e.message().find("did you mean 'p_completed'?"), std::string::npos) << e.what();
+  e = error_of(
+      sweep_text("oat", "  succession.adoption: [0.5]\n", "metrics: [{p_completed_by: 61}]\n"));
+  EXPECT_NE(e.message().find("beyond the horizon"), std::string::npos) << e.what();
+  e = error_of(sweep_text("oat", "  succession.adoption: [0.5]\n",
+                          "metrics: [{p_ended_by: {cause: patiense, t: 3}}]\n"));
+  EXPECT_NE(e.message().find("did you mean 'patience'?"), std::string::npos) << e.what();
+  e = error_of(
+      sweep_text("oat", "  succession.adoption: [0.5]\n", "metrics: [mean_value, mean_value]\n"));
+  EXPECT_NE(e.message().find("twice"), std::string::npos) << e.what();
+  e = error_of(sweep_text("oat", "  succession.adoption: [0.5]\n", "replications: 0\n"));
+  EXPECT_EQ(e.key(), "replications");
+  EXPECT_NE(e.message().find("duplicate"), std::string::npos) << e.what();
+
+  e = error_of("base: no-such-file.yaml\ndesign: oat\nparameters: {a: [1]}\n");
+  EXPECT_EQ(e.key(), "base");
+  EXPECT_NE(e.message().find("not found"), std::string::npos) << e.what();
+
+  // Errors inside an inline base point into this file.
+  e = error_of(R"(design: oat
+parameters: {horizon: [10]}
+base:
+  sponsor_levels: {vp: {tenure: 30, clout: 2}}
+  sponsor: {vp: 1}
+  silos: {a: {}}
+  phases: [{name: x, steps: [{silo: a, work: 1}]}]
+)");
+  EXPECT_EQ(e.key(), "base.sponsor_levels.vp.clout");
+  EXPECT_EQ(e.line(), 4);
+  EXPECT_EQ(e.column(), 44);
+
+  e = error_of("design: [oops\n");
+  EXPECT_NE(e.message().find("invalid YAML"), std::string::npos) << e.what();
+}
+
+// --- running ---------------------------------------------------------------------------
+
+TEST(SweepRun, GridPointEqualsAPlainRunOfItsScenario) {
+  const Sweep s =
+      Sweep::from_yaml(sweep_text("grid",
+                                  "  patience.threshold.median: {low: 8, high: 16, levels: 3}\n"
+                                  "  succession.adoption: [0.3, 0.7]\n",
+                                  "metrics:\n  - p_completed\n  - p_completed_by: 36\n"
+                                  "  - p_ended_by: {cause: patience, t: 24}\n  - mean_value\n"
+                                  "  - completion_quantile: 0.1\n  - cause_share: sponsor_exit\n"
+                                  "  - mean: sponsor_changes\n"),
+                       "s.yaml");
+  for (std::size_t i : {std::size_t{0}, std::size_t{3}, std::size_t{5}}) {
+    SCOPED_TRACE("point " + std::to_string(i));
+    const auto p = progsurv::run_point(s, i);
+    progsurv::RunOptions opt;
+    opt.seed = 3;
+    opt.replications = 2000;
+    opt.threads = 2;  // thread count does not matter to run()
+    const auto r = progsurv::run(s.point_scenario(i), opt);
+    const auto& sm = r.summary;
+    const auto g36 =
+        static_cast<std::size_t>(std::find(sm.grid.begin(), sm.grid.end(), 36.0) - sm.grid.begin());
+    const auto g24 =
+        static_cast<std::size_t>(std::find(sm.grid.begin(), sm.grid.end(), 24.0) - sm.grid.begin());
+    const auto completed = static_cast<std::size_t>(progsurv::EndCategory::Completed);
+    const auto patience = static_cast<std::size_t>(progsurv::EndCategory::Patience);
+    EXPECT_EQ(p.replications, 2000);
+    EXPECT_EQ(p.estimate[0], sm.completed().estimate);
+    EXPECT_EQ(p.estimate[1], sm.curve[completed][g36].estimate);
+    EXPECT_EQ(p.estimate[2], sm.curve[patience][g24].estimate);
+    EXPECT_EQ(p.estimate[3], sm.value_mean.estimate);
+    EXPECT_EQ(p.se[3], sm.value_se);
+    const double q10 = sm.completion_quantile[0];  // quantile_levels[0] == 0.1
+    EXPECT_TRUE(p.estimate[4] == q10 || (std::isnan(p.estimate[4]) && std::isnan(q10)));
+    EXPECT_EQ(p.estimate[5], sm.cause_share[0].estimate);
+    EXPECT_EQ(p.estimate[6], sm.mean[static_cast<std::size_t>(progsurv::Quantity::SponsorChanges)]);
+    const double pc = sm.completed().estimate;
+    EXPECT_DOUBLE_EQ(p.se[0], std::sqrt(pc * (1 - pc) / 2000));
+  }
+}
+
+TEST(SweepRun, CommonRandomNumbersMakeEqualPointsIdentical) {
+  // The first value is the base scenario's own vp clout: that point is the base scenario,
+  // drawn with the same streams, so its metrics are exactly the base point's.
+  const auto base = progsurv::Scenario::load(kBaseline);
+  const double clout = base.levels[static_cast<std::size_t>(base.level_index("vp"))].clout;
+  ASSERT_LT(clout, 0.9);
+  char same[32];
+  std::snprintf(same, sizeof same, "%.17g", clout);
+  const Sweep s = Sweep::from_yaml(
+      sweep_text("oat", std::string("  sponsor_levels.vp.clout: [") + same + ", 0.95]\n"),
+      "s.yaml");
+  const auto r = progsurv::run_sweep(s, SweepOptions{});
+  EXPECT_EQ(r.points[0].estimate, r.points[1].estimate);
+  EXPECT_NE(r.points[0].estimate, r.points[2].estimate);
+  EXPECT_EQ(r.tornado_base, r.points[0].estimate);
+  EXPECT_EQ(r.tornado_low[0][0], r.points[1].estimate[0]);
+  EXPECT_EQ(r.tornado_high[1][0], r.points[2].estimate[1]);
+  // More clout protects against budget cuts and failed escalations.
+  EXPECT_GT(r.points[2].estimate[0], r.points[0].estimate[0]);
+}
+
+TEST(SweepRun, ResultsDoNotDependOnThreads) {
+  const Sweep s = Sweep::from_yaml(
+      sweep_text("{type: lhs, points: 7}", "  succession.adoption: {low: 0.2, high: 0.8}\n"),
+      "s.yaml");
+  SweepOptions one, three;
+  one.threads = 1;
+  three.threads = 3;
+  expect_same_points(progsurv::run_sweep(s, one), progsurv::run_sweep(s, three));
+}
+
+TEST(SweepRun, PrecisionTargetPerPoint) {
+  const Sweep s = Sweep::from_yaml(
+      "base: " + kBaseline +
+          "\nprecision: 0.003\nmax_replications: 200000\ndesign: oat\nparameters:\n"
+          "  patience.threshold.median: [6, 24]\n",
+      "s.yaml");
+  const auto r = progsurv::run_sweep(s, SweepOptions{});
+  for (const auto& p : r.points) {
+    EXPECT_EQ(p.replications % progsurv::kBatchSize, 0);
+    EXPECT_LE(1.96 * p.se[0], 0.0031);  // Wilson half-width <= 0.003, normal about the same
+  }
+  // A proportion nearer 1/2 needs more replications for the same half-width.
+  const auto variance = [&](int i) {
+    const double p = r.points[static_cast<std::size_t>(i)].estimate[0];
+    return p * (1 - p);
+  };
+  ASSERT_NE(r.points[1].replications, r.points[2].replications);
+  EXPECT_EQ(r.points[1].replications < r.points[2].replications, variance(1) < variance(2));
+}
+
+// --- the file, the journal, --resume ----------------------------------------------------
+
+TEST(SweepFileOutput, WritesAndReadsBack) {
+  TempDir dir;
+  const Sweep s = Sweep::from_yaml(
+      sweep_text(
+          "{type: sobol, base_samples: 8, bootstrap: 50}",
+          "  succession.adoption: {low: 0.2, high: 0.8}\n  patience.grace: {low: 0, high: 12}\n",
+          "curves: true\n"),
+      "s.yaml");
+  SweepOptions opt;
+  opt.output = dir.file("s.h5");
+  const auto r = progsurv::run_sweep(s, opt);
+  EXPECT_FALSE(fs::exists(opt.output + ".partial"));
+  ASSERT_EQ(r.sobol.size(), 2u);
+  const auto back = progsurv::read_sweep(opt.output);
+  EXPECT_EQ(back.sweep.fingerprint, s.fingerprint);
+  expect_same_points(r, back);
+  EXPECT_EQ(back.sobol[0].first[1].estimate, r.sobol[0].first[1].estimate);
+
+  namespace h5 = progsurv::h5;
+  h5::File f = h5::File::open_read(opt.output);
+  EXPECT_EQ(f.read_attr_string("filetype"), progsurv::kSweepFiletype);
+  EXPECT_EQ(
+      f.read_attr_vector<std::int32_t>("format_version"),
+      (std::vector<std::int32_t>{progsurv::kFormatVersionMajor, progsurv::kFormatVersionMinor}));
+  EXPECT_EQ(f.read_attr_string("fingerprint"), s.fingerprint);
+  EXPECT_EQ(f.read_string("sweep"), s.resolved);
+  h5::Dims dims;
+  f.read_dataset<double>("metrics/estimate", &dims);
+  EXPECT_EQ(dims, (h5::Dims{32, 2}));
+  f.read_dataset<double>("parameters/value", &dims);
+  EXPECT_EQ(dims, (h5::Dims{32, 2}));
+  f.read_dataset<double>("sobol/total_upper", &dims);
+  EXPECT_EQ(dims, (h5::Dims{2, 2}));
+  const auto grid = f.read_dataset<double>("curves/grid");
+  f.read_dataset<double>("curves/completed", &dims);
+  EXPECT_EQ(dims, (h5::Dims{32, grid.size()}));
+  EXPECT_EQ(f.read_strings("metrics/name"),
+            (std::vector<std::string>{"p_completed", "mean_value"}));
+
+  EXPECT_THROW(progsurv::read_sweep(dir.file("missing.h5")), FileFormatError);
+}
+
+TEST(SweepResume, InterruptedSweepResumesToTheSameResult) {
+  TempDir dir;
+  const Sweep s = Sweep::from_yaml(
+      sweep_text("{type: lhs, points: 12}", "  succession.adoption: {low: 0.2, high: 0.8}\n"),
+      "s.yaml");
+  const auto full = progsurv::run_sweep(s, SweepOptions{});
+
+  SweepOptions opt;
+  opt.output = dir.file("r.h5");
+  opt.threads = 2;
+  // Workers poll keep_going before each point and after each batch of a point: stop after a
+  // few points, as Ctrl-C would.
+  std::atomic<int> polls{0};
+  opt.keep_going = [&] { return polls++ < 8; };
+  EXPECT_THROW(progsurv::run_sweep(s, opt), progsurv::Cancelled);
+  const std::string journal = opt.output + ".partial";
+  ASSERT_TRUE(fs::exists(journal));
+  EXPECT_FALSE(fs::exists(opt.output));
+
+  // A crash mid-append leaves a torn record: it must be ignored, not trusted.
+  {
+    std::ofstream out(journal, std::ios::binary | std::ios::app);
+    const std::string torn("PSR1\x40\x00\x00\x00garbage", 15);
+    out.write(torn.data(), static_cast<std::streamsize>(torn.size()));
+  }
+  // Without --resume the journal is not silently thrown away.
+  opt.keep_going = {};
+  EXPECT_THROW(progsurv::run_sweep(s, opt), FileFormatError);
+  // Another sweep may not continue it.
+  const Sweep other = Sweep::from_yaml(
+      sweep_text("{type: lhs, points: 12}", "  succession.adoption: {low: 0.2, high: 0.9}\n"),
+      "s.yaml");
+  opt.resume = true;
+  try {
+    progsurv::run_sweep(other, opt);
+    ADD_FAILURE() << "a different sweep resumed the journal";
+  } catch (const FileFormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("different sweep"), std::string::npos) << e.what();
+  }
+  const auto resumed = progsurv::run_sweep(s, opt);
+  EXPECT_GE(resumed.resumed_points, 1);
+  EXPECT_LT(resumed.resumed_points, 12);
+  expect_same_points(full, resumed);
+  EXPECT_FALSE(fs::exists(journal));
+  expect_same_points(full, progsurv::read_sweep(opt.output));
+
+  // --resume once the sweep is done (the journal is gone) reuses the file's points.
+  const auto again = progsurv::run_sweep(s, opt);
+  EXPECT_EQ(again.resumed_points, 12);
+  expect_same_points(full, again);
+  // ...but not those of a file from another sweep, which is simply replaced.
+  const auto replaced = progsurv::run_sweep(other, opt);
+  EXPECT_EQ(replaced.resumed_points, 0);
+  EXPECT_EQ(progsurv::read_sweep(opt.output).sweep.fingerprint, other.fingerprint);
+}
+
+TEST(SweepResume, JournalWithATornHeaderStartsAfresh) {
+  TempDir dir;
+  const Sweep s = Sweep::from_yaml(sweep_text("oat", "  succession.adoption: [0.3]\n"), "s.yaml");
+  SweepOptions opt;
+  opt.output = dir.file("h.h5");
+  opt.resume = true;
+  { std::ofstream(opt.output + ".partial", std::ios::binary) << "PSH"; }
+  const auto r = progsurv::run_sweep(s, opt);
+  EXPECT_EQ(r.resumed_points, 0);
+  EXPECT_TRUE(fs::exists(opt.output));
+}
+
+}  // namespace
