@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "h5.hpp"
+#include "progsurv/parallel.hpp"
 #include "progsurv/replication.hpp"
 #include "progsurv/run.hpp"
 #include "progsurv/version.hpp"
@@ -137,15 +138,6 @@ PairedDelta paired(double base, double knocked_out, double s, double ss, std::in
   return d;
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 void sync_path(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
@@ -171,50 +163,30 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
     const std::int64_t count = std::min(kBatchSize, planned - first);
     const std::int64_t chunks = (count + kChunkSize - 1) / kChunkSize;
     std::vector<Sums> partial(static_cast<std::size_t>(chunks));
-    std::atomic<std::int64_t> next{0};
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    auto worker = [&] {
-      try {
-        for (std::int64_t c = next++; c < chunks; c = next++) {
-          Sums& s = partial[static_cast<std::size_t>(c)];
-          const std::int64_t begin = first + c * kChunkSize;
-          const std::int64_t end = std::min(first + count, begin + kChunkSize);
-          for (std::int64_t r = begin; r < end; ++r) {
-            const auto rep = static_cast<std::uint64_t>(r);
-            const ReplicationRecord base = simulate_replication(scenario, options.seed, rep);
-            const int base_done = base.outcome == Outcome::Completed;
-            ++s.n;
-            s.base_completed += base_done;
-            s.base_value += base.value;
-            s.base_value_sq += base.value * base.value;
-            for (std::size_t k = 0; k < knocked.size(); ++k) {
-              const ReplicationRecord ko = simulate_replication(knocked[k], options.seed, rep);
-              const int done = ko.outcome == Outcome::Completed;
-              const double dv = ko.value - base.value;
-              s.completed[k] += done;
-              s.changed[k] += done != base_done;
-              s.value[k] += ko.value;
-              s.dvalue[k] += dv;
-              s.dvalue_sq[k] += dv * dv;
-            }
-          }
+    parallel_for(chunks, threads, [&](std::int64_t c) {
+      Sums& s = partial[static_cast<std::size_t>(c)];
+      const std::int64_t begin = first + c * kChunkSize;
+      const std::int64_t end = std::min(first + count, begin + kChunkSize);
+      for (std::int64_t r = begin; r < end; ++r) {
+        const auto rep = static_cast<std::uint64_t>(r);
+        const ReplicationRecord base = simulate_replication(scenario, options.seed, rep);
+        const int base_done = base.outcome == Outcome::Completed;
+        ++s.n;
+        s.base_completed += base_done;
+        s.base_value += base.value;
+        s.base_value_sq += base.value * base.value;
+        for (std::size_t k = 0; k < knocked.size(); ++k) {
+          const ReplicationRecord ko = simulate_replication(knocked[k], options.seed, rep);
+          const int done = ko.outcome == Outcome::Completed;
+          const double dv = ko.value - base.value;
+          s.completed[k] += done;
+          s.changed[k] += done != base_done;
+          s.value[k] += ko.value;
+          s.dvalue[k] += dv;
+          s.dvalue_sq[k] += dv * dv;
         }
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = chunks;
       }
-    };
-    const int n_workers = static_cast<int>(std::min<std::int64_t>(threads, chunks));
-    if (n_workers <= 1) {
-      worker();
-    } else {
-      std::vector<std::thread> pool;
-      for (int i = 0; i < n_workers; ++i) pool.emplace_back(worker);
-      for (auto& th : pool) th.join();
-    }
-    if (failure) std::rethrow_exception(failure);
+    });
     for (const Sums& s : partial) total.merge(s);
     if (options.progress && !options.progress(first + count, planned)) throw Cancelled();
   }
@@ -292,7 +264,7 @@ void write_attribution(const std::string& path, const AttributionResult& r) {
                  std::vector<std::int32_t>{kFormatVersionMajor, kFormatVersionMinor});
     f.write_attr("progsurv_version", version_string());
     f.write_attr("build", build_string());
-    f.write_attr("created", utc_now());
+    f.write_attr("created", h5::utc_timestamp());
     f.write_attr("seed", r.seed);
     f.write_attr("replications", r.n);
     f.write_attr("interval_method", "paired normal: mean difference ± 1.96 SE");

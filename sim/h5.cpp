@@ -1,5 +1,7 @@
 #include "h5.hpp"
 
+#include <ctime>
+
 #include <algorithm>
 #include <cstring>
 
@@ -466,5 +468,14 @@ File File::open_write(const std::string& path) {
 }
 
 void File::close() { handle_.close("cannot close HDF5 file " + filename_); }
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 }  // namespace progsurv::h5

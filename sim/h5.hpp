@@ -273,4 +273,7 @@ class File : public Group {
   using Group::Group;
 };
 
+// The current UTC time as ISO 8601 ("2026-11-22T08:00:00Z"), for `created` attributes.
+std::string utc_timestamp();
+
 }  // namespace progsurv::h5

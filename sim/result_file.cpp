@@ -66,15 +66,6 @@ std::string time_column(int bucket) {
   return std::string("time_") + to_string(static_cast<TimeBucket>(bucket));
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Shape problems of a tally, or "" when it is consistent. The reader checks the same
 // shapes, so a file that was written can always be read and summarized.
 std::string tally_problem(const Tally& t) {
@@ -142,7 +133,7 @@ void write_root(h5::File& f, const RunResult& r) {
                std::vector<std::int32_t>{kFormatVersionMajor, kFormatVersionMinor});
   f.write_attr("progsurv_version", version_string());
   f.write_attr("build_info", build_string());
-  f.write_attr("created", utc_now());
+  f.write_attr("created", h5::utc_timestamp());
   f.write_attr("method", r.exact ? kMethodExact : kMethodMonteCarlo);
 }
 

@@ -1,10 +1,9 @@
 #include "progsurv/run.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
 #include <thread>
+
+#include "progsurv/parallel.hpp"
 
 namespace progsurv {
 
@@ -52,38 +51,17 @@ void run_batch(const Scenario& scenario, std::uint64_t seed, std::int64_t first,
                int threads, Tally& total, Records* records) {
   const std::int64_t chunks = (count + kChunkSize - 1) / kChunkSize;
   std::vector<Tally> partial(static_cast<std::size_t>(chunks), Tally(scenario));
-  std::atomic<std::int64_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto worker = [&] {
-    try {
-      for (std::int64_t c = next++; c < chunks; c = next++) {
-        const std::int64_t begin = first + c * kChunkSize;
-        const std::int64_t end = std::min(first + count, begin + kChunkSize);
-        Tally& tally = partial[static_cast<std::size_t>(c)];
-        for (std::int64_t r = begin; r < end; ++r) {
-          const ReplicationRecord rec =
-              simulate_replication(scenario, seed, static_cast<std::uint64_t>(r));
-          tally.add(rec);
-          if (records) records->set(static_cast<std::size_t>(r), rec);
-        }
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-      next = chunks;
+  parallel_for(chunks, threads, [&](std::int64_t c) {
+    const std::int64_t begin = first + c * kChunkSize;
+    const std::int64_t end = std::min(first + count, begin + kChunkSize);
+    Tally& tally = partial[static_cast<std::size_t>(c)];
+    for (std::int64_t r = begin; r < end; ++r) {
+      const ReplicationRecord rec =
+          simulate_replication(scenario, seed, static_cast<std::uint64_t>(r));
+      tally.add(rec);
+      if (records) records->set(static_cast<std::size_t>(r), rec);
     }
-  };
-  const int n_workers = static_cast<int>(std::min<std::int64_t>(threads, chunks));
-  if (n_workers <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(n_workers));
-    for (int i = 0; i < n_workers; ++i) pool.emplace_back(worker);
-    for (auto& th : pool) th.join();
-  }
-  if (failure) std::rethrow_exception(failure);
+  });
   for (const Tally& t : partial) total.merge(t);
 }
 

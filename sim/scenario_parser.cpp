@@ -15,6 +15,7 @@
 
 #include "distribution_yaml.hpp"
 #include "progsurv/scenario.hpp"
+#include "text_file.hpp"
 
 namespace progsurv {
 
@@ -613,23 +614,7 @@ Scenario Scenario::from_yaml(const std::string& text, const std::string& source)
   return s;
 }
 
-Scenario Scenario::load(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file)
-    throw ScenarioError(path, 0, 0, "", std::string("cannot read file: ") + std::strerror(errno));
-  std::string text;
-  char buffer[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
-  // fopen succeeds on a directory on Linux; the read then fails with EISDIR.
-  const bool failed = std::ferror(file) != 0;
-  const int read_errno = errno;
-  std::fclose(file);
-  if (failed)
-    throw ScenarioError(path, 0, 0, "",
-                        std::string("cannot read file: ") + std::strerror(read_errno));
-  return from_yaml(text, path);
-}
+Scenario Scenario::load(const std::string& path) { return from_yaml(read_text_file(path), path); }
 
 std::string Scenario::to_yaml() const {
   const auto num = format_double;

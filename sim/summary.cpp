@@ -12,8 +12,8 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kZ95 = 1.959963984540054;
 
-// Quantile q of a histogram with `total` as the denominator; NaN when the histogram holds
-// less than q * total. Linear interpolation within the bin.
+}  // namespace
+
 double histogram_quantile(const std::vector<std::int64_t>& hist, double width, double total,
                           double q) {
   const double target = q * total;
@@ -28,8 +28,6 @@ double histogram_quantile(const std::vector<std::int64_t>& hist, double width, d
   }
   return kNaN;
 }
-
-}  // namespace
 
 Estimate wilson(std::int64_t k, std::int64_t n, double z) {
   if (n <= 0) return {kNaN, kNaN, kNaN};

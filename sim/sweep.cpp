@@ -43,22 +43,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // --- metrics -------------------------------------------------------------------------
 
-// Same interpolation as the run summary's quantiles (summary.cpp).
-double histogram_quantile(const std::vector<std::int64_t>& hist, double width, double total,
-                          double q) {
-  const double target = q * total;
-  double before = 0.0;
-  for (std::size_t i = 0; i < hist.size(); ++i) {
-    const double here = static_cast<double>(hist[i]);
-    if (here > 0 && before + here >= target) {
-      const double frac = std::clamp((target - before) / here, 0.0, 1.0);
-      return (static_cast<double>(i) + frac) * width;
-    }
-    before += here;
-  }
-  return kNaN;
-}
-
 double binomial_se(double p, std::int64_t n) {
   return n > 0 ? std::sqrt(p * (1.0 - p) / static_cast<double>(n)) : kNaN;
 }
@@ -419,15 +403,6 @@ int local_ranks() {
   return 1;
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 // --- running -----------------------------------------------------------------------------
@@ -738,7 +713,7 @@ void write_contents(h5::File& f, const SweepResult& r) {
                std::vector<std::int32_t>{kFormatVersionMajor, kFormatVersionMinor});
   f.write_attr("progsurv_version", version_string());
   f.write_attr("build", build_string());
-  f.write_attr("created", utc_now());
+  f.write_attr("created", h5::utc_timestamp());
   f.write_attr("name", s.name);
   f.write_attr("design", to_string(s.design));
   f.write_attr("fingerprint", s.fingerprint);

@@ -16,6 +16,7 @@
 #include "progsurv/sensitivity.hpp"
 #include "progsurv/sweep.hpp"
 #include "progsurv/version.hpp"
+#include "text_file.hpp"
 
 namespace progsurv {
 
@@ -716,19 +717,7 @@ Sweep Sweep::from_yaml(const std::string& text, const std::string& source,
 }
 
 Sweep Sweep::load(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file)
-    throw ScenarioError(path, 0, 0, "", std::string("cannot read file: ") + std::strerror(errno));
-  std::string text;
-  char buffer[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
-  const bool failed = std::ferror(file) != 0;
-  const int read_errno = errno;
-  std::fclose(file);
-  if (failed)
-    throw ScenarioError(path, 0, 0, "",
-                        std::string("cannot read file: ") + std::strerror(read_errno));
+  const std::string text = read_text_file(path);
   const std::filesystem::path p(path);
   return from_yaml(text, path, p.has_parent_path() ? p.parent_path().string() : ".");
 }

@@ -22,6 +22,11 @@ struct Estimate {
 // Wilson 95% interval for k successes out of n (NaNs when n = 0).
 Estimate wilson(std::int64_t k, std::int64_t n, double z = 1.959963984540054);
 
+// Quantile q of a histogram of equal bins of `width` starting at 0, with `total` as the
+// denominator: NaN when the histogram holds less than q * total. Linear within a bin.
+double histogram_quantile(const std::vector<std::int64_t>& hist, double width, double total,
+                          double q);
+
 struct Summary {
   std::int64_t n = 0, n_started = 0;
   std::vector<double> grid;
