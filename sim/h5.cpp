@@ -1,5 +1,6 @@
 #include "h5.hpp"
 
+#include <cstdlib>
 #include <ctime>
 
 #include <algorithm>
@@ -470,7 +471,14 @@ File File::open_write(const std::string& path) {
 void File::close() { handle_.close("cannot close HDF5 file " + filename_); }
 
 std::string utc_timestamp() {
-  const std::time_t now = std::time(nullptr);
+  // SOURCE_DATE_EPOCH (the reproducible-builds convention) pins the time, so two runs can
+  // produce files that are identical in every attribute too.
+  std::time_t now = std::time(nullptr);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+    char* end = nullptr;
+    const long long v = std::strtoll(epoch, &end, 10);
+    if (end && *end == '\0' && v >= 0) now = static_cast<std::time_t>(v);
+  }
   std::tm tm{};
   gmtime_r(&now, &tm);
   char buf[32];
