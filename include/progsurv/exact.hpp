@@ -59,7 +59,9 @@ struct ExactInfo {
   double error_bound = 0.0;
 };
 
-// The chain of one scenario, built once; occupancies at any times.
+// The chain of one scenario, built once; occupancies at any times. One call at a time per
+// model (it caches matrix exponentials and the last error bound); solve_exact() builds
+// its own, so concurrent solves of separate models are fine.
 class ExactModel {
  public:
   // Throws NotMarkovianError when the scenario is outside the subset.
