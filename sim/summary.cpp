@@ -212,9 +212,14 @@ std::string format_summary(const Summary& s, const std::string& title) {
   std::ostringstream os;
   char line[160];
   os << title << "\n";
-  std::snprintf(line, sizeof line, "replications: %lld (started: %lld)\n",
-                static_cast<long long>(s.n), static_cast<long long>(s.n_started));
-  os << line << "\n";
+  if (s.n > 0) {
+    std::snprintf(line, sizeof line, "replications: %lld (started: %lld)\n",
+                  static_cast<long long>(s.n), static_cast<long long>(s.n_started));
+    os << line << "\n";
+  } else {
+    // Exact-solver results have no replications; their intervals collapse to the value.
+    os << "exact solution (Markov chain, no replications)\n\n";
+  }
   os << "outcome              share   [95% interval]   (Wilson)\n";
   for (int o = 0; o < kOutcomeCount; ++o) {
     std::snprintf(line, sizeof line, "  %-16s %s\n", to_string(static_cast<Outcome>(o)),
