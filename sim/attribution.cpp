@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "file_sync.hpp"
 #include "h5.hpp"
 #include "progsurv/parallel.hpp"
 #include "progsurv/replication.hpp"
@@ -136,15 +137,6 @@ PairedDelta paired(double base, double knocked_out, double s, double ss, std::in
   d.se = std::sqrt(var / nn);
   d.delta = {mean, mean - kZ95 * d.se, mean + kZ95 * d.se};
   return d;
-}
-
-void sync_path(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) throw std::runtime_error("cannot sync " + path + ": " + std::strerror(err));
 }
 
 }  // namespace
@@ -299,7 +291,7 @@ void write_attribution(const std::string& path, const AttributionResult& r) {
     write_group("p_completed", r.p_completed, &AttributionRow::p_completed);
     write_group("mean_value", r.mean_value, &AttributionRow::mean_value);
     f.close();
-    sync_path(temp);
+    sync_file(temp);
     if (std::rename(temp.c_str(), path.c_str()) != 0)
       throw std::runtime_error("cannot move " + temp + " to " + path + ": " + std::strerror(errno));
   } catch (...) {

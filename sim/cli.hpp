@@ -23,6 +23,17 @@ std::vector<std::pair<int, Registrar>>& registry();
 // The action chosen by the parsed subcommand; returns the exit status.
 void set_action(std::function<int()> action);
 
+// While alive, Ctrl-C (and SIGTERM) only raise a flag that the running command polls
+// between batches, so it can stop cleanly; the default handlers come back afterwards.
+class StopSignals {
+ public:
+  StopSignals();
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  static bool raised();
+};
+
 // Progress bar on stderr, drawn only when stderr is a terminal.
 class ProgressBar {
  public:

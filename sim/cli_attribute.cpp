@@ -10,9 +10,6 @@
 namespace progsurv::cli {
 namespace {
 
-volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_attribute_sigint(int) { g_interrupted = 1; }
-
 struct AttributeArgs {
   std::string scenario, output;
   std::int64_t replications = 100000;
@@ -29,13 +26,12 @@ int do_attribute(const AttributeArgs& a) {
   opt.replications = a.replications;
   opt.threads = a.threads;
   ProgressBar bar("attributing " + scenario.name);
-  std::signal(SIGINT, on_attribute_sigint);
+  const StopSignals stop_signals;
   opt.progress = [&](std::int64_t done, std::int64_t total) {
-    if (g_interrupted) return false;
+    if (StopSignals::raised()) return false;
     return a.quiet ? true : bar(done, total);
   };
   const AttributionResult result = attribute(scenario, opt);
-  std::signal(SIGINT, SIG_DFL);
   std::cout << format_attribution(result);
   if (!a.output.empty()) {
     write_attribution(a.output, result);

@@ -9,9 +9,6 @@
 namespace progsurv::cli {
 namespace {
 
-volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_sigint(int) { g_interrupted = 1; }
-
 struct RunArgs {
   std::string scenario, output;
   std::int64_t replications = 100000;
@@ -35,13 +32,12 @@ int do_run(const RunArgs& a) {
   opt.threads = a.threads;
   opt.keep_replications = a.keep;
   ProgressBar bar("running " + scenario.name);
-  std::signal(SIGINT, on_sigint);
+  const StopSignals stop_signals;
   opt.progress = [&](std::int64_t done, std::int64_t total) {
-    if (g_interrupted) return false;
+    if (StopSignals::raised()) return false;
     return a.quiet ? true : bar(done, total);
   };
   const RunResult result = run(scenario, opt);
-  std::signal(SIGINT, SIG_DFL);
   write_result(output, result);
   std::cout << format_summary(
       result.summary, "progsurv: " + scenario.name + " (seed " + std::to_string(a.seed) + ")");

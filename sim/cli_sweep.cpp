@@ -13,9 +13,6 @@
 namespace progsurv::cli {
 namespace {
 
-volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_sweep_stop_signal(int) { g_interrupted = 1; }
-
 struct SweepArgs {
   std::string sweep, output;
   int threads = 0;
@@ -59,14 +56,11 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   opt.threads = a.threads;
   opt.resume = a.resume;
   ProgressBar bar("sweep " + sweep.name);
-  std::signal(SIGINT, on_sweep_stop_signal);
-  std::signal(SIGTERM, on_sweep_stop_signal);
-  opt.keep_going = [] { return g_interrupted == 0; };
+  const StopSignals stop_signals;
+  opt.keep_going = [] { return !StopSignals::raised(); };
   if (!a.quiet && mpi.rank() == 0)
     opt.progress = [&](std::int64_t done, std::int64_t total) { bar(done, total); };
   const SweepResult result = run_sweep(sweep, opt);
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   if (!result.rank0) return 0;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

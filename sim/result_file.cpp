@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "file_sync.hpp"
 #include "h5.hpp"
 #include "progsurv/error.hpp"
 #include "progsurv/version.hpp"
@@ -324,17 +325,6 @@ void write_file(const std::string& path, const RunResult& r) {
   write_convergence(f, r.summary);
   if (r.records) write_records(f, *r.records);
   f.close();
-}
-
-// Forces the file's data to disk, so the rename never exposes a file whose blocks were
-// not yet written (after a power loss).
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0) throw std::runtime_error("cannot sync " + path + ": " + std::strerror(saved));
 }
 
 // --- reading --------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "file_sync.hpp"
 #include "h5.hpp"
 #include "progsurv/error.hpp"
 #include "progsurv/run.hpp"
@@ -226,24 +227,6 @@ void write_all(int fd, const std::string& data, const std::string& path) {
     }
     done += static_cast<std::size_t>(n);
   }
-}
-
-void sync_directory_of(const std::string& path) {
-  const std::filesystem::path p(path);
-  const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return;  // best effort: the data itself is already synced
-  ::fsync(fd);
-  ::close(fd);
-}
-
-void sync_path(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) throw std::runtime_error("cannot sync " + path + ": " + std::strerror(err));
 }
 
 class Journal {
@@ -859,7 +842,7 @@ void write_sweep(const std::string& path, const SweepResult& result) {
     h5::File f = h5::File::create(temp);
     write_contents(f, result);
     f.close();
-    sync_path(temp);
+    sync_file(temp);
     if (std::rename(temp.c_str(), path.c_str()) != 0)
       throw std::runtime_error("cannot move " + temp + " to " + path + ": " + std::strerror(errno));
     sync_directory_of(path);
