@@ -126,21 +126,13 @@ py::dict attribute_py(const Scenario& scenario, std::int64_t replications, std::
   for (const auto& [name, member] : {std::pair<const char*, PairedDelta AttributionRow::*>{
                                          "p_completed", &AttributionRow::p_completed},
                                      {"mean_value", &AttributionRow::mean_value}}) {
-    std::vector<double> ko, delta, lower, upper, se;
-    for (const auto& row : r.rows) {
-      const PairedDelta& pd = row.*member;
-      ko.push_back(pd.knocked_out);
-      delta.push_back(pd.delta.estimate);
-      lower.push_back(pd.delta.lower);
-      upper.push_back(pd.delta.upper);
-      se.push_back(pd.se);
-    }
+    const DeltaColumns c = delta_columns(r, member);
     const std::string n = name;
-    d[py::str(n)] = ko;
-    d[py::str(n + "_delta")] = delta;
-    d[py::str(n + "_lower")] = lower;
-    d[py::str(n + "_upper")] = upper;
-    d[py::str(n + "_se")] = se;
+    d[py::str(n)] = c.knocked_out;
+    d[py::str(n + "_delta")] = c.delta;
+    d[py::str(n + "_lower")] = c.lower;
+    d[py::str(n + "_upper")] = c.upper;
+    d[py::str(n + "_se")] = c.se;
   }
   return d;
 }

@@ -247,6 +247,19 @@ std::string format_attribution(const AttributionResult& r) {
   return os.str();
 }
 
+DeltaColumns delta_columns(const AttributionResult& result, PairedDelta AttributionRow::*member) {
+  DeltaColumns c;
+  for (const auto& row : result.rows) {
+    const PairedDelta& pd = row.*member;
+    c.knocked_out.push_back(pd.knocked_out);
+    c.delta.push_back(pd.delta.estimate);
+    c.lower.push_back(pd.delta.lower);
+    c.upper.push_back(pd.delta.upper);
+    c.se.push_back(pd.se);
+  }
+  return c;
+}
+
 void write_attribution(const std::string& path, const AttributionResult& r) {
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   try {
@@ -273,20 +286,12 @@ void write_attribution(const std::string& path, const AttributionResult& r) {
                                  PairedDelta AttributionRow::*member) {
       h5::Group g = f.create_group(name);
       g.write_dataset("base", std::vector<double>{base.estimate, base.lower, base.upper});
-      std::vector<double> ko, d, lo, hi, se;
-      for (const auto& row : r.rows) {
-        const PairedDelta& pd = row.*member;
-        ko.push_back(pd.knocked_out);
-        d.push_back(pd.delta.estimate);
-        lo.push_back(pd.delta.lower);
-        hi.push_back(pd.delta.upper);
-        se.push_back(pd.se);
-      }
-      g.write_dataset("knocked_out", ko);
-      g.write_dataset("delta", d);
-      g.write_dataset("delta_lower", lo);
-      g.write_dataset("delta_upper", hi);
-      g.write_dataset("delta_se", se);
+      const DeltaColumns c = delta_columns(r, member);
+      g.write_dataset("knocked_out", c.knocked_out);
+      g.write_dataset("delta", c.delta);
+      g.write_dataset("delta_lower", c.lower);
+      g.write_dataset("delta_upper", c.upper);
+      g.write_dataset("delta_se", c.se);
     };
     write_group("p_completed", r.p_completed, &AttributionRow::p_completed);
     write_group("mean_value", r.mean_value, &AttributionRow::mean_value);

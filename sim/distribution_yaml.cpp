@@ -97,6 +97,20 @@ std::string format_double(double value) {
   return std::string(buffer, result.ptr);
 }
 
+void throw_at_mark(const std::string& source, const YAML::Exception& e, const std::string& prefix) {
+  const bool located = !e.mark.is_null();
+  throw ScenarioError(source, located ? e.mark.line + 1 : 0, located ? e.mark.column + 1 : 0, "",
+                      prefix + e.msg);
+}
+
+YAML::Node load_yaml(const std::string& text, const std::string& source) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw_at_mark(source, e, "invalid YAML: ");
+  }
+}
+
 std::string describe_node(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
   if (node.IsMap()) return "a map";

@@ -31,6 +31,13 @@ std::string suggest(const std::string& word, const std::vector<std::string>& can
 // Shortest text that strtod/from_chars turns back into exactly `value`.
 std::string format_double(double value);
 
+// A yaml-cpp exception as a ScenarioError at its mark in `source` (0:0 when it has none),
+// its message after `prefix`.
+[[noreturn]] void throw_at_mark(const std::string& source, const YAML::Exception& e,
+                                const std::string& prefix = "");
+// YAML::Load whose syntax errors are ScenarioErrors ("invalid YAML: ...").
+YAML::Node load_yaml(const std::string& text, const std::string& source);
+
 // How a node looks to a user: "the string 'abc'", "a map", "a list", "nothing".
 std::string describe_node(const YAML::Node& node);
 

@@ -23,10 +23,12 @@ using yaml_detail::distribution_to_yaml;
 using yaml_detail::Field;
 using yaml_detail::format_double;
 using yaml_detail::join_path;
+using yaml_detail::load_yaml;
 using yaml_detail::MapReader;
 using yaml_detail::read_distribution;
 using yaml_detail::Reader;
 using yaml_detail::suggest;
+using yaml_detail::throw_at_mark;
 
 namespace {
 
@@ -590,23 +592,14 @@ bool path_related(const std::string& path, const std::string& error_key) {
 }  // namespace
 
 Scenario Scenario::from_yaml(const std::string& text, const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ScenarioError(source, e.mark.line + 1, e.mark.column + 1, "", "invalid YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(source, e.mark.is_null() ? 0 : e.mark.line + 1,
-                        e.mark.is_null() ? 0 : e.mark.column + 1, "", "invalid YAML: " + e.msg);
-  }
+  const YAML::Node root = load_yaml(text, source);
   Scenario s;
   try {
     s = ScenarioReader(source).read(root);
   } catch (const YAML::Exception& e) {
     // The reader checks types before converting, so this is a yaml-cpp surprise; it still
     // deserves a position rather than an unexplained crash.
-    throw ScenarioError(source, e.mark.is_null() ? 0 : e.mark.line + 1,
-                        e.mark.is_null() ? 0 : e.mark.column + 1, "", e.msg);
+    throw_at_mark(source, e);
   }
   s.source = source;
   s.yaml_text = text;
@@ -705,13 +698,7 @@ Scenario Scenario::with_values(
     const std::vector<std::pair<std::string, std::string>>& values) const {
   // A scenario built in code has no text; its canonical YAML serves instead.
   const std::string base = yaml_text.empty() ? to_yaml() : yaml_text;
-  YAML::Node root;
-  try {
-    root = YAML::Load(base);
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(source, e.mark.is_null() ? 0 : e.mark.line + 1,
-                        e.mark.is_null() ? 0 : e.mark.column + 1, "", "invalid YAML: " + e.msg);
-  }
+  YAML::Node root = load_yaml(base, source);
   if (!root.IsMap()) override_error("", "the scenario text is not a map; nothing to override");
 
   for (const auto& [path, text] : values) {

@@ -24,9 +24,11 @@ using yaml_detail::describe_node;
 using yaml_detail::Field;
 using yaml_detail::format_double;
 using yaml_detail::join_path;
+using yaml_detail::load_yaml;
 using yaml_detail::MapReader;
 using yaml_detail::Reader;
 using yaml_detail::suggest;
+using yaml_detail::throw_at_mark;
 
 const char* to_string(SweepDesign d) {
   switch (d) {
@@ -701,18 +703,11 @@ std::vector<double> Sweep::run_grid(const Scenario& point) const {
 
 Sweep Sweep::from_yaml(const std::string& text, const std::string& source,
                        const std::string& base_dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(source, e.mark.is_null() ? 0 : e.mark.line + 1,
-                        e.mark.is_null() ? 0 : e.mark.column + 1, "", "invalid YAML: " + e.msg);
-  }
+  const YAML::Node root = load_yaml(text, source);
   try {
     return SweepReader(source, base_dir).read(root);
   } catch (const YAML::Exception& e) {
-    throw ScenarioError(source, e.mark.is_null() ? 0 : e.mark.line + 1,
-                        e.mark.is_null() ? 0 : e.mark.column + 1, "", e.msg);
+    throw_at_mark(source, e);
   }
 }
 

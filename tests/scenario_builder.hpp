@@ -33,4 +33,16 @@ inline Scenario simple_scenario(int steps = 1, int silos = 1) {
   return s;
 }
 
+// MODEL.md's closed form: one exponential step of rate a against an exponential sponsor
+// exit of rate b, adoption 0, no vacancy, so P(completed) = a / (a + b).
+inline Scenario closed_form_scenario(double a, double b) {
+  Scenario s = simple_scenario();
+  s.phases[0].steps[0].work = Distribution::exponential(1.0 / a);
+  s.levels[0].tenure = Distribution::exponential(1.0 / b);
+  s.initial_sponsor = InitialSponsor::Residual;
+  s.succession.adoption = 0.0;
+  s.finalize();
+  return s;
+}
+
 }  // namespace progsurv::testing

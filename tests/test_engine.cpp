@@ -7,6 +7,7 @@
 #include "scenario_builder.hpp"
 
 using namespace progsurv;
+using progsurv::testing::closed_form_scenario;
 using progsurv::testing::simple_scenario;
 
 namespace {
@@ -33,12 +34,7 @@ TEST(Engine, ClosedFormWorkAgainstSponsorExit) {
   // One exponential step of rate a against an exponential sponsor exit of rate b, adoption 0,
   // no vacancy: P(completed) = a / (a + b).
   const double a = 1.0 / 4.0, b = 1.0 / 12.0;
-  Scenario s = simple_scenario();
-  s.phases[0].steps[0].work = Distribution::exponential(1.0 / a);
-  s.levels[0].tenure = Distribution::exponential(1.0 / b);
-  s.initial_sponsor = InitialSponsor::Residual;
-  s.succession.adoption = 0.0;
-  s.finalize();
+  const Scenario s = closed_form_scenario(a, b);
   const std::int64_t n = 200000;
   const RunResult r = run_n(s, n);
   const double p = share(r, EndCategory::Completed);

@@ -23,6 +23,7 @@
 #include "scenario_builder.hpp"
 
 using namespace progsurv;
+using progsurv::testing::closed_form_scenario;
 using progsurv::testing::simple_scenario;
 
 namespace {
@@ -61,12 +62,7 @@ TEST(ExactSolver, ClosedFormWorkAgainstSponsorExit) {
   // MODEL.md: one exponential step of rate a against a sponsor exit of rate b, adoption 0,
   // no vacancy: P(completed by t) = a/(a+b) (1 - e^{-(a+b)t}), and a/(a+b) in the end.
   const double a = 1.0 / 4.0, b = 1.0 / 12.0;
-  Scenario s = simple_scenario();
-  s.phases[0].steps[0].work = Distribution::exponential(1.0 / a);
-  s.levels[0].tenure = Distribution::exponential(1.0 / b);
-  s.initial_sponsor = InitialSponsor::Residual;
-  s.succession.adoption = 0.0;
-  s.finalize();
+  const Scenario s = closed_form_scenario(a, b);
   for (auto m : kMethods) {
     const RunResult r = solve_exact(s, with_method(m));
     EXPECT_TRUE(r.exact);

@@ -63,6 +63,12 @@ struct AttributionResult {
 // Deterministic: the same for any thread count (chunk sums merged in chunk order).
 AttributionResult attribute(const Scenario& scenario, const AttributionOptions& options);
 
+// One statistic of every row as columns, in row order, for tables and files.
+struct DeltaColumns {
+  std::vector<double> knocked_out, delta, lower, upper, se;
+};
+DeltaColumns delta_columns(const AttributionResult& result, PairedDelta AttributionRow::*member);
+
 // The table printed by `progsurv attribute`.
 std::string format_attribution(const AttributionResult& result);
 
