@@ -2,7 +2,7 @@
 // Run: build/release/bench/progsurv_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
-#include "progsurv/run.hpp"
+#include "progsurv/engine/run.hpp"
 
 namespace {
 

@@ -24,8 +24,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "progsurv/replication.hpp"
-#include "progsurv/tally.hpp"
+#include "progsurv/engine/replication.hpp"
+#include "progsurv/engine/tally.hpp"
 
 namespace progsurv {
 bool rng_trace_enabled = false;

@@ -2,7 +2,7 @@
 // Each bound concept registers itself from its own register_*.cpp (see register.hpp).
 #include <pybind11/pybind11.h>
 
-#include "progsurv/version.hpp"
+#include "progsurv/io/version.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;

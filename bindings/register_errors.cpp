@@ -8,8 +8,8 @@
 
 #include <exception>
 
-#include "progsurv/error.hpp"
-#include "progsurv/run.hpp"
+#include "progsurv/engine/run.hpp"
+#include "progsurv/scenario/error.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {

@@ -1,7 +1,7 @@
 // progsurv._core.exact(): the exact solver for the Markov subset (docs/validation.md).
 #include <pybind11/stl.h>
 
-#include "progsurv/exact.hpp"
+#include "progsurv/analysis/exact.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "progsurv/result_file.hpp"
+#include "progsurv/io/result_file.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {

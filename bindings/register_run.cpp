@@ -18,10 +18,10 @@
 #include <utility>
 #include <vector>
 
-#include "progsurv/outcome.hpp"
-#include "progsurv/run.hpp"
-#include "progsurv/summary.hpp"
-#include "progsurv/tally.hpp"
+#include "progsurv/analysis/summary.hpp"
+#include "progsurv/engine/outcome.hpp"
+#include "progsurv/engine/run.hpp"
+#include "progsurv/engine/tally.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {

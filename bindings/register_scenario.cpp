@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "progsurv/scenario.hpp"
+#include "progsurv/scenario/scenario.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "progsurv/attribution.hpp"
-#include "progsurv/run.hpp"
-#include "progsurv/sensitivity.hpp"
-#include "progsurv/sweep.hpp"
-#include "progsurv/version.hpp"
+#include "progsurv/analysis/attribution.hpp"
+#include "progsurv/analysis/sensitivity.hpp"
+#include "progsurv/analysis/sweep.hpp"
+#include "progsurv/engine/run.hpp"
+#include "progsurv/io/version.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "progsurv/error.hpp"
-#include "progsurv/exact.hpp"
-#include "progsurv/scenario.hpp"
+#include "progsurv/analysis/exact.hpp"
+#include "progsurv/scenario/error.hpp"
+#include "progsurv/scenario/scenario.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 #pragma once
 // Small scenarios built in code, so engine tests do not depend on the YAML parser.
-#include "progsurv/scenario.hpp"
+#include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv::testing {
 

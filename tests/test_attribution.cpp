@@ -6,10 +6,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "../sim/h5.hpp"
-#include "progsurv/attribution.hpp"
-#include "progsurv/run.hpp"
-#include "progsurv/version.hpp"
+#include "io/h5.hpp"
+#include "progsurv/analysis/attribution.hpp"
+#include "progsurv/engine/run.hpp"
+#include "progsurv/io/version.hpp"
 #include "scenario_builder.hpp"
 
 namespace {

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "progsurv/result_file.hpp"
+#include "progsurv/io/result_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace progsurv;

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "progsurv/distribution.hpp"
+#include "progsurv/engine/distribution.hpp"
 
 using progsurv::Distribution;
 using progsurv::Mechanism;

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "progsurv/run.hpp"
+#include "progsurv/engine/run.hpp"
 #include "scenario_builder.hpp"
 
 using namespace progsurv;

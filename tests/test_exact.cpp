@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "../sim/h5.hpp"
-#include "progsurv/exact.hpp"
-#include "progsurv/run.hpp"
+#include "io/h5.hpp"
+#include "progsurv/analysis/exact.hpp"
+#include "progsurv/engine/run.hpp"
 #include "scenario_builder.hpp"
 
 using namespace progsurv;

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "progsurv/run.hpp"
+#include "progsurv/engine/run.hpp"
 
 using namespace progsurv;
 

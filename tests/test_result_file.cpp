@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "../sim/h5.hpp"
-#include "progsurv/error.hpp"
-#include "progsurv/exact.hpp"
-#include "progsurv/result_file.hpp"
-#include "progsurv/run.hpp"
-#include "progsurv/version.hpp"
+#include "io/h5.hpp"
+#include "progsurv/analysis/exact.hpp"
+#include "progsurv/engine/run.hpp"
+#include "progsurv/io/result_file.hpp"
+#include "progsurv/io/version.hpp"
+#include "progsurv/scenario/error.hpp"
 #include "scenario_builder.hpp"
 
 namespace fs = std::filesystem;

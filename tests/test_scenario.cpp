@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "progsurv/scenario.hpp"
+#include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
 namespace {

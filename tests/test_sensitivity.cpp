@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "progsurv/sensitivity.hpp"
+#include "progsurv/analysis/sensitivity.hpp"
 
 namespace {
 

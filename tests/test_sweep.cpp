@@ -8,11 +8,11 @@
 #include <fstream>
 #include <set>
 
-#include "../sim/h5.hpp"
-#include "progsurv/error.hpp"
-#include "progsurv/run.hpp"
-#include "progsurv/sweep.hpp"
-#include "progsurv/version.hpp"
+#include "io/h5.hpp"
+#include "progsurv/analysis/sweep.hpp"
+#include "progsurv/engine/run.hpp"
+#include "progsurv/io/version.hpp"
+#include "progsurv/scenario/error.hpp"
 
 namespace {
 

@@ -1,0 +1,75 @@
+#pragma once
+// Statistics derived from a Tally: curves with intervals, quantiles, shares, means.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "progsurv/engine/outcome.hpp"
+#include "progsurv/engine/tally.hpp"
+
+namespace progsurv {
+
+inline constexpr double kConfidence = 0.95;
+// Wilson score interval for binomial proportions: good coverage near 0 and 1.
+inline constexpr const char* kIntervalMethod = "wilson";
+inline constexpr const char* kMeanIntervalMethod = "normal";  // mean ± 1.96 SE
+
+struct Estimate {
+  double estimate = 0.0, lower = 0.0, upper = 0.0;
+};
+
+// Wilson 95% interval for k successes out of n (NaNs when n = 0).
+Estimate wilson(std::int64_t k, std::int64_t n, double z = 1.959963984540054);
+
+// Quantile q of a histogram of equal bins of `width` starting at 0, with `total` as the
+// denominator: NaN when the histogram holds less than q * total. Linear within a bin.
+double histogram_quantile(const std::vector<std::int64_t>& hist, double width, double total,
+                          double q);
+
+struct Summary {
+  std::int64_t n = 0, n_started = 0;
+  std::vector<double> grid;
+
+  // curve[k][g] over all replications: completed and causes are "by t" (cumulative
+  // incidence), not_started is constant, running is "at t". Sums to 1 at every g.
+  std::array<std::vector<std::int64_t>, kEndCategoryCount> curve_count;
+  std::array<std::vector<Estimate>, kEndCategoryCount> curve;
+  // S(t) = P(not ended by t) among started programmes (completed programmes survive).
+  std::vector<Estimate> survival;
+
+  std::array<Estimate, kOutcomeCount> outcome_share;  // among all replications
+  std::array<Estimate, kOutcomeCount> outcome_share_started;
+  std::array<Estimate, kCauseCount> cause_share;  // among ended programmes
+
+  // Completion-time quantiles (months), NaN where "not reached".
+  std::vector<double> quantile_levels;            // 0.1, 0.5, 0.8, 0.9
+  std::vector<double> completion_quantile;        // unconditional, over all replications
+  std::vector<double> completion_quantile_given;  // among completed programmes
+
+  // Value: phases delivered d = 0..P, the value banked with d phases, its probability.
+  std::vector<double> value_levels;
+  std::vector<double> value_prob;
+  // Started programmes that delivered nothing / part / all of the phases.
+  Estimate delivered_none, delivered_partial, delivered_all;
+  Estimate value_mean;  // over all replications
+  double value_se = 0.0;
+  std::vector<double> value_quantile;  // at quantile_levels
+
+  // Means over started programmes, indexed by Quantity, with standard errors.
+  std::array<double, kQuantityCount> mean{};
+  std::array<double, kQuantityCount> se{};
+
+  // Convergence: P(completed) and its 95% half-width after each checkpoint.
+  std::vector<std::int64_t> convergence_n;
+  std::vector<double> convergence_p, convergence_se, convergence_half_width;
+
+  const Estimate& completed() const { return outcome_share[static_cast<int>(Outcome::Completed)]; }
+};
+
+Summary summarize(const Tally& tally, const Scenario& scenario);
+
+// The plain table printed at the end of a run.
+std::string format_summary(const Summary& summary, const std::string& title);
+
+}  // namespace progsurv

@@ -1,0 +1,175 @@
+#pragma once
+// Batch parameter sweeps (docs/sweep-format.md, docs/sweeps.md): a base scenario, parameters
+// varied by key path, a design (grid, one-at-a-time, Latin hypercube, Sobol'/Saltelli) and
+// the metrics to record at every point. Every point runs with the same seed, so replication r
+// of every point draws from the same streams (common random numbers): differences between
+// points are differences of the parameters, not of the luck of the draw.
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "progsurv/analysis/sensitivity.hpp"
+#include "progsurv/engine/outcome.hpp"
+#include "progsurv/engine/tally.hpp"
+#include "progsurv/scenario/scenario.hpp"
+
+namespace progsurv {
+
+enum class SweepDesign { Grid, Oat, Lhs, Sobol };
+const char* to_string(SweepDesign d);  // "grid", "oat", "lhs", "sobol"
+
+struct SweepParameter {
+  std::string key;  // key path into the scenario, e.g. "sponsor_levels.vp.clout"
+  // Either a numeric range [low, high] (log: spaced/sampled evenly in log space)...
+  bool range = false;
+  double low = 0.0, high = 0.0;
+  bool log = false;
+  int levels = 0;  // grid only: evenly spaced levels from low to high inclusive
+  // ...or a list of values, each YAML flow text (a number, a word, or e.g. "{model: none}").
+  std::vector<std::string> values;
+  // The base scenario's value at `key` ("" when it has none); NaN when not a number.
+  std::string base_text;
+  double base_value = std::numeric_limits<double>::quiet_NaN();
+
+  // The value text at design coordinate u in [0, 1) (lhs and sobol designs).
+  std::string at(double u) const;
+};
+
+enum class MetricKind {
+  POutcome,            // share of an outcome among all replications (p_completed, ...)
+  PCompletedBy,        // P(completed by t)
+  PEndedBy,            // P(ended by t), for one cause or any
+  MeanValue,           // mean value banked per replication
+  CompletionQuantile,  // unconditional completion-time quantile (months), NaN if not reached
+  CauseShare,          // share of a cause among ended programmes
+  Mean                 // mean of a per-replication quantity over started programmes
+};
+
+struct SweepMetric {
+  MetricKind kind = MetricKind::POutcome;
+  std::string name;  // column name: "p_completed_by_24", "p_ended_by_patience_24", ...
+  Outcome outcome = Outcome::Completed;
+  double t = 0.0;  // months (PCompletedBy, PEndedBy)
+  int cause = -1;  // Cause index; -1 = any cause (PEndedBy)
+  double q = 0.5;  // quantile level (CompletionQuantile)
+  Quantity quantity = Quantity::EndTime;
+};
+
+struct Sweep {
+  std::string name = "sweep";
+  std::string source;  // file path or "<string>"
+  Scenario base;
+  std::vector<SweepParameter> parameters;
+  SweepDesign design = SweepDesign::Grid;
+  std::int64_t samples = 0;       // lhs: points; sobol: base samples N
+  std::uint64_t design_seed = 1;  // lhs permutations, sobol bootstrap resamples
+  int bootstrap = 1000;           // sobol: bootstrap resamples for the intervals
+  std::uint64_t seed = 1;         // the engine's seed, the same at every point
+  std::int64_t replications = 10000;
+  double precision = 0.0;  // > 0: per point, run until the 95% half-width of P(completed) <= it
+  std::int64_t max_replications = 1000000;
+  std::vector<SweepMetric> metrics;
+  bool curves = false;  // also keep each point's P(completed by t) and S(t) curves
+
+  // The canonical YAML of everything above with the base scenario inline: a sweep file in
+  // its own right, stored in the output. The fingerprint (16 hex digits of FNV-1a 64 over
+  // the progsurv version and this text) tells whether a partial file belongs to this sweep.
+  std::string resolved;
+  std::string fingerprint;
+
+  // The design, one entry per point: coordinates in [0, 1)^k (lhs, sobol; empty otherwise)
+  // and the value text of each parameter ("" = left at the base scenario's value).
+  std::vector<std::vector<double>> unit;
+  std::vector<std::vector<std::string>> point_values;
+  // oat: the points of parameter i are oat_first[i] .. oat_first[i] + oat_count[i] - 1
+  // (low then high for a range, the listed values otherwise); point 0 is the base.
+  std::vector<std::int64_t> oat_first, oat_count;
+
+  std::size_t point_count() const { return point_values.size(); }
+  // The base scenario with point i's values applied.
+  Scenario point_scenario(std::size_t i) const;
+  // The grid every point's run uses: the base grid plus each metric's time t.
+  std::vector<double> run_grid(const Scenario& point) const;
+
+  // `base_dir` resolves a base scenario given as a relative path.
+  static Sweep from_yaml(const std::string& text, const std::string& source = "<string>",
+                         const std::string& base_dir = ".");
+  static Sweep load(const std::string& path);
+};
+
+// One finished point: estimates and standard errors in Sweep::metrics order.
+struct PointResult {
+  std::int64_t index = -1;
+  std::int64_t replications = 0;
+  std::vector<double> estimate, se;
+  std::vector<double> completed, survival;  // on the run grid, when Sweep::curves
+};
+
+// Runs one point single-threaded. `keep_going` is polled between batches; false -> Cancelled.
+PointResult run_point(const Sweep& sweep, std::size_t index,
+                      const std::function<bool()>& keep_going = {});
+
+struct SweepOptions {
+  // Threads per process; points are spread over them, each point's run() single-threaded
+  // (results do not depend on it). 0 = the cores of this machine divided among the MPI ranks
+  // that share it.
+  int threads = 0;
+  // HDF5 output. While it runs, finished points are appended to "<output>.partial" (one
+  // checksummed record each, fsync'ed); the final file is written at the end by temp file +
+  // rename and the journal removed. Empty: no file and no journal.
+  std::string output;
+  bool resume = false;  // continue from "<output>.partial"
+  std::function<void(std::int64_t done, std::int64_t total)> progress;  // rank 0 only
+  std::function<bool()> keep_going;  // polled often; false stops the sweep (Cancelled)
+};
+
+struct SweepResult {
+  Sweep sweep;
+  std::vector<PointResult> points;  // in point order
+  // sobol design: indices of each metric (Sweep::metrics order).
+  std::vector<sensitivity::SobolIndices> sobol;
+  // oat design: [metric][parameter] metric at the parameter's low and high end, and at base.
+  std::vector<double> tornado_base;
+  std::vector<std::vector<double>> tornado_low, tornado_high;
+  std::int64_t resumed_points = 0;  // points taken from a journal rather than run
+  bool rank0 = true;                // false on MPI ranks other than 0 (no result there)
+};
+
+// Runs the sweep. Under MPI (launched by mpirun and mpi_init() called) points are spread over
+// the ranks round-robin by index and gathered to rank 0, which alone keeps the journal and
+// writes the file — the same file a single process writes.
+SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options);
+
+// Derives the sensitivity tables from the points.
+void analyse(SweepResult& result);
+
+// The HDF5 file with filetype "progsurv-sweep" (docs/hdf5-sweep-format.md).
+void write_sweep(const std::string& path, const SweepResult& result);
+SweepResult read_sweep(const std::string& path);
+
+// The table printed by `progsurv sweep`.
+std::string format_sweep(const SweepResult& result);
+
+// FNV-1a 64 of `text`, as 16 lower-case hex digits.
+std::string fnv1a_hex(const std::string& text);
+
+// MPI, for `progsurv sweep` under mpirun (no-ops without MPI support or outside mpirun).
+bool launched_by_mpirun();  // OMPI_COMM_WORLD_SIZE / PMI_SIZE in the environment
+class MpiSession {
+ public:
+  MpiSession();   // MPI_Init_thread (funneled) when launched by mpirun
+  ~MpiSession();  // MPI_Finalize
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  [[noreturn]] void abort(int status) const;  // MPI_Abort, or std::exit without MPI
+
+ private:
+  int rank_ = 0, size_ = 1;
+  bool active_ = false;
+};
+
+}  // namespace progsurv

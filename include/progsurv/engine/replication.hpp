@@ -1,0 +1,31 @@
+#pragma once
+// One Monte Carlo replication: one programme from proposal to its end or the horizon.
+#include <array>
+#include <cstdint>
+
+#include "progsurv/engine/outcome.hpp"
+#include "progsurv/scenario/scenario.hpp"
+
+namespace progsurv {
+
+struct ReplicationRecord {
+  Outcome outcome = Outcome::NotStarted;
+  Cause cause = Cause::None;
+  double end_time = 0.0;  // months; the horizon for running programmes
+  int phases_delivered = 0;
+  double value = 0.0;
+  int sponsor_changes = 0;
+  int handoffs = 0;
+  int breaks = 0;
+  int escalations = 0;
+  std::array<double, kTimeBucketCount> time{};  // indexed by TimeBucket
+  double customer_trust = 1.0;
+  int initial_level = -1;
+};
+
+// Runs replication `replication` of `scenario` with `seed`. Pure: the same arguments give
+// the same record on any thread.
+ReplicationRecord simulate_replication(const Scenario& scenario, std::uint64_t seed,
+                                       std::uint64_t replication);
+
+}  // namespace progsurv

@@ -1,0 +1,64 @@
+#pragma once
+// Running many replications in parallel, reproducibly.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "progsurv/analysis/summary.hpp"
+#include "progsurv/engine/replication.hpp"
+#include "progsurv/engine/tally.hpp"
+#include "progsurv/scenario/scenario.hpp"
+
+namespace progsurv {
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  std::int64_t replications = 100000;  // used when precision == 0
+  double precision = 0.0;  // > 0: run batches until the 95% half-width of P(completed) <= it
+  std::int64_t max_replications = 10000000;  // cap for precision mode
+  int threads = 0;                           // 0 = all hardware threads
+  bool keep_replications = false;
+  // Called between batches with (done, planned); return false to stop (throws Cancelled).
+  std::function<bool(std::int64_t, std::int64_t)> progress;
+};
+
+// Replications are grouped in fixed chunks and batches that do not depend on the thread
+// count; chunk tallies are merged in chunk order, so output is identical for any threads.
+inline constexpr std::int64_t kChunkSize = 1024;
+inline constexpr std::int64_t kChunksPerBatch = 16;
+inline constexpr std::int64_t kBatchSize = kChunkSize * kChunksPerBatch;
+
+struct Cancelled : std::runtime_error {
+  Cancelled() : std::runtime_error("run cancelled") {}
+};
+
+// Per-replication records as columns (only with keep_replications).
+struct Records {
+  std::vector<std::int8_t> outcome, cause;
+  std::vector<double> end_time, value, customer_trust;
+  std::vector<std::int32_t> phases_delivered, sponsor_changes, handoffs, breaks, escalations,
+      initial_level;
+  std::array<std::vector<double>, kTimeBucketCount> time;
+  std::size_t size() const { return outcome.size(); }
+  void resize(std::size_t n);
+  void set(std::size_t i, const ReplicationRecord& r);
+};
+
+struct RunResult {
+  Scenario scenario;
+  std::uint64_t seed = 0;
+  double precision = 0.0;
+  bool exact = false;  // curves from the exact solver rather than Monte Carlo
+  Tally tally;
+  Summary summary;
+  std::optional<Records> records;
+};
+
+RunResult run(const Scenario& scenario, const RunOptions& options);
+
+int resolve_threads(int requested);
+
+}  // namespace progsurv

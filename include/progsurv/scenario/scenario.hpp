@@ -1,0 +1,153 @@
+#pragma once
+// The resolved scenario: every mechanism of MODEL.md §2–3 with names turned into indices
+// and every default filled in. Parsing lives in scenario_parser.cpp.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "progsurv/engine/distribution.hpp"
+#include "progsurv/scenario/error.hpp"
+
+namespace progsurv {
+
+inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+struct SponsorLevel {
+  std::string name;
+  Distribution tenure;               // months in post
+  double clout = 0.5;                // P(one escalation succeeds); protects against budget cuts
+  double approval = 1.0;             // P(programme approved when proposed at this level)
+  double patience_multiplier = 1.0;  // scales the patience threshold (or divides the hazard)
+  Distribution resource_delay = Distribution::fixed(0.0);  // wait before each phase
+};
+
+struct Silo {
+  std::string name;
+  Distribution pickup = Distribution::fixed(0.0);  // wait until the receiver starts
+  double break_prob = 0.0;                         // P(the handoff breaks)
+};
+
+// A from→to pair that replaces both pickup and break_prob of the receiving silo.
+struct HandoffOverride {
+  int from = -1;
+  int to = -1;
+  Distribution pickup;
+  double break_prob = 0.0;
+};
+
+struct Step {
+  int silo = -1;
+  Distribution work;
+};
+
+struct Phase {
+  std::string name;
+  double value = 1.0;          // banked when the phase is delivered
+  double continue_prob = 1.0;  // gate: P(next phase funded); unused for the last phase
+  bool engage = false;         // customers give their time at the phase start
+  std::vector<Step> steps;
+};
+
+// A categorical distribution over sponsor levels (indices into Scenario::levels).
+struct LevelMix {
+  std::vector<int> level;
+  std::vector<double> prob;  // normalised to sum to 1
+  int sample(Rng& rng) const;
+};
+
+enum class InitialSponsor { Residual, Fresh };
+
+struct Succession {
+  Distribution vacancy = Distribution::fixed(0.0);  // months the post stays empty
+  double adoption = 1.0;                            // P(successor adopts the programme)
+  bool successor_same = true;                       // successor at the same level...
+  LevelMix successor;                               // ...or drawn from this mix
+};
+
+struct Escalation {
+  Distribution delay = Distribution::fixed(0.0);
+  int max_attempts = 1;  // all attempts; 0 = a break ends the programme at once
+};
+
+enum class PatienceModel { Reviews, Hazard, None };
+enum class Visible { Phases, Steps };
+
+struct Patience {
+  PatienceModel model = PatienceModel::Reviews;
+  double review_every = 3.0;                       // months between reviews
+  Distribution threshold = Distribution::never();  // θ: tolerated months without a result
+  Visible visible = Visible::Phases;
+  double vacancy_multiplier = 1.0;  // multiplier while the post is vacant
+  double cancel_prob = 1.0;         // P(overdue programme is cut at a review)
+  double grace = 0.0;               // no cut before this many months
+  double rate = 0.0;                // hazard model: cuts per month (÷ m)
+};
+
+struct Budget {
+  bool enabled = false;
+  double every = 12.0;        // months between budget cycles
+  double squeeze_prob = 0.0;  // P(a cycle is a squeeze)
+  double cut_prob = 0.0;      // P(cut | squeeze) = cut_prob * (1 - clout)
+};
+
+struct Customers {
+  Distribution follow_up = Distribution::fixed(0.0);
+  double follow_up_window = 3.0;
+  double trust_gain = 0.0;
+  double trust_loss = 0.0;
+};
+
+struct Scenario {
+  std::string name = "scenario";
+  std::string description;
+  std::string source;  // where it came from (file path or "<string>")
+
+  double horizon = 60.0;     // H, months
+  std::vector<double> grid;  // time grid for curves, ascending, 0..H
+
+  std::vector<SponsorLevel> levels;
+  LevelMix sponsor;  // initial sponsor level mix
+  InitialSponsor initial_sponsor = InitialSponsor::Residual;
+  Succession succession;
+
+  std::vector<Silo> silos;
+  std::vector<HandoffOverride> overrides;
+  Escalation escalation;
+
+  std::vector<Phase> phases;
+  Patience patience;
+  Budget budget;
+  Customers customers;
+
+  // Derived by finalize(): pickup and break of every (from, to) pair, override applied.
+  std::vector<Distribution> pair_pickup;  // silos.size()^2, row = from
+  std::vector<double> pair_break;
+
+  int level_index(const std::string& name) const;  // -1 when unknown
+  int silo_index(const std::string& name) const;
+  // Builds the derived tables; call after any edit of the fields above.
+  void finalize();
+  const Distribution& pickup(int from, int to) const {
+    return pair_pickup[static_cast<std::size_t>(from) * silos.size() + to];
+  }
+  double break_prob(int from, int to) const {
+    return pair_break[static_cast<std::size_t>(from) * silos.size() + to];
+  }
+
+  // Parse YAML text. `source` names the file in error messages.
+  static Scenario from_yaml(const std::string& text, const std::string& source = "<string>");
+  static Scenario load(const std::string& path);
+  // The scenario with every default filled in, in canonical parameters; parses back to
+  // an identical Scenario.
+  std::string to_yaml() const;
+  // Overrides by key path ("patience.threshold.median", "phases.0.value",
+  // "sponsor_levels.vp.clout"); values are YAML scalars or flow text. An unknown path
+  // throws ScenarioError naming it.
+  Scenario with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
+
+  std::string yaml_text;  // the text it was parsed from (for with_values)
+};
+
+}  // namespace progsurv

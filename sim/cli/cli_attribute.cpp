@@ -1,0 +1,63 @@
+// `progsurv attribute`: what each obstacle costs, by switching mechanisms off in turn.
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+#include "cli/cli.hpp"
+#include "progsurv/analysis/attribution.hpp"
+#include "progsurv/engine/run.hpp"
+
+namespace progsurv::cli {
+namespace {
+
+struct AttributeArgs {
+  std::string scenario, output;
+  std::int64_t replications = 100000;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  bool quiet = false;
+};
+
+int do_attribute(const AttributeArgs& a) {
+  const Scenario scenario = load_scenario_or_baseline(a.scenario);
+  if (!a.output.empty()) check_output_path(a.output);
+  AttributionOptions opt;
+  opt.seed = a.seed;
+  opt.replications = a.replications;
+  opt.threads = a.threads;
+  ProgressBar bar("attributing " + scenario.name);
+  const StopSignals stop_signals;
+  opt.progress = [&](std::int64_t done, std::int64_t total) {
+    if (StopSignals::raised()) return false;
+    return a.quiet ? true : bar(done, total);
+  };
+  const AttributionResult result = attribute(scenario, opt);
+  std::cout << format_attribution(result);
+  if (!a.output.empty()) {
+    write_attribution(a.output, result);
+    std::cout << "written: " << a.output << "\n";
+  }
+  return 0;
+}
+
+const Registration reg_attribute(60, [](CLI::App& app) {
+  auto args = std::make_shared<AttributeArgs>();
+  auto* sub = app.add_subcommand(
+      "attribute",
+      "Switch each mechanism off in turn (common random numbers) and report what it costs");
+  sub->add_option("scenario", args->scenario,
+                  "Scenario YAML file (default: the embedded scenarios/baseline.yaml)");
+  sub->add_option("-n,--replications", args->replications, "Replications (each run 7 times)")
+      ->check(CLI::Range(static_cast<std::int64_t>(2), static_cast<std::int64_t>(1) << 40))
+      ->capture_default_str();
+  sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("-o,--output", args->output, "Also write the table to this HDF5 file");
+  sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
+  sub->callback([args] { set_action([args] { return do_attribute(*args); }); });
+});
+
+}  // namespace
+}  // namespace progsurv::cli

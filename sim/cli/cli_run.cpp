@@ -1,0 +1,104 @@
+// `progsurv run`, `progsurv validate` and `progsurv summary`.
+#include <csignal>
+#include <iostream>
+
+#include "cli/cli.hpp"
+#include "progsurv/engine/run.hpp"
+#include "progsurv/io/result_file.hpp"
+
+namespace progsurv::cli {
+namespace {
+
+struct RunArgs {
+  std::string scenario, output;
+  std::int64_t replications = 100000;
+  double precision = 0.0;
+  std::int64_t max_replications = 10000000;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  bool keep = false;
+  bool quiet = false;
+};
+
+int do_run(const RunArgs& a) {
+  const Scenario scenario = load_scenario_or_baseline(a.scenario);
+  const std::string output = a.output.empty() ? scenario.name + ".h5" : a.output;
+  check_output_path(output);
+  RunOptions opt;
+  opt.seed = a.seed;
+  opt.replications = a.replications;
+  opt.precision = a.precision;
+  opt.max_replications = a.max_replications;
+  opt.threads = a.threads;
+  opt.keep_replications = a.keep;
+  ProgressBar bar("running " + scenario.name);
+  const StopSignals stop_signals;
+  opt.progress = [&](std::int64_t done, std::int64_t total) {
+    if (StopSignals::raised()) return false;
+    return a.quiet ? true : bar(done, total);
+  };
+  const RunResult result = run(scenario, opt);
+  write_result(output, result);
+  std::cout << format_summary(
+      result.summary, "progsurv: " + scenario.name + " (seed " + std::to_string(a.seed) + ")");
+  std::cout << "written: " << output << "\n";
+  return 0;
+}
+
+const Registration reg_run(10, [](CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  auto* sub = app.add_subcommand("run", "Run replications of a scenario and write HDF5");
+  sub->add_option("scenario", args->scenario,
+                  "Scenario YAML file (default: the embedded scenarios/baseline.yaml)");
+  sub->add_option("-o,--output", args->output, "Output HDF5 file (default: <name>.h5)");
+  auto* n =
+      sub->add_option("-n,--replications", args->replications, "Replications to run")
+          ->check(CLI::Range(static_cast<std::int64_t>(1), static_cast<std::int64_t>(1) << 40))
+          ->capture_default_str();
+  auto* p = sub->add_option("--precision", args->precision,
+                            "Run batches until the 95% half-width of P(completed) <= X")
+                ->check(CLI::Range(1e-6, 0.5));
+  n->excludes(p);
+  sub->add_option("--max-replications", args->max_replications, "Cap for --precision runs")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_flag("--keep-replications", args->keep, "Also write one record per replication");
+  sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
+  sub->callback([args] { set_action([args] { return do_run(*args); }); });
+});
+
+const Registration reg_validate(20, [](CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  auto* sub =
+      app.add_subcommand("validate", "Check a scenario and print it with every default filled in");
+  sub->add_option("scenario", *path, "Scenario YAML file")->required();
+  sub->callback([path] {
+    set_action([path] {
+      std::cout << Scenario::load(*path).to_yaml();
+      return 0;
+    });
+  });
+});
+
+const Registration reg_summary(30, [](CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  auto* sub = app.add_subcommand("summary", "Print the summary table of a progsurv HDF5 file");
+  sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->callback([path] {
+    set_action([path] {
+      const RunResult r = read_result(*path);
+      std::cout << format_summary(r.summary, "progsurv: " + r.scenario.name + " (" + *path +
+                                                 ", seed " + std::to_string(r.seed) + ")");
+      return 0;
+    });
+  });
+});
+
+}  // namespace
+}  // namespace progsurv::cli

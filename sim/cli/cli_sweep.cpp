@@ -1,0 +1,119 @@
+// `progsurv sweep`: a batch of scenarios from a sweep file, on one machine or many (mpirun).
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/cli.hpp"
+#include "progsurv/analysis/sweep.hpp"
+#include "progsurv/engine/run.hpp"
+
+namespace progsurv::cli {
+namespace {
+
+struct SweepArgs {
+  std::string sweep, output;
+  int threads = 0;
+  bool resume = false;
+  bool quiet = false;
+};
+
+// The exit status main() would give this exception, for ranks that must abort instead.
+int status_of(const std::exception_ptr& e, std::string& message, bool& shared) {
+  shared = false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const ScenarioError& x) {
+    message = std::string("error: ") + x.what();
+    shared = true;  // every rank parses the same file and sees the same error
+    return kExitBadInput;
+  } catch (const FileFormatError& x) {
+    message = std::string("error: ") + x.what();
+    shared = true;
+    return kExitBadInput;
+  } catch (const Cancelled&) {
+    message = "interrupted";
+    shared = true;
+    return kExitInterrupted;
+  } catch (const std::exception& x) {
+    message = std::string("failed: ") + x.what();
+    return kExitFailure;
+  } catch (...) {
+    message = "failed: unknown error";
+    return kExitFailure;
+  }
+}
+
+int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
+  const auto start = std::chrono::steady_clock::now();
+  const Sweep sweep = Sweep::load(a.sweep);
+  const std::string output = a.output.empty() ? sweep.name + ".h5" : a.output;
+  check_output_path(output);
+  SweepOptions opt;
+  opt.output = output;
+  opt.threads = a.threads;
+  opt.resume = a.resume;
+  ProgressBar bar("sweep " + sweep.name);
+  const StopSignals stop_signals;
+  opt.keep_going = [] { return !StopSignals::raised(); };
+  if (!a.quiet && mpi.rank() == 0)
+    opt.progress = [&](std::int64_t done, std::int64_t total) { bar(done, total); };
+  const SweepResult result = run_sweep(sweep, opt);
+  if (!result.rank0) return 0;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << format_sweep(result);
+  char line[160];
+  std::snprintf(line, sizeof line, "\n%zu points in %.1f s", sweep.point_count(), seconds);
+  std::cout << line;
+  if (mpi.size() > 1) std::cout << " on " << mpi.size() << " MPI ranks";
+  std::cout << "\nwritten: " << output << "\n";
+  return 0;
+}
+
+int do_sweep(const SweepArgs& a) {
+  MpiSession mpi;
+  if (mpi.size() <= 1) return run_sweep_command(a, mpi);
+  try {
+    return run_sweep_command(a, mpi);
+  } catch (...) {
+    // A rank that fails alone would leave the others waiting: take the whole job down.
+    std::string message;
+    bool shared = false;
+    const int status = status_of(std::current_exception(), message, shared);
+    if (mpi.rank() == 0) {
+      std::cerr << "progsurv: " << message << std::endl;
+    } else if (!shared) {
+      std::cerr << "progsurv: rank " << mpi.rank() << ": " << message << std::endl;
+    } else {
+      // Rank 0 reports errors all ranks share; give it time to print before the abort.
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+    mpi.abort(status);
+  }
+}
+
+const Registration reg_sweep(50, [](CLI::App& app) {
+  auto args = std::make_shared<SweepArgs>();
+  auto* sub = app.add_subcommand(
+      "sweep", "Run a parameter sweep (grid, oat, lhs, sobol) and write one HDF5 table");
+  sub->add_option("sweep", args->sweep, "Sweep YAML file (docs/sweep-format.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("-o,--output", args->output, "Output HDF5 file (default: <name>.h5)");
+  sub->add_option("--threads", args->threads,
+                  "Worker threads per process (0 = the cores, shared among local MPI ranks)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_flag("--resume", args->resume, "Continue an interrupted sweep from <output>.partial");
+  sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
+  sub->footer(
+      "Under mpirun the points are spread over the ranks and rank 0 writes the same file a\n"
+      "single process would: mpirun -n 4 progsurv sweep s.yaml -o s.h5");
+  sub->callback([args] { set_action([args] { return do_sweep(*args); }); });
+});
+
+}  // namespace
+}  // namespace progsurv::cli

@@ -1,0 +1,94 @@
+#include "progsurv/engine/tally.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace progsurv {
+
+const char* to_string(Quantity q) {
+  switch (q) {
+    case Quantity::EndTime:
+      return "end_time";
+    case Quantity::Vacant:
+      return "vacant";
+    case Quantity::Resources:
+      return "resources";
+    case Quantity::Working:
+      return "working";
+    case Quantity::Pickup:
+      return "pickup";
+    case Quantity::Escalating:
+      return "escalating";
+    case Quantity::SponsorChanges:
+      return "sponsor_changes";
+    case Quantity::Handoffs:
+      return "handoffs";
+    case Quantity::Breaks:
+      return "breaks";
+    case Quantity::Escalations:
+      return "escalations";
+    case Quantity::CustomerTrust:
+      return "customer_trust";
+    case Quantity::Value:
+      return "value";
+    case Quantity::Count:
+      break;
+  }
+  return "?";
+}
+
+Tally::Tally(const Scenario& scenario)
+    : grid(scenario.grid),
+      end_bins(static_cast<std::size_t>(kEndCategoryCount) * (scenario.grid.size() + 1), 0),
+      horizon(scenario.horizon),
+      completion_hist(kCompletionBins, 0),
+      phase_count(static_cast<int>(scenario.phases.size())),
+      phases_by_category(static_cast<std::size_t>(kEndCategoryCount) * (scenario.phases.size() + 1),
+                         0) {}
+
+void Tally::add(const ReplicationRecord& r) {
+  ++n;
+  const int k = static_cast<int>(end_category(r.outcome, r.cause));
+  ++category_count[static_cast<std::size_t>(k)];
+  // First grid point at or after the end: "ended by t" is inclusive of t.
+  const auto b = static_cast<std::size_t>(std::lower_bound(grid.begin(), grid.end(), r.end_time) -
+                                          grid.begin());
+  ++end_bins[static_cast<std::size_t>(k) * bin_count() + b];
+  if (r.outcome == Outcome::Completed) {
+    auto bin = static_cast<std::int64_t>(r.end_time / horizon * kCompletionBins);
+    bin = std::clamp<std::int64_t>(bin, 0, kCompletionBins - 1);
+    ++completion_hist[static_cast<std::size_t>(bin)];
+  }
+  ++phases_by_category[static_cast<std::size_t>(k) * static_cast<std::size_t>(phase_count + 1) +
+                       static_cast<std::size_t>(r.phases_delivered)];
+  if (r.outcome == Outcome::NotStarted) return;
+  auto m = [&](Quantity q) -> Moments& { return moments[static_cast<std::size_t>(q)]; };
+  m(Quantity::EndTime).add(r.end_time);
+  for (int i = 0; i < kTimeBucketCount; ++i)
+    moments[static_cast<std::size_t>(static_cast<int>(Quantity::Vacant) + i)].add(
+        r.time[static_cast<std::size_t>(i)]);
+  m(Quantity::SponsorChanges).add(r.sponsor_changes);
+  m(Quantity::Handoffs).add(r.handoffs);
+  m(Quantity::Breaks).add(r.breaks);
+  m(Quantity::Escalations).add(r.escalations);
+  m(Quantity::CustomerTrust).add(r.customer_trust);
+  m(Quantity::Value).add(r.value);
+}
+
+void Tally::merge(const Tally& o) {
+  n += o.n;
+  for (std::size_t i = 0; i < category_count.size(); ++i) category_count[i] += o.category_count[i];
+  for (std::size_t i = 0; i < end_bins.size(); ++i) end_bins[i] += o.end_bins[i];
+  for (std::size_t i = 0; i < completion_hist.size(); ++i)
+    completion_hist[i] += o.completion_hist[i];
+  for (std::size_t i = 0; i < phases_by_category.size(); ++i)
+    phases_by_category[i] += o.phases_by_category[i];
+  for (std::size_t i = 0; i < moments.size(); ++i) moments[i].merge(o.moments[i]);
+}
+
+void Tally::record_checkpoint() {
+  checkpoint_n.push_back(n);
+  checkpoint_completed.push_back(count(EndCategory::Completed));
+}
+
+}  // namespace progsurv

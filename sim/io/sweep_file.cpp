@@ -1,0 +1,720 @@
+// Sweep files (docs/sweep-format.md): parsing with located errors, the canonical resolved
+// text and its fingerprint, and the design points.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "io/text_file.hpp"
+#include "progsurv/analysis/sensitivity.hpp"
+#include "progsurv/analysis/sweep.hpp"
+#include "progsurv/io/version.hpp"
+#include "scenario/distribution_yaml.hpp"
+
+namespace progsurv {
+
+using yaml_detail::describe_node;
+using yaml_detail::Field;
+using yaml_detail::format_double;
+using yaml_detail::join_path;
+using yaml_detail::load_yaml;
+using yaml_detail::MapReader;
+using yaml_detail::Reader;
+using yaml_detail::suggest;
+using yaml_detail::throw_at_mark;
+
+const char* to_string(SweepDesign d) {
+  switch (d) {
+    case SweepDesign::Grid:
+      return "grid";
+    case SweepDesign::Oat:
+      return "oat";
+    case SweepDesign::Lhs:
+      return "lhs";
+    case SweepDesign::Sobol:
+      return "sobol";
+  }
+  return "unknown";
+}
+
+std::string fnv1a_hex(const std::string& text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// More points than this is a typo in a grid, not a plan: 10^7 points of 10^4 replications
+// would run for weeks.
+constexpr double kMaxPoints = 1e7;
+
+// Twelve significant digits: generated values read well ("0.3", not "0.30000000000000004")
+// and the number a point runs with is exactly the one its text says.
+std::string value_text(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  return buf;
+}
+
+bool parse_number(const std::string& text, double& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && errno == 0 && std::isfinite(out);
+}
+
+std::string flow_text(const YAML::Node& node) {
+  if (node.IsScalar()) return node.Scalar();
+  YAML::Emitter e;
+  e.SetMapFormat(YAML::Flow);
+  e.SetSeqFormat(YAML::Flow);
+  e << node;
+  return e.c_str();
+}
+
+// The node at a dotted key path, or the deepest node on the way when the path leaves the
+// tree (for pointing at the place an error is about).
+YAML::Node walk(const YAML::Node& root, const std::string& path, bool* complete = nullptr) {
+  YAML::Node node;
+  node.reset(root);
+  std::stringstream in(path);
+  std::string part;
+  bool ok = true;
+  while (!path.empty() && std::getline(in, part, '.')) {
+    YAML::Node next;
+    if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it)
+        if (it->first.IsScalar() && it->first.Scalar() == part) next.reset(it->second);
+    } else if (node.IsSequence() && !part.empty() &&
+               std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+               part.size() < 9 && std::stoul(part) < node.size()) {
+      next.reset(node[std::stoul(part)]);
+    }
+    if (!next.IsDefined()) {
+      ok = false;
+      break;
+    }
+    node.reset(next);
+  }
+  if (complete) *complete = ok;
+  return node;
+}
+
+class SweepReader {
+ public:
+  SweepReader(const std::string& source, const std::string& base_dir)
+      : r_(source), base_dir_(base_dir) {}
+
+  Sweep read(const YAML::Node& root) {
+    if (!root.IsDefined() || root.IsNull())
+      r_.fail(YAML::Mark::null_mark(), "",
+              "the sweep is empty; it needs at least base, design and parameters");
+    MapReader top(r_, Field{root, root.Mark(), ""},
+                  "a sweep (a map with keys base, design, parameters, metrics)");
+    top.allow({"name", "description", "base", "seed", "replications", "precision",
+               "max_replications", "design", "parameters", "metrics", "curves"});
+    Sweep s;
+    s.source = r_.source();
+    if (const auto* e = top.find("name")) s.name = r_.string(e->value, "a name (text)");
+    read_base(top.required("base"), s);
+    if (const auto* e = top.find("seed")) s.seed = unsigned_integer(e->value, "a seed");
+    const auto* reps = top.find("replications");
+    const auto* precision = top.find("precision");
+    if (reps && precision)
+      r_.fail(precision->key_mark, "precision",
+              "give either replications or precision per point, not both");
+    if (reps) s.replications = positive_integer(reps->value, "replications per point");
+    if (precision) {
+      s.precision = r_.number(precision->value, "a half-width (a number in (0, 0.5])");
+      if (!(s.precision > 0 && s.precision <= 0.5))
+        r_.fail(precision->value, "must be in (0, 0.5], got " + format_double(s.precision));
+      s.replications = 0;
+    }
+    if (const auto* e = top.find("max_replications")) {
+      if (!precision) r_.fail(e->key_mark, "max_replications", "max_replications needs precision");
+      s.max_replications = positive_integer(e->value, "a replication cap");
+    }
+    read_design(top.required("design"), s);
+    read_parameters(top.required("parameters"), s);
+    if (const auto* e = top.find("metrics")) {
+      read_metrics(e->value, s);
+    } else {
+      s.metrics = {outcome_metric(Outcome::Completed), mean_value_metric()};
+    }
+    if (const auto* e = top.find("curves")) s.curves = r_.boolean(e->value);
+    check_design(s);
+    build_points(s);
+    resolve(s);
+    return s;
+  }
+
+ private:
+  std::uint64_t unsigned_integer(const Field& f, const std::string& what) const {
+    const std::string t = r_.string(f, what + " (a whole number >= 0)");
+    if (t.empty() || t.size() > 19 ||
+        !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      r_.fail(f, "expected " + what + " (a whole number >= 0), got '" + t + "'");
+    return std::stoull(t);
+  }
+  std::int64_t positive_integer(const Field& f, const std::string& what) const {
+    const std::uint64_t v = unsigned_integer(f, what);
+    if (v < 1 || v > (std::uint64_t{1} << 40))
+      r_.fail(f, what + " must be between 1 and 2^40, got " + std::to_string(v));
+    return static_cast<std::int64_t>(v);
+  }
+
+  // An error from the base scenario, moved to where its key sits in this file.
+  [[noreturn]] void relocate(const ScenarioError& e, const YAML::Node& base) const {
+    const YAML::Node at = walk(base, e.key());
+    const YAML::Mark mark = at.IsDefined() && !at.IsNull() ? at.Mark() : base.Mark();
+    r_.fail(mark, join_path("base", e.key()), e.message());
+  }
+
+  void read_base(const Field& f, Sweep& s) {
+    if (f.node.IsScalar()) {
+      const std::string rel = f.node.Scalar();
+      const std::filesystem::path p(rel);
+      const std::string path =
+          p.is_absolute() ? rel : (std::filesystem::path(base_dir_) / p).string();
+      // Errors inside the base file name that file; a missing file is this file's error.
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec))
+        r_.fail(f, "base scenario file not found: " + path);
+      s.base = Scenario::load(path);
+      try {
+        base_node_ = YAML::Load(s.base.yaml_text);
+      } catch (const YAML::Exception&) {
+        base_node_ = YAML::Node();  // loaded fine above, so this cannot happen
+      }
+      return;
+    }
+    if (!f.node.IsMap())
+      r_.fail(f, "expected a scenario file path or an inline scenario map, got " +
+                     describe_node(f.node));
+    base_node_ = f.node;
+    YAML::Emitter e;
+    e << f.node;
+    try {
+      s.base = Scenario::from_yaml(e.c_str(), r_.source());
+    } catch (const ScenarioError& err) {
+      relocate(err, f.node);
+    }
+  }
+
+  void read_design(const Field& f, Sweep& s) {
+    static const std::vector<std::string> kinds = {"grid", "oat", "lhs", "sobol"};
+    std::string type;
+    const MapReader* m = nullptr;
+    std::optional<MapReader> map;
+    if (f.node.IsScalar()) {
+      type = r_.choice(f, kinds);
+    } else {
+      map.emplace(r_, f, "a design (grid, oat, or a map such as {type: sobol, base_samples: 256})");
+      map->allow({"type", "points", "base_samples", "seed", "bootstrap"});
+      m = &*map;
+      type = r_.choice(m->required("type"), kinds);
+    }
+    s.design = type == "grid"  ? SweepDesign::Grid
+               : type == "oat" ? SweepDesign::Oat
+               : type == "lhs" ? SweepDesign::Lhs
+                               : SweepDesign::Sobol;
+    auto only_for = [&](const char* key, SweepDesign d) {
+      if (m && m->has(key) && s.design != d)
+        r_.fail(
+            m->find(key)->key_mark, join_path("design", key),
+            std::string("'") + key + "' belongs to the " + to_string(d) + " design, not " + type);
+    };
+    only_for("points", SweepDesign::Lhs);
+    only_for("base_samples", SweepDesign::Sobol);
+    only_for("bootstrap", SweepDesign::Sobol);
+    if (s.design == SweepDesign::Lhs) {
+      if (!m || !m->has("points"))
+        r_.fail(f, "the lhs design needs the number of points: {type: lhs, points: 100}");
+      s.samples = positive_integer(m->required("points"), "points");
+    }
+    if (s.design == SweepDesign::Sobol) {
+      if (!m || !m->has("base_samples"))
+        r_.fail(f, "the sobol design needs base samples: {type: sobol, base_samples: 256}");
+      s.samples = positive_integer(m->required("base_samples"), "base samples");
+      if (s.samples < 2) r_.fail(m->required("base_samples"), "needs at least 2 base samples");
+      if (m->has("bootstrap")) {
+        const int b = r_.count(m->required("bootstrap"));
+        s.bootstrap = b;
+      }
+    }
+    design_field_ = f;
+    if (m && m->has("seed")) s.design_seed = unsigned_integer(m->required("seed"), "a design seed");
+  }
+
+  void read_parameters(const Field& f, Sweep& s) {
+    MapReader params(
+        r_, f,
+        "a map of key paths to ranges, e.g. {sponsor_levels.vp.clout: {low: 0.3, high: 0.7}}");
+    if (params.entries().empty()) r_.fail(f, "no parameters to vary");
+    for (const auto& entry : params.entries()) {
+      SweepParameter p;
+      p.key = entry.key;
+      const Field& v = entry.value;
+      if (v.node.IsSequence()) {
+        read_values(v, p);
+      } else {
+        MapReader spec(r_, v, "a range {low: .., high: ..} or a list of values");
+        spec.allow({"low", "high", "log", "levels", "values"});
+        if (spec.has("values")) {
+          for (const char* k : {"low", "high", "levels", "log"})
+            if (spec.has(k))
+              r_.fail(spec.find(k)->key_mark, join_path(v.path, k),
+                      std::string("give either values or low/high, not both"));
+          read_values(spec.required("values"), p);
+        } else {
+          if (!spec.has("low") || !spec.has("high"))
+            spec.missing(spec.has("low") ? "high" : "low",
+                         "a parameter is a range {low: .., high: ..} or a list of values");
+          p.range = true;
+          p.low = r_.number(spec.required("low"), "a number");
+          p.high = r_.number(spec.required("high"), "a number");
+          if (!(p.low < p.high))
+            r_.fail(spec.required("high"),
+                    "high must be greater than low (" + format_double(p.low) + ")");
+          if (const auto* e = spec.find("log")) p.log = r_.boolean(e->value);
+          if (p.log && !(p.low > 0)) r_.fail(spec.required("low"), "a log range needs low > 0");
+          if (const auto* e = spec.find("levels")) {
+            if (s.design != SweepDesign::Grid)
+              r_.fail(e->key_mark, e->value.path, "levels is for the grid design only");
+            p.levels = r_.count(e->value);
+            if (p.levels < 2) r_.fail(e->value, "a grid needs at least 2 levels");
+          } else if (s.design == SweepDesign::Grid) {
+            spec.missing("levels",
+                         "a grid over a range needs the number of levels, or give values");
+          }
+        }
+      }
+      lookup_base(p, s);
+      check_parameter(p, s, entry);
+      s.parameters.push_back(std::move(p));
+      param_marks_.push_back(entry.key_mark);
+    }
+  }
+
+  void read_values(const Field& f, SweepParameter& p) {
+    if (!f.node.IsSequence() || f.node.size() == 0)
+      r_.fail(f, "expected a non-empty list of values, got " + describe_node(f.node));
+    for (std::size_t i = 0; i < f.node.size(); ++i) {
+      const YAML::Node v = f.node[i];
+      if (!v.IsDefined() || v.IsNull())
+        r_.fail(v.Mark(), join_path(f.path, std::to_string(i)), "empty value");
+      p.values.push_back(flow_text(v));
+    }
+  }
+
+  void lookup_base(SweepParameter& p, const Sweep& s) {
+    bool found = false;
+    YAML::Node at = walk(base_node_, p.key, &found);
+    if (!found || !at.IsDefined()) {
+      // A key the base file leaves at its default: the canonical form has every default.
+      const YAML::Node canonical = YAML::Load(s.base.to_yaml());
+      at = walk(canonical, p.key, &found);
+    }
+    if (found && at.IsDefined() && !at.IsNull()) {
+      p.base_text = flow_text(at);
+      double v = 0;
+      if (parse_number(p.base_text, v)) p.base_value = v;
+    }
+  }
+
+  // Each value the parameter can take, alone on the base: an unknown key path or an
+  // impossible value is reported here, at the parameter, before anything runs.
+  void check_parameter(const SweepParameter& p, const Sweep& s, const MapReader::Entry& entry) {
+    std::vector<std::string> probe = p.values;
+    if (p.range) probe = {value_text(p.low), value_text(p.high)};
+    for (const auto& text : probe) {
+      try {
+        (void)s.base.with_values({{p.key, text}});
+      } catch (const ScenarioError& e) {
+        r_.fail(entry.key_mark, join_path("parameters", p.key),
+                "with value " + text + ": " + e.message());
+      }
+    }
+  }
+
+  SweepMetric outcome_metric(Outcome o) const {
+    SweepMetric m;
+    m.kind = MetricKind::POutcome;
+    m.outcome = o;
+    m.name = std::string("p_") + to_string(o);
+    return m;
+  }
+  SweepMetric mean_value_metric() const {
+    SweepMetric m;
+    m.kind = MetricKind::MeanValue;
+    m.name = "mean_value";
+    return m;
+  }
+
+  double months_in_horizon(const Field& f, const Sweep& s) const {
+    const double t = r_.months_nonnegative(f);
+    if (t > s.base.horizon)
+      r_.fail(f, "t = " + format_double(t) + " is beyond the horizon (" +
+                     format_double(s.base.horizon) + " months)");
+    return t;
+  }
+
+  int cause_index(const Field& f, bool allow_any) const {
+    std::vector<std::string> names;
+    for (int c = 0; c < kCauseCount; ++c) names.push_back(to_string(static_cast<Cause>(c)));
+    if (allow_any) names.push_back("any");
+    const std::string c = r_.choice(f, names);
+    if (c == "any") return -1;
+    return static_cast<int>(std::find(names.begin(), names.end(), c) - names.begin());
+  }
+
+  void read_metrics(const Field& f, Sweep& s) {
+    if (!f.node.IsSequence() || f.node.size() == 0)
+      r_.fail(f, "expected a non-empty list of metrics, e.g. [p_completed, {p_completed_by: 24}]");
+    static const std::vector<std::string> plain = {"p_completed", "p_ended", "p_not_started",
+                                                   "p_running", "mean_value"};
+    static const std::vector<std::string> with_arg = {"p_completed_by", "p_ended_by",
+                                                      "completion_quantile", "cause_share", "mean"};
+    std::vector<std::string> all = plain;
+    all.insert(all.end(), with_arg.begin(), with_arg.end());
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < f.node.size(); ++i) {
+      const YAML::Node n = f.node[i];
+      const Field item{n, n.IsNull() ? f.mark : n.Mark(), join_path(f.path, std::to_string(i))};
+      SweepMetric m;
+      if (item.node.IsScalar()) {
+        const std::string name = item.node.Scalar();
+        if (std::find(with_arg.begin(), with_arg.end(), name) != with_arg.end())
+          r_.fail(item, "'" + name + "' needs an argument, e.g. {" + name + ": ...}");
+        const std::string k = r_.choice(item, all);
+        if (k == "mean_value") {
+          m = mean_value_metric();
+        } else {
+          const std::string o = k.substr(2);
+          Outcome out = Outcome::Completed;
+          for (int j = 0; j < kOutcomeCount; ++j)
+            if (o == to_string(static_cast<Outcome>(j))) out = static_cast<Outcome>(j);
+          m = outcome_metric(out);
+        }
+      } else {
+        MapReader map(r_, item, "a metric: a name or a one-key map such as {p_completed_by: 24}");
+        if (map.entries().size() != 1)
+          r_.fail(item,
+                  "a metric with an argument is a map with exactly one key, e.g. "
+                  "{p_completed_by: 24}");
+        map.allow(with_arg);
+        const auto& e = map.entries().front();
+        if (e.key == "p_completed_by") {
+          m.kind = MetricKind::PCompletedBy;
+          m.t = months_in_horizon(e.value, s);
+          m.name = "p_completed_by_" + format_double(m.t);
+        } else if (e.key == "p_ended_by") {
+          MapReader arg(r_, e.value, "{cause: <cause or any>, t: <months>}");
+          arg.allow({"cause", "t"});
+          m.kind = MetricKind::PEndedBy;
+          m.cause = cause_index(arg.required("cause"), true);
+          m.t = months_in_horizon(arg.required("t"), s);
+          m.name = std::string("p_ended_by_") +
+                   (m.cause < 0 ? "any" : to_string(static_cast<Cause>(m.cause))) + "_" +
+                   format_double(m.t);
+        } else if (e.key == "completion_quantile") {
+          m.kind = MetricKind::CompletionQuantile;
+          m.q = r_.number(e.value, "a quantile level in (0, 1)");
+          if (!(m.q > 0 && m.q < 1)) r_.fail(e.value, "must be in (0, 1), e.g. 0.5 for the median");
+          m.name = "completion_quantile_" + format_double(m.q);
+        } else if (e.key == "cause_share") {
+          m.kind = MetricKind::CauseShare;
+          m.cause = cause_index(e.value, false);
+          m.name = std::string("cause_share_") + to_string(static_cast<Cause>(m.cause));
+        } else {
+          std::vector<std::string> names;
+          for (int q = 0; q < kQuantityCount; ++q)
+            names.push_back(to_string(static_cast<Quantity>(q)));
+          const std::string q = r_.choice(e.value, names);
+          m.kind = MetricKind::Mean;
+          m.quantity =
+              static_cast<Quantity>(std::find(names.begin(), names.end(), q) - names.begin());
+          m.name = "mean_" + q;
+        }
+      }
+      if (!seen.insert(m.name).second) r_.fail(item, "metric '" + m.name + "' is listed twice");
+      s.metrics.push_back(m);
+    }
+  }
+
+  void check_design(const Sweep& s) const {
+    for (std::size_t i = 0; i < s.parameters.size(); ++i) {
+      const auto& p = s.parameters[i];
+      if (s.curves && (p.key == "horizon" || p.key.rfind("grid", 0) == 0))
+        r_.fail(param_marks_[i], join_path("parameters", p.key),
+                "curves: true needs every point to share one time grid, so horizon and grid "
+                "cannot vary");
+    }
+  }
+
+  void build_points(Sweep& s) const {
+    const std::size_t k = s.parameters.size();
+    auto& pv = s.point_values;
+    switch (s.design) {
+      case SweepDesign::Grid: {
+        std::vector<std::vector<std::string>> levels(k);
+        double total = 1;
+        for (std::size_t i = 0; i < k; ++i) {
+          const auto& p = s.parameters[i];
+          if (p.range) {
+            for (int l = 0; l < p.levels; ++l) {
+              const double f = static_cast<double>(l) / (p.levels - 1);
+              const double v =
+                  p.log ? std::exp(std::log(p.low) + f * (std::log(p.high) - std::log(p.low)))
+                        : p.low + f * (p.high - p.low);
+              // The ends exactly as written, whatever exp(log(x)) rounds to.
+              levels[i].push_back(l == 0              ? value_text(p.low)
+                                  : l == p.levels - 1 ? value_text(p.high)
+                                                      : value_text(v));
+            }
+          } else {
+            levels[i] = p.values;
+          }
+          total *= static_cast<double>(levels[i].size());
+        }
+        if (total > kMaxPoints) r_.fail(design_field_, too_many(total));
+        // Row-major: the last parameter varies fastest, as itertools.product does.
+        std::vector<std::size_t> idx(k, 0);
+        for (std::int64_t n = 0; n < static_cast<std::int64_t>(total); ++n) {
+          std::vector<std::string> row(k);
+          for (std::size_t i = 0; i < k; ++i) row[i] = levels[i][idx[i]];
+          pv.push_back(std::move(row));
+          for (std::size_t i = k; i-- > 0;) {
+            if (++idx[i] < levels[i].size()) break;
+            idx[i] = 0;
+          }
+        }
+        break;
+      }
+      case SweepDesign::Oat: {
+        pv.emplace_back(k);  // the base point
+        for (std::size_t i = 0; i < k; ++i) {
+          const auto& p = s.parameters[i];
+          const std::vector<std::string> vals =
+              p.range ? std::vector<std::string>{value_text(p.low), value_text(p.high)} : p.values;
+          s.oat_first.push_back(static_cast<std::int64_t>(pv.size()));
+          s.oat_count.push_back(static_cast<std::int64_t>(vals.size()));
+          for (const auto& v : vals) {
+            std::vector<std::string> row(k);
+            row[i] = v;
+            pv.push_back(std::move(row));
+          }
+        }
+        break;
+      }
+      case SweepDesign::Lhs: {
+        const std::int64_t n = s.samples;
+        if (static_cast<double>(n) > kMaxPoints)
+          r_.fail(design_field_, too_many(static_cast<double>(n)));
+        s.unit.assign(static_cast<std::size_t>(n), std::vector<double>(k));
+        // One stratum per point in every dimension, strata shuffled independently per
+        // dimension, a uniform position inside each stratum.
+        Rng rng(s.design_seed, 0x1a7e5ULL, Mechanism::Count);
+        std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
+        for (std::size_t d = 0; d < k; ++d) {
+          for (std::int64_t j = 0; j < n; ++j) perm[static_cast<std::size_t>(j)] = j;
+          for (std::int64_t j = n - 1; j > 0; --j) {
+            const auto pick = static_cast<std::int64_t>(
+                (static_cast<unsigned __int128>(rng()) * static_cast<unsigned __int128>(j + 1)) >>
+                64);
+            std::swap(perm[static_cast<std::size_t>(j)], perm[static_cast<std::size_t>(pick)]);
+          }
+          for (std::int64_t j = 0; j < n; ++j)
+            s.unit[static_cast<std::size_t>(j)][d] =
+                (static_cast<double>(perm[static_cast<std::size_t>(j)]) + rng.uniform()) /
+                static_cast<double>(n);
+        }
+        break;
+      }
+      case SweepDesign::Sobol: {
+        const double total = static_cast<double>(s.samples) * static_cast<double>(k + 2);
+        if (total > kMaxPoints) r_.fail(design_field_, too_many(total));
+        s.unit = sensitivity::saltelli_sample(s.samples, static_cast<int>(k));
+        break;
+      }
+    }
+    for (const auto& u : s.unit) {
+      std::vector<std::string> row(k);
+      for (std::size_t i = 0; i < k; ++i) row[i] = s.parameters[i].at(u[i]);
+      pv.push_back(std::move(row));
+    }
+  }
+
+  static std::string too_many(double total) {
+    return "the design has " + value_text(total) + " points; at most " + value_text(kMaxPoints) +
+           " are allowed";
+  }
+
+  // The canonical text: every choice explicit, the base scenario inline, numbers in their
+  // shortest exact form. Comments and key order of the input do not change it.
+  void resolve(Sweep& s) const {
+    YAML::Emitter e;
+    e << YAML::BeginMap;
+    e << YAML::Key << "name" << YAML::Value << s.name;
+    e << YAML::Key << "seed" << YAML::Value << std::to_string(s.seed);
+    if (s.precision > 0) {
+      e << YAML::Key << "precision" << YAML::Value << format_double(s.precision);
+      e << YAML::Key << "max_replications" << YAML::Value << std::to_string(s.max_replications);
+    } else {
+      e << YAML::Key << "replications" << YAML::Value << std::to_string(s.replications);
+    }
+    e << YAML::Key << "design" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    e << YAML::Key << "type" << YAML::Value << to_string(s.design);
+    if (s.design == SweepDesign::Lhs)
+      e << YAML::Key << "points" << YAML::Value << std::to_string(s.samples);
+    if (s.design == SweepDesign::Sobol) {
+      e << YAML::Key << "base_samples" << YAML::Value << std::to_string(s.samples);
+      e << YAML::Key << "bootstrap" << YAML::Value << std::to_string(s.bootstrap);
+    }
+    if (s.design == SweepDesign::Lhs || s.design == SweepDesign::Sobol)
+      e << YAML::Key << "seed" << YAML::Value << std::to_string(s.design_seed);
+    e << YAML::EndMap;
+    e << YAML::Key << "parameters" << YAML::Value << YAML::BeginMap;
+    for (const auto& p : s.parameters) {
+      e << YAML::Key << p.key << YAML::Value << YAML::Flow << YAML::BeginMap;
+      if (p.range) {
+        e << YAML::Key << "low" << YAML::Value << format_double(p.low);
+        e << YAML::Key << "high" << YAML::Value << format_double(p.high);
+        e << YAML::Key << "log" << YAML::Value << (p.log ? "true" : "false");
+        if (p.levels > 0) e << YAML::Key << "levels" << YAML::Value << std::to_string(p.levels);
+      } else {
+        e << YAML::Key << "values" << YAML::Value << YAML::BeginSeq;
+        for (const auto& v : p.values) e << v;
+        e << YAML::EndSeq;
+      }
+      e << YAML::EndMap;
+    }
+    e << YAML::EndMap;
+    e << YAML::Key << "metrics" << YAML::Value << YAML::BeginSeq;
+    for (const auto& m : s.metrics) {
+      switch (m.kind) {
+        case MetricKind::POutcome:
+        case MetricKind::MeanValue:
+          e << m.name;
+          break;
+        case MetricKind::PCompletedBy:
+          e << YAML::Flow << YAML::BeginMap << YAML::Key << "p_completed_by" << YAML::Value
+            << format_double(m.t) << YAML::EndMap;
+          break;
+        case MetricKind::PEndedBy:
+          e << YAML::Flow << YAML::BeginMap << YAML::Key << "p_ended_by" << YAML::Value
+            << YAML::BeginMap << YAML::Key << "cause" << YAML::Value
+            << (m.cause < 0 ? "any" : to_string(static_cast<Cause>(m.cause))) << YAML::Key << "t"
+            << YAML::Value << format_double(m.t) << YAML::EndMap << YAML::EndMap;
+          break;
+        case MetricKind::CompletionQuantile:
+          e << YAML::Flow << YAML::BeginMap << YAML::Key << "completion_quantile" << YAML::Value
+            << format_double(m.q) << YAML::EndMap;
+          break;
+        case MetricKind::CauseShare:
+          e << YAML::Flow << YAML::BeginMap << YAML::Key << "cause_share" << YAML::Value
+            << to_string(static_cast<Cause>(m.cause)) << YAML::EndMap;
+          break;
+        case MetricKind::Mean:
+          e << YAML::Flow << YAML::BeginMap << YAML::Key << "mean" << YAML::Value
+            << to_string(m.quantity) << YAML::EndMap;
+          break;
+      }
+    }
+    e << YAML::EndSeq;
+    e << YAML::Key << "curves" << YAML::Value << (s.curves ? "true" : "false");
+    e << YAML::Key << "base" << YAML::Value << base_node_;
+    e << YAML::EndMap;
+    if (!e.good())
+      throw std::logic_error("sweep: cannot emit the resolved text: " + e.GetLastError());
+    s.resolved = std::string(e.c_str()) + "\n";
+    s.fingerprint = fnv1a_hex(std::string("progsurv ") + version_string() + "\n" + s.resolved);
+  }
+
+  Reader r_;
+  std::string base_dir_;
+  YAML::Node base_node_;
+  Field design_field_;
+  std::vector<YAML::Mark> param_marks_;
+};
+
+}  // namespace
+
+std::string SweepParameter::at(double u) const {
+  if (!range) {
+    const auto n = static_cast<double>(values.size());
+    const auto i = std::min(values.size() - 1, static_cast<std::size_t>(std::floor(u * n)));
+    return values[i];
+  }
+  const double v =
+      log ? std::exp(std::log(low) + u * (std::log(high) - std::log(low))) : low + u * (high - low);
+  return value_text(v);
+}
+
+Scenario Sweep::point_scenario(std::size_t i) const {
+  if (i >= point_values.size())
+    throw std::out_of_range("sweep point " + std::to_string(i) + " of " +
+                            std::to_string(point_values.size()));
+  std::vector<std::pair<std::string, std::string>> values;
+  for (std::size_t k = 0; k < parameters.size(); ++k)
+    if (!point_values[i][k].empty()) values.emplace_back(parameters[k].key, point_values[i][k]);
+  if (values.empty()) return base;
+  try {
+    return base.with_values(values);
+  } catch (const ScenarioError& e) {
+    std::string where;
+    for (const auto& [key, text] : values)
+      where += (where.empty() ? "" : ", ") + key + " = " + text;
+    throw ScenarioError(source, 0, 0, e.key(),
+                        "at point " + std::to_string(i) + " (" + where + "): " + e.message());
+  }
+}
+
+std::vector<double> Sweep::run_grid(const Scenario& point) const {
+  std::vector<double> grid = point.grid;
+  for (const auto& m : metrics) {
+    if (m.kind != MetricKind::PCompletedBy && m.kind != MetricKind::PEndedBy) continue;
+    if (m.t > point.horizon)
+      throw ScenarioError(source, 0, 0, "metrics",
+                          "metric " + m.name + " needs t = " + format_double(m.t) +
+                              " months, beyond this point's horizon (" +
+                              format_double(point.horizon) + ")");
+    grid.push_back(m.t);
+  }
+  std::sort(grid.begin(), grid.end());
+  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+  return grid;
+}
+
+Sweep Sweep::from_yaml(const std::string& text, const std::string& source,
+                       const std::string& base_dir) {
+  const YAML::Node root = load_yaml(text, source);
+  try {
+    return SweepReader(source, base_dir).read(root);
+  } catch (const YAML::Exception& e) {
+    throw_at_mark(source, e);
+  }
+}
+
+Sweep Sweep::load(const std::string& path) {
+  const std::string text = read_text_file(path);
+  const std::filesystem::path p(path);
+  return from_yaml(text, path, p.has_parent_path() ? p.parent_path().string() : ".");
+}
+
+}  // namespace progsurv
