@@ -2,16 +2,17 @@
 //
 // This program compiles the engine's replication, distribution and scenario sources a
 // second time with the Rng trace hooks (PROGSURV_RNG_TRACE in rng.hpp), and the linker
-// wraps the engine's calls to the samplers (--wrap, see bench/CMakeLists.txt). One traced
-// pass records, for each of kRecorded replications of the scenario, every stream it seeds
-// and every variate or bare uniform it draws, in order. Then:
-//   BM_Replication  runs those replications (tracing off);
-//   BM_DrawsOnly    replays exactly their draws and nothing else: the same streams seeded
-//                   the same way, the same samplers called in the same order, giving the
-//                   same values (checked bitwise before timing);
-//   BM_RawWords     draws only as many raw 64-bit xoshiro256++ words as they consumed;
+// wraps the engine's calls to the inverse CDFs (--wrap, see bench/CMakeLists.txt). One
+// traced pass records, for each of kRecorded replications of the scenario, every decision
+// stream it opens, every uniform it draws and every inverse CDF it evaluates, in order.
+// Then:
+//   BM_Replication   runs those replications (tracing off);
+//   BM_UniformsOnly  replays exactly their uniforms and nothing else: the same decision
+//                    streams opened, the same uniforms drawn (checked bitwise first);
+//   BM_DrawsOnly     replays the uniforms and the inverse CDFs they go through: every
+//                    variate the replications drew, bitwise;
 //   BM_ReplicationThreads  replications on 1 and 2 threads sharing nothing: the machine's
-//                   ceiling for thread scaling, to compare with BM_Run in progsurv_bench.
+//                    ceiling for thread scaling, to compare with BM_Run in progsurv_bench.
 // Run: build/release/bench/progsurv_bench_rng [--benchmark_repetitions=5]
 // Scenario: scenarios/baseline.yaml, or the file named by PROGSURV_BENCH_SCENARIO.
 #include <benchmark/benchmark.h>
@@ -33,161 +34,143 @@ bool rng_trace_enabled = false;
 
 using progsurv::Distribution;
 using progsurv::LevelMix;
-using progsurv::Mechanism;
 using progsurv::Rng;
 
 namespace {
 
 constexpr std::uint64_t kSeed = 42;
 constexpr std::uint64_t kRecorded = 16384;
-constexpr std::size_t kMaxStreams = 32;
 
-static_assert(std::is_trivially_copyable_v<Rng>, "the bench copies stream states bytewise");
+static_assert(std::is_trivially_copyable_v<Rng>, "the bench copies decision streams bytewise");
 
-enum class OpKind : std::uint8_t { Reseed, Sample, Residual, Mix, Word };
+enum class OpKind : std::uint8_t { Open, Uniform, Quantile, Residual, Mix };
 
 struct Op {
-  OpKind kind = OpKind::Word;
-  std::uint8_t mechanism = 0;               // Reseed
-  std::uint16_t stream = 0;                 // which of the replication's Rng objects
-  const void* what = nullptr;               // the Distribution or LevelMix sampled
-  std::uint64_t seed = 0, replication = 0;  // Reseed
-  double value = 0.0;                       // the variate drawn, for the bitwise check
+  OpKind kind = OpKind::Uniform;
+  std::uint16_t stream = 0;    // which of the replication's decision streams
+  const void* what = nullptr;  // the Distribution or LevelMix
+  // Open: the stream as it was opened (bytes: an Rng member would trace its own opening).
+  alignas(Rng) unsigned char opened[sizeof(Rng)] = {};
+  double value = 0.0;  // the uniform or variate drawn, for the bitwise check
 };
 
 // Recording state: the ops of the replication being traced and its stream objects.
 std::vector<Op>* g_ops = nullptr;
 std::vector<const Rng*> g_streams;
-int g_depth = 0;  // > 0 inside a sampler: its raw draws belong to the variate
+int g_depth = 0;  // > 0 inside a sampler: its uniforms belong to the variate
 
 std::uint16_t stream_index(const Rng* rng) {
-  for (std::size_t i = 0; i < g_streams.size(); ++i)
+  for (std::size_t i = g_streams.size(); i-- > 0;)
     if (g_streams[i] == rng) return static_cast<std::uint16_t>(i);
-  if (g_streams.size() == kMaxStreams) throw std::runtime_error("too many streams");
-  g_streams.push_back(rng);
-  return static_cast<std::uint16_t>(g_streams.size() - 1);
+  throw std::runtime_error("a draw from a stream that was never opened");
 }
 
 }  // namespace
 
-void progsurv::rng_trace_reseed(const Rng* rng, std::uint64_t seed, std::uint64_t replication,
-                                Mechanism mechanism) {
+void progsurv::rng_trace_open(const Rng* rng) {
   if (!g_ops || g_depth > 0) return;
+  g_streams.push_back(rng);
   Op op;
-  op.kind = OpKind::Reseed;
-  op.mechanism = static_cast<std::uint8_t>(mechanism);
-  op.stream = stream_index(rng);
-  op.seed = seed;
-  op.replication = replication;
+  op.kind = OpKind::Open;
+  op.stream = static_cast<std::uint16_t>(g_streams.size() - 1);
+  std::memcpy(op.opened, static_cast<const void*>(rng), sizeof(Rng));
   g_ops->push_back(op);
 }
 
 void progsurv::rng_trace_draw(const Rng* rng) {
   if (!g_ops || g_depth > 0) return;
   Op op;
-  op.kind = OpKind::Word;
+  op.kind = OpKind::Uniform;
   op.stream = stream_index(rng);
   g_ops->push_back(op);
 }
 
-// The linker sends the engine's calls to the samplers here (--wrap); __real_* are the
-// samplers themselves. Member functions take `this` first in the Itanium ABI.
+// The linker sends the engine's calls to the inverse CDFs here (--wrap); __real_* are the
+// functions themselves. Member functions take `this` first in the Itanium ABI.
 extern "C" {
-double __real__ZNK8progsurv12Distribution6sampleERNS_3RngE(const Distribution*, Rng&);
-double __real__ZNK8progsurv12Distribution15sample_residualERNS_3RngE(const Distribution*, Rng&);
+double __real__ZNK8progsurv12Distribution8quantileEd(const Distribution*, double);
+double __real__ZNK8progsurv12Distribution17residual_quantileEd(const Distribution*, double);
 int __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE(const LevelMix*, Rng&);
-}
 
-namespace {
-
-template <class Real, class T>
-auto traced(OpKind kind, const T* what, Rng& rng, Real real) {
-  if (!g_ops || g_depth > 0) return real(what, rng);
-  const std::size_t at = g_ops->size();
-  Op op;
-  op.kind = kind;
-  op.stream = stream_index(&rng);
-  op.what = what;
-  g_ops->push_back(op);
-  ++g_depth;
-  const auto x = real(what, rng);
-  --g_depth;
-  (*g_ops)[at].value = static_cast<double>(x);
+double __wrap__ZNK8progsurv12Distribution8quantileEd(const Distribution* d, double u) {
+  const double x = __real__ZNK8progsurv12Distribution8quantileEd(d, u);
+  if (g_ops && g_depth == 0) {
+    Op op;
+    op.kind = OpKind::Quantile;
+    op.what = d;
+    op.value = x;
+    g_ops->push_back(op);
+  }
   return x;
 }
-
-}  // namespace
-
-extern "C" {
-double __wrap__ZNK8progsurv12Distribution6sampleERNS_3RngE(const Distribution* d, Rng& rng) {
-  return traced(OpKind::Sample, d, rng, __real__ZNK8progsurv12Distribution6sampleERNS_3RngE);
-}
-double __wrap__ZNK8progsurv12Distribution15sample_residualERNS_3RngE(const Distribution* d,
-                                                                     Rng& rng) {
-  return traced(OpKind::Residual, d, rng,
-                __real__ZNK8progsurv12Distribution15sample_residualERNS_3RngE);
+double __wrap__ZNK8progsurv12Distribution17residual_quantileEd(const Distribution* d, double u) {
+  const double x = __real__ZNK8progsurv12Distribution17residual_quantileEd(d, u);
+  if (g_ops && g_depth == 0) {
+    Op op;
+    op.kind = OpKind::Residual;
+    op.what = d;
+    op.value = x;
+    g_ops->push_back(op);
+  }
+  return x;
 }
 int __wrap__ZNK8progsurv8LevelMix6sampleERNS_3RngE(const LevelMix* m, Rng& rng) {
-  return traced(OpKind::Mix, m, rng, __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE);
+  if (!g_ops || g_depth > 0) return __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE(m, rng);
+  Op op;
+  op.kind = OpKind::Mix;
+  op.stream = stream_index(&rng);
+  op.what = m;
+  ++g_depth;
+  const int level = __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE(m, rng);
+  --g_depth;
+  op.value = level;
+  g_ops->push_back(op);
+  return level;
 }
 }
 
 namespace {
 
-// The draws of kRecorded replications, and the words each consumed.
 struct Recording {
   progsurv::Scenario scenario;
   std::vector<Op> ops;
   std::vector<std::size_t> begin;  // ops of replication r: [begin[r], begin[r + 1])
-  std::uint64_t words = 0, variates = 0, reseeds = 0, bare = 0;
+  std::uint64_t streams = 0, uniforms = 0, variates = 0;
 };
 
-// Counts the raw words one op consumed, by stepping a copy of the stream's state before it
-// until it matches the state after (Rng is trivially copyable: its state is the object).
-std::uint64_t words_used(const unsigned char* before, const Rng& after) {
-  Rng probe = after;
-  std::memcpy(static_cast<void*>(&probe), before, sizeof(Rng));
-  for (std::uint64_t k = 0; k < 100000; ++k) {
-    if (std::memcmp(&probe, &after, sizeof(Rng)) == 0) return k;
-    probe();
-  }
-  throw std::runtime_error("could not count the words of a draw");
-}
-
-// Replays the ops of one replication on `streams`; returns the sum of what was drawn.
-// kCheck compares every variate with the recorded one and counts the words used.
-template <bool kCheck>
-double replay(const Op* first, const Op* last, Rng* streams, std::uint64_t* words = nullptr) {
-  double sink = 0.0;
+// Replays the ops of one replication; returns the sum of what was drawn. kInverses also
+// evaluates the inverse CDFs (each on the uniform drawn just before it). kCheck compares
+// every uniform and variate with the recorded one.
+template <bool kInverses, bool kCheck>
+double replay(const Op* first, const Op* last, std::vector<Rng>& streams) {
+  double sink = 0.0, u = 0.0;
   for (const Op* op = first; op != last; ++op) {
-    Rng& rng = streams[op->stream];
-    unsigned char before[sizeof(Rng)];  // the stream's state, copied only when checking
-    if constexpr (kCheck) std::memcpy(before, &rng, sizeof(Rng));
     double x = 0.0;
     switch (op->kind) {
-      case OpKind::Reseed:
-        rng.reseed(op->seed, op->replication, static_cast<Mechanism>(op->mechanism));
+      case OpKind::Open:
+        std::memcpy(static_cast<void*>(&streams[op->stream]), op->opened, sizeof(Rng));
         continue;
-      case OpKind::Sample:
-        x = __real__ZNK8progsurv12Distribution6sampleERNS_3RngE(
-            static_cast<const Distribution*>(op->what), rng);
+      case OpKind::Uniform:
+        x = u = streams[op->stream].uniform();
+        break;
+      case OpKind::Quantile:
+        if (!kInverses) continue;
+        x = __real__ZNK8progsurv12Distribution8quantileEd(
+            static_cast<const Distribution*>(op->what), u);
         break;
       case OpKind::Residual:
-        x = __real__ZNK8progsurv12Distribution15sample_residualERNS_3RngE(
-            static_cast<const Distribution*>(op->what), rng);
+        if (!kInverses) continue;
+        x = __real__ZNK8progsurv12Distribution17residual_quantileEd(
+            static_cast<const Distribution*>(op->what), u);
         break;
       case OpKind::Mix:
         x = __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE(static_cast<const LevelMix*>(op->what),
-                                                           rng);
-        break;
-      case OpKind::Word:
-        x = rng.uniform();  // a bernoulli(p) is uniform() < p: the same one word
+                                                           streams[op->stream]);
         break;
     }
     if constexpr (kCheck) {
-      if (op->kind != OpKind::Word && std::memcmp(&x, &op->value, sizeof x) != 0)
+      if (op->kind != OpKind::Uniform && std::memcmp(&x, &op->value, sizeof x) != 0)
         throw std::runtime_error("replayed draw differs from the replication's");
-      *words += words_used(before, rng);
     }
     sink += x;
   }
@@ -202,52 +185,47 @@ const Recording& recording() {
         path && *path ? path : PROGSURV_SOURCE_DIR "/scenarios/baseline.yaml");
     std::vector<Op> ops;
     progsurv::rng_trace_enabled = true;
+    std::size_t most_streams = 0;
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep) {
       ops.clear();
       g_streams.clear();
       g_ops = &ops;
       progsurv::simulate_replication(r.scenario, kSeed, rep);
       g_ops = nullptr;
-      // A stream object is seeded when it is built and again when first used: only the
-      // reseed before its first draw counts (and none for a stream never drawn from).
-      std::vector<bool> drawn_after(g_streams.size(), false);
-      std::vector<bool> keep(ops.size(), true);
-      for (std::size_t i = ops.size(); i-- > 0;) {
-        if (ops[i].kind == OpKind::Reseed) {
-          keep[i] = drawn_after[ops[i].stream];
-          drawn_after[ops[i].stream] = false;
-        } else {
-          drawn_after[ops[i].stream] = true;
-        }
-      }
+      most_streams = std::max(most_streams, g_streams.size());
       r.begin.push_back(r.ops.size());
-      for (std::size_t i = 0; i < ops.size(); ++i)
-        if (keep[i]) r.ops.push_back(ops[i]);
+      r.ops.insert(r.ops.end(), ops.begin(), ops.end());
     }
     progsurv::rng_trace_enabled = false;
     r.begin.push_back(r.ops.size());
     for (const Op& op : r.ops) {
-      r.reseeds += op.kind == OpKind::Reseed;
-      r.bare += op.kind == OpKind::Word;
-      r.variates += op.kind != OpKind::Reseed && op.kind != OpKind::Word;
+      r.streams += op.kind == OpKind::Open;
+      r.uniforms += op.kind == OpKind::Uniform;
+      r.variates += op.kind == OpKind::Quantile || op.kind == OpKind::Residual;
     }
     // The replay draws exactly the replications' numbers: every variate bitwise.
-    Rng streams[kMaxStreams];
+    std::vector<Rng> streams(most_streams);
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-      replay<true>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1], streams, &r.words);
+      replay<true, true>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1], streams);
     return r;
   }();
   return rec;
+}
+
+std::size_t most_streams(const Recording& r) {
+  std::size_t most = 0;
+  for (const Op& op : r.ops)
+    if (op.kind == OpKind::Open) most = std::max(most, static_cast<std::size_t>(op.stream) + 1);
+  return most;
 }
 
 void per_replication_counters(benchmark::State& state, const Recording& r) {
   const double n = static_cast<double>(kRecorded);
   state.counters["replications_per_second"] =
       benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate);
-  state.counters["words"] = static_cast<double>(r.words) / n;
+  state.counters["streams"] = static_cast<double>(r.streams) / n;
+  state.counters["uniforms"] = static_cast<double>(r.uniforms) / n;
   state.counters["variates"] = static_cast<double>(r.variates) / n;
-  state.counters["bare_uniforms"] = static_cast<double>(r.bare) / n;
-  state.counters["streams"] = static_cast<double>(r.reseeds) / n;
 }
 
 // The recorded replications themselves, as the engine runs them (with a tally, as run()).
@@ -263,32 +241,35 @@ void BM_Replication(benchmark::State& state) {
 }
 BENCHMARK(BM_Replication)->Unit(benchmark::kMillisecond);
 
-// Exactly their random numbers: seeding, variates and bare uniforms, nothing else.
-void BM_DrawsOnly(benchmark::State& state) {
+// Exactly their uniforms: the decision streams opened and the uniforms drawn, nothing else.
+void BM_UniformsOnly(benchmark::State& state) {
   const Recording& r = recording();
-  Rng streams[kMaxStreams];
+  std::vector<Rng> streams(most_streams(r));
   for (auto _ : state) {
     double sink = 0.0;
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-      sink += replay<false>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1], streams);
+      sink += replay<false, false>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1],
+                                   streams);
+    benchmark::DoNotOptimize(sink);
+  }
+  per_replication_counters(state, r);
+}
+BENCHMARK(BM_UniformsOnly)->Unit(benchmark::kMillisecond);
+
+// The uniforms and the inverse CDFs they go through: every variate, nothing else.
+void BM_DrawsOnly(benchmark::State& state) {
+  const Recording& r = recording();
+  std::vector<Rng> streams(most_streams(r));
+  for (auto _ : state) {
+    double sink = 0.0;
+    for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
+      sink += replay<true, false>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1],
+                                  streams);
     benchmark::DoNotOptimize(sink);
   }
   per_replication_counters(state, r);
 }
 BENCHMARK(BM_DrawsOnly)->Unit(benchmark::kMillisecond);
-
-// The raw generator alone: as many xoshiro256++ words as the replications consumed.
-void BM_RawWords(benchmark::State& state) {
-  const Recording& r = recording();
-  Rng rng(kSeed, 0, Mechanism::Sponsor);
-  for (auto _ : state) {
-    std::uint64_t sink = 0;
-    for (std::uint64_t i = 0; i < r.words; ++i) sink += rng();
-    benchmark::DoNotOptimize(sink);
-  }
-  per_replication_counters(state, r);
-}
-BENCHMARK(BM_RawWords)->Unit(benchmark::kMillisecond);
 
 // The machine's own ceiling for 1 → 2 threads on this work: each thread runs replications
 // with nothing shared (no run(), no merge). BM_Run in progsurv_bench should scale like it.

@@ -138,7 +138,7 @@ SobolIndices sobol_indices(const std::vector<double>& y, std::int64_t n, int k, 
   for (auto& v : boot_total) v.reserve(static_cast<std::size_t>(bootstrap));
   // Its own stream, keyed apart from any replication's, so the resamples never depend on
   // what the model drew.
-  Rng rng(seed, 0x5a17e111b007ULL, Mechanism::Count);
+  Rng rng(seed, 0x5a17e111b007ULL, Mechanism::Analysis);
   for (int b = 0; b < bootstrap; ++b) {
     Sums s(k, y.front());
     for (std::int64_t j = 0; j < n; ++j) {

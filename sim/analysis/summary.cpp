@@ -37,7 +37,9 @@ Estimate wilson(std::int64_t k, std::int64_t n, double z) {
   const double denom = 1.0 + z2 / nn;
   const double centre = (p + z2 / (2.0 * nn)) / denom;
   const double half = z * std::sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn)) / denom;
-  return {p, std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // At k = 0 or k = n the bound equals p in exact arithmetic; rounding must not put the
+  // interval on the wrong side of the estimate.
+  return {p, std::min(p, std::max(0.0, centre - half)), std::max(p, std::min(1.0, centre + half))};
 }
 
 Summary summarize(const Tally& t, const Scenario& scenario) {

@@ -1,46 +1,19 @@
 #include "progsurv/engine/distribution.hpp"
 
 #include <algorithm>
-#include <boost/random/exponential_distribution.hpp>
-#include <boost/random/normal_distribution.hpp>
-#include <boost/random/triangle_distribution.hpp>
-#include <boost/random/weibull_distribution.hpp>
+#include <atomic>
+#include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/exponential.hpp>
+#include <boost/math/distributions/gamma.hpp>
+#include <boost/math/distributions/lognormal.hpp>
+#include <boost/math/distributions/triangular.hpp>
+#include <boost/math/distributions/weibull.hpp>
 #include <cmath>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
 
 namespace progsurv {
-
-// Marsaglia & Tsang (2000): one normal and one uniform per try, accepted > 95% of the time.
-// Boost 1.74's gamma_distribution uses a tangent-based rejection that costs several times
-// more, and PERT needs two gamma draws per sample, so this is on the hot path.
-void Distribution::GammaShape::set(double k) {
-  shape = k;
-  const double a = k < 1.0 ? k + 1.0 : k;
-  d = a - 1.0 / 3.0;
-  c = 1.0 / std::sqrt(9.0 * d);
-}
-
-double Distribution::GammaShape::sample(Rng& rng) const {
-  boost::random::normal_distribution<double> normal(0.0, 1.0);
-  double g;
-  for (;;) {
-    const double x = normal(rng);
-    double v = 1.0 + c * x;
-    if (v <= 0.0) continue;
-    v = v * v * v;
-    const double u = rng.uniform();
-    const double x2 = x * x;
-    if (u < 1.0 - 0.0331 * x2 * x2 || std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) {
-      g = d * v;
-      break;
-    }
-  }
-  // Shape below 1: Gamma(k) = Gamma(k + 1) * U^(1/k).
-  if (shape < 1.0) g *= std::pow(rng.uniform(), 1.0 / shape);
-  return g;
-}
 
 const char* to_string(DistKind kind) {
   switch (kind) {
@@ -86,6 +59,7 @@ Distribution Distribution::lognormal(double median, double sigma) {
   d.a_ = median;
   d.b_ = sigma;
   d.mu_ = std::log(median);
+  d.build_inverse();
   return d;
 }
 Distribution Distribution::weibull(double shape, double scale) {
@@ -100,7 +74,7 @@ Distribution Distribution::gamma(double shape, double scale) {
   d.kind_ = DistKind::Gamma;
   d.a_ = shape;
   d.b_ = scale;
-  d.gamma1_.set(shape);
+  d.build_inverse();
   return d;
 }
 Distribution Distribution::triangular(double min, double mode, double max) {
@@ -121,8 +95,7 @@ Distribution Distribution::pert(double min, double mode, double max, double lamb
   const double range = max - min;
   d.alpha_ = range > 0 ? 1.0 + lambda * (mode - min) / range : 1.0;
   d.beta_ = range > 0 ? 1.0 + lambda * (max - mode) / range : 1.0;
-  d.gamma1_.set(d.alpha_);
-  d.gamma2_.set(d.beta_);
+  d.build_inverse();
   return d;
 }
 Distribution Distribution::uniform(double min, double max) {
@@ -156,38 +129,86 @@ void Distribution::finalize_empirical() {
   const double total = cumulative_.back();
   for (auto& c : cumulative_) c /= total;
   cumulative_.back() = 1.0;
+  // Sorted by value, equal values merged: the inverse CDF is then monotone in u.
+  std::vector<std::pair<double, double>> pairs;
+  for (std::size_t i = 0; i < values_.size(); ++i)
+    pairs.emplace_back(values_[i], weights_[i] / total);
+  std::sort(pairs.begin(), pairs.end());
+  sorted_values_.clear();
+  std::vector<double> mass;
+  for (const auto& [v, w] : pairs) {
+    if (!sorted_values_.empty() && sorted_values_.back() == v) {
+      mass.back() += w;
+    } else {
+      sorted_values_.push_back(v);
+      mass.push_back(w);
+    }
+  }
+  sorted_cumulative_.resize(mass.size());
+  std::partial_sum(mass.begin(), mass.end(), sorted_cumulative_.begin());
+  sorted_cumulative_.back() = 1.0;
+  sorted_survival_.resize(mass.size());
+  survival_integral_.resize(mass.size());
+  double integral = 0.0, from = 0.0, level = 1.0;
+  for (std::size_t i = 0; i < mass.size(); ++i) {
+    integral += (std::max(0.0, sorted_values_[i]) - from) * level;
+    from = std::max(0.0, sorted_values_[i]);
+    level = 1.0 - sorted_cumulative_[i];
+    sorted_survival_[i] = level;
+    survival_integral_[i] = integral;
+  }
 }
 
 bool Distribution::is_erlang() const {
   return kind_ == DistKind::Gamma && a_ >= 1.0 && std::floor(a_) == a_;
 }
 
-double Distribution::sample(Rng& rng) const {
+void Distribution::build_inverse() {
+  using F = InverseCdf::Family;
+  switch (kind_) {
+    case DistKind::Lognormal:
+      inverse_ = InverseCdf::get(F::StandardNormal, {});
+      break;
+    case DistKind::Gamma:
+      inverse_ = InverseCdf::get(F::Gamma, {a_});
+      break;
+    case DistKind::Pert:
+      if (c_ > a_) inverse_ = InverseCdf::get(F::Beta, {alpha_, beta_});
+      break;
+    default:
+      break;
+  }
+}
+
+double Distribution::quantile(double u) const {
   switch (kind_) {
     case DistKind::Fixed:
       return a_;
     case DistKind::Exponential:
-      return a_ * boost::random::exponential_distribution<double>(1.0)(rng);
+      return -a_ * std::log(1.0 - u);  // 1 - u is within an ulp; log is 3x faster than log1p
     case DistKind::Lognormal:
-      return std::exp(mu_ + b_ * boost::random::normal_distribution<double>(0.0, 1.0)(rng));
+      return a_ * std::exp(b_ * (*inverse_)(u));
     case DistKind::Weibull:
-      return boost::random::weibull_distribution<double>(a_, b_)(rng);
+      return b_ * std::pow(-std::log(1.0 - u), 1.0 / a_);
     case DistKind::Gamma:
-      return b_ * gamma1_.sample(rng);
-    case DistKind::Triangular:
-      return boost::random::triangle_distribution<double>(a_, b_, c_)(rng);
-    case DistKind::Pert: {
-      if (c_ <= a_) return a_;
-      // Beta(alpha, beta) as X / (X + Y) with X, Y independent gammas.
-      const double x = gamma1_.sample(rng), y = gamma2_.sample(rng);
-      return a_ + (c_ - a_) * (x / (x + y));
+      return b_ * (*inverse_)(u);
+    case DistKind::Triangular: {
+      const double range = c_ - a_;
+      if (range <= 0.0) return a_;
+      const double left = (b_ - a_) / range;
+      if (u < left) return a_ + std::sqrt(u * range * (b_ - a_));
+      return c_ - std::sqrt((1.0 - u) * range * (c_ - b_));
     }
+    case DistKind::Pert:
+      if (c_ <= a_) return a_;
+      return a_ + (c_ - a_) * (*inverse_)(u);
     case DistKind::Uniform:
-      return a_ + (b_ - a_) * rng.uniform();
+      return a_ + (b_ - a_) * u;
     case DistKind::Empirical: {
-      const double u = rng.uniform();
-      const auto it = std::lower_bound(cumulative_.begin(), cumulative_.end(), u);
-      return values_[static_cast<std::size_t>(it - cumulative_.begin())];
+      const auto it = std::upper_bound(sorted_cumulative_.begin(), sorted_cumulative_.end(), u);
+      const auto i = std::min(static_cast<std::size_t>(it - sorted_cumulative_.begin()),
+                              sorted_values_.size() - 1);
+      return sorted_values_[i];
     }
     case DistKind::Never:
       return std::numeric_limits<double>::infinity();
@@ -195,52 +216,178 @@ double Distribution::sample(Rng& rng) const {
   return 0.0;
 }
 
-namespace {
-double gamma_draw(double shape, Rng& rng) {
-  Distribution::GammaShape g;
-  g.set(shape);
-  return g.sample(rng);
-}
-}  // namespace
-
-// A draw with density x f(x) / E[X]. Closed forms where the family is closed under length
-// biasing; rejection (accept with probability x / max) for bounded supports.
-double Distribution::sample_length_biased(Rng& rng) const {
+bool Distribution::residual_closed_form() const {
   switch (kind_) {
-    case DistKind::Exponential:
-      return a_ * gamma_draw(2.0, rng);
-    case DistKind::Gamma:
-      return b_ * gamma_draw(a_ + 1.0, rng);
-    case DistKind::Lognormal:
-      return std::exp(mu_ + b_ * b_ +
-                      b_ * boost::random::normal_distribution<double>(0.0, 1.0)(rng));
-    case DistKind::Weibull:
-      // (X / scale)^k is Exp(1); length biasing turns it into Gamma(1 + 1/k).
-      return b_ * std::pow(gamma_draw(1.0 + 1.0 / a_, rng), 1.0 / a_);
     case DistKind::Fixed:
+    case DistKind::Exponential:
+    case DistKind::Uniform:
+    case DistKind::Empirical:
     case DistKind::Never:
-      return sample(rng);
+      return true;
+    case DistKind::Weibull:
+      return a_ == 1.0;
     case DistKind::Triangular:
     case DistKind::Pert:
-    case DistKind::Uniform:
-    case DistKind::Empirical: {
-      const double top = max_value();
-      if (top <= 0.0) return 0.0;
-      for (;;) {
-        const double x = sample(rng);
-        if (rng.uniform() * top <= x) return x;
-      }
+      return c_ <= a_;
+    default:
+      return false;
+  }
+}
+
+void Distribution::prepare_residual() {
+  if (!residual_closed_form()) residual_ = residual_inverse();
+}
+
+std::shared_ptr<const InverseCdf> Distribution::residual_inverse() const {
+  if (auto ready = std::atomic_load(&residual_)) return ready;
+  using F = InverseCdf::Family;
+  std::shared_ptr<const InverseCdf> made;
+  switch (kind_) {
+    case DistKind::Weibull:
+      made = InverseCdf::get(F::ResidualWeibull, {a_});
+      break;
+    case DistKind::Gamma:
+      made = InverseCdf::get(F::ResidualGamma, {a_});
+      break;
+    case DistKind::Lognormal:
+      made = InverseCdf::get(F::ResidualLognormal, {b_});
+      break;
+    case DistKind::Pert:
+      made = InverseCdf::get(F::ResidualPert, {a_, c_, alpha_, beta_});
+      break;
+    case DistKind::Triangular:
+      made = InverseCdf::get(F::ResidualTriangular, {a_, b_, c_});
+      break;
+    default:
+      return nullptr;
+  }
+  std::atomic_store(&residual_, made);
+  return made;
+}
+
+double Distribution::residual_quantile(double u) const {
+  switch (kind_) {
+    case DistKind::Never:
+      return std::numeric_limits<double>::infinity();
+    case DistKind::Exponential:
+      return quantile(u);  // memoryless
+    case DistKind::Fixed:
+      return u * a_;
+    case DistKind::Uniform: {
+      // Density 1/m on [0, min], then falling linearly to 0 at max.
+      const double m = 0.5 * (a_ + b_), w = b_ - a_;
+      if (u * m <= a_ || w <= 0.0) return u * m;
+      return b_ - std::sqrt(std::max(0.0, w * w - 2.0 * w * (u * m - a_)));
     }
+    case DistKind::Empirical: {
+      // The survival function is a step function, so the residual CDF is piecewise linear.
+      const double target = u * survival_integral_.back();
+      const auto it =
+          std::lower_bound(survival_integral_.begin(), survival_integral_.end(), target);
+      const auto i = static_cast<std::size_t>(it - survival_integral_.begin());
+      const double from = i == 0 ? 0.0 : sorted_values_[i - 1];
+      const double base = i == 0 ? 0.0 : survival_integral_[i - 1];
+      const double level = i == 0 ? 1.0 : sorted_survival_[i - 1];
+      return from + (target - base) / level;
+    }
+    case DistKind::Weibull:
+      if (a_ == 1.0) return -b_ * std::log(1.0 - u);
+      return b_ * (*residual_inverse())(u);
+    case DistKind::Gamma:
+      return b_ * (*residual_inverse())(u);
+    case DistKind::Lognormal:
+      return a_ * (*residual_inverse())(u);
+    case DistKind::Pert:
+    case DistKind::Triangular:
+      if (c_ <= a_) return u * a_;
+      return (*residual_inverse())(u);
   }
   return 0.0;
 }
 
-double Distribution::sample_residual(Rng& rng) const {
-  if (kind_ == DistKind::Never) return std::numeric_limits<double>::infinity();
-  // Memoryless: the residual life of an exponential is the same exponential.
-  if (kind_ == DistKind::Exponential) return sample(rng);
-  const double u = rng.uniform();
-  return u * sample_length_biased(rng);
+double Distribution::cdf(double x) const {
+  namespace bm = boost::math;
+  if (x < 0.0) return 0.0;
+  switch (kind_) {
+    case DistKind::Fixed:
+      return x >= a_ ? 1.0 : 0.0;
+    case DistKind::Exponential:
+      return bm::cdf(bm::exponential_distribution<double>(1.0 / a_), x);
+    case DistKind::Lognormal:
+      return x <= 0.0 ? 0.0 : bm::cdf(bm::lognormal_distribution<double>(mu_, b_), x);
+    case DistKind::Weibull:
+      return bm::cdf(bm::weibull_distribution<double>(a_, b_), x);
+    case DistKind::Gamma:
+      return bm::cdf(bm::gamma_distribution<double>(a_, b_), x);
+    case DistKind::Triangular:
+      if (c_ <= a_) return x >= a_ ? 1.0 : 0.0;
+      if (x <= a_) return 0.0;
+      if (x >= c_) return 1.0;
+      return bm::cdf(bm::triangular_distribution<double>(a_, b_, c_), x);
+    case DistKind::Pert:
+      if (c_ <= a_) return x >= a_ ? 1.0 : 0.0;
+      if (x <= a_) return 0.0;
+      if (x >= c_) return 1.0;
+      return bm::cdf(bm::beta_distribution<double>(alpha_, beta_), (x - a_) / (c_ - a_));
+    case DistKind::Uniform:
+      if (b_ <= a_) return x >= a_ ? 1.0 : 0.0;
+      return std::clamp((x - a_) / (b_ - a_), 0.0, 1.0);
+    case DistKind::Empirical: {
+      const auto it = std::upper_bound(sorted_values_.begin(), sorted_values_.end(), x);
+      const auto i = static_cast<std::size_t>(it - sorted_values_.begin());
+      return i == 0 ? 0.0 : sorted_cumulative_[i - 1];
+    }
+    case DistKind::Never:
+      return 0.0;
+  }
+  return 0.0;
+}
+
+double Distribution::residual_cdf(double x) const {
+  if (x <= 0.0) return 0.0;
+  switch (kind_) {
+    case DistKind::Never:
+      return 0.0;
+    case DistKind::Exponential:
+      return cdf(x);
+    case DistKind::Fixed:
+      return std::min(1.0, x / a_);
+    case DistKind::Uniform: {
+      const double m = 0.5 * (a_ + b_);
+      if (x <= a_) return x / m;
+      if (x >= b_) return 1.0;
+      const double w = b_ - a_;
+      return (a_ + (w * w - (b_ - x) * (b_ - x)) / (2.0 * w)) / m;
+    }
+    case DistKind::Empirical: {
+      double integral = 0.0, from = 0.0, level = 1.0;
+      for (std::size_t i = 0; i < sorted_values_.size(); ++i) {
+        if (x <= sorted_values_[i])
+          return (integral + (x - from) * level) / survival_integral_.back();
+        integral = survival_integral_[i];
+        from = sorted_values_[i];
+        level = sorted_survival_[i];
+      }
+      return 1.0;
+    }
+    case DistKind::Weibull:
+      return residual_inverse() ? residual_inverse()->cdf(x / b_) : cdf(x);
+    case DistKind::Gamma:
+      return residual_inverse()->cdf(x / b_);
+    case DistKind::Lognormal:
+      return residual_inverse()->cdf(x / a_);
+    case DistKind::Pert:
+    case DistKind::Triangular:
+      if (c_ <= a_) return std::min(1.0, x / a_);
+      return residual_inverse()->cdf(x);
+  }
+  return 0.0;
+}
+
+double Distribution::inverse_u_error() const {
+  double e = inverse_ ? inverse_->u_error() : 0.0;
+  if (!residual_closed_form()) e = std::max(e, residual_inverse()->u_error());
+  return e;
 }
 
 double Distribution::mean() const {

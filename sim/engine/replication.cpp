@@ -21,6 +21,16 @@ double first_review(double t, double r, bool after) {
   return k;
 }
 
+// Places of the decisions that are not tied to a phase or step (MODEL.md §5).
+constexpr Place kInitialLevel = Place::of(0), kApproval = Place::of(1);
+constexpr Place tenure_place(int sponsor_number) {
+  return Place::of(2, static_cast<std::uint64_t>(sponsor_number));
+}
+constexpr Place kThreshold = Place::of(0), kHazard = Place::of(1);
+constexpr std::uint64_t kReviewCut = 2;
+constexpr std::uint64_t kSqueeze = 0, kBudgetCut = 1;
+constexpr std::uint64_t kVacancy = 0, kAdoption = 1, kSuccessorLevel = 2;
+
 struct FollowUp {
   double start;  // calendar time the engage phase started
   double due;    // progress-clock time the follow-up is delivered
@@ -36,14 +46,9 @@ class ReplicationRun {
   ReplicationRecord run();
 
  private:
-  Rng& stream(Mechanism m) {
-    const auto i = static_cast<unsigned>(m);
-    if (!(seeded_ & (1u << i))) {
-      rng_[i].reseed(seed_, replication_, m);
-      seeded_ |= 1u << i;
-    }
-    return rng_[i];
-  }
+  // The stream of one decision, named by its mechanism and place (MODEL.md §5).
+  Rng draw(Mechanism m, Place place) const { return Rng(seed_, replication_, m, place); }
+  double uniform(Mechanism m, Place place) const { return draw(m, place).uniform(); }
 
   const SponsorLevel& sponsor() const { return s_.levels[static_cast<std::size_t>(level_)]; }
   const Phase& phase() const { return s_.phases[static_cast<std::size_t>(phase_)]; }
@@ -63,11 +68,18 @@ class ReplicationRun {
   void schedule_squeeze();
   void end(Outcome outcome, Cause cause);
   void judge_follow_up(double delivered_at, double start);
+  // Attempt a of the escalation of the handoff into (phase, step): its delay and trial.
+  Place escalation_place(int which) const {
+    return Place::at(static_cast<std::uint64_t>(phase_), static_cast<std::uint64_t>(step_),
+                     2 * static_cast<std::uint64_t>(attempts_) + static_cast<std::uint64_t>(which));
+  }
+  double escalation_delay() const {
+    return s_.escalation.delay.quantile(uniform(Mechanism::Escalation, escalation_place(0)));
+  }
 
   const Scenario& s_;
   const std::uint64_t seed_, replication_;
-  Rng rng_[static_cast<int>(Mechanism::Count)];
-  unsigned seeded_ = 0;
+  int sponsor_number_ = 0;  // 0 = the initial sponsor, n = the n-th successor
 
   ReplicationRecord rec_;
   bool done_ = false;
@@ -89,23 +101,24 @@ class ReplicationRun {
 };
 
 ReplicationRecord ReplicationRun::run() {
-  Rng& sp = stream(Mechanism::Sponsor);
-  level_ = s_.sponsor.sample(sp);
+  Rng level_draw = draw(Mechanism::Sponsor, kInitialLevel);
+  level_ = s_.sponsor.sample(level_draw);
   rec_.initial_level = level_;
-  if (!sp.bernoulli(sponsor().approval)) {
+  if (!(uniform(Mechanism::Sponsor, kApproval) < sponsor().approval)) {
     rec_.outcome = Outcome::NotStarted;
     return rec_;
   }
+  const double u_tenure = uniform(Mechanism::Sponsor, tenure_place(0));
   const double tenure = s_.initial_sponsor == InitialSponsor::Residual
-                            ? sponsor().tenure.sample_residual(sp)
-                            : sponsor().tenure.sample(sp);
+                            ? sponsor().tenure.residual_quantile(u_tenure)
+                            : sponsor().tenure.quantile(u_tenure);
   sponsor_event_ = tenure;
 
   const Patience& pat = s_.patience;
   if (pat.model == PatienceModel::Reviews) {
-    theta_ = pat.threshold.sample(stream(Mechanism::Patience));
+    theta_ = pat.threshold.quantile(uniform(Mechanism::Patience, kThreshold));
   } else if (pat.model == PatienceModel::Hazard && pat.rate > 0.0) {
-    hazard_left_ = -std::log(stream(Mechanism::Patience).uniform());
+    hazard_left_ = -std::log(uniform(Mechanism::Patience, kHazard));
   }
   schedule_squeeze();
   start_phase();
@@ -195,20 +208,22 @@ void ReplicationRun::advance(double to) {
 void ReplicationRun::start_phase() {
   step_ = 0;
   activity_ = Activity::Resources;
-  activity_due_ = p_ + sponsor().resource_delay.sample(stream(Mechanism::Resources));
+  activity_due_ =
+      p_ + sponsor().resource_delay.quantile(uniform(Mechanism::Resources, Place::at(phase_)));
 }
 
 void ReplicationRun::start_work() {
   activity_ = Activity::Work;
   const Step& st = phase().steps[static_cast<std::size_t>(step_)];
-  activity_due_ = p_ + st.work.sample(stream(Mechanism::Work));
+  activity_due_ = p_ + st.work.quantile(uniform(Mechanism::Work, Place::at(phase_, step_)));
 }
 
 void ReplicationRun::on_activity_done() {
   switch (activity_) {
     case Activity::Resources:
       if (phase().engage) {
-        const double f = s_.customers.follow_up.sample(stream(Mechanism::Customers));
+        const double f =
+            s_.customers.follow_up.quantile(uniform(Mechanism::Customers, Place::at(phase_)));
         follow_ups_.push_back({t_, p_ + f});
       }
       start_work();
@@ -225,7 +240,8 @@ void ReplicationRun::on_activity_done() {
         } else {
           ++rec_.handoffs;
           activity_ = Activity::Pickup;
-          activity_due_ = p_ + s_.pickup(from, to).sample(stream(Mechanism::Handoff));
+          activity_due_ = p_ + s_.pickup(from, to).quantile(
+                                   uniform(Mechanism::Handoff, Place::at(phase_, step_, 0)));
         }
         return;
       }
@@ -237,7 +253,7 @@ void ReplicationRun::on_activity_done() {
         end(Outcome::Completed, Cause::None);
         return;
       }
-      if (!stream(Mechanism::Gate).bernoulli(phase().continue_prob)) {
+      if (!(uniform(Mechanism::Gate, Place::at(phase_)) < phase().continue_prob)) {
         end(Outcome::Ended, Cause::PhaseGate);
         return;
       }
@@ -249,7 +265,7 @@ void ReplicationRun::on_activity_done() {
       const auto& steps = phase().steps;
       const int from = steps[static_cast<std::size_t>(step_) - 1].silo;
       const int to = steps[static_cast<std::size_t>(step_)].silo;
-      if (!stream(Mechanism::Handoff).bernoulli(s_.break_prob(from, to))) {
+      if (!(uniform(Mechanism::Handoff, Place::at(phase_, step_, 1)) < s_.break_prob(from, to))) {
         start_work();
         return;
       }
@@ -261,17 +277,16 @@ void ReplicationRun::on_activity_done() {
       attempts_ = 1;
       ++rec_.escalations;
       activity_ = Activity::Escalation;
-      activity_due_ = p_ + s_.escalation.delay.sample(stream(Mechanism::Escalation));
+      activity_due_ = p_ + escalation_delay();
       return;
     }
     case Activity::Escalation: {
-      Rng& esc = stream(Mechanism::Escalation);
-      if (esc.bernoulli(sponsor().clout)) {
+      if (uniform(Mechanism::Escalation, escalation_place(1)) < sponsor().clout) {
         start_work();
       } else if (attempts_ < s_.escalation.max_attempts) {
         ++attempts_;
         ++rec_.escalations;
-        activity_due_ = p_ + s_.escalation.delay.sample(esc);
+        activity_due_ = p_ + escalation_delay();
       } else {
         end(Outcome::Ended, Cause::HandoffFailure);
       }
@@ -329,7 +344,9 @@ void ReplicationRun::on_patience() {
     end(Outcome::Ended, Cause::Patience);
     return;
   }
-  const bool cut = pat.cancel_prob >= 1.0 || stream(Mechanism::Patience).bernoulli(pat.cancel_prob);
+  const auto k = static_cast<std::uint64_t>(std::llround(next_review_ / pat.review_every));
+  const bool cut = pat.cancel_prob >= 1.0 ||
+                   uniform(Mechanism::Patience, Place::of(kReviewCut, k)) < pat.cancel_prob;
   if (cut) {
     end(Outcome::Ended, Cause::Patience);
     return;
@@ -337,31 +354,34 @@ void ReplicationRun::on_patience() {
   review_k_ = static_cast<std::int64_t>(std::llround(next_review_ / pat.review_every)) + 1;
 }
 
-// Squeezes are an organisation-level event: the number of cycles to the next one is
-// geometric, so one draw covers all the quiet years in between.
+// Squeezes are an organisation-level event decided once per budget cycle k (its own
+// draw), so the next squeeze is the first cycle whose draw falls under squeeze_prob.
 void ReplicationRun::schedule_squeeze() {
   const Budget& b = s_.budget;
   if (!b.enabled || b.squeeze_prob <= 0.0) {
     next_squeeze_ = kInf;
     return;
   }
-  std::int64_t gap = 1;
-  if (b.squeeze_prob < 1.0) {
-    const double u = stream(Mechanism::Budget).uniform();
-    const double g = std::floor(std::log(u) / std::log1p(-b.squeeze_prob));
-    if (g > 1e9) {
+  for (;;) {
+    ++budget_k_;
+    const double at = static_cast<double>(budget_k_) * b.every;
+    if (at > s_.horizon) {
       next_squeeze_ = kInf;
       return;
     }
-    gap += static_cast<std::int64_t>(g);
+    if (b.squeeze_prob >= 1.0 ||
+        uniform(Mechanism::Budget, Place::of(kSqueeze, static_cast<std::uint64_t>(budget_k_))) <
+            b.squeeze_prob) {
+      next_squeeze_ = at;
+      return;
+    }
   }
-  budget_k_ += gap;
-  next_squeeze_ = static_cast<double>(budget_k_) * b.every;
 }
 
 void ReplicationRun::on_budget() {
   const double clout = vacant_ ? 0.0 : sponsor().clout;
-  if (stream(Mechanism::Budget).bernoulli(s_.budget.cut_prob * (1.0 - clout))) {
+  if (uniform(Mechanism::Budget, Place::of(kBudgetCut, static_cast<std::uint64_t>(budget_k_))) <
+      s_.budget.cut_prob * (1.0 - clout)) {
     end(Outcome::Ended, Cause::BudgetCut);
     return;
   }
@@ -378,17 +398,24 @@ void ReplicationRun::on_sponsor_event() {
     ++rec_.sponsor_changes;
     vacant_ = true;
     previous_level_ = level_;
-    sponsor_event_ = t_ + su.vacancy.sample(stream(Mechanism::Succession));
+    ++sponsor_number_;  // the post's next incumbent, whose vacancy starts now
+    sponsor_event_ = t_ + su.vacancy.quantile(
+                              uniform(Mechanism::Succession, Place::of(kVacancy, sponsor_number_)));
     return;
   }
-  Rng& rs = stream(Mechanism::Succession);
-  if (!rs.bernoulli(su.adoption)) {
+  if (!(uniform(Mechanism::Succession, Place::of(kAdoption, sponsor_number_)) < su.adoption)) {
     end(Outcome::Ended, Cause::SponsorExit);
     return;
   }
-  level_ = su.successor_same ? previous_level_ : su.successor.sample(rs);
+  if (!su.successor_same) {
+    Rng level_draw = draw(Mechanism::Succession, Place::of(kSuccessorLevel, sponsor_number_));
+    level_ = su.successor.sample(level_draw);
+  } else {
+    level_ = previous_level_;
+  }
   vacant_ = false;
-  sponsor_event_ = t_ + sponsor().tenure.sample(stream(Mechanism::Sponsor));
+  sponsor_event_ =
+      t_ + sponsor().tenure.quantile(uniform(Mechanism::Sponsor, tenure_place(sponsor_number_)));
 }
 
 void ReplicationRun::end(Outcome outcome, Cause cause) {

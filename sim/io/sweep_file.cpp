@@ -529,7 +529,7 @@ class SweepReader {
         s.unit.assign(static_cast<std::size_t>(n), std::vector<double>(k));
         // One stratum per point in every dimension, strata shuffled independently per
         // dimension, a uniform position inside each stratum.
-        Rng rng(s.design_seed, 0x1a7e5ULL, Mechanism::Count);
+        Rng rng(s.design_seed, 0x1a7e5ULL, Mechanism::Analysis);
         std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
         for (std::size_t d = 0; d < k; ++d) {
           for (std::int64_t j = 0; j < n; ++j) perm[static_cast<std::size_t>(j)] = j;

@@ -34,6 +34,8 @@ int Scenario::silo_index(const std::string& silo_name) const {
 }
 
 void Scenario::finalize() {
+  // Residual-life tables are built here, once, not on a worker thread mid-run.
+  for (SponsorLevel& level : levels) level.tenure.prepare_residual();
   const std::size_t n = silos.size();
   pair_pickup.assign(n * n, Distribution::fixed(0.0));
   pair_break.assign(n * n, 0.0);

@@ -2,9 +2,11 @@
 // A non-negative duration distribution (months), stored in its canonical parameters.
 // Scenario files may give other parameterisations (median/sigma, mean/sd, ...); the parser
 // converts them to the canonical ones below and to_yaml() writes the canonical form.
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "progsurv/engine/inverse_cdf.hpp"
 #include "progsurv/engine/rng.hpp"
 
 namespace progsurv {
@@ -46,10 +48,26 @@ class Distribution {
   const std::vector<double>& values() const { return values_; }
   const std::vector<double>& weights() const { return weights_; }
 
-  double sample(Rng& rng) const;
+  // Every draw is one uniform through the inverse CDF (closed forms for fixed,
+  // exponential, Weibull, uniform, triangular and empirical; a PINV table for gamma, PERT
+  // and lognormal), so a draw moves monotonically with the distribution's parameters.
+  double sample(Rng& rng) const { return quantile(rng.uniform()); }
+  double quantile(double u) const;
   // Equilibrium residual life: density (1 - F(x)) / mean. Used for a sponsor already in
-  // post at t = 0 (inspection paradox). Drawn as U * (length-biased draw).
-  double sample_residual(Rng& rng) const;
+  // post at t = 0 (inspection paradox). Inverse CDF too: closed forms for exponential,
+  // Weibull of shape 1, fixed, uniform and empirical; a PINV table otherwise.
+  double sample_residual(Rng& rng) const { return residual_quantile(rng.uniform()); }
+  double residual_quantile(double u) const;
+  // Builds the residual-life table now (Scenario::finalize does this for every tenure), so
+  // that sampling never builds it on a worker thread.
+  void prepare_residual();
+
+  // Exact CDFs (Boost.Math), for tests and for checking the inverses.
+  double cdf(double x) const;
+  double residual_cdf(double x) const;
+  // The measured u-error of the numerical inverses this distribution uses (0 when every
+  // inverse it uses is a closed form).
+  double inverse_u_error() const;
 
   double mean() const;
   double variance() const;
@@ -63,23 +81,22 @@ class Distribution {
 
   bool operator==(const Distribution& o) const;
 
-  // Gamma(k, 1) by Marsaglia–Tsang, with its constants computed once per shape.
-  struct GammaShape {
-    double shape = 1, d = 0, c = 0;
-    void set(double k);
-    double sample(Rng& rng) const;
-  };
-
  private:
   void finalize_empirical();
-  double sample_length_biased(Rng& rng) const;
+  void build_inverse();
+  std::shared_ptr<const InverseCdf> residual_inverse() const;
+  bool residual_closed_form() const;
 
   DistKind kind_ = DistKind::Fixed;
   double a_ = 0, b_ = 0, c_ = 0, d_ = 0;
   // PERT: Beta(alpha, beta) scaled to [min, max].
-  double alpha_ = 0, beta_ = 0, mu_ = 0;  // PERT beta shapes; lognormal log-median
-  GammaShape gamma1_, gamma2_;            // gamma: gamma1_; PERT: the two beta components
+  double alpha_ = 0, beta_ = 0, mu_ = 0;                // PERT beta shapes; lognormal log-median
+  std::shared_ptr<const InverseCdf> inverse_;           // gamma, PERT (beta), lognormal (normal)
+  mutable std::shared_ptr<const InverseCdf> residual_;  // see prepare_residual()
   std::vector<double> values_, weights_, cumulative_;
+  // Empirical, sorted by value: distinct values, P(X > value) after each, and the
+  // integral of the survival function up to each (for the residual-life inverse).
+  std::vector<double> sorted_values_, sorted_cumulative_, sorted_survival_, survival_integral_;
 };
 
 }  // namespace progsurv

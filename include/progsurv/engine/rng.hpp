@@ -1,94 +1,119 @@
 #pragma once
-// Counter-based stream derivation: replication r of seed s draws mechanism m from a stream
-// that depends on (s, r, m) only, never on the thread that runs it.
+// Counter-based randomness keyed to each decision (MODEL.md §5 in docs/model.md): every
+// random decision of a replication draws from its own stream, named by (seed, replication,
+// mechanism, entity, place). Philox4x32-10 (Random123) turns that name and a draw counter
+// into random words with no seeding state, so a decision's draws depend on its name alone:
+// a sampler that takes one more uniform, or a step added elsewhere, cannot shift them.
+#include <Random123/philox.h>
+
 #include <cstdint>
 #include <limits>
 
 namespace progsurv {
 
-// One independent stream per mechanism, so switching one mechanism off leaves the
-// draws of all others unchanged (common random numbers across scenarios).
+// The mechanism a decision belongs to (the top bits of its name). Switching one
+// mechanism off leaves the draws of all others unchanged.
 enum class Mechanism : std::uint32_t {
-  Sponsor = 0,     // initial level, approval, tenure
-  Succession = 1,  // vacancy length, adoption, successor level
-  Resources = 2,   // resource delay before each phase
-  Work = 3,        // step work durations
-  Handoff = 4,     // pickup delays and breaks
-  Escalation = 5,  // escalation delays and outcomes
-  Patience = 6,    // threshold, review cuts, hazard
-  Budget = 7,      // squeeze cycles and cuts
-  Gate = 8,        // phase gates
-  Customers = 9,   // follow-up delays
-  Count = 10
+  Sponsor = 0,       // initial level, approval, tenure of each sponsor
+  Succession = 1,    // vacancy length, adoption, successor level
+  Resources = 2,     // resource delay before each phase
+  Work = 3,          // step work durations
+  Handoff = 4,       // pickup delays and breaks
+  Escalation = 5,    // escalation delays and outcomes
+  Patience = 6,      // threshold, review cuts, hazard
+  Budget = 7,        // squeeze cycles and cuts
+  Gate = 8,          // phase gates
+  Customers = 9,     // follow-up delays
+  Scoping = 10,      // scoping time before approval
+  Attention = 11,    // sponsor attention lapses
+  Recruitment = 12,  // customer recruitment time
+  Launch = 13,       // portfolio: launch times and templates
+  Roster = 14,       // portfolio: which post sponsors a proposal
+  Analysis = 15,     // draws of analyses (bootstrap, designs), not of the model
+  Count = 16
+};
+
+// Where a decision sits inside its mechanism: up to 36 bits, built by the helpers below.
+// Fields wider than their share wrap (limits: 1024 phases, 1024 steps per phase, 65536
+// escalation attempts, 2^32 sponsors or cycles; the scenario parser refuses more phases or
+// steps, and the event budget refuses more attempts or cycles).
+struct Place {
+  std::uint64_t bits = 0;
+  static constexpr std::uint64_t kMask = (std::uint64_t{1} << 36) - 1;
+  // A step-level decision: phase i, step j, attempt or draw k.
+  static constexpr Place at(std::uint64_t phase, std::uint64_t step = 0, std::uint64_t k = 0) {
+    return Place{((phase & 0x3FF) << 26) | ((step & 0x3FF) << 16) | (k & 0xFFFF)};
+  }
+  // The n-th decision of a kind (the n-th sponsor's tenure, the k-th review's cut, ...):
+  // kind in 4 bits, n in 32.
+  static constexpr Place of(std::uint64_t kind, std::uint64_t n = 0) {
+    return Place{((kind & 0xF) << 32) | (n & 0xFFFFFFFFULL)};
+  }
 };
 
 #ifdef PROGSURV_RNG_TRACE
 // Bench-only instrumentation, compiled in by bench/bench_rng.cpp alone (never in the
-// library): with rng_trace_enabled set, every reseed and raw draw is reported, so the bench
-// can replay exactly the random numbers a replication draws.
+// library): every decision stream opened and every block of random words computed.
 class Rng;
 extern bool rng_trace_enabled;
-void rng_trace_reseed(const Rng* rng, std::uint64_t seed, std::uint64_t replication,
-                      Mechanism mechanism);
+void rng_trace_open(const Rng* rng);
 void rng_trace_draw(const Rng* rng);
 #endif
 
-inline constexpr std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// xoshiro256++ (Blackman & Vigna): small state, fast, passes BigCrush. It satisfies the
-// UniformRandomNumberGenerator concept so Boost.Random's distributions can drive it.
+// The draws of one decision. The Philox key is the run's seed; the 128-bit counter holds
+// the draw index, the replication and the decision's name (mechanism, entity, place).
+// It satisfies Boost.Random's UniformRandomNumberGenerator concept.
 class Rng {
  public:
   using result_type = std::uint64_t;
+  using Philox = r123::Philox4x32;
 
   Rng() : Rng(0, 0, Mechanism::Sponsor) {}
-  Rng(std::uint64_t seed, std::uint64_t replication, Mechanism mechanism) {
-    reseed(seed, replication, mechanism);
-  }
-
-  void reseed(std::uint64_t seed, std::uint64_t replication, Mechanism mechanism) {
-    // Mix the three keys through splitmix64 so nearby (seed, r, m) give unrelated states.
-    std::uint64_t k = seed;
-    std::uint64_t h = splitmix64(k);
-    k = h ^ (replication * 0xd1b54a32d192ed03ULL);
-    h = splitmix64(k);
-    k = h ^ ((static_cast<std::uint64_t>(mechanism) + 1) * 0xaef17502108ef2d9ULL);
-    for (auto& w : s_) w = splitmix64(k);
+  // entity: 0 for the single programme; in portfolio mode the programme or post number.
+  Rng(std::uint64_t seed, std::uint64_t replication, Mechanism mechanism, Place place = {},
+      std::uint32_t entity = 0) {
+    key_ = {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+    const std::uint64_t name = (static_cast<std::uint64_t>(mechanism) << 58) |
+                               ((static_cast<std::uint64_t>(entity) & 0xFFF) << 46) |
+                               (((replication >> 32) & 0x3FF) << 36) | (place.bits & Place::kMask);
+    ctr_ = {{0, static_cast<std::uint32_t>(replication), static_cast<std::uint32_t>(name),
+             static_cast<std::uint32_t>(name >> 32)}};
 #ifdef PROGSURV_RNG_TRACE
-    if (rng_trace_enabled) rng_trace_reseed(this, seed, replication, mechanism);
+    if (rng_trace_enabled) rng_trace_open(this);
 #endif
   }
 
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
 
+  // 64 random bits: half of a Philox block.
   result_type operator()() {
 #ifdef PROGSURV_RNG_TRACE
     if (rng_trace_enabled) rng_trace_draw(this);
 #endif
-    const std::uint64_t result = rotl(s_[0] + s_[3], 23) + s_[0];
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
+    if (used_ == 2) refill();
+    const std::uint64_t w =
+        (static_cast<std::uint64_t>(block_[2 * used_ + 1]) << 32) | block_[2 * used_];
+    ++used_;
+    return w;
   }
 
-  // Uniform on (0, 1): never exactly 0, so log(u) is finite.
+  // Uniform on (0, 1) with 53 random bits: never exactly 0 or 1, so every inverse CDF
+  // and log(u) is finite.
   double uniform() { return (static_cast<double>((*this)() >> 11) + 0.5) * 0x1.0p-53; }
   bool bernoulli(double p) { return uniform() < p; }
 
  private:
-  static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t s_[4];
+  void refill() {
+    block_ = Philox()(ctr_, key_);
+    ++ctr_[0];
+    used_ = 0;
+  }
+
+  Philox::key_type key_;
+  Philox::ctr_type ctr_;
+  Philox::ctr_type block_ = {{0, 0, 0, 0}};
+  unsigned used_ = 2;  // halves of block_ already handed out
 };
 
 }  // namespace progsurv

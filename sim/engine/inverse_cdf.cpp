@@ -1,0 +1,266 @@
+#include "progsurv/engine/inverse_cdf.hpp"
+
+#include <unuran.h>
+
+#include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/gamma.hpp>
+#include <boost/math/distributions/lognormal.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/triangular.hpp>
+#include <boost/math/distributions/weibull.hpp>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/tools/roots.hpp>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace progsurv {
+namespace {
+
+using Family = InverseCdf::Family;
+namespace bm = boost::math;
+
+// The survival function 1 - F(x) of the underlying distribution of a residual family.
+double survival(Family family, const double* p, double x) {
+  if (x <= 0.0) return 1.0;
+  if (!(x < std::numeric_limits<double>::infinity())) return 0.0;
+  switch (family) {
+    case Family::ResidualWeibull:
+      return std::exp(-std::pow(x, p[0]));
+    case Family::ResidualGamma:
+      return bm::gamma_q(p[0], x);
+    case Family::ResidualLognormal:
+      return bm::cdf(bm::complement(bm::lognormal_distribution<double>(0.0, p[0]), x));
+    case Family::ResidualPert: {
+      const double lo = p[0], hi = p[1];
+      if (x <= lo) return 1.0;
+      if (x >= hi) return 0.0;
+      return bm::ibetac(p[2], p[3], (x - lo) / (hi - lo));
+    }
+    case Family::ResidualTriangular: {
+      if (x <= p[0]) return 1.0;
+      if (x >= p[2]) return 0.0;
+      return bm::cdf(bm::complement(bm::triangular_distribution<double>(p[0], p[1], p[2]), x));
+    }
+    default:
+      return 0.0;
+  }
+}
+
+double underlying_mean(Family family, const std::vector<double>& p) {
+  switch (family) {
+    case Family::ResidualWeibull:
+      return std::tgamma(1.0 + 1.0 / p[0]);
+    case Family::ResidualGamma:
+      return p[0];
+    case Family::ResidualLognormal:
+      return std::exp(0.5 * p[0] * p[0]);
+    case Family::ResidualPert:
+      return p[0] + (p[1] - p[0]) * p[2] / (p[2] + p[3]);
+    case Family::ResidualTriangular:
+      return (p[0] + p[1] + p[2]) / 3.0;
+    default:
+      return 1.0;
+  }
+}
+
+// UNU.RAN calls this with the parameters stored in the distribution object (at most
+// five): [family, p0, p1, p2, p3]. The density is (1 - F(x)) / E[X].
+double residual_pdf(double x, const UNUR_DISTR* distr) {
+  const double* params = nullptr;
+  const int n = unur_distr_cont_get_pdfparams(distr, &params);
+  const auto family = static_cast<Family>(static_cast<int>(params[0]));
+  const std::vector<double> p(params + 1, params + n);
+  return survival(family, p.data(), x) / underlying_mean(family, p);
+}
+
+bool is_residual(Family f) {
+  return static_cast<int>(f) >= static_cast<int>(Family::ResidualWeibull);
+}
+
+// Upper end of the support (+inf when unbounded).
+double support_max(Family family, const std::vector<double>& p) {
+  switch (family) {
+    case Family::Beta:
+      return 1.0;
+    case Family::ResidualPert:
+      return p[1];
+    case Family::ResidualTriangular:
+      return p[2];
+    default:
+      return std::numeric_limits<double>::infinity();
+  }
+}
+
+std::once_flag unuran_quiet;
+
+}  // namespace
+
+InverseCdf::InverseCdf(Family family, std::vector<double> params)
+    : family_(family), params_(std::move(params)) {
+  std::call_once(unuran_quiet, [] {
+    // Failures are reported by a null generator and handled below; no log to stderr.
+    unur_set_default_debug(UNUR_DEBUG_OFF);
+    unur_set_error_handler_off();
+  });
+  if (is_residual(family_)) mean_ = underlying_mean(family_, params_);
+
+  UNUR_DISTR* distr = nullptr;
+  switch (family_) {
+    case Family::StandardNormal:
+      distr = unur_distr_normal(nullptr, 0);
+      break;
+    case Family::Gamma:
+      distr = unur_distr_gamma(params_.data(), 1);
+      break;
+    case Family::Beta:
+      distr = unur_distr_beta(params_.data(), 2);
+      break;
+    default: {
+      distr = unur_distr_cont_new();
+      double p[5] = {static_cast<double>(static_cast<int>(family_)), 0, 0, 0, 0};
+      for (std::size_t i = 0; i < params_.size() && i < 4; ++i) p[1 + i] = params_[i];
+      unur_distr_cont_set_pdf(distr, residual_pdf);
+      unur_distr_cont_set_pdfparams(distr, p, 1 + static_cast<int>(params_.size()));
+      unur_distr_cont_set_domain(distr, 0.0, support_max(family_, params_));
+      unur_distr_cont_set_mode(distr, 0.0);
+      unur_distr_cont_set_center(distr, 0.5 * mean_);
+      break;
+    }
+  }
+  if (distr) {
+    UNUR_PAR* par = unur_pinv_new(distr);
+    unur_pinv_set_u_resolution(par, kUResolution);
+    unur_pinv_set_order(par, 5);
+    // Gamma shapes below 1 have a pole at 0: interpolate the CDF there instead of
+    // integrating the density.
+    if (family_ == Family::Gamma && params_[0] < 1.0) unur_pinv_set_usecdf(par);
+    if (family_ == Family::Beta && (params_[0] < 1.0 || params_[1] < 1.0))
+      unur_pinv_set_usecdf(par);
+    gen_ = unur_init(par);  // frees par
+    unur_distr_free(distr);
+    // A table coarser than promised is not kept: the exact fallback is used instead.
+    if (gen_ && u_error(20000) > 1e-10) {
+      unur_free(gen_);
+      gen_ = nullptr;
+    }
+  }
+}
+
+InverseCdf::~InverseCdf() {
+  if (gen_) unur_free(gen_);
+}
+
+std::shared_ptr<const InverseCdf> InverseCdf::get(Family family, std::vector<double> params) {
+  static std::mutex mutex;
+  static std::map<std::pair<int, std::vector<double>>, std::weak_ptr<const InverseCdf>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto key = std::make_pair(static_cast<int>(family), params);
+  auto it = cache.find(key);
+  if (it != cache.end()) {
+    if (auto alive = it->second.lock()) return alive;
+  }
+  std::shared_ptr<const InverseCdf> made(new InverseCdf(family, std::move(params)));
+  cache[key] = made;
+  // Drop entries nobody holds any more, so a long sweep does not accumulate tables.
+  for (auto e = cache.begin(); e != cache.end();)
+    e = e->second.expired() ? cache.erase(e) : std::next(e);
+  return made;
+}
+
+double InverseCdf::operator()(double u) const {
+  if (gen_) return unur_pinv_eval_approxinvcdf(gen_, u);
+  return fallback_quantile(u);
+}
+
+double InverseCdf::u_error(int sample_size) const {
+  if (!gen_) return 0.0;
+  double max_error = 0.0, mae = 0.0;
+  if (unur_pinv_estimate_error(gen_, sample_size, &max_error, &mae) != UNUR_SUCCESS)
+    return std::numeric_limits<double>::infinity();
+  return max_error;
+}
+
+double InverseCdf::cdf(double x) const {
+  const auto& p = params_;
+  switch (family_) {
+    case Family::StandardNormal:
+      return bm::cdf(bm::normal_distribution<double>(), x);
+    case Family::Gamma:
+      return x <= 0 ? 0.0 : bm::gamma_p(p[0], x);
+    case Family::Beta:
+      return x <= 0 ? 0.0 : x >= 1 ? 1.0 : bm::ibeta(p[0], p[1], x);
+    default:
+      break;
+  }
+  if (x <= 0.0) return 0.0;
+  if (!(x < std::numeric_limits<double>::infinity())) return 1.0;
+  // Residual lives: F_e(x) = (1/m) * integral_0^x (1 - F(t)) dt, in closed form where the
+  // partial expectation has one (x S(x) + integral_0^x t f(t) dt).
+  switch (family_) {
+    case Family::ResidualWeibull:
+      return bm::gamma_p(1.0 / p[0], std::pow(x, p[0]));
+    case Family::ResidualGamma:
+      return x * bm::gamma_q(p[0], x) / p[0] + bm::gamma_p(p[0] + 1.0, x);
+    case Family::ResidualLognormal: {
+      const double s = p[0];
+      const double sx = bm::cdf(bm::complement(bm::lognormal_distribution<double>(0.0, s), x));
+      const double pe = bm::cdf(bm::normal_distribution<double>(), (std::log(x) - s * s) / s);
+      return std::min(1.0, x * sx / mean_ + pe);
+    }
+    case Family::ResidualPert: {
+      const double lo = p[0], hi = p[1], a = p[2], b = p[3];
+      if (x <= lo) return x / mean_;
+      if (x >= hi) return 1.0;
+      const double z = (x - lo) / (hi - lo);
+      const double integral =
+          lo + (x - lo) * bm::ibetac(a, b, z) + (hi - lo) * a / (a + b) * bm::ibeta(a + 1.0, b, z);
+      return std::min(1.0, integral / mean_);
+    }
+    case Family::ResidualTriangular: {
+      const double hi = p[2];
+      if (x >= hi) return 1.0;
+      const double lo = p[0], mode = p[1];
+      auto s = [&](double t) { return survival(family_, p.data(), t); };
+      using GK = bm::quadrature::gauss_kronrod<double, 31>;
+      double integral = std::min(x, lo);
+      if (x > lo) integral += GK::integrate(s, lo, std::min(x, mode), 0, 0);
+      if (x > mode) integral += GK::integrate(s, mode, x, 0, 0);
+      return std::min(1.0, integral / mean_);
+    }
+    default:
+      return 0.0;
+  }
+}
+
+double InverseCdf::fallback_quantile(double u) const {
+  const auto& p = params_;
+  switch (family_) {
+    case Family::StandardNormal:
+      return bm::quantile(bm::normal_distribution<double>(), u);
+    case Family::Gamma:
+      return bm::gamma_p_inv(p[0], u);
+    case Family::Beta:
+      return bm::ibeta_inv(p[0], p[1], u);
+    case Family::ResidualWeibull:
+      return std::pow(bm::gamma_p_inv(1.0 / p[0], u), 1.0 / p[0]);
+    default:
+      break;
+  }
+  // Bracket and solve F_e(x) = u (F_e is continuous and increasing on its support).
+  double hi = std::isfinite(support_max(family_, p)) ? support_max(family_, p) : mean_;
+  while (!std::isfinite(support_max(family_, p)) && cdf(hi) < u) hi *= 2.0;
+  std::uintmax_t iterations = 200;
+  const auto r =
+      bm::tools::toms748_solve([&](double x) { return cdf(x) - u; }, 0.0, hi, -u, cdf(hi) - u,
+                               bm::tools::eps_tolerance<double>(50), iterations);
+  return 0.5 * (r.first + r.second);
+}
+
+}  // namespace progsurv
