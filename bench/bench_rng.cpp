@@ -33,7 +33,6 @@ bool rng_trace_enabled = false;
 }
 
 using progsurv::Distribution;
-using progsurv::LevelMix;
 using progsurv::Rng;
 
 namespace {
@@ -43,15 +42,16 @@ constexpr std::uint64_t kRecorded = 16384;
 
 static_assert(std::is_trivially_copyable_v<Rng>, "the bench copies decision streams bytewise");
 
-enum class OpKind : std::uint8_t { Open, Uniform, Quantile, Residual, Mix };
+enum class OpKind : std::uint8_t { Open, Uniform, Quantile, Residual };
 
 struct Op {
   OpKind kind = OpKind::Uniform;
   std::uint16_t stream = 0;    // which of the replication's decision streams
-  const void* what = nullptr;  // the Distribution or LevelMix
+  const void* what = nullptr;  // the Distribution
   // Open: the stream as it was opened (bytes: an Rng member would trace its own opening).
   alignas(Rng) unsigned char opened[sizeof(Rng)] = {};
-  double value = 0.0;  // the uniform or variate drawn, for the bitwise check
+  double value = 0.0;  // the variate drawn, for the bitwise check
+  double u = 0.0;      // Quantile, Residual: the uniform it was evaluated at
 };
 
 // Recording state: the ops of the replication being traced and its stream objects.
@@ -90,7 +90,6 @@ void progsurv::rng_trace_draw(const Rng* rng) {
 extern "C" {
 double __real__ZNK8progsurv12Distribution8quantileEd(const Distribution*, double);
 double __real__ZNK8progsurv12Distribution17residual_quantileEd(const Distribution*, double);
-int __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE(const LevelMix*, Rng&);
 
 double __wrap__ZNK8progsurv12Distribution8quantileEd(const Distribution* d, double u) {
   const double x = __real__ZNK8progsurv12Distribution8quantileEd(d, u);
@@ -99,6 +98,7 @@ double __wrap__ZNK8progsurv12Distribution8quantileEd(const Distribution* d, doub
     op.kind = OpKind::Quantile;
     op.what = d;
     op.value = x;
+    op.u = u;
     g_ops->push_back(op);
   }
   return x;
@@ -110,22 +110,10 @@ double __wrap__ZNK8progsurv12Distribution17residual_quantileEd(const Distributio
     op.kind = OpKind::Residual;
     op.what = d;
     op.value = x;
+    op.u = u;
     g_ops->push_back(op);
   }
   return x;
-}
-int __wrap__ZNK8progsurv8LevelMix6sampleERNS_3RngE(const LevelMix* m, Rng& rng) {
-  if (!g_ops || g_depth > 0) return __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE(m, rng);
-  Op op;
-  op.kind = OpKind::Mix;
-  op.stream = stream_index(&rng);
-  op.what = m;
-  ++g_depth;
-  const int level = __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE(m, rng);
-  --g_depth;
-  op.value = level;
-  g_ops->push_back(op);
-  return level;
 }
 }
 
@@ -139,11 +127,11 @@ struct Recording {
 };
 
 // Replays the ops of one replication; returns the sum of what was drawn. kInverses also
-// evaluates the inverse CDFs (each on the uniform drawn just before it). kCheck compares
-// every uniform and variate with the recorded one.
+// evaluates the inverse CDFs (each at the uniform it was evaluated at, which the replay
+// has just drawn again). kCheck compares every variate with the recorded one.
 template <bool kInverses, bool kCheck>
 double replay(const Op* first, const Op* last, std::vector<Rng>& streams) {
-  double sink = 0.0, u = 0.0;
+  double sink = 0.0;
   for (const Op* op = first; op != last; ++op) {
     double x = 0.0;
     switch (op->kind) {
@@ -151,21 +139,17 @@ double replay(const Op* first, const Op* last, std::vector<Rng>& streams) {
         std::memcpy(static_cast<void*>(&streams[op->stream]), op->opened, sizeof(Rng));
         continue;
       case OpKind::Uniform:
-        x = u = streams[op->stream].uniform();
+        x = streams[op->stream].uniform();
         break;
       case OpKind::Quantile:
         if (!kInverses) continue;
         x = __real__ZNK8progsurv12Distribution8quantileEd(
-            static_cast<const Distribution*>(op->what), u);
+            static_cast<const Distribution*>(op->what), op->u);
         break;
       case OpKind::Residual:
         if (!kInverses) continue;
         x = __real__ZNK8progsurv12Distribution17residual_quantileEd(
-            static_cast<const Distribution*>(op->what), u);
-        break;
-      case OpKind::Mix:
-        x = __real__ZNK8progsurv8LevelMix6sampleERNS_3RngE(static_cast<const LevelMix*>(op->what),
-                                                           streams[op->stream]);
+            static_cast<const Distribution*>(op->what), op->u);
         break;
     }
     if constexpr (kCheck) {

@@ -255,9 +255,9 @@ std::string format_summary(const Summary& s, const std::string& title) {
                 s.value_se);
   os << line;
   os << "mean months per started programme:";
-  for (int b = 0; b < kTimeBucketCount; ++b) {
-    std::snprintf(line, sizeof line, " %s %.1f", to_string(static_cast<TimeBucket>(b)),
-                  s.mean[static_cast<std::size_t>(static_cast<int>(Quantity::Vacant) + b)]);
+  for (TimeBucket b : kTimeBucketOrder) {
+    std::snprintf(line, sizeof line, " %s %.1f", to_string(b),
+                  s.mean[static_cast<std::size_t>(quantity_of(b))]);
     os << line;
   }
   os << "\n";

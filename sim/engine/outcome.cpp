@@ -68,6 +68,10 @@ const char* to_string(TimeBucket b) {
       return "pickup";
     case TimeBucket::Escalating:
       return "escalating";
+    case TimeBucket::Scoping:
+      return "scoping";
+    case TimeBucket::Recruiting:
+      return "recruiting";
   }
   return "?";
 }

@@ -31,10 +31,36 @@ const char* to_string(Quantity q) {
       return "customer_trust";
     case Quantity::Value:
       return "value";
+    case Quantity::Scoping:
+      return "scoping";
+    case Quantity::Recruiting:
+      return "recruiting";
+    case Quantity::Disengagements:
+      return "disengagements";
     case Quantity::Count:
       break;
   }
   return "?";
+}
+
+Quantity quantity_of(TimeBucket b) {
+  switch (b) {
+    case TimeBucket::Vacant:
+      return Quantity::Vacant;
+    case TimeBucket::Resources:
+      return Quantity::Resources;
+    case TimeBucket::Working:
+      return Quantity::Working;
+    case TimeBucket::Pickup:
+      return Quantity::Pickup;
+    case TimeBucket::Escalating:
+      return Quantity::Escalating;
+    case TimeBucket::Scoping:
+      return Quantity::Scoping;
+    case TimeBucket::Recruiting:
+      return Quantity::Recruiting;
+  }
+  return Quantity::Count;
 }
 
 Tally::Tally(const Scenario& scenario)
@@ -65,14 +91,14 @@ void Tally::add(const ReplicationRecord& r) {
   auto m = [&](Quantity q) -> Moments& { return moments[static_cast<std::size_t>(q)]; };
   m(Quantity::EndTime).add(r.end_time);
   for (int i = 0; i < kTimeBucketCount; ++i)
-    moments[static_cast<std::size_t>(static_cast<int>(Quantity::Vacant) + i)].add(
-        r.time[static_cast<std::size_t>(i)]);
+    m(quantity_of(static_cast<TimeBucket>(i))).add(r.time[static_cast<std::size_t>(i)]);
   m(Quantity::SponsorChanges).add(r.sponsor_changes);
   m(Quantity::Handoffs).add(r.handoffs);
   m(Quantity::Breaks).add(r.breaks);
   m(Quantity::Escalations).add(r.escalations);
   m(Quantity::CustomerTrust).add(r.customer_trust);
   m(Quantity::Value).add(r.value);
+  m(Quantity::Disengagements).add(r.disengagements);
 }
 
 void Tally::merge(const Tally& o) {

@@ -54,13 +54,14 @@ std::vector<Quantity> all_quantities() {
   for (int q = 0; q < kQuantityCount; ++q) v.push_back(static_cast<Quantity>(q));
   return v;
 }
-// Where the months went (the five buckets sum to end_time) and the event counts.
+// Where the months went (the seven buckets sum to end_time) and the event counts.
 std::vector<Quantity> time_quantities() {
-  return {Quantity::Vacant, Quantity::Resources, Quantity::Working, Quantity::Pickup,
-          Quantity::Escalating};
+  return {Quantity::Scoping, Quantity::Vacant, Quantity::Resources, Quantity::Recruiting,
+          Quantity::Working, Quantity::Pickup, Quantity::Escalating};
 }
 std::vector<Quantity> count_quantities() {
-  return {Quantity::SponsorChanges, Quantity::Handoffs, Quantity::Breaks, Quantity::Escalations};
+  return {Quantity::SponsorChanges, Quantity::Handoffs, Quantity::Breaks, Quantity::Escalations,
+          Quantity::Disengagements};
 }
 
 std::string time_column(int bucket) {

@@ -5,9 +5,8 @@
 
 namespace progsurv {
 
-int LevelMix::sample(Rng& rng) const {
+int LevelMix::pick(double u) const {
   if (level.empty()) return -1;
-  const double u = rng.uniform();
   double cumulative = 0.0;
   int last_possible = level.front();
   for (std::size_t i = 0; i < level.size(); ++i) {

@@ -130,7 +130,7 @@ class ScenarioReader {
                   "a scenario (a map with keys such as horizon, sponsor_levels, silos, phases)");
     top.allow({"name", "description", "horizon", "grid", "sponsor_levels", "sponsor",
                "initial_sponsor", "succession", "silos", "handoffs", "escalation", "phases",
-               "patience", "budget", "customers"});
+               "patience", "budget", "customers", "scoping", "disengaged"});
 
     Scenario s;
     if (const auto* e = top.find("name")) s.name = r_.string(e->value, "a name (text)");
@@ -146,6 +146,8 @@ class ScenarioReader {
                               ? InitialSponsor::Fresh
                               : InitialSponsor::Residual;
     if (const auto* e = top.find("succession")) s.succession = read_succession(e->value, s);
+    if (const auto* e = top.find("scoping")) s.scoping = read_distribution(r_, e->value);
+    if (const auto* e = top.find("disengaged")) s.disengaged = read_disengaged(e->value);
 
     read_silos(top.required("silos"), s);
     if (const auto* e = top.find("handoffs")) read_handoffs(e->value, s);
@@ -219,7 +221,8 @@ class ScenarioReader {
     for (const auto& entry : map.entries()) {
       check_name(entry, "sponsor level");
       MapReader level_map(r_, entry.value, "a sponsor level (a map with tenure, clout, ...)");
-      level_map.allow({"tenure", "clout", "approval", "patience_multiplier", "resource_delay"});
+      level_map.allow({"tenure", "clout", "approval", "patience_multiplier", "resource_delay",
+                       "attention_lapse"});
       SponsorLevel level;
       level.name = entry.key;
       const Field tenure = level_map.required("tenure");
@@ -231,8 +234,37 @@ class ScenarioReader {
         level.patience_multiplier = r_.positive(e->value, "multiplier");
       if (const auto* e = level_map.find("resource_delay"))
         level.resource_delay = read_distribution(r_, e->value);
+      if (const auto* e = level_map.find("attention_lapse")) {
+        level.attention_lapse = read_distribution(r_, e->value);
+        check_lapse_positive(e->value, level.attention_lapse);
+      }
       s.levels.push_back(std::move(level));
     }
+  }
+
+  // A lapse of 0 would disengage the sponsor at every visible result, at once, forever.
+  void check_lapse_positive(const Field& field, const Distribution& lapse) const {
+    if (lapse.kind() != DistKind::Never && !(lapse.mean() > 0.0))
+      r_.fail(field, "attention_lapse must have a positive mean (months), or be 'never'");
+  }
+
+  // Rule 12: what a disengaged sponsor still lends.
+  Disengaged read_disengaged(const Field& field) const {
+    MapReader map(r_, field, "a map (clout, patience, resources, approval)");
+    map.allow({"clout", "patience", "resources", "approval"});
+    Disengaged out;
+    if (const auto* e = map.find("clout")) out.clout = r_.probability(e->value);
+    if (const auto* e = map.find("approval")) out.approval = r_.probability(e->value);
+    if (const auto* e = map.find("patience")) out.patience = r_.positive(e->value, "factor");
+    if (const auto* e = map.find("resources")) {
+      out.resources = r_.positive(e->value, "factor");
+      if (out.resources < 1.0)
+        r_.fail(e->value,
+                "expected a factor >= 1 (a disengaged sponsor gets resources more "
+                "slowly, never faster), got " +
+                    format_double(out.resources));
+    }
+    return out;
   }
 
   // A tenure of 0 would make the sponsor leave at once, over and over; its mean also
@@ -463,14 +495,20 @@ class ScenarioReader {
   }
 
   Customers read_customers(const Field& field) const {
-    MapReader map(r_, field, "a map (follow_up, follow_up_window, trust_gain, trust_loss)");
-    map.allow({"follow_up", "follow_up_window", "trust_gain", "trust_loss"});
+    MapReader map(r_, field,
+                  "a map (follow_up, follow_up_window, trust_gain, trust_loss, recruitment, "
+                  "trust_effect)");
+    map.allow({"follow_up", "follow_up_window", "trust_gain", "trust_loss", "recruitment",
+               "trust_effect"});
     Customers out;
     if (const auto* e = map.find("follow_up")) out.follow_up = read_distribution(r_, e->value);
     if (const auto* e = map.find("follow_up_window"))
       out.follow_up_window = r_.months_nonnegative(e->value);
     if (const auto* e = map.find("trust_gain")) out.trust_gain = r_.probability(e->value);
     if (const auto* e = map.find("trust_loss")) out.trust_loss = r_.probability(e->value);
+    if (const auto* e = map.find("recruitment")) out.recruitment = read_distribution(r_, e->value);
+    if (const auto* e = map.find("trust_effect"))
+      out.trust_effect = r_.nonnegative(e->value, "factor");
     return out;
   }
 
@@ -626,6 +664,7 @@ std::string Scenario::to_yaml() const {
     out << "    approval: " << num(level.approval) << "\n";
     out << "    patience_multiplier: " << num(level.patience_multiplier) << "\n";
     out << "    resource_delay: " << dist(level.resource_delay) << "\n";
+    out << "    attention_lapse: " << dist(level.attention_lapse) << "\n";
   }
   out << "sponsor: " << mix_yaml(sponsor, *this) << "\n";
   out << "initial_sponsor: " << (initial_sponsor == InitialSponsor::Fresh ? "fresh" : "residual")
@@ -635,6 +674,10 @@ std::string Scenario::to_yaml() const {
   out << "  adoption: " << num(succession.adoption) << "\n";
   out << "  successor_level: "
       << (succession.successor_same ? "same" : mix_yaml(succession.successor, *this)) << "\n";
+  out << "scoping: " << dist(scoping) << "\n";
+  out << "disengaged: {clout: " << num(disengaged.clout)
+      << ", patience: " << num(disengaged.patience) << ", resources: " << num(disengaged.resources)
+      << ", approval: " << num(disengaged.approval) << "}\n";
 
   out << "silos:\n";
   for (const auto& silo : silos)
@@ -691,6 +734,8 @@ std::string Scenario::to_yaml() const {
   out << "  follow_up_window: " << num(customers.follow_up_window) << "\n";
   out << "  trust_gain: " << num(customers.trust_gain) << "\n";
   out << "  trust_loss: " << num(customers.trust_loss) << "\n";
+  out << "  recruitment: " << dist(customers.recruitment) << "\n";
+  out << "  trust_effect: " << num(customers.trust_effect) << "\n";
   return out.str();
 }
 

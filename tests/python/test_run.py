@@ -67,9 +67,10 @@ def test_survival(result):
     assert s["probability"].iloc[0] <= 1.0
     assert (np.diff(s["probability"]) <= 1e-15).all()  # S(t) never increases
     # S(t) = P(not ended by one of the causes by t | started): completed programmes
-    # survive, programmes that never started do not count.
+    # survive, programmes that never started do not count (the denominator is the final
+    # share started: with scoping, proposals die over time).
     wide = result.curves(wide=True)["probability"]
-    ended = wide[list(progsurv.CAUSES)].sum(axis=1) / (1.0 - wide["not_started"])
+    ended = wide[list(progsurv.CAUSES)].sum(axis=1) / (1.0 - wide["not_started"].iloc[-1])
     assert np.allclose(s["probability"].to_numpy(), 1.0 - ended.to_numpy(), atol=1e-12)
 
 

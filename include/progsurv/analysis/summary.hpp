@@ -31,8 +31,9 @@ struct Summary {
   std::int64_t n = 0, n_started = 0;
   std::vector<double> grid;
 
-  // curve[k][g] over all replications: completed and causes are "by t" (cumulative
-  // incidence), not_started is constant, running is "at t". Sums to 1 at every g.
+  // curve[k][g] over all replications: completed, causes and not_started are "by t"
+  // (cumulative incidence; a proposal dies at the end of scoping or at its sponsor's exit
+  // during scoping), running is "at t" (scoping proposals included). Sums to 1 at every g.
   std::array<std::vector<std::int64_t>, kEndCategoryCount> curve_count;
   std::array<std::vector<Estimate>, kEndCategoryCount> curve;
   // S(t) = P(not ended by t) among started programmes (completed programmes survive).

@@ -49,9 +49,23 @@ inline EndCategory end_category(Outcome o, Cause c) {
   return static_cast<EndCategory>(static_cast<int>(c) + 1);
 }
 
-// Where the months of one replication went; the five sum to end_time.
-enum class TimeBucket : int { Vacant = 0, Resources = 1, Working = 2, Pickup = 3, Escalating = 4 };
-inline constexpr int kTimeBucketCount = 5;
+// Where the months of one replication went; the seven sum to end_time. Scoping and
+// Recruiting came with format version 2 and are numbered after the original five; the
+// model's reading order (scoping, vacant, resources, recruiting, working, pickup,
+// escalating) is kTimeBucketOrder.
+enum class TimeBucket : int {
+  Vacant = 0,
+  Resources = 1,
+  Working = 2,
+  Pickup = 3,
+  Escalating = 4,
+  Scoping = 5,
+  Recruiting = 6
+};
+inline constexpr int kTimeBucketCount = 7;
+inline constexpr std::array<TimeBucket, kTimeBucketCount> kTimeBucketOrder = {
+    TimeBucket::Scoping, TimeBucket::Vacant, TimeBucket::Resources, TimeBucket::Recruiting,
+    TimeBucket::Working, TimeBucket::Pickup, TimeBucket::Escalating};
 const char* to_string(TimeBucket b);
 
 }  // namespace progsurv

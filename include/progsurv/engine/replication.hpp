@@ -2,6 +2,7 @@
 // One Monte Carlo replication: one programme from proposal to its end or the horizon.
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/scenario/scenario.hpp"
@@ -18,14 +19,24 @@ struct ReplicationRecord {
   int handoffs = 0;
   int breaks = 0;
   int escalations = 0;
+  int disengagements = 0;  // lapses of sponsor attention (rule 12), scoping included
   std::array<double, kTimeBucketCount> time{};  // indexed by TimeBucket
   double customer_trust = 1.0;
   int initial_level = -1;
 };
 
+// One random decision as the engine took it: its name and its uniform (tests compare
+// these traces to show that a change to one decision leaves the others' draws alone).
+struct DrawTrace {
+  Mechanism mechanism;
+  std::uint64_t place;
+  double u;
+};
+
 // Runs replication `replication` of `scenario` with `seed`. Pure: the same arguments give
-// the same record on any thread.
+// the same record on any thread. With `trace`, every decision's uniforms are appended.
 ReplicationRecord simulate_replication(const Scenario& scenario, std::uint64_t seed,
-                                       std::uint64_t replication);
+                                       std::uint64_t replication,
+                                       std::vector<DrawTrace>* trace = nullptr);
 
 }  // namespace progsurv

@@ -38,10 +38,14 @@ enum class Quantity : int {
   Escalations,
   CustomerTrust,
   Value,
+  Scoping,  // format version 2 onwards
+  Recruiting,
+  Disengagements,
   Count
 };
 inline constexpr int kQuantityCount = static_cast<int>(Quantity::Count);
 const char* to_string(Quantity q);
+Quantity quantity_of(TimeBucket b);  // the moment kept for a time bucket
 
 class Tally {
  public:

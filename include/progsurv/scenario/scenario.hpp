@@ -21,6 +21,21 @@ struct SponsorLevel {
   double approval = 1.0;             // P(programme approved when proposed at this level)
   double patience_multiplier = 1.0;  // scales the patience threshold (or divides the hazard)
   Distribution resource_delay = Distribution::fixed(0.0);  // wait before each phase
+  // Sponsor attention (rule 12): calendar months from arrival or the last visible result
+  // until the sponsor disengages while still in post.
+  Distribution attention_lapse = Distribution::never();
+};
+
+// What a disengaged sponsor (rule 12) still lends: factors on clout, patience, approval
+// and on the time a resource wait takes. 1 everywhere means disengagement changes nothing.
+struct Disengaged {
+  double clout = 1.0;      // in [0, 1]
+  double patience = 1.0;   // > 0
+  double resources = 1.0;  // >= 1: a resource wait progresses this many times more slowly
+  double approval = 1.0;   // in [0, 1]
+  bool inert() const {
+    return clout == 1.0 && patience == 1.0 && resources == 1.0 && approval == 1.0;
+  }
 };
 
 struct Silo {
@@ -54,7 +69,8 @@ struct Phase {
 struct LevelMix {
   std::vector<int> level;
   std::vector<double> prob;  // normalised to sum to 1
-  int sample(Rng& rng) const;
+  int sample(Rng& rng) const { return pick(rng.uniform()); }
+  int pick(double u) const;  // the level whose cumulative share first exceeds u
 };
 
 enum class InitialSponsor { Residual, Fresh };
@@ -97,6 +113,10 @@ struct Customers {
   double follow_up_window = 3.0;
   double trust_gain = 0.0;
   double trust_loss = 0.0;
+  // Customer access (rule 13): recruiting an engage phase's customers takes this long
+  // (progress clock), times 1 + trust_effect * (1 - trust).
+  Distribution recruitment = Distribution::fixed(0.0);
+  double trust_effect = 0.0;
 };
 
 struct Scenario {
@@ -115,6 +135,10 @@ struct Scenario {
   std::vector<Silo> silos;
   std::vector<HandoffOverride> overrides;
   Escalation escalation;
+
+  // Scoping before approval (rule 11): calendar months before the approval decision.
+  Distribution scoping = Distribution::fixed(0.0);
+  Disengaged disengaged;
 
   std::vector<Phase> phases;
   Patience patience;

@@ -1,0 +1,144 @@
+#pragma once
+// The event logic of one programme (MODEL.md §3, rules 4-13), apart from who sponsors it.
+// A Programme reads its sponsor through a SponsorState it does not own: in a single-
+// programme run the replication's own sponsor (replication.cpp), in portfolio mode a post
+// shared with other programmes. The driver that owns the sponsor tells the programme when
+// the post empties or fills and when attention lapses; the programme tells the driver when
+// it shows a visible result.
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "progsurv/engine/replication.hpp"
+#include "progsurv/engine/rng.hpp"
+#include "progsurv/scenario/scenario.hpp"
+
+namespace progsurv {
+
+// Who is in the post that sponsors a programme, as the programme sees it.
+struct SponsorState {
+  int level = -1;
+  bool vacant = false;
+  bool engaged = true;  // rule 12: attention; a vacancy ends it, a successor arrives engaged
+};
+
+// Names and traces the random decisions of one entity (a programme, a post) of one
+// replication: every draw is Rng(seed, replication, mechanism, place, entity).
+class Decisions {
+ public:
+  Decisions(std::uint64_t seed, std::uint64_t replication, std::uint32_t entity = 0,
+            std::vector<DrawTrace>* trace = nullptr)
+      : seed_(seed), replication_(replication), entity_(entity), trace_(trace) {}
+  Rng stream(Mechanism m, Place place) const { return Rng(seed_, replication_, m, place, entity_); }
+  double uniform(Mechanism m, Place place) const {
+    const double u = stream(m, place).uniform();
+    if (trace_) trace_->push_back({m, place.bits, u});
+    return u;
+  }
+  // Two uniforms of one decision (e.g. a handoff's pickup, then its break): draws 0 and 1.
+  std::pair<double, double> uniform_pair(Mechanism m, Place place) const {
+    Rng r = stream(m, place);
+    const double a = r.uniform(), b = r.uniform();
+    if (trace_) {
+      trace_->push_back({m, place.bits, a});
+      trace_->push_back({m, place.bits, b});
+    }
+    return {a, b};
+  }
+
+ private:
+  std::uint64_t seed_, replication_;
+  std::uint32_t entity_;
+  std::vector<DrawTrace>* trace_;
+};
+
+class Programme {
+ public:
+  static constexpr double kInf = std::numeric_limits<double>::infinity();
+
+  // `trust` is the customer trust the programme reads and updates (rules 9 and 13): its own
+  // record's in a single-programme run, the organisation's in portfolio mode. `start` is
+  // the calendar time of the proposal.
+  Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
+            ReplicationRecord& rec, double* trust, double start = 0.0);
+
+  // Rule 11: the proposal is scoped for S, then approval is drawn. Returns the calendar
+  // time of the approval decision.
+  double begin_scoping(double u_approval);
+
+  bool done() const { return done_; }
+  bool scoping() const { return activity_ == Activity::Scoping; }
+  bool started() const { return started_; }
+
+  // The next events this programme schedules itself (calendar times, kInf for none).
+  double next_progress() const;  // resource arrival, recruitment, step, pickup, escalation,
+                                 // follow-up, end of scoping; kInf while the post is vacant
+  double next_patience();        // the review that will cut (or the hazard cut)
+
+  // Moves both clocks to calendar time t, attributing the months to a time bucket.
+  void advance(double t);
+  // Processes the progress event due now. Returns true when it was a visible result.
+  bool on_progress();
+  void on_patience();
+  // Budget squeeze of cycle k: the programme is cut with cut_prob * (1 - clout).
+  void on_squeeze(std::uint64_t k, double u_cut);
+
+  // The sponsor's post empties (exit) or fills (end of vacancy, adopted or not).
+  void on_exit();
+  void on_vacancy_end(bool adopted);
+  // The sponsor's attention lapses (rule 12), or a visible result re-engages them.
+  void on_disengage();
+  void on_reengage();
+
+  void end_proposal();  // the sponsor left while scoping: not started, now
+  void end_at_horizon(double horizon);
+
+ private:
+  enum class Activity { Scoping, Resources, Recruiting, Work, Pickup, Escalation };
+  struct FollowUp {
+    double start;  // calendar time the customers gave their time
+    double due;    // progress-clock time the follow-up is delivered
+  };
+
+  const SponsorLevel& level() const { return s_.levels[static_cast<std::size_t>(sponsor_.level)]; }
+  const Phase& phase() const { return s_.phases[static_cast<std::size_t>(phase_)]; }
+  double multiplier() const;
+  double clout() const;
+  void start();
+  void start_phase();
+  void start_work();
+  void give_customers_time();
+  void judge_follow_up(double delivered_at, double start);
+  void end(Outcome outcome, Cause cause);
+  static std::int64_t after_now(double t, const Patience& pat, std::int64_t review_k);
+  Place here(std::uint64_t k = 0) const {
+    return Place::at(static_cast<std::uint64_t>(phase_), static_cast<std::uint64_t>(step_), k);
+  }
+
+  const Scenario& s_;
+  Decisions d_;
+  const SponsorState& sponsor_;
+  ReplicationRecord& rec_;
+  double* trust_;
+
+  bool done_ = false, started_ = false;
+  double t_ = 0.0, p_ = 0.0;  // calendar and progress clocks
+  double started_at_ = 0.0;   // S: the approval time
+  double u_approval_ = 0.0;
+  Activity activity_ = Activity::Scoping;
+  double activity_due_ = 0.0;  // progress clock
+  bool slowed_ = false;        // a resource wait under a disengaged sponsor (rule 12)
+  int phase_ = 0, step_ = 0, attempts_ = 0;
+  double u_pending_ = 0.0;  // the break or trial uniform of the current handoff/attempt
+  double last_visible_ = 0.0;
+  double theta_ = kInf;
+  std::int64_t review_k_ = 1;  // earliest review not yet processed
+  double next_review_ = kInf;
+  bool review_stale_ = true;   // next_review_ must be recomputed (its inputs changed)
+  double hazard_left_ = kInf;  // remaining Exp(1) of integrated cut hazard
+  boost::container::small_vector<FollowUp, 4> follow_ups_;
+  int follow_index_ = -1;  // the follow-up due next (valid after next_progress)
+};
+
+}  // namespace progsurv

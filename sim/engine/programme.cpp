@@ -1,0 +1,403 @@
+#include "progsurv/engine/programme.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace progsurv {
+namespace {
+
+// Places of the decisions that are not tied to a phase or step (MODEL.md §5).
+constexpr Place kThreshold = Place::of(0), kHazard = Place::of(1), kScoping = Place::of(0);
+constexpr std::uint64_t kReviewCut = 2, kBudgetCut = 1;
+
+// The index k of the first review at or after t (strictly after t with `after`), as the
+// engine places reviews: at k * r exactly, whatever the rounding of t / r.
+double first_review(double t, double r, bool after) {
+  const double q = t / r;
+  if (!(q < 9e15)) return q;  // beyond exact integers: callers treat it as never
+  double k = std::max(0.0, std::ceil(q) - 1.0);
+  while (after ? k * r <= t : k * r < t) k += 1.0;
+  return k;
+}
+
+}  // namespace
+
+Programme::Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
+                     ReplicationRecord& rec, double* trust, double start)
+    : s_(s), d_(d), sponsor_(sponsor), rec_(rec), trust_(trust), t_(start), started_at_(start) {}
+
+// A draw whose value does not depend on u (fixed, never) takes no uniform: decisions are
+// keyed by place, so skipping one shifts nothing else.
+static double value_of(const Distribution& dist, const Decisions& d, Mechanism m, Place place) {
+  if (dist.kind() == DistKind::Fixed || dist.kind() == DistKind::Never) return dist.quantile(0.5);
+  return dist.quantile(d.uniform(m, place));
+}
+
+double Programme::begin_scoping(double u_approval) {
+  u_approval_ = u_approval;
+  activity_ = Activity::Scoping;
+  activity_due_ = p_ + value_of(s_.scoping, d_, Mechanism::Scoping, kScoping);
+  return t_ + (activity_due_ - p_);
+}
+
+double Programme::multiplier() const {
+  if (sponsor_.vacant) return s_.patience.vacancy_multiplier;
+  const double m = level().patience_multiplier;
+  return sponsor_.engaged ? m : m * s_.disengaged.patience;
+}
+
+double Programme::clout() const {
+  if (sponsor_.vacant) return 0.0;
+  return sponsor_.engaged ? level().clout : level().clout * s_.disengaged.clout;
+}
+
+double Programme::next_progress() const {
+  if (done_ || sponsor_.vacant) return kInf;
+  double due = activity_due_;
+  for (const auto& f : follow_ups_) due = std::min(due, f.due);
+  return t_ + (due - p_);
+}
+
+void Programme::advance(double to) {
+  const double dt = to - t_;
+  if (dt <= 0.0) return;
+  const Patience& pat = s_.patience;
+  if (pat.model == PatienceModel::Hazard && hazard_left_ < kInf) {
+    const double from = std::max(t_, started_at_ + pat.grace);
+    if (to > from) hazard_left_ -= (to - from) * pat.rate / multiplier();
+  }
+  TimeBucket bucket = TimeBucket::Vacant;
+  if (!sponsor_.vacant) {
+    switch (activity_) {
+      case Activity::Scoping:
+        bucket = TimeBucket::Scoping;
+        break;
+      case Activity::Resources:
+        bucket = TimeBucket::Resources;
+        break;
+      case Activity::Recruiting:
+        bucket = TimeBucket::Recruiting;
+        break;
+      case Activity::Work:
+        bucket = TimeBucket::Working;
+        break;
+      case Activity::Pickup:
+        bucket = TimeBucket::Pickup;
+        break;
+      case Activity::Escalation:
+        bucket = TimeBucket::Escalating;
+        break;
+    }
+    p_ += dt;
+  }
+  rec_.time[static_cast<int>(bucket)] += dt;
+  t_ = to;
+}
+
+void Programme::start() {
+  started_ = true;
+  review_stale_ = true;
+  started_at_ = t_;
+  last_visible_ = t_;
+  const Patience& pat = s_.patience;
+  if (pat.model == PatienceModel::Reviews) {
+    theta_ = value_of(pat.threshold, d_, Mechanism::Patience, kThreshold);
+    // Reviews before the start do not touch the programme; one at exactly S does.
+    const double k = first_review(t_, pat.review_every, false);
+    review_k_ = k < 9e15 ? static_cast<std::int64_t>(k) : std::int64_t{1} << 53;
+  } else if (pat.model == PatienceModel::Hazard && pat.rate > 0.0) {
+    hazard_left_ = -std::log(d_.uniform(Mechanism::Patience, kHazard));
+  }
+  start_phase();
+}
+
+void Programme::start_phase() {
+  step_ = 0;
+  activity_ = Activity::Resources;
+  double wait = value_of(level().resource_delay, d_, Mechanism::Resources, Place::at(phase_));
+  slowed_ = !sponsor_.engaged && s_.disengaged.resources != 1.0;
+  if (slowed_) wait *= s_.disengaged.resources;
+  activity_due_ = p_ + wait;
+}
+
+void Programme::start_work() {
+  activity_ = Activity::Work;
+  const Step& st = phase().steps[static_cast<std::size_t>(step_)];
+  activity_due_ = p_ + value_of(st.work, d_, Mechanism::Work, here());
+}
+
+// Rule 13: the customers give their time when recruitment ends; the follow-up is drawn then.
+void Programme::give_customers_time() {
+  const double f = value_of(s_.customers.follow_up, d_, Mechanism::Customers, Place::at(phase_));
+  follow_ups_.push_back({t_, p_ + f});
+}
+
+bool Programme::on_progress() {
+  // The activity goes first when a follow-up falls due at the same instant.
+  std::size_t follow = follow_ups_.size();
+  double first = activity_due_;
+  for (std::size_t i = 0; i < follow_ups_.size(); ++i) {
+    if (follow_ups_[i].due < first) {
+      first = follow_ups_[i].due;
+      follow = i;
+    }
+  }
+  if (follow < follow_ups_.size()) {
+    p_ = follow_ups_[follow].due;
+    const FollowUp f = follow_ups_[follow];
+    follow_ups_.erase(follow_ups_.begin() + static_cast<std::ptrdiff_t>(follow));
+    judge_follow_up(t_, f.start);
+    return false;
+  }
+  p_ = activity_due_;
+  switch (activity_) {
+    case Activity::Scoping: {
+      // Rule 11: approval at S, under a disengaged sponsor's reluctance if they lapsed.
+      double approval = level().approval;
+      if (!sponsor_.engaged) approval *= s_.disengaged.approval;
+      if (u_approval_ < approval) {
+        start();
+      } else {
+        end(Outcome::NotStarted, Cause::None);
+      }
+      return false;
+    }
+    case Activity::Resources:
+      slowed_ = false;
+      if (phase().engage) {
+        const Customers& c = s_.customers;
+        double a = value_of(c.recruitment, d_, Mechanism::Recruitment, Place::at(phase_));
+        if (a > 0.0) a *= 1.0 + c.trust_effect * (1.0 - *trust_);
+        if (a > 0.0) {
+          activity_ = Activity::Recruiting;
+          activity_due_ = p_ + a;
+          return false;
+        }
+        give_customers_time();
+      }
+      start_work();
+      return false;
+    case Activity::Recruiting:
+      give_customers_time();
+      start_work();
+      return false;
+    case Activity::Work: {
+      const auto& steps = phase().steps;
+      const bool step_visible = s_.patience.visible == Visible::Steps;
+      if (step_visible) {
+        last_visible_ = t_;
+        review_stale_ = true;
+      }
+      if (static_cast<std::size_t>(step_) + 1 < steps.size()) {
+        const int from = steps[static_cast<std::size_t>(step_)].silo;
+        ++step_;
+        const int to = steps[static_cast<std::size_t>(step_)].silo;
+        if (from == to) {
+          start_work();
+        } else {
+          ++rec_.handoffs;
+          activity_ = Activity::Pickup;
+          // The pickup wait and the break of this handoff: draws 0 and 1 of its decision.
+          const auto [u_pickup, u_break] = d_.uniform_pair(Mechanism::Handoff, here());
+          activity_due_ = p_ + s_.pickup(from, to).quantile(u_pickup);
+          u_pending_ = u_break;
+        }
+        return step_visible;
+      }
+      // Phase delivered: bank its value; it is a visible result; then the gate.
+      ++rec_.phases_delivered;
+      rec_.value += phase().value;
+      last_visible_ = t_;
+      review_stale_ = true;
+      if (static_cast<std::size_t>(phase_) + 1 == s_.phases.size()) {
+        end(Outcome::Completed, Cause::None);
+        return true;
+      }
+      if (!(d_.uniform(Mechanism::Gate, Place::at(phase_)) < phase().continue_prob)) {
+        end(Outcome::Ended, Cause::PhaseGate);
+        return true;
+      }
+      ++phase_;
+      start_phase();
+      return true;
+    }
+    case Activity::Pickup: {
+      const auto& steps = phase().steps;
+      const int from = steps[static_cast<std::size_t>(step_) - 1].silo;
+      const int to = steps[static_cast<std::size_t>(step_)].silo;
+      if (!(u_pending_ < s_.break_prob(from, to))) {
+        start_work();
+        return false;
+      }
+      ++rec_.breaks;
+      if (s_.escalation.max_attempts == 0) {
+        end(Outcome::Ended, Cause::HandoffFailure);
+        return false;
+      }
+      attempts_ = 0;
+      [[fallthrough]];
+    }
+    case Activity::Escalation:
+      // An escalation attempt ends: its trial uses the clout of whoever is in post now.
+      if (activity_ == Activity::Escalation) {
+        if (u_pending_ < clout()) {
+          start_work();
+          return false;
+        }
+        if (attempts_ >= s_.escalation.max_attempts) {
+          end(Outcome::Ended, Cause::HandoffFailure);
+          return false;
+        }
+      }
+      ++attempts_;
+      ++rec_.escalations;
+      activity_ = Activity::Escalation;
+      {
+        const auto [u_delay, u_trial] =
+            d_.uniform_pair(Mechanism::Escalation, here(static_cast<std::uint64_t>(attempts_)));
+        activity_due_ = p_ + s_.escalation.delay.quantile(u_delay);
+        u_pending_ = u_trial;
+      }
+      return false;
+  }
+  return false;
+}
+
+void Programme::judge_follow_up(double delivered_at, double start) {
+  const Customers& c = s_.customers;
+  if (delivered_at - start <= c.follow_up_window) {
+    *trust_ = std::min(1.0, *trust_ + c.trust_gain);
+  } else {
+    *trust_ *= 1.0 - c.trust_loss;
+  }
+}
+
+// The first review at which the programme would be overdue, given what is known now.
+// Recomputed before every event because visible results and the sponsor change it.
+double Programme::next_patience() {
+  const Patience& pat = s_.patience;
+  if (!started_ || done_) return kInf;
+  if (pat.model == PatienceModel::Hazard) {
+    if (hazard_left_ == kInf) return kInf;
+    return std::max(t_, started_at_ + pat.grace) + hazard_left_ * multiplier() / pat.rate;
+  }
+  if (pat.model != PatienceModel::Reviews || theta_ == kInf) return next_review_ = kInf;
+  // The answer only changes with a visible result, a review or a change of sponsor or
+  // attention; each of those marks it stale.
+  if (!review_stale_) return next_review_;
+  review_stale_ = false;
+  const double r = pat.review_every;
+  const double tolerated = theta_ * multiplier();
+  // Reviews before now have passed: one skipped while the programme was not overdue must
+  // not fire late when the multiplier drops at a sponsor exit.
+  const double k_now = first_review(t_, r, false);
+  if (k_now >= 9e15) return next_review_ = kInf;
+  std::int64_t k = std::max(review_k_, static_cast<std::int64_t>(k_now));
+  const double grace_end = started_at_ + pat.grace;
+  if (pat.grace > 0.0) {
+    auto k_grace = static_cast<std::int64_t>(std::ceil(grace_end / r));
+    while (static_cast<double>(k_grace) * r < grace_end) ++k_grace;
+    k = std::max(k, k_grace);
+  }
+  const double limit = (last_visible_ + tolerated) / r;
+  if (limit >= 9e15) return next_review_ = kInf;
+  k = std::max(k, static_cast<std::int64_t>(std::floor(limit)));
+  // Overdue is strict: g > θ·m.
+  while (static_cast<double>(k) * r - last_visible_ <= tolerated) ++k;
+  return next_review_ = static_cast<double>(k) * r;
+}
+
+void Programme::on_patience() {
+  const Patience& pat = s_.patience;
+  if (pat.model == PatienceModel::Hazard) {
+    end(Outcome::Ended, Cause::Patience);
+    return;
+  }
+  const auto k = static_cast<std::uint64_t>(std::llround(next_review_ / pat.review_every));
+  const bool cut = pat.cancel_prob >= 1.0 ||
+                   d_.uniform(Mechanism::Patience, Place::of(kReviewCut, k)) < pat.cancel_prob;
+  if (cut) {
+    end(Outcome::Ended, Cause::Patience);
+    return;
+  }
+  review_k_ = static_cast<std::int64_t>(k) + 1;
+  review_stale_ = true;
+}
+
+void Programme::on_squeeze(std::uint64_t k, double u_cut) {
+  (void)k;
+  if (u_cut < s_.budget.cut_prob * (1.0 - clout())) end(Outcome::Ended, Cause::BudgetCut);
+}
+
+// A review at this instant came first (tie order), under the old multiplier: it must not
+// be considered again under the new one.
+std::int64_t Programme::after_now(double t, const Patience& pat, std::int64_t review_k) {
+  if (pat.model != PatienceModel::Reviews) return review_k;
+  const double k_next = first_review(t, pat.review_every, true);
+  return k_next < 9e15 ? std::max(review_k, static_cast<std::int64_t>(k_next)) : review_k;
+}
+
+void Programme::on_exit() {
+  review_k_ = after_now(t_, s_.patience, review_k_);
+  review_stale_ = true;
+  ++rec_.sponsor_changes;
+  if (slowed_) {
+    activity_due_ = p_ + (activity_due_ - p_) / s_.disengaged.resources;
+    slowed_ = false;
+  }
+}
+
+void Programme::on_vacancy_end(bool adopted) {
+  review_k_ = after_now(t_, s_.patience, review_k_);
+  review_stale_ = true;
+  if (!adopted) end(Outcome::Ended, Cause::SponsorExit);
+}
+
+void Programme::on_disengage() {
+  review_k_ = after_now(t_, s_.patience, review_k_);
+  review_stale_ = true;
+  if (activity_ == Activity::Resources && started_ && !slowed_ && s_.disengaged.resources != 1.0) {
+    activity_due_ = p_ + (activity_due_ - p_) * s_.disengaged.resources;
+    slowed_ = true;
+  }
+}
+
+void Programme::on_reengage() {
+  review_stale_ = true;
+  if (slowed_) {
+    activity_due_ = p_ + (activity_due_ - p_) / s_.disengaged.resources;
+    slowed_ = false;
+  }
+}
+
+void Programme::end_proposal() { end(Outcome::NotStarted, Cause::None); }
+
+void Programme::end_at_horizon(double horizon) {
+  advance(horizon);
+  for (const auto& f : follow_ups_) {
+    // At the horizon only follow-ups whose window has already passed count as late.
+    if (horizon - f.start > s_.customers.follow_up_window) *trust_ *= 1.0 - s_.customers.trust_loss;
+  }
+  follow_ups_.clear();
+  done_ = true;
+  rec_.outcome = Outcome::Running;
+  rec_.end_time = horizon;
+}
+
+void Programme::end(Outcome outcome, Cause cause) {
+  done_ = true;
+  rec_.outcome = outcome;
+  rec_.cause = cause;
+  rec_.end_time = t_;
+  if (outcome == Outcome::Completed) {
+    // Pending follow-ups are still delivered after their remaining delay.
+    std::sort(follow_ups_.begin(), follow_ups_.end(),
+              [](const FollowUp& a, const FollowUp& b) { return a.due < b.due; });
+    for (const auto& f : follow_ups_) judge_follow_up(t_ + (f.due - p_), f.start);
+  } else {
+    for (std::size_t i = 0; i < follow_ups_.size(); ++i) *trust_ *= 1.0 - s_.customers.trust_loss;
+  }
+  follow_ups_.clear();
+}
+
+}  // namespace progsurv
