@@ -72,8 +72,8 @@ int category_index(const py::object& category) {
 
 std::vector<std::string> record_names() {
   std::vector<std::string> names = {
-      "outcome",  "cause",  "end_time",    "phases_delivered", "value",        "sponsor_changes",
-      "handoffs", "breaks", "escalations", "customer_trust",   "initial_level"};
+      "outcome",  "cause",  "end_time",    "phases_delivered", "value",          "sponsor_changes",
+      "handoffs", "breaks", "escalations", "disengagements",   "customer_trust", "initial_level"};
   for (int b = 0; b < kTimeBucketCount; ++b) {
     names.push_back(std::string("time_") + to_string(static_cast<TimeBucket>(b)));
   }
@@ -97,6 +97,7 @@ py::array record_column(const py::object& self, const std::string& name) {
   if (name == "handoffs") return readonly_view(self, rec.handoffs);
   if (name == "breaks") return readonly_view(self, rec.breaks);
   if (name == "escalations") return readonly_view(self, rec.escalations);
+  if (name == "disengagements") return readonly_view(self, rec.disengagements);
   if (name == "customer_trust") return readonly_view(self, rec.customer_trust);
   if (name == "initial_level") return readonly_view(self, rec.initial_level);
   for (int b = 0; b < kTimeBucketCount; ++b) {
@@ -265,6 +266,23 @@ Arrays are read-only views into this object (their .base is it): vectors of esti
             return readonly_view(self, result_of(self).summary.completion_quantile_given);
           },
           "Completion-time quantiles among completed programmes.")
+      .def_property_readonly(
+          "completion_quantile_interval",
+          [](const py::object& self) {
+            const Summary& s = result_of(self).summary;
+            const auto ci = completion_quantile_intervals(s);
+            py::array_t<double> out({static_cast<py::ssize_t>(s.completion_quantile.size()),
+                                     static_cast<py::ssize_t>(4)});
+            auto m = out.mutable_unchecked<2>();
+            for (std::size_t i = 0; i < s.completion_quantile.size(); ++i) {
+              const auto k = static_cast<py::ssize_t>(i);
+              for (py::ssize_t j = 0; j < 4; ++j) m(k, j) = ci[static_cast<std::size_t>(j)][i];
+            }
+            return out;
+          },
+          "(levels, 4): 95% interval of the completion-time quantiles: lower and upper over "
+          "all replications, then lower and upper among completed programmes (binomial "
+          "inversion of the completion count; NaN = not reached).")
       .def_property_readonly(
           "value_levels",
           [](const py::object& self) {

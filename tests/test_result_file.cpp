@@ -292,7 +292,7 @@ TEST_F(ResultFile, LayoutAndAttributes) {
   h5::File f = h5::File::open_read(p);
   EXPECT_EQ(f.read_attr_string("filetype"), kRunFiletype);
   EXPECT_EQ(f.read_attr_vector<std::int32_t>("format_version"),
-            (std::vector<std::int32_t>{kFormatVersionMajor, kFormatVersionMinor}));
+            (std::vector<std::int32_t>{kRunFormatVersionMajor, kRunFormatVersionMinor}));
   EXPECT_EQ(f.read_attr_string("progsurv_version"), version_string());
   EXPECT_EQ(f.read_attr_string("build_info"), build_string());
   const std::string created = f.read_attr_string("created");
@@ -440,20 +440,20 @@ TEST_F(ResultFile, NewerMajorVersionIsRefused) {
   const std::string p = good_file();
   {
     h5::File f = h5::File::open_write(p);
-    f.write_attr("format_version", std::vector<std::int32_t>{kFormatVersionMajor + 1, 3});
+    f.write_attr("format_version", std::vector<std::int32_t>{kRunFormatVersionMajor + 1, 3});
     f.close();
   }
-  const std::string found = std::to_string(kFormatVersionMajor + 1) + ".3";
-  expect_format_error(
-      [&] { read_result(p); },
-      {p, "written by a newer progsurv (format " + found + ", this reader understands " +
-              std::to_string(kFormatVersionMajor) + ".x)"});
+  const std::string found = std::to_string(kRunFormatVersionMajor + 1) + ".3";
+  expect_format_error([&] { read_result(p); },
+                      {p, "written by a newer progsurv (format " + found +
+                              ", this reader understands " + std::to_string(kRunFormatOldestMajor) +
+                              ".x to " + std::to_string(kRunFormatVersionMajor) + ".x)"});
 }
 
 TEST_F(ResultFile, OlderMajorVersionIsRefused) {
   const std::string p = good_file();
   h5::File::open_write(p).write_attr("format_version",
-                                     std::vector<std::int32_t>{kFormatVersionMajor - 1, 9});
+                                     std::vector<std::int32_t>{kRunFormatOldestMajor - 1, 9});
   expect_format_error([&] { read_result(p); }, {"older progsurv"});
 }
 
@@ -462,7 +462,7 @@ TEST_F(ResultFile, NewerMinorVersionIsRead) {
   const std::string p = good_file();
   {
     h5::File f = h5::File::open_write(p);
-    f.write_attr("format_version", std::vector<std::int32_t>{kFormatVersionMajor, 99});
+    f.write_attr("format_version", std::vector<std::int32_t>{kRunFormatVersionMajor, 99});
     f.create_group("added_in_a_later_minor").write_attr("x", 1.0);
     f.close();
   }
@@ -668,4 +668,22 @@ TEST_F(ResultFileH5, FailuresNameTheObject) {
 }
 
 }  // namespace
+// A version-1 file (written before scoping, attention and recruitment existed, committed
+// as tests/data/v1-baseline.h5) still reads: its new buckets and counts read as zero.
+TEST(ResultFileVersions, Version1FileStillReads) {
+  const RunResult r = read_result(PROGSURV_SOURCE_DIR "/tests/data/v1-baseline.h5");
+  EXPECT_EQ(r.tally.n, 5000);
+  EXPECT_GT(r.tally.count(EndCategory::Completed), 0);
+  EXPECT_EQ(r.tally.moments[static_cast<int>(Quantity::Scoping)].sum, 0.0);
+  EXPECT_EQ(r.tally.moments[static_cast<int>(Quantity::Disengagements)].sum, 0.0);
+  EXPECT_GT(r.tally.moments[static_cast<int>(Quantity::Working)].sum, 0.0);
+  EXPECT_NEAR(r.summary.outcome_share_started[static_cast<int>(Outcome::Completed)].estimate, 0.166,
+              0.03);
+  // Its buckets still sum to the mean end time.
+  double buckets = 0.0;
+  for (int b = 0; b < kTimeBucketCount; ++b)
+    buckets += r.summary.mean[static_cast<std::size_t>(quantity_of(static_cast<TimeBucket>(b)))];
+  EXPECT_NEAR(buckets, r.summary.mean[static_cast<std::size_t>(Quantity::EndTime)], 1e-9);
+}
+
 }  // namespace progsurv

@@ -220,11 +220,17 @@ class Result(_core.Result):
 
     def quantiles(self):
         """Completion-time quantiles (months; NaN = not reached) over all replications
-        and among completed programmes, and value quantiles, by quantile level."""
+        and among completed programmes, each with its 95% interval (binomial inversion),
+        and value quantiles, by quantile level."""
+        ci = self.completion_quantile_interval
         return pd.DataFrame(
             {
                 "completion_time": self.completion_quantile,
+                "completion_time_lower": ci[:, 0],
+                "completion_time_upper": ci[:, 1],
                 "completion_time_among_completed": self.completion_quantile_given,
+                "completion_time_among_completed_lower": ci[:, 2],
+                "completion_time_among_completed_upper": ci[:, 3],
                 "value": self.value_quantile,
             },
             index=pd.Index(self.quantile_levels, name="quantile"),
@@ -294,8 +300,9 @@ class Result(_core.Result):
         return df
 
     def counts(self):
-        """Mean sponsor changes, handoffs, breaks and escalations per started programme."""
-        return self.means(("sponsor_changes", "handoffs", "breaks", "escalations"))
+        """Mean sponsor changes, handoffs, breaks, escalations and disengagements (lapses of
+        sponsor attention) per started programme."""
+        return self.means(("sponsor_changes", "handoffs", "breaks", "escalations", "disengagements"))
 
     def convergence(self):
         """P(completed) and its 95% half-width after each batch."""

@@ -42,6 +42,16 @@ Estimate wilson(std::int64_t k, std::int64_t n, double z) {
   return {p, std::min(p, std::max(0.0, centre - half)), std::max(p, std::min(1.0, centre + half))};
 }
 
+std::array<std::vector<double>, 4> completion_quantile_intervals(const Summary& s) {
+  const bool have = s.completion_quantile_lower.size() == s.completion_quantile.size();
+  if (!have) {
+    return {s.completion_quantile, s.completion_quantile, s.completion_quantile_given,
+            s.completion_quantile_given};
+  }
+  return {s.completion_quantile_lower, s.completion_quantile_upper,
+          s.completion_quantile_given_lower, s.completion_quantile_given_upper};
+}
+
 Summary summarize(const Tally& t, const Scenario& scenario) {
   Summary s;
   s.n = t.n;
@@ -103,6 +113,37 @@ Summary summarize(const Tally& t, const Scenario& scenario) {
 
   s.quantile_levels = {0.1, 0.5, 0.8, 0.9};
   const double width = t.horizon / Tally::kCompletionBins;
+  // The time by which `count` of `total` programmes have completed (NaN: never).
+  auto time_of = [&](std::int64_t count, std::int64_t total) {
+    if (count <= 0) return 0.0;
+    return histogram_quantile(t.completion_hist, width, static_cast<double>(total),
+                              static_cast<double>(count) / static_cast<double>(total));
+  };
+  // The fewest completions k of `total` whose Wilson bound (upper or lower) reaches q.
+  auto first_count = [&](double q, std::int64_t total, bool upper) {
+    std::int64_t lo = 0, hi = total + 1;
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      const Estimate e = wilson(mid, total);
+      if ((upper ? e.upper : e.lower) >= q) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;  // total + 1: never
+  };
+  auto interval = [&](double q, std::int64_t total, std::vector<double>& lower,
+                      std::vector<double>& upper) {
+    if (total <= 0) {
+      lower.push_back(kNaN);
+      upper.push_back(kNaN);
+      return;
+    }
+    const std::int64_t k_lo = first_count(q, total, true), k_hi = first_count(q, total, false);
+    lower.push_back(k_lo > total ? kNaN : time_of(k_lo, total));
+    upper.push_back(k_hi > total ? kNaN : time_of(k_hi, total));
+  };
   for (double q : s.quantile_levels) {
     s.completion_quantile.push_back(
         histogram_quantile(t.completion_hist, width, static_cast<double>(t.n), q));
@@ -110,6 +151,8 @@ Summary summarize(const Tally& t, const Scenario& scenario) {
         completed > 0
             ? histogram_quantile(t.completion_hist, width, static_cast<double>(completed), q)
             : kNaN);
+    interval(q, t.n, s.completion_quantile_lower, s.completion_quantile_upper);
+    interval(q, completed, s.completion_quantile_given_lower, s.completion_quantile_given_upper);
   }
 
   // Value is fixed by the number of phases delivered, so its distribution is exact.
@@ -201,6 +244,13 @@ std::string interval(const Estimate& e) {
   return buf;
 }
 
+std::string months_short(double x) {
+  if (std::isnan(x)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", x);
+  return buf;
+}
+
 std::string months(double x) {
   if (std::isnan(x)) return "not reached";
   char buf[32];
@@ -242,13 +292,17 @@ std::string format_summary(const Summary& s, const std::string& title) {
   os << line;
   std::snprintf(line, sizeof line, "  %-16s %s\n", "all phases", interval(s.delivered_all).c_str());
   os << line;
-  os << "\ncompletion time      all programmes    among completed\n";
+  os << "\ncompletion time      all programmes [95%]          among completed [95%]\n";
+  const auto ci = completion_quantile_intervals(s);
+  auto with_interval = [&](double x, double lo, double hi) {
+    if (std::isnan(x)) return std::string("not reached");
+    return months(x) + " [" + months_short(lo) + ", " + months_short(hi) + "]";
+  };
   for (std::size_t i = 0; i < s.quantile_levels.size(); ++i) {
     const double q = s.quantile_levels[i];
-    if (q != 0.5 && q != 0.8) continue;
-    std::snprintf(line, sizeof line, "  P%-15.0f %-17s %s\n", 100.0 * q,
-                  months(s.completion_quantile[i]).c_str(),
-                  months(s.completion_quantile_given[i]).c_str());
+    std::snprintf(line, sizeof line, "  P%-15.0f %-29s %s\n", 100.0 * q,
+                  with_interval(s.completion_quantile[i], ci[0][i], ci[1][i]).c_str(),
+                  with_interval(s.completion_quantile_given[i], ci[2][i], ci[3][i]).c_str());
     os << line;
   }
   std::snprintf(line, sizeof line, "\nmean value: %.3f  (SE %.3f)\n", s.value_mean.estimate,

@@ -20,6 +20,7 @@ void Records::resize(std::size_t n) {
   handoffs.resize(n);
   breaks.resize(n);
   escalations.resize(n);
+  disengagements.resize(n);
   initial_level.resize(n);
   for (auto& t : time) t.resize(n);
 }
@@ -35,6 +36,7 @@ void Records::set(std::size_t i, const ReplicationRecord& r) {
   handoffs[i] = r.handoffs;
   breaks[i] = r.breaks;
   escalations[i] = r.escalations;
+  disengagements[i] = r.disengagements;
   initial_level[i] = r.initial_level;
   for (std::size_t b = 0; b < time.size(); ++b) time[b][i] = r.time[b];
 }

@@ -99,7 +99,8 @@ std::string records_problem(const Records& r) {
   bool ok = same(r.cause.size()) && same(r.end_time.size()) && same(r.value.size()) &&
             same(r.customer_trust.size()) && same(r.phases_delivered.size()) &&
             same(r.sponsor_changes.size()) && same(r.handoffs.size()) && same(r.breaks.size()) &&
-            same(r.escalations.size()) && same(r.initial_level.size());
+            same(r.escalations.size()) && same(r.disengagements.size()) &&
+            same(r.initial_level.size());
   for (const auto& column : r.time) ok = ok && same(column.size());
   return ok ? "" : "replication record columns differ in length";
 }
@@ -132,7 +133,7 @@ void write_interval_attrs(h5::Group& g) {
 void write_root(h5::File& f, const RunResult& r) {
   f.write_attr("filetype", kRunFiletype);
   f.write_attr("format_version",
-               std::vector<std::int32_t>{kFormatVersionMajor, kFormatVersionMinor});
+               std::vector<std::int32_t>{kRunFormatVersionMajor, kRunFormatVersionMinor});
   f.write_attr("progsurv_version", version_string());
   f.write_attr("build_info", build_string());
   f.write_attr("created", h5::utc_timestamp());
@@ -243,6 +244,12 @@ void write_completion_time(h5::File& f, const Tally& t, const Summary& s) {
   g.write_dataset("quantile_levels", s.quantile_levels);
   g.write_dataset("unconditional", s.completion_quantile);
   g.write_dataset("among_completed", s.completion_quantile_given);
+  g.write_attr("interval_method", std::string(kQuantileIntervalMethod));
+  const auto ci = completion_quantile_intervals(s);
+  g.write_dataset("unconditional_lower", ci[0]);
+  g.write_dataset("unconditional_upper", ci[1]);
+  g.write_dataset("among_completed_lower", ci[2]);
+  g.write_dataset("among_completed_upper", ci[3]);
   std::vector<double> edges(t.completion_hist.size() + 1);
   for (std::size_t i = 0; i < edges.size(); ++i) {
     edges[i] = t.horizon * static_cast<double>(i) / static_cast<double>(t.completion_hist.size());
@@ -305,6 +312,7 @@ void write_records(h5::File& f, const Records& r) {
   g.write_dataset("handoffs", r.handoffs, {}, kZ);
   g.write_dataset("breaks", r.breaks, {}, kZ);
   g.write_dataset("escalations", r.escalations, {}, kZ);
+  g.write_dataset("disengagements", r.disengagements, {}, kZ);
   g.write_dataset("initial_level", r.initial_level, {}, kZ);
   for (int b = 0; b < kTimeBucketCount; ++b) g.write_dataset(time_column(b), r.time[b], {}, kZ);
 }
@@ -349,22 +357,32 @@ void check_filetype(const h5::File& f, const std::string& path) {
   }
 }
 
-void check_version(const h5::File& f, const std::string& path) {
+// Returns the major version, which readers use to fill what older files lack.
+int check_version(const h5::File& f, const std::string& path) {
   if (!f.has_attr("format_version") || f.attr_is_string("format_version")) {
     bad(path, "no integer 'format_version' attribute");
   }
   const std::vector<std::int64_t> v = f.read_attr_vector<std::int64_t>("format_version");
   if (v.size() != 2) bad(path, "'format_version' is not [major, minor]");
   const std::string found = std::to_string(v[0]) + "." + std::to_string(v[1]);
-  const std::string understood = std::to_string(kFormatVersionMajor) + ".x";
-  if (v[0] > kFormatVersionMajor) {
+  const std::string understood = std::to_string(kRunFormatOldestMajor) + ".x to " +
+                                 std::to_string(kRunFormatVersionMajor) + ".x";
+  if (v[0] > kRunFormatVersionMajor) {
     bad(path, "written by a newer progsurv (format " + found + ", this reader understands " +
                   understood + ")");
   }
-  if (v[0] < kFormatVersionMajor) {
+  if (v[0] < kRunFormatOldestMajor) {
     bad(path, "written by an older progsurv (format " + found + ", this reader understands " +
                   understood + ")");
   }
+  return static_cast<int>(v[0]);
+}
+
+// Version 1 kept the first twelve quantities (up to value); later ones read as 0.
+constexpr int kVersion1Quantities = static_cast<int>(Quantity::Value) + 1;
+hsize_t quantities_in(int major) {
+  return major == 1 ? static_cast<hsize_t>(kVersion1Quantities)
+                    : static_cast<hsize_t>(kQuantityCount);
 }
 
 // Reads a dataset and checks its shape.
@@ -392,7 +410,7 @@ std::vector<T> read_1d(const h5::Group& g, const std::string& name, const std::s
   return v;
 }
 
-Tally read_tally(const h5::File& f, const std::string& path) {
+Tally read_tally(const h5::File& f, const std::string& path, int major) {
   const h5::Group g = f.open_group("tally");
   Tally t;
   const hsize_t categories = kEndCategoryCount;
@@ -408,10 +426,10 @@ Tally read_tally(const h5::File& f, const std::string& path) {
   if (t.phase_count < 0) bad(path, "/tally/phase_count is negative");
   t.phases_by_category = read_shaped<std::int64_t>(
       g, "phases_by_category", {categories, static_cast<hsize_t>(t.phase_count) + 1}, path);
-  const hsize_t quantities = kQuantityCount;
+  const hsize_t quantities = quantities_in(major);
   const auto sum = read_shaped<double>(g, "moments_sum", {quantities}, path);
   const auto sumsq = read_shaped<double>(g, "moments_sumsq", {quantities}, path);
-  for (int q = 0; q < kQuantityCount; ++q) t.moments[q] = Moments{sum[q], sumsq[q]};
+  for (hsize_t q = 0; q < quantities; ++q) t.moments[q] = Moments{sum[q], sumsq[q]};
   t.checkpoint_n = read_1d<std::int64_t>(g, "checkpoint_n", path);
   t.checkpoint_completed = read_1d<std::int64_t>(g, "checkpoint_completed", path);
   if (const std::string problem = tally_problem(t); !problem.empty()) {
@@ -420,7 +438,7 @@ Tally read_tally(const h5::File& f, const std::string& path) {
   return t;
 }
 
-Records read_records(const h5::File& f, const std::string& path) {
+Records read_records(const h5::File& f, const std::string& path, int major) {
   const h5::Group g = f.open_group("replications");
   Records r;
   r.outcome = read_1d<std::int8_t>(g, "outcome", path);
@@ -433,8 +451,15 @@ Records read_records(const h5::File& f, const std::string& path) {
   r.handoffs = read_1d<std::int32_t>(g, "handoffs", path);
   r.breaks = read_1d<std::int32_t>(g, "breaks", path);
   r.escalations = read_1d<std::int32_t>(g, "escalations", path);
+  r.disengagements = major >= 2 ? read_1d<std::int32_t>(g, "disengagements", path)
+                                : std::vector<std::int32_t>(r.outcome.size(), 0);
   r.initial_level = read_1d<std::int32_t>(g, "initial_level", path);
-  for (int b = 0; b < kTimeBucketCount; ++b) r.time[b] = read_1d<double>(g, time_column(b), path);
+  for (int b = 0; b < kTimeBucketCount; ++b) {
+    const auto bucket = static_cast<TimeBucket>(b);
+    const bool new_in_2 = bucket == TimeBucket::Scoping || bucket == TimeBucket::Recruiting;
+    r.time[b] = major < 2 && new_in_2 ? std::vector<double>(r.outcome.size(), 0.0)
+                                      : read_1d<double>(g, time_column(b), path);
+  }
   if (const std::string problem = records_problem(r); !problem.empty()) {
     bad(path, "inconsistent /replications: " + problem);
   }
@@ -470,7 +495,7 @@ Estimate read_triple(const h5::Group& g, const std::string& name, const std::str
 
 // The summary as stored in the derived groups. An exact result has no replications to
 // count, so for it these groups, not /tally, are the source of truth.
-Summary read_stored_summary(const h5::File& f, const std::string& path) {
+Summary read_stored_summary(const h5::File& f, const std::string& path, int major) {
   Summary s;
   const h5::Group outcomes = f.open_group("outcomes");
   s.n = outcomes.read_attr<std::int64_t>("n");
@@ -493,6 +518,17 @@ Summary read_stored_summary(const h5::File& f, const std::string& path) {
   s.quantile_levels = read_1d<double>(completion, "quantile_levels", path);
   s.completion_quantile = read_1d<double>(completion, "unconditional", path);
   s.completion_quantile_given = read_1d<double>(completion, "among_completed", path);
+  if (major >= 2) {
+    s.completion_quantile_lower = read_1d<double>(completion, "unconditional_lower", path);
+    s.completion_quantile_upper = read_1d<double>(completion, "unconditional_upper", path);
+    s.completion_quantile_given_lower = read_1d<double>(completion, "among_completed_lower", path);
+    s.completion_quantile_given_upper = read_1d<double>(completion, "among_completed_upper", path);
+  } else {
+    // Version 1 exact files: the quantiles of an exact solution are exact.
+    s.completion_quantile_lower = s.completion_quantile_upper = s.completion_quantile;
+    s.completion_quantile_given_lower = s.completion_quantile_given_upper =
+        s.completion_quantile_given;
+  }
 
   const h5::Group value = f.open_group("value");
   s.value_levels = read_1d<double>(value, "levels", path);
@@ -506,7 +542,7 @@ Summary read_stored_summary(const h5::File& f, const std::string& path) {
   s.delivered_all = read_triple(value, "delivered_all", path);
 
   const h5::Group means = f.open_group("means");
-  const hsize_t quantities = kQuantityCount;
+  const hsize_t quantities = quantities_in(major);
   const std::vector<double> mean = read_shaped<double>(means, "mean", {quantities}, path);
   const std::vector<double> se = read_shaped<double>(means, "se", {quantities}, path);
   std::copy(mean.begin(), mean.end(), s.mean.begin());
@@ -520,7 +556,7 @@ Summary read_stored_summary(const h5::File& f, const std::string& path) {
   return s;
 }
 
-RunResult read_contents(const h5::File& f, const std::string& path) {
+RunResult read_contents(const h5::File& f, const std::string& path, int major) {
   RunResult r;
   const std::string method = f.read_attr_string("method");
   if (method != kMethodMonteCarlo && method != kMethodExact) {
@@ -537,10 +573,10 @@ RunResult read_contents(const h5::File& f, const std::string& path) {
   r.seed = run.read_attr<std::uint64_t>("seed");
   r.precision = run.read_attr<double>("precision");
 
-  r.tally = read_tally(f, path);
-  if (f.has("replications")) r.records = read_records(f, path);
+  r.tally = read_tally(f, path, major);
+  if (f.has("replications")) r.records = read_records(f, path, major);
   // Monte Carlo: re-derived from the raw counts, the source of truth. Exact: as stored.
-  r.summary = r.exact ? read_stored_summary(f, path) : summarize(r.tally, r.scenario);
+  r.summary = r.exact ? read_stored_summary(f, path, major) : summarize(r.tally, r.scenario);
   return r;
 }
 
@@ -583,8 +619,8 @@ RunResult read_result(const std::string& path) {
   }();
   try {
     check_filetype(f, path);
-    check_version(f, path);
-    return read_contents(f, path);
+    const int major = check_version(f, path);
+    return read_contents(f, path, major);
   } catch (const h5::Error& e) {
     // h5 messages name the object and, for objects in the file, the file too.
     const std::string what = e.what();

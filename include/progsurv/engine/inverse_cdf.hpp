@@ -33,8 +33,8 @@ class InverseCdf {
   // exact (slower) quantile of the same distribution.
   double operator()(double u) const;
 
-  // The largest |u - F(F^-1(u))| over a sample of u, measured against the exact CDF
-  // (UNU.RAN's estimate); 0 for the Boost.Math fallback.
+  // The largest |u - F(F^-1(u))| over stratified u and both tails, measured against the
+  // exact CDF; 0 for the Boost.Math fallback (exact up to its own tolerance).
   double u_error(int sample_size = 100000) const;
   bool uses_pinv() const { return gen_ != nullptr; }
 

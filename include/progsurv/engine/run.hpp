@@ -40,7 +40,7 @@ struct Records {
   std::vector<std::int8_t> outcome, cause;
   std::vector<double> end_time, value, customer_trust;
   std::vector<std::int32_t> phases_delivered, sponsor_changes, handoffs, breaks, escalations,
-      initial_level;
+      disengagements, initial_level;
   std::array<std::vector<double>, kTimeBucketCount> time;
   std::size_t size() const { return outcome.size(); }
   void resize(std::size_t n);

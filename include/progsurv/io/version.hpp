@@ -10,8 +10,14 @@ inline constexpr const char* kSweepFiletype = "progsurv-sweep";
 inline constexpr const char* kAttributionFiletype = "progsurv-attribution";
 
 // Major changes break readers; minor ones only add groups or attributes.
+// Sweep and attribution files.
 inline constexpr int kFormatVersionMajor = 1;
 inline constexpr int kFormatVersionMinor = 0;
+// Run files (run, exact): version 2 added the scoping and recruiting time buckets, the
+// disengagements count and completion-time quantile intervals. Readers still accept 1.
+inline constexpr int kRunFormatVersionMajor = 2;
+inline constexpr int kRunFormatVersionMinor = 0;
+inline constexpr int kRunFormatOldestMajor = 1;
 
 const char* version_string();  // "0.1.0"
 const char* build_string();    // compiler, build type, system
