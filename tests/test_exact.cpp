@@ -819,9 +819,10 @@ TEST(ExactMechanisms, ExponentialScopingAgainstTenureClosedForm) {
       EXPECT_NEAR(at(r, EndCategory::NotStarted, t),
                   (b + sc * (1 - a)) / (sc + b) * (1 - std::exp(-(sc + b) * t)), 1e-9)
           << t;
-    EXPECT_NEAR(mean_of(r, Quantity::Scoping), 1 / (sc + b), 1e-9);
-    // No sponsor change is counted for an exit during scoping.
-    EXPECT_NEAR(mean_of(r, Quantity::SponsorChanges), 0.0, 1e-12);
+    EXPECT_NEAR(mean_of(r, Quantity::Scoping), 1 / (sc + b), 1e-8);
+    // An exit during scoping is no sponsor change: among started programmes only the exit
+    // before the work ends (rate 1) counts, b / (1 + b).
+    EXPECT_NEAR(mean_of(r, Quantity::SponsorChanges), b / (1 + b), 1e-8);
     // After approval, work at rate 1 against the exit: P(completed | started) = 1 / (1 + b).
     EXPECT_NEAR(r.summary.outcome_share_started[0].estimate, 1 / (1 + b), 1e-9);
   }
@@ -887,8 +888,8 @@ TEST(ExactMechanisms, PatienceWaitsForTheStartAndDisengagementDividesIt) {
   s.phases[0].steps[0].work = Distribution::exponential(1 / w);
   s.finalize();
   RunResult r = solve_exact(s);
-  EXPECT_NEAR(r.summary.curve[static_cast<int>(EndCategory::Patience)].back().estimate,
-              h / (h + w), 1e-9);
+  EXPECT_NEAR(r.summary.curve[static_cast<int>(EndCategory::Patience)].back().estimate, h / (h + w),
+              1e-9);
   // Lapse at rate l, during scoping (rate sc) too: engaged at the start with probability
   // sc / (sc + l). From engaged: patience first with h / (h + w + l), or lapse first and
   // then (h / d) / (h / d + w).
@@ -1040,8 +1041,8 @@ TEST(ExactMechanisms, MonteCarloAgreesWithExactCurvesCountsAndBuckets) {
   std::printf(
       "rules 11-13: coverage %lld/%lld (exact Wilson expectation %.1f), z = %.2f; "
       "chi-square smallest p %.3g, Fisher p %.3g; largest mean |z| %.2f (%s)\n",
-      static_cast<long long>(v.covered), static_cast<long long>(v.cells), v.expected_covered,
-      v.z(), smallest, v.fisher_p, v.worst_mean_z, v.worst_mean.c_str());
+      static_cast<long long>(v.covered), static_cast<long long>(v.cells), v.expected_covered, v.z(),
+      smallest, v.fisher_p, v.worst_mean_z, v.worst_mean.c_str());
   EXPECT_GT(v.cells, 300);
   EXPECT_LT(std::abs(v.z()), 4.0);
   EXPECT_GT(smallest, 1e-4);

@@ -49,8 +49,7 @@ TEST(MechanismForms, FixedScopingAgainstExponentialTenure) {
   // By t < S: the exit law itself; from S on nothing more dies (approval is 1).
   for (int t : {1, 3, 5}) {
     const double pt = 1 - std::exp(-t / mu);
-    EXPECT_LT(std::abs(z_of(ns[static_cast<std::size_t>(t)].estimate, pt, opt.replications)),
-              4.5)
+    EXPECT_LT(std::abs(z_of(ns[static_cast<std::size_t>(t)].estimate, pt, opt.replications)), 4.5)
         << t;
   }
   EXPECT_EQ(ns[static_cast<std::size_t>(S)].estimate, ns.back().estimate);

@@ -214,8 +214,9 @@ std::vector<std::string> markov_violations(const Scenario& s) {
     } else if (lapse.kind == Stages::Kind::Instant) {
       add(key + ": a lapse of 0 months is not exponential (use an exponential or never)");
     } else if (lapse.kind == Stages::Kind::Timed && lapse.k > 1) {
-      add(key + ": an Erlang lapse restarts at every visible result; only an exponential "
-                "lapse is in the chain");
+      add(key +
+          ": an Erlang lapse restarts at every visible result; only an exponential "
+          "lapse is in the chain");
     }
   }
   // Rule 13: recruitment is an activity; its length may not depend on customer trust,
@@ -272,8 +273,7 @@ struct Key {
   std::int32_t phase = 0, step = 0, act = kResources, act_level = -1, stage = 0, attempt = 0,
                level = 0, vacant = 0, sp_stage = 0, engaged = 1;
   auto tie() const {
-    return std::tie(phase, step, act, act_level, stage, attempt, level, vacant, sp_stage,
-                    engaged);
+    return std::tie(phase, step, act, act_level, stage, attempt, level, vacant, sp_stage, engaged);
   }
   bool operator<(const Key& o) const { return tie() < o.tie(); }
 };
@@ -383,8 +383,7 @@ class Builder {
             complete(k, 1.0, b);
           }
           // A disengaged sponsor's resource wait runs `resources` times more slowly.
-          const double slow =
-              k.act == kResources && !k.engaged ? s_.disengaged.resources : 1.0;
+          const double slow = k.act == kResources && !k.engaged ? s_.disengaged.resources : 1.0;
           transitions_.push_back({xi, d.rate / slow, std::move(b)});
         }
         const Stages& a = lapse_[static_cast<std::size_t>(k.level)];
@@ -647,6 +646,7 @@ struct ExactModel::Chain {
   std::vector<int> phase_of;  // transient state → phase index (= phases delivered)
   // Transient states scoping under a disengaged sponsor: their lapse counts if running at H.
   std::vector<bool> scoping_state;
+  bool scoped = false;  // some scoping takes time: proposals can die after t = 0
 
   // Dense exp([[QΔ, RΔ], [0, 0]]) per (Δ, generator), reused across equal grid steps.
   struct DenseStep {
@@ -815,9 +815,13 @@ ExactModel::ExactModel(const Scenario& scenario, const ExactOptions& options)
     c.reward(static_cast<Eigen::Index>(x), static_cast<int>(bucket)) = 1.0;
     c.scoping_state.push_back(k.act == kScoping && !k.engaged);
   }
-  for (int d = 0; d <= c.phase_count; ++d)
-    c.reward(n + Builder::absorbing_index(EndCategory::NotStarted, d, c.phase_count),
-             kNotStartedColumn) = 1.0;
+  // Only needed when proposals can die after t = 0; left out otherwise so that a chain with
+  // nothing but absorbing states keeps an exact identity exponential.
+  c.scoped = std::any_of(keys.begin(), keys.end(), [](const Key& k) { return k.act == kScoping; });
+  if (c.scoped)
+    for (int d = 0; d <= c.phase_count; ++d)
+      c.reward(n + Builder::absorbing_index(EndCategory::NotStarted, d, c.phase_count),
+               kNotStartedColumn) = 1.0;
   for (const Transition& t : builder.transitions()) {
     for (const auto& [target, w] : t.branches.to) {
       const int col = column(target);
@@ -1048,8 +1052,9 @@ RunResult ExactModel::solve() const {
     // Proposals that die leave the means with the scoping months they spent: each one
     // killed at K <= H adds K to the scoping integral and H - K to the not_started one.
     Eigen::RowVectorXd totals = integral;
-    totals[static_cast<int>(TimeBucket::Scoping)] += integral[kNotStartedColumn] -
-                                                     horizon * not_started;
+    if (c.scoped)
+      totals[static_cast<int>(TimeBucket::Scoping)] +=
+          integral[kNotStartedColumn] - horizon * not_started;
     // A lapse while scoping is counted at approval (a transition); one still scoping at H
     // is counted here.
     for (std::size_t x = 0; x < c.n; ++x)

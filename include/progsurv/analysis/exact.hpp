@@ -87,7 +87,8 @@ class ExactModel {
   // The full result on the scenario's grid: Summary curves (lower = upper = estimate),
   // outcome and cause shares, value distribution, completion-time quantiles and the means
   // over started programmes of end time, time decomposition and counts, disengagements
-  // included (customer trust is not part of the chain: NaN). n = 0 and an empty tally of the right shapes.
+  // included (customer trust is not part of the chain: NaN). n = 0 and an empty tally of the right
+  // shapes.
   RunResult solve() const;
 
   const ExactInfo& info() const { return info_; }
