@@ -984,8 +984,9 @@ TEST(ExactMechanisms, RefusesTheNonMarkovianCasesWithReasons) {
   EXPECT_TRUE(markov_violations(s).empty());
 }
 
-// Two Markov scenarios that use all three mechanisms at once: the example scenario file
-// and the Markov baseline with scoping, lapses, disengaged factors and recruitment.
+// Markov scenarios that use all three mechanisms at once: the example scenario file, the
+// Markov baseline and four generated scenarios with scoping, lapses, disengaged factors
+// and recruitment.
 std::vector<Scenario> mechanism_scenarios() {
   std::vector<Scenario> out;
   out.push_back(Scenario::load(PROGSURV_SOURCE_DIR "/scenarios/exact/markov-attention.yaml"));
@@ -1006,6 +1007,22 @@ std::vector<Scenario> mechanism_scenarios() {
   s.patience.visible = Visible::Steps;
   s.finalize();
   out.push_back(s);
+  // Generated scenarios (Erlang tenures and vacancies, residual or fresh sponsors,
+  // successors of other levels) with Erlang-2 scoping and recruitment.
+  for (int i : {0, 3, 6, 9}) {
+    Scenario x = generated_scenario(i);
+    x.name += "-attention";
+    x.scoping = Distribution::gamma(2, 1.0);
+    for (std::size_t l = 0; l < x.levels.size(); ++l)
+      x.levels[l].attention_lapse = Distribution::exponential(4.0 + 3.0 * static_cast<double>(l));
+    x.disengaged = {0.4, 0.5, 3.0, 0.5};
+    x.phases[0].engage = true;
+    x.customers.recruitment = Distribution::gamma(2, 0.75);
+    x.patience.grace = 0.0;
+    x.patience.visible = i % 2 == 0 ? Visible::Phases : Visible::Steps;
+    x.finalize();
+    out.push_back(x);
+  }
   return out;
 }
 
@@ -1047,20 +1064,20 @@ TEST(ExactMechanisms, MonteCarloAgreesWithExactCurvesCountsAndBuckets) {
   EXPECT_LT(std::abs(v.z()), 4.0);
   EXPECT_GT(smallest, 1e-4);
   EXPECT_GT(v.fisher_p, 1e-3);
-  // About 30 means (the seven buckets, end time, five counts, value per scenario).
+  // About 90 means (the seven buckets, end time, five counts, value per scenario).
   EXPECT_LT(std::abs(v.worst_mean_z), 4.5);
 }
 
 TEST(ExactMechanisms, ChecksRejectAMonteCarloWithoutTheMechanisms) {
   // The same checks against a Monte Carlo whose sponsors lapse half as often and whose
-  // scoping is 30% shorter must fail: the agreement above is not vacuous.
+  // scoping is 30% shorter (and exponential) must fail: the agreement above is not vacuous.
   const std::vector<Scenario> exact = mechanism_scenarios();
   std::vector<Scenario> wrong = exact;
   for (Scenario& w : wrong) {
     for (auto& lv : w.levels)
       if (lv.attention_lapse.kind() == DistKind::Exponential)
         lv.attention_lapse = Distribution::exponential(lv.attention_lapse.a() * 2);
-    w.scoping = Distribution::exponential(w.scoping.a() * 0.7);
+    w.scoping = Distribution::exponential(w.scoping.mean() * 0.7);
     w.finalize();
   }
   const Validation v = validate(exact, wrong, 4, scaled(20000));
