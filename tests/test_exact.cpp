@@ -977,6 +977,10 @@ TEST(ExactMechanisms, RefusesTheNonMarkovianCasesWithReasons) {
   s.customers.trust_effect = 1.0;
   s.finalize();
   EXPECT_TRUE(markov_violations(s).empty());
+  // A recruitment that never ends takes forever whatever the trust: inert.
+  s.customers.recruitment = Distribution::never();
+  s.finalize();
+  EXPECT_TRUE(markov_violations(s).empty());
   // Grace is fine when nothing is scoped (the start is at 0).
   s.scoping = Distribution::fixed(0.0);
   s.patience.grace = 3.0;

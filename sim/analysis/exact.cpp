@@ -199,8 +199,8 @@ std::vector<std::string> markov_violations(const Scenario& s) {
   Stages scoping;
   std::string why;
   if (!classify(s.scoping, scoping, why)) add("scoping: " + why);
-  if (scoping.kind != Stages::Kind::Instant && pat.model == PatienceModel::Hazard &&
-      pat.rate > 0.0 && pat.grace > 0.0)
+  if (scoping.kind == Stages::Kind::Timed && pat.model == PatienceModel::Hazard && pat.rate > 0.0 &&
+      pat.grace > 0.0)
     add("patience.grace: a grace counted from the start of a scoped programme (a random "
         "time) is not Markovian (use grace: 0 or scoping: 0)");
   // Rule 12: the engaged flag is in the state, so the lapse must be memoryless (it is
@@ -227,7 +227,7 @@ std::vector<std::string> markov_violations(const Scenario& s) {
     Stages recruit;
     if (!classify(s.customers.recruitment, recruit, why)) {
       add("customers.recruitment: " + why);
-    } else if (recruit.kind != Stages::Kind::Instant && s.customers.trust_effect != 0.0) {
+    } else if (recruit.kind == Stages::Kind::Timed && s.customers.trust_effect != 0.0) {
       add("customers.trust_effect: recruitment that depends on customer trust is not "
           "Markovian (trust is not in the chain; use trust_effect: 0)");
     }
