@@ -788,6 +788,309 @@ TEST(ExactValidation, ChecksRejectASlightlyWrongModel) {
   EXPECT_LT(v.fisher_p, 1e-6);
 }
 
+// --- rules 11-13: scoping, sponsor attention, customer recruitment ------------------------
+
+// The curve of category k at the grid point t (the scenario's grid has step 10).
+double at(const RunResult& r, EndCategory k, double t) {
+  const auto& g = r.scenario.grid;
+  const auto i = static_cast<std::size_t>(std::lower_bound(g.begin(), g.end(), t) - g.begin());
+  return r.summary.curve[static_cast<std::size_t>(k)][i].estimate;
+}
+
+double mean_of(const RunResult& r, Quantity q) {
+  return r.summary.mean[static_cast<std::size_t>(q)];
+}
+
+TEST(ExactMechanisms, ExponentialScopingAgainstTenureClosedForm) {
+  // Scoping at rate s against an exit at rate b (fresh sponsor), approval a at the end:
+  // P(not started by t) = (b + s (1 - a)) / (s + b) (1 - e^{-(s+b) t}), and a started
+  // programme scoped for min(S, T) given S < T: mean 1 / (s + b).
+  const double sc = 0.5, b = 0.1, a = 0.8;
+  Scenario s = simple_scenario();
+  s.scoping = Distribution::exponential(1 / sc);
+  s.levels[0].tenure = Distribution::exponential(1 / b);
+  s.levels[0].approval = a;
+  s.initial_sponsor = InitialSponsor::Fresh;
+  s.succession.adoption = 0.0;
+  s.finalize();
+  for (auto m : kMethods) {
+    const RunResult r = solve_exact(s, with_method(m));
+    for (double t : {0.0, 10.0, 20.0, 100.0})
+      EXPECT_NEAR(at(r, EndCategory::NotStarted, t),
+                  (b + sc * (1 - a)) / (sc + b) * (1 - std::exp(-(sc + b) * t)), 1e-9)
+          << t;
+    EXPECT_NEAR(mean_of(r, Quantity::Scoping), 1 / (sc + b), 1e-8);
+    // An exit during scoping is no sponsor change: among started programmes only the exit
+    // before the work ends (rate 1) counts, b / (1 + b).
+    EXPECT_NEAR(mean_of(r, Quantity::SponsorChanges), b / (1 + b), 1e-8);
+    // After approval, work at rate 1 against the exit: P(completed | started) = 1 / (1 + b).
+    EXPECT_NEAR(r.summary.outcome_share_started[0].estimate, 1 / (1 + b), 1e-9);
+  }
+}
+
+TEST(ExactMechanisms, LapseDuringScopingLowersApprovalAndCountsOnlyIfStarted) {
+  // Scoping at rate s, lapse at rate l, approval 1 engaged and d disengaged, instant work:
+  // P(not started) = l / (s + l) (1 - d); among started, P(one disengagement) =
+  // d l / (s + d l).
+  const double sc = 0.5, l = 0.25, d = 0.4;
+  Scenario s = simple_scenario();
+  s.scoping = Distribution::exponential(1 / sc);
+  s.levels[0].attention_lapse = Distribution::exponential(1 / l);
+  s.disengaged.approval = d;
+  s.phases[0].steps[0].work = Distribution::fixed(0.0);
+  s.finalize();
+  for (auto m : kMethods) {
+    const RunResult r = solve_exact(s, with_method(m));
+    EXPECT_NEAR(r.summary.outcome_share[static_cast<int>(Outcome::NotStarted)].estimate,
+                l / (sc + l) * (1 - d), 1e-9);
+    EXPECT_NEAR(mean_of(r, Quantity::Disengagements), d * l / (sc + d * l), 1e-9);
+    // Scoping of started programmes: S weighted by its approval, 1 before the lapse L and
+    // d after it: E[S; S < L] = s / (s + l)^2, E[S; S > L] = 1 / s - s / (s + l)^2.
+    const double before = sc / ((sc + l) * (sc + l));
+    EXPECT_NEAR(mean_of(r, Quantity::Scoping),
+                (before + d * (1 / sc - before)) / ((sc + d * l) / (sc + l)), 1e-9);
+  }
+}
+
+TEST(ExactMechanisms, DisengagedResourcesAndRecruitmentClosedForm) {
+  // Resources at rate p, slowed f times by a lapse (rate l) that comes before them;
+  // recruitment (mean r) and work (mean w) are not slowed; one lapse at most before the
+  // only delivery.
+  const double p = 1.0, l = 0.5, f = 3.0, r_mean = 2.0, w = 3.0;
+  Scenario s = simple_scenario();
+  s.levels[0].resource_delay = Distribution::exponential(1 / p);
+  s.levels[0].attention_lapse = Distribution::exponential(1 / l);
+  s.disengaged.resources = f;
+  s.phases[0].engage = true;
+  s.customers.recruitment = Distribution::exponential(r_mean);
+  s.phases[0].steps[0].work = Distribution::exponential(w);
+  s.finalize();
+  for (auto m : kMethods) {
+    const RunResult r = solve_exact(s, with_method(m));
+    EXPECT_NEAR(mean_of(r, Quantity::Resources), 1 / (p + l) + l / (p + l) * f / p, 1e-8);
+    EXPECT_NEAR(mean_of(r, Quantity::Recruiting), r_mean, 1e-8);
+    EXPECT_NEAR(mean_of(r, Quantity::Working), w, 1e-8);
+    const double kept = p / (p + l) * (1 / r_mean) / (1 / r_mean + l) * (1 / w) / (1 / w + l);
+    EXPECT_NEAR(mean_of(r, Quantity::Disengagements), 1 - kept, 1e-8);
+    EXPECT_NEAR(mean_of(r, Quantity::Scoping), 0.0, 1e-12);
+  }
+}
+
+TEST(ExactMechanisms, PatienceWaitsForTheStartAndDisengagementDividesIt) {
+  // The hazard h runs from approval only: against work at rate w, P(patience) = h / (h + w)
+  // whatever the scoping. A disengaged sponsor tolerates d times less: the hazard becomes
+  // h / d.
+  const double h = 0.1, w = 0.1;
+  Scenario s = simple_scenario();
+  s.scoping = Distribution::exponential(5.0);
+  s.patience.model = PatienceModel::Hazard;
+  s.patience.rate = h;
+  s.phases[0].steps[0].work = Distribution::exponential(1 / w);
+  s.finalize();
+  RunResult r = solve_exact(s);
+  EXPECT_NEAR(r.summary.curve[static_cast<int>(EndCategory::Patience)].back().estimate, h / (h + w),
+              1e-9);
+  // Lapse at rate l, during scoping (rate sc) too: engaged at the start with probability
+  // sc / (sc + l). From engaged: patience first with h / (h + w + l), or lapse first and
+  // then (h / d) / (h / d + w).
+  const double l = 0.3, d = 0.5, sc = 0.2;
+  s.levels[0].attention_lapse = Distribution::exponential(1 / l);
+  s.disengaged.patience = d;
+  s.finalize();
+  r = solve_exact(s);
+  const double disengaged = (h / d) / (h / d + w);
+  const double engaged = h / (h + w + l) + l / (h + w + l) * disengaged;
+  const double q = sc / (sc + l);
+  EXPECT_NEAR(r.summary.curve[static_cast<int>(EndCategory::Patience)].back().estimate,
+              q * engaged + (1 - q) * disengaged, 1e-9);
+}
+
+TEST(ExactMechanisms, VisibleStepsReengageAndDisengagedCloutEscalatesLess) {
+  // Two steps in two silos, the handoff always breaks, one escalation attempt: success is
+  // clout c engaged and c * k disengaged, at the end of the escalation delay.
+  const double c = 0.8, k = 0.25, l = 0.5, e = 1.0;
+  Scenario s = simple_scenario(2, 2);
+  s.silos[1].break_prob = 1.0;
+  s.escalation.max_attempts = 1;
+  s.escalation.delay = Distribution::exponential(1 / e);
+  s.levels[0].clout = c;
+  s.levels[0].attention_lapse = Distribution::exponential(1 / l);
+  s.disengaged.clout = k;
+  for (auto& st : s.phases[0].steps) st.work = Distribution::fixed(0.0);
+  s.finalize();
+  // With phases visible the lapse has run since t = 0 (the first step is instant, so the
+  // escalation starts at 0 engaged): P(disengaged at its end) = l / (l + e).
+  RunResult r = solve_exact(s);
+  const double lapsed = l / (l + e);
+  EXPECT_NEAR(r.summary.completed().estimate, (1 - lapsed) * c + lapsed * c * k, 1e-9);
+  // Let the first step take time: the sponsor may lapse during it, unless its completion
+  // is a visible result (visible: steps) that re-engages them.
+  s.phases[0].steps[0].work = Distribution::exponential(1.0);
+  s.finalize();
+  const double p_phases = solve_exact(s).summary.completed().estimate;
+  s.patience.visible = Visible::Steps;
+  s.finalize();
+  const double p_steps = solve_exact(s).summary.completed().estimate;
+  // Visible steps re-engage the sponsor at the end of step 1: as if work took no time.
+  EXPECT_NEAR(p_steps, (1 - lapsed) * c + lapsed * c * k, 1e-9);
+  EXPECT_LT(p_phases, p_steps);
+}
+
+TEST(ExactMechanisms, RefusesTheNonMarkovianCasesWithReasons) {
+  Scenario s = simple_scenario();
+  s.source = "mechanisms.yaml";
+  s.scoping = Distribution::exponential(2.0);
+  s.patience.model = PatienceModel::Hazard;
+  s.patience.rate = 0.05;
+  s.patience.grace = 3.0;
+  s.levels[0].attention_lapse = Distribution::gamma(2, 3.0);
+  s.phases[0].engage = true;
+  s.customers.recruitment = Distribution::exponential(1.0);
+  s.customers.trust_effect = 0.5;
+  s.finalize();
+  std::vector<std::string> v = markov_violations(s);
+  EXPECT_TRUE(has_entry(v, "patience.grace: a grace counted from the start of a scoped"));
+  EXPECT_TRUE(has_entry(v, "sponsor_levels.vp.attention_lapse: an Erlang lapse restarts"));
+  EXPECT_TRUE(has_entry(v, "customers.trust_effect: recruitment that depends on customer trust"));
+  EXPECT_EQ(v.size(), 3u);
+  EXPECT_THROW(solve_exact(s), NotMarkovianError);
+  // Non-exponential durations are named with their keys.
+  s.scoping = Distribution::fixed(2.0);
+  s.patience.grace = 0.0;
+  s.levels[0].attention_lapse = Distribution::fixed(0.0);
+  s.customers.recruitment = Distribution::lognormal(1, 0.5);
+  s.customers.trust_effect = 0.0;
+  s.finalize();
+  v = markov_violations(s);
+  EXPECT_TRUE(has_entry(v, "scoping: fixed 2 is not exponential"));
+  EXPECT_TRUE(has_entry(v, "sponsor_levels.vp.attention_lapse: a lapse of 0 months"));
+  EXPECT_TRUE(has_entry(v, "customers.recruitment: lognormal is not exponential"));
+  EXPECT_EQ(v.size(), 3u);
+  // The Markov cases are accepted: exponential scoping without grace, an exponential lapse,
+  // exponential recruitment with trust_effect 0; trust_effect without recruitment is inert.
+  s.scoping = Distribution::exponential(2.0);
+  s.levels[0].attention_lapse = Distribution::exponential(6.0);
+  s.customers.recruitment = Distribution::exponential(1.0);
+  s.finalize();
+  EXPECT_TRUE(markov_violations(s).empty());
+  s.customers.recruitment = Distribution::fixed(0.0);
+  s.customers.trust_effect = 1.0;
+  s.finalize();
+  EXPECT_TRUE(markov_violations(s).empty());
+  // A recruitment that never ends takes forever whatever the trust: inert.
+  s.customers.recruitment = Distribution::never();
+  s.finalize();
+  EXPECT_TRUE(markov_violations(s).empty());
+  // Grace is fine when nothing is scoped (the start is at 0).
+  s.scoping = Distribution::fixed(0.0);
+  s.patience.grace = 3.0;
+  s.finalize();
+  EXPECT_TRUE(markov_violations(s).empty());
+}
+
+// Markov scenarios that use all three mechanisms at once: the example scenario file, the
+// Markov baseline and four generated scenarios with scoping, lapses, disengaged factors
+// and recruitment.
+std::vector<Scenario> mechanism_scenarios() {
+  std::vector<Scenario> out;
+  out.push_back(Scenario::load(PROGSURV_SOURCE_DIR "/scenarios/exact/markov-attention.yaml"));
+  Scenario s = markov_baseline();
+  s.name = "markov-baseline-attention";
+  s.scoping = Distribution::exponential(2.0);
+  const double lapse[] = {12, 9, 6, 4};
+  for (std::size_t l = 0; l < s.levels.size(); ++l)
+    s.levels[l].attention_lapse = Distribution::exponential(lapse[l]);
+  s.disengaged = {0.5, 0.6, 2.0, 0.7};
+  s.phases[0].engage = true;
+  s.phases[1].engage = true;
+  s.customers.recruitment = Distribution::exponential(1.5);
+  s.customers.trust_effect = 0.0;
+  s.customers.follow_up = Distribution::lognormal(2, 0.8);  // trust only: not in the chain
+  s.customers.trust_loss = 0.3;
+  s.patience.grace = 0.0;
+  s.patience.visible = Visible::Steps;
+  s.finalize();
+  out.push_back(s);
+  // Generated scenarios (Erlang tenures and vacancies, residual or fresh sponsors,
+  // successors of other levels) with Erlang-2 scoping and recruitment.
+  for (int i : {0, 3, 6, 9}) {
+    Scenario x = generated_scenario(i);
+    x.name += "-attention";
+    x.scoping = Distribution::gamma(2, 1.0);
+    for (std::size_t l = 0; l < x.levels.size(); ++l)
+      x.levels[l].attention_lapse = Distribution::exponential(4.0 + 3.0 * static_cast<double>(l));
+    x.disengaged = {0.4, 0.5, 3.0, 0.5};
+    x.phases[0].engage = true;
+    x.customers.recruitment = Distribution::gamma(2, 0.75);
+    x.patience.grace = 0.0;
+    x.patience.visible = i % 2 == 0 ? Visible::Phases : Visible::Steps;
+    x.finalize();
+    out.push_back(x);
+  }
+  return out;
+}
+
+const Validation& mechanism_validation() {
+  static const Validation v = [] {
+    const std::vector<Scenario> s = mechanism_scenarios();
+    return validate(s, s, 8, scaled(20000));
+  }();
+  return v;
+}
+
+TEST(ExactMechanisms, ScenariosUseAllThreeMechanisms) {
+  for (const Scenario& s : mechanism_scenarios()) {
+    ASSERT_TRUE(markov_violations(s).empty()) << s.name;
+    const RunResult r = solve_exact(s);
+    EXPECT_GT(mean_of(r, Quantity::Scoping), 0.5) << s.name;
+    EXPECT_GT(mean_of(r, Quantity::Recruiting), 0.5) << s.name;
+    EXPECT_GT(mean_of(r, Quantity::Disengagements), 0.1) << s.name;
+    // Not started by t grows with t: proposals die while they are scoped.
+    const auto& ns = r.summary.curve[static_cast<int>(EndCategory::NotStarted)];
+    EXPECT_LT(ns[1].estimate + 0.01, ns.back().estimate) << s.name;
+    // The buckets sum to the mean end time.
+    double sum = 0;
+    for (int b = 0; b < kTimeBucketCount; ++b)
+      sum += mean_of(r, quantity_of(static_cast<TimeBucket>(b)));
+    EXPECT_NEAR(sum, mean_of(r, Quantity::EndTime), 1e-9) << s.name;
+  }
+}
+
+TEST(ExactMechanisms, MonteCarloAgreesWithExactCurvesCountsAndBuckets) {
+  const Validation& v = mechanism_validation();
+  const double smallest = *std::min_element(v.gof_p.begin(), v.gof_p.end());
+  std::printf(
+      "rules 11-13: coverage %lld/%lld (exact Wilson expectation %.1f), z = %.2f; "
+      "chi-square smallest p %.3g, Fisher p %.3g; largest mean |z| %.2f (%s)\n",
+      static_cast<long long>(v.covered), static_cast<long long>(v.cells), v.expected_covered, v.z(),
+      smallest, v.fisher_p, v.worst_mean_z, v.worst_mean.c_str());
+  EXPECT_GT(v.cells, 300);
+  EXPECT_LT(std::abs(v.z()), 4.0);
+  EXPECT_GT(smallest, 1e-4);
+  EXPECT_GT(v.fisher_p, 1e-3);
+  // About 90 means (the seven buckets, end time, five counts, value per scenario).
+  EXPECT_LT(std::abs(v.worst_mean_z), 4.5);
+}
+
+TEST(ExactMechanisms, ChecksRejectAMonteCarloWithoutTheMechanisms) {
+  // The same checks against a Monte Carlo whose sponsors lapse half as often and whose
+  // scoping is 30% shorter (and exponential) must fail: the agreement above is not vacuous.
+  const std::vector<Scenario> exact = mechanism_scenarios();
+  std::vector<Scenario> wrong = exact;
+  for (Scenario& w : wrong) {
+    for (auto& lv : w.levels)
+      if (lv.attention_lapse.kind() == DistKind::Exponential)
+        lv.attention_lapse = Distribution::exponential(lv.attention_lapse.a() * 2);
+    w.scoping = Distribution::exponential(w.scoping.mean() * 0.7);
+    w.finalize();
+  }
+  const Validation v = validate(exact, wrong, 4, scaled(20000));
+  std::printf("rules 11-13 perturbed: z = %.1f, Fisher p %.3g, largest mean |z| %.1f\n", v.z(),
+              v.fisher_p, v.worst_mean_z);
+  EXPECT_LT(v.fisher_p, 1e-6);
+  EXPECT_GT(std::abs(v.worst_mean_z), 6.0);
+}
+
 // --- found by the peer comparison (bench/compare_peers.py) ---------------------------------
 
 TEST(EngineReviews, ASkippedReviewDoesNotFireLateAtASponsorExit) {

@@ -194,18 +194,44 @@ std::vector<std::string> markov_violations(const Scenario& s) {
     add("patience.model: reviews (use model: hazard)");
   if (s.budget.enabled && s.budget.squeeze_prob > 0.0 && s.budget.cut_prob > 0.0)
     add("budget: squeeze cycles are not Markovian (use budget: none or squeeze_prob: 0)");
-  // Rules 11-13 are not in this chain yet: refuse rather than ignore them.
-  if (!(s.scoping.kind() == DistKind::Fixed && s.scoping.a() == 0.0))
-    add("scoping: scoping before approval is not in the exact solver yet (use scoping: 0)");
-  for (std::size_t l = 0; l < s.levels.size(); ++l)
-    if (reach[l] && s.levels[l].attention_lapse.kind() != DistKind::Never)
-      add("sponsor_levels." + s.levels[l].name +
-          ".attention_lapse: sponsor attention is not in the exact solver yet (use never)");
+  // Rule 11: scoping is an activity of the chain; the hazard's grace would count from a
+  // random start, which the chain cannot time.
+  Stages scoping;
+  std::string why;
+  if (!classify(s.scoping, scoping, why)) add("scoping: " + why);
+  if (scoping.kind == Stages::Kind::Timed && pat.model == PatienceModel::Hazard && pat.rate > 0.0 &&
+      pat.grace > 0.0)
+    add("patience.grace: a grace counted from the start of a scoped programme (a random "
+        "time) is not Markovian (use grace: 0 or scoping: 0)");
+  // Rule 12: the engaged flag is in the state, so the lapse must be memoryless (it is
+  // redrawn at every visible result).
+  for (std::size_t l = 0; l < s.levels.size(); ++l) {
+    if (!reach[l]) continue;
+    Stages lapse;
+    const std::string key = "sponsor_levels." + s.levels[l].name + ".attention_lapse";
+    if (!classify(s.levels[l].attention_lapse, lapse, why)) {
+      add(key + ": " + why);
+    } else if (lapse.kind == Stages::Kind::Instant) {
+      add(key + ": a lapse of 0 months is not exponential (use an exponential or never)");
+    } else if (lapse.kind == Stages::Kind::Timed && lapse.k > 1) {
+      add(key +
+          ": an Erlang lapse restarts at every visible result; only an exponential "
+          "lapse is in the chain");
+    }
+  }
+  // Rule 13: recruitment is an activity; its length may not depend on customer trust,
+  // which the chain does not carry.
   bool engage = false;
   for (const auto& ph : s.phases) engage = engage || ph.engage;
-  if (engage &&
-      !(s.customers.recruitment.kind() == DistKind::Fixed && s.customers.recruitment.a() == 0.0))
-    add("customers.recruitment: customer recruitment is not in the exact solver yet (use 0)");
+  if (engage) {
+    Stages recruit;
+    if (!classify(s.customers.recruitment, recruit, why)) {
+      add("customers.recruitment: " + why);
+    } else if (recruit.kind == Stages::Kind::Timed && s.customers.trust_effect != 0.0) {
+      add("customers.trust_effect: recruitment that depends on customer trust is not "
+          "Markovian (trust is not in the chain; use trust_effect: 0)");
+    }
+  }
   return out;
 }
 
@@ -214,20 +240,40 @@ std::vector<std::string> markov_violations(const Scenario& s) {
 
 namespace {
 
-enum Act : std::int32_t { kResources = 0, kWork = 1, kPickup = 2, kEscalation = 3 };
+enum Act : std::int32_t {
+  kResources = 0,
+  kWork = 1,
+  kPickup = 2,
+  kEscalation = 3,
+  kScoping = 4,     // rule 11: before approval
+  kRecruiting = 5,  // rule 13: an engage phase's customers, after its resource wait
+};
 
 // Counts kept as rewards (expected increments per transition).
-enum CountIndex { kSponsorChanges = 0, kHandoffs, kBreaks, kEscalations, kCountKinds };
-// Reward columns: the five time buckets (occupancy) then the four counts (rates).
-constexpr int kRewardColumns = kTimeBucketCount + kCountKinds;
+enum CountIndex {
+  kSponsorChanges = 0,
+  kHandoffs,
+  kBreaks,
+  kEscalations,
+  kDisengagements,
+  kCountKinds
+};
+constexpr std::array<Quantity, kCountKinds> kCountQuantity = {
+    Quantity::SponsorChanges, Quantity::Handoffs, Quantity::Breaks, Quantity::Escalations,
+    Quantity::Disengagements};
+// Reward columns: the time buckets (occupancy), the counts (rates), then the occupancy of
+// not_started, which takes the scoping months of proposals that die out of the means.
+constexpr int kNotStartedColumn = kTimeBucketCount + kCountKinds;
+constexpr int kRewardColumns = kNotStartedColumn + 1;
 
 // A transient state. act_level is the level the resource wait was drawn under (it keeps
-// its rate when a successor of another level arrives); -1 for other activities.
+// its rate when a successor of another level arrives); -1 for other activities. engaged is
+// the sponsor's attention (rule 12); a vacancy holds 1 (its successor arrives engaged).
 struct Key {
   std::int32_t phase = 0, step = 0, act = kResources, act_level = -1, stage = 0, attempt = 0,
-               level = 0, vacant = 0, sp_stage = 0;
+               level = 0, vacant = 0, sp_stage = 0, engaged = 1;
   auto tie() const {
-    return std::tie(phase, step, act, act_level, stage, attempt, level, vacant, sp_stage);
+    return std::tie(phase, step, act, act_level, stage, attempt, level, vacant, sp_stage, engaged);
   }
   bool operator<(const Key& o) const { return tie() < o.tie(); }
 };
@@ -265,8 +311,15 @@ class Builder {
       tenure_.push_back(t);
       resource_.push_back(r);
     }
+    for (const auto& lv : s.levels) {
+      Stages a;
+      classify(lv.attention_lapse, a, why);
+      lapse_.push_back(a);
+    }
     classify(s.succession.vacancy, vacancy_, why);
     classify(s.escalation.delay, escalation_, why);
+    classify(s.scoping, scoping_, why);
+    classify(s.customers.recruitment, recruitment_, why);
     for (const auto& ph : s.phases) {
       std::vector<Stages> w(ph.steps.size()), p(ph.steps.size());
       for (std::size_t j = 0; j < ph.steps.size(); ++j) {
@@ -289,21 +342,20 @@ class Builder {
     for (std::size_t i = 0; i < mix.level.size(); ++i) {
       const double p = mix.prob[i];
       if (!(p > 0.0)) continue;
+      // The initial sponsor is in post from t = 0, engaged, while the proposal is scoped.
       Key k;
       k.level = mix.level[i];
-      const double approval = s_.levels[static_cast<std::size_t>(k.level)].approval;
-      if (approval < 1.0) b.add(absorbing(EndCategory::NotStarted, 0), p * (1.0 - approval));
-      if (!(approval > 0.0)) continue;
+      k.act = kScoping;
       const Stages& t = tenure_[static_cast<std::size_t>(k.level)];
       if (t.kind == Stages::Kind::Timed && s_.initial_sponsor == InitialSponsor::Residual) {
         // The equilibrium residual of Erlang-k is an equal mixture of Erlang-1..k: the
         // sponsor is in each of the k stages with the same probability.
         for (int u = 0; u < t.k; ++u) {
           k.sp_stage = u;
-          start_phase(k, p * approval / t.k, b);
+          enter(k, p / t.k, b);
         }
       } else {
-        start_phase(k, p * approval, b);
+        enter(k, p, b);
       }
     }
     return b;
@@ -330,7 +382,20 @@ class Builder {
           } else {
             complete(k, 1.0, b);
           }
-          transitions_.push_back({xi, d.rate, std::move(b)});
+          // A disengaged sponsor's resource wait runs `resources` times more slowly.
+          const double slow = k.act == kResources && !k.engaged ? s_.disengaged.resources : 1.0;
+          transitions_.push_back({xi, d.rate / slow, std::move(b)});
+        }
+        const Stages& a = lapse_[static_cast<std::size_t>(k.level)];
+        if (k.engaged && a.kind == Stages::Kind::Timed) {
+          Branches b;
+          Key n = k;
+          n.engaged = 0;
+          // A lapse while scoping is counted only if the proposal is approved (see
+          // complete()): the means are over started programmes.
+          if (k.act != kScoping) b.counts[kDisengagements] += 1.0;
+          b.add(state(n), 1.0);
+          transitions_.push_back({xi, a.rate, std::move(b)});
         }
         const Stages& t = tenure_[static_cast<std::size_t>(k.level)];
         if (t.kind == Stages::Kind::Timed) {
@@ -384,6 +449,10 @@ class Builder {
         return work_[static_cast<std::size_t>(k.phase)][static_cast<std::size_t>(k.step)];
       case kPickup:
         return pickup_[static_cast<std::size_t>(k.phase)][static_cast<std::size_t>(k.step)];
+      case kScoping:
+        return scoping_;
+      case kRecruiting:
+        return recruitment_;
       default:
         return escalation_;
     }
@@ -424,11 +493,33 @@ class Builder {
   void complete(Key k, double w, Branches& b) {
     const auto& steps = phase(k).steps;
     switch (k.act) {
+      case kScoping: {
+        // Rule 11: approval at the end of scoping, under the sponsor's attention then.
+        double approval = s_.levels[static_cast<std::size_t>(k.level)].approval;
+        if (!k.engaged) approval *= s_.disengaged.approval;
+        if (approval < 1.0) b.add(absorbing(EndCategory::NotStarted, 0), w * (1.0 - approval));
+        if (!(approval > 0.0)) return;
+        // The lapse during scoping of a programme that starts is now counted.
+        if (!k.engaged) b.counts[kDisengagements] += w * approval;
+        start_phase(k, w * approval, b);
+        return;
+      }
       case kResources:
+        if (phase(k).engage) {
+          k.act = kRecruiting;
+          k.act_level = -1;
+          enter(k, w, b);
+        } else {
+          start_work(k, w, b);
+        }
+        return;
+      case kRecruiting:
         start_work(k, w, b);
         return;
       case kWork: {
         if (static_cast<std::size_t>(k.step) + 1 < steps.size()) {
+          // A step completion is a visible result when steps are visible: re-engages.
+          if (s_.patience.visible == Visible::Steps) k.engaged = 1;
           const int from = silo(k, k.step);
           ++k.step;
           const int to = silo(k, k.step);
@@ -451,6 +542,7 @@ class Builder {
         const double go = phase(k).continue_prob;
         if (go < 1.0) b.add(absorbing(EndCategory::PhaseGate, delivered), w * (1.0 - go));
         if (go > 0.0) {
+          k.engaged = 1;  // a delivered phase is a visible result
           ++k.phase;
           start_phase(k, w * go, b);
         }
@@ -470,8 +562,10 @@ class Builder {
         return;
       }
       default: {
-        // Success uses the clout of whoever is in post when the delay ends.
-        const double clout = s_.levels[static_cast<std::size_t>(k.level)].clout;
+        // Success uses the clout of whoever is in post when the delay ends, as attentive
+        // as they are then.
+        double clout = s_.levels[static_cast<std::size_t>(k.level)].clout;
+        if (!k.engaged) clout *= s_.disengaged.clout;
         if (clout > 0.0) start_work(k, w * clout, b);
         if (clout < 1.0) {
           if (k.attempt < s_.escalation.max_attempts) {
@@ -486,8 +580,14 @@ class Builder {
   }
 
   void sponsor_exit(Key k, double w, Branches& b) {
+    // Rule 11: an exit while scoping kills the proposal; it is not a sponsor change.
+    if (k.act == kScoping) {
+      b.add(absorbing(EndCategory::NotStarted, 0), w);
+      return;
+    }
     b.counts[kSponsorChanges] += w;
     k.vacant = 1;
+    k.engaged = 1;  // the vacancy ends the sponsor's attention
     k.sp_stage = 0;
     if (vacancy_.kind == Stages::Kind::Instant) {
       vacancy_end(k, w, b);
@@ -517,8 +617,8 @@ class Builder {
 
   const Scenario& s_;
   const int phase_count_;
-  std::vector<Stages> tenure_, resource_;
-  Stages vacancy_, escalation_;
+  std::vector<Stages> tenure_, resource_, lapse_;
+  Stages vacancy_, escalation_, scoping_, recruitment_;
   std::vector<std::vector<Stages>> work_, pickup_;  // pickup_[i][j]: handoff into step j
 
   std::map<Key, int> index_;
@@ -544,6 +644,9 @@ struct ExactModel::Chain {
   Row p0;
   std::array<double, kCountKinds> initial_counts{};
   std::vector<int> phase_of;  // transient state → phase index (= phases delivered)
+  // Transient states scoping under a disengaged sponsor: their lapse counts if running at H.
+  std::vector<bool> scoping_state;
+  bool scoped = false;  // some scoping takes time: proposals can die after t = 0
 
   // Dense exp([[QΔ, RΔ], [0, 0]]) per (Δ, generator), reused across equal grid steps.
   struct DenseStep {
@@ -689,13 +792,36 @@ ExactModel::ExactModel(const Scenario& scenario, const ExactOptions& options)
     c.phase_of[x] = k.phase;
     TimeBucket bucket = TimeBucket::Vacant;
     if (!k.vacant) {
-      bucket = k.act == kResources ? TimeBucket::Resources
-               : k.act == kWork    ? TimeBucket::Working
-               : k.act == kPickup  ? TimeBucket::Pickup
-                                   : TimeBucket::Escalating;
+      switch (k.act) {
+        case kResources:
+          bucket = TimeBucket::Resources;
+          break;
+        case kWork:
+          bucket = TimeBucket::Working;
+          break;
+        case kPickup:
+          bucket = TimeBucket::Pickup;
+          break;
+        case kScoping:
+          bucket = TimeBucket::Scoping;
+          break;
+        case kRecruiting:
+          bucket = TimeBucket::Recruiting;
+          break;
+        default:
+          bucket = TimeBucket::Escalating;
+      }
     }
     c.reward(static_cast<Eigen::Index>(x), static_cast<int>(bucket)) = 1.0;
+    c.scoping_state.push_back(k.act == kScoping && !k.engaged);
   }
+  // Only needed when proposals can die after t = 0; left out otherwise so that a chain with
+  // nothing but absorbing states keeps an exact identity exponential.
+  c.scoped = std::any_of(keys.begin(), keys.end(), [](const Key& k) { return k.act == kScoping; });
+  if (c.scoped)
+    for (int d = 0; d <= c.phase_count; ++d)
+      c.reward(n + Builder::absorbing_index(EndCategory::NotStarted, d, c.phase_count),
+               kNotStartedColumn) = 1.0;
   for (const Transition& t : builder.transitions()) {
     for (const auto& [target, w] : t.branches.to) {
       const int col = column(target);
@@ -717,9 +843,11 @@ ExactModel::ExactModel(const Scenario& scenario, const ExactOptions& options)
     if (with_hazard) {
       for (std::size_t x = 0; x < c.n; ++x) {
         const Key& k = keys[x];
-        const double m =
-            k.vacant ? pat.vacancy_multiplier
-                     : scenario.levels[static_cast<std::size_t>(k.level)].patience_multiplier;
+        if (k.act == kScoping) continue;  // patience runs from the start
+        double m = k.vacant
+                       ? pat.vacancy_multiplier
+                       : scenario.levels[static_cast<std::size_t>(k.level)].patience_multiplier;
+        if (!k.engaged) m *= scenario.disengaged.patience;
         const double h = pat.rate / m;
         const int col = n + Builder::absorbing_index(EndCategory::Patience, k.phase, c.phase_count);
         all.emplace_back(static_cast<int>(x), col, h);
@@ -921,17 +1049,26 @@ RunResult ExactModel::solve() const {
       sum.mean[static_cast<std::size_t>(q)] = total / started;
       sum.se[static_cast<std::size_t>(q)] = 0.0;
     };
+    // Proposals that die leave the means with the scoping months they spent: each one
+    // killed at K <= H adds K to the scoping integral and H - K to the not_started one.
+    Eigen::RowVectorXd totals = integral;
+    if (c.scoped)
+      totals[static_cast<int>(TimeBucket::Scoping)] +=
+          integral[kNotStartedColumn] - horizon * not_started;
+    // A lapse while scoping is counted at approval (a transition); one still scoping at H
+    // is counted here.
+    for (std::size_t x = 0; x < c.n; ++x)
+      if (c.scoping_state[x])
+        totals[kTimeBucketCount + kDisengagements] += at_horizon[static_cast<Eigen::Index>(x)];
     double end_time = 0.0;
     for (int b = 0; b < kTimeBucketCount; ++b) {
-      set(quantity_of(static_cast<TimeBucket>(b)), integral[b]);
-      end_time += integral[b];
+      set(quantity_of(static_cast<TimeBucket>(b)), totals[b]);
+      end_time += totals[b];
     }
     set(Quantity::EndTime, end_time);
-    const Quantity counts[kCountKinds] = {Quantity::SponsorChanges, Quantity::Handoffs,
-                                          Quantity::Breaks, Quantity::Escalations};
     for (int q = 0; q < kCountKinds; ++q)
-      set(counts[q],
-          c.initial_counts[static_cast<std::size_t>(q)] + integral[kTimeBucketCount + q]);
+      set(kCountQuantity[static_cast<std::size_t>(q)],
+          c.initial_counts[static_cast<std::size_t>(q)] + totals[kTimeBucketCount + q]);
     set(Quantity::Value, value_mean);
   }
 

@@ -5,6 +5,9 @@
 // instantaneous, or `never`), patience is a constant hazard (or off) and there is no
 // budget cycle, one programme is a continuous-time Markov chain. Its occupancy
 // p(t) = p(0) exp(Q t) gives every curve of a run exactly, with no sampling error.
+// Rules 11-13 are in the chain: scoping (no grace after a scoped start), an exponential
+// attention lapse with the engaged flag in the state, and recruitment with
+// customers.trust_effect 0.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -83,8 +86,9 @@ class ExactModel {
 
   // The full result on the scenario's grid: Summary curves (lower = upper = estimate),
   // outcome and cause shares, value distribution, completion-time quantiles and the means
-  // over started programmes of end time, time decomposition and counts (customer trust
-  // is not part of the chain: NaN). n = 0 and an empty tally of the right shapes.
+  // over started programmes of end time, time decomposition and counts, disengagements
+  // included (customer trust is not part of the chain: NaN). n = 0 and an empty tally of the right
+  // shapes.
   RunResult solve() const;
 
   const ExactInfo& info() const { return info_; }
