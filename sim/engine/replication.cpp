@@ -1,5 +1,7 @@
 #include "progsurv/engine/replication.hpp"
 
+#include "progsurv/engine/cancel.hpp"
+
 #include <algorithm>
 #include <boost/container/small_vector.hpp>
 #include <cmath>
@@ -111,7 +113,9 @@ ReplicationRecord ReplicationRun::run() {
   start_phase();
 
   const double horizon = s_.horizon;
+  std::uint32_t events = 0;  // a stop request is polled every 4096 events (cancel.hpp)
   while (!done_) {
+    if ((++events & 4095u) == 0) throw_if_stopped();
     schedule_review();
     const double t_activity = vacant_ ? kInf : t_ + (activity_due_ - p_);
     double t_follow = kInf;

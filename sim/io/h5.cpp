@@ -1,9 +1,12 @@
 #include "io/h5.hpp"
 
+#include "progsurv/io/output_file.hpp"
+
 #include <cstdlib>
 #include <ctime>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 namespace progsurv::h5 {
@@ -450,6 +453,33 @@ File File::create(const std::string& path) {
   if (f < 0) fail("cannot create HDF5 file " + path);
   return File(Handle(f, H5Fclose), "/", path);
 }
+
+File File::create_in_memory(const std::string& path) {
+  silence_errors();
+  const Handle fapl = file_access_plist();
+  // Grows in 1 MiB steps; no backing store, so HDF5 never touches the disk.
+  if (H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, 0) < 0)
+    fail("cannot set up an in-memory HDF5 file for " + path);
+  // Open files are told apart by name; give every in-memory file its own.
+  static std::atomic<std::uint64_t> counter{0};
+  const std::string name = "progsurv-memory-" + std::to_string(++counter) + "-" + path;
+  const hid_t f = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  if (f < 0) fail("cannot create HDF5 file " + path + " in memory");
+  return File(Handle(f, H5Fclose), "/", path);
+}
+
+std::string File::take_image() {
+  if (H5Fflush(id(), H5F_SCOPE_GLOBAL) < 0) fail("cannot flush HDF5 file " + filename_);
+  const ssize_t size = H5Fget_file_image(id(), nullptr, 0);
+  if (size < 0) fail("cannot get the image of HDF5 file " + filename_);
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  if (H5Fget_file_image(id(), bytes.data(), bytes.size()) < 0)
+    fail("cannot get the image of HDF5 file " + filename_);
+  close();
+  return bytes;
+}
+
+void write_image(const std::string& path, const std::string& bytes) { replace_file(path, bytes); }
 
 File File::open_read(const std::string& path) {
   silence_errors();

@@ -263,15 +263,33 @@ class Group : public Object {
 class File : public Group {
  public:
   static File create(const std::string& path);  // replaces an existing file
+  // A file held in memory (HDF5's core driver, nothing on disk); `path` only names it in
+  // messages. take_image() returns its bytes for replace_file().
+  static File create_in_memory(const std::string& path);
   static File open_read(const std::string& path);
   static File open_write(const std::string& path);  // read-write, for edits and appends
   // Flushes and closes; throws Error if HDF5 cannot (e.g. the disk is full). A writer must
   // call it: the destructor closes too, but cannot report a failure.
   void close();
+  // The complete bytes of a create_in_memory() file; closes it.
+  std::string take_image();
 
  private:
   using Group::Group;
 };
+
+// Replaces `path` with the bytes of an in-memory file (replace_file()).
+void write_image(const std::string& path, const std::string& bytes);
+
+// Builds a file in memory with `fill` and then replaces `path` with it through
+// replace_file() (progsurv/io/output_file.hpp): no temporary HDF5 file on disk, a disk-full
+// error is a plain write error, and `path` is untouched on any failure.
+template <class Fill>
+void write_file_atomically(const std::string& path, Fill&& fill) {
+  File f = File::create_in_memory(path);
+  fill(f);
+  write_image(path, f.take_image());
+}
 
 // The current UTC time as ISO 8601 ("2026-11-22T08:00:00Z"), for `created` attributes.
 std::string utc_timestamp();

@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "io/file_sync.hpp"
 #include "io/h5.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
@@ -308,8 +307,7 @@ void write_records(h5::File& f, const Records& r) {
   for (int b = 0; b < kTimeBucketCount; ++b) g.write_dataset(time_column(b), r.time[b], {}, kZ);
 }
 
-void write_file(const std::string& path, const RunResult& r) {
-  h5::File f = h5::File::create(path);
+void write_file(h5::File& f, const RunResult& r) {
   write_root(f, r);
   write_scenario(f, r.scenario);
   write_run(f, r);
@@ -324,7 +322,6 @@ void write_file(const std::string& path, const RunResult& r) {
   write_means(f, "means", all_quantities(), r.summary);
   write_convergence(f, r.summary);
   if (r.records) write_records(f, *r.records);
-  f.close();
 }
 
 // --- reading --------------------------------------------------------------------------
@@ -555,17 +552,7 @@ void write_result(const std::string& path, const RunResult& result) {
       throw std::invalid_argument("cannot write " + path + ": " + problem);
     }
   }
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    write_file(temp, result);
-    sync_file(temp);
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-      throw std::runtime_error("cannot move " + temp + " to " + path + ": " + std::strerror(errno));
-    }
-  } catch (...) {
-    std::remove(temp.c_str());  // may not exist (creation failed); nothing to report then
-    throw;
-  }
+  h5::write_file_atomically(path, [&](h5::File& f) { write_file(f, result); });
 }
 
 RunResult read_result(const std::string& path) {

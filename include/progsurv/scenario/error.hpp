@@ -36,6 +36,14 @@ class ScenarioError : public std::runtime_error {
   std::string key_, message_;
 };
 
+// A request that cannot be honoured as given: an option out of range, an output path that
+// must not be written, a run that would need more memory or events than allowed. The
+// command exits 2; Python raises ValueError.
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 // A file on disk that is not what a reader expects (foreign, newer, truncated).
 class FileFormatError : public std::runtime_error {
  public:
