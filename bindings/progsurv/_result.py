@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import _core, _progress, plotting
+from . import _checks, _core, _progress, plotting
 
 CATEGORIES = tuple(_core.category_names)  # completed, five causes, not_started, running
 OUTCOMES = tuple(_core.outcome_names)
@@ -46,21 +46,14 @@ def run(
         scenario = _core.Scenario.load(scenario)
     if not isinstance(scenario, _core.Scenario):
         raise TypeError(f"run() needs a progsurv.Scenario or a path, not {type(scenario).__name__}")
-    replications = int(replications)
-    max_replications = int(max_replications)
-    threads = int(threads)
-    precision = 0.0 if precision is None else float(precision)
-    if precision == 0.0 and replications < 1:
-        raise ValueError(f"replications must be at least 1, not {replications}")
-    if precision != 0.0 and not 0.0 < precision <= 0.5:
-        raise ValueError(f"precision must be in (0, 0.5], not {precision}")
-    if precision != 0.0 and max_replications < 1:
-        raise ValueError(f"max_replications must be at least 1, not {max_replications}")
-    if threads < 0:
-        raise ValueError(f"threads must be 0 (all cores) or more, not {threads}")
-    seed = int(seed)
-    if not 0 <= seed < 2**64:
-        raise ValueError(f"seed must be in [0, 2**64), not {seed}")
+    replications = _checks.whole("replications", replications, 1, _checks.MAX_REPLICATIONS)
+    max_replications = _checks.whole(
+        "max_replications", max_replications, 1, _checks.MAX_REPLICATIONS
+    )
+    threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
+    precision = 0.0 if precision is None else _checks.number("precision", precision, 0.0, 0.5)
+    seed = _checks.whole("seed", seed, 0, 2**64 - 1)
+    keep_replications = _checks.flag("keep_replications", keep_replications)
 
     bar = None
     if progress is True:
@@ -80,7 +73,7 @@ def run(
             threads,
             precision,
             max_replications,
-            bool(keep_replications),
+            keep_replications,
             callback,
         )
     finally:
@@ -190,6 +183,10 @@ class Result(_core.Result):
         frames = []
         for c in categories:
             est = self.curve(c)
+            count = self.curve_count(c)
+            if len(count) != len(grid):
+                # An exact result has probabilities but no replications to count.
+                count = np.full(len(grid), np.nan)
             frames.append(
                 pd.DataFrame(
                     {
@@ -198,7 +195,7 @@ class Result(_core.Result):
                         "probability": est[:, 0],
                         "lower": est[:, 1],
                         "upper": est[:, 2],
-                        "count": self.curve_count(c),
+                        "count": count,
                     }
                 )
             )

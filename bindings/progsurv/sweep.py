@@ -18,7 +18,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import _core, _progress
+from . import _checks, _core, _progress
 
 __all__ = [
     "Sweep",
@@ -102,8 +102,9 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False):
     elif callable(progress):
         callback = progress
     try:
-        raw = _core.run_sweep(s, int(threads), "" if output is None else os.fspath(output),
-                              bool(resume), callback)
+        raw = _core.run_sweep(s, _checks.whole("threads", threads, 0, _checks.MAX_THREADS),
+                              "" if output is None else os.fspath(output),
+                              _checks.flag("resume", resume), callback)
     finally:
         if bar is not None:
             bar.close()
@@ -263,7 +264,10 @@ def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, pr
     bar = _progress.ProgressBar(f"attributing {scenario.name}") if progress is True else None
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:
-        d = _core.attribute(scenario, int(replications), int(seed), int(threads),
+        replications = _checks.whole("replications", replications, 2, _checks.MAX_REPLICATIONS)
+        seed = _checks.whole("seed", seed, 0, 2**64 - 1)
+        threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
+        d = _core.attribute(scenario, replications, seed, threads,
                             "" if output is None else os.fspath(output), callback)
     finally:
         if bar is not None:

@@ -1,6 +1,7 @@
 #include "progsurv/engine/run.hpp"
 
 #include "progsurv/engine/memory_budget.hpp"
+#include "progsurv/scenario/workload.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -190,6 +191,7 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
   result.seed = options.seed;
   result.precision = options.precision;
   check_options(options);
+  check_workload(scenario);
   const int threads = resolve_threads(options.threads);
   check_memory(estimate_run_memory(scenario, options, threads), "this run");
   result.tally = Tally(scenario);

@@ -1,5 +1,6 @@
 #include "io/h5.hpp"
 
+#include "progsurv/engine/memory_budget.hpp"
 #include "progsurv/io/output_file.hpp"
 
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <limits>
 
 namespace progsurv::h5 {
 
@@ -59,6 +61,7 @@ std::vector<std::string> read_strings_with(hid_t stored, hid_t space, Read read,
   if (n < 0) fail("cannot get the size of " + what);
   std::vector<std::string> out;
   if (n == 0) return out;
+  check_allocation(static_cast<hsize_t>(n), sizeof(std::string) + 16, what);
   out.reserve(static_cast<std::size_t>(n));
   // Same type in memory as on disk: HDF5 does not convert between ASCII and UTF-8.
   const hid_t mem_id = H5Tcopy(stored);
@@ -129,8 +132,20 @@ void fail(const std::string& what) {
 
 hsize_t element_count(const Dims& dims) {
   hsize_t n = 1;
-  for (hsize_t d : dims) n *= d;
+  for (hsize_t d : dims) {
+    if (d != 0 && n > std::numeric_limits<hsize_t>::max() / d)
+      throw Error("an object declares more elements than can be counted");
+    n *= d;
+  }
   return n;
+}
+
+void check_allocation(hsize_t count, std::size_t size, const std::string& what) {
+  const double bytes = static_cast<double>(count) * static_cast<double>(size);
+  const double limit = static_cast<double>(memory_limit_bytes());
+  if (bytes > limit)
+    throw Error(what + " declares " + std::to_string(count) + " elements (" + format_bytes(bytes) +
+                "), more than the memory limit of " + format_bytes(limit));
 }
 
 // --- Handle ---------------------------------------------------------------------------

@@ -46,7 +46,11 @@ void silence_errors();
 [[noreturn]] void fail(const std::string& what);
 
 using Dims = std::vector<hsize_t>;
-hsize_t element_count(const Dims& dims);  // 1 for a scalar (empty dims)
+// 1 for a scalar (empty dims); throws Error when the product overflows.
+hsize_t element_count(const Dims& dims);
+// Throws Error when `count` elements of `size` bytes would exceed the memory limit
+// (memory_budget.hpp): a crafted file declaring 10^12 elements is refused, not allocated.
+void check_allocation(hsize_t count, std::size_t size, const std::string& what);
 
 // How a dataset is stored. Compressed: chunked, byte-shuffled and deflated (zlib level
 // kDeflateLevel), for long per-replication arrays; empty and scalar datasets stay contiguous.
@@ -152,7 +156,9 @@ class Object {
   // All elements of a numeric attribute of any shape, in C order.
   template <class T, class = std::enable_if_t<is_numeric_v<T>>>
   std::vector<T> read_attr_vector(const std::string& name) const {
-    std::vector<T> v(static_cast<std::size_t>(element_count(attr_dims(name))));
+    const hsize_t n = element_count(attr_dims(name));
+    check_allocation(n, sizeof(T), describe_attr(name));
+    std::vector<T> v(static_cast<std::size_t>(n));
     read_attr_raw(name, detail::Type<T>::mem(), v.data());
     return v;
   }
@@ -186,7 +192,9 @@ class Dataset : public Object {
 
   template <class T, class = std::enable_if_t<is_numeric_v<T>>>
   std::vector<T> read() const {
-    std::vector<T> v(static_cast<std::size_t>(element_count(dims())));
+    const hsize_t n = element_count(dims());
+    check_allocation(n, sizeof(T), "dataset '" + path() + "' in " + filename());
+    std::vector<T> v(static_cast<std::size_t>(n));
     read_raw(detail::Type<T>::mem(), v.data());
     return v;
   }
