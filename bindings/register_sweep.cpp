@@ -289,7 +289,8 @@ Use progsurv.sweep() to run one.)doc")
                       [&](std::size_t i, std::size_t j) { return rows[i][j]; });
       },
       py::arg("n"), py::arg("k"),
-      "Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each).");
+      "Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each). Returns "
+      "an (n (k + 2), k) float array.");
   m.def(
       "sobol_indices",
       [](const std::vector<double>& y, std::int64_t n, int k, int bootstrap, std::uint64_t seed,

@@ -90,6 +90,8 @@ def exact(scenario, method="auto"):
     is not Markovian. The Result has the same arrays and frames as a run's, with
     lower = upper = estimate and result.exact True. `method` is "auto", "dense" or
     "uniformization".
+
+    Returns a Result (result.exact is True).
     """
     if isinstance(scenario, (str, os.PathLike)):
         scenario = _core.Scenario.load(os.fspath(scenario))
@@ -101,6 +103,8 @@ def load(path):
 
     The filetype and format version are checked first: a foreign, newer, older or
     truncated file raises progsurv.FileFormatError (a ValueError) saying which.
+
+    Returns a Result.
     """
     raw = _core.read_result(path)
     return Result(raw, path=os.fspath(path))
@@ -154,7 +158,10 @@ class Result(_core.Result):
         )
 
     def summary(self):
-        """The summary table, exactly as the command line prints it."""
+        """The summary table, exactly as the command line prints it.
+
+        Returns the table as a str.
+        """
         if self._path is not None:
             title = f"progsurv: {self.name} ({self._path}, seed {self.seed})"
         else:
@@ -162,7 +169,10 @@ class Result(_core.Result):
         return self.format_summary(title)
 
     def to_hdf5(self, path):
-        """Write the file `progsurv run -o PATH` writes (docs/hdf5-format.md)."""
+        """Write the file `progsurv run -o PATH` writes (docs/hdf5-format.md).
+
+        Returns None; raises ValueError for a path that must not be written (a device, a folder).
+        """
         _core.write_result(path, self)
 
     # --- DataFrames --------------------------------------------------------------------
@@ -174,6 +184,8 @@ class Result(_core.Result):
         wide=True: indexed by time, columns a MultiIndex (probability | lower | upper,
         category); result.curves(wide=True)["probability"] has one column per category.
         `categories` selects and orders categories (default: all of CATEGORIES).
+
+        Returns a pandas DataFrame (long or wide as above); count is NaN for an exact result.
         """
         categories = CATEGORIES if categories is None else tuple(categories)
         for c in categories:
@@ -209,7 +221,10 @@ class Result(_core.Result):
 
     def survival(self):
         """S(t) = P(not ended by t) among started programmes (completed programmes
-        survive): time, probability, lower, upper."""
+        survive): time, probability, lower, upper.
+
+        Returns a pandas DataFrame.
+        """
         s = self.survival_curve
         return pd.DataFrame(
             {"time": self.grid, "probability": s[:, 0], "lower": s[:, 1], "upper": s[:, 2]}
@@ -217,7 +232,10 @@ class Result(_core.Result):
 
     def quantiles(self):
         """Completion-time quantiles (months; NaN = not reached) over all replications
-        and among completed programmes, and value quantiles, by quantile level."""
+        and among completed programmes, and value quantiles, by quantile level.
+
+        Returns a pandas DataFrame indexed by quantile level.
+        """
         return pd.DataFrame(
             {
                 "completion_time": self.completion_quantile,
@@ -228,7 +246,10 @@ class Result(_core.Result):
         )
 
     def outcomes(self):
-        """Outcome counts and shares among all replications and among started ones."""
+        """Outcome counts and shares among all replications and among started ones.
+
+        Returns a pandas DataFrame indexed by outcome.
+        """
         counts = self.tally_category_count
         ended = sum(int(counts[CATEGORIES.index(c)]) for c in CAUSES)
         count = [
@@ -252,7 +273,10 @@ class Result(_core.Result):
         )
 
     def causes(self):
-        """Counts and shares of the causes of end among ended programmes."""
+        """Counts and shares of the causes of end among ended programmes.
+
+        Returns a pandas DataFrame indexed by cause.
+        """
         counts = self.tally_category_count
         share = self.cause_share
         return pd.DataFrame(
@@ -266,14 +290,20 @@ class Result(_core.Result):
         )
 
     def value(self):
-        """The value distribution: value banked and its probability by phases delivered."""
+        """The value distribution: value banked and its probability by phases delivered.
+
+        Returns a pandas DataFrame indexed by phases delivered.
+        """
         return pd.DataFrame(
             {"value": self.value_levels, "probability": self.value_prob},
             index=pd.Index(np.arange(len(self.value_levels)), name="phases_delivered"),
         )
 
     def means(self, quantities=None):
-        """Means over started programmes with standard errors and normal 95% intervals."""
+        """Means over started programmes with standard errors and normal 95% intervals.
+
+        Returns a pandas DataFrame indexed by quantity.
+        """
         quantities = QUANTITIES if quantities is None else tuple(quantities)
         idx = [QUANTITIES.index(q) for q in quantities]
         mean, se = np.asarray(self.mean)[idx], np.asarray(self.se)[idx]
@@ -285,17 +315,26 @@ class Result(_core.Result):
     def time_decomposition(self):
         """Where the months went: mean months per started programme vacant, waiting for
         resources, working, waiting for pickup and escalating (they sum to the mean
-        end time)."""
+        end time).
+
+        Returns a pandas DataFrame indexed by time bucket.
+        """
         df = self.means(TIME_BUCKETS)
         df.index.name = "bucket"
         return df
 
     def counts(self):
-        """Mean sponsor changes, handoffs, breaks and escalations per started programme."""
+        """Mean sponsor changes, handoffs, breaks and escalations per started programme.
+
+        Returns a pandas DataFrame indexed by quantity (as means()).
+        """
         return self.means(("sponsor_changes", "handoffs", "breaks", "escalations"))
 
     def convergence(self):
-        """P(completed) and its 95% half-width after each batch."""
+        """P(completed) and its 95% half-width after each batch.
+
+        Returns a pandas DataFrame with one row per batch.
+        """
         return pd.DataFrame(
             {
                 "n": self.convergence_n,
@@ -307,7 +346,10 @@ class Result(_core.Result):
 
     def records(self):
         """One row per replication (only with keep_replications=True). outcome, cause and
-        initial_level are categoricals (cause is NaN unless the programme ended)."""
+        initial_level are categoricals (cause is NaN unless the programme ended).
+
+        Returns a pandas DataFrame with one row per replication.
+        """
         if not self.has_records:
             raise ValueError(
                 "this result has no per-replication records; "
