@@ -152,6 +152,16 @@ TEST_F(Hostile, OutputThatIsNotARegularFileIsRefused) {
   EXPECT_TRUE(S_ISCHR(st.st_mode));
 }
 
+// A FIFO with no writer as an input used to block `validate` (and `summary`) forever.
+TEST_F(Hostile, FifoInputsAreRefusedNotWaitedOn) {
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  for (const char* command : {"validate", "summary", "run", "exact"}) {
+    const Output r = shell(std::string("timeout 20 $P ") + command + " '" + path("fifo") + "'");
+    EXPECT_EQ(r.status, 2) << command << ": " << r.out;
+    EXPECT_NE(r.out.find("not a regular file"), std::string::npos) << command << ": " << r.out;
+  }
+}
+
 TEST_F(Hostile, OutputOntoTheCommandsOwnInputIsRefused) {
   fs::copy_file(baseline_path(), path("s.yaml"));
   const std::string before = slurp(path("s.yaml"));

@@ -3,6 +3,8 @@
 #include "progsurv/engine/memory_budget.hpp"
 #include "progsurv/io/output_file.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <ctime>
 
@@ -498,6 +500,10 @@ void write_image(const std::string& path, const std::string& bytes) { replace_fi
 
 File File::open_read(const std::string& path) {
   silence_errors();
+  // HDF5 would block forever opening a FIFO with no writer, or read a device endlessly.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw Error("cannot open HDF5 file " + path, "not a regular file");
   // Default close degree for reading: a strong one would refuse a file that h5py (weak
   // degree) holds open in the same process. Readers close every object they open anyway.
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
