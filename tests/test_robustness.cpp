@@ -286,7 +286,7 @@ TEST_F(Hostile, FailedWriteKeepsTheOldOutputAndLeavesNoLitter) {
       "$P sweep '" + path("sw.yaml") + "' -q -o '" + path("out.h5") + "'"};
   for (const std::string& command : commands) {
     spit(path("out.h5"), "old output");
-    // 16 KiB: smaller than any result file; SIGXFSZ ignored so write() reports EFBIG.
+    // 32 KiB: smaller than any result file; SIGXFSZ ignored so write() reports EFBIG.
     const Output r = shell("trap '' XFSZ; ulimit -f 32; " + command);
     EXPECT_EQ(r.status, 1) << command << ": " << r.out;
     EXPECT_NE(r.out.find("cannot write"), std::string::npos) << r.out;

@@ -176,8 +176,9 @@ void replace_file(const std::string& path, const std::string& bytes) {
     char tail[16];
     std::snprintf(tail, sizeof tail, "%08x", static_cast<unsigned>(entropy()));
     temp = prefix + tail;
-    // O_EXCL never opens an existing file and, with O_NOFOLLOW, never a planted symlink.
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    // O_EXCL never opens an existing file and, with O_NOFOLLOW, never a planted symlink;
+    // 0666 less the umask, as any new file.
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0 && errno != EEXIST)
       throw std::runtime_error("cannot create a temporary file next to " + path + ": " +
                                errno_text(errno));
