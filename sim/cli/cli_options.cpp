@@ -107,7 +107,10 @@ CLI::Option* add_threads_option(CLI::App* sub, int& threads, const std::string& 
       [&threads](const std::string& s) {
         threads = static_cast<int>(parse_count("--threads", s, 0, kMaxThreads));
       },
-      help + " (at most " + std::to_string(kMaxThreads) + ")");
+      // "Worker threads (0 = all cores)" -> "... (0 = all cores, at most 1024)"
+      !help.empty() && help.back() == ')'
+          ? help.substr(0, help.size() - 1) + ", at most " + std::to_string(kMaxThreads) + ")"
+          : help + " (at most " + std::to_string(kMaxThreads) + ")");
   o->type_name("INT")->default_str(std::to_string(threads));
   return o;
 }
