@@ -467,7 +467,15 @@ TEST_F(Hostile, MemoryHungryRequestsAreRefusedUpFront) {
   r = shell(limit + "$P sweep sw.yaml -q -o sw.h5");
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("bootstrap"), std::string::npos) << r.out;
-  EXPECT_EQ(litter({"h.yaml", "big.yaml", "sw.yaml"}), std::vector<std::string>{});
+  // A sweep holding more points than memory allows is refused before its journal exists.
+  spit(path("many.yaml"), "name: many\nbase: '" + baseline_path() +
+                              "'\nreplications: 100\ndesign: {type: lhs, points: 1000000}\n"
+                              "parameters:\n  silos.it.break_prob: {low: 0.1, high: 0.2}\n"
+                              "metrics: [p_completed]\ncurves: true\n");
+  r = shell(limit + "PROGSURV_MEMORY_LIMIT_MB=64 $P sweep many.yaml -q -o many.h5");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("this sweep needs about"), std::string::npos) << r.out;
+  EXPECT_EQ(litter({"h.yaml", "big.yaml", "sw.yaml", "many.yaml"}), std::vector<std::string>{});
 }
 
 // 20,000 silos with a handful of overrides: the old dense pair table was 20,000^2 cells.

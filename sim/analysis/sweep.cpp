@@ -26,6 +26,7 @@
 
 #include "io/file_sync.hpp"
 #include "io/h5.hpp"
+#include "progsurv/engine/memory_budget.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
@@ -463,6 +464,13 @@ PointResult run_point(const Sweep& sweep, std::size_t index,
 
 SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
   resolve_threads(options.threads);  // refuses a bad count before any file is touched
+  {
+    // Every point's estimates (and curves) are held until the end, then the file image.
+    const double curve = sweep.curves ? static_cast<double>(sweep.run_grid(sweep.base).size()) : 0;
+    const double per_point =
+        8.0 * (2.0 * static_cast<double>(sweep.metrics.size()) + 2.0 * curve) + 64.0;
+    check_memory(3.0 * per_point * static_cast<double>(sweep.point_count()), "this sweep");
+  }
   const int rank = mpi_rank(), size = mpi_size();
   const std::size_t total = sweep.point_count();
   std::vector<std::optional<PointResult>> results(total);
