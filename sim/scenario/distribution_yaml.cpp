@@ -1,5 +1,8 @@
 #include "scenario/distribution_yaml.hpp"
 
+#include <yaml-cpp/anchor.h>
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -7,6 +10,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <sstream>
 #include <system_error>
 
 namespace progsurv::yaml_detail {
@@ -175,22 +179,49 @@ void check_yaml_text(const std::string& text, const std::string& source) {
   }
 }
 
+namespace {
+
+// Parses events without building anything; remembers where the last document started.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  YAML::Mark start = YAML::Mark::null_mark();
+};
+
+}  // namespace
+
 YAML::Node load_yaml(const std::string& text, const std::string& source) {
   check_yaml_text(text, source);
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(text);
+    root = YAML::Load(text);
+    // A second document would be silently ignored by Load. Ask the parser for at most
+    // two documents: YAML::LoadAll can loop without end on some malformed input.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    if (parser.HandleNextDocument(counter) && parser.HandleNextDocument(counter)) {
+      const YAML::Mark& mark = counter.start;
+      const bool located = !mark.is_null() && mark.line >= 0;
+      throw ScenarioError(source, located ? mark.line + 1 : 0, located ? mark.column + 1 : 0, "",
+                          "the text holds more than one YAML document (separated by '---'); "
+                          "give exactly one");
+    }
   } catch (const YAML::Exception& e) {
     throw_at_mark(source, e, "invalid YAML: ");
   }
-  if (documents.size() > 1) {
-    const YAML::Mark mark = documents[1].Mark();
-    const bool located = !mark.is_null() && mark.line >= 0;
-    throw ScenarioError(source, located ? mark.line + 1 : 0, located ? mark.column + 1 : 0, "",
-                        "the text holds " + std::to_string(documents.size()) +
-                            " YAML documents (separated by '---'); give exactly one");
-  }
-  return documents.empty() ? YAML::Node() : documents.front();
+  return root;
 }
 
 std::string describe_node(const YAML::Node& node) {
