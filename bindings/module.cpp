@@ -12,7 +12,10 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "progsurv engine bindings; use the package `progsurv`, not this module directly";
   m.attr("__version__") = progsurv::version_string();
   m.attr("build_info") = progsurv::build_string();
+  // Run files (run, exact) and sweep/attribution files are versioned separately.
   m.attr("format_version") =
+      py::make_tuple(progsurv::kRunFormatVersionMajor, progsurv::kRunFormatVersionMinor);
+  m.attr("sweep_format_version") =
       py::make_tuple(progsurv::kFormatVersionMajor, progsurv::kFormatVersionMinor);
   m.attr("run_filetype") = progsurv::kRunFiletype;
 
@@ -27,6 +30,7 @@ PYBIND11_MODULE(_core, m) {
       register_result_file,
       register_exact,
       register_sweep,
+      register_docs,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);

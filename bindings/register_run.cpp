@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "interrupt.hpp"
 #include "progsurv/analysis/summary.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/run.hpp"
@@ -129,10 +130,12 @@ RunResult run_engine(const Scenario& scenario, RunOptions options, const py::obj
       return false;
     }
   };
+  const InterruptGuard interrupt_guard;
   try {
     py::gil_scoped_release release;
     return run(scenario, options);
   } catch (const Cancelled&) {
+    InterruptGuard::raise_if_interrupted();
     if (pending) {
       pending->restore();
       pending.reset();

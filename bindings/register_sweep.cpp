@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "interrupt.hpp"
 #include "progsurv/analysis/attribution.hpp"
 #include "progsurv/analysis/sensitivity.hpp"
 #include "progsurv/analysis/sweep.hpp"
@@ -80,10 +81,12 @@ SweepResult run_sweep_py(const Sweep& sweep, int threads, const std::string& out
   // Called on this (the calling) thread as points finish; workers only read the flag.
   opt.progress = [&](std::int64_t done, std::int64_t total) { watch(done, total); };
   opt.keep_going = [&] { return watch.keep_going(); };
+  const InterruptGuard interrupt_guard;
   try {
     py::gil_scoped_release release;
     return run_sweep(sweep, opt);
   } catch (const Cancelled&) {
+    InterruptGuard::raise_if_interrupted();
     watch.rethrow_pending();
     throw;
   }
@@ -98,11 +101,13 @@ py::dict attribute_py(const Scenario& scenario, std::int64_t replications, std::
   opt.threads = threads;
   opt.progress = [&](std::int64_t done, std::int64_t planned) { return watch(done, planned); };
   AttributionResult r;
+  const InterruptGuard interrupt_guard;
   try {
     py::gil_scoped_release release;
     r = attribute(scenario, opt);
     if (!output.empty()) write_attribution(output, r);
   } catch (const Cancelled&) {
+    InterruptGuard::raise_if_interrupted();
     watch.rethrow_pending();
     throw;
   }
@@ -284,7 +289,8 @@ Use progsurv.sweep() to run one.)doc")
                       [&](std::size_t i, std::size_t j) { return rows[i][j]; });
       },
       py::arg("n"), py::arg("k"),
-      "Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each).");
+      "Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each). Returns "
+      "an (n (k + 2), k) float array.");
   m.def(
       "sobol_indices",
       [](const std::vector<double>& y, std::int64_t n, int k, int bootstrap, std::uint64_t seed,

@@ -32,7 +32,9 @@ TEST(Knockout, EachSwitchTurnsItsMechanismOff) {
   for (const auto& silo : breaks.silos) EXPECT_EQ(silo.break_prob, 0.0);
   for (const auto& o : breaks.overrides) EXPECT_EQ(o.break_prob, 0.0);
   // finalize() ran: the derived pair table (what the engine reads) has no breaks either.
-  for (double b : breaks.pair_break) EXPECT_EQ(b, 0.0);
+  for (int from = 0; from < static_cast<int>(breaks.silos.size()); ++from)
+    for (int to = 0; to < static_cast<int>(breaks.silos.size()); ++to)
+      EXPECT_EQ(breaks.break_prob(from, to), 0.0);
   // Pickup delays stay: only breaks are switched off.
   EXPECT_EQ(breaks.overrides.front().pickup, s.overrides.front().pickup);
 

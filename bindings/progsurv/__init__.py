@@ -40,12 +40,14 @@ from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function
 )
 
 __version__ = _core.__version__
-FORMAT_VERSION = tuple(_core.format_version)
+FORMAT_VERSION = tuple(_core.format_version)  # run files (run, exact)
+SWEEP_FORMAT_VERSION = tuple(_core.sweep_format_version)  # sweep and attribution files
 
 __all__ = [
     "CATEGORIES",
     "CAUSES",
     "FORMAT_VERSION",
+    "SWEEP_FORMAT_VERSION",
     "FileFormatError",
     "OUTCOMES",
     "QUANTITIES",

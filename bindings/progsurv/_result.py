@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import _core, _progress, plotting
+from . import _checks, _core, _progress, plotting
 
 CATEGORIES = tuple(_core.category_names)  # completed, five causes, not_started, running
 OUTCOMES = tuple(_core.outcome_names)
@@ -46,21 +46,14 @@ def run(
         scenario = _core.Scenario.load(scenario)
     if not isinstance(scenario, _core.Scenario):
         raise TypeError(f"run() needs a progsurv.Scenario or a path, not {type(scenario).__name__}")
-    replications = int(replications)
-    max_replications = int(max_replications)
-    threads = int(threads)
-    precision = 0.0 if precision is None else float(precision)
-    if precision == 0.0 and replications < 1:
-        raise ValueError(f"replications must be at least 1, not {replications}")
-    if precision != 0.0 and not 0.0 < precision <= 0.5:
-        raise ValueError(f"precision must be in (0, 0.5], not {precision}")
-    if precision != 0.0 and max_replications < 1:
-        raise ValueError(f"max_replications must be at least 1, not {max_replications}")
-    if threads < 0:
-        raise ValueError(f"threads must be 0 (all cores) or more, not {threads}")
-    seed = int(seed)
-    if not 0 <= seed < 2**64:
-        raise ValueError(f"seed must be in [0, 2**64), not {seed}")
+    replications = _checks.whole("replications", replications, 1, _checks.MAX_REPLICATIONS)
+    max_replications = _checks.whole(
+        "max_replications", max_replications, 1, _checks.MAX_REPLICATIONS
+    )
+    threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
+    precision = 0.0 if precision is None else _checks.number("precision", precision, 0.0, 0.5)
+    seed = _checks.whole("seed", seed, 0, 2**64 - 1)
+    keep_replications = _checks.flag("keep_replications", keep_replications)
 
     bar = None
     if progress is True:
@@ -80,7 +73,7 @@ def run(
             threads,
             precision,
             max_replications,
-            bool(keep_replications),
+            keep_replications,
             callback,
         )
     finally:
@@ -97,6 +90,8 @@ def exact(scenario, method="auto"):
     is not Markovian. The Result has the same arrays and frames as a run's, with
     lower = upper = estimate and result.exact True. `method` is "auto", "dense" or
     "uniformization".
+
+    Returns a Result (result.exact is True).
     """
     if isinstance(scenario, (str, os.PathLike)):
         scenario = _core.Scenario.load(os.fspath(scenario))
@@ -108,6 +103,8 @@ def load(path):
 
     The filetype and format version are checked first: a foreign, newer, older or
     truncated file raises progsurv.FileFormatError (a ValueError) saying which.
+
+    Returns a Result.
     """
     raw = _core.read_result(path)
     return Result(raw, path=os.fspath(path))
@@ -161,7 +158,10 @@ class Result(_core.Result):
         )
 
     def summary(self):
-        """The summary table, exactly as the command line prints it."""
+        """The summary table, exactly as the command line prints it.
+
+        Returns the table as a str.
+        """
         if self._path is not None:
             title = f"progsurv: {self.name} ({self._path}, seed {self.seed})"
         else:
@@ -169,7 +169,10 @@ class Result(_core.Result):
         return self.format_summary(title)
 
     def to_hdf5(self, path):
-        """Write the file `progsurv run -o PATH` writes (docs/hdf5-format.md)."""
+        """Write the file `progsurv run -o PATH` writes (docs/hdf5-format.md).
+
+        Returns None; raises ValueError for a path that must not be written (a device, a folder).
+        """
         _core.write_result(path, self)
 
     # --- DataFrames --------------------------------------------------------------------
@@ -181,6 +184,8 @@ class Result(_core.Result):
         wide=True: indexed by time, columns a MultiIndex (probability | lower | upper,
         category); result.curves(wide=True)["probability"] has one column per category.
         `categories` selects and orders categories (default: all of CATEGORIES).
+
+        Returns a pandas DataFrame (long or wide as above); count is NaN for an exact result.
         """
         categories = CATEGORIES if categories is None else tuple(categories)
         for c in categories:
@@ -190,6 +195,10 @@ class Result(_core.Result):
         frames = []
         for c in categories:
             est = self.curve(c)
+            count = self.curve_count(c)
+            if len(count) != len(grid):
+                # An exact result has probabilities but no replications to count.
+                count = np.full(len(grid), np.nan)
             frames.append(
                 pd.DataFrame(
                     {
@@ -198,7 +207,7 @@ class Result(_core.Result):
                         "probability": est[:, 0],
                         "lower": est[:, 1],
                         "upper": est[:, 2],
-                        "count": self.curve_count(c),
+                        "count": count,
                     }
                 )
             )
@@ -212,7 +221,10 @@ class Result(_core.Result):
 
     def survival(self):
         """S(t) = P(not ended by t) among started programmes (completed programmes
-        survive): time, probability, lower, upper."""
+        survive): time, probability, lower, upper.
+
+        Returns a pandas DataFrame.
+        """
         s = self.survival_curve
         return pd.DataFrame(
             {"time": self.grid, "probability": s[:, 0], "lower": s[:, 1], "upper": s[:, 2]}
@@ -221,7 +233,10 @@ class Result(_core.Result):
     def quantiles(self):
         """Completion-time quantiles (months; NaN = not reached) over all replications
         and among completed programmes, each with its 95% interval (binomial inversion),
-        and value quantiles, by quantile level."""
+        and value quantiles, by quantile level.
+
+        Returns a pandas DataFrame indexed by quantile level.
+        """
         ci = self.completion_quantile_interval
         return pd.DataFrame(
             {
@@ -237,7 +252,10 @@ class Result(_core.Result):
         )
 
     def outcomes(self):
-        """Outcome counts and shares among all replications and among started ones."""
+        """Outcome counts and shares among all replications and among started ones.
+
+        Returns a pandas DataFrame indexed by outcome.
+        """
         counts = self.tally_category_count
         ended = sum(int(counts[CATEGORIES.index(c)]) for c in CAUSES)
         count = [
@@ -261,7 +279,10 @@ class Result(_core.Result):
         )
 
     def causes(self):
-        """Counts and shares of the causes of end among ended programmes."""
+        """Counts and shares of the causes of end among ended programmes.
+
+        Returns a pandas DataFrame indexed by cause.
+        """
         counts = self.tally_category_count
         share = self.cause_share
         return pd.DataFrame(
@@ -275,14 +296,20 @@ class Result(_core.Result):
         )
 
     def value(self):
-        """The value distribution: value banked and its probability by phases delivered."""
+        """The value distribution: value banked and its probability by phases delivered.
+
+        Returns a pandas DataFrame indexed by phases delivered.
+        """
         return pd.DataFrame(
             {"value": self.value_levels, "probability": self.value_prob},
             index=pd.Index(np.arange(len(self.value_levels)), name="phases_delivered"),
         )
 
     def means(self, quantities=None):
-        """Means over started programmes with standard errors and normal 95% intervals."""
+        """Means over started programmes with standard errors and normal 95% intervals.
+
+        Returns a pandas DataFrame indexed by quantity.
+        """
         quantities = QUANTITIES if quantities is None else tuple(quantities)
         idx = [QUANTITIES.index(q) for q in quantities]
         mean, se = np.asarray(self.mean)[idx], np.asarray(self.se)[idx]
@@ -294,18 +321,27 @@ class Result(_core.Result):
     def time_decomposition(self):
         """Where the months went: mean months per started programme vacant, waiting for
         resources, working, waiting for pickup and escalating (they sum to the mean
-        end time)."""
+        end time).
+
+        Returns a pandas DataFrame indexed by time bucket.
+        """
         df = self.means(TIME_BUCKETS)
         df.index.name = "bucket"
         return df
 
     def counts(self):
         """Mean sponsor changes, handoffs, breaks, escalations and disengagements (lapses of
-        sponsor attention) per started programme."""
+        sponsor attention) per started programme.
+
+        Returns a pandas DataFrame indexed by quantity (as means()).
+        """
         return self.means(("sponsor_changes", "handoffs", "breaks", "escalations", "disengagements"))
 
     def convergence(self):
-        """P(completed) and its 95% half-width after each batch."""
+        """P(completed) and its 95% half-width after each batch.
+
+        Returns a pandas DataFrame with one row per batch.
+        """
         return pd.DataFrame(
             {
                 "n": self.convergence_n,
@@ -317,7 +353,10 @@ class Result(_core.Result):
 
     def records(self):
         """One row per replication (only with keep_replications=True). outcome, cause and
-        initial_level are categoricals (cause is NaN unless the programme ended)."""
+        initial_level are categoricals (cause is NaN unless the programme ended).
+
+        Returns a pandas DataFrame with one row per replication.
+        """
         if not self.has_records:
             raise ValueError(
                 "this result has no per-replication records; "

@@ -18,7 +18,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import _core, _progress
+from . import _checks, _core, _progress
 
 __all__ = [
     "Sweep",
@@ -39,7 +39,10 @@ saltelli_sample = _core.saltelli_sample
 
 def sobol_indices(y, n, k, bootstrap=1000, seed=1, confidence=0.95):
     """Jansen first-order and total Sobol indices of outputs `y` (in saltelli_sample's row
-    order: A, B, AB_1..AB_k, n rows each) as a DataFrame with one row per factor."""
+    order: A, B, AB_1..AB_k, n rows each) as a DataFrame with one row per factor.
+
+    Returns a pandas DataFrame with one row per parameter.
+    """
     d = _core.sobol_indices(np.asarray(y, dtype=float).ravel().tolist(), int(n), int(k),
                             int(bootstrap), int(seed), float(confidence))
     frame = pd.DataFrame({key: d[key] for key in ("first", "first_lower", "first_upper",
@@ -102,8 +105,9 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False):
     elif callable(progress):
         callback = progress
     try:
-        raw = _core.run_sweep(s, int(threads), "" if output is None else os.fspath(output),
-                              bool(resume), callback)
+        raw = _core.run_sweep(s, _checks.whole("threads", threads, 0, _checks.MAX_THREADS),
+                              "" if output is None else os.fspath(output),
+                              _checks.flag("resume", resume), callback)
     finally:
         if bar is not None:
             bar.close()
@@ -111,7 +115,10 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False):
 
 
 def load_sweep(path):
-    """Read a file written by `progsurv sweep` (or sweep(..., output=...))."""
+    """Read a file written by `progsurv sweep` (or sweep(..., output=...)).
+
+    Returns a SweepResult.
+    """
     return SweepResult(_core.read_sweep(os.fspath(path)), path=os.fspath(path))
 
 
@@ -163,12 +170,18 @@ class SweepResult:
                 f"metrics {', '.join(self.metrics)}>")
 
     def table(self):
-        """The table `progsurv sweep` prints."""
+        """The table `progsurv sweep` prints.
+
+        Returns the table as a str.
+        """
         return self._raw.table()
 
     def points(self):
         """One row per point: the parameter values (numbers where they are numbers), then
-        each metric and its standard error (<metric>_se), and the replications run."""
+        each metric and its standard error (<metric>_se), and the replications run.
+
+        Returns a pandas DataFrame with one row per point.
+        """
         values = self._sweep.point_values
         frame = pd.DataFrame(values, columns=self.parameters)
         for column in frame.columns:
@@ -185,7 +198,10 @@ class SweepResult:
 
     def curves(self, which="completed"):
         """Per-point curves (sweeps with curves: true): rows are points, columns the months
-        of the grid; `which` is 'completed' (P(completed by t)) or 'survival' (S(t))."""
+        of the grid; `which` is 'completed' (P(completed by t)) or 'survival' (S(t)).
+
+        Returns a pandas DataFrame (points x months).
+        """
         grid = self._raw.curve_grid
         if len(grid) == 0:
             raise ValueError("this sweep has no curves; set curves: true in the sweep file")
@@ -195,7 +211,10 @@ class SweepResult:
 
     def sobol(self, metric=None):
         """Sobol indices (sobol design): one row per (metric, parameter) with S1, ST and
-        their 95% bootstrap intervals. `metric` selects one metric."""
+        their 95% bootstrap intervals. `metric` selects one metric.
+
+        Returns a pandas DataFrame.
+        """
         if self.design != "sobol":
             raise ValueError(f"Sobol indices need the sobol design; this sweep is {self.design}")
         rows = []
@@ -216,7 +235,10 @@ class SweepResult:
 
     def tornado(self, metric=None):
         """One-at-a-time data (oat design): per (metric, parameter) the metric at the
-        parameter's low and high value, the base, and the swing; largest swing first."""
+        parameter's low and high value, the base, and the swing; largest swing first.
+
+        Returns a pandas DataFrame sorted by swing.
+        """
         if self.design != "oat":
             raise ValueError(f"tornado data need the oat design; this sweep is {self.design}")
         values = self._sweep.point_values
@@ -246,9 +268,17 @@ class SweepResult:
             raise KeyError(f"no metric {metric!r}; this sweep records {', '.join(self.metrics)}")
 
     def plot_tornado(self, metric=None, ax=None):
+        """Tornado chart of one metric (oat design); see progsurv.plot_tornado.
+
+        Returns the matplotlib Axes.
+        """
         return plot_tornado(self, metric, ax=ax)
 
     def plot_sobol(self, metric=None, ax=None):
+        """Sobol indices of one metric (sobol design); see progsurv.plot_sobol.
+
+        Returns the matplotlib Axes.
+        """
         return plot_sobol(self, metric, ax=ax)
 
 
@@ -263,7 +293,10 @@ def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, pr
     bar = _progress.ProgressBar(f"attributing {scenario.name}") if progress is True else None
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:
-        d = _core.attribute(scenario, int(replications), int(seed), int(threads),
+        replications = _checks.whole("replications", replications, 2, _checks.MAX_REPLICATIONS)
+        seed = _checks.whole("seed", seed, 0, 2**64 - 1)
+        threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
+        d = _core.attribute(scenario, replications, seed, threads,
                             "" if output is None else os.fspath(output), callback)
     finally:
         if bar is not None:
@@ -297,7 +330,10 @@ def _first_metric(result, metric):
 
 def plot_tornado(result, metric=None, ax=None):
     """Tornado chart of one metric (oat design): for each parameter a bar from the metric at
-    its low value to the metric at its high value, around the base; largest swing on top."""
+    its low value to the metric at its high value, around the base; largest swing on top.
+
+    Returns the matplotlib Axes.
+    """
     metric = _first_metric(result, metric)
     t = result.tornado(metric).iloc[::-1]  # barh draws bottom-up
     ax = _axes(ax, (7, 0.5 * len(t) + 1.5))
@@ -319,7 +355,10 @@ def plot_tornado(result, metric=None, ax=None):
 
 def plot_sobol(result, metric=None, ax=None):
     """Grouped bars of first-order (S1) and total (ST) Sobol indices of one metric, with
-    their 95% bootstrap intervals as error bars."""
+    their 95% bootstrap intervals as error bars.
+
+    Returns the matplotlib Axes.
+    """
     metric = _first_metric(result, metric)
     s = result.sobol(metric)
     ax = _axes(ax)
@@ -342,7 +381,10 @@ def plot_sobol(result, metric=None, ax=None):
 
 def plot_attribution(frame, ax=None):
     """Bars of the change in P(completed) (percentage points, 95% intervals) when each
-    mechanism is switched off, largest first: what each obstacle costs."""
+    mechanism is switched off, largest first: what each obstacle costs.
+
+    Returns the matplotlib Axes.
+    """
     f = frame.sort_values("p_completed_delta_pp")
     ax = _axes(ax, (7, 0.5 * len(f) + 1.5))
     y = np.arange(len(f))

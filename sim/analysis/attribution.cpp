@@ -17,7 +17,6 @@
 #include <sstream>
 #include <thread>
 
-#include "io/file_sync.hpp"
 #include "io/h5.hpp"
 #include "progsurv/engine/parallel.hpp"
 #include "progsurv/engine/replication.hpp"
@@ -261,9 +260,7 @@ DeltaColumns delta_columns(const AttributionResult& result, PairedDelta Attribut
 }
 
 void write_attribution(const std::string& path, const AttributionResult& r) {
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    h5::File f = h5::File::create(temp);
+  h5::write_file_atomically(path, [&](h5::File& f) {
     f.write_attr("filetype", kAttributionFiletype);
     f.write_attr("format_version",
                  std::vector<std::int32_t>{kFormatVersionMajor, kFormatVersionMinor});
@@ -295,14 +292,7 @@ void write_attribution(const std::string& path, const AttributionResult& r) {
     };
     write_group("p_completed", r.p_completed, &AttributionRow::p_completed);
     write_group("mean_value", r.mean_value, &AttributionRow::mean_value);
-    f.close();
-    sync_file(temp);
-    if (std::rename(temp.c_str(), path.c_str()) != 0)
-      throw std::runtime_error("cannot move " + temp + " to " + path + ": " + std::strerror(errno));
-  } catch (...) {
-    std::remove(temp.c_str());
-    throw;
-  }
+  });
 }
 
 }  // namespace progsurv

@@ -154,8 +154,7 @@ std::vector<std::string> markov_violations(const Scenario& s) {
   if (s.phases.empty()) add("phases: no phase");
   for (std::size_t i = 0; i < s.phases.size(); ++i)
     if (s.phases[i].steps.empty()) add("phases." + std::to_string(i) + ".steps: no step");
-  if (s.pair_pickup.size() != s.silos.size() * s.silos.size())
-    add("silos: the handoff tables are not built (call Scenario::finalize())");
+  if (!s.finalized()) add("silos: the handoff tables are not built (call Scenario::finalize())");
   if (!out.empty()) return out;
 
   const std::vector<bool> reach = reachable_levels(s);

@@ -26,6 +26,7 @@
 
 #include "io/file_sync.hpp"
 #include "io/h5.hpp"
+#include "progsurv/engine/memory_budget.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
@@ -195,6 +196,18 @@ std::optional<PointResult> decode_point(const char* data, std::size_t size, std:
   return p;
 }
 
+// What is wrong with a decoded point ("" when nothing): estimates and errors must be
+// numbers (NaN stands for "undefined" in a metric), errors not negative.
+std::string point_problem(const PointResult& p) {
+  for (std::size_t i = 0; i < p.se.size(); ++i)
+    if (p.se[i] < 0 || std::isinf(p.se[i]) || std::isinf(p.estimate[i]))
+      return "has an impossible estimate or standard error for metric " + std::to_string(i);
+  for (const auto* curve : {&p.completed, &p.survival})
+    for (double v : *curve)
+      if (!(v >= 0.0 && v <= 1.0)) return "has a curve value outside [0, 1]";
+  return "";
+}
+
 // --- the journal -----------------------------------------------------------------------
 //
 // "<output>.partial": a header record (fingerprint, point count), then one record per
@@ -239,11 +252,26 @@ class Journal {
   Journal& operator=(const Journal&) = delete;
 
   const std::string& path() const { return path_; }
-  bool exists() const { return ::access(path_.c_str(), F_OK) == 0; }
+  // lstat: a symlink planted at the journal's name counts as there (and is refused later).
+  bool exists() const {
+    struct stat st {};
+    return ::lstat(path_.c_str(), &st) == 0;
+  }
 
   // Starts an empty journal for this sweep.
   void create(const Sweep& sweep) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // A new file (O_EXCL), never a planted symlink or someone else's file: a leftover
+    // regular journal is removed first, anything else at that name is refused.
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) == 0) {
+      if (!S_ISREG(st.st_mode))
+        throw FileFormatError(path_ +
+                              " exists and is not a regular file (a symbolic link?); "
+                              "remove it");
+      if (::unlink(path_.c_str()) != 0)
+        throw std::runtime_error("cannot remove " + path_ + ": " + std::strerror(errno));
+    }
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd_ < 0) throw std::runtime_error("cannot create " + path_ + ": " + std::strerror(errno));
     write_all(fd_, frame(kHeaderMagic, header(sweep)), path_);
     sync();
@@ -254,17 +282,28 @@ class Journal {
   // open for appending. A journal whose header never made it to disk is started afresh.
   std::vector<PointResult> recover(const Sweep& sweep) {
     std::string data;
+    fd_ = ::open(path_.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd_ < 0)
+      throw FileFormatError("cannot open the journal " + path_ + ": " + std::strerror(errno) +
+                            (errno == ELOOP ? " (it is a symbolic link; remove it)" : ""));
     {
-      std::FILE* f = std::fopen(path_.c_str(), "rb");
-      if (!f) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
+      struct stat st {};
+      if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))
+        throw FileFormatError(path_ + " is not a regular file; remove it");
       char buf[1 << 16];
-      std::size_t n;
-      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-      std::fclose(f);
+      for (;;) {
+        const ssize_t n = ::read(fd_, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
+        if (n == 0) break;
+        data.append(buf, static_cast<std::size_t>(n));
+      }
     }
     std::size_t pos = 0;
     std::string payload;
     if (!next_frame(data, pos, kHeaderMagic, payload)) {
+      ::close(fd_);
+      fd_ = -1;
       create(sweep);
       return {};
     }
@@ -277,15 +316,26 @@ class Journal {
     }
     std::vector<PointResult> points;
     std::size_t good = pos;
+    // Every point's curves have the base run grid's length (write_contents needs that).
+    const std::size_t curve_length = sweep.curves ? sweep.run_grid(sweep.base).size() : 0;
     while (next_frame(data, pos, kRecordMagic, payload)) {
+      // A record whose checksum holds was written whole; one that does not decode was not
+      // written by this sweep, and dropping it silently would hide the damage.
       auto p =
           decode_point(payload.data(), payload.size(), sweep.point_count(), sweep.metrics.size());
-      if (!p) break;
+      const std::string problem = !p ? "does not decode as a point of this sweep"
+                                  : p->completed.size() != curve_length
+                                      ? "has curves of length " +
+                                            std::to_string(p->completed.size()) + ", expected " +
+                                            std::to_string(curve_length)
+                                      : point_problem(*p);
+      if (!problem.empty())
+        throw FileFormatError("damaged sweep journal " + path_ + ": record " +
+                              std::to_string(points.size() + 1) + " (byte " + std::to_string(good) +
+                              ") " + problem + "; delete the journal to start afresh");
       points.push_back(std::move(*p));
       good = pos;
     }
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
     if (good < data.size()) {
       if (::ftruncate(fd_, static_cast<off_t>(good)) != 0)
         throw std::runtime_error("cannot truncate " + path_ + ": " + std::strerror(errno));
@@ -413,6 +463,14 @@ PointResult run_point(const Sweep& sweep, std::size_t index,
 }
 
 SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
+  resolve_threads(options.threads);  // refuses a bad count before any file is touched
+  {
+    // Every point's estimates (and curves) are held until the end, then the file image.
+    const double curve = sweep.curves ? static_cast<double>(sweep.run_grid(sweep.base).size()) : 0;
+    const double per_point =
+        8.0 * (2.0 * static_cast<double>(sweep.metrics.size()) + 2.0 * curve) + 64.0;
+    check_memory(3.0 * per_point * static_cast<double>(sweep.point_count()), "this sweep");
+  }
   const int rank = mpi_rank(), size = mpi_size();
   const std::size_t total = sweep.point_count();
   std::vector<std::optional<PointResult>> results(total);
@@ -506,7 +564,7 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
   std::exception_ptr failure;
   int running = threads;
   auto keep_going = [&] {
-    if (stop) return false;
+    if (stop || stop_requested()) return false;
     if (options.keep_going && !options.keep_going()) {
       stop = true;
       return false;
@@ -532,7 +590,12 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
     wake.notify_one();
   };
   std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  try {
+    start_threads(pool, threads, worker, [&] { stop = true; });
+  } catch (...) {
+    if (journal && resumed == 0) journal->remove();  // nothing to resume: no litter
+    throw;
+  }
 
   // The main thread owns the journal (and MPI, which is initialised "funneled").
   std::int64_t finished = resumed;
@@ -837,19 +900,7 @@ void write_contents(h5::File& f, const SweepResult& r) {
 void write_sweep(const std::string& path, const SweepResult& result) {
   if (result.points.size() != result.sweep.point_count())
     throw std::invalid_argument("cannot write " + path + ": the sweep is not complete");
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    h5::File f = h5::File::create(temp);
-    write_contents(f, result);
-    f.close();
-    sync_file(temp);
-    if (std::rename(temp.c_str(), path.c_str()) != 0)
-      throw std::runtime_error("cannot move " + temp + " to " + path + ": " + std::strerror(errno));
-    sync_directory_of(path);
-  } catch (...) {
-    std::remove(temp.c_str());
-    throw;
-  }
+  h5::write_file_atomically(path, [&](h5::File& f) { write_contents(f, result); });
 }
 
 SweepResult read_sweep(const std::string& path) {

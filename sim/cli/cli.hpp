@@ -54,6 +54,26 @@ class ProgressBar {
 namespace progsurv::cli {
 // Loads a scenario, or the embedded baseline when `path` is empty.
 Scenario load_scenario_or_baseline(const std::string& path);
-// Fails early (exit 2) when the directory of an output file does not exist.
-void check_output_path(const std::string& path);
+
+// Shared option parsers (cli_options.cpp). Each throws CLI::ValidationError naming the
+// option: whole numbers must be written out ("1e5" is refused with a hint), seeds are
+// 0..2^64-1 without wrapping, numbers must be finite and in [min, max].
+std::int64_t parse_count(const std::string& option, const std::string& text, std::int64_t min,
+                         std::int64_t max);
+std::uint64_t parse_seed(const std::string& option, const std::string& text);
+double parse_number(const std::string& option, const std::string& text, double min, double max);
+CLI::Option* add_count_option(CLI::App* sub, const std::string& names, std::int64_t& target,
+                              const std::string& help, std::int64_t min, std::int64_t max);
+CLI::Option* add_seed_option(CLI::App* sub, std::uint64_t& seed);
+CLI::Option* add_threads_option(CLI::App* sub, int& threads, const std::string& help);
+CLI::Option* add_number_option(CLI::App* sub, const std::string& names, double& target,
+                               const std::string& help, double min, double max);
+CLI::Option* add_force_flag(CLI::App* sub, bool& force);
+
+// Before any work: throws OutputPathError (exit 2) when `path` cannot receive the output
+// (progsurv/io/output_file.hpp): missing or unwritable folder, a device, FIFO or folder at
+// that name, one of `inputs`, a write-protected file without `force`, a name too long.
+void check_output(const std::string& path, const std::vector<std::string>& inputs, bool force);
+// The default output name for a scenario or sweep name: a plain file in the working folder.
+std::string default_output(const std::string& name, const std::string& suffix);
 }  // namespace progsurv::cli

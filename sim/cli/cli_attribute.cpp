@@ -16,11 +16,12 @@ struct AttributeArgs {
   std::uint64_t seed = 1;
   int threads = 0;
   bool quiet = false;
+  bool force = false;
 };
 
 int do_attribute(const AttributeArgs& a) {
   const Scenario scenario = load_scenario_or_baseline(a.scenario);
-  if (!a.output.empty()) check_output_path(a.output);
+  if (!a.output.empty()) check_output(a.output, {a.scenario}, a.force);
   AttributionOptions opt;
   opt.seed = a.seed;
   opt.replications = a.replications;
@@ -47,13 +48,11 @@ const Registration reg_attribute(60, [](CLI::App& app) {
       "Switch each mechanism off in turn (common random numbers) and report what it costs");
   sub->add_option("scenario", args->scenario,
                   "Scenario YAML file (default: the embedded scenarios/baseline.yaml)");
-  sub->add_option("-n,--replications", args->replications, "Replications (each run 7 times)")
-      ->check(CLI::Range(static_cast<std::int64_t>(2), static_cast<std::int64_t>(1) << 40))
-      ->capture_default_str();
-  sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_count_option(sub, "-n,--replications", args->replications, "Replications (each run 7 times)",
+                   2, kMaxReplications);
+  add_seed_option(sub, args->seed);
+  add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
+  add_force_flag(sub, args->force);
   sub->add_option("-o,--output", args->output, "Also write the table to this HDF5 file");
   sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->callback([args] { set_action([args] { return do_attribute(*args); }); });

@@ -13,6 +13,7 @@ namespace {
 
 struct ExactArgs {
   std::string scenario, output, method = "auto";
+  bool force = false;
 };
 
 // format_summary's header says only that the result is exact; add the chain's size.
@@ -36,8 +37,9 @@ std::string exact_summary(const RunResult& r, const ExactInfo& info, const std::
 
 int do_exact(const ExactArgs& a) {
   const Scenario scenario = load_scenario_or_baseline(a.scenario);
-  const std::string output = a.output.empty() ? scenario.name + "-exact.h5" : a.output;
-  check_output_path(output);
+  const std::string output =
+      a.output.empty() ? default_output(scenario.name, "-exact.h5") : a.output;
+  check_output(output, {a.scenario}, a.force);
   ExactOptions options;
   options.method = a.method == "dense"            ? ExactOptions::Method::Dense
                    : a.method == "uniformization" ? ExactOptions::Method::Uniformization
@@ -59,6 +61,7 @@ const Registration reg_exact(40, [](CLI::App& app) {
                   "no budget cycle")
       ->required();
   sub->add_option("-o,--output", args->output, "Output HDF5 file (default: <name>-exact.h5)");
+  add_force_flag(sub, args->force);
   sub->add_option("--method", args->method,
                   "Matrix exponential: dense (Eigen, small chains), uniformization (sparse) "
                   "or auto")

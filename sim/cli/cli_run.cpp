@@ -18,12 +18,13 @@ struct RunArgs {
   int threads = 0;
   bool keep = false;
   bool quiet = false;
+  bool force = false;
 };
 
 int do_run(const RunArgs& a) {
   const Scenario scenario = load_scenario_or_baseline(a.scenario);
-  const std::string output = a.output.empty() ? scenario.name + ".h5" : a.output;
-  check_output_path(output);
+  const std::string output = a.output.empty() ? default_output(scenario.name, ".h5") : a.output;
+  check_output(output, {a.scenario}, a.force);
   RunOptions opt;
   opt.seed = a.seed;
   opt.replications = a.replications;
@@ -50,22 +51,20 @@ const Registration reg_run(10, [](CLI::App& app) {
   auto* sub = app.add_subcommand("run", "Run replications of a scenario and write HDF5");
   sub->add_option("scenario", args->scenario,
                   "Scenario YAML file (default: the embedded scenarios/baseline.yaml)");
-  sub->add_option("-o,--output", args->output, "Output HDF5 file (default: <name>.h5)");
-  auto* n =
-      sub->add_option("-n,--replications", args->replications, "Replications to run")
-          ->check(CLI::Range(static_cast<std::int64_t>(1), static_cast<std::int64_t>(1) << 40))
-          ->capture_default_str();
-  auto* p = sub->add_option("--precision", args->precision,
-                            "Run batches until the 95% half-width of P(completed) <= X")
-                ->check(CLI::Range(1e-6, 0.5));
+  sub->add_option("-o,--output", args->output,
+                  "Output HDF5 file (default: <name>.h5 in the working folder, the name made "
+                  "file-safe)");
+  auto* n = add_count_option(sub, "-n,--replications", args->replications, "Replications to run", 1,
+                             kMaxReplications);
+  auto* p =
+      add_number_option(sub, "--precision", args->precision,
+                        "Run batches until the 95% half-width of P(completed) <= X", 1e-6, 0.5);
   n->excludes(p);
-  sub->add_option("--max-replications", args->max_replications, "Cap for --precision runs")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_count_option(sub, "--max-replications", args->max_replications, "Cap for --precision runs", 1,
+                   kMaxReplications);
+  add_seed_option(sub, args->seed);
+  add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
+  add_force_flag(sub, args->force);
   sub->add_flag("--keep-replications", args->keep, "Also write one record per replication");
   sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->callback([args] { set_action([args] { return do_run(*args); }); });

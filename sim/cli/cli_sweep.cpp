@@ -18,6 +18,7 @@ struct SweepArgs {
   int threads = 0;
   bool resume = false;
   bool quiet = false;
+  bool force = false;
 };
 
 // The exit status main() would give this exception, for ranks that must abort instead.
@@ -49,8 +50,8 @@ int status_of(const std::exception_ptr& e, std::string& message, bool& shared) {
 int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   const auto start = std::chrono::steady_clock::now();
   const Sweep sweep = Sweep::load(a.sweep);
-  const std::string output = a.output.empty() ? sweep.name + ".h5" : a.output;
-  check_output_path(output);
+  const std::string output = a.output.empty() ? default_output(sweep.name, ".h5") : a.output;
+  check_output(output, {a.sweep, sweep.base.source}, a.force);
   SweepOptions opt;
   opt.output = output;
   opt.threads = a.threads;
@@ -103,10 +104,9 @@ const Registration reg_sweep(50, [](CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   sub->add_option("-o,--output", args->output, "Output HDF5 file (default: <name>.h5)");
-  sub->add_option("--threads", args->threads,
-                  "Worker threads per process (0 = the cores, shared among local MPI ranks)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_threads_option(sub, args->threads,
+                     "Worker threads per process (0 = the cores, shared among local MPI ranks)");
+  add_force_flag(sub, args->force);
   sub->add_flag("--resume", args->resume, "Continue an interrupted sweep from <output>.partial");
   sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->footer(

@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/cli.hpp"
 #include "progsurv/baseline_yaml.hpp"
+#include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
@@ -34,12 +34,16 @@ std::function<int()>& action_slot() {
 void set_action(std::function<int()> action) { action_slot() = std::move(action); }
 
 namespace {
-volatile std::sig_atomic_t g_stop_signal = 0;
-extern "C" void on_stop_signal(int) { g_stop_signal = 1; }
+// The first signal asks every loop, down to the replication's event loop, to stop
+// (cancel.hpp); a second one ends the process at once.
+extern "C" void on_stop_signal(int) {
+  if (stop_requested()) ::_exit(kExitInterrupted);
+  request_stop();
+}
 }  // namespace
 
 StopSignals::StopSignals() {
-  g_stop_signal = 0;
+  clear_stop();
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
 }
@@ -49,7 +53,7 @@ StopSignals::~StopSignals() {
   std::signal(SIGTERM, SIG_DFL);
 }
 
-bool StopSignals::raised() { return g_stop_signal != 0; }
+bool StopSignals::raised() { return stop_requested(); }
 
 ProgressBar::ProgressBar(std::string label)
     : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
@@ -75,17 +79,6 @@ bool ProgressBar::operator()(std::int64_t done, std::int64_t total) {
 Scenario load_scenario_or_baseline(const std::string& path) {
   if (path.empty()) return Scenario::from_yaml(kBaselineYaml, "scenarios/baseline.yaml (embedded)");
   return Scenario::load(path);
-}
-
-void check_output_path(const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw CLI::ValidationError("--output", "directory does not exist: " + dir.string());
-  if (fs::is_directory(p, ec))
-    throw CLI::ValidationError("--output", "is a directory, expected a file path: " + path);
 }
 
 }  // namespace progsurv::cli
@@ -115,6 +108,9 @@ int main(int argc, char** argv) {
     std::cerr << "progsurv: error: " << e.what() << "\n";
     return cli::kExitBadInput;
   } catch (const CLI::ValidationError& e) {
+    std::cerr << "progsurv: error: " << e.what() << "\n";
+    return cli::kExitBadInput;
+  } catch (const UsageError& e) {
     std::cerr << "progsurv: error: " << e.what() << "\n";
     return cli::kExitBadInput;
   } catch (const Cancelled&) {

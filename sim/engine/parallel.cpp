@@ -1,5 +1,7 @@
 #include "progsurv/engine/parallel.hpp"
 
+#include "progsurv/engine/run.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -15,7 +17,10 @@ void parallel_for(std::int64_t count, int threads, const std::function<void(std:
   std::mutex failure_mutex;
   auto worker = [&] {
     try {
-      for (std::int64_t c = next++; c < count; c = next++) body(c);
+      for (std::int64_t c = next++; c < count; c = next++) {
+        throw_if_stopped();
+        body(c);
+      }
     } catch (...) {
       std::lock_guard<std::mutex> lock(failure_mutex);
       if (!failure) failure = std::current_exception();
@@ -27,8 +32,7 @@ void parallel_for(std::int64_t count, int threads, const std::function<void(std:
     worker();
   } else {
     std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(n_workers));
-    for (int i = 0; i < n_workers; ++i) pool.emplace_back(worker);
+    start_threads(pool, n_workers, worker, [&] { next = count; });
     for (auto& th : pool) th.join();
   }
   if (failure) std::rethrow_exception(failure);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/programme.hpp"
 
 namespace progsurv {
@@ -80,7 +81,9 @@ ReplicationRecord ReplicationRun::run() {
   schedule_squeeze();
 
   const double horizon = s_.horizon;
+  std::uint32_t events = 0;  // a stop request is polled every 4096 events (cancel.hpp)
   while (!prog_.done()) {
+    if ((++events & 4095u) == 0) throw_if_stopped();
     const double t_progress = prog_.next_progress();
     const double t_patience = prog_.next_patience();
     const double t_next =

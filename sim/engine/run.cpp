@@ -1,10 +1,15 @@
 #include "progsurv/engine/run.hpp"
 
+#include "progsurv/engine/memory_budget.hpp"
+#include "progsurv/scenario/workload.hpp"
+
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <exception>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace progsurv {
@@ -42,12 +47,44 @@ void Records::set(std::size_t i, const ReplicationRecord& r) {
 }
 
 int resolve_threads(int requested) {
+  if (requested < 0 || requested > kMaxThreads)
+    throw UsageError("threads must be between 0 (all cores) and " + std::to_string(kMaxThreads) +
+                     ", got " + std::to_string(requested));
   if (requested > 0) return requested;
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 
+void start_threads(std::vector<std::thread>& pool, int count, const std::function<void()>& body,
+                   const std::function<void()>& stop) {
+  pool.reserve(static_cast<std::size_t>(count));
+  try {
+    for (int i = 0; i < count; ++i) pool.emplace_back(body);
+  } catch (const std::system_error& e) {
+    // A joinable std::thread destroyed would std::terminate: stop and join first.
+    const std::size_t started = pool.size();
+    stop();
+    for (auto& t : pool) t.join();
+    pool.clear();
+    throw std::runtime_error("cannot start " + std::to_string(count) + " threads (the system " +
+                             "refused after " + std::to_string(started) + ": " + e.what() +
+                             "); use fewer --threads");
+  }
+}
+
 namespace {
+
+void check_options(const RunOptions& o) {
+  const auto count_ok = [](std::int64_t n) { return n >= 1 && n <= kMaxReplications; };
+  if (!count_ok(o.replications))
+    throw UsageError("replications must be between 1 and " + std::to_string(kMaxReplications) +
+                     ", got " + std::to_string(o.replications));
+  if (!(std::isfinite(o.precision) && o.precision >= 0.0 && o.precision <= 0.5))
+    throw UsageError("precision must be a finite number in [0, 0.5] (0 = fixed count)");
+  if (o.precision > 0.0 && !count_ok(o.max_replications))
+    throw UsageError("max_replications must be between 1 and " + std::to_string(kMaxReplications) +
+                     ", got " + std::to_string(o.max_replications));
+}
 
 // The tally (and, when asked for, the records) of one chunk of replications.
 struct ChunkResult {
@@ -71,16 +108,12 @@ class ChunkPipeline {
         chunks_((planned + kChunkSize - 1) / kChunkSize),
         window_(std::max<std::int64_t>(4 * threads, kChunksPerBatch)),
         keep_(keep) {
-    workers_.reserve(static_cast<std::size_t>(threads));
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    start_threads(
+        workers_, threads, [this] { work(); }, [this] { halt(); });
   }
 
   ~ChunkPipeline() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-    }
-    more_work_.notify_all();
+    halt();
     for (auto& w : workers_) w.join();
   }
 
@@ -100,6 +133,14 @@ class ChunkPipeline {
   }
 
  private:
+  void halt() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    more_work_.notify_all();
+  }
+
   void work() {
     for (;;) {
       std::int64_t c;
@@ -110,6 +151,7 @@ class ChunkPipeline {
         c = next_++;
       }
       try {
+        throw_if_stopped();
         ChunkResult r{Tally(scenario_), {}};
         const std::int64_t begin = c * kChunkSize;
         const std::int64_t end = std::min(planned_, begin + kChunkSize);
@@ -150,8 +192,11 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
   result.scenario = scenario;
   result.seed = options.seed;
   result.precision = options.precision;
-  result.tally = Tally(scenario);
+  check_options(options);
+  check_workload(scenario);
   const int threads = resolve_threads(options.threads);
+  check_memory(estimate_run_memory(scenario, options, threads), "this run");
+  result.tally = Tally(scenario);
   const bool adaptive = options.precision > 0.0;
   const std::int64_t planned = adaptive ? options.max_replications : options.replications;
   if (options.keep_replications) result.records.emplace();
@@ -170,6 +215,7 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
     if (!batch_end) continue;
     result.tally.record_checkpoint();
     if (options.progress && !options.progress(result.tally.n, planned)) throw Cancelled();
+    throw_if_stopped();
     if (adaptive) {
       const Estimate e = wilson(result.tally.count(EndCategory::Completed), result.tally.n);
       if (0.5 * (e.upper - e.lower) <= options.precision) break;

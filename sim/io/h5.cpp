@@ -1,10 +1,17 @@
 #include "io/h5.hpp"
 
+#include "progsurv/engine/memory_budget.hpp"
+#include "progsurv/io/output_file.hpp"
+
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <ctime>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <limits>
 
 namespace progsurv::h5 {
 
@@ -56,6 +63,7 @@ std::vector<std::string> read_strings_with(hid_t stored, hid_t space, Read read,
   if (n < 0) fail("cannot get the size of " + what);
   std::vector<std::string> out;
   if (n == 0) return out;
+  check_allocation(static_cast<hsize_t>(n), sizeof(std::string) + 16, what);
   out.reserve(static_cast<std::size_t>(n));
   // Same type in memory as on disk: HDF5 does not convert between ASCII and UTF-8.
   const hid_t mem_id = H5Tcopy(stored);
@@ -126,8 +134,20 @@ void fail(const std::string& what) {
 
 hsize_t element_count(const Dims& dims) {
   hsize_t n = 1;
-  for (hsize_t d : dims) n *= d;
+  for (hsize_t d : dims) {
+    if (d != 0 && n > std::numeric_limits<hsize_t>::max() / d)
+      throw Error("an object declares more elements than can be counted");
+    n *= d;
+  }
   return n;
+}
+
+void check_allocation(hsize_t count, std::size_t size, const std::string& what) {
+  const double bytes = static_cast<double>(count) * static_cast<double>(size);
+  const double limit = static_cast<double>(memory_limit_bytes());
+  if (bytes > limit)
+    throw Error(what + " declares " + std::to_string(count) + " elements (" + format_bytes(bytes) +
+                "), more than the memory limit of " + format_bytes(limit));
 }
 
 // --- Handle ---------------------------------------------------------------------------
@@ -451,8 +471,39 @@ File File::create(const std::string& path) {
   return File(Handle(f, H5Fclose), "/", path);
 }
 
+File File::create_in_memory(const std::string& path) {
+  silence_errors();
+  const Handle fapl = file_access_plist();
+  // Grows in 1 MiB steps; no backing store, so HDF5 never touches the disk.
+  if (H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, 0) < 0)
+    fail("cannot set up an in-memory HDF5 file for " + path);
+  // Open files are told apart by name; give every in-memory file its own.
+  static std::atomic<std::uint64_t> counter{0};
+  const std::string name = "progsurv-memory-" + std::to_string(++counter) + "-" + path;
+  const hid_t f = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  if (f < 0) fail("cannot create HDF5 file " + path + " in memory");
+  return File(Handle(f, H5Fclose), "/", path);
+}
+
+std::string File::take_image() {
+  if (H5Fflush(id(), H5F_SCOPE_GLOBAL) < 0) fail("cannot flush HDF5 file " + filename_);
+  const ssize_t size = H5Fget_file_image(id(), nullptr, 0);
+  if (size < 0) fail("cannot get the image of HDF5 file " + filename_);
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  if (H5Fget_file_image(id(), bytes.data(), bytes.size()) < 0)
+    fail("cannot get the image of HDF5 file " + filename_);
+  close();
+  return bytes;
+}
+
+void write_image(const std::string& path, const std::string& bytes) { replace_file(path, bytes); }
+
 File File::open_read(const std::string& path) {
   silence_errors();
+  // HDF5 would block forever opening a FIFO with no writer, or read a device endlessly.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw Error("cannot open HDF5 file " + path, "not a regular file");
   // Default close degree for reading: a strong one would refuse a file that h5py (weak
   // degree) holds open in the same process. Readers close every object they open anyway.
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -46,7 +46,11 @@ void silence_errors();
 [[noreturn]] void fail(const std::string& what);
 
 using Dims = std::vector<hsize_t>;
-hsize_t element_count(const Dims& dims);  // 1 for a scalar (empty dims)
+// 1 for a scalar (empty dims); throws Error when the product overflows.
+hsize_t element_count(const Dims& dims);
+// Throws Error when `count` elements of `size` bytes would exceed the memory limit
+// (memory_budget.hpp): a crafted file declaring 10^12 elements is refused, not allocated.
+void check_allocation(hsize_t count, std::size_t size, const std::string& what);
 
 // How a dataset is stored. Compressed: chunked, byte-shuffled and deflated (zlib level
 // kDeflateLevel), for long per-replication arrays; empty and scalar datasets stay contiguous.
@@ -152,7 +156,9 @@ class Object {
   // All elements of a numeric attribute of any shape, in C order.
   template <class T, class = std::enable_if_t<is_numeric_v<T>>>
   std::vector<T> read_attr_vector(const std::string& name) const {
-    std::vector<T> v(static_cast<std::size_t>(element_count(attr_dims(name))));
+    const hsize_t n = element_count(attr_dims(name));
+    check_allocation(n, sizeof(T), describe_attr(name));
+    std::vector<T> v(static_cast<std::size_t>(n));
     read_attr_raw(name, detail::Type<T>::mem(), v.data());
     return v;
   }
@@ -186,7 +192,9 @@ class Dataset : public Object {
 
   template <class T, class = std::enable_if_t<is_numeric_v<T>>>
   std::vector<T> read() const {
-    std::vector<T> v(static_cast<std::size_t>(element_count(dims())));
+    const hsize_t n = element_count(dims());
+    check_allocation(n, sizeof(T), "dataset '" + path() + "' in " + filename());
+    std::vector<T> v(static_cast<std::size_t>(n));
     read_raw(detail::Type<T>::mem(), v.data());
     return v;
   }
@@ -263,15 +271,33 @@ class Group : public Object {
 class File : public Group {
  public:
   static File create(const std::string& path);  // replaces an existing file
+  // A file held in memory (HDF5's core driver, nothing on disk); `path` only names it in
+  // messages. take_image() returns its bytes for replace_file().
+  static File create_in_memory(const std::string& path);
   static File open_read(const std::string& path);
   static File open_write(const std::string& path);  // read-write, for edits and appends
   // Flushes and closes; throws Error if HDF5 cannot (e.g. the disk is full). A writer must
   // call it: the destructor closes too, but cannot report a failure.
   void close();
+  // The complete bytes of a create_in_memory() file; closes it.
+  std::string take_image();
 
  private:
   using Group::Group;
 };
+
+// Replaces `path` with the bytes of an in-memory file (replace_file()).
+void write_image(const std::string& path, const std::string& bytes);
+
+// Builds a file in memory with `fill` and then replaces `path` with it through
+// replace_file() (progsurv/io/output_file.hpp): no temporary HDF5 file on disk, a disk-full
+// error is a plain write error, and `path` is untouched on any failure.
+template <class Fill>
+void write_file_atomically(const std::string& path, Fill&& fill) {
+  File f = File::create_in_memory(path);
+  fill(f);
+  write_image(path, f.take_image());
+}
 
 // The current UTC time as ISO 8601 ("2026-11-22T08:00:00Z"), for `created` attributes.
 std::string utc_timestamp();

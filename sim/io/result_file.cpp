@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -15,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "io/file_sync.hpp"
 #include "io/h5.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
@@ -68,6 +68,59 @@ std::string time_column(int bucket) {
   return std::string("time_") + to_string(static_cast<TimeBucket>(bucket));
 }
 
+// Counts that cannot come from any run (a damaged or crafted file), or "".
+std::string count_problem(const Tally& t) {
+  if (t.n < 0) return "n is negative";
+  if (!(std::isfinite(t.horizon) && t.horizon > 0)) return "the horizon is not a positive number";
+  for (std::size_t i = 0; i < t.grid.size(); ++i) {
+    if (!std::isfinite(t.grid[i]) || t.grid[i] < 0 || t.grid[i] > t.horizon)
+      return "grid time " + std::to_string(i) + " is not a number in [0, horizon]";
+    if (i > 0 && !(t.grid[i] > t.grid[i - 1])) return "the grid is not strictly ascending";
+  }
+  std::int64_t total = 0;
+  const std::size_t bins = t.grid.size() + 1;
+  for (int k = 0; k < kEndCategoryCount; ++k) {
+    const std::int64_t c = t.category_count[static_cast<std::size_t>(k)];
+    if (c < 0 || c > t.n)
+      return "category " + std::string(to_string(static_cast<EndCategory>(k))) + " counts " +
+             std::to_string(c) + " of n = " + std::to_string(t.n);
+    total += c;
+    std::int64_t binned = 0, by_phase = 0;
+    for (std::size_t b = 0; b < bins; ++b) {
+      const std::int64_t v = t.end_bins[static_cast<std::size_t>(k) * bins + b];
+      if (v < 0 || v > c) return "end_bins holds a count outside [0, category count]";
+      binned += v;
+    }
+    const std::size_t phases = static_cast<std::size_t>(t.phase_count) + 1;
+    for (std::size_t d = 0; d < phases; ++d) {
+      const std::int64_t v = t.phases_by_category[static_cast<std::size_t>(k) * phases + d];
+      if (v < 0 || v > c) return "phases_by_category holds a count outside [0, category count]";
+      by_phase += v;
+    }
+    if (binned != c || by_phase != c)
+      return "the bins of category " + std::string(to_string(static_cast<EndCategory>(k))) +
+             " do not add up to its count";
+  }
+  if (total != t.n)
+    return "the category counts add up to " + std::to_string(total) +
+           ", not n = " + std::to_string(t.n);
+  std::int64_t completed_binned = 0;
+  for (const std::int64_t v : t.completion_hist) {
+    if (v < 0) return "completion_hist holds a negative count";
+    completed_binned += v;
+  }
+  if (completed_binned > t.n) return "completion_hist counts more replications than n";
+  for (const Moments& m : t.moments)
+    if (!std::isfinite(m.sum) || !std::isfinite(m.sumsq) || m.sumsq < 0)
+      return "a moment sum is not a finite number";
+  for (std::size_t i = 0; i < t.checkpoint_n.size(); ++i) {
+    if (t.checkpoint_n[i] < 0 || t.checkpoint_n[i] > t.n || t.checkpoint_completed[i] < 0 ||
+        t.checkpoint_completed[i] > t.checkpoint_n[i])
+      return "checkpoint " + std::to_string(i) + " is outside [0, n]";
+  }
+  return "";
+}
+
 // Shape problems of a tally, or "" when it is consistent. The reader checks the same
 // shapes, so a file that was written can always be read and summarized.
 std::string tally_problem(const Tally& t) {
@@ -90,7 +143,7 @@ std::string tally_problem(const Tally& t) {
   if (t.checkpoint_n.size() != t.checkpoint_completed.size()) {
     return "checkpoint_n and checkpoint_completed differ in length";
   }
-  return "";
+  return count_problem(t);
 }
 
 std::string records_problem(const Records& r) {
@@ -102,7 +155,16 @@ std::string records_problem(const Records& r) {
             same(r.escalations.size()) && same(r.disengagements.size()) &&
             same(r.initial_level.size());
   for (const auto& column : r.time) ok = ok && same(column.size());
-  return ok ? "" : "replication record columns differ in length";
+  if (!ok) return "replication record columns differ in length";
+  for (std::size_t i = 0; i < n; ++i) {
+    if (r.outcome[i] < 0 || r.outcome[i] >= kOutcomeCount)
+      return "replication " + std::to_string(i) + " has outcome code " +
+             std::to_string(r.outcome[i]) + ", outside [0, " + std::to_string(kOutcomeCount) + ")";
+    if (r.cause[i] < -1 || r.cause[i] >= kCauseCount)
+      return "replication " + std::to_string(i) + " has cause code " + std::to_string(r.cause[i]) +
+             ", outside [-1, " + std::to_string(kCauseCount) + ")";
+  }
+  return "";
 }
 
 // --- writing --------------------------------------------------------------------------
@@ -317,8 +379,7 @@ void write_records(h5::File& f, const Records& r) {
   for (int b = 0; b < kTimeBucketCount; ++b) g.write_dataset(time_column(b), r.time[b], {}, kZ);
 }
 
-void write_file(const std::string& path, const RunResult& r) {
-  h5::File f = h5::File::create(path);
+void write_file(h5::File& f, const RunResult& r) {
   write_root(f, r);
   write_scenario(f, r.scenario);
   write_run(f, r);
@@ -333,7 +394,6 @@ void write_file(const std::string& path, const RunResult& r) {
   write_means(f, "means", all_quantities(), r.summary);
   write_convergence(f, r.summary);
   if (r.records) write_records(f, *r.records);
-  f.close();
 }
 
 // --- reading --------------------------------------------------------------------------
@@ -574,7 +634,17 @@ RunResult read_contents(const h5::File& f, const std::string& path, int major) {
   r.precision = run.read_attr<double>("precision");
 
   r.tally = read_tally(f, path, major);
-  if (f.has("replications")) r.records = read_records(f, path, major);
+  if (!r.exact && r.tally.n <= 0) bad(path, "a Monte Carlo result with n = 0 replications");
+  // The stored scenario must be the one the counts were made with.
+  if (r.tally.grid != r.scenario.grid || r.tally.horizon != r.scenario.horizon ||
+      r.tally.phase_count != static_cast<int>(r.scenario.phases.size()))
+    bad(path, "the stored scenario does not match /tally (grid, horizon or phase count differ)");
+  if (f.has("replications")) {
+    r.records = read_records(f, path, major);
+    if (static_cast<std::int64_t>(r.records->size()) != r.tally.n)
+      bad(path, "/replications holds " + std::to_string(r.records->size()) +
+                    " records for n = " + std::to_string(r.tally.n));
+  }
   // Monte Carlo: re-derived from the raw counts, the source of truth. Exact: as stored.
   r.summary = r.exact ? read_stored_summary(f, path, major) : summarize(r.tally, r.scenario);
   return r;
@@ -592,17 +662,7 @@ void write_result(const std::string& path, const RunResult& result) {
       throw std::invalid_argument("cannot write " + path + ": " + problem);
     }
   }
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    write_file(temp, result);
-    sync_file(temp);
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-      throw std::runtime_error("cannot move " + temp + " to " + path + ": " + std::strerror(errno));
-    }
-  } catch (...) {
-    std::remove(temp.c_str());  // may not exist (creation failed); nothing to report then
-    throw;
-  }
+  h5::write_file_atomically(path, [&](h5::File& f) { write_file(f, result); });
 }
 
 RunResult read_result(const std::string& path) {

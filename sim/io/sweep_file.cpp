@@ -61,6 +61,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // More points than this is a typo in a grid, not a plan: 10^7 points of 10^4 replications
 // would run for weeks.
 constexpr double kMaxPoints = 1e7;
+// Sobol bootstrap resamples beyond this cost memory and time for no better interval.
+constexpr int kMaxBootstrap = 100000;
 
 // Twelve significant digits: generated values read well ("0.3", not "0.30000000000000004")
 // and the number a point runs with is exactly the one its text says.
@@ -254,6 +256,11 @@ class SweepReader {
       if (s.samples < 2) r_.fail(m->required("base_samples"), "needs at least 2 base samples");
       if (m->has("bootstrap")) {
         const int b = r_.count(m->required("bootstrap"));
+        // Every resample keeps a copy of the indices: 2e9 of them would exhaust memory.
+        if (b > kMaxBootstrap)
+          r_.fail(m->required("bootstrap"), "at most " + std::to_string(kMaxBootstrap) +
+                                                " bootstrap resamples are allowed, got " +
+                                                std::to_string(b));
         s.bootstrap = b;
       }
     }

@@ -1,5 +1,8 @@
 #include "scenario/distribution_yaml.hpp"
 
+#include <yaml-cpp/anchor.h>
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -7,6 +10,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <sstream>
 #include <system_error>
 
 namespace progsurv::yaml_detail {
@@ -79,7 +83,14 @@ std::string suggest(const std::string& word, const std::vector<std::string>& can
   const int limit = lower.size() <= 3 ? 1 : lower.size() <= 6 ? 2 : 3;
   const std::string* best = nullptr;
   int best_distance = limit + 1;
+  // The distance costs length x length: only words of a name's size are compared, and
+  // words whose lengths differ by more than the limit cannot be near misses.
+  const std::size_t max_compared = 256;
   for (const auto& candidate : candidates) {
+    if (lower.size() > max_compared || candidate.size() > max_compared) continue;
+    const std::size_t gap = lower.size() > candidate.size() ? lower.size() - candidate.size()
+                                                            : candidate.size() - lower.size();
+    if (gap > static_cast<std::size_t>(limit)) continue;
     const int d = edit_distance(lower, lowercase(candidate));
     if (d < best_distance && d < static_cast<int>(candidate.size())) {
       best = &candidate;
@@ -87,6 +98,14 @@ std::string suggest(const std::string& word, const std::vector<std::string>& can
     }
   }
   if (best) return "did you mean '" + *best + "'?";
+  // A list of thousands of silos helps nobody: name the first few.
+  constexpr std::size_t kListed = 20;
+  if (candidates.size() > kListed) {
+    std::vector<std::string> first(candidates.begin(),
+                                   candidates.begin() + static_cast<std::ptrdiff_t>(kListed));
+    return "expected one of: " + join(first, ", ") + ", ... (" + std::to_string(candidates.size()) +
+           " in all)";
+  }
   return "expected one of: " + join(candidates, ", ");
 }
 
@@ -103,12 +122,106 @@ void throw_at_mark(const std::string& source, const YAML::Exception& e, const st
                       prefix + e.msg);
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at text[i], or 0 when it is not one (overlong forms,
+// surrogates and code points beyond U+10FFFF included).
+std::size_t utf8_length(const std::string& text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned min = 0, cp = 0;
+  if ((c & 0xE0) == 0xC0)
+    n = 2, min = 0x80, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0)
+    n = 3, min = 0x800, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0)
+    n = 4, min = 0x10000, cp = c & 0x07;
+  else
+    return 0;
+  if (i + n > text.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+[[noreturn]] void fail_at_byte(const std::string& source, const std::string& text,
+                               std::size_t offset, const std::string& message) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  throw ScenarioError(source, line, column, "", message);
+}
+
+}  // namespace
+
+void check_yaml_text(const std::string& text, const std::string& source) {
+  if (text.size() > kMaxYamlBytes)
+    throw ScenarioError(source, 0, 0, "",
+                        "the text is " + std::to_string(text.size()) + " bytes; at most " +
+                            std::to_string(kMaxYamlBytes >> 20) + " MiB are accepted");
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '\0')
+      fail_at_byte(source, text, i, "a NUL byte; YAML text may not contain one (a binary file?)");
+    const std::size_t n = utf8_length(text, i);
+    if (n == 0) fail_at_byte(source, text, i, "invalid UTF-8; save the file as UTF-8");
+    i += n;
+  }
+}
+
+namespace {
+
+// Parses events without building anything; remembers where the last document started.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  YAML::Mark start = YAML::Mark::null_mark();
+};
+
+}  // namespace
+
 YAML::Node load_yaml(const std::string& text, const std::string& source) {
+  check_yaml_text(text, source);
+  YAML::Node root;
   try {
-    return YAML::Load(text);
+    root = YAML::Load(text);
+    // A second document would be silently ignored by Load. Ask the parser for at most
+    // two documents: YAML::LoadAll can loop without end on some malformed input.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    if (parser.HandleNextDocument(counter) && parser.HandleNextDocument(counter)) {
+      const YAML::Mark& mark = counter.start;
+      const bool located = !mark.is_null() && mark.line >= 0;
+      throw ScenarioError(source, located ? mark.line + 1 : 0, located ? mark.column + 1 : 0, "",
+                          "the text holds more than one YAML document (separated by '---'); "
+                          "give exactly one");
+    }
   } catch (const YAML::Exception& e) {
     throw_at_mark(source, e, "invalid YAML: ");
   }
+  return root;
 }
 
 std::string describe_node(const YAML::Node& node) {
@@ -215,7 +328,8 @@ MapReader::MapReader(const Reader& reader, const Field& field, const std::string
     entry.key_mark = key.Mark();
     const std::string path = join_path(field.path, entry.key);
     if (entry.key.empty()) reader.fail(entry.key_mark, field.path, "empty key");
-    if (const Entry* first = find(entry.key))
+    const auto [slot, fresh] = index_.emplace(entry.key, entries_.size());
+    if (const Entry* first = fresh ? nullptr : &entries_[slot->second])
       reader.fail(entry.key_mark, path,
                   "duplicate key '" + entry.key + "' (first given at line " +
                       std::to_string(first->key_mark.line + 1) + ")");
@@ -227,7 +341,8 @@ MapReader::MapReader(const Reader& reader, const Field& field, const std::string
 
 MapReader& MapReader::allow(const std::vector<std::string>& allowed) {
   for (const auto& entry : entries_) {
-    if (std::find(allowed.begin(), allowed.end(), entry.key) == allowed.end())
+    if (entry.key.size() > 64 ||
+        std::find(allowed.begin(), allowed.end(), entry.key) == allowed.end())
       reader_.fail(entry.key_mark, entry.value.path,
                    "unknown key '" + entry.key + "'; " + suggest(entry.key, allowed));
   }
@@ -235,9 +350,8 @@ MapReader& MapReader::allow(const std::vector<std::string>& allowed) {
 }
 
 const MapReader::Entry* MapReader::find(const std::string& key) const {
-  for (const auto& entry : entries_)
-    if (entry.key == key) return &entry;
-  return nullptr;
+  const auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
 Field MapReader::required(const std::string& key) const {

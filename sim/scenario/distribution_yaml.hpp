@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "progsurv/engine/distribution.hpp"
@@ -35,7 +36,14 @@ std::string format_double(double value);
 // its message after `prefix`.
 [[noreturn]] void throw_at_mark(const std::string& source, const YAML::Exception& e,
                                 const std::string& prefix = "");
-// YAML::Load whose syntax errors are ScenarioErrors ("invalid YAML: ...").
+// YAML text longer than this is refused (the same bound as input files).
+inline constexpr std::size_t kMaxYamlBytes = std::size_t{16} << 20;
+// Throws ScenarioError at the offending line and column for a NUL byte or invalid UTF-8
+// (either would be stored in names and break readers of the output), or for text longer
+// than kMaxYamlBytes.
+void check_yaml_text(const std::string& text, const std::string& source);
+// check_yaml_text, then YAML::Load whose syntax errors are ScenarioErrors ("invalid YAML:
+// ..."); more than one document ('---') is an error rather than silently the first.
 YAML::Node load_yaml(const std::string& text, const std::string& source);
 
 // How a node looks to a user: "the string 'abc'", "a map", "a list", "nothing".
@@ -99,6 +107,7 @@ class MapReader {
   const Reader& reader_;
   Field field_;
   std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::size_t> index_;  // key -> entry, for large maps
 };
 
 // A duration distribution: a plain number (fixed months), "never", or a map with `dist:`

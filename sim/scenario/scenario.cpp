@@ -1,5 +1,6 @@
 #include "progsurv/scenario/scenario.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -36,24 +37,31 @@ void Scenario::finalize() {
   // Residual-life tables are built here, once, not on a worker thread mid-run.
   for (SponsorLevel& level : levels) level.tenure.prepare_residual();
   const std::size_t n = silos.size();
-  pair_pickup.assign(n * n, Distribution::fixed(0.0));
-  pair_break.assign(n * n, 0.0);
-  // Without an override, a handoff behaves like the receiving silo.
-  for (std::size_t from = 0; from < n; ++from) {
-    for (std::size_t to = 0; to < n; ++to) {
-      pair_pickup[from * n + to] = silos[to].pickup;
-      pair_break[from * n + to] = silos[to].break_prob;
-    }
-  }
-  for (const HandoffOverride& o : overrides) {
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed;
+  keyed.reserve(overrides.size());
+  receives_override.assign(n, 0);
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    const HandoffOverride& o = overrides[i];
     if (o.from < 0 || o.to < 0 || static_cast<std::size_t>(o.from) >= n ||
         static_cast<std::size_t>(o.to) >= n)
       throw std::invalid_argument("handoff override " + std::to_string(o.from) + " -> " +
                                   std::to_string(o.to) + " names a silo index outside [0, " +
                                   std::to_string(n) + ")");
-    const std::size_t cell = static_cast<std::size_t>(o.from) * n + static_cast<std::size_t>(o.to);
-    pair_pickup[cell] = o.pickup;
-    pair_break[cell] = o.break_prob;
+    keyed.emplace_back(pair_key(o.from, o.to), static_cast<std::uint32_t>(i));
+    receives_override[static_cast<std::size_t>(o.to)] = 1;
+  }
+  // A later override of the same pair wins, as it did in the dense table.
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  pair_keys.clear();
+  pair_override.clear();
+  for (const auto& [key, index] : keyed) {
+    if (!pair_keys.empty() && pair_keys.back() == key) {
+      pair_override.back() = index;
+      continue;
+    }
+    pair_keys.push_back(key);
+    pair_override.push_back(index);
   }
 }
 

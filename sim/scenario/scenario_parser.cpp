@@ -8,13 +8,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "io/text_file.hpp"
 #include "progsurv/scenario/scenario.hpp"
+#include "progsurv/scenario/workload.hpp"
 #include "scenario/distribution_yaml.hpp"
 
 namespace progsurv {
@@ -33,6 +36,9 @@ using yaml_detail::throw_at_mark;
 namespace {
 
 const char* const kOverrideSource = "<override>";
+
+// Longest level, silo, phase or scenario name accepted, in bytes.
+constexpr std::size_t kMaxNameBytes = 200;
 
 // A finer grid than this is a typo (step: 0.0001), not a wish for 600k curve points.
 constexpr double kMaxGridPoints = 1e6;
@@ -133,7 +139,10 @@ class ScenarioReader {
                "patience", "budget", "customers", "scoping", "disengaged"});
 
     Scenario s;
-    if (const auto* e = top.find("name")) s.name = r_.string(e->value, "a name (text)");
+    if (const auto* e = top.find("name")) {
+      s.name = r_.string(e->value, "a name (text)");
+      check_length(e->value.mark, e->value.path, s.name, "the scenario name");
+    }
     if (const auto* e = top.find("description"))
       s.description = r_.string(e->value, "a description (text)");
     if (const auto* e = top.find("horizon")) s.horizon = r_.months_positive(e->value);
@@ -176,13 +185,31 @@ class ScenarioReader {
 
   // Level and silo names are path components in with_values ("sponsor_levels.vp.clout").
   void check_name(const MapReader::Entry& entry, const std::string& what) const {
+    check_length(entry.key_mark, entry.value.path, entry.key, what + " name");
     if (entry.key.find('.') != std::string::npos)
       r_.fail(entry.key_mark, entry.value.path,
               what + " name '" + entry.key + "' may not contain '.' (it separates key paths)");
   }
 
+  // Names become keys and labels in the output; a long one is a mistake, and YAML keys
+  // beyond 1024 characters need a syntax few readers expect.
+  void check_length(const YAML::Mark& mark, const std::string& path, const std::string& name,
+                    const std::string& what) const {
+    if (name.size() > kMaxNameBytes)
+      r_.fail(mark, path,
+              what + " is " + std::to_string(name.size()) + " bytes long; at most " +
+                  std::to_string(kMaxNameBytes) + " are allowed");
+  }
+
   std::vector<double> read_grid(const MapReader::Entry* entry, double horizon) const {
-    if (!entry) return step_grid(1.0, horizon);
+    if (!entry) {
+      if (horizon > kMaxGridPoints)
+        r_.fail(YAML::Mark::null_mark(), "grid",
+                "the default grid (a point every month) over a horizon of " +
+                    format_double(horizon) + " months would have more than " +
+                    format_double(kMaxGridPoints) + " points; give grid: {step: ...}");
+      return step_grid(1.0, horizon);
+    }
     const Field& field = entry->value;
     if (field.node.IsMap()) {
       MapReader map(r_, field, "a grid");
@@ -358,7 +385,14 @@ class ScenarioReader {
 
   int read_silo_name(const Field& field, const Scenario& s) const {
     const std::string name = r_.string(field, "a silo name");
-    const int index = s.silo_index(name);
+    // Steps and handoffs name silos over and over: look them up by hash, not by scan.
+    if (silo_lookup_.size() != s.silos.size()) {
+      silo_lookup_.clear();
+      for (std::size_t i = 0; i < s.silos.size(); ++i)
+        silo_lookup_.emplace(s.silos[i].name, static_cast<int>(i));
+    }
+    const auto found = silo_lookup_.find(name);
+    const int index = found == silo_lookup_.end() ? -1 : found->second;
     if (index < 0) {
       std::vector<std::string> names;
       for (const auto& silo : s.silos) names.push_back(silo.name);
@@ -370,6 +404,7 @@ class ScenarioReader {
   void read_handoffs(const Field& field, Scenario& s) const {
     expect_list(field, "handoff overrides ({from: a, to: b, pickup: ..., break_prob: ...})");
     std::vector<std::string> seen_at;
+    std::map<std::pair<int, int>, std::size_t> seen;  // (from, to) -> override index
     for (std::size_t i = 0; i < field.node.size(); ++i) {
       const Field item = child(field, i, field.node[i]);
       MapReader map(r_, item, "a handoff override (a map with from, to, pickup, break_prob)");
@@ -381,10 +416,10 @@ class ScenarioReader {
       if (o.to == o.from)
         r_.fail(to, "a handoff goes between two different silos; from and to are both '" +
                         s.silos[o.to].name + "'");
-      for (std::size_t j = 0; j < s.overrides.size(); ++j)
-        if (s.overrides[j].from == o.from && s.overrides[j].to == o.to)
-          r_.fail(item, "duplicate handoff override " + s.silos[o.from].name + " -> " +
-                            s.silos[o.to].name + " (first given at " + seen_at[j] + ")");
+      const auto [first, fresh] = seen.emplace(std::make_pair(o.from, o.to), i);
+      if (!fresh)
+        r_.fail(item, "duplicate handoff override " + s.silos[o.from].name + " -> " +
+                          s.silos[o.to].name + " (first given at " + seen_at[first->second] + ")");
       const Silo& receiver = s.silos[o.to];
       o.pickup = receiver.pickup;
       o.break_prob = receiver.break_prob;
@@ -413,7 +448,10 @@ class ScenarioReader {
       map.allow({"name", "value", "continue_prob", "engage", "steps"});
       Phase phase;
       phase.name = "phase" + std::to_string(i + 1);
-      if (const auto* e = map.find("name")) phase.name = r_.string(e->value, "a phase name");
+      if (const auto* e = map.find("name")) {
+        phase.name = r_.string(e->value, "a phase name");
+        check_length(e->value.mark, e->value.path, phase.name, "a phase name");
+      }
       for (std::size_t j = 0; j < s.phases.size(); ++j)
         if (s.phases[j].name == phase.name)
           r_.fail(
@@ -513,6 +551,7 @@ class ScenarioReader {
   }
 
   Reader r_;
+  mutable std::unordered_map<std::string, int> silo_lookup_;
 };
 
 std::string mix_yaml(const LevelMix& mix, const Scenario& s) {
@@ -617,6 +656,33 @@ void set_path(YAML::Node root, const std::string& path, const YAML::Node& value)
   }
 }
 
+// A copy of `node` in which nothing is shared: YAML anchors and aliases (`b: *a`) make
+// two keys one node in yaml-cpp, and an override of one would silently change the other.
+YAML::Node unshared_copy(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      YAML::Node out(YAML::NodeType::Map);
+      for (auto it = node.begin(); it != node.end(); ++it)
+        out.force_insert(unshared_copy(it->first), unshared_copy(it->second));
+      out.SetStyle(node.Style());
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      YAML::Node out(YAML::NodeType::Sequence);
+      for (const auto& item : node) out.push_back(unshared_copy(item));
+      out.SetStyle(node.Style());
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      YAML::Node out(node.Scalar());
+      out.SetTag(node.Tag());
+      return out;
+    }
+    default:
+      return YAML::Node(node.Type());
+  }
+}
+
 // Does the error at `error_key` come from the override at `path`?
 bool path_related(const std::string& path, const std::string& error_key) {
   auto under = [](const std::string& outer, const std::string& inner) {
@@ -642,6 +708,7 @@ Scenario Scenario::from_yaml(const std::string& text, const std::string& source)
   s.source = source;
   s.yaml_text = text;
   s.finalize();
+  check_workload(s);
   return s;
 }
 
@@ -743,7 +810,7 @@ Scenario Scenario::with_values(
     const std::vector<std::pair<std::string, std::string>>& values) const {
   // A scenario built in code has no text; its canonical YAML serves instead.
   const std::string base = yaml_text.empty() ? to_yaml() : yaml_text;
-  YAML::Node root = load_yaml(base, source);
+  YAML::Node root = unshared_copy(load_yaml(base, source));
   if (!root.IsMap()) override_error("", "the scenario text is not a map; nothing to override");
 
   for (const auto& [path, text] : values) {

@@ -96,10 +96,16 @@ def test_quantiles_value_means(result):
     assert np.allclose(v["value"], banked)  # d phases delivered bank the first d values
     td = result.time_decomposition()
     assert list(td.index) == list(progsurv.TIME_BUCKETS)
-    # The five buckets add up to the mean end time of started programmes.
+    # The seven buckets add up to the mean end time of started programmes.
     end_time = result.means(["end_time"])["mean"].iloc[0]
     assert np.isclose(td["mean"].sum(), end_time, rtol=1e-9)
-    assert list(result.counts().index) == ["sponsor_changes", "handoffs", "breaks", "escalations"]
+    assert list(result.counts().index) == [
+        "sponsor_changes",
+        "handoffs",
+        "breaks",
+        "escalations",
+        "disengagements",
+    ]
     conv = result.convergence()
     assert conv["n"].iloc[-1] == N
 

@@ -72,7 +72,7 @@ def test_python_sweep_equals_the_command_file(tmp_path):
     assert here.curves("completed").shape == (20, len(from_cli.curves().columns))
     with h5py.File(path, "r") as f:
         assert f.attrs["filetype"] == progsurv._core.sweep_filetype
-        assert list(f.attrs["format_version"]) == list(progsurv.FORMAT_VERSION)
+        assert list(f.attrs["format_version"]) == list(progsurv.SWEEP_FORMAT_VERSION)
         np.testing.assert_array_equal(f["metrics/estimate"][()], here.estimate)
         assert f["metrics/name"].asstr()[()].tolist() == here.metrics
         assert f.attrs["fingerprint"] == here.sweep.fingerprint

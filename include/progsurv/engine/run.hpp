@@ -5,14 +5,21 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "progsurv/analysis/summary.hpp"
+#include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/tally.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
+
+// Bounds every entry point enforces (UsageError beyond them): more threads than this is a
+// typo, and more replications than 2^40 would take years.
+inline constexpr int kMaxThreads = 1024;
+inline constexpr std::int64_t kMaxReplications = std::int64_t{1} << 40;
 
 struct RunOptions {
   std::uint64_t seed = 1;
@@ -30,10 +37,6 @@ struct RunOptions {
 inline constexpr std::int64_t kChunkSize = 1024;
 inline constexpr std::int64_t kChunksPerBatch = 16;
 inline constexpr std::int64_t kBatchSize = kChunkSize * kChunksPerBatch;
-
-struct Cancelled : std::runtime_error {
-  Cancelled() : std::runtime_error("run cancelled") {}
-};
 
 // Per-replication records as columns (only with keep_replications).
 struct Records {
@@ -57,8 +60,18 @@ struct RunResult {
   std::optional<Records> records;
 };
 
+// Throws UsageError for options out of range (replications or max_replications outside
+// [1, kMaxReplications], precision not finite or outside [0, 0.5], threads outside
+// [0, kMaxThreads]) or a run whose memory estimate exceeds the limit (memory_budget.hpp),
+// and Cancelled when stopped (progress returned false, or cancel.hpp's stop request).
 RunResult run(const Scenario& scenario, const RunOptions& options);
 
+// `requested` threads, or the hardware's when 0; UsageError outside [0, kMaxThreads].
 int resolve_threads(int requested);
+
+// Starts `count` threads running `body`; when the system refuses one, the started ones are
+// stopped by `stop` and joined, and std::runtime_error says how many could be started.
+void start_threads(std::vector<std::thread>& pool, int count, const std::function<void()>& body,
+                   const std::function<void()>& stop);
 
 }  // namespace progsurv

@@ -25,15 +25,28 @@ class ScenarioError : public std::runtime_error {
  private:
   static std::string format(const std::string& file, int line, int column, const std::string& key,
                             const std::string& message) {
-    std::string s = file;
+    std::string s = shorten(file);
     if (line > 0) s += ":" + std::to_string(line) + ":" + std::to_string(column);
     s += ": ";
-    if (!key.empty()) s += "'" + key + "': ";
-    return s + message;
+    if (!key.empty()) s += "'" + shorten(key) + "': ";
+    return s + shorten(message, 2000);
+  }
+  // A hostile 10 MB key must not become a 10 MB message.
+  static std::string shorten(const std::string& text, std::size_t limit = 200) {
+    if (text.size() <= limit) return text;
+    return text.substr(0, limit) + "... (" + std::to_string(text.size()) + " bytes)";
   }
   std::string file_;
   int line_, column_;
   std::string key_, message_;
+};
+
+// A request that cannot be honoured as given: an option out of range, an output path that
+// must not be written, a run that would need more memory or events than allowed. The
+// command exits 2; Python raises ValueError.
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
 };
 
 // A file on disk that is not what a reader expects (foreign, newer, truncated).

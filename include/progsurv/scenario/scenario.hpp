@@ -1,6 +1,7 @@
 #pragma once
 // The resolved scenario: every mechanism of MODEL.md §2–3 with names turned into indices
 // and every default filled in. Parsing lives in scenario_parser.cpp.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -145,19 +146,36 @@ struct Scenario {
   Budget budget;
   Customers customers;
 
-  // Derived by finalize(): pickup and break of every (from, to) pair, override applied.
-  std::vector<Distribution> pair_pickup;  // silos.size()^2, row = from
-  std::vector<double> pair_break;
+  // Derived by finalize(): the overrides sorted by (from, to) for lookup. Sparse, so 20,000
+  // silos cost nothing more than their overrides (a dense from x to table would be 4.7 GB).
+  std::vector<std::uint64_t> pair_keys;         // from << 32 | to, ascending
+  std::vector<std::uint32_t> pair_override;     // index into overrides, for each key
+  std::vector<std::uint8_t> receives_override;  // per silo: is it the `to` of an override?
 
   int level_index(const std::string& name) const;  // -1 when unknown
   int silo_index(const std::string& name) const;
   // Builds the derived tables; call after any edit of the fields above.
   void finalize();
+  bool finalized() const { return receives_override.size() == silos.size(); }
+  // The override of the handoff from -> to, or nullptr when it behaves like silo `to`.
+  const HandoffOverride* handoff_override(int from, int to) const {
+    if (!receives_override[static_cast<std::size_t>(to)]) return nullptr;
+    const std::uint64_t key = pair_key(from, to);
+    const auto it = std::lower_bound(pair_keys.begin(), pair_keys.end(), key);
+    if (it == pair_keys.end() || *it != key) return nullptr;
+    return &overrides[pair_override[static_cast<std::size_t>(it - pair_keys.begin())]];
+  }
   const Distribution& pickup(int from, int to) const {
-    return pair_pickup[static_cast<std::size_t>(from) * silos.size() + to];
+    const HandoffOverride* o = handoff_override(from, to);
+    return o ? o->pickup : silos[static_cast<std::size_t>(to)].pickup;
   }
   double break_prob(int from, int to) const {
-    return pair_break[static_cast<std::size_t>(from) * silos.size() + to];
+    const HandoffOverride* o = handoff_override(from, to);
+    return o ? o->break_prob : silos[static_cast<std::size_t>(to)].break_prob;
+  }
+  static std::uint64_t pair_key(int from, int to) {
+    return static_cast<std::uint64_t>(static_cast<std::uint32_t>(from)) << 32 |
+           static_cast<std::uint32_t>(to);
   }
 
   // Parse YAML text. `source` names the file in error messages.

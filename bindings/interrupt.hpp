@@ -1,0 +1,53 @@
+#pragma once
+// Ctrl-C during engine work started from Python. Python's own SIGINT handler only sets a
+// flag that the progress callback sees between batches; a replication that never reaches
+// the next batch would ignore it. While an InterruptGuard lives (on the main thread), SIGINT
+// also sets progsurv's stop request (progsurv/engine/cancel.hpp), which the engine polls
+// down to its event loop, and Python's handler still runs, so KeyboardInterrupt follows.
+#include <signal.h>
+
+#include "progsurv/engine/cancel.hpp"
+#include "register.hpp"
+
+namespace progsurv::python {
+
+class InterruptGuard {
+ public:
+  // Call with the GIL held.
+  InterruptGuard() {
+    clear_stop();
+    const py::object threading = py::module_::import("threading");
+    if (!threading.attr("current_thread")().is(threading.attr("main_thread")())) return;
+    struct sigaction ours {};
+    ours.sa_handler = &on_interrupt;
+    sigemptyset(&ours.sa_mask);
+    installed_ = ::sigaction(SIGINT, &ours, &previous()) == 0;
+  }
+  ~InterruptGuard() {
+    if (installed_) ::sigaction(SIGINT, &previous(), nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+  // After a Cancelled with the GIL held: raise Python's KeyboardInterrupt when Ctrl-C
+  // was the cause (and do nothing otherwise).
+  static void raise_if_interrupted() {
+    if (stop_requested() && PyErr_CheckSignals() != 0) throw py::error_already_set();
+  }
+
+ private:
+  static struct sigaction& previous() {
+    static struct sigaction handler {};
+    return handler;
+  }
+  static void on_interrupt(int signal) {
+    request_stop();
+    const struct sigaction& before = previous();
+    if (before.sa_handler != SIG_DFL && before.sa_handler != SIG_IGN &&
+        !(before.sa_flags & SA_SIGINFO))
+      before.sa_handler(signal);
+  }
+  bool installed_ = false;
+};
+
+}  // namespace progsurv::python

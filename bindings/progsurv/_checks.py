@@ -1,0 +1,37 @@
+"""Argument checks shared by run(), attribute() and sweep(): whole numbers that are
+really whole (no silent truncation of 1e5 or 2.7), ranges with short messages, and
+flags that are really booleans ("no" is not False)."""
+import numbers
+
+MAX_THREADS = 1024  # the C++ kMaxThreads
+MAX_REPLICATIONS = 2**40  # the C++ kMaxReplications
+
+
+def whole(name, value, lowest, highest):
+    """`value` as an int in [lowest, highest]; TypeError when it is not a whole number
+    (bool, float, str), ValueError when it is out of range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number (int), not {type(value).__name__} {value!r}")
+    value = int(value)
+    if not lowest <= value <= highest:
+        raise ValueError(f"{name} must be between {lowest} and {highest}, not {value}")
+    return value
+
+
+def flag(name, value):
+    """`value` as a bool; TypeError unless it is True or False (numpy booleans too)."""
+    if isinstance(value, bool):
+        return value
+    if type(value).__name__ == "bool_":  # numpy.bool_
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, not {type(value).__name__} {value!r}")
+
+
+def number(name, value, lowest, highest):
+    """`value` as a finite float in [lowest, highest]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__} {value!r}")
+    value = float(value)
+    if not lowest <= value <= highest:  # also false for NaN
+        raise ValueError(f"{name} must be a finite number in [{lowest}, {highest}], not {value}")
+    return value

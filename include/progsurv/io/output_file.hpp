@@ -1,0 +1,50 @@
+#pragma once
+// Output files: checking a path before any work is done, naming default outputs safely, and
+// replacing a file atomically without following planted symlinks (docs/robustness.md).
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "progsurv/scenario/error.hpp"
+
+namespace progsurv {
+
+// An output path that cannot be used as given (a device, a directory, the command's own
+// input, a write-protected file, a missing folder, a name too long). The command exits 2;
+// Python raises ValueError.
+class OutputPathError : public UsageError {
+ public:
+  using UsageError::UsageError;
+};
+
+struct OutputCheck {
+  // Files the command reads (scenario, sweep file, its base scenario): the output may not
+  // be any of them, whatever the spelling of the path.
+  std::vector<std::string> inputs;
+  // Replace a write-protected regular file anyway.
+  bool force = false;
+};
+
+// Throws OutputPathError when `path` cannot receive an output file: its folder is missing
+// or not writable, its name (with the temporary suffix) is too long, it exists and is not a
+// regular file, it is one of `check.inputs`, or it is write-protected (unless force).
+void check_output_path(const std::string& path, const OutputCheck& check = {});
+
+// A plain file name in the working folder made from a scenario or sweep name: characters
+// other than letters, digits, '-', '_' and '.' become '_', leading dots are dropped, the
+// stem is cut to 100 bytes, and an empty stem becomes `fallback`. "../x" gives "x.h5".
+std::string default_output_name(const std::string& name, const std::string& suffix,
+                                const std::string& fallback = "progsurv");
+
+// Replaces `path` with `bytes`: written to a new temporary file next to it (created with
+// O_EXCL|O_NOFOLLOW, so a planted file or symlink is never opened), synced, renamed over
+// `path`, and the folder synced. On any failure (disk full, ...) the temporary file is
+// removed, `path` is untouched, and std::runtime_error says why. Temporary files that a
+// killed earlier writer of the same `path` left behind (its process is gone) are removed.
+void replace_file(const std::string& path, const std::string& bytes);
+
+// The prefix of the temporary files replace_file uses for `path`: ".<name>.progsurv-tmp-"
+// in the same folder, followed by "<pid>-<random>".
+std::string temporary_prefix(const std::string& path);
+
+}  // namespace progsurv
