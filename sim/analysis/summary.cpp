@@ -210,47 +210,65 @@ std::string months(double x) {
 
 std::string format_summary(const Summary& s, const std::string& title) {
   std::ostringstream os;
-  char line[160];
+  char line[200];
+  // Exact results have no sampling error: print the value alone, never an interval.
+  const bool exact = s.n == 0;
+  const auto share = [&](const Estimate& e) { return exact ? pct(e.estimate) : interval(e); };
   os << title << "\n";
-  if (s.n > 0) {
-    std::snprintf(line, sizeof line, "replications: %lld (started: %lld)\n",
-                  static_cast<long long>(s.n), static_cast<long long>(s.n_started));
+  const double horizon = s.grid.empty() ? 0.0 : s.grid.back();
+  if (!exact) {
+    std::snprintf(line, sizeof line,
+                  "%lld programmes proposed (replications), %lld started; horizon %g months\n",
+                  static_cast<long long>(s.n), static_cast<long long>(s.n_started), horizon);
     os << line << "\n";
+    os << "outcome by the horizon  share of proposed [95% interval, Wilson]  of started\n";
   } else {
-    // Exact-solver results have no replications; their intervals collapse to the value.
-    os << "exact solution (Markov chain, no replications)\n\n";
+    // "exact solution" starts the line cli_exact.cpp replaces with the chain's size.
+    std::snprintf(line, sizeof line,
+                  "exact solution (Markov chain, no replications, no sampling error); horizon "
+                  "%g months\n",
+                  horizon);
+    os << line << "\n";
+    os << "outcome by the horizon  share of proposed                         of started\n";
   }
-  os << "outcome              share   [95% interval]   (Wilson)\n";
   for (int o = 0; o < kOutcomeCount; ++o) {
-    std::snprintf(line, sizeof line, "  %-16s %s\n", to_string(static_cast<Outcome>(o)),
-                  interval(s.outcome_share[static_cast<std::size_t>(o)]).c_str());
+    const auto i = static_cast<std::size_t>(o);
+    const bool counts_started = static_cast<Outcome>(o) != Outcome::NotStarted;
+    std::snprintf(line, sizeof line, "  %-20s %-41s %s\n", to_string(static_cast<Outcome>(o)),
+                  share(s.outcome_share[i]).c_str(),
+                  counts_started ? pct(s.outcome_share_started[i].estimate).c_str() : "");
     os << line;
   }
-  os << "\ncause of end         share of ended programmes\n";
+  os << "\ncause of end           share of ended programmes\n";
   for (int c = 0; c < kCauseCount; ++c) {
-    std::snprintf(line, sizeof line, "  %-16s %s\n", to_string(static_cast<Cause>(c)),
-                  interval(s.cause_share[static_cast<std::size_t>(c)]).c_str());
+    std::snprintf(line, sizeof line, "  %-20s %s\n", to_string(static_cast<Cause>(c)),
+                  share(s.cause_share[static_cast<std::size_t>(c)]).c_str());
     os << line;
   }
-  os << "\ndelivery among started programmes\n";
-  std::snprintf(line, sizeof line, "  %-16s %s\n", "nothing", interval(s.delivered_none).c_str());
+  os << "\ndelivery               share of started programmes\n";
+  std::snprintf(line, sizeof line, "  %-20s %s\n", "nothing", share(s.delivered_none).c_str());
   os << line;
-  std::snprintf(line, sizeof line, "  %-16s %s\n", "partial",
-                interval(s.delivered_partial).c_str());
+  std::snprintf(line, sizeof line, "  %-20s %s\n", "part of the phases",
+                share(s.delivered_partial).c_str());
   os << line;
-  std::snprintf(line, sizeof line, "  %-16s %s\n", "all phases", interval(s.delivered_all).c_str());
+  std::snprintf(line, sizeof line, "  %-20s %s\n", "all phases", share(s.delivered_all).c_str());
   os << line;
-  os << "\ncompletion time      all programmes    among completed\n";
+  os << "\ncompletion time        of proposed programmes   among completed\n";
   for (std::size_t i = 0; i < s.quantile_levels.size(); ++i) {
     const double q = s.quantile_levels[i];
     if (q != 0.5 && q != 0.8) continue;
-    std::snprintf(line, sizeof line, "  P%-15.0f %-17s %s\n", 100.0 * q,
+    std::snprintf(line, sizeof line, "  P%-19.0f %-24s %s\n", 100.0 * q,
                   months(s.completion_quantile[i]).c_str(),
                   months(s.completion_quantile_given[i]).c_str());
     os << line;
   }
-  std::snprintf(line, sizeof line, "\nmean value: %.3f  (SE %.3f)\n", s.value_mean.estimate,
-                s.value_se);
+  if (exact) {
+    std::snprintf(line, sizeof line, "\nmean value per proposed programme: %.3f\n",
+                  s.value_mean.estimate);
+  } else {
+    std::snprintf(line, sizeof line, "\nmean value per proposed programme: %.3f  (SE %.3f)\n",
+                  s.value_mean.estimate, s.value_se);
+  }
   os << line;
   os << "mean months per started programme:";
   for (int b = 0; b < kTimeBucketCount; ++b) {

@@ -4,7 +4,11 @@
 
 #include "cli/cli.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/analysis/attribution.hpp"
+#include "progsurv/analysis/sweep.hpp"
+#include "progsurv/io/file_type.hpp"
 #include "progsurv/io/result_file.hpp"
+#include "progsurv/io/version.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -18,10 +22,25 @@ struct RunArgs {
   int threads = 0;
   bool keep = false;
   bool quiet = false;
+  std::vector<std::string> sets;
 };
 
+// With --precision: whether the target half-width was reached within the cap.
+std::string precision_line(const RunResult& r, std::int64_t cap) {
+  const Estimate& p = r.summary.completed();
+  const double half = (p.upper - p.lower) / 2;
+  char line[300];
+  std::snprintf(line, sizeof line,
+                "precision target: 95%% half-width of P(completed) <= %.4g: %s (half-width "
+                "%.4g after %lld replications%s)\n",
+                r.precision, half <= r.precision ? "met" : "NOT met", half,
+                static_cast<long long>(r.summary.n),
+                half <= r.precision ? "" : (", the cap " + std::to_string(cap)).c_str());
+  return line;
+}
+
 int do_run(const RunArgs& a) {
-  const Scenario scenario = load_scenario_or_baseline(a.scenario);
+  const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
   const std::string output = a.output.empty() ? scenario.name + ".h5" : a.output;
   check_output_path(output);
   RunOptions opt;
@@ -38,9 +57,11 @@ int do_run(const RunArgs& a) {
     return a.quiet ? true : bar(done, total);
   };
   const RunResult result = run(scenario, opt);
+  bar.finish();
   write_result(output, result);
   std::cout << format_summary(
       result.summary, "progsurv: " + scenario.name + " (seed " + std::to_string(a.seed) + ")");
+  if (a.precision > 0) std::cout << precision_line(result, a.max_replications);
   std::cout << "written: " << output << "\n";
   return 0;
 }
@@ -67,6 +88,7 @@ const Registration reg_run(10, [](CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_flag("--keep-replications", args->keep, "Also write one record per replication");
+  add_set_option(sub, args->sets);
   sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->callback([args] { set_action([args] { return do_run(*args); }); });
 });
@@ -86,15 +108,25 @@ const Registration reg_validate(20, [](CLI::App& app) {
 
 const Registration reg_summary(30, [](CLI::App& app) {
   auto path = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("summary", "Print the summary table of a progsurv HDF5 file");
+  auto* sub = app.add_subcommand(
+      "summary", "Print the summary of a progsurv HDF5 file (run, exact, sweep or attribution)");
   sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")
       ->required()
       ->check(CLI::ExistingFile);
   sub->callback([path] {
     set_action([path] {
-      const RunResult r = read_result(*path);
+      const std::string type = file_type(*path);
+      if (type == kSweepFiletype) {
+        std::cout << format_sweep(read_sweep(*path));
+        return 0;
+      }
+      if (type == kAttributionFiletype) {
+        std::cout << format_attribution(read_attribution(*path));
+        return 0;
+      }
+      const RunResult r = read_result(*path);  // names the filetype when it is foreign
       std::cout << format_summary(r.summary, "progsurv: " + r.scenario.name + " (" + *path +
-                                                 ", seed " + std::to_string(r.seed) + ")");
+                                                 (r.exact ? ", exact" : ", seed " + std::to_string(r.seed)) + ")");
       return 0;
     });
   });
