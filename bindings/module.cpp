@@ -27,6 +27,7 @@ PYBIND11_MODULE(_core, m) {
       register_result_file,
       register_exact,
       register_sweep,
+      register_compare,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);

@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
-#include "progsurv/engine/run.hpp"
 #include "progsurv/analysis/attribution.hpp"
 #include "progsurv/analysis/sweep.hpp"
+#include "progsurv/engine/run.hpp"
 #include "progsurv/io/file_type.hpp"
 #include "progsurv/io/result_file.hpp"
 #include "progsurv/io/version.hpp"
@@ -125,8 +125,9 @@ const Registration reg_summary(30, [](CLI::App& app) {
         return 0;
       }
       const RunResult r = read_result(*path);  // names the filetype when it is foreign
-      std::cout << format_summary(r.summary, "progsurv: " + r.scenario.name + " (" + *path +
-                                                 (r.exact ? ", exact" : ", seed " + std::to_string(r.seed)) + ")");
+      std::cout << format_summary(
+          r.summary, "progsurv: " + r.scenario.name + " (" + *path +
+                         (r.exact ? ", exact" : ", seed " + std::to_string(r.seed)) + ")");
       return 0;
     });
   });
