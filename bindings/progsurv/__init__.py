@@ -26,10 +26,12 @@ from ._result import (
     run,
 )
 from . import plotting
+from .compare import compare
 from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function)
     Sweep,
     SweepResult,
     attribute,
+    load_attribution,
     load_sweep,
     plot_attribution,
     plot_sobol,
@@ -40,11 +42,13 @@ from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function
 )
 
 __version__ = _core.__version__
+KNOCKOUTS = tuple(_core.knockout_names)
 FORMAT_VERSION = tuple(_core.format_version)
 
 __all__ = [
     "CATEGORIES",
     "CAUSES",
+    "KNOCKOUTS",
     "FORMAT_VERSION",
     "FileFormatError",
     "OUTCOMES",
@@ -60,6 +64,8 @@ __all__ = [
     "Sweep",
     "SweepResult",
     "attribute",
+    "compare",
+    "load_attribution",
     "load_sweep",
     "plot_attribution",
     "plot_sobol",

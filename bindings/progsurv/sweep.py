@@ -24,6 +24,8 @@ __all__ = [
     "Sweep",
     "SweepResult",
     "attribute",
+    "attribution_frame",
+    "load_attribution",
     "load_sweep",
     "plot_attribution",
     "plot_sobol",
@@ -252,29 +254,56 @@ class SweepResult:
         return plot_sobol(self, metric, ax=ax)
 
 
-def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, progress=False):
-    """What each obstacle costs: every mechanism switched off in turn with common random
-    numbers, as `progsurv attribute`. Returns a DataFrame with one row per mechanism:
-    P(completed) and mean value with the mechanism off, the paired change from the base
-    (delta, 95% interval, SE); P(completed) also in percentage points (*_pp). The base
-    values, seed, replications and the printed table are in .attrs."""
+def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, progress=False,
+              mechanisms=None, shapley="auto"):
+    """What each obstacle costs, as `progsurv attribute`: every mechanism switched off
+    alone, with common random numbers, and its Shapley part of switching all of them off
+    (the parts sum to all-off minus base). Returns a DataFrame with one row per mechanism.
+
+    mechanisms  names of knock-outs (progsurv.KNOCKOUTS; default all)
+    shapley     "exact" (every subset), "permutations" (one random order per replication),
+                "none", or "auto" (exact while replications * 2**k <= 2e7)
+
+    Columns, for each statistic of .attrs["statistics"] (p_completed, mean_value,
+    months_<bucket>): <stat> with the mechanism off, <stat>_delta, _lower, _upper, _se (the
+    paired change), <stat>_shapley, _shapley_lower, _shapley_upper, _shapley_se; P(completed)
+    also in percentage points (*_pp). The base values, all-off row, seed, replications and
+    the printed table are in .attrs."""
     if isinstance(scenario, (str, os.PathLike)):
         scenario = _core.Scenario.load(os.fspath(scenario))
     bar = _progress.ProgressBar(f"attributing {scenario.name}") if progress is True else None
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:
         d = _core.attribute(scenario, int(replications), int(seed), int(threads),
-                            "" if output is None else os.fspath(output), callback)
+                            "" if output is None else os.fspath(output), callback,
+                            list(mechanisms or []), str(shapley))
     finally:
         if bar is not None:
             bar.close()
-    columns = ["description", "p_completed", "p_completed_delta", "p_completed_lower",
-               "p_completed_upper", "p_completed_se", "mean_value", "mean_value_delta",
-               "mean_value_lower", "mean_value_upper", "mean_value_se"]
-    frame = pd.DataFrame({c: d[c] for c in columns}, index=pd.Index(d["mechanism"], name="mechanism"))
-    for c in ("delta", "lower", "upper"):
+    return attribution_frame(d)
+
+
+def load_attribution(path):
+    """Read a file written by `progsurv attribute -o` as the DataFrame attribute() returns."""
+    return attribution_frame(_core.read_attribution(os.fspath(path)))
+
+
+def attribution_frame(d):
+    """The DataFrame of an attribution dict from _core.attribute / _core.read_attribution."""
+    columns = ["description"]
+    for stat in d["statistics"]:
+        columns += [stat, f"{stat}_delta", f"{stat}_lower", f"{stat}_upper", f"{stat}_se",
+                    f"{stat}_shapley", f"{stat}_shapley_lower", f"{stat}_shapley_upper",
+                    f"{stat}_shapley_se"]
+    frame = pd.DataFrame({c: d[c] for c in columns},
+                         index=pd.Index(d["mechanism"], name="mechanism"))
+    for c in ("delta", "lower", "upper", "shapley", "shapley_lower", "shapley_upper"):
         frame[f"p_completed_{c}_pp"] = 100.0 * frame[f"p_completed_{c}"]
+    all_off = {stat: dict(zip(("base", "knocked_out", "delta", "lower", "upper", "se"), v))
+               for stat, v in d["all_off"].items()}
     frame.attrs.update(scenario=d["scenario"], seed=d["seed"], replications=d["replications"],
+                       horizon=d["horizon"], shapley_method=d["shapley_method"],
+                       statistics=list(d["statistics"]), all_off=all_off,
                        p_completed_base=d["p_completed_base"], mean_value_base=d["mean_value_base"],
                        table=d["table"])
     return frame
@@ -287,7 +316,7 @@ def _axes(ax, size=(7, 4)):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=size)
+        _, ax = plt.subplots(figsize=size, layout="constrained")
     return ax
 
 
@@ -333,7 +362,10 @@ def plot_sobol(result, metric=None, ax=None):
                capsize=3)
     ax.set_xticks(x, s["parameter"], rotation=30, ha="right")
     ax.set_ylabel("Sobol index")
-    ax.set_ylim(min(0.0, float(np.nanmin(s["S1_lower"]))) - 0.02, 1.05)
+    # Limits from the intervals, so no error bar is clipped.
+    low = min(0.0, float(np.nanmin(s[["S1_lower", "ST_lower"]].to_numpy())))
+    high = max(1.0, float(np.nanmax(s[["S1_upper", "ST_upper"]].to_numpy())))
+    ax.set_ylim(low - 0.02, high + 0.05)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_title(f"{result.name}: sensitivity of {metric}")
     ax.legend(fontsize="small")

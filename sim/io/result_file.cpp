@@ -143,6 +143,8 @@ void write_scenario(h5::File& f, const Scenario& s) {
   g.write_attr("name", s.name);
   g.write_attr("source", s.source);
   g.write_string("yaml", s.to_yaml());
+  // The text as written, comments included (the report's evidence/assumption appendix).
+  if (!s.yaml_text.empty()) g.write_string("source_yaml", s.yaml_text);
 }
 
 void write_run(h5::File& f, const RunResult& r) {

@@ -153,7 +153,7 @@ def test_progress_callable_and_bar(baseline, capsys):
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     progsurv.run(baseline, replications=40_000, progress=True)
     err = capsys.readouterr().err
-    assert "running baseline" in err and "100.0%" in err
+    assert "running baseline" in err and "100%" in err and "40.0k/40.0k" in err
 
 
 def test_progress_callback_stops_run(baseline):
