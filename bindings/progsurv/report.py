@@ -160,17 +160,17 @@ def _run_context(f, attribution=None):
 
     figures = []
     figures.append(("How programmes end", "Cumulative incidence of each end by month, among all "
-                    "proposed programmes, as steps with 95% bands.",
+                    "proposed programmes, as steps with their interval bands.",
                     _figure_uri(plotting.plot_incidence(result, style="steps").figure)))
     figures.append(("Survival", "Share of started programmes not yet ended (completed ones "
-                    "count as survivors), with its 95% band and the number still running "
+                    "count as survivors), with its interval band and the number still running "
                     "(at risk) below the axis.",
                     _figure_uri(plotting.plot_survival(result, at_risk=True).figure)))
     figures.append(("When programmes complete", "Probability per month of completing, over "
                     "all proposed programmes.",
                     _figure_uri(plotting.plot_completion_time(result).figure)))
     figures.append(("Where the months went", "Mean months per started programme in each "
-                    "time bucket, with 95% intervals.",
+                    "time bucket, with their intervals.",
                     _figure_uri(plotting.plot_time_decomposition(result).figure)))
     ctx = dict(kind="run", result=result, figures=figures, exact=bool(result.exact),
                outcome_names=[n.decode() if isinstance(n, bytes) else n
