@@ -9,6 +9,7 @@
 #include "progsurv/io/file_type.hpp"
 #include "progsurv/io/result_file.hpp"
 #include "progsurv/io/version.hpp"
+#include "progsurv/scenario/lint.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -95,12 +96,18 @@ const Registration reg_run(10, [](CLI::App& app) {
 
 const Registration reg_validate(20, [](CLI::App& app) {
   auto path = std::make_shared<std::string>();
-  auto* sub =
-      app.add_subcommand("validate", "Check a scenario and print it with every default filled in");
+  auto* sub = app.add_subcommand(
+      "validate",
+      "Check a scenario and print it with every default filled in; warn (stderr) about "
+      "inputs that cannot have any effect");
   sub->add_option("scenario", *path, "Scenario YAML file")->required();
   sub->callback([path] {
     set_action([path] {
-      std::cout << Scenario::load(*path).to_yaml();
+      const Scenario scenario = Scenario::load(*path);
+      std::cout << scenario.to_yaml();
+      // Inputs that cannot matter are not errors (exit 0), but worth a line on stderr.
+      for (const ScenarioWarning& w : lint(scenario))
+        std::cerr << *path << ":" << w.line << ": warning: " << w.message << " (" << w.key << ")\n";
       return 0;
     });
   });
