@@ -192,6 +192,14 @@ Use progsurv.sweep() to run one.)doc")
           "resolved", [](const Sweep& s) { return s.resolved; },
           "The canonical YAML of the sweep with its base scenario inline.")
       .def_property_readonly("base", [](const Sweep& s) { return s.base; })
+      .def_property_readonly(
+          "parameter_labels",
+          [](const Sweep& s) {
+            std::vector<std::string> k;
+            for (const auto& p : s.parameters) k.push_back(p.label.empty() ? p.key : p.label);
+            return k;
+          },
+          "Each parameter's label: key `label:` of the sweep file, or its key path.")
       .def_property_readonly("parameter_keys",
                              [](const Sweep& s) {
                                std::vector<std::string> k;

@@ -1,11 +1,12 @@
-"""Progress bars for progsurv.run / sweep / attribute / compare (progress=True): tqdm,
-which draws one live line in a terminal and a widget in a notebook (tqdm.auto), with
-done/total, rate and time left."""
+"""Progress bars for progsurv.run / sweep / attribute / compare (progress=True): tqdm's
+text bar on stderr, with done/total, rate and time left. Jupyter shows it as one live
+line too; the widget flavour (tqdm.auto) is not used because headless notebook runners
+(nbclient) fail on widget messages."""
 
 
 def progress_bar(label, unit="replications"):
     """A callable progress(done, planned) -> True drawing a tqdm bar; call .close() after."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     class _Bar:
         def __init__(self):
@@ -14,7 +15,7 @@ def progress_bar(label, unit="replications"):
         def __call__(self, done, planned):
             if self._bar is None:
                 self._bar = tqdm(total=int(planned), desc=label, unit=unit[:3] if unit else "it",
-                                 unit_scale=True, leave=False, dynamic_ncols=True, mininterval=0)
+                                 unit_scale=True, leave=False, dynamic_ncols=True, mininterval=0, miniters=1)
             if self._bar.total != planned:
                 self._bar.total = int(planned)
             self._bar.update(int(done) - self._bar.n)

@@ -229,7 +229,8 @@ class SweepResult:
             for i, key in enumerate(self.parameters):
                 lo, hi = self._raw.tornado_low[m][i], self._raw.tornado_high[m][i]
                 a, b = first[i]
-                rows.append({"metric": name, "parameter": key, "low_value": values[a][i],
+                rows.append({"metric": name, "parameter": key,
+                             "label": self._sweep.parameter_labels[i], "low_value": values[a][i],
                              "high_value": values[b][i], "low": lo, "high": hi, "base": base,
                              "swing": abs(hi - lo)})
         frame = pd.DataFrame(rows)
@@ -338,7 +339,7 @@ def plot_tornado(result, metric=None, ax=None):
     ax.barh(y, high_side, left=base, color="#2e7d32", alpha=0.8, label="at high value")
     ax.axvline(base, color="black", lw=1)
     labels = [f"{p}  [{lo} .. {hi}]" for p, lo, hi in
-              zip(t["parameter"], t["low_value"], t["high_value"])]
+              zip(t["label"], t["low_value"], t["high_value"])]
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"{metric} (base {base:.3g})")
     ax.set_title(f"{result.name}: one at a time")
