@@ -95,15 +95,29 @@ def _figure_uri(fig):
 
 # --- the appendix: every scenario value, evidence-cited or an assumption -----------------
 
-_EVIDENCE = re.compile(r"\((?:H|M|L|H/M|M/L)\)|\b(?:19|20)\d\d\b|\bvia\b|\bsurvey\b", re.I)
+_EVIDENCE = re.compile(r"[(,]\s*(?:H|M|L|H/M|M/L)\)|\b(?:19|20)\d\d\b|\bvia\b|\bsurvey", re.I)
+
+
+def _status(note):
+    if "assumption" in note.lower():
+        return "assumption"
+    if _EVIDENCE.search(note):
+        return "evidence"
+    return "not annotated"
 
 
 def scenario_values(source_yaml):
-    """(key path, value text, status, note) for every `key: value` line of the scenario
-    text. The note is the line's comment, or the comment block above it; status is
-    "assumption" when it says so, "evidence" when it cites a source (a year, a confidence
-    mark (H)/(M)/(L)), "not annotated" otherwise."""
-    rows, stack, block = [], [], []
+    """(key path, value text, status, note) for every value of the scenario text (block
+    style, as the scenario files are written; flow maps count as one value). The note is
+    the line's own comment, else the comment block above it, else its group's; status is
+    "assumption" when the note says so, "evidence" when it cites a source (a year, a
+    confidence mark (H)/(M)/(L)), "not annotated" otherwise."""
+    rows = []
+    stack = []  # (indent, path component, note) of the enclosing maps and list items
+    counters = {}  # list path -> next index
+    block = []
+    seen_key = False  # the comment block opening the file describes the file, not a key
+    just_opened = False  # the previous line opened a group (a key with no value)
     for raw in source_yaml.splitlines():
         stripped = raw.strip()
         if not stripped:
@@ -112,30 +126,44 @@ def scenario_values(source_yaml):
         if stripped.startswith("#"):
             block.append(stripped.lstrip("#").strip())
             continue
-        indent = len(raw) - len(raw.lstrip())
         code, _, comment = raw.partition(" #")
-        m = re.match(r"\s*(-\s+)?([A-Za-z_][\w.]*)\s*:\s*(.*)$", code)
-        if not m:
-            block = []
-            continue
-        key, value = m.group(2), m.group(3).strip()
+        indent = len(code) - len(code.lstrip())
+        above = " ".join(block) if seen_key else ""
+        own = comment.strip() or above
+        block = []
+        seen_key = True
+        body = code.strip()
         while stack and stack[-1][0] >= indent:
             stack.pop()
-        path = ".".join([k for _, k in stack] + [key])
-        note = comment.strip() or " ".join(block)
-        if value and not value.startswith(">") and not value.startswith("|"):
-            if "assumption" in note.lower():
-                status = "assumption"
-            elif _EVIDENCE.search(note):
-                status = "evidence"
-            else:
-                status = "not annotated"
-            rows.append((path, value, status, note))
+        # A comment block opening a group (right under its header) speaks for the group.
+        if just_opened and above and stack and not stack[-1][2]:
+            stack[-1] = (stack[-1][0], stack[-1][1], above)
+        just_opened = False
+        if body.startswith("- "):
+            parent = ".".join(k for _, k, _ in stack)
+            index = counters.get(parent, 0)
+            counters[parent] = index + 1
+            inherited = next((n for _, _, n in reversed(stack) if n), "")
+            stack.append((indent, str(index), own))
+            body = body[2:].strip()
+            indent += 2
+            if not re.match(r"[A-Za-z_][\w.]*\s*:", body):
+                path = ".".join(k for _, k, _ in stack)
+                note = own or inherited
+                rows.append((path, body, _status(note), note))
+                continue
+        m = re.match(r"([A-Za-z_][\w.]*)\s*:\s*(.*)$", body)
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        inherited = next((n for _, _, n in reversed(stack) if n), "")
+        path = ".".join([k for _, k, _ in stack] + [key])
+        if value and not value.startswith((">", "|")):
+            note = own or inherited
+            rows.append((path, value, _status(note), note))
         else:
-            stack.append((indent, key))
-        if not value:
-            pass
-        block = []
+            stack.append((indent, key, own))
+            just_opened = True
     return rows
 
 

@@ -288,3 +288,16 @@ def test_progress_bar_line_ends_before_the_summary(tmp_path):
     assert "\r" in head and "/300000" in head and "left" in head  # the bar was drawn
     # The bar's last drawing is cleared (carriage return, erase line) before the summary.
     assert head.endswith("\r\x1b[K"), repr(head[-120:])
+
+
+def test_appendix_marks_values_from_the_scenario_comments():
+    from progsurv.report import scenario_values
+
+    rows = {path: (value, status) for path, value, status, _ in
+            scenario_values(BASELINE.read_text())}
+    assert rows["sponsor_levels.ceo.tenure"][1] == "evidence"  # Spencer Stuart, (M)
+    assert rows["sponsor_levels.ceo.clout"] == ("0.9", "assumption")
+    assert rows["silos.sales"][1] == "assumption"  # the silos' group comment
+    assert rows["phases.1.value"] == ("2", "not annotated")
+    assert rows["phases.0.steps.1"][0].startswith("{silo: sales")
+    assert rows["name"] == ("baseline", "not annotated")  # the file header is not its note
