@@ -53,13 +53,13 @@ def _axes(ax, size=(7, 4)):
 
 
 def plot_incidence(result, ax=None, categories=STACK_ORDER, legend=True, title=None,
-                   style="stacked"):
+                   style="steps"):
     """How programmes end, among all proposed programmes.
 
-    style="stacked" (default): stacked areas; at every month the layers are P(completed by
-    t), P(ended by each cause by t), P(not started) and P(running at t), which sum to 1.
-    style="steps": per-cause cumulative incidence as step functions with their 95% bands
-    (lifelines' convention), completed and the five causes only."""
+    style="steps" (default): per-cause cumulative incidence P(ended this way by t) as step
+    functions with their 95% bands (lifelines' convention), completed and the five causes.
+    style="stacked": stacked areas; at every month the layers are P(completed by t),
+    P(ended by each cause by t), P(not started) and P(running at t), which sum to 1."""
     ax = _axes(ax)
     t = np.asarray(result.grid)
     if style == "steps":
