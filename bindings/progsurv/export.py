@@ -78,7 +78,10 @@ def to_xlsx(path, output):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="progsurv export", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="progsurv export",
+        description="Write the tables of a progsurv file as tidy CSV files (one per table) or "
+        "one xlsx workbook (one sheet per table).")
     p.add_argument("file", help="a progsurv HDF5 file (run, exact, sweep or attribution)")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--csv", metavar="DIR", help="write one CSV per table into DIR")

@@ -291,7 +291,11 @@ def _fail(message, status=2):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="progsurv report", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="progsurv report",
+        description="Write one self-contained HTML report (figures embedded, no network needed) "
+        "of a progsurv run, exact, sweep or attribution file, or of a scenario YAML after "
+        "running it.")
     p.add_argument("file", help="a progsurv HDF5 file, or a scenario YAML to run first")
     p.add_argument("-o", "--output", help="HTML file to write (default: FILE with .html)")
     p.add_argument("--attribution", help="attribution file of the same scenario (run files)")

@@ -14,10 +14,9 @@ const Registration reg_report(70, [](CLI::App& app) {
       "report",
       "Write one self-contained HTML report (figures embedded) of a run, exact, sweep or "
       "attribution file, or of a scenario YAML after running it");
-  sub->prefix_command();  // every argument goes to report.py, which documents them
-  sub->footer(
-      "Usage: progsurv report FILE [-o report.html] [--attribution ATTR.h5] "
-      "[--set key.path=value ...] [-n N] [--seed S]\n(progsurv report --help lists them all)");
+  // Every argument, --help included, goes to report.py, which documents them.
+  sub->prefix_command();
+  sub->set_help_flag();
   sub->callback([sub, args] {
     *args = sub->remaining();
     set_action([args] { return run_python_module("progsurv.report", *args); });
@@ -29,7 +28,7 @@ const Registration reg_export(80, [](CLI::App& app) {
   auto* sub = app.add_subcommand(
       "export", "Write the tables of any progsurv file as tidy CSV files or one xlsx workbook");
   sub->prefix_command();
-  sub->footer("Usage: progsurv export FILE.h5 (--csv DIR | --xlsx FILE.xlsx)");
+  sub->set_help_flag();
   sub->callback([sub, args] {
     *args = sub->remaining();
     set_action([args] { return run_python_module("progsurv.export", *args); });

@@ -1,5 +1,4 @@
 """progsurv.compare and `progsurv compare`, and --set on the command line."""
-import numpy as np
 import pytest
 
 import progsurv

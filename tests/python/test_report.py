@@ -230,7 +230,6 @@ def test_report_fails_clearly_on_bad_input(tmp_path):
 
 
 def test_export_csv_and_xlsx_round_trip(files, tmp_path):
-    import progsurv
     from progsurv.export import tables
 
     run_cli("export", files / "run.h5", "--csv", tmp_path / "csv")
