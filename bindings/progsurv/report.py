@@ -30,6 +30,7 @@ CALIBRATION_BANDS = {
     "delivered_partial": (44, 68, "delivered part of the phases"),
     "delivered_none": (19, 31, "delivered nothing"),
 }
+MAX_SWEEP_ROWS = 60  # points listed on a sweep's page; progsurv export has them all
 CALIBRATION_SOURCES = ("McKinsey transformation surveys (2008, 2015, 2021, 2023); Bain (2024); "
                        "BCG (2020); Standish CHAOS (2020)")
 
@@ -260,7 +261,7 @@ def write_report(path, output=None, attribution=None):
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
     filetype = f.h5.attrs.get("filetype")
-    ctx = dict(f=f, a=a, filetype=filetype, file_name=os.path.basename(os.fspath(path)),
+    ctx = dict(f=f, a=a, filetype=filetype, attribution=None, file_name=os.path.basename(os.fspath(path)),
                attribution_name=os.path.basename(os.fspath(attribution)) if attribution else None)
     if filetype == "progsurv-run":
         ctx.update(_run_context(f, a))
@@ -271,8 +272,10 @@ def write_report(path, output=None, attribution=None):
                    attribution_figure=_attribution_figure(f))
     elif filetype == "progsurv-sweep":
         sweep, figs = _sweep_figures(f)
-        ctx.update(kind="sweep", sweep=sweep, figures=figs, points=sweep.points(),
-                   metric_names=sweep.metrics, parameter_names=sweep.parameters)
+        total = len(sweep)
+        ctx.update(kind="sweep", sweep=sweep, figures=figs, metric_names=sweep.metrics,
+                   parameter_names=sweep.parameters, point_total=total,
+                   point_rows=list(range(min(total, MAX_SWEEP_ROWS))))
     else:
         raise ValueError(f"{path}: not a progsurv run, exact, sweep or attribution file "
                          f"(filetype {filetype!r})")

@@ -34,6 +34,14 @@ def files(tmp_path_factory):
     run_cli("report", d / "run.h5", "-o", d / "run.html", "--attribution", d / "attr.h5")
     run_cli("report", d / "attr.h5", "-o", d / "attr.html")
     run_cli("report", d / "exact.h5", "-o", d / "exact.html")
+    sweep = d / "sweep.yaml"
+    sweep.write_text(f"name: small-oat\nbase: {BASELINE}\nseed: 1\nreplications: 2000\n"
+                     "design: oat\nparameters:\n"
+                     "  succession.adoption: {label: P(successor adopts), low: 0.2, high: 0.8}\n"
+                     "  patience.threshold.median: [8, 24]\n"
+                     "metrics: [p_completed, mean_value, {p_completed_by: 36}]\n")
+    run_cli("sweep", sweep, "-o", d / "sweep.h5", "-q")
+    run_cli("report", d / "sweep.h5", "-o", d / "sweep.html")
     return d
 
 
@@ -181,7 +189,7 @@ def check_number(num, text, value):
         assert abs(shown - x) <= 0.5 * 10 ** -decimals + 1e-9, (text, x)
 
 
-@pytest.mark.parametrize("name", ["run", "attr", "exact"])
+@pytest.mark.parametrize("name", ["run", "attr", "exact", "sweep"])
 def test_report_in_chromium(files, tmp_path, name):
     page = files / f"{name}.html"
     dom, console, requests, shot = chromium(page, tmp_path)
