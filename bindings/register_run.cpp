@@ -266,6 +266,16 @@ Arrays are read-only views into this object (their .base is it): vectors of esti
           },
           "Completion-time quantiles among completed programmes.")
       .def_property_readonly(
+          "completion_quantile_interval",
+          [](const py::object& self) {
+            const Summary& s = result_of(self).summary;
+            return py::make_tuple(s.completion_quantile_lower, s.completion_quantile_upper,
+                                  s.completion_quantile_given_lower,
+                                  s.completion_quantile_given_upper);
+          },
+          "95% intervals of the completion-time quantiles: (lower, upper, lower among "
+          "completed, upper among completed); empty lists for exact results.")
+      .def_property_readonly(
           "value_levels",
           [](const py::object& self) {
             return readonly_view(self, result_of(self).summary.value_levels);

@@ -94,3 +94,32 @@ TEST(Compare, SameResultForAnyThreadCountAndMatchesSeparateRuns) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CompletionQuantiles, IntervalsBracketTheEstimateAndTheExactQuantile) {
+  const Scenario s = Scenario::load(kMarkov);
+  const progsurv::RunResult exact = progsurv::ExactModel(s).solve();
+  progsurv::RunOptions ro;
+  ro.replications = 50000;
+  ro.seed = 3;
+  const auto mc = progsurv::run(s, ro);
+  const auto& m = mc.summary;
+  ASSERT_EQ(m.completion_quantile_given_lower.size(), m.quantile_levels.size());
+  EXPECT_TRUE(exact.summary.completion_quantile_given_lower.empty());
+  for (std::size_t i = 0; i < m.quantile_levels.size(); ++i) {
+    SCOPED_TRACE(m.quantile_levels[i]);
+    const double lo = m.completion_quantile_given_lower[i],
+                 hi = m.completion_quantile_given_upper[i];
+    EXPECT_LE(lo, m.completion_quantile_given[i]);
+    EXPECT_GE(hi, m.completion_quantile_given[i]);
+    EXPECT_GT(hi, lo);
+    // Statistical agreement with the exact quantile (the interval widened to about 3 SE,
+    // so a change of random stream does not flip the test).
+    const double truth = exact.summary.completion_quantile_given[i];
+    EXPECT_GE(truth, lo - 0.5 * (hi - lo));
+    EXPECT_LE(truth, hi + 0.5 * (hi - lo));
+  }
+}
+
+}  // namespace

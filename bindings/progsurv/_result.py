@@ -220,15 +220,18 @@ class Result(_core.Result):
 
     def quantiles(self):
         """Completion-time quantiles (months; NaN = not reached) over all replications
-        and among completed programmes, and value quantiles, by quantile level."""
-        return pd.DataFrame(
-            {
-                "completion_time": self.completion_quantile,
-                "completion_time_among_completed": self.completion_quantile_given,
-                "value": self.value_quantile,
-            },
-            index=pd.Index(self.quantile_levels, name="quantile"),
-        )
+        and among completed programmes with their 95% intervals (Monte Carlo results; the
+        exact solver's have none), and value quantiles, by quantile level."""
+        lo, hi, lo_given, hi_given = self.completion_quantile_interval
+        columns = {"completion_time": self.completion_quantile}
+        if len(lo):
+            columns.update(completion_time_lower=lo, completion_time_upper=hi)
+        columns["completion_time_among_completed"] = self.completion_quantile_given
+        if len(lo):
+            columns.update(completion_time_among_completed_lower=lo_given,
+                           completion_time_among_completed_upper=hi_given)
+        columns["value"] = self.value_quantile
+        return pd.DataFrame(columns, index=pd.Index(self.quantile_levels, name="quantile"))
 
     def outcomes(self):
         """Outcome counts and shares among all replications and among started ones."""

@@ -101,13 +101,28 @@ Summary summarize(const Tally& t, const Scenario& scenario) {
 
   s.quantile_levels = {0.1, 0.5, 0.8, 0.9};
   const double width = t.horizon / Tally::kCompletionBins;
+  // The q-quantile of `total` observations and the order statistics at ranks
+  // n q ± z √(n q (1 - q)): a distribution-free 95% interval for it.
+  const auto quantile_with_interval = [&](double total, double q, std::vector<double>& est,
+                                          std::vector<double>& lower, std::vector<double>& upper) {
+    if (!(total > 0)) {
+      est.push_back(kNaN);
+      lower.push_back(kNaN);
+      upper.push_back(kNaN);
+      return;
+    }
+    const double half = 1.959963984540054 * std::sqrt(total * q * (1.0 - q));
+    const double lo = std::max(0.0, total * q - half) / total;
+    const double hi = std::min(total, total * q + half) / total;
+    est.push_back(histogram_quantile(t.completion_hist, width, total, q));
+    lower.push_back(histogram_quantile(t.completion_hist, width, total, lo));
+    upper.push_back(histogram_quantile(t.completion_hist, width, total, hi));
+  };
   for (double q : s.quantile_levels) {
-    s.completion_quantile.push_back(
-        histogram_quantile(t.completion_hist, width, static_cast<double>(t.n), q));
-    s.completion_quantile_given.push_back(
-        completed > 0
-            ? histogram_quantile(t.completion_hist, width, static_cast<double>(completed), q)
-            : kNaN);
+    quantile_with_interval(static_cast<double>(t.n), q, s.completion_quantile,
+                           s.completion_quantile_lower, s.completion_quantile_upper);
+    quantile_with_interval(static_cast<double>(completed), q, s.completion_quantile_given,
+                           s.completion_quantile_given_lower, s.completion_quantile_given_upper);
   }
 
   // Value is fixed by the number of phases delivered, so its distribution is exact.
@@ -253,13 +268,33 @@ std::string format_summary(const Summary& s, const std::string& title) {
   os << line;
   std::snprintf(line, sizeof line, "  %-20s %s\n", "all phases", share(s.delivered_all).c_str());
   os << line;
-  os << "\ncompletion time        of proposed programmes   among completed\n";
+  os << "\ncompletion time        of proposed programmes         among completed\n";
+  const bool quantile_intervals =
+      s.completion_quantile_lower.size() == s.quantile_levels.size() &&
+      s.completion_quantile_given_lower.size() == s.quantile_levels.size();
+  const auto with_interval = [&](double x, double lo, double hi) {
+    if (std::isnan(x) || !quantile_intervals) return months(x);
+    char buf[80];
+    if (std::isnan(hi))
+      std::snprintf(buf, sizeof buf, "%.1f months [%.1f, -]", x, lo);
+    else
+      std::snprintf(buf, sizeof buf, "%.1f months [%.1f, %.1f]", x, lo, hi);
+    return std::string(buf);
+  };
   for (std::size_t i = 0; i < s.quantile_levels.size(); ++i) {
     const double q = s.quantile_levels[i];
     if (q != 0.5 && q != 0.8) continue;
-    std::snprintf(line, sizeof line, "  P%-19.0f %-24s %s\n", 100.0 * q,
-                  months(s.completion_quantile[i]).c_str(),
-                  months(s.completion_quantile_given[i]).c_str());
+    const std::string all =
+        quantile_intervals ? with_interval(s.completion_quantile[i], s.completion_quantile_lower[i],
+                                           s.completion_quantile_upper[i])
+                           : months(s.completion_quantile[i]);
+    const std::string given =
+        quantile_intervals
+            ? with_interval(s.completion_quantile_given[i], s.completion_quantile_given_lower[i],
+                            s.completion_quantile_given_upper[i])
+            : months(s.completion_quantile_given[i]);
+    std::snprintf(line, sizeof line, "  P%-19.0f %-30s %s\n", 100.0 * q, all.c_str(),
+                  given.c_str());
     os << line;
   }
   if (exact) {

@@ -244,6 +244,13 @@ void write_completion_time(h5::File& f, const Tally& t, const Summary& s) {
   g.write_dataset("quantile_levels", s.quantile_levels);
   g.write_dataset("unconditional", s.completion_quantile);
   g.write_dataset("among_completed", s.completion_quantile_given);
+  // 95% intervals of the quantiles (Monte Carlo results only).
+  if (!s.completion_quantile_lower.empty()) {
+    g.write_dataset("unconditional_lower", s.completion_quantile_lower);
+    g.write_dataset("unconditional_upper", s.completion_quantile_upper);
+    g.write_dataset("among_completed_lower", s.completion_quantile_given_lower);
+    g.write_dataset("among_completed_upper", s.completion_quantile_given_upper);
+  }
   std::vector<double> edges(t.completion_hist.size() + 1);
   for (std::size_t i = 0; i < edges.size(); ++i) {
     edges[i] = t.horizon * static_cast<double>(i) / static_cast<double>(t.completion_hist.size());

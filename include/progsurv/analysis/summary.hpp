@@ -46,6 +46,10 @@ struct Summary {
   std::vector<double> quantile_levels;            // 0.1, 0.5, 0.8, 0.9
   std::vector<double> completion_quantile;        // unconditional, over all replications
   std::vector<double> completion_quantile_given;  // among completed programmes
+  // Their 95% distribution-free intervals (order statistics at ranks n q ± 1.96 √(n q (1-q)));
+  // NaN where that rank is not reached. Empty for exact results (no sampling error).
+  std::vector<double> completion_quantile_lower, completion_quantile_upper;
+  std::vector<double> completion_quantile_given_lower, completion_quantile_given_upper;
 
   // Value: phases delivered d = 0..P, the value banked with d phases, its probability.
   std::vector<double> value_levels;
