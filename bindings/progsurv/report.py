@@ -287,6 +287,22 @@ def write_report(path, output=None, attribution=None):
     return output
 
 
+def _attribute_run(path, output, replications):
+    """Attributes the obstacles of the scenario of a Monte Carlo run file (its seed), into
+    <report>-attribution.h5; None for other files."""
+    with h5py.File(path, "r") as f:
+        if f.attrs.get("filetype") != "progsurv-run" or f.attrs.get("method") == "exact":
+            return None
+    import progsurv
+
+    result = progsurv.load(path)
+    report = output or os.path.splitext(path)[0] + ".html"
+    target = os.path.splitext(report)[0] + "-attribution.h5"
+    progsurv.attribute(result.scenario, replications=replications, seed=result.seed,
+                       output=target, progress=sys.stderr.isatty())
+    return target
+
+
 def _fail(message, status=2):
     prog = "progsurv report" if os.environ.get("PROGSURV_CLI") else "progsurv.report"
     print(f"{prog}: error: {message}", file=sys.stderr)
@@ -302,6 +318,10 @@ def main(argv=None):
     p.add_argument("file", help="a progsurv HDF5 file, or a scenario YAML to run first")
     p.add_argument("-o", "--output", help="HTML file to write (default: FILE with .html)")
     p.add_argument("--attribution", help="attribution file of the same scenario (run files)")
+    p.add_argument("--attribute", type=int, default=20_000, metavar="N",
+                   help="for a Monte Carlo run without --attribution: attribute its obstacles "
+                   "with N replications (its seed; written next to the report as "
+                   "<report>-attribution.h5); 0 = leave that section out (default 20000)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario value (scenario YAML input only; repeatable)")
     p.add_argument("-n", "--replications", type=int, default=100_000,
@@ -336,7 +356,10 @@ def main(argv=None):
             progsurv.run(scenario, replications=args.replications, seed=args.seed,
                          progress=sys.stderr.isatty()).to_hdf5(h5)
             path = h5
-        out = write_report(path, args.output, args.attribution)
+        attribution = args.attribution
+        if attribution is None and args.attribute > 0:
+            attribution = _attribute_run(path, args.output, args.attribute)
+        out = write_report(path, args.output, attribution)
     except (OSError, ValueError, KeyError) as e:
         return _fail(str(e))
     print(f"written: {out}")

@@ -308,3 +308,15 @@ def test_appendix_marks_values_from_the_scenario_comments():
     assert rows["phases.1.value"] == ("2", "not annotated")
     assert rows["phases.0.steps.1"][0].startswith("{silo: sales")
     assert rows["name"] == ("baseline", "not annotated")  # the file header is not its note
+
+
+def test_report_of_a_run_attributes_its_obstacles_by_default(files, tmp_path):
+    run_cli("report", files / "run.h5", "-o", tmp_path / "r.html", "--attribute", 2000)
+    side = tmp_path / "r-attribution.h5"
+    with h5py.File(side, "r") as f, h5py.File(files / "run.h5", "r") as run:
+        assert f.attrs["filetype"] == "progsurv-attribution"
+        assert f.attrs["seed"] == run["run"].attrs["seed"] and f.attrs["replications"] == 2000
+    assert "What each obstacle costs" in (tmp_path / "r.html").read_text()
+    run_cli("report", files / "run.h5", "-o", tmp_path / "bare.html", "--attribute", 0)
+    assert "What each obstacle costs" not in (tmp_path / "bare.html").read_text()
+    assert not (tmp_path / "bare-attribution.h5").exists()
