@@ -47,7 +47,7 @@ class ProgressBar {
   std::string label_;
   bool enabled_;
   int last_permille_ = -1;
-  double start_ = -1.0;  // steady-clock seconds at the first call
+  double start_;  // steady-clock seconds when the bar was made
 };
 
 }  // namespace progsurv::cli

@@ -52,8 +52,15 @@ StopSignals::~StopSignals() {
 
 bool StopSignals::raised() { return g_stop_signal != 0; }
 
+namespace {
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+// The clock starts with the bar: the work it reports begins right after.
 ProgressBar::ProgressBar(std::string label)
-    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
+    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1), start_(steady_seconds()) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 
@@ -67,9 +74,7 @@ void ProgressBar::finish() {
 
 bool ProgressBar::operator()(std::int64_t done, std::int64_t total) {
   if (!enabled_ || total <= 0) return true;
-  const double now =
-      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (start_ < 0) start_ = now;
+  const double now = steady_seconds();
   const int permille = static_cast<int>(1000 * done / total);
   if (permille == last_permille_) return true;
   last_permille_ = permille;
