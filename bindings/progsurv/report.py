@@ -232,7 +232,7 @@ def _attribution_figure(a):
     import progsurv
 
     frame = progsurv.load_attribution(a.path)
-    return _figure_uri(progsurv.plot_attribution(frame).figure)
+    return _figure_uri(progsurv.plot_attribution(frame, shapley=True).figure)
 
 
 def _sweep_figures(f):

@@ -373,16 +373,28 @@ def plot_sobol(result, metric=None, ax=None):
     return ax
 
 
-def plot_attribution(frame, ax=None):
+def plot_attribution(frame, ax=None, shapley=False):
     """Bars of the change in P(completed) (percentage points, 95% intervals) when each
-    mechanism is switched off, largest first: what each obstacle costs."""
+    mechanism is switched off alone, largest first: what each obstacle costs. With
+    shapley=True (and a frame that has them) a second bar per mechanism shows its Shapley
+    part of switching all of them off."""
     f = frame.sort_values("p_completed_delta_pp")
-    ax = _axes(ax, (7, 0.5 * len(f) + 1.5))
+    show_shapley = shapley and "p_completed_shapley_pp" in f and f["p_completed_shapley_pp"].notna().all()
+    ax = _axes(ax, (7, (0.7 if show_shapley else 0.5) * len(f) + 1.5))
     y = np.arange(len(f))
+    h = 0.4 if show_shapley else 0.8
     est = f["p_completed_delta_pp"].to_numpy()
     err = np.vstack([est - f["p_completed_lower_pp"].to_numpy(),
                      f["p_completed_upper_pp"].to_numpy() - est])
-    ax.barh(y, est, xerr=np.clip(err, 0, None), color="#2e7d32", capsize=3)
+    ax.barh(y + (h / 2 if show_shapley else 0), est, height=h, xerr=np.clip(err, 0, None),
+            color="#2e7d32", capsize=3, label="switched off alone")
+    if show_shapley:
+        sh = f["p_completed_shapley_pp"].to_numpy()
+        sherr = np.vstack([sh - f["p_completed_shapley_lower_pp"].to_numpy(),
+                           f["p_completed_shapley_upper_pp"].to_numpy() - sh])
+        ax.barh(y - h / 2, sh, height=h, xerr=np.clip(sherr, 0, None), color="#90a4ae",
+                capsize=3, label="Shapley part of all switched off")
+        ax.legend(loc="lower right", fontsize="small")
     ax.set_yticks(y, f["description"])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("gain in P(completed) when switched off (percentage points)")

@@ -134,6 +134,7 @@ def test_attribute_frame_matches_the_command(tmp_path):
         np.testing.assert_array_equal(f["p_completed/delta"][()], a["p_completed_delta"])
         np.testing.assert_array_equal(f["mean_value/delta_se"][()], a["mean_value_se"])
     assert len(progsurv.plot_attribution(a).patches) == len(progsurv.KNOCKOUTS)
+    assert len(progsurv.plot_attribution(a, shapley=True).patches) == 2 * len(progsurv.KNOCKOUTS)
     back = progsurv.load_attribution(path)
     np.testing.assert_array_equal(back["p_completed_shapley"], a["p_completed_shapley"])
     assert back.attrs["table"] == a.attrs["table"]
