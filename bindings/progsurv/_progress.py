@@ -15,7 +15,8 @@ def progress_bar(label, unit="replications"):
         def __call__(self, done, planned):
             if self._bar is None:
                 self._bar = tqdm(total=int(planned), desc=label, unit=unit[:3] if unit else "it",
-                                 unit_scale=True, leave=False, dynamic_ncols=True, mininterval=0, miniters=1)
+                                 unit_scale=True, leave=False, dynamic_ncols=True,
+                                 mininterval=0, miniters=1)
             if self._bar.total != planned:
                 self._bar.total = int(planned)
             self._bar.update(int(done) - self._bar.n)

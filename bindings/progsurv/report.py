@@ -261,7 +261,8 @@ def write_report(path, output=None, attribution=None):
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
     filetype = f.h5.attrs.get("filetype")
-    ctx = dict(f=f, a=a, filetype=filetype, attribution=None, file_name=os.path.basename(os.fspath(path)),
+    ctx = dict(f=f, a=a, filetype=filetype, attribution=None,
+               file_name=os.path.basename(os.fspath(path)),
                attribution_name=os.path.basename(os.fspath(attribution)) if attribution else None)
     if filetype == "progsurv-run":
         ctx.update(_run_context(f, a))

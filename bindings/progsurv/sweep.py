@@ -379,7 +379,8 @@ def plot_attribution(frame, ax=None, shapley=False):
     shapley=True (and a frame that has them) a second bar per mechanism shows its Shapley
     part of switching all of them off."""
     f = frame.sort_values("p_completed_delta_pp")
-    show_shapley = shapley and "p_completed_shapley_pp" in f and f["p_completed_shapley_pp"].notna().all()
+    show_shapley = (shapley and "p_completed_shapley_pp" in f
+                    and f["p_completed_shapley_pp"].notna().all())
     ax = _axes(ax, (7, (0.7 if show_shapley else 0.5) * len(f) + 1.5))
     y = np.arange(len(f))
     h = 0.4 if show_shapley else 0.8
