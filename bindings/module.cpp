@@ -31,6 +31,7 @@ PYBIND11_MODULE(_core, m) {
       register_exact,
       register_sweep,
       register_docs,
+      register_compare,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);

@@ -273,19 +273,12 @@ Arrays are read-only views into this object (their .base is it): vectors of esti
           "completion_quantile_interval",
           [](const py::object& self) {
             const Summary& s = result_of(self).summary;
-            const auto ci = completion_quantile_intervals(s);
-            py::array_t<double> out({static_cast<py::ssize_t>(s.completion_quantile.size()),
-                                     static_cast<py::ssize_t>(4)});
-            auto m = out.mutable_unchecked<2>();
-            for (std::size_t i = 0; i < s.completion_quantile.size(); ++i) {
-              const auto k = static_cast<py::ssize_t>(i);
-              for (py::ssize_t j = 0; j < 4; ++j) m(k, j) = ci[static_cast<std::size_t>(j)][i];
-            }
-            return out;
+            return py::make_tuple(s.completion_quantile_lower, s.completion_quantile_upper,
+                                  s.completion_quantile_given_lower,
+                                  s.completion_quantile_given_upper);
           },
-          "(levels, 4): 95% interval of the completion-time quantiles: lower and upper over "
-          "all replications, then lower and upper among completed programmes (binomial "
-          "inversion of the completion count; NaN = not reached).")
+          "95% intervals of the completion-time quantiles: (lower, upper, lower among "
+          "completed, upper among completed); empty lists for exact results.")
       .def_property_readonly(
           "value_levels",
           [](const py::object& self) {

@@ -92,13 +92,71 @@ SweepResult run_sweep_py(const Sweep& sweep, int threads, const std::string& out
   }
 }
 
+// The columns of an attribution result (computed or read from a file) as a dict.
+py::dict attribution_dict(const AttributionResult& r) {
+  py::dict d;
+  d["scenario"] = r.scenario.name;
+  d["seed"] = r.seed;
+  d["replications"] = r.n;
+  d["horizon"] = r.scenario.horizon;
+  d["shapley_method"] = to_string(r.shapley);
+  d["p_completed_base"] =
+      py::make_tuple(r.p_completed.estimate, r.p_completed.lower, r.p_completed.upper);
+  d["mean_value_base"] =
+      py::make_tuple(r.mean_value.estimate, r.mean_value.lower, r.mean_value.upper);
+  d["table"] = format_attribution(r);
+  std::vector<std::string> mechanism, description, statistics;
+  for (const auto& row : r.rows) {
+    mechanism.emplace_back(to_string(row.knockout));
+    description.emplace_back(describe(row.knockout));
+  }
+  d["mechanism"] = mechanism;
+  d["description"] = description;
+  // Per statistic: <stat>, <stat>_delta, _lower, _upper, _se (this mechanism alone off),
+  // <stat>_shapley, _shapley_lower, _shapley_upper, _shapley_se, and the all-off row.
+  py::dict all_off;
+  for (int i = 0; i < kAttributedStatCount; ++i) {
+    const std::string n = attributed_stat_name(i);
+    statistics.push_back(n);
+    const DeltaColumns c = delta_columns(r, i);
+    d[py::str(n)] = c.knocked_out;
+    d[py::str(n + "_delta")] = c.delta;
+    d[py::str(n + "_lower")] = c.lower;
+    d[py::str(n + "_upper")] = c.upper;
+    d[py::str(n + "_se")] = c.se;
+    const DeltaColumns s = delta_columns(r, i, true);
+    d[py::str(n + "_shapley")] = s.delta;
+    d[py::str(n + "_shapley_lower")] = s.lower;
+    d[py::str(n + "_shapley_upper")] = s.upper;
+    d[py::str(n + "_shapley_se")] = s.se;
+    const PairedDelta& a = r.all_off[static_cast<std::size_t>(i)];
+    all_off[py::str(n)] =
+        py::make_tuple(a.base, a.knocked_out, a.delta.estimate, a.delta.lower, a.delta.upper, a.se);
+  }
+  d["statistics"] = statistics;
+  d["all_off"] = all_off;
+  return d;
+}
+
 py::dict attribute_py(const Scenario& scenario, std::int64_t replications, std::uint64_t seed,
-                      int threads, const std::string& output, const py::object& progress) {
+                      int threads, const std::string& output, const py::object& progress,
+                      const std::vector<std::string>& mechanisms, const std::string& shapley) {
   PythonProgress watch(progress);
   AttributionOptions opt;
   opt.replications = replications;
   opt.seed = seed;
   opt.threads = threads;
+  for (const auto& name : mechanisms) opt.mechanisms.push_back(knockout_from_string(name));
+  if (shapley == "exact") {
+    opt.shapley = ShapleyMethod::Exact;
+  } else if (shapley == "permutations") {
+    opt.shapley = ShapleyMethod::Permutations;
+  } else if (shapley == "none") {
+    opt.shapley = ShapleyMethod::None;
+  } else if (shapley != "auto") {
+    throw py::value_error("shapley must be 'auto', 'exact', 'permutations' or 'none', not '" +
+                          shapley + "'");
+  }
   opt.progress = [&](std::int64_t done, std::int64_t planned) { return watch(done, planned); };
   AttributionResult r;
   const InterruptGuard interrupt_guard;
@@ -111,35 +169,7 @@ py::dict attribute_py(const Scenario& scenario, std::int64_t replications, std::
     watch.rethrow_pending();
     throw;
   }
-  py::dict d;
-  d["scenario"] = r.scenario.name;
-  d["seed"] = r.seed;
-  d["replications"] = r.n;
-  d["p_completed_base"] =
-      py::make_tuple(r.p_completed.estimate, r.p_completed.lower, r.p_completed.upper);
-  d["mean_value_base"] =
-      py::make_tuple(r.mean_value.estimate, r.mean_value.lower, r.mean_value.upper);
-  d["table"] = format_attribution(r);
-  std::vector<std::string> mechanism, description;
-  for (const auto& row : r.rows) {
-    mechanism.emplace_back(to_string(row.knockout));
-    description.emplace_back(describe(row.knockout));
-  }
-  d["mechanism"] = mechanism;
-  d["description"] = description;
-  // Columns <stat>, <stat>_delta, _lower, _upper, _se for P(completed) and mean value.
-  for (const auto& [name, member] : {std::pair<const char*, PairedDelta AttributionRow::*>{
-                                         "p_completed", &AttributionRow::p_completed},
-                                     {"mean_value", &AttributionRow::mean_value}}) {
-    const DeltaColumns c = delta_columns(r, member);
-    const std::string n = name;
-    d[py::str(n)] = c.knocked_out;
-    d[py::str(n + "_delta")] = c.delta;
-    d[py::str(n + "_lower")] = c.lower;
-    d[py::str(n + "_upper")] = c.upper;
-    d[py::str(n + "_se")] = c.se;
-  }
-  return d;
+  return attribution_dict(r);
 }
 
 }  // namespace
@@ -167,6 +197,14 @@ Use progsurv.sweep() to run one.)doc")
           "resolved", [](const Sweep& s) { return s.resolved; },
           "The canonical YAML of the sweep with its base scenario inline.")
       .def_property_readonly("base", [](const Sweep& s) { return s.base; })
+      .def_property_readonly(
+          "parameter_labels",
+          [](const Sweep& s) {
+            std::vector<std::string> k;
+            for (const auto& p : s.parameters) k.push_back(p.label.empty() ? p.key : p.label);
+            return k;
+          },
+          "Each parameter's label: key `label:` of the sweep file, or its key path.")
       .def_property_readonly("parameter_keys",
                              [](const Sweep& s) {
                                std::vector<std::string> k;
@@ -278,8 +316,18 @@ Use progsurv.sweep() to run one.)doc")
   m.def("read_sweep", &read_sweep, py::arg("path"), "Read a file written by `progsurv sweep`.");
   m.def("attribute", &attribute_py, py::arg("scenario"), py::arg("replications") = 100000,
         py::arg("seed") = 1, py::arg("threads") = 0, py::arg("output") = "",
-        py::arg("progress") = py::none(),
+        py::arg("progress") = py::none(), py::arg("mechanisms") = std::vector<std::string>{},
+        py::arg("shapley") = "auto",
         "Knock-out attribution without the GIL (use progsurv.attribute); a dict of columns.");
+  m.def(
+      "read_attribution",
+      [](const std::string& path) { return attribution_dict(read_attribution(path)); },
+      py::arg("path"), "Read a file written by `progsurv attribute`; a dict of columns.");
+  m.attr("knockout_names") = [] {
+    std::vector<std::string> v;
+    for (const KnockoutSpec& spec : knockout_table()) v.emplace_back(spec.name);
+    return v;
+  }();
 
   m.def(
       "saltelli_sample",

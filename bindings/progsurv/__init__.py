@@ -26,10 +26,12 @@ from ._result import (
     run,
 )
 from . import plotting
+from .compare import compare
 from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function)
     Sweep,
     SweepResult,
     attribute,
+    load_attribution,
     load_sweep,
     plot_attribution,
     plot_sobol,
@@ -40,12 +42,14 @@ from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function
 )
 
 __version__ = _core.__version__
+KNOCKOUTS = tuple(_core.knockout_names)
 FORMAT_VERSION = tuple(_core.format_version)  # run files (run, exact)
 SWEEP_FORMAT_VERSION = tuple(_core.sweep_format_version)  # sweep and attribution files
 
 __all__ = [
     "CATEGORIES",
     "CAUSES",
+    "KNOCKOUTS",
     "FORMAT_VERSION",
     "SWEEP_FORMAT_VERSION",
     "FileFormatError",
@@ -62,6 +66,8 @@ __all__ = [
     "Sweep",
     "SweepResult",
     "attribute",
+    "compare",
+    "load_attribution",
     "load_sweep",
     "plot_attribution",
     "plot_sobol",

@@ -29,8 +29,8 @@ Arrays are read-only views into this object (their .base is it): vectors of esti
         """Completion-time quantiles among completed programmes."""
         ...
     @property
-    def completion_quantile_interval(self) -> numpy.typing.NDArray[Any]:
-        """(levels, 4): 95% interval of the completion-time quantiles: lower and upper over all replications, then lower and upper among completed programmes (binomial inversion of the completion count; NaN = not reached)."""
+    def completion_quantile_interval(self) -> tuple:
+        """95% intervals of the completion-time quantiles: (lower, upper, lower among completed, upper among completed); empty lists for exact results."""
         ...
     @property
     def convergence_half_width(self) -> numpy.ndarray:
@@ -322,6 +322,10 @@ Use progsurv.sweep() to run one."""
         """The key path of each parameter, in order."""
         ...
     @property
+    def parameter_labels(self) -> List[str]:
+        """Each parameter's label: key `label:` of the sweep file, or its key path."""
+        ...
+    @property
     def point_count(self) -> int:
         """The number of points (scenarios) the sweep runs."""
         ...
@@ -403,7 +407,7 @@ class SweepResult:
         """oat: [metric][parameter] metric at the parameter's low end."""
         ...
 
-def attribute(scenario: Scenario, replications: int = 100000, seed: int = 1, threads: int = 0, output: str = '', progress: Any = None) -> dict:
+def attribute(scenario: Scenario, replications: int = 100000, seed: int = 1, threads: int = 0, output: str = '', progress: Any = None, mechanisms: List[str] = [], shapley: str = 'auto') -> dict:
     """Knock-out attribution without the GIL (use progsurv.attribute); a dict of columns."""
     ...
 
@@ -412,6 +416,10 @@ batch_size: int
 build_info: str
 category_names: list[str]
 cause_names: list[str]
+def compare(scenarios: List[Scenario], labels: List[str], replications: int = 100000, seed: int = 1, threads: int = 0, bootstrap: int = 200, progress: Any = None) -> dict:
+    """Paired comparison without the GIL (use progsurv.compare); a dict of columns."""
+    ...
+
 confidence: float
 def exact(scenario: Scenario, method: str = 'auto') -> Result:
     """Exact curves p(t) = p(0) exp(Qt) of a Markov-subset scenario, as a Result flagged exact. Raises ScenarioError listing what makes a scenario non-Markovian."""
@@ -419,6 +427,7 @@ def exact(scenario: Scenario, method: str = 'auto') -> Result:
 
 format_version: tuple[int, ...]
 interval_method: str
+knockout_names: list[str]
 def markov_violations(scenario: Scenario) -> List[str]:
     """The entries of a scenario that keep it out of the Markov subset (empty when it is in)."""
     ...
@@ -426,6 +435,10 @@ def markov_violations(scenario: Scenario) -> List[str]:
 mean_interval_method: str
 outcome_names: list[str]
 quantity_names: list[str]
+def read_attribution(path: str) -> dict:
+    """Read a file written by `progsurv attribute`; a dict of columns."""
+    ...
+
 def read_result(path: Union[str, os.PathLike]) -> Result:
     """Read a run file written by `progsurv run` or Result.to_hdf5. Raises FileFormatError for a foreign, newer, older or truncated file."""
     ...

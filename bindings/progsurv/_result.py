@@ -232,24 +232,21 @@ class Result(_core.Result):
 
     def quantiles(self):
         """Completion-time quantiles (months; NaN = not reached) over all replications
-        and among completed programmes, each with its 95% interval (binomial inversion),
-        and value quantiles, by quantile level.
+        and among completed programmes with their 95% intervals (Monte Carlo results; the
+        exact solver's have none), and value quantiles, by quantile level.
 
         Returns a pandas DataFrame indexed by quantile level.
         """
-        ci = self.completion_quantile_interval
-        return pd.DataFrame(
-            {
-                "completion_time": self.completion_quantile,
-                "completion_time_lower": ci[:, 0],
-                "completion_time_upper": ci[:, 1],
-                "completion_time_among_completed": self.completion_quantile_given,
-                "completion_time_among_completed_lower": ci[:, 2],
-                "completion_time_among_completed_upper": ci[:, 3],
-                "value": self.value_quantile,
-            },
-            index=pd.Index(self.quantile_levels, name="quantile"),
-        )
+        lo, hi, lo_given, hi_given = self.completion_quantile_interval
+        columns = {"completion_time": self.completion_quantile}
+        if len(lo):
+            columns.update(completion_time_lower=lo, completion_time_upper=hi)
+        columns["completion_time_among_completed"] = self.completion_quantile_given
+        if len(lo):
+            columns.update(completion_time_among_completed_lower=lo_given,
+                           completion_time_among_completed_upper=hi_given)
+        columns["value"] = self.value_quantile
+        return pd.DataFrame(columns, index=pd.Index(self.quantile_levels, name="quantile"))
 
     def outcomes(self):
         """Outcome counts and shares among all replications and among started ones.

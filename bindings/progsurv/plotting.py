@@ -43,55 +43,96 @@ STACK_ORDER = (
 )
 
 
-def _axes(ax):
+def _axes(ax, size=(7, 4)):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=(7, 4))
+        # A constrained layout keeps outside legends and at-risk tables inside a plain savefig.
+        _, ax = plt.subplots(figsize=size, layout="constrained")
     return ax
 
 
-def plot_incidence(result, ax=None, categories=STACK_ORDER, legend=True, title=None):
-    """Cumulative incidence by cause as stacked areas: at every month the layers are
-    P(completed by t), P(ended by each cause by t), P(not started) and P(running at t),
-    which sum to 1."""
+def plot_incidence(result, ax=None, categories=STACK_ORDER, legend=True, title=None,
+                   style="steps"):
+    """How programmes end, among all proposed programmes.
+
+    style="steps" (default): per-cause cumulative incidence P(ended this way by t) as step
+    functions with their 95% bands (lifelines' convention), completed and the five causes.
+    style="stacked": stacked areas; at every month the layers are P(completed by t),
+    P(ended by each cause by t), P(not started) and P(running at t), which sum to 1."""
     ax = _axes(ax)
     t = np.asarray(result.grid)
-    layers = [np.asarray(result.curve(c)[:, 0]) for c in categories]
-    ax.stackplot(
-        t,
-        *layers,
-        labels=[LABELS.get(c, c) for c in categories],
-        colors=[COLORS.get(c) for c in categories],
-        alpha=0.9,
-    )
+    if style == "steps":
+        for c in categories:
+            if c in ("not_started", "running"):
+                continue
+            est = np.asarray(result.curve(c))
+            (line,) = ax.step(t, est[:, 0], where="post", color=COLORS.get(c),
+                              label=LABELS.get(c, c))
+            if not getattr(result, "exact", False):
+                ax.fill_between(t, est[:, 1], est[:, 2], step="post", color=line.get_color(),
+                                alpha=0.25, linewidth=0)
+        top = max(float(np.asarray(result.curve(c))[:, 2].max())
+                  for c in categories if c not in ("not_started", "running"))
+        ax.set_ylim(0, min(1.0, 1.1 * top + 0.02))
+        ylabel = "P(ended this way by t)"
+    elif style == "stacked":
+        layers = [np.asarray(result.curve(c)[:, 0]) for c in categories]
+        ax.stackplot(t, *layers, labels=[LABELS.get(c, c) for c in categories],
+                     colors=[COLORS.get(c) for c in categories], alpha=0.9)
+        ax.set_ylim(0, 1)
+        ylabel = "probability"
+    else:
+        raise ValueError(f"style must be 'stacked' or 'steps', not {style!r}")
     ax.set_xlim(t[0], t[-1])
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("months")
-    ax.set_ylabel("probability")
+    ax.set_xlabel("months since proposal")
+    ax.set_ylabel(ylabel)
     ax.set_title(title if title is not None else f"{result.name}: how programmes end")
     if legend:
         handles, labels = ax.get_legend_handles_labels()
-        ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5),
+        if style == "stacked":
+            handles, labels = handles[::-1], labels[::-1]
+        ax.legend(handles, labels, loc="center left", bbox_to_anchor=(1.01, 0.5),
                   fontsize="small", frameon=False)
     return ax
 
 
-def plot_survival(result, ax=None, label=None, color=None, band=True, title=None):
-    """S(t) = P(not ended by t) among started programmes, with its 95% interval band
-    (completed programmes survive). Call it repeatedly on one Axes to compare results."""
+def plot_survival(result, ax=None, label=None, color=None, band=True, title=None,
+                  at_risk_counts=False, at_risk=None):
+    """S(t) = P(not ended by t) among started programmes as a step function with its 95%
+    band (completed programmes survive). at_risk=True adds the number of started
+    programmes still running below the axis, at the x ticks (lifelines'
+    add_at_risk_counts). Call it repeatedly on one Axes to compare results."""
+    show_at_risk = bool(at_risk_counts or at_risk)
     ax = _axes(ax)
     t = np.asarray(result.grid)
     s = np.asarray(result.survival_curve)
-    (line,) = ax.plot(t, s[:, 0], label=label if label is not None else result.name, color=color)
-    if band:
-        ax.fill_between(t, s[:, 1], s[:, 2], color=line.get_color(), alpha=0.25, linewidth=0)
+    (line,) = ax.step(t, s[:, 0], where="post",
+                      label=label if label is not None else result.name, color=color)
+    if band and not getattr(result, "exact", False):
+        ax.fill_between(t, s[:, 1], s[:, 2], step="post", color=line.get_color(), alpha=0.25,
+                        linewidth=0)
     ax.set_xlim(t[0], t[-1])
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("months")
+    ax.set_xlabel("months since proposal")
     ax.set_ylabel("P(not ended by t | started)")
     ax.set_title(title if title is not None else "survival (95% band)")
     ax.legend(fontsize="small", frameon=False)
+    if show_at_risk and int(getattr(result, "n", 0)) > 0:
+        # Programmes that start (the survival denominator) and have not ended or completed
+        # by t; proposals still being scoped at t count, as they are in the denominator.
+        finished = np.asarray(result.curve_count("completed"), dtype=np.int64)
+        for cause in ("sponsor_exit", "patience", "handoff_failure", "budget_cut", "phase_gate"):
+            finished = finished + np.asarray(result.curve_count(cause), dtype=np.int64)
+        running = int(result.n_started) - finished
+        ticks = [x for x in ax.get_xticks() if t[0] <= x <= t[-1]]
+        idx = [int(np.searchsorted(t, x, side="right")) - 1 for x in ticks]
+        labels = [f"{int(running[i]):,}" for i in idx]
+        sec = ax.secondary_xaxis(-0.22)
+        sec.set_xticks(ticks, labels)
+        sec.tick_params(length=0, labelsize="small")
+        sec.spines["bottom"].set_visible(False)
+        sec.set_xlabel("at risk (started, still running)", fontsize="small")
     return ax
 
 

@@ -24,6 +24,8 @@ __all__ = [
     "Sweep",
     "SweepResult",
     "attribute",
+    "attribution_frame",
+    "load_attribution",
     "load_sweep",
     "plot_attribution",
     "plot_sobol",
@@ -249,7 +251,8 @@ class SweepResult:
             for i, key in enumerate(self.parameters):
                 lo, hi = self._raw.tornado_low[m][i], self._raw.tornado_high[m][i]
                 a, b = first[i]
-                rows.append({"metric": name, "parameter": key, "low_value": values[a][i],
+                rows.append({"metric": name, "parameter": key,
+                             "label": self._sweep.parameter_labels[i], "low_value": values[a][i],
                              "high_value": values[b][i], "low": lo, "high": hi, "base": base,
                              "swing": abs(hi - lo)})
         frame = pd.DataFrame(rows)
@@ -282,12 +285,21 @@ class SweepResult:
         return plot_sobol(self, metric, ax=ax)
 
 
-def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, progress=False):
-    """What each obstacle costs: every mechanism switched off in turn with common random
-    numbers, as `progsurv attribute`. Returns a DataFrame with one row per mechanism:
-    P(completed) and mean value with the mechanism off, the paired change from the base
-    (delta, 95% interval, SE); P(completed) also in percentage points (*_pp). The base
-    values, seed, replications and the printed table are in .attrs."""
+def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, progress=False,
+              mechanisms=None, shapley="auto"):
+    """What each obstacle costs, as `progsurv attribute`: every mechanism switched off
+    alone, with common random numbers, and its Shapley part of switching all of them off
+    (the parts sum to all-off minus base). Returns a DataFrame with one row per mechanism.
+
+    mechanisms  names of knock-outs (progsurv.KNOCKOUTS; default all)
+    shapley     "exact" (every subset), "permutations" (one random order per replication),
+                "none", or "auto" (exact while replications * 2**k <= 2e7)
+
+    Columns, for each statistic of .attrs["statistics"] (p_completed, mean_value,
+    months_<bucket>): <stat> with the mechanism off, <stat>_delta, _lower, _upper, _se (the
+    paired change), <stat>_shapley, _shapley_lower, _shapley_upper, _shapley_se; P(completed)
+    also in percentage points (*_pp). The base values, all-off row, seed, replications and
+    the printed table are in .attrs."""
     if isinstance(scenario, (str, os.PathLike)):
         scenario = _core.Scenario.load(os.fspath(scenario))
     bar = _progress.ProgressBar(f"attributing {scenario.name}") if progress is True else None
@@ -297,17 +309,35 @@ def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, pr
         seed = _checks.whole("seed", seed, 0, 2**64 - 1)
         threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
         d = _core.attribute(scenario, replications, seed, threads,
-                            "" if output is None else os.fspath(output), callback)
+                            "" if output is None else os.fspath(output), callback,
+                            list(mechanisms or []), str(shapley))
     finally:
         if bar is not None:
             bar.close()
-    columns = ["description", "p_completed", "p_completed_delta", "p_completed_lower",
-               "p_completed_upper", "p_completed_se", "mean_value", "mean_value_delta",
-               "mean_value_lower", "mean_value_upper", "mean_value_se"]
-    frame = pd.DataFrame({c: d[c] for c in columns}, index=pd.Index(d["mechanism"], name="mechanism"))
-    for c in ("delta", "lower", "upper"):
+    return attribution_frame(d)
+
+
+def load_attribution(path):
+    """Read a file written by `progsurv attribute -o` as the DataFrame attribute() returns."""
+    return attribution_frame(_core.read_attribution(os.fspath(path)))
+
+
+def attribution_frame(d):
+    """The DataFrame of an attribution dict from _core.attribute / _core.read_attribution."""
+    columns = ["description"]
+    for stat in d["statistics"]:
+        columns += [stat, f"{stat}_delta", f"{stat}_lower", f"{stat}_upper", f"{stat}_se",
+                    f"{stat}_shapley", f"{stat}_shapley_lower", f"{stat}_shapley_upper",
+                    f"{stat}_shapley_se"]
+    frame = pd.DataFrame({c: d[c] for c in columns},
+                         index=pd.Index(d["mechanism"], name="mechanism"))
+    for c in ("delta", "lower", "upper", "shapley", "shapley_lower", "shapley_upper"):
         frame[f"p_completed_{c}_pp"] = 100.0 * frame[f"p_completed_{c}"]
+    all_off = {stat: dict(zip(("base", "knocked_out", "delta", "lower", "upper", "se"), v))
+               for stat, v in d["all_off"].items()}
     frame.attrs.update(scenario=d["scenario"], seed=d["seed"], replications=d["replications"],
+                       horizon=d["horizon"], shapley_method=d["shapley_method"],
+                       statistics=list(d["statistics"]), all_off=all_off,
                        p_completed_base=d["p_completed_base"], mean_value_base=d["mean_value_base"],
                        table=d["table"])
     return frame
@@ -320,7 +350,7 @@ def _axes(ax, size=(7, 4)):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=size)
+        _, ax = plt.subplots(figsize=size, layout="constrained")
     return ax
 
 
@@ -345,7 +375,7 @@ def plot_tornado(result, metric=None, ax=None):
     ax.barh(y, high_side, left=base, color="#2e7d32", alpha=0.8, label="at high value")
     ax.axvline(base, color="black", lw=1)
     labels = [f"{p}  [{lo} .. {hi}]" for p, lo, hi in
-              zip(t["parameter"], t["low_value"], t["high_value"])]
+              zip(t["label"], t["low_value"], t["high_value"])]
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"{metric} (base {base:.3g})")
     ax.set_title(f"{result.name}: one at a time")
@@ -372,26 +402,42 @@ def plot_sobol(result, metric=None, ax=None):
                capsize=3)
     ax.set_xticks(x, s["parameter"], rotation=30, ha="right")
     ax.set_ylabel("Sobol index")
-    ax.set_ylim(min(0.0, float(np.nanmin(s["S1_lower"]))) - 0.02, 1.05)
+    # Limits from the intervals, so no error bar is clipped.
+    low = min(0.0, float(np.nanmin(s[["S1_lower", "ST_lower"]].to_numpy())))
+    high = max(1.0, float(np.nanmax(s[["S1_upper", "ST_upper"]].to_numpy())))
+    ax.set_ylim(low - 0.02, high + 0.05)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_title(f"{result.name}: sensitivity of {metric}")
     ax.legend(fontsize="small")
     return ax
 
 
-def plot_attribution(frame, ax=None):
+def plot_attribution(frame, ax=None, shapley=False):
     """Bars of the change in P(completed) (percentage points, 95% intervals) when each
-    mechanism is switched off, largest first: what each obstacle costs.
+    mechanism is switched off alone, largest first: what each obstacle costs. With
+    shapley=True (and a frame that has them) a second bar per mechanism shows its Shapley
+    part of switching all of them off.
 
     Returns the matplotlib Axes.
     """
     f = frame.sort_values("p_completed_delta_pp")
-    ax = _axes(ax, (7, 0.5 * len(f) + 1.5))
+    show_shapley = (shapley and "p_completed_shapley_pp" in f
+                    and f["p_completed_shapley_pp"].notna().all())
+    ax = _axes(ax, (7, (0.7 if show_shapley else 0.5) * len(f) + 1.5))
     y = np.arange(len(f))
+    h = 0.4 if show_shapley else 0.8
     est = f["p_completed_delta_pp"].to_numpy()
     err = np.vstack([est - f["p_completed_lower_pp"].to_numpy(),
                      f["p_completed_upper_pp"].to_numpy() - est])
-    ax.barh(y, est, xerr=np.clip(err, 0, None), color="#2e7d32", capsize=3)
+    ax.barh(y + (h / 2 if show_shapley else 0), est, height=h, xerr=np.clip(err, 0, None),
+            color="#2e7d32", capsize=3, label="switched off alone")
+    if show_shapley:
+        sh = f["p_completed_shapley_pp"].to_numpy()
+        sherr = np.vstack([sh - f["p_completed_shapley_lower_pp"].to_numpy(),
+                           f["p_completed_shapley_upper_pp"].to_numpy() - sh])
+        ax.barh(y - h / 2, sh, height=h, xerr=np.clip(sherr, 0, None), color="#90a4ae",
+                capsize=3, label="Shapley part of all switched off")
+        ax.legend(loc="lower right", fontsize="small")
     ax.set_yticks(y, f["description"])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("gain in P(completed) when switched off (percentage points)")

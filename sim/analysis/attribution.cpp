@@ -1,21 +1,18 @@
-// Knock-out attribution with paired common-random-number differences.
+// Knock-out attribution with paired common-random-number differences and a Shapley
+// decomposition over the knock-outs.
 #include "progsurv/analysis/attribution.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
-#include <exception>
-#include <mutex>
+#include <limits>
 #include <sstream>
-#include <thread>
+#include <stdexcept>
 
 #include "io/h5.hpp"
 #include "progsurv/engine/parallel.hpp"
@@ -25,117 +22,220 @@
 
 namespace progsurv {
 
+namespace {
+
+void no_sponsor_exits(Scenario& s) {
+  for (auto& level : s.levels) level.tenure = Distribution::never();
+}
+void no_vacancy(Scenario& s) { s.succession.vacancy = Distribution::fixed(0.0); }
+void always_approved(Scenario& s) {
+  for (auto& level : s.levels) level.approval = 1.0;
+}
+void no_resource_delay(Scenario& s) {
+  for (auto& level : s.levels) level.resource_delay = Distribution::fixed(0.0);
+}
+void no_pickup_delay(Scenario& s) {
+  for (auto& silo : s.silos) silo.pickup = Distribution::fixed(0.0);
+  for (auto& o : s.overrides) o.pickup = Distribution::fixed(0.0);
+}
+void no_breaks(Scenario& s) {
+  for (auto& silo : s.silos) silo.break_prob = 0.0;
+  for (auto& o : s.overrides) o.break_prob = 0.0;
+}
+void no_escalation_delay(Scenario& s) { s.escalation.delay = Distribution::fixed(0.0); }
+void unlimited_patience(Scenario& s) { s.patience.model = PatienceModel::None; }
+void no_budget_squeeze(Scenario& s) { s.budget.enabled = false; }
+void every_gate_passes(Scenario& s) {
+  for (auto& phase : s.phases) phase.continue_prob = 1.0;
+}
+
+}  // namespace
+
+const std::array<KnockoutSpec, kKnockoutCount>& knockout_table() {
+  static const std::array<KnockoutSpec, kKnockoutCount> table{{
+      {Knockout::SponsorExit, "sponsor_exit", "no sponsor exits", no_sponsor_exits},
+      {Knockout::Vacancy, "vacancy", "no vacancy after an exit", no_vacancy},
+      {Knockout::Approval, "approval", "every proposal approved", always_approved},
+      {Knockout::ResourceDelay, "resource_delay", "no resource delay", no_resource_delay},
+      {Knockout::PickupDelay, "pickup_delay", "no pickup delay", no_pickup_delay},
+      {Knockout::HandoffBreaks, "handoff_breaks", "no handoff breaks", no_breaks},
+      {Knockout::EscalationDelay, "escalation_delay", "no escalation delay", no_escalation_delay},
+      {Knockout::Patience, "patience", "unlimited patience", unlimited_patience},
+      {Knockout::Budget, "budget", "no budget squeeze", no_budget_squeeze},
+      {Knockout::Gates, "phase_gates", "every gate passes", every_gate_passes},
+  }};
+  return table;
+}
+
 const char* to_string(Knockout k) {
-  switch (k) {
-    case Knockout::SponsorExit:
-      return "sponsor_exit";
-    case Knockout::HandoffBreaks:
-      return "handoff_breaks";
-    case Knockout::Patience:
-      return "patience";
-    case Knockout::Budget:
-      return "budget";
-    case Knockout::Gates:
-      return "phase_gates";
-    case Knockout::ResourceDelay:
-      return "resource_delay";
-    case Knockout::Count:
-      break;
-  }
-  return "unknown";
+  const int i = static_cast<int>(k);
+  return i >= 0 && i < kKnockoutCount ? knockout_table()[static_cast<std::size_t>(i)].name
+                                      : "unknown";
 }
 
 const char* describe(Knockout k) {
-  switch (k) {
-    case Knockout::SponsorExit:
-      return "no sponsor exits";
-    case Knockout::HandoffBreaks:
-      return "no handoff breaks";
-    case Knockout::Patience:
-      return "unlimited patience";
-    case Knockout::Budget:
-      return "no budget squeeze";
-    case Knockout::Gates:
-      return "every gate passes";
-    case Knockout::ResourceDelay:
-      return "no resource delay";
-    case Knockout::Count:
-      break;
-  }
-  return "unknown";
+  const int i = static_cast<int>(k);
+  return i >= 0 && i < kKnockoutCount ? knockout_table()[static_cast<std::size_t>(i)].description
+                                      : "unknown";
 }
 
-Scenario knock_out(const Scenario& scenario, Knockout k) {
-  Scenario s = scenario;
-  switch (k) {
-    case Knockout::SponsorExit:
-      for (auto& level : s.levels) level.tenure = Distribution::never();
-      break;
-    case Knockout::HandoffBreaks:
-      for (auto& silo : s.silos) silo.break_prob = 0.0;
-      for (auto& o : s.overrides) o.break_prob = 0.0;
-      break;
-    case Knockout::Patience:
-      s.patience.model = PatienceModel::None;
-      break;
-    case Knockout::Budget:
-      s.budget.enabled = false;
-      break;
-    case Knockout::Gates:
-      for (auto& phase : s.phases) phase.continue_prob = 1.0;
-      break;
-    case Knockout::ResourceDelay:
-      for (auto& level : s.levels) level.resource_delay = Distribution::fixed(0.0);
-      break;
-    case Knockout::Count:
-      throw std::invalid_argument("knock_out: not a mechanism");
+Knockout knockout_from_string(const std::string& name) {
+  std::string names;
+  for (const KnockoutSpec& spec : knockout_table()) {
+    if (name == spec.name) return spec.id;
+    names += names.empty() ? "" : ", ";
+    names += spec.name;
   }
-  s.name = scenario.name + " (" + describe(k) + ")";
+  throw std::invalid_argument("unknown mechanism '" + name + "'; mechanisms are " + names);
+}
+
+Scenario knock_out(const Scenario& scenario, const std::vector<Knockout>& ks) {
+  Scenario s = scenario;
+  std::string what;
+  for (Knockout k : ks) {
+    const int i = static_cast<int>(k);
+    if (i < 0 || i >= kKnockoutCount) throw std::invalid_argument("knock_out: not a mechanism");
+    knockout_table()[static_cast<std::size_t>(i)].apply(s);
+    what += what.empty() ? "" : ", ";
+    what += describe(k);
+  }
+  if (!ks.empty()) s.name = scenario.name + " (" + what + ")";
   // The struct is now the truth; text kept from the base would describe the wrong scenario.
   s.yaml_text.clear();
   s.finalize();
   return s;
 }
 
+Scenario knock_out(const Scenario& scenario, Knockout k) {
+  return knock_out(scenario, std::vector<Knockout>{k});
+}
+
+std::string attributed_stat_name(int stat) {
+  if (stat == static_cast<int>(AttributedStat::PCompleted)) return "p_completed";
+  if (stat == static_cast<int>(AttributedStat::MeanValue)) return "mean_value";
+  const int b = stat - static_cast<int>(AttributedStat::FirstBucket);
+  if (b >= 0 && b < kTimeBucketCount)
+    return std::string("months_") + to_string(static_cast<TimeBucket>(b));
+  throw std::out_of_range("attributed_stat_name: no statistic " + std::to_string(stat));
+}
+
+const char* to_string(ShapleyMethod m) {
+  switch (m) {
+    case ShapleyMethod::Auto:
+      return "auto";
+    case ShapleyMethod::Exact:
+      return "exact";
+    case ShapleyMethod::Permutations:
+      return "permutations";
+    case ShapleyMethod::None:
+      break;
+  }
+  return "none";
+}
+
 namespace {
 
 constexpr double kZ95 = 1.959963984540054;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kMaxMechanisms = 16;  // every subset's scenario is built up front
 
-// Sums over a block of replications. Completion counts are integers (exact in any order);
-// value sums are merged in chunk order, so they are identical for any thread count.
-struct Sums {
-  std::int64_t n = 0, base_completed = 0;
-  double base_value = 0, base_value_sq = 0;
-  std::array<std::int64_t, kKnockoutCount> completed{}, changed{};  // changed: Σ d², d ∈ {-1,0,1}
-  std::array<double, kKnockoutCount> value{}, dvalue{}, dvalue_sq{};
+using Stats = std::array<double, kAttributedStatCount>;
 
-  void merge(const Sums& o) {
-    n += o.n;
-    base_completed += o.base_completed;
-    base_value += o.base_value;
-    base_value_sq += o.base_value_sq;
-    for (std::size_t k = 0; k < completed.size(); ++k) {
-      completed[k] += o.completed[k];
-      changed[k] += o.changed[k];
-      value[k] += o.value[k];
-      dvalue[k] += o.dvalue[k];
-      dvalue_sq[k] += o.dvalue_sq[k];
+Stats stats_of(const ReplicationRecord& r) {
+  Stats s{};
+  s[static_cast<int>(AttributedStat::PCompleted)] = r.outcome == Outcome::Completed ? 1.0 : 0.0;
+  s[static_cast<int>(AttributedStat::MeanValue)] = r.value;
+  for (int b = 0; b < kTimeBucketCount; ++b)
+    s[static_cast<std::size_t>(static_cast<int>(AttributedStat::FirstBucket) + b)] =
+        r.time[static_cast<std::size_t>(b)];
+  return s;
+}
+
+// Sum and sum of squares of each statistic.
+struct Accum {
+  Stats sum{}, sumsq{};
+  void add(const Stats& x) {
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      sum[i] += x[i];
+      sumsq[i] += x[i] * x[i];
+    }
+  }
+  void add_difference(const Stats& a, const Stats& b) {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const double d = a[i] - b[i];
+      sum[i] += d;
+      sumsq[i] += d * d;
+    }
+  }
+  void merge(const Accum& o) {
+    for (std::size_t i = 0; i < sum.size(); ++i) {
+      sum[i] += o.sum[i];
+      sumsq[i] += o.sumsq[i];
     }
   }
 };
 
-// Mean of n paired differences with sum s and sum of squares ss, ± 1.96 SE.
+// Sums over a block of replications, merged in chunk order so that floating sums are
+// identical for any thread count.
+struct Sums {
+  std::int64_t n = 0;
+  Accum base, all_off, all_off_delta;
+  std::vector<Accum> knocked, delta, shapley;  // one per mechanism
+  explicit Sums(std::size_t k = 0) : knocked(k), delta(k), shapley(k) {}
+  void merge(const Sums& o) {
+    n += o.n;
+    base.merge(o.base);
+    all_off.merge(o.all_off);
+    all_off_delta.merge(o.all_off_delta);
+    for (std::size_t j = 0; j < knocked.size(); ++j) {
+      knocked[j].merge(o.knocked[j]);
+      delta[j].merge(o.delta[j]);
+      shapley[j].merge(o.shapley[j]);
+    }
+  }
+};
+
+// Mean of n values with sum s and sum of squares ss, ± 1.96 SE.
+Estimate normal_mean(double s, double ss, std::int64_t n, double* se_out = nullptr) {
+  const double nn = static_cast<double>(n);
+  const double mean = s / nn;
+  const double var = n > 1 ? std::max(0.0, (ss - nn * mean * mean) / (nn - 1.0)) : kNaN;
+  const double se = std::sqrt(var / nn);
+  if (se_out) *se_out = se;
+  return {mean, mean - kZ95 * se, mean + kZ95 * se};
+}
+
 PairedDelta paired(double base, double knocked_out, double s, double ss, std::int64_t n) {
   PairedDelta d;
   d.base = base;
   d.knocked_out = knocked_out;
-  const double nn = static_cast<double>(n);
-  const double mean = s / nn;
-  const double var = n > 1 ? std::max(0.0, (ss - nn * mean * mean) / (nn - 1.0)) : kNaN;
-  d.se = std::sqrt(var / nn);
-  d.delta = {mean, mean - kZ95 * d.se, mean + kZ95 * d.se};
+  d.delta = normal_mean(s, ss, n, &d.se);
   return d;
+}
+
+// A replication's own order of the k mechanisms (Fisher-Yates on a splitmix64 stream of
+// (seed, replication)); independent of the engine's streams, so it leaves them untouched.
+std::vector<int> permutation(int k, std::uint64_t seed, std::uint64_t replication) {
+  std::uint64_t state = seed * 0x9E3779B97F4A7C15ULL ^ (replication + 0x632BE59BD9B4E019ULL);
+  const auto next = [&state] {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  std::vector<int> order(static_cast<std::size_t>(k));
+  for (int i = 0; i < k; ++i) order[static_cast<std::size_t>(i)] = i;
+  for (int i = k - 1; i > 0; --i) {
+    const auto j = static_cast<int>(next() % static_cast<std::uint64_t>(i + 1));
+    std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
+  }
+  return order;
+}
+
+int popcount(unsigned x) {
+  int c = 0;
+  for (; x != 0; x &= x - 1) ++c;
+  return c;
 }
 
 }  // namespace
@@ -143,38 +243,104 @@ PairedDelta paired(double base, double knocked_out, double s, double ss, std::in
 AttributionResult attribute(const Scenario& scenario, const AttributionOptions& options) {
   if (options.replications < 2)
     throw std::invalid_argument("attribution needs at least 2 replications");
-  std::vector<Scenario> knocked;
-  for (int k = 0; k < kKnockoutCount; ++k)
-    knocked.push_back(knock_out(scenario, static_cast<Knockout>(k)));
+  std::vector<Knockout> mechanisms = options.mechanisms;
+  if (mechanisms.empty())
+    for (int k = 0; k < kKnockoutCount; ++k) mechanisms.push_back(static_cast<Knockout>(k));
+  for (std::size_t i = 0; i < mechanisms.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (mechanisms[i] == mechanisms[j])
+        throw std::invalid_argument(std::string("mechanism listed twice: ") +
+                                    to_string(mechanisms[i]));
+  const int k = static_cast<int>(mechanisms.size());
+  if (k > kMaxMechanisms)
+    throw std::invalid_argument("attribution takes at most " + std::to_string(kMaxMechanisms) +
+                                " mechanisms");
+  const std::int64_t planned = options.replications;
+  const auto subsets = static_cast<std::size_t>(1) << k;
+  ShapleyMethod method = options.shapley;
+  if (method == ShapleyMethod::Auto) {
+    const double cost = static_cast<double>(planned) * static_cast<double>(subsets);
+    method = cost <= static_cast<double>(options.exact_budget) ? ShapleyMethod::Exact
+                                                               : ShapleyMethod::Permutations;
+  }
+  const bool shapley = method != ShapleyMethod::None;
+  const unsigned full = static_cast<unsigned>(subsets - 1);
+
+  // The scenario of every subset the method evaluates (bit j = mechanism j switched off).
+  std::vector<Scenario> subset_scenario(subsets);
+  for (unsigned mask = 0; mask < subsets; ++mask) {
+    const bool needed = shapley || popcount(mask) <= 1 || mask == full;
+    if (!needed) continue;
+    std::vector<Knockout> off;
+    for (int j = 0; j < k; ++j)
+      if (mask & (1u << j)) off.push_back(mechanisms[static_cast<std::size_t>(j)]);
+    subset_scenario[mask] = mask == 0 ? scenario : knock_out(scenario, off);
+  }
+  // Shapley weight of a subset of size s not containing the mechanism: s!(k-s-1)!/k!.
+  std::vector<double> weight(static_cast<std::size_t>(std::max(k, 1)), 0.0);
+  for (int s = 0; s < k; ++s) {
+    double w = 1.0 / k;
+    for (int i = 1; i <= s; ++i) w *= static_cast<double>(i) / static_cast<double>(k - i);
+    weight[static_cast<std::size_t>(s)] = w;
+  }
 
   const int threads = resolve_threads(options.threads);
-  const std::int64_t planned = options.replications;
-  Sums total;
+  Sums total(static_cast<std::size_t>(k));
   for (std::int64_t first = 0; first < planned; first += kBatchSize) {
     const std::int64_t count = std::min(kBatchSize, planned - first);
     const std::int64_t chunks = (count + kChunkSize - 1) / kChunkSize;
-    std::vector<Sums> partial(static_cast<std::size_t>(chunks));
+    std::vector<Sums> partial(static_cast<std::size_t>(chunks), Sums(static_cast<std::size_t>(k)));
     parallel_for(chunks, threads, [&](std::int64_t c) {
       Sums& s = partial[static_cast<std::size_t>(c)];
       const std::int64_t begin = first + c * kChunkSize;
       const std::int64_t end = std::min(first + count, begin + kChunkSize);
+      std::vector<Stats> f(subsets);
+      std::vector<char> have(subsets);
+      Stats phi{};
       for (std::int64_t r = begin; r < end; ++r) {
         const auto rep = static_cast<std::uint64_t>(r);
-        const ReplicationRecord base = simulate_replication(scenario, options.seed, rep);
-        const int base_done = base.outcome == Outcome::Completed;
+        std::fill(have.begin(), have.end(), 0);
+        const auto eval = [&](unsigned mask) -> const Stats& {
+          if (!have[mask]) {
+            f[mask] = stats_of(simulate_replication(subset_scenario[mask], options.seed, rep));
+            have[mask] = 1;
+          }
+          return f[mask];
+        };
+        const Stats& base = eval(0);
         ++s.n;
-        s.base_completed += base_done;
-        s.base_value += base.value;
-        s.base_value_sq += base.value * base.value;
-        for (std::size_t k = 0; k < knocked.size(); ++k) {
-          const ReplicationRecord ko = simulate_replication(knocked[k], options.seed, rep);
-          const int done = ko.outcome == Outcome::Completed;
-          const double dv = ko.value - base.value;
-          s.completed[k] += done;
-          s.changed[k] += done != base_done;
-          s.value[k] += ko.value;
-          s.dvalue[k] += dv;
-          s.dvalue_sq[k] += dv * dv;
+        s.base.add(base);
+        for (int j = 0; j < k; ++j) {
+          const Stats& ko = eval(1u << j);
+          s.knocked[static_cast<std::size_t>(j)].add(ko);
+          s.delta[static_cast<std::size_t>(j)].add_difference(ko, base);
+        }
+        const Stats& all = eval(full);
+        s.all_off.add(all);
+        s.all_off_delta.add_difference(all, base);
+        if (method == ShapleyMethod::Exact) {
+          for (unsigned mask = 0; mask < subsets; ++mask) eval(mask);
+          for (int j = 0; j < k; ++j) {
+            const unsigned bit = 1u << j;
+            phi.fill(0.0);
+            for (unsigned mask = 0; mask < subsets; ++mask) {
+              if (mask & bit) continue;
+              const double w = weight[static_cast<std::size_t>(popcount(mask))];
+              for (std::size_t i = 0; i < phi.size(); ++i)
+                phi[i] += w * (f[mask | bit][i] - f[mask][i]);
+            }
+            s.shapley[static_cast<std::size_t>(j)].add(phi);
+          }
+        } else if (method == ShapleyMethod::Permutations) {
+          unsigned mask = 0;
+          for (int j : permutation(k, options.seed, rep)) {
+            const unsigned next = mask | (1u << j);
+            const Stats& before = eval(mask);
+            const Stats& after = eval(next);
+            for (std::size_t i = 0; i < phi.size(); ++i) phi[i] = after[i] - before[i];
+            s.shapley[static_cast<std::size_t>(j)].add(phi);
+            mask = next;
+          }
         }
       }
     });
@@ -186,70 +352,40 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
   result.scenario = scenario;
   result.seed = options.seed;
   result.n = total.n;
-  const double nn = static_cast<double>(total.n);
-  result.p_completed = wilson(total.base_completed, total.n);
-  const double base_mean = total.base_value / nn;
-  const double base_var =
-      std::max(0.0, (total.base_value_sq - nn * base_mean * base_mean) / (nn - 1.0));
-  const double base_se = std::sqrt(base_var / nn);
-  result.mean_value = {base_mean, base_mean - kZ95 * base_se, base_mean + kZ95 * base_se};
-  for (int k = 0; k < kKnockoutCount; ++k) {
-    const auto i = static_cast<std::size_t>(k);
+  result.shapley = method;
+  const std::int64_t n = total.n;
+  const double nn = static_cast<double>(n);
+  const auto pc = static_cast<std::size_t>(AttributedStat::PCompleted);
+  const auto mv = static_cast<std::size_t>(AttributedStat::MeanValue);
+  result.p_completed = wilson(static_cast<std::int64_t>(std::llround(total.base.sum[pc])), n);
+  result.mean_value = normal_mean(total.base.sum[mv], total.base.sumsq[mv], n);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(kAttributedStatCount); ++i)
+    result.all_off[i] = paired(total.base.sum[i] / nn, total.all_off.sum[i] / nn,
+                               total.all_off_delta.sum[i], total.all_off_delta.sumsq[i], n);
+  for (int j = 0; j < k; ++j) {
+    const auto jj = static_cast<std::size_t>(j);
     AttributionRow row;
-    row.knockout = static_cast<Knockout>(k);
-    const auto dp = static_cast<double>(total.completed[i] - total.base_completed);
-    row.p_completed =
-        paired(result.p_completed.estimate, static_cast<double>(total.completed[i]) / nn, dp,
-               static_cast<double>(total.changed[i]), total.n);
-    row.mean_value =
-        paired(base_mean, total.value[i] / nn, total.dvalue[i], total.dvalue_sq[i], total.n);
+    row.knockout = mechanisms[jj];
+    for (std::size_t i = 0; i < static_cast<std::size_t>(kAttributedStatCount); ++i) {
+      row.effect[i] = paired(total.base.sum[i] / nn, total.knocked[jj].sum[i] / nn,
+                             total.delta[jj].sum[i], total.delta[jj].sumsq[i], n);
+      if (shapley) {
+        row.shapley[i] =
+            paired(kNaN, kNaN, total.shapley[jj].sum[i], total.shapley[jj].sumsq[i], n);
+      } else {
+        row.shapley[i] = {kNaN, kNaN, {kNaN, kNaN, kNaN}, kNaN};
+      }
+    }
     result.rows.push_back(row);
   }
   return result;
 }
 
-std::string format_attribution(const AttributionResult& r) {
-  std::ostringstream os;
-  char line[200];
-  std::snprintf(line, sizeof line,
-                "progsurv attribute: %s (seed %llu, %lld replications, common random numbers)\n",
-                r.scenario.name.c_str(), static_cast<unsigned long long>(r.seed),
-                static_cast<long long>(r.n));
-  os << line;
-  std::snprintf(line, sizeof line,
-                "base: P(completed) %.1f%% [%.1f%%, %.1f%%], mean value %.3f [%.3f, %.3f]\n\n",
-                100 * r.p_completed.estimate, 100 * r.p_completed.lower, 100 * r.p_completed.upper,
-                r.mean_value.estimate, r.mean_value.lower, r.mean_value.upper);
-  os << line;
-  os << "what each obstacle costs: the gain when it is switched off (paired, 95% intervals)\n";
-  std::snprintf(line, sizeof line, "  %-20s %12s  %-24s %10s  %s\n", "switched off", "P(completed)",
-                "change (pp) [95%]", "mean value", "change [95%]");
-  os << line;
-  // Largest cost first, as a reader scans for the biggest obstacle.
-  std::vector<const AttributionRow*> rows;
-  for (const auto& row : r.rows) rows.push_back(&row);
-  std::stable_sort(rows.begin(), rows.end(), [](const AttributionRow* a, const AttributionRow* b) {
-    return a->p_completed.delta.estimate > b->p_completed.delta.estimate;
-  });
-  for (const AttributionRow* row : rows) {
-    const auto& p = row->p_completed;
-    const auto& v = row->mean_value;
-    char pp[64], vv[64];
-    std::snprintf(pp, sizeof pp, "%+.2f [%+.2f, %+.2f]", 100 * p.delta.estimate,
-                  100 * p.delta.lower, 100 * p.delta.upper);
-    std::snprintf(vv, sizeof vv, "%+.3f [%+.3f, %+.3f]", v.delta.estimate, v.delta.lower,
-                  v.delta.upper);
-    std::snprintf(line, sizeof line, "  %-20s %11.1f%%  %-24s %10.3f  %s\n",
-                  describe(row->knockout), 100 * p.knocked_out, pp, v.knocked_out, vv);
-    os << line;
-  }
-  return os.str();
-}
-
-DeltaColumns delta_columns(const AttributionResult& result, PairedDelta AttributionRow::*member) {
+DeltaColumns delta_columns(const AttributionResult& result, int stat, bool shapley) {
   DeltaColumns c;
+  const auto i = static_cast<std::size_t>(stat);
   for (const auto& row : result.rows) {
-    const PairedDelta& pd = row.*member;
+    const PairedDelta& pd = shapley ? row.shapley.at(i) : row.effect.at(i);
     c.knocked_out.push_back(pd.knocked_out);
     c.delta.push_back(pd.delta.estimate);
     c.lower.push_back(pd.delta.lower);
@@ -257,6 +393,109 @@ DeltaColumns delta_columns(const AttributionResult& result, PairedDelta Attribut
     c.se.push_back(pd.se);
   }
   return c;
+}
+
+namespace {
+
+std::string pp_interval(const PairedDelta& d, double scale, const char* fmt) {
+  char a[32], b[32], c[32];
+  std::snprintf(a, sizeof a, fmt, scale * d.delta.estimate);
+  std::snprintf(b, sizeof b, fmt, scale * d.delta.lower);
+  std::snprintf(c, sizeof c, fmt, scale * d.delta.upper);
+  return std::string(a) + " [" + b + ", " + c + "]";
+}
+
+double months_total(const std::array<PairedDelta, kAttributedStatCount>& stats) {
+  double t = 0.0;
+  for (int b = 0; b < kTimeBucketCount; ++b)
+    t += stats[static_cast<std::size_t>(static_cast<int>(AttributedStat::FirstBucket) + b)]
+             .delta.estimate;
+  return t;
+}
+
+}  // namespace
+
+std::string format_attribution(const AttributionResult& r) {
+  std::ostringstream os;
+  char line[400];
+  std::snprintf(line, sizeof line,
+                "progsurv attribute: %s (seed %llu, %lld replications, common random numbers; "
+                "horizon %g months)\n",
+                r.scenario.name.c_str(), static_cast<unsigned long long>(r.seed),
+                static_cast<long long>(r.n), r.scenario.horizon);
+  os << line;
+  std::snprintf(line, sizeof line,
+                "base: P(completed) %.1f%% of proposed programmes [%.1f%%, %.1f%%], mean value "
+                "%.3f per proposed programme [%.3f, %.3f]\n\n",
+                100 * r.p_completed.estimate, 100 * r.p_completed.lower, 100 * r.p_completed.upper,
+                r.mean_value.estimate, r.mean_value.lower, r.mean_value.upper);
+  os << line;
+  const bool shapley =
+      r.shapley == ShapleyMethod::Exact || r.shapley == ShapleyMethod::Permutations;
+  os << "what each obstacle costs: the gain when it alone is switched off (paired, 95% "
+        "intervals)";
+  os << (shapley ? ", and its Shapley part of switching all of them off\n" : "\n");
+  std::snprintf(line, sizeof line, "  %-26s %9s  %-24s %-24s %-26s %8s\n", "switched off",
+                "P(compl.)", "change (pp) [95%]", shapley ? "Shapley part (pp) [95%]" : "",
+                "mean value change [95%]", "months");
+  os << line;
+  // Largest cost first, as a reader scans for the biggest obstacle.
+  std::vector<const AttributionRow*> rows;
+  for (const auto& row : r.rows) rows.push_back(&row);
+  std::stable_sort(rows.begin(), rows.end(), [](const AttributionRow* a, const AttributionRow* b) {
+    return a->p_completed().delta.estimate > b->p_completed().delta.estimate;
+  });
+  for (const AttributionRow* row : rows) {
+    const auto& p = row->p_completed();
+    std::snprintf(line, sizeof line, "  %-26s %8.1f%%  %-24s %-24s %-26s %+8.2f\n",
+                  describe(row->knockout), 100 * p.knocked_out,
+                  pp_interval(p, 100, "%+.2f").c_str(),
+                  shapley ? pp_interval(row->shapley[0], 100, "%+.2f").c_str() : "",
+                  pp_interval(row->mean_value(), 1, "%+.3f").c_str(), months_total(row->effect));
+    os << line;
+  }
+  const auto& all = r.all_off;
+  std::snprintf(line, sizeof line, "  %-26s %8.1f%%  %-24s %-24s %-26s %+8.2f\n",
+                "all of them switched off", 100 * all[0].knocked_out,
+                pp_interval(all[0], 100, "%+.2f").c_str(), "",
+                pp_interval(all[1], 1, "%+.3f").c_str(), months_total(all));
+  os << line;
+  if (shapley) {
+    double sum = 0.0;
+    for (const auto& row : r.rows) sum += row.shapley[0].delta.estimate;
+    std::snprintf(line, sizeof line,
+                  "Shapley parts (%s) sum to %+.2f pp = all switched off minus base.\n",
+                  r.shapley == ShapleyMethod::Exact
+                      ? "exact: every subset of the knock-outs"
+                      : "sampled: one random order of the knock-outs per replication",
+                  100 * sum);
+    os << line;
+  }
+  os << "months: change in the mean months to the end (or the horizon) per proposed "
+        "programme.\n";
+  os << "\nwhere the months go: change in mean months per proposed programme, by time bucket\n";
+  std::string head = "  " + std::string(26, ' ');
+  for (int b = 0; b < kTimeBucketCount; ++b) {
+    std::snprintf(line, sizeof line, " %11s", to_string(static_cast<TimeBucket>(b)));
+    head += line;
+  }
+  os << head << "\n";
+  const auto bucket_line = [&](const char* label,
+                               const std::array<PairedDelta, kAttributedStatCount>& stats) {
+    std::string text = "  " + std::string(label);
+    text.resize(28, ' ');
+    for (int b = 0; b < kTimeBucketCount; ++b) {
+      std::snprintf(
+          line, sizeof line, " %+11.2f",
+          stats[static_cast<std::size_t>(static_cast<int>(AttributedStat::FirstBucket) + b)]
+              .delta.estimate);
+      text += line;
+    }
+    os << text << "\n";
+  };
+  for (const AttributionRow* row : rows) bucket_line(describe(row->knockout), row->effect);
+  bucket_line("all of them switched off", all);
+  return os.str();
 }
 
 void write_attribution(const std::string& path, const AttributionResult& r) {
@@ -269,30 +508,117 @@ void write_attribution(const std::string& path, const AttributionResult& r) {
     f.write_attr("created", h5::utc_timestamp());
     f.write_attr("seed", r.seed);
     f.write_attr("replications", r.n);
+    f.write_attr("horizon", r.scenario.horizon);
     f.write_attr("interval_method", "paired normal: mean difference ± 1.96 SE");
     f.write_attr("confidence", 0.95);
+    f.write_attr("shapley_method", to_string(r.shapley));
     f.write_string("scenario", r.scenario.to_yaml());
-    std::vector<std::string> names, descriptions;
+    std::vector<std::string> names, descriptions, stats;
     for (const auto& row : r.rows) {
       names.push_back(to_string(row.knockout));
       descriptions.push_back(describe(row.knockout));
     }
     f.write_strings("mechanisms", names);
     f.write_strings("descriptions", descriptions);
-    const auto write_group = [&](const char* name, const Estimate& base,
-                                 PairedDelta AttributionRow::*member) {
-      h5::Group g = f.create_group(name);
+    for (int i = 0; i < kAttributedStatCount; ++i) stats.push_back(attributed_stat_name(i));
+    f.write_strings("statistics", stats);
+    for (int i = 0; i < kAttributedStatCount; ++i) {
+      const auto ii = static_cast<std::size_t>(i);
+      h5::Group g = f.create_group(stats[ii]);
+      const PairedDelta& all = r.all_off[ii];
+      // The base with its interval: Wilson for P(completed), normal for the means.
+      const Estimate base = i == 0   ? r.p_completed
+                            : i == 1 ? r.mean_value
+                                     : Estimate{all.base, kNaN, kNaN};
       g.write_dataset("base", std::vector<double>{base.estimate, base.lower, base.upper});
-      const DeltaColumns c = delta_columns(r, member);
+      const DeltaColumns c = delta_columns(r, i);
       g.write_dataset("knocked_out", c.knocked_out);
       g.write_dataset("delta", c.delta);
       g.write_dataset("delta_lower", c.lower);
       g.write_dataset("delta_upper", c.upper);
       g.write_dataset("delta_se", c.se);
-    };
-    write_group("p_completed", r.p_completed, &AttributionRow::p_completed);
-    write_group("mean_value", r.mean_value, &AttributionRow::mean_value);
+      const DeltaColumns s = delta_columns(r, i, true);
+      g.write_dataset("shapley", s.delta);
+      g.write_dataset("shapley_lower", s.lower);
+      g.write_dataset("shapley_upper", s.upper);
+      g.write_dataset("shapley_se", s.se);
+      g.write_dataset("all_off", std::vector<double>{all.knocked_out, all.delta.estimate,
+                                                     all.delta.lower, all.delta.upper, all.se});
+    }
   });
+}
+
+AttributionResult read_attribution(const std::string& path) {
+  const auto bad = [&](const std::string& what) -> FileFormatError {
+    return FileFormatError(path + ": " + what);
+  };
+  if (::access(path.c_str(), R_OK) != 0)
+    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
+  try {
+    h5::File f = h5::File::open_read(path);
+    if (!f.has_attr("filetype") || !f.attr_is_string("filetype") ||
+        f.read_attr_string("filetype") != kAttributionFiletype)
+      throw bad(std::string("not a progsurv attribution file (filetype '") + kAttributionFiletype +
+                "' expected)");
+    const auto version = f.read_attr_vector<std::int64_t>("format_version");
+    if (version.size() != 2 || version[0] != kFormatVersionMajor)
+      throw bad("format " + std::to_string(version.empty() ? -1 : version[0]) +
+                ".x, this reader understands " + std::to_string(kFormatVersionMajor) + ".x");
+    AttributionResult r;
+    r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
+    r.seed = f.read_attr<std::uint64_t>("seed");
+    r.n = f.read_attr<std::int64_t>("replications");
+    const std::string method =
+        f.has_attr("shapley_method") ? f.read_attr_string("shapley_method") : "none";
+    r.shapley = method == "exact"          ? ShapleyMethod::Exact
+                : method == "permutations" ? ShapleyMethod::Permutations
+                                           : ShapleyMethod::None;
+    const std::vector<std::string> names = f.read_strings("mechanisms");
+    r.rows.resize(names.size());
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      try {
+        r.rows[j].knockout = knockout_from_string(names[j]);
+      } catch (const std::invalid_argument& e) {
+        throw bad(std::string("/mechanisms: ") + e.what());
+      }
+    }
+    for (int i = 0; i < kAttributedStatCount; ++i) {
+      const auto ii = static_cast<std::size_t>(i);
+      const std::string stat = attributed_stat_name(i);
+      if (!f.has(stat)) {
+        if (i < 2) throw bad("no group /" + stat);
+        continue;  // older files: P(completed) and mean value only
+      }
+      const h5::Group g = f.open_group(stat);
+      const auto column = [&](const std::string& name) {
+        std::vector<double> v =
+            g.has(name) ? g.read_dataset<double>(name) : std::vector<double>(names.size(), kNaN);
+        if (v.size() != names.size()) throw bad("/" + stat + "/" + name + " has the wrong size");
+        return v;
+      };
+      const auto base = g.read_dataset<double>("base");
+      if (base.size() != 3) throw bad("/" + stat + "/base is not [3]");
+      if (i == 0) r.p_completed = {base[0], base[1], base[2]};
+      if (i == 1) r.mean_value = {base[0], base[1], base[2]};
+      const auto ko = column("knocked_out"), d = column("delta"), lo = column("delta_lower"),
+                 hi = column("delta_upper"), se = column("delta_se"), sh = column("shapley"),
+                 shl = column("shapley_lower"), shu = column("shapley_upper"),
+                 shse = column("shapley_se");
+      for (std::size_t j = 0; j < names.size(); ++j) {
+        r.rows[j].effect[ii] = {base[0], ko[j], {d[j], lo[j], hi[j]}, se[j]};
+        r.rows[j].shapley[ii] = {kNaN, kNaN, {sh[j], shl[j], shu[j]}, shse[j]};
+      }
+      if (g.has("all_off")) {
+        const auto a = g.read_dataset<double>("all_off");
+        if (a.size() != 5) throw bad("/" + stat + "/all_off is not [5]");
+        r.all_off[ii] = {base[0], a[0], {a[1], a[2], a[3]}, a[4]};
+      }
+    }
+    return r;
+  } catch (const h5::Error& e) {
+    throw FileFormatError("damaged or truncated progsurv attribution file " + path + ": " +
+                          e.what());
+  }
 }
 
 }  // namespace progsurv

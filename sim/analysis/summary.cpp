@@ -42,16 +42,6 @@ Estimate wilson(std::int64_t k, std::int64_t n, double z) {
   return {p, std::min(p, std::max(0.0, centre - half)), std::max(p, std::min(1.0, centre + half))};
 }
 
-std::array<std::vector<double>, 4> completion_quantile_intervals(const Summary& s) {
-  const bool have = s.completion_quantile_lower.size() == s.completion_quantile.size();
-  if (!have) {
-    return {s.completion_quantile, s.completion_quantile, s.completion_quantile_given,
-            s.completion_quantile_given};
-  }
-  return {s.completion_quantile_lower, s.completion_quantile_upper,
-          s.completion_quantile_given_lower, s.completion_quantile_given_upper};
-}
-
 Summary summarize(const Tally& t, const Scenario& scenario) {
   Summary s;
   s.n = t.n;
@@ -113,46 +103,28 @@ Summary summarize(const Tally& t, const Scenario& scenario) {
 
   s.quantile_levels = {0.1, 0.5, 0.8, 0.9};
   const double width = t.horizon / Tally::kCompletionBins;
-  // The time by which `count` of `total` programmes have completed (NaN: never).
-  auto time_of = [&](std::int64_t count, std::int64_t total) {
-    if (count <= 0) return 0.0;
-    return histogram_quantile(t.completion_hist, width, static_cast<double>(total),
-                              static_cast<double>(count) / static_cast<double>(total));
-  };
-  // The fewest completions k of `total` whose Wilson bound (upper or lower) reaches q.
-  auto first_count = [&](double q, std::int64_t total, bool upper) {
-    std::int64_t lo = 0, hi = total + 1;
-    while (lo < hi) {
-      const std::int64_t mid = lo + (hi - lo) / 2;
-      const Estimate e = wilson(mid, total);
-      if ((upper ? e.upper : e.lower) >= q) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    return lo;  // total + 1: never
-  };
-  auto interval = [&](double q, std::int64_t total, std::vector<double>& lower,
-                      std::vector<double>& upper) {
-    if (total <= 0) {
+  // The q-quantile of `total` observations and the order statistics at ranks
+  // n q ± z √(n q (1 - q)): a distribution-free 95% interval for it.
+  const auto quantile_with_interval = [&](double total, double q, std::vector<double>& est,
+                                          std::vector<double>& lower, std::vector<double>& upper) {
+    if (!(total > 0)) {
+      est.push_back(kNaN);
       lower.push_back(kNaN);
       upper.push_back(kNaN);
       return;
     }
-    const std::int64_t k_lo = first_count(q, total, true), k_hi = first_count(q, total, false);
-    lower.push_back(k_lo > total ? kNaN : time_of(k_lo, total));
-    upper.push_back(k_hi > total ? kNaN : time_of(k_hi, total));
+    const double half = 1.959963984540054 * std::sqrt(total * q * (1.0 - q));
+    const double lo = std::max(0.0, total * q - half) / total;
+    const double hi = std::min(total, total * q + half) / total;
+    est.push_back(histogram_quantile(t.completion_hist, width, total, q));
+    lower.push_back(histogram_quantile(t.completion_hist, width, total, lo));
+    upper.push_back(histogram_quantile(t.completion_hist, width, total, hi));
   };
   for (double q : s.quantile_levels) {
-    s.completion_quantile.push_back(
-        histogram_quantile(t.completion_hist, width, static_cast<double>(t.n), q));
-    s.completion_quantile_given.push_back(
-        completed > 0
-            ? histogram_quantile(t.completion_hist, width, static_cast<double>(completed), q)
-            : kNaN);
-    interval(q, t.n, s.completion_quantile_lower, s.completion_quantile_upper);
-    interval(q, completed, s.completion_quantile_given_lower, s.completion_quantile_given_upper);
+    quantile_with_interval(static_cast<double>(t.n), q, s.completion_quantile,
+                           s.completion_quantile_lower, s.completion_quantile_upper);
+    quantile_with_interval(static_cast<double>(completed), q, s.completion_quantile_given,
+                           s.completion_quantile_given_lower, s.completion_quantile_given_upper);
   }
 
   // Value is fixed by the number of phases delivered, so its distribution is exact.
@@ -244,13 +216,6 @@ std::string interval(const Estimate& e) {
   return buf;
 }
 
-std::string months_short(double x) {
-  if (std::isnan(x)) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", x);
-  return buf;
-}
-
 std::string months(double x) {
   if (std::isnan(x)) return "not reached";
   char buf[32];
@@ -262,51 +227,85 @@ std::string months(double x) {
 
 std::string format_summary(const Summary& s, const std::string& title) {
   std::ostringstream os;
-  char line[160];
+  char line[200];
+  // Exact results have no sampling error: print the value alone, never an interval.
+  const bool exact = s.n == 0;
+  const auto share = [&](const Estimate& e) { return exact ? pct(e.estimate) : interval(e); };
   os << title << "\n";
-  if (s.n > 0) {
-    std::snprintf(line, sizeof line, "replications: %lld (started: %lld)\n",
-                  static_cast<long long>(s.n), static_cast<long long>(s.n_started));
+  const double horizon = s.grid.empty() ? 0.0 : s.grid.back();
+  if (!exact) {
+    std::snprintf(line, sizeof line,
+                  "%lld programmes proposed (replications), %lld started; horizon %g months\n",
+                  static_cast<long long>(s.n), static_cast<long long>(s.n_started), horizon);
     os << line << "\n";
+    os << "outcome by the horizon  share of proposed [95% interval, Wilson]  of started\n";
   } else {
-    // Exact-solver results have no replications; their intervals collapse to the value.
-    os << "exact solution (Markov chain, no replications)\n\n";
+    // "exact solution" starts the line cli_exact.cpp replaces with the chain's size.
+    std::snprintf(line, sizeof line,
+                  "exact solution (Markov chain, no replications, no sampling error); horizon "
+                  "%g months\n",
+                  horizon);
+    os << line << "\n";
+    os << "outcome by the horizon  share of proposed                         of started\n";
   }
-  os << "outcome              share   [95% interval]   (Wilson)\n";
   for (int o = 0; o < kOutcomeCount; ++o) {
-    std::snprintf(line, sizeof line, "  %-16s %s\n", to_string(static_cast<Outcome>(o)),
-                  interval(s.outcome_share[static_cast<std::size_t>(o)]).c_str());
+    const auto i = static_cast<std::size_t>(o);
+    const bool counts_started = static_cast<Outcome>(o) != Outcome::NotStarted;
+    std::snprintf(line, sizeof line, "  %-20s %-41s %s\n", to_string(static_cast<Outcome>(o)),
+                  share(s.outcome_share[i]).c_str(),
+                  counts_started ? pct(s.outcome_share_started[i].estimate).c_str() : "");
     os << line;
   }
-  os << "\ncause of end         share of ended programmes\n";
+  os << "\ncause of end           share of ended programmes\n";
   for (int c = 0; c < kCauseCount; ++c) {
-    std::snprintf(line, sizeof line, "  %-16s %s\n", to_string(static_cast<Cause>(c)),
-                  interval(s.cause_share[static_cast<std::size_t>(c)]).c_str());
+    std::snprintf(line, sizeof line, "  %-20s %s\n", to_string(static_cast<Cause>(c)),
+                  share(s.cause_share[static_cast<std::size_t>(c)]).c_str());
     os << line;
   }
-  os << "\ndelivery among started programmes\n";
-  std::snprintf(line, sizeof line, "  %-16s %s\n", "nothing", interval(s.delivered_none).c_str());
+  os << "\ndelivery               share of started programmes\n";
+  std::snprintf(line, sizeof line, "  %-20s %s\n", "nothing", share(s.delivered_none).c_str());
   os << line;
-  std::snprintf(line, sizeof line, "  %-16s %s\n", "partial",
-                interval(s.delivered_partial).c_str());
+  std::snprintf(line, sizeof line, "  %-20s %s\n", "part of the phases",
+                share(s.delivered_partial).c_str());
   os << line;
-  std::snprintf(line, sizeof line, "  %-16s %s\n", "all phases", interval(s.delivered_all).c_str());
+  std::snprintf(line, sizeof line, "  %-20s %s\n", "all phases", share(s.delivered_all).c_str());
   os << line;
-  os << "\ncompletion time      all programmes [95%]          among completed [95%]\n";
-  const auto ci = completion_quantile_intervals(s);
-  auto with_interval = [&](double x, double lo, double hi) {
-    if (std::isnan(x)) return std::string("not reached");
-    return months(x) + " [" + months_short(lo) + ", " + months_short(hi) + "]";
+  os << "\ncompletion time        of proposed programmes         among completed\n";
+  const bool quantile_intervals =
+      s.completion_quantile_lower.size() == s.quantile_levels.size() &&
+      s.completion_quantile_given_lower.size() == s.quantile_levels.size();
+  const auto with_interval = [&](double x, double lo, double hi) {
+    if (std::isnan(x) || !quantile_intervals) return months(x);
+    char buf[80];
+    if (std::isnan(hi))
+      std::snprintf(buf, sizeof buf, "%.1f months [%.1f, -]", x, lo);
+    else
+      std::snprintf(buf, sizeof buf, "%.1f months [%.1f, %.1f]", x, lo, hi);
+    return std::string(buf);
   };
   for (std::size_t i = 0; i < s.quantile_levels.size(); ++i) {
     const double q = s.quantile_levels[i];
-    std::snprintf(line, sizeof line, "  P%-15.0f %-29s %s\n", 100.0 * q,
-                  with_interval(s.completion_quantile[i], ci[0][i], ci[1][i]).c_str(),
-                  with_interval(s.completion_quantile_given[i], ci[2][i], ci[3][i]).c_str());
+    if (q != 0.5 && q != 0.8) continue;
+    const std::string all =
+        quantile_intervals ? with_interval(s.completion_quantile[i], s.completion_quantile_lower[i],
+                                           s.completion_quantile_upper[i])
+                           : months(s.completion_quantile[i]);
+    const std::string given =
+        quantile_intervals
+            ? with_interval(s.completion_quantile_given[i], s.completion_quantile_given_lower[i],
+                            s.completion_quantile_given_upper[i])
+            : months(s.completion_quantile_given[i]);
+    std::snprintf(line, sizeof line, "  P%-19.0f %-30s %s\n", 100.0 * q, all.c_str(),
+                  given.c_str());
     os << line;
   }
-  std::snprintf(line, sizeof line, "\nmean value: %.3f  (SE %.3f)\n", s.value_mean.estimate,
-                s.value_se);
+  if (exact) {
+    std::snprintf(line, sizeof line, "\nmean value per proposed programme: %.3f\n",
+                  s.value_mean.estimate);
+  } else {
+    std::snprintf(line, sizeof line, "\nmean value per proposed programme: %.3f  (SE %.3f)\n",
+                  s.value_mean.estimate, s.value_se);
+  }
   os << line;
   os << "mean months per started programme:";
   for (TimeBucket b : kTimeBucketOrder) {

@@ -40,11 +40,14 @@ class ProgressBar {
   explicit ProgressBar(std::string label);
   ~ProgressBar();
   bool operator()(std::int64_t done, std::int64_t total);
+  // Clears the bar's line; call before printing what follows it (the destructor does too).
+  void finish();
 
  private:
   std::string label_;
   bool enabled_;
   int last_permille_ = -1;
+  double start_;  // steady-clock seconds when the bar was made
 };
 
 }  // namespace progsurv::cli
@@ -76,4 +79,14 @@ CLI::Option* add_force_flag(CLI::App* sub, bool& force);
 void check_output(const std::string& path, const std::vector<std::string>& inputs, bool force);
 // The default output name for a scenario or sweep name: a plain file in the working folder.
 std::string default_output(const std::string& name, const std::string& suffix);
+}  // namespace progsurv::cli
+
+namespace progsurv::cli {
+// --set key.path=value (repeatable): scenario overrides, for the subcommands that take one.
+void add_set_option(CLI::App* sub, std::vector<std::string>& sets);
+// The scenario with the --set overrides applied (ScenarioError naming the key when wrong).
+Scenario apply_sets(const Scenario& scenario, const std::vector<std::string>& sets);
+// Runs `python3 -m <module> args...` with the package progsurv this binary was built with
+// (python_module.cpp); returns its exit status.
+int run_python_module(const std::string& module, const std::vector<std::string>& args);
 }  // namespace progsurv::cli

@@ -14,6 +14,7 @@ namespace {
 struct ExactArgs {
   std::string scenario, output, method = "auto";
   bool force = false;
+  std::vector<std::string> sets;
 };
 
 // format_summary's header says only that the result is exact; add the chain's size.
@@ -23,12 +24,14 @@ std::string exact_summary(const RunResult& r, const ExactInfo& info, const std::
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("exact solution", 0) == 0) {
+      const auto semicolon = line.find(';');
+      const std::string horizon = semicolon == std::string::npos ? "" : line.substr(semicolon);
       char buf[200];
       std::snprintf(buf, sizeof buf,
                     "exact: Markov chain of %zu transient states, %zu transitions (%s, "
                     "error bound %.1e)",
                     info.transient_states, info.transitions, info.method.c_str(), info.error_bound);
-      line = buf;
+      line = buf + horizon;
     }
     out << line << "\n";
   }
@@ -36,7 +39,7 @@ std::string exact_summary(const RunResult& r, const ExactInfo& info, const std::
 }
 
 int do_exact(const ExactArgs& a) {
-  const Scenario scenario = load_scenario_or_baseline(a.scenario);
+  const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
   const std::string output =
       a.output.empty() ? default_output(scenario.name, "-exact.h5") : a.output;
   check_output(output, {a.scenario}, a.force);
@@ -67,6 +70,7 @@ const Registration reg_exact(40, [](CLI::App& app) {
                   "or auto")
       ->check(CLI::IsMember({"auto", "dense", "uniformization"}))
       ->capture_default_str();
+  add_set_option(sub, args->sets);
   sub->callback([args] { set_action([args] { return do_exact(*args); }); });
 });
 

@@ -62,6 +62,7 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   if (!a.quiet && mpi.rank() == 0)
     opt.progress = [&](std::int64_t done, std::int64_t total) { bar(done, total); };
   const SweepResult result = run_sweep(sweep, opt);
+  bar.finish();
   if (!result.rank0) return 0;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -55,23 +56,55 @@ StopSignals::~StopSignals() {
 
 bool StopSignals::raised() { return stop_requested(); }
 
-ProgressBar::ProgressBar(std::string label)
-    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
+namespace {
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
 
-ProgressBar::~ProgressBar() {
-  if (enabled_ && last_permille_ >= 0) std::fputs("\r\033[K", stderr);
+// The clock starts with the bar: the work it reports begins right after.
+ProgressBar::ProgressBar(std::string label)
+    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1), start_(steady_seconds()) {}
+
+ProgressBar::~ProgressBar() { finish(); }
+
+void ProgressBar::finish() {
+  if (enabled_ && last_permille_ >= 0) {
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+  }
+  last_permille_ = -1;
 }
 
 bool ProgressBar::operator()(std::int64_t done, std::int64_t total) {
   if (!enabled_ || total <= 0) return true;
+  const double now = steady_seconds();
   const int permille = static_cast<int>(1000 * done / total);
   if (permille == last_permille_) return true;
   last_permille_ = permille;
-  const int width = 30, filled = permille * width / 1000;
+  const int width = 24, filled = permille * width / 1000;
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(width, '.');
-  std::fprintf(stderr, "\r%s [%s] %5.1f%%  %lld", label_.c_str(), bar.c_str(), permille / 10.0,
-               static_cast<long long>(done));
+  const double elapsed = now - start_;
+  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
+  char eta[32] = "--:--";
+  if (rate > 0 && done < total) {
+    const auto left = static_cast<long long>(static_cast<double>(total - done) / rate + 0.5);
+    std::snprintf(eta, sizeof eta, "%lld:%02lld", left / 60, left % 60);
+  } else if (done >= total) {
+    std::snprintf(eta, sizeof eta, "0:00");
+  }
+  char speed[32];
+  if (rate >= 1e6)
+    std::snprintf(speed, sizeof speed, "%.1fM/s", rate / 1e6);
+  else if (rate >= 1e3)
+    std::snprintf(speed, sizeof speed, "%.1fk/s", rate / 1e3);
+  else
+    std::snprintf(speed, sizeof speed, "%.0f/s", rate);
+  // \033[K clears what a longer previous line left behind.
+  std::fprintf(stderr, "\r%s [%s] %5.1f%% %lld/%lld  %s  left %s\033[K", label_.c_str(),
+               bar.c_str(), permille / 10.0, static_cast<long long>(done),
+               static_cast<long long>(total), speed, eta);
   std::fflush(stderr);
   return true;
 }

@@ -207,6 +207,8 @@ void write_scenario(h5::File& f, const Scenario& s) {
   g.write_attr("name", s.name);
   g.write_attr("source", s.source);
   g.write_string("yaml", s.to_yaml());
+  // The text as written, comments included (the report's evidence/assumption appendix).
+  if (!s.yaml_text.empty()) g.write_string("source_yaml", s.yaml_text);
 }
 
 void write_run(h5::File& f, const RunResult& r) {
@@ -306,12 +308,14 @@ void write_completion_time(h5::File& f, const Tally& t, const Summary& s) {
   g.write_dataset("quantile_levels", s.quantile_levels);
   g.write_dataset("unconditional", s.completion_quantile);
   g.write_dataset("among_completed", s.completion_quantile_given);
-  g.write_attr("interval_method", std::string(kQuantileIntervalMethod));
-  const auto ci = completion_quantile_intervals(s);
-  g.write_dataset("unconditional_lower", ci[0]);
-  g.write_dataset("unconditional_upper", ci[1]);
-  g.write_dataset("among_completed_lower", ci[2]);
-  g.write_dataset("among_completed_upper", ci[3]);
+  // 95% intervals of the quantiles (Monte Carlo results only).
+  if (!s.completion_quantile_lower.empty()) {
+    g.write_attr("interval_method", std::string(kQuantileIntervalMethod));
+    g.write_dataset("unconditional_lower", s.completion_quantile_lower);
+    g.write_dataset("unconditional_upper", s.completion_quantile_upper);
+    g.write_dataset("among_completed_lower", s.completion_quantile_given_lower);
+    g.write_dataset("among_completed_upper", s.completion_quantile_given_upper);
+  }
   std::vector<double> edges(t.completion_hist.size() + 1);
   for (std::size_t i = 0; i < edges.size(); ++i) {
     edges[i] = t.horizon * static_cast<double>(i) / static_cast<double>(t.completion_hist.size());
@@ -578,17 +582,12 @@ Summary read_stored_summary(const h5::File& f, const std::string& path, int majo
   s.quantile_levels = read_1d<double>(completion, "quantile_levels", path);
   s.completion_quantile = read_1d<double>(completion, "unconditional", path);
   s.completion_quantile_given = read_1d<double>(completion, "among_completed", path);
-  if (major >= 2) {
+  if (major >= 2 && completion.has("unconditional_lower")) {
     s.completion_quantile_lower = read_1d<double>(completion, "unconditional_lower", path);
     s.completion_quantile_upper = read_1d<double>(completion, "unconditional_upper", path);
     s.completion_quantile_given_lower = read_1d<double>(completion, "among_completed_lower", path);
     s.completion_quantile_given_upper = read_1d<double>(completion, "among_completed_upper", path);
-  } else {
-    // Version 1 exact files: the quantiles of an exact solution are exact.
-    s.completion_quantile_lower = s.completion_quantile_upper = s.completion_quantile;
-    s.completion_quantile_given_lower = s.completion_quantile_given_upper =
-        s.completion_quantile_given;
-  }
+  }  // exact results have no intervals: their quantiles carry no sampling error
 
   const h5::Group value = f.open_group("value");
   s.value_levels = read_1d<double>(value, "levels", path);

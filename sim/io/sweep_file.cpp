@@ -281,7 +281,8 @@ class SweepReader {
         read_values(v, p);
       } else {
         MapReader spec(r_, v, "a range {low: .., high: ..} or a list of values");
-        spec.allow({"low", "high", "log", "levels", "values"});
+        spec.allow({"low", "high", "log", "levels", "values", "label"});
+        if (const auto* e = spec.find("label")) p.label = flow_text(e->value.node);
         if (spec.has("values")) {
           for (const char* k : {"low", "high", "levels", "log"})
             if (spec.has(k))
@@ -599,6 +600,7 @@ class SweepReader {
     e << YAML::Key << "parameters" << YAML::Value << YAML::BeginMap;
     for (const auto& p : s.parameters) {
       e << YAML::Key << p.key << YAML::Value << YAML::Flow << YAML::BeginMap;
+      if (!p.label.empty()) e << YAML::Key << "label" << YAML::Value << p.label;
       if (p.range) {
         e << YAML::Key << "low" << YAML::Value << format_double(p.low);
         e << YAML::Key << "high" << YAML::Value << format_double(p.high);

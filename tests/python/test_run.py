@@ -160,7 +160,7 @@ def test_progress_callable_and_bar(baseline, capsys):
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     progsurv.run(baseline, replications=40_000, progress=True)
     err = capsys.readouterr().err
-    assert "running baseline" in err and "100.0%" in err
+    assert "running baseline" in err and "100%" in err and "40.0k/40.0k" in err
 
 
 def test_progress_callback_stops_run(baseline):
@@ -194,7 +194,19 @@ def test_plots_return_axes(result):
     assert progsurv.plotting.plot_survival(result, ax=ax, label="b") is ax
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     # The stacked areas reach 1 at every month.
-    ax = progsurv.plotting.plot_incidence(result)
+    ax = progsurv.plotting.plot_incidence(result, style="stacked")
     top = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
     assert np.isclose(top, 1.0)
+    # Steps (the default): one step line and one interval band per cause and completed,
+    # each line the curve itself.
+    ax = progsurv.plotting.plot_incidence(result)
+    assert len(ax.lines) == 6 and len(ax.collections) == 6
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), result.curve("completed")[:, 0])
+    assert ax.lines[0].get_drawstyle() == "steps-post"
+    # Survival as a step function, with at-risk counts: started programmes still running.
+    ax = progsurv.plotting.plot_survival(result, at_risk=True)
+    assert ax.lines[0].get_drawstyle() == "steps-post"
+    at_risk = ax.child_axes[0]
+    first = at_risk.get_xticklabels()[0].get_text()
+    assert int(first.replace(",", "")) == result.n_started
     plt.close("all")

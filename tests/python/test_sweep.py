@@ -121,8 +121,8 @@ def test_stopping_from_progress_raises_keyboard_interrupt(tmp_path):
 
 def test_attribute_frame_matches_the_command(tmp_path):
     a = progsurv.attribute(BASELINE, replications=20000, seed=3)
-    assert list(a.index) == ["sponsor_exit", "handoff_breaks", "patience", "budget",
-                             "phase_gates", "resource_delay"]
+    assert list(a.index) == list(progsurv.KNOCKOUTS)
+    assert {"vacancy", "approval", "pickup_delay", "escalation_delay"} <= set(a.index)
     assert (a["p_completed_delta"] > -3 * a["p_completed_se"]).all()
     assert a.loc["sponsor_exit", "p_completed_lower"] > 0
     np.testing.assert_allclose(a["p_completed_delta_pp"], 100 * a["p_completed_delta"])
@@ -133,4 +133,33 @@ def test_attribute_frame_matches_the_command(tmp_path):
         assert f.attrs["filetype"] == progsurv._core.attribution_filetype
         np.testing.assert_array_equal(f["p_completed/delta"][()], a["p_completed_delta"])
         np.testing.assert_array_equal(f["mean_value/delta_se"][()], a["mean_value_se"])
-    assert len(progsurv.plot_attribution(a).patches) == 6
+    assert len(progsurv.plot_attribution(a).patches) == len(progsurv.KNOCKOUTS)
+    assert len(progsurv.plot_attribution(a, shapley=True).patches) == 2 * len(progsurv.KNOCKOUTS)
+    back = progsurv.load_attribution(path)
+    np.testing.assert_array_equal(back["p_completed_shapley"], a["p_completed_shapley"])
+    assert back.attrs["table"] == a.attrs["table"]
+
+
+def test_attribute_shapley_parts_sum_to_all_off():
+    a = progsurv.attribute(BASELINE, replications=3000, seed=2,
+                           mechanisms=["sponsor_exit", "patience", "pickup_delay"], shapley="exact")
+    assert a.attrs["shapley_method"] == "exact"
+    for stat in a.attrs["statistics"]:
+        total = a.attrs["all_off"][stat]["delta"]
+        assert a[f"{stat}_shapley"].sum() == pytest.approx(total, rel=1e-12, abs=1e-12)
+    assert (a["p_completed_shapley_lower"] > 0).all()
+    with pytest.raises(ValueError, match="unknown mechanism"):
+        progsurv.attribute(BASELINE, replications=10, mechanisms=["gravity"])
+
+
+def test_tornado_labels_come_from_the_sweep_file():
+    spec = small_oat()
+    spec["parameters"]["succession.adoption"]["label"] = "P(successor adopts)"
+    r = progsurv.sweep(spec)
+    t = r.tornado("p_completed").set_index("parameter")
+    assert t.loc["succession.adoption", "label"] == "P(successor adopts)"
+    assert t.loc["patience.threshold.median", "label"] == "patience.threshold.median"
+    ax = r.plot_tornado("p_completed")
+    ticks = [x.get_text() for x in ax.get_yticklabels()]
+    assert any(x.startswith("P(successor adopts)") for x in ticks)
+    assert "label" in r.sweep.resolved

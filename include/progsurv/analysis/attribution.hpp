@@ -3,36 +3,80 @@
 // and the scenario re-run with common random numbers; replication r of the base and of each
 // knock-out use the same (seed, r) streams, so the per-replication differences are paired
 // and their intervals far tighter than those of two independent runs.
+//
+// Single knock-outs do not add up to the effect of switching everything off (obstacles
+// overlap: a programme saved from a sponsor exit may still die at a gate). The Shapley
+// decomposition does: each mechanism's part is its marginal effect averaged over every
+// order of switching the mechanisms off, and the parts sum to all-off minus base.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "progsurv/analysis/summary.hpp"
+#include "progsurv/engine/outcome.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
 
+// One row per mechanism of the model; knockout_table() says how each is switched off.
+// A new mechanism needs a member here and a row in the table (attribution.cpp).
 enum class Knockout : int {
   SponsorExit = 0,  // every level's tenure = never
+  Vacancy,          // a vacated post is refilled at once
+  Approval,         // every level approves
+  ResourceDelay,    // every level's resource_delay fixed 0
+  PickupDelay,      // every pickup (silo and handoff override) fixed 0
   HandoffBreaks,    // every break_prob 0, handoff overrides included
+  EscalationDelay,  // escalation delay fixed 0
   Patience,         // patience.model none
   Budget,           // budget disabled
   Gates,            // every continue_prob 1
-  ResourceDelay,    // every level's resource_delay fixed 0
   Count
 };
 inline constexpr int kKnockoutCount = static_cast<int>(Knockout::Count);
-const char* to_string(Knockout k);  // "sponsor_exit", "handoff_breaks", ...
-const char* describe(Knockout k);   // "no sponsor exits", ...
 
-// The scenario with one mechanism switched off (finalized).
+struct KnockoutSpec {
+  Knockout id;
+  const char* name;         // "sponsor_exit", as in files and --mechanisms
+  const char* description;  // "no sponsor exits", for people
+  void (*apply)(Scenario&);
+};
+// Indexed by Knockout.
+const std::array<KnockoutSpec, kKnockoutCount>& knockout_table();
+const char* to_string(Knockout k);
+const char* describe(Knockout k);
+// The knock-out called `name` (as to_string); throws std::invalid_argument listing the names.
+Knockout knockout_from_string(const std::string& name);
+
+// The scenario with one mechanism (or several) switched off (finalized).
 Scenario knock_out(const Scenario& scenario, Knockout k);
+Scenario knock_out(const Scenario& scenario, const std::vector<Knockout>& ks);
+
+// The statistics whose changes are attributed, per proposed programme (every replication
+// counts; one that never starts has no months): P(completed), mean value banked, and the
+// mean months spent in each time bucket.
+enum class AttributedStat : int { PCompleted = 0, MeanValue = 1, FirstBucket = 2 };
+inline constexpr int kAttributedStatCount = 2 + kTimeBucketCount;
+std::string attributed_stat_name(int stat);  // p_completed, mean_value, months_<bucket>
+
+enum class ShapleyMethod {
+  Auto,          // exact when 2^k runs per replication fit exact_budget, else permutations
+  Exact,         // every subset of the k knock-outs in every replication
+  Permutations,  // one random order per replication (k + 1 runs)
+  None,
+};
+const char* to_string(ShapleyMethod m);
 
 struct AttributionOptions {
   std::uint64_t seed = 1;
   std::int64_t replications = 100000;
-  int threads = 0;  // 0 = all hardware threads; results do not depend on it
+  int threads = 0;                   // 0 = all hardware threads; results do not depend on it
+  std::vector<Knockout> mechanisms;  // empty = every mechanism, in Knockout order
+  ShapleyMethod shapley = ShapleyMethod::Auto;
+  // Auto picks exact while replications * 2^k <= this many replications.
+  std::int64_t exact_budget = 20000000;
   // Called between batches with (done, planned); return false to stop (throws Cancelled).
   std::function<bool(std::int64_t, std::int64_t)> progress;
 };
@@ -47,8 +91,13 @@ struct PairedDelta {
 
 struct AttributionRow {
   Knockout knockout = Knockout::SponsorExit;
-  PairedDelta p_completed;  // P(completed), as a proportion (×100 for percentage points)
-  PairedDelta mean_value;   // mean value banked per replication
+  // Indexed by AttributedStat (then time buckets): this mechanism alone switched off.
+  std::array<PairedDelta, kAttributedStatCount> effect{};
+  // Its Shapley part (delta only; base and knocked_out unused). Empty intervals when the
+  // decomposition was not run.
+  std::array<PairedDelta, kAttributedStatCount> shapley{};
+  const PairedDelta& p_completed() const { return effect[0]; }
+  const PairedDelta& mean_value() const { return effect[1]; }
 };
 
 struct AttributionResult {
@@ -57,7 +106,10 @@ struct AttributionResult {
   std::int64_t n = 0;
   Estimate p_completed;              // base, Wilson interval
   Estimate mean_value;               // base, normal interval
-  std::vector<AttributionRow> rows;  // in Knockout order
+  std::vector<AttributionRow> rows;  // in the order of the options' mechanisms
+  // Every mechanism of `rows` switched off at once, minus the base.
+  std::array<PairedDelta, kAttributedStatCount> all_off{};
+  ShapleyMethod shapley = ShapleyMethod::None;  // Exact or Permutations once run
 };
 
 // Deterministic: the same for any thread count (chunk sums merged in chunk order).
@@ -67,12 +119,15 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
 struct DeltaColumns {
   std::vector<double> knocked_out, delta, lower, upper, se;
 };
-DeltaColumns delta_columns(const AttributionResult& result, PairedDelta AttributionRow::*member);
+DeltaColumns delta_columns(const AttributionResult& result, int stat, bool shapley = false);
 
 // The table printed by `progsurv attribute`.
 std::string format_attribution(const AttributionResult& result);
 
-// HDF5 file with filetype "progsurv-attribution" (docs/sweeps.md); temp file + rename.
+// HDF5 file with filetype "progsurv-attribution" (docs/hdf5-sweep-format.md); temp file +
+// rename.
 void write_attribution(const std::string& path, const AttributionResult& result);
+// Reads it back (FileFormatError for a foreign, newer or truncated file).
+AttributionResult read_attribution(const std::string& path);
 
 }  // namespace progsurv

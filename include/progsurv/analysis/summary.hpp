@@ -14,7 +14,7 @@ inline constexpr double kConfidence = 0.95;
 // Wilson score interval for binomial proportions: good coverage near 0 and 1.
 inline constexpr const char* kIntervalMethod = "wilson";
 inline constexpr const char* kMeanIntervalMethod = "normal";  // mean ± 1.96 SE
-inline constexpr const char* kQuantileIntervalMethod = "binomial-inversion-wilson";
+inline constexpr const char* kQuantileIntervalMethod = "order-statistics-normal-rank";
 
 struct Estimate {
   double estimate = 0.0, lower = 0.0, upper = 0.0;
@@ -48,9 +48,8 @@ struct Summary {
   std::vector<double> quantile_levels;            // 0.1, 0.5, 0.8, 0.9
   std::vector<double> completion_quantile;        // unconditional, over all replications
   std::vector<double> completion_quantile_given;  // among completed programmes
-  // Their 95% intervals, distribution-free: the times at which the count of completions by
-  // t makes the quantile level fall inside the Wilson interval of the share completed by t
-  // (binomial inversion; NaN = not reached). Exact results: equal to the estimate.
+  // Their 95% distribution-free intervals (order statistics at ranks n q ± 1.96 √(n q (1-q)));
+  // NaN where that rank is not reached. Empty for exact results (no sampling error).
   std::vector<double> completion_quantile_lower, completion_quantile_upper;
   std::vector<double> completion_quantile_given_lower, completion_quantile_given_upper;
 
@@ -75,11 +74,6 @@ struct Summary {
 };
 
 Summary summarize(const Tally& tally, const Scenario& scenario);
-
-// The completion-quantile intervals, or the quantiles themselves where none were computed
-// (exact solutions: their quantiles are exact). Order: unconditional lower, upper, then
-// among completed lower, upper.
-std::array<std::vector<double>, 4> completion_quantile_intervals(const Summary& s);
 
 // The plain table printed at the end of a run.
 std::string format_summary(const Summary& summary, const std::string& title);

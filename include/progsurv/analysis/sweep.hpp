@@ -21,7 +21,8 @@ enum class SweepDesign { Grid, Oat, Lhs, Sobol };
 const char* to_string(SweepDesign d);  // "grid", "oat", "lhs", "sobol"
 
 struct SweepParameter {
-  std::string key;  // key path into the scenario, e.g. "sponsor_levels.vp.clout"
+  std::string key;    // key path into the scenario, e.g. "sponsor_levels.vp.clout"
+  std::string label;  // for people (tornado bars, tables); empty: the key path
   // Either a numeric range [low, high] (log: spaced/sampled evenly in log space)...
   bool range = false;
   double low = 0.0, high = 0.0;

@@ -1,0 +1,32 @@
+// --set key.path=value: scenario overrides on the command line (Scenario::with_values).
+#include <utility>
+
+#include "cli/cli.hpp"
+
+namespace progsurv::cli {
+
+void add_set_option(CLI::App* sub, std::vector<std::string>& sets) {
+  sub->add_option("--set", sets,
+                  "Override a scenario value by key path, e.g. --set patience.threshold.median=30 "
+                  "or --set sponsor_levels.vp.clout=0.6 (repeatable)")
+      ->take_all()
+      ->allow_extra_args(false)
+      ->check([](const std::string& text) {
+        const auto eq = text.find('=');
+        if (eq == std::string::npos || eq == 0)
+          return "expected key.path=value, got '" + text + "'";
+        return std::string();
+      });
+}
+
+Scenario apply_sets(const Scenario& scenario, const std::vector<std::string>& sets) {
+  if (sets.empty()) return scenario;
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const std::string& text : sets) {
+    const auto eq = text.find('=');
+    values.emplace_back(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return scenario.with_values(values);
+}
+
+}  // namespace progsurv::cli

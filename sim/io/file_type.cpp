@@ -1,0 +1,28 @@
+// The filetype attribute of a progsurv HDF5 file.
+#include "progsurv/io/file_type.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "io/h5.hpp"
+#include "progsurv/scenario/error.hpp"
+
+namespace progsurv {
+
+std::string file_type(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0)
+    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
+  try {
+    const h5::File f = h5::File::open_read(path);
+    if (!f.has_attr("filetype") || !f.attr_is_string("filetype"))
+      throw FileFormatError(path + ": not a progsurv file (no 'filetype' attribute)");
+    return f.read_attr_string("filetype");
+  } catch (const h5::Error& e) {
+    const std::string detail = e.detail().empty() ? "" : " (" + e.detail() + ")";
+    throw FileFormatError("not an HDF5 file or truncated: " + path + detail);
+  }
+}
+
+}  // namespace progsurv

@@ -1,0 +1,128 @@
+// Warnings about scenario inputs that cannot have any effect.
+#include "progsurv/scenario/lint.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+#include <utility>
+
+namespace progsurv {
+
+namespace {
+
+// The line of `path` (keys or list indices) in `root`, or 0 when the text lacks it.
+int line_of(const YAML::Node& root, const std::vector<std::string>& path) {
+  if (!root) return 0;
+  YAML::Node node;
+  node.reset(root);
+  int line = 0;
+  for (const std::string& key : path) {
+    if (!node.IsMap() && !node.IsSequence()) return line;
+    YAML::Node next;
+    if (node.IsSequence()) {
+      if (key.empty() || key.find_first_not_of("0123456789") != std::string::npos) return line;
+      const auto i = static_cast<std::size_t>(std::stoul(key));
+      if (i >= node.size()) return line;
+      next = node[i];
+    } else {
+      // Keys keep their own mark: the line of the key, not of its value.
+      bool found = false;
+      for (const auto& kv : node) {
+        if (kv.first.as<std::string>() == key) {
+          line = kv.first.Mark().line + 1;
+          next = kv.second;
+          found = true;
+          break;
+        }
+      }
+      if (!found) return line;
+    }
+    if (node.IsSequence()) line = next.Mark().line + 1;
+    node.reset(next);  // `node = next` would overwrite the node in the tree, not rebind
+  }
+  return line;
+}
+
+}  // namespace
+
+std::vector<ScenarioWarning> lint(const Scenario& s) {
+  YAML::Node root;
+  try {
+    if (!s.yaml_text.empty()) root = YAML::Load(s.yaml_text);
+  } catch (const YAML::Exception&) {
+    root = YAML::Node();  // lines unknown; the warnings still hold
+  }
+  std::vector<ScenarioWarning> out;
+  const auto warn = [&](std::vector<std::string> path, std::string message) {
+    std::string key;
+    for (const auto& p : path) key += (key.empty() ? "" : ".") + p;
+    out.push_back({line_of(root, path), key, std::move(message)});
+  };
+
+  // Handoffs happen between consecutive steps of a phase owned by different silos.
+  std::set<std::pair<int, int>> handed;
+  std::vector<char> used(s.silos.size(), 0);
+  for (const Phase& phase : s.phases) {
+    for (std::size_t i = 0; i < phase.steps.size(); ++i) {
+      used[static_cast<std::size_t>(phase.steps[i].silo)] = 1;
+      if (i > 0 && phase.steps[i - 1].silo != phase.steps[i].silo)
+        handed.emplace(phase.steps[i - 1].silo, phase.steps[i].silo);
+    }
+  }
+  for (std::size_t i = 0; i < s.overrides.size(); ++i) {
+    const HandoffOverride& o = s.overrides[i];
+    if (!handed.count({o.from, o.to}))
+      warn({"handoffs", std::to_string(i)},
+           "handoff override " + s.silos[static_cast<std::size_t>(o.from)].name + " -> " +
+               s.silos[static_cast<std::size_t>(o.to)].name +
+               " has no effect: no phase has a step in " +
+               s.silos[static_cast<std::size_t>(o.from)].name + " followed by one in " +
+               s.silos[static_cast<std::size_t>(o.to)].name);
+  }
+  for (std::size_t i = 0; i < s.silos.size(); ++i)
+    if (!used[i])
+      warn({"silos", s.silos[i].name},
+           "silo '" + s.silos[i].name + "' has no effect: no step of any phase uses it");
+
+  // Patience keys each model reads: reviews use review_every, threshold, visible,
+  // cancel_prob; hazard uses rate; none uses nothing. grace and vacancy_multiplier apply
+  // to both models.
+  const YAML::Node& const_root = root;
+  const YAML::Node patience =
+      const_root && const_root.IsMap() ? const_root["patience"] : YAML::Node();
+  if (patience && patience.IsMap()) {
+    const char* model = s.patience.model == PatienceModel::Reviews  ? "reviews"
+                        : s.patience.model == PatienceModel::Hazard ? "hazard"
+                                                                    : "none";
+    for (const auto& kv : patience) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "model") continue;
+      const bool reviews_only =
+          key == "review_every" || key == "threshold" || key == "visible" || key == "cancel_prob";
+      const bool hazard_only = key == "rate";
+      const bool unused = s.patience.model == PatienceModel::None ||
+                          (s.patience.model == PatienceModel::Hazard && reviews_only) ||
+                          (s.patience.model == PatienceModel::Reviews && hazard_only);
+      if (unused)
+        warn({"patience", key}, "patience." + key + " has no effect with patience model " + model);
+    }
+  }
+
+  // A level can be drawn by the initial mix or, when successors are drawn from a mix, by
+  // that mix (a successor at the "same" level only repeats a level already drawn).
+  std::vector<char> drawable(s.levels.size(), 0);
+  for (std::size_t i = 0; i < s.sponsor.level.size(); ++i)
+    if (s.sponsor.prob[i] > 0) drawable[static_cast<std::size_t>(s.sponsor.level[i])] = 1;
+  if (!s.succession.successor_same)
+    for (std::size_t i = 0; i < s.succession.successor.level.size(); ++i)
+      if (s.succession.successor.prob[i] > 0)
+        drawable[static_cast<std::size_t>(s.succession.successor.level[i])] = 1;
+  for (std::size_t i = 0; i < s.levels.size(); ++i)
+    if (!drawable[i])
+      warn({"sponsor_levels", s.levels[i].name},
+           "sponsor level '" + s.levels[i].name +
+               "' has no effect: neither the sponsor mix nor the successor mix can draw it");
+  return out;
+}
+
+}  // namespace progsurv

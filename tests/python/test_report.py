@@ -1,0 +1,322 @@
+"""progsurv report in headless Chromium (no console errors, no network request, a
+non-blank page, every number equal to its dataset), progsurv export round trips, and
+the command-line progress bar under a pseudo-terminal."""
+import hashlib
+import html.parser
+import json
+import math
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import BASELINE, CLI, REPO, SCENARIOS, run_cli
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    run_cli("run", BASELINE, "-n", 20000, "--seed", 3, "-o", d / "run.h5", "-q")
+    run_cli("attribute", BASELINE, "-n", 4000, "--seed", 3, "-o", d / "attr.h5", "-q")
+    run_cli("exact", SCENARIOS / "exact" / "markov.yaml", "-o", d / "exact.h5")
+    run_cli("report", d / "run.h5", "-o", d / "run.html", "--attribution", d / "attr.h5")
+    run_cli("report", d / "attr.h5", "-o", d / "attr.html")
+    run_cli("report", d / "exact.h5", "-o", d / "exact.html")
+    sweep = d / "sweep.yaml"
+    sweep.write_text(f"name: small-oat\nbase: {BASELINE}\nseed: 1\nreplications: 2000\n"
+                     "design: oat\nparameters:\n"
+                     "  succession.adoption: {label: P(successor adopts), low: 0.2, high: 0.8}\n"
+                     "  patience.threshold.median: [8, 24]\n"
+                     "metrics: [p_completed, mean_value, {p_completed_by: 36}]\n")
+    run_cli("sweep", sweep, "-o", d / "sweep.h5", "-q")
+    run_cli("report", d / "sweep.h5", "-o", d / "sweep.html")
+    return d
+
+
+def chromium(page, work):
+    """Opens `page` in headless Chromium; returns (dom, console lines, page requests,
+    screenshot path)."""
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed (Debian package chromium; see .ci/setup)")
+    results = {}
+    for mode in ("dom", "shot"):
+        profile = work / f"profile-{mode}"
+        netlog = work / f"net-{mode}.json"
+        shot = work / "shot.png"
+        args = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr",
+                "--v=0", f"--log-net-log={netlog}", "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--window-size=1200,2400"]
+        args += ["--dump-dom"] if mode == "dom" else [f"--screenshot={shot}"]
+        proc = subprocess.run([*args, pathlib.Path(page).resolve().as_uri()], capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        results[mode] = (proc.stdout, proc.stderr, netlog, shot)
+    dom, err, netlog, _ = results["dom"]
+    console = [line for line in err.splitlines() if ":CONSOLE" in line]
+    requests = page_requests(netlog) + page_requests(results["shot"][2])
+    return dom, console, requests, results["shot"][3]
+
+
+def page_requests(netlog):
+    """URLs the page itself asked for (the browser's own background requests have no
+    origin), other than file: and data: URLs."""
+    log = json.loads(pathlib.Path(netlog).read_text())
+    types = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+    urls = []
+    for e in log["events"]:
+        p = e.get("params", {})
+        if types.get(e["type"]) != "URL_REQUEST_START_JOB" or "url" not in p:
+            continue
+        if p.get("initiator") == "not an origin":
+            continue
+        if not p["url"].startswith(("file:", "data:")):
+            urls.append(p["url"])
+    return urls
+
+
+def test_the_checks_catch_console_errors_and_requests(tmp_path):
+    # A control page with both faults: the harness must see them, or its passes mean nothing.
+    page = tmp_path / "control.html"
+    page.write_text('<html><body><p>x</p><script>console.error("control-error")</script>'
+                    '<img src="http://example.com/x.png"></body></html>')
+    _, console, requests, _ = chromium(page, tmp_path)
+    assert any("control-error" in line for line in console)
+    assert "http://example.com/x.png" in requests
+
+
+class _Numbers(html.parser.HTMLParser):
+    """Collects the tagged numbers, band texts, appendix cells, and digits in any other
+    text of the page."""
+
+    SKIP = {"style", "title", "script"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []  # (tag, attrs)
+        self.nums, self.bands, self.appendix_values, self.stray = [], [], [], []
+        self.sources = []
+        self._text = None
+
+    def _inside(self, pred):
+        return any(pred(t, a) for t, a in self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("img", "meta", "br", "link"):
+            return
+        self.stack.append((tag, a))
+        if tag == "span" and "num" in a.get("class", "").split():
+            self._text = [a, ""]
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, a = self.stack.pop()
+            if t == tag:
+                break
+        if tag == "span" and self._text is not None and not self._inside(
+                lambda t, a: t == "span" and "num" in a.get("class", "")):
+            self.nums.append(tuple(self._text))
+            self._text = None
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text[1] += data
+            return
+        if self._inside(lambda t, a: t in self.SKIP):
+            return
+        classes = lambda t, a: a.get("class", "").split()  # noqa: E731
+        if self._inside(lambda t, a: "name" in classes(t, a)):
+            return  # a literal name (a file, SHA-256), not a number
+        if self._inside(lambda t, a: "sources" in classes(t, a)):
+            self.sources.append(data)
+            return
+        if self._inside(lambda t, a: "band" in a.get("class", "").split()):
+            self.bands.append((self.stack[-1][1].get("data-band"), data))
+            return
+        if self._inside(lambda t, a: "appendix" in a.get("class", "").split()):
+            if self.stack[-1][0] == "code" and \
+                    self._inside(lambda t, a: "value" in a.get("class", "").split()):
+                self.appendix_values.append(data)
+            return
+        if re.search(r"\d", data):
+            self.stray.append(data.strip())
+
+
+def read_value(files, num):
+    f = files[num["data-file"]]
+    src = num["data-src"]
+    if "@" in src:
+        obj, attr = src.split("@", 1)
+        v = f[obj or "/"].attrs[attr]
+    else:
+        ds = f[src]
+        v = ds.asstr()[()] if ds.dtype.kind == "O" else ds[()]
+    if num["data-index"]:
+        v = np.asarray(v)[tuple(int(i) for i in num["data-index"].split(","))]
+    return v
+
+
+def check_number(num, text, value):
+    fmt, scale = num["data-fmt"], float(num["data-scale"])
+    if fmt == "str":
+        assert text == (value.decode() if isinstance(value, bytes) else str(value))
+        return
+    if fmt == "sha256":
+        assert text == hashlib.sha256(str(value).encode()).hexdigest()[:16]
+        return
+    x = float(value) * scale
+    if math.isnan(x):
+        assert text == "not reached"
+        return
+    shown = float(text.replace(",", ""))
+    m = re.search(r"\.(\d+)", text)
+    decimals = len(m.group(1)) if m else 0
+    if fmt == "g":
+        assert shown == pytest.approx(x, rel=1e-5)
+    else:
+        assert abs(shown - x) <= 0.5 * 10 ** -decimals + 1e-9, (text, x)
+
+
+@pytest.mark.parametrize("name", ["run", "attr", "exact", "sweep"])
+def test_report_in_chromium(files, tmp_path, name):
+    page = files / f"{name}.html"
+    dom, console, requests, shot = chromium(page, tmp_path)
+    assert console == []
+    assert requests == []
+    # A non-blank screenshot: a good share of pixels are not background.
+    import matplotlib.image
+
+    img = matplotlib.image.imread(shot)[..., :3]
+    ink = (img.mean(axis=2) < 0.9).mean()
+    assert ink > 0.01 and img.std() > 0.05
+
+    parser = _Numbers()
+    parser.feed(dom)
+    assert len(parser.nums) > (60 if name == "run" else 10)
+    h5 = {"main": h5py.File(files / f"{name}.h5", "r")}
+    if name == "run":
+        h5["attribution"] = h5py.File(files / "attr.h5", "r")
+    for attrs, text in parser.nums:
+        check_number(attrs, text.strip(), read_value(h5, attrs))
+    # No number on the page comes from anywhere else.
+    assert parser.stray == [], parser.stray
+    if name == "run":
+        from progsurv.report import CALIBRATION_BANDS
+
+        calibration = (REPO / "docs" / "calibration.md").read_text()
+        assert len(parser.bands) == 3
+        for key, text in parser.bands:
+            lo, hi, _ = CALIBRATION_BANDS[key]
+            assert text == f"{lo}–{hi}%" and f"{lo}–{hi}%" in calibration
+        # The sources cited next to the bands are those of docs/calibration.md.
+        assert parser.sources
+        for year in re.findall(r"\d{4}", " ".join(parser.sources)):
+            assert year in calibration
+        source = h5["main"]["scenario/source_yaml"].asstr()[()]
+        assert len(parser.appendix_values) > 30
+        for value in parser.appendix_values:
+            assert value in source
+
+
+def test_report_fails_clearly_on_bad_input(tmp_path):
+    proc = run_cli("report", tmp_path / "missing.h5", check=False)
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    proc = run_cli("report", BASELINE, "-o", tmp_path / "nodir" / "r.html", check=False)
+    assert proc.returncode == 2 and "directory does not exist" in proc.stderr
+
+
+def test_export_csv_and_xlsx_round_trip(files, tmp_path):
+    from progsurv.export import tables
+
+    run_cli("export", files / "run.h5", "--csv", tmp_path / "csv")
+    run_cli("export", files / "run.h5", "--xlsx", tmp_path / "run.xlsx")
+    expected = tables(files / "run.h5")
+    sheets = pd.read_excel(tmp_path / "run.xlsx", sheet_name=None)
+    assert set(sheets) == set(expected)
+    for name, frame in expected.items():
+        csv = pd.read_csv(tmp_path / "csv" / f"{name}.csv", float_precision="round_trip")
+        for back in (csv, sheets[name]):
+            pd.testing.assert_frame_equal(back, frame.reset_index(drop=True), check_dtype=False,
+                                          check_exact=False, rtol=1e-12)
+    # And the tables are the file's datasets, not something recomputed.
+    with h5py.File(files / "run.h5", "r") as f:
+        csv = pd.read_csv(tmp_path / "csv" / "outcomes.csv", float_precision="round_trip")
+        np.testing.assert_array_equal(csv["share"], f["outcomes/share"][()])
+        np.testing.assert_array_equal(csv["count"], f["outcomes/count"][()])
+        surv = pd.read_csv(tmp_path / "csv" / "survival.csv", float_precision="round_trip")
+        np.testing.assert_array_equal(surv["probability"], f["curves/survival/probability"][()])
+        curves = pd.read_csv(tmp_path / "csv" / "curves.csv", float_precision="round_trip")
+        done = curves[curves["category"] == "completed"]
+        np.testing.assert_array_equal(done["upper"], f["curves/completed/upper"][()])
+    run_cli("export", files / "attr.h5", "--xlsx", tmp_path / "attr.xlsx")
+    sheet = pd.read_excel(tmp_path / "attr.xlsx", sheet_name="attribution")
+    # openpyxl writes every double in full (repr); its reader can land one ulp away.
+    with h5py.File(files / "attr.h5", "r") as f:
+        for column, dataset in (("p_completed_delta", "p_completed/delta"),
+                                ("p_completed_shapley", "p_completed/shapley"),
+                                ("months_pickup_delta", "months_pickup/delta")):
+            np.testing.assert_allclose(sheet[column], f[dataset][()], rtol=1e-15, atol=0)
+
+
+def test_progress_bar_line_ends_before_the_summary(tmp_path):
+    import pty
+
+    out = tmp_path / "p.h5"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdout and stderr are the terminal
+        os.execv(str(CLI), [str(CLI), "run", str(BASELINE), "-n", "300000", "--threads", "1",
+                            "-o", str(out)])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = b"".join(chunks).decode()
+    head, sep, _ = text.partition("progsurv: baseline")
+    assert sep, text[-500:]
+    assert "\r" in head and "/300000" in head and "left" in head  # the bar was drawn
+    # The bar's last drawing is cleared (carriage return, erase line) before the summary.
+    assert head.endswith("\r\x1b[K"), repr(head[-120:])
+
+
+def test_appendix_marks_values_from_the_scenario_comments():
+    from progsurv.report import scenario_values
+
+    rows = {path: (value, status) for path, value, status, _ in
+            scenario_values(BASELINE.read_text())}
+    assert rows["sponsor_levels.ceo.tenure"][1] == "evidence"  # Spencer Stuart, (M)
+    assert rows["sponsor_levels.ceo.clout"] == ("0.9", "assumption")
+    assert rows["silos.sales"][1] == "assumption"  # the silos' group comment
+    assert rows["phases.1.value"] == ("2", "not annotated")
+    assert rows["phases.0.steps.1"][0].startswith("{silo: sales")
+    assert rows["name"] == ("baseline", "not annotated")  # the file header is not its note
+
+
+def test_report_of_a_run_attributes_its_obstacles_by_default(files, tmp_path):
+    run_cli("report", files / "run.h5", "-o", tmp_path / "r.html", "--attribute", 2000)
+    side = tmp_path / "r-attribution.h5"
+    with h5py.File(side, "r") as f, h5py.File(files / "run.h5", "r") as run:
+        assert f.attrs["filetype"] == "progsurv-attribution"
+        assert f.attrs["seed"] == run["run"].attrs["seed"] and f.attrs["replications"] == 2000
+    assert "What each obstacle costs" in (tmp_path / "r.html").read_text()
+    run_cli("report", files / "run.h5", "-o", tmp_path / "bare.html", "--attribute", 0)
+    assert "What each obstacle costs" not in (tmp_path / "bare.html").read_text()
+    assert not (tmp_path / "bare-attribution.h5").exists()
