@@ -26,6 +26,7 @@ from ._result import (
     run,
 )
 from . import plotting
+from ._fit import FitResult, FitSpec, Prior, fit, load_fit, read_record, simulate_record
 from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function)
     Sweep,
     SweepResult,
@@ -54,8 +55,15 @@ __all__ = [
     "ScenarioError",
     "TIME_BUCKETS",
     "exact",
+    "fit",
+    "FitResult",
+    "FitSpec",
     "load",
+    "load_fit",
     "plotting",
+    "Prior",
+    "read_record",
+    "simulate_record",
     "run",
     "Sweep",
     "SweepResult",
