@@ -1,6 +1,7 @@
 // progsurv._core.read_record(), parse_record() and RecordLikelihood: the likelihood of a
 // record of past programmes that progsurv.fit() samples (docs/fitting.md).
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include <filesystem>
 

@@ -294,7 +294,7 @@ def record_to_csv(frame):
     for row in frame[cols].itertuples(index=False):
         cells = []
         for c, v in zip(cols, row):
-            if v is None or (isinstance(v, float) and math.isnan(v)):
+            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
                 cells.append("")
             elif c == "phases_delivered":
                 cells.append(str(int(v)))
@@ -437,14 +437,26 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
 
 
 def _autocorr(chain):
-    """Integrated autocorrelation time per parameter (emcee's estimator), with a flag when
-    the chain is shorter than 50 of them (emcee's own reliability rule)."""
+    """Integrated autocorrelation time per parameter of a [steps, walkers, parameters]
+    chain: emcee's estimator (autocorrelation averaged over walkers, Sokal's automatic
+    window with c = 5), without its logged warning; the caller warns instead."""
     import emcee
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tau = emcee.autocorr.integrated_time(chain, quiet=True)
-    return np.asarray(tau, dtype=float)
+    steps, walkers, ndim = chain.shape
+    tau = np.empty(ndim)
+    for d in range(ndim):
+        f = np.zeros(steps)
+        for w in range(walkers):
+            x = chain[:, w, d]
+            if np.ptp(x) > 0:
+                f += emcee.autocorr.function_1d(x)
+        if not f.any():
+            tau[d] = np.nan  # a walker set that never moved
+            continue
+        f /= walkers
+        taus = 2.0 * np.cumsum(f) - 1.0
+        tau[d] = taus[emcee.autocorr.auto_window(taus, 5.0)]
+    return tau
 
 
 class FitResult:
@@ -767,5 +779,8 @@ def simulate_record(scenario, programmes, seed=1, observed=True, levels=True, ca
             if outcome == "ended" and causes:
                 row["cause"] = str(r.cause)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["sponsor_level", "outcome", "cause", "month",
-                                       "phases_delivered"])
+    frame = pd.DataFrame(rows, columns=["sponsor_level", "outcome", "cause", "month",
+                                        "phases_delivered"])
+    # Whole numbers with blanks for unknown, so frame.to_csv() writes a valid record.
+    frame["phases_delivered"] = frame["phases_delivered"].astype("Int64")
+    return frame
