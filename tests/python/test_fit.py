@@ -106,8 +106,18 @@ def test_fit_result_tables_file_and_plot(tmp_path):
     np.testing.assert_allclose(back.predictive().to_numpy(), pred.to_numpy())
     fig = fit.plot_pairs(truth={"sponsor_levels.vp.approval": 0.8, "patience.rate": 0.02})
     assert len(fig.axes) == 4
-    with pytest.raises(progsurv.FileFormatError, match="not a progsurv fit file"):
+    with pytest.raises(progsurv.FileFormatError, match="not an HDF5 file"):
         progsurv.load_fit(REPO / "tests" / "python" / "conftest.py")
+    run_file = tmp_path / "run.h5"
+    progsurv.run(MARKOV, replications=1000).to_hdf5(run_file)
+    with pytest.raises(progsurv.FileFormatError, match="not a progsurv fit file"):
+        progsurv.load_fit(run_file)
+    import h5py
+
+    with h5py.File(path, "a") as f:
+        f.attrs["format_version"] = np.array([2, 0], dtype=np.int32)
+    with pytest.raises(progsurv.FileFormatError, match="format 2.0"):
+        progsurv.load_fit(path)
 
 
 def test_record_errors_name_row_and_column(tmp_path):
