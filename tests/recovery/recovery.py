@@ -7,7 +7,8 @@ draw a record of --programmes programmes from the Markov scenario at those value
 likelihood, and check whether each 90% posterior interval covers the true value. When
 the method is calibrated each interval covers its value in 90% of records.
 
-    /usr/bin/python3 tests/recovery/recovery.py --records 50 --programmes 50 200
+    /usr/bin/python3 tests/recovery/recovery.py --records 50 --programmes 50 200 \
+        --replications 8192 16384
 
 prints the coverage per parameter and programme count with a 95% binomial interval and
 writes one row per fit to --csv. Needs PYTHONPATH=build/release/python (set below when
@@ -76,9 +77,11 @@ def one_fit(job):
 
 
 def run_recovery(records, programmes, parameters=tuple(PARAMETERS), replications=8192,
-                 walkers=10, steps=400, burn=150, workers=2, threads=1):
-    jobs = [(i, n, list(parameters), replications, walkers, steps, burn, threads)
-            for n in programmes for i in range(records)]
+                 walkers=8, steps=320, burn=100, workers=2, threads=1):
+    if isinstance(replications, int):
+        replications = [replications] * len(programmes)
+    jobs = [(i, n, list(parameters), r, walkers, steps, burn, threads)
+            for n, r in zip(programmes, replications) for i in range(records)]
     rows = []
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -108,13 +111,20 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--records", type=int, default=50)
     p.add_argument("--programmes", type=int, nargs="+", default=[50, 200])
-    p.add_argument("--replications", type=int, default=8192)
-    p.add_argument("--walkers", type=int, default=10)
-    p.add_argument("--steps", type=int, default=400)
-    p.add_argument("--burn", type=int, default=150)
+    p.add_argument("--replications", type=int, nargs="+", default=[8192, 16384],
+                   help="likelihood replications, one per --programmes value (larger records "
+                        "need more: the Monte Carlo error of the log-likelihood grows with "
+                        "the record)")
+    p.add_argument("--walkers", type=int, default=8)
+    p.add_argument("--steps", type=int, default=320)
+    p.add_argument("--burn", type=int, default=100)
     p.add_argument("--workers", type=int, default=2, help="processes (one core each)")
     p.add_argument("--csv", default="recovery.csv")
     a = p.parse_args()
+    if len(a.replications) == 1:
+        a.replications = a.replications * len(a.programmes)
+    if len(a.replications) != len(a.programmes):
+        p.error("give one --replications value, or one per --programmes value")
     t = time.monotonic()
     rows = run_recovery(a.records, a.programmes, replications=a.replications,
                         walkers=a.walkers, steps=a.steps, burn=a.burn, workers=a.workers)
