@@ -309,8 +309,10 @@ def record_to_csv(frame):
 def read_record(path):
     """A record CSV as a DataFrame (None where a field is unknown); errors name the file,
     line and column."""
-    cols = _core.read_record(os.fspath(path)).columns()
-    return pd.DataFrame(cols).set_index("line")
+    frame = pd.DataFrame(_core.read_record(os.fspath(path)).columns()).set_index("line")
+    frame["month"] = frame["month"].astype(float)
+    frame["phases_delivered"] = frame["phases_delivered"].astype("Int64")
+    return frame
 
 
 class Likelihood:

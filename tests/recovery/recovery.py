@@ -77,19 +77,31 @@ def one_fit(job):
 
 
 def run_recovery(records, programmes, parameters=tuple(PARAMETERS), replications=8192,
-                 walkers=8, steps=320, burn=100, workers=2, threads=1):
+                 walkers=8, steps=320, burn=100, workers=2, threads=1, csv=None):
+    """Fits `records` records of each size in `programmes`; returns one row per fit and
+    parameter. With `csv`, rows are appended as fits finish (sizes interleaved), so an
+    interrupted run keeps what it did."""
     if isinstance(replications, int):
         replications = [replications] * len(programmes)
     jobs = [(i, n, list(parameters), r, walkers, steps, burn, threads)
-            for n, r in zip(programmes, replications) for i in range(records)]
+            for i in range(records) for n, r in zip(programmes, replications)]
     rows = []
+
+    def keep(new_rows):
+        rows.extend(new_rows)
+        if csv:
+            pd.DataFrame(new_rows).to_csv(csv, mode="a", index=False,
+                                          header=not os.path.exists(csv))
+
+    if csv and os.path.exists(csv):
+        os.remove(csv)
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             for r in pool.map(one_fit, jobs):
-                rows.extend(r)
+                keep(r)
     else:
         for job in jobs:
-            rows.extend(one_fit(job))
+            keep(one_fit(job))
     return pd.DataFrame(rows)
 
 
@@ -120,15 +132,21 @@ def main():
     p.add_argument("--burn", type=int, default=100)
     p.add_argument("--workers", type=int, default=2, help="processes (one core each)")
     p.add_argument("--csv", default="recovery.csv")
+    p.add_argument("--summarise", action="store_true",
+                   help="only print the coverage table of the rows already in --csv")
     a = p.parse_args()
     if len(a.replications) == 1:
         a.replications = a.replications * len(a.programmes)
     if len(a.replications) != len(a.programmes):
         p.error("give one --replications value, or one per --programmes value")
+    if a.summarise:
+        print(coverage_table(pd.read_csv(a.csv)).to_string(index=False,
+                                                           float_format="{:.3f}".format))
+        return
     t = time.monotonic()
     rows = run_recovery(a.records, a.programmes, replications=a.replications,
-                        walkers=a.walkers, steps=a.steps, burn=a.burn, workers=a.workers)
-    rows.to_csv(a.csv, index=False)
+                        walkers=a.walkers, steps=a.steps, burn=a.burn, workers=a.workers,
+                        csv=a.csv)
     print(coverage_table(rows).to_string(index=False, float_format="{:.3f}".format))
     print(f"{len(rows) // len(PARAMETERS)} fits in {time.monotonic() - t:.0f} s; rows: {a.csv}")
 
