@@ -3,7 +3,9 @@
 // form, and common random numbers across parameter values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "progsurv/analysis/likelihood.hpp"
@@ -12,6 +14,14 @@
 
 namespace progsurv {
 namespace {
+
+// PROGSURV_TEST_SCALE (as in test_exact.cpp) scales the replications of the statistical
+// tests; their tolerances are in standard errors, so they hold at any scale.
+std::int64_t scaled(std::int64_t n) {
+  const char* s = std::getenv("PROGSURV_TEST_SCALE");
+  const double scale = s && *s && std::atof(s) > 0 ? std::atof(s) : 1.0;
+  return std::max<std::int64_t>(2048, static_cast<std::int64_t>(static_cast<double>(n) * scale));
+}
 
 const char* kHeader = "sponsor_level,outcome,cause,month,phases_delivered\n";
 
@@ -135,7 +145,7 @@ TEST(Likelihood, SimulatedAgreesWithExactOnMarkovScenario) {
   const Scenario s = markov();
   const ProgrammeRecord record = parse_record(synthetic_record(s, 150, 99));
   LikelihoodOptions o;
-  o.replications = 65536;
+  o.replications = scaled(65536);
   o.threads = 2;
   const RecordLikelihood lik(s, record, o);
   // Two parameter values, so agreement is not a property of one point only.
@@ -163,7 +173,7 @@ TEST(Likelihood, ApprovalOnlyRecordGivesTheBinomialLikelihood) {
   for (int i = 0; i < 8; ++i) text += "vp,not_started,,,\n";
   const ProgrammeRecord record = parse_record(text);
   LikelihoodOptions o;
-  o.replications = 32768;
+  o.replications = scaled(32768);
   const RecordLikelihood lik(markov(), record, o);
   EXPECT_EQ(lik.patterns(), 2u);
   for (double a : {0.3, 0.6, 0.9}) {
