@@ -204,6 +204,18 @@ TEST(Likelihood, CommonRandomNumbersAcrossValuesAndThreads) {
   EXPECT_NE(RecordLikelihood(s, record, other).simulated(s).log_likelihood, base.log_likelihood);
 }
 
+TEST(Likelihood, RunningAtTheHorizonIsStillRunning) {
+  // markov.yaml's horizon is 36 months: a programme observed running at 36 has not ended
+  // by then, which the replications still running at the horizon are.
+  const ProgrammeRecord record = parse_record(std::string(kHeader) + "vp,running,,36,\n");
+  LikelihoodOptions o;
+  o.replications = scaled(16384);
+  const RecordLikelihood lik(markov(), record, o);
+  const LikelihoodEstimate sim = lik.simulated(markov()), ex = lik.exact(markov());
+  EXPECT_GT(ex.probability[0], 0.01);
+  EXPECT_NEAR(sim.probability[0], ex.probability[0], 4.5 * sim.probability_se[0] + 1e-4);
+}
+
 TEST(Likelihood, NeverZeroForAnObservationNoReplicationReproduced) {
   // A completion in the first bin is (nearly) impossible with the Markov scenario's
   // durations; the smoothed estimate is small but finite.

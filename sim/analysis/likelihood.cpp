@@ -181,8 +181,13 @@ LikelihoodEstimate RecordLikelihood::simulated(const Scenario& scenario) const {
       ++t[static_cast<std::size_t>(level) * cells +
           (static_cast<std::size_t>(k) * (phases_ + 1) + d) * bins_ + b];
       if (rec.outcome != Outcome::NotStarted) {
-        const std::size_t j = static_cast<std::size_t>(
-            std::lower_bound(ages_.begin(), ages_.end(), rec.end_time) - ages_.begin());
+        // Still running at the horizon survives every age up to it (an age equal to the
+        // horizon included, as in the exact solver's running share at H).
+        const std::size_t j =
+            rec.outcome == Outcome::Running
+                ? ages_.size()
+                : static_cast<std::size_t>(
+                      std::lower_bound(ages_.begin(), ages_.end(), rec.end_time) - ages_.begin());
         ++t[survival + static_cast<std::size_t>(level) * (ages_.size() + 1) + j];
       }
     }
