@@ -30,8 +30,9 @@ def main(argv=None):
     started = time.monotonic()
     try:
         spec = FitSpec.load(args.fit_file)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", RuntimeWarning)
+        # The fit's warnings are printed once, after the tables, below.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             result = fit(spec, args.record, walkers=args.walkers, steps=args.steps,
                          seed=args.seed, threads=args.threads, progress=not args.quiet)
         result.to_hdf5(args.output)
@@ -62,7 +63,6 @@ def main(argv=None):
             print(result.predictive().to_string())
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    del caught
     print(f"written: {os.fspath(args.output)}")
     return 0
 
