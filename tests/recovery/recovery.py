@@ -77,7 +77,7 @@ def one_fit(job):
 
 
 def run_recovery(records, programmes, parameters=tuple(PARAMETERS), replications=8192,
-                 walkers=8, steps=320, burn=100, workers=2, threads=1, csv=None):
+                 walkers=8, steps=280, burn=90, workers=2, threads=1, csv=None):
     """Fits `records` records of each size in `programmes`; returns one row per fit and
     parameter. With `csv`, rows are appended as fits finish (sizes interleaved), so an
     interrupted run keeps what it did."""
@@ -128,8 +128,8 @@ def main():
                         "need more: the Monte Carlo error of the log-likelihood grows with "
                         "the record)")
     p.add_argument("--walkers", type=int, default=8)
-    p.add_argument("--steps", type=int, default=320)
-    p.add_argument("--burn", type=int, default=100)
+    p.add_argument("--steps", type=int, default=280)
+    p.add_argument("--burn", type=int, default=90)
     p.add_argument("--workers", type=int, default=2, help="processes (one core each)")
     p.add_argument("--csv", default="recovery.csv")
     p.add_argument("--summarise", action="store_true",
