@@ -412,7 +412,7 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
     sampler = emcee.EnsembleSampler(nwalkers, ndim, logpost,
                                     moves=[(emcee.moves.DEMove(), 0.8),
                                            (emcee.moves.DESnookerMove(), 0.2)])
-    sampler._random = np.random.RandomState(samp["seed"])  # reproducible proposals
+    sampler.random_state = np.random.RandomState(samp["seed"]).get_state()  # reproducible
     bar = _progress.ProgressBar(f"fitting {len(spec.parameters)} parameters") if progress is True \
         else None
     callback = bar if bar is not None else (progress if callable(progress) else None)

@@ -117,6 +117,9 @@ def test_fit_result_tables_file_and_plot(tmp_path):
               "patience.rate": progsurv.Prior("lognormal", median=0.02, sigma=1.0)}
     fit = quiet_fit(spec(params, walkers=8, steps=40, burn=10, draws=5), record)
     assert fit.chain.shape == (40, 8, 2)
+    # The same seeds give the same chain (starting points, proposals, likelihood).
+    again = quiet_fit(spec(params, walkers=8, steps=40, burn=10, draws=0), record)
+    np.testing.assert_array_equal(again.chain, fit.chain)
     assert fit.warnings  # 30 steps are far too few: the fit says so
     table = fit.prior_posterior()
     assert list(table.index) == list(params)
