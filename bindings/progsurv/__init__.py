@@ -26,7 +26,7 @@ from ._result import (
     run,
 )
 from . import plotting
-from ._fit import FitResult, FitSpec, Prior, fit, load_fit, read_record, simulate_record
+from ._fit import FitResult, FitSpec, Likelihood, Prior, fit, load_fit, read_record, simulate_record
 from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function)
     Sweep,
     SweepResult,
@@ -58,6 +58,7 @@ __all__ = [
     "fit",
     "FitResult",
     "FitSpec",
+    "Likelihood",
     "load",
     "load_fit",
     "plotting",

@@ -316,7 +316,9 @@ def read_record(path):
 
 
 class Likelihood:
-    """The log-likelihood of a record as a function of the fitted parameter values."""
+    """The log-likelihood of a record as a function of the fitted parameter values:
+    Likelihood(spec, record)(theta) with theta in the order of spec.names;
+    details(theta, method) also gives its Monte Carlo error and each row's probability."""
 
     def __init__(self, spec, record, threads=0):
         like = spec.likelihood

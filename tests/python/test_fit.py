@@ -74,7 +74,7 @@ def test_exact_and_simulated_posteriors_agree():
     params = {"succession.adoption": progsurv.Prior("beta", a=2, b=2),
               "patience.rate": progsurv.Prior("log-uniform", low=0.002, high=0.2)}
     fit_spec = spec(params, replications=65536)
-    like = progsurv._fit.Likelihood(fit_spec, record)
+    like = progsurv.Likelihood(fit_spec, record)
     axes = [np.linspace(0.02, 0.98, 20), np.geomspace(0.005, 0.15, 20)]
     priors = list(params.values())
     exact = grid_posterior(like, priors, axes, "exact")
