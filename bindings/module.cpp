@@ -18,6 +18,9 @@ PYBIND11_MODULE(_core, m) {
   m.attr("sweep_format_version") =
       py::make_tuple(progsurv::kFormatVersionMajor, progsurv::kFormatVersionMinor);
   m.attr("run_filetype") = progsurv::kRunFiletype;
+  m.attr("fit_filetype") = progsurv::kFitFiletype;
+  m.attr("fit_format_version") =
+      py::make_tuple(progsurv::kFitFormatVersionMajor, progsurv::kFitFormatVersionMinor);
 
   // In dependency order: a register_* may use the types of those above it. One per line,
   // so adding one is a one-line change.
@@ -32,6 +35,7 @@ PYBIND11_MODULE(_core, m) {
       register_sweep,
       register_docs,
       register_compare,
+      register_likelihood,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);

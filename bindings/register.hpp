@@ -29,6 +29,7 @@ void register_exact(py::module_& m);        // exact(), markov_violations()
 void register_sweep(py::module_& m);        // Sweep, run_sweep(), attribute(), Sobol indices
 void register_docs(py::module_& m);         // docstrings of attributes bound without one
 void register_compare(py::module_& m);      // compare()
+void register_likelihood(py::module_& m);   // read_record(), RecordLikelihood
 
 // A read-only NumPy array of `shape` over `data` (strides in bytes) whose base is `owner`:
 // no copy is made and the owner lives at least as long as the array. Returns an empty

@@ -27,6 +27,7 @@ from ._result import (
 )
 from . import plotting
 from .compare import compare
+from ._fit import FitResult, FitSpec, Likelihood, Prior, fit, load_fit, read_record, simulate_record
 from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function)
     Sweep,
     SweepResult,
@@ -60,8 +61,16 @@ __all__ = [
     "ScenarioError",
     "TIME_BUCKETS",
     "exact",
+    "fit",
+    "FitResult",
+    "FitSpec",
+    "Likelihood",
     "load",
+    "load_fit",
     "plotting",
+    "Prior",
+    "read_record",
+    "simulate_record",
     "run",
     "Sweep",
     "SweepResult",

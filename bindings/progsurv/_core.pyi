@@ -7,6 +7,43 @@ import numpy.typing
 
 class FileFormatError(ValueError): ...
 
+class ProgrammeRecord:
+    """A record of past programmes (docs/record-format.md)."""
+    def __init__(*args: Any, **kwargs: Any) -> Any:
+        """Initialize self.  See help(type(self)) for accurate signature."""
+        ...
+    def __len__(self) -> int: ...
+    def columns(self) -> dict:
+        """The rows as columns (dict of lists; None where a field is unknown), with the line of each row in the file."""
+        ...
+    @property
+    def source(self) -> str: ...
+
+class RecordLikelihood:
+    """The likelihood of a record under scenarios that share one base scenario's sponsor levels,
+phases and horizon. simulated() uses the same seed and replications on every call (common
+random numbers); exact() solves the CTMC of a Markov-subset scenario."""
+    def __init__(self, base: Scenario, record: ProgrammeRecord, replications: int = 16384, seed: int = 1, threads: int = 0, bin_months: float = 3.0) -> None: ...
+    @property
+    def bin_months(self) -> float: ...
+    @property
+    def bins(self) -> int: ...
+    def exact(self, scenario: Scenario) -> dict:
+        """As simulated(), exactly from the CTMC (raises ScenarioError outside the Markov subset)."""
+        ...
+    @property
+    def patterns(self) -> int: ...
+    @property
+    def programmes(self) -> int: ...
+    @property
+    def replications(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    def simulated(self, scenario: Scenario) -> dict:
+        """dict: log_likelihood, standard_error (Monte Carlo), probability and probability_se per row of the record."""
+        ...
+    def simulated_log_likelihood(self, scenario: Scenario) -> float: ...
+
 class Result:
     """The raw result of a run or of a file: counts (tally_*), derived statistics and optional
 per-replication records. Use progsurv.Result, which adds DataFrames and plots.
@@ -425,6 +462,8 @@ def exact(scenario: Scenario, method: str = 'auto') -> Result:
     """Exact curves p(t) = p(0) exp(Qt) of a Markov-subset scenario, as a Result flagged exact. Raises ScenarioError listing what makes a scenario non-Markovian."""
     ...
 
+fit_filetype: str
+fit_format_version: tuple[int, ...]
 format_version: tuple[int, ...]
 interval_method: str
 knockout_names: list[str]
@@ -434,9 +473,17 @@ def markov_violations(scenario: Scenario) -> List[str]:
 
 mean_interval_method: str
 outcome_names: list[str]
+def parse_record(text: str, source: str = '<string>') -> ProgrammeRecord:
+    """Parse record CSV text; `source` names it in error messages."""
+    ...
+
 quantity_names: list[str]
 def read_attribution(path: str) -> dict:
     """Read a file written by `progsurv attribute`; a dict of columns."""
+    ...
+
+def read_record(path: Union[str, os.PathLike]) -> ProgrammeRecord:
+    """Read a record CSV; raises ScenarioError naming the file, line and column of a bad row."""
     ...
 
 def read_result(path: Union[str, os.PathLike]) -> Result:

@@ -8,6 +8,11 @@ inline constexpr const char* kRunFiletype = "progsurv-run";
 inline constexpr const char* kSweepFiletype = "progsurv-sweep";
 // File written by `progsurv attribute`.
 inline constexpr const char* kAttributionFiletype = "progsurv-attribution";
+// File written by `progsurv fit` / progsurv.fit() (docs/hdf5-fit-format.md). Its own
+// version: the fit file is written by the Python package, not by sim/io.
+inline constexpr const char* kFitFiletype = "progsurv-fit";
+inline constexpr int kFitFormatVersionMajor = 1;
+inline constexpr int kFitFormatVersionMinor = 0;
 
 // Major changes break readers; minor ones only add groups or attributes.
 // Sweep and attribution files.

@@ -1,0 +1,71 @@
+"""`progsurv fit FIT.yaml --record past.csv -o fit.h5`: the command's Python half.
+
+The C++ command checks its arguments and runs this module (emcee is a Python library).
+Exit status: 0 done, 2 bad input (fit file, record, option), 1 failure, 130 interrupted.
+"""
+import argparse
+import os
+import sys
+import time
+import warnings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="progsurv fit")
+    parser.add_argument("fit_file")
+    parser.add_argument("--record", required=True)
+    parser.add_argument("-o", "--output", default="fit.h5")
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--walkers", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("-q", "--quiet", action="store_true")
+    args = parser.parse_args(argv)
+
+    import pandas as pd
+
+    from . import _core
+    from ._fit import FitSpec, fit
+
+    started = time.monotonic()
+    try:
+        spec = FitSpec.load(args.fit_file)
+        # The fit's warnings are printed once, after the tables, below.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = fit(spec, args.record, walkers=args.walkers, steps=args.steps,
+                         seed=args.seed, threads=args.threads, progress=not args.quiet)
+        result.to_hdf5(args.output)
+    except (_core.ScenarioError, ValueError) as e:
+        print(f"progsurv fit: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("progsurv fit: interrupted; nothing written", file=sys.stderr)
+        return 130
+    except OSError as e:
+        print(f"progsurv fit: {e}", file=sys.stderr)
+        return 1
+    elapsed = time.monotonic() - started
+
+    steps, walkers, ndim = result.chain.shape
+    with pd.option_context("display.width", 120, "display.max_columns", 20,
+                           "display.float_format", "{:.4g}".format):
+        print(f"progsurv fit: {spec.scenario.name}, {result.programmes} programmes, "
+              f"{ndim} parameters, {walkers} walkers x {steps} steps (burn {result.burn}), "
+              f"{spec.likelihood['method']} likelihood, {elapsed:.0f} s")
+        print("\nprior against posterior (median and 90% interval):")
+        print(result.prior_posterior().drop(columns=["posterior_mean"]).to_string())
+        print("\ndiagnostics:")
+        print(result.diagnostics().to_string())
+        if len(result.predictive_draws()):
+            print("\nposterior predictive for a new programme (share, and completion months "
+                  "among completed):")
+            print(result.predictive().to_string())
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"written: {os.fspath(args.output)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

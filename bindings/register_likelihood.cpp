@@ -1,0 +1,123 @@
+// progsurv._core.read_record(), parse_record() and RecordLikelihood: the likelihood of a
+// record of past programmes that progsurv.fit() samples (docs/fitting.md).
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <filesystem>
+
+#include "progsurv/analysis/likelihood.hpp"
+#include "register.hpp"
+
+namespace progsurv::python {
+
+namespace {
+
+py::dict estimate_dict(const LikelihoodEstimate& e) {
+  py::dict d;
+  d["log_likelihood"] = e.log_likelihood;
+  d["standard_error"] = e.standard_error;
+  d["probability"] =
+      py::array_t<double>(static_cast<py::ssize_t>(e.probability.size()), e.probability.data());
+  d["probability_se"] = py::array_t<double>(static_cast<py::ssize_t>(e.probability_se.size()),
+                                            e.probability_se.data());
+  return d;
+}
+
+py::dict record_dict(const ProgrammeRecord& r) {
+  py::list level, outcome, cause, month, phases, line;
+  for (const ObservedProgramme& p : r.programmes) {
+    level.append(p.sponsor_level.empty() ? py::object(py::none()) : py::str(p.sponsor_level));
+    outcome.append(to_string(p.outcome));
+    cause.append(p.cause < 0 ? py::object(py::none())
+                             : py::str(to_string(static_cast<Cause>(p.cause))));
+    month.append(p.outcome == Outcome::NotStarted ? py::object(py::none()) : py::float_(p.month));
+    phases.append(p.phases < 0 ? py::object(py::none()) : py::int_(p.phases));
+    line.append(p.line);
+  }
+  py::dict d;
+  d["sponsor_level"] = level;
+  d["outcome"] = outcome;
+  d["cause"] = cause;
+  d["month"] = month;
+  d["phases_delivered"] = phases;
+  d["line"] = line;
+  return d;
+}
+
+}  // namespace
+
+void register_likelihood(py::module_& m) {
+  py::class_<ProgrammeRecord>(m, "ProgrammeRecord",
+                              "A record of past programmes (docs/record-format.md).")
+      .def_property_readonly("source", [](const ProgrammeRecord& r) { return r.source; })
+      .def("__len__", [](const ProgrammeRecord& r) { return r.programmes.size(); })
+      .def("columns", &record_dict,
+           "The rows as columns (dict of lists; None where a field is unknown), with the "
+           "line of each row in the file.");
+  m.def(
+      "read_record", [](const std::filesystem::path& path) { return read_record(path.string()); },
+      py::arg("path"),
+      "Read a record CSV; raises ScenarioError naming the file, line and column of a bad row.");
+  m.def("parse_record", &parse_record, py::arg("text"), py::arg("source") = "<string>",
+        "Parse record CSV text; `source` names it in error messages.");
+
+  py::class_<RecordLikelihood>(m, "RecordLikelihood", R"doc(
+The likelihood of a record under scenarios that share one base scenario's sponsor levels,
+phases and horizon. simulated() uses the same seed and replications on every call (common
+random numbers); exact() solves the CTMC of a Markov-subset scenario.
+)doc")
+      .def(py::init([](const Scenario& base, const ProgrammeRecord& record,
+                       std::int64_t replications, std::uint64_t seed, int threads,
+                       double bin_months) {
+             LikelihoodOptions o;
+             o.replications = replications;
+             o.seed = seed;
+             o.threads = threads;
+             o.bin_months = bin_months;
+             return RecordLikelihood(base, record, o);
+           }),
+           py::arg("base"), py::arg("record"), py::arg("replications") = 16384, py::arg("seed") = 1,
+           py::arg("threads") = 0, py::arg("bin_months") = 3.0)
+      .def(
+          "simulated",
+          [](const RecordLikelihood& l, const Scenario& s) {
+            LikelihoodEstimate e;
+            {
+              py::gil_scoped_release release;
+              e = l.simulated(s);
+            }
+            return estimate_dict(e);
+          },
+          py::arg("scenario"),
+          "dict: log_likelihood, standard_error (Monte Carlo), probability and "
+          "probability_se per row of the record.")
+      .def(
+          "simulated_log_likelihood",
+          [](const RecordLikelihood& l, const Scenario& s) {
+            return l.simulated(s).log_likelihood;
+          },
+          py::arg("scenario"), py::call_guard<py::gil_scoped_release>())
+      .def(
+          "exact",
+          [](const RecordLikelihood& l, const Scenario& s) {
+            LikelihoodEstimate e;
+            {
+              py::gil_scoped_release release;
+              e = l.exact(s);
+            }
+            return estimate_dict(e);
+          },
+          py::arg("scenario"),
+          "As simulated(), exactly from the CTMC (raises ScenarioError outside the Markov "
+          "subset).")
+      .def_property_readonly("programmes", &RecordLikelihood::programmes)
+      .def_property_readonly("patterns", &RecordLikelihood::patterns)
+      .def_property_readonly("bins", &RecordLikelihood::bins)
+      .def_property_readonly("replications",
+                             [](const RecordLikelihood& l) { return l.options().replications; })
+      .def_property_readonly("seed", [](const RecordLikelihood& l) { return l.options().seed; })
+      .def_property_readonly("bin_months",
+                             [](const RecordLikelihood& l) { return l.options().bin_months; });
+}
+
+}  // namespace progsurv::python

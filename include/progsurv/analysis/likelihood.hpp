@@ -1,0 +1,88 @@
+#pragma once
+// The likelihood of an organisation's record of past programmes under a scenario
+// (docs/fitting.md). Each programme contributes the model probability of what was
+// observed: its sponsor level (when given), outcome and cause (summed over causes when the
+// cause is unknown), phases delivered (when given) and the bin of its end month, or for a
+// running programme the probability that it is still running at its age (right-censored).
+//
+// simulated() estimates these probabilities from a table kept over replications
+// (sponsor level x end category x phases delivered x end-time bin, plus survival past
+// each censoring age). Every call uses the same seed and replication numbers, so two
+// parameter values are compared on common random numbers. exact() computes them from the
+// CTMC on the Markov subset, which is the check of the simulated one.
+#include <cstdint>
+#include <vector>
+
+#include "progsurv/analysis/exact.hpp"
+#include "progsurv/io/record.hpp"
+#include "progsurv/scenario/scenario.hpp"
+
+namespace progsurv {
+
+struct LikelihoodOptions {
+  std::int64_t replications = 16384;
+  std::uint64_t seed = 1;
+  int threads = 0;          // 0 = every core
+  double bin_months = 3.0;  // width of the end-month bins, from month 0
+};
+
+struct LikelihoodEstimate {
+  double log_likelihood = 0.0;
+  // Monte Carlo standard error of log_likelihood (batch means over chunks of replications
+  // of its linearisation); 0 for the exact likelihood.
+  double standard_error = 0.0;
+  // Per programme of the record, in record order: the probability of what was observed,
+  // and its Monte Carlo standard error (0 for exact).
+  std::vector<double> probability;
+  std::vector<double> probability_se;
+};
+
+class RecordLikelihood {
+ public:
+  // Resolves the record against `base` (sponsor level names, number of phases, horizon);
+  // throws ScenarioError naming the record's file, line and column for a row the scenario
+  // cannot produce (unknown level, more phases than it has, a month past its horizon).
+  RecordLikelihood(const Scenario& base, const ProgrammeRecord& record,
+                   const LikelihoodOptions& options = {});
+
+  // `scenario` must have the base's levels, phases and horizon (parameter values differ).
+  // Each probability is smoothed as (n + 1/2) / (R + 1) so an observation no replication
+  // reproduced gets a small probability instead of zero (docs/fitting.md).
+  LikelihoodEstimate simulated(const Scenario& scenario) const;
+  // Throws NotMarkovianError outside the Markov subset.
+  LikelihoodEstimate exact(const Scenario& scenario, const ExactOptions& options = {}) const;
+
+  const LikelihoodOptions& options() const { return options_; }
+  std::size_t programmes() const { return of_programme_.size(); }
+  // Distinct observations (rows that are equal for the likelihood are evaluated once).
+  std::size_t patterns() const { return patterns_.size(); }
+  int bins() const { return bins_; }
+
+ private:
+  struct Pattern {
+    int level = -1;           // initial sponsor level; -1 = any
+    unsigned categories = 0;  // bit k set: EndCategory k is allowed
+    int phases = -1;          // -1 = any
+    int bin = -1;             // end-month bin; -1 = any (not_started, censored)
+    int censor = -1;          // index into ages_ for a running programme, else -1
+    double multiplicity = 0;  // rows of the record with this observation
+    bool operator==(const Pattern& o) const {
+      return level == o.level && categories == o.categories && phases == o.phases && bin == o.bin &&
+             censor == o.censor;
+    }
+  };
+
+  void check_shape(const Scenario& scenario) const;
+  std::size_t table_size() const;
+  // Replications of each pattern in a table laid out as the accumulator fills it.
+  std::vector<double> pattern_counts(const std::vector<std::int64_t>& table) const;
+
+  LikelihoodOptions options_;
+  int levels_ = 0, phases_ = 0, bins_ = 0;
+  double horizon_ = 0.0;
+  std::vector<double> ages_;  // distinct censoring ages, ascending
+  std::vector<Pattern> patterns_;
+  std::vector<std::size_t> of_programme_;  // pattern of each row of the record
+};
+
+}  // namespace progsurv

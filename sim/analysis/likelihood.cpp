@@ -1,0 +1,324 @@
+#include "progsurv/analysis/likelihood.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <thread>
+
+#include "progsurv/engine/parallel.hpp"
+#include "progsurv/engine/replication.hpp"
+#include "progsurv/engine/run.hpp"
+#include "scenario/distribution_yaml.hpp"
+
+namespace progsurv {
+
+namespace {
+
+unsigned category_bit(EndCategory k) { return 1u << static_cast<int>(k); }
+
+// Every end category an ended programme can have: the causes, in enum order.
+unsigned ended_categories() {
+  unsigned mask = 0;
+  for (int c = 0; c < kCauseCount; ++c)
+    mask |= category_bit(end_category(Outcome::Ended, static_cast<Cause>(c)));
+  return mask;
+}
+
+std::string month_text(double m) { return yaml_detail::format_double(m); }
+
+}  // namespace
+
+RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& record,
+                                   const LikelihoodOptions& options)
+    : options_(options),
+      levels_(static_cast<int>(base.levels.size())),
+      phases_(static_cast<int>(base.phases.size())),
+      horizon_(base.horizon) {
+  if (!(options_.bin_months > 0) || !std::isfinite(options_.bin_months))
+    throw std::invalid_argument("bin_months must be a number > 0");
+  if (options_.replications < 1) throw std::invalid_argument("replications must be >= 1");
+  bins_ = std::max(1, static_cast<int>(std::ceil(horizon_ / options_.bin_months - 1e-12)));
+
+  auto fail = [&](const ObservedProgramme& p, RecordColumn c, const std::string& message) {
+    throw ScenarioError(record.source, p.line, std::max(1, p.column[static_cast<int>(c)]),
+                        to_string(c), message);
+  };
+  for (const ObservedProgramme& p : record.programmes)
+    if (p.outcome == Outcome::Running) ages_.push_back(p.month);
+  std::sort(ages_.begin(), ages_.end());
+  ages_.erase(std::unique(ages_.begin(), ages_.end()), ages_.end());
+
+  for (const ObservedProgramme& p : record.programmes) {
+    Pattern pat;
+    if (!p.sponsor_level.empty()) {
+      pat.level = base.level_index(p.sponsor_level);
+      if (pat.level < 0) {
+        std::vector<std::string> names;
+        for (const SponsorLevel& l : base.levels) names.push_back(l.name);
+        fail(p, RecordColumn::SponsorLevel,
+             "'" + p.sponsor_level + "' is not a sponsor level of scenario '" + base.name + "'; " +
+                 yaml_detail::suggest(p.sponsor_level, names) + " (or blank when unknown)");
+      }
+    }
+    if (p.phases > phases_)
+      fail(p, RecordColumn::Phases,
+           std::to_string(p.phases) + " phases delivered, but scenario '" + base.name + "' has " +
+               std::to_string(phases_));
+    if (p.outcome != Outcome::NotStarted && p.month > horizon_)
+      fail(p, RecordColumn::Month,
+           "month " + month_text(p.month) + " is past the horizon of scenario '" + base.name +
+               "' (" + month_text(horizon_) + " months); give the base scenario a longer horizon");
+    switch (p.outcome) {
+      case Outcome::Completed:
+        if (p.phases >= 0 && p.phases != phases_)
+          fail(p, RecordColumn::Phases,
+               "a completed programme delivered all " + std::to_string(phases_) +
+                   " phases of scenario '" + base.name + "', not " + std::to_string(p.phases));
+        pat.categories = category_bit(EndCategory::Completed);
+        pat.phases = p.phases;
+        break;
+      case Outcome::Ended:
+        pat.categories =
+            p.cause >= 0 ? category_bit(end_category(Outcome::Ended, static_cast<Cause>(p.cause)))
+                         : ended_categories();
+        pat.phases = p.phases;
+        break;
+      case Outcome::NotStarted:
+        pat.categories = category_bit(EndCategory::NotStarted);
+        break;
+      case Outcome::Running:
+        // Phases delivered so far are not used: a replication keeps only its final count.
+        pat.censor =
+            static_cast<int>(std::lower_bound(ages_.begin(), ages_.end(), p.month) - ages_.begin());
+        break;
+    }
+    if (p.outcome == Outcome::Completed || p.outcome == Outcome::Ended)
+      pat.bin = std::min(bins_ - 1, static_cast<int>(p.month / options_.bin_months));
+    const auto found = std::find(patterns_.begin(), patterns_.end(), pat);
+    if (found == patterns_.end()) {
+      pat.multiplicity = 1;
+      of_programme_.push_back(patterns_.size());
+      patterns_.push_back(pat);
+    } else {
+      found->multiplicity += 1;
+      of_programme_.push_back(static_cast<std::size_t>(found - patterns_.begin()));
+    }
+  }
+}
+
+// Layout: [level][category][phases 0..P][bin], then survival [level][j] where j is the
+// number of censoring ages strictly below the end time of a started replication.
+std::size_t RecordLikelihood::table_size() const {
+  return static_cast<std::size_t>(levels_) * kEndCategoryCount * (phases_ + 1) * bins_ +
+         static_cast<std::size_t>(levels_) * (ages_.size() + 1);
+}
+
+void RecordLikelihood::check_shape(const Scenario& s) const {
+  if (static_cast<int>(s.levels.size()) != levels_ ||
+      static_cast<int>(s.phases.size()) != phases_ || s.horizon != horizon_)
+    throw std::invalid_argument(
+        "the scenario must have the sponsor levels, phases and horizon of the one the record "
+        "was resolved against");
+}
+
+std::vector<double> RecordLikelihood::pattern_counts(const std::vector<std::int64_t>& t) const {
+  const std::size_t cells = static_cast<std::size_t>(kEndCategoryCount) * (phases_ + 1) * bins_;
+  const std::size_t survival = static_cast<std::size_t>(levels_) * cells;
+  const std::size_t ages = ages_.size();
+  std::vector<double> counts(patterns_.size(), 0.0);
+  for (std::size_t i = 0; i < patterns_.size(); ++i) {
+    const Pattern& p = patterns_[i];
+    const int l0 = p.level < 0 ? 0 : p.level, l1 = p.level < 0 ? levels_ : p.level + 1;
+    double n = 0;
+    for (int l = l0; l < l1; ++l) {
+      if (p.censor >= 0) {
+        const std::int64_t* row = &t[survival + static_cast<std::size_t>(l) * (ages + 1)];
+        for (std::size_t j = static_cast<std::size_t>(p.censor) + 1; j <= ages; ++j) n += row[j];
+        continue;
+      }
+      for (int k = 0; k < kEndCategoryCount; ++k) {
+        if (!(p.categories & (1u << k))) continue;
+        const int d0 = p.phases < 0 ? 0 : p.phases, d1 = p.phases < 0 ? phases_ + 1 : p.phases + 1;
+        for (int d = d0; d < d1; ++d) {
+          const std::int64_t* row = &t[static_cast<std::size_t>(l) * cells +
+                                       (static_cast<std::size_t>(k) * (phases_ + 1) + d) * bins_];
+          if (p.bin >= 0) {
+            n += row[p.bin];
+          } else {
+            for (int b = 0; b < bins_; ++b) n += row[b];
+          }
+        }
+      }
+    }
+    counts[i] = n;
+  }
+  return counts;
+}
+
+LikelihoodEstimate RecordLikelihood::simulated(const Scenario& scenario) const {
+  check_shape(scenario);
+  const std::int64_t reps = options_.replications;
+  const std::int64_t chunks = (reps + kChunkSize - 1) / kChunkSize;
+  const std::size_t size = table_size();
+  const std::size_t cells = static_cast<std::size_t>(kEndCategoryCount) * (phases_ + 1) * bins_;
+  const std::size_t survival = static_cast<std::size_t>(levels_) * cells;
+  int threads = options_.threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  // One table per chunk (a chunk's replications are fixed, so which thread ran it does not
+  // matter); chunk tables also give the batch-means standard error.
+  std::vector<std::vector<std::int64_t>> tables(static_cast<std::size_t>(chunks));
+  parallel_for(chunks, threads, [&](std::int64_t c) {
+    std::vector<std::int64_t> t(size, 0);
+    const std::int64_t end = std::min(reps, (c + 1) * kChunkSize);
+    for (std::int64_t r = c * kChunkSize; r < end; ++r) {
+      const ReplicationRecord rec =
+          simulate_replication(scenario, options_.seed, static_cast<std::uint64_t>(r));
+      const int level = std::clamp(rec.initial_level, 0, levels_ - 1);
+      const int k = static_cast<int>(end_category(rec.outcome, rec.cause));
+      const int d = std::clamp(rec.phases_delivered, 0, phases_);
+      const int b = std::clamp(static_cast<int>(rec.end_time / options_.bin_months), 0, bins_ - 1);
+      ++t[static_cast<std::size_t>(level) * cells +
+          (static_cast<std::size_t>(k) * (phases_ + 1) + d) * bins_ + b];
+      if (rec.outcome != Outcome::NotStarted) {
+        // Still running at the horizon survives every age up to it (an age equal to the
+        // horizon included, as in the exact solver's running share at H).
+        const std::size_t j =
+            rec.outcome == Outcome::Running
+                ? ages_.size()
+                : static_cast<std::size_t>(
+                      std::lower_bound(ages_.begin(), ages_.end(), rec.end_time) - ages_.begin());
+        ++t[survival + static_cast<std::size_t>(level) * (ages_.size() + 1) + j];
+      }
+    }
+    tables[static_cast<std::size_t>(c)] = std::move(t);
+  });
+
+  std::vector<std::int64_t> total(size, 0);
+  for (const auto& t : tables)
+    for (std::size_t i = 0; i < size; ++i) total[i] += t[i];
+  const std::vector<double> n = pattern_counts(total);
+  const double R = static_cast<double>(reps);
+  std::vector<double> p(patterns_.size());
+  LikelihoodEstimate est;
+  for (std::size_t i = 0; i < patterns_.size(); ++i) {
+    p[i] = (n[i] + 0.5) / (R + 1.0);
+    est.log_likelihood += patterns_[i].multiplicity * std::log(p[i]);
+  }
+  // log L-hat ~ const + sum_i m_i phat_i / p_i: its variance from the spread of that sum
+  // over chunks (batch means), which keeps the correlations between patterns.
+  if (chunks >= 2) {
+    std::vector<double> h(static_cast<std::size_t>(chunks), 0.0);
+    double mean = 0;
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      const std::vector<double> nc = pattern_counts(tables[static_cast<std::size_t>(c)]);
+      const double rc = static_cast<double>(std::min(reps, (c + 1) * kChunkSize) - c * kChunkSize);
+      double v = 0;
+      for (std::size_t i = 0; i < patterns_.size(); ++i)
+        v += patterns_[i].multiplicity * (nc[i] / rc) / p[i];
+      h[static_cast<std::size_t>(c)] = v;
+      mean += v;
+    }
+    mean /= static_cast<double>(chunks);
+    double ss = 0;
+    for (double v : h) ss += (v - mean) * (v - mean);
+    est.standard_error =
+        std::sqrt(ss / static_cast<double>(chunks - 1) / static_cast<double>(chunks));
+  }
+  for (std::size_t pat : of_programme_) {
+    est.probability.push_back(p[pat]);
+    est.probability_se.push_back(std::sqrt(p[pat] * (1 - p[pat]) / R));
+  }
+  return est;
+}
+
+LikelihoodEstimate RecordLikelihood::exact(const Scenario& scenario,
+                                           const ExactOptions& options) const {
+  check_shape(scenario);
+  // Cumulative probabilities F(t)[k, d] at the bin edges and the censoring ages, for the
+  // scenario as it is (level unknown) and for each initial level on its own (level known:
+  // P(level) times the probabilities given that level).
+  std::vector<double> times;
+  for (int b = 0; b <= bins_; ++b) times.push_back(std::min(horizon_, b * options_.bin_months));
+  const std::size_t edge_count = times.size();
+  times.insert(times.end(), ages_.begin(), ages_.end());
+  const std::size_t stride = static_cast<std::size_t>(phases_ + 1);
+
+  struct Solved {
+    double weight = 0;
+    std::vector<std::vector<double>> at;  // [time index][k * (P+1) + d]
+  };
+  auto solve = [&](const Scenario& s, double weight) {
+    Solved out;
+    out.weight = weight;
+    if (weight <= 0) return out;
+    ExactModel model(s, options);
+    for (double t : times) out.at.push_back(model.phases_by_category(t));
+    return out;
+  };
+  std::vector<Solved> by_level(static_cast<std::size_t>(levels_));
+  Solved any;
+  bool need_any = false;
+  std::vector<bool> need_level(static_cast<std::size_t>(levels_), false);
+  for (const Pattern& p : patterns_) {
+    if (p.level < 0) {
+      need_any = true;
+    } else {
+      need_level[static_cast<std::size_t>(p.level)] = true;
+    }
+  }
+  if (need_any) any = solve(scenario, 1.0);
+  for (int l = 0; l < levels_; ++l) {
+    if (!need_level[static_cast<std::size_t>(l)]) continue;
+    double weight = 0;
+    for (std::size_t i = 0; i < scenario.sponsor.level.size(); ++i)
+      if (scenario.sponsor.level[i] == l) weight += scenario.sponsor.prob[i];
+    Scenario only = scenario;
+    only.sponsor.level = {l};
+    only.sponsor.prob = {1.0};
+    by_level[static_cast<std::size_t>(l)] = solve(only, weight);
+  }
+
+  std::vector<double> p(patterns_.size(), 0.0);
+  const int running = static_cast<int>(EndCategory::Running);
+  const std::size_t last = edge_count - 1;
+  for (std::size_t i = 0; i < patterns_.size(); ++i) {
+    const Pattern& pat = patterns_[i];
+    const Solved& s = pat.level < 0 ? any : by_level[static_cast<std::size_t>(pat.level)];
+    if (s.weight <= 0) continue;
+    double v = 0;
+    const int d0 = pat.phases < 0 ? 0 : pat.phases,
+              d1 = pat.phases < 0 ? phases_ + 1 : pat.phases + 1;
+    if (pat.censor >= 0) {
+      const auto& f = s.at[edge_count + static_cast<std::size_t>(pat.censor)];
+      for (int d = 0; d <= phases_; ++d) v += f[running * stride + d];
+    } else {
+      for (int k = 0; k < kEndCategoryCount; ++k) {
+        if (!(pat.categories & (1u << k))) continue;
+        for (int d = d0; d < d1; ++d) {
+          const std::size_t at = static_cast<std::size_t>(k) * stride + d;
+          if (pat.bin < 0) {
+            v += s.at[last][at];
+          } else {
+            // Bin b is [b w, (b+1) w); nothing but not_started ends at exactly 0, so the
+            // first bin starts from zero mass.
+            const double upper = s.at[static_cast<std::size_t>(pat.bin) + 1][at];
+            const double lower = pat.bin == 0 ? 0.0 : s.at[static_cast<std::size_t>(pat.bin)][at];
+            v += upper - lower;
+          }
+        }
+      }
+    }
+    p[i] = std::max(0.0, s.weight * v);
+  }
+  LikelihoodEstimate est;
+  for (std::size_t i = 0; i < patterns_.size(); ++i)
+    est.log_likelihood += patterns_[i].multiplicity * std::log(p[i]);
+  for (std::size_t pat : of_programme_) {
+    est.probability.push_back(p[pat]);
+    est.probability_se.push_back(0.0);
+  }
+  return est;
+}
+
+}  // namespace progsurv

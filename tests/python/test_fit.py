@@ -1,0 +1,207 @@
+"""progsurv.fit and `progsurv fit`: the Beta-binomial conjugate check, exact against
+simulated posteriors on a Markov scenario, a bounded recovery (simulation-based
+calibration) run, errors that point at the record row or fit-file key, and the fit file."""
+import importlib.util
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import progsurv
+from conftest import REPO, SCENARIOS, run_cli
+
+MARKOV = SCENARIOS / "exact" / "markov.yaml"
+
+
+def spec(parameters, method="simulated", replications=4096, walkers=12, steps=400, burn=100,
+         seed=1, draws=0):
+    return progsurv.FitSpec(
+        progsurv.Scenario.load(MARKOV), list(parameters.items()),
+        likelihood={"method": method, "replications": replications, "seed": 1,
+                    "bin_months": 3.0},
+        sampler={"walkers": walkers, "steps": steps, "burn": burn, "seed": seed},
+        predictive={"draws": draws, "replications": 2048, "seed": 1})
+
+
+def quiet_fit(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return progsurv.fit(*args, **kwargs)
+
+
+def test_approval_posterior_is_beta_binomial():
+    # Fitting only approval, every factor of the likelihood but P(started) cancels, so the
+    # posterior is Beta(a + started, b + not started) whatever else the record says.
+    scenario = progsurv.Scenario.load(MARKOV)
+    record = progsurv.simulate_record(scenario, 40, seed=11)
+    started = int((record.outcome != "not_started").sum())
+    fit = quiet_fit(spec({"sponsor_levels.vp.approval": progsurv.Prior("beta", a=2, b=2)},
+                         replications=2048, walkers=12, steps=500, burn=100), record)
+    posterior = stats.beta(2 + started, 2 + len(record) - started)
+    q = [0.05, 0.25, 0.5, 0.75, 0.95]
+    got = np.quantile(fit.samples()["sponsor_levels.vp.approval"], q)
+    np.testing.assert_allclose(got, posterior.ppf(q), atol=0.035)
+    assert fit.diagnostics()["effective_sample_size"].iloc[0] > 300
+
+
+def grid_posterior(like, priors, axes, method):
+    """Log posterior on the product grid of `axes` (lists of values per parameter)."""
+    mesh = np.meshgrid(*axes, indexing="ij")
+    logp = np.empty(mesh[0].shape)
+    for idx in np.ndindex(logp.shape):
+        theta = [m[idx] for m in mesh]
+        logp[idx] = (sum(p.logpdf(x) for p, x in zip(priors, theta))
+                     + like.details(theta, method)["log_likelihood"])
+    return logp
+
+
+def marginal_quantiles(logp, axis_values, axis, qs):
+    w = np.exp(logp - logp.max())
+    other = tuple(i for i in range(w.ndim) if i != axis)
+    marginal = w.sum(axis=other)
+    cdf = np.cumsum(marginal) / marginal.sum()
+    return np.interp(qs, cdf, axis_values)
+
+
+def test_exact_and_simulated_posteriors_agree():
+    # The posterior of two parameters on a grid, once with the exact (CTMC) likelihood
+    # and once with the simulated one: a comparison free of sampler noise. The simulated
+    # posterior is shifted by the Monte Carlo error of its likelihood, about a quarter of
+    # a posterior sd at 16384 replications for this record, a tenth at 65536 (fitting.md).
+    scenario = progsurv.Scenario.load(MARKOV)
+    record = progsurv.simulate_record(scenario, 150, seed=5)
+    params = {"succession.adoption": progsurv.Prior("beta", a=2, b=2),
+              "patience.rate": progsurv.Prior("log-uniform", low=0.002, high=0.2)}
+    fit_spec = spec(params, replications=65536)
+    like = progsurv.Likelihood(fit_spec, record)
+    axes = [np.linspace(0.02, 0.98, 20), np.geomspace(0.005, 0.15, 20)]
+    priors = list(params.values())
+    exact = grid_posterior(like, priors, axes, "exact")
+    sim = grid_posterior(like, priors, axes, "simulated")
+    qs = [0.05, 0.25, 0.5, 0.75, 0.95]
+    for i, name in enumerate(params):
+        qe = marginal_quantiles(exact, axes[i], i, qs)
+        qsim = marginal_quantiles(sim, axes[i], i, qs)
+        spread = (qe[-1] - qe[0]) / 3.29  # the posterior's sd, were it normal
+        np.testing.assert_allclose(qsim, qe, atol=0.3 * spread, err_msg=name)
+
+
+def load_recovery():
+    path = REPO / "tests" / "recovery" / "recovery.py"
+    module_spec = importlib.util.spec_from_file_location("recovery", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def test_recovery_bounded():
+    # The bounded version of tests/recovery/recovery.py (docs/fitting.md has the full run):
+    # ten records drawn from parameter values drawn from the priors. A calibrated fit
+    # covers each value with its 90% interval 9 times in 10 on average; 5 or fewer of 10
+    # happens with probability 0.002.
+    recovery = load_recovery()
+    rows = recovery.run_recovery(10, [50], parameters=("sponsor_levels.vp.approval",
+                                                       "patience.rate"),
+                                 replications=2048, walkers=8, steps=160, burn=50,
+                                 workers=1, threads=2)
+    table = recovery.coverage_table(rows)
+    assert len(table) == 2
+    assert (table["coverage_90"] >= 0.6).all(), table.to_string()
+
+
+def test_fit_result_tables_file_and_plot(tmp_path):
+    scenario = progsurv.Scenario.load(MARKOV)
+    record = progsurv.simulate_record(scenario, 60, seed=2)
+    params = {"sponsor_levels.vp.approval": progsurv.Prior("beta", a=1, b=1),
+              "patience.rate": progsurv.Prior("lognormal", median=0.02, sigma=1.0)}
+    fit = quiet_fit(spec(params, walkers=8, steps=40, burn=10, draws=5), record)
+    assert fit.chain.shape == (40, 8, 2)
+    # The same seeds give the same chain (starting points, proposals, likelihood).
+    again = quiet_fit(spec(params, walkers=8, steps=40, burn=10, draws=0), record)
+    np.testing.assert_array_equal(again.chain, fit.chain)
+    assert fit.warnings  # 30 steps are far too few: the fit says so
+    table = fit.prior_posterior()
+    assert list(table.index) == list(params)
+    assert (table["posterior_5%"] <= table["posterior_95%"]).all()
+    pred = fit.predictive()
+    assert "completed" in pred.index and "completion_p50" in pred.index
+    assert (pred.filter(like="lower").iloc[:, 0] <= pred["median"]).all()
+    path = tmp_path / "fit.h5"
+    fit.to_hdf5(path)
+    back = progsurv.load_fit(path)
+    np.testing.assert_array_equal(back.chain, fit.chain)
+    assert back.names == fit.names
+    np.testing.assert_allclose(back.prior_posterior().drop(columns="prior").to_numpy(float),
+                               table.drop(columns="prior").to_numpy(float))
+    np.testing.assert_allclose(back.predictive().to_numpy(), pred.to_numpy())
+    fig = fit.plot_pairs(truth={"sponsor_levels.vp.approval": 0.8, "patience.rate": 0.02})
+    assert len(fig.axes) == 4
+    with pytest.raises(progsurv.FileFormatError, match="not an HDF5 file"):
+        progsurv.load_fit(REPO / "tests" / "python" / "conftest.py")
+    run_file = tmp_path / "run.h5"
+    progsurv.run(MARKOV, replications=1000).to_hdf5(run_file)
+    with pytest.raises(progsurv.FileFormatError, match="not a progsurv fit file"):
+        progsurv.load_fit(run_file)
+    import h5py
+
+    with h5py.File(path, "a") as f:
+        f.attrs["format_version"] = np.array([2, 0], dtype=np.int32)
+    with pytest.raises(progsurv.FileFormatError, match="format 2.0"):
+        progsurv.load_fit(path)
+
+
+def test_record_errors_name_row_and_column(tmp_path):
+    bad = tmp_path / "past.csv"
+    bad.write_text("sponsor_level,outcome,cause,month,phases_delivered\n"
+                   "vp,ended,patience,4,1\nvp,ended,boredom,4,1\n")
+    with pytest.raises(progsurv.ScenarioError) as err:
+        progsurv.read_record(bad)
+    assert (err.value.line, err.value.column, err.value.key) == (3, 10, "cause")
+
+
+FIT_YAML = """scenario: {scenario}
+parameters:
+  sponsor_levels.vp.approval: {{prior: beta, a: 1, b: 1}}
+  patience.rate: {{prior: log-uniform, low: 0.002, high: 0.2}}
+likelihood: {{replications: 2048}}
+sampler: {{walkers: 6, steps: 20, burn: 5}}
+predictive: {{draws: 3, replications: 1024}}
+"""
+
+
+@pytest.mark.parametrize("edit, line, key", [
+    (("prior: beta, a: 1, b: 1", "prior: gamma, a: 1, b: 1"), 3, "parameters.sponsor_levels.vp.approval.prior"),
+    (("patience.rate", "patience.rat"), 4, "parameters.patience.rat"),
+    (("steps: 20", "stpes: 20"), 6, "sampler.stpes"),
+    (("high: 0.2", "high: lots"), 4, "parameters.patience.rate.high"),
+])
+def test_fit_file_errors_name_line_and_key(tmp_path, edit, line, key):
+    text = FIT_YAML.format(scenario=MARKOV).replace(*edit)
+    with pytest.raises(progsurv.ScenarioError) as err:
+        progsurv.FitSpec.from_yaml(text, "fit.yaml")
+    assert err.value.line == line and err.value.key == key, str(err.value)
+
+
+def test_cli_fit_writes_file_and_bad_input_writes_nothing(tmp_path):
+    fit_file = tmp_path / "fit.yaml"
+    fit_file.write_text(FIT_YAML.format(scenario=MARKOV))
+    record = tmp_path / "past.csv"
+    progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 30, seed=4).to_csv(record,
+                                                                                index=False)
+    out = tmp_path / "fit.h5"
+    proc = run_cli("fit", fit_file, "--record", record, "-o", out, "--quiet")
+    assert "prior against posterior" in proc.stdout and out.exists()
+    assert progsurv.load_fit(out).chain.shape == (20, 6, 2)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("outcome,month\nended,3\ncompleted,x\n")
+    out2 = tmp_path / "none.h5"
+    proc = run_cli("fit", fit_file, "--record", bad, "-o", out2, check=False)
+    assert proc.returncode == 2
+    assert f"{bad}:3:11: 'month'" in proc.stderr
+    assert not out2.exists()
+    fit_file.write_text(FIT_YAML.format(scenario=MARKOV).replace("a: 1, b: 1", "a: 1"))
+    proc = run_cli("fit", fit_file, "--record", record, "-o", out2, check=False)
+    assert proc.returncode == 2 and "fit.yaml:3:" in proc.stderr, proc.stderr
+    assert not out2.exists()

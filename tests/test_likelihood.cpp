@@ -1,0 +1,242 @@
+// The record reader and the record likelihood: errors that point at the row, the
+// simulated likelihood against the exact one on a Markov scenario and against a closed
+// form, and common random numbers across parameter values.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "progsurv/analysis/likelihood.hpp"
+#include "progsurv/engine/replication.hpp"
+#include "progsurv/io/record.hpp"
+
+namespace progsurv {
+namespace {
+
+// PROGSURV_TEST_SCALE (as in test_exact.cpp) scales the replications of the statistical
+// tests; their tolerances are in standard errors, so they hold at any scale.
+std::int64_t scaled(std::int64_t n) {
+  const char* s = std::getenv("PROGSURV_TEST_SCALE");
+  const double scale = s && *s && std::atof(s) > 0 ? std::atof(s) : 1.0;
+  return std::max<std::int64_t>(2048, static_cast<std::int64_t>(static_cast<double>(n) * scale));
+}
+
+const char* kHeader = "sponsor_level,outcome,cause,month,phases_delivered\n";
+
+Scenario markov() { return Scenario::load(PROGSURV_SOURCE_DIR "/scenarios/exact/markov.yaml"); }
+
+// The error of parsing `text` (or of resolving it against the Markov scenario).
+ScenarioError record_error(const std::string& text, bool resolve = false) {
+  try {
+    const ProgrammeRecord r = parse_record(text, "past.csv");
+    if (resolve) RecordLikelihood(markov(), r);
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error for:\n" << text;
+  return ScenarioError("", 0, 0, "", "");
+}
+
+TEST(Record, ParsesEveryOutcomeWithUnknownFields) {
+  const ProgrammeRecord r = parse_record(std::string("# a comment\n") + kHeader +
+                                             "vp,completed,,10.5,2\n"
+                                             ",ended,,7,\n"
+                                             "vp,ended,patience,12,1\n"
+                                             "vp,not_started,,,0\n"
+                                             "\n"
+                                             "\"vp\",running,,4,\n",
+                                         "past.csv");
+  ASSERT_EQ(r.programmes.size(), 5u);
+  EXPECT_EQ(r.programmes[0].line, 3);
+  EXPECT_EQ(r.programmes[0].outcome, Outcome::Completed);
+  EXPECT_EQ(r.programmes[0].phases, 2);
+  EXPECT_EQ(r.programmes[1].sponsor_level, "");
+  EXPECT_EQ(r.programmes[1].cause, -1);
+  EXPECT_EQ(r.programmes[1].phases, -1);
+  EXPECT_EQ(r.programmes[2].cause, static_cast<int>(Cause::Patience));
+  EXPECT_EQ(r.programmes[3].outcome, Outcome::NotStarted);
+  EXPECT_EQ(r.programmes[4].line, 8);
+  EXPECT_EQ(r.programmes[4].sponsor_level, "vp");
+  EXPECT_DOUBLE_EQ(r.programmes[4].month, 4.0);
+}
+
+TEST(Record, OptionalColumnsMayBeLeftOut) {
+  const ProgrammeRecord r = parse_record("id,outcome,month\n1,ended,3\n2,running,5\n");
+  ASSERT_EQ(r.programmes.size(), 2u);
+  EXPECT_EQ(r.programmes[0].cause, -1);
+}
+
+TEST(Record, BadRowsNameLineColumnAndExpectation) {
+  ScenarioError e = record_error(std::string(kHeader) + "vp,completed,,3,2\nvp,finished,,3,2\n");
+  EXPECT_EQ(e.file(), "past.csv");
+  EXPECT_EQ(e.line(), 3);
+  EXPECT_EQ(e.column(), 4);
+  EXPECT_EQ(e.key(), "outcome");
+  EXPECT_NE(e.message().find("completed"), std::string::npos) << e.what();
+
+  e = record_error(std::string(kHeader) + "vp,ended,,soon,1\n");
+  EXPECT_EQ(e.line(), 2);
+  EXPECT_EQ(e.column(), 11);
+  EXPECT_EQ(e.key(), "month");
+
+  e = record_error(std::string(kHeader) + "vp,completed,patience,3,2\n");
+  EXPECT_EQ(e.key(), "cause");
+  e = record_error(std::string(kHeader) + "vp,ended,patiense,3,2\n");
+  EXPECT_NE(e.message().find("did you mean 'patience'"), std::string::npos) << e.what();
+  e = record_error(std::string(kHeader) + "vp,ended,,3\n");
+  EXPECT_EQ(e.line(), 2);
+  EXPECT_NE(e.message().find("expected 5"), std::string::npos) << e.what();
+  e = record_error(std::string(kHeader) + "vp,ended,,-1,1\n");
+  EXPECT_EQ(e.key(), "month");
+  e = record_error(std::string(kHeader) + "vp,running,,,\n");
+  EXPECT_EQ(e.key(), "month");
+  e = record_error(std::string(kHeader) + "vp,ended,,3,1.5\n");
+  EXPECT_EQ(e.key(), "phases_delivered");
+  e = record_error("sponsor_level,outcome,cuase,month\n");
+  EXPECT_EQ(e.line(), 1);
+  EXPECT_EQ(e.column(), 23);
+  EXPECT_NE(e.message().find("did you mean 'cause'"), std::string::npos) << e.what();
+  e = record_error("sponsor_level,outcome,cause\n");
+  EXPECT_EQ(e.key(), "month");
+  e = record_error(std::string(kHeader));
+  EXPECT_NE(e.message().find("no programmes"), std::string::npos);
+}
+
+TEST(Record, RowsTheScenarioCannotProduceAreErrorsAtTheRow) {
+  ScenarioError e = record_error(std::string(kHeader) + "vp,ended,,3,1\ncfo,ended,,3,1\n", true);
+  EXPECT_EQ(e.line(), 3);
+  EXPECT_EQ(e.column(), 1);
+  EXPECT_EQ(e.key(), "sponsor_level");
+  e = record_error(std::string(kHeader) + "vp,ended,,3,3\n", true);
+  EXPECT_EQ(e.key(), "phases_delivered");
+  e = record_error(std::string(kHeader) + "vp,completed,,3,1\n", true);
+  EXPECT_EQ(e.key(), "phases_delivered");
+  e = record_error(std::string(kHeader) + "vp,ended,,37,1\n", true);
+  EXPECT_EQ(e.key(), "month");
+  EXPECT_NE(e.message().find("horizon"), std::string::npos);
+}
+
+// A record drawn from the scenario itself, censored at random ages as a real one is.
+std::string synthetic_record(const Scenario& s, int n, std::uint64_t seed) {
+  std::ostringstream out;
+  out << kHeader;
+  for (int i = 0; i < n; ++i) {
+    const ReplicationRecord r = simulate_replication(s, seed, static_cast<std::uint64_t>(i));
+    const double age = s.horizon * ((i * 7919) % 1000 + 0.5) / 1000.0;
+    const std::string level = (i % 3 == 0) ? "" : s.levels[r.initial_level].name;
+    if (r.outcome == Outcome::NotStarted) {
+      out << level << ",not_started,,,0\n";
+    } else if (r.outcome == Outcome::Running || r.end_time > age) {
+      out << level << ",running,," << age << ",\n";
+    } else if (r.outcome == Outcome::Completed) {
+      out << level << ",completed,," << r.end_time << "," << r.phases_delivered << "\n";
+    } else {
+      const std::string cause = (i % 4 == 0) ? "" : to_string(r.cause);
+      const std::string phases = (i % 5 == 0) ? "" : std::to_string(r.phases_delivered);
+      out << level << ",ended," << cause << "," << r.end_time << "," << phases << "\n";
+    }
+  }
+  return out.str();
+}
+
+TEST(Likelihood, SimulatedAgreesWithExactOnMarkovScenario) {
+  const Scenario s = markov();
+  const ProgrammeRecord record = parse_record(synthetic_record(s, 150, 99));
+  LikelihoodOptions o;
+  o.replications = scaled(65536);
+  o.threads = 2;
+  const RecordLikelihood lik(s, record, o);
+  // Two parameter values, so agreement is not a property of one point only.
+  for (const Scenario& at :
+       {s, s.with_values({{"patience.rate", "0.05"}, {"succession.adoption", "0.2"}})}) {
+    const LikelihoodEstimate sim = lik.simulated(at);
+    const LikelihoodEstimate ex = lik.exact(at);
+    ASSERT_EQ(sim.probability.size(), record.programmes.size());
+    for (std::size_t i = 0; i < sim.probability.size(); ++i) {
+      // 4.5 standard errors, plus the smoothing's half count.
+      EXPECT_NEAR(sim.probability[i], ex.probability[i],
+                  4.5 * sim.probability_se[i] + 1.0 / o.replications)
+          << "row " << record.programmes[i].line;
+    }
+    EXPECT_GT(sim.standard_error, 0.0);
+    EXPECT_NEAR(sim.log_likelihood, ex.log_likelihood, 4.5 * sim.standard_error + 0.05);
+  }
+}
+
+TEST(Likelihood, ApprovalOnlyRecordGivesTheBinomialLikelihood) {
+  // Started programmes observed at age 0 are running for certain, so the record's
+  // likelihood is a^k (1 - a)^(n - k) in the approval a.
+  std::string text = kHeader;
+  for (int i = 0; i < 12; ++i) text += "vp,running,,0,\n";
+  for (int i = 0; i < 8; ++i) text += "vp,not_started,,,\n";
+  const ProgrammeRecord record = parse_record(text);
+  LikelihoodOptions o;
+  o.replications = scaled(32768);
+  const RecordLikelihood lik(markov(), record, o);
+  EXPECT_EQ(lik.patterns(), 2u);
+  for (double a : {0.3, 0.6, 0.9}) {
+    const Scenario s = markov().with_values({{"sponsor_levels.vp.approval", std::to_string(a)}});
+    const double closed = 12 * std::log(a) + 8 * std::log(1 - a);
+    EXPECT_NEAR(lik.exact(s).log_likelihood, closed, 1e-9);
+    const LikelihoodEstimate sim = lik.simulated(s);
+    EXPECT_NEAR(sim.log_likelihood, closed, 4.5 * sim.standard_error + 1e-3) << a;
+  }
+}
+
+TEST(Likelihood, CommonRandomNumbersAcrossValuesAndThreads) {
+  const Scenario s = markov();
+  const ProgrammeRecord record = parse_record(synthetic_record(s, 60, 5));
+  LikelihoodOptions one, two;
+  one.replications = two.replications = 8192;
+  one.threads = 1;
+  two.threads = 2;
+  const RecordLikelihood a(s, record, one), b(s, record, two);
+  EXPECT_EQ(a.simulated(s).log_likelihood, b.simulated(s).log_likelihood);
+  // A small step in a parameter moves the estimate by a small amount: the same
+  // replications are re-run, not fresh ones (fresh ones would move it by ~its error).
+  const LikelihoodEstimate base = a.simulated(s);
+  const LikelihoodEstimate near = a.simulated(s.with_values({{"patience.rate", "0.0201"}}));
+  EXPECT_LT(std::abs(near.log_likelihood - base.log_likelihood), 0.2 * base.standard_error);
+  LikelihoodOptions other = one;
+  other.seed = 2;
+  EXPECT_NE(RecordLikelihood(s, record, other).simulated(s).log_likelihood, base.log_likelihood);
+}
+
+TEST(Likelihood, RunningAtTheHorizonIsStillRunning) {
+  // markov.yaml's horizon is 36 months: a programme observed running at 36 has not ended
+  // by then, which the replications still running at the horizon are. A slow last phase
+  // makes that common.
+  const Scenario slow =
+      markov().with_values({{"phases.1.steps.0.work", "{dist: exponential, mean: 40}"}});
+  const ProgrammeRecord record = parse_record(std::string(kHeader) + "vp,running,,36,\n");
+  LikelihoodOptions o;
+  o.replications = scaled(16384);
+  const RecordLikelihood lik(slow, record, o);
+  const LikelihoodEstimate sim = lik.simulated(slow), ex = lik.exact(slow);
+  EXPECT_GT(ex.probability[0], 0.02);
+  EXPECT_NEAR(sim.probability[0], ex.probability[0], 4.5 * sim.probability_se[0] + 1e-4);
+}
+
+TEST(Likelihood, NeverZeroForAnObservationNoReplicationReproduced) {
+  // A completion in the first bin is (nearly) impossible with the Markov scenario's
+  // durations; the smoothed estimate is small but finite.
+  const ProgrammeRecord record = parse_record(std::string(kHeader) + "vp,completed,,0.01,2\n");
+  LikelihoodOptions o;
+  o.replications = 2048;
+  o.bin_months = 0.05;
+  const LikelihoodEstimate e = RecordLikelihood(markov(), record, o).simulated(markov());
+  EXPECT_TRUE(std::isfinite(e.log_likelihood));
+  EXPECT_GT(e.probability[0], 0.0);
+  EXPECT_LE(e.probability[0], 1.0 / o.replications);
+}
+
+TEST(Likelihood, ScenarioOfAnotherShapeIsRejected) {
+  const ProgrammeRecord record = parse_record(std::string(kHeader) + "vp,ended,,3,1\n");
+  const RecordLikelihood lik(markov(), record);
+  EXPECT_THROW(lik.simulated(markov().with_values({{"horizon", "48"}})), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace progsurv
