@@ -250,6 +250,26 @@ def _sweep_figures(f):
     return s, figs
 
 
+def _fit_figures(f):
+    import matplotlib.pyplot as plt
+
+    import progsurv
+
+    fit = progsurv.load_fit(f.path)
+    figs = [("Posterior", "Pairwise posterior of the fitted parameters, with their priors.",
+             _figure_uri(fit.plot_pairs()))]
+    draws = fit.predictive_draws()
+    if "completed" in draws:
+        fig, ax = plt.subplots(figsize=(6, 3.2), constrained_layout=True)
+        ax.hist(100 * draws["completed"].to_numpy(), bins=30, color="#4c72b0")
+        ax.set_xlabel("P(a new programme completes), % of proposed")
+        ax.set_ylabel("posterior draws")
+        figs.append(("Posterior predictive", "The chance that a new programme completes, "
+                     "one value per posterior draw: it carries the parameter uncertainty.",
+                     _figure_uri(fig)))
+    return figs
+
+
 def write_report(path, output=None, attribution=None):
     """Write the report of the progsurv file `path` to `output` (default: path with .html).
     For a run file, `attribution` (an attribution file of the same scenario) adds what
@@ -257,7 +277,7 @@ def write_report(path, output=None, attribution=None):
     import matplotlib
 
     matplotlib.use("Agg")
-    output = output or os.path.splitext(os.fspath(path))[0] + ".html"
+    output = os.fspath(output) if output else os.path.splitext(os.fspath(path))[0] + ".html"
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
     filetype = f.h5.attrs.get("filetype")
@@ -271,6 +291,11 @@ def write_report(path, output=None, attribution=None):
     elif filetype == "progsurv-attribution":
         ctx.update(kind="attribution", attribution=f, a=f, **_attribution_rows(f),
                    attribution_figure=_attribution_figure(f))
+    elif filetype == "progsurv-fit":
+        names = list(f.h5["parameters/names"].asstr()[()])
+        warnings = f.h5["diagnostics/warnings"][()] if "diagnostics/warnings" in f.h5 else []
+        ctx.update(kind="fit", fit_params=names, fit_warnings=list(warnings),
+                   figures=_fit_figures(f))
     elif filetype == "progsurv-sweep":
         sweep, figs = _sweep_figures(f)
         total = len(sweep)
@@ -278,9 +303,13 @@ def write_report(path, output=None, attribution=None):
                    parameter_names=sweep.parameters, point_total=total,
                    point_rows=list(range(min(total, MAX_SWEEP_ROWS))))
     else:
-        raise ValueError(f"{path}: not a progsurv run, exact, sweep or attribution file "
+        raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution or fit file "
                          f"(filetype {filetype!r})")
     page = _env().get_template("report.html.j2").render(**ctx)
+    # Close the files: a later writer (or h5py in append mode) must be able to open them.
+    f.h5.close()
+    if a is not None:
+        a.h5.close()
     tmp = output + ".tmp"
     with open(tmp, "w", encoding="utf-8") as out:
         out.write(page)

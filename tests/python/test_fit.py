@@ -137,6 +137,19 @@ def test_fit_result_tables_file_and_plot(tmp_path):
     np.testing.assert_allclose(back.predictive().to_numpy(), pred.to_numpy())
     fig = fit.plot_pairs(truth={"sponsor_levels.vp.approval": 0.8, "patience.rate": 0.02})
     assert len(fig.axes) == 4
+    # progsurv report on a fit file: the prior/posterior table, tagged with its datasets.
+    import re
+
+    from progsurv.report import write_report
+
+    out = write_report(path, tmp_path / "fit.html")
+    page = open(out, encoding="utf-8").read()
+    assert "What the record told us" in page and "Posterior predictive" in page
+    medians = re.findall(r'data-src="/prior_posterior/posterior_median" data-index="(\d+)"'
+                         r'[^>]*>([^<]+)<', page)
+    assert len(medians) == 2
+    for index, text in medians:
+        assert float(text) == pytest.approx(table["posterior_median"].iloc[int(index)], rel=1e-3)
     with pytest.raises(progsurv.FileFormatError, match="not an HDF5 file"):
         progsurv.load_fit(REPO / "tests" / "python" / "conftest.py")
     run_file = tmp_path / "run.h5"
