@@ -49,6 +49,12 @@ void every_gate_passes(Scenario& s) {
   for (auto& phase : s.phases) phase.continue_prob = 1.0;
 }
 
+void no_scoping(Scenario& s) { s.scoping = Distribution::fixed(0.0); }
+void always_engaged(Scenario& s) {
+  for (auto& l : s.levels) l.attention_lapse = Distribution::never();
+}
+void customers_at_hand(Scenario& s) { s.customers.recruitment = Distribution::fixed(0.0); }
+
 }  // namespace
 
 const std::array<KnockoutSpec, kKnockoutCount>& knockout_table() {
@@ -63,6 +69,9 @@ const std::array<KnockoutSpec, kKnockoutCount>& knockout_table() {
       {Knockout::Patience, "patience", "unlimited patience", unlimited_patience},
       {Knockout::Budget, "budget", "no budget squeeze", no_budget_squeeze},
       {Knockout::Gates, "phase_gates", "every gate passes", every_gate_passes},
+      {Knockout::Scoping, "scoping", "no scoping before approval", no_scoping},
+      {Knockout::Attention, "attention", "sponsors never disengage", always_engaged},
+      {Knockout::Recruitment, "recruitment", "customers recruited at once", customers_at_hand},
   }};
   return table;
 }

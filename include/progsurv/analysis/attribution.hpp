@@ -33,6 +33,9 @@ enum class Knockout : int {
   Patience,         // patience.model none
   Budget,           // budget disabled
   Gates,            // every continue_prob 1
+  Scoping,          // scoping 0: approval at once (rule 11)
+  Attention,        // every attention_lapse never: sponsors stay engaged (rule 12)
+  Recruitment,      // recruitment 0: customers at hand (rule 13)
   Count
 };
 inline constexpr int kKnockoutCount = static_cast<int>(Knockout::Count);
