@@ -52,4 +52,33 @@ TEST(Lint, ASuccessorMixCanDrawALevelAndThenItCounts) {
     EXPECT_NE(x.key, "sponsor_levels.ceo");
 }
 
+// Rules 12 and 13: keys that act only through a lapse of attention or a recruitment time.
+TEST(Lint, AttentionAndRecruitmentKeysWithoutEffect) {
+  const std::string base = R"(name: lint2
+sponsor_levels:
+  vp: {tenure: 30}
+sponsor: vp
+silos: {a: {}}
+phases:
+  - steps: [{silo: a, work: 1}]
+patience: {model: hazard, rate: 0.01, visible: steps}
+disengaged: {clout: 0.5}
+customers: {trust_effect: 2}
+)";
+  std::map<std::string, std::string> got;
+  for (const auto& w : progsurv::lint(progsurv::Scenario::from_yaml(base))) got[w.key] = w.message;
+  EXPECT_TRUE(got.count("disengaged"));
+  EXPECT_TRUE(got.count("customers.trust_effect"));
+  EXPECT_TRUE(got.count("patience.visible"));  // hazard model, and nobody lapses
+  // With lapses, visible decides re-engagement and disengaged acts: no warning for either.
+  std::string lapsing = base;
+  lapsing.replace(lapsing.find("vp: {tenure: 30}"), 16, "vp: {tenure: 30, attention_lapse: 6}");
+  got.clear();
+  for (const auto& w : progsurv::lint(progsurv::Scenario::from_yaml(lapsing)))
+    got[w.key] = w.message;
+  EXPECT_FALSE(got.count("disengaged"));
+  EXPECT_FALSE(got.count("patience.visible"));
+  EXPECT_TRUE(got.count("customers.trust_effect"));
+}
+
 }  // namespace

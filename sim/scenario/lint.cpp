@@ -84,6 +84,10 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
       warn({"silos", s.silos[i].name},
            "silo '" + s.silos[i].name + "' has no effect: no step of any phase uses it");
 
+  bool lapses = false;  // does any sponsor's attention ever lapse (rule 12)?
+  for (const SponsorLevel& level : s.levels)
+    lapses = lapses || level.attention_lapse.kind() != DistKind::Never;
+
   // Patience keys each model reads: reviews use review_every, threshold, visible,
   // cancel_prob; hazard uses rate; none uses nothing. grace and vacancy_multiplier apply
   // to both models.
@@ -100,12 +104,38 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
       const bool reviews_only =
           key == "review_every" || key == "threshold" || key == "visible" || key == "cancel_prob";
       const bool hazard_only = key == "rate";
-      const bool unused = s.patience.model == PatienceModel::None ||
-                          (s.patience.model == PatienceModel::Hazard && reviews_only) ||
-                          (s.patience.model == PatienceModel::Reviews && hazard_only);
+      // `visible` also decides what re-engages a sponsor whose attention lapses (rule 12).
+      const bool attention_reads = key == "visible" && lapses;
+      const bool unused =
+          !attention_reads && (s.patience.model == PatienceModel::None ||
+                               (s.patience.model == PatienceModel::Hazard && reviews_only) ||
+                               (s.patience.model == PatienceModel::Reviews && hazard_only));
       if (unused)
         warn({"patience", key}, "patience." + key + " has no effect with patience model " + model);
     }
+  }
+
+  // Rules 12 and 13: factors that only act through a lapse of attention, and recruitment
+  // keys that only act in an engage phase or with a recruitment time.
+  const YAML::Node& top = root;
+  const bool has = top && top.IsMap();
+  if (has && top["disengaged"] && !lapses)
+    warn({"disengaged"},
+         "disengaged has no effect: no sponsor level has an attention_lapse, so sponsors never "
+         "disengage");
+  bool engage = false;
+  for (const Phase& phase : s.phases) engage = engage || phase.engage;
+  const YAML::Node customers = has ? top["customers"] : YAML::Node();
+  if (customers && customers.IsMap()) {
+    const bool recruits =
+        !(s.customers.recruitment.kind() == DistKind::Fixed && s.customers.recruitment.a() == 0.0);
+    if (customers["recruitment"] && recruits && !engage)
+      warn({"customers", "recruitment"},
+           "customers.recruitment has no effect: no phase is flagged engage");
+    if (customers["trust_effect"] && s.customers.trust_effect > 0.0 && (!recruits || !engage))
+      warn({"customers", "trust_effect"},
+           "customers.trust_effect has no effect: recruitment takes no time" +
+               std::string(engage ? "" : " (and no phase is flagged engage)"));
   }
 
   // A level can be drawn by the initial mix or, when successors are drawn from a mix, by

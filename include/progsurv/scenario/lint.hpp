@@ -15,7 +15,8 @@ struct ScenarioWarning {
 
 // Warnings for: a handoff override between silos that never hand over within a phase,
 // patience keys the chosen model does not use, a silo no step uses, a sponsor level no
-// mix can draw. Lines come from the scenario's own text (yaml_text).
+// mix can draw, disengaged factors when no attention ever lapses, recruitment keys that
+// cannot act. Lines come from the scenario's own text (yaml_text).
 std::vector<ScenarioWarning> lint(const Scenario& scenario);
 
 }  // namespace progsurv
