@@ -57,7 +57,6 @@ struct Op {
 // Recording state: the ops of the replication being traced and its stream objects.
 std::vector<Op>* g_ops = nullptr;
 std::vector<const Rng*> g_streams;
-int g_depth = 0;  // > 0 inside a sampler: its uniforms belong to the variate
 
 std::uint16_t stream_index(const Rng* rng) {
   for (std::size_t i = g_streams.size(); i-- > 0;)
@@ -68,7 +67,7 @@ std::uint16_t stream_index(const Rng* rng) {
 }  // namespace
 
 void progsurv::rng_trace_open(const Rng* rng) {
-  if (!g_ops || g_depth > 0) return;
+  if (!g_ops) return;
   g_streams.push_back(rng);
   Op op;
   op.kind = OpKind::Open;
@@ -78,7 +77,7 @@ void progsurv::rng_trace_open(const Rng* rng) {
 }
 
 void progsurv::rng_trace_draw(const Rng* rng) {
-  if (!g_ops || g_depth > 0) return;
+  if (!g_ops) return;
   Op op;
   op.kind = OpKind::Uniform;
   op.stream = stream_index(rng);
@@ -93,7 +92,7 @@ double __real__ZNK8progsurv12Distribution17residual_quantileEd(const Distributio
 
 double __wrap__ZNK8progsurv12Distribution8quantileEd(const Distribution* d, double u) {
   const double x = __real__ZNK8progsurv12Distribution8quantileEd(d, u);
-  if (g_ops && g_depth == 0) {
+  if (g_ops) {
     Op op;
     op.kind = OpKind::Quantile;
     op.what = d;
@@ -105,7 +104,7 @@ double __wrap__ZNK8progsurv12Distribution8quantileEd(const Distribution* d, doub
 }
 double __wrap__ZNK8progsurv12Distribution17residual_quantileEd(const Distribution* d, double u) {
   const double x = __real__ZNK8progsurv12Distribution17residual_quantileEd(d, u);
-  if (g_ops && g_depth == 0) {
+  if (g_ops) {
     Op op;
     op.kind = OpKind::Residual;
     op.what = d;

@@ -124,11 +124,7 @@ void Distribution::finalize_empirical() {
   if (weights_.empty()) weights_.assign(values_.size(), 1.0);
   if (weights_.size() != values_.size())
     throw std::invalid_argument("empirical weights and values differ in length");
-  cumulative_.resize(weights_.size());
-  std::partial_sum(weights_.begin(), weights_.end(), cumulative_.begin());
-  const double total = cumulative_.back();
-  for (auto& c : cumulative_) c /= total;
-  cumulative_.back() = 1.0;
+  const double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
   // Sorted by value, equal values merged: the inverse CDF is then monotone in u.
   std::vector<std::pair<double, double>> pairs;
   for (std::size_t i = 0; i < values_.size(); ++i)

@@ -8,7 +8,7 @@ namespace {
 
 // Places of the decisions that are not tied to a phase or step (MODEL.md §5).
 constexpr Place kThreshold = Place::of(0), kHazard = Place::of(1), kScoping = Place::of(0);
-constexpr std::uint64_t kReviewCut = 2, kBudgetCut = 1;
+constexpr std::uint64_t kReviewCut = 2;
 
 // The index k of the first review at or after t (strictly after t with `after`), as the
 // engine places reviews: at k * r exactly, whatever the rounding of t / r.
@@ -324,8 +324,7 @@ void Programme::on_patience() {
   review_stale_ = true;
 }
 
-void Programme::on_squeeze(std::uint64_t k, double u_cut) {
-  (void)k;
+void Programme::on_squeeze(double u_cut) {
   if (u_cut < s_.budget.cut_prob * (1.0 - clout())) end(Outcome::Ended, Cause::BudgetCut);
 }
 

@@ -104,7 +104,7 @@ ReplicationRecord ReplicationRun::run() {
       // A squeeze before the start (while scoping) does not touch the programme.
       if (prog_.started()) {
         const auto k = static_cast<std::uint64_t>(budget_k_);
-        prog_.on_squeeze(k, d_.uniform(Mechanism::Budget, Place::of(kBudgetCut, k)));
+        prog_.on_squeeze(d_.uniform(Mechanism::Budget, Place::of(kBudgetCut, k)));
       }
       schedule_squeeze();
     } else if (sponsor_event_ == t_next) {

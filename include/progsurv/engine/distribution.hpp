@@ -93,7 +93,7 @@ class Distribution {
   double alpha_ = 0, beta_ = 0, mu_ = 0;                // PERT beta shapes; lognormal log-median
   std::shared_ptr<const InverseCdf> inverse_;           // gamma, PERT (beta), lognormal (normal)
   mutable std::shared_ptr<const InverseCdf> residual_;  // see prepare_residual()
-  std::vector<double> values_, weights_, cumulative_;
+  std::vector<double> values_, weights_;
   // Empirical, sorted by value: distinct values, P(X > value) after each, and the
   // integral of the survival function up to each (for the residual-life inverse).
   std::vector<double> sorted_values_, sorted_cumulative_, sorted_survival_, survival_integral_;

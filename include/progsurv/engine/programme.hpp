@@ -81,8 +81,9 @@ class Programme {
   // Processes the progress event due now. Returns true when it was a visible result.
   bool on_progress();
   void on_patience();
-  // Budget squeeze of cycle k: the programme is cut with cut_prob * (1 - clout).
-  void on_squeeze(std::uint64_t k, double u_cut);
+  // A budget squeeze: the programme is cut when u_cut (its draw for that cycle) falls under
+  // cut_prob * (1 - clout).
+  void on_squeeze(double u_cut);
 
   // The sponsor's post empties (exit) or fills (end of vacancy, adopted or not).
   void on_exit();
@@ -138,7 +139,6 @@ class Programme {
   bool review_stale_ = true;   // next_review_ must be recomputed (its inputs changed)
   double hazard_left_ = kInf;  // remaining Exp(1) of integrated cut hazard
   boost::container::small_vector<FollowUp, 4> follow_ups_;
-  int follow_index_ = -1;  // the follow-up due next (valid after next_progress)
 };
 
 }  // namespace progsurv
