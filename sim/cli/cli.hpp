@@ -86,6 +86,8 @@ namespace progsurv::cli {
 void add_set_option(CLI::App* sub, std::vector<std::string>& sets);
 // The scenario with the --set overrides applied (ScenarioError naming the key when wrong).
 Scenario apply_sets(const Scenario& scenario, const std::vector<std::string>& sets);
+// The key.path=value texts of --set as (path, value) pairs.
+std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);
 // Runs `python3 -m <module> args...` with the package progsurv this binary was built with
 // (python_module.cpp); returns its exit status.
 int run_python_module(const std::string& module, const std::vector<std::string>& args);

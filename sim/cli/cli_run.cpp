@@ -7,8 +7,10 @@
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/file_type.hpp"
+#include "progsurv/io/portfolio_file.hpp"
 #include "progsurv/io/result_file.hpp"
 #include "progsurv/io/version.hpp"
+#include "progsurv/portfolio/portfolio_summary.hpp"
 #include "progsurv/scenario/lint.hpp"
 
 namespace progsurv::cli {
@@ -115,7 +117,8 @@ const Registration reg_validate(20, [](CLI::App& app) {
 const Registration reg_summary(30, [](CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto* sub = app.add_subcommand(
-      "summary", "Print the summary of a progsurv HDF5 file (run, exact, sweep or attribution)");
+      "summary",
+      "Print the summary of a progsurv HDF5 file (run, exact, portfolio, sweep or attribution)");
   sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")
       ->required()
       ->check(CLI::ExistingFile);
@@ -128,6 +131,10 @@ const Registration reg_summary(30, [](CLI::App& app) {
       }
       if (type == kAttributionFiletype) {
         std::cout << format_attribution(read_attribution(*path));
+        return 0;
+      }
+      if (type == kPortfolioFiletype) {
+        std::cout << format_portfolio_summary(read_portfolio_result(*path));
         return 0;
       }
       const RunResult r = read_result(*path);  // names the filetype when it is foreign

@@ -19,14 +19,18 @@ void add_set_option(CLI::App* sub, std::vector<std::string>& sets) {
       });
 }
 
-Scenario apply_sets(const Scenario& scenario, const std::vector<std::string>& sets) {
-  if (sets.empty()) return scenario;
+std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets) {
   std::vector<std::pair<std::string, std::string>> values;
   for (const std::string& text : sets) {
     const auto eq = text.find('=');
     values.emplace_back(text.substr(0, eq), text.substr(eq + 1));
   }
-  return scenario.with_values(values);
+  return values;
+}
+
+Scenario apply_sets(const Scenario& scenario, const std::vector<std::string>& sets) {
+  if (sets.empty()) return scenario;
+  return scenario.with_values(parse_sets(sets));
 }
 
 }  // namespace progsurv::cli

@@ -146,7 +146,7 @@ bool Programme::on_progress() {
     p_ = follow_ups_[follow].due;
     const FollowUp f = follow_ups_[follow];
     follow_ups_.erase(follow_ups_.begin() + static_cast<std::ptrdiff_t>(follow));
-    judge_follow_up(t_, f.start);
+    judge_follow_up(s_.customers, trust_, t_, f.start);
     return false;
   }
   p_ = activity_due_;
@@ -155,6 +155,7 @@ bool Programme::on_progress() {
       // Rule 11: approval at S, under a disengaged sponsor's reluctance if they lapsed.
       double approval = level().approval;
       if (!sponsor_.engaged) approval *= s_.disengaged.approval;
+      if (cynicism_) approval *= cynicism_->approval_factor(t_);
       if (u_approval_ < approval) {
         start();
       } else {
@@ -199,7 +200,9 @@ bool Programme::on_progress() {
           activity_ = Activity::Pickup;
           // The pickup wait and the break of this handoff: draws 0 and 1 of its decision.
           const auto [u_pickup, u_break] = d_.uniform_pair(Mechanism::Handoff, here());
-          activity_due_ = p_ + s_.pickup(from, to).quantile(u_pickup);
+          double pickup = s_.pickup(from, to).quantile(u_pickup);
+          if (cynicism_) pickup *= cynicism_->pickup_factor(t_);
+          activity_due_ = p_ + pickup;
           u_pending_ = u_break;
         }
         return step_visible;
@@ -225,7 +228,9 @@ bool Programme::on_progress() {
       const auto& steps = phase().steps;
       const int from = steps[static_cast<std::size_t>(step_) - 1].silo;
       const int to = steps[static_cast<std::size_t>(step_)].silo;
-      if (!(u_pending_ < s_.break_prob(from, to))) {
+      double p_break = s_.break_prob(from, to);
+      if (cynicism_) p_break = cynicism_->break_prob(p_break, t_);
+      if (!(u_pending_ < p_break)) {
         start_work();
         return false;
       }
@@ -263,12 +268,12 @@ bool Programme::on_progress() {
   return false;
 }
 
-void Programme::judge_follow_up(double delivered_at, double start) {
-  const Customers& c = s_.customers;
+void Programme::judge_follow_up(const Customers& c, double* trust, double delivered_at,
+                                double start) {
   if (delivered_at - start <= c.follow_up_window) {
-    *trust_ = std::min(1.0, *trust_ + c.trust_gain);
+    *trust = std::min(1.0, *trust + c.trust_gain);
   } else {
-    *trust_ *= 1.0 - c.trust_loss;
+    *trust *= 1.0 - c.trust_loss;
   }
 }
 
@@ -392,7 +397,13 @@ void Programme::end(Outcome outcome, Cause cause) {
     // Pending follow-ups are still delivered after their remaining delay.
     std::sort(follow_ups_.begin(), follow_ups_.end(),
               [](const FollowUp& a, const FollowUp& b) { return a.due < b.due; });
-    for (const auto& f : follow_ups_) judge_follow_up(t_ + (f.due - p_), f.start);
+    for (const auto& f : follow_ups_) {
+      if (deferred_) {
+        deferred_->push_back({t_ + (f.due - p_), f.start});
+      } else {
+        judge_follow_up(s_.customers, trust_, t_ + (f.due - p_), f.start);
+      }
+    }
   } else {
     for (std::size_t i = 0; i < follow_ups_.size(); ++i) *trust_ *= 1.0 - s_.customers.trust_loss;
   }

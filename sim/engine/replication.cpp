@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/sponsor_places.hpp"
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/programme.hpp"
 
@@ -11,19 +12,14 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Places of the sponsor's decisions (MODEL.md §5): the proposal (level, then approval),
-// each sponsor's tenure, vacancy, adoption and successor level, and attention lapses.
-constexpr Place kProposal = Place::of(0);
-constexpr Place tenure_place(int sponsor_number) {
-  return Place::of(2, static_cast<std::uint64_t>(sponsor_number));
-}
-constexpr std::uint64_t kVacancy = 0, kAdoption = 1, kSuccessorLevel = 2;
-constexpr std::uint64_t kSqueeze = 0, kBudgetCut = 1;
-// The j-th lapse of the n-th sponsor's attention.
-constexpr Place lapse_place(int sponsor_number, int j) {
-  return Place{((static_cast<std::uint64_t>(sponsor_number) & 0xFFFF) << 20) |
-               (static_cast<std::uint64_t>(j) & 0xFFFFF)};
-}
+using places::kAdoption;
+using places::kBudgetCut;
+using places::kProposal;
+using places::kSqueeze;
+using places::kSuccessorLevel;
+using places::kVacancy;
+constexpr Place tenure_place(int n) { return places::tenure(n); }
+constexpr Place lapse_place(int n, int j) { return places::lapse(n, j); }
 
 // A single-programme replication: the programme (its event logic lives in Programme) and
 // the sponsor it has to itself, with that sponsor's tenure, succession and attention, and

@@ -1,5 +1,6 @@
 #include "progsurv/engine/run.hpp"
 
+#include "engine/chunk_pipeline.hpp"
 #include "progsurv/engine/memory_budget.hpp"
 #include "progsurv/scenario/workload.hpp"
 
@@ -92,99 +93,6 @@ struct ChunkResult {
   std::vector<ReplicationRecord> records;
 };
 
-// Worker threads live for the whole run and take chunks in index order from a shared
-// counter, running ahead of the merge by at most `window` chunks (bounded memory). The
-// calling thread merges finished chunks strictly in chunk order, so every floating-point
-// sum is added in the same order whatever the thread count. Batch ends (checkpoints,
-// progress, the precision test) are positions in that order, not synchronisation points,
-// so no worker waits for a batch to drain.
-class ChunkPipeline {
- public:
-  ChunkPipeline(const Scenario& scenario, const RunOptions& options, std::int64_t planned,
-                int threads, bool keep)
-      : scenario_(scenario),
-        seed_(options.seed),
-        planned_(planned),
-        chunks_((planned + kChunkSize - 1) / kChunkSize),
-        window_(std::max<std::int64_t>(4 * threads, kChunksPerBatch)),
-        keep_(keep) {
-    start_threads(
-        workers_, threads, [this] { work(); }, [this] { halt(); });
-  }
-
-  ~ChunkPipeline() {
-    halt();
-    for (auto& w : workers_) w.join();
-  }
-
-  std::int64_t chunk_count() const { return chunks_; }
-
-  // The result of chunk c, waiting for it; chunks must be taken in order 0, 1, 2, ...
-  ChunkResult take(std::int64_t c) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return failure_ || ready_.count(c) > 0; });
-    if (failure_) std::rethrow_exception(failure_);
-    ChunkResult r = std::move(ready_[c]);
-    ready_.erase(c);
-    merged_ = c + 1;
-    lock.unlock();
-    more_work_.notify_all();
-    return r;
-  }
-
- private:
-  void halt() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-    }
-    more_work_.notify_all();
-  }
-
-  void work() {
-    for (;;) {
-      std::int64_t c;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        more_work_.wait(lock, [&] { return stop_ || failure_ || next_ < merged_ + window_; });
-        if (stop_ || failure_ || next_ >= chunks_) return;
-        c = next_++;
-      }
-      try {
-        throw_if_stopped();
-        ChunkResult r{Tally(scenario_), {}};
-        const std::int64_t begin = c * kChunkSize;
-        const std::int64_t end = std::min(planned_, begin + kChunkSize);
-        if (keep_) r.records.reserve(static_cast<std::size_t>(end - begin));
-        for (std::int64_t i = begin; i < end; ++i) {
-          const ReplicationRecord rec =
-              simulate_replication(scenario_, seed_, static_cast<std::uint64_t>(i));
-          r.tally.add(rec);
-          if (keep_) r.records.push_back(rec);
-        }
-        std::lock_guard<std::mutex> lock(mutex_);
-        ready_.emplace(c, std::move(r));
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!failure_) failure_ = std::current_exception();
-      }
-      done_.notify_one();
-    }
-  }
-
-  const Scenario& scenario_;
-  const std::uint64_t seed_;
-  const std::int64_t planned_, chunks_, window_;
-  const bool keep_;
-  std::mutex mutex_;
-  std::condition_variable more_work_, done_;
-  std::map<std::int64_t, ChunkResult> ready_;
-  std::int64_t next_ = 0, merged_ = 0;
-  bool stop_ = false;
-  std::exception_ptr failure_;
-  std::vector<std::thread> workers_;
-};
-
 }  // namespace
 
 RunResult run(const Scenario& scenario, const RunOptions& options) {
@@ -201,7 +109,18 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
   const std::int64_t planned = adaptive ? options.max_replications : options.replications;
   if (options.keep_replications) result.records.emplace();
 
-  ChunkPipeline pipeline(scenario, options, planned, threads, options.keep_replications);
+  const bool keep = options.keep_replications;
+  ChunkPipeline<ChunkResult> pipeline(planned, threads, [&](std::int64_t begin, std::int64_t end) {
+    ChunkResult r{Tally(scenario), {}};
+    if (keep) r.records.reserve(static_cast<std::size_t>(end - begin));
+    for (std::int64_t i = begin; i < end; ++i) {
+      const ReplicationRecord rec =
+          simulate_replication(scenario, options.seed, static_cast<std::uint64_t>(i));
+      r.tally.add(rec);
+      if (keep) r.records.push_back(rec);
+    }
+    return r;
+  });
   for (std::int64_t c = 0; c < pipeline.chunk_count(); ++c) {
     ChunkResult chunk = pipeline.take(c);
     result.tally.merge(chunk.tally);

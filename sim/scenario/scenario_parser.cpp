@@ -19,6 +19,7 @@
 #include "progsurv/scenario/scenario.hpp"
 #include "progsurv/scenario/workload.hpp"
 #include "scenario/distribution_yaml.hpp"
+#include "scenario/scenario_reader.hpp"
 
 namespace progsurv {
 
@@ -168,6 +169,43 @@ class ScenarioReader {
     if (const auto* e = top.find("budget")) s.budget = read_budget(e->value);
     if (const auto* e = top.find("customers")) s.customers = read_customers(e->value);
     return s;
+  }
+
+  // Portfolio mode: the organisation-level blocks present in a portfolio file's top-level
+  // map replace those of `s` (the lead template). Keys that are absent leave s as it is.
+  void read_organisation(const MapReader& top, Scenario& s) {
+    if (const auto* e = top.find("horizon")) s.horizon = r_.months_positive(e->value);
+    if (top.has("horizon") || top.has("grid")) s.grid = read_grid(top.find("grid"), s.horizon);
+    if (const auto* e = top.find("sponsor_levels")) {
+      s.levels.clear();
+      read_levels(e->value, s);
+    }
+    if (const auto* e = top.find("initial_sponsor"))
+      s.initial_sponsor = r_.choice(e->value, {"residual", "fresh"}) == "fresh"
+                              ? InitialSponsor::Fresh
+                              : InitialSponsor::Residual;
+    if (const auto* e = top.find("succession")) {
+      MapReader map(r_, e->value, "a map (vacancy, adoption)");
+      if (const auto* level = map.find("successor_level"))
+        r_.fail(level->value,
+                "in a portfolio a post keeps its level: its successor is always of the same "
+                "level, so successor_level cannot be given");
+      s.succession = read_succession(e->value, s);
+    }
+    if (const auto* e = top.find("disengaged")) s.disengaged = read_disengaged(e->value);
+    if (const auto* e = top.find("silos")) {
+      s.silos.clear();
+      s.overrides.clear();  // handoff overrides name silos: they come with the silos
+      read_silos(e->value, s);
+    }
+    if (const auto* e = top.find("handoffs")) {
+      s.overrides.clear();
+      read_handoffs(e->value, s);
+    }
+    if (const auto* e = top.find("escalation")) s.escalation = read_escalation(e->value);
+    if (const auto* e = top.find("budget")) s.budget = read_budget(e->value);
+    if (const auto* e = top.find("review_every"))
+      s.patience.review_every = r_.months_positive(e->value);
   }
 
  private:
@@ -694,6 +732,16 @@ bool path_related(const std::string& path, const std::string& error_key) {
 }
 
 }  // namespace
+
+void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value) {
+  set_path(root, path, value);
+}
+YAML::Node unshared_yaml_copy(const YAML::Node& node) { return unshared_copy(node); }
+
+void read_organisation_blocks(const yaml_detail::MapReader& top, const std::string& source,
+                              Scenario& s) {
+  ScenarioReader(source).read_organisation(top, s);
+}
 
 Scenario Scenario::from_yaml(const std::string& text, const std::string& source) {
   const YAML::Node root = load_yaml(text, source);

@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "progsurv/engine/cynicism.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/rng.hpp"
 #include "progsurv/scenario/scenario.hpp"
@@ -53,6 +54,14 @@ class Decisions {
   std::vector<DrawTrace>* trace_;
 };
 
+// A follow-up still owed when its programme completed (portfolio mode): delivered at
+// `delivered_at` (calendar) and judged then, so the organisation's trust changes at that
+// moment rather than at the completion.
+struct PendingFollowUp {
+  double delivered_at;
+  double start;
+};
+
 class Programme {
  public:
   static constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -62,6 +71,14 @@ class Programme {
   // the calendar time of the proposal.
   Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
             ReplicationRecord& rec, double* trust, double start = 0.0);
+
+  // Portfolio mode (MODEL.md §7): the organisation's cynicism, read by the break, pickup
+  // and approval draws; and a sink for the follow-ups still owed at completion, which the
+  // organisation delivers at their own time. Neither is set in a single-programme run.
+  void set_cynicism(const Cynicism* cynicism) { cynicism_ = cynicism; }
+  void defer_follow_ups(std::vector<PendingFollowUp>* sink) { deferred_ = sink; }
+  // Rule 9 on `trust`: a follow-up delivered at `delivered_at`, given at `start`.
+  static void judge_follow_up(const Customers& c, double* trust, double delivered_at, double start);
 
   // Rule 11: the proposal is scoped for S, then approval is drawn. Returns the calendar
   // time of the approval decision.
@@ -110,7 +127,6 @@ class Programme {
   void start_phase();
   void start_work();
   void give_customers_time();
-  void judge_follow_up(double delivered_at, double start);
   void end(Outcome outcome, Cause cause);
   static std::int64_t after_now(double t, const Patience& pat, std::int64_t review_k);
   Place here(std::uint64_t k = 0) const {
@@ -122,6 +138,8 @@ class Programme {
   const SponsorState& sponsor_;
   ReplicationRecord& rec_;
   double* trust_;
+  const Cynicism* cynicism_ = nullptr;
+  std::vector<PendingFollowUp>* deferred_ = nullptr;
 
   bool done_ = false, started_ = false;
   double t_ = 0.0, p_ = 0.0;  // calendar and progress clocks

@@ -8,6 +8,10 @@ inline constexpr const char* kRunFiletype = "progsurv-run";
 inline constexpr const char* kSweepFiletype = "progsurv-sweep";
 // File written by `progsurv attribute`.
 inline constexpr const char* kAttributionFiletype = "progsurv-attribution";
+// File written by `progsurv portfolio` (docs/hdf5-portfolio-format.md), with its own version.
+inline constexpr const char* kPortfolioFiletype = "progsurv-portfolio";
+inline constexpr int kPortfolioFormatVersionMajor = 1;
+inline constexpr int kPortfolioFormatVersionMinor = 0;
 // File written by `progsurv fit` / progsurv.fit() (docs/hdf5-fit-format.md). Its own
 // version: the fit file is written by the Python package, not by sim/io.
 inline constexpr const char* kFitFiletype = "progsurv-fit";

@@ -1,0 +1,79 @@
+#pragma once
+// A portfolio (MODEL.md §7 in docs/model.md): one organisation's sponsor posts, calendar,
+// budget, cynicism and customer trust, and the programmes it launches over the years.
+// Parsing lives in sim/portfolio/portfolio_parser.cpp; docs/portfolio-format.md documents
+// the file.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "progsurv/engine/cynicism.hpp"
+#include "progsurv/engine/distribution.hpp"
+#include "progsurv/scenario/scenario.hpp"
+
+namespace progsurv {
+
+// A programme proposed at a given time from a given template.
+struct PlannedLaunch {
+  double at = 0.0;
+  int programme = 0;  // index into Portfolio::templates
+};
+
+// Launches by a renewal process: inter-launch times i.i.d. from `every` (the first one
+// from t = 0), each from a template drawn from the mix.
+struct Renewal {
+  bool enabled = false;
+  Distribution every = Distribution::never();
+  std::vector<int> programme;  // template indices
+  std::vector<double> prob;    // normalised
+  int pick(double u) const;
+};
+
+// Entities of an organisation's random streams (the `entity` of every decision's key):
+// programme j is entity j, post p is kPostEntity0 + p, the organisation itself kOrganisation.
+inline constexpr std::uint32_t kMaxLaunches = 2048;
+inline constexpr std::uint32_t kPostEntity0 = 2048;
+inline constexpr std::uint32_t kMaxPosts = 2047;
+inline constexpr std::uint32_t kOrganisationEntity = 4095;
+
+struct Portfolio {
+  std::string name = "portfolio";
+  std::string description;
+  std::string source;     // file path or "<string>"
+  std::string yaml_text;  // the text it was parsed from
+
+  double horizon = 120.0;
+  std::vector<double> grid;
+
+  // The programme templates, each a full scenario with the organisation's parts written
+  // in: sponsor levels, initial_sponsor, succession (vacancy, adoption), silos, handoffs,
+  // escalation, disengaged, the review calendar, budget, horizon and grid.
+  std::vector<std::string> template_names;
+  std::vector<std::string> template_sources;  // file of each template, or "inline"
+  std::vector<Scenario> templates;
+
+  // Posts per sponsor level (indexed like templates[0].levels, which all templates share).
+  std::vector<std::string> level_names;
+  std::vector<int> roster;
+  CynicismSettings cynicism;
+  double initial_trust = 1.0;  // customers.initial_trust
+
+  std::vector<PlannedLaunch> launches;  // ascending by time, ties in file order
+  Renewal renewal;
+  int max_live = 0;  // programmes scoping or running at once; 0 = no cap
+
+  const std::vector<SponsorLevel>& levels() const { return templates.front().levels; }
+  int post_count() const;
+  // The largest number of launches an organisation can see when it is bounded (no
+  // renewal): the planned ones. -1 with a renewal process.
+  int planned_launches() const { return renewal.enabled ? -1 : static_cast<int>(launches.size()); }
+
+  static Portfolio from_yaml(const std::string& text, const std::string& source = "<string>");
+  static Portfolio load(const std::string& path);
+  // Overrides by key path, as Scenario::with_values does, on the portfolio's own keys
+  // ("cynicism.rise", "roster.vp", "customers.initial_trust"). Template paths are given as
+  // "templates.NAME.<scenario path>" for inline templates.
+  Portfolio with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
+};
+
+}  // namespace progsurv

@@ -1,0 +1,254 @@
+#include "progsurv/portfolio/portfolio_summary.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+namespace progsurv {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kZ = 1.959963984540054;
+
+// Quantile q of a histogram over 0, 1, 2, ... (or over bins of `width`): the smallest bin
+// holding the q-th share, reported at the bin's lower edge (exact for counts).
+double step_quantile(const std::vector<std::int64_t>& hist, double width, double total, double q) {
+  const double target = q * total;
+  double seen = 0.0;
+  for (std::size_t i = 0; i < hist.size(); ++i) {
+    seen += static_cast<double>(hist[i]);
+    if (hist[i] > 0 && seen >= target) return static_cast<double>(i) * width;
+  }
+  return kNaN;
+}
+
+std::string pct(double p) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f%%", 100.0 * p);
+  return b;
+}
+std::string interval_pct(const Estimate& e) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%5.1f%% [%.1f, %.1f]", 100.0 * e.estimate, 100.0 * e.lower,
+                100.0 * e.upper);
+  return b;
+}
+std::string interval_num(const Estimate& e) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%6.2f [%.2f, %.2f]", e.estimate, e.lower, e.upper);
+  return b;
+}
+std::string ordinal(std::size_t k) {
+  const std::size_t n = k + 1;
+  const char* suffix = "th";
+  if (n % 100 < 11 || n % 100 > 13) {
+    if (n % 10 == 1) suffix = "st";
+    if (n % 10 == 2) suffix = "nd";
+    if (n % 10 == 3) suffix = "rd";
+  }
+  return std::to_string(n) + suffix;
+}
+std::string years(double months) {
+  char b[64];
+  if (std::fmod(months, 12.0) == 0.0) {
+    std::snprintf(b, sizeof b, "%g years", months / 12.0);
+  } else {
+    std::snprintf(b, sizeof b, "%g months", months);
+  }
+  return b;
+}
+
+}  // namespace
+
+Estimate mean_estimate(const Moments& m, std::int64_t n) {
+  if (n <= 0) return {kNaN, kNaN, kNaN};
+  const double nn = static_cast<double>(n);
+  const double mean = m.sum / nn;
+  if (n < 2) return {mean, kNaN, kNaN};
+  const double var = std::max(0.0, (m.sumsq - nn * mean * mean) / (nn - 1.0));
+  const double half = kZ * std::sqrt(var / nn);
+  return {mean, mean - half, mean + half};
+}
+
+PortfolioSummary summarize(const PortfolioTally& t) {
+  PortfolioSummary s;
+  s.n = t.n;
+  s.grid = t.grid;
+  const double n = static_cast<double>(t.n);
+  s.rank_launched = t.rank_launched;
+  for (std::size_t k = 0; k < t.ranks(); ++k) {
+    std::array<Estimate, kEndCategoryCount> shares;
+    for (int c = 0; c < kEndCategoryCount; ++c)
+      shares[static_cast<std::size_t>(c)] =
+          wilson(t.rank_count(k, static_cast<EndCategory>(c)), t.rank_launched[k]);
+    s.rank_share.push_back(shares);
+    s.rank_value.push_back(mean_estimate(t.rank_value[k], t.rank_launched[k]));
+    s.rank_reached.push_back(wilson(t.rank_launched[k], t.n));
+  }
+  s.launched = mean_estimate(t.per_org_launched, t.n);
+  s.ended = mean_estimate(t.per_org_ended, t.n);
+  s.value = mean_estimate(t.per_org_value, t.n);
+  for (std::size_t c = 0; c < kEndCategoryCount; ++c)
+    s.per_category[c] = mean_estimate(t.per_org_category[c], t.n);
+  for (std::size_t i = 0; i < kPortfolioQuantiles.size(); ++i) {
+    s.completed_quantiles[i] =
+        step_quantile(t.count_hist[PortfolioTally::kCompleted], 1.0, n, kPortfolioQuantiles[i]);
+    s.value_quantiles[i] =
+        step_quantile(t.value_hist, t.value_bin_width, n, kPortfolioQuantiles[i]);
+  }
+
+  const std::size_t g = t.grid_size();
+  s.live_mean.resize(g);
+  s.cynicism_mean.resize(g);
+  s.trust_mean.resize(g);
+  for (auto& q : s.cynicism_quantiles) q.resize(g);
+  for (auto& q : s.trust_quantiles) q.resize(g);
+  for (auto& c : s.cumulative) c.resize(g);
+  const double level_width = 1.0 / (PortfolioTally::kLevelBins - 1);
+  for (std::size_t i = 0; i < g; ++i) {
+    s.live_mean[i] = static_cast<double>(t.live_sum[i]) / n;
+    s.cynicism_mean[i] = t.cynicism[i].sum / n;
+    s.trust_mean[i] = t.trust[i].sum / n;
+    const auto row = [&](const std::vector<std::int64_t>& h) {
+      return std::vector<std::int64_t>(
+          h.begin() + static_cast<std::ptrdiff_t>(i * PortfolioTally::kLevelBins),
+          h.begin() + static_cast<std::ptrdiff_t>((i + 1) * PortfolioTally::kLevelBins));
+    };
+    const auto c_row = row(t.cynicism_hist), t_row = row(t.trust_hist);
+    for (std::size_t q = 0; q < kPortfolioQuantiles.size(); ++q) {
+      s.cynicism_quantiles[q][i] = step_quantile(c_row, level_width, n, kPortfolioQuantiles[q]);
+      s.trust_quantiles[q][i] = step_quantile(t_row, level_width, n, kPortfolioQuantiles[q]);
+    }
+  }
+  for (std::size_t c = 0; c < kEndCategoryCount; ++c) {
+    std::int64_t running = 0;
+    for (std::size_t i = 0; i < g; ++i) {
+      running += t.end_bins[c * (g + 1) + i];
+      s.cumulative[c][i] = static_cast<double>(running) / n;
+    }
+  }
+
+  Moments exits, sponsoring;
+  std::int64_t all_exits = 0, sponsoring_exits = 0, orphaned = 0, lost = 0;
+  for (std::size_t l = 0; l < t.exits.size(); ++l) {
+    all_exits += t.exits[l];
+    sponsoring_exits += t.sponsoring_exits[l];
+    orphaned += t.orphaned[l];
+    lost += t.lost[l];
+    const double e = static_cast<double>(t.sponsoring_exits[l]);
+    s.orphaned_per_exit_by_level.push_back(e > 0 ? static_cast<double>(t.orphaned[l]) / e : kNaN);
+    s.lost_per_exit_by_level.push_back(e > 0 ? static_cast<double>(t.lost[l]) / e : kNaN);
+  }
+  s.exits_per_org = {static_cast<double>(all_exits) / n, kNaN, kNaN};
+  s.sponsoring_exits_per_org = {static_cast<double>(sponsoring_exits) / n, kNaN, kNaN};
+  s.orphaned_per_exit = sponsoring_exits > 0
+                            ? static_cast<double>(orphaned) / static_cast<double>(sponsoring_exits)
+                            : kNaN;
+  s.lost_per_exit = sponsoring_exits > 0
+                        ? static_cast<double>(lost) / static_cast<double>(sponsoring_exits)
+                        : kNaN;
+  return s;
+}
+
+std::string format_portfolio_summary(const PortfolioResult& r) {
+  const PortfolioTally& t = r.tally;
+  const PortfolioSummary s = summarize(t);
+  const Portfolio& p = r.portfolio;
+  std::ostringstream os;
+  char line[256];
+  os << "portfolio '" << p.name << "': " << s.n << " organisations (replications), horizon "
+     << years(p.horizon) << ", " << p.post_count() << " sponsor posts\n\n";
+
+  const auto at = [&](EndCategory c) { return s.per_category[static_cast<std::size_t>(c)]; };
+  std::snprintf(line, sizeof line,
+                "Of the %.1f programmes this organisation launches in %s, %.1f complete, %.1f end "
+                "early, %.1f never start and %.1f are still running at the horizon.\n",
+                s.launched.estimate, years(p.horizon).c_str(), at(EndCategory::Completed).estimate,
+                s.ended.estimate, at(EndCategory::NotStarted).estimate,
+                at(EndCategory::Running).estimate);
+  os << line;
+  // The odds by launch rank, for ranks most organisations reach.
+  std::size_t last = 0;
+  for (std::size_t k = 0; k < s.rank_launched.size(); ++k)
+    if (s.rank_reached[k].estimate >= 0.5) last = k;
+  if (!s.rank_share.empty()) {
+    const auto completed = [&](std::size_t k) {
+      return s.rank_share[k][static_cast<std::size_t>(EndCategory::Completed)].estimate;
+    };
+    if (last > 0) {
+      const std::size_t mid = last / 2;
+      std::snprintf(line, sizeof line,
+                    "The %s programme has a %s chance of completing, the %s %s and the %s %s.\n",
+                    ordinal(0).c_str(), pct(completed(0)).c_str(), ordinal(mid).c_str(),
+                    pct(completed(mid)).c_str(), ordinal(last).c_str(),
+                    pct(completed(last)).c_str());
+    } else {
+      std::snprintf(line, sizeof line, "The first programme has a %s chance of completing.\n",
+                    pct(completed(0)).c_str());
+    }
+    os << line;
+  }
+
+  os << "\nper organisation          mean [95% interval]        P10    P50    P90\n";
+  const auto row = [&](const char* label, const Estimate& e, const double* q) {
+    if (q) {
+      std::snprintf(line, sizeof line, "  %-22s %-26s %5g  %5g  %5g\n", label,
+                    interval_num(e).c_str(), q[0], q[1], q[2]);
+    } else {
+      std::snprintf(line, sizeof line, "  %-22s %s\n", label, interval_num(e).c_str());
+    }
+    os << line;
+  };
+  row("programmes launched", s.launched, nullptr);
+  row("completed", at(EndCategory::Completed), s.completed_quantiles.data());
+  row("ended early", s.ended, nullptr);
+  for (int c = 0; c < kCauseCount; ++c) {
+    const std::string label = std::string("  by ") + to_string(static_cast<Cause>(c));
+    row(label.c_str(), s.per_category[static_cast<std::size_t>(c) + 1], nullptr);
+  }
+  row("never started", at(EndCategory::NotStarted), nullptr);
+  row("running at horizon", at(EndCategory::Running), nullptr);
+  row("total value", s.value, s.value_quantiles.data());
+
+  os << "\nlaunch rank  launched in  completed [95% interval]   ended    not started  running"
+        "  mean value\n";
+  for (std::size_t k = 0; k < s.rank_launched.size(); ++k) {
+    if (s.rank_reached[k].estimate < 0.05) break;
+    const auto& sh = s.rank_share[k];
+    double ended = 0.0;
+    for (int c = 1; c <= kCauseCount; ++c) ended += sh[static_cast<std::size_t>(c)].estimate;
+    std::snprintf(line, sizeof line, "  %-10s %7s    %-26s %6s   %6s      %6s   %6.2f\n",
+                  ordinal(k).c_str(), pct(s.rank_reached[k].estimate).c_str(),
+                  interval_pct(sh[static_cast<std::size_t>(EndCategory::Completed)]).c_str(),
+                  pct(ended).c_str(),
+                  pct(sh[static_cast<std::size_t>(EndCategory::NotStarted)].estimate).c_str(),
+                  pct(sh[static_cast<std::size_t>(EndCategory::Running)].estimate).c_str(),
+                  s.rank_value[k].estimate);
+    os << line;
+  }
+
+  if (!s.grid.empty()) {
+    const std::size_t g = s.grid.size() - 1;
+    os << "\nat the horizon             mean    P10    P50    P90\n";
+    std::snprintf(line, sizeof line, "  %-22s %6.3f  %5.3f  %5.3f  %5.3f\n", "cynicism",
+                  s.cynicism_mean[g], s.cynicism_quantiles[0][g], s.cynicism_quantiles[1][g],
+                  s.cynicism_quantiles[2][g]);
+    os << line;
+    std::snprintf(line, sizeof line, "  %-22s %6.3f  %5.3f  %5.3f  %5.3f\n", "customer trust",
+                  s.trust_mean[g], s.trust_quantiles[0][g], s.trust_quantiles[1][g],
+                  s.trust_quantiles[2][g]);
+    os << line;
+    std::snprintf(line, sizeof line, "  %-22s %6.2f\n", "programmes live", s.live_mean[g]);
+    os << line;
+  }
+  std::snprintf(line, sizeof line,
+                "\nsponsor exits: %.1f per organisation, %.1f of them sponsoring a live programme;"
+                " each of those orphans %.2f programmes and loses %.2f.\n",
+                s.exits_per_org.estimate, s.sponsoring_exits_per_org.estimate, s.orphaned_per_exit,
+                s.lost_per_exit);
+  os << line;
+  return os.str();
+}
+
+}  // namespace progsurv

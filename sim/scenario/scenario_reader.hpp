@@ -1,0 +1,23 @@
+#pragma once
+// Private to the parsers: the part of the scenario reader that a portfolio file shares.
+#include <string>
+
+#include "progsurv/scenario/scenario.hpp"
+#include "scenario/distribution_yaml.hpp"
+
+namespace progsurv {
+
+// Reads the organisation-level blocks a portfolio file may give (horizon, grid,
+// sponsor_levels, initial_sponsor, succession, disengaged, silos, handoffs, escalation,
+// budget, review_every) from its top-level map into `s`, replacing what s had. Errors name
+// `source` and the position in the portfolio file. Giving silos drops s's handoff
+// overrides (they name silos); give handoffs again beside them.
+void read_organisation_blocks(const yaml_detail::MapReader& top, const std::string& source,
+                              Scenario& s);
+
+// Scenario::with_values's tools: set a dotted key path in a tree (ScenarioError from
+// "<override>" when the path does not lead anywhere), and copy a tree with no aliases.
+void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value);
+YAML::Node unshared_yaml_copy(const YAML::Node& node);
+
+}  // namespace progsurv
