@@ -494,6 +494,8 @@ void OrganisationRun::finish(Live& l) {
   lp.phases_delivered = l.rec.phases_delivered;
   lp.value = l.rec.value;
   lp.sponsor_changes = l.rec.sponsor_changes;
+  lp.disengagements = l.rec.disengagements;
+  lp.time = l.rec.time;
   auto& mine = l.post->programmes;
   mine.erase(std::remove(mine.begin(), mine.end(), l.self), mine.end());
   // A post of its own has no more use once its programme is over.
