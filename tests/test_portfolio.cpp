@@ -106,6 +106,10 @@ TEST(PortfolioDegenerate, OneProgrammeReproducesTheSingleProgrammeRun) {
 TEST(PortfolioClosedForm, TwoProgrammesOnOnePost) {
   const double a = 1.0, b = 0.4;
   Scenario s = testing::closed_form_scenario(a, b);
+  // Work is done by 60 months but for e^-60; posts keep turning over until the horizon.
+  s.horizon = 60.0;
+  s.grid = {0.0, 30.0, 60.0};
+  s.finalize();
   const Portfolio p = make_portfolio({s}, {1}, {{0.0, 0}, {0.0, 0}});
   const std::int64_t n = scaled(200000);
   const PortfolioResult r = run_portfolio(p, options(n, 3));
@@ -146,6 +150,8 @@ double chi_square_2x2(const std::vector<OrganisationRecord>& orgs) {
 
 TEST(PortfolioDegenerate, ProgrammesOnSeparatePostsAreIndependent) {
   Scenario first = testing::closed_form_scenario(1.0, 0.4);
+  first.horizon = 60.0;
+  first.grid = {0.0, 30.0, 60.0};
   SponsorLevel other = first.levels[0];
   other.name = "director";
   first.levels.push_back(other);
