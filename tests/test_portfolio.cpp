@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/portfolio_file.hpp"
@@ -336,6 +339,71 @@ TEST(PortfolioFile, RoundTrip) {
   EXPECT_EQ(back.portfolio.roster, p.roster);
   EXPECT_EQ(back.seed, r.seed);
   EXPECT_EQ(format_portfolio_summary(back), format_portfolio_summary(r));
+}
+
+}  // namespace
+}  // namespace progsurv
+
+namespace progsurv {
+namespace {
+
+// Regression against a committed reference: the raw tally of the shipped example portfolio
+// for a fixed seed. When a change of behaviour is intended, regenerate with
+// PROGSURV_UPDATE_REFERENCE=1 and say so in the commit.
+std::map<std::string, std::string> portfolio_lines(const PortfolioTally& t) {
+  std::map<std::string, std::string> out;
+  const auto ints = [](const std::vector<std::int64_t>& v) {
+    std::string s;
+    for (auto x : v) s += std::to_string(x) + " ";
+    return s;
+  };
+  const auto num = [](double x) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", x);
+    return std::string(buf);
+  };
+  out["n"] = std::to_string(t.n);
+  out["rank_category"] = ints(t.rank_category);
+  out["completed_hist"] = ints(t.count_hist[PortfolioTally::kCompleted]);
+  out["launched_hist"] = ints(t.count_hist[PortfolioTally::kLaunched]);
+  out["end_bins"] = ints(t.end_bins);
+  out["live_sum"] = ints(t.live_sum);
+  out["exits"] = ints(t.exits);
+  out["orphaned"] = ints(t.orphaned);
+  out["lost"] = ints(t.lost);
+  out["sum.value"] = num(t.per_org_value.sum);
+  out["sum.cynicism_at_horizon"] = num(t.cynicism.back().sum);
+  out["sum.trust_at_horizon"] = num(t.trust.back().sum);
+  return out;
+}
+
+TEST(PortfolioRegression, ExampleMatchesCommittedReference) {
+  const std::string dir = PROGSURV_SOURCE_DIR;
+  const Portfolio p = Portfolio::load(dir + "/scenarios/portfolios/ten-years.yaml");
+  const auto lines = portfolio_lines(run_portfolio(p, options(4096, 2026)).tally);
+  const std::string ref_path = dir + "/tests/reference/portfolio-ten-years.tally.txt";
+  if (const char* update = std::getenv("PROGSURV_UPDATE_REFERENCE"); update && *update == '1') {
+    std::ofstream out(ref_path);
+    for (const auto& [k, v] : lines) out << k << " = " << v << "\n";
+    GTEST_SKIP() << "reference rewritten: " << ref_path;
+  }
+  std::ifstream in(ref_path);
+  ASSERT_TRUE(in) << "missing reference " << ref_path;
+  std::map<std::string, std::string> ref;
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find(" = ");
+    if (eq != std::string::npos) ref[line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  ASSERT_EQ(ref.size(), lines.size());
+  for (const auto& [k, v] : lines) {
+    ASSERT_TRUE(ref.count(k)) << k;
+    if (k.rfind("sum", 0) == 0) {
+      const double a = std::strtod(v.c_str(), nullptr), b = std::strtod(ref[k].c_str(), nullptr);
+      EXPECT_NEAR(a, b, 1e-12 * (1.0 + std::fabs(b))) << k;
+    } else {
+      EXPECT_EQ(v, ref[k]) << k;
+    }
+  }
 }
 
 }  // namespace
