@@ -324,6 +324,47 @@ TEST(PortfolioRun, ThreadsDoNotChangeTheResultAndSeedsDo) {
   EXPECT_NEAR(ended_by_h + sum.live_mean[g], sum.launched.estimate, 1e-9);
 }
 
+bool same_programmes(const OrganisationRecord& a, const OrganisationRecord& b, std::size_t count) {
+  for (std::size_t j = 0; j < count; ++j) {
+    const auto &x = a.programmes[j], &y = b.programmes[j];
+    if (x.outcome != y.outcome || x.cause != y.cause || x.end_time != y.end_time ||
+        x.value != y.value || x.level != y.level)
+      return false;
+  }
+  return true;
+}
+
+// MODEL.md §7: adding a post (to another level) or a later launch leaves the draws of every
+// other entity unchanged, so the programmes' fates are bitwise the same.
+TEST(PortfolioKeying, AnotherLevelsPostOrALaterLaunchChangesNothingElse) {
+  Scenario s = baseline();
+  s.sponsor.level = {s.level_index("vp")};
+  s.sponsor.prob = {1.0};
+  s.finalize();
+  const std::vector<PlannedLaunch> launches = {{0.0, 0}, {6.0, 0}, {20.0, 0}};
+  const Portfolio base = make_portfolio({s}, {1, 1, 3, 2}, launches);
+  Portfolio more_posts = base;
+  more_posts.roster = {1, 3, 3, 5};  // more c_suite and director posts, the same vp posts
+  Portfolio later = base;
+  later.launches.push_back({59.9, 0});
+  int changed_by_later = 0;
+  for (std::uint64_t i = 0; i < 500; ++i) {
+    const auto a = simulate_organisation(base, 4, i);
+    EXPECT_TRUE(same_programmes(a, simulate_organisation(more_posts, 4, i), 3)) << i;
+    const auto c = simulate_organisation(later, 4, i);
+    // A launch at 59.9 can only touch programmes still live then (through a shared budget
+    // squeeze or post): everything that ended before it is identical.
+    for (std::size_t j = 0; j < 3; ++j)
+      if (a.programmes[j].end_time < 59.9 && a.programmes[j].outcome != Outcome::Running) {
+        const auto &x = a.programmes[j], &y = c.programmes[j];
+        EXPECT_EQ(x.outcome, y.outcome);
+        EXPECT_EQ(x.end_time, y.end_time);
+        changed_by_later += x.value != y.value;
+      }
+  }
+  EXPECT_EQ(changed_by_later, 0);
+}
+
 TEST(PortfolioFile, RoundTrip) {
   Portfolio p = make_portfolio({baseline()}, {1, 1, 2, 2}, {{0.0, 0}, {12.0, 0}, {24.0, 0}});
   const PortfolioResult r = run_portfolio(p, options(2000));

@@ -195,10 +195,17 @@ class PortfolioReader {
       if (index < 0)
         r_.fail(entry.key_mark, entry.value.path,
                 "unknown sponsor level '" + entry.key + "'; " + suggest(entry.key, names));
-      roster[static_cast<std::size_t>(index)] = r_.count(entry.value);
-      total += roster[static_cast<std::size_t>(index)];
-      if (total > static_cast<long>(kMaxPosts))
-        r_.fail(entry.value, "the roster has more than " + std::to_string(kMaxPosts) + " posts");
+      const int posts = r_.count(entry.value);
+      if (posts >= kMaxPostsPerLevel)
+        r_.fail(entry.value, "at most " + std::to_string(kMaxPostsPerLevel - 1) +
+                                 " posts per level are supported, got " + std::to_string(posts));
+      if (posts > 0 && index >= kMaxRosterLevels)
+        r_.fail(entry.key_mark, entry.value.path,
+                "posts are supported on the first " + std::to_string(kMaxRosterLevels) +
+                    " sponsor levels only; '" + entry.key + "' is level " +
+                    std::to_string(index + 1));
+      roster[static_cast<std::size_t>(index)] = posts;
+      total += posts;
     }
     if (total == 0) r_.fail(field, "the roster needs at least one post");
     return roster;
