@@ -344,8 +344,18 @@ Portfolio Portfolio::with_values(
   YAML::Emitter emitter;
   emitter << root;
   // Relative template paths still resolve against the portfolio file's directory.
-  Portfolio p = from_yaml(emitter.c_str(), source);
-  return p;
+  try {
+    return from_yaml(emitter.c_str(), source);
+  } catch (const ScenarioError& e) {
+    // Line numbers of the re-emitted text mean nothing to the user; the override does.
+    for (const auto& [path, text] : values)
+      if (e.key() == path || e.key().rfind(path + ".", 0) == 0 || path.rfind(e.key() + ".", 0) == 0)
+        throw ScenarioError("<override>", 0, 0, path, e.message());
+    std::string paths;
+    for (const auto& [path, text] : values) paths += (paths.empty() ? "" : ", ") + path;
+    throw ScenarioError("<override>", 0, 0, e.key(),
+                        e.message() + " (after applying overrides to " + paths + ")");
+  }
 }
 
 int Renewal::pick(double u) const {

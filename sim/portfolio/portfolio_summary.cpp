@@ -179,12 +179,12 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
     if (last > 0) {
       const std::size_t mid = last / 2;
       std::snprintf(line, sizeof line,
-                    "The %s programme has a %s chance of completing, the %s %s and the %s %s.\n",
+                    "The %s programme completes with probability %s, the %s %s and the %s %s.\n",
                     ordinal(0).c_str(), pct(completed(0)).c_str(), ordinal(mid).c_str(),
                     pct(completed(mid)).c_str(), ordinal(last).c_str(),
                     pct(completed(last)).c_str());
     } else {
-      std::snprintf(line, sizeof line, "The first programme has a %s chance of completing.\n",
+      std::snprintf(line, sizeof line, "The first programme completes with probability %s.\n",
                     pct(completed(0)).c_str());
     }
     os << line;
