@@ -12,6 +12,9 @@
 #include <fstream>
 #include <map>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/portfolio_file.hpp"
 #include "progsurv/portfolio/organisation.hpp"
@@ -445,6 +448,39 @@ TEST(PortfolioRegression, ExampleMatchesCommittedReference) {
       EXPECT_EQ(v, ref[k]) << k;
     }
   }
+}
+
+}  // namespace
+}  // namespace progsurv
+
+namespace progsurv {
+namespace {
+
+// `progsurv portfolio` writes files that h5diff finds identical for 1 and 2 threads (with
+// a pinned creation time), and different for another seed.
+int shell(const std::string& cmd) {
+  const int raw = std::system(cmd.c_str());
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+TEST(PortfolioCommand, IdenticalFilesForOneAndTwoThreads) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("progsurv-portfolio-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string portfolio =
+      std::string(PROGSURV_SOURCE_DIR) + "/scenarios/portfolios/ten-years.yaml";
+  const std::string common =
+      std::string(PROGSURV_BINARY) + " portfolio " + portfolio + " -n 3000 -q ";
+  const auto file = [&](const char* name) { return (dir / name).string(); };
+  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  ASSERT_EQ(shell(common + "--seed 5 --threads 1 -o " + file("t1.h5") + " >/dev/null"), 0);
+  ASSERT_EQ(shell(common + "--seed 5 --threads 2 -o " + file("t2.h5") + " >/dev/null"), 0);
+  ASSERT_EQ(shell(common + "--seed 6 --threads 2 -o " + file("s6.h5") + " >/dev/null"), 0);
+  unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_EQ(shell("h5diff -q " + file("t1.h5") + " " + file("t2.h5") + " >/dev/null 2>&1"), 0);
+  EXPECT_NE(shell("h5diff -q " + file("t1.h5") + " " + file("s6.h5") + " >/dev/null 2>&1"), 0);
+  EXPECT_EQ(shell(std::string(PROGSURV_BINARY) + " summary " + file("t1.h5") + " >/dev/null"), 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
