@@ -193,7 +193,7 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   os << "\nper organisation          mean [95% interval]        P10    P50    P90\n";
   const auto row = [&](const char* label, const Estimate& e, const double* q) {
     if (q) {
-      std::snprintf(line, sizeof line, "  %-22s %-26s %5g  %5g  %5g\n", label,
+      std::snprintf(line, sizeof line, "  %-22s %-26s %5.1f  %5.1f  %5.1f\n", label,
                     interval_num(e).c_str(), q[0], q[1], q[2]);
     } else {
       std::snprintf(line, sizeof line, "  %-22s %s\n", label, interval_num(e).c_str());
