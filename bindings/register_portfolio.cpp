@@ -1,4 +1,4 @@
-// Portfolio mode (MODEL.md §7) for Python: _core.Portfolio, run_portfolio(), the raw
+// Portfolio mode (docs/model.md) for Python: _core.Portfolio, run_portfolio(), the raw
 // _core.PortfolioResult with its _core.PortfolioTally, summarize() into a
 // _core.PortfolioSummary, and the portfolio file (read/write_portfolio_result).
 //
@@ -141,7 +141,7 @@ PortfolioResult run_portfolio_engine(const Portfolio& portfolio, RunOptions opti
 
 void register_portfolio_class(py::module_& m) {
   py::class_<Portfolio>(m, "Portfolio", R"doc(
-A resolved portfolio (MODEL.md §7): one organisation's sponsor posts, review calendar,
+A resolved portfolio (portfolio mode, docs/model.md): one organisation's sponsor posts, review calendar,
 budget, cynicism and customer trust, and the programmes it launches over the years.
 Immutable: with_values() returns a new portfolio.
 

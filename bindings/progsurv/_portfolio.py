@@ -1,4 +1,4 @@
-"""Portfolio mode: an organisation's programmes over years (docs/model.md §7).
+"""Portfolio mode: an organisation's programmes over years (portfolio mode in docs/model.md).
 
     result = progsurv.portfolio("scenarios/portfolios/ten-years.yaml", n=5000, seed=1)
     print(result.summary())
@@ -99,7 +99,10 @@ def load_portfolio(path):
 
     Returns a PortfolioResult.
     """
-    return PortfolioResult(_core.read_portfolio_result(os.fspath(path)), path=os.fspath(path))
+    path = os.fspath(path)
+    # file_type() turns a missing, unreadable or non-HDF5 file into FileFormatError first.
+    _core.file_type(path)
+    return PortfolioResult(_core.read_portfolio_result(path), path=path)
 
 
 def _step_quantile(hist, total, q, width=1.0):

@@ -159,6 +159,8 @@ def test_foreign_files_are_refused(cli_file, tmp_path):
         progsurv.load_portfolio(junk)
     with pytest.raises(progsurv.FileFormatError):
         progsurv.load(junk)
+    with pytest.raises(progsurv.FileFormatError):
+        progsurv.load_portfolio(tmp_path / "missing.h5")
 
 
 # --- zero copy ---------------------------------------------------------------------------
@@ -196,7 +198,10 @@ def test_ranks_are_consistent(result):
     assert np.allclose(df["completed"], t.rank_category[:, 0] / t.rank_launched)
     assert np.allclose(df["launched"], t.rank_launched / t.n)
     for c in ("launched", "completed", "value"):
-        assert (df[f"{c}_lower"] <= df[c] + 1e-12).all() and (df[c] <= df[f"{c}_upper"] + 1e-12).all()
+        ok = df[f"{c}_lower"].notna()  # a mean over one organisation has no interval
+        assert ok.sum() >= len(df) - 2, c
+        assert (df.loc[ok, f"{c}_lower"] <= df.loc[ok, c] + 1e-12).all(), c
+        assert (df.loc[ok, c] <= df.loc[ok, f"{c}_upper"] + 1e-12).all(), c
     assert len(result.ranks(min_launched=0.5)) < len(df)
 
 
@@ -333,3 +338,14 @@ def test_plots_return_axes(result):
     assert result.plot_rank_odds(ax=ax, label="a") is ax
     assert result.plot_live(ax=ax, label="b") is ax
     plt.close(fig)
+
+
+def test_bound_portfolio_attributes_have_docstrings():
+    core = progsurv._core
+    missing = [
+        f"{cls}.{name}"
+        for cls in ("Portfolio", "PortfolioResult", "PortfolioTally", "PortfolioSummary")
+        for name, member in vars(getattr(core, cls)).items()
+        if isinstance(member, property) and not (member.__doc__ or "").strip()
+    ]
+    assert not missing, missing
