@@ -8,7 +8,7 @@ import numpy.typing
 class FileFormatError(ValueError): ...
 
 class Portfolio:
-    """A resolved portfolio (MODEL.md §7): one organisation's sponsor posts, review calendar,
+    """A resolved portfolio (portfolio mode, docs/model.md): one organisation's sponsor posts, review calendar,
 budget, cynicism and customer trust, and the programmes it launches over the years.
 Immutable: with_values() returns a new portfolio.
 
