@@ -141,9 +141,9 @@ PortfolioResult run_portfolio_engine(const Portfolio& portfolio, RunOptions opti
 
 void register_portfolio_class(py::module_& m) {
   py::class_<Portfolio>(m, "Portfolio", R"doc(
-A resolved portfolio (portfolio mode, docs/model.md): one organisation's sponsor posts, review calendar,
-budget, cynicism and customer trust, and the programmes it launches over the years.
-Immutable: with_values() returns a new portfolio.
+A resolved portfolio (portfolio mode, docs/model.md): one organisation's sponsor posts,
+review calendar, budget, cynicism and customer trust, and the programmes it launches over
+the years. Immutable: with_values() returns a new portfolio.
 
 Make one with Portfolio.load(path) or Portfolio.from_yaml(text); run it with
 progsurv.portfolio().

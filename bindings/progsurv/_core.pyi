@@ -8,9 +8,9 @@ import numpy.typing
 class FileFormatError(ValueError): ...
 
 class Portfolio:
-    """A resolved portfolio (portfolio mode, docs/model.md): one organisation's sponsor posts, review calendar,
-budget, cynicism and customer trust, and the programmes it launches over the years.
-Immutable: with_values() returns a new portfolio.
+    """A resolved portfolio (portfolio mode, docs/model.md): one organisation's sponsor posts,
+review calendar, budget, cynicism and customer trust, and the programmes it launches over
+the years. Immutable: with_values() returns a new portfolio.
 
 Make one with Portfolio.load(path) or Portfolio.from_yaml(text); run it with
 progsurv.portfolio()."""
