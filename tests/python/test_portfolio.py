@@ -256,6 +256,22 @@ def test_cynicism_not_shared_stays_at_its_initial_level(ten_years):
     assert np.allclose(r.over_time()["cynicism_mean"], initial)
 
 
+def test_precision_run_stops_at_its_half_width(ten_years):
+    target = 0.1
+    r = progsurv.portfolio(ten_years, precision=target, max_organisations=1_000_000, seed=4)
+    assert r.precision == target and r.n < 1_000_000
+    completed = r.organisation().loc["completed"]
+    assert (completed["upper"] - completed["lower"]) / 2 <= target
+    assert list(r.tally.checkpoint_n) == sorted(r.tally.checkpoint_n)
+
+
+def test_sharing_is_written_to_the_file(ten_years, tmp_path):
+    r = progsurv.portfolio(ten_years, n=100, seed=3, sharing={"posts": False, "budget": False})
+    r.to_hdf5(tmp_path / "s.h5")
+    assert progsurv.load(tmp_path / "s.h5").sharing == {
+        "cynicism": True, "trust": True, "posts": False, "budget": False}
+
+
 # --- the engine without the GIL, Ctrl-C, progress ----------------------------------------
 
 
