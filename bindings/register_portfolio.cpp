@@ -592,6 +592,7 @@ called between batches; returning False stops the run with KeyboardInterrupt, as
 Ctrl-C. Returns a raw PortfolioResult.
 )doc");
 
+  m.attr("organisation_chunk") = kOrganisationChunk;
   m.attr("portfolio_filetype") = kPortfolioFiletype;
   m.attr("portfolio_format_version") =
       py::make_tuple(kPortfolioFormatVersionMajor, kPortfolioFormatVersionMinor);

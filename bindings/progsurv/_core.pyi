@@ -837,6 +837,7 @@ def markov_violations(scenario: Scenario) -> List[str]:
     ...
 
 mean_interval_method: str
+organisation_chunk: int
 outcome_names: list[str]
 def parse_record(text: str, source: str = '<string>') -> ProgrammeRecord:
     """Parse record CSV text; `source` names it in error messages."""

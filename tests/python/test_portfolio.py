@@ -15,7 +15,7 @@ from test_threads import Counter, interrupt_after, python_sigint_handler  # noqa
 
 TEN_YEARS = SCENARIOS / "portfolios" / "ten-years.yaml"
 SEED = 5
-N = 1000
+N = 3000  # organisations: more than two of the engine's chunks (see the threads test)
 
 # Every raw array of a PortfolioTally (the file's /tally).
 TALLY_ARRAYS = (
@@ -143,6 +143,8 @@ def test_python_file_round_trip(result, tmp_path):
 
 
 def test_same_result_for_any_thread_count(ten_years, result):
+    # Only a run of several chunks gives two threads something to split.
+    assert N > 2 * progsurv._core.organisation_chunk
     one = progsurv.portfolio(ten_years, n=N, seed=SEED, threads=1)
     assert_same_tally(one.tally, result.tally)
     other_seed = progsurv.portfolio(ten_years, n=N, seed=SEED + 1, threads=2)
