@@ -36,6 +36,7 @@ PYBIND11_MODULE(_core, m) {
       register_docs,
       register_compare,
       register_likelihood,
+      register_portfolio,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);
