@@ -77,8 +77,8 @@ struct Portfolio {
   static Portfolio from_yaml(const std::string& text, const std::string& source = "<string>");
   static Portfolio load(const std::string& path);
   // Overrides by key path, as Scenario::with_values does, on the portfolio's own keys
-  // ("cynicism.rise", "roster.vp", "customers.initial_trust"). Template paths are given as
-  // "templates.NAME.<scenario path>" for inline templates.
+  // ("cynicism.rise", "roster.vp", "customers.initial_trust"). Template values are
+  // "programmes.NAME.<scenario path>" for inline templates only (a file template is a path).
   Portfolio with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
 };
 
