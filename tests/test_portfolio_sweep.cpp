@@ -55,7 +55,8 @@ void expect_same_points(const progsurv::SweepResult& a, const progsurv::SweepRes
     EXPECT_EQ(a.points[i].replications, b.points[i].replications);
     EXPECT_EQ(a.points[i].count, b.points[i].count) << "point " << i;
     for (std::size_t m = 0; m < a.points[i].estimate.size(); ++m) {
-      for (const auto* field : {&progsurv::PointResult::estimate, &progsurv::PointResult::se}) {
+      using Field = std::vector<double> progsurv::PointResult::*;
+      for (Field field : {&progsurv::PointResult::estimate, &progsurv::PointResult::se}) {
         const double x = (a.points[i].*field)[m], y = (b.points[i].*field)[m];
         EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << "point " << i << " metric " << m;
       }
