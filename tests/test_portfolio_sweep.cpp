@@ -294,6 +294,25 @@ TEST(PortfolioSweepRun, ResultsDoNotDependOnThreadsAndResume) {
   fs::remove_all(dir);
 }
 
+TEST(PortfolioSweepRun, PointsAtTheBaseValuesGiveTheBaseNumbers) {
+  // Common random numbers: the oat base point and a point that sets a parameter to its base
+  // value run the same organisations and give the same numbers, bit for bit; the tornado
+  // is made of the portfolio metrics.
+  const Sweep s = Sweep::from_yaml(
+      sweep_text("oat", "  cynicism.effect.break: [0.3, 0.9]\n  review_every: [6]\n",
+                 "metrics: [mean_completed, {rank_completed: 2}, orphaned_per_exit]\n", "200"),
+      "s.yaml");
+  ASSERT_EQ(s.point_count(), 4u);
+  const auto r = progsurv::run_sweep(s, SweepOptions{});
+  EXPECT_EQ(r.points[1].estimate, r.points[0].estimate);  // effect.break 0.3 is the base
+  EXPECT_NE(r.points[2].estimate, r.points[0].estimate);
+  ASSERT_EQ(r.tornado_base.size(), 3u);
+  EXPECT_EQ(r.tornado_base[0], r.points[0].estimate[0]);
+  EXPECT_EQ(r.tornado_high[0][0], r.points[2].estimate[0]);
+  // review_every, absent from the portfolio, is added to it for the point.
+  EXPECT_EQ(s.point_portfolio(3).templates[0].patience.review_every, 6.0);
+}
+
 TEST(PortfolioSweepRun, OldScenarioSweepFilesStillRead) {
   // A 1.0 file: a scenario sweep without base_kind.
   const Sweep s = Sweep::from_yaml("base: " + kSource +

@@ -520,10 +520,10 @@ class SweepReader {
     }
   }
 
-  // A portfolio key path that would change nothing, or more than it says, is refused: an
-  // organisation part the portfolio does not write comes from its first programme (a
-  // block written for one key would replace the rest of it by defaults), and a programme's
-  // own copy of an organisation part is replaced by the organisation's.
+  // A portfolio key path that cannot apply, or would change nothing, is refused with what to
+  // vary instead: a key inside an organisation part the portfolio does not write (the part
+  // comes from its first programme), and a programme's own copy of an organisation part
+  // (replaced by the organisation's). A whole part given as the value is fine.
   void check_portfolio_path(const SweepParameter& p, const Sweep& s,
                             const MapReader::Entry& entry) const {
     const std::vector<std::string> parts = split_dots(p.key);
@@ -535,7 +535,7 @@ class SweepReader {
     const auto written = [&](const std::string& block) {
       return base_node_.IsMap() && base_node_[block].IsDefined();
     };
-    if (is_organisation_block(parts[0]) && !written(parts[0])) {
+    if (parts.size() > 1 && is_organisation_block(parts[0]) && !written(parts[0])) {
       const std::string in_lead = parts[0] == "review_every" ? "patience.review_every" : p.key;
       fail("the portfolio does not write '" + parts[0] +
            "': the organisation takes it from its first programme, so vary 'programmes." + lead +
