@@ -317,7 +317,7 @@ Use progsurv.sweep() to run one."""
         ...
     @property
     def base(self) -> Scenario:
-        """The base scenario (a Scenario)."""
+        """The base scenario (a Scenario; a default one for portfolio sweeps)."""
         ...
     @property
     def base_kind(self) -> str:
@@ -384,11 +384,11 @@ Use progsurv.sweep() to run one."""
         ...
     @property
     def precision(self) -> float:
-        """Per-point target 95% half-width of P(completed); 0 = fixed count."""
+        """Per-point target 95% half-width of P(completed) (portfolio sweeps: of the mean programmes completed per organisation); 0 = fixed count."""
         ...
     @property
     def replications(self) -> int:
-        """Replications per point (when precision is 0)."""
+        """Replications per point (when precision is 0); organisations in portfolio sweeps."""
         ...
     @property
     def resolved(self) -> str:
