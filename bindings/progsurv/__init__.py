@@ -48,7 +48,8 @@ from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function
 __version__ = _core.__version__
 KNOCKOUTS = tuple(_core.knockout_names)
 FORMAT_VERSION = tuple(_core.format_version)  # run files (run, exact)
-SWEEP_FORMAT_VERSION = tuple(_core.sweep_format_version)  # sweep and attribution files
+SWEEP_FORMAT_VERSION = tuple(_core.sweep_format_version)  # sweep files
+ATTRIBUTION_FORMAT_VERSION = tuple(_core.attribution_format_version)  # attribution files
 
 __all__ = [
     "CATEGORIES",
@@ -56,6 +57,7 @@ __all__ = [
     "KNOCKOUTS",
     "FORMAT_VERSION",
     "SWEEP_FORMAT_VERSION",
+    "ATTRIBUTION_FORMAT_VERSION",
     "FileFormatError",
     "OUTCOMES",
     "QUANTITIES",

@@ -670,14 +670,19 @@ class ScenarioError(ValueError):
     message: str
 
 class Sweep:
-    """A parsed sweep file (docs/sweep-format.md): base scenario, parameters, design, metrics.
+    """A parsed sweep file (docs/sweep-format.md): base scenario or portfolio, parameters, design,
+metrics.
 Use progsurv.sweep() to run one."""
     def __init__(*args: Any, **kwargs: Any) -> Any:
         """Initialize self.  See help(type(self)) for accurate signature."""
         ...
     @property
     def base(self) -> Scenario:
-        """The base scenario (a Scenario)."""
+        """The base scenario (a Scenario; a default one for portfolio sweeps)."""
+        ...
+    @property
+    def base_kind(self) -> str:
+        """'scenario' or 'portfolio': what each point runs."""
         ...
     @property
     def design(self) -> str:
@@ -735,12 +740,16 @@ Use progsurv.sweep() to run one."""
         """The value text of every parameter at every point (points × parameters)."""
         ...
     @property
+    def portfolio_yaml(self) -> str:
+        """Portfolio sweeps: the base portfolio's YAML, every programme template inline."""
+        ...
+    @property
     def precision(self) -> float:
-        """Per-point target 95% half-width of P(completed); 0 = fixed count."""
+        """Per-point target 95% half-width of P(completed) (portfolio sweeps: of the mean programmes completed per organisation); 0 = fixed count."""
         ...
     @property
     def replications(self) -> int:
-        """Replications per point (when precision is 0)."""
+        """Replications per point (when precision is 0); organisations in portfolio sweeps."""
         ...
     @property
     def resolved(self) -> str:
@@ -758,6 +767,10 @@ Use progsurv.sweep() to run one."""
 class SweepResult:
     def __init__(*args: Any, **kwargs: Any) -> Any:
         """Initialize self.  See help(type(self)) for accurate signature."""
+        ...
+    @property
+    def count(self) -> numpy.typing.NDArray[Any]:
+        """Portfolio sweeps: what each estimate is over (organisations, those that launched a k-th programme, sponsor exits); points x metrics. Empty for scenario sweeps."""
         ...
     @property
     def curve_grid(self) -> List[float]:
@@ -810,6 +823,7 @@ def attribute(scenario: Scenario, replications: int = 100000, seed: int = 1, thr
     ...
 
 attribution_filetype: str
+attribution_format_version: tuple[int, ...]
 batch_size: int
 build_info: str
 category_names: list[str]
