@@ -263,6 +263,20 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares.
           },
           "[K, 2] sum and sum of squares of the k-th programme's value.")
       .def_property_readonly(
+          "within", [](const PortfolioTally& t) { return t.within; },
+          "compare_within: months after each launch over which ranks are also compared.")
+      .def_property_readonly(
+          "rank_within_launched",
+          [](py::handle self) { return readonly_view(self, tally_of(self).rank_within_launched); },
+          "[K] organisations that launched a k-th programme by horizon - within.")
+      .def_property_readonly(
+          "rank_within_category",
+          [](py::handle self) {
+            return matrix_view(self, tally_of(self).rank_within_category, kEndCategoryCount);
+          },
+          "[K, 8] those k-th programmes by end category within `within` months of launch "
+          "(running if later).")
+      .def_property_readonly(
           "template_launched",
           [](py::handle self) { return readonly_view(self, tally_of(self).template_launched); },
           "[T] programmes launched from each template.")
@@ -423,6 +437,28 @@ estimates are (n, 3) arrays (estimate, lower, upper).
             return estimate_view(self, v.data(), v.size());
           },
           "[K, 3] P(the organisation launched a k-th programme).")
+      .def_property_readonly(
+          "within", [](const PortfolioSummary& s) { return s.within; },
+          "compare_within: months after each launch over which ranks are also compared.")
+      .def_property_readonly(
+          "rank_within_share",
+          [](py::handle self) {
+            const auto& v = summary_of(self).rank_within_share;
+            constexpr auto kRow = static_cast<py::ssize_t>(sizeof(v[0]));
+            return readonly_view<double>(
+                self, v.empty() ? nullptr : &v[0][0].estimate,
+                {static_cast<py::ssize_t>(v.size()), kEndCategoryCount, 3},
+                {kRow, static_cast<py::ssize_t>(sizeof(Estimate)), kDouble});
+          },
+          "[K, 8, 3] share of k-th programmes launched by horizon - within in each end "
+          "category within `within` months of their launch (running if later).")
+      .def_property_readonly(
+          "rank_within_reached",
+          [](py::handle self) {
+            const auto& v = summary_of(self).rank_within_reached;
+            return estimate_view(self, v.data(), v.size());
+          },
+          "[K, 3] P(the organisation launched a k-th programme by horizon - within).")
       .def_property_readonly(
           "launched", [](const PortfolioSummary& s) { return estimate_tuple(s.launched); },
           "Programmes launched per organisation: (mean, lower, upper).")

@@ -225,6 +225,14 @@ estimates are (n, 3) arrays (estimate, lower, upper)."""
         """[K, 3] mean value of the k-th programme."""
         ...
     @property
+    def rank_within_reached(self) -> numpy.ndarray:
+        """[K, 3] P(the organisation launched a k-th programme by horizon - within)."""
+        ...
+    @property
+    def rank_within_share(self) -> numpy.ndarray:
+        """[K, 8, 3] share of k-th programmes launched by horizon - within in each end category within `within` months of their launch (running if later)."""
+        ...
+    @property
     def sponsoring_exits_per_organisation(self) -> float:
         """Sponsor exits per organisation that orphaned a live programme."""
         ...
@@ -243,6 +251,10 @@ estimates are (n, 3) arrays (estimate, lower, upper)."""
     @property
     def value_quantiles(self) -> numpy.ndarray:
         """P10, P50, P90 of total value per organisation (lower bin edges)."""
+        ...
+    @property
+    def within(self) -> float:
+        """compare_within: months after each launch over which ranks are also compared."""
         ...
 
 class PortfolioTally:
@@ -340,6 +352,14 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares."""
         """[K, 2] sum and sum of squares of the k-th programme's value."""
         ...
     @property
+    def rank_within_category(self) -> numpy.ndarray:
+        """[K, 8] those k-th programmes by end category within `within` months of launch (running if later)."""
+        ...
+    @property
+    def rank_within_launched(self) -> numpy.ndarray:
+        """[K] organisations that launched a k-th programme by horizon - within."""
+        ...
+    @property
     def sponsoring_exits(self) -> numpy.ndarray:
         """[L] sponsor exits that orphaned at least one live programme."""
         ...
@@ -366,6 +386,10 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares."""
     @property
     def value_hist(self) -> numpy.ndarray:
         """Organisations by total value, in bins [b w, (b + 1) w) of w = value_bin_width."""
+        ...
+    @property
+    def within(self) -> float:
+        """compare_within: months after each launch over which ranks are also compared."""
         ...
 
 class ProgrammeRecord:

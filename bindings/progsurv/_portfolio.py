@@ -184,6 +184,10 @@ class PortfolioResult(_core.PortfolioResult):
         all organisations), then the share of k-th programmes completed, ended by each
         cause, not_started and running (at the horizon), and value (its mean), each
         with _lower and _upper 95% bounds (Wilson for shares, normal for the mean).
+        Later programmes have less time before the horizon, so the ranks are also
+        compared over the same `within` months from each launch: completed_within
+        (with bounds) among the k-th programmes launched by horizon - within, and
+        launched_within (the share of organisations that launched one by then).
         `min_launched` drops ranks that fewer than that share of organisations reach.
 
         Returns a pandas DataFrame indexed by rank (1 = the first programme).
@@ -203,6 +207,9 @@ class PortfolioResult(_core.PortfolioResult):
         for k, c in enumerate(CATEGORIES):
             add(c, share[:, k, :])
         add("value", value)
+        within = np.asarray(s.rank_within_share)
+        add("launched_within", np.asarray(s.rank_within_reached))
+        add("completed_within", within[:, CATEGORIES.index("completed"), :])
         df = pd.DataFrame(columns, index=pd.Index(np.arange(1, len(reached) + 1), name="rank"))
         if min_launched > 0:
             df = df[df["launched"] >= min_launched]

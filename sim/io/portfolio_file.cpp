@@ -70,6 +70,9 @@ void write_tally(h5::File& f, const PortfolioTally& t) {
   g.write_dataset("rank_category", t.rank_category, {k, c});
   g.write_dataset("rank_value_sum", sums(t.rank_value, false));
   g.write_dataset("rank_value_sumsq", sums(t.rank_value, true));
+  g.write_attr("within", t.within);
+  g.write_dataset("rank_within_launched", t.rank_within_launched);
+  g.write_dataset("rank_within_category", t.rank_within_category, {k, c});
   g.write_dataset("template_launched", t.template_launched);
   g.write_dataset("template_category", t.template_category, {t.template_launched.size(), c});
   const std::vector<Moments> per(t.per_org_category.begin(), t.per_org_category.end());
@@ -126,6 +129,15 @@ void write_derived(h5::File& f, const PortfolioTally& t) {
     write_estimates(g, "share", shares, {k, c});
     write_estimates(g, "value", s.rank_value);
     write_estimates(g, "reached", s.rank_reached);
+    g.write_attr("within", s.within);
+    std::vector<Estimate> within_shares, within_completed;
+    for (const auto& row : s.rank_within_share) {
+      within_shares.insert(within_shares.end(), row.begin(), row.end());
+      within_completed.push_back(row[static_cast<std::size_t>(EndCategory::Completed)]);
+    }
+    write_estimates(g, "completed_within", within_completed);
+    write_estimates(g, "share_within", within_shares, {k, c});
+    write_estimates(g, "reached_within", s.rank_within_reached);
   }
   {
     h5::Group g = f.create_group("organisation");
@@ -308,6 +320,11 @@ PortfolioResult read_portfolio_result(const std::string& path) {
     t.rank_category = read_exact<std::int64_t>(g, "rank_category", k * c, path);
     t.rank_value = moments(read_exact<double>(g, "rank_value_sum", k, path),
                            read_exact<double>(g, "rank_value_sumsq", k, path));
+    t.within = g.read_attr<double>("within");
+    if (!(t.within > 0.0 && t.within <= t.horizon)) bad(path, "/tally within is not in (0, H]");
+    p.compare_within = t.within;
+    t.rank_within_launched = read_exact<std::int64_t>(g, "rank_within_launched", k, path);
+    t.rank_within_category = read_exact<std::int64_t>(g, "rank_within_category", k * c, path);
     const std::size_t tc = p.template_names.size();
     t.template_launched = read_exact<std::int64_t>(g, "template_launched", tc, path);
     t.template_category = read_exact<std::int64_t>(g, "template_category", tc * c, path);
@@ -352,6 +369,11 @@ PortfolioResult read_portfolio_result(const std::string& path) {
       for (std::size_t j = 0; j < c; ++j) sum += t.rank_category[i * c + j];
       if (sum != t.rank_launched[i] || t.rank_launched[i] > t.n || t.rank_launched[i] < 0)
         bad(path, "/tally/rank_category does not add up to rank_launched at rank " +
+                      std::to_string(i + 1));
+      std::int64_t within = 0;
+      for (std::size_t j = 0; j < c; ++j) within += t.rank_within_category[i * c + j];
+      if (within != t.rank_within_launched[i] || within > t.rank_launched[i] || within < 0)
+        bad(path, "/tally/rank_within_category does not add up to rank_within_launched at rank " +
                       std::to_string(i + 1));
     }
     for (std::size_t h = 0; h < t.count_hist.size(); ++h) {

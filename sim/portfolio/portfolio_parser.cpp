@@ -46,10 +46,11 @@ class PortfolioReader {
               "launches or renewal");
     MapReader top(r_, Field{root, root.Mark(), ""},
                   "a portfolio (a map with keys such as horizon, roster, programmes, launches)");
-    top.allow({"name",       "description",     "horizon",      "grid",    "sponsor_levels",
-               "roster",     "initial_sponsor", "succession",   "silos",   "handoffs",
-               "escalation", "disengaged",      "review_every", "budget",  "cynicism",
-               "customers",  "programmes",      "launches",     "renewal", "max_live"});
+    top.allow({"name",          "description",     "horizon",      "grid",    "sponsor_levels",
+               "roster",        "initial_sponsor", "succession",   "silos",   "handoffs",
+               "escalation",    "disengaged",      "review_every", "budget",  "cynicism",
+               "customers",     "programmes",      "launches",     "renewal", "max_live",
+               "compare_within"});
     Portfolio p;
     if (const auto* e = top.find("name")) p.name = r_.string(e->value, "a name (text)");
     if (const auto* e = top.find("description"))
@@ -82,6 +83,14 @@ class PortfolioReader {
       r_.fail(top.field(),
               "the organisation launches nothing: give launches (a list of "
               "{at, programme}) or renewal ({every, mix})");
+    p.compare_within = 0.5 * p.horizon;
+    if (const auto* e = top.find("compare_within")) {
+      p.compare_within = r_.months_positive(e->value);
+      if (p.compare_within > p.horizon)
+        r_.fail(e->value, "compare_within (" + format_double(p.compare_within) +
+                              " months) is longer than the horizon (" + format_double(p.horizon) +
+                              " months)");
+    }
     if (const auto* e = top.find("max_live")) {
       p.max_live = r_.count(e->value);
       if (p.max_live == 0)

@@ -85,7 +85,15 @@ PortfolioSummary summarize(const PortfolioTally& t) {
     s.rank_share.push_back(shares);
     s.rank_value.push_back(mean_estimate(t.rank_value[k], t.rank_launched[k]));
     s.rank_reached.push_back(wilson(t.rank_launched[k], t.n));
+    std::array<Estimate, kEndCategoryCount> within;
+    for (int c = 0; c < kEndCategoryCount; ++c)
+      within[static_cast<std::size_t>(c)] =
+          wilson(t.rank_within_count(k, static_cast<EndCategory>(c)), t.rank_within_launched[k]);
+    s.rank_within_share.push_back(within);
+    s.rank_within_reached.push_back(wilson(t.rank_within_launched[k], t.n));
   }
+  s.within = t.within;
+  s.rank_within_launched = t.rank_within_launched;
   s.launched = mean_estimate(t.per_org_launched, t.n);
   s.ended = mean_estimate(t.per_org_ended, t.n);
   s.value = mean_estimate(t.per_org_value, t.n);
@@ -168,24 +176,28 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
                 s.ended.estimate, at(EndCategory::NotStarted).estimate,
                 at(EndCategory::Running).estimate);
   os << line;
-  // The odds by launch rank, for ranks most organisations reach.
+  // The odds by launch rank, compared over the same months from each launch (later
+  // programmes would otherwise be judged on less time), for ranks most organisations reach.
   std::size_t last = 0;
-  for (std::size_t k = 0; k < s.rank_launched.size(); ++k)
-    if (s.rank_reached[k].estimate >= 0.5) last = k;
-  if (!s.rank_share.empty()) {
+  for (std::size_t k = 0; k < s.rank_within_reached.size(); ++k)
+    if (s.rank_within_reached[k].estimate >= 0.5) last = k;
+  if (!s.rank_within_share.empty() && s.rank_within_launched_any()) {
     const auto completed = [&](std::size_t k) {
-      return s.rank_share[k][static_cast<std::size_t>(EndCategory::Completed)].estimate;
+      return s.rank_within_share[k][static_cast<std::size_t>(EndCategory::Completed)].estimate;
     };
+    const std::string within = years(s.within);
     if (last > 0) {
       const std::size_t mid = last / 2;
       std::snprintf(line, sizeof line,
-                    "The %s programme completes with probability %s, the %s %s and the %s %s.\n",
-                    ordinal(0).c_str(), pct(completed(0)).c_str(), ordinal(mid).c_str(),
-                    pct(completed(mid)).c_str(), ordinal(last).c_str(),
+                    "Within %s of its launch, the %s programme completes with probability %s, "
+                    "the %s %s and the %s %s.\n",
+                    within.c_str(), ordinal(0).c_str(), pct(completed(0)).c_str(),
+                    ordinal(mid).c_str(), pct(completed(mid)).c_str(), ordinal(last).c_str(),
                     pct(completed(last)).c_str());
     } else {
-      std::snprintf(line, sizeof line, "The first programme completes with probability %s.\n",
-                    pct(completed(0)).c_str());
+      std::snprintf(line, sizeof line,
+                    "Within %s of its launch, the first programme completes with probability %s.\n",
+                    within.c_str(), pct(completed(0)).c_str());
     }
     os << line;
   }
@@ -211,20 +223,27 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   row("running at horizon", at(EndCategory::Running), nullptr);
   row("total value", s.value, s.value_quantiles.data());
 
-  os << "\nlaunch rank  launched in  completed [95% interval]   ended    not started  running"
-        "  mean value\n";
+  std::snprintf(line, sizeof line,
+                "\nlaunch rank  launched in  completed [95%% interval]   ended    not started  "
+                "running  mean value  completed within %s\n",
+                years(s.within).c_str());
+  os << line;
   for (std::size_t k = 0; k < s.rank_launched.size(); ++k) {
     if (s.rank_reached[k].estimate < 0.05) break;
     const auto& sh = s.rank_share[k];
     double ended = 0.0;
     for (int c = 1; c <= kCauseCount; ++c) ended += sh[static_cast<std::size_t>(c)].estimate;
-    std::snprintf(line, sizeof line, "  %-10s %7s    %-26s %6s   %6s      %6s   %6.2f\n",
+    const Estimate& within =
+        s.rank_within_share[k][static_cast<std::size_t>(EndCategory::Completed)];
+    const std::string within_text =
+        s.rank_within_launched_count(k) > 0 ? interval_pct(within) : std::string("-");
+    std::snprintf(line, sizeof line, "  %-10s %7s    %-26s %6s   %6s      %6s   %6.2f      %s\n",
                   ordinal(k).c_str(), pct(s.rank_reached[k].estimate).c_str(),
                   interval_pct(sh[static_cast<std::size_t>(EndCategory::Completed)]).c_str(),
                   pct(ended).c_str(),
                   pct(sh[static_cast<std::size_t>(EndCategory::NotStarted)].estimate).c_str(),
                   pct(sh[static_cast<std::size_t>(EndCategory::Running)].estimate).c_str(),
-                  s.rank_value[k].estimate);
+                  s.rank_value[k].estimate, within_text.c_str());
     os << line;
   }
 

@@ -35,6 +35,7 @@ PortfolioTally::PortfolioTally(const Portfolio& p)
       grid(p.grid),
       level_count(static_cast<int>(p.levels().size())),
       template_count(static_cast<int>(p.templates.size())) {
+  within = p.compare_within;
   const std::size_t g = grid.size();
   template_launched.assign(p.templates.size(), 0);
   template_category.assign(p.templates.size() * kCategories, 0);
@@ -67,6 +68,8 @@ void PortfolioTally::add(const OrganisationRecord& r) {
     rank_launched.resize(k_count, 0);
     rank_category.resize(k_count * kCategories, 0);
     rank_value.resize(k_count);
+    rank_within_launched.resize(k_count, 0);
+    rank_within_category.resize(k_count * kCategories, 0);
   }
   std::array<std::int64_t, kCategories> per_category{};
   double value = 0.0;
@@ -77,6 +80,12 @@ void PortfolioTally::add(const OrganisationRecord& r) {
     ++rank_launched[k];
     ++rank_category[k * kCategories + c];
     rank_value[k].add(p.value);
+    if (p.launched_at <= horizon - within) {
+      const auto running = static_cast<std::size_t>(EndCategory::Running);
+      ++rank_within_launched[k];
+      ++rank_within_category[k * kCategories +
+                             (p.end_time - p.launched_at <= within ? c : running)];
+    }
     ++template_launched[static_cast<std::size_t>(p.programme)];
     ++template_category[static_cast<std::size_t>(p.programme) * kCategories + c];
     ++per_category[c];
@@ -124,6 +133,8 @@ void PortfolioTally::merge(const PortfolioTally& o) {
   add_into(rank_launched, o.rank_launched);
   add_into(rank_category, o.rank_category);
   add_into(rank_value, o.rank_value);
+  add_into(rank_within_launched, o.rank_within_launched);
+  add_into(rank_within_category, o.rank_within_category);
   add_into(template_launched, o.template_launched);
   add_into(template_category, o.template_category);
   for (std::size_t c = 0; c < kCategories; ++c) per_org_category[c].merge(o.per_org_category[c]);

@@ -67,6 +67,9 @@ struct Portfolio {
   std::vector<PlannedLaunch> launches;  // ascending by time, ties in file order
   Renewal renewal;
   int max_live = 0;  // programmes scoping or running at once; 0 = no cap
+  // Programmes are also compared within this many months of their own launch (those
+  // launched by horizon - compare_within), so later ranks are not judged on less time.
+  double compare_within = 60.0;
 
   const std::vector<SponsorLevel>& levels() const { return templates.front().levels; }
   int post_count() const;

@@ -26,6 +26,16 @@ struct PortfolioSummary {
   std::vector<Estimate> rank_value;
   // P(the organisation launched a k-th programme).
   std::vector<Estimate> rank_reached;
+  // Within `within` months of launch, among k-th programmes launched by H - within: the
+  // share in each end category by then, and P(a k-th programme launched by H - within).
+  double within = 0.0;
+  std::vector<std::array<Estimate, kEndCategoryCount>> rank_within_share;
+  std::vector<Estimate> rank_within_reached;
+  std::vector<std::int64_t> rank_within_launched;
+  std::int64_t rank_within_launched_count(std::size_t k) const { return rank_within_launched[k]; }
+  bool rank_within_launched_any() const {
+    return !rank_within_launched.empty() && rank_within_launched[0] > 0;
+  }
 
   // Per organisation: mean programmes launched, in each end category, ended (any cause),
   // and total value; P10/P50/P90 of programmes completed and of total value.

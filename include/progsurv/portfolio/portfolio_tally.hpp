@@ -28,6 +28,9 @@ class PortfolioTally {
   std::int64_t rank_count(std::size_t k, EndCategory c) const {
     return rank_category[k * kEndCategoryCount + static_cast<std::size_t>(c)];
   }
+  std::int64_t rank_within_count(std::size_t k, EndCategory c) const {
+    return rank_within_category[k * kEndCategoryCount + static_cast<std::size_t>(c)];
+  }
 
   std::int64_t n = 0;  // organisations
   double horizon = 0.0;
@@ -39,6 +42,11 @@ class PortfolioTally {
   std::vector<std::int64_t> rank_launched;  // [K]
   std::vector<std::int64_t> rank_category;  // [K x kEndCategoryCount]
   std::vector<Moments> rank_value;          // [K]
+  // The same within `within` months of each programme's launch, over the k-th programmes
+  // launched by horizon - within: its category by launch + within (running if later).
+  double within = 0.0;
+  std::vector<std::int64_t> rank_within_launched;  // [K]
+  std::vector<std::int64_t> rank_within_category;  // [K x kEndCategoryCount]
   // Per template: programmes launched and their end categories.
   std::vector<std::int64_t> template_launched;  // [T]
   std::vector<std::int64_t> template_category;  // [T x kEndCategoryCount]
