@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -148,7 +149,8 @@ PortfolioAttribution attribute_portfolio(const Portfolio& portfolio,
   result.seed = options.seed;
   const Portfolio& p = result.portfolio;
   std::array<Sharing, kV> variants;
-  for (std::size_t v = 0; v < kV; ++v) variants[v] = sharing_without(static_cast<SharingKnockout>(v));
+  for (std::size_t v = 0; v < kV; ++v)
+    variants[v] = sharing_without(static_cast<SharingKnockout>(v));
 
   ChunkPipeline<Sums> pipeline(
       planned, threads,
@@ -203,12 +205,25 @@ std::string ordinal(std::size_t n) {
   return std::to_string(n) + suffix;
 }
 
+// x in `fmt`, without the "-" of a value that rounds to zero ("-0.0" reads as a cost).
+std::string number(const char* fmt, double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, fmt, x);
+  std::string s = text;
+  if (!s.empty() && s[0] == '-' && std::strtod(text, nullptr) == 0.0)
+    s = std::strchr(fmt, '+') ? "+" + s.substr(1) : s.substr(1);
+  return s;
+}
+
 std::string interval(const PairedDelta& d, double scale, const char* fmt) {
-  char a[32], b[32], c[32];
-  std::snprintf(a, sizeof a, fmt, scale * d.delta.estimate);
-  std::snprintf(b, sizeof b, fmt, scale * d.delta.lower);
-  std::snprintf(c, sizeof c, fmt, scale * d.delta.upper);
-  return std::string(a) + " [" + b + ", " + c + "]";
+  return number(fmt, scale * d.delta.estimate) + " [" + number(fmt, scale * d.delta.lower) + ", " +
+         number(fmt, scale * d.delta.upper) + "]";
+}
+
+// Table rows are padded to their columns; the padding after the last one is noise.
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
 }
 
 bool excludes_zero(const PairedDelta& d) { return d.delta.lower > 0.0 || d.delta.upper < 0.0; }
@@ -243,8 +258,8 @@ std::string headline(const PortfolioAttribution& r, SharingKnockout v) {
   const bool costs = c.delta.estimate >= 0.0;
   PairedDelta shown = c;
   if (!costs) shown.delta = {-c.delta.estimate, -c.delta.upper, -c.delta.lower};
-  std::snprintf(line, sizeof line, "%s %s %s completed programmes per organisation%s",
-                describe(v), costs ? "costs" : "gains", interval(shown, 1, "%.3f").c_str(),
+  std::snprintf(line, sizeof line, "%s %s %s completed programmes per organisation%s", describe(v),
+                costs ? "costs" : "gains", interval(shown, 1, "%.3f").c_str(),
                 excludes_zero(c) ? "" : " (not distinguishable from 0)");
   std::string text = line;
   const std::size_t k = largest_rank(r, v);
@@ -283,20 +298,20 @@ std::string format_portfolio_attribution(const PortfolioAttribution& r) {
                 "total value %.3f per organisation\n\n",
                 base_completed.base, launched, base_value.base);
   os << line;
-  os << "what each sharing costs: the outcome with it switched off minus the outcome with full\n"
-        "sharing, per organisation (paired differences, 95% intervals; positive = the sharing "
-        "loses it)\n";
-  std::snprintf(line, sizeof line, "  %-30s %10s  %-26s %-26s %-26s\n", "switched off",
-                "completed", "completed: cost [95%]", "ended: cost [95%]", "value: cost [95%]");
-  os << line;
+  os << "what each sharing costs, per organisation: the outcome with it switched off minus the "
+        "outcome with full sharing.\nPaired differences with 95% intervals; a positive cost in "
+        "completed means the sharing loses completions.\n";
+  std::snprintf(line, sizeof line, "  %-30s %10s  %-26s %-26s %s", "switched off", "completed",
+                "completed: cost [95%]", "ended: cost [95%]", "value: cost [95%]");
+  os << line << "\n";
   for (std::size_t v = 0; v < kV; ++v) {
     const auto k = static_cast<SharingKnockout>(v);
     const PairedDelta c = r.cost(k, OrganisationStat::Completed);
-    std::snprintf(line, sizeof line, "  %-30s %10.3f  %-26s %-26s %-26s\n", describe(k),
-                  c.knocked_out, interval(c, 1, "%+.3f").c_str(),
+    std::snprintf(line, sizeof line, "  %-30s %10.3f  %-26s %-26s %s", describe(k), c.knocked_out,
+                  interval(c, 1, "%+.3f").c_str(),
                   interval(r.cost(k, OrganisationStat::Ended), 1, "%+.3f").c_str(),
                   interval(r.cost(k, OrganisationStat::Value), 1, "%+.3f").c_str());
-    os << line;
+    os << line << "\n";
   }
   os << "\n";
   for (std::size_t v = 0; v + 1 < kV; ++v) os << headline(r, static_cast<SharingKnockout>(v));
@@ -309,7 +324,7 @@ std::string format_portfolio_attribution(const PortfolioAttribution& r) {
     std::snprintf(line, sizeof line, "  %-20s", to_string(static_cast<SharingKnockout>(v)));
     head += line;
   }
-  os << head << "\n";
+  os << trimmed(head) << "\n";
   std::size_t hidden = 0;
   for (std::size_t k = 0; k < r.ranks(); ++k) {
     if (!rank_shown(r, k)) {
@@ -321,11 +336,12 @@ std::string format_portfolio_attribution(const PortfolioAttribution& r) {
                   static_cast<long long>(r.rank_launched(k)), 100 * first.base);
     std::string text = line;
     for (std::size_t v = 0; v < kV; ++v) {
-      std::snprintf(line, sizeof line, "  %-20s",
-                    interval(r.rank_cost(static_cast<SharingKnockout>(v), k), 100, "%+.1f").c_str());
+      std::snprintf(
+          line, sizeof line, "  %-20s",
+          interval(r.rank_cost(static_cast<SharingKnockout>(v), k), 100, "%+.1f").c_str());
       text += line;
     }
-    os << text << "\n";
+    os << trimmed(text) << "\n";
   }
   if (hidden > 0) {
     std::snprintf(line, sizeof line,
@@ -354,8 +370,8 @@ void write_sums(h5::Group& g, const Table& rows, std::size_t width) {
   const h5::Dims dims{kV, width};
   g.write_dataset("base_sum", matrix(rows, width, [](const PairedSums& s) { return s.base; }),
                   dims);
-  g.write_dataset("variant_sum",
-                  matrix(rows, width, [](const PairedSums& s) { return s.variant; }), dims);
+  g.write_dataset("variant_sum", matrix(rows, width, [](const PairedSums& s) { return s.variant; }),
+                  dims);
   g.write_dataset("delta_sum", matrix(rows, width, [](const PairedSums& s) { return s.d; }), dims);
   g.write_dataset("delta_sumsq", matrix(rows, width, [](const PairedSums& s) { return s.d2; }),
                   dims);
@@ -364,10 +380,8 @@ void write_sums(h5::Group& g, const Table& rows, std::size_t width) {
     return matrix(rows, width, [&](const PairedSums& s) { return pick(paired_delta(s)); });
   };
   g.write_dataset("delta", derived([](const PairedDelta& d) { return d.delta.estimate; }), dims);
-  g.write_dataset("delta_lower", derived([](const PairedDelta& d) { return d.delta.lower; }),
-                  dims);
-  g.write_dataset("delta_upper", derived([](const PairedDelta& d) { return d.delta.upper; }),
-                  dims);
+  g.write_dataset("delta_lower", derived([](const PairedDelta& d) { return d.delta.lower; }), dims);
+  g.write_dataset("delta_upper", derived([](const PairedDelta& d) { return d.delta.upper; }), dims);
   g.write_dataset("delta_se", derived([](const PairedDelta& d) { return d.se; }), dims);
 }
 
