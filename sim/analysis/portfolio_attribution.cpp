@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -205,14 +204,10 @@ std::string ordinal(std::size_t n) {
   return std::to_string(n) + suffix;
 }
 
-// x in `fmt`, without the "-" of a value that rounds to zero ("-0.0" reads as a cost).
 std::string number(const char* fmt, double x) {
   char text[32];
   std::snprintf(text, sizeof text, fmt, x);
-  std::string s = text;
-  if (!s.empty() && s[0] == '-' && std::strtod(text, nullptr) == 0.0)
-    s = std::strchr(fmt, '+') ? "+" + s.substr(1) : s.substr(1);
-  return s;
+  return text;
 }
 
 std::string interval(const PairedDelta& d, double scale, const char* fmt) {
@@ -235,13 +230,15 @@ bool rank_shown(const PortfolioAttribution& r, std::size_t k) {
 }
 
 // The rank whose P(completed) this knock-out changes most, among ranks reached by at least
-// 10% of organisations; ranks() when there is none.
+// 10% of organisations whose change is distinguishable from 0; ranks() when there is none.
 std::size_t largest_rank(const PortfolioAttribution& r, SharingKnockout v) {
   std::size_t best = r.ranks();
   double size = -1.0;
   for (std::size_t k = 0; k < r.ranks(); ++k) {
     if (r.rank_launched(k) < 2 || 10 * r.rank_launched(k) < r.n) continue;
-    const double x = std::fabs(r.rank_cost(v, k).delta.estimate);
+    const PairedDelta d = r.rank_cost(v, k);
+    if (!excludes_zero(d)) continue;
+    const double x = std::fabs(d.delta.estimate);
     if (x > size) {
       size = x;
       best = k;
