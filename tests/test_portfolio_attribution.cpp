@@ -119,6 +119,9 @@ TEST(PortfolioAttribution, CynicismWithoutEffectCostsExactlyNothing) {
   EXPECT_EQ(c.delta.upper, 0.0);
   // Something was at stake: the organisations completed programmes.
   EXPECT_GT(c.base, 0.1);
+  EXPECT_NE(format_portfolio_attribution(r).find(
+                "cynicism carried over costs nothing: every organisation ends exactly the same"),
+            std::string::npos);
 }
 
 TEST(PortfolioAttribution, CynicismWithEffectCostsCompletions) {

@@ -250,6 +250,15 @@ std::size_t largest_rank(const PortfolioAttribution& r, SharingKnockout v) {
 // "cynicism carried over costs 0.31 [0.28, 0.34] completed programmes per organisation; the
 // 6th programme's odds of completing are 4.2 pp [3.9, 4.5] lower with it."
 std::string headline(const PortfolioAttribution& r, SharingKnockout v) {
+  // A sharing that cannot act (its effects all 0) leaves every organisation as it was.
+  bool identical = true;
+  for (const PairedSums& s : r.per_org[static_cast<std::size_t>(v)])
+    identical = identical && s.d2 == 0.0;
+  for (const PairedSums& s : r.per_rank[static_cast<std::size_t>(v)])
+    identical = identical && s.d2 == 0.0;
+  if (identical)
+    return std::string(describe(v)) +
+           " costs nothing: every organisation ends exactly the same without it.\n";
   const PairedDelta c = r.cost(v, OrganisationStat::Completed);
   char line[400];
   const bool costs = c.delta.estimate >= 0.0;
