@@ -14,6 +14,7 @@
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/io/yaml_kind.hpp"
+#include "progsurv/portfolio/portfolio_run.hpp"
 #include "progsurv/scenario/error.hpp"
 
 namespace fs = std::filesystem;
@@ -168,6 +169,36 @@ TEST(PortfolioAttribution, FewSharedPostsCostCompletions) {
                                 << c.delta.upper << "]";
   // With a post of its own no proposal meets a vacant post.
   EXPECT_LT(r.cost(SharingKnockout::Posts, OrganisationStat::NotStarted).delta.upper, 0.0);
+}
+
+TEST(PortfolioAttribution, EachVariantIsThePortfolioRunWithThatSharingOff) {
+  // The attribution's sums are those of `progsurv portfolio` runs with the same seed: the
+  // base of full sharing, the variant of the run with that sharing switched off.
+  const Portfolio p = organisation(kRoster, kStrong, 4.0);
+  const PortfolioAttribution r = attribute(p, 200, 2, 11);
+  RunOptions o;
+  o.replications = 200;
+  o.seed = 11;
+  o.threads = 2;
+  const PortfolioTally full = run_portfolio(p, o).tally;
+  const auto completed = static_cast<std::size_t>(EndCategory::Completed);
+  const auto not_started = static_cast<std::size_t>(EndCategory::NotStarted);
+  for (int v = 0; v < kSharingKnockoutCount; ++v) {
+    const auto k = static_cast<SharingKnockout>(v);
+    const PortfolioTally off = run_portfolio(p, o, sharing_without(k)).tally;
+    const auto& sums = r.per_org[v];
+    EXPECT_EQ(sums[0].base, full.per_org_category[completed].sum) << to_string(k);
+    EXPECT_EQ(sums[0].variant, off.per_org_category[completed].sum) << to_string(k);
+    EXPECT_EQ(sums[2].variant, off.per_org_category[not_started].sum) << to_string(k);
+    EXPECT_DOUBLE_EQ(sums[4].base, full.per_org_value.sum) << to_string(k);
+    EXPECT_DOUBLE_EQ(sums[4].variant, off.per_org_value.sum) << to_string(k);
+    ASSERT_EQ(off.ranks(), r.ranks());
+    for (std::size_t j = 0; j < r.ranks(); ++j) {
+      EXPECT_EQ(r.per_rank[v][j].n, off.rank_launched[j]);
+      EXPECT_EQ(r.per_rank[v][j].variant,
+                static_cast<double>(off.rank_count(j, EndCategory::Completed)));
+    }
+  }
 }
 
 TEST(PortfolioAttribution, CountsAddUp) {
