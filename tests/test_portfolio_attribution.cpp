@@ -72,6 +72,16 @@ void expect_same(const PortfolioAttribution& a, const PortfolioAttribution& b) {
     for (std::size_t k = 0; k < a.ranks(); ++k)
       expect_same_sums(a.per_rank[v][k], b.per_rank[v][k]);
   }
+  ASSERT_EQ(a.shapley, b.shapley);
+  if (!a.shapley) return;
+  for (int j = 0; j < kSharingCount; ++j) {
+    for (int s = 0; s < kOrganisationStatCount; ++s)
+      expect_same_sums(a.shapley_org[j][s], b.shapley_org[j][s]);
+    ASSERT_EQ(a.shapley_rank[j].size(), a.ranks());
+    ASSERT_EQ(b.shapley_rank[j].size(), b.ranks());
+    for (std::size_t k = 0; k < a.ranks(); ++k)
+      expect_same_sums(a.shapley_rank[j][k], b.shapley_rank[j][k]);
+  }
 }
 
 TEST(PortfolioAttribution, EveryVariantLaunchesTheSameProgrammes) {
@@ -114,6 +124,13 @@ TEST(PortfolioAttribution, CynicismWithoutEffectCostsExactlyNothing) {
     EXPECT_EQ(r.per_rank[v][k].d, 0.0);
     EXPECT_EQ(r.per_rank[v][k].d2, 0.0);
   }
+  // Its Shapley part is exactly 0 too: every marginal difference it makes is 0.
+  ASSERT_TRUE(r.shapley);
+  for (int s = 0; s < kOrganisationStatCount; ++s) {
+    EXPECT_EQ(r.shapley_org[v][s].d, 0.0);
+    EXPECT_EQ(r.shapley_org[v][s].d2, 0.0);
+  }
+  for (std::size_t k = 0; k < r.ranks(); ++k) EXPECT_EQ(r.shapley_rank[v][k].d2, 0.0);
   const PairedDelta c = r.cost(SharingKnockout::Cynicism, OrganisationStat::Completed);
   EXPECT_EQ(c.delta.estimate, 0.0);
   EXPECT_EQ(c.delta.lower, 0.0);
@@ -201,6 +218,46 @@ TEST(PortfolioAttribution, EachVariantIsThePortfolioRunWithThatSharingOff) {
   }
 }
 
+TEST(PortfolioAttribution, ShapleyPartsAddUpToAllFour) {
+  const Portfolio p = organisation("{ceo: 1, c_suite: 1, vp: 2, director: 2}", kStrong, 3.0);
+  const PortfolioAttribution r = attribute(p, 300);
+  ASSERT_TRUE(r.shapley);
+  const auto all = static_cast<std::size_t>(SharingKnockout::All);
+  for (int s = 0; s < kOrganisationStatCount; ++s) {
+    // Per organisation the parts sum to its all-four difference, so the sums do too (up to
+    // rounding of the weights 1/4 and 1/12).
+    double parts = 0.0;
+    for (int j = 0; j < kSharingCount; ++j) parts += r.shapley_org[j][s].d;
+    EXPECT_NEAR(parts, r.per_org[all][s].d, 1e-9 * (1.0 + std::fabs(r.per_org[all][s].d)))
+        << to_string(static_cast<OrganisationStat>(s));
+  }
+  for (std::size_t k = 0; k < r.ranks(); ++k) {
+    double parts = 0.0;
+    for (int j = 0; j < kSharingCount; ++j) {
+      parts += r.shapley_rank[j][k].d;
+      EXPECT_EQ(r.shapley_rank[j][k].n, r.rank_launched(k));
+    }
+    EXPECT_NEAR(parts, r.per_rank[all][k].d, 1e-9 * (1.0 + std::fabs(r.per_rank[all][k].d)));
+  }
+  // Something to decompose: all four together cost completions.
+  EXPECT_GT(r.cost(SharingKnockout::All, OrganisationStat::Completed).delta.lower, 0.0);
+  // The decomposition leaves the single costs as they are without it.
+  PortfolioAttributionOptions o;
+  o.organisations = 300;
+  o.threads = 2;
+  o.seed = 7;
+  o.shapley = false;
+  const PortfolioAttribution plain = attribute_portfolio(p, o);
+  EXPECT_FALSE(plain.shapley);
+  for (int v = 0; v < kSharingKnockoutCount; ++v)
+    for (int s = 0; s < kOrganisationStatCount; ++s)
+      expect_same_sums(plain.per_org[v][s], r.per_org[v][s]);
+  EXPECT_TRUE(std::isnan(
+      plain.shapley_cost(SharingKnockout::Posts, OrganisationStat::Completed).delta.estimate));
+  EXPECT_EQ(format_portfolio_attribution(plain).find("Shapley"), std::string::npos);
+  EXPECT_NE(format_portfolio_attribution(r).find("Shapley parts"), std::string::npos);
+}
+
 TEST(PortfolioAttribution, CountsAddUp) {
   const PortfolioAttribution r = attribute(organisation(kRoster, kStrong, 4.0), 300);
   for (int v = 0; v < kSharingKnockoutCount; ++v) {
@@ -274,6 +331,14 @@ TEST_F(PortfolioAttributionFiles, SameResultsAndFilesForOneAndTwoThreads) {
   EXPECT_EQ(a.seed, one.seed);
   EXPECT_EQ(a.portfolio.name, "ten-years");
   EXPECT_EQ(format_portfolio_attribution(a), format_portfolio_attribution(one));
+  // Without the decomposition, the file says so and reads back without it.
+  PortfolioAttributionOptions o;
+  o.organisations = 100;
+  o.shapley = false;
+  write_portfolio_attribution(path("plain.h5"), attribute_portfolio(p, o));
+  const PortfolioAttribution plain = read_portfolio_attribution(path("plain.h5"));
+  EXPECT_FALSE(plain.shapley);
+  EXPECT_EQ(plain.n, 100);
   // A different seed is a different run.
   const PortfolioAttribution other = attribute(p, 300, 2, 8);
   EXPECT_NE(other.per_org[0][0].base, one.per_org[0][0].base);
@@ -353,8 +418,8 @@ TEST_F(PortfolioAttributionFiles, CommandAttributesAPortfolio) {
 
 TEST_F(PortfolioAttributionFiles, CommandRefusesScenarioOptionsForAPortfolio) {
   const std::string out = path("b.h5");
-  for (const char* bad :
-       {"--mechanisms budget", "--shapley exact", "-n 1", "--threads -1", "--set roster.ceo=x"}) {
+  for (const char* bad : {"--mechanisms budget", "--shapley permutations", "-n 1", "--threads -1",
+                          "--set roster.ceo=x"}) {
     const auto r = progsurv("attribute " + kTenYears + " -q " + std::string(bad) + " -o " + out);
     EXPECT_EQ(r.status, 2) << bad << ": " << r.out;
     EXPECT_FALSE(fs::exists(out)) << bad;

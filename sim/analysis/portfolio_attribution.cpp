@@ -27,6 +27,7 @@ constexpr double kZ95 = 1.959963984540054;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr auto kV = static_cast<std::size_t>(kSharingKnockoutCount);
 constexpr auto kS = static_cast<std::size_t>(kOrganisationStatCount);
+constexpr auto kSharings = static_cast<std::size_t>(kSharingCount);
 
 struct KnockoutText {
   const char* name;
@@ -104,6 +105,16 @@ PairedDelta PortfolioAttribution::rank_cost(SharingKnockout k, std::size_t rank)
   return paired_delta(per_rank.at(static_cast<std::size_t>(k)).at(rank));
 }
 
+PairedDelta PortfolioAttribution::shapley_cost(SharingKnockout k, OrganisationStat s) const {
+  if (!shapley) return paired_delta(PairedSums{});
+  return paired_delta(shapley_org.at(static_cast<std::size_t>(k)).at(static_cast<std::size_t>(s)));
+}
+
+PairedDelta PortfolioAttribution::rank_shapley_cost(SharingKnockout k, std::size_t rank) const {
+  if (!shapley) return paired_delta(PairedSums{});
+  return paired_delta(shapley_rank.at(static_cast<std::size_t>(k)).at(rank));
+}
+
 namespace {
 
 using Stats = std::array<double, kS>;
@@ -122,17 +133,52 @@ struct Sums {
   std::int64_t n = 0;
   std::array<std::array<PairedSums, kS>, kV> per_org{};
   std::array<std::vector<PairedSums>, kV> per_rank;
+  std::array<std::array<PairedSums, kS>, kSharings> shapley_org{};
+  std::array<std::vector<PairedSums>, kSharings> shapley_rank;
+
+  static void merge_ranks(std::vector<PairedSums>& into, const std::vector<PairedSums>& from) {
+    if (into.size() < from.size()) into.resize(from.size());
+    for (std::size_t k = 0; k < from.size(); ++k) into[k].merge(from[k]);
+  }
   void merge(const Sums& o) {
     n += o.n;
     for (std::size_t v = 0; v < kV; ++v) {
       for (std::size_t s = 0; s < kS; ++s) per_org[v][s].merge(o.per_org[v][s]);
-      if (per_rank[v].size() < o.per_rank[v].size()) per_rank[v].resize(o.per_rank[v].size());
-      for (std::size_t k = 0; k < o.per_rank[v].size(); ++k) per_rank[v][k].merge(o.per_rank[v][k]);
+      merge_ranks(per_rank[v], o.per_rank[v]);
+    }
+    for (std::size_t j = 0; j < kSharings; ++j) {
+      for (std::size_t s = 0; s < kS; ++s) shapley_org[j][s].merge(o.shapley_org[j][s]);
+      merge_ranks(shapley_rank[j], o.shapley_rank[j]);
     }
   }
 };
 
-double completed(const LaunchedProgramme& p) { return p.outcome == Outcome::Completed ? 1 : 0; }
+// One organisation under one subset of sharings switched off: its statistics and, per launch
+// rank, whether that programme completed.
+struct Outcomes {
+  Stats stats{};
+  std::vector<double> completed;
+};
+
+Outcomes outcomes_of(const OrganisationRecord& r) {
+  Outcomes o;
+  o.stats = stats_of(r);
+  o.completed.reserve(r.programmes.size());
+  for (const LaunchedProgramme& p : r.programmes)
+    o.completed.push_back(p.outcome == Outcome::Completed ? 1.0 : 0.0);
+  return o;
+}
+
+// Subset `mask` of the four sharings switched off (bit j = SharingKnockout j).
+Sharing sharing_of(unsigned mask) {
+  return Sharing{(mask & 1u) == 0, (mask & 2u) == 0, (mask & 4u) == 0, (mask & 8u) == 0};
+}
+
+int popcount(unsigned x) {
+  int c = 0;
+  for (; x != 0; x &= x - 1) ++c;
+  return c;
+}
 
 }  // namespace
 
@@ -146,35 +192,78 @@ PortfolioAttribution attribute_portfolio(const Portfolio& portfolio,
   PortfolioAttribution result;
   result.portfolio = portfolio;
   result.seed = options.seed;
+  result.shapley = options.shapley;
   const Portfolio& p = result.portfolio;
-  std::array<Sharing, kV> variants;
-  for (std::size_t v = 0; v < kV; ++v)
-    variants[v] = sharing_without(static_cast<SharingKnockout>(v));
+  constexpr unsigned kSubsets = 1u << kSharings, kFull = kSubsets - 1;
+  // The subset each row of per_org switches off: one sharing, then all four.
+  std::array<unsigned, kV> row_mask{};
+  for (std::size_t v = 0; v + 1 < kV; ++v) row_mask[v] = 1u << v;
+  row_mask[kV - 1] = kFull;
+  // Shapley weight of a subset of s sharings not containing the one valued: s!(3-s)!/4!.
+  std::array<double, kSharings> weight{};
+  for (std::size_t size = 0; size < kSharings; ++size) {
+    double w = 1.0 / kSharings;
+    for (std::size_t i = 1; i <= size; ++i)
+      w *= static_cast<double>(i) / static_cast<double>(kSharings - i);
+    weight[size] = w;
+  }
 
   ChunkPipeline<Sums> pipeline(
       planned, threads,
       [&](std::int64_t begin, std::int64_t end) {
         Sums s;
+        std::array<Outcomes, kSubsets> f;
+        std::array<bool, kSubsets> needed{};
+        for (unsigned mask = 0; mask < kSubsets; ++mask)
+          needed[mask] = options.shapley || mask == 0 || popcount(mask) == 1 || mask == kFull;
+        Stats phi{};
         for (std::int64_t i = begin; i < end; ++i) {
           const auto org = static_cast<std::uint64_t>(i);
-          const OrganisationRecord base = simulate_organisation(p, options.seed, org);
-          const Stats b = stats_of(base);
-          const std::size_t launched = base.programmes.size();
+          for (unsigned mask = 0; mask < kSubsets; ++mask) {
+            if (!needed[mask]) continue;
+            f[mask] = outcomes_of(simulate_organisation(p, options.seed, org, sharing_of(mask)));
+            if (f[mask].completed.size() != f[0].completed.size())
+              throw std::logic_error("organisation " + std::to_string(i) + " launched " +
+                                     std::to_string(f[0].completed.size()) +
+                                     " programmes with full sharing but " +
+                                     std::to_string(f[mask].completed.size()) +
+                                     " with sharings switched off (subset " + std::to_string(mask) +
+                                     "); launches must not depend on "
+                                     "sharing");
+          }
+          const Outcomes& base = f[0];
+          const std::size_t launched = base.completed.size();
           ++s.n;
           for (std::size_t v = 0; v < kV; ++v) {
-            const OrganisationRecord alt = simulate_organisation(p, options.seed, org, variants[v]);
-            if (alt.programmes.size() != launched)
-              throw std::logic_error(
-                  "organisation " + std::to_string(i) + " launched " + std::to_string(launched) +
-                  " programmes with full sharing but " + std::to_string(alt.programmes.size()) +
-                  " without " + describe(static_cast<SharingKnockout>(v)) +
-                  "; launches must not depend on sharing");
-            const Stats a = stats_of(alt);
-            for (std::size_t j = 0; j < kS; ++j) s.per_org[v][j].add(b[j], a[j]);
+            const Outcomes& alt = f[row_mask[v]];
+            for (std::size_t j = 0; j < kS; ++j) s.per_org[v][j].add(base.stats[j], alt.stats[j]);
             auto& ranks = s.per_rank[v];
             if (ranks.size() < launched) ranks.resize(launched);
             for (std::size_t k = 0; k < launched; ++k)
-              ranks[k].add(completed(base.programmes[k]), completed(alt.programmes[k]));
+              ranks[k].add(base.completed[k], alt.completed[k]);
+          }
+          if (!options.shapley) continue;
+          for (std::size_t j = 0; j < kSharings; ++j) {
+            const unsigned bit = 1u << j;
+            auto& ranks = s.shapley_rank[j];
+            if (ranks.size() < launched) ranks.resize(launched);
+            phi.fill(0.0);
+            for (unsigned mask = 0; mask < kSubsets; ++mask) {
+              if (mask & bit) continue;
+              const double w = weight[static_cast<std::size_t>(popcount(mask))];
+              for (std::size_t x = 0; x < kS; ++x)
+                phi[x] += w * (f[mask | bit].stats[x] - f[mask].stats[x]);
+            }
+            for (std::size_t x = 0; x < kS; ++x) s.shapley_org[j][x].add(0.0, phi[x]);
+            for (std::size_t k = 0; k < launched; ++k) {
+              double part = 0.0;
+              for (unsigned mask = 0; mask < kSubsets; ++mask) {
+                if (mask & bit) continue;
+                part += weight[static_cast<std::size_t>(popcount(mask))] *
+                        (f[mask | bit].completed[k] - f[mask].completed[k]);
+              }
+              ranks[k].add(0.0, part);
+            }
           }
         }
         return s;
@@ -189,6 +278,12 @@ PortfolioAttribution attribute_portfolio(const Portfolio& portfolio,
   result.n = total.n;
   result.per_org = total.per_org;
   result.per_rank = std::move(total.per_rank);
+  if (result.shapley) {
+    result.shapley_org = total.shapley_org;
+    result.shapley_rank = std::move(total.shapley_rank);
+    // Ranks no organisation reached under full sharing are reached by none in any subset.
+    for (auto& ranks : result.shapley_rank) ranks.resize(result.ranks());
+  }
   return result;
 }
 
@@ -321,7 +416,32 @@ std::string format_portfolio_attribution(const PortfolioAttribution& r) {
   }
   os << "\n";
   for (std::size_t v = 0; v + 1 < kV; ++v) os << headline(r, static_cast<SharingKnockout>(v));
-  os << "Single costs need not add up to the cost of all four: the sharings overlap.\n";
+  if (!r.shapley) {
+    os << "Single costs need not add up to the cost of all four: the sharings overlap.\n";
+  } else {
+    os << "\nShapley parts: single costs need not add up to the cost of all four (the sharings "
+          "overlap);\neach sharing's part is its cost averaged over every order of switching "
+          "the four off (exact, all 16 subsets),\nand the parts add up to the cost of all "
+          "four.\n";
+    std::snprintf(line, sizeof line, "  %-30s %-26s %-26s %s", "sharing", "completed: part [95%]",
+                  "ended: part [95%]", "value: part [95%]");
+    os << line << "\n";
+    double sum = 0.0;
+    for (std::size_t v = 0; v < kSharings; ++v) {
+      const auto k = static_cast<SharingKnockout>(v);
+      const PairedDelta c = r.shapley_cost(k, OrganisationStat::Completed);
+      sum += c.delta.estimate;
+      std::snprintf(line, sizeof line, "  %-30s %-26s %-26s %s", describe(k),
+                    interval(c, 1, "%+.3f").c_str(),
+                    interval(r.shapley_cost(k, OrganisationStat::Ended), 1, "%+.3f").c_str(),
+                    interval(r.shapley_cost(k, OrganisationStat::Value), 1, "%+.3f").c_str());
+      os << line << "\n";
+    }
+    std::snprintf(line, sizeof line,
+                  "  sum of the parts: %+.3f completed per organisation = the cost of all four\n",
+                  sum);
+    os << line;
+  }
 
   os << "\nby launch rank: P(the k-th programme completes) with full sharing, and what each "
         "sharing costs it (pp, 95%)\n";
@@ -361,34 +481,50 @@ std::string format_portfolio_attribution(const PortfolioAttribution& r) {
 
 namespace {
 
-// [V x n] matrix of one field of a table of sums, row-major.
+// [height x width] matrix of one field of a table of sums, row-major.
 template <class Table, class Field>
-std::vector<double> matrix(const Table& rows, std::size_t width, Field field) {
+std::vector<double> matrix(const Table& rows, std::size_t height, std::size_t width, Field field) {
   std::vector<double> out;
-  out.reserve(kV * width);
-  for (std::size_t v = 0; v < kV; ++v)
+  out.reserve(height * width);
+  for (std::size_t v = 0; v < height; ++v)
     for (std::size_t j = 0; j < width; ++j) out.push_back(field(rows[v][j]));
   return out;
 }
 
+// Derived, for readers that do not recompute: `<name>` (the mean), its 95% bounds and SE.
 template <class Table>
-void write_sums(h5::Group& g, const Table& rows, std::size_t width) {
-  const h5::Dims dims{kV, width};
-  g.write_dataset("base_sum", matrix(rows, width, [](const PairedSums& s) { return s.base; }),
-                  dims);
-  g.write_dataset("variant_sum", matrix(rows, width, [](const PairedSums& s) { return s.variant; }),
-                  dims);
-  g.write_dataset("delta_sum", matrix(rows, width, [](const PairedSums& s) { return s.d; }), dims);
-  g.write_dataset("delta_sumsq", matrix(rows, width, [](const PairedSums& s) { return s.d2; }),
-                  dims);
-  // Derived, for readers that do not recompute: the mean difference, its interval and SE.
+void write_derived(h5::Group& g, const std::string& name, const Table& rows, std::size_t height,
+                   std::size_t width) {
+  const h5::Dims dims{height, width};
   const auto derived = [&](auto pick) {
-    return matrix(rows, width, [&](const PairedSums& s) { return pick(paired_delta(s)); });
+    return matrix(rows, height, width, [&](const PairedSums& s) { return pick(paired_delta(s)); });
   };
-  g.write_dataset("delta", derived([](const PairedDelta& d) { return d.delta.estimate; }), dims);
-  g.write_dataset("delta_lower", derived([](const PairedDelta& d) { return d.delta.lower; }), dims);
-  g.write_dataset("delta_upper", derived([](const PairedDelta& d) { return d.delta.upper; }), dims);
-  g.write_dataset("delta_se", derived([](const PairedDelta& d) { return d.se; }), dims);
+  g.write_dataset(name, derived([](const PairedDelta& d) { return d.delta.estimate; }), dims);
+  g.write_dataset(name + "_lower", derived([](const PairedDelta& d) { return d.delta.lower; }),
+                  dims);
+  g.write_dataset(name + "_upper", derived([](const PairedDelta& d) { return d.delta.upper; }),
+                  dims);
+  g.write_dataset(name + "_se", derived([](const PairedDelta& d) { return d.se; }), dims);
+}
+
+template <class Table, class Shapley>
+void write_sums(h5::Group& g, const Table& rows, const Shapley* shapley, std::size_t width) {
+  const h5::Dims dims{kV, width};
+  const auto field = [&](auto pick) { return matrix(rows, kV, width, pick); };
+  g.write_dataset("base_sum", field([](const PairedSums& s) { return s.base; }), dims);
+  g.write_dataset("variant_sum", field([](const PairedSums& s) { return s.variant; }), dims);
+  g.write_dataset("delta_sum", field([](const PairedSums& s) { return s.d; }), dims);
+  g.write_dataset("delta_sumsq", field([](const PairedSums& s) { return s.d2; }), dims);
+  write_derived(g, "delta", rows, kV, width);
+  if (!shapley) return;
+  const h5::Dims four{kSharings, width};
+  g.write_dataset("shapley_sum",
+                  matrix(*shapley, kSharings, width, [](const PairedSums& s) { return s.d; }),
+                  four);
+  g.write_dataset("shapley_sumsq",
+                  matrix(*shapley, kSharings, width, [](const PairedSums& s) { return s.d2; }),
+                  four);
+  write_derived(g, "shapley", *shapley, kSharings, width);
 }
 
 }  // namespace
@@ -410,6 +546,7 @@ void write_portfolio_attribution(const std::string& path, const PortfolioAttribu
     f.write_attr("interval_method",
                  "paired normal: mean of per-organisation differences ± 1.96 SE");
     f.write_attr("confidence", 0.95);
+    f.write_attr("shapley_method", r.shapley ? "exact" : "none");
     {
       h5::Group g = f.create_group("portfolio");
       const Portfolio& p = r.portfolio;
@@ -434,7 +571,7 @@ void write_portfolio_attribution(const std::string& path, const PortfolioAttribu
     {
       h5::Group g = f.create_group("per_organisation");
       g.write_attr("pairs", r.n);
-      write_sums(g, r.per_org, kS);
+      write_sums(g, r.per_org, r.shapley ? &r.shapley_org : nullptr, kS);
     }
     {
       h5::Group g = f.create_group("per_rank");
@@ -442,7 +579,7 @@ void write_portfolio_attribution(const std::string& path, const PortfolioAttribu
       std::vector<std::int64_t> launched(k);
       for (std::size_t j = 0; j < k; ++j) launched[j] = r.rank_launched(j);
       g.write_dataset("launched", launched);
-      write_sums(g, r.per_rank, k);
+      write_sums(g, r.per_rank, r.shapley ? &r.shapley_rank : nullptr, k);
     }
   });
 }
@@ -487,38 +624,53 @@ PortfolioAttribution read_portfolio_attribution(const std::string& path) {
     for (std::size_t s = 0; s < kS; ++s)
       if (stats.size() != kS || stats[s] != kStatNames[s])
         throw bad("/statistics is not [completed, ended, not_started, running, value]");
-    // Fills table[v][j] from the four raw-sum datasets of a group, each [V x width].
+    const std::string method =
+        f.has_attr("shapley_method") ? f.read_attr_string("shapley_method") : "none";
+    if (method != "exact" && method != "none")
+      throw bad("shapley_method '" + method + "' is neither 'exact' nor 'none'");
+    r.shapley = method == "exact";
+    const auto read_matrix = [&](const h5::Group& g, const std::string& where,
+                                 const std::string& name, std::size_t height, std::size_t width) {
+      h5::Dims dims;
+      std::vector<double> m = g.read_dataset<double>(name, &dims);
+      if (dims.size() != 2 || dims[0] != height || dims[1] != width)
+        throw bad(where + "/" + name + " is not [" + std::to_string(height) + " x " +
+                  std::to_string(width) + "]");
+      return m;
+    };
+    // Fills the tables of a group from its raw sums: [V x width], and the Shapley parts
+    // [4 x width] when the file has them.
     const auto read_sums = [&](const h5::Group& g, const std::string& where, std::size_t width,
-                               const std::vector<std::int64_t>& pairs, auto& table) {
-      std::array<std::vector<double>, 4> raw;
-      const char* fields[4] = {"base_sum", "variant_sum", "delta_sum", "delta_sumsq"};
-      for (std::size_t i = 0; i < 4; ++i) {
-        h5::Dims dims;
-        raw[i] = g.read_dataset<double>(fields[i], &dims);
-        if (dims.size() != 2 || dims[0] != kV || dims[1] != width)
-          throw bad(where + "/" + fields[i] + " is not [" + std::to_string(kV) + " x " +
-                    std::to_string(width) + "]");
-      }
+                               const std::vector<std::int64_t>& pairs, auto& table, auto& shapley) {
+      const auto base = read_matrix(g, where, "base_sum", kV, width),
+                 variant = read_matrix(g, where, "variant_sum", kV, width),
+                 d = read_matrix(g, where, "delta_sum", kV, width),
+                 d2 = read_matrix(g, where, "delta_sumsq", kV, width);
       for (std::size_t v = 0; v < kV; ++v)
         for (std::size_t j = 0; j < width; ++j) {
-          PairedSums& s = table[v][j];
           const std::size_t at = v * width + j;
-          s.n = pairs[j];
-          s.base = raw[0][at];
-          s.variant = raw[1][at];
-          s.d = raw[2][at];
-          s.d2 = raw[3][at];
+          table[v][j] = PairedSums{pairs[j], base[at], variant[at], d[at], d2[at]};
+        }
+      if (!r.shapley) return;
+      const auto sd = read_matrix(g, where, "shapley_sum", kSharings, width),
+                 sd2 = read_matrix(g, where, "shapley_sumsq", kSharings, width);
+      for (std::size_t v = 0; v < kSharings; ++v)
+        for (std::size_t j = 0; j < width; ++j) {
+          const std::size_t at = v * width + j;
+          shapley[v][j] = PairedSums{pairs[j], 0.0, sd[at], sd[at], sd2[at]};
         }
     };
     read_sums(f.open_group("per_organisation"), "/per_organisation", kS,
-              std::vector<std::int64_t>(kS, r.n), r.per_org);
+              std::vector<std::int64_t>(kS, r.n), r.per_org, r.shapley_org);
     const h5::Group g = f.open_group("per_rank");
     const std::vector<std::int64_t> launched = g.read_dataset<std::int64_t>("launched");
     for (std::size_t k = 0; k < launched.size(); ++k)
       if (launched[k] < 0 || launched[k] > r.n)
         throw bad("/per_rank/launched[" + std::to_string(k) + "] is outside [0, organisations]");
     for (auto& ranks : r.per_rank) ranks.resize(launched.size());
-    read_sums(g, "/per_rank", launched.size(), launched, r.per_rank);
+    if (r.shapley)
+      for (auto& ranks : r.shapley_rank) ranks.resize(launched.size());
+    read_sums(g, "/per_rank", launched.size(), launched, r.per_rank, r.shapley_rank);
     return r;
   } catch (const h5::Error& e) {
     throw FileFormatError("damaged or truncated progsurv portfolio attribution file " + path +

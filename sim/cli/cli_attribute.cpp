@@ -22,20 +22,23 @@ struct AttributeArgs {
   bool force = false;
   std::vector<std::string> sets, mechanisms;
   std::string shapley = "auto";
-  // Whether these options were given (a portfolio has its own default and refuses the others).
-  const CLI::Option *replications_option = nullptr, *mechanisms_option = nullptr,
-                    *shapley_option = nullptr;
+  // Whether these options were given (a portfolio has its own -n default and refuses
+  // --mechanisms).
+  const CLI::Option *replications_option = nullptr, *mechanisms_option = nullptr;
 };
 
 // A portfolio's attribution switches off each sharing of the organisation; the scenario
 // options that choose knock-outs do not apply.
 int do_attribute_portfolio(const AttributeArgs& a) {
-  for (const CLI::Option* o : {a.mechanisms_option, a.shapley_option})
-    if (o->count() > 0)
-      throw CLI::ValidationError(
-          o->get_name(), "applies to scenarios only; " + a.scenario +
-                             " is a portfolio, whose attribution switches off cynicism, trust, "
-                             "posts and budget, one at a time and all four together");
+  if (a.mechanisms_option->count() > 0)
+    throw CLI::ValidationError(
+        "--mechanisms", "applies to scenarios only; " + a.scenario +
+                            " is a portfolio, whose attribution switches off cynicism, trust, "
+                            "posts and budget, one at a time and all four together");
+  if (a.shapley == "permutations")
+    throw CLI::ValidationError("--shapley",
+                               "a portfolio's four sharings are decomposed exactly (16 subsets); "
+                               "use exact (the default) or none");
   Portfolio portfolio = Portfolio::load(a.scenario);
   if (!a.sets.empty()) portfolio = portfolio.with_values(parse_sets(a.sets));
   if (!a.output.empty()) {
@@ -48,6 +51,7 @@ int do_attribute_portfolio(const AttributeArgs& a) {
   // Six organisation runs per organisation: a smaller default than a scenario's.
   opt.organisations = a.replications_option->count() > 0 ? a.replications : 20000;
   opt.threads = a.threads;
+  opt.shapley = a.shapley != "none";
   ProgressBar bar("attributing " + portfolio.name);
   const StopSignals stop_signals;
   opt.progress = [&](std::int64_t done, std::int64_t total) {
@@ -113,7 +117,7 @@ const Registration reg_attribute(60, [](CLI::App& app) {
   args->replications_option = add_count_option(
       sub, "-n,--replications", args->replications,
       "Replications (each run once per knock-out and per subset the Shapley method evaluates); "
-      "for a portfolio, organisations (default 20000, each run six times)",
+      "for a portfolio, organisations (default 20000, each run 16 times, 6 with --shapley none)",
       2, kMaxReplications);
   add_seed_option(sub, args->seed);
   add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
@@ -131,13 +135,13 @@ const Registration reg_attribute(60, [](CLI::App& app) {
                                          return names;
                                        }())
                                 ->delimiter(',');
-  args->shapley_option =
-      sub->add_option("--shapley", args->shapley,
-                      "Shapley decomposition: exact (every subset of the knock-outs, 2^k runs per "
-                      "replication), permutations (one random order per replication), none, or "
-                      "auto (exact while replications x 2^k <= 2e7)")
-          ->check(CLI::IsMember({"auto", "exact", "permutations", "none"}))
-          ->capture_default_str();
+  sub->add_option(
+         "--shapley", args->shapley,
+         "Shapley decomposition: exact (every subset of the knock-outs, 2^k runs per "
+         "replication), permutations (one random order per replication), none, or "
+         "auto (exact while replications x 2^k <= 2e7); a portfolio takes exact (auto) or none")
+      ->check(CLI::IsMember({"auto", "exact", "permutations", "none"}))
+      ->capture_default_str();
   sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->callback([args] { set_action([args] { return do_attribute(*args); }); });
 });

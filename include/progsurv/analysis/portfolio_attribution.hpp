@@ -24,6 +24,8 @@ namespace progsurv {
 // The variants compared with full sharing: one sharing off at a time, then all four off.
 enum class SharingKnockout : int { Cynicism = 0, Trust, Posts, Budget, All, Count };
 inline constexpr int kSharingKnockoutCount = static_cast<int>(SharingKnockout::Count);
+// The sharings themselves: the knock-outs before All.
+inline constexpr int kSharingCount = static_cast<int>(SharingKnockout::All);
 const char* to_string(SharingKnockout k);  // "cynicism", "trust", "posts", "budget", "all"
 const char* describe(SharingKnockout k);   // "cynicism carried over", for people
 // Full sharing with k switched off (All: every sharing off).
@@ -67,6 +69,9 @@ struct PortfolioAttributionOptions {
   std::uint64_t seed = 1;
   std::int64_t organisations = 20000;
   int threads = 0;  // 0 = all hardware threads; results do not depend on it
+  // Exact Shapley decomposition: every one of the 16 subsets of the four sharings switched
+  // off, for every organisation (16 runs each instead of 6).
+  bool shapley = true;
   // Called at batch ends with (done, planned); return false to stop (throws Cancelled).
   std::function<bool(std::int64_t, std::int64_t)> progress;
 };
@@ -80,6 +85,14 @@ struct PortfolioAttribution {
   // [knock-out][k]: whether the k-th programme launched (k = 0 the first) completed, over the
   // organisations that launched a k-th programme (the same organisations in every variant).
   std::array<std::vector<PairedSums>, kSharingKnockoutCount> per_rank;
+  // Each sharing's Shapley part of switching all four off: its marginal cost averaged over
+  // every order of switching them off (exact, over all 16 subsets). Sums of phi_i (in `d`,
+  // `variant`) and phi_i^2 (in `d2`); `base` unused. The four parts of an organisation sum to
+  // its all-four difference, so their means sum to the cost of all four. Empty unless
+  // `shapley`.
+  bool shapley = false;
+  std::array<std::array<PairedSums, kOrganisationStatCount>, kSharingCount> shapley_org{};
+  std::array<std::vector<PairedSums>, kSharingCount> shapley_rank;
 
   std::size_t ranks() const { return per_rank[0].size(); }
   // Organisations that launched a k-th programme.
@@ -88,6 +101,9 @@ struct PortfolioAttribution {
   // difference of probabilities (multiply by 100 for percentage points).
   PairedDelta cost(SharingKnockout k, OrganisationStat s) const;
   PairedDelta rank_cost(SharingKnockout k, std::size_t rank) const;
+  // Shapley parts (k one of the four sharings; delta and se only); NaN without `shapley`.
+  PairedDelta shapley_cost(SharingKnockout k, OrganisationStat s) const;
+  PairedDelta rank_shapley_cost(SharingKnockout k, std::size_t rank) const;
 };
 
 // Deterministic: the same sums, bit for bit, for any thread count (fixed chunks of
