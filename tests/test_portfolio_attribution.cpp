@@ -317,9 +317,10 @@ class PortfolioAttributionFiles : public ::testing::Test {
 
 TEST_F(PortfolioAttributionFiles, SameResultsAndFilesForOneAndTwoThreads) {
   const Portfolio p = Portfolio::load(kTenYears);
-  // Not a multiple of the chunk size, so the last chunk is short.
-  const PortfolioAttribution one = attribute(p, 300, 1);
-  const PortfolioAttribution two = attribute(p, 300, 2);
+  // Three chunks, the last one short, so two threads share the work.
+  const std::int64_t n = 2 * kOrganisationChunk + 37;
+  const PortfolioAttribution one = attribute(p, n, 1);
+  const PortfolioAttribution two = attribute(p, n, 2);
   expect_same(one, two);
   EXPECT_EQ(format_portfolio_attribution(one), format_portfolio_attribution(two));
   write_portfolio_attribution(path("one.h5"), one);
@@ -340,7 +341,7 @@ TEST_F(PortfolioAttributionFiles, SameResultsAndFilesForOneAndTwoThreads) {
   EXPECT_FALSE(plain.shapley);
   EXPECT_EQ(plain.n, 100);
   // A different seed is a different run.
-  const PortfolioAttribution other = attribute(p, 300, 2, 8);
+  const PortfolioAttribution other = attribute(p, n, 2, 8);
   EXPECT_NE(other.per_org[0][0].base, one.per_org[0][0].base);
 }
 
