@@ -16,6 +16,8 @@ PYBIND11_MODULE(_core, m) {
   m.attr("format_version") =
       py::make_tuple(progsurv::kRunFormatVersionMajor, progsurv::kRunFormatVersionMinor);
   m.attr("sweep_format_version") =
+      py::make_tuple(progsurv::kSweepFormatVersionMajor, progsurv::kSweepFormatVersionMinor);
+  m.attr("attribution_format_version") =
       py::make_tuple(progsurv::kFormatVersionMajor, progsurv::kFormatVersionMinor);
   m.attr("run_filetype") = progsurv::kRunFiletype;
   m.attr("fit_filetype") = progsurv::kFitFiletype;
@@ -36,6 +38,7 @@ PYBIND11_MODULE(_core, m) {
       register_docs,
       register_compare,
       register_likelihood,
+      register_portfolio,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);

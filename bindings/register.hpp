@@ -15,6 +15,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace progsurv::python {
@@ -30,6 +32,11 @@ void register_sweep(py::module_& m);        // Sweep, run_sweep(), attribute(), 
 void register_docs(py::module_& m);         // docstrings of attributes bound without one
 void register_compare(py::module_& m);      // compare()
 void register_likelihood(py::module_& m);   // read_record(), RecordLikelihood
+void register_portfolio(py::module_& m);    // Portfolio, run_portfolio(), PortfolioResult
+
+// Key paths and YAML texts for with_values() from a mapping {path: value} or an iterable of
+// (path, value) pairs (register_scenario.cpp), shared by Scenario and Portfolio.
+std::vector<std::pair<std::string, std::string>> key_value_overrides(const py::object& values);
 
 // A read-only NumPy array of `shape` over `data` (strides in bytes) whose base is `owner`:
 // no copy is made and the owner lives at least as long as the array. Returns an empty

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "progsurv/io/file_type.hpp"
 #include "progsurv/io/result_file.hpp"
 #include "register.hpp"
 
@@ -22,6 +23,12 @@ void register_result_file(py::module_& m) {
       py::arg("path"), py::call_guard<py::gil_scoped_release>(),
       "Read a run file written by `progsurv run` or Result.to_hdf5. Raises FileFormatError "
       "for a foreign, newer, older or truncated file.");
+  m.def(
+      "file_type", [](const std::filesystem::path& path) { return file_type(path.string()); },
+      py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+      "Returns the filetype attribute of a progsurv HDF5 file ('progsurv-run', "
+      "'progsurv-sweep', 'progsurv-portfolio', ...); raises FileFormatError for a file "
+      "without one.");
 }
 
 }  // namespace progsurv::python

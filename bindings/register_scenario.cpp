@@ -161,6 +161,10 @@ std::vector<std::string> names_of(const std::vector<T>& items) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> key_value_overrides(const py::object& values) {
+  return override_pairs(values);
+}
+
 void register_scenario(py::module_& m) {
   py::class_<Scenario>(m, "Scenario", R"doc(
 A resolved scenario (MODEL.md §2-3): every mechanism with names turned into indices and

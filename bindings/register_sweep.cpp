@@ -179,7 +179,8 @@ void register_sweep(py::module_& m) {
   m.attr("attribution_filetype") = kAttributionFiletype;
 
   py::class_<Sweep>(m, "Sweep", R"doc(
-A parsed sweep file (docs/sweep-format.md): base scenario, parameters, design, metrics.
+A parsed sweep file (docs/sweep-format.md): base scenario or portfolio, parameters, design,
+metrics.
 Use progsurv.sweep() to run one.)doc")
       .def_static("load", &Sweep::load, py::arg("path"), "Parse a sweep YAML file.")
       .def_static("from_yaml", &Sweep::from_yaml, py::arg("text"), py::arg("source") = "<string>",
@@ -197,6 +198,13 @@ Use progsurv.sweep() to run one.)doc")
           "resolved", [](const Sweep& s) { return s.resolved; },
           "The canonical YAML of the sweep with its base scenario inline.")
       .def_property_readonly("base", [](const Sweep& s) { return s.base; })
+      .def_property_readonly(
+          "base_kind", [](const Sweep& s) { return std::string(to_string(s.base_kind)); },
+          "'scenario' or 'portfolio': what each point runs.")
+      .def_property_readonly(
+          "portfolio_yaml",
+          [](const Sweep& s) { return s.is_portfolio() ? s.portfolio.yaml_text : std::string(); },
+          "Portfolio sweeps: the base portfolio's YAML, every programme template inline.")
       .def_property_readonly(
           "parameter_labels",
           [](const Sweep& s) {
@@ -266,6 +274,16 @@ Use progsurv.sweep() to run one.)doc")
                                    r.points.size(), r.sweep.metrics.size(),
                                    [&](std::size_t i, std::size_t j) { return r.points[i].se[j]; });
                              })
+      .def_property_readonly(
+          "count",
+          [](const SweepResult& r) {
+            const std::size_t m = r.sweep.is_portfolio() ? r.sweep.metrics.size() : 0;
+            return matrix(r.points.size(), m, [&](std::size_t i, std::size_t j) {
+              return static_cast<double>(r.points[i].count[j]);
+            });
+          },
+          "Portfolio sweeps: what each estimate is over (organisations, those that launched a "
+          "k-th programme, sponsor exits); points x metrics. Empty for scenario sweeps.")
       .def_property_readonly("replications",
                              [](const SweepResult& r) {
                                std::vector<std::int64_t> v;

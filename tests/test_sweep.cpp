@@ -408,9 +408,9 @@ TEST(SweepFileOutput, WritesAndReadsBack) {
   namespace h5 = progsurv::h5;
   h5::File f = h5::File::open_read(opt.output);
   EXPECT_EQ(f.read_attr_string("filetype"), progsurv::kSweepFiletype);
-  EXPECT_EQ(
-      f.read_attr_vector<std::int32_t>("format_version"),
-      (std::vector<std::int32_t>{progsurv::kFormatVersionMajor, progsurv::kFormatVersionMinor}));
+  EXPECT_EQ(f.read_attr_vector<std::int32_t>("format_version"),
+            (std::vector<std::int32_t>{progsurv::kSweepFormatVersionMajor,
+                                       progsurv::kSweepFormatVersionMinor}));
   EXPECT_EQ(f.read_attr_string("fingerprint"), s.fingerprint);
   EXPECT_EQ(f.read_string("sweep"), s.resolved);
   h5::Dims dims;

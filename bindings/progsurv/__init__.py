@@ -8,12 +8,13 @@
     result.plot_incidence()          # matplotlib Axes
     result.to_hdf5("baseline.h5")    # the file `progsurv run` writes
     progsurv.load("baseline.h5")     # any file the command line wrote
+    progsurv.portfolio("scenarios/portfolios/ten-years.yaml", n=5000)  # an organisation over years
 
 The engine is the C++ library behind the `progsurv` command (module progsurv._core);
 see docs/python.md.
 """
 from . import _core
-from ._core import FileFormatError, Scenario, ScenarioError
+from ._core import FileFormatError, Portfolio, Scenario, ScenarioError
 from ._result import (
     CATEGORIES,
     CAUSES,
@@ -27,6 +28,8 @@ from ._result import (
 )
 from . import plotting
 from .compare import compare
+from ._portfolio import PortfolioResult, load_portfolio
+from ._portfolio import portfolio  # progsurv.portfolio is the function
 from ._fit import FitResult, FitSpec, Likelihood, Prior, fit, load_fit, read_record, simulate_record
 from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function)
     Sweep,
@@ -45,7 +48,8 @@ from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function
 __version__ = _core.__version__
 KNOCKOUTS = tuple(_core.knockout_names)
 FORMAT_VERSION = tuple(_core.format_version)  # run files (run, exact)
-SWEEP_FORMAT_VERSION = tuple(_core.sweep_format_version)  # sweep and attribution files
+SWEEP_FORMAT_VERSION = tuple(_core.sweep_format_version)  # sweep files
+ATTRIBUTION_FORMAT_VERSION = tuple(_core.attribution_format_version)  # attribution files
 
 __all__ = [
     "CATEGORIES",
@@ -53,6 +57,7 @@ __all__ = [
     "KNOCKOUTS",
     "FORMAT_VERSION",
     "SWEEP_FORMAT_VERSION",
+    "ATTRIBUTION_FORMAT_VERSION",
     "FileFormatError",
     "OUTCOMES",
     "QUANTITIES",
@@ -68,6 +73,10 @@ __all__ = [
     "load",
     "load_fit",
     "plotting",
+    "Portfolio",
+    "PortfolioResult",
+    "portfolio",
+    "load_portfolio",
     "Prior",
     "read_record",
     "simulate_record",

@@ -7,6 +7,367 @@ import numpy.typing
 
 class FileFormatError(ValueError): ...
 
+class Portfolio:
+    """A resolved portfolio (portfolio mode, docs/model.md): one organisation's sponsor posts,
+review calendar, budget, cynicism and customer trust, and the programmes it launches over
+the years. Immutable: with_values() returns a new portfolio.
+
+Make one with Portfolio.load(path) or Portfolio.from_yaml(text); run it with
+progsurv.portfolio()."""
+    def __init__(*args: Any, **kwargs: Any) -> Any:
+        """Initialize self.  See help(type(self)) for accurate signature."""
+        ...
+    def __repr__(self) -> str: ...
+    @property
+    def cynicism(self) -> dict:
+        """The cynicism settings {initial, rise, relief, half_life, effect.break, effect.pickup, effect.approval}."""
+        ...
+    @property
+    def description(self) -> str:
+        """The portfolio's description (may be empty)."""
+        ...
+    @staticmethod
+    def from_yaml(text: str, source: str = '<string>') -> Portfolio:
+        """Parse portfolio YAML text; `source` names it in error messages and template paths are relative to the working folder. Returns a Portfolio."""
+        ...
+    @property
+    def grid(self) -> List[float]:
+        """The time grid of the outputs over time, months (a list)."""
+        ...
+    @property
+    def horizon(self) -> float:
+        """H, months."""
+        ...
+    @property
+    def initial_trust(self) -> float:
+        """customers.initial_trust: the organisation's customer trust at t = 0."""
+        ...
+    @property
+    def launches(self) -> list:
+        """Planned launches as (time, template name), in launch order."""
+        ...
+    @property
+    def level_names(self) -> List[str]:
+        """Sponsor level names, in the order of the templates."""
+        ...
+    @staticmethod
+    def load(path: Union[str, os.PathLike]) -> Portfolio:
+        """Read and check a portfolio YAML file and the programme templates it names. Returns a Portfolio; raises ScenarioError naming the file, line and key of a bad entry."""
+        ...
+    @property
+    def max_live(self) -> int:
+        """The cap on programmes scoping or running at once; 0 = no cap."""
+        ...
+    @property
+    def name(self) -> str:
+        """The portfolio's name."""
+        ...
+    @property
+    def post_count(self) -> int:
+        """Sponsor posts in all."""
+        ...
+    @property
+    def renewal(self) -> bool:
+        """True when programmes are also proposed by a renewal process."""
+        ...
+    @property
+    def roster(self) -> dict:
+        """Sponsor posts per level {level: posts}."""
+        ...
+    @property
+    def source(self) -> str:
+        """Where the portfolio came from: a file path or '<string>'."""
+        ...
+    @property
+    def template_names(self) -> List[str]:
+        """The programme templates' names, in the order of the file."""
+        ...
+    @property
+    def template_sources(self) -> List[str]:
+        """The file of each template, or 'inline'."""
+        ...
+    @property
+    def templates(self) -> List[Scenario]:
+        """Copies of the programme templates as Scenarios, with the organisation's parts written in (empty for a portfolio read back from a file)."""
+        ...
+    def with_values(self, values: Any) -> Portfolio:
+        """A copy with values replaced by key path, as Scenario.with_values does, e.g.
+  portfolio.with_values({"cynicism.effect.break": 0, "roster.vp": 4, "max_live": 2})
+Template keys of inline templates are "templates.NAME.<scenario key path>". `values` is a
+mapping or an iterable of (path, value) pairs. Returns a new Portfolio; an unknown path or
+an invalid value raises ScenarioError naming the path."""
+        ...
+    @property
+    def yaml_text(self) -> str:
+        """The text the portfolio was parsed from."""
+        ...
+
+class PortfolioResult:
+    """The raw result of a portfolio run or of a portfolio file: the portfolio, the seed and the
+raw PortfolioTally. Use progsurv.PortfolioResult, which adds the summary, DataFrames and
+plots."""
+    def __init__(self, other: PortfolioResult) -> None:
+        """Take over the contents of `other` (left empty) without copying. For subclasses: `other` must have no arrays outstanding."""
+        ...
+    def format_summary(self) -> str:
+        """Returns the summary text `progsurv portfolio` prints."""
+        ...
+    @property
+    def n(self) -> int:
+        """Organisations run."""
+        ...
+    @property
+    def portfolio(self) -> Portfolio:
+        """A copy of the portfolio that was run (read from a file: without templates)."""
+        ...
+    @property
+    def precision(self) -> float:
+        """The target half-width of a precision run; 0 for a fixed count."""
+        ...
+    @property
+    def seed(self) -> int:
+        """The random seed."""
+        ...
+    @property
+    def sharing(self) -> dict:
+        """What the organisation shared {cynicism, trust, posts, budget: bool}."""
+        ...
+    @property
+    def tally(self) -> PortfolioTally:
+        """The raw PortfolioTally (a view that keeps this result alive)."""
+        ...
+
+class PortfolioSummary:
+    """Statistics derived from a PortfolioTally (what `progsurv portfolio` prints and writes under
+/ranks, /organisation, /grid and /exits), with 95% intervals: Wilson for shares, mean ±
+1.96 SE for means per organisation. Arrays are read-only views into this summary;
+estimates are (n, 3) arrays (estimate, lower, upper)."""
+    def __init__(*args: Any, **kwargs: Any) -> Any:
+        """Initialize self.  See help(type(self)) for accurate signature."""
+        ...
+    @property
+    def completed_quantiles(self) -> numpy.ndarray:
+        """P10, P50, P90 of programmes completed per organisation."""
+        ...
+    def cumulative(self, category: Any) -> numpy.ndarray:
+        """Returns a [G] view: mean programmes per organisation in `category` (a name of category_names or its index) by each grid time."""
+        ...
+    @property
+    def cynicism_mean(self) -> numpy.ndarray:
+        """[G] mean cynicism C(t)."""
+        ...
+    @property
+    def cynicism_quantiles(self) -> tuple:
+        """([G] P10, [G] P50, [G] P90) of C(t) (lower edges of 0.001-wide bins)."""
+        ...
+    @property
+    def ended(self) -> tuple:
+        """Programmes ended early (any cause) per organisation: (mean, lower, upper)."""
+        ...
+    @property
+    def exits_per_organisation(self) -> float:
+        """Sponsor exits per organisation over the horizon."""
+        ...
+    @property
+    def grid(self) -> numpy.ndarray:
+        """The time grid, months."""
+        ...
+    @property
+    def launched(self) -> tuple:
+        """Programmes launched per organisation: (mean, lower, upper)."""
+        ...
+    @property
+    def live_mean(self) -> numpy.ndarray:
+        """[G] mean programmes live (scoping or running) at each grid time."""
+        ...
+    @property
+    def lost_per_exit(self) -> float:
+        """Programmes lost per sponsoring exit (NaN when none)."""
+        ...
+    @property
+    def lost_per_exit_by_level(self) -> numpy.ndarray:
+        """[L] programmes lost per sponsoring exit, by level."""
+        ...
+    @property
+    def n(self) -> int:
+        """Organisations."""
+        ...
+    @property
+    def orphaned_per_exit(self) -> float:
+        """Programmes orphaned per sponsoring exit (NaN when none)."""
+        ...
+    @property
+    def orphaned_per_exit_by_level(self) -> numpy.ndarray:
+        """[L] programmes orphaned per sponsoring exit, by level."""
+        ...
+    @property
+    def per_category(self) -> numpy.ndarray:
+        """[8, 3] programmes per organisation in each end category: mean, lower, upper."""
+        ...
+    @property
+    def quantile_levels(self) -> List[float]:
+        """The quantile levels (0.1, 0.5, 0.9) of the *_quantiles arrays."""
+        ...
+    @property
+    def rank_launched(self) -> numpy.ndarray:
+        """[K] organisations that launched a k-th programme."""
+        ...
+    @property
+    def rank_reached(self) -> numpy.ndarray:
+        """[K, 3] P(the organisation launched a k-th programme)."""
+        ...
+    @property
+    def rank_share(self) -> numpy.ndarray:
+        """[K, 8, 3] share of k-th programmes in each end category (by category_names), among organisations that launched one."""
+        ...
+    @property
+    def rank_value(self) -> numpy.ndarray:
+        """[K, 3] mean value of the k-th programme."""
+        ...
+    @property
+    def sponsoring_exits_per_organisation(self) -> float:
+        """Sponsor exits per organisation that orphaned a live programme."""
+        ...
+    @property
+    def trust_mean(self) -> numpy.ndarray:
+        """[G] mean customer trust T(t)."""
+        ...
+    @property
+    def trust_quantiles(self) -> tuple:
+        """([G] P10, [G] P50, [G] P90) of T(t)."""
+        ...
+    @property
+    def value(self) -> tuple:
+        """Total value per organisation: (mean, lower, upper)."""
+        ...
+    @property
+    def value_quantiles(self) -> numpy.ndarray:
+        """P10, P50, P90 of total value per organisation (lower bin edges)."""
+        ...
+
+class PortfolioTally:
+    """The raw counts and sums over organisations of a portfolio run, as written to /tally of the
+portfolio file. Arrays are read-only views into this tally (their .base is it), which keeps
+its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares."""
+    def __init__(*args: Any, **kwargs: Any) -> Any:
+        """Initialize self.  See help(type(self)) for accurate signature."""
+        ...
+    @property
+    def checkpoint_completed(self) -> numpy.ndarray:
+        """Programmes completed so far at each checkpoint."""
+        ...
+    @property
+    def checkpoint_n(self) -> numpy.ndarray:
+        """Organisations at each checkpoint (batch end)."""
+        ...
+    def count_hist(self, group: str) -> numpy.ndarray:
+        """Returns a view h with h[m] = organisations with m programmes in `group` ('launched', 'completed', 'ended', 'not_started' or 'running')."""
+        ...
+    @property
+    def cynicism(self) -> numpy.ndarray:
+        """[G, 2] sum and sum of squares of cynicism C(t) over organisations."""
+        ...
+    @property
+    def cynicism_hist(self) -> numpy.ndarray:
+        """[G, level_bins] organisations by C(t) in level_bins bins on [0, 1] (the last holding exactly 1)."""
+        ...
+    @property
+    def end_bins(self) -> numpy.ndarray:
+        """[8, G + 1] programme ends by category, binned on the grid like a run's tally."""
+        ...
+    @property
+    def events(self) -> int:
+        """Events simulated over all organisations."""
+        ...
+    @property
+    def exits(self) -> numpy.ndarray:
+        """[L] sponsor exits per level."""
+        ...
+    @property
+    def grid(self) -> numpy.ndarray:
+        """The time grid, months."""
+        ...
+    @property
+    def horizon(self) -> float:
+        """H, months."""
+        ...
+    @property
+    def live_sum(self) -> numpy.ndarray:
+        """[G] sum over organisations of programmes live (scoping or running) at each grid time."""
+        ...
+    @property
+    def lost(self) -> numpy.ndarray:
+        """[L] of those, programmes the exit ended."""
+        ...
+    @property
+    def n(self) -> int:
+        """Organisations counted."""
+        ...
+    @property
+    def orphaned(self) -> numpy.ndarray:
+        """[L] programmes orphaned by the exits of each level."""
+        ...
+    @property
+    def orphaned_hist(self) -> numpy.ndarray:
+        """h[m]: sponsoring exits that orphaned m programmes."""
+        ...
+    @property
+    def per_org_category(self) -> numpy.ndarray:
+        """[8, 2] sum and sum of squares over organisations of their programmes in each end category."""
+        ...
+    @property
+    def per_org_ended(self) -> tuple:
+        """(sum, sum of squares) of programmes ended early (any cause) per organisation."""
+        ...
+    @property
+    def per_org_launched(self) -> tuple:
+        """(sum, sum of squares) of programmes launched per organisation."""
+        ...
+    @property
+    def per_org_value(self) -> tuple:
+        """(sum, sum of squares) of total value per organisation."""
+        ...
+    @property
+    def rank_category(self) -> numpy.ndarray:
+        """[K, 8] k-th programmes in each end category (by category_names)."""
+        ...
+    @property
+    def rank_launched(self) -> numpy.ndarray:
+        """[K] organisations that launched a k-th programme (k = 1..K)."""
+        ...
+    @property
+    def rank_value(self) -> numpy.ndarray:
+        """[K, 2] sum and sum of squares of the k-th programme's value."""
+        ...
+    @property
+    def sponsoring_exits(self) -> numpy.ndarray:
+        """[L] sponsor exits that orphaned at least one live programme."""
+        ...
+    @property
+    def template_category(self) -> numpy.ndarray:
+        """[T, 8] programmes of each template in each end category."""
+        ...
+    @property
+    def template_launched(self) -> numpy.ndarray:
+        """[T] programmes launched from each template."""
+        ...
+    @property
+    def trust(self) -> numpy.ndarray:
+        """[G, 2] sum and sum of squares of customer trust T(t) over organisations."""
+        ...
+    @property
+    def trust_hist(self) -> numpy.ndarray:
+        """[G, level_bins] organisations by T(t), binned like cynicism_hist."""
+        ...
+    @property
+    def value_bin_width(self) -> float:
+        """Width of the bins of value_hist."""
+        ...
+    @property
+    def value_hist(self) -> numpy.ndarray:
+        """Organisations by total value, in bins [b w, (b + 1) w) of w = value_bin_width."""
+        ...
+
 class ProgrammeRecord:
     """A record of past programmes (docs/record-format.md)."""
     def __init__(*args: Any, **kwargs: Any) -> Any:
@@ -309,14 +670,19 @@ class ScenarioError(ValueError):
     message: str
 
 class Sweep:
-    """A parsed sweep file (docs/sweep-format.md): base scenario, parameters, design, metrics.
+    """A parsed sweep file (docs/sweep-format.md): base scenario or portfolio, parameters, design,
+metrics.
 Use progsurv.sweep() to run one."""
     def __init__(*args: Any, **kwargs: Any) -> Any:
         """Initialize self.  See help(type(self)) for accurate signature."""
         ...
     @property
     def base(self) -> Scenario:
-        """The base scenario (a Scenario)."""
+        """The base scenario (a Scenario; a default one for portfolio sweeps)."""
+        ...
+    @property
+    def base_kind(self) -> str:
+        """'scenario' or 'portfolio': what each point runs."""
         ...
     @property
     def design(self) -> str:
@@ -374,12 +740,16 @@ Use progsurv.sweep() to run one."""
         """The value text of every parameter at every point (points × parameters)."""
         ...
     @property
+    def portfolio_yaml(self) -> str:
+        """Portfolio sweeps: the base portfolio's YAML, every programme template inline."""
+        ...
+    @property
     def precision(self) -> float:
-        """Per-point target 95% half-width of P(completed); 0 = fixed count."""
+        """Per-point target 95% half-width of P(completed) (portfolio sweeps: of the mean programmes completed per organisation); 0 = fixed count."""
         ...
     @property
     def replications(self) -> int:
-        """Replications per point (when precision is 0)."""
+        """Replications per point (when precision is 0); organisations in portfolio sweeps."""
         ...
     @property
     def resolved(self) -> str:
@@ -397,6 +767,10 @@ Use progsurv.sweep() to run one."""
 class SweepResult:
     def __init__(*args: Any, **kwargs: Any) -> Any:
         """Initialize self.  See help(type(self)) for accurate signature."""
+        ...
+    @property
+    def count(self) -> numpy.typing.NDArray[Any]:
+        """Portfolio sweeps: what each estimate is over (organisations, those that launched a k-th programme, sponsor exits); points x metrics. Empty for scenario sweeps."""
         ...
     @property
     def curve_grid(self) -> List[float]:
@@ -449,6 +823,7 @@ def attribute(scenario: Scenario, replications: int = 100000, seed: int = 1, thr
     ...
 
 attribution_filetype: str
+attribution_format_version: tuple[int, ...]
 batch_size: int
 build_info: str
 category_names: list[str]
@@ -462,6 +837,10 @@ def exact(scenario: Scenario, method: str = 'auto') -> Result:
     """Exact curves p(t) = p(0) exp(Qt) of a Markov-subset scenario, as a Result flagged exact. Raises ScenarioError listing what makes a scenario non-Markovian."""
     ...
 
+def file_type(path: Union[str, os.PathLike]) -> str:
+    """Returns the filetype attribute of a progsurv HDF5 file ('progsurv-run', 'progsurv-sweep', 'progsurv-portfolio', ...); raises FileFormatError for a file without one."""
+    ...
+
 fit_filetype: str
 fit_format_version: tuple[int, ...]
 format_version: tuple[int, ...]
@@ -472,14 +851,22 @@ def markov_violations(scenario: Scenario) -> List[str]:
     ...
 
 mean_interval_method: str
+organisation_chunk: int
 outcome_names: list[str]
 def parse_record(text: str, source: str = '<string>') -> ProgrammeRecord:
     """Parse record CSV text; `source` names it in error messages."""
     ...
 
+portfolio_filetype: str
+portfolio_format_version: tuple[int, ...]
+portfolio_level_bins: int
 quantity_names: list[str]
 def read_attribution(path: str) -> dict:
     """Read a file written by `progsurv attribute`; a dict of columns."""
+    ...
+
+def read_portfolio_result(path: Union[str, os.PathLike]) -> PortfolioResult:
+    """Read a portfolio file written by `progsurv portfolio` or PortfolioResult.to_hdf5. Returns a raw PortfolioResult; raises FileFormatError for a foreign, newer or damaged file."""
     ...
 
 def read_record(path: Union[str, os.PathLike]) -> ProgrammeRecord:
@@ -501,6 +888,12 @@ between batches; returning False stops the run with KeyboardInterrupt, as does C
     ...
 
 run_filetype: str
+def run_portfolio(portfolio: Portfolio, organisations: int, seed: int, threads: int, precision: float, max_organisations: int, sharing: dict = {}, progress: Any = None) -> PortfolioResult:
+    """Run organisations without the GIL (use progsurv.portfolio). `progress(done, planned)` is
+called between batches; returning False stops the run with KeyboardInterrupt, as does
+Ctrl-C. Returns a raw PortfolioResult."""
+    ...
+
 def run_sweep(sweep: Sweep, threads: int = 0, output: str = '', resume: bool = False, progress: Any = None) -> SweepResult:
     """Run a sweep without the GIL (use progsurv.sweep)."""
     ...
@@ -513,9 +906,17 @@ def sobol_indices(y: List[float], n: int, k: int, bootstrap: int = 1000, seed: i
     """Jansen first-order and total Sobol indices of outputs y in saltelli_sample's row order."""
     ...
 
+def summarize(tally: PortfolioTally) -> PortfolioSummary:
+    """Returns the PortfolioSummary derived from a PortfolioTally (result.tally)."""
+    ...
+
 sweep_filetype: str
 sweep_format_version: tuple[int, ...]
 time_bucket_names: list[str]
+def write_portfolio_result(path: Union[str, os.PathLike], result: PortfolioResult) -> None:
+    """Write `result` to a portfolio HDF5 file (atomically). Returns None."""
+    ...
+
 def write_result(path: Union[str, os.PathLike], result: Result) -> None:
     """Write `result` to an HDF5 file (atomically: a temporary file renamed into place)."""
     ...

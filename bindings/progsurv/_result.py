@@ -99,13 +99,22 @@ def exact(scenario, method="auto"):
 
 
 def load(path):
-    """Read a run file written by `progsurv run`, `progsurv exact` or Result.to_hdf5.
+    """Read a run file written by `progsurv run`, `progsurv exact` or Result.to_hdf5, or a
+    portfolio file written by `progsurv portfolio` or PortfolioResult.to_hdf5.
 
     The filetype and format version are checked first: a foreign, newer, older or
     truncated file raises progsurv.FileFormatError (a ValueError) saying which.
 
-    Returns a Result.
+    Returns a Result, or a PortfolioResult for a portfolio file.
     """
+    try:
+        kind = _core.file_type(os.fspath(path))
+    except _core.FileFormatError:
+        kind = None  # read_result says what is wrong with it
+    if kind == _core.portfolio_filetype:
+        from ._portfolio import load_portfolio
+
+        return load_portfolio(path)
     raw = _core.read_result(path)
     return Result(raw, path=os.fspath(path))
 

@@ -145,6 +145,11 @@ class SweepResult:
         return self._sweep.design
 
     @property
+    def base_kind(self):
+        """'scenario' or 'portfolio': what each point ran."""
+        return self._sweep.base_kind
+
+    @property
     def parameters(self):
         """Key paths of the parameters, in the sweep's order."""
         return list(self._sweep.parameter_keys)
@@ -180,7 +185,9 @@ class SweepResult:
 
     def points(self):
         """One row per point: the parameter values (numbers where they are numbers), then
-        each metric and its standard error (<metric>_se), and the replications run.
+        each metric and its standard error (<metric>_se) — for portfolio sweeps also the
+        count it is over (<metric>_count) — and the replications run (organisations, for
+        portfolio sweeps).
 
         Returns a pandas DataFrame with one row per point.
         """
@@ -191,9 +198,12 @@ class SweepResult:
             if converted.notna().all():
                 frame[column] = converted
         est, se = self.estimate, self.se
+        count = self._raw.count if self.base_kind == "portfolio" else None
         for j, name in enumerate(self.metrics):
             frame[name] = est[:, j]
             frame[name + "_se"] = se[:, j]
+            if count is not None:
+                frame[name + "_count"] = count[:, j].astype(np.int64)
         frame["replications"] = self._raw.replications
         frame.index.name = "point"
         return frame

@@ -29,6 +29,7 @@
 #include "progsurv/engine/memory_budget.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/version.hpp"
+#include "progsurv/portfolio/portfolio_run.hpp"
 #include "progsurv/scenario/error.hpp"
 
 #ifdef PROGSURV_HAVE_MPI
@@ -111,6 +112,8 @@ void compute_metrics(const Sweep& sweep, const RunResult& r, PointResult& out) {
         est = sm.mean[static_cast<std::size_t>(m.quantity)];
         se = sm.se[static_cast<std::size_t>(m.quantity)];
         break;
+      default:
+        throw std::logic_error("sweep: metric " + m.name + " is not a scenario metric");
     }
     out.estimate.push_back(est);
     out.se.push_back(se);
@@ -119,6 +122,122 @@ void compute_metrics(const Sweep& sweep, const RunResult& r, PointResult& out) {
     const auto& completed = sm.curve[static_cast<std::size_t>(EndCategory::Completed)];
     for (const Estimate& e : completed) out.completed.push_back(e.estimate);
     for (const Estimate& e : sm.survival) out.survival.push_back(e.estimate);
+  }
+}
+
+// Mean per organisation and its standard error, from the sums kept in the tally.
+void mean_and_se(const Moments& m, std::int64_t n, double& est, double& se) {
+  if (n < 1) {
+    est = se = kNaN;
+    return;
+  }
+  const double nn = static_cast<double>(n);
+  est = m.sum / nn;
+  se = n < 2 ? kNaN : std::sqrt(std::max(0.0, (m.sumsq - nn * est * est) / (nn - 1.0)) / nn);
+}
+
+// Portfolio metrics from the raw tally (docs/sweep-format.md); `count` is what each
+// estimate is a share or mean over.
+void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, double horizon,
+                               PointResult& out) {
+  const std::int64_t n = t.n;
+  const auto category_moments = [&](EndCategory c) -> const Moments& {
+    return t.per_org_category[static_cast<std::size_t>(c)];
+  };
+  // Whether a programme ending in category c counts for a metric about `q`.
+  const auto counts = [](OrgQuantity q, int cause, int c) {
+    switch (q) {
+      case OrgQuantity::Completed:
+        return c == static_cast<int>(EndCategory::Completed);
+      case OrgQuantity::Ended:
+        return c >= 1 && c <= kCauseCount;
+      case OrgQuantity::EndedByCause:
+        return c == cause + 1;
+      case OrgQuantity::NotStarted:
+        return c == static_cast<int>(EndCategory::NotStarted);
+      case OrgQuantity::Running:
+        return c == static_cast<int>(EndCategory::Running);
+      default:
+        return false;
+    }
+  };
+  for (const SweepMetric& m : sweep.metrics) {
+    double est = kNaN, se = kNaN;
+    std::int64_t count = n;
+    switch (m.kind) {
+      case MetricKind::OrgMean:
+        switch (m.org) {
+          case OrgQuantity::Launched:
+            mean_and_se(t.per_org_launched, n, est, se);
+            break;
+          case OrgQuantity::Completed:
+            mean_and_se(category_moments(EndCategory::Completed), n, est, se);
+            break;
+          case OrgQuantity::Ended:
+            mean_and_se(t.per_org_ended, n, est, se);
+            break;
+          case OrgQuantity::EndedByCause:
+            mean_and_se(category_moments(static_cast<EndCategory>(m.cause + 1)), n, est, se);
+            break;
+          case OrgQuantity::NotStarted:
+            mean_and_se(category_moments(EndCategory::NotStarted), n, est, se);
+            break;
+          case OrgQuantity::Running:
+            mean_and_se(category_moments(EndCategory::Running), n, est, se);
+            break;
+          case OrgQuantity::Value:
+            mean_and_se(t.per_org_value, n, est, se);
+            break;
+        }
+        break;
+      case MetricKind::RankShare: {
+        const auto k = static_cast<std::size_t>(m.rank - 1);
+        count = k < t.ranks() ? t.rank_launched[k] : 0;
+        if (count > 0) {
+          std::int64_t hits = 0;
+          for (int c = 0; c < kEndCategoryCount; ++c)
+            if (counts(m.org, m.cause, c)) hits += t.rank_count(k, static_cast<EndCategory>(c));
+          est = static_cast<double>(hits) / static_cast<double>(count);
+          se = binomial_se(est, count);
+        }
+        break;
+      }
+      case MetricKind::RankReached: {
+        const auto k = static_cast<std::size_t>(m.rank - 1);
+        const std::int64_t reached = k < t.ranks() ? t.rank_launched[k] : 0;
+        if (n > 0) {
+          est = static_cast<double>(reached) / static_cast<double>(n);
+          se = binomial_se(est, n);
+        }
+        break;
+      }
+      case MetricKind::LevelAt: {
+        const std::size_t g = grid_index(t.grid, m.at_horizon ? horizon : m.t);
+        mean_and_se(m.trust ? t.trust[g] : t.cynicism[g], n, est, se);
+        break;
+      }
+      case MetricKind::OrphanedPerExit: {
+        // Over sponsor exits that orphaned at least one programme, treated as independent:
+        // the standard error of the mean of orphaned_hist.
+        std::int64_t exits = 0;
+        double sum = 0.0, sumsq = 0.0;
+        for (std::size_t j = 0; j < t.orphaned_hist.size(); ++j) {
+          const auto h = static_cast<double>(t.orphaned_hist[j]);
+          const auto x = static_cast<double>(j);
+          exits += t.orphaned_hist[j];
+          sum += h * x;
+          sumsq += h * x * x;
+        }
+        count = exits;
+        mean_and_se(Moments{sum, sumsq}, exits, est, se);
+        break;
+      }
+      default:
+        throw std::logic_error("sweep: metric " + m.name + " is not a portfolio metric");
+    }
+    out.estimate.push_back(est);
+    out.se.push_back(se);
+    out.count.push_back(count);
   }
 }
 
@@ -175,6 +294,12 @@ std::string encode_point(const PointResult& p) {
   put_doubles(out, p.se);
   put_doubles(out, p.completed);
   put_doubles(out, p.survival);
+  // Portfolio sweeps only; records without it (scenario sweeps, older journals) end above.
+  if (!p.count.empty()) {
+    put(out, static_cast<std::uint32_t>(p.count.size()));
+    out.append(reinterpret_cast<const char*>(p.count.data()),
+               p.count.size() * sizeof(std::int64_t));
+  }
   return out;
 }
 
@@ -191,14 +316,24 @@ std::optional<PointResult> decode_point(const char* data, std::size_t size, std:
   p.index = static_cast<std::int64_t>(index);
   p.replications = reps;
   if (!c.get_doubles(p.estimate, m) || !c.get_doubles(p.se, m) || !c.get_doubles(p.completed, g) ||
-      !c.get_doubles(p.survival, g) || !c.at_end())
+      !c.get_doubles(p.survival, g))
     return std::nullopt;
+  if (!c.at_end()) {
+    std::uint32_t k = 0;
+    if (!c.get(k) || k != m) return std::nullopt;
+    p.count.resize(k);
+    for (auto& x : p.count)
+      if (!c.get(x)) return std::nullopt;
+    if (!c.at_end()) return std::nullopt;
+  }
   return p;
 }
 
 // What is wrong with a decoded point ("" when nothing): estimates and errors must be
 // numbers (NaN stands for "undefined" in a metric), errors not negative.
 std::string point_problem(const PointResult& p) {
+  for (std::int64_t c : p.count)
+    if (c < 0) return "has a negative count";
   for (std::size_t i = 0; i < p.se.size(); ++i)
     if (p.se[i] < 0 || std::isinf(p.se[i]) || std::isinf(p.estimate[i]))
       return "has an impossible estimate or standard error for metric " + std::to_string(i);
@@ -328,6 +463,8 @@ class Journal {
                                       ? "has curves of length " +
                                             std::to_string(p->completed.size()) + ", expected " +
                                             std::to_string(curve_length)
+                                  : p->count.empty() == sweep.is_portfolio()
+                                      ? std::string("has counts for another kind of sweep")
                                       : point_problem(*p);
       if (!problem.empty())
         throw FileFormatError("damaged sweep journal " + path_ + ": record " +
@@ -442,8 +579,6 @@ int local_ranks() {
 
 PointResult run_point(const Sweep& sweep, std::size_t index,
                       const std::function<bool()>& keep_going) {
-  Scenario scenario = sweep.point_scenario(index);
-  scenario.grid = sweep.run_grid(scenario);
   RunOptions opt;
   opt.seed = sweep.seed;
   opt.threads = 1;
@@ -454,6 +589,17 @@ PointResult run_point(const Sweep& sweep, std::size_t index,
     opt.replications = sweep.replications;
   }
   if (keep_going) opt.progress = [&](std::int64_t, std::int64_t) { return keep_going(); };
+  if (sweep.is_portfolio()) {
+    const Portfolio portfolio = sweep.point_portfolio(index);
+    const PortfolioResult r = run_portfolio(portfolio, opt);
+    PointResult p;
+    p.index = static_cast<std::int64_t>(index);
+    p.replications = r.tally.n;
+    compute_portfolio_metrics(sweep, r.tally, portfolio.horizon, p);
+    return p;
+  }
+  Scenario scenario = sweep.point_scenario(index);
+  scenario.grid = sweep.run_grid(scenario);
   const RunResult r = run(scenario, opt);
   PointResult p;
   p.index = static_cast<std::int64_t>(index);
@@ -653,7 +799,7 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
             continue;
           }
           auto p = decode_point(bytes.data(), bytes.size(), total, sweep.metrics.size());
-          if (!p)
+          if (!p || p->count.empty() == sweep.is_portfolio())
             throw std::runtime_error("malformed point result from MPI rank " +
                                      std::to_string(st.MPI_SOURCE));
           store(std::move(*p));
@@ -756,17 +902,23 @@ void write_contents(h5::File& f, const SweepResult& r) {
   const std::size_t n = r.points.size(), k = s.parameters.size(), m = s.metrics.size();
   f.write_attr("filetype", kSweepFiletype);
   f.write_attr("format_version",
-               std::vector<std::int32_t>{kFormatVersionMajor, kFormatVersionMinor});
+               std::vector<std::int32_t>{kSweepFormatVersionMajor, kSweepFormatVersionMinor});
   f.write_attr("progsurv_version", version_string());
   f.write_attr("build", build_string());
   f.write_attr("created", h5::utc_timestamp());
   f.write_attr("name", s.name);
+  f.write_attr("base_kind", to_string(s.base_kind));
   f.write_attr("design", to_string(s.design));
   f.write_attr("fingerprint", s.fingerprint);
   f.write_attr("seed", s.seed);
   f.write_attr("point_count", static_cast<std::int64_t>(n));
   f.write_string("sweep", s.resolved);
-  f.write_string("base_scenario", s.base.to_yaml());
+  if (s.is_portfolio()) {
+    // The portfolio as the sweep runs it: every programme template inline.
+    f.write_string("base_portfolio", s.portfolio.yaml_text);
+  } else {
+    f.write_string("base_scenario", s.base.to_yaml());
+  }
 
   h5::Group p = f.create_group("parameters");
   std::vector<std::string> keys, base_text;
@@ -820,6 +972,14 @@ void write_contents(h5::File& f, const SweepResult& r) {
   std::vector<std::int64_t> reps;
   for (const auto& q : r.points) reps.push_back(q.replications);
   g.write_dataset("replications", reps);
+  if (s.is_portfolio()) {
+    std::vector<std::int64_t> count;
+    for (const auto& q : r.points) {
+      if (q.count.size() != m) throw std::logic_error("sweep: a portfolio point lacks its counts");
+      count.insert(count.end(), q.count.begin(), q.count.end());
+    }
+    g.write_dataset("count", count, {n, m});
+  }
 
   if (!r.sobol.empty()) {
     h5::Group o = f.create_group("sobol");
@@ -913,11 +1073,11 @@ SweepResult read_sweep(const std::string& path) {
       throw FileFormatError(path + ": not a progsurv sweep file (expected filetype '" +
                             std::string(kSweepFiletype) + "')");
     const auto version = f.read_attr_vector<std::int32_t>("format_version");
-    if (version.empty() || version[0] != kFormatVersionMajor)
+    if (version.empty() || version[0] != kSweepFormatVersionMajor)
       throw FileFormatError(path + ": sweep format version " +
                             (version.empty() ? std::string("?") : std::to_string(version[0])) +
                             " is not supported (this progsurv reads version " +
-                            std::to_string(kFormatVersionMajor) + ")");
+                            std::to_string(kSweepFormatVersionMajor) + ")");
     SweepResult r;
     r.sweep = Sweep::from_yaml(f.read_string("sweep"), path + ":/sweep");
     const Sweep& s = r.sweep;
@@ -928,6 +1088,13 @@ SweepResult read_sweep(const std::string& path) {
     const auto reps = f.read_dataset<std::int64_t>("metrics/replications");
     if (dims != h5::Dims{n, m} || se.size() != n * m || reps.size() != n)
       throw FileFormatError(path + ": metrics tables do not match the sweep's points and metrics");
+    std::vector<std::int64_t> count;
+    if (s.is_portfolio()) {
+      count = f.read_dataset<std::int64_t>("metrics/count", &dims);
+      if (dims != h5::Dims{n, m})
+        throw FileFormatError(path +
+                              ": metrics/count does not match the sweep's points and metrics");
+    }
     std::vector<double> completed, survival;
     std::size_t gs = 0;
     if (s.curves) {
@@ -945,6 +1112,9 @@ SweepResult read_sweep(const std::string& path) {
                         est.begin() + static_cast<std::ptrdiff_t>((i + 1) * m));
       p.se.assign(se.begin() + static_cast<std::ptrdiff_t>(i * m),
                   se.begin() + static_cast<std::ptrdiff_t>((i + 1) * m));
+      if (!count.empty())
+        p.count.assign(count.begin() + static_cast<std::ptrdiff_t>(i * m),
+                       count.begin() + static_cast<std::ptrdiff_t>((i + 1) * m));
       if (gs) {
         p.completed.assign(completed.begin() + static_cast<std::ptrdiff_t>(i * gs),
                            completed.begin() + static_cast<std::ptrdiff_t>((i + 1) * gs));
@@ -977,13 +1147,14 @@ std::string format_sweep(const SweepResult& r) {
   const Sweep& s = r.sweep;
   std::ostringstream os;
   char line[256];
-  std::snprintf(line, sizeof line, "progsurv sweep: %s (%s design, %zu points, %s, seed %llu)\n",
-                s.name.c_str(), to_string(s.design), s.point_count(),
-                s.precision > 0
-                    ? ("precision " + fmt(s.precision) + " per point").c_str()
-                    : (std::to_string(s.replications) + " replications per point").c_str(),
-                static_cast<unsigned long long>(s.seed));
-  os << line;
+  const std::string base =
+      s.is_portfolio() ? "portfolio " + s.portfolio.name + ", " : std::string();
+  const std::string per_point =
+      s.precision > 0 ? "precision " + fmt(s.precision) + " per point"
+                      : std::to_string(s.replications) +
+                            (s.is_portfolio() ? " organisations" : " replications") + " per point";
+  os << "progsurv sweep: " << s.name << " (" << base << to_string(s.design) << " design, "
+     << s.point_count() << " points, " << per_point << ", seed " << s.seed << ")\n";
   if (r.resumed_points > 0)
     os << "resumed: " << r.resumed_points << " points were taken from the journal\n";
   std::size_t width = 10;

@@ -1,4 +1,5 @@
-// `progsurv sweep`: a batch of scenarios from a sweep file, on one machine or many (mpirun).
+// `progsurv sweep`: a batch of scenarios or portfolios from a sweep file, on one machine or
+// many (mpirun).
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -51,7 +52,9 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   const auto start = std::chrono::steady_clock::now();
   const Sweep sweep = Sweep::load(a.sweep);
   const std::string output = a.output.empty() ? default_output(sweep.name, ".h5") : a.output;
-  check_output(output, {a.sweep, sweep.base.source}, a.force);
+  std::vector<std::string> inputs = sweep.input_files;
+  inputs.push_back(a.sweep);
+  check_output(output, inputs, a.force);
   SweepOptions opt;
   opt.output = output;
   opt.threads = a.threads;

@@ -238,7 +238,14 @@ void write_portfolio_result(const std::string& path, const PortfolioResult& resu
 }
 
 PortfolioResult read_portfolio_result(const std::string& path) {
-  h5::File f = h5::File::open_read(path);
+  // A missing or non-HDF5 file is a FileFormatError like any other unreadable input.
+  h5::File f = [&] {
+    try {
+      return h5::File::open_read(path);
+    } catch (const h5::Error& e) {
+      bad(path, std::string("not a readable HDF5 file: ") + e.what());
+    }
+  }();
   if (!f.has_attr("filetype") || !f.attr_is_string("filetype"))
     bad(path, "not a progsurv portfolio file: it has no 'filetype' string attribute");
   const std::string type = f.read_attr_string("filetype");

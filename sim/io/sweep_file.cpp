@@ -30,6 +30,10 @@ using yaml_detail::Reader;
 using yaml_detail::suggest;
 using yaml_detail::throw_at_mark;
 
+const char* to_string(SweepBaseKind k) {
+  return k == SweepBaseKind::Portfolio ? "portfolio" : "scenario";
+}
+
 const char* to_string(SweepDesign d) {
   switch (d) {
     case SweepDesign::Grid:
@@ -117,6 +121,69 @@ YAML::Node walk(const YAML::Node& root, const std::string& path, bool* complete 
   return node;
 }
 
+std::vector<std::string> split_dots(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream in(path);
+  std::string part;
+  while (std::getline(in, part, '.')) parts.push_back(part);
+  return parts;
+}
+
+std::string join_from(const std::vector<std::string>& parts, std::size_t first) {
+  std::string out;
+  for (std::size_t i = first; i < parts.size(); ++i) out += (out.empty() ? "" : ".") + parts[i];
+  return out;
+}
+
+// The organisation's parts: a portfolio block of these names replaces the whole part of
+// every programme; without one, the organisation takes it from the first programme.
+const std::vector<std::string>& organisation_blocks() {
+  static const std::vector<std::string> blocks = {
+      "sponsor_levels", "initial_sponsor", "succession", "disengaged",  "silos",
+      "handoffs",       "escalation",      "budget",     "review_every"};
+  return blocks;
+}
+bool is_organisation_block(const std::string& key) {
+  const auto& b = organisation_blocks();
+  return std::find(b.begin(), b.end(), key) != b.end();
+}
+
+std::string flow_at(const YAML::Node& root, const std::string& path) {
+  bool found = false;
+  const YAML::Node at = walk(root, path, &found);
+  return found && at.IsDefined() && !at.IsNull() ? flow_text(at) : "";
+}
+
+// The value a portfolio has at `key` when its file does not write it: the parser's default
+// or, for a programme's key or an organisation part, the canonical (adopted) template's.
+std::string portfolio_default(const Portfolio& p, const std::string& key) {
+  const CynicismSettings& c = p.cynicism;
+  const std::vector<std::pair<const char*, double>> own = {
+      {"cynicism.initial", c.initial},
+      {"cynicism.rise", c.rise},
+      {"cynicism.relief", c.relief},
+      {"cynicism.effect.break", c.effect_break},
+      {"cynicism.effect.pickup", c.effect_pickup},
+      {"cynicism.effect.approval", c.effect_approval},
+      {"customers.initial_trust", p.initial_trust}};
+  for (const auto& [k, v] : own)
+    if (key == k) return format_double(v);
+  if (key == "cynicism.half_life")
+    return std::isfinite(c.half_life) ? format_double(c.half_life) : "never";
+  const std::vector<std::string> parts = split_dots(key);
+  if (parts.size() == 2 && parts[0] == "roster")
+    for (std::size_t l = 0; l < p.level_names.size(); ++l)
+      if (p.level_names[l] == parts[1]) return std::to_string(p.roster[l]);
+  if (parts.size() >= 3 && parts[0] == "programmes")
+    for (std::size_t i = 0; i < p.template_names.size(); ++i)
+      if (p.template_names[i] == parts[1])
+        return flow_at(YAML::Load(p.templates[i].to_yaml()), join_from(parts, 2));
+  if (!parts.empty() && is_organisation_block(parts[0]))
+    return flow_at(YAML::Load(p.templates.front().to_yaml()),
+                   parts[0] == "review_every" ? "patience.review_every" : key);
+  return "";
+}
+
 class SweepReader {
  public:
   SweepReader(const std::string& source, const std::string& base_dir)
@@ -125,15 +192,26 @@ class SweepReader {
   Sweep read(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull())
       r_.fail(YAML::Mark::null_mark(), "",
-              "the sweep is empty; it needs at least base, design and parameters");
+              "the sweep is empty; it needs at least base (or portfolio), design and parameters");
     MapReader top(r_, Field{root, root.Mark(), ""},
-                  "a sweep (a map with keys base, design, parameters, metrics)");
-    top.allow({"name", "description", "base", "seed", "replications", "precision",
+                  "a sweep (a map with keys base or portfolio, design, parameters, metrics)");
+    top.allow({"name", "description", "base", "portfolio", "seed", "replications", "precision",
                "max_replications", "design", "parameters", "metrics", "curves"});
     Sweep s;
     s.source = r_.source();
     if (const auto* e = top.find("name")) s.name = r_.string(e->value, "a name (text)");
-    read_base(top.required("base"), s);
+    const auto* base = top.find("base");
+    const auto* portfolio = top.find("portfolio");
+    if (base && portfolio)
+      r_.fail(portfolio->key_mark, "portfolio",
+              "give either base (a scenario) or portfolio (an organisation's portfolio), not both");
+    if (portfolio) {
+      read_portfolio(portfolio->value, s);
+    } else if (base) {
+      read_base(base->value, s);
+    } else {
+      top.missing("base", "a sweep varies a base scenario (base:) or a portfolio (portfolio:)");
+    }
     if (const auto* e = top.find("seed")) s.seed = unsigned_integer(e->value, "a seed");
     const auto* reps = top.find("replications");
     const auto* precision = top.find("precision");
@@ -142,9 +220,17 @@ class SweepReader {
               "give either replications or precision per point, not both");
     if (reps) s.replications = positive_integer(reps->value, "replications per point");
     if (precision) {
-      s.precision = r_.number(precision->value, "a half-width (a number in (0, 0.5])");
-      if (!(s.precision > 0 && s.precision <= 0.5))
-        r_.fail(precision->value, "must be in (0, 0.5], got " + format_double(s.precision));
+      if (s.is_portfolio()) {
+        // The half-width of the mean programmes completed per organisation: a count.
+        s.precision = r_.number(precision->value, "a half-width (a number > 0)");
+        if (!(s.precision > 0))
+          r_.fail(precision->value, "must be > 0 (programmes completed per organisation), got " +
+                                        format_double(s.precision));
+      } else {
+        s.precision = r_.number(precision->value, "a half-width (a number in (0, 0.5])");
+        if (!(s.precision > 0 && s.precision <= 0.5))
+          r_.fail(precision->value, "must be in (0, 0.5], got " + format_double(s.precision));
+      }
       s.replications = 0;
     }
     if (const auto* e = top.find("max_replications")) {
@@ -154,11 +240,25 @@ class SweepReader {
     read_design(top.required("design"), s);
     read_parameters(top.required("parameters"), s);
     if (const auto* e = top.find("metrics")) {
-      read_metrics(e->value, s);
+      if (s.is_portfolio()) {
+        read_portfolio_metrics(e->value, s);
+      } else {
+        read_metrics(e->value, s);
+      }
+    } else if (s.is_portfolio()) {
+      for (OrgQuantity q : {OrgQuantity::Completed, OrgQuantity::Ended, OrgQuantity::NotStarted,
+                            OrgQuantity::Value})
+        s.metrics.push_back(org_mean_metric(q, -1));
     } else {
       s.metrics = {outcome_metric(Outcome::Completed), mean_value_metric()};
     }
-    if (const auto* e = top.find("curves")) s.curves = r_.boolean(e->value);
+    if (const auto* e = top.find("curves")) {
+      s.curves = r_.boolean(e->value);
+      if (s.curves && s.is_portfolio())
+        r_.fail(e->value,
+                "curves are kept for scenario sweeps only; a portfolio sweep records levels on "
+                "the way as metrics, e.g. {mean_cynicism_at: 60}");
+    }
     check_design(s);
     build_points(s);
     resolve(s);
@@ -180,11 +280,79 @@ class SweepReader {
     return static_cast<std::int64_t>(v);
   }
 
-  // An error from the base scenario, moved to where its key sits in this file.
-  [[noreturn]] void relocate(const ScenarioError& e, const YAML::Node& base) const {
+  // An error from the inline base, moved to where its key sits in this file.
+  [[noreturn]] void relocate(const ScenarioError& e, const YAML::Node& base,
+                             const std::string& where = "base") const {
     const YAML::Node at = walk(base, e.key());
     const YAML::Mark mark = at.IsDefined() && !at.IsNull() ? at.Mark() : base.Mark();
-    r_.fail(mark, join_path("base", e.key()), e.message());
+    r_.fail(mark, join_path(where, e.key()), e.message());
+  }
+
+  std::string resolve_path(const std::string& rel, const std::string& dir) const {
+    const std::filesystem::path p(rel);
+    return p.is_absolute() || dir.empty() ? rel : (std::filesystem::path(dir) / p).string();
+  }
+
+  // A portfolio base: a portfolio file or an inline portfolio map. Its programme templates
+  // given as files are written inline into the copy the sweep keeps, so the resolved sweep
+  // stands alone (a sweep file read back from its output finds no files) and template keys
+  // can be varied as "programmes.NAME.<scenario key path>".
+  void read_portfolio(const Field& f, Sweep& s) {
+    s.base_kind = SweepBaseKind::Portfolio;
+    std::string source, dir;
+    YAML::Node node;
+    if (f.node.IsScalar()) {
+      const std::string path = resolve_path(f.node.Scalar(), base_dir_);
+      std::error_code ec;
+      if (f.node.Scalar().empty() || !std::filesystem::is_regular_file(path, ec))
+        r_.fail(f, "portfolio file not found: " + path);
+      // Errors inside the portfolio or its templates name those files.
+      const Portfolio loaded = Portfolio::load(path);
+      s.input_files.push_back(path);
+      node = YAML::Load(loaded.yaml_text);
+      source = path;
+      dir = std::filesystem::path(path).parent_path().string();
+    } else if (f.node.IsMap()) {
+      node = YAML::Clone(f.node);
+      source = r_.source();
+      dir = base_dir_;
+    } else {
+      r_.fail(f, "expected a portfolio file path or an inline portfolio map, got " +
+                     describe_node(f.node));
+    }
+    inline_templates(node, f, dir, s.input_files);
+    YAML::Emitter e;
+    e << node;
+    try {
+      s.portfolio = Portfolio::from_yaml(e.c_str(), source);
+    } catch (const ScenarioError& err) {
+      // Only an inline portfolio can fail here: a file was read whole above.
+      relocate(err, f.node, "portfolio");
+    }
+    base_node_ = node;
+  }
+
+  // Replaces each `programmes.NAME: file` by the file's scenario map.
+  void inline_templates(YAML::Node portfolio, const Field& f, const std::string& dir,
+                        std::vector<std::string>& files) const {
+    if (!portfolio.IsMap()) return;
+    YAML::Node programmes = portfolio["programmes"];
+    if (!programmes.IsDefined() || !programmes.IsMap()) return;  // the parser says what is wrong
+    for (auto it = programmes.begin(); it != programmes.end(); ++it) {
+      if (!it->second.IsScalar() || it->second.Scalar().empty()) continue;
+      const std::string name = it->first.Scalar();
+      const std::string path = resolve_path(it->second.Scalar(), dir);
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) {
+        const YAML::Node at = walk(f.node, "programmes." + name);
+        r_.fail(at.IsDefined() ? at.Mark() : f.mark,
+                join_path(join_path(f.path, "programmes"), name),
+                "cannot read programme template '" + path + "': no such file");
+      }
+      const Scenario t = Scenario::load(path);  // errors inside it name its file
+      files.push_back(path);
+      it->second = YAML::Load(t.yaml_text);
+    }
   }
 
   void read_base(const Field& f, Sweep& s) {
@@ -198,6 +366,7 @@ class SweepReader {
       if (!std::filesystem::is_regular_file(path, ec))
         r_.fail(f, "base scenario file not found: " + path);
       s.base = Scenario::load(path);
+      s.input_files.push_back(path);
       try {
         base_node_ = YAML::Load(s.base.yaml_text);
       } catch (const YAML::Exception&) {
@@ -333,6 +502,12 @@ class SweepReader {
   void lookup_base(SweepParameter& p, const Sweep& s) {
     bool found = false;
     YAML::Node at = walk(base_node_, p.key, &found);
+    if ((!found || !at.IsDefined()) && s.is_portfolio()) {
+      p.base_text = portfolio_default(s.portfolio, p.key);
+      double v = 0;
+      if (parse_number(p.base_text, v)) p.base_value = v;
+      return;
+    }
     if (!found || !at.IsDefined()) {
       // A key the base file leaves at its default: the canonical form has every default.
       const YAML::Node canonical = YAML::Load(s.base.to_yaml());
@@ -345,14 +520,58 @@ class SweepReader {
     }
   }
 
+  // A portfolio key path that cannot apply, or would change nothing, is refused with what to
+  // vary instead: a key inside an organisation part the portfolio does not write (the part
+  // comes from its first programme), and a programme's own copy of an organisation part
+  // (replaced by the organisation's). A whole part given as the value is fine.
+  void check_portfolio_path(const SweepParameter& p, const Sweep& s,
+                            const MapReader::Entry& entry) const {
+    const std::vector<std::string> parts = split_dots(p.key);
+    if (parts.empty()) return;
+    const std::string& lead = s.portfolio.template_names.front();
+    const auto fail = [&](const std::string& message) {
+      r_.fail(entry.key_mark, join_path("parameters", p.key), message);
+    };
+    const auto written = [&](const std::string& block) {
+      return base_node_.IsMap() && base_node_[block].IsDefined();
+    };
+    if (parts.size() > 1 && is_organisation_block(parts[0]) && !written(parts[0])) {
+      const std::string in_lead = parts[0] == "review_every" ? "patience.review_every" : p.key;
+      fail("the portfolio does not write '" + parts[0] +
+           "': the organisation takes it from its first programme, so vary 'programmes." + lead +
+           "." + in_lead + "' (or write a " + parts[0] + " block in the portfolio)");
+    }
+    if (parts[0] != "programmes" || parts.size() < 3) return;
+    const std::string& name = parts[1];
+    std::string part = parts[2];
+    if (part == "patience" && parts.size() >= 4 && parts[3] == "review_every")
+      part = "review_every";
+    const std::string own = part == "review_every" ? "review_every" : join_from(parts, 2);
+    if (part == "horizon" || part == "grid")
+      fail("the portfolio's " + part + " applies to every programme; vary '" + own + "'");
+    if (!is_organisation_block(part)) return;
+    if (written(part))
+      fail("the portfolio's own '" + part + "' replaces every programme's; vary '" + own + "'");
+    if (name != lead)
+      fail("programme " + name + "'s " + part +
+           " is replaced by the organisation's, which comes from the first programme; vary "
+           "'programmes." +
+           lead + "." + join_from(parts, 2) + "'");
+  }
+
   // Each value the parameter can take, alone on the base: an unknown key path or an
   // impossible value is reported here, at the parameter, before anything runs.
   void check_parameter(const SweepParameter& p, const Sweep& s, const MapReader::Entry& entry) {
+    if (s.is_portfolio()) check_portfolio_path(p, s, entry);
     std::vector<std::string> probe = p.values;
     if (p.range) probe = {value_text(p.low), value_text(p.high)};
     for (const auto& text : probe) {
       try {
-        (void)s.base.with_values({{p.key, text}});
+        if (s.is_portfolio()) {
+          (void)s.portfolio.with_values({{p.key, text}});
+        } else {
+          (void)s.base.with_values({{p.key, text}});
+        }
       } catch (const ScenarioError& e) {
         r_.fail(entry.key_mark, join_path("parameters", p.key),
                 "with value " + text + ": " + e.message());
@@ -376,9 +595,10 @@ class SweepReader {
 
   double months_in_horizon(const Field& f, const Sweep& s) const {
     const double t = r_.months_nonnegative(f);
-    if (t > s.base.horizon)
-      r_.fail(f, "t = " + format_double(t) + " is beyond the horizon (" +
-                     format_double(s.base.horizon) + " months)");
+    const double horizon = s.is_portfolio() ? s.portfolio.horizon : s.base.horizon;
+    if (t > horizon)
+      r_.fail(f, "t = " + format_double(t) + " is beyond the horizon (" + format_double(horizon) +
+                     " months)");
     return t;
   }
 
@@ -463,6 +683,139 @@ class SweepReader {
       if (!seen.insert(m.name).second) r_.fail(item, "metric '" + m.name + "' is listed twice");
       s.metrics.push_back(m);
     }
+  }
+
+  // Portfolio metrics (docs/sweep-format.md): counts per organisation, the k-th programme's
+  // fate, cynicism and trust, programmes orphaned per sponsor exit.
+  static const char* org_word(OrgQuantity q) {
+    switch (q) {
+      case OrgQuantity::Launched:
+        return "launched";
+      case OrgQuantity::Completed:
+        return "completed";
+      case OrgQuantity::Ended:
+        return "ended";
+      case OrgQuantity::EndedByCause:
+        return "ended_by";
+      case OrgQuantity::NotStarted:
+        return "not_started";
+      case OrgQuantity::Running:
+        return "running";
+      case OrgQuantity::Value:
+        return "total_value";
+    }
+    return "?";
+  }
+  static SweepMetric org_mean_metric(OrgQuantity q, int cause) {
+    SweepMetric m;
+    m.kind = MetricKind::OrgMean;
+    m.org = q;
+    m.cause = cause;
+    m.name =
+        std::string("mean_") + org_word(q) +
+        (q == OrgQuantity::EndedByCause ? std::string("_") + to_string(static_cast<Cause>(cause))
+                                        : std::string());
+    return m;
+  }
+
+  void read_portfolio_metrics(const Field& f, Sweep& s) {
+    if (!f.node.IsSequence() || f.node.size() == 0)
+      r_.fail(f,
+              "expected a non-empty list of metrics, e.g. [mean_completed, {rank_completed: 1}]");
+    static const std::vector<std::string> plain = {
+        "mean_launched",    "mean_completed", "mean_ended", "mean_not_started", "mean_running",
+        "mean_total_value", "mean_cynicism",  "mean_trust", "orphaned_per_exit"};
+    static const std::vector<std::string> with_arg = {
+        "mean_ended_by", "rank_completed", "rank_ended",       "rank_ended_by", "rank_not_started",
+        "rank_running",  "rank_reached",   "mean_cynicism_at", "mean_trust_at"};
+    std::vector<std::string> all = plain;
+    all.insert(all.end(), with_arg.begin(), with_arg.end());
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < f.node.size(); ++i) {
+      const YAML::Node n = f.node[i];
+      const Field item{n, n.IsNull() ? f.mark : n.Mark(), join_path(f.path, std::to_string(i))};
+      SweepMetric m;
+      if (item.node.IsScalar()) {
+        const std::string name = item.node.Scalar();
+        if (std::find(with_arg.begin(), with_arg.end(), name) != with_arg.end())
+          r_.fail(item, "'" + name + "' needs an argument, e.g. {" + name + ": ...}");
+        static const std::vector<std::string> run_metrics = {
+            "p_completed", "p_ended", "p_not_started", "p_running", "mean_value"};
+        if (std::find(run_metrics.begin(), run_metrics.end(), name) != run_metrics.end())
+          r_.fail(item, "'" + name +
+                            "' is a metric of scenario sweeps; a portfolio sweep counts per "
+                            "organisation (mean_completed, mean_total_value, {rank_completed: 1}, "
+                            "...; docs/sweep-format.md)");
+        const std::string k = r_.choice(item, all);
+        if (k == "mean_cynicism" || k == "mean_trust") {
+          m.kind = MetricKind::LevelAt;
+          m.trust = k == "mean_trust";
+          m.at_horizon = true;
+          m.name = k;
+        } else if (k == "orphaned_per_exit") {
+          m.kind = MetricKind::OrphanedPerExit;
+          m.name = k;
+        } else {
+          for (OrgQuantity q : {OrgQuantity::Launched, OrgQuantity::Completed, OrgQuantity::Ended,
+                                OrgQuantity::NotStarted, OrgQuantity::Running, OrgQuantity::Value})
+            if (k == std::string("mean_") + org_word(q)) m = org_mean_metric(q, -1);
+        }
+      } else {
+        MapReader map(r_, item, "a metric: a name or a one-key map such as {rank_completed: 1}");
+        if (map.entries().size() != 1)
+          r_.fail(item,
+                  "a metric with an argument is a map with exactly one key, e.g. "
+                  "{rank_completed: 1}");
+        map.allow(with_arg);
+        const auto& e = map.entries().front();
+        if (e.key == "mean_ended_by") {
+          m = org_mean_metric(OrgQuantity::EndedByCause, cause_index(e.value, false));
+        } else if (e.key == "mean_cynicism_at" || e.key == "mean_trust_at") {
+          m.kind = MetricKind::LevelAt;
+          m.trust = e.key == "mean_trust_at";
+          m.t = months_in_horizon(e.value, s);
+          m.name = e.key + "_" + format_double(m.t);
+        } else if (e.key == "rank_reached") {
+          m.kind = MetricKind::RankReached;
+          m.rank = launch_rank(e.value, s);
+          m.name = "rank_reached_" + std::to_string(m.rank);
+        } else if (e.key == "rank_ended_by") {
+          MapReader arg(r_, e.value, "{cause: <cause>, rank: <k>}");
+          arg.allow({"cause", "rank"});
+          m.kind = MetricKind::RankShare;
+          m.org = OrgQuantity::EndedByCause;
+          m.cause = cause_index(arg.required("cause"), false);
+          m.rank = launch_rank(arg.required("rank"), s);
+          m.name = std::string("rank_ended_by_") + to_string(static_cast<Cause>(m.cause)) + "_" +
+                   std::to_string(m.rank);
+        } else {
+          m.kind = MetricKind::RankShare;
+          m.org = e.key == "rank_completed"     ? OrgQuantity::Completed
+                  : e.key == "rank_ended"       ? OrgQuantity::Ended
+                  : e.key == "rank_not_started" ? OrgQuantity::NotStarted
+                                                : OrgQuantity::Running;
+          m.rank = launch_rank(e.value, s);
+          m.name = e.key + "_" + std::to_string(m.rank);
+        }
+      }
+      if (!seen.insert(m.name).second) r_.fail(item, "metric '" + m.name + "' is listed twice");
+      s.metrics.push_back(m);
+    }
+  }
+
+  // k of "the k-th programme launched": 1, 2, ...; at most the launches a portfolio without
+  // a renewal process plans.
+  int launch_rank(const Field& f, const Sweep& s) const {
+    const int k = r_.count(f);
+    if (k < 1) r_.fail(f, "the first programme launched is 1, got " + std::to_string(k));
+    const int most = s.portfolio.planned_launches();
+    if (most >= 0 && k > most)
+      r_.fail(f, "the portfolio launches at most " + std::to_string(most) +
+                     " programmes (it has no renewal process), got " + std::to_string(k));
+    if (k > static_cast<int>(kMaxLaunches))
+      r_.fail(f, "an organisation launches at most " + std::to_string(kMaxLaunches) +
+                     " programmes, got " + std::to_string(k));
+    return k;
   }
 
   void check_design(const Sweep& s) const {
@@ -643,11 +996,46 @@ class SweepReader {
           e << YAML::Flow << YAML::BeginMap << YAML::Key << "mean" << YAML::Value
             << to_string(m.quantity) << YAML::EndMap;
           break;
+        case MetricKind::OrgMean:
+          if (m.org == OrgQuantity::EndedByCause) {
+            e << YAML::Flow << YAML::BeginMap << YAML::Key << "mean_ended_by" << YAML::Value
+              << to_string(static_cast<Cause>(m.cause)) << YAML::EndMap;
+          } else {
+            e << m.name;
+          }
+          break;
+        case MetricKind::RankShare:
+          if (m.org == OrgQuantity::EndedByCause) {
+            e << YAML::Flow << YAML::BeginMap << YAML::Key << "rank_ended_by" << YAML::Value
+              << YAML::BeginMap << YAML::Key << "cause" << YAML::Value
+              << to_string(static_cast<Cause>(m.cause)) << YAML::Key << "rank" << YAML::Value
+              << std::to_string(m.rank) << YAML::EndMap << YAML::EndMap;
+          } else {
+            e << YAML::Flow << YAML::BeginMap << YAML::Key << std::string("rank_") + org_word(m.org)
+              << YAML::Value << std::to_string(m.rank) << YAML::EndMap;
+          }
+          break;
+        case MetricKind::RankReached:
+          e << YAML::Flow << YAML::BeginMap << YAML::Key << "rank_reached" << YAML::Value
+            << std::to_string(m.rank) << YAML::EndMap;
+          break;
+        case MetricKind::LevelAt:
+          if (m.at_horizon) {
+            e << m.name;
+          } else {
+            e << YAML::Flow << YAML::BeginMap << YAML::Key
+              << (m.trust ? "mean_trust_at" : "mean_cynicism_at") << YAML::Value
+              << format_double(m.t) << YAML::EndMap;
+          }
+          break;
+        case MetricKind::OrphanedPerExit:
+          e << m.name;
+          break;
       }
     }
     e << YAML::EndSeq;
     e << YAML::Key << "curves" << YAML::Value << (s.curves ? "true" : "false");
-    e << YAML::Key << "base" << YAML::Value << base_node_;
+    e << YAML::Key << (s.is_portfolio() ? "portfolio" : "base") << YAML::Value << base_node_;
     e << YAML::EndMap;
     if (!e.good())
       throw std::logic_error("sweep: cannot emit the resolved text: " + e.GetLastError());
@@ -692,6 +1080,47 @@ Scenario Sweep::point_scenario(std::size_t i) const {
     throw ScenarioError(source, 0, 0, e.key(),
                         "at point " + std::to_string(i) + " (" + where + "): " + e.message());
   }
+}
+
+Portfolio Sweep::point_portfolio(std::size_t i) const {
+  if (i >= point_values.size())
+    throw std::out_of_range("sweep point " + std::to_string(i) + " of " +
+                            std::to_string(point_values.size()));
+  std::vector<std::pair<std::string, std::string>> values;
+  for (std::size_t k = 0; k < parameters.size(); ++k)
+    if (!point_values[i][k].empty()) values.emplace_back(parameters[k].key, point_values[i][k]);
+  Portfolio p = portfolio;
+  if (!values.empty()) {
+    try {
+      p = portfolio.with_values(values);
+    } catch (const ScenarioError& e) {
+      std::string where;
+      for (const auto& [key, text] : values)
+        where += (where.empty() ? "" : ", ") + key + " = " + text;
+      throw ScenarioError(source, 0, 0, e.key(),
+                          "at point " + std::to_string(i) + " (" + where + "): " + e.message());
+    }
+  }
+  // Recording more grid times draws nothing: the organisations are the same.
+  p.grid = run_grid(p);
+  return p;
+}
+
+std::vector<double> Sweep::run_grid(const Portfolio& point) const {
+  std::vector<double> grid = point.grid;
+  for (const auto& m : metrics) {
+    if (m.kind != MetricKind::LevelAt) continue;
+    const double t = m.at_horizon ? point.horizon : m.t;
+    if (t > point.horizon)
+      throw ScenarioError(source, 0, 0, "metrics",
+                          "metric " + m.name + " needs t = " + format_double(t) +
+                              " months, beyond this point's horizon (" +
+                              format_double(point.horizon) + ")");
+    grid.push_back(t);
+  }
+  std::sort(grid.begin(), grid.end());
+  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+  return grid;
 }
 
 std::vector<double> Sweep::run_grid(const Scenario& point) const {

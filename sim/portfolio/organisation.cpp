@@ -105,6 +105,7 @@ class OrganisationRun {
   void schedule_squeeze();
   void record_grid(double before);
   void launch();
+  void advance_post(const Post& post);  // the clocks of its programmes, before it changes
   void on_post_event(Post& post);
   void on_lapse(Post& post);
   void on_visible_result(Live& live);
@@ -149,7 +150,7 @@ OrganisationRecord OrganisationRun::run() {
       for (int k = 0; k < p_.roster[l]; ++k) {
         const int i = static_cast<int>(posts_.size());
         posts_.emplace_back(i, static_cast<int>(l),
-                            Decisions(seed_, org_, kPostEntity0 + static_cast<std::uint32_t>(i)));
+                            Decisions(seed_, org_, post_entity(static_cast<int>(l), k)));
         seat_first(posts_.back());
       }
   }
@@ -186,7 +187,8 @@ OrganisationRecord OrganisationRun::run() {
         std::min({t_progress, t_patience, next_squeeze_, t_sponsor, t_lapse, t_launch});
     if (t_next > horizon) break;
     record_grid(t_next);
-    for (int i : live_) lives_[static_cast<std::size_t>(i)].prog->advance(t_next);
+    // Programmes' clocks move only when an event touches them (their own, their post's, a
+    // squeeze), so an event of an unrelated post cannot change their sums by rounding.
     t_ = t_next;
     ++out_.events;
 
@@ -207,6 +209,7 @@ OrganisationRecord OrganisationRun::run() {
           break;
         }
       if (first && (owner < 0 || first->j < owner)) {
+        first->prog->advance(t_);
         if (first->prog->on_progress()) on_visible_result(*first);
       } else {
         deliver(deferred_index);
@@ -214,7 +217,9 @@ OrganisationRecord OrganisationRun::run() {
     } else if (t_patience == t_next) {
       for (std::size_t k = 0; k < live_.size(); ++k)
         if (next_patience_[k] == t_) {
-          lives_[static_cast<std::size_t>(live_[k])].prog->on_patience();
+          Programme& prog = *lives_[static_cast<std::size_t>(live_[k])].prog;
+          prog.advance(t_);
+          prog.on_patience();
           break;
         }
     } else if (next_squeeze_ == t_next) {
@@ -300,6 +305,7 @@ void OrganisationRun::on_squeeze() {
   const auto k = static_cast<std::uint64_t>(budget_k_);
   for (int i : live_) {
     Live& l = lives_[static_cast<std::size_t>(i)];
+    l.prog->advance(t_);
     if (!l.prog->started() || l.prog->done()) continue;
     if (!sh_.budget && b.squeeze_prob < 1.0 &&
         !(l.d.uniform(Mechanism::Budget, Place::of(places::kSqueeze, k)) < b.squeeze_prob))
@@ -377,11 +383,19 @@ void OrganisationRun::launch() {
   live_.push_back(self);
 }
 
+void OrganisationRun::advance_post(const Post& post) {
+  for (int j : post.programmes) {
+    Live& l = lives_[static_cast<std::size_t>(j)];
+    if (!l.prog->done()) l.prog->advance(t_);
+  }
+}
+
 // Rule 12 for a shared post: a visible result of any of its programmes re-engages the
 // incumbent for all of them and restarts their attention.
 void OrganisationRun::on_visible_result(Live& live) {
   Post& post = *live.post;
   if (!post.state.engaged) {
+    advance_post(post);
     post.state.engaged = true;
     for (int j : post.programmes) {
       Live& other = lives_[static_cast<std::size_t>(j)];
@@ -392,6 +406,7 @@ void OrganisationRun::on_visible_result(Live& live) {
 }
 
 void OrganisationRun::on_lapse(Post& post) {
+  advance_post(post);
   post.state.engaged = false;
   post.lapse_due = kInf;
   for (int j : post.programmes) {
@@ -404,6 +419,7 @@ void OrganisationRun::on_lapse(Post& post) {
 
 void OrganisationRun::on_post_event(Post& post) {
   const Succession& su = org_scenario_.succession;
+  advance_post(post);
   if (!post.state.vacant) {
     // The incumbent leaves: every programme of the post is orphaned at once.
     ++out_.exits_by_level[static_cast<std::size_t>(post.level)];
@@ -494,6 +510,8 @@ void OrganisationRun::finish(Live& l) {
   lp.phases_delivered = l.rec.phases_delivered;
   lp.value = l.rec.value;
   lp.sponsor_changes = l.rec.sponsor_changes;
+  lp.disengagements = l.rec.disengagements;
+  lp.time = l.rec.time;
   auto& mine = l.post->programmes;
   mine.erase(std::remove(mine.begin(), mine.end(), l.self), mine.end());
   // A post of its own has no more use once its programme is over.

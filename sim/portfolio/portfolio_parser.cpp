@@ -195,10 +195,17 @@ class PortfolioReader {
       if (index < 0)
         r_.fail(entry.key_mark, entry.value.path,
                 "unknown sponsor level '" + entry.key + "'; " + suggest(entry.key, names));
-      roster[static_cast<std::size_t>(index)] = r_.count(entry.value);
-      total += roster[static_cast<std::size_t>(index)];
-      if (total > static_cast<long>(kMaxPosts))
-        r_.fail(entry.value, "the roster has more than " + std::to_string(kMaxPosts) + " posts");
+      const int posts = r_.count(entry.value);
+      if (posts >= kMaxPostsPerLevel)
+        r_.fail(entry.value, "at most " + std::to_string(kMaxPostsPerLevel - 1) +
+                                 " posts per level are supported, got " + std::to_string(posts));
+      if (posts > 0 && index >= kMaxRosterLevels)
+        r_.fail(entry.key_mark, entry.value.path,
+                "posts are supported on the first " + std::to_string(kMaxRosterLevels) +
+                    " sponsor levels only; '" + entry.key + "' is level " +
+                    std::to_string(index + 1));
+      roster[static_cast<std::size_t>(index)] = posts;
+      total += posts;
     }
     if (total == 0) r_.fail(field, "the roster needs at least one post");
     return roster;
@@ -337,8 +344,18 @@ Portfolio Portfolio::with_values(
   YAML::Emitter emitter;
   emitter << root;
   // Relative template paths still resolve against the portfolio file's directory.
-  Portfolio p = from_yaml(emitter.c_str(), source);
-  return p;
+  try {
+    return from_yaml(emitter.c_str(), source);
+  } catch (const ScenarioError& e) {
+    // Line numbers of the re-emitted text mean nothing to the user; the override does.
+    for (const auto& [path, text] : values)
+      if (e.key() == path || e.key().rfind(path + ".", 0) == 0 || path.rfind(e.key() + ".", 0) == 0)
+        throw ScenarioError("<override>", 0, 0, path, e.message());
+    std::string paths;
+    for (const auto& [path, text] : values) paths += (paths.empty() ? "" : ", ") + path;
+    throw ScenarioError("<override>", 0, 0, e.key(),
+                        e.message() + " (after applying overrides to " + paths + ")");
+  }
 }
 
 int Renewal::pick(double u) const {

@@ -179,12 +179,12 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
     if (last > 0) {
       const std::size_t mid = last / 2;
       std::snprintf(line, sizeof line,
-                    "The %s programme has a %s chance of completing, the %s %s and the %s %s.\n",
+                    "The %s programme completes with probability %s, the %s %s and the %s %s.\n",
                     ordinal(0).c_str(), pct(completed(0)).c_str(), ordinal(mid).c_str(),
                     pct(completed(mid)).c_str(), ordinal(last).c_str(),
                     pct(completed(last)).c_str());
     } else {
-      std::snprintf(line, sizeof line, "The first programme has a %s chance of completing.\n",
+      std::snprintf(line, sizeof line, "The first programme completes with probability %s.\n",
                     pct(completed(0)).c_str());
     }
     os << line;
@@ -193,7 +193,7 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   os << "\nper organisation          mean [95% interval]        P10    P50    P90\n";
   const auto row = [&](const char* label, const Estimate& e, const double* q) {
     if (q) {
-      std::snprintf(line, sizeof line, "  %-22s %-26s %5g  %5g  %5g\n", label,
+      std::snprintf(line, sizeof line, "  %-22s %-26s %5.1f  %5.1f  %5.1f\n", label,
                     interval_num(e).c_str(), q[0], q[1], q[2]);
     } else {
       std::snprintf(line, sizeof line, "  %-22s %s\n", label, interval_num(e).c_str());

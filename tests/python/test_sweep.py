@@ -163,3 +163,31 @@ def test_tornado_labels_come_from_the_sweep_file():
     ticks = [x.get_text() for x in ax.get_yticklabels()]
     assert any(x.startswith("P(successor adopts)") for x in ticks)
     assert "label" in r.sweep.resolved
+
+
+def test_portfolio_sweep_frame_counts_and_file(tmp_path):
+    spec = {
+        "name": "py-portfolio",
+        "portfolio": str(REPO / "scenarios" / "portfolios" / "ten-years.yaml"),
+        "seed": 2,
+        "replications": 200,
+        "design": "oat",
+        "parameters": {"cynicism.effect.break": {"low": 0, "high": 0.6}},
+        "metrics": ["mean_completed", {"rank_completed": 6}, "mean_cynicism"],
+    }
+    out = tmp_path / "p.h5"
+    r = progsurv.sweep(spec, output=out)
+    assert r.base_kind == "portfolio"
+    frame = r.points()
+    assert list(frame["mean_completed_count"]) == [200, 200, 200]
+    # The k-th programme's share is over the organisations that launched a k-th.
+    assert (frame["rank_completed_6_count"] <= 200).all()
+    assert (frame["rank_completed_6_count"] > 0).all()
+    assert (frame["mean_cynicism_se"] > 0).all()
+    back = progsurv.load_sweep(out)
+    assert back.base_kind == "portfolio"
+    np.testing.assert_array_equal(back.estimate, r.estimate)
+    with h5py.File(out, "r") as f:
+        assert f.attrs["base_kind"] == "portfolio"
+        assert tuple(f.attrs["format_version"]) == progsurv.SWEEP_FORMAT_VERSION
+        assert f["metrics/count"].shape == (3, 3)

@@ -1,9 +1,9 @@
 #pragma once
-// Batch parameter sweeps (docs/sweep-format.md, docs/sweeps.md): a base scenario, parameters
-// varied by key path, a design (grid, one-at-a-time, Latin hypercube, Sobol'/Saltelli) and
-// the metrics to record at every point. Every point runs with the same seed, so replication r
-// of every point draws from the same streams (common random numbers): differences between
-// points are differences of the parameters, not of the luck of the draw.
+// Batch parameter sweeps (docs/sweep-format.md, docs/sweeps.md): a base scenario or a base
+// portfolio, parameters varied by key path, a design (grid, one-at-a-time, Latin hypercube,
+// Sobol'/Saltelli) and the metrics to record at every point. Every point runs with the same seed,
+// so replication r of every point draws from the same streams (common random numbers): differences
+// between points are differences of the parameters, not of the luck of the draw.
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -13,6 +13,7 @@
 #include "progsurv/analysis/sensitivity.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/tally.hpp"
+#include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
@@ -21,7 +22,8 @@ enum class SweepDesign { Grid, Oat, Lhs, Sobol };
 const char* to_string(SweepDesign d);  // "grid", "oat", "lhs", "sobol"
 
 struct SweepParameter {
-  std::string key;    // key path into the scenario, e.g. "sponsor_levels.vp.clout"
+  // Key path into the scenario ("sponsor_levels.vp.clout") or the portfolio ("cynicism.rise").
+  std::string key;
   std::string label;  // for people (tornado bars, tables); empty: the key path
   // Either a numeric range [low, high] (log: spaced/sampled evenly in log space)...
   bool range = false;
@@ -30,7 +32,7 @@ struct SweepParameter {
   int levels = 0;  // grid only: evenly spaced levels from low to high inclusive
   // ...or a list of values, each YAML flow text (a number, a word, or e.g. "{model: none}").
   std::vector<std::string> values;
-  // The base scenario's value at `key` ("" when it has none); NaN when not a number.
+  // The base's value at `key` ("" when it has none); NaN when not a number.
   std::string base_text;
   double base_value = std::numeric_limits<double>::quiet_NaN();
 
@@ -45,8 +47,17 @@ enum class MetricKind {
   MeanValue,           // mean value banked per replication
   CompletionQuantile,  // unconditional completion-time quantile (months), NaN if not reached
   CauseShare,          // share of a cause among ended programmes
-  Mean                 // mean of a per-replication quantity over started programmes
+  Mean,                // mean of a per-replication quantity over started programmes
+  // Portfolio sweeps (one replication = one organisation over the horizon):
+  OrgMean,         // mean per organisation of a count or of total value (OrgQuantity)
+  RankShare,       // P(the k-th programme launched ends so | it was launched)
+  RankReached,     // P(the organisation launched a k-th programme)
+  LevelAt,         // mean cynicism C(t) or customer trust T(t) over organisations
+  OrphanedPerExit  // programmes orphaned per sponsor exit that orphaned any
 };
+
+// What OrgMean averages per organisation.
+enum class OrgQuantity { Launched, Completed, Ended, EndedByCause, NotStarted, Running, Value };
 
 struct SweepMetric {
   MetricKind kind = MetricKind::POutcome;
@@ -56,12 +67,27 @@ struct SweepMetric {
   int cause = -1;  // Cause index; -1 = any cause (PEndedBy)
   double q = 0.5;  // quantile level (CompletionQuantile)
   Quantity quantity = Quantity::EndTime;
+  // OrgMean: what is counted per organisation; RankShare: the k-th programme's end
+  // (Completed, Ended, EndedByCause, NotStarted or Running). EndedByCause uses `cause`.
+  OrgQuantity org = OrgQuantity::Completed;
+  int rank = 1;             // RankShare, RankReached: 1 = the first programme launched
+  bool trust = false;       // LevelAt: customer trust rather than cynicism
+  bool at_horizon = false;  // LevelAt: at each point's horizon rather than at t
 };
+
+// What a sweep's points run: a scenario (run(), one replication = one programme) or a
+// portfolio (run_portfolio(), one replication = one organisation).
+enum class SweepBaseKind { Scenario, Portfolio };
+const char* to_string(SweepBaseKind k);  // "scenario", "portfolio"
 
 struct Sweep {
   std::string name = "sweep";
   std::string source;  // file path or "<string>"
-  Scenario base;
+  SweepBaseKind base_kind = SweepBaseKind::Scenario;
+  Scenario base;        // scenario sweeps
+  Portfolio portfolio;  // portfolio sweeps: every programme template inline
+  // The files the base was read from (a portfolio's template files too): never outputs.
+  std::vector<std::string> input_files;
   std::vector<SweepParameter> parameters;
   SweepDesign design = SweepDesign::Grid;
   std::int64_t samples = 0;       // lhs: points; sobol: base samples N
@@ -69,12 +95,14 @@ struct Sweep {
   int bootstrap = 1000;           // sobol: bootstrap resamples for the intervals
   std::uint64_t seed = 1;         // the engine's seed, the same at every point
   std::int64_t replications = 10000;
-  double precision = 0.0;  // > 0: per point, run until the 95% half-width of P(completed) <= it
+  // > 0: per point, run until the 95% half-width of P(completed) (portfolio sweeps: of the mean
+  // programmes completed per organisation) is at most this.
+  double precision = 0.0;
   std::int64_t max_replications = 1000000;
   std::vector<SweepMetric> metrics;
   bool curves = false;  // also keep each point's P(completed by t) and S(t) curves
 
-  // The canonical YAML of everything above with the base scenario inline: a sweep file in
+  // The canonical YAML of everything above with the base inline: a sweep file in
   // its own right, stored in the output. The fingerprint (16 hex digits of FNV-1a 64 over
   // the progsurv version and this text) tells whether a partial file belongs to this sweep.
   std::string resolved;
@@ -89,12 +117,17 @@ struct Sweep {
   std::vector<std::int64_t> oat_first, oat_count;
 
   std::size_t point_count() const { return point_values.size(); }
-  // The base scenario with point i's values applied.
+  bool is_portfolio() const { return base_kind == SweepBaseKind::Portfolio; }
+  // The base scenario with point i's values applied (scenario sweeps).
   Scenario point_scenario(std::size_t i) const;
+  // The base portfolio with point i's values applied, its grid made run_grid() (portfolio
+  // sweeps).
+  Portfolio point_portfolio(std::size_t i) const;
   // The grid every point's run uses: the base grid plus each metric's time t.
   std::vector<double> run_grid(const Scenario& point) const;
+  std::vector<double> run_grid(const Portfolio& point) const;
 
-  // `base_dir` resolves a base scenario given as a relative path.
+  // `base_dir` resolves a base scenario or portfolio given as a relative path.
   static Sweep from_yaml(const std::string& text, const std::string& source = "<string>",
                          const std::string& base_dir = ".");
   static Sweep load(const std::string& path);
@@ -105,10 +138,14 @@ struct PointResult {
   std::int64_t index = -1;
   std::int64_t replications = 0;
   std::vector<double> estimate, se;
+  // Portfolio sweeps: what each estimate is a share or mean over (organisations, those that
+  // launched a k-th programme, sponsor exits), so any interval can be recomputed.
+  std::vector<std::int64_t> count;
   std::vector<double> completed, survival;  // on the run grid, when Sweep::curves
 };
 
-// Runs one point single-threaded. `keep_going` is polled between batches; false -> Cancelled.
+// Runs one point single-threaded (run() or run_portfolio() with the sweep's seed). `keep_going` is
+// polled between batches; false -> Cancelled.
 PointResult run_point(const Sweep& sweep, std::size_t index,
                       const std::function<bool()>& keep_going = {});
 
@@ -146,7 +183,8 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options);
 // Derives the sensitivity tables from the points.
 void analyse(SweepResult& result);
 
-// The HDF5 file with filetype "progsurv-sweep" (docs/hdf5-sweep-format.md).
+// The HDF5 file with filetype "progsurv-sweep" (docs/hdf5-sweep-format.md). read_sweep
+// reads format 1.0 (scenario sweeps) and 1.1 (either base).
 void write_sweep(const std::string& path, const SweepResult& result);
 SweepResult read_sweep(const std::string& path);
 

@@ -23,9 +23,13 @@ inline constexpr int kFitFormatVersionMajor = 1;
 inline constexpr int kFitFormatVersionMinor = 0;
 
 // Major changes break readers; minor ones only add groups or attributes.
-// Sweep and attribution files.
+// Attribution files.
 inline constexpr int kFormatVersionMajor = 1;
 inline constexpr int kFormatVersionMinor = 0;
+// Sweep files: 1.1 added portfolio bases (root attribute `base_kind`, /base_portfolio,
+// /metrics/count). Readers still accept 1.0, which is always a scenario sweep.
+inline constexpr int kSweepFormatVersionMajor = 1;
+inline constexpr int kSweepFormatVersionMinor = 1;
 // Run files (run, exact): version 2 added the scoping and recruiting time buckets, the
 // disengagements count and completion-time quantile intervals. Readers still accept 1.
 inline constexpr int kRunFormatVersionMajor = 2;

@@ -2,6 +2,7 @@
 // One portfolio replication: one organisation from t = 0 to its horizon (MODEL.md §7 in
 // docs/model.md), every live programme driven by the same programme engine as a single-
 // programme run (engine/programme.hpp), sponsored from a shared roster of posts.
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -34,7 +35,9 @@ struct LaunchedProgramme {
   int phases_delivered = 0;
   double value = 0.0;
   int sponsor_changes = 0;
-  bool capped = false;  // refused by max_live
+  int disengagements = 0;
+  std::array<double, kTimeBucketCount> time{};  // months from launch to end, by TimeBucket
+  bool capped = false;                          // refused by max_live
 };
 
 // One sponsor exit and what it did to the programmes the post sponsored.

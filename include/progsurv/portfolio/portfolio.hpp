@@ -30,11 +30,17 @@ struct Renewal {
 };
 
 // Entities of an organisation's random streams (the `entity` of every decision's key):
-// programme j is entity j, post p is kPostEntity0 + p, the organisation itself kOrganisation.
+// programme j is entity j; the k-th post of level l is post_entity(l, k), so adding a post
+// to one level leaves every other post's draws unchanged; the organisation itself is
+// kOrganisationEntity.
 inline constexpr std::uint32_t kMaxLaunches = 2048;
 inline constexpr std::uint32_t kPostEntity0 = 2048;
-inline constexpr std::uint32_t kMaxPosts = 2047;
+inline constexpr int kMaxPostsPerLevel = 128;
+inline constexpr int kMaxRosterLevels = 15;
 inline constexpr std::uint32_t kOrganisationEntity = 4095;
+constexpr std::uint32_t post_entity(int level, int k) {
+  return kPostEntity0 + static_cast<std::uint32_t>(level * kMaxPostsPerLevel + k);
+}
 
 struct Portfolio {
   std::string name = "portfolio";
@@ -71,8 +77,8 @@ struct Portfolio {
   static Portfolio from_yaml(const std::string& text, const std::string& source = "<string>");
   static Portfolio load(const std::string& path);
   // Overrides by key path, as Scenario::with_values does, on the portfolio's own keys
-  // ("cynicism.rise", "roster.vp", "customers.initial_trust"). Template paths are given as
-  // "templates.NAME.<scenario path>" for inline templates.
+  // ("cynicism.rise", "roster.vp", "customers.initial_trust"). Template values are
+  // "programmes.NAME.<scenario path>" for inline templates only (a file template is a path).
   Portfolio with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
 };
 

@@ -12,7 +12,7 @@ namespace progsurv {
 
 // Organisations per chunk: a chunk's tally is merged in chunk order. Fixed, so the output
 // does not depend on the thread count; a batch is kChunksPerBatch chunks.
-inline constexpr std::int64_t kOrganisationChunk = 64;
+inline constexpr std::int64_t kOrganisationChunk = 1024;
 
 struct PortfolioResult {
   Portfolio portfolio;

@@ -1,0 +1,369 @@
+"""Portfolio mode from Python: progsurv.portfolio(), progsurv.load() of a portfolio file,
+zero-copy views, reproducibility across threads and with the command line, bad inputs,
+Ctrl-C and the GIL, DataFrames and plots. Runs are small (at most a few thousand
+organisations)."""
+import gc
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import progsurv
+from conftest import BASELINE, SCENARIOS, run_cli
+from test_threads import Counter, interrupt_after, python_sigint_handler  # noqa: F401
+
+TEN_YEARS = SCENARIOS / "portfolios" / "ten-years.yaml"
+SEED = 5
+N = 3000  # organisations: more than two of the engine's chunks (see the threads test)
+
+# Every raw array of a PortfolioTally (the file's /tally).
+TALLY_ARRAYS = (
+    "grid", "rank_launched", "rank_category", "rank_value", "template_launched",
+    "template_category", "per_org_category", "value_hist", "live_sum", "end_bins", "cynicism",
+    "trust", "cynicism_hist", "trust_hist", "exits", "sponsoring_exits", "orphaned", "lost",
+    "orphaned_hist", "checkpoint_n", "checkpoint_completed",
+)
+
+
+def assert_same_tally(a, b):
+    for name in TALLY_ARRAYS:
+        x, y = np.asarray(getattr(a, name)), np.asarray(getattr(b, name))
+        assert x.shape == y.shape and np.array_equal(x, y), name
+    for group in progsurv._portfolio.COUNT_GROUPS:
+        assert np.array_equal(a.count_hist(group), b.count_hist(group)), group
+    for name in ("n", "horizon", "per_org_launched", "per_org_ended", "per_org_value", "events",
+                 "value_bin_width"):
+        assert getattr(a, name) == getattr(b, name), name
+
+
+@pytest.fixture(scope="module")
+def ten_years():
+    return progsurv.Portfolio.load(TEN_YEARS)
+
+
+@pytest.fixture(scope="module")
+def result(ten_years):
+    return progsurv.portfolio(ten_years, n=N, seed=SEED, threads=2)
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("portfolio") / "ten-years.h5"
+    proc = run_cli("portfolio", TEN_YEARS, "-o", path, "-n", N, "--seed", SEED, "--quiet")
+    return path, proc.stdout
+
+
+# --- the Portfolio -----------------------------------------------------------------------
+
+
+def test_portfolio_attributes(ten_years):
+    p = ten_years
+    assert p.name == "ten-years" and p.source == str(TEN_YEARS)
+    assert p.horizon == 120 and p.grid[0] == 0 and p.grid[-1] == 120
+    assert p.roster == {"ceo": 1, "c_suite": 4, "vp": 8, "director": 12}
+    assert list(p.roster) == p.level_names and p.post_count == 25
+    assert p.template_names == ["baseline"] and len(p.templates) == 1
+    assert isinstance(p.templates[0], progsurv.Scenario)
+    assert p.max_live == 4 and p.renewal and p.launches == []
+    assert p.cynicism["rise"] == 0.25 and p.cynicism["effect.break"] == 0.3
+    assert "ten-years" in repr(p)
+
+
+def test_with_values_returns_a_changed_copy(ten_years):
+    changed = ten_years.with_values({"roster.vp": 2, "cynicism.effect.break": 0, "max_live": 2})
+    assert changed.roster["vp"] == 2 and changed.post_count == 19
+    assert changed.cynicism["effect.break"] == 0 and changed.max_live == 2
+    assert ten_years.roster["vp"] == 8 and ten_years.max_live == 4  # unchanged
+    same = progsurv.Portfolio.from_yaml(ten_years.yaml_text.replace("../baseline.yaml",
+                                                                    str(BASELINE)))
+    assert same.roster == ten_years.roster
+
+
+def test_bad_portfolio_file_names_file_and_line(tmp_path):
+    text = TEN_YEARS.read_text().replace("../baseline.yaml", str(BASELINE))
+    assert "  rise: 0.25" in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("  rise: 0.25", "  rise: 2.5"))
+    with pytest.raises(progsurv.ScenarioError) as info:
+        progsurv.Portfolio.load(bad)
+    e = info.value
+    assert e.file == str(bad)
+    assert e.line == 1 + text.splitlines().index(
+        next(line for line in text.splitlines() if line.startswith("  rise: 0.25")))
+    assert "rise" in e.key and str(bad) in str(e)
+    with pytest.raises(progsurv.ScenarioError):  # progsurv.portfolio(path) reads it too
+        progsurv.portfolio(bad, n=10)
+    with pytest.raises(progsurv.ScenarioError) as info:
+        progsurv.Portfolio.load(tmp_path / "missing.yaml")
+    with pytest.raises(progsurv.ScenarioError) as info:
+        progsurv.Portfolio.load(TEN_YEARS).with_values({"roster.nobody": 3})
+    assert "roster.nobody" in str(info.value)
+
+
+def test_bad_arguments_raise(ten_years):
+    for kwargs in ({"n": 0}, {"threads": -1}, {"threads": 100_000}, {"precision": -1.0},
+                   {"max_organisations": 0}):
+        with pytest.raises(ValueError):
+            progsurv.portfolio(ten_years, **kwargs)
+    for kwargs in ({"n": 10.5}, {"seed": "1"}, {"progress": "yes"}):
+        with pytest.raises(TypeError):
+            progsurv.portfolio(ten_years, **kwargs)
+    with pytest.raises(KeyError):
+        progsurv.portfolio(ten_years, n=10, sharing={"coffee": False})
+    with pytest.raises(TypeError):
+        progsurv.portfolio(3, n=10)
+
+
+# --- files and reproducibility -----------------------------------------------------------
+
+
+def test_command_line_file_matches_python(cli_run, result):
+    path, stdout = cli_run
+    loaded = progsurv.load(path)
+    assert isinstance(loaded, progsurv.PortfolioResult) and loaded.path == str(path)
+    assert loaded.seed == SEED and loaded.n == N
+    assert_same_tally(loaded.tally, result.tally)
+    # The summary printed by the command line is the one Python gives, run or read back.
+    assert stdout.startswith(result.summary())
+    assert loaded.summary() == result.summary()
+    assert loaded.portfolio.roster == result.portfolio.roster
+    assert loaded.portfolio.templates == []  # templates are not re-read from a file
+    assert loaded.sharing == {"cynicism": True, "trust": True, "posts": True, "budget": True}
+
+
+def test_python_file_round_trip(result, tmp_path):
+    path = tmp_path / "py.h5"
+    result.to_hdf5(path)
+    back = progsurv.load_portfolio(path)
+    assert_same_tally(back.tally, result.tally)
+    for a, b in ((back.ranks(), result.ranks()), (back.over_time(), result.over_time()),
+                 (back.organisation(), result.organisation()), (back.exits(), result.exits())):
+        assert a.equals(b)
+
+
+def test_same_result_for_any_thread_count(ten_years, result):
+    # Only a run of several chunks gives two threads something to split.
+    assert N > 2 * progsurv._core.organisation_chunk
+    one = progsurv.portfolio(ten_years, n=N, seed=SEED, threads=1)
+    assert_same_tally(one.tally, result.tally)
+    other_seed = progsurv.portfolio(ten_years, n=N, seed=SEED + 1, threads=2)
+    assert not np.array_equal(other_seed.tally.live_sum, result.tally.live_sum)
+
+
+def test_foreign_files_are_refused(cli_file, tmp_path):
+    with pytest.raises(progsurv.FileFormatError, match="not a progsurv portfolio file"):
+        progsurv.load_portfolio(cli_file)
+    assert isinstance(progsurv.load(cli_file), progsurv.Result)  # load() still reads runs
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"not hdf5 at all")
+    with pytest.raises(progsurv.FileFormatError):
+        progsurv.load_portfolio(junk)
+    with pytest.raises(progsurv.FileFormatError):
+        progsurv.load(junk)
+    with pytest.raises(progsurv.FileFormatError):
+        progsurv.load_portfolio(tmp_path / "missing.h5")
+
+
+# --- zero copy ---------------------------------------------------------------------------
+
+
+def test_arrays_are_read_only_views_that_keep_their_owner_alive(ten_years):
+    r = progsurv.portfolio(ten_years, n=200, seed=2)
+    tally = r.tally
+    live = tally.live_sum
+    expected = np.array(live)  # a copy, to compare after the owners are gone
+    assert live.base is tally and not live.flags.writeable
+    assert np.shares_memory(live, tally.live_sum)  # no copy per access
+    with pytest.raises(ValueError):
+        live[0] = 1
+    shares = r.statistics.rank_share
+    assert shares.base is r.statistics and not shares.flags.writeable
+    assert shares.shape == (len(tally.rank_launched), len(progsurv.CATEGORIES), 3)
+    expected_shares = np.array(shares)
+    del r, tally
+    gc.collect()
+    # The tally keeps its result alive, and the array keeps the tally alive.
+    assert np.array_equal(live, expected) and np.array_equal(shares, expected_shares)
+
+
+# --- what the numbers must satisfy -------------------------------------------------------
+
+
+def test_ranks_are_consistent(result):
+    df = result.ranks()
+    t = result.tally
+    assert (np.diff(df["organisations"].to_numpy()) <= 0).all()  # a k+1-th needs a k-th
+    shares = df[list(progsurv.CATEGORIES)].to_numpy()
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert np.array_equal(df["organisations"], t.rank_launched)
+    assert np.allclose(df["completed"], t.rank_category[:, 0] / t.rank_launched)
+    assert np.allclose(df["launched"], t.rank_launched / t.n)
+    for c in ("launched", "completed", "value"):
+        ok = df[f"{c}_lower"].notna()  # a mean over one organisation has no interval
+        assert ok.sum() >= len(df) - 2, c
+        assert (df.loc[ok, f"{c}_lower"] <= df.loc[ok, c] + 1e-12).all(), c
+        assert (df.loc[ok, c] <= df.loc[ok, f"{c}_upper"] + 1e-12).all(), c
+    assert len(result.ranks(min_launched=0.5)) < len(df)
+
+
+def test_organisation_is_consistent(result):
+    df = result.organisation()
+    t = result.tally
+    parts = df.loc[list(progsurv.CATEGORIES), "mean"].sum()
+    assert df.loc["launched", "mean"] == pytest.approx(parts)
+    assert df.loc["ended", "mean"] == pytest.approx(df.loc[list(progsurv.CAUSES), "mean"].sum())
+    assert df.loc["launched", "mean"] == pytest.approx(t.per_org_launched[0] / t.n)
+    # The quantiles computed here agree with the engine's summary.
+    assert np.allclose(df.loc["completed", ["p10", "p50", "p90"]],
+                       result.statistics.completed_quantiles)
+    q = df.loc[["launched", "completed", "ended", "value"], ["p10", "p50", "p90"]].to_numpy()
+    assert (np.diff(q, axis=1) >= 0).all()
+    assert df.loc["sponsor_exit", ["p10", "p50", "p90"]].isna().all()
+
+
+def test_over_time_is_consistent(result, ten_years):
+    df = result.over_time()
+    assert np.array_equal(df.index.to_numpy(), np.asarray(ten_years.grid))
+    for c in ("completed", "ended", "not_started") + progsurv.CAUSES:
+        assert (np.diff(df[c].to_numpy()) >= -1e-12).all(), c
+    assert df["live"].max() <= ten_years.max_live
+    for name in ("cynicism", "trust"):
+        p10, p50, p90 = (df[f"{name}_p{q}"].to_numpy() for q in (10, 50, 90))
+        assert (p10 <= p50).all() and (p50 <= p90).all()
+        assert ((df[f"{name}_mean"] >= 0) & (df[f"{name}_mean"] <= 1)).all()
+    assert df["cynicism_mean"].iloc[0] == pytest.approx(ten_years.cynicism["initial"])
+    # At the horizon the cumulative means equal the per-organisation category means
+    # (except programmes still running).
+    org = result.organisation()
+    assert df["completed"].iloc[-1] == pytest.approx(org.loc["completed", "mean"])
+
+
+def test_exits_are_consistent(result, ten_years):
+    df = result.exits()
+    t = result.tally
+    assert list(df.index) == ten_years.level_names
+    assert list(df["posts"]) == list(ten_years.roster.values())
+    assert (df["sponsoring_exits"] <= df["exits"]).all()
+    assert np.allclose(df["exits"] * t.n, t.exits)
+    ok = df["lost_per_exit"].notna()
+    assert (df.loc[ok, "lost_per_exit"] <= df.loc[ok, "orphaned_per_exit"]).all()
+    assert (df.loc[ok, "orphaned_per_exit"] >= 1).all()  # a sponsoring exit orphans one at least
+
+
+def test_cynicism_not_shared_stays_at_its_initial_level(ten_years):
+    r = progsurv.portfolio(ten_years, n=200, seed=3, sharing={"cynicism": False})
+    assert r.sharing["cynicism"] is False and r.sharing["trust"] is True
+    initial = ten_years.cynicism["initial"]
+    assert np.allclose(r.over_time()["cynicism_mean"], initial)
+
+
+def test_precision_run_stops_at_its_half_width(ten_years):
+    target = 0.1
+    r = progsurv.portfolio(ten_years, precision=target, max_organisations=1_000_000, seed=4)
+    assert r.precision == target and r.n < 1_000_000
+    completed = r.organisation().loc["completed"]
+    assert (completed["upper"] - completed["lower"]) / 2 <= target
+    assert list(r.tally.checkpoint_n) == sorted(r.tally.checkpoint_n)
+
+
+def test_sharing_is_written_to_the_file(ten_years, tmp_path):
+    r = progsurv.portfolio(ten_years, n=100, seed=3, sharing={"posts": False, "budget": False})
+    r.to_hdf5(tmp_path / "s.h5")
+    assert progsurv.load(tmp_path / "s.h5").sharing == {
+        "cynicism": True, "trust": True, "posts": False, "budget": False}
+
+
+# --- the engine without the GIL, Ctrl-C, progress ----------------------------------------
+
+
+def test_progress_callback_and_stop(ten_years):
+    seen = []
+
+    def progress(done, planned):
+        seen.append((done, planned))
+        return True
+
+    r = progsurv.portfolio(ten_years, n=300, seed=1, progress=progress)
+    assert seen and seen[-1][1] == 300 and r.n == 300
+    with pytest.raises(KeyboardInterrupt):
+        progsurv.portfolio(ten_years, n=100_000, seed=1, threads=1,
+                           progress=lambda done, planned: False)
+
+
+def test_ctrl_c_stops_a_long_portfolio_run(ten_years, python_sigint_handler):  # noqa: F811
+    thread = interrupt_after(0.5, "interrupt_main")
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        progsurv.portfolio(ten_years, n=50_000_000, seed=1, threads=1)
+    elapsed = time.perf_counter() - start
+    thread.join()
+    assert elapsed < 5.0, f"KeyboardInterrupt came after {elapsed:.1f} s"
+    assert progsurv.portfolio(ten_years, n=50, seed=1).n == 50
+
+
+def test_gil_released_while_running(ten_years):
+    counter = Counter()
+    counter.start()
+    try:
+        before = counter.count
+        time.sleep(0.3)
+        free_rate = (counter.count - before) / 0.3
+        before = counter.count
+        start = time.perf_counter()
+        n = 500
+        while time.perf_counter() - start < 0.3:  # grow until one run is long enough
+            t0 = time.perf_counter()
+            before = counter.count
+            progsurv.portfolio(ten_years, n=n, seed=1, threads=1)
+            elapsed = time.perf_counter() - t0
+            n *= 2
+        advanced = counter.count - before
+    finally:
+        counter.stop = True
+        counter.join()
+    assert advanced > 0.1 * free_rate * elapsed, (advanced, free_rate, elapsed)
+
+
+def test_runs_in_parallel_python_threads(ten_years, result):
+    results = {}
+
+    def work(key):
+        results[key] = progsurv.portfolio(ten_years, n=N, seed=SEED, threads=1)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results.values():
+        assert_same_tally(r.tally, result.tally)
+
+
+# --- plots -------------------------------------------------------------------------------
+
+
+def test_plots_return_axes(result):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    for plot in (result.plot_rank_odds, result.plot_cynicism_trust, result.plot_live):
+        ax = plot()
+        assert isinstance(ax, matplotlib.axes.Axes)
+        assert ax.lines or ax.collections
+        plt.close(ax.figure)
+    fig, ax = plt.subplots()
+    assert result.plot_rank_odds(ax=ax, label="a") is ax
+    assert result.plot_live(ax=ax, label="b") is ax
+    plt.close(fig)
+
+
+def test_bound_portfolio_attributes_have_docstrings():
+    core = progsurv._core
+    missing = [
+        f"{cls}.{name}"
+        for cls in ("Portfolio", "PortfolioResult", "PortfolioTally", "PortfolioSummary")
+        for name, member in vars(getattr(core, cls)).items()
+        if isinstance(member, property) and not (member.__doc__ or "").strip()
+    ]
+    assert not missing, missing
