@@ -180,10 +180,18 @@ TEST(PortfolioAttribution, FewSharedPostsCostCompletions) {
   // and a vacant post cannot take a proposal.
   const Portfolio p =
       organisation("{ceo: 1, c_suite: 1, vp: 1, director: 1}", kNoEffect, 2.0, 96.0);
-  const PortfolioAttribution r = attribute(p, 600);
+  // The cost is about a tenth of a completion per organisation in about two: 6000
+  // organisations put it some five standard errors from 0 (no Shapley runs needed here).
+  PortfolioAttributionOptions o;
+  o.organisations = 6000;
+  o.threads = 2;
+  o.seed = 7;
+  o.shapley = false;
+  const PortfolioAttribution r = attribute_portfolio(p, o);
   const PairedDelta c = r.cost(SharingKnockout::Posts, OrganisationStat::Completed);
   EXPECT_GT(c.delta.lower, 0.0) << "cost " << c.delta.estimate << " [" << c.delta.lower << ", "
                                 << c.delta.upper << "]";
+  EXPECT_GT(r.cost(SharingKnockout::Posts, OrganisationStat::Value).delta.lower, 0.0);
   // With a post of its own no proposal meets a vacant post.
   EXPECT_LT(r.cost(SharingKnockout::Posts, OrganisationStat::NotStarted).delta.upper, 0.0);
 }
