@@ -1,11 +1,14 @@
-// `progsurv attribute`: what each obstacle costs, by switching mechanisms off in turn.
+// `progsurv attribute`: what each obstacle costs, by switching mechanisms off in turn; for a
+// portfolio file, what each sharing of the organisation costs.
 #include <csignal>
 #include <iostream>
 #include <memory>
 
 #include "cli/cli.hpp"
 #include "progsurv/analysis/attribution.hpp"
+#include "progsurv/analysis/portfolio_attribution.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/yaml_kind.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -19,9 +22,55 @@ struct AttributeArgs {
   bool force = false;
   std::vector<std::string> sets, mechanisms;
   std::string shapley = "auto";
+  // Whether these options were given (a portfolio has its own -n default and refuses
+  // --mechanisms).
+  const CLI::Option *replications_option = nullptr, *mechanisms_option = nullptr;
 };
 
+// A portfolio's attribution switches off each sharing of the organisation; the scenario
+// options that choose knock-outs do not apply.
+int do_attribute_portfolio(const AttributeArgs& a) {
+  if (a.mechanisms_option->count() > 0)
+    throw CLI::ValidationError(
+        "--mechanisms", "applies to scenarios only; " + a.scenario +
+                            " is a portfolio, whose attribution switches off cynicism, trust, "
+                            "posts and budget, one at a time and all four together");
+  if (a.shapley == "permutations")
+    throw CLI::ValidationError("--shapley",
+                               "a portfolio's four sharings are decomposed exactly (16 subsets); "
+                               "use exact (the default) or none");
+  Portfolio portfolio = Portfolio::load(a.scenario);
+  if (!a.sets.empty()) portfolio = portfolio.with_values(parse_sets(a.sets));
+  if (!a.output.empty()) {
+    std::vector<std::string> inputs{a.scenario};
+    for (const auto& source : portfolio.template_sources) inputs.push_back(source);
+    check_output(a.output, inputs, a.force);
+  }
+  PortfolioAttributionOptions opt;
+  opt.seed = a.seed;
+  // Six organisation runs per organisation: a smaller default than a scenario's.
+  opt.organisations = a.replications_option->count() > 0 ? a.replications : 20000;
+  opt.threads = a.threads;
+  opt.shapley = a.shapley != "none";
+  ProgressBar bar("attributing " + portfolio.name);
+  const StopSignals stop_signals;
+  opt.progress = [&](std::int64_t done, std::int64_t total) {
+    if (StopSignals::raised()) return false;
+    return a.quiet ? true : bar(done, total);
+  };
+  const PortfolioAttribution result = attribute_portfolio(portfolio, opt);
+  bar.finish();
+  std::cout << format_portfolio_attribution(result);
+  if (!a.output.empty()) {
+    write_portfolio_attribution(a.output, result);
+    std::cout << "written: " << a.output << "\n";
+  }
+  return 0;
+}
+
 int do_attribute(const AttributeArgs& a) {
+  if (!a.scenario.empty() && yaml_kind(a.scenario) == YamlKind::Portfolio)
+    return do_attribute_portfolio(a);
   const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
   if (!a.output.empty()) check_output(a.output, {a.scenario}, a.force);
   AttributionOptions opt;
@@ -60,32 +109,37 @@ const Registration reg_attribute(60, [](CLI::App& app) {
   auto* sub = app.add_subcommand(
       "attribute",
       "Switch each mechanism off (common random numbers) and report what it costs, with a "
-      "Shapley decomposition that sums to switching all of them off");
+      "Shapley decomposition that sums to switching all of them off; for a portfolio file, "
+      "what each sharing (cynicism, trust, posts, budget) costs the organisation");
   sub->add_option("scenario", args->scenario,
-                  "Scenario YAML file (default: the embedded scenarios/baseline.yaml)");
-  add_count_option(
+                  "Scenario or portfolio YAML file (default: the embedded "
+                  "scenarios/baseline.yaml); a file with `roster` and `programmes` is a portfolio");
+  args->replications_option = add_count_option(
       sub, "-n,--replications", args->replications,
-      "Replications (each run once per knock-out and per subset the Shapley method evaluates)", 2,
-      kMaxReplications);
+      "Replications (each run once per knock-out and per subset the Shapley method evaluates); "
+      "for a portfolio, organisations (default 20000, each run 16 times, 6 with --shapley none)",
+      2, kMaxReplications);
   add_seed_option(sub, args->seed);
   add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
   add_force_flag(sub, args->force);
   sub->add_option("-o,--output", args->output, "Also write the table to this HDF5 file");
   add_set_option(sub, args->sets);
+  args->mechanisms_option = sub->add_option(
+                                   "--mechanisms", args->mechanisms,
+                                   "Only these knock-outs, comma-separated (default: all): " +
+                                       [] {
+                                         std::string names;
+                                         for (const KnockoutSpec& spec : knockout_table())
+                                           names +=
+                                               (names.empty() ? "" : ", ") + std::string(spec.name);
+                                         return names;
+                                       }())
+                                ->delimiter(',');
   sub->add_option(
-         "--mechanisms", args->mechanisms,
-         "Only these knock-outs, comma-separated (default: all): " +
-             [] {
-               std::string names;
-               for (const KnockoutSpec& spec : knockout_table())
-                 names += (names.empty() ? "" : ", ") + std::string(spec.name);
-               return names;
-             }())
-      ->delimiter(',');
-  sub->add_option("--shapley", args->shapley,
-                  "Shapley decomposition: exact (every subset of the knock-outs, 2^k runs per "
-                  "replication), permutations (one random order per replication), none, or "
-                  "auto (exact while replications x 2^k <= 2e7)")
+         "--shapley", args->shapley,
+         "Shapley decomposition: exact (every subset of the knock-outs, 2^k runs per "
+         "replication), permutations (one random order per replication), none, or "
+         "auto (exact while replications x 2^k <= 2e7); a portfolio takes exact (auto) or none")
       ->check(CLI::IsMember({"auto", "exact", "permutations", "none"}))
       ->capture_default_str();
   sub->add_flag("-q,--quiet", args->quiet, "No progress bar");

@@ -4,6 +4,7 @@
 
 #include "cli/cli.hpp"
 #include "progsurv/analysis/attribution.hpp"
+#include "progsurv/analysis/portfolio_attribution.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/file_type.hpp"
@@ -131,6 +132,10 @@ const Registration reg_summary(30, [](CLI::App& app) {
       }
       if (type == kAttributionFiletype) {
         std::cout << format_attribution(read_attribution(*path));
+        return 0;
+      }
+      if (type == kPortfolioAttributionFiletype) {
+        std::cout << format_portfolio_attribution(read_portfolio_attribution(*path));
         return 0;
       }
       if (type == kPortfolioFiletype) {

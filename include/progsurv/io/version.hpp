@@ -12,6 +12,10 @@ inline constexpr const char* kAttributionFiletype = "progsurv-attribution";
 inline constexpr const char* kPortfolioFiletype = "progsurv-portfolio";
 inline constexpr int kPortfolioFormatVersionMajor = 1;
 inline constexpr int kPortfolioFormatVersionMinor = 0;
+// File written by `progsurv attribute` for a portfolio (docs/portfolio-attribution.md).
+inline constexpr const char* kPortfolioAttributionFiletype = "progsurv-portfolio-attribution";
+inline constexpr int kPortfolioAttributionFormatVersionMajor = 1;
+inline constexpr int kPortfolioAttributionFormatVersionMinor = 0;
 // File written by `progsurv fit` / progsurv.fit() (docs/hdf5-fit-format.md). Its own
 // version: the fit file is written by the Python package, not by sim/io.
 inline constexpr const char* kFitFiletype = "progsurv-fit";
