@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "progsurv/portfolio/portfolio.hpp"
@@ -536,6 +537,52 @@ TEST_F(PortfolioInput, Overrides) {
     EXPECT_EQ(e.key(), "roster.vp");
     EXPECT_NE(e.message().find(">= 0"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+
+namespace {
+
+// The worked example of docs/portfolio-format.md loads as the page describes it.
+TEST_F(PortfolioInput, WorkedExampleOfTheFormatPage) {
+  const std::string page = [] {
+    std::ifstream in(PROGSURV_SOURCE_DIR "/docs/portfolio-format.md");
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+  }();
+  const std::size_t section = page.find("## A worked example");
+  ASSERT_NE(section, std::string::npos);
+  const std::size_t begin = page.find("```yaml\n", section);
+  ASSERT_NE(begin, std::string::npos);
+  const std::size_t end = page.find("```\n", begin + 8);
+  ASSERT_NE(end, std::string::npos);
+  // Laid out as in the repository: the portfolio one folder below its lead template.
+  fs::create_directories(dir_ / "portfolios");
+  fs::copy_file(PROGSURV_SOURCE_DIR "/scenarios/baseline.yaml", dir_ / "baseline.yaml");
+  const Portfolio p =
+      Portfolio::load(write("portfolios/mixed.yaml", page.substr(begin + 8, end - begin - 8)));
+  EXPECT_EQ(p.name, "mixed");
+  EXPECT_EQ(p.post_count(), 20);
+  ASSERT_EQ(p.template_names, (std::vector<std::string>{"cx", "pilot"}));
+  const Scenario& cx = p.templates[0];
+  const Scenario& pilot = p.templates[1];
+  EXPECT_EQ(pilot.levels.size(), 4u);  // the baseline's levels
+  EXPECT_EQ(pilot.levels[2].clout, cx.levels[2].clout);
+  EXPECT_EQ(pilot.succession.adoption, 0.4);
+  EXPECT_EQ(cx.succession.adoption, 0.4);
+  EXPECT_EQ(pilot.overrides.size(), cx.overrides.size());
+  EXPECT_EQ(pilot.budget.squeeze_prob, 0.25);
+  EXPECT_EQ(pilot.patience.threshold.quantile(0.5), 9.0);
+  EXPECT_EQ(pilot.scoping.quantile(0.5), 0.0);
+  EXPECT_GT(cx.scoping.quantile(0.5), 0.0);
+  EXPECT_EQ(p.launches.size(), 3u);
+  EXPECT_EQ(p.launches[1].programme, 1);
+  EXPECT_TRUE(p.renewal.enabled);
+  EXPECT_NEAR(p.renewal.prob[0], 2.0 / 3.0, 1e-15);
+  EXPECT_EQ(p.max_live, 5);
+  EXPECT_EQ(p.cynicism.half_life, 24.0);
+  EXPECT_EQ(p.initial_trust, 0.9);
 }
 
 }  // namespace
