@@ -162,7 +162,15 @@ void print_portfolio(const Portfolio& p, std::ostream& os) {
   for (const Silo& silo : org.silos)
     os << "  " << silo.name << ": {pickup: " << dist(silo.pickup)
        << ", break_prob: " << num(silo.break_prob) << "}\n";
-  os << "handoffs: " << org.overrides.size() << "  # pair overrides\n";
+  if (org.overrides.empty()) {
+    os << "handoffs: []\n";
+  } else {
+    os << "handoffs:\n";
+    for (const HandoffOverride& o : org.overrides)
+      os << "  - {from: " << org.silos[static_cast<std::size_t>(o.from)].name
+         << ", to: " << org.silos[static_cast<std::size_t>(o.to)].name
+         << ", pickup: " << dist(o.pickup) << ", break_prob: " << num(o.break_prob) << "}\n";
+  }
   os << "escalation: {delay: " << dist(org.escalation.delay)
      << ", max_attempts: " << org.escalation.max_attempts << "}\n";
   os << "review_every: " << num(org.patience.review_every) << "\n";
