@@ -100,7 +100,7 @@ const Registration reg_run(10, [](CLI::App& app) {
   sub->callback([args] { set_action([args] { return do_run(*args); }); });
 });
 
-// ---- `progsurv validate` on a portfolio file (MODEL.md §7) ----
+// ---- `progsurv validate` on a portfolio file (docs/portfolio-format.md) ----
 
 // A portfolio file is a YAML map with a top-level `roster` or `programmes` key (a scenario
 // has neither). YAML that does not parse is reported by the scenario reader, located.
