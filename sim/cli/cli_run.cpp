@@ -1,4 +1,5 @@
 // `progsurv run`, `progsurv validate` and `progsurv summary`.
+#include <cmath>
 #include <csignal>
 #include <iostream>
 
@@ -13,6 +14,10 @@
 #include "progsurv/io/version.hpp"
 #include "progsurv/portfolio/portfolio_summary.hpp"
 #include "progsurv/scenario/lint.hpp"
+// validate on a portfolio file: telling the two kinds of YAML apart, and printing a
+// portfolio's resolved parts.
+#include "io/text_file.hpp"
+#include "scenario/distribution_yaml.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -96,15 +101,166 @@ const Registration reg_run(10, [](CLI::App& app) {
   sub->callback([args] { set_action([args] { return do_run(*args); }); });
 });
 
+// ---- `progsurv validate` on a portfolio file (docs/portfolio-format.md) ----
+
+// A portfolio file is a YAML map with a top-level `roster` or `programmes` key (a scenario
+// has neither). YAML that does not parse is reported by the scenario reader, located.
+bool is_portfolio_file(const std::string& path) {
+  const std::string text = read_text_file(path);
+  YAML::Node root;
+  try {
+    root = yaml_detail::load_yaml(text, path);
+  } catch (const ScenarioError&) {
+    return false;
+  }
+  if (!root.IsMap()) return false;
+  const YAML::Node& map = root;
+  return static_cast<bool>(map["roster"]) || static_cast<bool>(map["programmes"]);
+}
+
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+// Every part of the resolved portfolio, as YAML: what the organisation took from its lead
+// template or from the file, each template's source, and what launches programmes.
+void print_portfolio(const Portfolio& p, std::ostream& os) {
+  const auto num = yaml_detail::format_double;
+  const auto dist = yaml_detail::distribution_to_yaml;
+  const Scenario& org = p.templates.front();
+  os << "# a portfolio file: the organisation's parts come from the first template ('"
+     << p.template_names.front() << "') unless the file gives them\n";
+  os << "name: " << quoted(p.name) << "\n";
+  if (!p.description.empty()) os << "description: " << quoted(p.description) << "\n";
+  os << "horizon: " << num(p.horizon) << "\n";
+  os << "grid: {points: " << p.grid.size();
+  if (!p.grid.empty()) os << ", first: " << num(p.grid.front()) << ", last: " << num(p.grid.back());
+  os << "}\n";
+  os << "roster:  # " << p.post_count() << " posts\n";
+  for (std::size_t l = 0; l < p.level_names.size(); ++l) {
+    const SponsorLevel& level = org.levels[l];
+    os << "  " << p.level_names[l] << ": {posts: " << p.roster[l]
+       << ", tenure: " << dist(level.tenure) << ", clout: " << num(level.clout)
+       << ", approval: " << num(level.approval)
+       << ", patience_multiplier: " << num(level.patience_multiplier)
+       << ", resource_delay: " << dist(level.resource_delay)
+       << ", attention_lapse: " << dist(level.attention_lapse) << "}\n";
+  }
+  os << "initial_sponsor: " << (org.initial_sponsor == InitialSponsor::Fresh ? "fresh" : "residual")
+     << "\n";
+  os << "succession: {vacancy: " << dist(org.succession.vacancy)
+     << ", adoption: " << num(org.succession.adoption) << ", successor_level: same}\n";
+  os << "disengaged: {clout: " << num(org.disengaged.clout)
+     << ", patience: " << num(org.disengaged.patience)
+     << ", resources: " << num(org.disengaged.resources)
+     << ", approval: " << num(org.disengaged.approval) << "}\n";
+  os << "silos:\n";
+  for (const Silo& silo : org.silos)
+    os << "  " << silo.name << ": {pickup: " << dist(silo.pickup)
+       << ", break_prob: " << num(silo.break_prob) << "}\n";
+  if (org.overrides.empty()) {
+    os << "handoffs: []\n";
+  } else {
+    os << "handoffs:\n";
+    for (const HandoffOverride& o : org.overrides)
+      os << "  - {from: " << org.silos[static_cast<std::size_t>(o.from)].name
+         << ", to: " << org.silos[static_cast<std::size_t>(o.to)].name
+         << ", pickup: " << dist(o.pickup) << ", break_prob: " << num(o.break_prob) << "}\n";
+  }
+  os << "escalation: {delay: " << dist(org.escalation.delay)
+     << ", max_attempts: " << org.escalation.max_attempts << "}\n";
+  os << "review_every: " << num(org.patience.review_every) << "\n";
+  if (org.budget.enabled) {
+    os << "budget: {every: " << num(org.budget.every)
+       << ", squeeze_prob: " << num(org.budget.squeeze_prob)
+       << ", cut_prob: " << num(org.budget.cut_prob) << "}\n";
+  } else {
+    os << "budget: none\n";
+  }
+  const CynicismSettings& c = p.cynicism;
+  os << "cynicism: {initial: " << num(c.initial) << ", rise: " << num(c.rise)
+     << ", relief: " << num(c.relief)
+     << ", half_life: " << (std::isfinite(c.half_life) ? num(c.half_life) : "never")
+     << ", effect: {break: " << num(c.effect_break) << ", pickup: " << num(c.effect_pickup)
+     << ", approval: " << num(c.effect_approval) << "}}\n";
+  os << "customers: {initial_trust: " << num(p.initial_trust) << "}\n";
+  os << "programmes:\n";
+  for (std::size_t i = 0; i < p.templates.size(); ++i) {
+    const Scenario& t = p.templates[i];
+    os << "  " << p.template_names[i] << ":\n";
+    os << "    source: " << quoted(p.template_sources[i]) << "\n";
+    os << "    sponsor: {";
+    for (std::size_t k = 0; k < t.sponsor.level.size(); ++k)
+      os << (k ? ", " : "") << p.level_names[static_cast<std::size_t>(t.sponsor.level[k])] << ": "
+         << num(t.sponsor.prob[k]);
+    os << "}\n";
+    std::size_t steps = 0;
+    for (const Phase& phase : t.phases) steps += phase.steps.size();
+    os << "    phases: " << t.phases.size() << "  # " << steps << " steps\n";
+    os << "    scoping: " << dist(t.scoping) << "\n";
+  }
+  if (p.launches.empty()) {
+    os << "launches: []\n";
+  } else {
+    os << "launches:\n";
+    for (const PlannedLaunch& l : p.launches)
+      os << "  - {at: " << num(l.at)
+         << ", programme: " << p.template_names[static_cast<std::size_t>(l.programme)] << "}\n";
+  }
+  if (p.renewal.enabled) {
+    os << "renewal: {every: " << dist(p.renewal.every) << ", mix: {";
+    for (std::size_t k = 0; k < p.renewal.programme.size(); ++k)
+      os << (k ? ", " : "") << p.template_names[static_cast<std::size_t>(p.renewal.programme[k])]
+         << ": " << num(p.renewal.prob[k]);
+    os << "}}\n";
+  } else {
+    os << "renewal: none\n";
+  }
+  os << "max_live: " << (p.max_live > 0 ? std::to_string(p.max_live) : "none") << "\n";
+}
+
+// Inputs that are legal but cannot do what they seem to: a template sponsored at a level
+// with no post never starts there.
+void warn_portfolio(const Portfolio& p, const std::string& path) {
+  for (std::size_t i = 0; i < p.templates.size(); ++i) {
+    const LevelMix& mix = p.templates[i].sponsor;
+    for (std::size_t k = 0; k < mix.level.size(); ++k) {
+      const auto level = static_cast<std::size_t>(mix.level[k]);
+      if (mix.prob[k] > 0.0 && p.roster[level] == 0)
+        std::cerr << path << ": warning: programme '" << p.template_names[i]
+                  << "' is sponsored at level '" << p.level_names[level] << "' (share "
+                  << yaml_detail::format_double(mix.prob[k])
+                  << ") but the roster has no such post: those proposals never start (roster)\n";
+    }
+  }
+}
+
+int validate_portfolio(const std::string& path) {
+  const Portfolio p = Portfolio::load(path);
+  print_portfolio(p, std::cout);
+  warn_portfolio(p, path);
+  return 0;
+}
+
+// ---- end of `validate` on a portfolio file ----
+
 const Registration reg_validate(20, [](CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto* sub = app.add_subcommand(
       "validate",
-      "Check a scenario and print it with every default filled in; warn (stderr) about "
-      "inputs that cannot have any effect");
-  sub->add_option("scenario", *path, "Scenario YAML file")->required();
+      "Check a scenario (or a portfolio file) and print it with every default filled in; "
+      "warn (stderr) about inputs that cannot have any effect");
+  sub->add_option("scenario", *path,
+                  "Scenario YAML file, or a portfolio file (top-level roster or programmes)")
+      ->required();
   sub->callback([path] {
     set_action([path] {
+      if (is_portfolio_file(*path)) return validate_portfolio(*path);
       const Scenario scenario = Scenario::load(*path);
       std::cout << scenario.to_yaml();
       // Inputs that cannot matter are not errors (exit 0), but worth a line on stderr.

@@ -1,0 +1,152 @@
+// `progsurv portfolio`, `summary` and `validate` on portfolio files, end to end: exit status 2
+// and an untouched output on bad input, the summary read back from the file, and validate's
+// resolved view of a portfolio.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Output {
+  int status;
+  std::string out;
+};
+
+// Runs the progsurv binary with `args`; stdout and stderr together.
+Output progsurv(const std::string& args) {
+  const std::string cmd = std::string(PROGSURV_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  const int raw = pclose(pipe);
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class CliPortfolio : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("progsurv-cli-portfolio-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name), std::ios::binary) << text;
+    return path(name);
+  }
+  static std::string ten_years() {
+    return std::string(PROGSURV_SOURCE_DIR) + "/scenarios/portfolios/ten-years.yaml";
+  }
+  static std::string baseline() {
+    return std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml";
+  }
+  // A portfolio on the baseline whose roster names a level the baseline does not have.
+  std::string bad_portfolio() const {
+    return write("bad.yaml", "horizon: 120\nroster: {vp: 2, cfo: 1}\nprogrammes:\n  core: " +
+                                 baseline() + "\nlaunches: [{at: 0, programme: core}]\n");
+  }
+  fs::path dir_;
+};
+
+TEST_F(CliPortfolio, BadPortfolioExits2AndLeavesTheOutputUntouched) {
+  const std::string out = write("out.h5", "a previous result");
+  const auto r = progsurv("portfolio " + bad_portfolio() + " -q --force -o " + out);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, path("bad.yaml") + ":2:17: 'roster.cfo': unknown sponsor level"))
+      << r.out;
+  EXPECT_EQ(slurp(out), "a previous result");
+  // A bad override of a good file, and an option out of range, are refused the same way.
+  const auto s =
+      progsurv("portfolio " + ten_years() + " -q --force --set cynicism.rise=2 -o " + out);
+  EXPECT_EQ(s.status, 2) << s.out;
+  EXPECT_TRUE(contains(s.out, "cynicism.rise")) << s.out;
+  EXPECT_EQ(slurp(out), "a previous result");
+  const auto n = progsurv("portfolio " + ten_years() + " -q --force -n 0 -o " + out);
+  EXPECT_EQ(n.status, 2) << n.out;
+  EXPECT_EQ(slurp(out), "a previous result");
+  // An organisation that would launch more programmes than its streams can name stops the
+  // run with a usage error, also before anything is written.
+  const std::string busy =
+      write("busy.yaml", "horizon: 120\nroster: {vp: 2}\nprogrammes:\n  core: " + baseline() +
+                             "\nrenewal: {every: 0.01, mix: core}\n");
+  const auto b = progsurv("portfolio " + busy + " -q --force -n 4 -o " + out);
+  EXPECT_EQ(b.status, 2) << b.out;
+  EXPECT_TRUE(contains(b.out, "more than 2048 programmes")) << b.out;
+  EXPECT_EQ(slurp(out), "a previous result");
+  // No temporary file is left beside it.
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir_)) files += entry.is_regular_file();
+  EXPECT_EQ(files, 3);  // bad.yaml, busy.yaml and out.h5
+}
+
+TEST_F(CliPortfolio, SummaryReadsThePortfolioFile) {
+  const auto r = progsurv("portfolio " + ten_years() + " -n 128 -q -o " + path("org.h5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "portfolio 'ten-years': 128 organisations")) << r.out;
+  EXPECT_TRUE(contains(r.out, "launch rank")) << r.out;
+  const auto s = progsurv("summary " + path("org.h5"));
+  ASSERT_EQ(s.status, 0) << s.out;
+  // The summary of the file is the one the run printed, to the character.
+  const std::string printed = r.out.substr(0, r.out.find("written: "));
+  EXPECT_EQ(s.out, printed);
+}
+
+TEST_F(CliPortfolio, ValidatePrintsTheResolvedPortfolio) {
+  const auto v = progsurv("validate " + ten_years());
+  ASSERT_EQ(v.status, 0) << v.out;
+  for (const char* part :
+       {"name: \"ten-years\"", "horizon: 120", "roster:  # 25 posts", "c_suite: {posts: 4,",
+        "director: {posts: 12,", "programmes:\n  baseline:\n    source: \"",
+        "scenarios/baseline.yaml\"",
+        "cynicism: {initial: 0.1, rise: 0.25, relief: 0.3, "
+        "half_life: 36, effect: {break: 0.3, pickup: 0.5, approval: 0.3}}",
+        "customers: {initial_trust: 1}", "launches: []",
+        "renewal: {every: {dist: exponential, mean: 9}, mix: {baseline: 1}}", "max_live: 4"})
+    EXPECT_TRUE(contains(v.out, part)) << "lacks: " << part << "\n" << v.out;
+  // A scenario is still printed as a scenario.
+  const auto s = progsurv("validate " + baseline());
+  ASSERT_EQ(s.status, 0) << s.out;
+  EXPECT_TRUE(contains(s.out, "phases:")) << s.out;
+  EXPECT_FALSE(contains(s.out, "roster")) << s.out;
+  // A bad portfolio is located like a bad scenario.
+  const auto b = progsurv("validate " + bad_portfolio());
+  EXPECT_EQ(b.status, 2) << b.out;
+  EXPECT_TRUE(contains(b.out, "bad.yaml:2:17: 'roster.cfo'")) << b.out;
+}
+
+TEST_F(CliPortfolio, ValidateWarnsAboutALevelWithoutPosts) {
+  // The baseline sponsors at every level; a roster with VPs only starves the others.
+  const std::string p =
+      write("vp-only.yaml", "horizon: 60\nroster: {vp: 3}\nprogrammes:\n  core: " + baseline() +
+                                "\nlaunches: [{at: 0, programme: core}]\n");
+  const auto v = progsurv("validate " + p);
+  EXPECT_EQ(v.status, 0) << v.out;
+  EXPECT_TRUE(contains(v.out, "warning: programme 'core' is sponsored at level 'director'"))
+      << v.out;
+  EXPECT_FALSE(contains(v.out, "at level 'vp'")) << v.out;
+}
+
+}  // namespace
