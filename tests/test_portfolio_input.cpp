@@ -289,11 +289,11 @@ launches: [{at: 0, programme: core}]
 )",
                2, 14, "roster.vp", "whole number");
   expect_error(R"(horizon: 120
-roster: {vp: 2000, director: 48}
+roster: {vp: 128, director: 48}
 programmes: {core: tmpl.yaml}
 launches: [{at: 0, programme: core}]
 )",
-               2, 30, "roster.director", "more than 2047 posts");
+               2, 14, "roster.vp", "at most 127 posts per level");
   expect_error(R"(horizon: 120
 roster: [vp, director]
 programmes: {core: tmpl.yaml}
@@ -612,3 +612,21 @@ TEST_F(PortfolioInput, WorkedExampleOfTheFormatPage) {
 }
 
 }  // namespace
+
+TEST_F(PortfolioInput, CompareWithin) {
+  EXPECT_EQ(load(kGood).compare_within, 60.0);  // half the horizon by default
+  expect_error(R"(horizon: 120
+roster: {vp: 1}
+programmes: {core: tmpl.yaml}
+launches: [{at: 0, programme: core}]
+compare_within: 121
+)",
+               5, 17, "compare_within", "longer than the horizon");
+  expect_error(R"(horizon: 120
+roster: {vp: 1}
+programmes: {core: tmpl.yaml}
+launches: [{at: 0, programme: core}]
+compare_within: 0
+)",
+               5, 17, "compare_within", "");
+}
