@@ -7,6 +7,7 @@
 
 #include "progsurv/analysis/compare.hpp"
 #include "progsurv/engine/run.hpp"
+#include "python_progress.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {
@@ -22,34 +23,8 @@ void register_compare(py::module_& m) {
         opt.seed = seed;
         opt.threads = threads;
         opt.bootstrap = bootstrap;
-        std::optional<py::error_already_set> pending;
-        opt.progress = [&](std::int64_t done, std::int64_t planned) {
-          py::gil_scoped_acquire gil;
-          if (PyErr_CheckSignals() != 0) {
-            pending.emplace();
-            return false;
-          }
-          if (progress.is_none()) return true;
-          try {
-            const py::object go_on = progress(done, planned);
-            return go_on.is_none() || PyObject_IsTrue(go_on.ptr()) == 1;
-          } catch (py::error_already_set& e) {
-            pending.emplace(std::move(e));
-            return false;
-          }
-        };
-        CompareResult r;
-        try {
-          py::gil_scoped_release release;
-          r = compare(scenarios, labels, opt);
-        } catch (const Cancelled&) {
-          if (pending) {
-            pending->restore();
-            pending.reset();
-            throw py::error_already_set();
-          }
-          throw;
-        }
+        const CompareResult r =
+            run_without_gil(opt, progress, [&] { return compare(scenarios, labels, opt); });
         py::dict d;
         d["seed"] = r.seed;
         d["replications"] = r.n;

@@ -29,6 +29,7 @@
 #include "progsurv/portfolio/portfolio_run.hpp"
 #include "progsurv/portfolio/portfolio_summary.hpp"
 #include "progsurv/portfolio/portfolio_tally.hpp"
+#include "python_progress.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {
@@ -104,39 +105,12 @@ py::dict sharing_dict(const Sharing& s) {
   return d;
 }
 
-// Runs organisations without the GIL; the progress callback runs between batches with the
-// GIL, checks for Ctrl-C and may stop the run (as run_engine in register_run.cpp does).
+// Runs organisations without the GIL, Python's progress and Ctrl-C between batches
+// (python_progress.hpp).
 PortfolioResult run_portfolio_engine(const Portfolio& portfolio, RunOptions options,
                                      const Sharing& sharing, const py::object& progress) {
-  std::optional<py::error_already_set> pending;
-  options.progress = [&](std::int64_t done, std::int64_t planned) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) {
-      pending.emplace();
-      return false;
-    }
-    if (progress.is_none()) return true;
-    try {
-      const py::object go_on = progress(done, planned);
-      return go_on.is_none() || PyObject_IsTrue(go_on.ptr()) == 1;
-    } catch (py::error_already_set& e) {
-      pending.emplace(std::move(e));
-      return false;
-    }
-  };
-  const InterruptGuard interrupt_guard;
-  try {
-    py::gil_scoped_release release;
-    return run_portfolio(portfolio, options, sharing);
-  } catch (const Cancelled&) {
-    InterruptGuard::raise_if_interrupted();
-    if (pending) {
-      pending->restore();
-      pending.reset();
-      throw py::error_already_set();
-    }
-    throw;  // a callback returned False: KeyboardInterrupt
-  }
+  return run_without_gil(options, progress,
+                         [&] { return run_portfolio(portfolio, options, sharing); });
 }
 
 void register_portfolio_class(py::module_& m) {

@@ -23,6 +23,7 @@
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/engine/tally.hpp"
+#include "python_progress.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {
@@ -114,35 +115,7 @@ py::array record_column(const py::object& self, const std::string& name) {
 // KeyboardInterrupt there) and calls the user's callback; either stops the run, and the
 // Python exception that stopped it is raised here once the engine has wound down.
 RunResult run_engine(const Scenario& scenario, RunOptions options, const py::object& progress) {
-  std::optional<py::error_already_set> pending;
-  options.progress = [&](std::int64_t done, std::int64_t planned) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) {
-      pending.emplace();  // fetches the KeyboardInterrupt (or whatever a handler raised)
-      return false;
-    }
-    if (progress.is_none()) return true;
-    try {
-      const py::object go_on = progress(done, planned);
-      return go_on.is_none() || PyObject_IsTrue(go_on.ptr()) == 1;
-    } catch (py::error_already_set& e) {
-      pending.emplace(std::move(e));
-      return false;
-    }
-  };
-  const InterruptGuard interrupt_guard;
-  try {
-    py::gil_scoped_release release;
-    return run(scenario, options);
-  } catch (const Cancelled&) {
-    InterruptGuard::raise_if_interrupted();
-    if (pending) {
-      pending->restore();
-      pending.reset();
-      throw py::error_already_set();
-    }
-    throw;  // a callback returned False: KeyboardInterrupt("run cancelled")
-  }
+  return run_without_gil(options, progress, [&] { return run(scenario, options); });
 }
 
 std::vector<std::string> names(int count, const char* (*name)(int)) {

@@ -16,6 +16,7 @@
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/version.hpp"
+#include "python_progress.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {
@@ -30,46 +31,6 @@ py::array_t<double> matrix(std::size_t rows, std::size_t cols,
       m(static_cast<py::ssize_t>(i), static_cast<py::ssize_t>(j)) = at(i, j);
   return a;
 }
-
-// Calls `progress` and checks for Ctrl-C with the GIL held; a stop request or a Python
-// exception is remembered and turned into a stop of the C++ work.
-class PythonProgress {
- public:
-  explicit PythonProgress(py::object progress) : progress_(std::move(progress)) {}
-
-  bool operator()(std::int64_t done, std::int64_t planned) {
-    if (stop_) return false;
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) {
-      pending_.emplace();
-      stop_ = true;
-      return false;
-    }
-    if (progress_.is_none()) return true;
-    try {
-      const py::object go_on = progress_(done, planned);
-      if (!(go_on.is_none() || PyObject_IsTrue(go_on.ptr()) == 1)) stop_ = true;
-    } catch (py::error_already_set& e) {
-      pending_.emplace(std::move(e));
-      stop_ = true;
-    }
-    return !stop_;
-  }
-  bool keep_going() const { return !stop_; }
-  // After a Cancelled from the engine: re-raise what stopped it, if Python did.
-  void rethrow_pending() {
-    if (pending_) {
-      pending_->restore();
-      pending_.reset();
-      throw py::error_already_set();
-    }
-  }
-
- private:
-  py::object progress_;
-  std::atomic<bool> stop_{false};
-  std::optional<py::error_already_set> pending_;
-};
 
 SweepResult run_sweep_py(const Sweep& sweep, int threads, const std::string& output, bool resume,
                          const py::object& progress) {

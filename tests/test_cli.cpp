@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "command.hpp"
+
 #include "progsurv/io/result_file.hpp"
 
 namespace fs = std::filesystem;
@@ -18,28 +20,9 @@ using namespace progsurv;
 
 namespace {
 
-struct Output {
-  int status;
-  std::string out;
-};
-
-// Runs the progsurv binary with `args`; stdout and stderr together.
-Output progsurv(const std::string& args) {
-  const std::string cmd = std::string(PROGSURV_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  const int raw = pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
+using progsurv_test::Output;
+using progsurv_test::progsurv;
+using progsurv_test::slurp;
 
 class Cli : public ::testing::Test {
  protected:

@@ -20,6 +20,7 @@
 #include "progsurv/portfolio/organisation.hpp"
 #include "progsurv/portfolio/portfolio_run.hpp"
 #include "progsurv/portfolio/portfolio_summary.hpp"
+#include "reference_file.hpp"
 #include "scenario_builder.hpp"
 
 #ifndef PROGSURV_SOURCE_DIR
@@ -426,28 +427,7 @@ TEST(PortfolioRegression, ExampleMatchesCommittedReference) {
   const Portfolio p = Portfolio::load(dir + "/scenarios/portfolios/ten-years.yaml");
   const auto lines = portfolio_lines(run_portfolio(p, options(4096, 2026)).tally);
   const std::string ref_path = dir + "/tests/reference/portfolio-ten-years.tally.txt";
-  if (const char* update = std::getenv("PROGSURV_UPDATE_REFERENCE"); update && *update == '1') {
-    std::ofstream out(ref_path);
-    for (const auto& [k, v] : lines) out << k << " = " << v << "\n";
-    GTEST_SKIP() << "reference rewritten: " << ref_path;
-  }
-  std::ifstream in(ref_path);
-  ASSERT_TRUE(in) << "missing reference " << ref_path;
-  std::map<std::string, std::string> ref;
-  for (std::string line; std::getline(in, line);) {
-    const auto eq = line.find(" = ");
-    if (eq != std::string::npos) ref[line.substr(0, eq)] = line.substr(eq + 3);
-  }
-  ASSERT_EQ(ref.size(), lines.size());
-  for (const auto& [k, v] : lines) {
-    ASSERT_TRUE(ref.count(k)) << k;
-    if (k.rfind("sum", 0) == 0) {
-      const double a = std::strtod(v.c_str(), nullptr), b = std::strtod(ref[k].c_str(), nullptr);
-      EXPECT_NEAR(a, b, 1e-12 * (1.0 + std::fabs(b))) << k;
-    } else {
-      EXPECT_EQ(v, ref[k]) << k;
-    }
-  }
+  progsurv_test::expect_matches_reference(ref_path, lines);
 }
 
 }  // namespace

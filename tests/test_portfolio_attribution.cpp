@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 
+#include "command.hpp"
 #include "progsurv/analysis/portfolio_attribution.hpp"
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/io/version.hpp"
@@ -397,19 +398,7 @@ TEST(YamlKind, TellsPortfoliosFromScenarios) {
 }
 
 // The command end to end.
-struct Output {
-  int status;
-  std::string out;
-};
-Output progsurv(const std::string& args) {
-  const std::string cmd = std::string(PROGSURV_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  const int raw = pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
-}
+using progsurv_test::progsurv;
 
 TEST_F(PortfolioAttributionFiles, CommandAttributesAPortfolio) {
   const auto r = progsurv("attribute " + kTenYears + " -n 200 -q --threads 2 -o " + path("a.h5"));

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "progsurv/engine/run.hpp"
+#include "reference_file.hpp"
 
 using namespace progsurv;
 
@@ -59,30 +60,7 @@ TEST_P(Regression, TallyMatchesCommittedReference) {
   const auto lines = tally_lines(run(s, opt).tally);
   const std::string ref_path =
       std::string(PROGSURV_SOURCE_DIR) + "/tests/reference/" + name + ".tally.txt";
-  if (const char* update = std::getenv("PROGSURV_UPDATE_REFERENCE"); update && *update == '1') {
-    std::ofstream out(ref_path);
-    for (const auto& [k, v] : lines) out << k << " = " << v << "\n";
-    GTEST_SKIP() << "reference rewritten: " << ref_path;
-  }
-  std::ifstream in(ref_path);
-  ASSERT_TRUE(in) << "missing reference " << ref_path;
-  std::map<std::string, std::string> ref;
-  for (std::string line; std::getline(in, line);) {
-    const auto eq = line.find(" = ");
-    if (eq != std::string::npos) ref[line.substr(0, eq)] = line.substr(eq + 3);
-  }
-  ASSERT_EQ(ref.size(), lines.size());
-  for (const auto& [k, v] : lines) {
-    ASSERT_TRUE(ref.count(k)) << k;
-    if (k.rfind("sum", 0) == 0) {
-      // Floating sums: equal to the last few bits (another optimisation level may round
-      // differently), far tighter than any behavioural change.
-      const double a = std::strtod(v.c_str(), nullptr), b = std::strtod(ref[k].c_str(), nullptr);
-      EXPECT_NEAR(a, b, 1e-12 * (1.0 + std::fabs(b))) << name << ": " << k;
-    } else {
-      EXPECT_EQ(v, ref[k]) << name << ": " << k;
-    }
-  }
+  progsurv_test::expect_matches_reference(ref_path, lines, name);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Regression,
