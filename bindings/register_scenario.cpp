@@ -167,7 +167,7 @@ std::vector<std::pair<std::string, std::string>> key_value_overrides(const py::o
 
 void register_scenario(py::module_& m) {
   py::class_<Scenario>(m, "Scenario", R"doc(
-A resolved scenario (MODEL.md §2-3): every mechanism with names turned into indices and
+A resolved scenario (docs/model.md, One replication): every mechanism with names turned into indices and
 every default filled in. Immutable: with_values() returns a new scenario.
 
 Make one with Scenario.load(path) or Scenario.from_yaml(text).

@@ -33,7 +33,7 @@ inline Scenario simple_scenario(int steps = 1, int silos = 1) {
   return s;
 }
 
-// MODEL.md's closed form: one exponential step of rate a against an exponential sponsor
+// the closed form of docs/model.md: one exponential step of rate a against an exponential sponsor
 // exit of rate b, adoption 0, no vacancy, so P(completed) = a / (a + b).
 inline Scenario closed_form_scenario(double a, double b) {
   Scenario s = simple_scenario();

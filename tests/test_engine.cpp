@@ -1,4 +1,4 @@
-// Each mechanism of MODEL.md moves outcomes the way the model says it should.
+// Each mechanism of docs/model.md moves outcomes the way the model says it should.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
-// The exact solver (MODEL.md §6) against closed forms, and the Monte Carlo engine against
-// the exact solver: interval coverage, goodness of fit and means (docs/validation.md).
+// The exact solver (docs/model.md, Exact solver) against closed forms, and the Monte Carlo engine
+// against the exact solver: interval coverage, goodness of fit and means (docs/validation.md).
 //
 // PROGSURV_TEST_SCALE (default 1) scales the replications of the statistical tests, so
 // sanitizer builds can run them smaller; the checks adapt to the number of replications.
@@ -59,7 +59,7 @@ const ExactOptions::Method kMethods[] = {ExactOptions::Method::Dense,
 // --- closed forms ------------------------------------------------------------------------
 
 TEST(ExactSolver, ClosedFormWorkAgainstSponsorExit) {
-  // MODEL.md: one exponential step of rate a against a sponsor exit of rate b, adoption 0,
+  // docs/model.md: one exponential step of rate a against a sponsor exit of rate b, adoption 0,
   // no vacancy: P(completed by t) = a/(a+b) (1 - e^{-(a+b)t}), and a/(a+b) in the end.
   const double a = 1.0 / 4.0, b = 1.0 / 12.0;
   const Scenario s = closed_form_scenario(a, b);

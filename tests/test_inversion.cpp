@@ -1,8 +1,8 @@
-// Every sampler is one uniform through an inverse CDF (MODEL.md §5 in docs/model.md).
-// These tests draw 10^6 variates of each distribution and of its equilibrium residual life
-// and compare them with the exact CDF (Boost.Math): Kolmogorov–Smirnov distance below the
-// 0.1% critical value, and mean within 5 standard errors. The numerical inverses (UNU.RAN
-// PINV) print their measured u-error, which must be below 1e-10.
+// Every sampler is one uniform through an inverse CDF (docs/model.md, Randomness and
+// reproducibility). These tests draw 10^6 variates of each distribution and of its equilibrium
+// residual life and compare them with the exact CDF (Boost.Math): Kolmogorov–Smirnov distance below
+// the 0.1% critical value, and mean within 5 standard errors. The numerical inverses (UNU.RAN PINV)
+// print their measured u-error, which must be below 1e-10.
 #include <gtest/gtest.h>
 
 #include <algorithm>

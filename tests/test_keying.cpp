@@ -1,6 +1,6 @@
-// Randomness keyed to each decision (MODEL.md §5): a change to one decision leaves every
-// other decision's draws bitwise unchanged, so common random numbers hold across any
-// change of one parameter.
+// Randomness keyed to each decision (docs/model.md, Randomness and reproducibility): a change to
+// one decision leaves every other decision's draws bitwise unchanged, so common random numbers hold
+// across any change of one parameter.
 #include <gtest/gtest.h>
 
 #include <map>

@@ -1,4 +1,4 @@
-// Portfolio mode (docs/model.md, "An organisation over years"): the degenerate cases, the
+// Portfolio mode (docs/model.md, An organisation over years): the degenerate cases, the
 // closed form for two programmes on one post, independence on separate posts, the
 // direction of each shared mechanism, reproducibility and the file round trip.
 //
@@ -81,7 +81,7 @@ Scenario baseline() {
 }
 
 // One programme at t = 0 on an organisation with one post per level, every effect off:
-// the single-programme distribution (MODEL.md §7, degenerate case 1).
+// the single-programme distribution (docs/model.md, Portfolio mode, degenerate case 1).
 TEST(PortfolioDegenerate, OneProgrammeReproducesTheSingleProgrammeRun) {
   const Scenario s = baseline();
   const Portfolio p = make_portfolio({s}, std::vector<int>(s.levels.size(), 1), {{0.0, 0}});
@@ -338,8 +338,8 @@ bool same_programmes(const OrganisationRecord& a, const OrganisationRecord& b, s
   return true;
 }
 
-// MODEL.md §7: adding a post (to another level) or a later launch leaves the draws of every
-// other entity unchanged, so the programmes' fates are bitwise the same.
+// docs/model.md, Portfolio mode: adding a post (to another level) or a later launch leaves the
+// draws of every other entity unchanged, so the programmes' fates are bitwise the same.
 TEST(PortfolioKeying, AnotherLevelsPostOrALaterLaunchChangesNothingElse) {
   Scenario s = baseline();
   s.sponsor.level = {s.level_index("vp")};

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The progsurv model (MODEL.md section 3) as a researcher would write it in plain Python.
+"""The progsurv model (docs/model.md, One replication) as a researcher would write it in plain Python.
 
 One replication is a hand-written event loop with the standard `random` module: sponsor
 tenure (equilibrium residual for the sponsor in post), vacancies that freeze every progress

@@ -604,7 +604,7 @@ Arrays are read-only views into this object (their .base is it): vectors of esti
         ...
 
 class Scenario:
-    """A resolved scenario (MODEL.md §2-3): every mechanism with names turned into indices and
+    """A resolved scenario (docs/model.md, One replication): every mechanism with names turned into indices and
 every default filled in. Immutable: with_values() returns a new scenario.
 
 Make one with Scenario.load(path) or Scenario.from_yaml(text)."""

@@ -1,5 +1,5 @@
-// The exact solver: builds the continuous-time Markov chain of one programme (MODEL.md §6)
-// and computes its occupancy p(t) = p(0) exp(Q t). See docs/validation.md for the state
+// The exact solver: builds the continuous-time Markov chain of one programme (docs/model.md, Exact
+// solver) and computes its occupancy p(t) = p(0) exp(Q t). See docs/validation.md for the state
 // space and the error bounds.
 #include "progsurv/analysis/exact.hpp"
 
@@ -36,8 +36,8 @@ std::string number(double x) {
 
 std::string violations_message(const std::vector<std::string>& entries) {
   std::string m =
-      "outside the Markov subset the exact solver handles (MODEL.md §6: exponential or "
-      "Erlang durations, patience model: hazard, no budget cycle):";
+      "outside the Markov subset the exact solver handles ('Exact solver' in docs/model.md: "
+      "exponential or Erlang durations, patience model: hazard, no budget cycle):";
   for (const auto& e : entries) m += "\n  - " + e;
   return m;
 }
@@ -488,7 +488,8 @@ class Builder {
     enter(k, w, b);
   }
 
-  // The current activity of k ends (sponsor in post): MODEL.md §3 steps 5 and 6.
+  // The current activity of k ends (sponsor in post): docs/model.md, One replication, rules 5
+  // and 6.
   void complete(Key k, double w, Branches& b) {
     const auto& steps = phase(k).steps;
     switch (k.act) {

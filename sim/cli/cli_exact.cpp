@@ -1,5 +1,5 @@
-// `progsurv exact`: the exact solver for the Markov subset (MODEL.md §6). Writes the same
-// curves in the same layout as `run`, flagged method="exact".
+// `progsurv exact`: the exact solver for the Markov subset (docs/model.md, Exact solver). Writes
+// the same curves in the same layout as `run`, flagged method="exact".
 #include <cstdio>
 #include <iostream>
 #include <sstream>

@@ -1,4 +1,4 @@
-// `progsurv portfolio`: an organisation's programmes over years (MODEL.md §7).
+// `progsurv portfolio`: an organisation's programmes over years (docs/model.md, Portfolio mode).
 #include <iostream>
 
 #include "cli/cli.hpp"

@@ -118,7 +118,7 @@ Scenario load_scenario_or_baseline(const std::string& path) {
 
 int main(int argc, char** argv) {
   using namespace progsurv;
-  CLI::App app{"progsurv: Monte Carlo survival of customer programmes (MODEL.md)"};
+  CLI::App app{"progsurv: Monte Carlo survival of customer programmes (docs/model.md)"};
   app.set_version_flag("--version",
                        std::string("progsurv ") + version_string() + " (" + build_string() + ")");
   app.require_subcommand(1);

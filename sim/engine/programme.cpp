@@ -6,7 +6,8 @@
 namespace progsurv {
 namespace {
 
-// Places of the decisions that are not tied to a phase or step (MODEL.md §5).
+// Places of the decisions that are not tied to a phase or step (docs/model.md, Randomness and
+// reproducibility).
 constexpr Place kThreshold = Place::of(0), kHazard = Place::of(1), kScoping = Place::of(0);
 constexpr std::uint64_t kReviewCut = 2;
 

@@ -1,7 +1,8 @@
 #pragma once
-// Places of the sponsor's and the budget's decisions (MODEL.md §5), shared by the single-
-// programme driver (replication.cpp) and the organisation (portfolio/organisation.cpp), so a
-// programme and a post name their decisions the same way in both modes.
+// Places of the sponsor's and the budget's decisions (docs/model.md, Randomness and
+// reproducibility), shared by the single- programme driver (replication.cpp) and the organisation
+// (portfolio/organisation.cpp), so a programme and a post name their decisions the same way in both
+// modes.
 #include <cstdint>
 
 #include "progsurv/engine/rng.hpp"

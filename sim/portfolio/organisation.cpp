@@ -1,7 +1,7 @@
-// One organisation over its horizon (MODEL.md §7): posts with tenures, vacancies and
-// attention; launches; a shared review calendar and budget; cynicism and customer trust.
-// Each live programme is an ordinary Programme (engine/programme.hpp) reading the
-// SponsorState of its post, so both modes run one programme engine.
+// One organisation over its horizon (docs/model.md, Portfolio mode): posts with tenures, vacancies
+// and attention; launches; a shared review calendar and budget; cynicism and customer trust. Each
+// live programme is an ordinary Programme (engine/programme.hpp) reading the SponsorState of its
+// post, so both modes run one programme engine.
 #include "progsurv/portfolio/organisation.hpp"
 
 #include <algorithm>

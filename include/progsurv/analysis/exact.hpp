@@ -1,5 +1,6 @@
 #pragma once
-// The exact solver for the Markov subset of the model (MODEL.md §6, docs/validation.md).
+// The exact solver for the Markov subset of the model (docs/model.md, Exact solver,
+// docs/validation.md).
 //
 // When every duration that can occur is exponential (or Erlang-k, or a fixed 0 that is
 // instantaneous, or `never`), patience is a constant hazard (or off) and there is no

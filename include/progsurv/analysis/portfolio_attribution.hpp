@@ -1,5 +1,5 @@
 #pragma once
-// Organisation-level attribution (MODEL.md §7 in docs/model.md; method in
+// Organisation-level attribution (docs/model.md, Portfolio mode; method in
 // docs/portfolio-attribution.md): what each thing an organisation's programmes share costs.
 // Organisation i of a portfolio is run with full sharing and with each sharing switched off
 // (Sharing in portfolio/organisation.hpp), all with the same (seed, i). Launch times and

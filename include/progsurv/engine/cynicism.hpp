@@ -1,5 +1,5 @@
 #pragma once
-// Organisational cynicism (MODEL.md §7 in docs/model.md): one level C in [0, 1] per
+// Organisational cynicism (docs/model.md, Portfolio mode): one level C in [0, 1] per
 // organisation. A started programme that ends without completing raises it, a completion
 // relieves it, and between those events it decays back towards its initial level. The
 // draws of every programme read C at the moment they are made.

@@ -1,6 +1,6 @@
 #pragma once
-// The event logic of one programme (MODEL.md §3, rules 4-13), apart from who sponsors it.
-// A Programme reads its sponsor through a SponsorState it does not own: in a single-
+// The event logic of one programme (docs/model.md, One replication, rules 4-13), apart from who
+// sponsors it. A Programme reads its sponsor through a SponsorState it does not own: in a single-
 // programme run the replication's own sponsor (replication.cpp), in portfolio mode a post
 // shared with other programmes. The driver that owns the sponsor tells the programme when
 // the post empties or fills and when attention lapses; the programme tells the driver when
@@ -72,8 +72,8 @@ class Programme {
   Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
             ReplicationRecord& rec, double* trust, double start = 0.0);
 
-  // Portfolio mode (MODEL.md §7): the organisation's cynicism, read by the break, pickup
-  // and approval draws; and a sink for the follow-ups still owed at completion, which the
+  // Portfolio mode (docs/model.md, Portfolio mode): the organisation's cynicism, read by the break,
+  // pickup and approval draws; and a sink for the follow-ups still owed at completion, which the
   // organisation delivers at their own time. Neither is set in a single-programme run.
   void set_cynicism(const Cynicism* cynicism) { cynicism_ = cynicism; }
   void defer_follow_ups(std::vector<PendingFollowUp>* sink) { deferred_ = sink; }

@@ -1,6 +1,6 @@
 #pragma once
-// Counter-based randomness keyed to each decision (MODEL.md §5 in docs/model.md): every
-// random decision of a replication draws from its own stream, named by (seed, replication,
+// Counter-based randomness keyed to each decision (docs/model.md, Randomness and reproducibility):
+// every random decision of a replication draws from its own stream, named by (seed, replication,
 // mechanism, entity, place). Philox4x32-10 (Random123) turns that name and a draw counter
 // into random words with no seeding state, so a decision's draws depend on its name alone:
 // a sampler that takes one more uniform, or a step added elsewhere, cannot shift them.

@@ -1,6 +1,6 @@
 #pragma once
-// One portfolio replication: one organisation from t = 0 to its horizon (MODEL.md §7 in
-// docs/model.md), every live programme driven by the same programme engine as a single-
+// One portfolio replication: one organisation from t = 0 to its horizon (docs/model.md, Portfolio
+// mode, in docs/model.md), every live programme driven by the same programme engine as a single-
 // programme run (engine/programme.hpp), sponsored from a shared roster of posts.
 #include <array>
 #include <cstdint>

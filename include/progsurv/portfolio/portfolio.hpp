@@ -1,5 +1,5 @@
 #pragma once
-// A portfolio (MODEL.md §7 in docs/model.md): one organisation's sponsor posts, calendar,
+// A portfolio (docs/model.md, Portfolio mode): one organisation's sponsor posts, calendar,
 // budget, cynicism and customer trust, and the programmes it launches over the years.
 // Parsing lives in sim/portfolio/portfolio_parser.cpp; docs/portfolio-format.md documents
 // the file.

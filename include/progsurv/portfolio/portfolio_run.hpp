@@ -1,6 +1,6 @@
 #pragma once
-// Running many organisations in parallel, reproducibly (MODEL.md §7): the same output, bit
-// for bit, for any number of threads, as run() does for single programmes.
+// Running many organisations in parallel, reproducibly (docs/model.md, Portfolio mode): the same
+// output, bit for bit, for any number of threads, as run() does for single programmes.
 #include <cstdint>
 
 #include "progsurv/engine/run.hpp"

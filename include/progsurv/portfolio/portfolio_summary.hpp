@@ -1,5 +1,5 @@
 #pragma once
-// Statistics derived from a PortfolioTally (MODEL.md §7 outputs), with 95% intervals:
+// Statistics derived from a PortfolioTally (docs/model.md, portfolio outputs), with 95% intervals:
 // Wilson for proportions, mean ± 1.96 SE for means per organisation.
 #include <array>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// Raw counts and sums over organisations (MODEL.md §7 outputs). Every statistic of a
+// Raw counts and sums over organisations (docs/model.md, portfolio outputs). Every statistic of a
 // portfolio summary is derived from these, and they are written to the portfolio file as
 // they are (docs/hdf5-portfolio-format.md), so any interval can be recomputed.
 #include <array>

@@ -1,5 +1,5 @@
 #pragma once
-// The resolved scenario: every mechanism of MODEL.md §2–3 with names turned into indices
+// The resolved scenario: every mechanism of docs/model.md §2–3 with names turned into indices
 // and every default filled in. Parsing lives in scenario_parser.cpp.
 #include <algorithm>
 #include <cstdint>
