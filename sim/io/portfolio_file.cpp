@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kRngDescription =
     "Philox4x32-10 (Random123); key = seed; counter = (draw, organisation, mechanism, entity, "
-    "place); entity = programme j, 2048 + post p, or 4095 for the organisation";
+    "place); entity = programme j, 2048 + 128 l + k for post k of level l, or 4095 for the "
+    "organisation";
 constexpr std::size_t kCategories = kEndCategoryCount;
 
 std::vector<std::string> category_names() {
