@@ -61,7 +61,6 @@ std::string fnv1a_hex(const std::string& text) {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // More points than this is a typo in a grid, not a plan: 10^7 points of 10^4 replications
 // would run for weeks.
 constexpr double kMaxPoints = 1e7;

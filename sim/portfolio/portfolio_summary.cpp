@@ -137,7 +137,6 @@ PortfolioSummary summarize(const PortfolioTally& t) {
     }
   }
 
-  Moments exits, sponsoring;
   std::int64_t all_exits = 0, sponsoring_exits = 0, orphaned = 0, lost = 0;
   for (std::size_t l = 0; l < t.exits.size(); ++l) {
     all_exits += t.exits[l];
