@@ -63,6 +63,9 @@ struct Phase {
   double value = 1.0;          // banked when the phase is delivered
   double continue_prob = 1.0;  // gate: P(next phase funded); unused for the last phase
   bool engage = false;         // customers give their time at the phase start
+  // Scope deferral (rule 16): the share of the phase's remaining work and value pushed into
+  // a "Phase 2" that never happens when it defers; in [0, 1).
+  double deferrable = 0.0;
   std::vector<Step> steps;
 };
 
@@ -83,9 +86,22 @@ struct Succession {
   LevelMix successor;                               // ...or drawn from this mix
 };
 
+// One rung of the escalation ladder (rule 15) between the programme leader and the sponsor.
+struct EscalationRung {
+  Distribution delay = Distribution::fixed(0.0);  // progress clock
+  double clout = 0.0;                             // P(the rung resolves the break itself)
+  double go_up = 0.0;                             // P(a failed rung passes it one rung higher)
+};
+
 struct Escalation {
   Distribution delay = Distribution::fixed(0.0);
-  int max_attempts = 1;  // all attempts; 0 = a break ends the programme at once
+  int max_attempts = 1;                // all attempts; 0 = a break ends the programme at once
+  std::vector<EscalationRung> ladder;  // empty: the leader goes straight to the sponsor
+};
+
+// Scope deferral under pressure (rule 16).
+struct Deferral {
+  double prob = 0.0;  // P(a phase in work defers at a pressure event)
 };
 
 enum class PatienceModel { Reviews, Hazard, None };
@@ -118,6 +134,12 @@ struct Customers {
   // (progress clock), times 1 + trust_effect * (1 - trust).
   Distribution recruitment = Distribution::fixed(0.0);
   double trust_effect = 0.0;
+  // Customer re-engagement (rule 17): going back to customers whose follow-up was late.
+  struct Reengage {
+    double prob = 0.0;                              // P(go back) per late follow-up
+    Distribution delay = Distribution::fixed(0.0);  // calendar months until then
+    double recovery = 0.0;                          // T <- T + recovery * (1 - T)
+  } reengage;
 };
 
 struct Scenario {
@@ -132,6 +154,8 @@ struct Scenario {
   LevelMix sponsor;  // initial sponsor level mix
   InitialSponsor initial_sponsor = InitialSponsor::Residual;
   Succession succession;
+  // Co-sponsors (rule 14): one seat per entry, each of this level, held from the start.
+  std::vector<int> co_sponsors;
 
   std::vector<Silo> silos;
   std::vector<HandoffOverride> overrides;
@@ -145,6 +169,7 @@ struct Scenario {
   Patience patience;
   Budget budget;
   Customers customers;
+  Deferral deferral;
 
   // Derived by finalize(): the overrides sorted by (from, to) for lookup. Sparse, so 20,000
   // silos cost nothing more than their overrides (a dense from x to table would be 4.7 GB).
