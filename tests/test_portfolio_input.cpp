@@ -630,3 +630,25 @@ compare_within: 0
 )",
                5, 17, "compare_within", "");
 }
+
+// Renewal shares the scenario's categorical pick: weights that round to a hair under 1 leave
+// u beyond their sum to the last template that can be drawn, never to a zero-weight last one.
+TEST(RenewalPick, ZeroWeightLastTemplateIsNeverPicked) {
+  Renewal r;
+  r.enabled = true;
+  r.programme = {3, 5, 7};
+  r.prob = {0.3, 0.7 - 1e-12, 0.0};
+  EXPECT_EQ(r.pick(0.0), 3);
+  EXPECT_EQ(r.pick(0.5), 5);
+  EXPECT_EQ(r.pick(0.7 - 1e-13), 5);  // beyond the rounded sum
+  EXPECT_EQ(r.pick(std::nextafter(1.0, 0.0)), 5);
+  for (int i = 0; i < 1000; ++i) EXPECT_NE(r.pick(i / 1000.0), 7);
+}
+
+TEST(RenewalPick, ZeroWeightMiddleTemplateIsNeverPicked) {
+  Renewal r;
+  r.programme = {0, 1, 2};
+  r.prob = {0.5, 0.0, 0.5};
+  EXPECT_EQ(r.pick(0.5), 2);
+  EXPECT_EQ(r.pick(0.25), 0);
+}

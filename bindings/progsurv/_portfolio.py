@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks, _core, _progress, plotting
+from ._result_base import ResultBase
 
 CATEGORIES = tuple(_core.category_names)
 CAUSES = tuple(_core.cause_names)
@@ -71,23 +72,12 @@ def portfolio(
             raise KeyError(f"sharing: unknown key {key!r}; keys are {', '.join(SHARING)}")
         share[key] = _checks.flag(f"sharing[{key!r}]", value)
 
-    bar = None
-    if progress is True:
-        bar = _progress.ProgressBar(f"running {portfolio.name}", unit="organisations")
-        callback = bar
-    elif progress in (False, None):
-        callback = None
-    elif callable(progress):
-        callback = progress
-    else:
-        raise TypeError("progress must be True, False or a callable progress(done, planned)")
-    try:
+    with _progress.reporting(
+        progress, f"running {portfolio.name}", unit="organisations"
+    ) as callback:
         raw = _core.run_portfolio(
             portfolio, n, seed, threads, precision, max_organisations, share, callback
         )
-    finally:
-        if bar is not None:
-            bar.close()
     return PortfolioResult(raw)
 
 
@@ -115,7 +105,7 @@ def _step_quantile(hist, total, q, width=1.0):
     return float(hit[0]) * width if hit.size else np.nan
 
 
-class PortfolioResult(_core.PortfolioResult):
+class PortfolioResult(ResultBase, _core.PortfolioResult):
     """The result of a portfolio run or of a portfolio file.
 
     result.tally is the raw PortfolioTally (counts and sums over organisations, as in the
@@ -129,20 +119,11 @@ class PortfolioResult(_core.PortfolioResult):
     plot_cynicism_trust(), plot_live().
     """
 
+    _subject = "portfolio"
+
     def __init__(self, raw, path=None):
-        super().__init__(raw)  # takes over raw's data; nothing is copied
-        self._path = path
+        super().__init__(raw, path)
         self._statistics = None
-
-    @property
-    def name(self):
-        """The portfolio's name."""
-        return self.portfolio.name
-
-    @property
-    def path(self):
-        """The file this result was read from, or None."""
-        return self._path
 
     @property
     def statistics(self):
@@ -153,10 +134,9 @@ class PortfolioResult(_core.PortfolioResult):
 
     def __repr__(self):
         s = self.statistics
-        where = f" from {self._path}" if self._path else ""
         completed = s.per_category[CATEGORIES.index("completed")]
         return (
-            f"<progsurv.PortfolioResult '{self.name}'{where}: {self.n} organisations, seed "
+            f"<progsurv.PortfolioResult '{self.name}'{self._from_where()}: {self.n} organisations, seed "
             f"{self.seed}; {s.launched[0]:.2f} launched, {completed[0]:.2f} completed per "
             f"organisation>"
         )

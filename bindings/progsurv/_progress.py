@@ -2,6 +2,7 @@
 text bar on stderr, with done/total, rate and time left. Jupyter shows it as one live
 line too; the widget flavour (tqdm.auto) is not used because headless notebook runners
 (nbclient) fail on widget messages."""
+import contextlib
 
 
 def progress_bar(label, unit="replications"):
@@ -32,3 +33,24 @@ def progress_bar(label, unit="replications"):
 
 # The name the rest of the package uses.
 ProgressBar = progress_bar
+
+
+@contextlib.contextmanager
+def reporting(progress, label, unit="replications"):
+    """The engine's callback for a `progress` argument: True draws a bar (closed on exit),
+    False or None gives None, a callable progress(done, planned) is used as it is."""
+    bar = None
+    if progress is True:
+        bar = progress_bar(label, unit)
+        callback = bar
+    elif progress in (False, None):
+        callback = None
+    elif callable(progress):
+        callback = progress
+    else:
+        raise TypeError("progress must be True, False or a callable progress(done, planned)")
+    try:
+        yield callback
+    finally:
+        if bar is not None:
+            bar.close()

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks, _core, _progress, plotting
+from ._result_base import ResultBase
 
 CATEGORIES = tuple(_core.category_names)  # completed, five causes, not_started, running
 OUTCOMES = tuple(_core.outcome_names)
@@ -55,17 +56,7 @@ def run(
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
     keep_replications = _checks.flag("keep_replications", keep_replications)
 
-    bar = None
-    if progress is True:
-        bar = _progress.ProgressBar(f"running {scenario.name}")
-        callback = bar
-    elif progress in (False, None):
-        callback = None
-    elif callable(progress):
-        callback = progress
-    else:
-        raise TypeError("progress must be True, False or a callable progress(done, planned)")
-    try:
+    with _progress.reporting(progress, f"running {scenario.name}") as callback:
         raw = _core.run(
             scenario,
             replications,
@@ -76,9 +67,6 @@ def run(
             keep_replications,
             callback,
         )
-    finally:
-        if bar is not None:
-            bar.close()
     return Result(raw)
 
 
@@ -119,7 +107,7 @@ def load(path):
     return Result(raw, path=os.fspath(path))
 
 
-class Result(_core.Result):
+class Result(ResultBase, _core.Result):
     """The result of a run or a file.
 
     NumPy arrays (grid, survival_curve, curve(category), outcome_share, cause_share, mean, se,
@@ -132,21 +120,7 @@ class Result(_core.Result):
     these arrays.
     """
 
-    def __init__(self, raw, path=None):
-        super().__init__(raw)  # takes over raw's data; nothing is copied
-        self._path = path
-
-    # --- identification --------------------------------------------------------------
-
-    @property
-    def name(self):
-        """The scenario's name."""
-        return self.scenario.name
-
-    @property
-    def path(self):
-        """The file this result was read from, or None."""
-        return self._path
+    # --- identification (name, path: ResultBase) -------------------------------------
 
     @property
     def replications(self):
@@ -159,10 +133,9 @@ class Result(_core.Result):
 
     def __repr__(self):
         p, lo, hi = self.p_completed
-        where = f" from {self._path}" if self._path else ""
         method = "exact" if self.exact else f"{self.n} replications, seed {self.seed}"
         return (
-            f"<progsurv.Result '{self.name}'{where}: {method}; "
+            f"<progsurv.Result '{self.name}'{self._from_where()}: {method}; "
             f"P(completed) {p:.3f} [{lo:.3f}, {hi:.3f}]>"
         )
 

@@ -160,27 +160,14 @@ Stats stats_of(const ReplicationRecord& r) {
   return s;
 }
 
-// Sum and sum of squares of each statistic.
-struct Accum {
-  Stats sum{}, sumsq{};
-  void add(const Stats& x) {
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      sum[i] += x[i];
-      sumsq[i] += x[i] * x[i];
-    }
+// The paired sums of each statistic.
+struct PairedStats {
+  std::array<PairedSums, kAttributedStatCount> stat{};
+  void add(const Stats& base, const Stats& variant) {
+    for (std::size_t i = 0; i < stat.size(); ++i) stat[i].add(base[i], variant[i]);
   }
-  void add_difference(const Stats& a, const Stats& b) {
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const double d = a[i] - b[i];
-      sum[i] += d;
-      sumsq[i] += d * d;
-    }
-  }
-  void merge(const Accum& o) {
-    for (std::size_t i = 0; i < sum.size(); ++i) {
-      sum[i] += o.sum[i];
-      sumsq[i] += o.sumsq[i];
-    }
+  void merge(const PairedStats& o) {
+    for (std::size_t i = 0; i < stat.size(); ++i) stat[i].merge(o.stat[i]);
   }
 };
 
@@ -188,39 +175,20 @@ struct Accum {
 // identical for any thread count.
 struct Sums {
   std::int64_t n = 0;
-  Accum base, all_off, all_off_delta;
-  std::vector<Accum> knocked, delta, shapley;  // one per mechanism
-  explicit Sums(std::size_t k = 0) : knocked(k), delta(k), shapley(k) {}
+  PairedStats base;                           // (0, base): the base statistics' own moments
+  PairedStats all_off;                        // (base, every mechanism switched off)
+  std::vector<PairedStats> knocked, shapley;  // (base, mechanism j off); (0, its Shapley part)
+  explicit Sums(std::size_t k = 0) : knocked(k), shapley(k) {}
   void merge(const Sums& o) {
     n += o.n;
     base.merge(o.base);
     all_off.merge(o.all_off);
-    all_off_delta.merge(o.all_off_delta);
     for (std::size_t j = 0; j < knocked.size(); ++j) {
       knocked[j].merge(o.knocked[j]);
-      delta[j].merge(o.delta[j]);
       shapley[j].merge(o.shapley[j]);
     }
   }
 };
-
-// Mean of n values with sum s and sum of squares ss, ± 1.96 SE.
-Estimate normal_mean(double s, double ss, std::int64_t n, double* se_out = nullptr) {
-  const double nn = static_cast<double>(n);
-  const double mean = s / nn;
-  const double var = n > 1 ? std::max(0.0, (ss - nn * mean * mean) / (nn - 1.0)) : kNaN;
-  const double se = std::sqrt(var / nn);
-  if (se_out) *se_out = se;
-  return {mean, mean - kZ95 * se, mean + kZ95 * se};
-}
-
-PairedDelta paired(double base, double knocked_out, double s, double ss, std::int64_t n) {
-  PairedDelta d;
-  d.base = base;
-  d.knocked_out = knocked_out;
-  d.delta = normal_mean(s, ss, n, &d.se);
-  return d;
-}
 
 // A replication's own order of the k mechanisms (Fisher-Yates on a splitmix64 stream of
 // (seed, replication)); independent of the engine's streams, so it leaves them untouched.
@@ -248,6 +216,19 @@ int popcount(unsigned x) {
 }
 
 }  // namespace
+
+PairedDelta paired_delta(const PairedSums& s) {
+  PairedDelta p;
+  if (s.n == 0) return {kNaN, kNaN, {kNaN, kNaN, kNaN}, kNaN};
+  const double n = static_cast<double>(s.n);
+  p.base = s.base / n;
+  p.knocked_out = s.variant / n;
+  const double mean = s.d / n;
+  const double var = s.n > 1 ? std::max(0.0, (s.d2 - n * mean * mean) / (n - 1.0)) : kNaN;
+  p.se = std::sqrt(var / n);
+  p.delta = {mean, mean - kZ95 * p.se, mean + kZ95 * p.se};
+  return p;
+}
 
 AttributionResult attribute(const Scenario& scenario, const AttributionOptions& options) {
   if (options.replications < 2)
@@ -318,15 +299,9 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
         };
         const Stats& base = eval(0);
         ++s.n;
-        s.base.add(base);
-        for (int j = 0; j < k; ++j) {
-          const Stats& ko = eval(1u << j);
-          s.knocked[static_cast<std::size_t>(j)].add(ko);
-          s.delta[static_cast<std::size_t>(j)].add_difference(ko, base);
-        }
-        const Stats& all = eval(full);
-        s.all_off.add(all);
-        s.all_off_delta.add_difference(all, base);
+        s.base.add(Stats{}, base);
+        for (int j = 0; j < k; ++j) s.knocked[static_cast<std::size_t>(j)].add(base, eval(1u << j));
+        s.all_off.add(base, eval(full));
         if (method == ShapleyMethod::Exact) {
           for (unsigned mask = 0; mask < subsets; ++mask) eval(mask);
           for (int j = 0; j < k; ++j) {
@@ -338,7 +313,7 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
               for (std::size_t i = 0; i < phi.size(); ++i)
                 phi[i] += w * (f[mask | bit][i] - f[mask][i]);
             }
-            s.shapley[static_cast<std::size_t>(j)].add(phi);
+            s.shapley[static_cast<std::size_t>(j)].add(Stats{}, phi);
           }
         } else if (method == ShapleyMethod::Permutations) {
           unsigned mask = 0;
@@ -347,7 +322,7 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
             const Stats& before = eval(mask);
             const Stats& after = eval(next);
             for (std::size_t i = 0; i < phi.size(); ++i) phi[i] = after[i] - before[i];
-            s.shapley[static_cast<std::size_t>(j)].add(phi);
+            s.shapley[static_cast<std::size_t>(j)].add(Stats{}, phi);
             mask = next;
           }
         }
@@ -363,24 +338,22 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
   result.n = total.n;
   result.shapley = method;
   const std::int64_t n = total.n;
-  const double nn = static_cast<double>(n);
   const auto pc = static_cast<std::size_t>(AttributedStat::PCompleted);
   const auto mv = static_cast<std::size_t>(AttributedStat::MeanValue);
-  result.p_completed = wilson(static_cast<std::int64_t>(std::llround(total.base.sum[pc])), n);
-  result.mean_value = normal_mean(total.base.sum[mv], total.base.sumsq[mv], n);
+  result.p_completed =
+      wilson(static_cast<std::int64_t>(std::llround(total.base.stat[pc].variant)), n);
+  result.mean_value = paired_delta(total.base.stat[mv]).delta;
   for (std::size_t i = 0; i < static_cast<std::size_t>(kAttributedStatCount); ++i)
-    result.all_off[i] = paired(total.base.sum[i] / nn, total.all_off.sum[i] / nn,
-                               total.all_off_delta.sum[i], total.all_off_delta.sumsq[i], n);
+    result.all_off[i] = paired_delta(total.all_off.stat[i]);
   for (int j = 0; j < k; ++j) {
     const auto jj = static_cast<std::size_t>(j);
     AttributionRow row;
     row.knockout = mechanisms[jj];
     for (std::size_t i = 0; i < static_cast<std::size_t>(kAttributedStatCount); ++i) {
-      row.effect[i] = paired(total.base.sum[i] / nn, total.knocked[jj].sum[i] / nn,
-                             total.delta[jj].sum[i], total.delta[jj].sumsq[i], n);
+      row.effect[i] = paired_delta(total.knocked[jj].stat[i]);
       if (shapley) {
-        row.shapley[i] =
-            paired(kNaN, kNaN, total.shapley[jj].sum[i], total.shapley[jj].sumsq[i], n);
+        row.shapley[i] = paired_delta(total.shapley[jj].stat[i]);
+        row.shapley[i].base = row.shapley[i].knocked_out = kNaN;  // a part, not a scenario
       } else {
         row.shapley[i] = {kNaN, kNaN, {kNaN, kNaN, kNaN}, kNaN};
       }

@@ -84,19 +84,6 @@ Sharing sharing_without(SharingKnockout k) {
   return s;
 }
 
-PairedDelta paired_delta(const PairedSums& s) {
-  PairedDelta p;
-  if (s.n == 0) return {kNaN, kNaN, {kNaN, kNaN, kNaN}, kNaN};
-  const double n = static_cast<double>(s.n);
-  p.base = s.base / n;
-  p.knocked_out = s.variant / n;
-  const double mean = s.d / n;
-  const double var = s.n > 1 ? std::max(0.0, (s.d2 - n * mean * mean) / (n - 1.0)) : kNaN;
-  p.se = std::sqrt(var / n);
-  p.delta = {mean, mean - kZ95 * p.se, mean + kZ95 * p.se};
-  return p;
-}
-
 PairedDelta PortfolioAttribution::cost(SharingKnockout k, OrganisationStat s) const {
   return paired_delta(per_org.at(static_cast<std::size_t>(k)).at(static_cast<std::size_t>(s)));
 }

@@ -50,6 +50,21 @@ class ProgressBar {
   double start_;  // steady-clock seconds when the bar was made
 };
 
+// What every long Monte Carlo command (run, portfolio, attribute, compare) does while it
+// works: a progress bar (none with -q) and Ctrl-C turned into a clean stop between batches.
+class RunProgress {
+ public:
+  RunProgress(std::string label, bool quiet);
+  // For the options' `progress` member: false (stop) once Ctrl-C or SIGTERM arrived.
+  std::function<bool(std::int64_t, std::int64_t)> callback();
+  void finish() { bar_.finish(); }
+
+ private:
+  ProgressBar bar_;
+  StopSignals stop_signals_;
+  bool quiet_;
+};
+
 }  // namespace progsurv::cli
 
 #include "progsurv/scenario/scenario.hpp"
@@ -72,6 +87,18 @@ CLI::Option* add_threads_option(CLI::App* sub, int& threads, const std::string& 
 CLI::Option* add_number_option(CLI::App* sub, const std::string& names, double& target,
                                const std::string& help, double min, double max);
 CLI::Option* add_force_flag(CLI::App* sub, bool& force);
+
+// The options every long Monte Carlo command shares: -n (named and explained per command),
+// --seed, --threads and -q.
+struct LongRunArgs {
+  std::int64_t replications = 100000;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  bool quiet = false;
+  CLI::Option* replications_option = nullptr;  // whether -n was given; --precision excludes it
+};
+void add_long_run_options(CLI::App* sub, LongRunArgs& a, const std::string& n_names,
+                          const std::string& n_help, std::int64_t n_min);
 
 // Before any work: throws OutputPathError (exit 2) when `path` cannot receive the output
 // (progsurv/io/output_file.hpp): missing or unwritable folder, a device, FIFO or folder at

@@ -13,18 +13,13 @@
 namespace progsurv::cli {
 namespace {
 
-struct AttributeArgs {
+struct AttributeArgs : LongRunArgs {
   std::string scenario, output;
-  std::int64_t replications = 100000;
-  std::uint64_t seed = 1;
-  int threads = 0;
-  bool quiet = false;
   bool force = false;
   std::vector<std::string> sets, mechanisms;
   std::string shapley = "auto";
-  // Whether these options were given (a portfolio has its own -n default and refuses
-  // --mechanisms).
-  const CLI::Option *replications_option = nullptr, *mechanisms_option = nullptr;
+  // Whether --mechanisms was given (a portfolio refuses it; -n has its own default there).
+  const CLI::Option* mechanisms_option = nullptr;
 };
 
 // A portfolio's attribution switches off each sharing of the organisation; the scenario
@@ -52,14 +47,10 @@ int do_attribute_portfolio(const AttributeArgs& a) {
   opt.organisations = a.replications_option->count() > 0 ? a.replications : 20000;
   opt.threads = a.threads;
   opt.shapley = a.shapley != "none";
-  ProgressBar bar("attributing " + portfolio.name);
-  const StopSignals stop_signals;
-  opt.progress = [&](std::int64_t done, std::int64_t total) {
-    if (StopSignals::raised()) return false;
-    return a.quiet ? true : bar(done, total);
-  };
+  RunProgress progress("attributing " + portfolio.name, a.quiet);
+  opt.progress = progress.callback();
   const PortfolioAttribution result = attribute_portfolio(portfolio, opt);
-  bar.finish();
+  progress.finish();
   std::cout << format_portfolio_attribution(result);
   if (!a.output.empty()) {
     write_portfolio_attribution(a.output, result);
@@ -88,14 +79,10 @@ int do_attribute(const AttributeArgs& a) {
                 : a.shapley == "permutations" ? ShapleyMethod::Permutations
                 : a.shapley == "none"         ? ShapleyMethod::None
                                               : ShapleyMethod::Auto;
-  ProgressBar bar("attributing " + scenario.name);
-  const StopSignals stop_signals;
-  opt.progress = [&](std::int64_t done, std::int64_t total) {
-    if (StopSignals::raised()) return false;
-    return a.quiet ? true : bar(done, total);
-  };
+  RunProgress progress("attributing " + scenario.name, a.quiet);
+  opt.progress = progress.callback();
   const AttributionResult result = attribute(scenario, opt);
-  bar.finish();
+  progress.finish();
   std::cout << format_attribution(result);
   if (!a.output.empty()) {
     write_attribution(a.output, result);
@@ -114,13 +101,11 @@ const Registration reg_attribute(60, [](CLI::App& app) {
   sub->add_option("scenario", args->scenario,
                   "Scenario or portfolio YAML file (default: the embedded "
                   "scenarios/baseline.yaml); a file with `roster` and `programmes` is a portfolio");
-  args->replications_option = add_count_option(
-      sub, "-n,--replications", args->replications,
+  add_long_run_options(
+      sub, *args, "-n,--replications",
       "Replications (each run once per knock-out and per subset the Shapley method evaluates); "
       "for a portfolio, organisations (default 20000, each run 16 times, 6 with --shapley none)",
-      2, kMaxReplications);
-  add_seed_option(sub, args->seed);
-  add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
+      2);
   add_force_flag(sub, args->force);
   sub->add_option("-o,--output", args->output, "Also write the table to this HDF5 file");
   add_set_option(sub, args->sets);
@@ -142,7 +127,6 @@ const Registration reg_attribute(60, [](CLI::App& app) {
          "auto (exact while replications x 2^k <= 2e7); a portfolio takes exact (auto) or none")
       ->check(CLI::IsMember({"auto", "exact", "permutations", "none"}))
       ->capture_default_str();
-  sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->callback([args] { set_action([args] { return do_attribute(*args); }); });
 });
 

@@ -9,12 +9,8 @@
 namespace progsurv::cli {
 namespace {
 
-struct CompareArgs {
+struct CompareArgs : LongRunArgs {
   std::vector<std::string> scenarios, sets, levers;
-  std::int64_t replications = 100000;
-  std::uint64_t seed = 1;
-  int threads = 0;
-  bool quiet = false;
 };
 
 // "key=value;key=value" -> a variant of `base`.
@@ -56,14 +52,10 @@ int do_compare(const CompareArgs& a) {
   opt.seed = a.seed;
   opt.replications = a.replications;
   opt.threads = a.threads;
-  ProgressBar bar("comparing");
-  const StopSignals stop_signals;
-  opt.progress = [&](std::int64_t done, std::int64_t total) {
-    if (StopSignals::raised()) return false;
-    return a.quiet ? true : bar(done, total);
-  };
+  RunProgress progress("comparing", a.quiet);
+  opt.progress = progress.callback();
   const CompareResult result = compare(scenarios, labels, opt);
-  bar.finish();
+  progress.finish();
   std::cout << format_comparison(result);
   return 0;
 }
@@ -81,14 +73,7 @@ const Registration reg_compare(55, [](CLI::App& app) {
                   "A variant of the first scenario, key.path=value[;key.path=value] "
                   "(repeatable), e.g. --lever patience.threshold.median=36");
   add_set_option(sub, args->sets);
-  sub->add_option("-n,--replications", args->replications, "Replications of each scenario")
-      ->check(CLI::Range(static_cast<std::int64_t>(2), static_cast<std::int64_t>(1) << 32))
-      ->capture_default_str();
-  sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
+  add_long_run_options(sub, *args, "-n,--replications", "Replications of each scenario", 2);
   sub->callback([args] { set_action([args] { return do_compare(*args); }); });
 });
 

@@ -101,6 +101,15 @@ CLI::Option* add_seed_option(CLI::App* sub, std::uint64_t& seed) {
   return o;
 }
 
+void add_long_run_options(CLI::App* sub, LongRunArgs& a, const std::string& n_names,
+                          const std::string& n_help, std::int64_t n_min) {
+  a.replications_option =
+      add_count_option(sub, n_names, a.replications, n_help, n_min, kMaxReplications);
+  add_seed_option(sub, a.seed);
+  add_threads_option(sub, a.threads, "Worker threads (0 = all cores)");
+  sub->add_flag("-q,--quiet", a.quiet, "No progress bar");
+}
+
 CLI::Option* add_threads_option(CLI::App* sub, int& threads, const std::string& help) {
   auto* o = sub->add_option_function<std::string>(
       "--threads",

@@ -8,14 +8,11 @@
 namespace progsurv::cli {
 namespace {
 
-struct PortfolioArgs {
+struct PortfolioArgs : LongRunArgs {
+  PortfolioArgs() { replications = 20000; }  // organisations
   std::string portfolio, output;
-  std::int64_t organisations = 20000;
   double precision = 0.0;
   std::int64_t max_organisations = 1000000;
-  std::uint64_t seed = 1;
-  int threads = 0;
-  bool quiet = false;
   bool force = false;
   std::vector<std::string> sets;
 };
@@ -29,18 +26,14 @@ int do_portfolio(const PortfolioArgs& a) {
   check_output(output, inputs, a.force);
   RunOptions opt;
   opt.seed = a.seed;
-  opt.replications = a.organisations;
+  opt.replications = a.replications;
   opt.precision = a.precision;
   opt.max_replications = a.max_organisations;
   opt.threads = a.threads;
-  ProgressBar bar("running " + portfolio.name);
-  const StopSignals stop_signals;
-  opt.progress = [&](std::int64_t done, std::int64_t total) {
-    if (StopSignals::raised()) return false;
-    return a.quiet ? true : bar(done, total);
-  };
+  RunProgress progress("running " + portfolio.name, a.quiet);
+  opt.progress = progress.callback();
   const PortfolioResult result = run_portfolio(portfolio, opt);
-  bar.finish();
+  progress.finish();
   write_portfolio_result(output, result);
   std::cout << format_portfolio_summary(result);
   std::cout << "written: " << output << "\n";
@@ -55,21 +48,16 @@ const Registration reg_portfolio(15, [](CLI::App& app) {
   sub->add_option("-o,--output", args->output,
                   "Output HDF5 file (default: <name>.h5 in the working folder, the name made "
                   "file-safe)");
-  auto* n = add_count_option(sub, "-n,--organisations", args->organisations,
-                             "Organisations (replications) to run", 1, kMaxReplications);
-  auto* p = add_number_option(
+  add_long_run_options(sub, *args, "-n,--organisations", "Organisations (replications) to run", 1);
+  args->replications_option->excludes(add_number_option(
       sub, "--precision", args->precision,
       "Run batches until the 95% half-width of the mean programmes completed per organisation "
       "<= X",
-      1e-6, 1e6);
-  n->excludes(p);
+      1e-6, 1e6));
   add_count_option(sub, "--max-organisations", args->max_organisations, "Cap for --precision runs",
                    1, kMaxReplications);
-  add_seed_option(sub, args->seed);
-  add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
   add_force_flag(sub, args->force);
   add_set_option(sub, args->sets);
-  sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->callback([args] { set_action([args] { return do_portfolio(*args); }); });
 });
 

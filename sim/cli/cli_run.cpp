@@ -22,15 +22,11 @@
 namespace progsurv::cli {
 namespace {
 
-struct RunArgs {
+struct RunArgs : LongRunArgs {
   std::string scenario, output;
-  std::int64_t replications = 100000;
   double precision = 0.0;
   std::int64_t max_replications = 10000000;
-  std::uint64_t seed = 1;
-  int threads = 0;
   bool keep = false;
-  bool quiet = false;
   bool force = false;
   std::vector<std::string> sets;
 };
@@ -60,14 +56,10 @@ int do_run(const RunArgs& a) {
   opt.max_replications = a.max_replications;
   opt.threads = a.threads;
   opt.keep_replications = a.keep;
-  ProgressBar bar("running " + scenario.name);
-  const StopSignals stop_signals;
-  opt.progress = [&](std::int64_t done, std::int64_t total) {
-    if (StopSignals::raised()) return false;
-    return a.quiet ? true : bar(done, total);
-  };
+  RunProgress progress("running " + scenario.name, a.quiet);
+  opt.progress = progress.callback();
   const RunResult result = run(scenario, opt);
-  bar.finish();
+  progress.finish();
   write_result(output, result);
   std::cout << format_summary(
       result.summary, "progsurv: " + scenario.name + " (seed " + std::to_string(a.seed) + ")");
@@ -84,20 +76,15 @@ const Registration reg_run(10, [](CLI::App& app) {
   sub->add_option("-o,--output", args->output,
                   "Output HDF5 file (default: <name>.h5 in the working folder, the name made "
                   "file-safe)");
-  auto* n = add_count_option(sub, "-n,--replications", args->replications, "Replications to run", 1,
-                             kMaxReplications);
-  auto* p =
+  add_long_run_options(sub, *args, "-n,--replications", "Replications to run", 1);
+  args->replications_option->excludes(
       add_number_option(sub, "--precision", args->precision,
-                        "Run batches until the 95% half-width of P(completed) <= X", 1e-6, 0.5);
-  n->excludes(p);
+                        "Run batches until the 95% half-width of P(completed) <= X", 1e-6, 0.5));
   add_count_option(sub, "--max-replications", args->max_replications, "Cap for --precision runs", 1,
                    kMaxReplications);
-  add_seed_option(sub, args->seed);
-  add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
   add_force_flag(sub, args->force);
   sub->add_flag("--keep-replications", args->keep, "Also write one record per replication");
   add_set_option(sub, args->sets);
-  sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->callback([args] { set_action([args] { return do_run(*args); }); });
 });
 

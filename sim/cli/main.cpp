@@ -68,6 +68,15 @@ ProgressBar::ProgressBar(std::string label)
 
 ProgressBar::~ProgressBar() { finish(); }
 
+RunProgress::RunProgress(std::string label, bool quiet) : bar_(std::move(label)), quiet_(quiet) {}
+
+std::function<bool(std::int64_t, std::int64_t)> RunProgress::callback() {
+  return [this](std::int64_t done, std::int64_t total) {
+    if (StopSignals::raised()) return false;
+    return quiet_ ? true : bar_(done, total);
+  };
+}
+
 void ProgressBar::finish() {
   if (enabled_ && last_permille_ >= 0) {
     std::fputs("\r\033[K", stderr);

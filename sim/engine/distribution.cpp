@@ -15,6 +15,19 @@
 
 namespace progsurv {
 
+int categorical_pick(const std::vector<double>& weight, double u) {
+  if (weight.empty()) return -1;
+  double cumulative = 0.0;
+  int last_possible = 0;
+  for (std::size_t i = 0; i < weight.size(); ++i) {
+    if (weight[i] <= 0.0) continue;
+    cumulative += weight[i];
+    last_possible = static_cast<int>(i);
+    if (u < cumulative) return last_possible;
+  }
+  return last_possible;
+}
+
 const char* to_string(DistKind kind) {
   switch (kind) {
     case DistKind::Fixed:

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -240,9 +241,9 @@ class SweepReader {
     read_parameters(top.required("parameters"), s);
     if (const auto* e = top.find("metrics")) {
       if (s.is_portfolio()) {
-        read_portfolio_metrics(e->value, s);
+        read_metric_list(e->value, s, portfolio_metrics(s));
       } else {
-        read_metrics(e->value, s);
+        read_metric_list(e->value, s, scenario_metrics(s));
       }
     } else if (s.is_portfolio()) {
       for (OrgQuantity q : {OrgQuantity::Completed, OrgQuantity::Ended, OrgQuantity::NotStarted,
@@ -610,15 +611,34 @@ class SweepReader {
     return static_cast<int>(std::find(names.begin(), names.end(), c) - names.begin());
   }
 
-  void read_metrics(const Field& f, Sweep& s) {
+  // One name a metrics list may hold: plain (`p_completed`) or with an argument
+  // (`{p_completed_by: 24}`); make() builds the metric from the argument (for a plain one, the
+  // list item itself).
+  struct MetricSpec {
+    std::string name;
+    bool with_arg;
+    std::function<SweepMetric(const Field& arg)> make;
+  };
+  // The metrics of one sweep kind: scenario sweeps and portfolio sweeps read their lists with
+  // the same reader and differ only in this table.
+  struct MetricTable {
+    std::string list_example;  // e.g. "[p_completed, {p_completed_by: 24}]"
+    std::string arg_example;   // e.g. "{p_completed_by: 24}"
+    std::vector<MetricSpec> specs;
+    std::vector<std::string> foreign;  // the other kind's plain names, refused with foreign_why
+    std::string foreign_why;
+  };
+
+  void read_metric_list(const Field& f, Sweep& s, const MetricTable& t) {
     if (!f.node.IsSequence() || f.node.size() == 0)
-      r_.fail(f, "expected a non-empty list of metrics, e.g. [p_completed, {p_completed_by: 24}]");
-    static const std::vector<std::string> plain = {"p_completed", "p_ended", "p_not_started",
-                                                   "p_running", "mean_value"};
-    static const std::vector<std::string> with_arg = {"p_completed_by", "p_ended_by",
-                                                      "completion_quantile", "cause_share", "mean"};
-    std::vector<std::string> all = plain;
+      r_.fail(f, "expected a non-empty list of metrics, e.g. " + t.list_example);
+    std::vector<std::string> all, with_arg;
+    for (const auto& spec : t.specs) (spec.with_arg ? with_arg : all).push_back(spec.name);
     all.insert(all.end(), with_arg.begin(), with_arg.end());
+    const auto spec_of = [&](const std::string& name) -> const MetricSpec& {
+      return *std::find_if(t.specs.begin(), t.specs.end(),
+                           [&](const MetricSpec& m) { return m.name == name; });
+    };
     std::set<std::string> seen;
     for (std::size_t i = 0; i < f.node.size(); ++i) {
       const YAML::Node n = f.node[i];
@@ -628,60 +648,82 @@ class SweepReader {
         const std::string name = item.node.Scalar();
         if (std::find(with_arg.begin(), with_arg.end(), name) != with_arg.end())
           r_.fail(item, "'" + name + "' needs an argument, e.g. {" + name + ": ...}");
-        const std::string k = r_.choice(item, all);
-        if (k == "mean_value") {
-          m = mean_value_metric();
-        } else {
-          const std::string o = k.substr(2);
-          Outcome out = Outcome::Completed;
-          for (int j = 0; j < kOutcomeCount; ++j)
-            if (o == to_string(static_cast<Outcome>(j))) out = static_cast<Outcome>(j);
-          m = outcome_metric(out);
-        }
+        if (std::find(t.foreign.begin(), t.foreign.end(), name) != t.foreign.end())
+          r_.fail(item, "'" + name + "' " + t.foreign_why);
+        m = spec_of(r_.choice(item, all)).make(item);
       } else {
-        MapReader map(r_, item, "a metric: a name or a one-key map such as {p_completed_by: 24}");
+        MapReader map(r_, item, "a metric: a name or a one-key map such as " + t.arg_example);
         if (map.entries().size() != 1)
           r_.fail(item,
-                  "a metric with an argument is a map with exactly one key, e.g. "
-                  "{p_completed_by: 24}");
+                  "a metric with an argument is a map with exactly one key, e.g. " + t.arg_example);
         map.allow(with_arg);
         const auto& e = map.entries().front();
-        if (e.key == "p_completed_by") {
-          m.kind = MetricKind::PCompletedBy;
-          m.t = months_in_horizon(e.value, s);
-          m.name = "p_completed_by_" + format_double(m.t);
-        } else if (e.key == "p_ended_by") {
-          MapReader arg(r_, e.value, "{cause: <cause or any>, t: <months>}");
-          arg.allow({"cause", "t"});
-          m.kind = MetricKind::PEndedBy;
-          m.cause = cause_index(arg.required("cause"), true);
-          m.t = months_in_horizon(arg.required("t"), s);
-          m.name = std::string("p_ended_by_") +
-                   (m.cause < 0 ? "any" : to_string(static_cast<Cause>(m.cause))) + "_" +
-                   format_double(m.t);
-        } else if (e.key == "completion_quantile") {
-          m.kind = MetricKind::CompletionQuantile;
-          m.q = r_.number(e.value, "a quantile level in (0, 1)");
-          if (!(m.q > 0 && m.q < 1)) r_.fail(e.value, "must be in (0, 1), e.g. 0.5 for the median");
-          m.name = "completion_quantile_" + format_double(m.q);
-        } else if (e.key == "cause_share") {
-          m.kind = MetricKind::CauseShare;
-          m.cause = cause_index(e.value, false);
-          m.name = std::string("cause_share_") + to_string(static_cast<Cause>(m.cause));
-        } else {
-          std::vector<std::string> names;
-          for (int q = 0; q < kQuantityCount; ++q)
-            names.push_back(to_string(static_cast<Quantity>(q)));
-          const std::string q = r_.choice(e.value, names);
-          m.kind = MetricKind::Mean;
-          m.quantity =
-              static_cast<Quantity>(std::find(names.begin(), names.end(), q) - names.begin());
-          m.name = "mean_" + q;
-        }
+        m = spec_of(e.key).make(e.value);
       }
       if (!seen.insert(m.name).second) r_.fail(item, "metric '" + m.name + "' is listed twice");
       s.metrics.push_back(m);
     }
+  }
+
+  // Scenario metrics (docs/sweep-format.md).
+  MetricTable scenario_metrics(const Sweep& s) const {
+    MetricTable t;
+    t.list_example = "[p_completed, {p_completed_by: 24}]";
+    t.arg_example = "{p_completed_by: 24}";
+    for (const Outcome o :
+         {Outcome::Completed, Outcome::Ended, Outcome::NotStarted, Outcome::Running})
+      t.specs.push_back(
+          {outcome_metric(o).name, false, [this, o](const Field&) { return outcome_metric(o); }});
+    t.specs.push_back({"mean_value", false, [this](const Field&) { return mean_value_metric(); }});
+    t.specs.push_back({"p_completed_by", true, [this, &s](const Field& arg) {
+                         SweepMetric m;
+                         m.kind = MetricKind::PCompletedBy;
+                         m.t = months_in_horizon(arg, s);
+                         m.name = "p_completed_by_" + format_double(m.t);
+                         return m;
+                       }});
+    t.specs.push_back({"p_ended_by", true, [this, &s](const Field& value) {
+                         MapReader arg(r_, value, "{cause: <cause or any>, t: <months>}");
+                         arg.allow({"cause", "t"});
+                         SweepMetric m;
+                         m.kind = MetricKind::PEndedBy;
+                         m.cause = cause_index(arg.required("cause"), true);
+                         m.t = months_in_horizon(arg.required("t"), s);
+                         m.name = std::string("p_ended_by_") +
+                                  (m.cause < 0 ? "any" : to_string(static_cast<Cause>(m.cause))) +
+                                  "_" + format_double(m.t);
+                         return m;
+                       }});
+    t.specs.push_back({"completion_quantile", true, [this](const Field& arg) {
+                         SweepMetric m;
+                         m.kind = MetricKind::CompletionQuantile;
+                         m.q = r_.number(arg, "a quantile level in (0, 1)");
+                         if (!(m.q > 0 && m.q < 1))
+                           r_.fail(arg, "must be in (0, 1), e.g. 0.5 for the median");
+                         m.name = "completion_quantile_" + format_double(m.q);
+                         return m;
+                       }});
+    t.specs.push_back({"cause_share", true, [this](const Field& arg) {
+                         SweepMetric m;
+                         m.kind = MetricKind::CauseShare;
+                         m.cause = cause_index(arg, false);
+                         m.name =
+                             std::string("cause_share_") + to_string(static_cast<Cause>(m.cause));
+                         return m;
+                       }});
+    t.specs.push_back({"mean", true, [this](const Field& arg) {
+                         std::vector<std::string> names;
+                         for (int q = 0; q < kQuantityCount; ++q)
+                           names.push_back(to_string(static_cast<Quantity>(q)));
+                         const std::string q = r_.choice(arg, names);
+                         SweepMetric m;
+                         m.kind = MetricKind::Mean;
+                         m.quantity = static_cast<Quantity>(
+                             std::find(names.begin(), names.end(), q) - names.begin());
+                         m.name = "mean_" + q;
+                         return m;
+                       }});
+    return t;
   }
 
   // Portfolio metrics (docs/sweep-format.md): counts per organisation, the k-th programme's
@@ -717,89 +759,87 @@ class SweepReader {
     return m;
   }
 
-  void read_portfolio_metrics(const Field& f, Sweep& s) {
-    if (!f.node.IsSequence() || f.node.size() == 0)
-      r_.fail(f,
-              "expected a non-empty list of metrics, e.g. [mean_completed, {rank_completed: 1}]");
-    static const std::vector<std::string> plain = {
-        "mean_launched",    "mean_completed", "mean_ended", "mean_not_started", "mean_running",
-        "mean_total_value", "mean_cynicism",  "mean_trust", "orphaned_per_exit"};
-    static const std::vector<std::string> with_arg = {
-        "mean_ended_by", "rank_completed", "rank_ended",       "rank_ended_by", "rank_not_started",
-        "rank_running",  "rank_reached",   "mean_cynicism_at", "mean_trust_at"};
-    std::vector<std::string> all = plain;
-    all.insert(all.end(), with_arg.begin(), with_arg.end());
-    std::set<std::string> seen;
-    for (std::size_t i = 0; i < f.node.size(); ++i) {
-      const YAML::Node n = f.node[i];
-      const Field item{n, n.IsNull() ? f.mark : n.Mark(), join_path(f.path, std::to_string(i))};
-      SweepMetric m;
-      if (item.node.IsScalar()) {
-        const std::string name = item.node.Scalar();
-        if (std::find(with_arg.begin(), with_arg.end(), name) != with_arg.end())
-          r_.fail(item, "'" + name + "' needs an argument, e.g. {" + name + ": ...}");
-        static const std::vector<std::string> run_metrics = {
-            "p_completed", "p_ended", "p_not_started", "p_running", "mean_value"};
-        if (std::find(run_metrics.begin(), run_metrics.end(), name) != run_metrics.end())
-          r_.fail(item, "'" + name +
-                            "' is a metric of scenario sweeps; a portfolio sweep counts per "
-                            "organisation (mean_completed, mean_total_value, {rank_completed: 1}, "
-                            "...; docs/sweep-format.md)");
-        const std::string k = r_.choice(item, all);
-        if (k == "mean_cynicism" || k == "mean_trust") {
-          m.kind = MetricKind::LevelAt;
-          m.trust = k == "mean_trust";
-          m.at_horizon = true;
-          m.name = k;
-        } else if (k == "orphaned_per_exit") {
-          m.kind = MetricKind::OrphanedPerExit;
-          m.name = k;
-        } else {
-          for (OrgQuantity q : {OrgQuantity::Launched, OrgQuantity::Completed, OrgQuantity::Ended,
-                                OrgQuantity::NotStarted, OrgQuantity::Running, OrgQuantity::Value})
-            if (k == std::string("mean_") + org_word(q)) m = org_mean_metric(q, -1);
-        }
-      } else {
-        MapReader map(r_, item, "a metric: a name or a one-key map such as {rank_completed: 1}");
-        if (map.entries().size() != 1)
-          r_.fail(item,
-                  "a metric with an argument is a map with exactly one key, e.g. "
-                  "{rank_completed: 1}");
-        map.allow(with_arg);
-        const auto& e = map.entries().front();
-        if (e.key == "mean_ended_by") {
-          m = org_mean_metric(OrgQuantity::EndedByCause, cause_index(e.value, false));
-        } else if (e.key == "mean_cynicism_at" || e.key == "mean_trust_at") {
-          m.kind = MetricKind::LevelAt;
-          m.trust = e.key == "mean_trust_at";
-          m.t = months_in_horizon(e.value, s);
-          m.name = e.key + "_" + format_double(m.t);
-        } else if (e.key == "rank_reached") {
-          m.kind = MetricKind::RankReached;
-          m.rank = launch_rank(e.value, s);
-          m.name = "rank_reached_" + std::to_string(m.rank);
-        } else if (e.key == "rank_ended_by") {
-          MapReader arg(r_, e.value, "{cause: <cause>, rank: <k>}");
-          arg.allow({"cause", "rank"});
-          m.kind = MetricKind::RankShare;
-          m.org = OrgQuantity::EndedByCause;
-          m.cause = cause_index(arg.required("cause"), false);
-          m.rank = launch_rank(arg.required("rank"), s);
-          m.name = std::string("rank_ended_by_") + to_string(static_cast<Cause>(m.cause)) + "_" +
-                   std::to_string(m.rank);
-        } else {
-          m.kind = MetricKind::RankShare;
-          m.org = e.key == "rank_completed"     ? OrgQuantity::Completed
-                  : e.key == "rank_ended"       ? OrgQuantity::Ended
-                  : e.key == "rank_not_started" ? OrgQuantity::NotStarted
-                                                : OrgQuantity::Running;
-          m.rank = launch_rank(e.value, s);
-          m.name = e.key + "_" + std::to_string(m.rank);
-        }
-      }
-      if (!seen.insert(m.name).second) r_.fail(item, "metric '" + m.name + "' is listed twice");
-      s.metrics.push_back(m);
+  // Portfolio metrics (docs/sweep-format.md).
+  MetricTable portfolio_metrics(const Sweep& s) const {
+    MetricTable t;
+    t.list_example = "[mean_completed, {rank_completed: 1}]";
+    t.arg_example = "{rank_completed: 1}";
+    for (const auto& spec : scenario_metrics(s).specs)
+      if (!spec.with_arg) t.foreign.push_back(spec.name);
+    t.foreign_why =
+        "is a metric of scenario sweeps; a portfolio sweep counts per organisation "
+        "(mean_completed, mean_total_value, {rank_completed: 1}, ...; docs/sweep-format.md)";
+    for (OrgQuantity q : {OrgQuantity::Launched, OrgQuantity::Completed, OrgQuantity::Ended,
+                          OrgQuantity::NotStarted, OrgQuantity::Running, OrgQuantity::Value})
+      t.specs.push_back({org_mean_metric(q, -1).name, false,
+                         [q](const Field&) { return org_mean_metric(q, -1); }});
+    for (const bool trust : {false, true}) {
+      const std::string name = trust ? "mean_trust" : "mean_cynicism";
+      t.specs.push_back({name, false, [trust, name](const Field&) {
+                           SweepMetric m;
+                           m.kind = MetricKind::LevelAt;
+                           m.trust = trust;
+                           m.at_horizon = true;
+                           m.name = name;
+                           return m;
+                         }});
     }
+    t.specs.push_back({"orphaned_per_exit", false, [](const Field&) {
+                         SweepMetric m;
+                         m.kind = MetricKind::OrphanedPerExit;
+                         m.name = "orphaned_per_exit";
+                         return m;
+                       }});
+    t.specs.push_back({"mean_ended_by", true, [this](const Field& arg) {
+                         return org_mean_metric(OrgQuantity::EndedByCause, cause_index(arg, false));
+                       }});
+    const auto rank_share = [&](const std::string& word, OrgQuantity q) {
+      const std::string name = "rank_" + word;
+      t.specs.push_back({name, true, [this, &s, name, q](const Field& arg) {
+                           SweepMetric m;
+                           m.kind = MetricKind::RankShare;
+                           m.org = q;
+                           m.rank = launch_rank(arg, s);
+                           m.name = name + "_" + std::to_string(m.rank);
+                           return m;
+                         }});
+    };
+    rank_share("completed", OrgQuantity::Completed);
+    rank_share("ended", OrgQuantity::Ended);
+    t.specs.push_back({"rank_ended_by", true, [this, &s](const Field& value) {
+                         MapReader arg(r_, value, "{cause: <cause>, rank: <k>}");
+                         arg.allow({"cause", "rank"});
+                         SweepMetric m;
+                         m.kind = MetricKind::RankShare;
+                         m.org = OrgQuantity::EndedByCause;
+                         m.cause = cause_index(arg.required("cause"), false);
+                         m.rank = launch_rank(arg.required("rank"), s);
+                         m.name = std::string("rank_ended_by_") +
+                                  to_string(static_cast<Cause>(m.cause)) + "_" +
+                                  std::to_string(m.rank);
+                         return m;
+                       }});
+    rank_share("not_started", OrgQuantity::NotStarted);
+    rank_share("running", OrgQuantity::Running);
+    t.specs.push_back({"rank_reached", true, [this, &s](const Field& arg) {
+                         SweepMetric m;
+                         m.kind = MetricKind::RankReached;
+                         m.rank = launch_rank(arg, s);
+                         m.name = "rank_reached_" + std::to_string(m.rank);
+                         return m;
+                       }});
+    for (const bool trust : {false, true}) {
+      const std::string name = trust ? "mean_trust_at" : "mean_cynicism_at";
+      t.specs.push_back({name, true, [this, &s, trust, name](const Field& arg) {
+                           SweepMetric m;
+                           m.kind = MetricKind::LevelAt;
+                           m.trust = trust;
+                           m.t = months_in_horizon(arg, s);
+                           m.name = name + "_" + format_double(m.t);
+                           return m;
+                         }});
+    }
+    return t;
   }
 
   // k of "the k-th programme launched": 1, 2, ...; at most the launches a portfolio without

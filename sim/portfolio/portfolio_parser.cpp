@@ -368,12 +368,7 @@ Portfolio Portfolio::with_values(
 }
 
 int Renewal::pick(double u) const {
-  double cumulative = 0.0;
-  for (std::size_t i = 0; i + 1 < prob.size(); ++i) {
-    cumulative += prob[i];
-    if (u < cumulative) return programme[i];
-  }
-  return programme.back();
+  return programme[static_cast<std::size_t>(categorical_pick(prob, u))];
 }
 
 int Portfolio::post_count() const {

@@ -7,18 +7,8 @@
 namespace progsurv {
 
 int LevelMix::pick(double u) const {
-  if (level.empty()) return -1;
-  double cumulative = 0.0;
-  int last_possible = level.front();
-  for (std::size_t i = 0; i < level.size(); ++i) {
-    if (prob[i] <= 0.0) continue;
-    cumulative += prob[i];
-    last_possible = level[i];
-    if (u < cumulative) return level[i];
-  }
-  // Rounding can leave the probabilities summing to a hair under 1; u beyond it belongs
-  // to the last level that can be drawn at all.
-  return last_possible;
+  const int i = categorical_pick(prob, u);
+  return i < 0 ? -1 : level[static_cast<std::size_t>(i)];
 }
 
 int Scenario::level_index(const std::string& level_name) const {

@@ -92,6 +92,34 @@ struct PairedDelta {
   double se = 0.0;
 };
 
+// Raw sums over n pairs (b_i under the base, v_i with something switched off): sum b, sum v,
+// and sum and sum of squares of d_i = v_i - b_i. The one accumulator of paired differences
+// (scenario and portfolio attribution); portfolio files keep them as they are, so any
+// interval can be recomputed. add(0, x) accumulates the moments of x alone.
+struct PairedSums {
+  std::int64_t n = 0;
+  double base = 0.0, variant = 0.0, d = 0.0, d2 = 0.0;
+  void add(double b, double v) {
+    const double x = v - b;
+    ++n;
+    base += b;
+    variant += v;
+    d += x;
+    d2 += x * x;
+  }
+  void merge(const PairedSums& o) {
+    n += o.n;
+    base += o.base;
+    variant += o.variant;
+    d += o.d;
+    d2 += o.d2;
+  }
+};
+
+// Means of b and v, and the mean difference with a paired normal 95% interval (± 1.96 SE of
+// the mean of d_i). NaNs when n = 0; SE NaN when n = 1.
+PairedDelta paired_delta(const PairedSums& s);
+
 struct AttributionRow {
   Knockout knockout = Knockout::SponsorExit;
   // Indexed by AttributedStat (then time buckets): this mechanism alone switched off.

@@ -38,32 +38,7 @@ enum class OrganisationStat : int { Completed = 0, Ended, NotStarted, Running, V
 inline constexpr int kOrganisationStatCount = static_cast<int>(OrganisationStat::Count);
 const char* to_string(OrganisationStat s);  // "completed", "ended", ..., "value"
 
-// Raw sums over n pairs (b_i with full sharing, v_i with one sharing off): sum b, sum v, and
-// sum and sum of squares of d_i = v_i - b_i. Kept as they are in files, so any interval can
-// be recomputed.
-struct PairedSums {
-  std::int64_t n = 0;
-  double base = 0.0, variant = 0.0, d = 0.0, d2 = 0.0;
-  void add(double b, double v) {
-    const double x = v - b;
-    ++n;
-    base += b;
-    variant += v;
-    d += x;
-    d2 += x * x;
-  }
-  void merge(const PairedSums& o) {
-    n += o.n;
-    base += o.base;
-    variant += o.variant;
-    d += o.d;
-    d2 += o.d2;
-  }
-};
-
-// Means of b and v, and the mean difference with a paired normal 95% interval (± 1.96 SE of
-// the mean of d_i). NaNs when n = 0; SE NaN when n = 1.
-PairedDelta paired_delta(const PairedSums& s);
+// PairedSums and paired_delta (attribution.hpp) hold and read every pair of runs below.
 
 struct PortfolioAttributionOptions {
   std::uint64_t seed = 1;

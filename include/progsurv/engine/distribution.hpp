@@ -26,6 +26,12 @@ enum class DistKind {
 
 const char* to_string(DistKind kind);
 
+// The index of the category whose cumulative weight first exceeds u (u uniform in [0, 1),
+// weights normalised to sum to 1). A zero-weight category is never returned: rounding can
+// leave the weights summing to a hair under 1, and u beyond the sum belongs to the last
+// category that can be drawn at all. -1 when there are no categories.
+int categorical_pick(const std::vector<double>& weight, double u);
+
 class Distribution {
  public:
   Distribution() = default;
