@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "interrupt.hpp"
-#include "progsurv/analysis/summary.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/engine/summary.hpp"
 #include "progsurv/engine/tally.hpp"
 #include "python_progress.hpp"
 #include "register.hpp"

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "progsurv/engine/distribution.hpp"
+#include "progsurv/model/distribution.hpp"
 
 using progsurv::Distribution;
 using progsurv::Mechanism;

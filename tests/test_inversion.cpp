@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "progsurv/engine/distribution.hpp"
-#include "progsurv/engine/rng.hpp"
+#include "progsurv/model/distribution.hpp"
+#include "progsurv/model/rng.hpp"
 
 using progsurv::Distribution;
 using progsurv::Mechanism;

@@ -6,7 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "progsurv/engine/rng.hpp"
+#include "progsurv/model/rng.hpp"
 
 namespace progsurv::sensitivity {
 namespace {

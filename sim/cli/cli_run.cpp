@@ -16,8 +16,8 @@
 #include "progsurv/scenario/lint.hpp"
 // validate on a portfolio file: telling the two kinds of YAML apart, and printing a
 // portfolio's resolved parts.
-#include "io/text_file.hpp"
 #include "scenario/distribution_yaml.hpp"
+#include "scenario/text_file.hpp"
 
 namespace progsurv::cli {
 namespace {

@@ -5,7 +5,7 @@
 // modes.
 #include <cstdint>
 
-#include "progsurv/engine/rng.hpp"
+#include "progsurv/model/rng.hpp"
 
 namespace progsurv::places {
 

@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "io/h5.hpp"
-#include "progsurv/analysis/summary.hpp"
-#include "progsurv/engine/rng.hpp"
+#include "progsurv/engine/summary.hpp"
 #include "progsurv/io/version.hpp"
+#include "progsurv/model/rng.hpp"
 #include "progsurv/portfolio/portfolio_summary.hpp"
 
 namespace progsurv {

@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "io/text_file.hpp"
 #include "progsurv/scenario/error.hpp"
 #include "scenario/distribution_yaml.hpp"
+#include "scenario/text_file.hpp"
 
 namespace progsurv {
 

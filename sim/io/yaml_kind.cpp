@@ -3,7 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "io/text_file.hpp"
+#include "scenario/text_file.hpp"
 
 namespace progsurv {
 

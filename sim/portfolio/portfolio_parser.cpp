@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "io/text_file.hpp"
 #include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/workload.hpp"
 #include "scenario/distribution_yaml.hpp"
 #include "scenario/scenario_reader.hpp"
+#include "scenario/text_file.hpp"
 
 namespace progsurv {
 

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "progsurv/engine/distribution.hpp"
+#include "progsurv/model/distribution.hpp"
 #include "progsurv/scenario/error.hpp"
 
 namespace progsurv::yaml_detail {

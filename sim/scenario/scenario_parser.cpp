@@ -15,11 +15,11 @@
 #include <utility>
 #include <vector>
 
-#include "io/text_file.hpp"
 #include "progsurv/scenario/scenario.hpp"
 #include "progsurv/scenario/workload.hpp"
 #include "scenario/distribution_yaml.hpp"
 #include "scenario/scenario_reader.hpp"
+#include "scenario/text_file.hpp"
 
 namespace progsurv {
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "progsurv/analysis/summary.hpp"
 #include "progsurv/engine/outcome.hpp"
+#include "progsurv/engine/summary.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "progsurv/analysis/summary.hpp"
+#include "progsurv/engine/summary.hpp"
 
 namespace progsurv::sensitivity {
 

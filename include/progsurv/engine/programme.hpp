@@ -12,7 +12,7 @@
 
 #include "progsurv/engine/cynicism.hpp"
 #include "progsurv/engine/replication.hpp"
-#include "progsurv/engine/rng.hpp"
+#include "progsurv/model/rng.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {

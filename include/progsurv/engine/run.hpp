@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "progsurv/analysis/summary.hpp"
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/replication.hpp"
+#include "progsurv/engine/summary.hpp"
 #include "progsurv/engine/tally.hpp"
 #include "progsurv/scenario/scenario.hpp"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "progsurv/engine/cynicism.hpp"
-#include "progsurv/engine/distribution.hpp"
+#include "progsurv/model/distribution.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {

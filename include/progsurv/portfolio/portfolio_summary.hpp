@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "progsurv/analysis/summary.hpp"
+#include "progsurv/engine/summary.hpp"
 #include "progsurv/portfolio/portfolio_run.hpp"
 #include "progsurv/portfolio/portfolio_tally.hpp"
 

@@ -1,4 +1,4 @@
-#include "progsurv/engine/distribution.hpp"
+#include "progsurv/model/distribution.hpp"
 
 #include <algorithm>
 #include <atomic>

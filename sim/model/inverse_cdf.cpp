@@ -1,4 +1,4 @@
-#include "progsurv/engine/inverse_cdf.hpp"
+#include "progsurv/model/inverse_cdf.hpp"
 
 #include <unuran.h>
 

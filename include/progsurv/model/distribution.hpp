@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "progsurv/engine/inverse_cdf.hpp"
-#include "progsurv/engine/rng.hpp"
+#include "progsurv/model/inverse_cdf.hpp"
+#include "progsurv/model/rng.hpp"
 
 namespace progsurv {
 

@@ -1,4 +1,4 @@
-#include "io/text_file.hpp"
+#include "scenario/text_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

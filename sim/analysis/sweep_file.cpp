@@ -13,11 +13,11 @@
 #include <set>
 #include <sstream>
 
-#include "io/text_file.hpp"
 #include "progsurv/analysis/sensitivity.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/io/version.hpp"
 #include "scenario/distribution_yaml.hpp"
+#include "scenario/text_file.hpp"
 
 namespace progsurv {
 

@@ -1,4 +1,4 @@
-#include "progsurv/analysis/summary.hpp"
+#include "progsurv/engine/summary.hpp"
 
 #include <algorithm>
 #include <cmath>
