@@ -1,0 +1,368 @@
+// Sweep results on disk and on screen: the HDF5 sweep file (docs/hdf5-sweep-format.md),
+// written by run_sweep and read back by read_sweep, and the table `progsurv sweep` prints.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "io/h5.hpp"
+#include "progsurv/analysis/sweep.hpp"
+#include "progsurv/io/version.hpp"
+#include "progsurv/scenario/error.hpp"
+
+namespace progsurv {
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+// --- the HDF5 file ---------------------------------------------------------------------
+
+namespace {
+
+// Row-major [rows][cols] flattened.
+template <class F>
+std::vector<double> table(std::size_t rows, std::size_t cols, F&& at) {
+  std::vector<double> v;
+  v.reserve(rows * cols);
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j) v.push_back(at(i, j));
+  return v;
+}
+
+double number_or_nan(const std::string& text) {
+  if (text.empty()) return kNaN;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() ? v : kNaN;
+}
+
+void write_contents(h5::File& f, const SweepResult& r) {
+  const Sweep& s = r.sweep;
+  const std::size_t n = r.points.size(), k = s.parameters.size(), m = s.metrics.size();
+  f.write_attr("filetype", kSweepFiletype);
+  f.write_attr("format_version",
+               std::vector<std::int32_t>{kSweepFormatVersionMajor, kSweepFormatVersionMinor});
+  f.write_attr("progsurv_version", version_string());
+  f.write_attr("build", build_string());
+  f.write_attr("created", h5::utc_timestamp());
+  f.write_attr("name", s.name);
+  f.write_attr("base_kind", to_string(s.base_kind));
+  f.write_attr("design", to_string(s.design));
+  f.write_attr("fingerprint", s.fingerprint);
+  f.write_attr("seed", s.seed);
+  f.write_attr("point_count", static_cast<std::int64_t>(n));
+  f.write_string("sweep", s.resolved);
+  if (s.is_portfolio()) {
+    // The portfolio as the sweep runs it: every programme template inline.
+    f.write_string("base_portfolio", s.portfolio.yaml_text);
+  } else {
+    f.write_string("base_scenario", s.base.to_yaml());
+  }
+
+  h5::Group p = f.create_group("parameters");
+  std::vector<std::string> keys, base_text;
+  std::vector<double> low, high, base_value;
+  std::vector<std::int8_t> range, log;
+  std::vector<std::int32_t> levels;
+  for (const auto& q : s.parameters) {
+    keys.push_back(q.key);
+    range.push_back(q.range);
+    low.push_back(q.range ? q.low : kNaN);
+    high.push_back(q.range ? q.high : kNaN);
+    log.push_back(q.log);
+    levels.push_back(q.levels);
+    base_text.push_back(q.base_text);
+    base_value.push_back(q.base_value);
+  }
+  p.write_strings("key", keys);
+  p.write_dataset("range", range);
+  p.write_dataset("low", low);
+  p.write_dataset("high", high);
+  p.write_dataset("log", log);
+  p.write_dataset("levels", levels);
+  p.write_strings("base_text", base_text);
+  p.write_dataset("base_value", base_value);
+  // The value each point runs with; a parameter left at base shows the base value.
+  std::vector<std::string> text;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < k; ++j)
+      text.push_back(s.point_values[i][j].empty() ? s.parameters[j].base_text
+                                                  : s.point_values[i][j]);
+  h5::Dataset t = p.write_strings("text", text);
+  t.write_attr("shape", std::vector<std::int64_t>{static_cast<std::int64_t>(n),
+                                                  static_cast<std::int64_t>(k)});
+  p.write_dataset(
+      "value",
+      table(n, k, [&](std::size_t i, std::size_t j) { return number_or_nan(text[i * k + j]); }),
+      {n, k});
+  if (!s.unit.empty())
+    p.write_dataset("unit", table(n, k, [&](std::size_t i, std::size_t j) { return s.unit[i][j]; }),
+                    {n, k});
+
+  h5::Group g = f.create_group("metrics");
+  std::vector<std::string> names;
+  for (const auto& q : s.metrics) names.push_back(q.name);
+  g.write_strings("name", names);
+  g.write_dataset(
+      "estimate",
+      table(n, m, [&](std::size_t i, std::size_t j) { return r.points[i].estimate[j]; }), {n, m});
+  g.write_dataset(
+      "se", table(n, m, [&](std::size_t i, std::size_t j) { return r.points[i].se[j]; }), {n, m});
+  std::vector<std::int64_t> reps;
+  for (const auto& q : r.points) reps.push_back(q.replications);
+  g.write_dataset("replications", reps);
+  if (s.is_portfolio()) {
+    std::vector<std::int64_t> count;
+    for (const auto& q : r.points) {
+      if (q.count.size() != m) throw std::logic_error("sweep: a portfolio point lacks its counts");
+      count.insert(count.end(), q.count.begin(), q.count.end());
+    }
+    g.write_dataset("count", count, {n, m});
+  }
+
+  if (!r.sobol.empty()) {
+    h5::Group o = f.create_group("sobol");
+    o.write_attr("estimator", "jansen");
+    o.write_attr("interval_method", "percentile bootstrap");
+    o.write_attr("confidence", r.sobol.front().confidence);
+    o.write_attr("bootstrap", static_cast<std::int32_t>(s.bootstrap));
+    o.write_attr("base_samples", s.samples);
+    const auto field = [&](auto pick) {
+      return table(m, k, [&](std::size_t a, std::size_t b) { return pick(r.sobol[a], b); });
+    };
+    o.write_dataset(
+        "first", field([](const auto& x, std::size_t b) { return x.first[b].estimate; }), {m, k});
+    o.write_dataset("first_lower",
+                    field([](const auto& x, std::size_t b) { return x.first[b].lower; }), {m, k});
+    o.write_dataset("first_upper",
+                    field([](const auto& x, std::size_t b) { return x.first[b].upper; }), {m, k});
+    o.write_dataset(
+        "total", field([](const auto& x, std::size_t b) { return x.total[b].estimate; }), {m, k});
+    o.write_dataset("total_lower",
+                    field([](const auto& x, std::size_t b) { return x.total[b].lower; }), {m, k});
+    o.write_dataset("total_upper",
+                    field([](const auto& x, std::size_t b) { return x.total[b].upper; }), {m, k});
+    std::vector<double> mean, var;
+    for (const auto& x : r.sobol) {
+      mean.push_back(x.mean);
+      var.push_back(x.variance);
+    }
+    o.write_dataset("mean", mean);
+    o.write_dataset("variance", var);
+  }
+  if (!r.tornado_base.empty()) {
+    h5::Group o = f.create_group("tornado");
+    o.write_dataset("base", r.tornado_base);
+    o.write_dataset("base_se",
+                    table(1, m, [&](std::size_t, std::size_t j) { return r.points[0].se[j]; }));
+    o.write_dataset("low",
+                    table(m, k, [&](std::size_t a, std::size_t b) { return r.tornado_low[a][b]; }),
+                    {m, k});
+    o.write_dataset("high",
+                    table(m, k, [&](std::size_t a, std::size_t b) { return r.tornado_high[a][b]; }),
+                    {m, k});
+    const auto se_at = [&](std::size_t a, std::size_t b, bool hi) {
+      const auto first = static_cast<std::size_t>(s.oat_first[b]);
+      return r.points[hi ? first + static_cast<std::size_t>(s.oat_count[b]) - 1 : first].se[a];
+    };
+    o.write_dataset("low_se",
+                    table(m, k, [&](std::size_t a, std::size_t b) { return se_at(a, b, false); }),
+                    {m, k});
+    o.write_dataset("high_se",
+                    table(m, k, [&](std::size_t a, std::size_t b) { return se_at(a, b, true); }),
+                    {m, k});
+    std::vector<std::int64_t> first(s.oat_first), count(s.oat_count);
+    o.write_dataset("first_point", first);
+    o.write_dataset("point_count", count);
+  }
+  if (s.curves && n > 0) {
+    h5::Group c = f.create_group("curves");
+    const std::vector<double> grid = s.run_grid(s.base);
+    const std::size_t gs = grid.size();
+    for (const auto& q : r.points)
+      if (q.completed.size() != gs || q.survival.size() != gs)
+        throw std::runtime_error("sweep: the points' curves have different lengths");
+    c.write_dataset("grid", grid);
+    c.write_dataset(
+        "completed",
+        table(n, gs, [&](std::size_t i, std::size_t j) { return r.points[i].completed[j]; }),
+        {n, gs});
+    c.write_dataset(
+        "survival",
+        table(n, gs, [&](std::size_t i, std::size_t j) { return r.points[i].survival[j]; }),
+        {n, gs});
+  }
+}
+
+}  // namespace
+
+void write_sweep(const std::string& path, const SweepResult& result) {
+  if (result.points.size() != result.sweep.point_count())
+    throw std::invalid_argument("cannot write " + path + ": the sweep is not complete");
+  h5::write_file_atomically(path, [&](h5::File& f) { write_contents(f, result); });
+}
+
+SweepResult read_sweep(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0)
+    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
+  try {
+    h5::File f = h5::File::open_read(path);
+    if (!f.has_attr("filetype") || !f.attr_is_string("filetype") ||
+        f.read_attr_string("filetype") != kSweepFiletype)
+      throw FileFormatError(path + ": not a progsurv sweep file (expected filetype '" +
+                            std::string(kSweepFiletype) + "')");
+    const auto version = f.read_attr_vector<std::int32_t>("format_version");
+    if (version.empty() || version[0] != kSweepFormatVersionMajor)
+      throw FileFormatError(path + ": sweep format version " +
+                            (version.empty() ? std::string("?") : std::to_string(version[0])) +
+                            " is not supported (this progsurv reads version " +
+                            std::to_string(kSweepFormatVersionMajor) + ")");
+    SweepResult r;
+    r.sweep = Sweep::from_yaml(f.read_string("sweep"), path + ":/sweep");
+    const Sweep& s = r.sweep;
+    const std::size_t n = s.point_count(), m = s.metrics.size();
+    h5::Dims dims;
+    const auto est = f.read_dataset<double>("metrics/estimate", &dims);
+    const auto se = f.read_dataset<double>("metrics/se");
+    const auto reps = f.read_dataset<std::int64_t>("metrics/replications");
+    if (dims != h5::Dims{n, m} || se.size() != n * m || reps.size() != n)
+      throw FileFormatError(path + ": metrics tables do not match the sweep's points and metrics");
+    std::vector<std::int64_t> count;
+    if (s.is_portfolio()) {
+      count = f.read_dataset<std::int64_t>("metrics/count", &dims);
+      if (dims != h5::Dims{n, m})
+        throw FileFormatError(path +
+                              ": metrics/count does not match the sweep's points and metrics");
+    }
+    std::vector<double> completed, survival;
+    std::size_t gs = 0;
+    if (s.curves) {
+      completed = f.read_dataset<double>("curves/completed", &dims);
+      survival = f.read_dataset<double>("curves/survival");
+      gs = dims.size() == 2 ? dims[1] : 0;
+      if (completed.size() != n * gs || survival.size() != n * gs)
+        throw FileFormatError(path + ": curves do not match the sweep's points");
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      PointResult p;
+      p.index = static_cast<std::int64_t>(i);
+      p.replications = reps[i];
+      p.estimate.assign(est.begin() + static_cast<std::ptrdiff_t>(i * m),
+                        est.begin() + static_cast<std::ptrdiff_t>((i + 1) * m));
+      p.se.assign(se.begin() + static_cast<std::ptrdiff_t>(i * m),
+                  se.begin() + static_cast<std::ptrdiff_t>((i + 1) * m));
+      if (!count.empty())
+        p.count.assign(count.begin() + static_cast<std::ptrdiff_t>(i * m),
+                       count.begin() + static_cast<std::ptrdiff_t>((i + 1) * m));
+      if (gs) {
+        p.completed.assign(completed.begin() + static_cast<std::ptrdiff_t>(i * gs),
+                           completed.begin() + static_cast<std::ptrdiff_t>((i + 1) * gs));
+        p.survival.assign(survival.begin() + static_cast<std::ptrdiff_t>(i * gs),
+                          survival.begin() + static_cast<std::ptrdiff_t>((i + 1) * gs));
+      }
+      r.points.push_back(std::move(p));
+    }
+    analyse(r);
+    return r;
+  } catch (const h5::Error& e) {
+    throw FileFormatError(path + ": " + e.what());
+  }
+}
+
+// --- the printed table -------------------------------------------------------------------
+
+namespace {
+
+std::string fmt(double v) {
+  if (std::isnan(v)) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string format_sweep(const SweepResult& r) {
+  const Sweep& s = r.sweep;
+  std::ostringstream os;
+  char line[256];
+  const std::string base =
+      s.is_portfolio() ? "portfolio " + s.portfolio.name + ", " : std::string();
+  const std::string per_point =
+      s.precision > 0 ? "precision " + fmt(s.precision) + " per point"
+                      : std::to_string(s.replications) +
+                            (s.is_portfolio() ? " organisations" : " replications") + " per point";
+  os << "progsurv sweep: " << s.name << " (" << base << to_string(s.design) << " design, "
+     << s.point_count() << " points, " << per_point << ", seed " << s.seed << ")\n";
+  if (r.resumed_points > 0)
+    os << "resumed: " << r.resumed_points << " points were taken from the journal\n";
+  std::size_t width = 10;
+  for (const auto& p : s.parameters) width = std::max(width, p.key.size());
+  if (!r.sobol.empty()) {
+    for (std::size_t m = 0; m < s.metrics.size(); ++m) {
+      const auto& x = r.sobol[m];
+      os << "\nSobol indices of " << s.metrics[m].name << " (mean " << fmt(x.mean) << ", variance "
+         << fmt(x.variance) << "; Jansen, " << x.bootstrap << " bootstrap resamples, 95%)\n";
+      std::snprintf(line, sizeof line, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
+                    "parameter", "first order S1", "total ST");
+      os << line;
+      for (std::size_t i = 0; i < s.parameters.size(); ++i) {
+        const auto& a = x.first[i];
+        const auto& b = x.total[i];
+        const std::string s1 = fmt(a.estimate) + " [" + fmt(a.lower) + ", " + fmt(a.upper) + "]";
+        const std::string st = fmt(b.estimate) + " [" + fmt(b.lower) + ", " + fmt(b.upper) + "]";
+        std::snprintf(line, sizeof line, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
+                      s.parameters[i].key.c_str(), s1.c_str(), st.c_str());
+        os << line;
+      }
+    }
+    return os.str();
+  }
+  if (!r.tornado_base.empty()) {
+    for (std::size_t m = 0; m < s.metrics.size(); ++m) {
+      os << "\ntornado of " << s.metrics[m].name << " (base " << fmt(r.tornado_base[m]) << ")\n";
+      std::snprintf(line, sizeof line, "  %-*s  %-22s %-22s %s\n", static_cast<int>(width),
+                    "parameter", "at low", "at high", "swing");
+      os << line;
+      for (const auto& bar : sensitivity::tornado(r.tornado_low[m], r.tornado_high[m])) {
+        const auto i = static_cast<std::size_t>(bar.factor);
+        const auto first = static_cast<std::size_t>(s.oat_first[i]);
+        const auto last = first + static_cast<std::size_t>(s.oat_count[i]) - 1;
+        const std::string lo = fmt(bar.low) + " (" + s.point_values[first][i] + ")";
+        const std::string hi = fmt(bar.high) + " (" + s.point_values[last][i] + ")";
+        std::snprintf(line, sizeof line, "  %-*s  %-22s %-22s %s\n", static_cast<int>(width),
+                      s.parameters[i].key.c_str(), lo.c_str(), hi.c_str(), fmt(bar.swing).c_str());
+        os << line;
+      }
+    }
+    return os.str();
+  }
+  // grid and lhs: the points themselves, the first few of them.
+  const std::size_t shown = std::min<std::size_t>(r.points.size(), 20);
+  os << "\n  point";
+  for (const auto& p : s.parameters) os << "  " << p.key;
+  for (const auto& q : s.metrics) os << "  " << q.name << " (SE)";
+  os << "\n";
+  for (std::size_t i = 0; i < shown; ++i) {
+    std::snprintf(line, sizeof line, "  %5zu", i);
+    os << line;
+    for (std::size_t j = 0; j < s.parameters.size(); ++j)
+      os << "  "
+         << (s.point_values[i][j].empty() ? s.parameters[j].base_text : s.point_values[i][j]);
+    for (std::size_t j = 0; j < s.metrics.size(); ++j)
+      os << "  " << fmt(r.points[i].estimate[j]) << " (" << fmt(r.points[i].se[j]) << ")";
+    os << "\n";
+  }
+  if (shown < r.points.size())
+    os << "  ... " << r.points.size() - shown << " more points in the file\n";
+  return os.str();
+}
+
+}  // namespace progsurv
