@@ -25,7 +25,8 @@ namespace progsurv {
 namespace {
 
 constexpr const char* kRngDescription =
-    "xoshiro256++ per (seed, replication, mechanism), splitmix64 seeding";
+    "Philox4x32-10 (Random123); key = seed; counter = (draw, replication, mechanism, entity, "
+    "place)";
 constexpr const char* kMethodMonteCarlo = "monte_carlo";
 constexpr const char* kMethodExact = "exact";
 
