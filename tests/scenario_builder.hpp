@@ -1,5 +1,12 @@
 #pragma once
 // Small scenarios built in code, so engine tests do not depend on the YAML parser.
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv::testing {
@@ -43,6 +50,35 @@ inline Scenario closed_form_scenario(double a, double b) {
   s.succession.adoption = 0.0;
   s.finalize();
   return s;
+}
+
+// A portfolio of `templates` (which must share levels and silos) on `roster`, with
+// planned launches; grid and horizon from the first template.
+inline Portfolio make_portfolio(std::vector<Scenario> templates, std::vector<int> roster,
+                                std::vector<PlannedLaunch> launches) {
+  Portfolio p;
+  p.name = "test";
+  p.horizon = templates.front().horizon;
+  p.grid = templates.front().grid;
+  for (std::size_t i = 0; i < templates.size(); ++i) {
+    p.template_names.push_back("t" + std::to_string(i));
+    p.template_sources.push_back("inline");
+  }
+  for (const auto& l : templates.front().levels) p.level_names.push_back(l.name);
+  p.templates = std::move(templates);
+  p.roster = std::move(roster);
+  p.launches = std::move(launches);
+  return p;
+}
+
+// The Wilson score interval computed independently of the engine's wilson(): its bounds are
+// the two roots in pi of (p - pi)^2 = z^2 pi (1 - pi) / n, a quadratic solved here in its
+// textbook form (the engine uses the centre +- half-width form).
+inline std::pair<double, double> wilson_roots(std::int64_t k, std::int64_t n, double z) {
+  const double nn = static_cast<double>(n), p = static_cast<double>(k) / nn, z2n = z * z / nn;
+  const double a = 1.0 + z2n, b = -(2.0 * p + z2n), c = p * p;
+  const double root = std::sqrt(b * b - 4.0 * a * c);
+  return {(-b - root) / (2.0 * a), (-b + root) / (2.0 * a)};
 }
 
 }  // namespace progsurv::testing

@@ -41,7 +41,12 @@ TEST(Engine, ClosedFormWorkAgainstSponsorExit) {
   const double expected = a / (a + b);
   EXPECT_NEAR(p, expected, 4 * std::sqrt(expected * (1 - expected) / n));
   EXPECT_EQ(r.tally.count(EndCategory::Completed) + r.tally.count(EndCategory::SponsorExit), n);
-  // The interval printed for it covers the exact value.
+  // The interval printed for it is the 95% Wilson interval of the count, computed
+  // independently (at z = 1.64 its bounds move by about 0.0005, far beyond 1e-12).
+  const std::int64_t k = r.tally.count(EndCategory::Completed);
+  const auto [lo, hi] = progsurv::testing::wilson_roots(k, n, 1.959963984540054);
+  EXPECT_NEAR(r.summary.completed().lower, lo, 1e-12);
+  EXPECT_NEAR(r.summary.completed().upper, hi, 1e-12);
   EXPECT_LE(r.summary.completed().lower, expected);
   EXPECT_GE(r.summary.completed().upper, expected);
 }
@@ -229,10 +234,21 @@ TEST(Engine, PhaseGates) {
   Scenario s = simple_scenario();
   s.phases.push_back(s.phases[0]);
   s.phases[0].continue_prob = 0.25;
+  s.phases[0].value = 3.0;
+  s.phases[1].value = 5.0;
   s.finalize();
   const std::int64_t n = 40000;
   const auto r = run_n(s, n);
   EXPECT_NEAR(share(r, EndCategory::PhaseGate), 0.75, 4 * std::sqrt(0.75 * 0.25 / n));
+  // Every programme delivers phase 0 (nothing else can end it): gated ones keep its value 3
+  // and one phase, the others deliver both (value 8). So the mean value is exactly
+  // 3 + 5 * share(completed), and the delivery mix is partial = gated, all = completed.
+  const double completed = share(r, EndCategory::Completed);
+  EXPECT_EQ(r.tally.count(EndCategory::Completed) + r.tally.count(EndCategory::PhaseGate), n);
+  EXPECT_NEAR(r.summary.mean[static_cast<int>(Quantity::Value)], 3.0 + 5.0 * completed, 1e-9);
+  EXPECT_NEAR(r.summary.delivered_partial.estimate, share(r, EndCategory::PhaseGate), 1e-12);
+  EXPECT_NEAR(r.summary.delivered_all.estimate, completed, 1e-12);
+  EXPECT_EQ(r.summary.delivered_none.estimate, 0.0);
   s.phases[0].continue_prob = 1.0;
   EXPECT_EQ(run_n(s, 5000).tally.count(EndCategory::PhaseGate), 0);
 }
@@ -305,7 +321,11 @@ TEST(Engine, PrecisionModeStopsAtTarget) {
   opt.precision = 0.005;
   opt.threads = 2;
   const auto r = run(s, opt);
-  EXPECT_LE(r.summary.convergence_half_width.back(), 0.005);
+  // The half-width it stopped on, recomputed from the final counts independently of wilson().
+  const auto [lo, hi] = progsurv::testing::wilson_roots(r.tally.count(EndCategory::Completed),
+                                                        r.tally.n, 1.959963984540054);
+  EXPECT_NEAR(r.summary.convergence_half_width.back(), 0.5 * (hi - lo), 1e-12);
+  EXPECT_LE(0.5 * (hi - lo), 0.005);
   EXPECT_GT(r.summary.convergence_half_width.front(), 0.005);
   EXPECT_EQ(r.tally.n % kBatchSize, 0);
   // Reproducible: the same seed stops at the same point with the same tally.

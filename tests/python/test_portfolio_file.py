@@ -4,6 +4,7 @@ snippet runs on a fresh file and agrees with the derived groups (it asserts so).
 import re
 
 import h5py
+import pytest
 
 from conftest import REPO, SCENARIOS, run_cli
 
@@ -43,9 +44,25 @@ def test_every_object_of_the_file_is_documented(tmp_path):
 
 
 def test_recomputation_snippet_runs(tmp_path, monkeypatch):
-    _portfolio_file(tmp_path)
+    out = _portfolio_file(tmp_path)
     text = DOC.read_text()
     start = text.index("```python\n") + len("```python\n")
     snippet = text[start : text.index("```", start)]
     monkeypatch.chdir(tmp_path)
-    exec(compile(snippet, str(DOC), "exec"), {})
+    names = {}
+    exec(compile(snippet, str(DOC), "exec"), names)
+    # What it computed is what the file's derived groups say (checked here without the
+    # snippet's own asserts), and its Clopper-Pearson interval is scipy's exact interval.
+    from scipy.stats import binomtest
+
+    with h5py.File(out, "r") as f:
+        assert names["p"] == pytest.approx(f["ranks/completed"][:], abs=1e-12)
+        assert names["mean"] == pytest.approx(f["organisation/per_category"][
+            names["c_completed"]], abs=1e-12)
+    exact = binomtest(int(names["k0"]), int(names["n0"])).proportion_ci(method="exact")
+    assert names["cp"] == pytest.approx((exact.low, exact.high), abs=1e-9)
+    # The snippet's own checks have teeth: with one derived value off by 0.01 it fails.
+    with h5py.File(out, "r+") as f:
+        f["ranks/completed_lower"][0] += 0.01
+    with pytest.raises(AssertionError):
+        exec(compile(snippet, str(DOC), "exec"), {})

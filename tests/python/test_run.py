@@ -20,8 +20,17 @@ def test_basic_counts(result):
     assert result.name == "baseline"
     assert result.path is None
     assert int(np.sum(result.tally_category_count)) == N
+    # P(completed) and its interval against scipy's Wilson interval of the same count; the
+    # 90% interval (z = 1.64) is more than 1e-4 away, so a wrong z fails here.
+    from scipy.stats import binomtest
+
+    k = int(result.tally_category_count[progsurv.CATEGORIES.index("completed")])
     p, lo, hi = result.p_completed
-    assert 0.0 < lo <= p <= hi < 1.0
+    assert p == k / N
+    ci = binomtest(k, N).proportion_ci(method="wilson")
+    assert (lo, hi) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    ci90 = binomtest(k, N).proportion_ci(method="wilson", confidence_level=0.9)
+    assert abs(ci90.low - lo) > 1e-4 and abs(ci90.high - hi) > 1e-4
     assert "baseline" in repr(result)
 
 

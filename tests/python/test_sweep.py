@@ -47,7 +47,12 @@ def test_oat_sweep_frames_and_tornado():
     assert list(pts.columns[:2]) == ["succession.adoption", "patience.threshold.median"]
     assert pts["succession.adoption"].tolist()[1:3] == [0.2, 0.8]
     assert (pts["replications"] == 3000).all()
-    assert ((pts["p_completed"] >= 0) & (pts["p_completed"] <= 1)).all()
+    # Every point runs with the sweep's seed: the base point is exactly the plain run, and
+    # with common random numbers more adoption and more patience mean more completions.
+    base = progsurv.run(BASELINE, replications=3000, seed=4, threads=1)
+    assert pts["p_completed"][0] == base.p_completed[0]
+    assert pts["p_completed"][1] < pts["p_completed"][2]  # adoption 0.2 < 0.8
+    assert pts["p_completed"][3] < pts["p_completed"][4]  # patience median 8 < 24
     np.testing.assert_allclose(pts["p_completed_se"],
                                np.sqrt(pts["p_completed"] * (1 - pts["p_completed"]) / 3000))
     t = r.tornado("p_completed")
