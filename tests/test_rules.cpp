@@ -7,8 +7,8 @@
 
 #include <cmath>
 
-#include "progsurv/analysis/summary.hpp"
 #include "progsurv/engine/replication.hpp"
+#include "progsurv/engine/summary.hpp"
 #include "scenario_builder.hpp"
 
 using namespace progsurv;

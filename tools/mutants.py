@@ -101,7 +101,7 @@ MUTANTS = [
            "cynicism_.on_completion(t_);",
            "cynicism_.on_failure(t_);",
            "portfolio, Cynicism: a completion relieves cynicism; the mutant raises it"),
-    Mutant("M12", "include/progsurv/analysis/summary.hpp",
+    Mutant("M12", "include/progsurv/engine/summary.hpp",
            "double z = 1.959963984540054);",
            "double z = 1.64);",
            "Outputs and statistics: Wilson intervals at 95%; the mutant uses z = 1.64 (90%)"),
