@@ -272,6 +272,68 @@ TEST_F(Hostile, StaleTemporariesOfDeadWritersAreRemoved) {
   EXPECT_EQ(slurp(path("victim")), "precious");
 }
 
+// The CSV folder of `progsurv export` (replace_folder): a new folder appears complete or not
+// at all; in an existing one a planted symlink or FIFO at a table's name is refused before
+// anything is written, and other files are left alone.
+TEST_F(Hostile, FoldersAreWrittenAllOrNothing) {
+  const std::vector<std::pair<std::string, std::string>> files = {{"a.csv", "1\n"},
+                                                                  {"b.csv", "2\n"}};
+  replace_folder(path("new"), files);
+  EXPECT_EQ(slurp(path("new/a.csv")), "1\n");
+  EXPECT_EQ(slurp(path("new/b.csv")), "2\n");
+  EXPECT_EQ(litter({"new"}), std::vector<std::string>{});
+
+  spit(path("victim"), "precious");
+  spit(path("new/keep.txt"), "mine");
+  fs::remove(path("new/b.csv"));
+  fs::create_symlink(path("victim"), path("new/b.csv"));
+  // A symlink at a table's name is replaced by the table (rename), its target untouched.
+  replace_folder(path("new"), files);
+  EXPECT_FALSE(fs::is_symlink(path("new/b.csv")));
+  EXPECT_EQ(slurp(path("victim")), "precious");
+  EXPECT_EQ(slurp(path("new/keep.txt")), "mine");
+
+  fs::remove(path("new/b.csv"));
+  ASSERT_EQ(::mkfifo(path("new/b.csv").c_str(), 0600), 0);
+  spit(path("new/a.csv"), "old");
+  EXPECT_THROW(replace_folder(path("new"), files), OutputPathError);
+  EXPECT_EQ(slurp(path("new/a.csv")), "old");  // nothing written, not even the first table
+
+  // A file where the folder should be, and names that are not plain file names.
+  spit(path("plain"), "x");
+  EXPECT_THROW(replace_folder(path("plain"), files), OutputPathError);
+  EXPECT_THROW(replace_folder(path("other"), {{"../escape.csv", "x"}}), std::invalid_argument);
+  EXPECT_FALSE(fs::exists(path("other")));
+  EXPECT_FALSE(fs::exists(path("escape.csv")));
+
+  // A failed write (a file-size limit, in a child process) leaves neither the folder nor
+  // its temporary.
+  const std::string big(64 * 1024, 'x');
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit {
+      4096, 4096
+    };
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      replace_folder(path("big"), {{"a.csv", "small"}, {"b.csv", big}});
+    } catch (const std::runtime_error&) {
+      std::_Exit(fs::exists(path("big")) ? 3 : 0);
+    }
+    std::_Exit(4);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(fs::exists(path("big")));
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir_))
+    if (e.path().filename().string().find("progsurv-tmp") != std::string::npos)
+      left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{});
+}
+
 // A write that fails part-way (a full disk; here a file-size limit, which fails the same
 // write() with EFBIG) leaves the old output and no temporary file, and exits 1 cleanly.
 TEST_F(Hostile, FailedWriteKeepsTheOldOutputAndLeavesNoLitter) {

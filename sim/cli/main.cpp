@@ -64,7 +64,7 @@ double steady_seconds() {
 
 // The clock starts with the bar: the work it reports begins right after.
 ProgressBar::ProgressBar(std::string label)
-    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1), start_(steady_seconds()) {}
+    : label_(printable(label)), enabled_(isatty(STDERR_FILENO) == 1), start_(steady_seconds()) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 
@@ -122,6 +122,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version",
                        std::string("progsurv ") + version_string() + " (" + build_string() + ")");
   app.require_subcommand(1);
+  cli::escape_control_characters(std::cout);
+  cli::escape_control_characters(std::cerr);
   auto& reg = cli::registry();
   std::stable_sort(reg.begin(), reg.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
