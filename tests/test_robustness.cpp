@@ -162,6 +162,46 @@ TEST_F(Hostile, FifoInputsAreRefusedNotWaitedOn) {
   }
 }
 
+// `-` and a FIFO with a writer are read as a scenario (read once, kept for the second read
+// that tells a portfolio from a scenario); a terminal or a FIFO nobody writes to is refused.
+TEST_F(Hostile, StandardInputAndPipesAreReadAsScenarios) {
+  const std::string yaml = "'" + baseline_path() + "'";
+  for (const std::string& line :
+       {"cat " + yaml + " | $P validate -", "cat " + yaml + " | $P validate /dev/stdin",
+        "$P validate - < " + yaml,
+        "cat " + yaml + " | $P run - -n 100 -q -o '" + path("piped.h5") + "'"}) {
+    const Output r = shell("timeout 60 sh -c \"" + line + "\"");
+    EXPECT_EQ(r.status, 0) << line << ": " << r.out;
+  }
+  EXPECT_TRUE(fs::exists(path("piped.h5")));
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  const Output piped = shell("(cat " + yaml + " > '" + path("fifo") +
+                             "' &); timeout 60 $P validate '" + path("fifo") + "'");
+  EXPECT_EQ(piped.status, 0) << piped.out;
+  EXPECT_NE(piped.out.find("name: baseline"), std::string::npos) << piped.out;
+  const Output empty = shell("timeout 20 $P validate - < /dev/null");
+  EXPECT_EQ(empty.status, 2) << empty.out;
+  EXPECT_NE(empty.out.find("standard input is a terminal or device"), std::string::npos);
+}
+
+// compare: the same strict value parsers as run, a memory estimate, no repeated lever key.
+TEST_F(Hostile, CompareValuesAreChecked) {
+  struct Case {
+    std::string args, expected;
+  };
+  for (const Case& c :
+       std::vector<Case>{{"--seed -1", "expected a whole number from 0 to 18446744073709551615"},
+                         {"--threads 10000", "must be between 0 and 1024"},
+                         {"--threads -1", "--threads"},
+                         {"-n 4294967296 --lever horizon=30", "needs about 128.0 GB of memory"},
+                         {"--lever 'horizon=24;horizon=30'", "'horizon' is set twice"}}) {
+    const Output r = shell("PROGSURV_MEMORY_LIMIT_MB=1024 timeout 60 $P compare -q " + c.args);
+    EXPECT_EQ(r.status, 2) << c.args << ": " << r.out;
+    EXPECT_NE(r.out.find(c.expected), std::string::npos) << c.args << ": " << r.out;
+    EXPECT_EQ(r.out.find("179769313"), std::string::npos) << r.out;  // no 309-digit bound
+  }
+}
+
 TEST_F(Hostile, OutputOntoTheCommandsOwnInputIsRefused) {
   fs::copy_file(baseline_path(), path("s.yaml"));
   const std::string before = slurp(path("s.yaml"));

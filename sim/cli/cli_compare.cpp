@@ -28,6 +28,12 @@ Scenario lever_of(const Scenario& base, const std::string& text) {
     if (part.find('=') == std::string::npos || part.front() == '=')
       throw CLI::ValidationError("--lever",
                                  "expected key.path=value[;key.path=value], got '" + text + "'");
+    // The same key twice would silently keep only the last value.
+    const std::string key = part.substr(0, part.find('='));
+    for (const std::string& earlier : sets)
+      if (earlier.substr(0, earlier.find('=')) == key)
+        throw CLI::ValidationError("--lever", "'" + key + "' is set twice in '" + text +
+                                                  "'; give each key once per lever");
     sets.push_back(part);
     if (end == std::string::npos) break;
     start = end + 1;
@@ -81,13 +87,12 @@ const Registration reg_compare(55, [](CLI::App& app) {
                   "A variant of the first scenario, key.path=value[;key.path=value] "
                   "(repeatable), e.g. --lever patience.threshold.median=36");
   add_set_option(sub, args->sets);
-  sub->add_option("-n,--replications", args->replications, "Replications of each scenario")
-      ->check(CLI::Range(static_cast<std::int64_t>(2), static_cast<std::int64_t>(1) << 32))
-      ->capture_default_str();
-  sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  // The same parsers as run: strict whole numbers, bounds printed as written; the memory
+  // the replications need is checked by compare() itself.
+  add_count_option(sub, "-n,--replications", args->replications, "Replications of each scenario", 2,
+                   std::int64_t{1} << 32);
+  add_seed_option(sub, args->seed);
+  add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
   sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->callback([args] { set_action([args] { return do_compare(*args); }); });
 });
