@@ -184,6 +184,21 @@ TEST_F(Hostile, StandardInputAndPipesAreReadAsScenarios) {
   EXPECT_NE(empty.out.find("standard input is a terminal or device"), std::string::npos);
 }
 
+// Messages name what is wrong: an unknown command word, a folder given as a sweep's base.
+TEST_F(Hostile, MessagesNameTheirSubject) {
+  const Output word = shell("$P frobnicate");
+  EXPECT_EQ(word.status, 2) << word.out;
+  EXPECT_NE(word.out.find("unknown command 'frobnicate'"), std::string::npos) << word.out;
+  EXPECT_NE(word.out.find("run"), std::string::npos) << word.out;
+  fs::create_directories(dir_ / "folder");
+  spit(path("sw.yaml"),
+       "name: sw\nbase: folder\nreplications: 100\ndesign: grid\n"
+       "parameters:\n  silos.it.break_prob: [0.1, 0.2]\nmetrics: [p_completed]\n");
+  const Output base = shell("$P sweep '" + path("sw.yaml") + "' -q -o '" + path("sw.h5") + "'");
+  EXPECT_EQ(base.status, 2) << base.out;
+  EXPECT_NE(base.out.find("is a folder, not a file"), std::string::npos) << base.out;
+}
+
 // compare: the same strict value parsers as run, a memory estimate, no repeated lever key.
 TEST_F(Hostile, CompareValuesAreChecked) {
   struct Case {

@@ -35,7 +35,7 @@ def _main(args):
 
     from . import _core
     from ._fit import FitSpec, fit
-    from ._output import check_output_path
+    from ._output import check_output_path, printable
 
     started = time.monotonic()
     try:
@@ -51,17 +51,17 @@ def _main(args):
                          seed=args.seed, threads=args.threads, progress=not args.quiet)
         result.to_hdf5(args.output, args.force, inputs)
     except (_core.ScenarioError, ValueError) as e:
-        print(f"progsurv fit: {e}", file=sys.stderr)
+        print(f"progsurv fit: {printable(e)}", file=sys.stderr)
         return 2
     except (OSError, RuntimeError) as e:  # writing failed (a full disk, ...)
-        print(f"progsurv fit: {e}", file=sys.stderr)
+        print(f"progsurv fit: {printable(e)}", file=sys.stderr)
         return 1
     elapsed = time.monotonic() - started
 
     steps, walkers, ndim = result.chain.shape
     with pd.option_context("display.width", 120, "display.max_columns", 20,
                            "display.float_format", "{:.4g}".format):
-        print(f"progsurv fit: {spec.scenario.name}, {result.programmes} programmes, "
+        print(f"progsurv fit: {printable(spec.scenario.name)}, {result.programmes} programmes, "
               f"{ndim} parameters, {walkers} walkers x {steps} steps (burn {result.burn}), "
               f"{spec.likelihood['method']} likelihood, {elapsed:.0f} s")
         print("\nprior against posterior (median and 90% interval):")
@@ -73,8 +73,8 @@ def _main(args):
                   "among completed):")
             print(result.predictive().to_string())
     for w in result.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    print(f"written: {os.fspath(args.output)}")
+        print(f"warning: {printable(w)}", file=sys.stderr)
+    print(f"written: {printable(os.fspath(args.output))}")
     return 0
 
 

@@ -96,3 +96,12 @@ def formula_safe_frame(frame):
             out[column] = out[column].map(formula_safe)
     out.columns = [formula_safe(c) for c in out.columns]
     return out
+
+
+def printable(text):
+    """`text` with control characters other than newline and tab (and the C1 controls) as
+    \\xNN, as the C++ commands print them (sim/cli/terminal_text.cpp): names from files
+    cannot drive the terminal."""
+    return "".join(c if c in "\n\t" or (c.isprintable() and not 0x80 <= ord(c) <= 0x9f)
+                   or c == " " else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+                   for c in str(text))

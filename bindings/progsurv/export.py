@@ -114,6 +114,8 @@ def main(argv=None):
     p.add_argument("--force", action="store_true",
                    help="replace outputs even when they are write-protected")
     args = p.parse_args(argv)
+    from ._output import printable
+
     prog = "progsurv export" if os.environ.get("PROGSURV_CLI") else "progsurv.export"
     try:
         written = (to_xlsx(args.file, args.xlsx, args.force) if args.xlsx
@@ -122,16 +124,17 @@ def main(argv=None):
         print(f"{prog}: interrupted; nothing written", file=sys.stderr)
         return 130
     except RuntimeError as e:  # writing failed (a full disk, ...): nothing replaced
-        print(f"{prog}: failed: {e}", file=sys.stderr)
+        print(f"{prog}: failed: {printable(e)}", file=sys.stderr)
         return 1
     except (OSError, ValueError, KeyError, TypeError) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {printable(e)}", file=sys.stderr)
         return 2
     except Exception as e:  # a library failing part-way (openpyxl's own temporary files)
-        print(f"{prog}: failed: {type(e).__name__}: {e}; nothing written", file=sys.stderr)
+        print(f"{prog}: failed: {type(e).__name__}: {printable(e)}; nothing written",
+              file=sys.stderr)
         return 1
     for w in written:
-        print(f"written: {w}")
+        print(f"written: {printable(w)}")
     return 0
 
 

@@ -343,8 +343,10 @@ def _attribute_run(path, output, replications, force=False, inputs=()):
 
 
 def _fail(message, status=2):
+    from ._output import printable
+
     prog = "progsurv report" if os.environ.get("PROGSURV_CLI") else "progsurv.report"
-    print(f"{prog}: error: {message}", file=sys.stderr)
+    print(f"{prog}: error: {printable(message)}", file=sys.stderr)
     return status
 
 
@@ -419,7 +421,9 @@ def _main(args):
         return _fail(str(e))
     except Exception as e:  # a library failing part-way: say so, without a traceback
         return _fail(f"{type(e).__name__}: {e}; nothing written", 1)
-    print(f"written: {out}")
+    from ._output import printable
+
+    print(f"written: {printable(out)}")
     return 0
 
 

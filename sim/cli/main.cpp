@@ -128,6 +128,22 @@ int main(int argc, char** argv) {
   std::stable_sort(reg.begin(), reg.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [order, registrar] : reg) registrar(app);
+  // CLI11 says only "A subcommand is required" for `progsurv frobnicate`: name the word.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    const auto& commands =
+        static_cast<const CLI::App&>(app).get_subcommands([](const CLI::App*) { return true; });
+    for (const CLI::App* sub : commands) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->check_name(argv[1]);
+    }
+    if (!known) {
+      std::cerr << "progsurv: error: unknown command '" << argv[1]
+                << "'; the commands are: " << names << " (progsurv --help)\n";
+      return cli::kExitBadInput;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
