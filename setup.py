@@ -1,5 +1,11 @@
-"""Builds progsurv's C++ module (progsurv._core) with the project's own CMake build, so
-`pip install . --no-build-isolation` installs exactly what `cmake --build` makes.
+"""Builds progsurv's C++ module (progsurv._core) and the `progsurv` command with the
+project's own CMake build, so `pip install . --no-build-isolation` installs exactly what
+`cmake --build` makes. The command goes into the wheel as progsurv/bin/progsurv and is run
+by the `progsurv` console entry point (progsurv._command).
+
+pip shows a build's output only with -v; the CMake progress lines ([12/80] ...) are also
+written to the terminal (/dev/tty) when there is one, so a first build (several minutes)
+is never silent.
 
 The version comes from `project(progsurv VERSION ...)` in CMakeLists.txt. Set
 PROGSURV_CMAKE_BUILD_DIR to keep the CMake build tree between installs (faster rebuilds);
@@ -55,21 +61,50 @@ class CMakeBuild(build_ext):
         if not (build_dir / "CMakeCache.txt").exists():
             subprocess.run(configure, check=True)
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
-        subprocess.run(
-            ["cmake", "--build", str(build_dir), "--target", "_core", "-j", jobs], check=True
+        run_showing_progress(
+            ["cmake", "--build", str(build_dir), "--target", "_core", "progsurv", "-j", jobs]
         )
         built = sorted((build_dir / "python" / "progsurv").glob("_core*.so"))
         if not built:
             raise RuntimeError(f"CMake built no _core module in {build_dir}/python/progsurv")
         target.parent.mkdir(parents=True, exist_ok=True)
         self.copy_file(str(built[-1]), str(target))
+        command = build_dir / "sim" / "progsurv"
+        if not command.exists():
+            raise RuntimeError(f"CMake built no progsurv command in {build_dir}/sim")
+        (target.parent / "bin").mkdir(exist_ok=True)
+        self.copy_file(str(command), str(target.parent / "bin" / "progsurv"))
+        os.chmod(target.parent / "bin" / "progsurv", 0o755)
+
+
+def run_showing_progress(command):
+    """Runs `command`, copying its output to pip's log and its progress lines to the
+    terminal, if any."""
+    try:
+        tty = open("/dev/tty", "w")
+    except OSError:
+        tty = None
+    if tty:
+        print("progsurv: building the C++ module and command with CMake (a few minutes the "
+              "first time) ...", file=tty, flush=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, errors="replace")
+    for line in process.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        if tty and line.startswith("["):
+            print("  " + line.rstrip()[:110], file=tty, flush=True)
+    if process.wait() != 0:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    if tty:
+        tty.close()
 
 
 setup(
     version=project_version(),
     packages=["progsurv"],
     package_dir={"progsurv": "bindings/progsurv"},
-    package_data={"progsurv": ["py.typed", "*.pyi"]},
+    package_data={"progsurv": ["py.typed", "*.pyi", "*.j2"]},
     ext_modules=[CMakeExtension("progsurv._core")],
     cmdclass={"build_ext": CMakeBuild},
     zip_safe=False,

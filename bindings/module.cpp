@@ -39,6 +39,8 @@ PYBIND11_MODULE(_core, m) {
       register_compare,
       register_likelihood,
       register_portfolio,
+      register_output_file,
+      register_limits,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);

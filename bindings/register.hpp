@@ -33,6 +33,8 @@ void register_docs(py::module_& m);         // docstrings of attributes bound wi
 void register_compare(py::module_& m);      // compare()
 void register_likelihood(py::module_& m);   // read_record(), RecordLikelihood
 void register_portfolio(py::module_& m);    // Portfolio, run_portfolio(), PortfolioResult
+void register_output_file(py::module_& m);  // check_output_path(), replace_file(), replace_folder()
+void register_limits(py::module_& m);       // memory_limit(), check_memory()
 
 // Key paths and YAML texts for with_values() from a mapping {path: value} or an iterable of
 // (path, value) pairs (register_scenario.cpp), shared by Scenario and Portfolio.

@@ -162,6 +162,61 @@ TEST_F(Hostile, FifoInputsAreRefusedNotWaitedOn) {
   }
 }
 
+// `-` and a FIFO with a writer are read as a scenario (read once, kept for the second read
+// that tells a portfolio from a scenario); a terminal or a FIFO nobody writes to is refused.
+TEST_F(Hostile, StandardInputAndPipesAreReadAsScenarios) {
+  const std::string yaml = "'" + baseline_path() + "'";
+  for (const std::string& line :
+       {"cat " + yaml + " | $P validate -", "cat " + yaml + " | $P validate /dev/stdin",
+        "$P validate - < " + yaml,
+        "cat " + yaml + " | $P run - -n 100 -q -o '" + path("piped.h5") + "'"}) {
+    const Output r = shell("timeout 60 sh -c \"" + line + "\"");
+    EXPECT_EQ(r.status, 0) << line << ": " << r.out;
+  }
+  EXPECT_TRUE(fs::exists(path("piped.h5")));
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  const Output piped = shell("(cat " + yaml + " > '" + path("fifo") +
+                             "' &); timeout 60 $P validate '" + path("fifo") + "'");
+  EXPECT_EQ(piped.status, 0) << piped.out;
+  EXPECT_NE(piped.out.find("name: baseline"), std::string::npos) << piped.out;
+  const Output empty = shell("timeout 20 $P validate - < /dev/null");
+  EXPECT_EQ(empty.status, 2) << empty.out;
+  EXPECT_NE(empty.out.find("standard input is a terminal or device"), std::string::npos);
+}
+
+// Messages name what is wrong: an unknown command word, a folder given as a sweep's base.
+TEST_F(Hostile, MessagesNameTheirSubject) {
+  const Output word = shell("$P frobnicate");
+  EXPECT_EQ(word.status, 2) << word.out;
+  EXPECT_NE(word.out.find("unknown command 'frobnicate'"), std::string::npos) << word.out;
+  EXPECT_NE(word.out.find("run"), std::string::npos) << word.out;
+  fs::create_directories(dir_ / "folder");
+  spit(path("sw.yaml"),
+       "name: sw\nbase: folder\nreplications: 100\ndesign: grid\n"
+       "parameters:\n  silos.it.break_prob: [0.1, 0.2]\nmetrics: [p_completed]\n");
+  const Output base = shell("$P sweep '" + path("sw.yaml") + "' -q -o '" + path("sw.h5") + "'");
+  EXPECT_EQ(base.status, 2) << base.out;
+  EXPECT_NE(base.out.find("is a folder, not a file"), std::string::npos) << base.out;
+}
+
+// compare: the same strict value parsers as run, a memory estimate, no repeated lever key.
+TEST_F(Hostile, CompareValuesAreChecked) {
+  struct Case {
+    std::string args, expected;
+  };
+  for (const Case& c :
+       std::vector<Case>{{"--seed -1", "expected a whole number from 0 to 18446744073709551615"},
+                         {"--threads 10000", "must be between 0 and 1024"},
+                         {"--threads -1", "--threads"},
+                         {"-n 4294967296 --lever horizon=30", "needs about 128.0 GB of memory"},
+                         {"--lever 'horizon=24;horizon=30'", "'horizon' is set twice"}}) {
+    const Output r = shell("PROGSURV_MEMORY_LIMIT_MB=1024 timeout 60 $P compare -q " + c.args);
+    EXPECT_EQ(r.status, 2) << c.args << ": " << r.out;
+    EXPECT_NE(r.out.find(c.expected), std::string::npos) << c.args << ": " << r.out;
+    EXPECT_EQ(r.out.find("179769313"), std::string::npos) << r.out;  // no 309-digit bound
+  }
+}
+
 TEST_F(Hostile, OutputOntoTheCommandsOwnInputIsRefused) {
   fs::copy_file(baseline_path(), path("s.yaml"));
   const std::string before = slurp(path("s.yaml"));
@@ -270,6 +325,68 @@ TEST_F(Hostile, StaleTemporariesOfDeadWritersAreRemoved) {
   // Only regular files are removed; a symlink is left alone, its target untouched.
   EXPECT_TRUE(fs::is_symlink(prefix + std::to_string(dead) + "-link"));
   EXPECT_EQ(slurp(path("victim")), "precious");
+}
+
+// The CSV folder of `progsurv export` (replace_folder): a new folder appears complete or not
+// at all; in an existing one a planted symlink or FIFO at a table's name is refused before
+// anything is written, and other files are left alone.
+TEST_F(Hostile, FoldersAreWrittenAllOrNothing) {
+  const std::vector<std::pair<std::string, std::string>> files = {{"a.csv", "1\n"},
+                                                                  {"b.csv", "2\n"}};
+  replace_folder(path("new"), files);
+  EXPECT_EQ(slurp(path("new/a.csv")), "1\n");
+  EXPECT_EQ(slurp(path("new/b.csv")), "2\n");
+  EXPECT_EQ(litter({"new"}), std::vector<std::string>{});
+
+  spit(path("victim"), "precious");
+  spit(path("new/keep.txt"), "mine");
+  fs::remove(path("new/b.csv"));
+  fs::create_symlink(path("victim"), path("new/b.csv"));
+  // A symlink at a table's name is replaced by the table (rename), its target untouched.
+  replace_folder(path("new"), files);
+  EXPECT_FALSE(fs::is_symlink(path("new/b.csv")));
+  EXPECT_EQ(slurp(path("victim")), "precious");
+  EXPECT_EQ(slurp(path("new/keep.txt")), "mine");
+
+  fs::remove(path("new/b.csv"));
+  ASSERT_EQ(::mkfifo(path("new/b.csv").c_str(), 0600), 0);
+  spit(path("new/a.csv"), "old");
+  EXPECT_THROW(replace_folder(path("new"), files), OutputPathError);
+  EXPECT_EQ(slurp(path("new/a.csv")), "old");  // nothing written, not even the first table
+
+  // A file where the folder should be, and names that are not plain file names.
+  spit(path("plain"), "x");
+  EXPECT_THROW(replace_folder(path("plain"), files), OutputPathError);
+  EXPECT_THROW(replace_folder(path("other"), {{"../escape.csv", "x"}}), std::invalid_argument);
+  EXPECT_FALSE(fs::exists(path("other")));
+  EXPECT_FALSE(fs::exists(path("escape.csv")));
+
+  // A failed write (a file-size limit, in a child process) leaves neither the folder nor
+  // its temporary.
+  const std::string big(64 * 1024, 'x');
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit {
+      4096, 4096
+    };
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      replace_folder(path("big"), {{"a.csv", "small"}, {"b.csv", big}});
+    } catch (const std::runtime_error&) {
+      std::_Exit(fs::exists(path("big")) ? 3 : 0);
+    }
+    std::_Exit(4);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(fs::exists(path("big")));
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir_))
+    if (e.path().filename().string().find("progsurv-tmp") != std::string::npos)
+      left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{});
 }
 
 // A write that fails part-way (a full disk; here a file-size limit, which fails the same

@@ -852,6 +852,18 @@ batch_size: int
 build_info: str
 category_names: list[str]
 cause_names: list[str]
+def check_memory(bytes: float, what: str) -> None:
+    """Raise ValueError '<what> needs about X, more than the Y allowed' when `bytes` exceeds memory_limit()."""
+    ...
+
+def check_output_folder(path: Union[str, os.PathLike], inputs: List[Union[str, os.PathLike]] = [], force: bool = False) -> None:
+    """Raise ValueError when `path` cannot receive a folder of output files."""
+    ...
+
+def check_output_path(path: Union[str, os.PathLike], inputs: List[Union[str, os.PathLike]] = [], force: bool = False) -> None:
+    """Raise ValueError when `path` cannot receive an output file: a missing or unwritable folder, a name too long, not a regular file (device, FIFO, folder), one of `inputs`, or write-protected without `force`."""
+    ...
+
 def compare(scenarios: List[Scenario], labels: List[str], replications: int = 100000, seed: int = 1, threads: int = 0, bootstrap: int = 200, progress: Any = None) -> dict:
     """Paired comparison without the GIL (use progsurv.compare); a dict of columns."""
     ...
@@ -875,6 +887,10 @@ def markov_violations(scenario: Scenario) -> List[str]:
     ...
 
 mean_interval_method: str
+def memory_limit() -> int:
+    """The memory limit in bytes: PROGSURV_MEMORY_LIMIT_MB, else 3/4 of the smaller of physical memory and ulimit -v."""
+    ...
+
 organisation_chunk: int
 outcome_names: list[str]
 def parse_record(text: str, source: str = '<string>') -> ProgrammeRecord:
@@ -906,6 +922,14 @@ def read_sweep(path: str) -> SweepResult:
     ...
 
 record_names: list[str]
+def replace_file(path: Union[str, os.PathLike], data: bytes) -> None:
+    """Replace `path` with `data` atomically: a new O_EXCL|O_NOFOLLOW temporary file with an unpredictable name next to it, synced, renamed over `path`. Raises ValueError for a target that is not a regular file, RuntimeError (old file untouched, temporary removed) when writing fails, e.g. on a full disk."""
+    ...
+
+def replace_folder(path: Union[str, os.PathLike], files: List[Tuple[str, bytes]], inputs: List[Union[str, os.PathLike]] = [], force: bool = False) -> None:
+    """Write `files` [(name, bytes)] into folder `path`, all or nothing: a new folder is built under a temporary name and renamed into place; in an existing folder every file is written to its own temporary file and renamed in only when all are complete."""
+    ...
+
 def run(scenario: Scenario, replications: int, seed: int, threads: int, precision: float, max_replications: int, keep_replications: bool, progress: Any = None) -> Result:
     """Run the engine without the GIL (use progsurv.run). `progress(done, planned)` is called
 between batches; returning False stops the run with KeyboardInterrupt, as does Ctrl-C."""

@@ -36,6 +36,18 @@ _DEFAULTS = {
     "predictive": {"draws": 100, "replications": 4096, "seed": 1},
 }
 QUANTILE_LEVELS = (0.1, 0.5, 0.8, 0.9)  # completion-time quantiles of the predictive
+# Caps checked when a fit file is read (docs/robustness.md): beyond them a fit would not
+# finish in any useful time; the chain's memory is checked against the memory limit too.
+_CAPS = {
+    ("likelihood", "replications"): 10_000_000,
+    ("sampler", "walkers"): 100_000,
+    ("sampler", "steps"): 100_000_000,
+    ("predictive", "draws"): 1_000_000,
+    ("predictive", "replications"): 10_000_000,
+}
+_MAX_PREDICTIVE_SIMULATIONS = 10**10  # draws x replications
+_MAX_FIT_FILE_BYTES = 16 * 1024 * 1024  # as for scenario files
+MAX_THREADS = 1024  # as the command line's --threads
 
 
 def _error(source, mark, key, message):
@@ -117,6 +129,7 @@ class FitSpec:
         self.sampler = {**_DEFAULTS["sampler"], **(sampler or {})}
         self.predictive = {**_DEFAULTS["predictive"], **(predictive or {})}
         self.source = source
+        self.scenario_file = None  # the base scenario's path, when read from a fit file
 
     @property
     def names(self):
@@ -127,10 +140,24 @@ class FitSpec:
         """Read a fit YAML file; errors name the file, line, column and key."""
         path = os.fspath(path)
         try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
+            with open(path, "rb") as f:
+                data = f.read(_MAX_FIT_FILE_BYTES + 1)
         except OSError as e:
             raise _error(path, None, "", f"cannot read file: {e.strerror}") from None
+        if len(data) > _MAX_FIT_FILE_BYTES:
+            raise _error(path, None, "", f"the file is larger than "
+                         f"{_MAX_FIT_FILE_BYTES // (1024 * 1024)} MiB; a fit file is a few lines")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start) + 1
+            column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+            err = _error(path, None, "", f"invalid UTF-8 (byte 0x{data[e.start]:02x}); "
+                         "save the file as UTF-8")
+            err.line, err.column = line, column
+            err.args = (f"{path}:{line}:{column}: invalid UTF-8 (byte 0x{data[e.start]:02x}); "
+                        "save the file as UTF-8",)
+            raise err from None
         return cls.from_yaml(text, path, base_dir=os.path.dirname(os.path.abspath(path)))
 
     @classmethod
@@ -142,6 +169,9 @@ class FitSpec:
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             raise _error(source, mark, "", f"invalid YAML: {getattr(e, 'problem', e)}") from None
+        except RecursionError:
+            raise _error(source, None, "", "invalid YAML: nested too deeply (a fit file needs "
+                         "three levels)") from None
         if not isinstance(root, yaml.MappingNode):
             raise _error(source, root.start_mark if root else None, "",
                          "expected a map with scenario, parameters, likelihood, sampler, "
@@ -196,6 +226,15 @@ class FitSpec:
             except _core.ScenarioError as e:
                 raise _error(source, knode.start_mark, where,
                              f"not a parameter of the base scenario: {e.message or e}") from None
+            # ... and a number: a key that takes any text (a name) cannot be fitted.
+            try:
+                scenario.with_values({key: "progsurv-fit-text-probe"})
+                takes_text = True
+            except _core.ScenarioError:
+                takes_text = False
+            if takes_text:
+                raise _error(source, knode.start_mark, where,
+                             "a text key cannot be fitted; expected a numeric key path")
             params.append((key, prior))
         if not params:
             raise _error(source, pnode.start_mark, "parameters", "no parameters to fit")
@@ -217,6 +256,7 @@ class FitSpec:
                                                      allowed[key])
         spec = cls(scenario, params, sections["likelihood"], sections["sampler"],
                    sections["predictive"], source=source)
+        spec.scenario_file = spath
         try:
             spec.check()
         except ValueError as e:
@@ -247,6 +287,28 @@ class FitSpec:
         for section in (like, samp, pred):
             if "seed" in section and not 0 <= section["seed"] < 2**63:
                 raise ValueError("expected a seed in [0, 2**63)", "seed")
+        for (section, key), cap in _CAPS.items():
+            value = getattr(self, section)[key]
+            if value > cap:
+                raise ValueError(f"at most {cap:,} (got {value:,})", f"{section}.{key}")
+        if pred["draws"] * pred["replications"] > _MAX_PREDICTIVE_SIMULATIONS:
+            raise ValueError(f"draws x replications = {pred['draws'] * pred['replications']:.3g}"
+                             f" simulated programmes; at most {_MAX_PREDICTIVE_SIMULATIONS:.0e}",
+                             "predictive")
+        # The chain (samples and log-probabilities) is held in memory, and once more as the
+        # file image when it is written.
+        chain_bytes = 2.0 * samp["steps"] * samp["walkers"] * (len(self.parameters) + 2) * 8
+        try:
+            _core.check_memory(chain_bytes, f"a chain of {samp['walkers']} walkers x "
+                               f"{samp['steps']} steps")
+        except ValueError as e:
+            raise ValueError(str(e), "sampler.steps") from None
+        if like["method"] == "exact":
+            violations = _core.markov_violations(self.scenario)
+            if violations:
+                raise ValueError("the exact likelihood needs a Markov scenario; the base "
+                                 "scenario has " + "; ".join(violations) +
+                                 " (use method: simulated)", "likelihood.method")
 
 
 def _mapping(source, node, where):
@@ -397,8 +459,12 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
         ("sampler", "seed"): seed, ("likelihood", "method"): method,
         ("likelihood", "replications"): replications, ("predictive", "draws"): predictive_draws,
     }
+    scenario_file = spec.scenario_file
     spec = FitSpec(spec.scenario, spec.parameters, dict(spec.likelihood), dict(spec.sampler),
                    dict(spec.predictive), spec.source)
+    spec.scenario_file = scenario_file
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 0 <= threads <= MAX_THREADS:
+        raise ValueError(f"threads: expected 0 (all cores) to {MAX_THREADS}, got {threads!r}")
     for (section, key), value in overrides.items():
         if value is not None:
             getattr(spec, section)[key] = value
@@ -664,72 +730,72 @@ class FitResult:
         return (f"<progsurv.FitResult: {ndim} parameters, {walkers} walkers x {steps} steps "
                 f"(burn {self.burn}), {self.programmes} programmes>")
 
-    def to_hdf5(self, path):
-        """Write the fit file (docs/hdf5-fit-format.md): to a temporary file in the same
-        directory, then renamed over `path`, so a failure leaves nothing half-written.
+    def to_hdf5(self, path, force=False, inputs=()):
+        """Write the fit file (docs/hdf5-fit-format.md). The file is built in memory and
+        written through progsurv's output writer (the one the C++ commands use): a new
+        temporary file next to `path`, renamed over it, so a failure leaves nothing
+        half-written; never onto a device, a folder, one of `inputs` (the fit's base scenario
+        and record, for the command) or a write-protected file unless `force`.
 
-        Returns None; the file is written atomically (temporary file, then rename).
+        Returns None.
         """
+        import io
+
         import h5py
 
+        from ._output import check_output_path, write_bytes
+
         path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp{os.getpid()}")
+        check_output_path(path, inputs, force)
+        buffer = io.BytesIO()
         spec = self.settings
-        try:
-            with h5py.File(tmp, "w") as f:
-                f.attrs["filetype"] = _core.fit_filetype
-                f.attrs["format_version"] = np.array(_core.fit_format_version, dtype=np.int32)
-                f.attrs["progsurv_version"] = _core.__version__
-                f.attrs["created"] = _created()
-                f.attrs["scenario_yaml"] = spec.scenario.to_yaml()
-                f.attrs["scenario_name"] = spec.scenario.name
-                f.attrs["fit_source"] = spec.source
-                f.attrs["programmes"] = int(self.programmes)
-                f.attrs["likelihood_evaluations"] = int(self.evaluations)
-                str_dt = h5py.string_dtype()
-                p = f.create_group("parameters")
-                p.create_dataset("names", data=np.array(self.names, dtype=object), dtype=str_dt)
-                p.create_dataset("prior", data=np.array([x.kind for x in self.priors],
-                                                        dtype=object), dtype=str_dt)
-                p.create_dataset("prior_params", data=np.array(
-                    [list(x.params.values()) for x in self.priors], dtype=np.float64))
-                p.create_dataset("prior_param_names", data=np.array(
-                    [",".join(x.params) for x in self.priors], dtype=object), dtype=str_dt)
-                s = f.create_group("settings")
-                for section in ("likelihood", "sampler", "predictive"):
-                    g = s.create_group(section)
-                    for k, v in getattr(spec, section).items():
-                        g.attrs[k] = v
-                c = f.create_group("chain")
-                c.create_dataset("samples", data=self.chain, compression="gzip")
-                c.create_dataset("log_prob", data=self.log_prob, compression="gzip")
-                c.create_dataset("acceptance", data=self.acceptance)
-                c.attrs["burn"] = int(self.burn)
-                d = f.create_group("diagnostics")
-                d.create_dataset("autocorr_time", data=self.autocorr_time)
-                d.create_dataset("effective_sample_size", data=self.effective_sample_size)
-                d.create_dataset("warnings", data=np.array(self.warnings, dtype=object),
-                                 dtype=str_dt)
-                pp = self.prior_posterior()
-                t = f.create_group("prior_posterior")
-                for col in pp.columns:
-                    if col == "prior":
-                        continue
-                    t.create_dataset(col.replace("%", "pct"), data=pp[col].to_numpy(float))
-                pr = f.create_group("predictive")
-                draws = self.predictive_draws()
-                pr.create_dataset("draws", data=draws.to_numpy(float))
-                pr.create_dataset("columns", data=np.array(list(draws.columns), dtype=object),
-                                  dtype=str_dt)
-                pr.create_dataset("parameters", data=np.asarray(self._pred_params, float))
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        with h5py.File(buffer, "w") as f:
+            f.attrs["filetype"] = _core.fit_filetype
+            f.attrs["format_version"] = np.array(_core.fit_format_version, dtype=np.int32)
+            f.attrs["progsurv_version"] = _core.__version__
+            f.attrs["created"] = _created()
+            f.attrs["scenario_yaml"] = spec.scenario.to_yaml()
+            f.attrs["scenario_name"] = spec.scenario.name
+            f.attrs["fit_source"] = spec.source
+            f.attrs["programmes"] = int(self.programmes)
+            f.attrs["likelihood_evaluations"] = int(self.evaluations)
+            str_dt = h5py.string_dtype()
+            p = f.create_group("parameters")
+            p.create_dataset("names", data=np.array(self.names, dtype=object), dtype=str_dt)
+            p.create_dataset("prior", data=np.array([x.kind for x in self.priors],
+                                                    dtype=object), dtype=str_dt)
+            p.create_dataset("prior_params", data=np.array(
+                [list(x.params.values()) for x in self.priors], dtype=np.float64))
+            p.create_dataset("prior_param_names", data=np.array(
+                [",".join(x.params) for x in self.priors], dtype=object), dtype=str_dt)
+            s = f.create_group("settings")
+            for section in ("likelihood", "sampler", "predictive"):
+                g = s.create_group(section)
+                for k, v in getattr(spec, section).items():
+                    g.attrs[k] = v
+            c = f.create_group("chain")
+            c.create_dataset("samples", data=self.chain, compression="gzip")
+            c.create_dataset("log_prob", data=self.log_prob, compression="gzip")
+            c.create_dataset("acceptance", data=self.acceptance)
+            c.attrs["burn"] = int(self.burn)
+            d = f.create_group("diagnostics")
+            d.create_dataset("autocorr_time", data=self.autocorr_time)
+            d.create_dataset("effective_sample_size", data=self.effective_sample_size)
+            d.create_dataset("warnings", data=np.array(self.warnings, dtype=object),
+                             dtype=str_dt)
+            pp = self.prior_posterior()
+            t = f.create_group("prior_posterior")
+            for col in pp.columns:
+                if col == "prior":
+                    continue
+                t.create_dataset(col.replace("%", "pct"), data=pp[col].to_numpy(float))
+            pr = f.create_group("predictive")
+            draws = self.predictive_draws()
+            pr.create_dataset("draws", data=draws.to_numpy(float))
+            pr.create_dataset("columns", data=np.array(list(draws.columns), dtype=object),
+                              dtype=str_dt)
+            pr.create_dataset("parameters", data=np.asarray(self._pred_params, float))
+        write_bytes(path, buffer.getvalue(), inputs, force)
 
 
 def _created():

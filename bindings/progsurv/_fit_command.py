@@ -20,37 +20,48 @@ def main(argv=None):
     parser.add_argument("--seed", type=int)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
+    try:
+        return _main(args)
+    except KeyboardInterrupt:  # also while importing or printing
+        print("progsurv fit: interrupted; nothing written", file=sys.stderr)
+        return 130
+
+
+def _main(args):
 
     import pandas as pd
 
     from . import _core
     from ._fit import FitSpec, fit
+    from ._output import check_output_path, printable
 
     started = time.monotonic()
     try:
         spec = FitSpec.load(args.fit_file)
+        # The fit file, its base scenario and the record are the command's inputs: checked
+        # before sampling, and again by the writer.
+        inputs = [args.fit_file, args.record, spec.scenario_file]
+        check_output_path(args.output, inputs, args.force)
         # The fit's warnings are printed once, after the tables, below.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             result = fit(spec, args.record, walkers=args.walkers, steps=args.steps,
                          seed=args.seed, threads=args.threads, progress=not args.quiet)
-        result.to_hdf5(args.output)
+        result.to_hdf5(args.output, args.force, inputs)
     except (_core.ScenarioError, ValueError) as e:
-        print(f"progsurv fit: {e}", file=sys.stderr)
+        print(f"progsurv fit: {printable(e)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("progsurv fit: interrupted; nothing written", file=sys.stderr)
-        return 130
-    except OSError as e:
-        print(f"progsurv fit: {e}", file=sys.stderr)
+    except (OSError, RuntimeError) as e:  # writing failed (a full disk, ...)
+        print(f"progsurv fit: {printable(e)}", file=sys.stderr)
         return 1
     elapsed = time.monotonic() - started
 
     steps, walkers, ndim = result.chain.shape
     with pd.option_context("display.width", 120, "display.max_columns", 20,
                            "display.float_format", "{:.4g}".format):
-        print(f"progsurv fit: {spec.scenario.name}, {result.programmes} programmes, "
+        print(f"progsurv fit: {printable(spec.scenario.name)}, {result.programmes} programmes, "
               f"{ndim} parameters, {walkers} walkers x {steps} steps (burn {result.burn}), "
               f"{spec.likelihood['method']} likelihood, {elapsed:.0f} s")
         print("\nprior against posterior (median and 90% interval):")
@@ -62,8 +73,8 @@ def main(argv=None):
                   "among completed):")
             print(result.predictive().to_string())
     for w in result.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    print(f"written: {os.fspath(args.output)}")
+        print(f"warning: {printable(w)}", file=sys.stderr)
+    print(f"written: {printable(os.fspath(args.output))}")
     return 0
 
 

@@ -6,6 +6,7 @@ one Excel workbook (one sheet per table).
     progsurv.export.tables("baseline.h5")     # {name: DataFrame}
 """
 import argparse
+import io
 import os
 import sys
 
@@ -16,9 +17,16 @@ import pandas as pd
 def tables(path):
     """The tables of a run, exact, sweep or attribution file, as {name: DataFrame}. Column
     names and values are those of the file's datasets (docs/hdf5-format.md)."""
-    path = os.fspath(path)
-    with h5py.File(path, "r") as f:
-        filetype = f.attrs.get("filetype")
+    from ._output import check_input_file
+
+    path = check_input_file(path, "progsurv HDF5 file")
+    try:
+        with h5py.File(path, "r") as f:
+            filetype = f.attrs.get("filetype")
+    except OSError as e:  # h5py's message for a file that is not HDF5
+        raise ValueError(f"{path}: not an HDF5 file ({e})") from None
+    if isinstance(filetype, bytes):
+        filetype = filetype.decode("utf-8", "replace")
     import progsurv
 
     if filetype == "progsurv-run":
@@ -56,25 +64,42 @@ def tables(path):
                      f"(filetype {filetype!r})")
 
 
-def to_csv(path, directory):
-    """One CSV per table in `directory` (created if needed); returns the paths written."""
-    os.makedirs(directory, exist_ok=True)
-    written = []
+def to_csv(path, directory, force=False):
+    """One CSV per table in `directory`; returns the paths written. A new folder is built
+    complete under a temporary name and renamed into place; in an existing folder the files
+    are replaced only when all are written (progsurv._output.write_folder). Text cells that
+    a spreadsheet would run as formulas are written as text (a leading ')."""
+    from ._output import check_output_folder, formula_safe_frame, write_folder
+
+    check_output_folder(directory, [path], force)
+    files = {}
     for name, frame in tables(path).items():
-        out = os.path.join(directory, name + ".csv")
-        frame.to_csv(out, index=False)
-        written.append(out)
-    return written
+        files[name + ".csv"] = formula_safe_frame(frame).to_csv(index=False).encode("utf-8")
+    return write_folder(directory, files, [path], force)
 
 
-def to_xlsx(path, output):
-    """One sheet per table in the workbook `output` (openpyxl); written atomically."""
-    tmp = output + ".tmp.xlsx"
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in tables(path).items():
+def to_xlsx(path, output, force=False):
+    """One sheet per table in the workbook `output` (openpyxl), built in memory and written
+    through progsurv's output writer. Text cells are stored as strings, never as formulas."""
+    from ._output import check_output_path, write_bytes
+
+    check_output_path(output, [path], force)
+    frames = tables(path)  # first: a bad input must not leave an empty workbook to save
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in frames.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
-    os.replace(tmp, output)
-    return [output]
+            _cells_as_text(writer.sheets[name[:31]])
+    return [write_bytes(output, buffer.getvalue(), [path], force)]
+
+
+def _cells_as_text(sheet):
+    """openpyxl stores a string starting with '=' as a formula: every text cell is made an
+    explicit string cell, so a level named '=HYPERLINK(...)' is shown as that text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def main(argv=None):
@@ -86,22 +111,30 @@ def main(argv=None):
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--csv", metavar="DIR", help="write one CSV per table into DIR")
     g.add_argument("--xlsx", metavar="FILE", help="write one sheet per table into FILE")
+    p.add_argument("--force", action="store_true",
+                   help="replace outputs even when they are write-protected")
     args = p.parse_args(argv)
+    from ._output import printable
+
     prog = "progsurv export" if os.environ.get("PROGSURV_CLI") else "progsurv.export"
     try:
-        if not os.path.exists(args.file):
-            raise ValueError(f"{args.file}: no such file")
-        target = args.xlsx or args.csv
-        parent = os.path.dirname(os.path.abspath(target if args.xlsx else target.rstrip("/")))
-        if not os.path.isdir(parent):
-            raise ValueError(f"{'--xlsx' if args.xlsx else '--csv'}: directory does not exist: "
-                             f"{parent}")
-        written = to_xlsx(args.file, args.xlsx) if args.xlsx else to_csv(args.file, args.csv)
-    except (OSError, ValueError, KeyError) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+        written = (to_xlsx(args.file, args.xlsx, args.force) if args.xlsx
+                   else to_csv(args.file, args.csv, args.force))
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; nothing written", file=sys.stderr)
+        return 130
+    except RuntimeError as e:  # writing failed (a full disk, ...): nothing replaced
+        print(f"{prog}: failed: {printable(e)}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"{prog}: error: {printable(e)}", file=sys.stderr)
         return 2
+    except Exception as e:  # a library failing part-way (openpyxl's own temporary files)
+        print(f"{prog}: failed: {type(e).__name__}: {printable(e)}; nothing written",
+              file=sys.stderr)
+        return 1
     for w in written:
-        print(f"written: {w}")
+        print(f"written: {printable(w)}")
     return 0
 
 

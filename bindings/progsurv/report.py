@@ -270,14 +270,24 @@ def _fit_figures(f):
     return figs
 
 
-def write_report(path, output=None, attribution=None):
+def write_report(path, output=None, attribution=None, force=False, inputs=()):
     """Write the report of the progsurv file `path` to `output` (default: path with .html).
     For a run file, `attribution` (an attribution file of the same scenario) adds what
-    each obstacle costs. Returns the output path."""
+    each obstacle costs. Returns the output path. The page goes through progsurv's output
+    writer (progsurv._output): never onto `path`, `attribution` or `inputs`, never onto a
+    device or folder, a write-protected file only with `force`."""
     import matplotlib
+
+    from ._output import check_input_file, check_output_path, write_text
 
     matplotlib.use("Agg")
     output = os.fspath(output) if output else os.path.splitext(os.fspath(path))[0] + ".html"
+    inputs = [os.fspath(path)] + ([os.fspath(attribution)] if attribution else []) + [
+        os.fspath(i) for i in inputs]
+    check_input_file(path, "progsurv HDF5 file")
+    if attribution:
+        check_input_file(attribution, "progsurv attribution file")
+    check_output_path(output, inputs, force)
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
     filetype = f.h5.attrs.get("filetype")
@@ -310,16 +320,14 @@ def write_report(path, output=None, attribution=None):
     f.h5.close()
     if a is not None:
         a.h5.close()
-    tmp = output + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as out:
-        out.write(page)
-    os.replace(tmp, output)
-    return output
+    return write_text(output, page, inputs, force)
 
 
-def _attribute_run(path, output, replications):
+def _attribute_run(path, output, replications, force=False, inputs=()):
     """Attributes the obstacles of the scenario of a Monte Carlo run file (its seed), into
     <report>-attribution.h5; None for other files."""
+    from ._output import check_output_path
+
     with h5py.File(path, "r") as f:
         if f.attrs.get("filetype") != "progsurv-run" or f.attrs.get("method") == "exact":
             return None
@@ -328,14 +336,17 @@ def _attribute_run(path, output, replications):
     result = progsurv.load(path)
     report = output or os.path.splitext(path)[0] + ".html"
     target = os.path.splitext(report)[0] + "-attribution.h5"
+    check_output_path(target, [path, *inputs], force)
     progsurv.attribute(result.scenario, replications=replications, seed=result.seed,
                        output=target, progress=sys.stderr.isatty())
     return target
 
 
 def _fail(message, status=2):
+    from ._output import printable
+
     prog = "progsurv report" if os.environ.get("PROGSURV_CLI") else "progsurv.report"
-    print(f"{prog}: error: {message}", file=sys.stderr)
+    print(f"{prog}: error: {printable(message)}", file=sys.stderr)
     return status
 
 
@@ -357,18 +368,31 @@ def main(argv=None):
     p.add_argument("-n", "--replications", type=int, default=100_000,
                    help="replications when FILE is a scenario (default 100000)")
     p.add_argument("--seed", type=int, default=1, help="seed when FILE is a scenario")
+    p.add_argument("--force", action="store_true",
+                   help="replace outputs even when they are write-protected")
     args = p.parse_args(argv)
     try:
+        return _main(args)
+    except KeyboardInterrupt:
+        prog = "progsurv report" if os.environ.get("PROGSURV_CLI") else "progsurv.report"
+        print(f"{prog}: interrupted; nothing written", file=sys.stderr)
+        return 130
+
+
+def _main(args):
+    from ._output import check_input_file, check_output_path
+
+    try:
         path = args.file
-        if not os.path.exists(path):
-            return _fail(f"{path}: no such file")
         is_yaml = path.endswith((".yaml", ".yml"))
+        if not is_yaml or not os.path.exists(path):
+            check_input_file(path, "progsurv HDF5 file or scenario YAML")
         if args.set and not is_yaml:
             return _fail("--set applies to a scenario YAML, not to a result file")
-        if args.output:
-            d = os.path.dirname(os.path.abspath(args.output))
-            if not os.path.isdir(d):
-                return _fail(f"--output: directory does not exist: {d}")
+        inputs = [args.file] + ([args.attribution] if args.attribution else [])
+        # Every output is checked before any work: the report, and for a scenario the run
+        # file next to it.
+        check_output_path(args.output or os.path.splitext(path)[0] + ".html", inputs, args.force)
         if is_yaml:
             import progsurv
 
@@ -383,16 +407,23 @@ def main(argv=None):
                 scenario = scenario.with_values(sets)
             output = args.output or os.path.splitext(path)[0] + ".html"
             h5 = os.path.splitext(output)[0] + ".h5"
+            check_output_path(h5, inputs, args.force)
             progsurv.run(scenario, replications=args.replications, seed=args.seed,
                          progress=sys.stderr.isatty()).to_hdf5(h5)
             path = h5
         attribution = args.attribution
         if attribution is None and args.attribute > 0:
-            attribution = _attribute_run(path, args.output, args.attribute)
-        out = write_report(path, args.output, attribution)
-    except (OSError, ValueError, KeyError) as e:
+            attribution = _attribute_run(path, args.output, args.attribute, args.force, inputs)
+        out = write_report(path, args.output, attribution, args.force, inputs)
+    except RuntimeError as e:  # writing failed (a full disk, ...): nothing replaced
+        return _fail(str(e), 1)
+    except (OSError, ValueError, KeyError, TypeError) as e:
         return _fail(str(e))
-    print(f"written: {out}")
+    except Exception as e:  # a library failing part-way: say so, without a traceback
+        return _fail(f"{type(e).__name__}: {e}; nothing written", 1)
+    from ._output import printable
+
+    print(f"written: {printable(out)}")
     return 0
 
 

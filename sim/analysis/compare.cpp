@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "progsurv/engine/memory_budget.hpp"
 #include "progsurv/engine/parallel.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/run.hpp"
@@ -121,6 +122,10 @@ CompareResult compare(const std::vector<Scenario>& scenarios,
   const std::size_t S = scenarios.size();
   const std::int64_t planned = options.replications;
   const int threads = resolve_threads(options.threads);
+  // The completion times below, and a resample of them at a time in the bootstrap.
+  check_memory(2.0 * static_cast<double>(S) * static_cast<double>(planned) * sizeof(double),
+               "comparing " + std::to_string(S) + " scenarios with " + std::to_string(planned) +
+                   " replications each");
   // Completion time of every replication under every scenario (NaN: not completed), for
   // the paired bootstrap of the quantiles.
   std::vector<std::vector<double>> times(S, std::vector<double>(static_cast<std::size_t>(planned)));

@@ -67,6 +67,15 @@ std::string fnv1a_hex(const std::string& text) {
 
 namespace {
 
+// Why `path` cannot be read as a file: missing, a folder, or something else.
+std::string why_not_a_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status)) return "is a folder, not a file";
+  if (std::filesystem::exists(status)) return "is not a regular file";
+  return "not found";
+}
+
 // More points than this is a typo in a grid, not a plan: 10^7 points of 10^4 replications
 // would run for weeks.
 constexpr double kMaxPoints = 1e7;
@@ -310,7 +319,7 @@ class SweepReader {
       const std::string path = resolve_path(f.node.Scalar(), base_dir_);
       std::error_code ec;
       if (f.node.Scalar().empty() || !std::filesystem::is_regular_file(path, ec))
-        r_.fail(f, "portfolio file not found: " + path);
+        r_.fail(f, "portfolio file " + path + ": " + why_not_a_file(path));
       // Errors inside the portfolio or its templates name those files.
       const Portfolio loaded = Portfolio::load(path);
       s.input_files.push_back(path);
@@ -352,7 +361,7 @@ class SweepReader {
         const YAML::Node at = walk(f.node, "programmes." + name);
         r_.fail(at.IsDefined() ? at.Mark() : f.mark,
                 join_path(join_path(f.path, "programmes"), name),
-                "cannot read programme template '" + path + "': no such file");
+                "cannot read programme template '" + path + "': " + why_not_a_file(path));
       }
       const Scenario t = Scenario::load(path);  // errors inside it name its file
       files.push_back(path);
@@ -369,7 +378,7 @@ class SweepReader {
       // Errors inside the base file name that file; a missing file is this file's error.
       std::error_code ec;
       if (!std::filesystem::is_regular_file(path, ec))
-        r_.fail(f, "base scenario file not found: " + path);
+        r_.fail(f, "base scenario file " + path + ": " + why_not_a_file(path));
       s.base = Scenario::load(path);
       s.input_files.push_back(path);
       try {

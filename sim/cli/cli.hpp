@@ -116,6 +116,11 @@ Scenario apply_sets(const Scenario& scenario, const std::vector<std::string>& se
 // The key.path=value texts of --set as (path, value) pairs.
 std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);
 // Runs `python3 -m <module> args...` with the package progsurv this binary was built with
-// (python_module.cpp); returns its exit status.
+// (python_module.cpp), forwarding SIGINT/SIGTERM to it; returns its exit status.
 int run_python_module(const std::string& module, const std::vector<std::string>& args);
+// Makes `stream` print control characters (other than newline and tab) as \xNN, so text
+// from files cannot drive the terminal (terminal_text.cpp); main() does it for cout/cerr.
+void escape_control_characters(std::ostream& stream);
+// `text` with every control character, newline and tab included, as \xNN (one-line labels).
+std::string printable(const std::string& text);
 }  // namespace progsurv::cli

@@ -24,6 +24,12 @@ Scenario lever_of(const Scenario& base, const std::string& text) {
     if (part.find('=') == std::string::npos || part.front() == '=')
       throw CLI::ValidationError("--lever",
                                  "expected key.path=value[;key.path=value], got '" + text + "'");
+    // The same key twice would silently keep only the last value.
+    const std::string key = part.substr(0, part.find('='));
+    for (const std::string& earlier : sets)
+      if (earlier.substr(0, earlier.find('=')) == key)
+        throw CLI::ValidationError("--lever", "'" + key + "' is set twice in '" + text +
+                                                  "'; give each key once per lever");
     sets.push_back(part);
     if (end == std::string::npos) break;
     start = end + 1;
@@ -73,6 +79,7 @@ const Registration reg_compare(55, [](CLI::App& app) {
                   "A variant of the first scenario, key.path=value[;key.path=value] "
                   "(repeatable), e.g. --lever patience.threshold.median=36");
   add_set_option(sub, args->sets);
+  // The memory the replications need is checked by compare() itself.
   add_long_run_options(sub, *args, "-n,--replications", "Replications of each scenario", 2);
   sub->callback([args] { set_action([args] { return do_compare(*args); }); });
 });

@@ -64,7 +64,7 @@ double steady_seconds() {
 
 // The clock starts with the bar: the work it reports begins right after.
 ProgressBar::ProgressBar(std::string label)
-    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1), start_(steady_seconds()) {}
+    : label_(printable(label)), enabled_(isatty(STDERR_FILENO) == 1), start_(steady_seconds()) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 
@@ -131,10 +131,28 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version",
                        std::string("progsurv ") + version_string() + " (" + build_string() + ")");
   app.require_subcommand(1);
+  cli::escape_control_characters(std::cout);
+  cli::escape_control_characters(std::cerr);
   auto& reg = cli::registry();
   std::stable_sort(reg.begin(), reg.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [order, registrar] : reg) registrar(app);
+  // CLI11 says only "A subcommand is required" for `progsurv frobnicate`: name the word.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    const auto& commands =
+        static_cast<const CLI::App&>(app).get_subcommands([](const CLI::App*) { return true; });
+    for (const CLI::App* sub : commands) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->check_name(argv[1]);
+    }
+    if (!known) {
+      std::cerr << "progsurv: error: unknown command '" << argv[1]
+                << "'; the commands are: " << names << " (progsurv --help)\n";
+      return cli::kExitBadInput;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,12 @@
-// Subcommands written in Python (report, export) run Debian's interpreter on the package
-// progsurv this binary was built with: the build tree's copy, or the installed one.
+// Subcommands written in Python (report, export, fit) run an interpreter on the package
+// progsurv: the one named by PROGSURV_PYTHON / PROGSURV_PACKAGE_DIR (set by the pip-installed
+// `progsurv` entry point, bindings/progsurv/_command.py), else the build tree's copy with the
+// interpreter this binary was built with, else the package installed for that interpreter.
+//
+// Signals: the child runs in its own process group, so a Ctrl-C at the terminal reaches this
+// process only; the first SIGINT or SIGTERM is forwarded to the child as SIGINT (Python's
+// KeyboardInterrupt: it removes its temporary files, says "interrupted; nothing written" and
+// exits 130), a second one kills it. This process always waits for the child.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,25 +22,41 @@
 #include "progsurv/python_paths.hpp"
 
 namespace progsurv::cli {
+namespace {
+
+volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_signals = 0;
+
+extern "C" void forward_signal(int) {
+  g_signals = g_signals + 1;
+  if (g_child > 0) ::kill(static_cast<pid_t>(g_child), g_signals == 1 ? SIGINT : SIGKILL);
+}
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+}  // namespace
 
 int run_python_module(const std::string& module, const std::vector<std::string>& args) {
   namespace fs = std::filesystem;
-  const std::string python = python_paths::interpreter;
   std::error_code ec;
+  std::string python = environment("PROGSURV_PYTHON");
+  if (python.empty()) python = python_paths::interpreter;
   if (!fs::exists(python, ec)) {
     std::cerr << "progsurv: error: this subcommand needs Python 3 at " << python
               << " (Debian: apt-get install python3 python3-matplotlib python3-jinja2 "
-                 "python3-pandas python3-openpyxl python3-h5py)\n";
+                 "python3-pandas python3-openpyxl python3-h5py python3-emcee)\n";
     return kExitFailure;
   }
-  // The package next to the build is preferred; an installed package is found by the
-  // interpreter itself.
-  const fs::path build_dir = python_paths::build_package_dir;
+  fs::path package_dir = environment("PROGSURV_PACKAGE_DIR");
+  if (package_dir.empty() || !fs::exists(package_dir / "progsurv" / "__init__.py", ec))
+    package_dir = python_paths::build_package_dir;
   std::string pythonpath;
-  if (fs::exists(build_dir / "progsurv" / "__init__.py", ec)) {
-    pythonpath = build_dir.string();
-    if (const char* old = std::getenv("PYTHONPATH"); old && *old)
-      pythonpath += std::string(":") + old;
+  if (fs::exists(package_dir / "progsurv" / "__init__.py", ec)) {
+    pythonpath = package_dir.string();
+    if (const std::string old = environment("PYTHONPATH"); !old.empty()) pythonpath += ":" + old;
   }
   std::vector<std::string> argv_text{python, "-m", module};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -41,13 +64,36 @@ int run_python_module(const std::string& module, const std::vector<std::string>&
   for (auto& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::cout.flush();
+
+  // Signals arriving before the child's pid is known are held, then forwarded.
+  sigset_t stop_signals, previous_mask;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &stop_signals, &previous_mask);
+  struct sigaction forward {
+  }, previous_int{}, previous_term{};
+  forward.sa_handler = forward_signal;
+  sigemptyset(&forward.sa_mask);
+  ::sigaction(SIGINT, &forward, &previous_int);
+  ::sigaction(SIGTERM, &forward, &previous_term);
+  g_child = 0;
+  g_signals = 0;
+
   const pid_t pid = ::fork();
   if (pid < 0) {
-    std::cerr << "progsurv: failed: cannot start " << python << ": " << std::strerror(errno)
-              << "\n";
+    const int err = errno;
+    ::sigaction(SIGINT, &previous_int, nullptr);
+    ::sigaction(SIGTERM, &previous_term, nullptr);
+    ::sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
+    std::cerr << "progsurv: failed: cannot start " << python << ": " << std::strerror(err) << "\n";
     return kExitFailure;
   }
   if (pid == 0) {
+    ::setpgid(0, 0);  // terminal signals reach the parent, which forwards them once
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
     if (!pythonpath.empty()) ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
     ::setenv("PROGSURV_CLI", "1", 1);  // error messages name the command, not Python
     ::execv(python.c_str(), argv.data());
@@ -55,15 +101,25 @@ int run_python_module(const std::string& module, const std::vector<std::string>&
                  std::strerror(errno));
     std::_Exit(127);
   }
-  // Ctrl-C reaches Python too (same process group); it winds down and reports itself.
-  auto* const previous = std::signal(SIGINT, SIG_IGN);
+  ::setpgid(pid, pid);  // also here, so no signal can find the child outside its group
+  g_child = pid;
+  ::sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
+
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) break;
   }
-  std::signal(SIGINT, previous);
+  g_child = 0;
+  ::sigaction(SIGINT, &previous_int, nullptr);
+  ::sigaction(SIGTERM, &previous_term, nullptr);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) return kExitInterrupted;
+  if (g_signals > 0 ||
+      (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM))) {
+    std::cerr << "progsurv: interrupted; nothing written\n";
+    return kExitInterrupted;
+  }
+  std::cerr << "progsurv: failed: the Python command ended with signal "
+            << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << "\n";
   return kExitFailure;
 }
 

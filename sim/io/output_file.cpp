@@ -57,6 +57,19 @@ bool process_gone(long pid) {
   return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
+// Removes the regular files (never symlinks) of `dir`, then `dir` if it is empty now.
+void remove_regular_files_and_folder(const std::string& dir) {
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* entry = ::readdir(d)) {
+      const std::string full = dir + "/" + entry->d_name;
+      struct stat st {};
+      if (::lstat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(full.c_str());
+    }
+    ::closedir(d);
+  }
+  ::rmdir(dir.c_str());
+}
+
 // Removes "<prefix><pid>-<random>" regular files (never symlinks) of dead processes.
 void remove_stale_temporaries(const SplitPath& where, const std::string& prefix) {
   DIR* dir = ::opendir(where.dir.c_str());
@@ -71,9 +84,12 @@ void remove_stale_temporaries(const SplitPath& where, const std::string& prefix)
     if (end == tail.c_str() || *end != '-' || !process_gone(pid)) continue;
     const std::string full = where.dir + "/" + name;
     struct stat st {};
-    if (::lstat(full.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
-      continue;
-    ::unlink(full.c_str());
+    if (::lstat(full.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+    if (S_ISREG(st.st_mode)) {
+      ::unlink(full.c_str());
+    } else if (S_ISDIR(st.st_mode)) {
+      remove_regular_files_and_folder(full);  // a CSV folder under construction
+    }
   }
   ::closedir(dir);
 }
@@ -160,53 +176,193 @@ std::string default_output_name(const std::string& name, const std::string& suff
   return stem + suffix;
 }
 
-void replace_file(const std::string& path, const std::string& bytes) {
-  const SplitPath where = split(path);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    refuse(path, std::string("exists and is ") + kind_of(st.st_mode) +
-                     "; progsurv only replaces regular files");
-  const std::string prefix = temporary_prefix(path) + std::to_string(::getpid()) + "-";
-  remove_stale_temporaries(where, temporary_prefix(path));
+namespace {
 
-  std::random_device entropy;
-  std::string temp;
+struct Temporary {
   int fd = -1;
-  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+  std::string name;
+};
+
+// A new file "<prefix><pid>-<random>" next to `path`: O_EXCL never opens an existing file
+// and, with O_NOFOLLOW, never a planted symlink; 0666 less the umask, as any new file.
+Temporary create_temporary(const std::string& path) {
+  const std::string prefix = temporary_prefix(path) + std::to_string(::getpid()) + "-";
+  std::random_device entropy;
+  Temporary t;
+  for (int attempt = 0; attempt < 16 && t.fd < 0; ++attempt) {
     char tail[16];
     std::snprintf(tail, sizeof tail, "%08x", static_cast<unsigned>(entropy()));
-    temp = prefix + tail;
-    // O_EXCL never opens an existing file and, with O_NOFOLLOW, never a planted symlink;
-    // 0666 less the umask, as any new file.
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
+    t.name = prefix + tail;
+    t.fd = ::open(t.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (t.fd < 0 && errno != EEXIST)
       throw std::runtime_error("cannot create a temporary file next to " + path + ": " +
                                errno_text(errno));
   }
-  if (fd < 0) throw std::runtime_error("cannot create a temporary file next to " + path);
+  if (t.fd < 0) throw std::runtime_error("cannot create a temporary file next to " + path);
+  return t;
+}
+
+// Writes, syncs and closes `t`; on failure closes and removes it and throws.
+void fill_temporary(Temporary& t, const std::string& path, const std::string& bytes) {
   try {
-    write_all(fd, bytes, "cannot write " + path + " (old file, if any, unchanged): ");
-    if (::fsync(fd) != 0)
+    write_all(t.fd, bytes, "cannot write " + path + " (old file, if any, unchanged): ");
+    if (::fsync(t.fd) != 0)
       throw std::runtime_error("cannot write " + path +
                                " (old file, if any, unchanged): " + errno_text(errno));
-    if (::close(fd) != 0) {
-      fd = -1;
+    const int fd = t.fd;
+    t.fd = -1;
+    if (::close(fd) != 0)
       throw std::runtime_error("cannot write " + path +
                                " (old file, if any, unchanged): " + errno_text(errno));
-    }
-    fd = -1;
-    if (::rename(temp.c_str(), path.c_str()) != 0)
-      throw std::runtime_error("cannot move " + temp + " to " + path + ": " + errno_text(errno));
   } catch (...) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(temp.c_str());
+    if (t.fd >= 0) ::close(t.fd);
+    t.fd = -1;
+    ::unlink(t.name.c_str());
     throw;
   }
-  const int dir_fd = ::open(where.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+void sync_folder(const std::string& dir) {
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
     ::fsync(dir_fd);  // best effort: the data itself is already synced
     ::close(dir_fd);
   }
+}
+
+void refuse_non_regular(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    refuse(path, std::string("exists and is ") + kind_of(st.st_mode) +
+                     "; progsurv only replaces regular files");
+}
+
+void check_file_name(const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos)
+    throw std::invalid_argument("replace_folder: '" + name + "' is not a plain file name");
+}
+
+}  // namespace
+
+void replace_file(const std::string& path, const std::string& bytes) {
+  const SplitPath where = split(path);
+  refuse_non_regular(path);
+  remove_stale_temporaries(where, temporary_prefix(path));
+  Temporary t = create_temporary(path);
+  fill_temporary(t, path, bytes);
+  if (::rename(t.name.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(t.name.c_str());
+    throw std::runtime_error("cannot move " + t.name + " to " + path + ": " + errno_text(err));
+  }
+  sync_folder(where.dir);
+}
+
+void check_output_folder(const std::string& path, const OutputCheck& check) {
+  std::string trimmed = path;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  if (trimmed.empty()) refuse("''", "the output folder is empty");
+  struct stat st {};
+  if (::stat(trimmed.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode))
+      refuse(trimmed, std::string("exists and is ") + kind_of(st.st_mode) + ", not a folder");
+    if (::access(trimmed.c_str(), W_OK | X_OK) != 0)
+      refuse(trimmed, "cannot create files in folder " + trimmed + " (" + errno_text(errno) + ")");
+    for (const std::string& input : check.inputs)
+      if (!input.empty() && same_file(st, input))
+        refuse(trimmed, "is the input " + input + "; writing there would destroy it");
+    return;
+  }
+  // A new folder: its parent must take it, under the same rules as a new file.
+  OutputCheck parent = check;
+  check_output_path(trimmed, parent);
+}
+
+void replace_folder(const std::string& path,
+                    const std::vector<std::pair<std::string, std::string>>& files,
+                    const OutputCheck& check) {
+  std::string folder = path;
+  while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
+  for (const auto& file : files) check_file_name(file.first);
+  check_output_folder(folder, check);
+
+  struct stat st {};
+  if (::stat(folder.c_str(), &st) == 0) {
+    // An existing folder keeps its other files: each table is written to its own temporary
+    // file first, and only when all of them are complete are they renamed in.
+    for (const auto& file : files) check_output_path(folder + "/" + file.first, check);
+    std::vector<Temporary> done;
+    try {
+      for (const auto& [name, bytes] : files) {
+        const std::string target = folder + "/" + name;
+        remove_stale_temporaries(split(target), temporary_prefix(target));
+        done.push_back(create_temporary(target));
+        fill_temporary(done.back(), target, bytes);
+      }
+      for (std::size_t i = 0; i < files.size(); ++i) {
+        const std::string target = folder + "/" + files[i].first;
+        refuse_non_regular(target);
+        if (::rename(done[i].name.c_str(), target.c_str()) != 0)
+          throw std::runtime_error("cannot move " + done[i].name + " to " + target + ": " +
+                                   errno_text(errno));
+        done[i].name.clear();
+      }
+    } catch (...) {
+      for (const Temporary& t : done)
+        if (!t.name.empty()) ::unlink(t.name.c_str());
+      throw;
+    }
+    sync_folder(folder);
+    return;
+  }
+
+  // A new folder is built complete under a temporary name and renamed into place, so no
+  // reader (or a second writer) ever sees half of it.
+  const SplitPath where = split(folder);
+  const std::string prefix = temporary_prefix(folder);
+  remove_stale_temporaries(where, prefix);
+  std::random_device entropy;
+  std::string temp;
+  bool made = false;
+  for (int attempt = 0; attempt < 16 && !made; ++attempt) {
+    char tail[16];
+    std::snprintf(tail, sizeof tail, "%08x", static_cast<unsigned>(entropy()));
+    temp = prefix + std::to_string(::getpid()) + "-" + tail;
+    made = ::mkdir(temp.c_str(), 0777) == 0;  // mkdir never follows an existing name
+    if (!made && errno != EEXIST)
+      throw std::runtime_error("cannot create a temporary folder next to " + folder + ": " +
+                               errno_text(errno));
+  }
+  if (!made) throw std::runtime_error("cannot create a temporary folder next to " + folder);
+  std::vector<std::string> written;
+  const auto remove_temp = [&] {
+    for (const std::string& f : written) ::unlink(f.c_str());
+    ::rmdir(temp.c_str());
+  };
+  try {
+    for (const auto& [name, bytes] : files) {
+      const std::string file = temp + "/" + name;
+      const int fd =
+          ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+      if (fd < 0) throw std::runtime_error("cannot create " + file + ": " + errno_text(errno));
+      written.push_back(file);
+      Temporary t{fd, file};
+      fill_temporary(t, folder + "/" + name, bytes);
+    }
+    sync_folder(temp);
+    if (::rename(temp.c_str(), folder.c_str()) != 0) {
+      const int err = errno;
+      if (err == EEXIST || err == ENOTEMPTY)
+        throw std::runtime_error("cannot write " + folder +
+                                 ": another process created it meanwhile; nothing written");
+      throw std::runtime_error("cannot move " + temp + " to " + folder + ": " + errno_text(err));
+    }
+  } catch (...) {
+    remove_temp();
+    throw;
+  }
+  sync_folder(where.dir);
 }
 
 }  // namespace progsurv

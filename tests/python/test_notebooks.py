@@ -38,4 +38,6 @@ def test_notebook_runs(path, monkeypatch):
     # The first cell must have imported the package of the build under test.
     first = "".join(o.get("text", "") for o in nb.cells[1].outputs)
     assert str(PYTHON_DIR / "progsurv") in first, first
-    assert elapsed < 120, f"{path.name} took {elapsed:.0f} s"
+    # Only a hang fails: a notebook takes under a minute alone, but several times that on a
+    # loaded CI machine (07 took 164 s there); each cell also has the client's 300 s timeout.
+    assert elapsed < 900, f"{path.name} took {elapsed:.0f} s"

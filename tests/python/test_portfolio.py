@@ -308,7 +308,9 @@ def test_ctrl_c_stops_a_long_portfolio_run(ten_years, python_sigint_handler):  #
         progsurv.portfolio(ten_years, n=50_000_000, seed=1, threads=1)
     elapsed = time.perf_counter() - start
     thread.join()
-    assert elapsed < 5.0, f"KeyboardInterrupt came after {elapsed:.1f} s"
+    # Generous (13 s were seen on a loaded machine): the run itself would take hours, so
+    # only an interrupt that is not honoured fails.
+    assert elapsed < 60.0, f"KeyboardInterrupt came after {elapsed:.1f} s"
     assert progsurv.portfolio(ten_years, n=50, seed=1).n == 50
 
 

@@ -3,6 +3,7 @@
 // replacing a file atomically without following planted symlinks (docs/robustness.md).
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "progsurv/scenario/error.hpp"
@@ -42,6 +43,23 @@ std::string default_output_name(const std::string& name, const std::string& suff
 // removed, `path` is untouched, and std::runtime_error says why. Temporary files that a
 // killed earlier writer of the same `path` left behind (its process is gone) are removed.
 void replace_file(const std::string& path, const std::string& bytes);
+
+// Throws OutputPathError when `path` cannot receive a folder of output files: it exists and
+// is not a folder (or is not writable, or is one of `check.inputs`), or, when new, its
+// parent could not take it (check_output_path's rules).
+void check_output_folder(const std::string& path, const OutputCheck& check = {});
+
+// Writes `files` ({plain file name, bytes}) into folder `path`, all or nothing. A new folder
+// is built under a temporary name next to it (".<name>.progsurv-tmp-<pid>-<random>",
+// created with mkdir, which never follows a planted name) and renamed into place; if
+// another writer created `path` meanwhile, nothing is written. In an existing folder each
+// file is checked like an output (regular files only, write protection, inputs), written to
+// its own O_EXCL|O_NOFOLLOW temporary file, and only when all are complete renamed in; other
+// files in the folder are left alone. On failure every temporary is removed and
+// std::runtime_error (or OutputPathError) says why.
+void replace_folder(const std::string& path,
+                    const std::vector<std::pair<std::string, std::string>>& files,
+                    const OutputCheck& check = {});
 
 // The prefix of the temporary files replace_file uses for `path`: ".<name>.progsurv-tmp-"
 // in the same folder, followed by "<pid>-<random>".

@@ -1,0 +1,107 @@
+"""Output and input files of the Python commands (report, export, fit).
+
+Every output goes through the C++ writer the other commands use
+(progsurv/io/output_file.hpp, bound as _core.check_output_path / replace_file /
+replace_folder): the file is built in memory, checked (regular files only, never the
+command's own input, write-protected only with force), written to a new O_EXCL|O_NOFOLLOW
+temporary file with an unpredictable name next to it, synced and renamed into place. A
+failure (a full disk, ...) raises RuntimeError with the old file untouched and no temporary
+left behind. docs/robustness.md lists the cases.
+"""
+import contextlib
+import os
+import signal
+import stat
+
+from . import _core
+
+check_output_path = _core.check_output_path
+check_output_folder = _core.check_output_folder
+
+
+@contextlib.contextmanager
+def _committing():
+    """Ctrl-C cannot split a commit from its report: while the rename runs, SIGINT is
+    ignored (the file is then written and the command says so)."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def write_bytes(path, data, inputs=(), force=False):
+    """Replace `path` with `data` (bytes) through the C++ writer, after its checks."""
+    path = os.fspath(path)
+    inputs = [os.fspath(i) for i in inputs if i is not None]
+    _core.check_output_path(path, inputs, force)
+    with _committing():
+        _core.replace_file(path, bytes(data))
+    return path
+
+
+def write_text(path, text, inputs=(), force=False):
+    return write_bytes(path, text.encode("utf-8"), inputs, force)
+
+
+def write_folder(path, files, inputs=(), force=False):
+    """Write {name: bytes} into folder `path`, all or nothing (_core.replace_folder)."""
+    path = os.fspath(path)
+    inputs = [os.fspath(i) for i in inputs if i is not None]
+    with _committing():
+        _core.replace_folder(path, list(files.items()), inputs, force)
+    return [os.path.join(path, name) for name in files]
+
+
+def check_input_file(path, what="file"):
+    """Raise ValueError unless `path` is an existing regular file: a FIFO is never opened
+    (opening one without a writer would wait forever), nor a device or a folder."""
+    path = os.fspath(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except OSError as e:
+        raise ValueError(f"{path}: cannot read {what}: {e.strerror}") from None
+    if stat.S_ISREG(st.st_mode):
+        return path
+    kind = ("a directory" if stat.S_ISDIR(st.st_mode) else
+            "a FIFO" if stat.S_ISFIFO(st.st_mode) else
+            "a character device" if stat.S_ISCHR(st.st_mode) else
+            "a block device" if stat.S_ISBLK(st.st_mode) else
+            "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+    raise ValueError(f"{path}: is {kind}; expected a {what}")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """Text a spreadsheet would run as a formula (starting with = + - @, tab or CR) gets a
+    leading apostrophe, so it is shown as the text it is (OWASP's CSV-injection advice)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def formula_safe_frame(frame):
+    """A copy of `frame` whose text cells (and column names) are formula_safe()."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype) in ("category", "string"):
+            out[column] = out[column].map(formula_safe)
+    out.columns = [formula_safe(c) for c in out.columns]
+    return out
+
+
+def printable(text):
+    """`text` with control characters other than newline and tab (and the C1 controls) as
+    \\xNN, as the C++ commands print them (sim/cli/terminal_text.cpp): names from files
+    cannot drive the terminal."""
+    return "".join(c if c in "\n\t" or (c.isprintable() and not 0x80 <= ord(c) <= 0x9f)
+                   or c == " " else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+                   for c in str(text))

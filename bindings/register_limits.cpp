@@ -1,0 +1,17 @@
+// The memory limit of progsurv/engine/memory_budget.hpp, for the Python-side checks (fit
+// settings): one limit and one message, whichever side estimates.
+#include "progsurv/engine/memory_budget.hpp"
+#include "register.hpp"
+
+namespace progsurv::python {
+
+void register_limits(py::module_& m) {
+  m.def("memory_limit", &memory_limit_bytes,
+        "The memory limit in bytes: PROGSURV_MEMORY_LIMIT_MB, else 3/4 of the smaller of "
+        "physical memory and ulimit -v.");
+  m.def("check_memory", &check_memory, py::arg("bytes"), py::arg("what"),
+        "Raise ValueError '<what> needs about X, more than the Y allowed' when `bytes` "
+        "exceeds memory_limit().");
+}
+
+}  // namespace progsurv::python

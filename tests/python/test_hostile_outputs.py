@@ -1,0 +1,293 @@
+"""Hostile outputs and inputs of the Python-written commands report, export and fit
+(docs/robustness.md): every write goes through the C++ writer (planted symlinks, devices,
+FIFOs, folders, own inputs, write protection, full disks), signals reach the Python child,
+spreadsheet cells are text, and fit settings are capped when the file is read."""
+import os
+import signal
+import stat
+import subprocess
+import time
+
+import h5py
+import pytest
+
+import progsurv
+from conftest import BASELINE, CLI, SCENARIOS, run_cli
+
+MARKOV = SCENARIOS / "exact" / "markov.yaml"
+
+
+@pytest.fixture(scope="module")
+def run_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hostile") / "in.h5"
+    run_cli("run", BASELINE, "-n", 2000, "-q", "-o", path)
+    return path
+
+
+def litter(folder):
+    return sorted(p.name for p in folder.iterdir() if "progsurv-tmp" in p.name)
+
+
+# --- the one writer ----------------------------------------------------------------------
+
+def test_python_writes_refuse_devices_fifos_folders_and_planted_names(run_file, tmp_path):
+    (tmp_path / "dir").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    for target in ("/dev/null", tmp_path / "dir", tmp_path / "fifo"):
+        for args in (["report", run_file, "--attribute", 0, "-o", target],
+                     ["export", run_file, "--xlsx", target]):
+            proc = run_cli(*args, check=False)
+            assert proc.returncode == 2, (args, proc.stderr)
+            assert "Traceback" not in proc.stderr and "regular file" in proc.stderr, proc.stderr
+    # A symlink planted at any name a writer used before (fixed temporary names) is left
+    # alone, and so is its target.
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    for name in ("r.html.tmp", "x.xlsx.tmp.xlsx"):
+        (tmp_path / name).symlink_to(victim)
+    run_cli("report", run_file, "--attribute", 0, "-o", tmp_path / "r.html")
+    run_cli("export", run_file, "--xlsx", tmp_path / "x.xlsx")
+    assert victim.read_text() == "precious"
+    assert (tmp_path / "r.html").read_text().startswith("<!")
+    assert litter(tmp_path) == []
+
+
+def test_python_writes_never_replace_their_inputs(run_file, tmp_path):
+    copy = tmp_path / "in.h5"
+    copy.write_bytes(run_file.read_bytes())
+    before = copy.read_bytes()
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASELINE.read_text())
+    for args in (["report", copy, "--attribute", 0, "-o", copy],
+                 ["report", copy, "--attribute", 0, "-o", tmp_path / "." / "in.h5"],
+                 ["report", scenario, "-n", 100, "-o", scenario],
+                 ["export", copy, "--xlsx", copy]):
+        proc = run_cli(*args, check=False)
+        assert proc.returncode == 2 and "input" in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    assert copy.read_bytes() == before
+    assert scenario.read_text() == BASELINE.read_text()
+
+
+def test_write_protected_outputs_need_force(run_file, tmp_path):
+    out = tmp_path / "x.xlsx"
+    out.write_text("old")
+    out.chmod(stat.S_IRUSR)
+    if os.access(out, os.W_OK):  # root ignores the mode; the check still reads it
+        pass
+    proc = run_cli("export", run_file, "--xlsx", out, check=False)
+    assert proc.returncode == 2 and "write-protected" in proc.stderr, proc.stderr
+    assert out.read_text() == "old"
+    run_cli("export", run_file, "--xlsx", out, "--force")
+    assert out.read_bytes()[:2] == b"PK"
+
+
+def test_csv_folder_appears_complete_or_not_at_all(run_file, tmp_path):
+    out = tmp_path / "csv"
+    proc = run_cli("export", run_file, "--csv", out)
+    names = sorted(p.name for p in out.iterdir())
+    assert "outcomes.csv" in names and len(proc.stdout.splitlines()) == len(names)
+    assert litter(tmp_path) == [] and litter(out) == []
+    # A FIFO at a table's name is refused before anything is written: no hang.
+    (out / "outcomes.csv").unlink()
+    os.mkfifo(out / "outcomes.csv")
+    (out / "causes.csv").write_text("old")
+    proc = run_cli("export", run_file, "--csv", out, check=False)
+    assert proc.returncode == 2 and "FIFO" in proc.stderr, proc.stderr
+    assert (out / "causes.csv").read_text() == "old"
+    # A file where the folder should be.
+    (tmp_path / "plain").write_text("x")
+    proc = run_cli("export", run_file, "--csv", tmp_path / "plain", check=False)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr, proc.stderr
+
+
+def test_two_concurrent_exports_leave_one_complete_folder(run_file, tmp_path):
+    out = tmp_path / "csv"
+    procs = [subprocess.Popen([str(CLI), "export", str(run_file), "--csv", str(out)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    assert any(status == 0 for status, _ in results), results
+    for status, err in results:
+        assert status in (0, 1) and "Traceback" not in err, err
+    assert "outcomes.csv" in os.listdir(out)
+    assert litter(tmp_path) == [] and litter(out) == []
+
+
+@pytest.mark.parametrize("command", ["report", "export"])
+def test_failed_write_exits_1_and_keeps_the_old_output(run_file, tmp_path, command):
+    out = tmp_path / "out"
+    if command == "report":
+        out.write_text("old output")
+        args = f"report '{run_file}' --attribute 0 -o '{out}'"
+    else:
+        out.mkdir()
+        (out / "outcomes.csv").write_text("old output")
+        args = f"export '{run_file}' --csv '{out}'"
+    # A file-size limit fails the writer's write() as a full disk does (EFBIG/ENOSPC).
+    proc = subprocess.run(["bash", "-c", f"trap '' XFSZ; ulimit -f 4; '{CLI}' {args}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "cannot write" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    old = out if command == "report" else out / "outcomes.csv"
+    assert old.read_text() == "old output"
+    assert litter(tmp_path) == [] and (command == "report" or litter(out) == [])
+
+
+@pytest.mark.parametrize("make", ["/dev/zero", "dir", "garbage", "fifo", "missing"])
+def test_export_of_what_is_not_a_progsurv_file_is_a_clear_error(tmp_path, make):
+    path = {"/dev/zero": "/dev/zero", "dir": tmp_path, "garbage": tmp_path / "g.h5",
+            "fifo": tmp_path / "f.h5", "missing": tmp_path / "none.h5"}[make]
+    if make == "garbage":
+        path.write_bytes(os.urandom(4096))
+    if make == "fifo":
+        os.mkfifo(path)
+    proc = subprocess.run([str(CLI), "export", str(path), "--xlsx", str(tmp_path / "o.xlsx")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and str(path) in proc.stderr, proc.stderr
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+# --- signals -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signals_reach_the_python_child_and_nothing_is_written(tmp_path, sig):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASELINE.read_text())
+    out = tmp_path / "r.html"
+    proc = subprocess.Popen([str(CLI), "report", str(scenario), "-n", "100000000", "-o",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(3)  # Python started and running the scenario
+    proc.send_signal(sig)
+    # Generous: a user would see a hang only after much longer.
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; nothing written" in err and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+# --- injection -----------------------------------------------------------------------------
+
+def test_spreadsheet_cells_are_text_not_formulas(tmp_path):
+    formula = '=HYPERLINK("http://evil/x","click")'
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASELINE.read_text().replace("name: baseline", "name: '@evil'"))
+    s = progsurv.Scenario.load(scenario)
+    level = s.level_names[0]
+    s = progsurv.Scenario.from_yaml(scenario.read_text().replace(f"{level}:", f"'{formula}':"))
+    run = tmp_path / "in.h5"
+    progsurv.run(s, replications=200, keep_replications=True).to_hdf5(run)
+    run_cli("export", run, "--csv", tmp_path / "csv")
+    text = "".join(p.read_text() for p in (tmp_path / "csv").iterdir())
+    assert formula.replace('"', '""') in text
+    for line in text.splitlines():
+        for cell in line.split(","):
+            assert not cell.lstrip('"').startswith(("=", "+", "@")), line
+    run_cli("export", run, "--xlsx", tmp_path / "x.xlsx")
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "x.xlsx")
+    seen = 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                seen += cell.value == formula
+    assert seen > 0
+
+
+def test_control_characters_in_names_are_escaped_when_printed(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASELINE.read_text().replace(
+        "name: baseline", 'name: "evil\\e]0;owned\\a\\e[2J"'))
+    for args in (["validate", scenario], ["run", scenario, "-n", 100, "-q", "-o",
+                                          tmp_path / "o.h5"], ["summary", tmp_path / "o.h5"]):
+        proc = run_cli(*args, check=False)
+        text = proc.stdout + proc.stderr
+        assert "\x1b" not in text and "\x07" not in text, (args, text)
+    assert "\\x1b]0;owned" in run_cli("summary", tmp_path / "o.h5").stdout
+
+
+# --- caps --------------------------------------------------------------------------------
+
+FIT = """scenario: {scenario}
+parameters:
+  sponsor_levels.vp.approval: {{prior: beta, a: 1, b: 1}}
+likelihood: {{replications: 2048}}
+sampler: {{walkers: 4, steps: 10, burn: 2}}
+predictive: {{draws: 2, replications: 1024}}
+"""
+
+
+@pytest.mark.parametrize("edit, key", [
+    (("replications: 2048", "replications: 1e12"), "likelihood.replications"),
+    (("walkers: 4", "walkers: 1e9"), "sampler.walkers"),
+    (("steps: 10", "steps: 1e12"), "sampler.steps"),
+    (("draws: 2", "draws: 1e9"), "predictive.draws"),
+    (("replications: 1024", "replications: 1e15"), "predictive.replications"),
+    (("sponsor_levels.vp.approval", "name"), "parameters.name"),
+])
+def test_fit_settings_are_capped_when_read(edit, key):
+    with pytest.raises(progsurv.ScenarioError) as err:
+        progsurv.FitSpec.from_yaml(FIT.format(scenario=MARKOV).replace(*edit), "fit.yaml")
+    assert err.value.key == key, str(err.value)
+
+
+def test_fit_file_nesting_and_encoding_errors_name_the_file(tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("scenario: " + "[" * 100_000)
+    with pytest.raises(progsurv.ScenarioError, match="deep.yaml"):
+        progsurv.FitSpec.load(deep)
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"scenario: x\nparameters:\n  \xff: 1\n")
+    with pytest.raises(progsurv.ScenarioError) as err:
+        progsurv.FitSpec.load(bad)
+    assert err.value.line == 3 and "UTF-8" in str(err.value)
+
+
+def test_fit_command_line_values_and_outputs(tmp_path):
+    fit_file = tmp_path / "fit.yaml"
+    fit_file.write_text(FIT.format(scenario=MARKOV))
+    record = tmp_path / "past.csv"
+    progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 10, seed=4).to_csv(record,
+                                                                                index=False)
+    for flag, value in (("--steps", "0"), ("--seed", "-1"), ("--threads", "-1"),
+                        ("--threads", "10000"), ("--walkers", "0")):
+        proc = run_cli("fit", fit_file, "--record", record, flag, value, check=False)
+        assert proc.returncode == 2, (flag, value, proc.stderr)
+        assert flag in proc.stderr and len(proc.stderr) < 400, proc.stderr
+        assert "1797693" not in proc.stderr  # no 309-digit bound
+    with pytest.raises(ValueError, match="threads"):
+        progsurv.fit(progsurv.FitSpec.load(fit_file), record, threads=-1)
+    # Onto its own inputs: the fit file, the record, the base scenario.
+    for target in (fit_file, record):
+        proc = run_cli("fit", fit_file, "--record", record, "-o", target, check=False)
+        assert proc.returncode == 2 and "input" in proc.stderr, proc.stderr
+    base = tmp_path / "base.yaml"
+    base.write_text(MARKOV.read_text())
+    fit_file.write_text(FIT.format(scenario=base))
+    proc = run_cli("fit", fit_file, "--record", record, "-o", base, "-q", check=False)
+    assert proc.returncode == 2 and "input" in proc.stderr, proc.stderr
+    assert base.read_text() == MARKOV.read_text()
+    # Installed-style: the package is found without PYTHONPATH and the file is written.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([str(CLI), "fit", str(fit_file), "--record", str(record), "-o",
+                           str(tmp_path / "fit.h5"), "-q"], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    with h5py.File(tmp_path / "fit.h5", "r") as f:
+        assert f.attrs["filetype"] == "progsurv-fit"
+    assert litter(tmp_path) == []
+
+
+def test_exact_fit_of_a_non_markov_scenario_is_refused_when_read():
+    assert progsurv._core.markov_violations(progsurv.Scenario.load(BASELINE))
+    text = FIT.format(scenario=BASELINE).replace("replications: 2048",
+                                                 "replications: 2048, method: exact")
+    start = time.perf_counter()
+    with pytest.raises(progsurv.ScenarioError) as err:
+        progsurv.FitSpec.from_yaml(text, "fit.yaml")
+    assert err.value.key == "likelihood.method" and "Markov" in str(err.value)
+    assert time.perf_counter() - start < 60  # refused up front, not after sampling
