@@ -3,11 +3,16 @@
 // docs/validation.md).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "command.hpp"
 #include "progsurv/analysis/exact.hpp"
 #include "scenario_builder.hpp"
 
@@ -346,4 +351,46 @@ TEST(ExactSeatsLadder, RefusesWhatTheSubsetExcludesWithReasons) {
   v = markov_violations(s);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_TRUE(has_entry(v, "co_sponsors: 8 co-sponsors; the exact solver's chain holds at most 7"));
+}
+
+TEST(ExactSeatsLadder, ExampleFileSolvesAndTheCommandRefusesDeferral) {
+  const std::string file = PROGSURV_SOURCE_DIR "/scenarios/exact/markov-seats.yaml";
+  Scenario s = Scenario::load(file);
+  ASSERT_EQ(s.co_sponsors.size(), 1u);
+  ASSERT_EQ(s.escalation.ladder.size(), 1u);
+  const ExactModel seated(s);
+  const RunResult r = seated.solve();
+  // The co-sponsor outlasts some of the lead's exits: fewer sponsor_exit endings than
+  // with the lead alone. A boss more willing to go up the ladder: fewer handoff failures.
+  Scenario alone = s;
+  alone.co_sponsors.clear();
+  alone.finalize();
+  const ExactModel lead_only(alone);
+  EXPECT_LT(lead_only.info().transient_states, seated.info().transient_states);
+  const std::size_t last = s.grid.size() - 1;
+  EXPECT_LT(curve(r, EndCategory::SponsorExit, last),
+            curve(lead_only.solve(), EndCategory::SponsorExit, last) - 0.01);
+  Scenario willing = s;
+  willing.escalation.ladder[0].go_up = 0.95;
+  willing.finalize();
+  EXPECT_LT(curve(solve_exact(willing), EndCategory::HandoffFailure, last),
+            curve(r, EndCategory::HandoffFailure, last) - 0.01);
+
+  // The command refuses deferral with its reason, exit 2, nothing written.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("progsurv-exact-seats-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string yaml = progsurv_test::slurp(file);
+  const std::string phase = "  - name: discovery\n";
+  yaml.replace(yaml.find(phase), phase.size(), phase + "    deferrable: 0.5\n");
+  yaml += "deferral: {prob: 0.3}\n";
+  std::ofstream(dir / "deferral.yaml") << yaml;
+  const auto out = progsurv_test::progsurv("exact " + (dir / "deferral.yaml").string() + " -o " +
+                                           (dir / "deferral.h5").string());
+  EXPECT_EQ(out.status, 2) << out.out;
+  EXPECT_NE(out.out.find("deferral.prob: scope deferral happens at reviews and budget squeezes"),
+            std::string::npos)
+      << out.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "deferral.h5"));
+  std::filesystem::remove_all(dir);
 }
