@@ -5,8 +5,11 @@
 // shared with other programmes. The driver that owns the sponsor tells the programme when
 // the post empties or fills and when attention lapses; the programme tells the driver when
 // it shows a visible result.
+#include <algorithm>
+#include <array>
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -34,18 +37,23 @@ class Decisions {
   Rng stream(Mechanism m, Place place) const { return Rng(seed_, replication_, m, place, entity_); }
   double uniform(Mechanism m, Place place) const {
     const double u = stream(m, place).uniform();
-    if (trace_) trace_->push_back({m, place.bits, u});
+    if (trace_) trace_->push_back({m, place.bits, u, entity_});
     return u;
   }
   // Two uniforms of one decision (e.g. a handoff's pickup, then its break): draws 0 and 1.
   std::pair<double, double> uniform_pair(Mechanism m, Place place) const {
+    const auto u = uniforms<2>(m, place);
+    return {u[0], u[1]};
+  }
+  // The first N uniforms of one decision: draws 0 to N - 1.
+  template <std::size_t N>
+  std::array<double, N> uniforms(Mechanism m, Place place) const {
     Rng r = stream(m, place);
-    const double a = r.uniform(), b = r.uniform();
-    if (trace_) {
-      trace_->push_back({m, place.bits, a});
-      trace_->push_back({m, place.bits, b});
-    }
-    return {a, b};
+    std::array<double, N> u;
+    for (double& x : u) x = r.uniform();
+    if (trace_)
+      for (double x : u) trace_->push_back({m, place.bits, x, entity_});
+    return u;
   }
 
  private:
@@ -105,6 +113,20 @@ class Programme {
   // The sponsor's post empties (exit) or fills (end of vacancy, adopted or not).
   void on_exit();
   void on_vacancy_end(bool adopted);
+  // Co-sponsors (rule 14): the acting sponsor changed (another seat, a seat's engagement, or
+  // every seat emptied or one filled) without the programme's own sponsor count changing.
+  void on_acting_change();
+  // Called once when the programme starts, before its first resource wait is drawn: the
+  // driver fills the co-sponsor seats then, so the wait is drawn under the acting sponsor.
+  void on_start(std::function<void()> hook) { start_hook_ = std::move(hook); }
+
+  // Rule 17: the calendar time of the next re-engagement with customers (kInf for none);
+  // processed after every other event at the same instant.
+  double next_reengagement() const {
+    return reengage_at_.empty() ? kInf
+                                : *std::min_element(reengage_at_.begin(), reengage_at_.end());
+  }
+  void on_reengagement();
   // The sponsor's attention lapses (rule 12), or a visible result re-engages them.
   void on_disengage();
   void on_reengage();
@@ -117,6 +139,7 @@ class Programme {
   struct FollowUp {
     double start;  // calendar time the customers gave their time
     double due;    // progress-clock time the follow-up is delivered
+    int phase;     // the engage phase it belongs to (keys its re-engagement draw)
   };
 
   const SponsorLevel& level() const { return s_.levels[static_cast<std::size_t>(sponsor_.level)]; }
@@ -127,6 +150,12 @@ class Programme {
   void start_phase();
   void start_work();
   void give_customers_time();
+  void start_attempt();
+  void escalate_to_rung();
+  void fail_attempt();
+  void on_pressure();
+  bool in_work() const;
+  void late_follow_up(const FollowUp& f);
   void end(Outcome outcome, Cause cause);
   static std::int64_t after_now(double t, const Patience& pat, std::int64_t review_k);
   Place here(std::uint64_t k = 0) const {
@@ -157,6 +186,15 @@ class Programme {
   bool review_stale_ = true;   // next_review_ must be recomputed (its inputs changed)
   double hazard_left_ = kInf;  // remaining Exp(1) of integrated cut hazard
   boost::container::small_vector<FollowUp, 4> follow_ups_;
+  std::function<void()> start_hook_;
+  // Rule 15: the rung the current attempt is at (the ladder's size: the sponsor).
+  std::size_t rung_ = 0;
+  double u_go_up_ = 0.0;
+  // Rule 16: pressure events while the current phase was current; has it deferred?
+  std::uint64_t pressure_k_ = 0;
+  bool deferred_phase_ = false;
+  // Rule 17: calendar times of the re-engagements still to come.
+  boost::container::small_vector<double, 2> reengage_at_;
 };
 
 }  // namespace progsurv
