@@ -471,6 +471,14 @@ RunResult ExactModel::solve() const {
       set(kCountQuantity[static_cast<std::size_t>(q)],
           c.initial_counts[static_cast<std::size_t>(q)] + totals[kTimeBucketCount + q]);
     set(Quantity::Value, value_mean);
+    // Scope deferral is refused (rule 16), so nothing defers. Re-engagements follow late
+    // follow-ups, which are not in the chain: unknown when they can happen.
+    set(Quantity::Deferrals, 0.0);
+    set(Quantity::DeferredValue, 0.0);
+    set(Quantity::Deferring, 0.0);
+    const bool engage =
+        std::any_of(s.phases.begin(), s.phases.end(), [](const Phase& ph) { return ph.engage; });
+    if (!engage || !(s.customers.reengage.prob > 0.0)) set(Quantity::Reengagements, 0.0);
   }
 
   // Completion-time quantiles: bracket on the evaluation times, then bisect. Bisection

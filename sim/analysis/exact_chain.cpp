@@ -339,6 +339,7 @@ void Builder::complete(Key k, double w, Branches& b) {
       return;
     }
     default: {
+      b.counts[kRungs] += w;  // the trial is drawn when its delay ends
       const auto& ladder = s_.escalation.ladder;
       if (static_cast<std::size_t>(k.rung) < ladder.size()) {
         // Rule 15: the rung resolves the break with its own clout; otherwise it passes the

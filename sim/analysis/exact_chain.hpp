@@ -54,11 +54,12 @@ enum CountIndex {
   kBreaks,
   kEscalations,
   kDisengagements,
+  kRungs,  // trials drawn: a rung's or the sponsor's (rule 15)
   kCountKinds
 };
 constexpr std::array<Quantity, kCountKinds> kCountQuantity = {
-    Quantity::SponsorChanges, Quantity::Handoffs, Quantity::Breaks, Quantity::Escalations,
-    Quantity::Disengagements};
+    Quantity::SponsorChanges, Quantity::Handoffs,       Quantity::Breaks,
+    Quantity::Escalations,    Quantity::Disengagements, Quantity::Rungs};
 // Reward columns: the time buckets (occupancy), the counts (rates), then the occupancy of
 // not_started, which takes the scoping months of proposals that die out of the means.
 constexpr int kNotStartedColumn = kTimeBucketCount + kCountKinds;
