@@ -109,7 +109,7 @@ void Programme::start() {
   last_visible_ = t_;
   const Patience& pat = s_.patience;
   // Rule 14: the co-sponsors take their seats now, before anything is drawn under a level.
-  if (start_hook_) start_hook_();
+  if (start_hook_) start_hook_(start_context_);
   if (pat.model == PatienceModel::Reviews) {
     theta_ = value_of(pat.threshold, d_, Mechanism::Patience, kThreshold);
     // Reviews before the start do not touch the programme; one at exactly S does.
@@ -354,12 +354,15 @@ void Programme::late_follow_up(const FollowUp& f) {
   if (!(re.prob > 0.0)) return;
   const auto [u_go, u_delay] =
       d_.uniform_pair(Mechanism::Reengagement, Place::at(static_cast<std::uint64_t>(f.phase)));
-  if (u_go < re.prob) reengage_at_.push_back(t_ + re.delay.quantile(u_delay));
+  if (!(u_go < re.prob)) return;
+  reengage_at_.push_back(t_ + re.delay.quantile(u_delay));
+  next_reengage_ = std::min(next_reengage_, reengage_at_.back());
 }
 
 void Programme::on_reengagement() {
-  const auto first = std::min_element(reengage_at_.begin(), reengage_at_.end());
-  reengage_at_.erase(first);
+  reengage_at_.erase(std::min_element(reengage_at_.begin(), reengage_at_.end()));
+  next_reengage_ =
+      reengage_at_.empty() ? kInf : *std::min_element(reengage_at_.begin(), reengage_at_.end());
   *trust_ += s_.customers.reengage.recovery * (1.0 - *trust_);
   ++rec_.reengagements;
 }

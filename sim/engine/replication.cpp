@@ -103,7 +103,8 @@ ReplicationRecord ReplicationRun::run() {
   }
   lead.lapse_due = lapse(lead);
   refresh_next();
-  if (!s_.co_sponsors.empty()) prog_.on_start([this] { seat_co_sponsors(); });
+  if (!s_.co_sponsors.empty())
+    prog_.on_start([](void* run) { static_cast<ReplicationRun*>(run)->seat_co_sponsors(); }, this);
   prog_.begin_scoping(u_approval);
   schedule_squeeze();
 
@@ -152,6 +153,11 @@ ReplicationRecord ReplicationRun::run() {
 }
 
 void ReplicationRun::refresh_next() {
+  if (seats_.size() == 1) {  // the lead alone: the common case, kept cheap
+    sponsor_event_ = seats_[0].event;
+    lapse_due_ = seats_[0].lapse_due;
+    return;
+  }
   sponsor_event_ = lapse_due_ = kInf;
   for (const Seat& seat : seats_) {
     sponsor_event_ = std::min(sponsor_event_, seat.event);
@@ -165,17 +171,24 @@ void ReplicationRun::refresh_next() {
 bool ReplicationRun::update_acting() {
   const SponsorState before = sponsor_;
   const std::size_t acting_before = acting_;
-  double best = -1.0;
-  for (std::size_t k = 0; k < seats_.size(); ++k) {
-    const Seat& seat = seats_[k];
-    if (!seat.filled()) continue;
-    const double c = level_of(seat).clout * (seat.engaged ? 1.0 : s_.disengaged.clout);
-    if (c > best) {
-      best = c;
-      acting_ = k;
+  bool filled = false;
+  if (seats_.size() == 1) {  // the lead alone
+    filled = seats_[0].filled();
+    acting_ = 0;
+  } else {
+    double best = -1.0;
+    for (std::size_t k = 0; k < seats_.size(); ++k) {
+      const Seat& seat = seats_[k];
+      if (!seat.filled()) continue;
+      const double c = level_of(seat).clout * (seat.engaged ? 1.0 : s_.disengaged.clout);
+      if (c > best) {
+        best = c;
+        acting_ = k;
+        filled = true;
+      }
     }
   }
-  sponsor_.vacant = best < 0.0;
+  sponsor_.vacant = !filled;
   if (sponsor_.vacant) {
     sponsor_.engaged = true;  // a vacancy ends attention; the level stays the last one's
   } else {
@@ -228,6 +241,15 @@ void ReplicationRun::schedule_squeeze() {
 // Rules 12 and 14: a visible result re-engages every seat at once and restarts the attention
 // of every filled seat.
 void ReplicationRun::on_visible_result() {
+  if (seats_.size() == 1) {  // the lead alone: rule 12 as it stands
+    Seat& lead = seats_[0];
+    if (!lead.engaged) {
+      lead.engaged = sponsor_.engaged = true;
+      prog_.on_reengage();
+    }
+    lapse_due_ = lead.lapse_due = lapse(lead);
+    return;
+  }
   bool reengaged = false;
   for (Seat& seat : seats_) {
     if (!seat.engaged) {
@@ -248,6 +270,12 @@ void ReplicationRun::on_lapse(std::size_t k) {
   seat.engaged = false;
   ++rec_.disengagements;
   seat.lapse_due = kInf;
+  if (seats_.size() == 1) {  // the lead alone is the acting sponsor
+    lapse_due_ = kInf;
+    sponsor_.engaged = false;
+    prog_.on_acting_change();
+    return;
+  }
   refresh_next();
   if (update_acting()) prog_.on_acting_change();
 }

@@ -9,7 +9,6 @@
 #include <array>
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
-#include <functional>
 #include <limits>
 #include <vector>
 
@@ -118,14 +117,16 @@ class Programme {
   void on_acting_change();
   // Called once when the programme starts, before its first resource wait is drawn: the
   // driver fills the co-sponsor seats then, so the wait is drawn under the acting sponsor.
-  void on_start(std::function<void()> hook) { start_hook_ = std::move(hook); }
+  // A plain function and its context: a replication pays nothing for a hook it does not set.
+  using StartHook = void (*)(void* context);
+  void on_start(StartHook hook, void* context) {
+    start_hook_ = hook;
+    start_context_ = context;
+  }
 
   // Rule 17: the calendar time of the next re-engagement with customers (kInf for none);
   // processed after every other event at the same instant.
-  double next_reengagement() const {
-    return reengage_at_.empty() ? kInf
-                                : *std::min_element(reengage_at_.begin(), reengage_at_.end());
-  }
+  double next_reengagement() const { return next_reengage_; }
   void on_reengagement();
   // The sponsor's attention lapses (rule 12), or a visible result re-engages them.
   void on_disengage();
@@ -186,7 +187,8 @@ class Programme {
   bool review_stale_ = true;   // next_review_ must be recomputed (its inputs changed)
   double hazard_left_ = kInf;  // remaining Exp(1) of integrated cut hazard
   boost::container::small_vector<FollowUp, 4> follow_ups_;
-  std::function<void()> start_hook_;
+  StartHook start_hook_ = nullptr;
+  void* start_context_ = nullptr;
   // Rule 15: the rung the current attempt is at (the ladder's size: the sponsor).
   std::size_t rung_ = 0;
   double u_go_up_ = 0.0;
@@ -195,6 +197,7 @@ class Programme {
   bool deferred_phase_ = false;
   // Rule 17: calendar times of the re-engagements still to come.
   boost::container::small_vector<double, 2> reengage_at_;
+  double next_reengage_ = kInf;  // the earliest of reengage_at_, read before every event
 };
 
 }  // namespace progsurv
