@@ -1,6 +1,7 @@
-// The exact solver: builds the continuous-time Markov chain of one programme (docs/model.md, Exact
-// solver) and computes its occupancy p(t) = p(0) exp(Q t). See docs/validation.md for the state
-// space and the error bounds.
+// The exact solver: the generator of one programme's continuous-time Markov chain (docs/model.md,
+// Exact solver), its occupancy p(t) = p(0) exp(Q t) and the results of a run from it. Which
+// scenarios are in the subset is exact_subset.cpp; the state space is exact_chain.cpp. See
+// docs/validation.md for the state space and the error bounds.
 #include "progsurv/analysis/exact.hpp"
 
 #include <Eigen/Dense>
