@@ -429,15 +429,12 @@ TEST(ExactSeats, ResourceWaitIsDrawnAfterTheVisibleResult) {
 namespace {
 
 // Markov scenarios with co-sponsor seats and a ladder: the example file, a steering
-// committee and seats lost at their holders' first exits. Their levels share one resource
-// delay: the engine draws a funded phase's resource wait under the acting sponsor of before
-// the delivery's re-engagement (ResourceWaitIsDrawnAfterTheVisibleResult, below, pins the
-// order docs/model.md gives).
+// committee and seats lost at their holders' first exits. Each level has its own resource
+// delay, so the agreement checks the order of a delivery: re-engagement first, then the
+// next phase's resource wait under whoever acts now (ResourceWaitIsDrawnAfterTheVisibleResult).
 std::vector<Scenario> seat_scenarios() {
   std::vector<Scenario> out;
   out.push_back(Scenario::load(PROGSURV_SOURCE_DIR "/scenarios/exact/markov-seats.yaml"));
-  out.front().levels[1].resource_delay = out.front().levels[0].resource_delay;
-  out.front().finalize();
   // A director lead with a VP and a C-suite co-sponsor (Erlang-2 tenure, residual start),
   // a lead succeeded from a mix, an Erlang-2 vacancy, scoping and a two-rung ladder.
   Scenario s = out.front();
@@ -448,7 +445,7 @@ std::vector<Scenario> seat_scenarios() {
   cs.tenure = Distribution::gamma(2, 12.0);
   cs.patience_multiplier = 1.5;
   cs.attention_lapse = Distribution::exponential(4.0);
-  cs.resource_delay = s.levels[0].resource_delay;
+  cs.resource_delay = Distribution::exponential(0.25);
   s.levels.push_back(cs);
   s.co_sponsors = {1, 2};
   s.succession.successor_same = false;

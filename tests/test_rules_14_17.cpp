@@ -322,6 +322,33 @@ TEST(Rules14To17Keying, ACoSponsorDrawsAsItsOwnEntity) {
   EXPECT_GT(shared, 1000);
 }
 
+// Rules 12 and 14, in order: a delivery re-engages every seat, then the next phase's resource
+// wait is drawn under whoever acts now. Deterministic: the co-sponsor (clout 0.6, resource
+// wait 0.5) lapses 0.1 months after each start of attention, leaving the lead (clout 0.3 >
+// 0.6 * 0.4, wait 3) acting; the delivery re-engages the co-sponsor, so phase 2 waits 0.5.
+TEST(Rules14To17Order, NextResourceWaitIsTheReengagedCoSponsorsLevel) {
+  Scenario s = simple_scenario();
+  s.phases[0].steps[0].work = Distribution::fixed(2.0);
+  s.phases.push_back(s.phases[0]);
+  s.levels[0].clout = 0.3;
+  s.levels[0].resource_delay = Distribution::fixed(3.0);
+  SponsorLevel cs = s.levels[0];
+  cs.name = "cs";
+  cs.clout = 0.6;
+  cs.resource_delay = Distribution::fixed(0.5);
+  cs.attention_lapse = Distribution::fixed(0.1);
+  s.levels.push_back(cs);
+  s.disengaged.clout = 0.4;
+  s.co_sponsors = {1};
+  s.finalize();
+  const ReplicationRecord r = simulate_replication(s, 2026, 0, nullptr);
+  EXPECT_EQ(r.outcome, Outcome::Completed);
+  // Phase 1 waits 0.5 (the lapse leaves the remaining wait as it was), phase 2 waits 0.5.
+  EXPECT_DOUBLE_EQ(r.time[static_cast<int>(TimeBucket::Resources)], 1.0);
+  EXPECT_EQ(r.disengagements, 2);
+  EXPECT_DOUBLE_EQ(r.end_time, 5.0);
+}
+
 // Closed form (rule 14): two seats with exponential tenures (rates b1, b2), adoption 0, no
 // other way to end: P(sponsor_exit by t) = (1 - e^{-b1 t}) (1 - e^{-b2 t}).
 TEST(Rules14To17ClosedForm, TwoSeatsEndWhenBothAreLost) {

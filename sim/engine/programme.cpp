@@ -204,6 +204,7 @@ bool Programme::on_progress() {
       if (step_visible) {
         last_visible_ = t_;
         review_stale_ = true;
+        if (visible_hook_) visible_hook_(visible_context_);
       }
       if (static_cast<std::size_t>(step_) + 1 < steps.size()) {
         const int from = steps[static_cast<std::size_t>(step_)].silo;
@@ -229,6 +230,7 @@ bool Programme::on_progress() {
       rec_.value += deferred_phase_ ? phase().value * (1.0 - phase().deferrable) : phase().value;
       last_visible_ = t_;
       review_stale_ = true;
+      if (visible_hook_) visible_hook_(visible_context_);
       if (static_cast<std::size_t>(phase_) + 1 == s_.phases.size()) {
         end(Outcome::Completed, Cause::None);
         return true;

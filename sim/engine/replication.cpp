@@ -103,8 +103,13 @@ ReplicationRecord ReplicationRun::run() {
   }
   lead.lapse_due = lapse(lead);
   refresh_next();
-  if (!s_.co_sponsors.empty())
+  if (!s_.co_sponsors.empty()) {
     prog_.on_start([](void* run) { static_cast<ReplicationRun*>(run)->seat_co_sponsors(); }, this);
+    // With co-sponsors the re-engagement can change the acting sponsor, whose level the next
+    // phase's resource wait is drawn under: the programme calls back before drawing it.
+    prog_.on_visible([](void* run) { static_cast<ReplicationRun*>(run)->on_visible_result(); },
+                     this);
+  }
   prog_.begin_scoping(u_approval);
   schedule_squeeze();
 
@@ -127,7 +132,8 @@ ReplicationRecord ReplicationRun::run() {
     prog_.advance(t_next);
     t_ = t_next;
     if (t_progress == t_next) {
-      if (prog_.on_progress()) on_visible_result();
+      // The lead alone: handled after the event (the lead's level cannot change with it).
+      if (prog_.on_progress() && s_.co_sponsors.empty()) on_visible_result();
     } else if (t_patience == t_next) {
       prog_.on_patience();
     } else if (next_squeeze_ == t_next) {

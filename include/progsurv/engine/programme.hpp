@@ -102,7 +102,8 @@ class Programme {
 
   // Moves both clocks to calendar time t, attributing the months to a time bucket.
   void advance(double t);
-  // Processes the progress event due now. Returns true when it was a visible result.
+  // Processes the progress event due now. Returns true when it was a visible result (already
+  // passed to the visible-result hook, when one is set).
   bool on_progress();
   void on_patience();
   // A budget squeeze: the programme is cut when u_cut (its draw for that cycle) falls under
@@ -115,13 +116,20 @@ class Programme {
   // Co-sponsors (rule 14): the acting sponsor changed (another seat, a seat's engagement, or
   // every seat emptied or one filled) without the programme's own sponsor count changing.
   void on_acting_change();
-  // Called once when the programme starts, before its first resource wait is drawn: the
-  // driver fills the co-sponsor seats then, so the wait is drawn under the acting sponsor.
-  // A plain function and its context: a replication pays nothing for a hook it does not set.
-  using StartHook = void (*)(void* context);
-  void on_start(StartHook hook, void* context) {
+  // Driver hooks, each a plain function and its context: a replication pays nothing for a
+  // hook it does not set. The start hook is called once when the programme starts, before its
+  // first resource wait is drawn: the driver fills the co-sponsor seats then, so the wait is
+  // drawn under the acting sponsor. The visible-result hook is called at each visible result
+  // before anything after it is drawn (rules 12 and 14: a delivery re-engages the seats, then
+  // the gate, then the next phase's resource wait under whoever is acting now).
+  using Hook = void (*)(void* context);
+  void on_start(Hook hook, void* context) {
     start_hook_ = hook;
     start_context_ = context;
+  }
+  void on_visible(Hook hook, void* context) {
+    visible_hook_ = hook;
+    visible_context_ = context;
   }
 
   // Rule 17: the calendar time of the next re-engagement with customers (kInf for none);
@@ -187,8 +195,10 @@ class Programme {
   bool review_stale_ = true;   // next_review_ must be recomputed (its inputs changed)
   double hazard_left_ = kInf;  // remaining Exp(1) of integrated cut hazard
   boost::container::small_vector<FollowUp, 4> follow_ups_;
-  StartHook start_hook_ = nullptr;
+  Hook start_hook_ = nullptr;
   void* start_context_ = nullptr;
+  Hook visible_hook_ = nullptr;
+  void* visible_context_ = nullptr;
   // Rule 15: the rung the current attempt is at (the ladder's size: the sponsor).
   std::size_t rung_ = 0;
   double u_go_up_ = 0.0;
