@@ -74,8 +74,10 @@ int category_index(const py::object& category) {
 
 std::vector<std::string> record_names() {
   std::vector<std::string> names = {
-      "outcome",  "cause",  "end_time",    "phases_delivered", "value",          "sponsor_changes",
-      "handoffs", "breaks", "escalations", "disengagements",   "customer_trust", "initial_level"};
+      "outcome",     "cause",           "end_time",       "phases_delivered",
+      "value",       "sponsor_changes", "handoffs",       "breaks",
+      "escalations", "disengagements",  "customer_trust", "initial_level",
+      "rungs",       "deferrals",       "deferred_value", "reengagements"};
   for (int b = 0; b < kTimeBucketCount; ++b) {
     names.push_back(std::string("time_") + to_string(static_cast<TimeBucket>(b)));
   }
@@ -102,6 +104,10 @@ py::array record_column(const py::object& self, const std::string& name) {
   if (name == "disengagements") return readonly_view(self, rec.disengagements);
   if (name == "customer_trust") return readonly_view(self, rec.customer_trust);
   if (name == "initial_level") return readonly_view(self, rec.initial_level);
+  if (name == "rungs") return readonly_view(self, rec.rungs);
+  if (name == "deferrals") return readonly_view(self, rec.deferrals);
+  if (name == "deferred_value") return readonly_view(self, rec.deferred_value);
+  if (name == "reengagements") return readonly_view(self, rec.reengagements);
   for (int b = 0; b < kTimeBucketCount; ++b) {
     if (name == std::string("time_") + to_string(static_cast<TimeBucket>(b))) {
       return readonly_view(self, rec.time[static_cast<std::size_t>(b)]);

@@ -60,7 +60,7 @@ TEST(Attribution, PairedDeltasMatchSeparateRunsWithTheSameSeed) {
   opt.seed = 5;
   opt.replications = 5000;
   const auto a = progsurv::attribute(s, opt);
-  ASSERT_EQ(a.rows.size(), static_cast<std::size_t>(progsurv::kKnockoutCount));
+  ASSERT_EQ(a.rows.size(), progsurv::default_knockouts(s).size());
   progsurv::RunOptions ro;
   ro.seed = 5;
   ro.replications = 5000;
@@ -153,8 +153,7 @@ TEST(Attribution, WritesItsHdf5File) {
     auto f = progsurv::h5::File::open_read(path.string());
     EXPECT_EQ(f.read_attr_string("filetype"), progsurv::kAttributionFiletype);
     EXPECT_EQ(f.read_attr<std::int64_t>("replications"), 2000);
-    EXPECT_EQ(f.read_strings("mechanisms").size(),
-              static_cast<std::size_t>(progsurv::kKnockoutCount));
+    EXPECT_EQ(f.read_strings("mechanisms").size(), a.rows.size());
     const auto delta = f.read_dataset<double>("p_completed/delta");
     ASSERT_EQ(delta.size(), a.rows.size());
     for (std::size_t k = 0; k < delta.size(); ++k)

@@ -114,6 +114,14 @@ void expect_same(const Scenario& a, const Scenario& b) {
   }
   EXPECT_EQ(a.escalation.delay, b.escalation.delay);
   EXPECT_EQ(a.escalation.max_attempts, b.escalation.max_attempts);
+  ASSERT_EQ(a.escalation.ladder.size(), b.escalation.ladder.size());
+  for (std::size_t i = 0; i < a.escalation.ladder.size(); ++i) {
+    EXPECT_EQ(a.escalation.ladder[i].delay, b.escalation.ladder[i].delay);
+    EXPECT_EQ(a.escalation.ladder[i].clout, b.escalation.ladder[i].clout);
+    EXPECT_EQ(a.escalation.ladder[i].go_up, b.escalation.ladder[i].go_up);
+  }
+  EXPECT_EQ(a.co_sponsors, b.co_sponsors);
+  EXPECT_EQ(a.deferral.prob, b.deferral.prob);
   ASSERT_EQ(a.phases.size(), b.phases.size());
   for (std::size_t i = 0; i < a.phases.size(); ++i) {
     SCOPED_TRACE("phase " + a.phases[i].name);
@@ -121,6 +129,7 @@ void expect_same(const Scenario& a, const Scenario& b) {
     EXPECT_EQ(a.phases[i].value, b.phases[i].value);
     EXPECT_EQ(a.phases[i].continue_prob, b.phases[i].continue_prob);
     EXPECT_EQ(a.phases[i].engage, b.phases[i].engage);
+    EXPECT_EQ(a.phases[i].deferrable, b.phases[i].deferrable);
     ASSERT_EQ(a.phases[i].steps.size(), b.phases[i].steps.size());
     for (std::size_t k = 0; k < a.phases[i].steps.size(); ++k) {
       EXPECT_EQ(a.phases[i].steps[k].silo, b.phases[i].steps[k].silo);
@@ -143,6 +152,9 @@ void expect_same(const Scenario& a, const Scenario& b) {
   EXPECT_EQ(a.customers.follow_up_window, b.customers.follow_up_window);
   EXPECT_EQ(a.customers.trust_gain, b.customers.trust_gain);
   EXPECT_EQ(a.customers.trust_loss, b.customers.trust_loss);
+  EXPECT_EQ(a.customers.reengage.prob, b.customers.reengage.prob);
+  EXPECT_EQ(a.customers.reengage.delay, b.customers.reengage.delay);
+  EXPECT_EQ(a.customers.reengage.recovery, b.customers.reengage.recovery);
   EXPECT_EQ(a.pair_keys, b.pair_keys);
   EXPECT_EQ(a.pair_override, b.pair_override);
   EXPECT_EQ(a.receives_override, b.receives_override);

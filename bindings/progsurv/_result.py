@@ -131,6 +131,34 @@ class Result(ResultBase, _core.Result):
         """P(completed) over all replications: (estimate, lower, upper)."""
         return tuple(float(x) for x in self.outcome_share[OUTCOMES.index("completed")])
 
+    def _mean(self, quantity):
+        i = QUANTITIES.index(quantity)
+        return (float(self.mean[i]), float(self.se[i]))
+
+    @property
+    def rungs(self):
+        """Mean escalation trials per started programme, a ladder rung's or the sponsor's
+        (rule 15): (mean, se)."""
+        return self._mean("rungs")
+
+    @property
+    def deferred_share(self):
+        """Share of started programmes that deferred some scope into a "Phase 2" (rule 16):
+        (mean, se)."""
+        return self._mean("deferring")
+
+    @property
+    def deferred_value(self):
+        """Value per started programme removed by deferral and never delivered (rule 16):
+        (mean, se)."""
+        return self._mean("deferred_value")
+
+    @property
+    def reengagements(self):
+        """Re-engagements with customers per started programme that took effect (rule 17):
+        (mean, se)."""
+        return self._mean("reengagements")
+
     def __repr__(self):
         p, lo, hi = self.p_completed
         method = "exact" if self.exact else f"{self.n} replications, seed {self.seed}"
@@ -309,12 +337,24 @@ class Result(ResultBase, _core.Result):
         return df
 
     def counts(self):
-        """Mean sponsor changes, handoffs, breaks, escalations and disengagements (lapses of
-        sponsor attention) per started programme.
+        """Mean sponsor changes, handoffs, breaks, escalations, disengagements (lapses of
+        sponsor attention), escalation trials (rungs), deferrals and re-engagements per
+        started programme.
 
         Returns a pandas DataFrame indexed by quantity (as means()).
         """
-        return self.means(("sponsor_changes", "handoffs", "breaks", "escalations", "disengagements"))
+        return self.means(
+            (
+                "sponsor_changes",
+                "handoffs",
+                "breaks",
+                "escalations",
+                "disengagements",
+                "rungs",
+                "deferrals",
+                "reengagements",
+            )
+        )
 
     def convergence(self):
         """P(completed) and its 95% half-width after each batch.

@@ -301,7 +301,8 @@ def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, pr
     alone, with common random numbers, and its Shapley part of switching all of them off
     (the parts sum to all-off minus base). Returns a DataFrame with one row per mechanism.
 
-    mechanisms  names of knock-outs (progsurv.KNOCKOUTS; default all)
+    mechanisms  names of knock-outs (progsurv.KNOCKOUTS; default all, except "ladder" and
+                "deferral" when the scenario has no ladder or no deferrable scope)
     shapley     "exact" (every subset), "permutations" (one random order per replication),
                 "none", or "auto" (exact while replications * 2**k <= 2e7)
 

@@ -54,6 +54,8 @@ void always_engaged(Scenario& s) {
   for (auto& l : s.levels) l.attention_lapse = Distribution::never();
 }
 void customers_at_hand(Scenario& s) { s.customers.recruitment = Distribution::fixed(0.0); }
+void direct_line(Scenario& s) { s.escalation.ladder.clear(); }
+void scope_protected(Scenario& s) { s.deferral.prob = 0.0; }
 
 }  // namespace
 
@@ -72,6 +74,8 @@ const std::array<KnockoutSpec, kKnockoutCount>& knockout_table() {
       {Knockout::Scoping, "scoping", "no scoping before approval", no_scoping},
       {Knockout::Attention, "attention", "sponsors never disengage", always_engaged},
       {Knockout::Recruitment, "recruitment", "customers recruited at once", customers_at_hand},
+      {Knockout::Ladder, "ladder", "direct line to the sponsor", direct_line},
+      {Knockout::Deferral, "deferral", "no deferral", scope_protected},
   }};
   return table;
 }
@@ -113,6 +117,20 @@ Scenario knock_out(const Scenario& scenario, const std::vector<Knockout>& ks) {
   s.yaml_text.clear();
   s.finalize();
   return s;
+}
+
+std::vector<Knockout> default_knockouts(const Scenario& s) {
+  bool defers = false;
+  for (const Phase& phase : s.phases) defers = defers || phase.deferrable > 0.0;
+  defers = defers && s.deferral.prob > 0.0;
+  std::vector<Knockout> out;
+  for (int k = 0; k < kKnockoutCount; ++k) {
+    const auto id = static_cast<Knockout>(k);
+    if (id == Knockout::Ladder && s.escalation.ladder.empty()) continue;
+    if (id == Knockout::Deferral && !defers) continue;
+    out.push_back(id);
+  }
+  return out;
 }
 
 Scenario knock_out(const Scenario& scenario, Knockout k) {
@@ -234,8 +252,7 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
   if (options.replications < 2)
     throw std::invalid_argument("attribution needs at least 2 replications");
   std::vector<Knockout> mechanisms = options.mechanisms;
-  if (mechanisms.empty())
-    for (int k = 0; k < kKnockoutCount; ++k) mechanisms.push_back(static_cast<Knockout>(k));
+  if (mechanisms.empty()) mechanisms = default_knockouts(scenario);
   for (std::size_t i = 0; i < mechanisms.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (mechanisms[i] == mechanisms[j])

@@ -1,631 +1,28 @@
-// The exact solver: builds the continuous-time Markov chain of one programme (docs/model.md, Exact
-// solver) and computes its occupancy p(t) = p(0) exp(Q t). See docs/validation.md for the state
-// space and the error bounds.
+// The exact solver: the generator of one programme's continuous-time Markov chain (docs/model.md,
+// Exact solver), its occupancy p(t) = p(0) exp(Q t) and the results of a run from it. Which
+// scenarios are in the subset is exact_subset.cpp; the state space is exact_chain.cpp. See
+// docs/validation.md for the state space and the error bounds.
 #include "progsurv/analysis/exact.hpp"
 
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
-#include <map>
-#include <sstream>
-#include <tuple>
 #include <unsupported/Eigen/MatrixFunctions>
+
+#include "analysis/exact_chain.hpp"
 
 namespace progsurv {
 
 namespace {
 
+using namespace exact_detail;  // the chain's types, private to the solver
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// Erlang stages above this would blow up the chain for little gain; such a scenario is
-// refused (a Monte Carlo run handles it).
-constexpr int kMaxStages = 100;
-constexpr std::size_t kMaxStates = 2000000;
 // Uniformization sub-steps keep Λ·δ at most this, so e^{-Λδ} never underflows and the
 // Poisson weights follow from a plain recurrence.
 constexpr double kMaxPoissonMean = 30.0;
-
-std::string number(double x) {
-  std::ostringstream os;
-  os.precision(10);
-  os << x;
-  return os.str();
-}
-
-std::string violations_message(const std::vector<std::string>& entries) {
-  std::string m =
-      "outside the Markov subset the exact solver handles ('Exact solver' in docs/model.md: "
-      "exponential or Erlang durations, patience model: hazard, no budget cycle):";
-  for (const auto& e : entries) m += "\n  - " + e;
-  return m;
-}
-
-// A duration as the chain holds it: instantaneous, k exponential stages of one rate, or
-// an event that never happens.
-struct Stages {
-  enum class Kind { Instant, Timed, Never };
-  Kind kind = Kind::Instant;
-  int k = 1;
-  double rate = 0.0;
-};
-
-// The stages of `d`, or false with the reason it has none.
-bool classify(const Distribution& d, Stages& out, std::string& why) {
-  out = Stages{};
-  auto timed = [&](int k, double scale) {
-    if (!(scale > 0.0)) {
-      out.kind = Stages::Kind::Instant;
-    } else if (std::isinf(scale)) {
-      out.kind = Stages::Kind::Never;
-    } else {
-      out.kind = Stages::Kind::Timed;
-      out.k = k;
-      out.rate = 1.0 / scale;
-    }
-    return true;
-  };
-  switch (d.kind()) {
-    case DistKind::Never:
-      out.kind = Stages::Kind::Never;
-      return true;
-    case DistKind::Fixed:
-      if (d.a() == 0.0) return true;  // instantaneous
-      why = "fixed " + number(d.a()) +
-            " is not exponential (only fixed 0, an instantaneous step, is allowed)";
-      return false;
-    case DistKind::Exponential:
-      return timed(1, d.a());
-    case DistKind::Weibull:
-      // Weibull with shape 1 is the exponential with mean = scale.
-      if (d.a() == 1.0) return timed(1, d.b());
-      why = "weibull with shape " + number(d.a()) + " is not exponential (shape 1 is)";
-      return false;
-    case DistKind::Gamma:
-      if (d.is_erlang()) {
-        if (d.a() > kMaxStages) {
-          why = "gamma with shape " + number(d.a()) + " has more Erlang stages than the " +
-                std::to_string(kMaxStages) + " the exact solver expands";
-          return false;
-        }
-        return timed(static_cast<int>(d.a()), d.b());
-      }
-      why = "gamma with shape " + number(d.a()) + " is not Erlang (an integer shape is)";
-      return false;
-    default:
-      why = std::string(to_string(d.kind())) + " is not exponential";
-      return false;
-  }
-}
-
-// Which levels can hold the post: proposers that can get approval, and successors when
-// someone can leave and be succeeded from the mix.
-std::vector<bool> reachable_levels(const Scenario& s) {
-  std::vector<bool> reach(s.levels.size(), false);
-  auto valid = [&](int l) { return l >= 0 && static_cast<std::size_t>(l) < s.levels.size(); };
-  for (std::size_t i = 0; i < s.sponsor.level.size() && i < s.sponsor.prob.size(); ++i) {
-    const int l = s.sponsor.level[i];
-    if (valid(l) && s.sponsor.prob[i] > 0.0 && s.levels[static_cast<std::size_t>(l)].approval > 0.0)
-      reach[static_cast<std::size_t>(l)] = true;
-  }
-  bool exits = false;
-  for (std::size_t l = 0; l < s.levels.size(); ++l)
-    if (reach[l] && s.levels[l].tenure.kind() != DistKind::Never) exits = true;
-  if (exits && !s.succession.successor_same && s.succession.adoption > 0.0) {
-    const LevelMix& mix = s.succession.successor;
-    for (std::size_t i = 0; i < mix.level.size() && i < mix.prob.size(); ++i)
-      if (valid(mix.level[i]) && mix.prob[i] > 0.0)
-        reach[static_cast<std::size_t>(mix.level[i])] = true;
-  }
-  return reach;
-}
-
-// The key path of the pickup a from→to handoff uses: its override, or the receiving silo.
-std::string pickup_key(const Scenario& s, int from, int to) {
-  for (std::size_t i = 0; i < s.overrides.size(); ++i)
-    if (s.overrides[i].from == from && s.overrides[i].to == to)
-      return "handoffs." + std::to_string(i) + ".pickup";
-  return "silos." + s.silos[static_cast<std::size_t>(to)].name + ".pickup";
-}
-
-}  // namespace
-
-NotMarkovianError::NotMarkovianError(const std::string& file, std::vector<std::string> entries)
-    : ScenarioError(file, 0, 0, "", violations_message(entries)), entries_(std::move(entries)) {}
-
-std::vector<std::string> markov_violations(const Scenario& s) {
-  std::vector<std::string> out;
-  auto add = [&](const std::string& e) {
-    if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
-  };
-  auto check = [&](const std::string& key, const Distribution& d, bool instant_ok = true) {
-    Stages st;
-    std::string why;
-    if (!classify(d, st, why)) {
-      add(key + ": " + why);
-    } else if (!instant_ok && st.kind == Stages::Kind::Instant) {
-      add(key + ": a tenure of 0 months would make sponsors leave in an endless loop");
-    }
-  };
-
-  // Shape problems the chain cannot even be built around (the parser refuses them too).
-  if (s.levels.empty()) add("sponsor_levels: no sponsor level");
-  if (s.phases.empty()) add("phases: no phase");
-  for (std::size_t i = 0; i < s.phases.size(); ++i)
-    if (s.phases[i].steps.empty()) add("phases." + std::to_string(i) + ".steps: no step");
-  if (!s.finalized()) add("silos: the handoff tables are not built (call Scenario::finalize())");
-  if (!out.empty()) return out;
-
-  const std::vector<bool> reach = reachable_levels(s);
-  bool exits = false;
-  for (std::size_t l = 0; l < s.levels.size(); ++l) {
-    if (!reach[l]) continue;
-    const std::string base = "sponsor_levels." + s.levels[l].name + ".";
-    check(base + "tenure", s.levels[l].tenure, false);
-    check(base + "resource_delay", s.levels[l].resource_delay);
-    if (s.levels[l].tenure.kind() != DistKind::Never) exits = true;
-  }
-  if (exits) check("succession.vacancy", s.succession.vacancy);
-
-  bool escalations = false;
-  for (std::size_t i = 0; i < s.phases.size(); ++i) {
-    const auto& steps = s.phases[i].steps;
-    for (std::size_t j = 0; j < steps.size(); ++j) {
-      const std::string key = "phases." + std::to_string(i) + ".steps." + std::to_string(j);
-      if (steps[j].silo < 0 || static_cast<std::size_t>(steps[j].silo) >= s.silos.size()) {
-        add(key + ".silo: no such silo");
-        continue;
-      }
-      check(key + ".work", steps[j].work);
-      if (j == 0) continue;
-      const int from = steps[j - 1].silo, to = steps[j].silo;
-      if (from == to || from < 0 || static_cast<std::size_t>(from) >= s.silos.size()) continue;
-      check(pickup_key(s, from, to), s.pickup(from, to));
-      if (s.break_prob(from, to) > 0.0 && s.escalation.max_attempts > 0) escalations = true;
-    }
-  }
-  if (escalations) check("escalation.delay", s.escalation.delay);
-
-  const Patience& pat = s.patience;
-  if (pat.model == PatienceModel::Reviews && pat.threshold.kind() != DistKind::Never &&
-      pat.cancel_prob > 0.0)
-    add("patience.model: reviews (use model: hazard)");
-  if (s.budget.enabled && s.budget.squeeze_prob > 0.0 && s.budget.cut_prob > 0.0)
-    add("budget: squeeze cycles are not Markovian (use budget: none or squeeze_prob: 0)");
-  // Rule 11: scoping is an activity of the chain; the hazard's grace would count from a
-  // random start, which the chain cannot time.
-  Stages scoping;
-  std::string why;
-  if (!classify(s.scoping, scoping, why)) add("scoping: " + why);
-  if (scoping.kind == Stages::Kind::Timed && pat.model == PatienceModel::Hazard && pat.rate > 0.0 &&
-      pat.grace > 0.0)
-    add("patience.grace: a grace counted from the start of a scoped programme (a random "
-        "time) is not Markovian (use grace: 0 or scoping: 0)");
-  // Rule 12: the engaged flag is in the state, so the lapse must be memoryless (it is
-  // redrawn at every visible result).
-  for (std::size_t l = 0; l < s.levels.size(); ++l) {
-    if (!reach[l]) continue;
-    Stages lapse;
-    const std::string key = "sponsor_levels." + s.levels[l].name + ".attention_lapse";
-    if (!classify(s.levels[l].attention_lapse, lapse, why)) {
-      add(key + ": " + why);
-    } else if (lapse.kind == Stages::Kind::Instant) {
-      add(key + ": a lapse of 0 months is not exponential (use an exponential or never)");
-    } else if (lapse.kind == Stages::Kind::Timed && lapse.k > 1) {
-      add(key +
-          ": an Erlang lapse restarts at every visible result; only an exponential "
-          "lapse is in the chain");
-    }
-  }
-  // Rule 13: recruitment is an activity; its length may not depend on customer trust,
-  // which the chain does not carry.
-  bool engage = false;
-  for (const auto& ph : s.phases) engage = engage || ph.engage;
-  if (engage) {
-    Stages recruit;
-    if (!classify(s.customers.recruitment, recruit, why)) {
-      add("customers.recruitment: " + why);
-    } else if (recruit.kind == Stages::Kind::Timed && s.customers.trust_effect != 0.0) {
-      add("customers.trust_effect: recruitment that depends on customer trust is not "
-          "Markovian (trust is not in the chain; use trust_effect: 0)");
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// The chain.
-
-namespace {
-
-enum Act : std::int32_t {
-  kResources = 0,
-  kWork = 1,
-  kPickup = 2,
-  kEscalation = 3,
-  kScoping = 4,     // rule 11: before approval
-  kRecruiting = 5,  // rule 13: an engage phase's customers, after its resource wait
-};
-
-// Counts kept as rewards (expected increments per transition).
-enum CountIndex {
-  kSponsorChanges = 0,
-  kHandoffs,
-  kBreaks,
-  kEscalations,
-  kDisengagements,
-  kCountKinds
-};
-constexpr std::array<Quantity, kCountKinds> kCountQuantity = {
-    Quantity::SponsorChanges, Quantity::Handoffs, Quantity::Breaks, Quantity::Escalations,
-    Quantity::Disengagements};
-// Reward columns: the time buckets (occupancy), the counts (rates), then the occupancy of
-// not_started, which takes the scoping months of proposals that die out of the means.
-constexpr int kNotStartedColumn = kTimeBucketCount + kCountKinds;
-constexpr int kRewardColumns = kNotStartedColumn + 1;
-
-// A transient state. act_level is the level the resource wait was drawn under (it keeps
-// its rate when a successor of another level arrives); -1 for other activities. engaged is
-// the sponsor's attention (rule 12); a vacancy holds 1 (its successor arrives engaged).
-struct Key {
-  std::int32_t phase = 0, step = 0, act = kResources, act_level = -1, stage = 0, attempt = 0,
-               level = 0, vacant = 0, sp_stage = 0, engaged = 1;
-  auto tie() const {
-    return std::tie(phase, step, act, act_level, stage, attempt, level, vacant, sp_stage, engaged);
-  }
-  bool operator<(const Key& o) const { return tie() < o.tie(); }
-};
-
-// Where one timed transition (or the start) leads after its instantaneous branchings:
-// targets with probabilities and the expected count increments on the way.
-// Target >= 0: transient state; < 0: absorbing state -(target + 1).
-struct Branches {
-  std::vector<std::pair<int, double>> to;
-  std::array<double, kCountKinds> counts{};
-  void add(int target, double w) {
-    for (auto& e : to)
-      if (e.first == target) {
-        e.second += w;
-        return;
-      }
-    to.emplace_back(target, w);
-  }
-};
-
-struct Transition {
-  int from;
-  double rate;
-  Branches branches;
-};
-
-class Builder {
- public:
-  explicit Builder(const Scenario& s) : s_(s), phase_count_(static_cast<int>(s.phases.size())) {
-    std::string why;
-    for (const auto& lv : s.levels) {
-      Stages t, r;
-      classify(lv.tenure, t, why);
-      classify(lv.resource_delay, r, why);
-      tenure_.push_back(t);
-      resource_.push_back(r);
-    }
-    for (const auto& lv : s.levels) {
-      Stages a;
-      classify(lv.attention_lapse, a, why);
-      lapse_.push_back(a);
-    }
-    classify(s.succession.vacancy, vacancy_, why);
-    classify(s.escalation.delay, escalation_, why);
-    classify(s.scoping, scoping_, why);
-    classify(s.customers.recruitment, recruitment_, why);
-    for (const auto& ph : s.phases) {
-      std::vector<Stages> w(ph.steps.size()), p(ph.steps.size());
-      for (std::size_t j = 0; j < ph.steps.size(); ++j) {
-        classify(ph.steps[j].work, w[j], why);
-        if (j > 0) classify(s.pickup(ph.steps[j - 1].silo, ph.steps[j].silo), p[j], why);
-      }
-      work_.push_back(std::move(w));
-      pickup_.push_back(std::move(p));
-    }
-  }
-
-  int absorbing_count() const { return kEndCategoryCount * (phase_count_ + 1); }
-  static int absorbing_index(EndCategory c, int delivered, int phase_count) {
-    return static_cast<int>(c) * (phase_count + 1) + delivered;
-  }
-
-  Branches initial() {
-    Branches b;
-    const LevelMix& mix = s_.sponsor;
-    for (std::size_t i = 0; i < mix.level.size(); ++i) {
-      const double p = mix.prob[i];
-      if (!(p > 0.0)) continue;
-      // The initial sponsor is in post from t = 0, engaged, while the proposal is scoped.
-      Key k;
-      k.level = mix.level[i];
-      k.act = kScoping;
-      const Stages& t = tenure_[static_cast<std::size_t>(k.level)];
-      if (t.kind == Stages::Kind::Timed && s_.initial_sponsor == InitialSponsor::Residual) {
-        // The equilibrium residual of Erlang-k is an equal mixture of Erlang-1..k: the
-        // sponsor is in each of the k stages with the same probability.
-        for (int u = 0; u < t.k; ++u) {
-          k.sp_stage = u;
-          enter(k, p / t.k, b);
-        }
-      } else {
-        enter(k, p, b);
-      }
-    }
-    return b;
-  }
-
-  // Breadth-first from the start: every state and its timed transitions.
-  void build() {
-    init_ = initial();
-    for (std::size_t x = 0; x < keys_.size(); ++x) {
-      if (keys_.size() > kMaxStates)
-        throw ScenarioError(s_.source, 0, 0, "",
-                            "the exact solver's chain has more than " + std::to_string(kMaxStates) +
-                                " states; use a Monte Carlo run");
-      const Key k = keys_[x];
-      const int xi = static_cast<int>(x);
-      if (!k.vacant) {
-        const Stages& d = duration(k);
-        if (d.kind == Stages::Kind::Timed) {
-          Branches b;
-          if (k.stage + 1 < d.k) {
-            Key n = k;
-            ++n.stage;
-            b.add(state(n), 1.0);
-          } else {
-            complete(k, 1.0, b);
-          }
-          // A disengaged sponsor's resource wait runs `resources` times more slowly.
-          const double slow = k.act == kResources && !k.engaged ? s_.disengaged.resources : 1.0;
-          transitions_.push_back({xi, d.rate / slow, std::move(b)});
-        }
-        const Stages& a = lapse_[static_cast<std::size_t>(k.level)];
-        if (k.engaged && a.kind == Stages::Kind::Timed) {
-          Branches b;
-          Key n = k;
-          n.engaged = 0;
-          // A lapse while scoping is counted only if the proposal is approved (see
-          // complete()): the means are over started programmes.
-          if (k.act != kScoping) b.counts[kDisengagements] += 1.0;
-          b.add(state(n), 1.0);
-          transitions_.push_back({xi, a.rate, std::move(b)});
-        }
-        const Stages& t = tenure_[static_cast<std::size_t>(k.level)];
-        if (t.kind == Stages::Kind::Timed) {
-          Branches b;
-          if (k.sp_stage + 1 < t.k) {
-            Key n = k;
-            ++n.sp_stage;
-            b.add(state(n), 1.0);
-          } else {
-            sponsor_exit(k, 1.0, b);
-          }
-          transitions_.push_back({xi, t.rate, std::move(b)});
-        }
-      } else if (vacancy_.kind == Stages::Kind::Timed) {
-        Branches b;
-        if (k.sp_stage + 1 < vacancy_.k) {
-          Key n = k;
-          ++n.sp_stage;
-          b.add(state(n), 1.0);
-        } else {
-          vacancy_end(k, 1.0, b);
-        }
-        transitions_.push_back({xi, vacancy_.rate, std::move(b)});
-      }
-    }
-  }
-
-  const std::vector<Key>& keys() const { return keys_; }
-  const std::vector<Transition>& transitions() const { return transitions_; }
-  const Branches& init() const { return init_; }
-
- private:
-  int absorbing(EndCategory c, int delivered) const {
-    return -(absorbing_index(c, delivered, phase_count_) + 1);
-  }
-  int state(const Key& k) {
-    const auto [it, inserted] = index_.emplace(k, static_cast<int>(keys_.size()));
-    if (inserted) keys_.push_back(k);
-    return it->second;
-  }
-  const Phase& phase(const Key& k) const { return s_.phases[static_cast<std::size_t>(k.phase)]; }
-  int silo(const Key& k, int step) const {
-    return phase(k).steps[static_cast<std::size_t>(step)].silo;
-  }
-
-  const Stages& duration(const Key& k) const {
-    switch (k.act) {
-      case kResources:
-        return resource_[static_cast<std::size_t>(k.act_level)];
-      case kWork:
-        return work_[static_cast<std::size_t>(k.phase)][static_cast<std::size_t>(k.step)];
-      case kPickup:
-        return pickup_[static_cast<std::size_t>(k.phase)][static_cast<std::size_t>(k.step)];
-      case kScoping:
-        return scoping_;
-      case kRecruiting:
-        return recruitment_;
-      default:
-        return escalation_;
-    }
-  }
-
-  // Starts the activity in k (its first stage), or completes it at once when it takes no
-  // time.
-  void enter(Key k, double w, Branches& b) {
-    k.stage = 0;
-    if (duration(k).kind == Stages::Kind::Instant) {
-      complete(k, w, b);
-    } else {
-      b.add(state(k), w);
-    }
-  }
-  void start_phase(Key k, double w, Branches& b) {
-    k.step = 0;
-    k.act = kResources;
-    k.act_level = k.level;  // drawn under the level in post now
-    k.attempt = 0;
-    enter(k, w, b);
-  }
-  void start_work(Key k, double w, Branches& b) {
-    k.act = kWork;
-    k.act_level = -1;
-    k.attempt = 0;
-    enter(k, w, b);
-  }
-  void start_escalation(Key k, int attempt, double w, Branches& b) {
-    b.counts[kEscalations] += w;
-    k.act = kEscalation;
-    k.act_level = -1;
-    k.attempt = attempt;
-    enter(k, w, b);
-  }
-
-  // The current activity of k ends (sponsor in post): docs/model.md, One replication, rules 5
-  // and 6.
-  void complete(Key k, double w, Branches& b) {
-    const auto& steps = phase(k).steps;
-    switch (k.act) {
-      case kScoping: {
-        // Rule 11: approval at the end of scoping, under the sponsor's attention then.
-        double approval = s_.levels[static_cast<std::size_t>(k.level)].approval;
-        if (!k.engaged) approval *= s_.disengaged.approval;
-        if (approval < 1.0) b.add(absorbing(EndCategory::NotStarted, 0), w * (1.0 - approval));
-        if (!(approval > 0.0)) return;
-        // The lapse during scoping of a programme that starts is now counted.
-        if (!k.engaged) b.counts[kDisengagements] += w * approval;
-        start_phase(k, w * approval, b);
-        return;
-      }
-      case kResources:
-        if (phase(k).engage) {
-          k.act = kRecruiting;
-          k.act_level = -1;
-          enter(k, w, b);
-        } else {
-          start_work(k, w, b);
-        }
-        return;
-      case kRecruiting:
-        start_work(k, w, b);
-        return;
-      case kWork: {
-        if (static_cast<std::size_t>(k.step) + 1 < steps.size()) {
-          // A step completion is a visible result when steps are visible: re-engages.
-          if (s_.patience.visible == Visible::Steps) k.engaged = 1;
-          const int from = silo(k, k.step);
-          ++k.step;
-          const int to = silo(k, k.step);
-          if (from == to) {
-            start_work(k, w, b);
-          } else {
-            b.counts[kHandoffs] += w;
-            k.act = kPickup;
-            k.act_level = -1;
-            k.attempt = 0;
-            enter(k, w, b);
-          }
-          return;
-        }
-        const int delivered = k.phase + 1;
-        if (delivered == phase_count_) {
-          b.add(absorbing(EndCategory::Completed, delivered), w);
-          return;
-        }
-        const double go = phase(k).continue_prob;
-        if (go < 1.0) b.add(absorbing(EndCategory::PhaseGate, delivered), w * (1.0 - go));
-        if (go > 0.0) {
-          k.engaged = 1;  // a delivered phase is a visible result
-          ++k.phase;
-          start_phase(k, w * go, b);
-        }
-        return;
-      }
-      case kPickup: {
-        const double brk = s_.break_prob(silo(k, k.step - 1), silo(k, k.step));
-        if (brk < 1.0) start_work(k, w * (1.0 - brk), b);
-        if (brk > 0.0) {
-          b.counts[kBreaks] += w * brk;
-          if (s_.escalation.max_attempts == 0) {
-            b.add(absorbing(EndCategory::HandoffFailure, k.phase), w * brk);
-          } else {
-            start_escalation(k, 1, w * brk, b);
-          }
-        }
-        return;
-      }
-      default: {
-        // Success uses the clout of whoever is in post when the delay ends, as attentive
-        // as they are then.
-        double clout = s_.levels[static_cast<std::size_t>(k.level)].clout;
-        if (!k.engaged) clout *= s_.disengaged.clout;
-        if (clout > 0.0) start_work(k, w * clout, b);
-        if (clout < 1.0) {
-          if (k.attempt < s_.escalation.max_attempts) {
-            start_escalation(k, k.attempt + 1, w * (1.0 - clout), b);
-          } else {
-            b.add(absorbing(EndCategory::HandoffFailure, k.phase), w * (1.0 - clout));
-          }
-        }
-        return;
-      }
-    }
-  }
-
-  void sponsor_exit(Key k, double w, Branches& b) {
-    // Rule 11: an exit while scoping kills the proposal; it is not a sponsor change.
-    if (k.act == kScoping) {
-      b.add(absorbing(EndCategory::NotStarted, 0), w);
-      return;
-    }
-    b.counts[kSponsorChanges] += w;
-    k.vacant = 1;
-    k.engaged = 1;  // the vacancy ends the sponsor's attention
-    k.sp_stage = 0;
-    if (vacancy_.kind == Stages::Kind::Instant) {
-      vacancy_end(k, w, b);
-    } else {
-      b.add(state(k), w);
-    }
-  }
-
-  void vacancy_end(Key k, double w, Branches& b) {
-    const Succession& su = s_.succession;
-    if (su.adoption < 1.0)
-      b.add(absorbing(EndCategory::SponsorExit, k.phase), w * (1.0 - su.adoption));
-    if (!(su.adoption > 0.0)) return;
-    k.vacant = 0;
-    k.sp_stage = 0;  // a successor serves a full tenure
-    if (su.successor_same) {
-      b.add(state(k), w * su.adoption);
-      return;
-    }
-    for (std::size_t i = 0; i < su.successor.level.size(); ++i) {
-      const double p = su.successor.prob[i];
-      if (!(p > 0.0)) continue;
-      k.level = su.successor.level[i];
-      b.add(state(k), w * su.adoption * p);
-    }
-  }
-
-  const Scenario& s_;
-  const int phase_count_;
-  std::vector<Stages> tenure_, resource_, lapse_;
-  Stages vacancy_, escalation_, scoping_, recruitment_;
-  std::vector<std::vector<Stages>> work_, pickup_;  // pickup_[i][j]: handoff into step j
-
-  std::map<Key, int> index_;
-  std::vector<Key> keys_;
-  std::vector<Transition> transitions_;
-  Branches init_;
-};
 
 using SparseQ = Eigen::SparseMatrix<double, Eigen::ColMajor>;
 using Row = Eigen::RowVectorXd;
@@ -790,8 +187,9 @@ ExactModel::ExactModel(const Scenario& scenario, const ExactOptions& options)
   for (std::size_t x = 0; x < c.n; ++x) {
     const Key& k = keys[x];
     c.phase_of[x] = k.phase;
+    // Time is vacant only while no seat is filled (rule 14).
     TimeBucket bucket = TimeBucket::Vacant;
-    if (!k.vacant) {
+    if (builder.acting(k) >= 0) {
       switch (k.act) {
         case kResources:
           bucket = TimeBucket::Resources;
@@ -813,7 +211,7 @@ ExactModel::ExactModel(const Scenario& scenario, const ExactOptions& options)
       }
     }
     c.reward(static_cast<Eigen::Index>(x), static_cast<int>(bucket)) = 1.0;
-    c.scoping_state.push_back(k.act == kScoping && !k.engaged);
+    c.scoping_state.push_back(k.act == kScoping && !k.seat[0].engaged);
   }
   // Only needed when proposals can die after t = 0; left out otherwise so that a chain with
   // nothing but absorbing states keeps an exact identity exponential.
@@ -844,10 +242,14 @@ ExactModel::ExactModel(const Scenario& scenario, const ExactOptions& options)
       for (std::size_t x = 0; x < c.n; ++x) {
         const Key& k = keys[x];
         if (k.act == kScoping) continue;  // patience runs from the start
-        double m = k.vacant
-                       ? pat.vacancy_multiplier
-                       : scenario.levels[static_cast<std::size_t>(k.level)].patience_multiplier;
-        if (!k.engaged) m *= scenario.disengaged.patience;
+        // The acting sponsor's multiplier, as attentive as they are; no seat filled: vacancy.
+        const int a = builder.acting(k);
+        double m = pat.vacancy_multiplier;
+        if (a >= 0) {
+          const Seat& seat = k.seat[static_cast<std::size_t>(a)];
+          m = scenario.levels[static_cast<std::size_t>(seat.level)].patience_multiplier;
+          if (!seat.engaged) m *= scenario.disengaged.patience;
+        }
         const double h = pat.rate / m;
         const int col = n + Builder::absorbing_index(EndCategory::Patience, k.phase, c.phase_count);
         all.emplace_back(static_cast<int>(x), col, h);
@@ -1070,6 +472,14 @@ RunResult ExactModel::solve() const {
       set(kCountQuantity[static_cast<std::size_t>(q)],
           c.initial_counts[static_cast<std::size_t>(q)] + totals[kTimeBucketCount + q]);
     set(Quantity::Value, value_mean);
+    // Scope deferral is refused (rule 16), so nothing defers. Re-engagements follow late
+    // follow-ups, which are not in the chain: unknown when they can happen.
+    set(Quantity::Deferrals, 0.0);
+    set(Quantity::DeferredValue, 0.0);
+    set(Quantity::Deferring, 0.0);
+    const bool engage =
+        std::any_of(s.phases.begin(), s.phases.end(), [](const Phase& ph) { return ph.engage; });
+    if (!engage || !(s.customers.reengage.prob > 0.0)) set(Quantity::Reengagements, 0.0);
   }
 
   // Completion-time quantiles: bracket on the evaluation times, then bisect. Bisection

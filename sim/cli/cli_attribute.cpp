@@ -109,17 +109,18 @@ const Registration reg_attribute(60, [](CLI::App& app) {
   add_force_flag(sub, args->force);
   sub->add_option("-o,--output", args->output, "Also write the table to this HDF5 file");
   add_set_option(sub, args->sets);
-  args->mechanisms_option = sub->add_option(
-                                   "--mechanisms", args->mechanisms,
-                                   "Only these knock-outs, comma-separated (default: all): " +
-                                       [] {
-                                         std::string names;
-                                         for (const KnockoutSpec& spec : knockout_table())
-                                           names +=
-                                               (names.empty() ? "" : ", ") + std::string(spec.name);
-                                         return names;
-                                       }())
-                                ->delimiter(',');
+  args->mechanisms_option =
+      sub->add_option(
+             "--mechanisms", args->mechanisms,
+             "Only these knock-outs, comma-separated (default: all, without ladder or deferral "
+             "when the scenario does not use them): " +
+                 [] {
+                   std::string names;
+                   for (const KnockoutSpec& spec : knockout_table())
+                     names += (names.empty() ? "" : ", ") + std::string(spec.name);
+                   return names;
+                 }())
+          ->delimiter(',');
   sub->add_option(
          "--shapley", args->shapley,
          "Shapley decomposition: exact (every subset of the knock-outs, 2^k runs per "

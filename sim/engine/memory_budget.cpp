@@ -67,7 +67,8 @@ double estimate_run_memory(const Scenario& s, const RunOptions& o, int threads) 
   // The summary holds a dozen curves on the grid.
   bytes += 16.0 * 8.0 * static_cast<double>(s.grid.size());
   if (o.keep_replications) {
-    const double per_record = 2.0 + 3 * 8.0 + 6 * 4.0 + 8.0 * kTimeBucketCount;
+    // int8 outcome and cause; end_time, value, trust, deferred_value; ten int32 counts.
+    const double per_record = 2.0 + 4 * 8.0 + 10 * 4.0 + 8.0 * kTimeBucketCount;
     // The columns, the chunks' ReplicationRecords in flight, and the file image written.
     bytes += planned * per_record * 2.0 +
              chunks_in_flight * kChunkSize * static_cast<double>(sizeof(ReplicationRecord));

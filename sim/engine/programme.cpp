@@ -11,6 +11,13 @@ namespace {
 constexpr Place kThreshold = Place::of(0), kHazard = Place::of(1), kScoping = Place::of(0);
 constexpr std::uint64_t kReviewCut = 2;
 
+// Rule 15: a rung's trial in attempt a of the handoff at (phase, step). Attempts wrap at 4096
+// and rungs are at most 16 (the parser's limit).
+constexpr Place rung_place(int phase, int step, int attempt, std::size_t rung) {
+  return Place::at(static_cast<std::uint64_t>(phase), static_cast<std::uint64_t>(step),
+                   (static_cast<std::uint64_t>(attempt) & 0xFFF) << 4 | (rung & 0xF));
+}
+
 // The index k of the first review at or after t (strictly after t with `after`), as the
 // engine places reviews: at k * r exactly, whatever the rounding of t / r.
 double first_review(double t, double r, bool after) {
@@ -101,6 +108,8 @@ void Programme::start() {
   started_at_ = t_;
   last_visible_ = t_;
   const Patience& pat = s_.patience;
+  // Rule 14: the co-sponsors take their seats now, before anything is drawn under a level.
+  if (start_hook_) start_hook_(start_context_);
   if (pat.model == PatienceModel::Reviews) {
     theta_ = value_of(pat.threshold, d_, Mechanism::Patience, kThreshold);
     // Reviews before the start do not touch the programme; one at exactly S does.
@@ -114,6 +123,8 @@ void Programme::start() {
 
 void Programme::start_phase() {
   step_ = 0;
+  pressure_k_ = 0;
+  deferred_phase_ = false;
   activity_ = Activity::Resources;
   double wait = value_of(level().resource_delay, d_, Mechanism::Resources, Place::at(phase_));
   slowed_ = !sponsor_.engaged && s_.disengaged.resources != 1.0;
@@ -124,13 +135,16 @@ void Programme::start_phase() {
 void Programme::start_work() {
   activity_ = Activity::Work;
   const Step& st = phase().steps[static_cast<std::size_t>(step_)];
-  activity_due_ = p_ + value_of(st.work, d_, Mechanism::Work, here());
+  double work = value_of(st.work, d_, Mechanism::Work, here());
+  // Rule 16: a step of a deferred phase that had not started is drawn as usual, then scaled.
+  if (deferred_phase_) work *= 1.0 - phase().deferrable;
+  activity_due_ = p_ + work;
 }
 
 // Rule 13: the customers give their time when recruitment ends; the follow-up is drawn then.
 void Programme::give_customers_time() {
   const double f = value_of(s_.customers.follow_up, d_, Mechanism::Customers, Place::at(phase_));
-  follow_ups_.push_back({t_, p_ + f});
+  follow_ups_.push_back({t_, p_ + f, phase_});
 }
 
 bool Programme::on_progress() {
@@ -148,6 +162,7 @@ bool Programme::on_progress() {
     const FollowUp f = follow_ups_[follow];
     follow_ups_.erase(follow_ups_.begin() + static_cast<std::ptrdiff_t>(follow));
     judge_follow_up(s_.customers, trust_, t_, f.start);
+    if (!(t_ - f.start <= s_.customers.follow_up_window)) late_follow_up(f);
     return false;
   }
   p_ = activity_due_;
@@ -189,6 +204,7 @@ bool Programme::on_progress() {
       if (step_visible) {
         last_visible_ = t_;
         review_stale_ = true;
+        if (visible_hook_) visible_hook_(visible_context_);
       }
       if (static_cast<std::size_t>(step_) + 1 < steps.size()) {
         const int from = steps[static_cast<std::size_t>(step_)].silo;
@@ -210,9 +226,11 @@ bool Programme::on_progress() {
       }
       // Phase delivered: bank its value; it is a visible result; then the gate.
       ++rec_.phases_delivered;
-      rec_.value += phase().value;
+      // Rule 16: a deferred phase banks what was left of its value.
+      rec_.value += deferred_phase_ ? phase().value * (1.0 - phase().deferrable) : phase().value;
       last_visible_ = t_;
       review_stale_ = true;
+      if (visible_hook_) visible_hook_(visible_context_);
       if (static_cast<std::size_t>(phase_) + 1 == s_.phases.size()) {
         end(Outcome::Completed, Cause::None);
         return true;
@@ -241,32 +259,114 @@ bool Programme::on_progress() {
         return false;
       }
       attempts_ = 0;
-      [[fallthrough]];
+      start_attempt();
+      return false;
     }
-    case Activity::Escalation:
-      // An escalation attempt ends: its trial uses the clout of whoever is in post now.
-      if (activity_ == Activity::Escalation) {
-        if (u_pending_ < clout()) {
+    case Activity::Escalation: {
+      // A trial ends the current rung's (or the sponsor's) delay.
+      ++rec_.rungs;
+      const auto& ladder = s_.escalation.ladder;
+      if (rung_ < ladder.size()) {
+        // Rule 15: the rung resolves the break itself, passes it one rung up, or gives up.
+        const EscalationRung& rung = ladder[rung_];
+        if (u_pending_ < rung.clout) {
           start_work();
-          return false;
+        } else if (u_go_up_ < rung.go_up) {
+          ++rung_;
+          escalate_to_rung();
+        } else {
+          fail_attempt();
         }
-        if (attempts_ >= s_.escalation.max_attempts) {
-          end(Outcome::Ended, Cause::HandoffFailure);
-          return false;
-        }
+        return false;
       }
-      ++attempts_;
-      ++rec_.escalations;
-      activity_ = Activity::Escalation;
-      {
-        const auto [u_delay, u_trial] =
-            d_.uniform_pair(Mechanism::Escalation, here(static_cast<std::uint64_t>(attempts_)));
-        activity_due_ = p_ + s_.escalation.delay.quantile(u_delay);
-        u_pending_ = u_trial;
+      // The sponsor's trial uses the clout of whoever is acting now.
+      if (u_pending_ < clout()) {
+        start_work();
+      } else {
+        fail_attempt();
       }
       return false;
+    }
   }
   return false;
+}
+
+// An escalation attempt starts at the ladder's first rung (at the sponsor when it has none).
+void Programme::start_attempt() {
+  ++attempts_;
+  ++rec_.escalations;
+  activity_ = Activity::Escalation;
+  rung_ = 0;
+  escalate_to_rung();
+}
+
+// The attempt reaches rung_ (or, above the last rung, the sponsor): its delay starts.
+void Programme::escalate_to_rung() {
+  const auto& ladder = s_.escalation.ladder;
+  if (rung_ < ladder.size()) {
+    const auto u = d_.uniforms<3>(Mechanism::Ladder, rung_place(phase_, step_, attempts_, rung_));
+    activity_due_ = p_ + ladder[rung_].delay.quantile(u[0]);
+    u_pending_ = u[1];
+    u_go_up_ = u[2];
+    return;
+  }
+  // The sponsor's delay and trial: draws 0 and 1 of the attempt's decision.
+  const auto [u_delay, u_trial] =
+      d_.uniform_pair(Mechanism::Escalation, here(static_cast<std::uint64_t>(attempts_)));
+  activity_due_ = p_ + s_.escalation.delay.quantile(u_delay);
+  u_pending_ = u_trial;
+}
+
+void Programme::fail_attempt() {
+  if (attempts_ >= s_.escalation.max_attempts) {
+    end(Outcome::Ended, Cause::HandoffFailure);
+    return;
+  }
+  start_attempt();
+}
+
+// Rule 16: working, waiting for a pickup or escalating, with a seat filled.
+bool Programme::in_work() const {
+  return started_ && !done_ && !sponsor_.vacant &&
+         (activity_ == Activity::Work || activity_ == Activity::Pickup ||
+          activity_ == Activity::Escalation);
+}
+
+// Rule 16: a pressure event (an overdue review that spared the programme, a squeeze that
+// did not cut it). The draw is keyed by (phase, its k-th pressure event).
+void Programme::on_pressure() {
+  const double share = phase().deferrable;
+  if (!(s_.deferral.prob > 0.0) || !(share > 0.0)) return;
+  ++pressure_k_;
+  if (deferred_phase_ || !in_work()) return;
+  if (!(d_.uniform(Mechanism::Deferral, Place::at(static_cast<std::uint64_t>(phase_), 0,
+                                                  pressure_k_)) < s_.deferral.prob))
+    return;
+  deferred_phase_ = true;
+  ++rec_.deferrals;
+  rec_.deferred_value += phase().value * share;
+  // The running step's remaining work shrinks; pickups and escalations are not shortened.
+  if (activity_ == Activity::Work) activity_due_ = p_ + (activity_due_ - p_) * (1.0 - share);
+}
+
+// Rule 17: a follow-up judged late while the programme runs may send the organisation back
+// to its customers: the decision, then the delay (calendar).
+void Programme::late_follow_up(const FollowUp& f) {
+  const Customers::Reengage& re = s_.customers.reengage;
+  if (!(re.prob > 0.0)) return;
+  const auto [u_go, u_delay] =
+      d_.uniform_pair(Mechanism::Reengagement, Place::at(static_cast<std::uint64_t>(f.phase)));
+  if (!(u_go < re.prob)) return;
+  reengage_at_.push_back(t_ + re.delay.quantile(u_delay));
+  next_reengage_ = std::min(next_reengage_, reengage_at_.back());
+}
+
+void Programme::on_reengagement() {
+  reengage_at_.erase(std::min_element(reengage_at_.begin(), reengage_at_.end()));
+  next_reengage_ =
+      reengage_at_.empty() ? kInf : *std::min_element(reengage_at_.begin(), reengage_at_.end());
+  *trust_ += s_.customers.reengage.recovery * (1.0 - *trust_);
+  ++rec_.reengagements;
 }
 
 void Programme::judge_follow_up(const Customers& c, double* trust, double delivered_at,
@@ -328,10 +428,15 @@ void Programme::on_patience() {
   }
   review_k_ = static_cast<std::int64_t>(k) + 1;
   review_stale_ = true;
+  on_pressure();  // overdue but spared
 }
 
 void Programme::on_squeeze(double u_cut) {
-  if (u_cut < s_.budget.cut_prob * (1.0 - clout())) end(Outcome::Ended, Cause::BudgetCut);
+  if (u_cut < s_.budget.cut_prob * (1.0 - clout())) {
+    end(Outcome::Ended, Cause::BudgetCut);
+    return;
+  }
+  on_pressure();  // squeezed but not cut
 }
 
 // A review at this instant came first (tie order), under the old multiplier: it must not
@@ -356,6 +461,23 @@ void Programme::on_vacancy_end(bool adopted) {
   review_k_ = after_now(t_, s_.patience, review_k_);
   review_stale_ = true;
   if (!adopted) end(Outcome::Ended, Cause::SponsorExit);
+}
+
+void Programme::on_acting_change() {
+  review_k_ = after_now(t_, s_.patience, review_k_);
+  review_stale_ = true;
+  // A running resource wait keeps its remaining time; its pace follows the acting sponsor's
+  // engagement (rule 12).
+  const double f = s_.disengaged.resources;
+  const bool slow = activity_ == Activity::Resources && started_ && !sponsor_.vacant &&
+                    !sponsor_.engaged && f != 1.0;
+  if (slow && !slowed_) {
+    activity_due_ = p_ + (activity_due_ - p_) * f;
+    slowed_ = true;
+  } else if (!slow && slowed_) {
+    activity_due_ = p_ + (activity_due_ - p_) / f;
+    slowed_ = false;
+  }
 }
 
 void Programme::on_disengage() {

@@ -28,6 +28,10 @@ void Records::resize(std::size_t n) {
   escalations.resize(n);
   disengagements.resize(n);
   initial_level.resize(n);
+  rungs.resize(n);
+  deferrals.resize(n);
+  deferred_value.resize(n);
+  reengagements.resize(n);
   for (auto& t : time) t.resize(n);
 }
 
@@ -44,6 +48,10 @@ void Records::set(std::size_t i, const ReplicationRecord& r) {
   escalations[i] = r.escalations;
   disengagements[i] = r.disengagements;
   initial_level[i] = r.initial_level;
+  rungs[i] = r.rungs;
+  deferrals[i] = r.deferrals;
+  deferred_value[i] = r.deferred_value;
+  reengagements[i] = r.reengagements;
   for (std::size_t b = 0; b < time.size(); ++b) time[b][i] = r.time[b];
 }
 

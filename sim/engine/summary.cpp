@@ -167,6 +167,22 @@ Summary summarize(const Tally& t, const Scenario& scenario) {
     }
     s.value_quantile.push_back(v);
   }
+  // Rule 16: deferral banks phases at a reduced value, so the value is no longer fixed by
+  // the phases delivered: its mean and SE come from the replications' own values (the
+  // distribution above stays that of the phases delivered, at their full values).
+  s.uses_deferral = false;
+  if (scenario.deferral.prob > 0.0)
+    for (const Phase& phase : scenario.phases)
+      s.uses_deferral = s.uses_deferral || phase.deferrable > 0.0;
+  s.uses_ladder = !scenario.escalation.ladder.empty();
+  s.uses_reengagement = scenario.customers.reengage.prob > 0.0;
+  if (s.uses_deferral && t.n > 0) {
+    const Moments& m = t.moments[static_cast<std::size_t>(Quantity::Value)];
+    const double mu = m.sum / nn;  // not-started programmes bank nothing
+    const double v = t.n > 1 ? std::max(0.0, m.sumsq / nn - mu * mu) * nn / (nn - 1.0) : kNaN;
+    s.value_se = std::sqrt(v / nn);
+    s.value_mean = {mu, mu - kZ95 * s.value_se, mu + kZ95 * s.value_se};
+  }
   s.delivered_none = wilson(by_d_started[0], s.n_started);
   s.delivered_all = wilson(by_d_started[static_cast<std::size_t>(p_count)], s.n_started);
   std::int64_t partial = 0;
@@ -314,6 +330,29 @@ std::string format_summary(const Summary& s, const std::string& title) {
     os << line;
   }
   os << "\n";
+  // Rules 15-17 in words, for the scenarios that use them.
+  const auto mean = [&](Quantity q) { return s.mean[static_cast<std::size_t>(q)]; };
+  if (s.uses_ladder) {
+    std::snprintf(line, sizeof line,
+                  "escalation ladder: %.2f escalation attempts and %.2f trials (rungs and "
+                  "sponsor) per started programme\n",
+                  mean(Quantity::Escalations), mean(Quantity::Rungs));
+    os << line;
+  }
+  if (s.uses_deferral) {
+    std::snprintf(line, sizeof line,
+                  "%.0f%% of started programmes deferred scope; %.2f of value per programme "
+                  "never delivered\n",
+                  100.0 * mean(Quantity::Deferring), mean(Quantity::DeferredValue));
+    os << line;
+  }
+  if (s.uses_reengagement) {
+    std::snprintf(line, sizeof line,
+                  "%.2f re-engagements with customers per started programme; mean customer "
+                  "trust at the end %.2f\n",
+                  mean(Quantity::Reengagements), mean(Quantity::CustomerTrust));
+    os << line;
+  }
   return os.str();
 }
 

@@ -37,6 +37,16 @@ const char* to_string(Quantity q) {
       return "recruiting";
     case Quantity::Disengagements:
       return "disengagements";
+    case Quantity::Rungs:
+      return "rungs";
+    case Quantity::Deferrals:
+      return "deferrals";
+    case Quantity::DeferredValue:
+      return "deferred_value";
+    case Quantity::Reengagements:
+      return "reengagements";
+    case Quantity::Deferring:
+      return "deferring";
     case Quantity::Count:
       break;
   }
@@ -99,6 +109,11 @@ void Tally::add(const ReplicationRecord& r) {
   m(Quantity::CustomerTrust).add(r.customer_trust);
   m(Quantity::Value).add(r.value);
   m(Quantity::Disengagements).add(r.disengagements);
+  m(Quantity::Rungs).add(r.rungs);
+  m(Quantity::Deferrals).add(r.deferrals);
+  m(Quantity::DeferredValue).add(r.deferred_value);
+  m(Quantity::Reengagements).add(r.reengagements);
+  m(Quantity::Deferring).add(r.deferrals > 0 ? 1.0 : 0.0);
 }
 
 void Tally::merge(const Tally& o) {

@@ -61,8 +61,9 @@ std::vector<Quantity> time_quantities() {
           Quantity::Working, Quantity::Pickup, Quantity::Escalating};
 }
 std::vector<Quantity> count_quantities() {
-  return {Quantity::SponsorChanges, Quantity::Handoffs, Quantity::Breaks, Quantity::Escalations,
-          Quantity::Disengagements};
+  return {Quantity::SponsorChanges, Quantity::Handoffs,       Quantity::Breaks,
+          Quantity::Escalations,    Quantity::Disengagements, Quantity::Rungs,
+          Quantity::Deferrals,      Quantity::DeferredValue,  Quantity::Reengagements};
 }
 
 std::string time_column(int bucket) {
@@ -154,7 +155,8 @@ std::string records_problem(const Records& r) {
             same(r.customer_trust.size()) && same(r.phases_delivered.size()) &&
             same(r.sponsor_changes.size()) && same(r.handoffs.size()) && same(r.breaks.size()) &&
             same(r.escalations.size()) && same(r.disengagements.size()) &&
-            same(r.initial_level.size());
+            same(r.initial_level.size()) && same(r.rungs.size()) && same(r.deferrals.size()) &&
+            same(r.deferred_value.size()) && same(r.reengagements.size());
   for (const auto& column : r.time) ok = ok && same(column.size());
   if (!ok) return "replication record columns differ in length";
   for (std::size_t i = 0; i < n; ++i) {
@@ -381,6 +383,10 @@ void write_records(h5::File& f, const Records& r) {
   g.write_dataset("escalations", r.escalations, {}, kZ);
   g.write_dataset("disengagements", r.disengagements, {}, kZ);
   g.write_dataset("initial_level", r.initial_level, {}, kZ);
+  g.write_dataset("rungs", r.rungs, {}, kZ);
+  g.write_dataset("deferrals", r.deferrals, {}, kZ);
+  g.write_dataset("deferred_value", r.deferred_value, {}, kZ);
+  g.write_dataset("reengagements", r.reengagements, {}, kZ);
   for (int b = 0; b < kTimeBucketCount; ++b) g.write_dataset(time_column(b), r.time[b], {}, kZ);
 }
 
@@ -422,8 +428,13 @@ void check_filetype(const h5::File& f, const std::string& path) {
   }
 }
 
-// Returns the major version, which readers use to fill what older files lack.
-int check_version(const h5::File& f, const std::string& path) {
+// The version a file was written in: readers use it to fill what older files lack.
+struct FormatVersion {
+  int major = 0, minor = 0;
+  bool before(int ma, int mi) const { return major < ma || (major == ma && minor < mi); }
+};
+
+FormatVersion check_version(const h5::File& f, const std::string& path) {
   if (!f.has_attr("format_version") || f.attr_is_string("format_version")) {
     bad(path, "no integer 'format_version' attribute");
   }
@@ -440,14 +451,17 @@ int check_version(const h5::File& f, const std::string& path) {
     bad(path, "written by an older progsurv (format " + found + ", this reader understands " +
                   understood + ")");
   }
-  return static_cast<int>(v[0]);
+  return {static_cast<int>(v[0]), static_cast<int>(v[1])};
 }
 
-// Version 1 kept the first twelve quantities (up to value); later ones read as 0.
+// Version 1 kept the first twelve quantities (up to value), 2.0 fifteen (up to
+// disengagements); later ones read as 0.
 constexpr int kVersion1Quantities = static_cast<int>(Quantity::Value) + 1;
-hsize_t quantities_in(int major) {
-  return major == 1 ? static_cast<hsize_t>(kVersion1Quantities)
-                    : static_cast<hsize_t>(kQuantityCount);
+constexpr int kVersion20Quantities = static_cast<int>(Quantity::Disengagements) + 1;
+hsize_t quantities_in(FormatVersion v) {
+  if (v.major == 1) return static_cast<hsize_t>(kVersion1Quantities);
+  if (v.before(2, 1)) return static_cast<hsize_t>(kVersion20Quantities);
+  return static_cast<hsize_t>(kQuantityCount);
 }
 
 // Reads a dataset and checks its shape.
@@ -475,7 +489,7 @@ std::vector<T> read_1d(const h5::Group& g, const std::string& name, const std::s
   return v;
 }
 
-Tally read_tally(const h5::File& f, const std::string& path, int major) {
+Tally read_tally(const h5::File& f, const std::string& path, FormatVersion version) {
   const h5::Group g = f.open_group("tally");
   Tally t;
   const hsize_t categories = kEndCategoryCount;
@@ -491,7 +505,7 @@ Tally read_tally(const h5::File& f, const std::string& path, int major) {
   if (t.phase_count < 0) bad(path, "/tally/phase_count is negative");
   t.phases_by_category = read_shaped<std::int64_t>(
       g, "phases_by_category", {categories, static_cast<hsize_t>(t.phase_count) + 1}, path);
-  const hsize_t quantities = quantities_in(major);
+  const hsize_t quantities = quantities_in(version);
   const auto sum = read_shaped<double>(g, "moments_sum", {quantities}, path);
   const auto sumsq = read_shaped<double>(g, "moments_sumsq", {quantities}, path);
   for (hsize_t q = 0; q < quantities; ++q) t.moments[q] = Moments{sum[q], sumsq[q]};
@@ -503,7 +517,7 @@ Tally read_tally(const h5::File& f, const std::string& path, int major) {
   return t;
 }
 
-Records read_records(const h5::File& f, const std::string& path, int major) {
+Records read_records(const h5::File& f, const std::string& path, FormatVersion version) {
   const h5::Group g = f.open_group("replications");
   Records r;
   r.outcome = read_1d<std::int8_t>(g, "outcome", path);
@@ -516,14 +530,24 @@ Records read_records(const h5::File& f, const std::string& path, int major) {
   r.handoffs = read_1d<std::int32_t>(g, "handoffs", path);
   r.breaks = read_1d<std::int32_t>(g, "breaks", path);
   r.escalations = read_1d<std::int32_t>(g, "escalations", path);
-  r.disengagements = major >= 2 ? read_1d<std::int32_t>(g, "disengagements", path)
-                                : std::vector<std::int32_t>(r.outcome.size(), 0);
+  r.disengagements = version.major >= 2 ? read_1d<std::int32_t>(g, "disengagements", path)
+                                        : std::vector<std::int32_t>(r.outcome.size(), 0);
   r.initial_level = read_1d<std::int32_t>(g, "initial_level", path);
+  // Rules 15-17 came with version 2.1; older runs had none of them.
+  const bool new_in_21 = version.before(2, 1);
+  const std::size_t n = r.outcome.size();
+  r.rungs = new_in_21 ? std::vector<std::int32_t>(n, 0) : read_1d<std::int32_t>(g, "rungs", path);
+  r.deferrals =
+      new_in_21 ? std::vector<std::int32_t>(n, 0) : read_1d<std::int32_t>(g, "deferrals", path);
+  r.deferred_value =
+      new_in_21 ? std::vector<double>(n, 0.0) : read_1d<double>(g, "deferred_value", path);
+  r.reengagements =
+      new_in_21 ? std::vector<std::int32_t>(n, 0) : read_1d<std::int32_t>(g, "reengagements", path);
   for (int b = 0; b < kTimeBucketCount; ++b) {
     const auto bucket = static_cast<TimeBucket>(b);
     const bool new_in_2 = bucket == TimeBucket::Scoping || bucket == TimeBucket::Recruiting;
-    r.time[b] = major < 2 && new_in_2 ? std::vector<double>(r.outcome.size(), 0.0)
-                                      : read_1d<double>(g, time_column(b), path);
+    r.time[b] = version.major < 2 && new_in_2 ? std::vector<double>(r.outcome.size(), 0.0)
+                                              : read_1d<double>(g, time_column(b), path);
   }
   if (const std::string problem = records_problem(r); !problem.empty()) {
     bad(path, "inconsistent /replications: " + problem);
@@ -560,7 +584,7 @@ Estimate read_triple(const h5::Group& g, const std::string& name, const std::str
 
 // The summary as stored in the derived groups. An exact result has no replications to
 // count, so for it these groups, not /tally, are the source of truth.
-Summary read_stored_summary(const h5::File& f, const std::string& path, int major) {
+Summary read_stored_summary(const h5::File& f, const std::string& path, FormatVersion version) {
   Summary s;
   const h5::Group outcomes = f.open_group("outcomes");
   s.n = outcomes.read_attr<std::int64_t>("n");
@@ -583,7 +607,7 @@ Summary read_stored_summary(const h5::File& f, const std::string& path, int majo
   s.quantile_levels = read_1d<double>(completion, "quantile_levels", path);
   s.completion_quantile = read_1d<double>(completion, "unconditional", path);
   s.completion_quantile_given = read_1d<double>(completion, "among_completed", path);
-  if (major >= 2 && completion.has("unconditional_lower")) {
+  if (version.major >= 2 && completion.has("unconditional_lower")) {
     s.completion_quantile_lower = read_1d<double>(completion, "unconditional_lower", path);
     s.completion_quantile_upper = read_1d<double>(completion, "unconditional_upper", path);
     s.completion_quantile_given_lower = read_1d<double>(completion, "among_completed_lower", path);
@@ -602,7 +626,7 @@ Summary read_stored_summary(const h5::File& f, const std::string& path, int majo
   s.delivered_all = read_triple(value, "delivered_all", path);
 
   const h5::Group means = f.open_group("means");
-  const hsize_t quantities = quantities_in(major);
+  const hsize_t quantities = quantities_in(version);
   const std::vector<double> mean = read_shaped<double>(means, "mean", {quantities}, path);
   const std::vector<double> se = read_shaped<double>(means, "se", {quantities}, path);
   std::copy(mean.begin(), mean.end(), s.mean.begin());
@@ -616,7 +640,7 @@ Summary read_stored_summary(const h5::File& f, const std::string& path, int majo
   return s;
 }
 
-RunResult read_contents(const h5::File& f, const std::string& path, int major) {
+RunResult read_contents(const h5::File& f, const std::string& path, FormatVersion version) {
   RunResult r;
   const std::string method = f.read_attr_string("method");
   if (method != kMethodMonteCarlo && method != kMethodExact) {
@@ -633,20 +657,20 @@ RunResult read_contents(const h5::File& f, const std::string& path, int major) {
   r.seed = run.read_attr<std::uint64_t>("seed");
   r.precision = run.read_attr<double>("precision");
 
-  r.tally = read_tally(f, path, major);
+  r.tally = read_tally(f, path, version);
   if (!r.exact && r.tally.n <= 0) bad(path, "a Monte Carlo result with n = 0 replications");
   // The stored scenario must be the one the counts were made with.
   if (r.tally.grid != r.scenario.grid || r.tally.horizon != r.scenario.horizon ||
       r.tally.phase_count != static_cast<int>(r.scenario.phases.size()))
     bad(path, "the stored scenario does not match /tally (grid, horizon or phase count differ)");
   if (f.has("replications")) {
-    r.records = read_records(f, path, major);
+    r.records = read_records(f, path, version);
     if (static_cast<std::int64_t>(r.records->size()) != r.tally.n)
       bad(path, "/replications holds " + std::to_string(r.records->size()) +
                     " records for n = " + std::to_string(r.tally.n));
   }
   // Monte Carlo: re-derived from the raw counts, the source of truth. Exact: as stored.
-  r.summary = r.exact ? read_stored_summary(f, path, major) : summarize(r.tally, r.scenario);
+  r.summary = r.exact ? read_stored_summary(f, path, version) : summarize(r.tally, r.scenario);
   return r;
 }
 
@@ -679,8 +703,8 @@ RunResult read_result(const std::string& path) {
   }();
   try {
     check_filetype(f, path);
-    const int major = check_version(f, path);
-    return read_contents(f, path, major);
+    const FormatVersion version = check_version(f, path);
+    return read_contents(f, path, version);
   } catch (const h5::Error& e) {
     // h5 messages name the object and, for objects in the file, the file too.
     const std::string what = e.what();

@@ -136,7 +136,29 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
       warn({"customers", "trust_effect"},
            "customers.trust_effect has no effect: recruitment takes no time" +
                std::string(engage ? "" : " (and no phase is flagged engage)"));
+    if (customers["reengage"] && s.customers.reengage.prob > 0.0 && !engage)
+      warn({"customers", "reengage"},
+           "customers.reengage has no effect: no phase is flagged engage, so no follow-up is "
+           "ever late");
   }
+
+  // Rules 15 and 16: a ladder nobody climbs, scope that never slips, or slips from nowhere.
+  if (!s.escalation.ladder.empty() && s.escalation.max_attempts == 0)
+    warn({"escalation", "ladder"},
+         "escalation.ladder has no effect: max_attempts is 0, so a break ends the programme "
+         "before anyone escalates");
+  bool deferrable = false;
+  for (std::size_t i = 0; i < s.phases.size(); ++i) {
+    if (!(s.phases[i].deferrable > 0.0)) continue;
+    deferrable = true;
+    if (!(s.deferral.prob > 0.0))
+      warn({"phases", std::to_string(i), "deferrable"},
+           "phases." + std::to_string(i) +
+               ".deferrable has no effect: deferral.prob is 0, so no phase ever defers scope");
+  }
+  if (s.deferral.prob > 0.0 && !deferrable)
+    warn({"deferral", "prob"},
+         "deferral.prob has no effect: no phase has a deferrable share above 0");
 
   // A level can be drawn by the initial mix or, when successors are drawn from a mix, by
   // that mix (a successor at the "same" level only repeats a level already drawn).
@@ -147,11 +169,13 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
     for (std::size_t i = 0; i < s.succession.successor.level.size(); ++i)
       if (s.succession.successor.prob[i] > 0)
         drawable[static_cast<std::size_t>(s.succession.successor.level[i])] = 1;
+  for (int level : s.co_sponsors) drawable[static_cast<std::size_t>(level)] = 1;  // rule 14
   for (std::size_t i = 0; i < s.levels.size(); ++i)
     if (!drawable[i])
       warn({"sponsor_levels", s.levels[i].name},
            "sponsor level '" + s.levels[i].name +
-               "' has no effect: neither the sponsor mix nor the successor mix can draw it");
+               "' has no effect: neither the sponsor mix, the successor mix nor a co-sponsor "
+               "seat can draw it");
   return out;
 }
 

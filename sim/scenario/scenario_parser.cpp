@@ -41,6 +41,11 @@ const char* const kOverrideSource = "<override>";
 // Longest level, silo, phase or scenario name accepted, in bytes.
 constexpr std::size_t kMaxNameBytes = 200;
 
+// Co-sponsor seats and ladder rungs: a steering committee or a management chain longer than
+// these is a typo (and each seat is an entity of its own for randomness, docs/model.md).
+constexpr std::size_t kMaxCoSponsors = 32;
+constexpr std::size_t kMaxLadderRungs = 16;
+
 // A finer grid than this is a typo (step: 0.0001), not a wish for 600k curve points.
 constexpr double kMaxGridPoints = 1e6;
 
@@ -137,7 +142,8 @@ class ScenarioReader {
                   "a scenario (a map with keys such as horizon, sponsor_levels, silos, phases)");
     top.allow({"name", "description", "horizon", "grid", "sponsor_levels", "sponsor",
                "initial_sponsor", "succession", "silos", "handoffs", "escalation", "phases",
-               "patience", "budget", "customers", "scoping", "disengaged"});
+               "patience", "budget", "customers", "scoping", "disengaged", "co_sponsors",
+               "deferral"});
 
     Scenario s;
     if (const auto* e = top.find("name")) {
@@ -158,6 +164,7 @@ class ScenarioReader {
     if (const auto* e = top.find("succession")) s.succession = read_succession(e->value, s);
     if (const auto* e = top.find("scoping")) s.scoping = read_distribution(r_, e->value);
     if (const auto* e = top.find("disengaged")) s.disengaged = read_disengaged(e->value);
+    if (const auto* e = top.find("co_sponsors")) s.co_sponsors = read_co_sponsors(e->value, s);
 
     read_silos(top.required("silos"), s);
     if (const auto* e = top.find("handoffs")) read_handoffs(e->value, s);
@@ -168,6 +175,7 @@ class ScenarioReader {
     if (const auto* e = top.find("patience")) s.patience = read_patience(e->value);
     if (const auto* e = top.find("budget")) s.budget = read_budget(e->value);
     if (const auto* e = top.find("customers")) s.customers = read_customers(e->value);
+    if (const auto* e = top.find("deferral")) s.deferral = read_deferral(e->value);
     return s;
   }
 
@@ -177,8 +185,18 @@ class ScenarioReader {
     if (const auto* e = top.find("horizon")) s.horizon = r_.months_positive(e->value);
     if (top.has("horizon") || top.has("grid")) s.grid = read_grid(top.find("grid"), s.horizon);
     if (const auto* e = top.find("sponsor_levels")) {
+      // Co-sponsor seats name levels: they follow the organisation's levels by name.
+      std::vector<std::string> seat_levels;
+      for (int level : s.co_sponsors)
+        seat_levels.push_back(s.levels[static_cast<std::size_t>(level)].name);
       s.levels.clear();
       read_levels(e->value, s);
+      for (std::size_t i = 0; i < seat_levels.size(); ++i) {
+        s.co_sponsors[i] = s.level_index(seat_levels[i]);
+        if (s.co_sponsors[i] < 0)
+          r_.fail(e->value, "the programme's co-sponsor level '" + seat_levels[i] +
+                                "' is not among the organisation's sponsor levels");
+      }
     }
     if (const auto* e = top.find("initial_sponsor"))
       s.initial_sponsor = r_.choice(e->value, {"residual", "fresh"}) == "fresh"
@@ -402,6 +420,26 @@ class ScenarioReader {
     return out;
   }
 
+  // Rule 14: a list of level names, one seat each.
+  std::vector<int> read_co_sponsors(const Field& field, const Scenario& s) const {
+    expect_list(field, "sponsor level names (one per co-sponsor seat)");
+    if (field.node.size() > kMaxCoSponsors)
+      r_.fail(field, "a programme with " + std::to_string(field.node.size()) +
+                         " co-sponsors; at most " + std::to_string(kMaxCoSponsors) +
+                         " are allowed (each seat is a sponsor of its own)");
+    std::vector<std::string> names;
+    for (const auto& level : s.levels) names.push_back(level.name);
+    std::vector<int> out;
+    for (std::size_t i = 0; i < field.node.size(); ++i) {
+      const Field item = child(field, i, field.node[i]);
+      const std::string name = r_.string(item, "a sponsor level name");
+      const int index = s.level_index(name);
+      if (index < 0) r_.fail(item, "unknown sponsor level '" + name + "'; " + suggest(name, names));
+      out.push_back(index);
+    }
+    return out;
+  }
+
   void read_silos(const Field& field, Scenario& s) const {
     MapReader map(r_, field, "a map of silos (name: {pickup: ..., break_prob: ...})");
     if (map.entries().empty())
@@ -469,11 +507,43 @@ class ScenarioReader {
   }
 
   Escalation read_escalation(const Field& field) const {
-    MapReader map(r_, field, "a map (delay, max_attempts)");
-    map.allow({"delay", "max_attempts"});
+    MapReader map(r_, field, "a map (delay, max_attempts, ladder)");
+    map.allow({"delay", "max_attempts", "ladder"});
     Escalation out;
     if (const auto* e = map.find("delay")) out.delay = read_distribution(r_, e->value);
     if (const auto* e = map.find("max_attempts")) out.max_attempts = r_.count(e->value);
+    if (const auto* e = map.find("ladder")) out.ladder = read_ladder(e->value);
+    return out;
+  }
+
+  // Rule 15: the rungs between the programme leader and the sponsor, lowest first.
+  std::vector<EscalationRung> read_ladder(const Field& field) const {
+    expect_list(field, "rungs ({delay: duration, clout: p, go_up: p})");
+    if (field.node.size() > kMaxLadderRungs)
+      r_.fail(field, "a ladder of " + std::to_string(field.node.size()) + " rungs; at most " +
+                         std::to_string(kMaxLadderRungs) +
+                         " are allowed (each rung is a manager between the leader and the "
+                         "sponsor)");
+    std::vector<EscalationRung> out;
+    for (std::size_t i = 0; i < field.node.size(); ++i) {
+      const Field item = child(field, i, field.node[i]);
+      MapReader map(r_, item, "a rung (a map with delay, clout, go_up)");
+      map.allow({"delay", "clout", "go_up"});
+      EscalationRung rung;
+      if (const auto* e = map.find("delay")) rung.delay = read_distribution(r_, e->value);
+      if (const auto* e = map.find("clout")) rung.clout = r_.probability(e->value);
+      if (const auto* e = map.find("go_up")) rung.go_up = r_.probability(e->value);
+      out.push_back(std::move(rung));
+    }
+    return out;
+  }
+
+  // Rule 16.
+  Deferral read_deferral(const Field& field) const {
+    MapReader map(r_, field, "a map (prob)");
+    map.allow({"prob"});
+    Deferral out;
+    if (const auto* e = map.find("prob")) out.prob = r_.probability(e->value);
     return out;
   }
 
@@ -483,7 +553,7 @@ class ScenarioReader {
     for (std::size_t i = 0; i < field.node.size(); ++i) {
       const Field item = child(field, i, field.node[i]);
       MapReader map(r_, item, "a phase (a map with name, value, continue_prob, engage, steps)");
-      map.allow({"name", "value", "continue_prob", "engage", "steps"});
+      map.allow({"name", "value", "continue_prob", "engage", "deferrable", "steps"});
       Phase phase;
       phase.name = "phase" + std::to_string(i + 1);
       if (const auto* e = map.find("name")) {
@@ -498,6 +568,15 @@ class ScenarioReader {
       if (const auto* e = map.find("value")) phase.value = r_.nonnegative(e->value, "value");
       if (const auto* e = map.find("continue_prob")) phase.continue_prob = r_.probability(e->value);
       if (const auto* e = map.find("engage")) phase.engage = r_.boolean(e->value);
+      if (const auto* e = map.find("deferrable")) {
+        phase.deferrable = r_.probability(e->value);
+        // Deferring the whole phase would deliver nothing yet still count it delivered.
+        if (!(phase.deferrable < 1.0))
+          r_.fail(e->value,
+                  "must be a share in [0, 1) (the part of the phase that can slip "
+                  "into a \"Phase 2\"), got " +
+                      format_double(phase.deferrable));
+      }
       const Field steps = map.required("steps");
       expect_list(steps, "steps ({silo: name, work: duration})");
       if (steps.node.size() == 0)
@@ -573,9 +652,9 @@ class ScenarioReader {
   Customers read_customers(const Field& field) const {
     MapReader map(r_, field,
                   "a map (follow_up, follow_up_window, trust_gain, trust_loss, recruitment, "
-                  "trust_effect)");
+                  "trust_effect, reengage)");
     map.allow({"follow_up", "follow_up_window", "trust_gain", "trust_loss", "recruitment",
-               "trust_effect"});
+               "trust_effect", "reengage"});
     Customers out;
     if (const auto* e = map.find("follow_up")) out.follow_up = read_distribution(r_, e->value);
     if (const auto* e = map.find("follow_up_window"))
@@ -585,6 +664,14 @@ class ScenarioReader {
     if (const auto* e = map.find("recruitment")) out.recruitment = read_distribution(r_, e->value);
     if (const auto* e = map.find("trust_effect"))
       out.trust_effect = r_.nonnegative(e->value, "factor");
+    if (const auto* e = map.find("reengage")) {
+      // Rule 17: going back to customers whose follow-up was late.
+      MapReader re(r_, e->value, "a map (prob, delay, recovery)");
+      re.allow({"prob", "delay", "recovery"});
+      if (const auto* f = re.find("prob")) out.reengage.prob = r_.probability(f->value);
+      if (const auto* f = re.find("delay")) out.reengage.delay = read_distribution(r_, f->value);
+      if (const auto* f = re.find("recovery")) out.reengage.recovery = r_.probability(f->value);
+    }
     return out;
   }
 
@@ -793,6 +880,12 @@ std::string Scenario::to_yaml() const {
   out << "disengaged: {clout: " << num(disengaged.clout)
       << ", patience: " << num(disengaged.patience) << ", resources: " << num(disengaged.resources)
       << ", approval: " << num(disengaged.approval) << "}\n";
+  {
+    std::vector<std::string> seats;
+    for (int level : co_sponsors)
+      seats.push_back(yaml_string(levels[static_cast<std::size_t>(level)].name));
+    out << "co_sponsors: [" << join(seats, ", ") << "]\n";
+  }
 
   out << "silos:\n";
   for (const auto& silo : silos)
@@ -810,6 +903,14 @@ std::string Scenario::to_yaml() const {
   out << "escalation:\n";
   out << "  delay: " << dist(escalation.delay) << "\n";
   out << "  max_attempts: " << escalation.max_attempts << "\n";
+  if (escalation.ladder.empty()) {
+    out << "  ladder: []\n";
+  } else {
+    out << "  ladder:\n";
+    for (const auto& rung : escalation.ladder)
+      out << "    - {delay: " << dist(rung.delay) << ", clout: " << num(rung.clout)
+          << ", go_up: " << num(rung.go_up) << "}\n";
+  }
 
   out << "phases:\n";
   for (const auto& phase : phases) {
@@ -817,6 +918,7 @@ std::string Scenario::to_yaml() const {
     out << "    value: " << num(phase.value) << "\n";
     out << "    continue_prob: " << num(phase.continue_prob) << "\n";
     out << "    engage: " << (phase.engage ? "true" : "false") << "\n";
+    out << "    deferrable: " << num(phase.deferrable) << "\n";
     out << "    steps:\n";
     for (const auto& step : phase.steps)
       out << "      - {silo: " << yaml_string(silos[static_cast<std::size_t>(step.silo)].name)
@@ -851,6 +953,10 @@ std::string Scenario::to_yaml() const {
   out << "  trust_loss: " << num(customers.trust_loss) << "\n";
   out << "  recruitment: " << dist(customers.recruitment) << "\n";
   out << "  trust_effect: " << num(customers.trust_effect) << "\n";
+  out << "  reengage: {prob: " << num(customers.reengage.prob)
+      << ", delay: " << dist(customers.reengage.delay)
+      << ", recovery: " << num(customers.reengage.recovery) << "}\n";
+  out << "deferral: {prob: " << num(deferral.prob) << "}\n";
   return out.str();
 }
 

@@ -55,10 +55,13 @@ Workload estimate_workload(const Scenario& s) {
   for (const auto& silo : s.silos) breaks = breaks || silo.break_prob > 0.0;
   for (const auto& o : s.overrides) breaks = breaks || o.break_prob > 0.0;
   if (breaks)
-    consider(static_cast<double>(s.escalation.max_attempts) * static_cast<double>(steps),
+    consider(static_cast<double>(s.escalation.max_attempts) * static_cast<double>(steps) *
+                 static_cast<double>(s.escalation.ladder.size() + 1),
              "escalation.max_attempts",
              "up to " + std::to_string(s.escalation.max_attempts) +
-                 " escalation attempts for each of " + std::to_string(steps) + " handoffs");
+                 " escalation attempts (each up to " +
+                 std::to_string(s.escalation.ladder.size() + 1) + " trials) for each of " +
+                 std::to_string(steps) + " handoffs");
   return w;
 }
 

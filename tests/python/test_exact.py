@@ -56,3 +56,38 @@ def test_exact_file_round_trip(tmp_path):
     np.testing.assert_array_equal(
         np.asarray(back.curve("completed")), np.asarray(exact.curve("completed"))
     )
+
+
+SEATS = MARKOV.replace(
+    "sponsor: vp\n",
+    "sponsor: vp\nco_sponsors: [vp]\n",
+).replace(
+    "max_attempts: 2}",
+    "max_attempts: 2,\n             ladder: [{delay: {dist: exponential, mean: 0.5}, "
+    "clout: 0.2, go_up: 0.6}]}",
+)
+
+
+def test_exact_with_a_co_sponsor_and_a_ladder():
+    # Rules 14-15 are in the chain: a co-sponsor outlasts some of the lead's exits, and an
+    # attempt's trials (rungs) outnumber its attempts; the Monte Carlo agrees within 5 SE.
+    seats = progsurv.exact(progsurv.Scenario.from_yaml(SEATS))
+    alone = progsurv.exact(progsurv.Scenario.from_yaml(MARKOV))
+    assert seats.curve("sponsor_exit")[-1][0] < alone.curve("sponsor_exit")[-1][0] - 0.01
+    counts = seats.counts()
+    assert counts.loc["rungs", "mean"] > counts.loc["escalations", "mean"] + 0.05
+    mc = progsurv.run(progsurv.Scenario.from_yaml(SEATS), replications=100_000, seed=5)
+    for k in progsurv.CATEGORIES:
+        e = np.asarray(seats.curve(k))[:, 0]
+        m = np.asarray(mc.curve(k))[:, 0]
+        se = np.sqrt(np.maximum(m * (1 - m), 1e-12) / 100_000)
+        assert np.all(np.abs(m - e) <= 5 * se + 1e-9), k
+    assert abs(mc.rungs[0] - seats.rungs[0]) <= 5 * mc.rungs[1]
+
+
+def test_exact_refuses_deferral_with_its_reason():
+    deferring = SEATS.replace("- {continue_prob: 0.8,", "- {continue_prob: 0.8, deferrable: 0.5,")
+    scenario = progsurv.Scenario.from_yaml(deferring + "deferral: {prob: 0.3}\n")
+    with pytest.raises(progsurv.ScenarioError) as err:
+        progsurv.exact(scenario)
+    assert "deferral.prob: scope deferral happens at reviews and budget squeezes" in str(err.value)

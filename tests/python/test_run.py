@@ -114,6 +114,9 @@ def test_quantiles_value_means(result):
         "breaks",
         "escalations",
         "disengagements",
+        "rungs",
+        "deferrals",
+        "reengagements",
     ]
     conv = result.convergence()
     assert conv["n"].iloc[-1] == N

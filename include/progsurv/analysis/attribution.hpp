@@ -36,6 +36,8 @@ enum class Knockout : int {
   Scoping,          // scoping 0: approval at once (rule 11)
   Attention,        // every attention_lapse never: sponsors stay engaged (rule 12)
   Recruitment,      // recruitment 0: customers at hand (rule 13)
+  Ladder,           // escalation ladder empty: a direct line to the sponsor (rule 15)
+  Deferral,         // deferral.prob 0: scope protected, nothing slips to "Phase 2" (rule 16)
   Count
 };
 inline constexpr int kKnockoutCount = static_cast<int>(Knockout::Count);
@@ -55,6 +57,10 @@ Knockout knockout_from_string(const std::string& name);
 
 // The scenario with one mechanism (or several) switched off (finalized).
 Scenario knock_out(const Scenario& scenario, Knockout k);
+// The knock-outs an attribution takes by default: every mechanism, except the ladder and
+// deferral (rules 15 and 16) when the scenario does not use them (their knock-out would
+// change nothing, and each one doubles the Shapley subsets).
+std::vector<Knockout> default_knockouts(const Scenario& scenario);
 Scenario knock_out(const Scenario& scenario, const std::vector<Knockout>& ks);
 
 // The statistics whose changes are attributed, per proposed programme (every replication
@@ -76,7 +82,7 @@ struct AttributionOptions {
   std::uint64_t seed = 1;
   std::int64_t replications = 100000;
   int threads = 0;                   // 0 = all hardware threads; results do not depend on it
-  std::vector<Knockout> mechanisms;  // empty = every mechanism, in Knockout order
+  std::vector<Knockout> mechanisms;  // empty = default_knockouts(scenario), in Knockout order
   ShapleyMethod shapley = ShapleyMethod::Auto;
   // Auto picks exact while replications * 2^k <= this many replications.
   std::int64_t exact_budget = 20000000;

@@ -8,7 +8,10 @@
 // p(t) = p(0) exp(Q t) gives every curve of a run exactly, with no sampling error.
 // Rules 11-13 are in the chain: scoping (no grace after a scoped start), an exponential
 // attention lapse with the engaged flag in the state, and recruitment with
-// customers.trust_effect 0.
+// customers.trust_effect 0. So are co-sponsor seats (rule 14: each seat filled, engaged,
+// vacant or lost) and the escalation ladder's rungs (rule 15); scope deferral (rule 16) is
+// refused, and re-engagement (rule 17), which changes only trust, is accepted unless trust
+// can change recruitment.
 #include <cstddef>
 #include <memory>
 #include <string>

@@ -5,6 +5,8 @@
 // shared with other programmes. The driver that owns the sponsor tells the programme when
 // the post empties or fills and when attention lapses; the programme tells the driver when
 // it shows a visible result.
+#include <algorithm>
+#include <array>
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <limits>
@@ -34,18 +36,23 @@ class Decisions {
   Rng stream(Mechanism m, Place place) const { return Rng(seed_, replication_, m, place, entity_); }
   double uniform(Mechanism m, Place place) const {
     const double u = stream(m, place).uniform();
-    if (trace_) trace_->push_back({m, place.bits, u});
+    if (trace_) trace_->push_back({m, place.bits, u, entity_});
     return u;
   }
   // Two uniforms of one decision (e.g. a handoff's pickup, then its break): draws 0 and 1.
   std::pair<double, double> uniform_pair(Mechanism m, Place place) const {
+    const auto u = uniforms<2>(m, place);
+    return {u[0], u[1]};
+  }
+  // The first N uniforms of one decision: draws 0 to N - 1.
+  template <std::size_t N>
+  std::array<double, N> uniforms(Mechanism m, Place place) const {
     Rng r = stream(m, place);
-    const double a = r.uniform(), b = r.uniform();
-    if (trace_) {
-      trace_->push_back({m, place.bits, a});
-      trace_->push_back({m, place.bits, b});
-    }
-    return {a, b};
+    std::array<double, N> u;
+    for (double& x : u) x = r.uniform();
+    if (trace_)
+      for (double x : u) trace_->push_back({m, place.bits, x, entity_});
+    return u;
   }
 
  private:
@@ -95,7 +102,8 @@ class Programme {
 
   // Moves both clocks to calendar time t, attributing the months to a time bucket.
   void advance(double t);
-  // Processes the progress event due now. Returns true when it was a visible result.
+  // Processes the progress event due now. Returns true when it was a visible result (already
+  // passed to the visible-result hook, when one is set).
   bool on_progress();
   void on_patience();
   // A budget squeeze: the programme is cut when u_cut (its draw for that cycle) falls under
@@ -105,6 +113,29 @@ class Programme {
   // The sponsor's post empties (exit) or fills (end of vacancy, adopted or not).
   void on_exit();
   void on_vacancy_end(bool adopted);
+  // Co-sponsors (rule 14): the acting sponsor changed (another seat, a seat's engagement, or
+  // every seat emptied or one filled) without the programme's own sponsor count changing.
+  void on_acting_change();
+  // Driver hooks, each a plain function and its context: a replication pays nothing for a
+  // hook it does not set. The start hook is called once when the programme starts, before its
+  // first resource wait is drawn: the driver fills the co-sponsor seats then, so the wait is
+  // drawn under the acting sponsor. The visible-result hook is called at each visible result
+  // before anything after it is drawn (rules 12 and 14: a delivery re-engages the seats, then
+  // the gate, then the next phase's resource wait under whoever is acting now).
+  using Hook = void (*)(void* context);
+  void on_start(Hook hook, void* context) {
+    start_hook_ = hook;
+    start_context_ = context;
+  }
+  void on_visible(Hook hook, void* context) {
+    visible_hook_ = hook;
+    visible_context_ = context;
+  }
+
+  // Rule 17: the calendar time of the next re-engagement with customers (kInf for none);
+  // processed after every other event at the same instant.
+  double next_reengagement() const { return next_reengage_; }
+  void on_reengagement();
   // The sponsor's attention lapses (rule 12), or a visible result re-engages them.
   void on_disengage();
   void on_reengage();
@@ -117,6 +148,7 @@ class Programme {
   struct FollowUp {
     double start;  // calendar time the customers gave their time
     double due;    // progress-clock time the follow-up is delivered
+    int phase;     // the engage phase it belongs to (keys its re-engagement draw)
   };
 
   const SponsorLevel& level() const { return s_.levels[static_cast<std::size_t>(sponsor_.level)]; }
@@ -127,6 +159,12 @@ class Programme {
   void start_phase();
   void start_work();
   void give_customers_time();
+  void start_attempt();
+  void escalate_to_rung();
+  void fail_attempt();
+  void on_pressure();
+  bool in_work() const;
+  void late_follow_up(const FollowUp& f);
   void end(Outcome outcome, Cause cause);
   static std::int64_t after_now(double t, const Patience& pat, std::int64_t review_k);
   Place here(std::uint64_t k = 0) const {
@@ -157,6 +195,19 @@ class Programme {
   bool review_stale_ = true;   // next_review_ must be recomputed (its inputs changed)
   double hazard_left_ = kInf;  // remaining Exp(1) of integrated cut hazard
   boost::container::small_vector<FollowUp, 4> follow_ups_;
+  Hook start_hook_ = nullptr;
+  void* start_context_ = nullptr;
+  Hook visible_hook_ = nullptr;
+  void* visible_context_ = nullptr;
+  // Rule 15: the rung the current attempt is at (the ladder's size: the sponsor).
+  std::size_t rung_ = 0;
+  double u_go_up_ = 0.0;
+  // Rule 16: pressure events while the current phase was current; has it deferred?
+  std::uint64_t pressure_k_ = 0;
+  bool deferred_phase_ = false;
+  // Rule 17: calendar times of the re-engagements still to come.
+  boost::container::small_vector<double, 2> reengage_at_;
+  double next_reengage_ = kInf;  // the earliest of reengage_at_, read before every event
 };
 
 }  // namespace progsurv

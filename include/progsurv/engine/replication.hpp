@@ -19,7 +19,11 @@ struct ReplicationRecord {
   int handoffs = 0;
   int breaks = 0;
   int escalations = 0;
-  int disengagements = 0;  // lapses of sponsor attention (rule 12), scoping included
+  int disengagements = 0;       // lapses of sponsor attention (rule 12), scoping included
+  int rungs = 0;                // escalation trials made, a rung's or the sponsor's (rule 15)
+  int deferrals = 0;            // phases that deferred scope (rule 16)
+  double deferred_value = 0.0;  // value removed by deferral, never delivered
+  int reengagements = 0;        // re-engagements with customers that took effect (rule 17)
   std::array<double, kTimeBucketCount> time{};  // indexed by TimeBucket
   double customer_trust = 1.0;
   int initial_level = -1;
@@ -31,6 +35,7 @@ struct DrawTrace {
   Mechanism mechanism;
   std::uint64_t place;
   double u;
+  std::uint32_t entity = 0;  // a co-sponsor seat's decisions are entity k (rule 14)
 };
 
 // Runs replication `replication` of `scenario` with `seed`. Pure: the same arguments give

@@ -41,9 +41,9 @@ inline constexpr std::int64_t kBatchSize = kChunkSize * kChunksPerBatch;
 // Per-replication records as columns (only with keep_replications).
 struct Records {
   std::vector<std::int8_t> outcome, cause;
-  std::vector<double> end_time, value, customer_trust;
+  std::vector<double> end_time, value, customer_trust, deferred_value;
   std::vector<std::int32_t> phases_delivered, sponsor_changes, handoffs, breaks, escalations,
-      disengagements, initial_level;
+      disengagements, initial_level, rungs, deferrals, reengagements;
   std::array<std::vector<double>, kTimeBucketCount> time;
   std::size_t size() const { return outcome.size(); }
   void resize(std::size_t n);

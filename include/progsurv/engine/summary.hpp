@@ -62,6 +62,9 @@ struct Summary {
   double value_se = 0.0;
   std::vector<double> value_quantile;  // at quantile_levels
 
+  // Which of rules 15-17 the scenario uses (the summary text speaks of those alone).
+  bool uses_ladder = false, uses_deferral = false, uses_reengagement = false;
+
   // Means over started programmes, indexed by Quantity, with standard errors.
   std::array<double, kQuantityCount> mean{};
   std::array<double, kQuantityCount> se{};

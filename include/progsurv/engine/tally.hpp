@@ -41,6 +41,11 @@ enum class Quantity : int {
   Scoping,  // format version 2 onwards
   Recruiting,
   Disengagements,
+  Rungs,  // format version 2.1 onwards (rules 15-17)
+  Deferrals,
+  DeferredValue,
+  Reengagements,
+  Deferring,  // 1 for a programme that deferred some scope: its mean is the share that did
   Count
 };
 inline constexpr int kQuantityCount = static_cast<int>(Quantity::Count);

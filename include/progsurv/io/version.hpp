@@ -31,9 +31,10 @@ inline constexpr int kFormatVersionMinor = 0;
 inline constexpr int kSweepFormatVersionMajor = 1;
 inline constexpr int kSweepFormatVersionMinor = 1;
 // Run files (run, exact): version 2 added the scoping and recruiting time buckets, the
-// disengagements count and completion-time quantile intervals. Readers still accept 1.
+// disengagements count and completion-time quantile intervals; 2.1 the rungs, deferrals,
+// deferred_value and reengagements of rules 15-17. Readers still accept 1 and 2.0.
 inline constexpr int kRunFormatVersionMajor = 2;
-inline constexpr int kRunFormatVersionMinor = 0;
+inline constexpr int kRunFormatVersionMinor = 1;
 inline constexpr int kRunFormatOldestMajor = 1;
 
 const char* version_string();  // "0.1.0"

@@ -14,23 +14,26 @@ namespace progsurv {
 // The mechanism a decision belongs to (the top bits of its name). Switching one
 // mechanism off leaves the draws of all others unchanged.
 enum class Mechanism : std::uint32_t {
-  Sponsor = 0,       // initial level, approval, tenure of each sponsor
-  Succession = 1,    // vacancy length, adoption, successor level
-  Resources = 2,     // resource delay before each phase
-  Work = 3,          // step work durations
-  Handoff = 4,       // pickup delays and breaks
-  Escalation = 5,    // escalation delays and outcomes
-  Patience = 6,      // threshold, review cuts, hazard
-  Budget = 7,        // squeeze cycles and cuts
-  Gate = 8,          // phase gates
-  Customers = 9,     // follow-up delays
-  Scoping = 10,      // scoping time before approval
-  Attention = 11,    // sponsor attention lapses
-  Recruitment = 12,  // customer recruitment time
-  Launch = 13,       // portfolio: launch times and templates
-  Roster = 14,       // portfolio: which post sponsors a proposal
-  Analysis = 15,     // draws of analyses (bootstrap, designs), not of the model
-  Count = 16
+  Sponsor = 0,        // initial level, approval, tenure of each sponsor
+  Succession = 1,     // vacancy length, adoption, successor level
+  Resources = 2,      // resource delay before each phase
+  Work = 3,           // step work durations
+  Handoff = 4,        // pickup delays and breaks
+  Escalation = 5,     // escalation delays and outcomes
+  Patience = 6,       // threshold, review cuts, hazard
+  Budget = 7,         // squeeze cycles and cuts
+  Gate = 8,           // phase gates
+  Customers = 9,      // follow-up delays
+  Scoping = 10,       // scoping time before approval
+  Attention = 11,     // sponsor attention lapses
+  Recruitment = 12,   // customer recruitment time
+  Launch = 13,        // portfolio: launch times and templates
+  Roster = 14,        // portfolio: which post sponsors a proposal
+  Analysis = 15,      // draws of analyses (bootstrap, designs), not of the model
+  Ladder = 16,        // escalation ladder rungs: delay, trial, go_up (rule 15)
+  Deferral = 17,      // scope deferral at pressure events (rule 16)
+  Reengagement = 18,  // going back to customers after a late follow-up (rule 17)
+  Count = 19
 };
 
 // Where a decision sits inside its mechanism: up to 36 bits, built by the helpers below.

@@ -16,7 +16,9 @@ struct ScenarioWarning {
 // Warnings for: a handoff override between silos that never hand over within a phase,
 // patience keys the chosen model does not use, a silo no step uses, a sponsor level no
 // mix can draw, disengaged factors when no attention ever lapses, recruitment keys that
-// cannot act. Lines come from the scenario's own text (yaml_text).
+// cannot act, a deferrable phase that never defers (or deferral with nothing deferrable), a
+// ladder with max_attempts 0, re-engagement with no engage phase. Lines come from the scenario's
+// own text (yaml_text).
 std::vector<ScenarioWarning> lint(const Scenario& scenario);
 
 }  // namespace progsurv
