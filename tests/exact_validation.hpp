@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "progsurv/analysis/exact.hpp"
-#include "progsurv/analysis/summary.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/engine/summary.hpp"
 
 namespace progsurv::testing {
 

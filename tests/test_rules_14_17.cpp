@@ -15,9 +15,9 @@
 
 #include "command.hpp"
 #include "progsurv/analysis/attribution.hpp"
-#include "progsurv/analysis/summary.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/engine/summary.hpp"
 #include "progsurv/io/result_file.hpp"
 #include "progsurv/scenario/lint.hpp"
 #include "progsurv/scenario/scenario.hpp"
