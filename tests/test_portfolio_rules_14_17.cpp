@@ -9,6 +9,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "progsurv/portfolio/organisation.hpp"
 #include "progsurv/portfolio/portfolio_run.hpp"
@@ -318,6 +320,99 @@ TEST(PortfolioReengagement, RaisesTrustAndSpeedsLaterRecruitment) {
   EXPECT_GT(reengagements, 0);
   EXPECT_GT(trust_gain, 4.0 * trust_se) << trust_gain << " +- " << trust_se;
   EXPECT_GT(recruit_gain, 4.0 * recruit_se) << recruit_gain << " +- " << recruit_se;
+}
+
+// Rules 15 and 16 need nothing of the organisation but its calendar and budget: each
+// programme climbs the organisation's ladder and defers under the organisation's squeezes.
+TEST(PortfolioRules15And16, LadderAndDeferralWorkPerProgramme) {
+  // A certain squeeze at 12 that never cuts, while 30 months of work run: the phase defers
+  // half of itself, so the 18 months left become 9 and half the value is banked.
+  Scenario d = testing::simple_scenario();
+  d.phases[0].steps[0].work = Distribution::fixed(30.0);
+  d.phases[0].deferrable = 0.5;
+  d.deferral.prob = 1.0;
+  d.budget.enabled = true;
+  d.budget.every = 12.0;
+  d.budget.squeeze_prob = 1.0;
+  d.budget.cut_prob = 0.0;
+  d.horizon = 100.0;
+  d.grid = {0.0, 100.0};
+  d.finalize();
+  const auto r = simulate_organisation(make_portfolio({d}, {2}, {{0.0, 0}, {0.0, 0}}), 3, 0);
+  for (const auto& lp : r.programmes) {
+    EXPECT_EQ(lp.outcome, Outcome::Completed);
+    EXPECT_DOUBLE_EQ(lp.end_time, 21.0);
+    EXPECT_DOUBLE_EQ(lp.value, 0.5);
+  }
+  // A certain break at the handoff between two one-month steps (pickup 1): one rung of
+  // clout 1 and delay 2 resolves it, so the programme completes at 1 + 1 + 2 + 1 = 5.
+  Scenario l = testing::simple_scenario(2, 2);
+  for (auto& st : l.phases[0].steps) st.work = Distribution::fixed(1.0);
+  for (auto& silo : l.silos) {
+    silo.pickup = Distribution::fixed(1.0);
+    silo.break_prob = 1.0;
+  }
+  l.escalation.ladder.push_back({Distribution::fixed(2.0), 1.0, 0.0});
+  l.horizon = 100.0;
+  l.grid = {0.0, 100.0};
+  l.finalize();
+  const auto e = simulate_organisation(make_portfolio({l}, {1}, {{0.0, 0}}), 3, 0);
+  EXPECT_EQ(e.programmes[0].outcome, Outcome::Completed);
+  EXPECT_DOUBLE_EQ(e.programmes[0].end_time, 5.0);
+}
+
+// A template's co-sponsor levels are re-pointed by name at the organisation's levels (here
+// the template lists its levels in another order).
+TEST(PortfolioSeats, CoSponsorLevelsAreRepointedByName) {
+  const auto dir = std::filesystem::temp_directory_path() / "progsurv-h18p-seats";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "org.yaml";
+  std::ofstream(path) << "name: seats\nhorizon: 60\nroster: {vp: 2, director: 2}\n"
+                         "programmes:\n  lead: "
+                      << PROGSURV_SOURCE_DIR
+                      << "/scenarios/baseline.yaml\n"
+                         "  seated:\n"
+                         "    sponsor_levels: {director: {tenure: never}, vp: {tenure: never}}\n"
+                         "    sponsor: {director: 1}\n"
+                         "    co_sponsors: [vp]\n"
+                         "    silos: {marketing: {}}\n"
+                         "    phases: [{name: a, steps: [{silo: marketing, work: 1}]}]\n"
+                         "launches: [{at: 0, programme: seated}]\n";
+  const Portfolio p = Portfolio::load(path.string());
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(p.templates.size(), 2u);
+  ASSERT_EQ(p.templates[1].co_sponsors.size(), 1u);
+  EXPECT_EQ(p.templates[1].co_sponsors[0], p.templates[1].level_index("vp"));
+  EXPECT_EQ(p.templates[1].levels[static_cast<std::size_t>(p.templates[1].co_sponsors[0])].name,
+            "vp");
+}
+
+// The shipped example: a VP co-sponsor on every going-back programme, and an organisation
+// that goes back to its customers ends with higher trust than one that never does (paired on
+// common random numbers, beyond 4 standard errors).
+TEST(PortfolioReengagement, GoingBackExampleRaisesTrust) {
+  const Portfolio p =
+      Portfolio::load(std::string(PROGSURV_SOURCE_DIR) + "/scenarios/portfolios/going-back.yaml");
+  ASSERT_EQ(p.templates.size(), 2u);
+  const Scenario& t = p.templates[1];
+  ASSERT_EQ(t.co_sponsors.size(), 1u);
+  EXPECT_EQ(t.levels[static_cast<std::size_t>(t.co_sponsors[0])].name, "vp");
+  EXPECT_GT(t.customers.reengage.prob, 0.0);
+  const Portfolio never = p.with_values({{"programmes.going-back.customers.reengage.prob", "0"}});
+  const std::int64_t n = scaled(1000);
+  double sum = 0.0, sum2 = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto a = simulate_organisation(p, 17, static_cast<std::uint64_t>(i));
+    const auto b = simulate_organisation(never, 17, static_cast<std::uint64_t>(i));
+    EXPECT_EQ(b.reengagements, 0);
+    const double d = a.trust.back() - b.trust.back();
+    sum += d;
+    sum2 += d * d;
+  }
+  const double m = sum / static_cast<double>(n);
+  const double se =
+      std::sqrt(std::max(0.0, sum2 / static_cast<double>(n) - m * m) / static_cast<double>(n));
+  EXPECT_GT(m, 4.0 * se) << m << " +- " << se;
 }
 
 }  // namespace
