@@ -354,6 +354,10 @@ void Programme::on_pressure() {
 void Programme::late_follow_up(const FollowUp& f) {
   const Customers::Reengage& re = s_.customers.reengage;
   if (!(re.prob > 0.0)) return;
+  if (late_) {
+    late_->push_back({t_, f.phase});
+    return;
+  }
   const auto [u_go, u_delay] =
       d_.uniform_pair(Mechanism::Reengagement, Place::at(static_cast<std::uint64_t>(f.phase)));
   if (!(u_go < re.prob)) return;
@@ -522,13 +526,16 @@ void Programme::end(Outcome outcome, Cause cause) {
               [](const FollowUp& a, const FollowUp& b) { return a.due < b.due; });
     for (const auto& f : follow_ups_) {
       if (deferred_) {
-        deferred_->push_back({t_ + (f.due - p_), f.start});
+        deferred_->push_back({t_ + (f.due - p_), f.start, f.phase});
       } else {
         judge_follow_up(s_.customers, trust_, t_ + (f.due - p_), f.start);
       }
     }
   } else {
     for (std::size_t i = 0; i < follow_ups_.size(); ++i) *trust_ *= 1.0 - s_.customers.trust_loss;
+    // Portfolio mode: these late judgements can still send the organisation back (rule 17).
+    if (late_)
+      for (const auto& f : follow_ups_) late_follow_up(f);
   }
   follow_ups_.clear();
 }

@@ -21,6 +21,15 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Places of the organisation's and the launch's own decisions.
 constexpr std::uint64_t kInterval = 0, kTemplate = 1;  // Mechanism::Launch, per renewal i
 constexpr Place kPostChoice = Place::of(0);            // Mechanism::Roster, per programme
+// Rule 14 in portfolio mode: co-sponsor seat k's post is chosen by programme j's own draw
+// (Mechanism::Roster, kind 1, k), so a later launch or another programme's seats leave it
+// unchanged; its adoptions are kind kAdoption numbered (k << 16 | exit), seat 0 (the lead)
+// keeping the lead's numbering.
+constexpr Place seat_choice(std::size_t k) { return Place::of(1, k); }
+constexpr Place seat_adoption(std::size_t k, int exits) {
+  const auto n = static_cast<std::uint64_t>(exits);
+  return Place::of(places::kAdoption, k == 0 ? n : (k << 16) | (n & 0xFFFF));
+}
 
 struct Post {
   int index = 0;
@@ -30,9 +39,19 @@ struct Post {
   double event = kInf;      // the incumbent's exit, or the end of the vacancy
   double lapse_due = kInf;  // when the incumbent disengages (rule 12)
   int incumbent = 0;        // the post's n-th sponsor
+  int base = 0;             // numbers a co-sponsor's post of its own apart from the lead's
   int lapses = 0;
   std::vector<int> programmes;  // live programmes it sponsors (lives_ indices), launch order
   Post(int i, int l, const Decisions& dec) : index(i), level(l), d(dec) { state.level = l; }
+  int number() const { return base + incumbent; }  // names the incumbent's draws
+};
+
+// Rule 14: a sponsor seat of a co-sponsored programme, on a post (seat 0: the lead's).
+struct Seat {
+  Post* post = nullptr;  // null for a seat lost at once (no free post at the start)
+  bool lost = false;
+  int exits = 0;        // exits of the seat's post while it held the seat (numbers adoptions)
+  int exit_index = -1;  // the sponsor exit that vacated it, while vacant
 };
 
 struct Live {
@@ -45,6 +64,12 @@ struct Live {
   Post* post;
   std::unique_ptr<Programme> prog;
   int exit_index = -1;  // the sponsor exit that orphaned it, while vacant
+  // Rule 14: with co-sponsors the programme reads `acting` (the acting sponsor over its seats)
+  // instead of its post's state; seats is empty for a programme without co-sponsors.
+  std::vector<Seat> seats;
+  SponsorState acting;
+  std::size_t acting_seat = 0;
+  std::vector<LateFollowUp> late;  // late judgements not yet drawn for re-engagement
   Live(int j_, const Scenario* t, const Decisions& dec) : j(j_), tmpl(t), d(dec) {}
 };
 
@@ -52,6 +77,16 @@ struct Deferred {
   double at, start;
   int owner;
   const Scenario* tmpl;
+  double* trust;
+  int phase;
+  const Decisions* d;  // the owner's, for a re-engagement (rule 17)
+};
+
+// Rule 17: a re-engagement with customers still to come, on the trust it will raise.
+struct Reengagement {
+  double at;
+  int owner;  // launch order: ties at an instant go by it
+  double recovery;
   double* trust;
 };
 
@@ -83,14 +118,14 @@ class OrganisationRun {
     const Distribution& L = level_of(post).attention_lapse;
     if (L.kind() == DistKind::Never) return kInf;
     return t_ + L.quantile(post.d.uniform(Mechanism::Attention,
-                                          places::lapse(post.incumbent, post.lapses++)));
+                                          places::lapse(post.number(), post.lapses++)));
   }
   // The incumbent in post at t = 0 (or at launch for a post of its own): residual or fresh
   // tenure by the initial_sponsor rule, and a full attention lapse.
   void seat_first(Post& post) {
     const Distribution& tenure = level_of(post).tenure;
     if (tenure.kind() != DistKind::Never) {
-      const double u = post.d.uniform(Mechanism::Sponsor, places::tenure(0));
+      const double u = post.d.uniform(Mechanism::Sponsor, places::tenure(post.number()));
       post.event = t_ + (org_scenario_.initial_sponsor == InitialSponsor::Residual
                              ? tenure.residual_quantile(u)
                              : tenure.quantile(u));
@@ -113,6 +148,15 @@ class OrganisationRun {
   void settle();  // programmes that ended at this event: cynicism, posts, records
   void finish(Live& live);
   void deliver(std::size_t i);
+  // Rule 14.
+  bool update_acting(Live& live);
+  static Seat& seat_on(Live& live, const Post& post);
+  void seat_co_sponsors(Live& live);
+  void reengage_post(Post& post, const Live* self = nullptr);
+  // Rule 17.
+  void schedule_reengagement(const Decisions& d, const Scenario& s, double at, int phase,
+                             double* trust, int owner);
+  void on_reengagement();
 
   const Portfolio& p_;
   const std::uint64_t seed_, org_;
@@ -130,6 +174,7 @@ class OrganisationRun {
   std::vector<double> next_progress_, next_patience_;  // of live_[k], before this event
   std::vector<PendingFollowUp> owed_;
   std::vector<Deferred> deferred_;
+  std::vector<Reengagement> reengagements_;
   std::size_t next_planned_ = 0;
   std::uint64_t renewals_ = 0;
   double next_renewal_ = kInf;
@@ -178,13 +223,15 @@ OrganisationRecord OrganisationRun::run() {
       t_patience = std::min(t_patience, next_patience_[k]);
     }
     for (const auto& d : deferred_) t_progress = std::min(t_progress, d.at);
+    double t_reengage = kInf;
+    for (const auto& r : reengagements_) t_reengage = std::min(t_reengage, r.at);
     for (const auto& post : posts_) {
       t_sponsor = std::min(t_sponsor, post.event);
       t_lapse = std::min(t_lapse, post.lapse_due);
     }
     const double t_launch = next_launch();
     const double t_next =
-        std::min({t_progress, t_patience, next_squeeze_, t_sponsor, t_lapse, t_launch});
+        std::min({t_progress, t_patience, next_squeeze_, t_sponsor, t_lapse, t_reengage, t_launch});
     if (t_next > horizon) break;
     record_grid(t_next);
     // Programmes' clocks move only when an event touches them (their own, their post's, a
@@ -237,6 +284,8 @@ OrganisationRecord OrganisationRun::run() {
           on_lapse(post);
           break;
         }
+    } else if (t_reengage == t_next) {
+      on_reengagement();  // after every other event at this instant, before launches
     } else {
       launch();
     }
@@ -375,12 +424,27 @@ void OrganisationRun::launch() {
   live.post = post;
   live.own_trust = p_.initial_trust;
   double* trust = sh_.trust ? &trust_ : &live.own_trust;
-  live.prog = std::make_unique<Programme>(tmpl, live.d, post->state, live.rec, trust, t_);
+  const SponsorState* sponsor = &post->state;
+  if (!tmpl.co_sponsors.empty()) {
+    // Rule 14: the lead alone until the start, when the co-sponsors take their seats.
+    live.seats.push_back(Seat{post});
+    update_acting(live);
+    sponsor = &live.acting;
+  }
+  live.prog = std::make_unique<Programme>(tmpl, live.d, *sponsor, live.rec, trust, t_);
   if (p_.cynicism.has_effect()) live.prog->set_cynicism(&cynicism_);
   live.prog->defer_follow_ups(&owed_);
+  if (tmpl.customers.reengage.prob > 0.0) live.prog->report_late(&live.late);
+  if (!tmpl.co_sponsors.empty()) live.prog->on_start([this, &live] { seat_co_sponsors(live); });
   live.prog->begin_scoping(u_approval);
   post->programmes.push_back(self);
   live_.push_back(self);
+}
+
+Seat& OrganisationRun::seat_on(Live& live, const Post& post) {
+  for (Seat& seat : live.seats)
+    if (seat.post == &post && !seat.lost) return seat;
+  throw std::logic_error("a post lists a programme with no seat on it");
 }
 
 void OrganisationRun::advance_post(const Post& post) {
@@ -393,16 +457,115 @@ void OrganisationRun::advance_post(const Post& post) {
 // Rule 12 for a shared post: a visible result of any of its programmes re-engages the
 // incumbent for all of them and restarts their attention.
 void OrganisationRun::on_visible_result(Live& live) {
-  Post& post = *live.post;
-  if (!post.state.engaged) {
-    advance_post(post);
-    post.state.engaged = true;
-    for (int j : post.programmes) {
-      Live& other = lives_[static_cast<std::size_t>(j)];
-      if (!other.prog->done()) other.prog->on_reengage();
+  if (live.seats.empty()) {
+    Post& post = *live.post;
+    if (!post.state.engaged) reengage_post(post);
+    post.lapse_due = lapse(post);
+    return;
+  }
+  // Rule 14: the result re-engages every seat's incumbent and restarts the attention of every
+  // filled seat.
+  bool reengaged = false;
+  for (Seat& seat : live.seats) {
+    if (seat.lost || seat.post->state.vacant) continue;
+    if (!seat.post->state.engaged) {
+      reengage_post(*seat.post, &live);
+      reengaged = true;
+    }
+    seat.post->lapse_due = lapse(*seat.post);
+  }
+  update_acting(live);
+  if (reengaged) live.prog->on_reengage();
+}
+
+// The incumbent of `post` re-engages (rule 12) for every programme the post sponsors. A co-
+// sponsored programme sees it through its acting sponsor; the programme whose result it was
+// is told by on_visible_result.
+void OrganisationRun::reengage_post(Post& post, const Live* self) {
+  advance_post(post);
+  post.state.engaged = true;
+  for (int j : post.programmes) {
+    Live& other = lives_[static_cast<std::size_t>(j)];
+    if (other.prog->done()) continue;
+    if (other.seats.empty()) {
+      other.prog->on_reengage();
+    } else if (&other != self) {
+      if (update_acting(other)) other.prog->on_acting_change();
     }
   }
-  post.lapse_due = lapse(post);
+}
+
+// Rule 14: the acting sponsor of a co-sponsored programme is its filled seat with the highest
+// effective clout (ties to the lower seat). Returns whether what the programme sees changed.
+bool OrganisationRun::update_acting(Live& live) {
+  const Scenario& s = *live.tmpl;
+  const SponsorState before = live.acting;
+  const std::size_t acting_before = live.acting_seat;
+  double best = -1.0;
+  for (std::size_t k = 0; k < live.seats.size(); ++k) {
+    const Seat& seat = live.seats[k];
+    if (seat.lost || seat.post->state.vacant) continue;
+    const SponsorState& in_post = seat.post->state;
+    const double c = s.levels[static_cast<std::size_t>(in_post.level)].clout *
+                     (in_post.engaged ? 1.0 : s.disengaged.clout);
+    if (c > best) {
+      best = c;
+      live.acting_seat = k;
+    }
+  }
+  live.acting.vacant = best < 0.0;
+  if (live.acting.vacant) {
+    live.acting.engaged = true;  // the level stays the last acting sponsor's
+  } else {
+    live.acting.level = live.seats[live.acting_seat].post->state.level;
+    live.acting.engaged = live.seats[live.acting_seat].post->state.engaged;
+  }
+  return live.acting.vacant != before.vacant || live.acting.level != before.level ||
+         live.acting.engaged != before.engaged || live.acting_seat != acting_before;
+}
+
+// Rule 14 at the start S: seat k goes to a filled post of its level that holds neither the
+// lead nor another seat of this programme, with equal weights, drawn from the programme's own
+// stream; with no such post the seat is lost at once. Without shared posts, each seat gets a
+// post of its own, numbered apart from the lead's.
+void OrganisationRun::seat_co_sponsors(Live& live) {
+  const Scenario& s = *live.tmpl;
+  for (std::size_t i = 0; i < s.co_sponsors.size(); ++i) {
+    const std::size_t k = i + 1;
+    const int level = s.co_sponsors[i];
+    Seat seat;
+    if (sh_.posts) {
+      const auto free = [&](const Post& q) {
+        if (q.level != level || q.state.vacant) return false;
+        for (const Seat& other : live.seats)
+          if (other.post == &q) return false;
+        return true;
+      };
+      int candidates = 0;
+      for (const auto& q : posts_) candidates += free(q);
+      if (candidates > 0) {
+        const double u = live.d.uniform(Mechanism::Roster, seat_choice(k));
+        int pick = std::min(candidates - 1, static_cast<int>(u * candidates));
+        for (auto& q : posts_)
+          if (free(q) && pick-- == 0) {
+            seat.post = &q;
+            break;
+          }
+      }
+    } else {
+      posts_.emplace_back(static_cast<int>(posts_.size()), level, live.d);
+      posts_.back().base = static_cast<int>(k) << 10;
+      seat_first(posts_.back());
+      seat.post = &posts_.back();
+    }
+    if (seat.post) {
+      seat.post->programmes.push_back(live.self);
+    } else {
+      seat.lost = true;
+    }
+    live.seats.push_back(seat);
+  }
+  update_acting(live);
 }
 
 void OrganisationRun::on_lapse(Post& post) {
@@ -413,7 +576,11 @@ void OrganisationRun::on_lapse(Post& post) {
     Live& l = lives_[static_cast<std::size_t>(j)];
     if (l.prog->done()) continue;
     ++l.rec.disengagements;
-    l.prog->on_disengage();
+    if (l.seats.empty()) {
+      l.prog->on_disengage();
+    } else if (update_acting(l)) {
+      l.prog->on_acting_change();
+    }
   }
 }
 
@@ -433,19 +600,29 @@ void OrganisationRun::on_post_event(Post& post) {
       if (l.prog->scoping()) {
         l.prog->end_proposal();  // rule 11: the proposal dies with its sponsor's exit
         ++ex.lost;
-      } else {
+      } else if (l.seats.empty()) {
         l.prog->on_exit();
         l.exit_index = exit_index;
+      } else {
+        // Rule 14: the exit vacates the programme's seat on this post.
+        Seat& seat = seat_on(l, post);
+        ++seat.exits;
+        seat.exit_index = exit_index;
+        ++l.rec.sponsor_changes;
       }
     }
     if (ex.orphaned > 0) out_.exits.push_back(ex);
     post.state.vacant = true;
     post.state.engaged = true;
     post.lapse_due = kInf;
+    for (int j : post.programmes) {
+      Live& l = lives_[static_cast<std::size_t>(j)];
+      if (!l.prog->done() && !l.seats.empty() && update_acting(l)) l.prog->on_acting_change();
+    }
     ++post.incumbent;
     post.event = t_ + su.vacancy.quantile(post.d.uniform(
                           Mechanism::Succession,
-                          Place::of(places::kVacancy, static_cast<std::uint64_t>(post.incumbent))));
+                          Place::of(places::kVacancy, static_cast<std::uint64_t>(post.number()))));
     return;
   }
   // The vacancy ends: a successor of the same level takes the post with a full tenure, and
@@ -453,15 +630,37 @@ void OrganisationRun::on_post_event(Post& post) {
   post.state.vacant = false;
   post.state.engaged = true;
   const Distribution& tenure = level_of(post).tenure;
-  post.event = tenure.kind() == DistKind::Never
-                   ? kInf
-                   : t_ + tenure.quantile(
-                              post.d.uniform(Mechanism::Sponsor, places::tenure(post.incumbent)));
+  post.event =
+      tenure.kind() == DistKind::Never
+          ? kInf
+          : t_ + tenure.quantile(post.d.uniform(Mechanism::Sponsor, places::tenure(post.number())));
   post.lapses = 0;
   post.lapse_due = lapse(post);
+  std::vector<int> released;  // co-sponsored programmes whose seat here was lost
   for (int j : post.programmes) {
     Live& l = lives_[static_cast<std::size_t>(j)];
     if (l.prog->done()) continue;
+    if (!l.seats.empty()) {
+      // Rule 14: the seat's own adoption; a seat not adopted is lost, and with every seat
+      // lost the programme ends (sponsor_exit) by the exit that vacated this one.
+      Seat& seat = seat_on(l, post);
+      const auto k = static_cast<std::size_t>(&seat - l.seats.data());
+      const bool adopted =
+          l.d.uniform(Mechanism::Succession, seat_adoption(k, seat.exits)) < su.adoption;
+      const int exit_index = seat.exit_index;
+      seat.exit_index = -1;
+      if (adopted) {
+        if (update_acting(l)) l.prog->on_acting_change();
+        continue;
+      }
+      seat.lost = true;
+      released.push_back(j);
+      if (std::all_of(l.seats.begin(), l.seats.end(), [](const Seat& x) { return x.lost; })) {
+        l.prog->on_vacancy_end(false);
+        if (exit_index >= 0) ++out_.exits[static_cast<std::size_t>(exit_index)].lost;
+      }
+      continue;
+    }
     const auto n = static_cast<std::uint64_t>(l.rec.sponsor_changes);
     const bool adopted =
         l.d.uniform(Mechanism::Succession, Place::of(places::kAdoption, n)) < su.adoption;
@@ -469,6 +668,9 @@ void OrganisationRun::on_post_event(Post& post) {
     if (!adopted && l.exit_index >= 0) ++out_.exits[static_cast<std::size_t>(l.exit_index)].lost;
     l.exit_index = -1;
   }
+  for (int j : released)
+    post.programmes.erase(std::remove(post.programmes.begin(), post.programmes.end(), j),
+                          post.programmes.end());
 }
 
 // A follow-up owed by a completed programme is delivered now and judged (rule 9).
@@ -476,6 +678,33 @@ void OrganisationRun::deliver(std::size_t i) {
   const Deferred d = deferred_[i];
   deferred_.erase(deferred_.begin() + static_cast<std::ptrdiff_t>(i));
   Programme::judge_follow_up(d.tmpl->customers, d.trust, t_, d.start);
+  // Rule 17: a late judgement after the programme ended can still send the organisation back.
+  if (!(t_ - d.start <= d.tmpl->customers.follow_up_window))
+    schedule_reengagement(*d.d, *d.tmpl, t_, d.phase, d.trust, d.owner);
+}
+
+// Rule 17: the decision and the delay, drawn with the programme's own keys (as in a single
+// run); the recovery applies whenever it falls at or before the horizon.
+void OrganisationRun::schedule_reengagement(const Decisions& d, const Scenario& s, double at,
+                                            int phase, double* trust, int owner) {
+  const Customers::Reengage& re = s.customers.reengage;
+  if (!(re.prob > 0.0)) return;
+  const auto [u_go, u_delay] =
+      d.uniform_pair(Mechanism::Reengagement, Place::at(static_cast<std::uint64_t>(phase)));
+  if (u_go < re.prob)
+    reengagements_.push_back({at + re.delay.quantile(u_delay), owner, re.recovery, trust});
+}
+
+void OrganisationRun::on_reengagement() {
+  std::size_t first = reengagements_.size();
+  for (std::size_t k = 0; k < reengagements_.size(); ++k)
+    if (reengagements_[k].at == t_ &&
+        (first == reengagements_.size() || reengagements_[k].owner < reengagements_[first].owner))
+      first = k;
+  const Reengagement r = reengagements_[first];
+  reengagements_.erase(reengagements_.begin() + static_cast<std::ptrdiff_t>(first));
+  *r.trust += r.recovery * (1.0 - *r.trust);
+  ++out_.reengagements;
 }
 
 // Programmes that ended at this event, in launch order: cynicism takes the news, the post
@@ -484,6 +713,10 @@ void OrganisationRun::settle() {
   std::size_t kept = 0;
   for (std::size_t k = 0; k < live_.size(); ++k) {
     Live& l = lives_[static_cast<std::size_t>(live_[k])];
+    double* trust = sh_.trust ? &trust_ : &l.own_trust;
+    for (const LateFollowUp& f : l.late)
+      schedule_reengagement(l.d, *l.tmpl, f.at, f.phase, trust, l.j);
+    l.late.clear();
     if (!l.prog->done()) {
       live_[kept++] = live_[k];
       continue;
@@ -494,8 +727,7 @@ void OrganisationRun::settle() {
       cynicism_.on_failure(t_);
     }
     for (const auto& f : owed_)
-      deferred_.push_back(
-          {f.delivered_at, f.start, l.j, l.tmpl, sh_.trust ? &trust_ : &l.own_trust});
+      deferred_.push_back({f.delivered_at, f.start, l.j, l.tmpl, trust, f.phase, &l.d});
     owed_.clear();
     finish(l);
   }
@@ -512,13 +744,18 @@ void OrganisationRun::finish(Live& l) {
   lp.sponsor_changes = l.rec.sponsor_changes;
   lp.disengagements = l.rec.disengagements;
   lp.time = l.rec.time;
-  auto& mine = l.post->programmes;
-  mine.erase(std::remove(mine.begin(), mine.end(), l.self), mine.end());
-  // A post of its own has no more use once its programme is over.
-  if (!sh_.posts) {
-    l.post->event = kInf;
-    l.post->lapse_due = kInf;
-  }
+  const auto release = [&](Post& post) {
+    auto& mine = post.programmes;
+    mine.erase(std::remove(mine.begin(), mine.end(), l.self), mine.end());
+    // A post of its own has no more use once its programme is over.
+    if (!sh_.posts) {
+      post.event = kInf;
+      post.lapse_due = kInf;
+    }
+  };
+  release(*l.post);
+  for (std::size_t k = 1; k < l.seats.size(); ++k)
+    if (l.seats[k].post) release(*l.seats[k].post);
   l.prog.reset();
 }
 

@@ -177,6 +177,16 @@ class PortfolioReader {
                                 suggest(name, level_names));
       s.sponsor.level[i] = index;
     }
+    // Rule 14: co-sponsor seats are re-pointed by level name too.
+    for (auto& level : s.co_sponsors) {
+      const std::string& name = t.levels[static_cast<std::size_t>(level)].name;
+      const int index = org.level_index(name);
+      if (index < 0)
+        r_.fail(spec.field, "programme '" + spec.name + "' has a co-sponsor at level '" + name +
+                                "', which the organisation does not have; " +
+                                suggest(name, level_names));
+      level = index;
+    }
     for (auto& phase : s.phases)
       for (auto& step : phase.steps) {
         const std::string& name = t.silos[static_cast<std::size_t>(step.silo)].name;

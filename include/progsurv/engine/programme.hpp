@@ -67,6 +67,14 @@ class Decisions {
 struct PendingFollowUp {
   double delivered_at;
   double start;
+  int phase = 0;  // the engage phase it belongs to (keys a re-engagement, rule 17)
+};
+
+// A follow-up judged late at calendar time `at` (portfolio mode, rule 17): the organisation
+// draws the re-engagement with the programme's keys, so it can fall after the programme ends.
+struct LateFollowUp {
+  double at;
+  int phase;
 };
 
 class Programme {
@@ -84,6 +92,9 @@ class Programme {
   // organisation delivers at their own time. Neither is set in a single-programme run.
   void set_cynicism(const Cynicism* cynicism) { cynicism_ = cynicism; }
   void defer_follow_ups(std::vector<PendingFollowUp>* sink) { deferred_ = sink; }
+  // Portfolio mode (rule 17): every late judgement, while running or at a non-completing end,
+  // goes to `sink` instead of being drawn here (only when customers.reengage.prob > 0).
+  void report_late(std::vector<LateFollowUp>* sink) { late_ = sink; }
   // Rule 9 on `trust`: a follow-up delivered at `delivered_at`, given at `start`.
   static void judge_follow_up(const Customers& c, double* trust, double delivered_at, double start);
 
@@ -178,6 +189,7 @@ class Programme {
   double* trust_;
   const Cynicism* cynicism_ = nullptr;
   std::vector<PendingFollowUp>* deferred_ = nullptr;
+  std::vector<LateFollowUp>* late_ = nullptr;
 
   bool done_ = false, started_ = false;
   double t_ = 0.0, p_ = 0.0;  // calendar and progress clocks

@@ -43,8 +43,9 @@ struct LaunchedProgramme {
 // One sponsor exit and what it did to the programmes the post sponsored.
 struct SponsorExit {
   int level = 0;
-  int orphaned = 0;  // programmes live on the post (scoping or running) when its sponsor left
-  int lost = 0;      // of those, ended by it: proposals that died, programmes not adopted
+  int orphaned =
+      0;         // programmes live with their lead or a seat (rule 14) on the post when it emptied
+  int lost = 0;  // of those, ended by it: proposals that died, programmes whose last seat was lost
 };
 
 struct OrganisationRecord {
@@ -55,6 +56,7 @@ struct OrganisationRecord {
   std::vector<SponsorExit> exits;            // exits of posts that sponsored a live programme
   std::vector<std::int64_t> exits_by_level;  // every exit, sponsoring or not
   std::int64_t events = 0;
+  std::int64_t reengagements = 0;  // re-engagements with customers that took effect (rule 17)
 };
 
 // Organisation `organisation` of `portfolio` with `seed`: the same arguments give the same
