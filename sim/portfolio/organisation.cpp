@@ -70,6 +70,7 @@ struct Live {
   SponsorState acting;
   std::size_t acting_seat = 0;
   std::vector<LateFollowUp> late;  // late judgements not yet drawn for re-engagement
+  void* owner = nullptr;  // the OrganisationRun, for the programme's hooks (a deque: stable)
   Live(int j_, const Scenario* t, const Decisions& dec) : j(j_), tmpl(t), d(dec) {}
 };
 
@@ -257,7 +258,8 @@ OrganisationRecord OrganisationRun::run() {
         }
       if (first && (owner < 0 || first->j < owner)) {
         first->prog->advance(t_);
-        if (first->prog->on_progress()) on_visible_result(*first);
+        // A co-sponsored programme's visible result was handled by its hook already.
+        if (first->prog->on_progress() && first->seats.empty()) on_visible_result(*first);
       } else {
         deliver(deferred_index);
       }
@@ -435,7 +437,24 @@ void OrganisationRun::launch() {
   if (p_.cynicism.has_effect()) live.prog->set_cynicism(&cynicism_);
   live.prog->defer_follow_ups(&owed_);
   if (tmpl.customers.reengage.prob > 0.0) live.prog->report_late(&live.late);
-  if (!tmpl.co_sponsors.empty()) live.prog->on_start([this, &live] { seat_co_sponsors(live); });
+  if (!tmpl.co_sponsors.empty()) {
+    // Plain hooks (programme.hpp): the seats are filled at the start, and a visible result
+    // re-engages them before anything after it is drawn (the next resource wait under
+    // whoever is acting then), as in a single run.
+    live.owner = this;
+    live.prog->on_start(
+        [](void* l) {
+          Live& x = *static_cast<Live*>(l);
+          static_cast<OrganisationRun*>(x.owner)->seat_co_sponsors(x);
+        },
+        &live);
+    live.prog->on_visible(
+        [](void* l) {
+          Live& x = *static_cast<Live*>(l);
+          static_cast<OrganisationRun*>(x.owner)->on_visible_result(x);
+        },
+        &live);
+  }
   live.prog->begin_scoping(u_approval);
   post->programmes.push_back(self);
   live_.push_back(self);
