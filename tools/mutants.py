@@ -51,8 +51,8 @@ MUTANTS = [
            "while (static_cast<double>(k) * r - last_visible_ < tolerated) ++k;",
            "rule 7: overdue is strict, g > theta*m; the mutant cuts at g = theta*m"),
     Mutant("M02", "sim/engine/programme.cpp",
-           "if (u_cut < s_.budget.cut_prob * (1.0 - clout())) end(Outcome::Ended, Cause::BudgetCut);",
-           "if (u_cut < s_.budget.cut_prob) end(Outcome::Ended, Cause::BudgetCut);",
+           "if (u_cut < s_.budget.cut_prob * (1.0 - clout())) {",
+           "if (u_cut < s_.budget.cut_prob) {",
            "rule 8: a squeeze cuts with cut_prob*(1 - clout); the mutant ignores clout"),
     Mutant("M03", "sim/engine/programme.cpp",
            "if (done_ || sponsor_.vacant) return kInf;",
@@ -71,15 +71,15 @@ MUTANTS = [
            "rule 6: a phase's value is banked at delivery, before the gate; the mutant "
            "un-banks it when the gate fails"),
     Mutant("M06", "sim/engine/programme.cpp",
-           "follow_ups_.push_back({t_, p_ + f});",
-           "follow_ups_.push_back({started_at_, p_ + f});",
+           "follow_ups_.push_back({t_, p_ + f, phase_});",
+           "follow_ups_.push_back({started_at_, p_ + f, phase_});",
            "rules 9 and 13: the follow-up window runs from when the customers give their "
            "time (after recruitment); the mutant measures it from the programme's start S "
            "(phase 0's start)"),
     Mutant("M07", "sim/engine/replication.cpp",
-           "sponsor_event_ = s_.initial_sponsor == InitialSponsor::Residual ? "
+           "lead.event = s_.initial_sponsor == InitialSponsor::Residual ? "
            "tenure.residual_quantile(u)",
-           "sponsor_event_ = s_.initial_sponsor == InitialSponsor::Residual ? tenure.quantile(u)",
+           "lead.event = s_.initial_sponsor == InitialSponsor::Residual ? tenure.quantile(u)",
            "rule 2 (single mode): the initial sponsor's remaining tenure is the residual "
            "life; the mutant draws a full tenure"),
     Mutant("M08", "sim/portfolio/organisation.cpp",
