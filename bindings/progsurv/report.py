@@ -210,6 +210,7 @@ def _run_context(f, attribution=None):
                              for n in f.h5["time_decomposition/names"][()]],
                quantile_count=len(f.h5["completion_time/quantile_levels"]),
                bands=CALIBRATION_BANDS, band_sources=CALIBRATION_SOURCES)
+    ctx["rules_14_17"] = _rules_14_17_rows(f)
     source = f.h5["scenario"].get("source_yaml")
     ctx["appendix"] = scenario_values(source.asstr()[()]) if source is not None else []
     ctx["appendix_src"] = "/scenario/source_yaml" if source is not None else None
@@ -217,6 +218,44 @@ def _run_context(f, attribution=None):
     if attribution is not None:
         ctx.update(_attribution_rows(attribution))
     return ctx
+
+
+# Rules 14-17 in words: (quantity, what its mean says, scale, format, unit). A row is shown
+# only when its mean is not 0, so a run that uses none of the four has no such section.
+_RULES_14_17 = (
+    ("deferring", "started programmes that deferred scope into a \"Phase 2\"", 100, ".1f", "%"),
+    ("deferred_value", "value per started programme deferred and never delivered", 1, ".3f", ""),
+    ("rungs", "escalation trials per started programme (ladder rungs and the sponsor)", 1, ".2f",
+     ""),
+    ("reengagements", "re-engagements with let-down customers per started programme", 1, ".3f",
+     ""),
+)
+
+
+def _rules_14_17_rows(f):
+    """The means of rules 14-17 (run files from format 2.1), as (label, mean, se) text."""
+    means = f.h5.get("means")
+    if means is None or "names" not in means:
+        return []
+    names = [n.decode() if isinstance(n, bytes) else n for n in means["names"][()]]
+    rows = []
+    uses_ladder = False
+    for key, label, scale, fmt, unit in _RULES_14_17:
+        if key not in names:
+            continue
+        i = names.index(key)
+        m = float(means["mean"][i])
+        if key == "rungs":
+            # Without a ladder rungs only counts sponsor trials: say it only with a ladder.
+            uses_ladder = m > float(means["mean"][names.index("escalations")]) + 1e-12
+            if not uses_ladder:
+                continue
+        if not (m > 0.0):
+            continue
+        se = float(means["se"][i]) if "se" in means else float("nan")
+        rows.append((label, format_number(m, scale, fmt) + unit,
+                     format_number(se, scale, fmt) + unit))
+    return rows
 
 
 def _attribution_rows(a):

@@ -211,8 +211,14 @@ std::vector<std::string> markov_violations(const Scenario& s) {
     if (!reach[l]) continue;
     Stages lapse;
     const std::string key = "sponsor_levels." + s.levels[l].name + ".attention_lapse";
-    if (!classify(s.levels[l].attention_lapse, lapse, why)) {
-      add(key + ": " + why);
+    const Distribution& lapse_dist = s.levels[l].attention_lapse;
+    if (!classify(lapse_dist, lapse, why)) {
+      // The parser refuses a fixed-0 lapse, so the generic "only fixed 0 is allowed" is wrong.
+      add(key + ": " +
+          (lapse_dist.kind() == DistKind::Fixed
+               ? "fixed " + exact_detail::number(lapse_dist.a()) +
+                     " is not exponential (use an exponential lapse or never)"
+               : why));
     } else if (lapse.kind == Stages::Kind::Instant) {
       add(key + ": a lapse of 0 months is not exponential (use an exponential or never)");
     } else if (lapse.kind == Stages::Kind::Timed && lapse.k > 1) {

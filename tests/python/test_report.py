@@ -327,3 +327,22 @@ def test_report_of_a_run_attributes_its_obstacles_by_default(files, tmp_path):
     run_cli("report", files / "run.h5", "-o", tmp_path / "bare.html", "--attribute", 0)
     assert "What each obstacle costs" not in (tmp_path / "bare.html").read_text()
     assert not (tmp_path / "bare-attribution.h5").exists()
+
+
+def test_rules_14_to_17_section_only_when_used(files, tmp_path):
+    """A run that defers scope gets the rules 14-17 table with the file's own means; the
+    baseline (none of the four) has no such section."""
+    run_cli("run", SCENARIOS / "phase-two.yaml", "-n", 4000, "--seed", 5, "-o",
+            tmp_path / "p2.h5", "-q")
+    run_cli("report", tmp_path / "p2.h5", "-o", tmp_path / "p2.html")
+    page = (tmp_path / "p2.html").read_text()
+    title = "Co-sponsors, the escalation ladder, deferred scope and going back to customers"
+    assert title in page
+    with h5py.File(tmp_path / "p2.h5", "r") as f:
+        names = [n.decode() for n in f["means/names"][()]]
+        share = 100 * f["means/mean"][names.index("deferring")]
+        lost = f["means/mean"][names.index("deferred_value")]
+    assert share > 0 and lost > 0
+    assert f"<td class=\"n\">{share:.1f}%</td>" in page
+    assert f"<td class=\"n\">{lost:.3f}</td>" in page
+    assert title not in (files / "run.html").read_text()
