@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "io/h5.hpp"
 #include "progsurv/analysis/attribution.hpp"
@@ -21,7 +23,14 @@ using progsurv::Scenario;
 const std::string kBaseline = std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml";
 
 TEST(Knockout, EachSwitchTurnsItsMechanismOff) {
-  const Scenario s = Scenario::load(kBaseline);
+  // The baseline plus a handoff override, so the override's break is switched off too.
+  std::ifstream in(kBaseline);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const Scenario s = Scenario::from_yaml(
+      text.str() +
+      "handoffs:\n  - {from: marketing, to: it, pickup: {dist: exponential, mean: 4.0}, "
+      "break_prob: 0.35}\n");
   ASSERT_FALSE(s.overrides.empty());
   ASSERT_TRUE(s.budget.enabled);
 

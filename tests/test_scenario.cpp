@@ -257,19 +257,14 @@ TEST(ScenarioParse, Baseline) {
   EXPECT_EQ(marketing, 0);
   EXPECT_EQ(it, 4);
   EXPECT_EQ(s.silo_index("legal"), -1);
-  ASSERT_FALSE(s.overrides.empty());
-  EXPECT_EQ(s.overrides[0].from, marketing);
-  EXPECT_EQ(s.overrides[0].to, it);
-  // Pair tables: the override where there is one, the receiving silo everywhere else.
+  // No override: no phase hands marketing over to it, so one there could never act.
+  EXPECT_TRUE(s.overrides.empty());
   const int n = static_cast<int>(s.silos.size());
   ASSERT_TRUE(s.finalized());
   for (int from = 0; from < n; ++from) {
     for (int to = 0; to < n; ++to) {
-      const HandoffOverride* o = nullptr;
-      for (const auto& candidate : s.overrides)
-        if (candidate.from == from && candidate.to == to) o = &candidate;
-      EXPECT_EQ(s.pickup(from, to), o ? o->pickup : s.silos[to].pickup) << from << "->" << to;
-      EXPECT_EQ(s.break_prob(from, to), o ? o->break_prob : s.silos[to].break_prob);
+      EXPECT_EQ(s.pickup(from, to), s.silos[to].pickup) << from << "->" << to;
+      EXPECT_EQ(s.break_prob(from, to), s.silos[to].break_prob);
     }
   }
 
@@ -288,6 +283,31 @@ TEST(ScenarioParse, Baseline) {
   EXPECT_EQ(s.patience.model, PatienceModel::Reviews);
   EXPECT_EQ(s.patience.threshold.kind(), DistKind::Lognormal);
   EXPECT_TRUE(s.budget.enabled);
+}
+
+TEST(ScenarioParse, HandoffOverridePairTable) {
+  const Scenario s = Scenario::from_yaml(
+      kMinimal +
+      "handoffs:\n  - {from: marketing, to: it, pickup: {dist: exponential, mean: 4.0}, "
+      "break_prob: 0.35}\n");
+  const int marketing = s.silo_index("marketing"), it = s.silo_index("it");
+  ASSERT_EQ(s.overrides.size(), 1u);
+  EXPECT_EQ(s.overrides[0].from, marketing);
+  EXPECT_EQ(s.overrides[0].to, it);
+  // Pair tables: the override where there is one, the receiving silo everywhere else.
+  const int n = static_cast<int>(s.silos.size());
+  ASSERT_TRUE(s.finalized());
+  for (int from = 0; from < n; ++from) {
+    for (int to = 0; to < n; ++to) {
+      const HandoffOverride* o = nullptr;
+      for (const auto& candidate : s.overrides)
+        if (candidate.from == from && candidate.to == to) o = &candidate;
+      EXPECT_EQ(s.pickup(from, to), o ? o->pickup : s.silos[to].pickup) << from << "->" << to;
+      EXPECT_EQ(s.break_prob(from, to), o ? o->break_prob : s.silos[to].break_prob);
+    }
+  }
+  EXPECT_EQ(s.break_prob(marketing, it), 0.35);
+  EXPECT_EQ(s.pickup(marketing, it).kind(), DistKind::Exponential);
 }
 
 TEST(ScenarioParse, ShippedScenariosParseAndRoundTrip) {

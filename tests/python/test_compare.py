@@ -61,7 +61,14 @@ def test_summary_reads_attribution_and_sweep_files(tmp_path):
     assert "Shapley" in summary
 
 
-def test_validate_warns_about_inputs_without_effect():
-    proc = run_cli("validate", BASELINE)
+def test_validate_warns_about_inputs_without_effect(tmp_path):
+    # No baseline phase has a marketing step followed by an it step: this override cannot act.
+    path = tmp_path / "override.yaml"
+    path.write_text(open(BASELINE).read() + "handoffs:\n"
+                    "  - {from: marketing, to: it, pickup: {dist: exponential, mean: 4.0},"
+                    " break_prob: 0.35}\n")
+    proc = run_cli("validate", path)
     assert proc.returncode == 0
-    assert "baseline.yaml:" in proc.stderr and "warning: handoff override" in proc.stderr
+    assert "override.yaml:" in proc.stderr and "warning: handoff override" in proc.stderr
+    proc = run_cli("validate", BASELINE)
+    assert proc.returncode == 0 and "warning: handoff override" not in proc.stderr
