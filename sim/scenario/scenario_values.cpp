@@ -1,0 +1,195 @@
+// Scenario::with_values (`--set key.path=value`): a dotted key path set in the scenario's
+// YAML tree, which is then parsed again, with errors that name the override rather than a
+// line of the re-emitted text. The scenario reader is in scenario_parser.cpp.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "progsurv/scenario/scenario.hpp"
+#include "scenario/distribution_yaml.hpp"
+#include "scenario/scenario_reader.hpp"
+
+namespace progsurv {
+
+using yaml_detail::join_path;
+using yaml_detail::load_yaml;
+using yaml_detail::suggest;
+
+namespace {
+
+const char* const kOverrideSource = "<override>";
+
+// Splits "phases.0.steps.1.work" into its components.
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(path);
+  while (std::getline(in, part, '.')) parts.push_back(part);
+  if (!path.empty() && path.back() == '.') parts.emplace_back();
+  return parts;
+}
+
+const char* node_kind(const YAML::Node& node) {
+  if (node.IsMap()) return "a map";
+  if (node.IsSequence()) return "a list";
+  if (node.IsNull()) return "empty";
+  return "a single value";
+}
+
+[[noreturn]] void override_error(const std::string& path, const std::string& message) {
+  throw ScenarioError(kOverrideSource, 0, 0, path, message);
+}
+
+// Sets `path` in `root` to `value`. Every component but the last must exist; the last
+// may be new in a map (the re-parse decides whether that key is allowed there).
+void set_path(YAML::Node root, const std::string& path, const YAML::Node& value) {
+  const std::vector<std::string> parts = split_path(path);
+  if (parts.empty() ||
+      std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); }))
+    override_error(path, "not a key path; write keys separated by dots, e.g. phases.0.value");
+  YAML::Node node;
+  node.reset(root);  // reset() rebinds; operator= would overwrite the node's contents
+  std::string walked;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    const bool last = i + 1 == parts.size();
+    const std::string where = walked.empty() ? "the scenario" : "'" + walked + "'";
+    YAML::Node next;
+    if (node.IsMap()) {
+      bool found = false;
+      std::vector<std::string> keys;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        keys.push_back(it->first.Scalar());
+        if (!found && it->first.IsScalar() && it->first.Scalar() == part) {
+          next.reset(it->second);
+          found = true;
+        }
+      }
+      if (!found) {
+        if (last) {
+          node[part] = value;
+          return;
+        }
+        override_error(path, where + " has no key '" + part + "'" +
+                                 (keys.empty() ? std::string() : "; " + suggest(part, keys)));
+      }
+      if (last) {
+        next = value;  // assigns through to the node inside the tree
+        return;
+      }
+    } else if (node.IsSequence()) {
+      const bool digits = std::all_of(part.begin(), part.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      });
+      if (!digits || part.size() > 9)
+        override_error(path,
+                       where + " is a list; '" + part + "' is not an index (" +
+                           (node.size() == 0 ? std::string("the list is empty")
+                                             : "use 0 to " + std::to_string(node.size() - 1)) +
+                           ")");
+      const std::size_t index = std::stoul(part);
+      if (index >= node.size())
+        override_error(path, where + " has " + std::to_string(node.size()) +
+                                 " entries; there is no index " + part);
+      if (last) {
+        node[index] = value;
+        return;
+      }
+      next.reset(node[index]);
+    } else {
+      override_error(path, where + " is " + node_kind(node) + ", so it has no '" + part + "'");
+    }
+    walked = join_path(walked, part);
+    node.reset(next);
+  }
+}
+
+// A copy of `node` in which nothing is shared: YAML anchors and aliases (`b: *a`) make
+// two keys one node in yaml-cpp, and an override of one would silently change the other.
+YAML::Node unshared_copy(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      YAML::Node out(YAML::NodeType::Map);
+      for (auto it = node.begin(); it != node.end(); ++it)
+        out.force_insert(unshared_copy(it->first), unshared_copy(it->second));
+      out.SetStyle(node.Style());
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      YAML::Node out(YAML::NodeType::Sequence);
+      for (const auto& item : node) out.push_back(unshared_copy(item));
+      out.SetStyle(node.Style());
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      YAML::Node out(node.Scalar());
+      out.SetTag(node.Tag());
+      return out;
+    }
+    default:
+      return YAML::Node(node.Type());
+  }
+}
+
+// Does the error at `error_key` come from the override at `path`?
+bool path_related(const std::string& path, const std::string& error_key) {
+  auto under = [](const std::string& outer, const std::string& inner) {
+    return inner == outer ||
+           (inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+            inner[outer.size()] == '.');
+  };
+  return under(path, error_key) || (!error_key.empty() && under(error_key, path));
+}
+
+}  // namespace
+
+void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value) {
+  set_path(root, path, value);
+}
+YAML::Node unshared_yaml_copy(const YAML::Node& node) { return unshared_copy(node); }
+
+Scenario Scenario::with_values(
+    const std::vector<std::pair<std::string, std::string>>& values) const {
+  // A scenario built in code has no text; its canonical YAML serves instead.
+  const std::string base = yaml_text.empty() ? to_yaml() : yaml_text;
+  YAML::Node root = unshared_copy(load_yaml(base, source));
+  if (!root.IsMap()) override_error("", "the scenario text is not a map; nothing to override");
+
+  for (const auto& [path, text] : values) {
+    YAML::Node value;
+    try {
+      value = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      override_error(path, "invalid YAML value '" + text + "': " + e.msg);
+    }
+    set_path(root, path, value);
+  }
+
+  YAML::Emitter emitter;
+  emitter << root;
+  try {
+    return from_yaml(emitter.c_str(), source);
+  } catch (const ScenarioError& e) {
+    // Line numbers of the re-emitted text mean nothing to the user; the override does.
+    const std::string* culprit = nullptr;
+    for (const auto& [path, text] : values)
+      if (path_related(path, e.key()) && (!culprit || path.size() > culprit->size()))
+        culprit = &path;
+    if (culprit) {
+      const std::string detail =
+          e.key() == *culprit || e.key().empty() ? "" : "at '" + e.key() + "': ";
+      throw ScenarioError(kOverrideSource, 0, 0, *culprit, detail + e.message());
+    }
+    std::string list;
+    for (const auto& [path, text] : values) list += (list.empty() ? "" : ", ") + path;
+    throw ScenarioError(kOverrideSource, 0, 0, e.key(),
+                        e.message() + " (after applying overrides to " + list + ")");
+  }
+}
+
+}  // namespace progsurv
