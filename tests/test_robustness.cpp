@@ -599,6 +599,22 @@ TEST_F(Hostile, MemoryHungryRequestsAreRefusedUpFront) {
   EXPECT_EQ(litter({"h.yaml", "big.yaml", "sw.yaml", "many.yaml"}), std::vector<std::string>{});
 }
 
+// YAML aliases: 90 KB of text naming 10^4 phases of 10^4 steps. Refused by count, with
+// its line and column, before anything is allocated (it was std::bad_alloc after 2.5 GB).
+TEST_F(Hostile, AliasedStepsAreCountedBeforeTheyAreRead) {
+  if (!kAddressLimitWorks) GTEST_SKIP() << "ulimit -v cannot be used under AddressSanitizer";
+  std::string steps = "[&st {silo: a, work: 1}", phases = "[&p {steps: ";
+  for (int i = 1; i < 10000; ++i) steps += ", *st";
+  phases += steps + "]}";
+  for (int i = 1; i < 10000; ++i) phases += ", *p";
+  spit(path("bomb.yaml"),
+       "sponsor_levels: {vp: {tenure: 40}}\nsponsor: vp\nsilos: {a: }\nphases: " + phases + "]\n");
+  const Output r = shell("ulimit -v 2000000; $P validate '" + path("bomb.yaml") + "'");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("bomb.yaml:4:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("at most 100000 are allowed"), std::string::npos) << r.out;
+}
+
 // 20,000 silos with a handful of overrides: the old dense pair table was 20,000^2 cells.
 TEST_F(Hostile, ManySilosCostOnlyTheirOverrides) {
   std::string text = "name: wide\nsponsor_levels: {vp: {tenure: 40}}\nsponsor: vp\nsilos:\n";
