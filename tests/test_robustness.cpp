@@ -615,6 +615,18 @@ TEST_F(Hostile, AliasedStepsAreCountedBeforeTheyAreRead) {
   EXPECT_NE(r.out.find("at most 100000 are allowed"), std::string::npos) << r.out;
 }
 
+// The dense exact method on a chain of 200,000 escalation attempts: N^2 memory, refused
+// before the matrix exists (it was std::bad_alloc); uniformization remains the way.
+TEST_F(Hostile, DenseExactMethodIsCappedByStates) {
+  if (!kAddressLimitWorks) GTEST_SKIP() << "ulimit -v cannot be used under AddressSanitizer";
+  const Output r = shell("ulimit -v 2000000; $P exact '" + std::string(PROGSURV_SOURCE_DIR) +
+                         "/scenarios/exact/markov.yaml' --method dense "
+                         "--set escalation.max_attempts=200000");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("the dense exact method handles at most 2000 states"), std::string::npos)
+      << r.out;
+}
+
 // 20,000 silos with a handful of overrides: the old dense pair table was 20,000^2 cells.
 TEST_F(Hostile, ManySilosCostOnlyTheirOverrides) {
   std::string text = "name: wide\nsponsor_levels: {vp: {tenure: 40}}\nsponsor: vp\nsilos:\n";
