@@ -615,6 +615,26 @@ TEST_F(Hostile, AliasedStepsAreCountedBeforeTheyAreRead) {
   EXPECT_NE(r.out.find("at most 100000 are allowed"), std::string::npos) << r.out;
 }
 
+// A renewal mean of 1e-300 months expects 10^302 launches; the run stops at 2,048, so
+// validate refuses it with the key's line and column.
+TEST_F(Hostile, RenewalThatMustOverrunTheLaunchCapIsRefused) {
+  spit(path("p.yaml"),
+       "name: org\nhorizon: 120\nroster: {ceo: 1, c_suite: 4, vp: 8, director: 12}\n"
+       "programmes:\n  core: '" +
+           baseline_path() + "'\nrenewal: {every: {dist: exponential, mean: 1e-300}, mix: core}\n");
+  Output r = shell("$P validate '" + path("p.yaml") + "'");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("p.yaml:6:18"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("at most 2048"), std::string::npos) << r.out;
+  // Every nine months over ten years is about 13 launches: accepted.
+  spit(path("p.yaml"),
+       "name: org\nhorizon: 120\nroster: {ceo: 1, c_suite: 4, vp: 8, director: 12}\n"
+       "programmes:\n  core: '" +
+           baseline_path() + "'\nrenewal: {every: {dist: exponential, mean: 9}, mix: core}\n");
+  r = shell("$P validate '" + path("p.yaml") + "'");
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
 // The dense exact method on a chain of 200,000 escalation attempts: N^2 memory, refused
 // before the matrix exists (it was std::bad_alloc); uniformization remains the way.
 TEST_F(Hostile, DenseExactMethodIsCappedByStates) {

@@ -303,6 +303,15 @@ class PortfolioReader {
               "for none)");
     if (!(out.every.mean() > 0.0))
       r_.fail(every, "the time between launches must have a positive mean (months)");
+    // The run stops at kMaxLaunches launches; a mean that expects more than that over the
+    // horizon (mean: 1e-300) could only end in that error, so it is refused here.
+    const double expected = static_cast<double>(p.launches.size()) + p.horizon / out.every.mean();
+    if (!(expected <= kMaxLaunches))
+      r_.fail(every, "a mean time between launches of " + format_double(out.every.mean()) +
+                         " months expects about " + format_double(expected) +
+                         " launches over the horizon (" + format_double(p.horizon) +
+                         " months, with the planned ones); an organisation launches at most " +
+                         std::to_string(kMaxLaunches));
     const Field mix = map.required("mix");
     if (mix.node.IsScalar()) {
       out.programme.push_back(template_index(mix, p));
