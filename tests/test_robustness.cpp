@@ -668,6 +668,24 @@ TEST_F(Hostile, ManySilosCostOnlyTheirOverrides) {
   EXPECT_EQ(s.pair_keys.size(), 2u);
 }
 
+// 20,000 silos no step uses: five warnings and one "... and N more" line, not 20,000 lines
+// (each of which scanned the silo map for its line: quadratic). ctest's timeout bounds it.
+TEST_F(Hostile, RepeatedWarningsAreCounted) {
+  std::string text = "name: idle\nsponsor_levels: {vp: {tenure: 40}}\nsponsor: vp\nsilos:\n";
+  for (int i = 0; i < 20000; ++i) text += "  s" + std::to_string(i) + ": {break_prob: 0.01}\n";
+  text += "  used: {}\nphases:\n  - steps: [{silo: used, work: 1}]\n";
+  spit(path("idle.yaml"), text);
+  const Output r = shell("$P validate '" + path("idle.yaml") + "' 2>&1 >/dev/null");
+  EXPECT_EQ(r.status, 0) << r.out.substr(0, 500);
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = r.out.find("warning:", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_EQ(lines, 6u) << r.out.substr(0, 1000);
+  EXPECT_NE(r.out.find("idle.yaml:4: warning: ... and 19995 more warnings like these under "
+                       "'silos' (silos)"),
+            std::string::npos)
+      << r.out.substr(0, 1000);
+}
+
 // --- damaged files ---------------------------------------------------------------------
 
 class DamagedFile : public Hostile {
