@@ -647,6 +647,20 @@ TEST_F(Hostile, DenseExactMethodIsCappedByStates) {
       << r.out;
 }
 
+// A template path pointing at the wrong file: the error names the portfolio's line and key
+// as well as the file read (it named only the other file's first line before).
+TEST_F(Hostile, TemplateErrorsNameThePortfolioLine) {
+  spit(path("readme.txt"), "Hello, this is a readme\n");
+  spit(path("q.yaml"),
+       "name: org\nhorizon: 120\nroster: {vp: 2}\nprogrammes:\n  core: readme.txt\n"
+       "renewal: {every: {dist: exponential, mean: 9}, mix: core}\n");
+  const Output r = shell("$P validate '" + path("q.yaml") + "'");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("q.yaml:5:9: 'programmes.core': programme template"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("readme.txt:1:1"), std::string::npos) << r.out;
+}
+
 // 20,000 silos with a handful of overrides: the old dense pair table was 20,000^2 cells.
 TEST_F(Hostile, ManySilosCostOnlyTheirOverrides) {
   std::string text = "name: wide\nsponsor_levels: {vp: {tenure: 40}}\nsponsor: vp\nsilos:\n";

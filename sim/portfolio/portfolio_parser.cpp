@@ -124,7 +124,15 @@ class PortfolioReader {
         } catch (const std::exception& e) {
           r_.fail(entry.value, "cannot read programme template '" + path + "': " + e.what());
         }
-        spec.scenario = Scenario::from_yaml(text, path);
+        // An error at a key stays located in the template; one about the file as a whole
+        // (not a scenario at all: the path may name the wrong file) names the portfolio line.
+        try {
+          spec.scenario = Scenario::from_yaml(text, path);
+        } catch (const ScenarioError& e) {
+          if (!e.key().empty()) throw;
+          r_.fail(entry.value,
+                  "programme template '" + path + "' is not a valid scenario: " + e.what());
+        }
       } else if (entry.value.node.IsMap()) {
         YAML::Emitter emitter;
         emitter << entry.value.node;
