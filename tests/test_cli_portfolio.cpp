@@ -70,14 +70,15 @@ TEST_F(CliPortfolio, BadPortfolioExits2AndLeavesTheOutputUntouched) {
   const auto n = progsurv("portfolio " + ten_years() + " -q --force -n 0 -o " + out);
   EXPECT_EQ(n.status, 2) << n.out;
   EXPECT_EQ(slurp(out), "a previous result");
-  // An organisation that would launch more programmes than its streams can name stops the
-  // run with a usage error, also before anything is written.
+  // An organisation expected to launch more programmes than its streams can name is
+  // refused when read (a random overrun would stop the run), also before anything is written.
   const std::string busy =
       write("busy.yaml", "horizon: 120\nroster: {vp: 2}\nprogrammes:\n  core: " + baseline() +
                              "\nrenewal: {every: 0.01, mix: core}\n");
   const auto b = progsurv("portfolio " + busy + " -q --force -n 4 -o " + out);
   EXPECT_EQ(b.status, 2) << b.out;
-  EXPECT_TRUE(contains(b.out, "more than 2048 programmes")) << b.out;
+  EXPECT_TRUE(contains(b.out, "busy.yaml:5:18")) << b.out;
+  EXPECT_TRUE(contains(b.out, "an organisation launches at most 2048")) << b.out;
   EXPECT_EQ(slurp(out), "a previous result");
   // No temporary file is left beside it.
   int files = 0;

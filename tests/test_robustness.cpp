@@ -599,6 +599,68 @@ TEST_F(Hostile, MemoryHungryRequestsAreRefusedUpFront) {
   EXPECT_EQ(litter({"h.yaml", "big.yaml", "sw.yaml", "many.yaml"}), std::vector<std::string>{});
 }
 
+// YAML aliases: 90 KB of text naming 10^4 phases of 10^4 steps. Refused by count, with
+// its line and column, before anything is allocated (it was std::bad_alloc after 2.5 GB).
+TEST_F(Hostile, AliasedStepsAreCountedBeforeTheyAreRead) {
+  if (!kAddressLimitWorks) GTEST_SKIP() << "ulimit -v cannot be used under AddressSanitizer";
+  std::string steps = "[&st {silo: a, work: 1}", phases = "[&p {steps: ";
+  for (int i = 1; i < 10000; ++i) steps += ", *st";
+  phases += steps + "]}";
+  for (int i = 1; i < 10000; ++i) phases += ", *p";
+  spit(path("bomb.yaml"),
+       "sponsor_levels: {vp: {tenure: 40}}\nsponsor: vp\nsilos: {a: }\nphases: " + phases + "]\n");
+  const Output r = shell("ulimit -v 2000000; $P validate '" + path("bomb.yaml") + "'");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("bomb.yaml:4:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("at most 100000 are allowed"), std::string::npos) << r.out;
+}
+
+// A renewal mean of 1e-300 months expects 10^302 launches; the run stops at 2,048, so
+// validate refuses it with the key's line and column.
+TEST_F(Hostile, RenewalThatMustOverrunTheLaunchCapIsRefused) {
+  spit(path("p.yaml"),
+       "name: org\nhorizon: 120\nroster: {ceo: 1, c_suite: 4, vp: 8, director: 12}\n"
+       "programmes:\n  core: '" +
+           baseline_path() + "'\nrenewal: {every: {dist: exponential, mean: 1e-300}, mix: core}\n");
+  Output r = shell("$P validate '" + path("p.yaml") + "'");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("p.yaml:6:18"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("at most 2048"), std::string::npos) << r.out;
+  // Every nine months over ten years is about 13 launches: accepted.
+  spit(path("p.yaml"),
+       "name: org\nhorizon: 120\nroster: {ceo: 1, c_suite: 4, vp: 8, director: 12}\n"
+       "programmes:\n  core: '" +
+           baseline_path() + "'\nrenewal: {every: {dist: exponential, mean: 9}, mix: core}\n");
+  r = shell("$P validate '" + path("p.yaml") + "'");
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+// The dense exact method on a chain of 200,000 escalation attempts: N^2 memory, refused
+// before the matrix exists (it was std::bad_alloc); uniformization remains the way.
+TEST_F(Hostile, DenseExactMethodIsCappedByStates) {
+  if (!kAddressLimitWorks) GTEST_SKIP() << "ulimit -v cannot be used under AddressSanitizer";
+  const Output r = shell("ulimit -v 2000000; $P exact '" + std::string(PROGSURV_SOURCE_DIR) +
+                         "/scenarios/exact/markov.yaml' --method dense "
+                         "--set escalation.max_attempts=200000");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("the dense exact method handles at most 2000 states"), std::string::npos)
+      << r.out;
+}
+
+// A template path pointing at the wrong file: the error names the portfolio's line and key
+// as well as the file read (it named only the other file's first line before).
+TEST_F(Hostile, TemplateErrorsNameThePortfolioLine) {
+  spit(path("readme.txt"), "Hello, this is a readme\n");
+  spit(path("q.yaml"),
+       "name: org\nhorizon: 120\nroster: {vp: 2}\nprogrammes:\n  core: readme.txt\n"
+       "renewal: {every: {dist: exponential, mean: 9}, mix: core}\n");
+  const Output r = shell("$P validate '" + path("q.yaml") + "'");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("q.yaml:5:9: 'programmes.core': programme template"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("readme.txt:1:1"), std::string::npos) << r.out;
+}
+
 // 20,000 silos with a handful of overrides: the old dense pair table was 20,000^2 cells.
 TEST_F(Hostile, ManySilosCostOnlyTheirOverrides) {
   std::string text = "name: wide\nsponsor_levels: {vp: {tenure: 40}}\nsponsor: vp\nsilos:\n";
@@ -618,6 +680,24 @@ TEST_F(Hostile, ManySilosCostOnlyTheirOverrides) {
   EXPECT_EQ(s.pickup(19999, 0), Distribution::fixed(2.0));
   EXPECT_EQ(s.break_prob(5, 6), 0.01);
   EXPECT_EQ(s.pair_keys.size(), 2u);
+}
+
+// 20,000 silos no step uses: five warnings and one "... and N more" line, not 20,000 lines
+// (each of which scanned the silo map for its line: quadratic). ctest's timeout bounds it.
+TEST_F(Hostile, RepeatedWarningsAreCounted) {
+  std::string text = "name: idle\nsponsor_levels: {vp: {tenure: 40}}\nsponsor: vp\nsilos:\n";
+  for (int i = 0; i < 20000; ++i) text += "  s" + std::to_string(i) + ": {break_prob: 0.01}\n";
+  text += "  used: {}\nphases:\n  - steps: [{silo: used, work: 1}]\n";
+  spit(path("idle.yaml"), text);
+  const Output r = shell("$P validate '" + path("idle.yaml") + "' 2>&1 >/dev/null");
+  EXPECT_EQ(r.status, 0) << r.out.substr(0, 500);
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = r.out.find("warning:", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_EQ(lines, 6u) << r.out.substr(0, 1000);
+  EXPECT_NE(r.out.find("idle.yaml:4: warning: ... and 19995 more warnings like these under "
+                       "'silos' (silos)"),
+            std::string::npos)
+      << r.out.substr(0, 1000);
 }
 
 // --- damaged files ---------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <unsupported/Eigen/MatrixFunctions>
 
 #include "analysis/exact_chain.hpp"
+#include "progsurv/engine/memory_budget.hpp"
 
 namespace progsurv {
 
@@ -23,6 +24,11 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Uniformization sub-steps keep Λ·δ at most this, so e^{-Λδ} never underflows and the
 // Poisson weights follow from a plain recurrence.
 constexpr double kMaxPoissonMean = 30.0;
+// The dense method exponentiates an (N+m)x(N+m) matrix: N^2 memory and N^3 time. Beyond this
+// many states it would take hours even where memory allows; uniformization is sparse.
+constexpr std::size_t kMaxDenseStates = 2000;
+// Matrices of that size Eigen's Pade exponential and the step cache hold at once (estimate).
+constexpr double kDenseMatrixCopies = 10.0;
 
 using SparseQ = Eigen::SparseMatrix<double, Eigen::ColMajor>;
 using Row = Eigen::RowVectorXd;
@@ -283,6 +289,16 @@ ExactModel::ExactModel(const Scenario& scenario, const ExactOptions& options)
   const bool dense = options_.method == ExactOptions::Method::Dense ||
                      (options_.method == ExactOptions::Method::Auto &&
                       c.total + kRewardColumns <= options_.dense_limit);
+  if (dense) {
+    const std::size_t n = c.total + kRewardColumns;
+    if (n > kMaxDenseStates)
+      throw UsageError("the dense exact method handles at most " + std::to_string(kMaxDenseStates) +
+                       " states; this chain has " + std::to_string(c.total) +
+                       " (use --method uniformization)");
+    check_memory(
+        kDenseMatrixCopies * static_cast<double>(n) * static_cast<double>(n) * sizeof(double),
+        "the dense exact method on " + std::to_string(c.total) + " states");
+  }
   info_.method = dense ? "dense" : "uniformization";
 }
 

@@ -124,7 +124,15 @@ class PortfolioReader {
         } catch (const std::exception& e) {
           r_.fail(entry.value, "cannot read programme template '" + path + "': " + e.what());
         }
-        spec.scenario = Scenario::from_yaml(text, path);
+        // An error at a key stays located in the template; one about the file as a whole
+        // (not a scenario at all: the path may name the wrong file) names the portfolio line.
+        try {
+          spec.scenario = Scenario::from_yaml(text, path);
+        } catch (const ScenarioError& e) {
+          if (!e.key().empty()) throw;
+          r_.fail(entry.value,
+                  "programme template '" + path + "' is not a valid scenario: " + e.what());
+        }
       } else if (entry.value.node.IsMap()) {
         YAML::Emitter emitter;
         emitter << entry.value.node;
@@ -303,6 +311,15 @@ class PortfolioReader {
               "for none)");
     if (!(out.every.mean() > 0.0))
       r_.fail(every, "the time between launches must have a positive mean (months)");
+    // The run stops at kMaxLaunches launches; a mean that expects more than that over the
+    // horizon (mean: 1e-300) could only end in that error, so it is refused here.
+    const double expected = static_cast<double>(p.launches.size()) + p.horizon / out.every.mean();
+    if (!(expected <= kMaxLaunches))
+      r_.fail(every, "a mean time between launches of " + format_double(out.every.mean()) +
+                         " months expects about " + format_double(expected) +
+                         " launches over the horizon (" + format_double(p.horizon) +
+                         " months, with the planned ones); an organisation launches at most " +
+                         std::to_string(kMaxLaunches));
     const Field mix = map.required("mix");
     if (mix.node.IsScalar()) {
       out.programme.push_back(template_index(mix, p));

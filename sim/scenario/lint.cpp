@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <set>
 #include <utility>
 
@@ -43,6 +44,10 @@ int line_of(const YAML::Node& root, const std::vector<std::string>& path) {
   return line;
 }
 
+// Warnings shown per top-level key; the rest are counted in one "... and N more" line, so
+// 20,000 unused silos give a few lines (and a few line look-ups, each a scan of the map).
+constexpr std::size_t kMaxWarningsPerKey = 5;
+
 }  // namespace
 
 std::vector<ScenarioWarning> lint(const Scenario& s) {
@@ -53,7 +58,9 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
     root = YAML::Node();  // lines unknown; the warnings still hold
   }
   std::vector<ScenarioWarning> out;
+  std::map<std::string, std::size_t> per_key;  // warnings seen under each top-level key
   const auto warn = [&](std::vector<std::string> path, std::string message) {
+    if (++per_key[path.front()] > kMaxWarningsPerKey) return;
     std::string key;
     for (const auto& p : path) key += (key.empty() ? "" : ".") + p;
     out.push_back({line_of(root, path), key, std::move(message)});
@@ -176,6 +183,11 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
            "sponsor level '" + s.levels[i].name +
                "' has no effect: neither the sponsor mix, the successor mix nor a co-sponsor "
                "seat can draw it");
+  for (const auto& [top, count] : per_key)
+    if (count > kMaxWarningsPerKey)
+      out.push_back({line_of(root, {top}), top,
+                     "... and " + std::to_string(count - kMaxWarningsPerKey) +
+                         " more warnings like these under '" + top + "'"});
   return out;
 }
 

@@ -47,6 +47,10 @@ constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxCoSponsors = 32;
 constexpr std::size_t kMaxLadderRungs = 16;
 
+// Steps of all phases together. Counted before each phase is read, so YAML aliases that
+// repeat a list (10^4 phases of 10^4 steps from a few KB) are refused before allocating.
+constexpr std::size_t kMaxSteps = 100000;
+
 // A finer grid than this is a typo (step: 0.0001), not a wish for 600k curve points.
 constexpr double kMaxGridPoints = 1e6;
 
@@ -551,6 +555,7 @@ class ScenarioReader {
   void read_phases(const Field& field, Scenario& s) const {
     expect_list(field, "phases");
     if (field.node.size() == 0) r_.fail(field, "the programme needs at least one phase");
+    std::size_t total_steps = 0;
     for (std::size_t i = 0; i < field.node.size(); ++i) {
       const Field item = child(field, i, field.node[i]);
       MapReader map(r_, item, "a phase (a map with name, value, continue_prob, engage, steps)");
@@ -582,6 +587,11 @@ class ScenarioReader {
       expect_list(steps, "steps ({silo: name, work: duration})");
       if (steps.node.size() == 0)
         r_.fail(steps, "a phase needs at least one step ({silo: name, work: duration})");
+      total_steps += steps.node.size();
+      if (total_steps > kMaxSteps)
+        r_.fail(steps, "the phases hold more than " + std::to_string(kMaxSteps) +
+                           " steps in all (YAML aliases may repeat a list); at most " +
+                           std::to_string(kMaxSteps) + " are allowed");
       for (std::size_t k = 0; k < steps.node.size(); ++k) {
         const Field step_field = child(steps, k, steps.node[k]);
         MapReader step_map(r_, step_field, "a step (a map with silo, work)");
