@@ -29,22 +29,7 @@ std::int64_t scaled(std::int64_t n) {
   return std::max<std::int64_t>(1000, static_cast<std::int64_t>(static_cast<double>(n) * k));
 }
 
-Portfolio make_portfolio(std::vector<Scenario> templates, std::vector<int> roster,
-                         std::vector<PlannedLaunch> launches) {
-  Portfolio p;
-  p.name = "test";
-  p.horizon = templates.front().horizon;
-  p.grid = templates.front().grid;
-  for (std::size_t i = 0; i < templates.size(); ++i) {
-    p.template_names.push_back("t" + std::to_string(i));
-    p.template_sources.push_back("inline");
-  }
-  for (const auto& l : templates.front().levels) p.level_names.push_back(l.name);
-  p.templates = std::move(templates);
-  p.roster = std::move(roster);
-  p.launches = std::move(launches);
-  return p;
-}
+using testing::make_portfolio;  // the one in scenario_builder.hpp
 
 // Two levels: a director (level 0) whose tenure is fixed at `director` months and a vp
 // (level 1) with `vp`; one step of fixed work `work`; vacancies of 1 month, adoption 0.
