@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
@@ -79,6 +81,17 @@ inline std::pair<double, double> wilson_roots(std::int64_t k, std::int64_t n, do
   const double a = 1.0 + z2n, b = -(2.0 * p + z2n), c = p * p;
   const double root = std::sqrt(b * b - 4.0 * a * c);
   return {(-b - root) / (2.0 * a), (-b + root) / (2.0 * a)};
+}
+
+// The error parsing `yaml` (named bad.yaml) raises; a test failure when it parses.
+inline ScenarioError parse_error(const std::string& yaml) {
+  try {
+    Scenario::from_yaml(yaml, "bad.yaml");
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected a ScenarioError for:\n" << yaml;
+  return ScenarioError("", -1, -1, "", "");
 }
 
 }  // namespace progsurv::testing

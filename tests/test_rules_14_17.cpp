@@ -43,15 +43,7 @@ const std::string kBase =
     "      - {silo: marketing, work: 1}\n"    // 11
     "      - {silo: it, work: 2}\n";          // 12
 
-ScenarioError parse_error(const std::string& yaml) {
-  try {
-    Scenario::from_yaml(yaml, "bad.yaml");
-  } catch (const ScenarioError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a ScenarioError for:\n" << yaml;
-  return ScenarioError("", -1, -1, "", "");
-}
+using progsurv::testing::parse_error;
 
 void expect_error(const std::string& yaml, int line, int column, const std::string& key,
                   const std::string& fragment) {

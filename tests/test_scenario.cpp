@@ -10,6 +10,7 @@
 #include <string>
 
 #include "progsurv/scenario/scenario.hpp"
+#include "scenario_builder.hpp"
 
 namespace progsurv {
 namespace {
@@ -48,15 +49,7 @@ std::string minimal_with_line(int line, const std::string& text) {
   return out;
 }
 
-ScenarioError parse_error(const std::string& yaml) {
-  try {
-    Scenario::from_yaml(yaml, "bad.yaml");
-  } catch (const ScenarioError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a ScenarioError for:\n" << yaml;
-  return ScenarioError("", -1, -1, "", "");
-}
+using progsurv::testing::parse_error;
 
 void expect_error(const std::string& yaml, int line, int column, const std::string& key,
                   const std::string& fragment) {
