@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "../scenario/distribution_yaml.hpp"  // format_double
 #include "progsurv/scenario/error.hpp"
+#include "scenario/distribution_yaml.hpp"  // format_double
 
 namespace progsurv {
 
