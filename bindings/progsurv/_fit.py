@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import _core, _progress
 from ._fit_spec import MAX_THREADS, QUANTILE_LEVELS, FitSpec, Prior
+from ._fit_diagnostics import convergence_warnings, split_rhat, walker_table
 
 
 def _as_record(record):
@@ -145,8 +146,11 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
     for (section, key), value in overrides.items():
         if value is not None:
             getattr(spec, section)[key] = value
-    if steps is not None and burn is None:
-        spec.sampler["burn"] = min(spec.sampler["burn"], steps // 3)
+    if steps is not None and burn is None and spec.sampler["burn"] >= steps:
+        # Never cut the burn-in behind the user's back: say what to give.
+        raise ValueError(f"steps={steps} is not more than the fit file's burn-in "
+                         f"({spec.sampler['burn']} steps); give burn as well (e.g. "
+                         f"burn={steps // 3})")
     try:
         spec.check()
     except ValueError as e:
@@ -241,13 +245,10 @@ class FitResult:
         self.autocorr_time = _autocorr(kept) if len(kept) > 1 else np.full(len(names), np.nan)
         n_per_walker = kept.shape[0]
         self.effective_sample_size = kept.shape[1] * n_per_walker / np.maximum(self.autocorr_time, 1.0)
-        self.warnings = []
-        for name, tau in zip(self.names, self.autocorr_time):
-            if not np.isfinite(tau) or n_per_walker < 50 * tau:
-                self.warnings.append(
-                    f"{name}: the chain after burn-in ({n_per_walker} steps) is shorter than 50 "
-                    f"autocorrelation times ({tau:.1f} steps each); run more steps before "
-                    "trusting the intervals")
+        self.rhat = np.array([split_rhat(kept[:, :, d]) for d in range(len(self.names))])
+        self.walkers = walker_table(self.log_prob[burn:], self.acceptance)
+        self.warnings = convergence_warnings(self.names, self.rhat, self.effective_sample_size,
+                                             self.walkers, n_per_walker)
         for w in self.warnings:
             warnings.warn(w, RuntimeWarning, stacklevel=3)
 
@@ -255,22 +256,28 @@ class FitResult:
     def burn(self):
         return self.settings.sampler["burn"]
 
-    def samples(self, thin=None):
-        """Posterior samples after burn-in (DataFrame, one column per parameter).
+    def samples(self, thin=None, drop_stuck=False):
+        """Posterior samples after burn-in (DataFrame, one column per parameter); with
+        `drop_stuck`, without the walkers walker_diagnostics() marks as stuck.
 
         Returns a pandas DataFrame, one column per fitted key path.
         """
         thin = thin or self.settings.sampler["thin"]
-        flat = self.chain[self.burn::thin].reshape(-1, len(self.names))
+        kept = self.chain[self.burn::thin]
+        if drop_stuck:
+            kept = kept[:, ~self.walkers["stuck"].to_numpy()]
+        flat = kept.reshape(-1, len(self.names))
         return pd.DataFrame(flat, columns=pd.Index(self.names, name="parameter"))
 
     def diagnostics(self):
-        """Autocorrelation time, effective sample size and acceptance, per parameter.
+        """R-hat, autocorrelation time, effective sample size and acceptance, per parameter
+        (docs/fitting.md says what each means and when it warns).
 
         Returns a pandas DataFrame indexed by parameter.
         """
         return pd.DataFrame(
             {
+                "rhat": self.rhat,
                 "autocorr_time": self.autocorr_time,
                 "effective_sample_size": self.effective_sample_size,
                 "steps_after_burn": self.chain.shape[0] - self.burn,
@@ -279,6 +286,14 @@ class FitResult:
             },
             index=pd.Index(self.names, name="parameter"),
         )
+
+    def walker_diagnostics(self):
+        """Per walker: mean log-posterior after burn-in, its difference from the median
+        walker's, acceptance, and whether it looks stuck.
+
+        Returns a pandas DataFrame indexed by walker.
+        """
+        return self.walkers.copy()
 
     def prior_posterior(self):
         """Prior against posterior: median and 90% interval of each, and how much the
@@ -458,6 +473,8 @@ class FitResult:
             d = f.create_group("diagnostics")
             d.create_dataset("autocorr_time", data=self.autocorr_time)
             d.create_dataset("effective_sample_size", data=self.effective_sample_size)
+            d.create_dataset("rhat", data=self.rhat)
+            d.create_dataset("walker_stuck", data=self.walkers["stuck"].to_numpy(np.int8))
             d.create_dataset("warnings", data=np.array(self.warnings, dtype=object),
                              dtype=str_dt)
             pp = self.prior_posterior()

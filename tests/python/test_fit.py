@@ -43,6 +43,51 @@ def test_approval_posterior_is_beta_binomial():
     got = np.quantile(fit.samples()["sponsor_levels.vp.approval"], q)
     np.testing.assert_allclose(got, posterior.ppf(q), atol=0.035)
     assert fit.diagnostics()["effective_sample_size"].iloc[0] > 300
+    # A converged fit: every diagnostic passes, so nothing warns.
+    assert fit.warnings == [], fit.warnings
+    assert fit.diagnostics()["rhat"].iloc[0] < 1.1
+    assert not fit.walker_diagnostics()["stuck"].any()
+
+
+def test_stuck_walker_and_short_chain_warn_and_name_themselves():
+    scenario = progsurv.Scenario.load(MARKOV)
+    record = progsurv.simulate_record(scenario, 40, seed=11)
+    good = quiet_fit(spec({"sponsor_levels.vp.approval": progsurv.Prior("beta", a=2, b=2)},
+                          replications=2048, walkers=12, steps=500, burn=100), record)
+    assert good.warnings == []
+    # Walker 3 stuck far in the tail where the others never go: it never moves and its
+    # log-posterior is 8 below the rest (as a badly initialised walker that cannot leave).
+    chain = good.chain.copy()
+    log_prob = good.log_prob.copy()
+    acceptance = good.acceptance.copy()
+    chain[:, 3, 0] = 0.97
+    log_prob[:, 3] = np.median(log_prob[good.burn:]) - 8.0
+    acceptance[3] = 0.0
+    with pytest.warns(RuntimeWarning):
+        stuck = progsurv.FitResult(good.names, good.priors, chain, log_prob, acceptance,
+                                   good.settings, good.programmes)
+    text = " ".join(stuck.warnings)
+    assert "stuck walkers: walker 3 " in text, text
+    assert "R-hat" in text, text  # one walker apart makes the walkers disagree
+    assert stuck.walker_diagnostics()["stuck"].tolist() == [w == 3 for w in range(12)]
+    assert stuck.diagnostics()["rhat"].iloc[0] > 1.1
+    # Dropping it gives back the posterior of the others.
+    kept = stuck.samples(drop_stuck=True)["sponsor_levels.vp.approval"]
+    assert len(kept) == 11 * (500 - 100) and kept.max() < 0.97
+    # A short chain: the walkers have not mixed and the sample is small; both are named.
+    short = quiet_fit(spec({"sponsor_levels.vp.approval": progsurv.Prior("beta", a=2, b=2)},
+                           replications=2048, walkers=12, steps=24, burn=4), record)
+    assert any("effective sample size" in w for w in short.warnings), short.warnings
+
+
+def test_steps_not_above_the_burn_in_are_refused_not_cut():
+    scenario = progsurv.Scenario.load(MARKOV)
+    record = progsurv.simulate_record(scenario, 20, seed=3)
+    s = spec({"sponsor_levels.vp.approval": progsurv.Prior("beta", a=2, b=2)}, steps=400,
+             burn=100)
+    with pytest.raises(ValueError, match=r"steps=80 is not more than the fit file's burn-in "
+                                         r"\(100 steps\); give burn as well"):
+        quiet_fit(s, record, steps=80)
 
 
 def grid_posterior(like, priors, axes, method):
@@ -128,7 +173,8 @@ def test_fit_result_tables_file_and_plot(tmp_path):
     # The same seeds give the same chain (starting points, proposals, likelihood).
     again = quiet_fit(spec(params, walkers=8, steps=40, burn=10, draws=0), record)
     np.testing.assert_array_equal(again.chain, fit.chain)
-    assert fit.warnings  # 30 steps are far too few: the fit says so
+    # 30 steps are far too few: the fit says so, naming the diagnostic.
+    assert any("effective sample size" in w or "R-hat" in w for w in fit.warnings)
     table = fit.prior_posterior()
     assert list(table.index) == list(params)
     assert (table["posterior_5%"] <= table["posterior_95%"]).all()

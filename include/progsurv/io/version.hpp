@@ -20,7 +20,7 @@ inline constexpr int kPortfolioAttributionFormatVersionMinor = 0;
 // version: the fit file is written by the Python package, not by sim/io.
 inline constexpr const char* kFitFiletype = "progsurv-fit";
 inline constexpr int kFitFormatVersionMajor = 1;
-inline constexpr int kFitFormatVersionMinor = 0;
+inline constexpr int kFitFormatVersionMinor = 1;
 
 // Major changes break readers; minor ones only add groups or attributes.
 // Attribution files.
