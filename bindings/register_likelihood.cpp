@@ -68,8 +68,9 @@ random numbers); exact() solves the CTMC of a Markov-subset scenario.
 )doc")
       .def(py::init([](const Scenario& base, const ProgrammeRecord& record,
                        std::int64_t replications, std::uint64_t seed, int threads,
-                       double bin_months) {
+                       double bin_months, std::vector<std::string> fitted) {
              LikelihoodOptions o;
+             o.fitted = std::move(fitted);
              o.replications = replications;
              o.seed = seed;
              o.threads = threads;
@@ -77,7 +78,8 @@ random numbers); exact() solves the CTMC of a Markov-subset scenario.
              return RecordLikelihood(base, record, o);
            }),
            py::arg("base"), py::arg("record"), py::arg("replications") = 16384, py::arg("seed") = 1,
-           py::arg("threads") = 0, py::arg("bin_months") = 3.0)
+           py::arg("threads") = 0, py::arg("bin_months") = 3.0,
+           py::arg("fitted") = std::vector<std::string>{})
       .def(
           "simulated",
           [](const RecordLikelihood& l, const Scenario& s) {

@@ -11,6 +11,7 @@
 #include "progsurv/analysis/likelihood.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/io/record.hpp"
+#include "scenario_builder.hpp"
 
 namespace progsurv {
 namespace {
@@ -60,6 +61,65 @@ TEST(Record, ParsesEveryOutcomeWithUnknownFields) {
   EXPECT_EQ(r.programmes[4].line, 8);
   EXPECT_EQ(r.programmes[4].sponsor_level, "vp");
   EXPECT_DOUBLE_EQ(r.programmes[4].month, 4.0);
+}
+
+TEST(Record, ExcelByteOrderMarkAndOldLineEndsAreRead) {
+  // Excel's "CSV UTF-8" (a BOM before the header), Windows CRLF and old-Mac CR line ends.
+  for (const std::string& text :
+       {std::string("\xEF\xBB\xBFsponsor_level,outcome,month\nvp,ended,3\nvp,running,5\n"),
+        std::string("sponsor_level,outcome,month\r\nvp,ended,3\r\nvp,running,5\r\n"),
+        std::string("sponsor_level,outcome,month\rvp,ended,3\rvp,running,5"),
+        std::string("\xEF\xBB\xBFsponsor_level,outcome,month\r\rvp,ended,3\r\nvp,running,5")}) {
+    const ProgrammeRecord r = parse_record(text, "past.csv");
+    ASSERT_EQ(r.programmes.size(), 2u);
+    EXPECT_EQ(r.programmes[0].sponsor_level, "vp");
+    EXPECT_EQ(r.programmes[1].outcome, Outcome::Running);
+    EXPECT_DOUBLE_EQ(r.programmes[1].month, 5.0);
+  }
+  // Line numbers count CR line ends as lines: the bad row is named where an editor shows it.
+  const ScenarioError e = record_error("sponsor_level,outcome,month\r\rvp,finished,3\r");
+  EXPECT_EQ(e.line(), 3);
+}
+
+TEST(Record, RowsTheScenarioCannotProduceAreRefusedByName) {
+  // markov.yaml: two phases, no budget cycle, patience as a hazard from S + grace 6.
+  const auto refused = [](const std::string& row, int column, const std::string& part,
+                          const std::vector<std::string>& fitted = {}) {
+    LikelihoodOptions o;
+    o.fitted = fitted;
+    try {
+      RecordLikelihood(markov(), parse_record(std::string(kHeader) + row + "\n", "past.csv"), o);
+      ADD_FAILURE() << "accepted: " << row;
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(e.line(), 2) << e.what();
+      EXPECT_EQ(e.column(), column) << e.what();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  refused("vp,ended,,5,2", 13, "delivering the last phase completes it");
+  refused("vp,ended,patience,20,2", 22, "delivering the last phase completes it");
+  refused("vp,ended,phase_gate,5,0", 23, "phase_gate with 0 phases delivered cannot happen");
+  refused("vp,ended,budget_cut,5,1", 10, "the budget is disabled in scenario");
+  refused("vp,ended,patience,4,0", 19, "no patience cut comes before the grace period (6 months");
+  // Fitting the grace period makes an early patience cut possible; the rows that can happen
+  // (and the same cut after the grace period) are accepted.
+  LikelihoodOptions grace;
+  grace.fitted = {"patience.grace"};
+  EXPECT_NO_THROW(RecordLikelihood(
+      markov(), parse_record(std::string(kHeader) + "vp,ended,patience,4,0\n"), grace));
+  EXPECT_NO_THROW(RecordLikelihood(
+      markov(), parse_record(std::string(kHeader) + "vp,ended,patience,7,0\n"
+                                                    "vp,ended,phase_gate,9,1\n"
+                                                    "vp,ended,,9,1\n"
+                                                    "vp,ended,handoff_failure,3,0\n")));
+  // One silo: no handoff, so no handoff failure.
+  try {
+    RecordLikelihood(progsurv::testing::simple_scenario(2, 1),
+                     parse_record(std::string(kHeader) + "vp,ended,handoff_failure,3,0\n"));
+    ADD_FAILURE() << "a handoff failure without a handoff was accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs a handoff between silos"), std::string::npos);
+  }
 }
 
 TEST(Record, OptionalColumnsMayBeLeftOut) {

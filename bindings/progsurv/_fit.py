@@ -78,7 +78,7 @@ class Likelihood:
         self._lik = _core.RecordLikelihood(spec.scenario, _as_record(record),
                                            replications=like["replications"],
                                            seed=like["seed"], threads=threads,
-                                           bin_months=like["bin_months"])
+                                           bin_months=like["bin_months"], fitted=list(self.names))
 
     def scenario(self, theta):
         """Returns the Scenario with the fitted key paths set to the values theta."""

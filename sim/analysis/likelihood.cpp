@@ -26,6 +26,76 @@ unsigned ended_categories() {
 
 std::string month_text(double m) { return yaml_detail::format_double(m); }
 
+// Whether some fitted key path lies under `prefix` ("patience." covers "patience.grace").
+bool is_fitted(const std::vector<std::string>& fitted, const std::string& prefix) {
+  for (const std::string& f : fitted)
+    if (f.compare(0, prefix.size(), prefix) == 0) return true;
+  return false;
+}
+
+// Why an ended programme with this cause and phase count cannot happen under `base`, and
+// the column to point at; an empty `why` if it can. Values under fitted paths may change, so
+// only what they cannot change counts.
+struct Impossible {
+  RecordColumn column = RecordColumn::Cause;
+  std::string why;
+};
+
+Impossible impossible_ending(const Scenario& base, const ObservedProgramme& p, int phases,
+                             const std::vector<std::string>& fitted) {
+  const std::string in = " in scenario '" + base.name + "'";
+  if (p.phases >= 0 && p.phases == phases)
+    return {RecordColumn::Phases,
+            "an ended programme that delivered all " + std::to_string(phases) +
+                " phases cannot happen: delivering the last phase completes it (record it as "
+                "completed, or correct phases_delivered)"};
+  if (p.cause < 0) return {};
+  switch (static_cast<Cause>(p.cause)) {
+    case Cause::PhaseGate:
+      if (p.phases == 0)
+        return {RecordColumn::Phases,
+                "a phase gate comes after a phase is delivered, so phase_gate with 0 phases "
+                "delivered cannot happen"};
+      break;
+    case Cause::BudgetCut:
+      if (!base.budget.enabled)
+        return {RecordColumn::Cause,
+                "a budget cut needs a budget cycle, and the budget is disabled" + in};
+      if (!is_fitted(fitted, "budget.") &&
+          (base.budget.squeeze_prob == 0.0 || base.budget.cut_prob == 0.0))
+        return {RecordColumn::Cause,
+                "a budget cut cannot happen" + in + ": its budget.squeeze_prob or cut_prob is 0"};
+      break;
+    case Cause::Patience:
+      if (base.patience.model == PatienceModel::None)
+        return {RecordColumn::Cause,
+                "a patience cut needs patience, and patience.model is none" + in};
+      if (!is_fitted(fitted, "patience.grace") && p.month < base.patience.grace)
+        return {RecordColumn::Month, "no patience cut comes before the grace period (" +
+                                         month_text(base.patience.grace) +
+                                         " months from the start" + in + "), so none at month " +
+                                         month_text(p.month)};
+      break;
+    case Cause::HandoffFailure: {
+      int silo = -1;
+      bool handoff = false;
+      for (const Phase& ph : base.phases)
+        for (const Step& st : ph.steps) {
+          if (silo >= 0 && st.silo != silo) handoff = true;
+          silo = st.silo;
+        }
+      if (!handoff)
+        return {RecordColumn::Cause,
+                "a handoff failure needs a handoff between silos, and every step of scenario '" +
+                    base.name + "' is in one silo"};
+      break;
+    }
+    default:
+      break;
+  }
+  return {};
+}
+
 }  // namespace
 
 RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& record,
@@ -78,6 +148,9 @@ RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& 
         pat.phases = p.phases;
         break;
       case Outcome::Ended:
+        if (const Impossible no = impossible_ending(base, p, phases_, options_.fitted);
+            !no.why.empty())
+          fail(p, no.column, no.why);
         pat.categories =
             p.cause >= 0 ? category_bit(end_category(Outcome::Ended, static_cast<Cause>(p.cause)))
                          : ended_categories();

@@ -65,6 +65,22 @@ std::vector<Cell> split_line(const std::string& line) {
   return cells;
 }
 
+// Excel's "CSV UTF-8" starts the file with a byte-order mark, and old Mac files end lines
+// with a lone CR: both are read as plain lines (CRLF too), keeping the line numbers.
+std::string normalise_line_ends(const std::string& raw) {
+  std::size_t start = raw.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  std::string text;
+  text.reserve(raw.size() - start);
+  for (std::size_t i = start; i < raw.size(); ++i) {
+    if (raw[i] != '\r') {
+      text += raw[i];
+    } else if (i + 1 >= raw.size() || raw[i + 1] != '\n') {
+      text += '\n';  // a lone CR ends a line; the CR of CRLF is dropped
+    }
+  }
+  return text;
+}
+
 template <class Names>
 std::vector<std::string> names_of(int count, Names name) {
   std::vector<std::string> out;
@@ -74,8 +90,9 @@ std::vector<std::string> names_of(int count, Names name) {
 
 }  // namespace
 
-ProgrammeRecord parse_record(const std::string& text, const std::string& source) {
+ProgrammeRecord parse_record(const std::string& raw, const std::string& source) {
   using yaml_detail::suggest;
+  const std::string text = normalise_line_ends(raw);
   ProgrammeRecord record;
   record.source = source;
   int index[kRecordColumnCount];
@@ -193,7 +210,7 @@ ProgrammeRecord parse_record(const std::string& text, const std::string& source)
     } else {
       const char* what = p.outcome == Outcome::Running
                              ? "the age in months of the running programme when observed"
-                             : "the month (since approval) in which it ended";
+                             : "the month (since the proposal) in which it ended";
       if (month.empty()) fail(RecordColumn::Month, std::string("is empty; expected ") + what);
       char* end = nullptr;
       const double v = std::strtod(month.c_str(), &end);

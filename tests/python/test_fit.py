@@ -272,3 +272,25 @@ def test_cli_fit_writes_file_and_bad_input_writes_nothing(tmp_path):
     proc = run_cli("fit", fit_file, "--record", record, "-o", out2, check=False)
     assert proc.returncode == 2 and "fit.yaml:3:" in proc.stderr, proc.stderr
     assert not out2.exists()
+
+
+def test_impossible_rows_are_refused_before_fitting(tmp_path):
+    # markov.yaml has no budget cycle and a 6-month grace period: each row below cannot
+    # happen, and the fit says which row and why before sampling anything.
+    header = "sponsor_level,outcome,cause,month,phases_delivered\n"
+    cases = {"vp,ended,budget_cut,10,1": (10, "the budget is disabled"),
+             "vp,ended,patience,4,0": (19, "before the grace period"),
+             "vp,ended,,10,2": (14, "delivering the last phase completes it"),
+             "vp,ended,phase_gate,10,0": (24, "phase_gate with 0 phases")}
+    fit_spec = progsurv.FitSpec.load(REPO / "scenarios" / "fits" / "markov-4.yaml")
+    for row, (column, why) in cases.items():
+        path = tmp_path / "past.csv"
+        path.write_text(header + "vp,completed,,20,2\n" + row + "\n")
+        with pytest.raises(progsurv.ScenarioError, match=rf"past.csv:3:{column}: .*{why}"):
+            progsurv.fit(fit_spec, path, steps=10, burn=2, walkers=8)
+    # Fitting the grace period makes the early patience cut possible.
+    path.write_text(header + "vp,ended,patience,4,0\n")
+    graced = progsurv.FitSpec(fit_spec.scenario,
+                              [("patience.grace", progsurv.Prior("uniform", low=0, high=12))],
+                              likelihood=fit_spec.likelihood)
+    assert progsurv.Likelihood(graced, path).programmes == 1

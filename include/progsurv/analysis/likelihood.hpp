@@ -11,6 +11,7 @@
 // parameter values are compared on common random numbers. exact() computes them from the
 // CTMC on the Markov subset, which is the check of the simulated one.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "progsurv/analysis/exact.hpp"
@@ -24,6 +25,10 @@ struct LikelihoodOptions {
   std::uint64_t seed = 1;
   int threads = 0;          // 0 = every core
   double bin_months = 3.0;  // width of the end-month bins, from month 0
+  // Key paths that vary (a fit's parameters): a row is refused as impossible under the base
+  // scenario only by values not under any of them (docs/record-format.md, "Rows that cannot
+  // happen").
+  std::vector<std::string> fitted;
 };
 
 struct LikelihoodEstimate {
@@ -41,7 +46,10 @@ class RecordLikelihood {
  public:
   // Resolves the record against `base` (sponsor level names, number of phases, horizon);
   // throws ScenarioError naming the record's file, line and column for a row the scenario
-  // cannot produce (unknown level, more phases than it has, a month past its horizon).
+  // cannot produce (unknown level, more phases than it has, a month past its horizon, an
+  // ended programme with every phase delivered, a phase gate before any phase, a budget cut
+  // without a budget cycle, a patience cut without patience or before its grace period, a
+  // handoff failure without a handoff that can break).
   RecordLikelihood(const Scenario& base, const ProgrammeRecord& record,
                    const LikelihoodOptions& options = {});
 
