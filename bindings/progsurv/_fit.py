@@ -103,6 +103,30 @@ class Likelihood:
         return self._lik.programmes
 
 
+def inert_parameters(spec, likelihood):
+    """The fitted key paths whose value changes no likelihood term: every record row has the
+    same probability with the parameter at its prior's 10% and at its 90% quantile (the
+    others at their prior medians). The record then says nothing about it and its posterior
+    is its prior; usually the key is one the scenario never uses (a silo no handoff reaches).
+
+    Returns a list of (key path, low value, high value)."""
+    medians = [float(p.quantile(0.5)) for _, p in spec.parameters]
+    inert = []
+    for i, (name, prior) in enumerate(spec.parameters):
+        low, high = (float(x) for x in prior.quantile([0.1, 0.9]))
+        at = []
+        for x in (low, high):
+            theta = list(medians)
+            theta[i] = x
+            try:
+                at.append(np.asarray(likelihood.details(theta)["probability"]))
+            except (_core.ScenarioError, ValueError):
+                break  # a value the scenario refuses: not inert, just bounded
+        if len(at) == 2 and np.array_equal(at[0], at[1]):
+            inert.append((name, low, high))
+    return inert
+
+
 class _LogPosterior:
     def __init__(self, spec, likelihood):
         self.priors = [p for _, p in spec.parameters]
@@ -157,6 +181,10 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
         raise ValueError(f"{e.args[1]}: {e.args[0]}") from None
 
     like = Likelihood(spec, record, threads=threads)
+    inert = [f"{name}: changing it from {low:.4g} to {high:.4g} (its prior's 10% and 90% "
+             "quantiles) changes no record row's probability, so the record says nothing about "
+             "it and its posterior is its prior; is it a key the scenario never uses?"
+             for name, low, high in inert_parameters(spec, like)]
     logpost = _LogPosterior(spec, like)
     samp = spec.sampler
     nwalkers, ndim = samp["walkers"], len(spec.parameters)
@@ -195,6 +223,7 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
         settings=spec,
         programmes=like.programmes,
         evaluations=logpost.evaluations,
+        extra_warnings=inert,
     )
     result.compute_predictive(spec, threads=threads, progress=progress is True)
     return result
@@ -228,7 +257,8 @@ class FitResult:
     predictive of a fit."""
 
     def __init__(self, names, priors, chain, log_prob, acceptance, settings, programmes,
-                 evaluations=0, predictive_draws=None, predictive_params=None, path=None):
+                 evaluations=0, predictive_draws=None, predictive_params=None, path=None,
+                 extra_warnings=()):
         self.names = list(names)
         self.priors = list(priors)
         self.chain = np.asarray(chain)  # [steps, walkers, parameters], burn-in included
@@ -247,8 +277,8 @@ class FitResult:
         self.effective_sample_size = kept.shape[1] * n_per_walker / np.maximum(self.autocorr_time, 1.0)
         self.rhat = np.array([split_rhat(kept[:, :, d]) for d in range(len(self.names))])
         self.walkers = walker_table(self.log_prob[burn:], self.acceptance)
-        self.warnings = convergence_warnings(self.names, self.rhat, self.effective_sample_size,
-                                             self.walkers, n_per_walker)
+        self.warnings = list(extra_warnings) + convergence_warnings(
+            self.names, self.rhat, self.effective_sample_size, self.walkers, n_per_walker)
         for w in self.warnings:
             warnings.warn(w, RuntimeWarning, stacklevel=3)
 
@@ -539,11 +569,15 @@ def load_fit(path):
                            source=str(f.attrs["fit_source"]))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                return FitResult(names, priors, f["chain/samples"][()], f["chain/log_prob"][()],
-                                 f["chain/acceptance"][()], spec, int(f.attrs["programmes"]),
-                                 int(f.attrs["likelihood_evaluations"]),
-                                 f["predictive/draws"][()], f["predictive/parameters"][()],
-                                 path=path)
+                result = FitResult(names, priors, f["chain/samples"][()], f["chain/log_prob"][()],
+                                   f["chain/acceptance"][()], spec, int(f.attrs["programmes"]),
+                                   int(f.attrs["likelihood_evaluations"]),
+                                   f["predictive/draws"][()], f["predictive/parameters"][()],
+                                   path=path)
+            # The warnings as the fit gave them (some, like an inert parameter, need the
+            # record, which the file does not hold).
+            result.warnings = list(f["diagnostics/warnings"].asstr()[()])
+            return result
         except KeyError as e:
             raise _core.FileFormatError(f"{path}: missing {e}") from None
 

@@ -294,3 +294,18 @@ def test_impossible_rows_are_refused_before_fitting(tmp_path):
                               [("patience.grace", progsurv.Prior("uniform", low=0, high=12))],
                               likelihood=fit_spec.likelihood)
     assert progsurv.Likelihood(graced, path).programmes == 1
+
+
+def test_a_parameter_the_record_cannot_inform_is_named(tmp_path):
+    # In markov.yaml silo a receives no handoff (the programme starts there), so its
+    # break_prob changes no row's probability: the fit says so; silo b's does not warn.
+    scenario = progsurv.Scenario.load(MARKOV)
+    record = progsurv.simulate_record(scenario, 30, seed=5)
+    params = {"silos.a.break_prob": progsurv.Prior("uniform", low=0, high=1),
+              "silos.b.break_prob": progsurv.Prior("uniform", low=0, high=1)}
+    fit = quiet_fit(spec(params, walkers=8, steps=12, burn=2), record)
+    inert = [w for w in fit.warnings if "changes no record row's probability" in w]
+    assert len(inert) == 1 and inert[0].startswith("silos.a.break_prob:"), fit.warnings
+    # The warning survives the fit file.
+    fit.to_hdf5(tmp_path / "fit.h5")
+    assert inert[0] in progsurv.load_fit(tmp_path / "fit.h5").warnings
