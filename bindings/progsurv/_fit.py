@@ -32,6 +32,20 @@ def _as_record(record):
     raise TypeError("record must be a path to a CSV file, a DataFrame or a ProgrammeRecord")
 
 
+def record_identity(record):
+    """Where a record came from and the SHA-256 of its bytes (of its CSV text for a
+    DataFrame), so a fit file names what it was fitted to. Returns (source, hex digest)."""
+    import hashlib
+
+    if isinstance(record, (str, os.PathLike)):
+        with open(os.fspath(record), "rb") as f:
+            return os.fspath(record), hashlib.sha256(f.read()).hexdigest()
+    if isinstance(record, pd.DataFrame):
+        text = record_to_csv(record)
+        return "<DataFrame>", hashlib.sha256(text.encode()).hexdigest()
+    return getattr(record, "source", "<record>"), ""
+
+
 def record_to_csv(frame):
     """CSV text of a record DataFrame (columns as in docs/record-format.md; NaN/None =
     unknown)."""
@@ -181,10 +195,19 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
         raise ValueError(f"{e.args[1]}: {e.args[0]}") from None
 
     like = Likelihood(spec, record, threads=threads)
-    inert = [f"{name}: changing it from {low:.4g} to {high:.4g} (its prior's 10% and 90% "
+    source, digest = record_identity(record)
+    early = [f"{name}: changing it from {low:.4g} to {high:.4g} (its prior's 10% and 90% "
              "quantiles) changes no record row's probability, so the record says nothing about "
              "it and its posterior is its prior; is it a key the scenario never uses?"
              for name, low, high in inert_parameters(spec, like)]
+    if spec.likelihood["method"] == "simulated" and \
+            spec.likelihood["replications"] < 25 * like.programmes:
+        # docs/fitting.md's rule is ~100 replications per programme; far below it the
+        # simulated likelihood's noise swamps the differences the sampler must see.
+        early.append(f"likelihood.replications {spec.likelihood['replications']} is far below "
+                     f"the rule of 100 x the record's {like.programmes} programmes "
+                     f"({100 * like.programmes}); the simulated likelihood is too noisy there: "
+                     "raise it")
     logpost = _LogPosterior(spec, like)
     samp = spec.sampler
     nwalkers, ndim = samp["walkers"], len(spec.parameters)
@@ -223,8 +246,9 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
         settings=spec,
         programmes=like.programmes,
         evaluations=logpost.evaluations,
-        extra_warnings=inert,
+        extra_warnings=early,
     )
+    result.record_source, result.record_sha256 = source, digest
     result.compute_predictive(spec, threads=threads, progress=progress is True)
     return result
 
@@ -277,6 +301,7 @@ class FitResult:
         self.effective_sample_size = kept.shape[1] * n_per_walker / np.maximum(self.autocorr_time, 1.0)
         self.rhat = np.array([split_rhat(kept[:, :, d]) for d in range(len(self.names))])
         self.walkers = walker_table(self.log_prob[burn:], self.acceptance)
+        self.record_source, self.record_sha256 = "", ""  # set by fit() and load_fit()
         self.warnings = list(extra_warnings) + convergence_warnings(
             self.names, self.rhat, self.effective_sample_size, self.walkers, n_per_walker)
         for w in self.warnings:
@@ -480,6 +505,8 @@ class FitResult:
             f.attrs["scenario_name"] = spec.scenario.name
             f.attrs["fit_source"] = spec.source
             f.attrs["programmes"] = int(self.programmes)
+            f.attrs["record_source"] = self.record_source
+            f.attrs["record_sha256"] = self.record_sha256
             f.attrs["likelihood_evaluations"] = int(self.evaluations)
             str_dt = h5py.string_dtype()
             p = f.create_group("parameters")
@@ -577,6 +604,8 @@ def load_fit(path):
             # The warnings as the fit gave them (some, like an inert parameter, need the
             # record, which the file does not hold).
             result.warnings = list(f["diagnostics/warnings"].asstr()[()])
+            result.record_source = str(f.attrs.get("record_source", ""))  # 1.1
+            result.record_sha256 = str(f.attrs.get("record_sha256", ""))
             return result
         except KeyError as e:
             raise _core.FileFormatError(f"{path}: missing {e}") from None

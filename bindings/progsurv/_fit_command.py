@@ -64,6 +64,7 @@ def _main(args):
         print(f"progsurv fit: {printable(spec.scenario.name)}, {result.programmes} programmes, "
               f"{ndim} parameters, {walkers} walkers x {steps} steps (burn {result.burn}), "
               f"{spec.likelihood['method']} likelihood, {elapsed:.0f} s")
+        print(f"record: {printable(result.record_source)} (SHA-256 {result.record_sha256})")
         print("\nprior against posterior (median and 90% interval):")
         print(result.prior_posterior().drop(columns=["posterior_mean"]).to_string())
         print("\ndiagnostics:")

@@ -306,6 +306,17 @@ def test_a_parameter_the_record_cannot_inform_is_named(tmp_path):
     fit = quiet_fit(spec(params, walkers=8, steps=12, burn=2), record)
     inert = [w for w in fit.warnings if "changes no record row's probability" in w]
     assert len(inert) == 1 and inert[0].startswith("silos.a.break_prob:"), fit.warnings
-    # The warning survives the fit file.
+    # The warning survives the fit file, which names the record fitted.
     fit.to_hdf5(tmp_path / "fit.h5")
-    assert inert[0] in progsurv.load_fit(tmp_path / "fit.h5").warnings
+    back = progsurv.load_fit(tmp_path / "fit.h5")
+    assert inert[0] in back.warnings
+    import hashlib
+    assert back.record_source == "<DataFrame>"
+    assert back.record_sha256 == hashlib.sha256(
+        progsurv._fit.record_to_csv(record).encode()).hexdigest()
+    # Far fewer replications than the record needs: named too.
+    few = quiet_fit(spec({"silos.b.break_prob": progsurv.Prior("uniform", low=0, high=1)},
+                         replications=1024, walkers=8, steps=12, burn=2),
+                    progsurv.simulate_record(scenario, 60, seed=6))
+    assert any("far below the rule of 100 x the record's 60 programmes" in w
+               for w in few.warnings), few.warnings
