@@ -164,6 +164,26 @@ TEST(Record, BadRowsNameLineColumnAndExpectation) {
   EXPECT_NE(e.message().find("no programmes"), std::string::npos);
 }
 
+// Caps checked when a record is read (docs/robustness.md); before, any size was parsed.
+TEST(Record, SizeAndRowsAreCapped) {
+  std::string rows = kHeader;
+  for (std::size_t i = 0; i < kMaxRecordRows; ++i) rows += "vp,ended,,3,1\n";
+  EXPECT_EQ(parse_record(rows, "past.csv").programmes.size(), kMaxRecordRows);
+  rows += "vp,ended,,3,1\n";
+  ScenarioError e = record_error(rows);
+  EXPECT_EQ(e.file(), "past.csv");
+  EXPECT_EQ(e.line(), static_cast<int>(kMaxRecordRows) + 2);
+  EXPECT_NE(e.message().find("at most 100000 rows"), std::string::npos) << e.what();
+
+  std::string big = std::string(kHeader) + "vp,ended,,3,1\n";
+  big += std::string(kMaxRecordBytes - big.size() + 1, '#');  // a long comment line
+  e = record_error(big);
+  EXPECT_EQ(e.file(), "past.csv");
+  EXPECT_NE(e.message().find("a record may be at most 8 MiB and 100000 programmes"),
+            std::string::npos)
+      << e.what();
+}
+
 TEST(Record, RowsTheScenarioCannotProduceAreErrorsAtTheRow) {
   ScenarioError e = record_error(std::string(kHeader) + "vp,ended,,3,1\ncfo,ended,,3,1\n", true);
   EXPECT_EQ(e.line(), 3);

@@ -12,7 +12,9 @@ Each sample stands between marker comments in the markdown:
 
 and EXAMPLES below says which command NAME runs (the replication counts are modest so the
 check stays quick; the docs state them). The text between the markers is replaced by the
-fence, the command and what it printed now.
+fence, the command and what it printed now. A wall-clock time the command prints ("9 points
+in 1.4 s") cannot agree from one run to the next: an example may name such text with a
+regular expression (TIMING), and it is shown as "…" both in the doc and in the check.
 
     /usr/bin/python3 tools/doc_examples.py [--build build/release]          # rewrite the docs
     /usr/bin/python3 tools/doc_examples.py --check [--build build/release]  # CI: exit 1 on a difference
@@ -43,7 +45,23 @@ EXAMPLES = {
     "attribute-portfolio": ("docs/portfolio-attribution.md",
                             ["attribute", "scenarios/portfolios/ten-years.yaml", "-n", "20000"]),
     "exact-refusal": ("docs/validation.md", ["exact", "scenarios/baseline.yaml"]),
+    "sweep-oat": ("docs/sweeps.md", ["sweep", "scenarios/sweeps/baseline-oat.yaml", "-o",
+                                     "out/oat.h5", "-q"]),
+    "sweep-portfolio": ("docs/sweeps.md", ["sweep", "scenarios/sweeps/portfolio-cynicism.yaml",
+                                           "-o", "out/portfolio-cynicism.h5", "-q"]),
+    # A short fit (baseline-quick.yaml: 2 parameters, 8 walkers x 80 steps), not the real
+    # baseline-4.yaml, which takes minutes; the doc says so.
+    "fit-quick": ("docs/fitting.md", ["fit", "scenarios/fits/baseline-quick.yaml", "--record",
+                                      "scenarios/records/baseline-synthetic-100.csv", "-o",
+                                      "out/fit-quick.h5", "-q"]),
 }
+
+# The wall-clock times of the commands that print one (see the docstring): what precedes
+# the seconds, then the seconds.
+TIMING = [
+    re.compile(r"^(\d+ points in )[0-9.]+ s$", re.M),  # sweep
+    re.compile(r"(likelihood, )[0-9]+ s$", re.M),      # fit
+]
 
 BEGIN = re.compile(r"^<!-- doc-example: ([a-z0-9-]+) -->\n", re.M)
 END = "<!-- /doc-example -->\n"
@@ -55,6 +73,8 @@ def render(build, args):
     proc = subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=1800)
     # A refusal is a sample too (exit 2, the message on stderr).
     text = proc.stdout + proc.stderr
+    for timing in TIMING:
+        text = timing.sub("\\g<1>… s", text)
     return "```text\n$ progsurv " + " ".join(args) + "\n" + text + "```\n"
 
 

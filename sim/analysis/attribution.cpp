@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "io/h5.hpp"
+#include "io/result_h5.hpp"
 #include "progsurv/engine/parallel.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/run.hpp"
@@ -165,6 +166,9 @@ namespace {
 constexpr double kZ95 = 1.959963984540054;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kMaxMechanisms = 16;  // every subset's scenario is built up front
+constexpr h5::ResultFormat kAttributionFormat{kAttributionFiletype, "attribution",
+                                              kFormatVersionMajor, kFormatVersionMinor,
+                                              kFormatVersionMajor};
 
 using Stats = std::array<double, kAttributedStatCount>;
 
@@ -498,13 +502,7 @@ std::string format_attribution(const AttributionResult& r) {
 }
 
 void write_attribution(const std::string& path, const AttributionResult& r) {
-  h5::write_file_atomically(path, [&](h5::File& f) {
-    f.write_attr("filetype", kAttributionFiletype);
-    f.write_attr("format_version",
-                 std::vector<std::int32_t>{kFormatVersionMajor, kFormatVersionMinor});
-    f.write_attr("progsurv_version", version_string());
-    f.write_attr("build", build_string());
-    f.write_attr("created", h5::utc_timestamp());
+  h5::write_result_file(path, kAttributionFormat, [&](h5::File& f) {
     f.write_attr("seed", r.seed);
     f.write_attr("replications", r.n);
     f.write_attr("horizon", r.scenario.horizon);
@@ -551,18 +549,7 @@ AttributionResult read_attribution(const std::string& path) {
   const auto bad = [&](const std::string& what) -> FileFormatError {
     return FileFormatError(path + ": " + what);
   };
-  if (::access(path.c_str(), R_OK) != 0)
-    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
-  try {
-    h5::File f = h5::File::open_read(path);
-    if (!f.has_attr("filetype") || !f.attr_is_string("filetype") ||
-        f.read_attr_string("filetype") != kAttributionFiletype)
-      throw bad(std::string("not a progsurv attribution file (filetype '") + kAttributionFiletype +
-                "' expected)");
-    const auto version = f.read_attr_vector<std::int64_t>("format_version");
-    if (version.size() != 2 || version[0] != kFormatVersionMajor)
-      throw bad("format " + std::to_string(version.empty() ? -1 : version[0]) +
-                ".x, this reader understands " + std::to_string(kFormatVersionMajor) + ".x");
+  return h5::read_result_file(path, kAttributionFormat, [&](const h5::File& f, h5::FormatVersion) {
     AttributionResult r;
     r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
     r.seed = f.read_attr<std::uint64_t>("seed");
@@ -614,10 +601,7 @@ AttributionResult read_attribution(const std::string& path) {
       }
     }
     return r;
-  } catch (const h5::Error& e) {
-    throw FileFormatError("damaged or truncated progsurv attribution file " + path + ": " +
-                          e.what());
-  }
+  });
 }
 
 }  // namespace progsurv

@@ -15,6 +15,7 @@
 
 #include "engine/chunk_pipeline.hpp"
 #include "io/h5.hpp"
+#include "io/result_h5.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/portfolio/portfolio_run.hpp"
 #include "progsurv/scenario/error.hpp"
@@ -28,6 +29,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr auto kV = static_cast<std::size_t>(kSharingKnockoutCount);
 constexpr auto kS = static_cast<std::size_t>(kOrganisationStatCount);
 constexpr auto kSharings = static_cast<std::size_t>(kSharingCount);
+constexpr h5::ResultFormat kFormat{
+    kPortfolioAttributionFiletype, "portfolio attribution", kPortfolioAttributionFormatVersionMajor,
+    kPortfolioAttributionFormatVersionMinor, kPortfolioAttributionFormatVersionMajor};
 
 struct KnockoutText {
   const char* name;
@@ -517,14 +521,7 @@ void write_sums(h5::Group& g, const Table& rows, const Shapley* shapley, std::si
 }  // namespace
 
 void write_portfolio_attribution(const std::string& path, const PortfolioAttribution& r) {
-  h5::write_file_atomically(path, [&](h5::File& f) {
-    f.write_attr("filetype", kPortfolioAttributionFiletype);
-    f.write_attr("format_version",
-                 std::vector<std::int32_t>{kPortfolioAttributionFormatVersionMajor,
-                                           kPortfolioAttributionFormatVersionMinor});
-    f.write_attr("progsurv_version", version_string());
-    f.write_attr("build", build_string());
-    f.write_attr("created", h5::utc_timestamp());
+  h5::write_result_file(path, kFormat, [&](h5::File& f) {
     f.write_attr("seed", r.seed);
     f.write_attr("organisations", r.n);
     f.write_attr("horizon", r.portfolio.horizon);
@@ -573,21 +570,7 @@ void write_portfolio_attribution(const std::string& path, const PortfolioAttribu
 
 PortfolioAttribution read_portfolio_attribution(const std::string& path) {
   const auto bad = [&](const std::string& what) { return FileFormatError(path + ": " + what); };
-  if (::access(path.c_str(), R_OK) != 0)
-    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
-  try {
-    h5::File f = h5::File::open_read(path);
-    if (!f.has_attr("filetype") || !f.attr_is_string("filetype") ||
-        f.read_attr_string("filetype") != kPortfolioAttributionFiletype)
-      throw bad(std::string("not a progsurv portfolio attribution file (filetype '") +
-                kPortfolioAttributionFiletype + "' expected)");
-    if (!f.has_attr("format_version") || f.attr_is_string("format_version"))
-      throw bad("no integer 'format_version' attribute");
-    const auto version = f.read_attr_vector<std::int64_t>("format_version");
-    if (version.size() != 2 || version[0] != kPortfolioAttributionFormatVersionMajor)
-      throw bad("format " + std::to_string(version.empty() ? -1 : version[0]) +
-                ".x, this reader understands " +
-                std::to_string(kPortfolioAttributionFormatVersionMajor) + ".x");
+  return h5::read_result_file(path, kFormat, [&](const h5::File& f, h5::FormatVersion) {
     PortfolioAttribution r;
     r.seed = f.read_attr<std::uint64_t>("seed");
     r.n = f.read_attr<std::int64_t>("organisations");
@@ -659,10 +642,7 @@ PortfolioAttribution read_portfolio_attribution(const std::string& path) {
       for (auto& ranks : r.shapley_rank) ranks.resize(launched.size());
     read_sums(g, "/per_rank", launched.size(), launched, r.per_rank, r.shapley_rank);
     return r;
-  } catch (const h5::Error& e) {
-    throw FileFormatError("damaged or truncated progsurv portfolio attribution file " + path +
-                          ": " + e.what());
-  }
+  });
 }
 
 }  // namespace progsurv

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "io/h5.hpp"
+#include "io/result_h5.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
@@ -20,6 +21,9 @@
 namespace progsurv {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// 1.0 files (scenario sweeps only) are read too: the major version is all that is checked.
+constexpr h5::ResultFormat kFormat{kSweepFiletype, "sweep", kSweepFormatVersionMajor,
+                                   kSweepFormatVersionMinor, kSweepFormatVersionMajor};
 }  // namespace
 
 // --- the HDF5 file ---------------------------------------------------------------------
@@ -46,12 +50,6 @@ double number_or_nan(const std::string& text) {
 void write_contents(h5::File& f, const SweepResult& r) {
   const Sweep& s = r.sweep;
   const std::size_t n = r.points.size(), k = s.parameters.size(), m = s.metrics.size();
-  f.write_attr("filetype", kSweepFiletype);
-  f.write_attr("format_version",
-               std::vector<std::int32_t>{kSweepFormatVersionMajor, kSweepFormatVersionMinor});
-  f.write_attr("progsurv_version", version_string());
-  f.write_attr("build", build_string());
-  f.write_attr("created", h5::utc_timestamp());
   f.write_attr("name", s.name);
   f.write_attr("base_kind", to_string(s.base_kind));
   f.write_attr("design", to_string(s.design));
@@ -206,24 +204,11 @@ void write_contents(h5::File& f, const SweepResult& r) {
 void write_sweep(const std::string& path, const SweepResult& result) {
   if (result.points.size() != result.sweep.point_count())
     throw std::invalid_argument("cannot write " + path + ": the sweep is not complete");
-  h5::write_file_atomically(path, [&](h5::File& f) { write_contents(f, result); });
+  h5::write_result_file(path, kFormat, [&](h5::File& f) { write_contents(f, result); });
 }
 
 SweepResult read_sweep(const std::string& path) {
-  if (::access(path.c_str(), R_OK) != 0)
-    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
-  try {
-    h5::File f = h5::File::open_read(path);
-    if (!f.has_attr("filetype") || !f.attr_is_string("filetype") ||
-        f.read_attr_string("filetype") != kSweepFiletype)
-      throw FileFormatError(path + ": not a progsurv sweep file (expected filetype '" +
-                            std::string(kSweepFiletype) + "')");
-    const auto version = f.read_attr_vector<std::int32_t>("format_version");
-    if (version.empty() || version[0] != kSweepFormatVersionMajor)
-      throw FileFormatError(path + ": sweep format version " +
-                            (version.empty() ? std::string("?") : std::to_string(version[0])) +
-                            " is not supported (this progsurv reads version " +
-                            std::to_string(kSweepFormatVersionMajor) + ")");
+  return h5::read_result_file(path, kFormat, [&](const h5::File& f, h5::FormatVersion) {
     SweepResult r;
     r.sweep = Sweep::from_yaml(f.read_string("sweep"), path + ":/sweep");
     const Sweep& s = r.sweep;
@@ -271,9 +256,7 @@ SweepResult read_sweep(const std::string& path) {
     }
     analyse(r);
     return r;
-  } catch (const h5::Error& e) {
-    throw FileFormatError(path + ": " + e.what());
-  }
+  });
 }
 
 // --- the printed table -------------------------------------------------------------------

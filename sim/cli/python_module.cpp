@@ -6,7 +6,12 @@
 // Signals: the child runs in its own process group, so a Ctrl-C at the terminal reaches this
 // process only; the first SIGINT or SIGTERM is forwarded to the child as SIGINT (Python's
 // KeyboardInterrupt: it removes its temporary files, says "interrupted; nothing written" and
-// exits 130), a second one kills it. This process always waits for the child.
+// exits 130), a second one kills it. The child starts with SIGINT blocked and unblocks it
+// once its imports are done (kBootstrap), so an interrupt that comes while Python starts or
+// imports numpy is held until then and never prints a traceback. A child killed
+// by a signal cannot remove its temporary files: this process removes them (the ones named
+// with the child's pid, in the folders its arguments name) before it reaps the child, so
+// that pid cannot yet belong to another process. This process always waits for the child.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +24,7 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
+#include "progsurv/io/output_file.hpp"
 #include "progsurv/python_paths.hpp"
 
 namespace progsurv::cli {
@@ -30,6 +36,45 @@ volatile sig_atomic_t g_signals = 0;
 extern "C" void forward_signal(int) {
   g_signals = g_signals + 1;
   if (g_child > 0) ::kill(static_cast<pid_t>(g_child), g_signals == 1 ? SIGINT : SIGKILL);
+}
+
+// `python -c kBootstrap MODULE ARGS...` imports MODULE with SIGINT still blocked, unblocks
+// it, and returns MODULE.main() as the exit status (what `python -m MODULE` does through the
+// module's `if __name__ == "__main__"`). An interrupt is never raised inside an import, where
+// it cannot be caught whole: numpy's C code prints a traceback of it, pybind11 turns it into
+// an ImportError. A held one is raised at once after the imports (a second at most).
+constexpr const char* kBootstrap =
+    "import importlib, signal, sys\n"
+    "module = importlib.import_module(sys.argv.pop(1))\n"
+    "sys.argv[0] = module.__file__\n"
+    "try:\n"
+    "    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])\n"
+    "    status = module.main()\n"
+    "except KeyboardInterrupt:\n"
+    "    sys.stderr.write('progsurv: interrupted; nothing written\\n')\n"
+    "    sys.exit(130)\n"
+    "sys.exit(status)\n";
+
+// The folders a Python command may write into: the working folder, every argument that is
+// a folder, and the folder of every argument (or of the value in --option=value).
+std::vector<std::string> output_folders(const std::vector<std::string>& args) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> folders{"."};
+  const auto add = [&](const fs::path& p) {
+    std::error_code ec;
+    if (p.empty() || !fs::is_directory(p, ec)) return;
+    for (const std::string& f : folders) {
+      if (fs::equivalent(f, p, ec)) return;
+    }
+    folders.push_back(p.string());
+  };
+  for (const std::string& arg : args) {
+    const std::size_t eq = arg.rfind('-', 0) == 0 ? arg.find('=') : std::string::npos;
+    const fs::path p = eq == std::string::npos ? arg : arg.substr(eq + 1);
+    add(p);
+    add(p.parent_path());
+  }
+  return folders;
 }
 
 std::string environment(const char* name) {
@@ -58,7 +103,7 @@ int run_python_module(const std::string& module, const std::vector<std::string>&
     pythonpath = package_dir.string();
     if (const std::string old = environment("PYTHONPATH"); !old.empty()) pythonpath += ":" + old;
   }
-  std::vector<std::string> argv_text{python, "-m", module};
+  std::vector<std::string> argv_text{python, "-c", kBootstrap, module};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_text) argv.push_back(a.data());
@@ -93,7 +138,9 @@ int run_python_module(const std::string& module, const std::vector<std::string>&
     ::setpgid(0, 0);  // terminal signals reach the parent, which forwards them once
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
-    ::sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
+    sigset_t child_mask = previous_mask;
+    sigaddset(&child_mask, SIGINT);  // held until kBootstrap unblocks it
+    ::sigprocmask(SIG_SETMASK, &child_mask, nullptr);
     if (!pythonpath.empty()) ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
     ::setenv("PROGSURV_CLI", "1", 1);  // error messages name the command, not Python
     ::execv(python.c_str(), argv.data());
@@ -105,6 +152,14 @@ int run_python_module(const std::string& module, const std::vector<std::string>&
   g_child = pid;
   ::sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
 
+  // Wait without reaping first: the pid stays the child's while its leftovers go.
+  siginfo_t ended{};
+  while (::waitid(P_PID, static_cast<id_t>(pid), &ended, WEXITED | WNOWAIT) < 0) {
+    if (errno != EINTR) break;
+  }
+  if (ended.si_code == CLD_KILLED || ended.si_code == CLD_DUMPED) {
+    for (const std::string& folder : output_folders(args)) remove_temporaries_of(folder, pid);
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) break;

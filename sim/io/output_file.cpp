@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -70,28 +71,43 @@ void remove_regular_files_and_folder(const std::string& dir) {
   ::rmdir(dir.c_str());
 }
 
-// Removes "<prefix><pid>-<random>" regular files (never symlinks) of dead processes.
-void remove_stale_temporaries(const SplitPath& where, const std::string& prefix) {
-  DIR* dir = ::opendir(where.dir.c_str());
+constexpr const char* kTemporaryMark = ".progsurv-tmp-";
+
+// The pid in `tail` = "<pid>-<random>", or -1 when `tail` is not of that form.
+long temporary_pid(const std::string& tail) {
+  char* end = nullptr;
+  const long pid = std::strtol(tail.c_str(), &end, 10);
+  return end == tail.c_str() || *end != '-' ? -1 : pid;
+}
+
+// Removes the entries of `folder` that are ours and that `is_leftover(name)` picks: regular
+// files (never symlinks) and folders of regular files (a CSV folder under construction).
+template <class Pick>
+void remove_temporaries(const std::string& folder, Pick&& is_leftover) {
+  DIR* dir = ::opendir(folder.c_str());
   if (!dir) return;
-  const std::string name_prefix = split(prefix).base;
   while (const dirent* entry = ::readdir(dir)) {
     const std::string name = entry->d_name;
-    if (name.compare(0, name_prefix.size(), name_prefix) != 0) continue;
-    const std::string tail = name.substr(name_prefix.size());
-    char* end = nullptr;
-    const long pid = std::strtol(tail.c_str(), &end, 10);
-    if (end == tail.c_str() || *end != '-' || !process_gone(pid)) continue;
-    const std::string full = where.dir + "/" + name;
+    if (!is_leftover(name)) continue;
+    const std::string full = folder + "/" + name;
     struct stat st {};
     if (::lstat(full.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
     if (S_ISREG(st.st_mode)) {
       ::unlink(full.c_str());
     } else if (S_ISDIR(st.st_mode)) {
-      remove_regular_files_and_folder(full);  // a CSV folder under construction
+      remove_regular_files_and_folder(full);
     }
   }
   ::closedir(dir);
+}
+
+// Removes "<prefix><pid>-<random>" temporaries of dead processes.
+void remove_stale_temporaries(const SplitPath& where, const std::string& prefix) {
+  const std::string name_prefix = split(prefix).base;
+  remove_temporaries(where.dir, [&](const std::string& name) {
+    return name.compare(0, name_prefix.size(), name_prefix) == 0 &&
+           process_gone(temporary_pid(name.substr(name_prefix.size())));
+  });
 }
 
 void write_all(int fd, const std::string& bytes, const std::string& what) {
@@ -108,9 +124,20 @@ void write_all(int fd, const std::string& bytes, const std::string& what) {
 
 }  // namespace
 
+void remove_temporaries_of(const std::string& folder, long pid) {
+  if (pid <= 0) return;
+  remove_temporaries(folder, [&](const std::string& name) {
+    // ".<output name>.progsurv-tmp-<pid>-<random>": the mark's last occurrence, since an
+    // output's own name may contain it.
+    const std::size_t mark = name.rfind(kTemporaryMark);
+    return name.size() > 1 && name[0] == '.' && mark != std::string::npos && mark > 0 &&
+           temporary_pid(name.substr(mark + std::strlen(kTemporaryMark))) == pid;
+  });
+}
+
 std::string temporary_prefix(const std::string& path) {
   const SplitPath p = split(path);
-  const std::string name = "." + p.base + ".progsurv-tmp-";
+  const std::string name = "." + p.base + kTemporaryMark;
   return p.dir == "." && path.find('/') == std::string::npos ? name : p.dir + "/" + name;
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "io/h5.hpp"
+#include "io/result_h5.hpp"
 #include "progsurv/engine/summary.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/model/rng.hpp"
@@ -13,6 +14,11 @@
 
 namespace progsurv {
 namespace {
+
+// Portfolio files kept the run file's name "build_info" for the build string.
+constexpr h5::ResultFormat kFormat{kPortfolioFiletype,           "portfolio",
+                                   kPortfolioFormatVersionMajor, kPortfolioFormatVersionMinor,
+                                   kPortfolioFormatVersionMajor, "build_info"};
 
 constexpr const char* kRngDescription =
     "Philox4x32-10 (Random123); key = seed; counter = (draw, organisation, mechanism, entity, "
@@ -185,12 +191,6 @@ void write_derived(h5::File& f, const PortfolioTally& t) {
 }
 
 void write_file(h5::File& f, const PortfolioResult& r) {
-  f.write_attr("filetype", kPortfolioFiletype);
-  f.write_attr("format_version", std::vector<std::int32_t>{kPortfolioFormatVersionMajor,
-                                                           kPortfolioFormatVersionMinor});
-  f.write_attr("progsurv_version", version_string());
-  f.write_attr("build_info", build_string());
-  f.write_attr("created", h5::utc_timestamp());
   const Portfolio& p = r.portfolio;
   {
     h5::Group g = f.create_group("portfolio");
@@ -247,37 +247,12 @@ std::vector<T> read_any(const h5::Group& g, const std::string& name, const std::
 }  // namespace
 
 void write_portfolio_result(const std::string& path, const PortfolioResult& result) {
-  h5::write_file_atomically(path, [&](h5::File& f) { write_file(f, result); });
+  h5::write_result_file(path, kFormat, [&](h5::File& f) { write_file(f, result); });
 }
 
 PortfolioResult read_portfolio_result(const std::string& path) {
-  // A missing or non-HDF5 file is a FileFormatError like any other unreadable input.
-  h5::File f = [&] {
-    try {
-      return h5::File::open_read(path);
-    } catch (const h5::Error& e) {
-      bad(path, std::string("not a readable HDF5 file: ") + e.what());
-    }
-  }();
-  if (!f.has_attr("filetype") || !f.attr_is_string("filetype"))
-    bad(path, "not a progsurv portfolio file: it has no 'filetype' string attribute");
-  const std::string type = f.read_attr_string("filetype");
-  if (type != kPortfolioFiletype)
-    bad(path, "not a progsurv portfolio file: its filetype is '" + type + "' (expected '" +
-                  kPortfolioFiletype + "')");
-  if (!f.has_attr("format_version") || f.attr_is_string("format_version"))
-    bad(path, "no integer 'format_version' attribute");
-  const std::vector<std::int64_t> v = f.read_attr_vector<std::int64_t>("format_version");
-  if (v.size() != 2) bad(path, "'format_version' is not [major, minor]");
-  if (v[0] != kPortfolioFormatVersionMajor)
-    bad(path, std::string(v[0] > kPortfolioFormatVersionMajor ? "written by a newer"
-                                                              : "written by an older") +
-                  " progsurv (format " + std::to_string(v[0]) + "." + std::to_string(v[1]) +
-                  ", this reader understands " + std::to_string(kPortfolioFormatVersionMajor) +
-                  ".x)");
-
-  PortfolioResult r;
-  try {
+  return h5::read_result_file(path, kFormat, [&](const h5::File& f, h5::FormatVersion) {
+    PortfolioResult r;
     const h5::Group pg = f.open_group("portfolio");
     Portfolio& p = r.portfolio;
     p.name = pg.read_attr_string("name");
@@ -385,10 +360,8 @@ PortfolioResult read_portfolio_result(const std::string& path) {
             "a per-organisation count histogram does not add up to the "
             "organisations");
     }
-  } catch (const h5::Error& e) {
-    bad(path, e.what());
-  }
-  return r;
+    return r;
+  });
 }
 
 }  // namespace progsurv

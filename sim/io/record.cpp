@@ -1,5 +1,7 @@
 #include "progsurv/io/record.hpp"
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <string_view>
@@ -88,10 +90,19 @@ std::vector<std::string> names_of(int count, Names name) {
   return out;
 }
 
+[[noreturn]] void too_large(const std::string& source, std::size_t bytes) {
+  throw ScenarioError(source, 0, 0, "",
+                      "the record is " + std::to_string(bytes) +
+                          " bytes; a record may be at most " +
+                          std::to_string(kMaxRecordBytes >> 20) + " MiB and " +
+                          std::to_string(kMaxRecordRows) + " programmes");
+}
+
 }  // namespace
 
 ProgrammeRecord parse_record(const std::string& raw, const std::string& source) {
   using yaml_detail::suggest;
+  if (raw.size() > kMaxRecordBytes) too_large(source, raw.size());
   const std::string text = normalise_line_ends(raw);
   ProgrammeRecord record;
   record.source = source;
@@ -232,6 +243,11 @@ ProgrammeRecord parse_record(const std::string& raw, const std::string& source) 
              "a not_started programme delivered no phases; expected 0 "
              "or blank");
     }
+    if (record.programmes.size() == kMaxRecordRows)
+      throw ScenarioError(source, line_no, 1, "",
+                          "more than " + std::to_string(kMaxRecordRows) +
+                              " programmes; a record may have at most " +
+                              std::to_string(kMaxRecordRows) + " rows");
     record.programmes.push_back(std::move(p));
   }
   if (!have_header)
@@ -244,6 +260,11 @@ ProgrammeRecord parse_record(const std::string& raw, const std::string& source) 
 }
 
 ProgrammeRecord read_record(const std::string& path) {
+  // A regular file over the cap is refused unread (streams are cut by read_text_file).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<std::size_t>(st.st_size) > kMaxRecordBytes)
+    too_large(path, static_cast<std::size_t>(st.st_size));
   return parse_record(read_text_file(path), path);
 }
 

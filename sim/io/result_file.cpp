@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "io/h5.hpp"
+#include "io/result_h5.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
 
@@ -28,6 +29,10 @@ constexpr const char* kRngDescription =
     "Philox4x32-10 (Random123); key = seed; counter = (draw, replication, mechanism, entity, "
     "place)";
 constexpr const char* kMethodMonteCarlo = "monte_carlo";
+// Run files kept the name "build_info" for the build string.
+constexpr h5::ResultFormat kFormat{kRunFiletype,           "run",
+                                   kRunFormatVersionMajor, kRunFormatVersionMinor,
+                                   kRunFormatOldestMajor,  "build_info"};
 constexpr const char* kMethodExact = "exact";
 
 std::vector<std::string> category_names() {
@@ -196,12 +201,6 @@ void write_interval_attrs(h5::Group& g) {
 }
 
 void write_root(h5::File& f, const RunResult& r) {
-  f.write_attr("filetype", kRunFiletype);
-  f.write_attr("format_version",
-               std::vector<std::int32_t>{kRunFormatVersionMajor, kRunFormatVersionMinor});
-  f.write_attr("progsurv_version", version_string());
-  f.write_attr("build_info", build_string());
-  f.write_attr("created", h5::utc_timestamp());
   f.write_attr("method", r.exact ? kMethodExact : kMethodMonteCarlo);
 }
 
@@ -413,46 +412,7 @@ void write_file(h5::File& f, const RunResult& r) {
   throw FileFormatError(path + ": " + message);
 }
 
-void check_filetype(const h5::File& f, const std::string& path) {
-  if (!f.has_attr("filetype")) {
-    bad(path, "not a progsurv run file: it has no 'filetype' attribute (expected '" +
-                  std::string(kRunFiletype) + "')");
-  }
-  if (!f.attr_is_string("filetype")) {
-    bad(path, "not a progsurv run file: its 'filetype' attribute is not a string");
-  }
-  const std::string filetype = f.read_attr_string("filetype");
-  if (filetype != kRunFiletype) {
-    bad(path, "not a progsurv run file: its filetype is '" + filetype + "' (expected '" +
-                  kRunFiletype + "')");
-  }
-}
-
-// The version a file was written in: readers use it to fill what older files lack.
-struct FormatVersion {
-  int major = 0, minor = 0;
-  bool before(int ma, int mi) const { return major < ma || (major == ma && minor < mi); }
-};
-
-FormatVersion check_version(const h5::File& f, const std::string& path) {
-  if (!f.has_attr("format_version") || f.attr_is_string("format_version")) {
-    bad(path, "no integer 'format_version' attribute");
-  }
-  const std::vector<std::int64_t> v = f.read_attr_vector<std::int64_t>("format_version");
-  if (v.size() != 2) bad(path, "'format_version' is not [major, minor]");
-  const std::string found = std::to_string(v[0]) + "." + std::to_string(v[1]);
-  const std::string understood = std::to_string(kRunFormatOldestMajor) + ".x to " +
-                                 std::to_string(kRunFormatVersionMajor) + ".x";
-  if (v[0] > kRunFormatVersionMajor) {
-    bad(path, "written by a newer progsurv (format " + found + ", this reader understands " +
-                  understood + ")");
-  }
-  if (v[0] < kRunFormatOldestMajor) {
-    bad(path, "written by an older progsurv (format " + found + ", this reader understands " +
-                  understood + ")");
-  }
-  return {static_cast<int>(v[0]), static_cast<int>(v[1])};
-}
+using h5::FormatVersion;
 
 // Version 1 kept the first twelve quantities (up to value), 2.0 fifteen (up to
 // disengagements); later ones read as 0.
@@ -686,32 +646,13 @@ void write_result(const std::string& path, const RunResult& result) {
       throw std::invalid_argument("cannot write " + path + ": " + problem);
     }
   }
-  h5::write_file_atomically(path, [&](h5::File& f) { write_file(f, result); });
+  h5::write_result_file(path, kFormat, [&](h5::File& f) { write_file(f, result); });
 }
 
 RunResult read_result(const std::string& path) {
-  if (::access(path.c_str(), R_OK) != 0) {
-    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
-  }
-  h5::File f = [&] {
-    try {
-      return h5::File::open_read(path);
-    } catch (const h5::Error& e) {
-      const std::string detail = e.detail().empty() ? "" : " (" + e.detail() + ")";
-      throw FileFormatError("not an HDF5 file or truncated: " + path + detail);
-    }
-  }();
-  try {
-    check_filetype(f, path);
-    const FormatVersion version = check_version(f, path);
+  return h5::read_result_file(path, kFormat, [&](const h5::File& f, FormatVersion version) {
     return read_contents(f, path, version);
-  } catch (const h5::Error& e) {
-    // h5 messages name the object and, for objects in the file, the file too.
-    const std::string what = e.what();
-    throw FileFormatError(what.find(path) != std::string::npos
-                              ? "damaged progsurv run file: " + what
-                              : "damaged progsurv run file " + path + ": " + what);
-  }
+  });
 }
 
 }  // namespace progsurv

@@ -168,6 +168,97 @@ def test_signals_reach_the_python_child_and_nothing_is_written(tmp_path, sig):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
 
 
+def _fake_package(folder, module, code):
+    """A package `progsurv` whose `module` is `code` (defining main()), for
+    PROGSURV_PACKAGE_DIR: it stands for the real one at a moment a test cannot otherwise
+    catch (still importing, stuck)."""
+    package = folder / "fake" / "progsurv"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / f"{module}.py").write_text(code + "if __name__ == '__main__':\n    main()\n")
+    return dict(os.environ, PROGSURV_PACKAGE_DIR=str(package.parent))
+
+
+@pytest.mark.parametrize("command", ["report", "export"])
+def test_an_interrupt_while_python_imports_is_no_traceback(tmp_path, command):
+    """A Ctrl-C in the first half second, while the child imports numpy and h5py: before,
+    the KeyboardInterrupt escaped the import with a traceback. The child stands in such an
+    import here (its module sleeps at the top level); the interrupt is held until the
+    imports are done, then ends the command."""
+    env = _fake_package(tmp_path, command, "import sys, time\n"
+                        "print('importing', file=sys.stderr, flush=True)\n"
+                        "time.sleep(2)\n"
+                        "def main():\n"
+                        "    time.sleep(60)\n")
+    proc = subprocess.Popen([str(CLI), command, "in.h5", "-o", str(tmp_path / "out")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stderr.readline() == "importing\n"
+    proc.send_signal(signal.SIGINT)
+    start = time.monotonic()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; nothing written" in err and "Traceback" not in err, err
+    assert time.monotonic() - start < 50  # at the end of the import, not of main()
+
+
+def test_an_interrupt_at_any_moment_of_the_start_is_no_traceback(tmp_path):
+    """The real command, interrupted at several moments of its first second. A signal
+    that comes before the command has set up its handlers ends it as a signal does (the
+    shell shows 130), with nothing said and nothing written."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASELINE.read_text())
+    said = 0
+    for delay in (0.0, 0.05, 0.15, 0.3, 0.5, 0.8):
+        proc = subprocess.Popen([str(CLI), "report", str(scenario), "-n", "100000000", "-o",
+                                 str(tmp_path / "r.html")], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert "Traceback" not in err, (delay, err)
+        if proc.returncode == -signal.SIGINT:
+            assert err == "", (delay, err)
+            continue
+        assert proc.returncode == 130, (delay, err)
+        assert "interrupted; nothing written" in err, (delay, err)
+        said += 1
+    assert said >= 3  # most moments reached the Python child
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+def test_a_second_signal_kills_the_child_and_its_temporary_files_go(tmp_path):
+    """A child deaf to the first signal (stuck in C code) is killed by the second; the
+    temporary file and folder it had begun are removed at once, not by the next writer.
+    Another live process's temporary file is left alone."""
+    out = tmp_path / "out"
+    out.mkdir()
+    env = _fake_package(tmp_path, "export", "import os, signal, sys, time\n"
+                        "def main():\n"
+                        "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                        "    folder = sys.argv[sys.argv.index('--csv') + 1]\n"
+                        "    tag = f'.progsurv-tmp-{os.getpid()}-'\n"
+                        "    open(os.path.join(folder, '.a.csv' + tag + '0badc0de'), 'w')\n"
+                        "    os.mkdir(os.path.join(folder, '.csv' + tag + '12345678'))\n"
+                        "    open(os.path.join(folder, '.csv' + tag + '12345678', 'b.csv'), 'w')\n"
+                        "    open('.w.xlsx' + tag + 'aaaaaaaa', 'w')\n"
+                        "    print('ready', flush=True)\n"
+                        "    time.sleep(60)\n")
+    live = out / f".c.csv.progsurv-tmp-{os.getpid()}-0123abcd"
+    live.write_text("another writer's")
+    proc = subprocess.Popen([str(CLI), "export", "in.h5", "--csv", str(out)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline() == "ready\n"
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    assert proc.poll() is None  # the child ignored it
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; nothing written" in err, err
+    assert sorted(p.name for p in out.iterdir()) == [live.name]
+    assert litter(tmp_path) == []
+
+
 # --- injection -----------------------------------------------------------------------------
 
 def test_spreadsheet_cells_are_text_not_formulas(tmp_path):
@@ -219,6 +310,33 @@ likelihood: {{replications: 2048}}
 sampler: {{walkers: 4, steps: 10, burn: 2}}
 predictive: {{draws: 2, replications: 1024}}
 """
+
+
+@pytest.mark.parametrize("what", ["bytes", "rows"])
+def test_a_record_over_its_caps_is_refused_when_read(tmp_path, what):
+    """A record CSV over 8 MiB or 100,000 rows: exit 2 naming the file and the cap, before
+    any sampling (before, any size was parsed and its rows kept)."""
+    record = tmp_path / "past.csv"
+    with open(record, "w") as f:
+        f.write("sponsor_level,outcome,cause,month,phases_delivered\n")
+        if what == "rows":
+            f.write("vp,ended,,3,1\n" * 100_001)
+        else:
+            f.write("vp,ended,,3,1\n" + "#" * (8 << 20) + "\n")
+    fit_file = tmp_path / "f.yaml"
+    # Cheap, so that without the caps the test fails in seconds (exit 0) rather than hangs.
+    fit_file.write_text(f"scenario: {BASELINE}\nparameters:\n"
+                        "  succession.adoption: {prior: beta, a: 2, b: 2}\n"
+                        "likelihood: {replications: 1024}\n"
+                        "sampler: {walkers: 4, steps: 2, burn: 0}\n"
+                        "predictive: {draws: 0}\n")
+    proc = run_cli("fit", fit_file, "--record", record, "-o", tmp_path / "fit.h5", "-q",
+                   check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert str(record) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    cap = "at most 100000 rows" if what == "rows" else "at most 8 MiB and 100000 programmes"
+    assert cap in proc.stderr, proc.stderr
+    assert not (tmp_path / "fit.h5").exists()
 
 
 @pytest.mark.parametrize("edit, key", [

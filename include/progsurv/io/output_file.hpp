@@ -65,4 +65,9 @@ void replace_folder(const std::string& path,
 // in the same folder, followed by "<pid>-<random>".
 std::string temporary_prefix(const std::string& path);
 
+// Removes from `folder` the temporary files and folders that the writer process `pid` left
+// ("<temporary_prefix(any output)><pid>-<random>", ours, never symlinks). For a parent that
+// has just killed that writer and not yet reaped it, so the pid cannot belong to another.
+void remove_temporaries_of(const std::string& folder, long pid);
+
 }  // namespace progsurv

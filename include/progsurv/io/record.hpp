@@ -1,6 +1,7 @@
 #pragma once
 // An organisation's record of past programmes (docs/record-format.md): one CSV row per
 // programme, read with errors that name the file, line, column and what was expected.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,14 @@ enum class RecordColumn : int { SponsorLevel = 0, Outcome = 1, Cause = 2, Month 
 inline constexpr int kRecordColumnCount = 5;
 const char* to_string(RecordColumn c);
 
+// The caps of a record, checked when it is read (docs/robustness.md): an organisation's
+// past programmes are far fewer, and a larger file is a mistake (or hostile).
+inline constexpr std::size_t kMaxRecordBytes = std::size_t{8} << 20;
+inline constexpr std::size_t kMaxRecordRows = 100000;
+
 // Parses CSV text; throws ScenarioError(source, line, column, column name, what was expected)
-// at the first bad row. `source` names the file in messages.
+// at the first bad row, or when the text is over kMaxRecordBytes or has more than
+// kMaxRecordRows programmes. `source` names the file in messages.
 ProgrammeRecord parse_record(const std::string& text, const std::string& source = "<string>");
 ProgrammeRecord read_record(const std::string& path);
 

@@ -1,0 +1,97 @@
+// The skeleton of progsurv HDF5 result files: common root attributes on writing, filetype
+// and version checks on reading (result_h5.hpp).
+#include "io/result_h5.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "progsurv/io/version.hpp"
+
+namespace progsurv::h5 {
+
+namespace {
+
+[[noreturn]] void bad(const std::string& path, const std::string& message) {
+  throw FileFormatError(path + ": " + message);
+}
+
+void check_filetype(const File& f, const std::string& path, const ResultFormat& format) {
+  const std::string what = std::string("not a progsurv ") + format.kind + " file: ";
+  if (!f.has_attr("filetype")) {
+    bad(path, what + "it has no 'filetype' attribute (expected '" + format.filetype + "')");
+  }
+  if (!f.attr_is_string("filetype")) bad(path, what + "its 'filetype' attribute is not a string");
+  const std::string filetype = f.read_attr_string("filetype");
+  if (filetype != format.filetype) {
+    bad(path, what + "its filetype is '" + filetype + "' (expected '" + format.filetype + "')");
+  }
+}
+
+FormatVersion check_version(const File& f, const std::string& path, const ResultFormat& format) {
+  if (!f.has_attr("format_version") || f.attr_is_string("format_version")) {
+    bad(path, "no integer 'format_version' attribute");
+  }
+  const std::vector<std::int64_t> v = f.read_attr_vector<std::int64_t>("format_version");
+  if (v.size() != 2) bad(path, "'format_version' is not [major, minor]");
+  const std::string found = std::to_string(v[0]) + "." + std::to_string(v[1]);
+  const std::string understood =
+      format.oldest_major == format.major
+          ? std::to_string(format.major) + ".x"
+          : std::to_string(format.oldest_major) + ".x to " + std::to_string(format.major) + ".x";
+  if (v[0] > format.major || v[0] < format.oldest_major) {
+    bad(path, std::string("written by ") + (v[0] > format.major ? "a newer" : "an older") +
+                  " progsurv (format " + found + ", this reader understands " + understood + ")");
+  }
+  return {static_cast<int>(v[0]), static_cast<int>(v[1])};
+}
+
+}  // namespace
+
+void write_result_file(const std::string& path, const ResultFormat& format,
+                       const std::function<void(File&)>& body) {
+  write_file_atomically(path, [&](File& f) {
+    f.write_attr("filetype", format.filetype);
+    f.write_attr("format_version", std::vector<std::int32_t>{format.major, format.minor});
+    f.write_attr("progsurv_version", version_string());
+    f.write_attr(format.build_attribute, build_string());
+    f.write_attr("created", utc_timestamp());
+    body(f);
+  });
+}
+
+File open_result_file(const std::string& path, const ResultFormat& format, FormatVersion* version) {
+  // Checked first so that a missing or unreadable file says so, not "not an HDF5 file".
+  if (::access(path.c_str(), R_OK) != 0) {
+    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
+  }
+  File f = [&] {
+    try {
+      return File::open_read(path);
+    } catch (const Error& e) {
+      const std::string detail = e.detail().empty() ? "" : " (" + e.detail() + ")";
+      throw FileFormatError("not an HDF5 file or truncated: " + path + detail);
+    }
+  }();
+  try {
+    check_filetype(f, path, format);
+    const FormatVersion found = check_version(f, path, format);
+    if (version) *version = found;
+  } catch (const Error& e) {
+    throw_damaged(path, format, e);
+  }
+  return f;
+}
+
+void throw_damaged(const std::string& path, const ResultFormat& format, const Error& e) {
+  // h5 messages name the object and, for objects in the file, the file too.
+  const std::string what = e.what();
+  const std::string damaged = std::string("damaged progsurv ") + format.kind + " file";
+  throw FileFormatError(what.find(path) != std::string::npos ? damaged + ": " + what
+                                                             : damaged + " " + path + ": " + what);
+}
+
+}  // namespace progsurv::h5
