@@ -79,8 +79,11 @@ double margin(const SeekPoint& p, const Target& t, Which which) {
 // the sums are the same for any thread count (the pattern of compare.cpp).
 class Evaluator {
  public:
-  Evaluator(const Scenario& base, const Target& target, const SeekOptions& o, std::int64_t planned)
+  // `levered`: the scenario whose text the lever values are set in.
+  Evaluator(const Scenario& base, const Scenario& levered, const Target& target,
+            const SeekOptions& o, std::int64_t planned)
       : base_(base),
+        levered_(levered),
         goal_(target.goal),
         o_(o),
         planned_(planned),
@@ -99,7 +102,7 @@ class Evaluator {
   std::vector<SeekPoint> run_values(const std::vector<double>& xs, const std::string& stage,
                                     bool chain) {
     std::vector<Scenario> scenarios;
-    for (double x : xs) scenarios.push_back(base_.with_values({{o_.lever, exact_text(x)}}));
+    for (double x : xs) scenarios.push_back(levered_.with_values({{o_.lever, exact_text(x)}}));
     return run(scenarios, xs, stage, chain, false);
   }
 
@@ -175,6 +178,7 @@ class Evaluator {
   }
 
   const Scenario& base_;
+  const Scenario& levered_;
   const Goal& goal_;
   const SeekOptions& o_;
   std::int64_t planned_, done_ = 0;
@@ -283,6 +287,15 @@ SeekResult seek(const Scenario& scenario, const Target& target, const SeekOption
     throw UsageError("--lever " + o.lever + ": the scenario's value is '" + base_text +
                      "', not a number; seek moves one numeric key (a probability, a factor, "
                      "months, a count)");
+  // A key the scenario's text leaves to its default (deferral.prob with no deferral block)
+  // is set in the canonical text, which has every key.
+  Scenario levered = scenario;
+  try {
+    (void)scenario.with_values({{o.lever, base_text}});
+  } catch (const ScenarioError&) {
+    levered = Scenario::from_yaml(scenario.to_yaml(), scenario.source);
+    (void)levered.with_values({{o.lever, base_text}});  // names the key if still wrong
+  }
   if (o.has_range) {
     r.low = o.low;
     r.high = o.high;
@@ -305,7 +318,7 @@ SeekResult seek(const Scenario& scenario, const Target& target, const SeekOption
   // The key's own domain: both ends must make a valid scenario.
   for (double x : {r.low, r.high}) {
     try {
-      (void)scenario.with_values({{o.lever, exact_text(x)}});
+      (void)levered.with_values({{o.lever, exact_text(x)}});
     } catch (const ScenarioError& e) {
       throw UsageError("--range " + short_text(r.low) + ":" + short_text(r.high) + ": " + o.lever +
                        " = " + short_text(x) + " is outside the key's domain: " + e.message());
@@ -314,7 +327,7 @@ SeekResult seek(const Scenario& scenario, const Target& target, const SeekOption
   // Keys that take whole numbers (a count): values are rounded.
   if (std::floor(r.low) == r.low && std::floor(r.high) == r.high && r.high - r.low >= 1) {
     try {
-      (void)scenario.with_values({{o.lever, exact_text(r.low + 0.5)}});
+      (void)levered.with_values({{o.lever, exact_text(r.low + 0.5)}});
     } catch (const ScenarioError&) {
       r.integer = true;
     }
@@ -331,7 +344,7 @@ SeekResult seek(const Scenario& scenario, const Target& target, const SeekOption
 
   const int steps = static_cast<int>(
       std::ceil(std::log2(std::max(2.0, 1.0 / ((o.scan_points - 1) * o.tolerance)))));
-  Evaluator eval(scenario, target, o, o.replications * (2 + o.scan_points + 3 * steps));
+  Evaluator eval(scenario, levered, target, o, o.replications * (2 + o.scan_points + 3 * steps));
   r.points.push_back(eval.run_base(r.base_value));
 
   std::vector<double> xs;
