@@ -282,7 +282,12 @@ SeekResult seek(const Scenario& scenario, const Target& target, const SeekOption
   r.value = r.interval_low = r.interval_high = kNaN;
 
   // The lever: a key holding a number (ScenarioError naming it when there is no such key).
-  const std::string base_text = scenario.value_text(o.lever);
+  std::string base_text;
+  try {
+    base_text = scenario.value_text(o.lever);
+  } catch (const ScenarioError& e) {
+    throw UsageError("--lever " + o.lever + ": " + e.message());
+  }
   if (!read_number(base_text, r.base_value))
     throw UsageError("--lever " + o.lever + ": the scenario's value is '" + base_text +
                      "', not a number; seek moves one numeric key (a probability, a factor, "

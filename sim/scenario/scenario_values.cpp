@@ -232,8 +232,11 @@ std::string Scenario::value_text(const std::string& path) const {
   if (!yaml_text.empty()) node = find_path(load_yaml(yaml_text, source), parts);
   // Keys left to their defaults are in the canonical text.
   if (!node.IsDefined() || node.IsNull()) node = find_path(load_yaml(to_yaml(), source), parts);
-  if (!node.IsDefined() || node.IsNull())
+  if (!node.IsDefined() || node.IsNull()) {
+    // Setting it names what is wrong best (a misspelt key, with the keys that exist).
+    (void)with_values({{path, "0"}});
     override_error(path, "the scenario has no such key (progsurv validate prints every key)");
+  }
   if (!node.IsScalar())
     override_error(path, std::string("holds ") + node_kind(node) + ", not a single value");
   return node.Scalar();
