@@ -127,6 +127,14 @@ TEST(Seek, OutOfReachAndAlreadyMetReturnNoCrossing) {
   EXPECT_EQ(out.verdict, SeekVerdict::OutOfReach) << format_seek(out);
   EXPECT_TRUE(std::isnan(out.value));
   EXPECT_NE(format_seek(out).find("out of reach"), std::string::npos);
+  // A lever with no effect here (clout: no breaks, no budget) is flat, not "not monotone".
+  SeekOptions flat = tenure_lever(1);
+  flat.lever = "sponsor_levels.vp.clout";
+  flat.has_range = false;
+  const SeekResult none = seek(s, Target::parse("completed>=0.99"), flat);
+  EXPECT_EQ(none.verdict, SeekVerdict::OutOfReach) << format_seek(none);
+  EXPECT_EQ(none.low, 0.0);
+  EXPECT_EQ(none.high, 1.0);
   // P(completed) = 0.5 already at T = 1, the range's low end.
   SeekOptions o = tenure_lever(1);
   o.low = 1.0;

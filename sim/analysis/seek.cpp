@@ -190,10 +190,26 @@ class Evaluator {
 struct Diff {
   double mean = kNaN, half = kNaN;
 };
-Diff diff_of(double s, double ss, std::int64_t n) {
+Diff diff_of(double s, double ss, std::int64_t n, double z = kZ95) {
   const double nn = static_cast<double>(n);
   if (n < 1 || std::isnan(s)) return {};
-  return {s / nn, kZ95 * std::sqrt(variance(s, ss, nn) / nn)};
+  return {s / nn, z * std::sqrt(variance(s, ss, nn) / nn)};
+}
+
+// The normal quantile z with P(|Z| > z) = alpha (bisection on erfc; z in [0, 40]).
+double two_sided_z(double alpha) {
+  double lo = 0.0, hi = 40.0;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = (lo + hi) / 2;
+    (std::erfc(mid / std::sqrt(2.0)) > alpha ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+// The monotonicity check tests every pair of consecutive scan points: Bonferroni over the
+// pairs keeps the chance of a false "not monotone" at 5% in all.
+double monotone_z(std::size_t scan_points) {
+  return two_sided_z(0.05 / static_cast<double>(std::max<std::size_t>(1, scan_points - 1)));
 }
 
 }  // namespace
@@ -249,7 +265,7 @@ std::vector<int> SeekResult::against_direction() const {
   const double overall = s.back()->mean() - s.front()->mean();
   const int sign = overall > 0 ? 1 : overall < 0 ? -1 : 0;
   for (std::size_t i = 1; i < s.size(); ++i) {
-    const Diff d = diff_of(s[i]->prev_dsum, s[i]->prev_dsumsq, s[i]->n);
+    const Diff d = diff_of(s[i]->prev_dsum, s[i]->prev_dsumsq, s[i]->n, monotone_z(s.size()));
     if (!(d.half >= 0)) continue;
     const bool up = d.mean - d.half > 0, down = d.mean + d.half < 0;
     if ((sign >= 0 && down) || (sign <= 0 && up)) out.push_back(static_cast<int>(i) - 1);
@@ -446,6 +462,15 @@ std::string interval_text(const Target& t, const SeekPoint& p) {
          "]";
 }
 
+// The target for people: "p_completed >= 14%" (Target::describe keeps every digit of the
+// bound, 14.000000000000002% for 0.14).
+std::string target_text(const Target& t) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.6g%s", t.goal.is_probability() ? 100 * t.bound : t.bound,
+                t.goal.is_probability() ? "%" : "");
+  return t.goal.name + (t.at_least ? " >= " : " <= ") + b;
+}
+
 const SeekPoint* point_at(const SeekResult& r, double x) {
   for (std::size_t i = 1; i < r.points.size(); ++i)
     if (r.points[i].x == x) return &r.points[i];
@@ -457,7 +482,7 @@ const SeekPoint* point_at(const SeekResult& r, double x) {
 std::string format_seek(const SeekResult& r) {
   std::ostringstream os;
   const Target& t = r.target;
-  const std::string target = t.describe();
+  const std::string target = target_text(t);
   const SeekPoint& base = r.points.front();
   const std::string range = "[" + short_text(r.low) + ", " + short_text(r.high) + "]";
   const std::string at_base =
@@ -518,12 +543,11 @@ std::string format_seek(const SeekResult& r) {
          << "; no value is returned (narrow --range to a stretch where it moves one way):\n";
       for (int i : r.against_direction()) {
         const SeekPoint* b = s[static_cast<std::size_t>(i) + 1];
-        const Diff d = diff_of(b->prev_dsum, b->prev_dsumsq, b->n);
+        const Diff d = diff_of(b->prev_dsum, b->prev_dsumsq, b->n, monotone_z(s.size()));
         const double k = t.goal.is_probability() ? 100.0 : 1.0;
         char line[200];
         std::snprintf(line, sizeof line,
-                      "  from %s to %s it %s by %+.3g%s [%+.3g, %+.3g] (paired 95%%), against "
-                      "the overall %s\n",
+                      "  from %s to %s it %s by %+.3g%s [%+.3g, %+.3g], against the overall %s\n",
                       short_text(s[static_cast<std::size_t>(i)]->x).c_str(),
                       short_text(b->x).c_str(), d.mean > 0 ? "rises" : "falls", k * d.mean,
                       k == 100.0 ? " pp" : "", k * (d.mean - d.half), k * (d.mean + d.half),
@@ -532,6 +556,9 @@ std::string format_seek(const SeekResult& r) {
                                     : "flat ends");
         os << line;
       }
+      os << "(paired differences of consecutive scan points; simultaneous 95% intervals, "
+            "Bonferroni over the "
+         << s.size() - 1 << " pairs)\n";
       break;
     }
   }
