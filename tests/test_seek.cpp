@@ -150,6 +150,28 @@ TEST(Seek, OutOfReachAndAlreadyMetReturnNoCrossing) {
   EXPECT_EQ(seek(s, Target::parse("p_sponsor_exit<=0.6"), o).verdict, SeekVerdict::AlreadyMet);
 }
 
+// Over [3.6, 4.4] P(completed) goes from 0.783 to 0.815; with 100 replications a value's
+// 95% interval is about +-0.08, so the crossing of 0.8 can rarely be placed: mostly
+// undecided, never out of reach or not monotone.
+TEST(Seek, TooFewReplicationsIsUndecided) {
+  const Scenario s = closed_form();
+  int undecided = 0;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    SeekOptions o = tenure_lever(seed, 100);
+    o.low = 3.6;
+    o.high = 4.4;
+    const SeekResult r = seek(s, Target::parse("completed>=0.8"), o);
+    EXPECT_NE(r.verdict, SeekVerdict::OutOfReach) << format_seek(r);
+    EXPECT_NE(r.verdict, SeekVerdict::NotMonotone) << format_seek(r);
+    if (r.verdict == SeekVerdict::Undecided) {
+      ++undecided;
+      EXPECT_NE(format_seek(r).find("more replications"), std::string::npos) << format_seek(r);
+    }
+  }
+  std::printf("undecided at %d of 10 seeds\n", undecided);
+  EXPECT_GE(undecided, 6);
+}
+
 TEST(Seek, ResponseThatRisesThenFallsIsNotMonotone) {
   const Scenario s = Scenario::from_yaml(kTradeoff, "tradeoff.yaml");
   SeekOptions o;
