@@ -192,4 +192,54 @@ Scenario Scenario::with_values(
   }
 }
 
+namespace {
+// The node at `path` in `root`, or an invalid node when a component is missing.
+YAML::Node find_path(const YAML::Node& root, const std::vector<std::string>& parts) {
+  YAML::Node node;
+  node.reset(root);
+  for (const std::string& part : parts) {
+    YAML::Node next;
+    if (node.IsMap()) {
+      bool found = false;
+      for (auto it = node.begin(); it != node.end() && !found; ++it)
+        if (it->first.IsScalar() && it->first.Scalar() == part) {
+          next.reset(it->second);
+          found = true;
+        }
+      if (!found) return YAML::Node(YAML::NodeType::Undefined);
+    } else if (node.IsSequence()) {
+      const bool digits =
+          !part.empty() && part.size() <= 9 && std::all_of(part.begin(), part.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+          });
+      if (!digits || std::stoul(part) >= node.size()) return YAML::Node(YAML::NodeType::Undefined);
+      next.reset(node[std::stoul(part)]);
+    } else {
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+    node.reset(next);
+  }
+  return node;
+}
+}  // namespace
+
+std::string Scenario::value_text(const std::string& path) const {
+  const std::vector<std::string> parts = split_path(path);
+  if (parts.empty() ||
+      std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); }))
+    override_error(path, "not a key path; write keys separated by dots, e.g. phases.0.value");
+  YAML::Node node;
+  if (!yaml_text.empty()) node = find_path(load_yaml(yaml_text, source), parts);
+  // Keys left to their defaults are in the canonical text.
+  if (!node.IsDefined() || node.IsNull()) node = find_path(load_yaml(to_yaml(), source), parts);
+  if (!node.IsDefined() || node.IsNull()) {
+    // Setting it names what is wrong best (a misspelt key, with the keys that exist).
+    (void)with_values({{path, "0"}});
+    override_error(path, "the scenario has no such key (progsurv validate prints every key)");
+  }
+  if (!node.IsScalar())
+    override_error(path, std::string("holds ") + node_kind(node) + ", not a single value");
+  return node.Scalar();
+}
+
 }  // namespace progsurv

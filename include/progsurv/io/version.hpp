@@ -40,4 +40,9 @@ inline constexpr int kRunFormatOldestMajor = 1;
 const char* version_string();  // "0.1.0"
 const char* build_string();    // compiler, build type, system
 
+// File written by `progsurv seek` (docs/hdf5-seek-format.md), with its own version.
+inline constexpr const char* kSeekFiletype = "progsurv-seek";
+inline constexpr int kSeekFormatVersionMajor = 1;
+inline constexpr int kSeekFormatVersionMinor = 0;
+
 }  // namespace progsurv

@@ -213,6 +213,10 @@ struct Scenario {
   // "sponsor_levels.vp.clout"); values are YAML scalars or flow text. An unknown path
   // throws ScenarioError naming it.
   Scenario with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
+  // The single value at a key path (as with_values takes it), as text: from the scenario's
+  // text, or from its canonical YAML when the text leaves the key to its default. Throws
+  // ScenarioError naming the path when there is no such key or it holds a map or a list.
+  std::string value_text(const std::string& path) const;
 
   std::string yaml_text;  // the text it was parsed from (for with_values)
 };
