@@ -75,6 +75,7 @@ TEST(Target, ReadsBoundsAndPercentages) {
   EXPECT_TRUE(t.at_least);
   EXPECT_DOUBLE_EQ(t.bound, 0.25);
   EXPECT_EQ(t.describe(), "p_completed >= 25%");
+  EXPECT_EQ(Target::parse("completed>=0.14").describe(), "p_completed >= 14%");
   const Target p = Target::parse("p_sponsor_exit <= 10%");
   EXPECT_FALSE(p.at_least);
   EXPECT_DOUBLE_EQ(p.bound, 0.10);

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -195,8 +196,10 @@ Goal Goal::parse(const std::string& raw) {
 }
 
 std::string Target::describe() const {
-  const std::string b =
-      goal.is_probability() ? format_double(bound * 100.0) + "%" : format_double(bound);
+  // Ten significant digits: 0.14 * 100 is 14.000000000000002 in binary.
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%.10g%%", bound * 100.0);
+  const std::string b = goal.is_probability() ? std::string(percent) : format_double(bound);
   return goal.name + percent_word(at_least) + b;
 }
 

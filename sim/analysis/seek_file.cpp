@@ -1,26 +1,22 @@
 // The progsurv-seek HDF5 file (docs/hdf5-seek-format.md): the answer, the scenario, and
 // every evaluated lever value with raw sums, so any interval can be recomputed.
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <limits>
 
 #include "io/h5.hpp"
+#include "io/result_h5.hpp"
 #include "progsurv/analysis/seek.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
 
 namespace progsurv {
 
+namespace {
+constexpr h5::ResultFormat kSeekFormat{kSeekFiletype, "seek", kSeekFormatVersionMajor,
+                                       kSeekFormatVersionMinor, kSeekFormatVersionMajor};
+}  // namespace
+
 void write_seek(const std::string& path, const SeekResult& r) {
-  h5::write_file_atomically(path, [&](h5::File& f) {
-    f.write_attr("filetype", kSeekFiletype);
-    f.write_attr("format_version",
-                 std::vector<std::int32_t>{kSeekFormatVersionMajor, kSeekFormatVersionMinor});
-    f.write_attr("progsurv_version", version_string());
-    f.write_attr("build", build_string());
-    f.write_attr("created", h5::utc_timestamp());
+  h5::write_result_file(path, kSeekFormat, [&](h5::File& f) {
     f.write_attr("seed", r.seed);
     f.write_attr("replications", r.n);
     f.write_attr("lever", r.lever);
@@ -74,18 +70,7 @@ SeekResult read_seek(const std::string& path) {
   const auto bad = [&](const std::string& what) -> FileFormatError {
     return FileFormatError(path + ": " + what);
   };
-  if (::access(path.c_str(), R_OK) != 0)
-    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
-  try {
-    h5::File f = h5::File::open_read(path);
-    if (!f.has_attr("filetype") || !f.attr_is_string("filetype") ||
-        f.read_attr_string("filetype") != kSeekFiletype)
-      throw bad(std::string("not a progsurv seek file (filetype '") + kSeekFiletype +
-                "' expected)");
-    const auto version = f.read_attr_vector<std::int64_t>("format_version");
-    if (version.size() != 2 || version[0] != kSeekFormatVersionMajor)
-      throw bad("format " + std::to_string(version.empty() ? -1 : version[0]) +
-                ".x, this reader understands " + std::to_string(kSeekFormatVersionMajor) + ".x");
+  return h5::read_result_file(path, kSeekFormat, [&](const h5::File& f, h5::FormatVersion) {
     SeekResult r;
     r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
     r.seed = f.read_attr<std::uint64_t>("seed");
@@ -143,9 +128,7 @@ SeekResult read_seek(const std::string& path) {
       r.points.push_back({x[i], stage[i], n[i], sum[i], sumsq[i], bd[i], bd2[i], pd[i], pd2[i]});
     }
     return r;
-  } catch (const h5::Error& e) {
-    throw FileFormatError("damaged or truncated progsurv seek file " + path + ": " + e.what());
-  }
+  });
 }
 
 }  // namespace progsurv
