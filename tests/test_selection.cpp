@@ -370,6 +370,29 @@ TEST(Selection, ParametersReported) {
   for (const auto& s : r.systems) EXPECT_LE(s.observations.size(), 40u);
 }
 
+// Beyond 8,192 systems the pair variances are recomputed from the first stage when needed
+// instead of being tabled (memory linear in k): the answer is still found.
+TEST(Selection, ManySystemsWithoutAPairTable) {
+  const int k = 8200;  // 33.6M pairs, over the table's limit of 2^25
+  std::vector<double> cost(k);
+  NormalSystems sys;
+  sys.mean.resize(k);
+  sys.sd.assign(k, 0.01);
+  for (int s = 0; s < k; ++s) {
+    cost[s] = s;
+    sys.mean[s] = -0.01 * s;  // dearer and worse: eliminated by system 0
+  }
+  sys.mean[5000] = 0.5;
+  SelectionOptions o;
+  o.delta = 0.01;
+  const SelectionResult r = select_systems(cost, sys.observer(), o);
+  EXPECT_EQ(r.termination, Termination::Converged);
+  EXPECT_EQ(r.frontier, (std::vector<int>{0, 5000}));
+  for (int s = 1; s < k; ++s) {
+    if (s != 5000) EXPECT_TRUE(r.systems[s].eliminated) << s;
+  }
+}
+
 void expect_invalid(const std::vector<double>& cost, const SelectionOptions& o,
                     const std::string& needle) {
   NormalSystems sys;

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <boost/math/distributions/normal.hpp>
 
@@ -108,18 +109,45 @@ double sample_variance(const double* x, std::int64_t n) {
   return ss / static_cast<double>(n - 1);
 }
 
-// Pairwise first-stage quantities over the k taking-part systems, packed: (a, b), a < b.
+// h^2 S_il^2 / delta^2 for every pair of the k taking-part systems (the stage at which
+// W_il reaches 0), from their centred first-stage observations. Kept packed (a < b) while
+// that fits in kMaxTable pairs (4,096 systems take 8.4M, 67 MB); beyond, recomputed from
+// the centred observations when asked (n0 operations a pair), so memory stays linear in k.
 class PairTable {
  public:
-  explicit PairTable(std::size_t k) : k_(k), v_(k < 2 ? 0 : k * (k - 1) / 2) {}
-  double& at(std::size_t a, std::size_t b) {
+  static constexpr std::size_t kMaxTable = std::size_t{1} << 25;
+
+  PairTable() = default;
+  PairTable(std::vector<double> centred, std::size_t k, std::size_t n0, double scale)
+      : k_(k), n0_(n0), scale_(scale), centred_(std::move(centred)) {
+    const std::size_t pairs = k < 2 ? 0 : k * (k - 1) / 2;
+    if (pairs > kMaxTable) return;
+    table_.resize(pairs);
+    for (std::size_t a = 0; a < k; ++a)
+      for (std::size_t b = a + 1; b < k; ++b) table_[index(a, b)] = compute(a, b);
+  }
+
+  double at(std::size_t a, std::size_t b) const {
     if (a > b) std::swap(a, b);
-    return v_[a * (2 * k_ - a - 1) / 2 + (b - a - 1)];
+    return table_.empty() ? compute(a, b) : table_[index(a, b)];
   }
 
  private:
-  std::size_t k_;
-  std::vector<double> v_;
+  std::size_t index(std::size_t a, std::size_t b) const {
+    return a * (2 * k_ - a - 1) / 2 + (b - a - 1);
+  }
+  double compute(std::size_t a, std::size_t b) const {
+    const double* x = &centred_[a * n0_];
+    const double* y = &centred_[b * n0_];
+    double ss = 0.0;
+    for (std::size_t j = 0; j < n0_; ++j) ss += (x[j] - y[j]) * (x[j] - y[j]);
+    return scale_ * ss / static_cast<double>(n0_ - 1);
+  }
+
+  std::size_t k_ = 0, n0_ = 0;
+  double scale_ = 0.0;
+  std::vector<double> centred_;
+  std::vector<double> table_;
 };
 
 class Procedure {
@@ -230,13 +258,10 @@ class Procedure {
     if (progress_ && !progress_(result_.total_observations, planned_)) throw Cancelled();
   }
 
-  // h^2 S_il^2 / delta^2 per pair (the stage at which W_il reaches 0) and h_f^2 S_i^2 per
-  // system, from the first n0 observations.
+  // The pair table and h_f^2 S_i^2 per system, from the first n0 observations.
   void first_stage_tables() {
     const std::int64_t n0 = o_.n0;
     if (k_ >= 2) {
-      pairs_ = PairTable(k_);
-      const double scale = result_.h2 / (o_.delta * o_.delta);
       std::vector<double> centred(k_ * static_cast<std::size_t>(n0));
       for (std::size_t p = 0; p < k_; ++p) {
         const std::vector<double>& obs = result_.systems[part_[p]].observations;
@@ -245,15 +270,8 @@ class Procedure {
         mean /= static_cast<double>(n0);
         for (std::int64_t j = 0; j < n0; ++j) centred[p * n0 + j] = obs[j] - mean;
       }
-      for (std::size_t a = 0; a < k_; ++a) {
-        const double* x = &centred[a * n0];
-        for (std::size_t b = a + 1; b < k_; ++b) {
-          const double* y = &centred[b * n0];
-          double ss = 0.0;
-          for (std::int64_t j = 0; j < n0; ++j) ss += (x[j] - y[j]) * (x[j] - y[j]);
-          pairs_.at(a, b) = scale * ss / static_cast<double>(n0 - 1);
-        }
-      }
+      pairs_ = PairTable(std::move(centred), k_, static_cast<std::size_t>(n0),
+                         result_.h2 / (o_.delta * o_.delta));
     }
     if (o_.target) {
       feas_scale_.resize(k_);
@@ -432,7 +450,7 @@ class Procedure {
   std::vector<double> sum_;  // sign * sum of observations, per position in part_
   std::vector<bool> alive_;
   std::vector<bool> sampling_;
-  PairTable pairs_{0};
+  PairTable pairs_;
   std::vector<double> feas_scale_;  // h_f^2 S_i^2 per position
   // The two lowest costs of survivors declared feasible (infinity: none yet).
   std::array<double, 2> cheapest_feasible_{std::numeric_limits<double>::infinity(),

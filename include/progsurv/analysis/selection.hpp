@@ -16,8 +16,9 @@
 //     0..n0-1 at once; the later ones ask the systems still sampled (all at the same count)
 //     for the next stage, whose size grows geometrically: r -> r + max(min_stage_step,
 //     ceil(r * stage_growth)), capped at max_observations. A caller may parallelise over
-//     systems and observations within a block. With the defaults a run makes at most about
-//     140 calls up to a cap of 10^4 observations (the count grows 5% a stage).
+//     systems and observations within a block. With the defaults (the count grows 5% a
+//     stage) a run makes at most 74 calls up to a cap of 1000 observations, 121 up to 10^4,
+//     168 up to 10^5.
 //   options: see SelectionOptions. Bad arguments throw std::invalid_argument naming the
 //     option and what was expected; a progress callback returning false throws Cancelled.
 // Output (SelectionResult)
@@ -49,9 +50,9 @@
 //   stage at which W_il = 0 (r >= h^2 S_il^2 / delta^2), then it is resolved: one of the two
 //   is eliminated, or the more expensive one is better and both stay. Checking only at the
 //   stages of the schedule (not at every r) keeps KN valid: the wrong-side exit probability
-//   of a discretely observed Brownian motion is no more than the continuous one's (KN's
-//   Lemma, from Jennison, Johnstone & Turnbull 1980), and dropping resolved pairs only
-//   removes chances of a wrong elimination.
+//   of a discretely observed Brownian motion is no more than the continuous one's (as in
+//   KN's proof, after Jennison, Johnstone & Turnbull 1982), and dropping resolved pairs
+//   only removes chances of a wrong elimination.
 //   Guarantee: for each cost c, let b be the best system of the prefix {cost <= c}; if b is
 //   at least delta better than every other system of the prefix, then with probability
 //   >= 1 - alpha b is not eliminated and no system of the prefix is reported better than b
@@ -72,9 +73,10 @@
 //   every one at least epsilon outside is declared infeasible. Survivors are checked
 //   alongside the elimination; a system stops being checked once two cheaper survivors are
 //   declared feasible (it cannot be the chosen or the runner-up) or when it is eliminated.
-//   The chosen system's cost is at most that of the cheapest system epsilon inside the bound
-//   with probability >= 1 - alpha - feasibility_alpha when that system is delta better
-//   than every other system of its cost prefix (Bonferroni over the two guarantees).
+//   When the procedure converges, with probability >= 1 - alpha - feasibility_alpha the
+//   chosen system is at worst epsilon short of the bound and costs no more than the cheapest
+//   system epsilon inside it, when that system is delta better than every other system of
+//   its cost prefix (Bonferroni over the two guarantees).
 //   With a target the frontier metric is the target's: ">=" needs maximise, "<=" minimise
 //   (a better system of no greater cost then meets the bound whenever a worse one does).
 // * P(meets the bound) is a normal approximation, Phi((mean - bound) / se) (mirrored for
@@ -121,7 +123,8 @@ struct SelectionOptions {
 
 enum class Feasibility {
   NotChecked,  // no target, outside the budget, or never needed
-  Undecided,   // still inside the continuation region (cap, or stopped being needed)
+  Undecided,   // inside the continuation region when its check stopped: the cap, its
+               // elimination, or two cheaper survivors declared feasible
   Feasible,
   Infeasible
 };
