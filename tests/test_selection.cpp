@@ -269,8 +269,8 @@ TEST(Selection, BudgetRestricts) {
 }
 
 // Equal allocation spends k * cap; the sequential procedure, on a 64-bundle frontier with a
-// cap it never reaches (its longest-sampled system took 223 observations), far fewer:
-// 5402 against 25600 measured, a ratio of 4.7, asserted with margin.
+// cap it never reaches (its longest-sampled system took 120 observations), far fewer:
+// 2897 against 25600 measured, a ratio of 8.8, asserted with margin.
 TEST(Selection, EqualAllocationSpendsFarMore) {
   const testing::Bundles b = testing::make_bundles({10, 20, 5, 40, 15, 25},
                                                    {0.04, 0.06, 0.01, 0.12, 0.03, 0.05}, 0.10, 0.5);
@@ -295,7 +295,7 @@ TEST(Selection, EqualAllocationSpendsFarMore) {
   }
   const double ratio =
       static_cast<double>(eq.total_observations) / static_cast<double>(seq.total_observations);
-  EXPECT_GT(ratio, 3.5) << "sequential " << seq.total_observations;
+  EXPECT_GT(ratio, 6.0) << "sequential " << seq.total_observations;
   // Both answer the question the same way here.
   EXPECT_EQ(seq.chosen, eq.chosen);
 }

@@ -46,9 +46,11 @@
 //   S_il^2 the sample variance of the first n0 paired differences, h^2 = 2 eta (n0 - 1),
 //     eta = ((2 alpha / (k - 1))^(-2/(n0 - 1)) - 1) / 2,
 //   with k the number of systems taking part (within the budget): one Bonferroni share
-//   alpha/(k-1) per competitor, as in KN. A pair is checked at every stage until the first
-//   stage at which W_il = 0 (r >= h^2 S_il^2 / delta^2), then it is resolved: one of the two
-//   is eliminated, or the more expensive one is better and both stay. Checking only at the
+//   alpha/(k-1) per competitor, as in KN. A pair is checked at every stage until its
+//   difference leaves KN's region |mean_l(r) - mean_i(r)| <= W_il(r), at the latest when
+//   W_il = 0 (r >= h^2 S_il^2 / delta^2); it is then resolved: on the cheaper system's side
+//   the dearer one is eliminated, on the dearer system's side the dearer one is better and
+//   both stay (the cheaper one is not eliminated by a dearer one). Checking only at the
 //   stages of the schedule (not at every r) keeps KN valid: the wrong-side exit probability
 //   of a discretely observed Brownian motion is no more than the continuous one's (as in
 //   KN's proof, after Jennison, Johnstone & Turnbull 1982), and dropping resolved pairs
