@@ -57,8 +57,10 @@
 //   only removes chances of a wrong elimination.
 //   Guarantee: for each cost c, let b be the best system of the prefix {cost <= c}; if b is
 //   at least delta better than every other system of the prefix, then with probability
-//   >= 1 - alpha b is not eliminated and no system of the prefix is reported better than b
-//   by a pair the procedure resolved, so when it converges b is the frontier's point at c.
+//   >= 1 - alpha b is not eliminated and no pair the procedure resolved ranks another
+//   system of the prefix above b. When it converges every pair of survivors is resolved, so
+//   b is then ranked above every other survivor of the prefix; the frontier, read from the
+//   final means, shows b at c unless a mean moved past b's after their pair was resolved.
 //   The statement holds for each prefix separately (not jointly over all c).
 // * Feasibility (with a target "metric >= bound" or "<= bound"): the one-constraint case
 //   (c = 1) of procedure F_B of Batur & Kim (2010), "Finding feasible systems in the
