@@ -159,6 +159,10 @@ TEST(Selection, ExpensiveBetterSystemIsNotEliminatedByCheaperOne) {
   EXPECT_FALSE(r.systems[1].eliminated);
   EXPECT_FALSE(r.systems[2].eliminated);
   EXPECT_EQ(r.frontier, (std::vector<int>{0, 2, 1}));
+  // The pairs are settled as soon as the dearer system is clearly better (gaps of 2 delta
+  // and more), long before W reaches 0 (at about h^2 S^2 / delta^2 = 56 observations).
+  EXPECT_EQ(r.termination, Termination::Converged);
+  for (const auto& s : r.systems) EXPECT_LT(s.observations.size(), 40u);
   // Minimising the same numbers: the cheapest is best, the others are knocked out by it.
   o.maximise = false;
   const SelectionResult m = select_systems({0, 100, 5}, sys.observer(), o);
