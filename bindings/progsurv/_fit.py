@@ -250,6 +250,7 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
     )
     result.record_source, result.record_sha256 = source, digest
     result.compute_predictive(spec, threads=threads, progress=progress is True)
+    result.check_record(record, progress=progress is True)
     return result
 
 
@@ -302,6 +303,7 @@ class FitResult:
         self.rhat = np.array([split_rhat(kept[:, :, d]) for d in range(len(self.names))])
         self.walkers = walker_table(self.log_prob[burn:], self.acceptance)
         self.record_source, self.record_sha256 = "", ""  # set by fit() and load_fit()
+        self.record_check = None  # set by check_record() (fit() runs it) and load_fit()
         self.warnings = list(extra_warnings) + convergence_warnings(
             self.names, self.rhat, self.effective_sample_size, self.walkers, n_per_walker)
         for w in self.warnings:
@@ -405,6 +407,40 @@ class FitResult:
                 bar.close()
         self._pred = np.asarray(rows)
         self._pred_params = picks
+
+    def check_record(self, record, progress=False):
+        """The posterior predictive check against the record: for each posterior draw of
+        the predictive, a record replicated from the fitted model and observed as the record
+        was, compared statistic by statistic (docs/fitting.md). Keeps the table in
+        `record_check` and adds a warning per statistic with p < 0.01.
+
+        Returns the table (a DataFrame indexed by statistic), or None without draws."""
+        from . import _fit_check
+
+        if self._pred_params is None or len(self._pred_params) == 0:
+            return None
+        bar = _progress.ProgressBar("checking against the record") if progress else None
+        try:
+            self.record_check = _fit_check.check(self.settings, self.names, self._pred_params,
+                                                 record, seed=self.settings.predictive["seed"],
+                                                 progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        for w in _fit_check.warnings_of(self.record_check):
+            self.warnings.append(w)
+            warnings.warn(w, RuntimeWarning, stacklevel=2)
+        return self.record_check
+
+    def plot_record_check(self, ax=None):
+        """The record's statistics against the replicated records' 90% ranges.
+
+        Returns the matplotlib Axes."""
+        from . import _fit_check
+
+        if self.record_check is None:
+            raise ValueError("no record check: the fit had no predictive draws")
+        return _fit_check.plot(self.record_check, ax=ax)
 
     def predictive_draws(self):
         """One row per posterior draw: the share of each end category of a new programme
@@ -546,6 +582,13 @@ class FitResult:
             pr.create_dataset("columns", data=np.array(list(draws.columns), dtype=object),
                               dtype=str_dt)
             pr.create_dataset("parameters", data=np.asarray(self._pred_params, float))
+            if self.record_check is not None:
+                rc = f.create_group("record_check")
+                table = self.record_check
+                rc.create_dataset("statistic", data=np.array(list(table.index), dtype=object),
+                                  dtype=str_dt)
+                for col in table.columns:
+                    rc.create_dataset(col.replace("%", "pct"), data=table[col].to_numpy(float))
         write_bytes(path, buffer.getvalue(), inputs, force)
 
 
@@ -606,6 +649,13 @@ def load_fit(path):
             result.warnings = list(f["diagnostics/warnings"].asstr()[()])
             result.record_source = str(f.attrs.get("record_source", ""))  # 1.1
             result.record_sha256 = str(f.attrs.get("record_sha256", ""))
+            if "record_check" in f:  # 1.1
+                rc = f["record_check"]
+                columns = ["observed", "replicated_median", "replicated_5%", "replicated_95%",
+                           "p_value"]
+                result.record_check = pd.DataFrame(
+                    {c: rc[c.replace("%", "pct")][()] for c in columns},
+                    index=pd.Index(list(rc["statistic"].asstr()[()]), name="statistic"))
             return result
         except KeyError as e:
             raise _core.FileFormatError(f"{path}: missing {e}") from None

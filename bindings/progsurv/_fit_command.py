@@ -73,6 +73,10 @@ def _main(args):
             print("\nposterior predictive for a new programme (share, and completion months "
                   "among completed):")
             print(result.predictive().to_string())
+        if result.record_check is not None:
+            print("\nagainst the record (replicated records from the posterior, observed as the "
+                  "record was; p = posterior predictive p-value):")
+            print(result.record_check.to_string())
     for w in result.warnings:
         print(f"warning: {printable(w)}", file=sys.stderr)
     print(f"written: {printable(os.fspath(args.output))}")

@@ -5,6 +5,7 @@ import importlib.util
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -320,3 +321,30 @@ def test_a_parameter_the_record_cannot_inform_is_named(tmp_path):
                     progsurv.simulate_record(scenario, 60, seed=6))
     assert any("far below the rule of 100 x the record's 60 programmes" in w
                for w in few.warnings), few.warnings
+
+
+def test_record_check_flags_a_record_from_another_scenario(tmp_path):
+    # Fitting only approval to a record drawn from markov.yaml itself: the replicated records
+    # look like it. A record from a scenario with ten times the patience hazard has far more
+    # patience endings than any approval value can give: the check flags that statistic.
+    scenario = progsurv.Scenario.load(MARKOV)
+    params = {"sponsor_levels.vp.approval": progsurv.Prior("beta", a=2, b=2)}
+    same = progsurv.simulate_record(scenario, 80, seed=21)
+    other = progsurv.simulate_record(scenario.with_values([("patience.rate", 0.2)]), 80, seed=21)
+    fits = {}
+    for name, record in (("same", same), ("other", other)):
+        fits[name] = quiet_fit(spec(params, replications=8192, walkers=8, steps=150, burn=50,
+                                    draws=60), record)
+    table = fits["same"].record_check
+    assert {"outcome: completed", "cause: patience", "level: vp"} <= set(table.index)
+    assert (table["p_value"] >= 0.01).all(), table
+    assert table.loc["outcome: completed", "observed"] == int((same.outcome == "completed").sum())
+    flagged = fits["other"].record_check
+    assert flagged.loc["cause: patience", "p_value"] < 0.01, flagged
+    assert any("cause: patience" in w and "rarely reproduced" in w
+               for w in fits["other"].warnings)
+    # Kept in the fit file, and drawn.
+    fits["other"].to_hdf5(tmp_path / "fit.h5")
+    back = progsurv.load_fit(tmp_path / "fit.h5")
+    pd.testing.assert_frame_equal(back.record_check, flagged, check_dtype=False)
+    assert back.plot_record_check() is not None
