@@ -6,6 +6,7 @@
 #include "cli/cli.hpp"
 #include "progsurv/analysis/attribution.hpp"
 #include "progsurv/analysis/portfolio_attribution.hpp"
+#include "progsurv/analysis/remedies.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/file_type.hpp"
@@ -262,7 +263,8 @@ const Registration reg_summary(30, [](CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto* sub = app.add_subcommand(
       "summary",
-      "Print the summary of a progsurv HDF5 file (run, exact, portfolio, sweep or attribution)");
+      "Print the summary of a progsurv HDF5 file (run, exact, portfolio, sweep, attribution or "
+      "remedies)");
   sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")
       ->required()
       ->check(CLI::ExistingFile);
@@ -279,6 +281,10 @@ const Registration reg_summary(30, [](CLI::App& app) {
       }
       if (type == kPortfolioAttributionFiletype) {
         std::cout << format_portfolio_attribution(read_portfolio_attribution(*path));
+        return 0;
+      }
+      if (type == kRemediesFiletype) {
+        std::cout << format_remedies(read_remedies(*path));
         return 0;
       }
       if (type == kPortfolioFiletype) {

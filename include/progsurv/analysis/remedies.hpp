@@ -5,10 +5,15 @@
 // with a ranking-and-selection procedure under common random numbers.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "progsurv/analysis/attribution.hpp"
+#include "progsurv/analysis/goal.hpp"
+#include "progsurv/analysis/selection.hpp"
+#include "progsurv/engine/summary.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
@@ -77,5 +82,111 @@ std::vector<std::pair<std::string, std::string>> bundle_settings(const RemedySet
 // base.with_values(bundle_settings); ScenarioError naming the bundle when the settings,
 // each valid alone, are not valid together.
 Scenario bundle_scenario(const Scenario& base, const RemedySet& set, const Bundle& bundle);
+
+// --- The search (remedies.cpp) ---------------------------------------------------------
+
+// Shapley shares are exact over the 2^m sub-bundles of the chosen bundle's m remedies, with at
+// most this many remedies and this many replications times 2^m.
+inline constexpr int kMaxShapleyRemedies = 16;
+inline constexpr double kShapleyBudget = 2e7;
+
+struct RemediesOptions {
+  std::uint64_t seed = 1;
+  int threads = 0;                          // 0 = all cores; results do not depend on it
+  std::int64_t batch = 1000;                // replications per observation (a batch mean)
+  std::int64_t max_replications = 1000000;  // cap per bundle; a multiple of batch is used
+  std::int64_t n0 = 20;                     // first-stage observations per bundle
+  double alpha = 0.05;
+  double delta = 0.0;    // indifference zone in the metric's units; > 0
+  double epsilon = 0.0;  // feasibility tolerance; 0 = delta
+  Goal metric;           // what the frontier ranks by (the target's goal when there is one)
+  bool maximise = true;
+  std::optional<Target> target;
+  std::optional<double> budget;
+  std::int64_t max_bundles = kDefaultMaxBundles;  // more are refused (UsageError)
+  bool equal_allocation = false;  // every bundle to the cap, nothing eliminated (benchmarks)
+  // MPI: this process's rank among size; each observes a share of every block.
+  int mpi_rank = 0, mpi_size = 1;
+  // Polled between blocks of observations with (replications done, planned upper bound);
+  // false stops the search (throws Cancelled) before anything is written.
+  std::function<bool(std::int64_t, std::int64_t)> progress;
+};
+
+// Observation j of bundle s is the mean of the metric's per-replication value over
+// replications [j * batch, (j + 1) * batch) of its scenario, the same replications (seed,
+// r) for every bundle: common random numbers. Each is computed by one worker in replication
+// order, so the values are the same for any thread count or MPI ranks. Fills
+// out[i * count + j] with observation first + j of systems[i].
+void observe_bundles(const std::vector<Scenario>& scenarios, const RemediesOptions& options,
+                     const std::vector<int>& systems, std::int64_t first, std::int64_t count,
+                     std::vector<double>& out);
+
+// Raw sums of one bundle's observations x_j (j < n) and of its differences from the
+// reference's observations over the same batches, d_j = x_j - ref_j; every statistic the
+// output shows is derived from them.
+struct BundleSums {
+  std::int64_t n = 0;
+  double x = 0.0, x2 = 0.0, d = 0.0, d2 = 0.0;
+};
+// The mean of x with a Student-t 95% interval (NaN bounds below 2 observations).
+Estimate bundle_value(const BundleSums& s);
+// The mean of d: the paired change against doing nothing, with its 95% interval.
+Estimate bundle_gain(const BundleSums& s);
+
+struct BundleResult {
+  Bundle bundle;
+  bool takes_part = true;  // within the budget
+  BundleSums sums;
+  int eliminated_by = -1;
+  Feasibility feasibility = Feasibility::NotChecked;
+  double p_meets = 0.0;  // NaN without a target
+};
+
+// One remedy's Shapley share of the chosen bundle's gain (chosen minus nothing).
+struct RemedyShare {
+  int remedy = -1;
+  std::string label;  // "review_cadence=quarterly"
+  PairedDelta share;  // delta only
+};
+
+struct RemediesResult {
+  Scenario scenario;
+  RemedySet remedies;
+  std::uint64_t seed = 1;
+  std::int64_t batch = 1000, n0 = 20, max_observations = 0;
+  double alpha = 0.05, delta = 0.0, epsilon = 0.0, h2 = 0.0;
+  std::string metric;  // the goal's canonical name
+  bool maximise = true;
+  std::optional<Target> target;
+  std::optional<double> budget;
+  std::string search = "exhaustive";
+  Termination termination = Termination::Converged;
+  std::vector<BundleResult> bundles;  // bundle 0 = nothing
+  std::vector<int> frontier;          // ascending cost
+  int best = -1, chosen = -1, runner_up = -1;
+  std::int64_t replications = 0;        // spent by the search (observations x batch)
+  std::int64_t equal_replications = 0;  // every taking-part bundle to the cap
+  // Shapley shares of `shapley_of` (the chosen bundle, else the best), over
+  // shapley_replications; empty when it takes no remedy or more than kMaxShapleyRemedies.
+  int shapley_of = -1;
+  std::int64_t shapley_replications = 0;
+  std::vector<RemedyShare> shapley;
+  PairedDelta shapley_total;  // the bundle minus nothing over the same replications
+
+  Goal goal() const { return Goal::parse(metric); }
+};
+
+// Checks the options against the file (UsageError: too many bundles, a goal the scenario
+// cannot measure, no delta), then searches every bundle. Deterministic for any threads.
+RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedies,
+                               const RemediesOptions& options);
+
+// The text printed by `progsurv remedies` (and `progsurv summary` of its file).
+std::string format_remedies(const RemediesResult& result);
+
+// HDF5 file with filetype "progsurv-remedies" (docs/hdf5-remedies-format.md), written
+// through the safe writer; read_remedies checks filetype and version first (FileFormatError).
+void write_remedies(const std::string& path, const RemediesResult& result);
+RemediesResult read_remedies(const std::string& path);
 
 }  // namespace progsurv
