@@ -385,13 +385,19 @@ std::string format_remedies(const RemediesResult& r) {
   os << "efficient frontier: the best bundle for each cost (95% intervals; change paired "
         "against doing nothing over the same batches)\n";
   char line[600];
-  std::snprintf(line, sizeof line, "  %10s  %-44s %-24s %-26s %s\n", ("cost " + unit).c_str(),
+  int width = 20;  // the longest label of the table, within reason
+  for (int s : r.frontier)
+    width = std::max(width,
+                     static_cast<int>(r.bundles[static_cast<std::size_t>(s)].bundle.label.size()));
+  for (const RemedyShare& s : r.shapley) width = std::max(width, static_cast<int>(s.label.size()));
+  width = std::min(width, 100);
+  std::snprintf(line, sizeof line, "  %10s  %-*s %-24s %-26s %s\n", ("cost " + unit).c_str(), width,
                 "bundle", goal.name.c_str(), f.share ? "change (pp)" : "change", "batches");
   os << line;
   for (int s : r.frontier) {
     const BundleResult& b = r.bundles[static_cast<std::size_t>(s)];
-    std::snprintf(line, sizeof line, "  %10s  %-44s %-24s %-26s %lld%s\n",
-                  cost_text(b.bundle.cost).c_str(), b.bundle.label.c_str(),
+    std::snprintf(line, sizeof line, "  %10s  %-*s %-24s %-26s %lld%s\n",
+                  cost_text(b.bundle.cost).c_str(), width, b.bundle.label.c_str(),
                   f.with_interval(bundle_value(b.sums)).c_str(),
                   s == 0 ? "" : f.change_interval(bundle_gain(b.sums)).c_str(),
                   static_cast<long long>(b.sums.n),
@@ -450,7 +456,7 @@ std::string format_remedies(const RemediesResult& r) {
        << count_text(r.shapley_replications) << " replications, paired; the shares sum to the gain "
        << f.change_interval(r.shapley_total.delta) << ")\n";
     for (const RemedyShare& s : r.shapley) {
-      std::snprintf(line, sizeof line, "  %-44s %s%s\n", s.label.c_str(),
+      std::snprintf(line, sizeof line, "  %-*s %s%s\n", width, s.label.c_str(),
                     f.change_interval(s.share.delta).c_str(), f.share ? " pp" : "");
       os << line;
     }
