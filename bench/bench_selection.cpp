@@ -8,14 +8,17 @@
 //                 reading of the question);
 //   pcs_frontier  the frontier: for every budget 25, 50, ..., 400, the reported best bundle
 //                 within it is within delta of the true best within it.
-// The first argument picks the noise of a batch mean: 0 = sd 0.0145 (batches of about 1000
-// replications of a share near 0.3), 1 = sd 0.029 (about 250). Equal allocation runs at
-// several caps (second argument): the smallest whose PCS matches the sequential
-// procedure's gives the observations saved at equal PCS (docs/remedies-search.md).
+// The first argument is the batch size B: a batch mean of B replications of a share near
+// 0.3 has sd sqrt(0.21 / B) (0.0145 for B = 1000). The second, for equal allocation, is the
+// replications per bundle (cap = replications / B). Counters: observations (batch means)
+// and replications per run, averaged over the seeds. The smallest equal allocation whose
+// PCS matches the sequential procedure's gives the replications saved at equal PCS
+// (docs/remedies-search.md).
 // Run: build/release/bench/progsurv_bench_selection --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "synthetic_systems.hpp"
@@ -30,8 +33,8 @@ constexpr double kBound = 0.30;
 constexpr double kDelta = 0.005;  // half a percentage point
 constexpr int kSeeds = 20;
 
-// Batch means of about 1000 replications of a share near 0.3 (sd 0.0145), correlated 0.6
-// across bundles by common random numbers; 12 remedies with overlapping gains.
+// Batch means of a share near 0.3, correlated 0.6 across bundles by common random numbers;
+// 12 remedies with overlapping gains.
 const progsurv::testing::Bundles& frontier() {
   static const progsurv::testing::Bundles b = progsurv::testing::make_bundles(
       {40, 25, 10, 60, 15, 30, 20, 50, 5, 35, 45, 12},
@@ -77,7 +80,8 @@ bool answer_correct(const SelectionResult& r) {
 }
 
 void run(benchmark::State& state, bool equal_allocation, std::int64_t cap) {
-  const double sd = state.range(0) == 0 ? 0.0145 : 0.029;
+  const std::int64_t batch = state.range(0);
+  const double sd = std::sqrt(0.21 / static_cast<double>(batch));
   const auto& b = frontier();
   progsurv::testing::NormalSystems sys;
   sys.mean = b.mean;
@@ -101,6 +105,7 @@ void run(benchmark::State& state, bool equal_allocation, std::int64_t cap) {
   const auto n = static_cast<double>(runs);
   state.counters["systems"] = static_cast<double>(b.cost.size());
   state.counters["observations"] = static_cast<double>(observations) / n;
+  state.counters["replications"] = static_cast<double>(observations * batch) / n;
   state.counters["stages"] = static_cast<double>(stages) / n;
   state.counters["pcs_answer"] = static_cast<double>(right) / n;
   state.counters["pcs_frontier"] = static_cast<double>(frontier_right) / n;
@@ -108,11 +113,16 @@ void run(benchmark::State& state, bool equal_allocation, std::int64_t cap) {
 }
 
 void BM_Sequential(benchmark::State& state) { run(state, false, 100000); }
-void BM_EqualAllocation(benchmark::State& state) { run(state, true, state.range(1)); }
+void BM_EqualAllocation(benchmark::State& state) {
+  run(state, true, state.range(1) / state.range(0));
+}
 
-BENCHMARK(BM_Sequential)->Arg(0)->Arg(1)->Iterations(kSeeds)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Sequential)
+    ->ArgsProduct({{1000, 250, 100}})
+    ->Iterations(kSeeds)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EqualAllocation)
-    ->ArgsProduct({{0, 1}, {25, 50, 100, 200, 400, 800}})
+    ->ArgsProduct({{1000, 250, 100}, {25000, 50000, 100000, 200000, 400000}})
     ->Iterations(kSeeds)
     ->Unit(benchmark::kMillisecond);
 
