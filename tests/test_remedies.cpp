@@ -540,6 +540,34 @@ TEST_F(RemediesCli, BadInputExitsTwoNamingThePlaceAndWritesNothing) {
             2);
 }
 
+// Under mpirun the ranks share every block and rank 0 writes the file one process writes.
+TEST_F(RemediesCli, SameFileForOneAndTwoMpiRanks) {
+  if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
+  const std::string args = " remedies " + data("closed-form.yaml") + " " +
+                           data("closed-form-remedies.yaml") +
+                           " --target 'completed>=0.75' --seed 9 -q --threads 1 -o ";
+  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  const Output one = progsurv(args + path("one.h5"));
+  // One machine: shared memory between ranks, and mpirun's own wiring on loopback only.
+  const std::string cmd =
+      "OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none "
+      "OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_btl_tcp_if_include=lo "
+      "mpirun --allow-run-as-root --oversubscribe -n 2 " +
+      std::string(PROGSURV_BINARY) + args + path("two.h5") + " >" + path("mpi.log") + " 2>&1";
+  const int raw = std::system(cmd.c_str());
+  unsetenv("SOURCE_DATE_EPOCH");
+  ASSERT_EQ(one.status, 0) << one.out;
+  ASSERT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << progsurv_test::slurp(path("mpi.log"));
+  const std::string diff =
+      "h5diff -q " + path("one.h5") + " " + path("two.h5") + " >/dev/null 2>&1";
+  const int d = std::system(diff.c_str());
+  ASSERT_TRUE(WIFEXITED(d));
+  EXPECT_EQ(WEXITSTATUS(d), 0) << "the files differ between 1 and 2 MPI ranks";
+  // Rank 0 alone prints the answer.
+  const std::string log = progsurv_test::slurp(path("mpi.log"));
+  EXPECT_EQ(log.find("answer:"), log.rfind("answer:")) << log;
+}
+
 // Ctrl-C stops the search between blocks: exit 130, no output file.
 TEST_F(RemediesCli, InterruptLeavesNoFile) {
   const pid_t child = ::fork();

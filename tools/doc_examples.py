@@ -43,6 +43,10 @@ EXAMPLES = {
     "attribute-portfolio": ("docs/portfolio-attribution.md",
                             ["attribute", "scenarios/portfolios/ten-years.yaml", "-n", "20000"]),
     "exact-refusal": ("docs/validation.md", ["exact", "scenarios/baseline.yaml"]),
+    "remedies-baseline": ("docs/remedies.md",
+                          ["remedies", "scenarios/baseline.yaml",
+                           "tests/data/remedies/baseline-remedies.yaml", "--target",
+                           "completed>=0.125", "-o", "out/baseline-remedies.h5"]),
 }
 
 BEGIN = re.compile(r"^<!-- doc-example: ([a-z0-9-]+) -->\n", re.M)
