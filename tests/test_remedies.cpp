@@ -27,6 +27,8 @@ std::string data(const std::string& name) {
   return std::string(PROGSURV_SOURCE_DIR) + "/tests/data/remedies/" + name;
 }
 
+std::string slurp_data(const std::string& name) { return progsurv_test::slurp(data(name)); }
+
 const Scenario& closed_form() {
   static const Scenario s = Scenario::load(data("closed-form.yaml"));
   return s;
@@ -420,12 +422,58 @@ TEST(RemediesSearch, BadOptionsAreRefused) {
   yaml += thirteen_free_remedies();
   const RemedySet big = parse(yaml);
   o = closed_form_options(1, "completed>=0.75");
+  o.search = RemedySearch::Exhaustive;
   try {
     (void)search_remedies(closed_form(), big, o);
     ADD_FAILURE() << "8192 bundles were searched";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("8192 bundles"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("--max-bundles"), std::string::npos) << e.what();
+  }
+}
+
+// The remedies of closed-form-remedies.yaml and 11 that cost 1 and change nothing the
+// programme's completion depends on: 3 x 2 x 2^11 = 12288 bundles, beyond 4096.
+std::string decoys_yaml() {
+  std::string yaml = slurp_data("closed-form-remedies.yaml");
+  const std::vector<std::pair<std::string, std::string>> decoys = {
+      {"phases.0.value", "2"},
+      {"phases.0.continue_prob", "0.9"},
+      {"silos.a.break_prob", "0"},
+      {"silos.a.pickup", "0"},
+      {"patience.grace", "1"},
+      {"patience.review_every", "6"},
+      {"patience.cancel_prob", "0.5"},
+      {"succession.vacancy", "1"},
+      {"sponsor_levels.vp.clout", "0.9"},
+      {"sponsor_levels.vp.patience_multiplier", "2"},
+      {"horizon", "900"}};
+  for (std::size_t i = 0; i < decoys.size(); ++i)
+    yaml += "  - {name: decoy" + std::to_string(i) + ", description: d, cost: 1, set: {" +
+            decoys[i].first + ": " + decoys[i].second + "}}\n";
+  return yaml;
+}
+RemedySet with_decoys() {
+  return RemedySet::from_yaml(decoys_yaml(), "decoys.yaml", closed_form());
+}
+
+TEST(RemediesSearch, BeyondTheLimitTheHeuristicFindsTheClosedFormAnswer) {
+  const RemedySet set = with_decoys();
+  EXPECT_EQ(count_bundles(set, 100000), 12288u);
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    SCOPED_TRACE(seed);
+    RemediesOptions o = closed_form_options(seed, "completed>=0.75");
+    o.search = RemedySearch::Exhaustive;
+    EXPECT_THROW(search_remedies(closed_form(), set, o), UsageError);
+    o.search = RemedySearch::Auto;  // the heuristic, beyond 4096
+    const RemediesResult r = search_remedies(closed_form(), set, o);
+    EXPECT_EQ(r.search, "heuristic");
+    EXPECT_EQ(r.space, 12288u);
+    EXPECT_LT(r.bundles.size(), 4096u);
+    ASSERT_GE(r.chosen, 0);
+    EXPECT_EQ(r.bundles[static_cast<std::size_t>(r.chosen)].bundle.label,
+              "longer_tenure=twice + faster_work");
+    EXPECT_NE(format_remedies(r).find("NOT exhaustive"), std::string::npos);
   }
 }
 
@@ -525,19 +573,30 @@ TEST_F(RemediesCli, BadInputExitsTwoNamingThePlaceAndWritesNothing) {
     EXPECT_NE(r.out.find(c.expect), std::string::npos) << r.out;
     EXPECT_FALSE(fs::exists(path("out.h5")));
   }
-  // 13 free remedies make 8192 bundles: refused before anything runs, naming the count.
+  // 13 free remedies make 8192 bundles: with --search exhaustive, refused before anything
+  // runs, naming the count.
   std::string yaml = "unit: u\nremedies:\n";
   yaml += thirteen_free_remedies();
-  const Output r = progsurv("remedies " + scenario + " " + write("big.yaml", yaml) +
-                            " --target 'completed>=0.6' -q -o " + path("out.h5"));
+  const Output r =
+      progsurv("remedies " + scenario + " " + write("big.yaml", yaml) +
+               " --target 'completed>=0.6' --search exhaustive -q -o " + path("out.h5"));
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("8192 bundles, more than --max-bundles 4096"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(path("out.h5")));
-  // A heuristic search beyond the limit is not available: asking for one is refused.
-  EXPECT_EQ(progsurv("remedies " + scenario + " " + path("big.yaml") +
-                     " --search heuristic -q -o " + path("out.h5"))
-                .status,
-            2);
+}
+
+// Beyond --max-bundles the default search switches to the heuristic and says so.
+TEST_F(RemediesCli, BeyondTheLimitTheDefaultIsTheHeuristicWithANotice) {
+  const Output r =
+      progsurv("remedies " + data("closed-form.yaml") + " " + write("decoys.yaml", decoys_yaml()) +
+               " --target 'completed>=0.75' -q -o " + path("out.h5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("notice: the remedies make more than 4096 bundles"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("NOT exhaustive"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("is longer_tenure=twice + faster_work, cost 25"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(read_remedies(path("out.h5")).search, "heuristic");
 }
 
 // Under mpirun the ranks share every block and rank 0 writes the file one process writes.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "progsurv/analysis/remedies.hpp"
@@ -109,6 +110,173 @@ void observe_bundles(const std::vector<Scenario>& scenarios, const RemediesOptio
 #endif
 }
 
+namespace {
+
+// Every bundle the search has met, with its scenario and the observations computed so far:
+// an observation is a deterministic function of (bundle, batch), so each is computed once,
+// whichever selection asks for it, and every selection sees the same values.
+struct BundlePool {
+  BundlePool(const Scenario& base, const RemedySet& set, const RemediesOptions& options)
+      : base(base), set(set), options(options) {
+    observing = options;
+    observing.progress = [this](std::int64_t, std::int64_t) {
+      return !this->options.progress ||
+             this->options.progress(computed * this->options.batch, planned());
+    };
+  }
+  const Scenario& base;
+  const RemedySet& set;
+  const RemediesOptions& options;
+  RemediesOptions observing;
+  std::vector<Bundle> bundles;
+  std::vector<Scenario> scenarios;
+  std::vector<std::vector<double>> cache;
+  std::map<std::vector<int>, int> index;
+  std::int64_t computed = 0;  // observations computed
+
+  std::int64_t planned() const {
+    return static_cast<std::int64_t>(bundles.size()) * (options.max_replications / options.batch) *
+           options.batch;
+  }
+  int add(const std::vector<int>& choice) {
+    const auto it = index.find(choice);
+    if (it != index.end()) return it->second;
+    Bundle b = make_bundle(set, choice);
+    scenarios.push_back(bundle_scenario(base, set, b));
+    bundles.push_back(std::move(b));
+    cache.emplace_back();
+    const int i = static_cast<int>(bundles.size()) - 1;
+    index.emplace(choice, i);
+    return i;
+  }
+  std::vector<double> costs(const std::vector<int>& members) const {
+    std::vector<double> c;
+    for (int m : members) c.push_back(bundles[static_cast<std::size_t>(m)].cost);
+    return c;
+  }
+  // The observer of a selection over `members` (pool indices; the first is the reference).
+  Observer observer(const std::vector<int>& members) {
+    return [this, members](const std::vector<int>& systems, std::int64_t first, std::int64_t count,
+                           std::vector<double>& out) {
+      const std::int64_t end = first + count;
+      out.resize(systems.size() * static_cast<std::size_t>(count));
+      // Systems lacking observations, grouped by how many they have, computed together.
+      std::map<std::int64_t, std::vector<int>> lacking;
+      for (int s : systems) {
+        const int m = members[static_cast<std::size_t>(s)];
+        const auto have = static_cast<std::int64_t>(cache[static_cast<std::size_t>(m)].size());
+        if (have < end) lacking[have].push_back(m);
+      }
+      for (const auto& [have, group] : lacking) {
+        std::vector<double> fresh;
+        observe_bundles(scenarios, observing, group, have, end - have, fresh);
+        for (std::size_t g = 0; g < group.size(); ++g) {
+          auto& c = cache[static_cast<std::size_t>(group[g])];
+          c.insert(c.end(), fresh.begin() + static_cast<std::ptrdiff_t>(g) * (end - have),
+                   fresh.begin() + static_cast<std::ptrdiff_t>(g + 1) * (end - have));
+        }
+        computed += static_cast<std::int64_t>(group.size()) * (end - have);
+      }
+      for (std::size_t i = 0; i < systems.size(); ++i) {
+        const auto& c =
+            cache[static_cast<std::size_t>(members[static_cast<std::size_t>(systems[i])])];
+        std::copy(c.begin() + first, c.begin() + end,
+                  out.begin() + static_cast<std::ptrdiff_t>(i) * count);
+      }
+    };
+  }
+  SelectionResult select(const std::vector<int>& members, const SelectionOptions& so) {
+    try {
+      return select_systems(costs(members), observer(members), so);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+};
+
+// The bundles one choice away from `choice` (a remedy switched off, on, or to another
+// option), within the budget and respecting exclusions.
+std::vector<std::vector<int>> neighbours(const RemedySet& set, const std::vector<int>& choice,
+                                         const std::optional<double>& budget, bool only_add) {
+  std::vector<std::vector<int>> out;
+  for (std::size_t i = 0; i < choice.size(); ++i) {
+    const int options = static_cast<int>(set.remedies[i].options.size());
+    for (int c = -1; c < options; ++c) {
+      if (c == choice[i] || (only_add && (choice[i] >= 0 || c < 0))) continue;
+      bool excluded = false;
+      if (c >= 0)
+        for (int e : set.remedies[i].excludes)
+          excluded = excluded || choice[static_cast<std::size_t>(e)] >= 0;
+      if (excluded) continue;
+      std::vector<int> next = choice;
+      next[i] = c;
+      if (budget && make_bundle(set, next).cost > *budget) continue;
+      out.push_back(std::move(next));
+    }
+  }
+  return out;
+}
+
+// The heuristic beyond --max-bundles (docs/remedies.md): greedy, then local search, each step
+// judged by the same selection procedure on the bundles it compares. Not exhaustive.
+void heuristic_pool(BundlePool& pool, const SelectionOptions& so, std::uint64_t limit) {
+  const RemedySet& set = pool.set;
+  const double sign = so.maximise ? 1.0 : -1.0;
+  const std::size_t cap = static_cast<std::size_t>(limit);
+  SelectionOptions ranking = so;  // the steps rank; feasibility is judged at the end
+  ranking.target.reset();
+  ranking.budget.reset();
+  std::vector<int> current(set.remedies.size(), -1);
+  int at = pool.add(current);
+  // Greedy: add the remedy (or option) with the best gain per unit of cost.
+  for (std::size_t step = 0; step < set.remedies.size() && pool.bundles.size() < cap; ++step) {
+    std::vector<int> members{0};
+    if (at != 0) members.push_back(at);
+    for (const auto& next : neighbours(set, current, so.budget, true)) {
+      if (pool.bundles.size() >= cap) break;
+      members.push_back(pool.add(next));
+    }
+    if (members.size() <= (at == 0 ? 1u : 2u)) break;
+    const SelectionResult sel = pool.select(members, ranking);
+    const double base = sel.systems[at == 0 ? 0 : 1].mean;
+    const double base_cost = pool.bundles[static_cast<std::size_t>(at)].cost;
+    int best = -1;
+    double best_ratio = 0.0;
+    for (std::size_t i = at == 0 ? 1 : 2; i < members.size(); ++i) {
+      const double gain = sign * (sel.systems[i].mean - base);
+      if (!(gain > 0)) continue;
+      const double extra = pool.bundles[static_cast<std::size_t>(members[i])].cost - base_cost;
+      const double ratio = extra > 0 ? gain / extra : std::numeric_limits<double>::infinity();
+      if (best < 0 || ratio > best_ratio) best = static_cast<int>(i), best_ratio = ratio;
+    }
+    if (best < 0) break;
+    at = members[static_cast<std::size_t>(best)];
+    current = pool.bundles[static_cast<std::size_t>(at)].choice;
+  }
+  // Local search: change one choice of each frontier bundle at a time, until no new bundle
+  // joins the frontier.
+  for (int round = 0; round < 8 && pool.bundles.size() < cap; ++round) {
+    std::vector<int> members(pool.bundles.size());
+    for (std::size_t i = 0; i < members.size(); ++i) members[i] = static_cast<int>(i);
+    const SelectionResult sel = pool.select(members, so);
+    const std::size_t before = pool.bundles.size();
+    for (int f : sel.frontier)
+      for (const auto& next :
+           neighbours(set, pool.bundles[static_cast<std::size_t>(f)].choice, so.budget, false))
+        if (pool.bundles.size() < cap) pool.add(next);
+    if (pool.bundles.size() == before) break;
+    members.resize(pool.bundles.size());
+    for (std::size_t i = 0; i < members.size(); ++i) members[i] = static_cast<int>(i);
+    const SelectionResult after = pool.select(members, so);
+    bool joined = false;
+    for (int f : after.frontier) joined = joined || static_cast<std::size_t>(f) >= before;
+    if (after.chosen >= 0 && static_cast<std::size_t>(after.chosen) >= before) joined = true;
+    if (!joined) break;
+  }
+}
+
+}  // namespace
+
 RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedies,
                                const RemediesOptions& in) {
   RemediesOptions options = in;
@@ -129,15 +297,17 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
                      std::to_string(options.n0 * options.batch) + " or more");
   if (options.max_bundles < kDefaultMaxBundles) options.max_bundles = kDefaultMaxBundles;
   const auto limit = static_cast<std::uint64_t>(options.max_bundles);
-  const std::uint64_t counted = count_bundles(remedies, std::max<std::uint64_t>(limit, 1000000));
-  if (counted > limit)
-    throw UsageError(
-        "the remedies combine into " +
-        (counted > std::max<std::uint64_t>(limit, 1000000) ? "more than 1000000"
-                                                           : std::to_string(counted)) +
-        " bundles, more than --max-bundles " + std::to_string(limit) +
-        " evaluated exhaustively; raise --max-bundles, or make remedies exclude each other, or "
-        "split the file (a heuristic search beyond the limit is not available yet)");
+  const std::uint64_t most = std::max<std::uint64_t>(limit, kMaxCountedBundles);
+  const std::uint64_t counted = count_bundles(remedies, most);
+  const std::string count_text =
+      counted > most ? "more than " + std::to_string(most) : std::to_string(counted);
+  bool heuristic = options.search == RemedySearch::Heuristic;
+  if (options.search == RemedySearch::Auto) heuristic = counted > limit;
+  if (!heuristic && counted > limit)
+    throw UsageError("the remedies combine into " + count_text +
+                     " bundles, more than --max-bundles " + std::to_string(limit) +
+                     " evaluated exhaustively; raise --max-bundles, use --search heuristic "
+                     "(not exhaustive), or make remedies exclude each other");
 
   RemediesResult result;
   result.scenario = scenario;
@@ -152,15 +322,8 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
   result.maximise = options.maximise;
   result.target = options.target;
   result.budget = options.budget;
-
-  const std::vector<Bundle> bundles = enumerate_bundles(remedies);
-  std::vector<Scenario> scenarios;
-  std::vector<double> costs;
-  scenarios.reserve(bundles.size());
-  for (const Bundle& b : bundles) {
-    scenarios.push_back(bundle_scenario(scenario, remedies, b));
-    costs.push_back(b.cost);
-  }
+  result.space = counted;
+  result.search = heuristic ? "heuristic" : "exhaustive";
 
   SelectionOptions so;
   so.alpha = options.alpha;
@@ -172,20 +335,20 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
   if (options.target) so.target = SelectionTarget{options.target->bound, options.target->at_least};
   so.budget = options.budget;
   so.equal_allocation = options.equal_allocation;
-  std::int64_t done = 0;
-  const std::int64_t planned = static_cast<std::int64_t>(bundles.size()) * cap * options.batch;
-  RemediesOptions observing = options;
-  observing.progress = [&](std::int64_t, std::int64_t) {
-    return !options.progress || options.progress(done, planned);
-  };
-  const Observer observer = [&](const std::vector<int>& systems, std::int64_t first,
-                                std::int64_t count, std::vector<double>& out) {
-    observe_bundles(scenarios, observing, systems, first, count, out);
-    done += static_cast<std::int64_t>(systems.size()) * count * options.batch;
-  };
+
+  BundlePool pool(scenario, remedies, options);
+  if (heuristic) {
+    heuristic_pool(pool, so, limit);
+  } else {
+    for (const Bundle& b : enumerate_bundles(remedies)) pool.add(b.choice);
+  }
+  const std::vector<Bundle>& bundles = pool.bundles;
+  std::vector<int> all(bundles.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  const Observer observer = pool.observer(all);
   SelectionResult sel;
   try {
-    sel = select_systems(costs, observer, so);
+    sel = select_systems(pool.costs(all), observer, so);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -196,7 +359,6 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
   result.best = sel.best;
   result.chosen = sel.chosen;
   result.runner_up = sel.runner_up;
-  result.replications = sel.total_observations * options.batch;
   result.equal_replications = static_cast<std::int64_t>(sel.k) * cap * options.batch;
 
   // The reference is observed as long as any bundle, so every bundle's observations pair
@@ -210,8 +372,8 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
     std::vector<double> more;
     observer({0}, have, longest - have, more);
     ref.insert(ref.end(), more.begin(), more.end());
-    result.replications += (longest - have) * options.batch;
   }
+  result.replications = pool.computed * options.batch;
   for (std::size_t s = 0; s < bundles.size(); ++s) {
     const SystemSelection& ss = sel.systems[s];
     BundleResult br;
@@ -295,7 +457,7 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
             share[static_cast<std::size_t>(j)].merge(part.share[static_cast<std::size_t>(j)]);
           total.merge(part.total);
         }
-        if (!keep_going(options, done, planned)) throw Cancelled();
+        if (!keep_going(options, pool.computed * options.batch, pool.planned())) throw Cancelled();
       }
       for (int j = 0; j < m; ++j) {
         const auto r = static_cast<std::size_t>(taken[static_cast<std::size_t>(j)]);
@@ -368,9 +530,19 @@ std::string format_remedies(const RemediesResult& r) {
   std::ostringstream os;
   std::size_t taking = 0;
   for (const auto& b : r.bundles) taking += b.takes_part ? 1 : 0;
+  const std::string space =
+      r.space > kMaxCountedBundles
+          ? "more than " + count_text(static_cast<std::int64_t>(kMaxCountedBundles))
+          : count_text(static_cast<std::int64_t>(r.space));
   os << "progsurv remedies: " << r.scenario.name << " with " << r.remedies.remedies.size()
-     << " remedies (" << r.bundles.size() << " bundles, searched exhaustively"
-     << (taking < r.bundles.size() ? ", " + std::to_string(taking) + " within the budget" : "")
+     << " remedies (";
+  if (r.search == "heuristic")
+    os << "heuristic search: " << r.bundles.size() << " of " << space
+       << " bundles evaluated, by greedy and local search; NOT exhaustive, a cheaper or better "
+          "bundle may have been missed";
+  else
+    os << r.bundles.size() << " bundles, searched exhaustively";
+  os << (taking < r.bundles.size() ? ", " + std::to_string(taking) + " within the budget" : "")
      << "); seed " << r.seed << ", batches of " << r.batch
      << " replications, common random numbers\n";
   os << "metric: " << goal.name << " (" << goal.description << "), "

@@ -39,6 +39,7 @@ void write_remedies(const std::string& path, const RemediesResult& r) {
     f.write_attr("n0", r.n0);
     f.write_attr("max_observations", r.max_observations);
     f.write_attr("search", r.search);
+    f.write_attr("bundles_in_space", r.space);
     f.write_attr("termination", to_string(r.termination));
     f.write_attr("converged", static_cast<std::int32_t>(r.termination == Termination::Converged));
     f.write_attr("replications", r.replications);
@@ -168,6 +169,7 @@ RemediesResult read_remedies(const std::string& path) {
     r.n0 = f.read_attr<std::int64_t>("n0");
     r.max_observations = f.read_attr<std::int64_t>("max_observations");
     r.search = f.read_attr_string("search");
+    r.space = f.read_attr<std::uint64_t>("bundles_in_space");
     const std::string termination = f.read_attr_string("termination");
     r.termination = termination == to_string(Termination::Capped)  ? Termination::Capped
                     : termination == to_string(Termination::Fixed) ? Termination::Fixed

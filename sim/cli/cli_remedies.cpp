@@ -12,7 +12,7 @@ namespace progsurv::cli {
 namespace {
 
 struct RemediesArgs : LongRunArgs {
-  std::string scenario, remedies, output, target, metric, search = "exhaustive";
+  std::string scenario, remedies, output, target, metric, search = "auto";
   std::vector<std::string> sets;
   bool force = false, minimise = false, maximise = false;
   double budget = -1.0, delta = 0.0, alpha = 0.05;
@@ -76,6 +76,16 @@ int run_remedies(const RemediesArgs& a, const MpiSession& mpi) {
   opt.alpha = a.alpha;
   if (a.budget_option->count() > 0) opt.budget = a.budget;
   opt.max_bundles = a.max_bundles;
+  opt.search = a.search == "exhaustive"  ? RemedySearch::Exhaustive
+               : a.search == "heuristic" ? RemedySearch::Heuristic
+                                         : RemedySearch::Auto;
+  if (opt.search == RemedySearch::Auto && mpi.rank() == 0) {
+    const auto limit = static_cast<std::uint64_t>(a.max_bundles);
+    if (count_bundles(remedies, limit) > limit)
+      std::cerr << "progsurv: notice: the remedies make more than " << limit
+                << " bundles (--max-bundles): searching them heuristically (greedy and local "
+                   "search), which is not exhaustive; --search exhaustive refuses instead\n";
+  }
   opt.mpi_rank = mpi.rank();
   opt.mpi_size = mpi.size();
   RunProgress progress("remedies for " + scenario.name, a.quiet || mpi.rank() != 0);
@@ -126,9 +136,10 @@ const Registration reg_remedies(65, [](CLI::App& app) {
                    "Most bundles searched exhaustively (at least 4096)", kDefaultMaxBundles,
                    std::int64_t{1} << 30);
   sub->add_option("--search", args->search,
-                  "How bundles are searched: exhaustive (every bundle; a heuristic beyond "
-                  "--max-bundles is not available yet)")
-      ->check(CLI::IsMember({"exhaustive"}))
+                  "How bundles are searched: exhaustive (every bundle; refused beyond "
+                  "--max-bundles), heuristic (greedy and local search, not exhaustive), or auto "
+                  "(exhaustive up to --max-bundles, heuristic beyond, with a notice)")
+      ->check(CLI::IsMember({"auto", "exhaustive", "heuristic"}))
       ->capture_default_str();
   sub->add_option("-o,--output", args->output,
                   "Output HDF5 file (default: <scenario name>-remedies.h5)");

@@ -90,6 +90,12 @@ Scenario bundle_scenario(const Scenario& base, const RemedySet& set, const Bundl
 inline constexpr int kMaxShapleyRemedies = 16;
 inline constexpr double kShapleyBudget = 2e7;
 
+// How bundles are searched: every one (exhaustive), or beyond --max-bundles greedy plus local
+// search (heuristic, not exhaustive); auto = exhaustive up to max_bundles, heuristic beyond.
+enum class RemedySearch { Auto, Exhaustive, Heuristic };
+// Bundles are counted up to this many (or max_bundles, if larger) before a search.
+inline constexpr std::uint64_t kMaxCountedBundles = 1000000;
+
 struct RemediesOptions {
   std::uint64_t seed = 1;
   int threads = 0;                          // 0 = all cores; results do not depend on it
@@ -103,7 +109,10 @@ struct RemediesOptions {
   bool maximise = true;
   std::optional<Target> target;
   std::optional<double> budget;
-  std::int64_t max_bundles = kDefaultMaxBundles;  // more are refused (UsageError)
+  std::int64_t max_bundles = kDefaultMaxBundles;  // exhaustive up to this many
+  // Beyond max_bundles, Exhaustive is refused (UsageError); the heuristic evaluates at most
+  // max_bundles bundles.
+  RemedySearch search = RemedySearch::Auto;
   bool equal_allocation = false;  // every bundle to the cap, nothing eliminated (benchmarks)
   // MPI: this process's rank among size; each observes a share of every block.
   int mpi_rank = 0, mpi_size = 1;
@@ -159,12 +168,13 @@ struct RemediesResult {
   bool maximise = true;
   std::optional<Target> target;
   std::optional<double> budget;
-  std::string search = "exhaustive";
+  std::string search = "exhaustive";  // or "heuristic" (not exhaustive)
+  std::uint64_t space = 0;  // bundles the remedies make; more than kMaxCountedBundles: that + 1
   Termination termination = Termination::Converged;
   std::vector<BundleResult> bundles;  // bundle 0 = nothing
   std::vector<int> frontier;          // ascending cost
   int best = -1, chosen = -1, runner_up = -1;
-  std::int64_t replications = 0;        // spent by the search (observations x batch)
+  std::int64_t replications = 0;        // spent by the search (observations computed x batch)
   std::int64_t equal_replications = 0;  // every taking-part bundle to the cap
   // Shapley shares of `shapley_of` (the chosen bundle, else the best), over
   // shapley_replications; empty when it takes no remedy or more than kMaxShapleyRemedies.
