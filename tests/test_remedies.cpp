@@ -416,7 +416,7 @@ TEST(RemediesSearch, BadOptionsAreRefused) {
   o.delta = 0;
   EXPECT_THROW(search_remedies(closed_form(), closed_form_remedies(), o), UsageError);
   o = closed_form_options(1, "completed>=0.75");
-  o.max_replications = 5000;  // 5 batches < the first stage of 20
+  o.max_replications = 19 * o.batch;  // 19 batches < the first stage of 20
   EXPECT_THROW(search_remedies(closed_form(), closed_form_remedies(), o), UsageError);
   // 13 independent remedies: 8192 bundles, beyond the 4096 searched exhaustively.
   std::string yaml = "unit: u\nremedies:\n";

@@ -26,6 +26,7 @@ import argparse
 import difflib
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -79,7 +80,8 @@ def render(build, args):
     text = proc.stdout + proc.stderr
     for timing in TIMING:
         text = timing.sub("\\g<1>… s", text)
-    return "```text\n$ progsurv " + " ".join(args) + "\n" + text + "```\n"
+    # Quoted as a shell needs it: a target such as completed>=0.25 would be a redirection.
+    return "```text\n$ progsurv " + shlex.join(args) + "\n" + text + "```\n"
 
 
 def blocks(text):

@@ -99,7 +99,7 @@ inline constexpr std::uint64_t kMaxCountedBundles = 1000000;
 struct RemediesOptions {
   std::uint64_t seed = 1;
   int threads = 0;                          // 0 = all cores; results do not depend on it
-  std::int64_t batch = 1000;                // replications per observation (a batch mean)
+  std::int64_t batch = 250;                 // replications per observation (a batch mean)
   std::int64_t max_replications = 1000000;  // cap per bundle; a multiple of batch is used
   std::int64_t n0 = 20;                     // first-stage observations per bundle
   double alpha = 0.05;
