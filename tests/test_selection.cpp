@@ -173,6 +173,25 @@ TEST(Selection, ExpensiveBetterSystemIsNotEliminatedByCheaperOne) {
   EXPECT_EQ(m.best, 0);
 }
 
+// A dearer system better by less than delta is inside the indifference zone: not on the
+// frontier (the cheaper one stands for both); better by more than delta, it is.
+TEST(Selection, FrontierSkipsGainsInsideTheIndifferenceZone) {
+  NormalSystems sys;
+  sys.mean = {0.0, 1.0, 1.02, 1.2};
+  sys.sd = {0.05, 0.05, 0.05, 0.05};
+  sys.rho = 0.8;
+  sys.seed = 11;
+  SelectionOptions o;
+  o.delta = 0.1;
+  const SelectionResult r = select_systems({0, 10, 20, 30}, sys.observer(), o);
+  EXPECT_EQ(r.frontier, (std::vector<int>{0, 1, 3}));
+  EXPECT_EQ(r.best, 3);
+  // With a smaller indifference zone the 0.02 gain is worth telling apart.
+  o.delta = 0.01;
+  const SelectionResult fine = select_systems({0, 10, 20, 30}, sys.observer(), o);
+  EXPECT_EQ(fine.frontier, (std::vector<int>{0, 1, 2, 3}));
+}
+
 // Feasibility against ">= 0.25": every system at least 0.05 from the bound (epsilon 0.02)
 // is classified right; the chosen one is the cheapest feasible, the runner-up the next.
 TEST(Selection, FeasibilityChosenAndRunnerUp) {

@@ -438,18 +438,8 @@ class Procedure {
     auto better = [&](int a, int b) {  // a strictly better than b
       return sign_ * result_.systems[a].mean > sign_ * result_.systems[b].mean;
     };
-    for (std::size_t g = 0; g < survivors.size();) {
-      std::size_t end = g;
-      int top = survivors[g];
-      while (end < survivors.size() && costs_[survivors[end]] == costs_[survivors[g]]) {
-        if (better(survivors[end], top)) top = survivors[end];
-        ++end;
-      }
-      if (result_.frontier.empty() || better(top, result_.frontier.back()))
-        result_.frontier.push_back(top);
-      g = end;
-    }
-    result_.best = result_.frontier.empty() ? -1 : result_.frontier.back();
+    for (const int sys : survivors)
+      if (result_.best < 0 || better(sys, result_.best)) result_.best = sys;
     if (o_.target) {
       std::vector<int> feasible;
       for (const int s : survivors)
@@ -460,6 +450,26 @@ class Procedure {
       });
       if (!feasible.empty()) result_.chosen = feasible[0];
       if (feasible.size() >= 2) result_.runner_up = feasible[1];
+    }
+    // The frontier: for each distinct cost the best survivor of that cost, kept when it beats
+    // every cheaper frontier point by at least delta (a smaller gain is inside the
+    // indifference zone: not worth paying for, and not told apart); the answer to a target
+    // is always on it.
+    const auto shown = [&](int sys) { return sys == result_.chosen; };
+    for (std::size_t g = 0; g < survivors.size();) {
+      std::size_t end = g;
+      int top = survivors[g];
+      while (end < survivors.size() && costs_[survivors[end]] == costs_[survivors[g]]) {
+        if (better(survivors[end], top)) top = survivors[end];
+        ++end;
+      }
+      for (std::size_t i = g; i < end; ++i)
+        if (shown(survivors[i]) && survivors[i] != top) result_.frontier.push_back(survivors[i]);
+      if (result_.frontier.empty() || shown(top) ||
+          sign_ * (result_.systems[top].mean - result_.systems[result_.frontier.back()].mean) >=
+              o_.delta)
+        result_.frontier.push_back(top);
+      g = end;
     }
   }
 

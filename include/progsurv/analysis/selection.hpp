@@ -26,7 +26,9 @@
 //     deviation and standard error, whether and by which system it was eliminated and at how
 //     many observations, its feasibility decision with a target, and P(it meets the bound);
 //   the frontier: system indices in ascending cost, for each distinct cost the best
-//     surviving system of cost <= it, kept when it improves on every cheaper frontier point;
+//     surviving system of that cost, kept when it beats every cheaper frontier point by at
+//     least delta (a smaller gain is inside the indifference zone: not told apart, so the
+//     cheaper is kept); the chosen system is always on it;
 //   best: the best surviving system (within the budget when there is one);
 //   with a target: chosen = the cheapest surviving system declared feasible (ties by the
 //     better mean, then the lower index), runner_up = the next one in that order;
