@@ -14,6 +14,8 @@ namespace progsurv {
 
 namespace {
 
+using yaml_detail::parse_finite;
+
 using yaml_detail::format_double;
 
 constexpr Cause kCauses[] = {Cause::SponsorExit, Cause::Patience, Cause::HandoffFailure,
@@ -32,17 +34,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-// A finite number, the whole text; false otherwise.
-bool read_number(const std::string& text, double& out) {
-  if (text.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v)) return false;
-  out = v;
-  return true;
-}
-
 std::string known_names() {
   std::string s;
   for (const std::string& n : Goal::names()) s += (s.empty() ? "" : ", ") + n;
@@ -56,7 +47,7 @@ std::string known_names() {
 // Months after `prefix` in `name` ("p_completed_by_36" -> 36); UsageError when not a number.
 double months_after(const std::string& name, std::size_t at, const std::string& text) {
   double t = 0.0;
-  if (!read_number(name.substr(at), t) || t < 0)
+  if (!parse_finite(name.substr(at), t) || t < 0)
     throw UsageError("goal '" + text + "': expected months >= 0 after '" + name.substr(0, at) +
                      "', e.g. p_completed_by_36");
   return t;
@@ -228,7 +219,7 @@ Target Target::parse(const std::string& raw) {
     rhs = trim(rhs.substr(0, rhs.size() - 1));
   }
   double bound = 0.0;
-  if (!read_number(rhs, bound))
+  if (!parse_finite(rhs, bound))
     throw UsageError("target '" + text + "': the bound '" + rhs + "' is not a finite number");
   if (percent) bound /= 100.0;
 
@@ -236,12 +227,12 @@ Target Target::parse(const std::string& raw) {
   double q = -1.0;
   if (starts_with(lhs, "completion_p")) {
     double pct = 0.0;
-    if (!read_number(lhs.substr(12), pct))
+    if (!parse_finite(lhs.substr(12), pct))
       throw UsageError("target '" + text +
                        "': expected completion_p<percent>, e.g. completion_p50<=48");
     q = pct / 100.0;
   } else if (starts_with(lhs, "completion_quantile_")) {
-    if (!read_number(lhs.substr(20), q))
+    if (!parse_finite(lhs.substr(20), q))
       throw UsageError("target '" + text +
                        "': expected completion_quantile_<q>, e.g. completion_quantile_0.5<=48");
   }

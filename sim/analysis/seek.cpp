@@ -17,10 +17,13 @@
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/scenario/error.hpp"
+#include "scenario/distribution_yaml.hpp"
 
 namespace progsurv {
 
 namespace {
+
+using yaml_detail::parse_finite;
 
 constexpr double kZ95 = 1.959963984540054;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -47,16 +50,6 @@ double variance(double s, double ss, double n) {
   if (n < 2) return kNaN;
   const double mean = s / n;
   return std::max(0.0, (ss - n * mean * mean) / (n - 1.0));
-}
-
-bool read_number(const std::string& text, double& out) {
-  if (text.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v)) return false;
-  out = v;
-  return true;
 }
 
 std::string last_component(const std::string& path) {
@@ -304,7 +297,7 @@ SeekResult seek(const Scenario& scenario, const Target& target, const SeekOption
   } catch (const ScenarioError& e) {
     throw UsageError("--lever " + o.lever + ": " + e.message());
   }
-  if (!read_number(base_text, r.base_value))
+  if (!parse_finite(base_text, r.base_value))
     throw UsageError("--lever " + o.lever + ": the scenario's value is '" + base_text +
                      "', not a number; seek moves one numeric key (a probability, a factor, "
                      "months, a count)");

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <iterator>
 #include <limits>
 #include <sstream>
@@ -107,6 +109,16 @@ std::string suggest(const std::string& word, const std::vector<std::string>& can
            " in all)";
   }
   return "expected one of: " + join(candidates, ", ");
+}
+
+bool parse_finite(const std::string& text, double& out) {
+  if (text.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v)) return false;
+  out = v;
+  return true;
 }
 
 std::string format_double(double value) {

@@ -31,6 +31,9 @@ std::string suggest(const std::string& word, const std::vector<std::string>& can
 
 // Shortest text that strtod/from_chars turns back into exactly `value`.
 std::string format_double(double value);
+// The whole of `text` as a finite number: false for empty text, trailing characters, an
+// overflow, inf or nan (and `out` untouched).
+bool parse_finite(const std::string& text, double& out);
 
 // A yaml-cpp exception as a ScenarioError at its mark in `source` (0:0 when it has none),
 // its message after `prefix`.
