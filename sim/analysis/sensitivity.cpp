@@ -79,15 +79,19 @@ std::vector<std::vector<double>> saltelli_sample(std::int64_t n, int k) {
   // The engine returns 64-bit integers spanning [min, max]; scale to [0, 1).
   const double scale = 1.0 / (static_cast<double>(qrng.max()) + 1.0);
   std::vector<std::vector<double>> a(static_cast<std::size_t>(n)), b(a.size());
-  // Boost starts at the sequence's second point; the origin is put back in front so that n
-  // base rows are the first n points of the sequence, which for n a power of two fill every
-  // dyadic stratum exactly. The linear and log maps of a sweep take u = 0 to `low`.
+  // The sequence's first points, the origin and (0.5, ..., 0.5), have equal halves: their
+  // rows of A and B coincide, carry no information and push every first-order index up by
+  // about (2/n)(1 - S1). As SALib does (skip_values), the first 2^m >= n points are skipped;
+  // the block [2^m, 2^m + n) fills every dyadic stratum exactly for n a power of two, as the
+  // first n points did. Boost starts at point 1, so 2^m - 1 points are discarded.
+  std::uint64_t skip = 2;
+  while (skip < static_cast<std::uint64_t>(n)) skip *= 2;
+  qrng.discard((skip - 1) * static_cast<std::uint64_t>(2 * k));
   for (std::int64_t j = 0; j < n; ++j) {
     auto& ra = a[static_cast<std::size_t>(j)];
     auto& rb = b[static_cast<std::size_t>(j)];
     ra.assign(static_cast<std::size_t>(k), 0.0);
     rb.assign(static_cast<std::size_t>(k), 0.0);
-    if (j == 0) continue;
     for (int d = 0; d < k; ++d)
       ra[static_cast<std::size_t>(d)] = static_cast<double>(qrng()) * scale;
     for (int d = 0; d < k; ++d)
