@@ -54,6 +54,10 @@ EXAMPLES = {
     "fit-quick": ("docs/fitting.md", ["fit", "scenarios/fits/baseline-quick.yaml", "--record",
                                       "scenarios/records/baseline-synthetic-100.csv", "-o",
                                       "out/fit-quick.h5", "-q"]),
+    "remedies-baseline": ("docs/remedies.md",
+                          ["remedies", "scenarios/baseline.yaml",
+                           "tests/data/remedies/baseline-remedies.yaml", "--target",
+                           "completed>=0.125", "-o", "out/baseline-remedies.h5"]),
 }
 
 # The wall-clock times of the commands that print one (see the docstring): what precedes

@@ -231,13 +231,23 @@ std::vector<int> permutation(int k, std::uint64_t seed, std::uint64_t replicatio
   return order;
 }
 
-int popcount(unsigned x) {
+}  // namespace
+
+int subset_size(unsigned x) {
   int c = 0;
   for (; x != 0; x &= x - 1) ++c;
   return c;
 }
 
-}  // namespace
+std::vector<double> shapley_weights(int k) {
+  std::vector<double> weight(static_cast<std::size_t>(std::max(k, 1)), 0.0);
+  for (int s = 0; s < k; ++s) {
+    double w = 1.0 / k;
+    for (int i = 1; i <= s; ++i) w *= static_cast<double>(i) / static_cast<double>(k - i);
+    weight[static_cast<std::size_t>(s)] = w;
+  }
+  return weight;
+}
 
 PairedDelta paired_delta(const PairedSums& s) {
   PairedDelta p;
@@ -280,20 +290,14 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
   // The scenario of every subset the method evaluates (bit j = mechanism j switched off).
   std::vector<Scenario> subset_scenario(subsets);
   for (unsigned mask = 0; mask < subsets; ++mask) {
-    const bool needed = shapley || popcount(mask) <= 1 || mask == full;
+    const bool needed = shapley || subset_size(mask) <= 1 || mask == full;
     if (!needed) continue;
     std::vector<Knockout> off;
     for (int j = 0; j < k; ++j)
       if (mask & (1u << j)) off.push_back(mechanisms[static_cast<std::size_t>(j)]);
     subset_scenario[mask] = mask == 0 ? scenario : knock_out(scenario, off);
   }
-  // Shapley weight of a subset of size s not containing the mechanism: s!(k-s-1)!/k!.
-  std::vector<double> weight(static_cast<std::size_t>(std::max(k, 1)), 0.0);
-  for (int s = 0; s < k; ++s) {
-    double w = 1.0 / k;
-    for (int i = 1; i <= s; ++i) w *= static_cast<double>(i) / static_cast<double>(k - i);
-    weight[static_cast<std::size_t>(s)] = w;
-  }
+  const std::vector<double> weight = shapley_weights(k);
 
   const int threads = resolve_threads(options.threads);
   Sums total(static_cast<std::size_t>(k));
@@ -325,17 +329,9 @@ AttributionResult attribute(const Scenario& scenario, const AttributionOptions& 
         s.all_off.add(base, eval(full));
         if (method == ShapleyMethod::Exact) {
           for (unsigned mask = 0; mask < subsets; ++mask) eval(mask);
-          for (int j = 0; j < k; ++j) {
-            const unsigned bit = 1u << j;
-            phi.fill(0.0);
-            for (unsigned mask = 0; mask < subsets; ++mask) {
-              if (mask & bit) continue;
-              const double w = weight[static_cast<std::size_t>(popcount(mask))];
-              for (std::size_t i = 0; i < phi.size(); ++i)
-                phi[i] += w * (f[mask | bit][i] - f[mask][i]);
-            }
-            s.shapley[static_cast<std::size_t>(j)].add(Stats{}, phi);
-          }
+          exact_shapley_parts(k, weight, f, [&](int j, const Stats& part) {
+            s.shapley[static_cast<std::size_t>(j)].add(Stats{}, part);
+          });
         } else if (method == ShapleyMethod::Permutations) {
           unsigned mask = 0;
           for (int j : permutation(k, options.seed, rep)) {

@@ -28,6 +28,7 @@ namespace progsurv {
 
 using yaml_detail::describe_node;
 using yaml_detail::Field;
+using yaml_detail::flow_text;
 using yaml_detail::format_double;
 using yaml_detail::join_path;
 using yaml_detail::load_yaml;
@@ -96,15 +97,6 @@ bool parse_number(const std::string& text, double& out) {
   errno = 0;
   out = std::strtod(text.c_str(), &end);
   return end == text.c_str() + text.size() && errno == 0 && std::isfinite(out);
-}
-
-std::string flow_text(const YAML::Node& node) {
-  if (node.IsScalar()) return node.Scalar();
-  YAML::Emitter e;
-  e.SetMapFormat(YAML::Flow);
-  e.SetSeqFormat(YAML::Flow);
-  e << node;
-  return e.c_str();
 }
 
 // The node at a dotted key path, or the deepest node on the way when the path leaves the

@@ -108,6 +108,16 @@ void check_output(const std::string& path, const std::vector<std::string>& input
 std::string default_output(const std::string& name, const std::string& suffix);
 }  // namespace progsurv::cli
 
+namespace progsurv {
+class MpiSession;
+}
+namespace progsurv::cli {
+// Runs `command` in every process of an MPI job (or alone); a failure on any rank takes
+// the whole job down with the exit status main() would give, printed once when every rank
+// shares it (cli_sweep.cpp).
+int run_on_ranks(const MpiSession& mpi, const std::function<int()>& command);
+}  // namespace progsurv::cli
+
 namespace progsurv::cli {
 // --set key.path=value (repeatable): scenario overrides, for the subcommands that take one.
 void add_set_option(CLI::App* sub, std::vector<std::string>& sets);

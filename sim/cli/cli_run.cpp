@@ -6,6 +6,7 @@
 #include "cli/cli.hpp"
 #include "progsurv/analysis/attribution.hpp"
 #include "progsurv/analysis/portfolio_attribution.hpp"
+#include "progsurv/analysis/remedies.hpp"
 #include "progsurv/analysis/seek.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
@@ -263,7 +264,7 @@ const Registration reg_summary(30, [](CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto* sub = app.add_subcommand("summary",
                                  "Print the summary of a progsurv HDF5 file (run, exact, "
-                                 "portfolio, sweep, attribution or seek)");
+                                 "portfolio, sweep, attribution, seek or remedies)");
   sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")
       ->required()
       ->check(CLI::ExistingFile);
@@ -284,6 +285,10 @@ const Registration reg_summary(30, [](CLI::App& app) {
       }
       if (type == kSeekFiletype) {
         std::cout << format_seek(read_seek(*path));
+        return 0;
+      }
+      if (type == kRemediesFiletype) {
+        std::cout << format_remedies(read_remedies(*path));
         return 0;
       }
       if (type == kPortfolioFiletype) {

@@ -35,6 +35,14 @@ int status_of(const std::exception_ptr& e, std::string& message, bool& shared) {
     message = std::string("error: ") + x.what();
     shared = true;
     return kExitBadInput;
+  } catch (const UsageError& x) {
+    message = std::string("error: ") + x.what();
+    shared = true;
+    return kExitBadInput;
+  } catch (const CLI::ValidationError& x) {
+    message = std::string("error: ") + x.what();
+    shared = true;
+    return kExitBadInput;
   } catch (const Cancelled&) {
     message = "interrupted";
     shared = true;
@@ -47,6 +55,31 @@ int status_of(const std::exception_ptr& e, std::string& message, bool& shared) {
     return kExitFailure;
   }
 }
+
+}  // namespace
+
+int run_on_ranks(const MpiSession& mpi, const std::function<int()>& command) {
+  if (mpi.size() <= 1) return command();
+  try {
+    return command();
+  } catch (...) {
+    // A rank that fails alone would leave the others waiting: take the whole job down.
+    std::string message;
+    bool shared = false;
+    const int status = status_of(std::current_exception(), message, shared);
+    if (mpi.rank() == 0) {
+      std::cerr << "progsurv: " << message << std::endl;
+    } else if (!shared) {
+      std::cerr << "progsurv: rank " << mpi.rank() << ": " << message << std::endl;
+    } else {
+      // Rank 0 reports errors all ranks share; give it time to print before the abort.
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+    mpi.abort(status);
+  }
+}
+
+namespace {
 
 int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   const auto start = std::chrono::steady_clock::now();
@@ -80,24 +113,7 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
 
 int do_sweep(const SweepArgs& a) {
   MpiSession mpi;
-  if (mpi.size() <= 1) return run_sweep_command(a, mpi);
-  try {
-    return run_sweep_command(a, mpi);
-  } catch (...) {
-    // A rank that fails alone would leave the others waiting: take the whole job down.
-    std::string message;
-    bool shared = false;
-    const int status = status_of(std::current_exception(), message, shared);
-    if (mpi.rank() == 0) {
-      std::cerr << "progsurv: " << message << std::endl;
-    } else if (!shared) {
-      std::cerr << "progsurv: rank " << mpi.rank() << ": " << message << std::endl;
-    } else {
-      // Rank 0 reports errors all ranks share; give it time to print before the abort.
-      std::this_thread::sleep_for(std::chrono::seconds(2));
-    }
-    mpi.abort(status);
-  }
+  return run_on_ranks(mpi, [&] { return run_sweep_command(a, mpi); });
 }
 
 const Registration reg_sweep(50, [](CLI::App& app) {

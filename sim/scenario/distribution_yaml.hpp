@@ -46,6 +46,10 @@ void check_yaml_text(const std::string& text, const std::string& source);
 // ..."); more than one document ('---') is an error rather than silently the first.
 YAML::Node load_yaml(const std::string& text, const std::string& source);
 
+// A value as the text `--set` takes: a scalar as written, a list or map in flow form
+// ("[vp, director]", "{median: 4, sigma: 0.5}").
+std::string flow_text(const YAML::Node& node);
+
 // How a node looks to a user: "the string 'abc'", "a map", "a list", "nothing".
 std::string describe_node(const YAML::Node& node);
 

@@ -126,6 +126,31 @@ struct PairedSums {
 // the mean of d_i). NaNs when n = 0; SE NaN when n = 1.
 PairedDelta paired_delta(const PairedSums& s);
 
+// The exact Shapley core, shared by knock-out attribution (bit j of a subset mask = mechanism
+// j switched off) and remedies (bit j = remedy j applied). The weight of a subset of size s
+// not containing a player, among k players: s!(k-s-1)!/k! (indexed by s; one entry when k = 0).
+std::vector<double> shapley_weights(int k);
+int subset_size(unsigned mask);  // the number of bits set
+// Each player's part, phi_j = sum over subsets S without j of weight[|S|] (f[S+j] - f[S]),
+// from the values f[mask] of all 2^k subsets (V: an array of statistics, summed component
+// by component in subset order, so the parts are the same whoever calls). part(j, phi_j).
+template <class V, class Part>
+void exact_shapley_parts(int k, const std::vector<double>& weight, const std::vector<V>& f,
+                         Part&& part) {
+  const auto subsets = static_cast<unsigned>(f.size());
+  V phi{};
+  for (int j = 0; j < k; ++j) {
+    const unsigned bit = 1u << j;
+    phi.fill(0.0);
+    for (unsigned mask = 0; mask < subsets; ++mask) {
+      if (mask & bit) continue;
+      const double w = weight[static_cast<std::size_t>(subset_size(mask))];
+      for (std::size_t i = 0; i < phi.size(); ++i) phi[i] += w * (f[mask | bit][i] - f[mask][i]);
+    }
+    part(j, phi);
+  }
+}
+
 struct AttributionRow {
   Knockout knockout = Knockout::SponsorExit;
   // Indexed by AttributedStat (then time buckets): this mechanism alone switched off.

@@ -37,6 +37,11 @@ inline constexpr int kRunFormatVersionMajor = 2;
 inline constexpr int kRunFormatVersionMinor = 1;
 inline constexpr int kRunFormatOldestMajor = 1;
 
+// File written by `progsurv remedies` (docs/hdf5-remedies-format.md), with its own version.
+inline constexpr const char* kRemediesFiletype = "progsurv-remedies";
+inline constexpr int kRemediesFormatVersionMajor = 1;
+inline constexpr int kRemediesFormatVersionMinor = 0;
+
 const char* version_string();  // "0.1.0"
 const char* build_string();    // compiler, build type, system
 
