@@ -1,0 +1,146 @@
+"""progsurv.remedies against `progsurv remedies`: the same file at the same seed, the
+DataFrames derived from the raw sums, load dispatch, the GIL released, report and export."""
+import threading
+import time
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+import progsurv
+from conftest import BASELINE, REPO, run_cli
+
+REMEDIES = REPO / "tests" / "data" / "remedies" / "baseline-remedies.yaml"
+TARGET = "completed>=0.125"
+SEED = 3
+CAP = 40000  # replications per bundle
+
+
+@pytest.fixture(scope="module")
+def cli_remedies(tmp_path_factory):
+    path = tmp_path_factory.mktemp("remedies") / "remedies.h5"
+    proc = run_cli("remedies", BASELINE, REMEDIES, "--target", TARGET, "-n", CAP, "--seed",
+                   SEED, "-q", "-o", path)
+    return path, proc.stdout
+
+
+@pytest.fixture(scope="module")
+def py_remedies():
+    return progsurv.remedies(BASELINE, REMEDIES, target=TARGET, max_replications=CAP,
+                             seed=SEED, threads=2)
+
+
+def test_python_equals_the_command_file(cli_remedies, py_remedies):
+    path, stdout = cli_remedies
+    loaded = progsurv.load(path)
+    assert isinstance(loaded, progsurv.RemediesResult) and loaded.path == str(path)
+    assert isinstance(progsurv.load_remedies(path), progsurv.RemediesResult)
+    pd.testing.assert_frame_equal(py_remedies.bundles, loaded.bundles)
+    pd.testing.assert_frame_equal(py_remedies.frontier, loaded.frontier)
+    pd.testing.assert_frame_equal(py_remedies.shapley, loaded.shapley)
+    assert py_remedies.sentence == loaded.sentence
+    assert py_remedies.summary() in stdout
+    assert py_remedies.sentence.startswith("the cheapest way to reach p_completed >= 12.5% is ")
+    pd.testing.assert_series_equal(py_remedies.chosen, loaded.chosen)
+    with h5py.File(path, "r") as f:
+        assert f.attrs["chosen"] == py_remedies.chosen.name
+        np.testing.assert_array_equal(f["frontier"][()], py_remedies.frontier.index)
+        np.testing.assert_array_equal(f["bundles/observations"][()],
+                                      py_remedies.bundles["observations"])
+        np.testing.assert_array_equal(f["shapley/share"][()], py_remedies.shapley["share"])
+
+
+def test_frames_are_derived_from_the_raw_sums(py_remedies):
+    b = py_remedies.bundles
+    raw = py_remedies.bundle_results
+    for i, r in enumerate(raw):
+        assert b.loc[i, "estimate"] == pytest.approx(r.sum / r.n, rel=1e-12)
+        # The C++ bundle_value / bundle_gain (Student t): the frame's columns match them.
+        np.testing.assert_allclose(b.loc[i, ["estimate", "lower", "upper"]].astype(float),
+                                   r.value, rtol=1e-9)
+        if i > 0:
+            np.testing.assert_allclose(b.loc[i, ["gain", "gain_lower", "gain_upper"]]
+                                       .astype(float), r.gain, rtol=1e-9)
+    assert b.loc[0, "bundle"] == "nothing" and b.loc[0, "cost"] == 0
+    f = py_remedies.frontier
+    assert list(f["cost"]) == sorted(f["cost"]) and f.index[0] == 0
+    assert (f["role"] == "chosen").sum() == 1
+    chosen = py_remedies.chosen
+    assert chosen["feasibility"] == "feasible" and chosen["estimate"] >= 0.125 - 0.01
+    # The cheapest bundle declared feasible is the chosen one.
+    feasible = b[b["feasibility"] == "feasible"]
+    assert chosen["cost"] == feasible["cost"].min()
+    assert py_remedies.runner_up is None or py_remedies.runner_up["cost"] >= chosen["cost"]
+    # The Shapley shares sum to the bundle's gain over their replications.
+    s = py_remedies.shapley
+    assert s["share"].sum() == pytest.approx(s.attrs["total"]["gain"], abs=1e-12)
+    assert s.attrs["bundle"] == chosen["bundle"]
+    assert set(s["remedy"]) == set(chosen["bundle"].split(" + "))
+
+
+def test_without_target_it_reports_the_best():
+    r = progsurv.remedies(BASELINE, REMEDIES, max_replications=20000, batch=1000, budget=40)
+    assert r.chosen is None and r.runner_up is None and r.target is None
+    assert r.sentence.startswith("best within the budget: ")
+    assert (r.bundles.loc[r.bundles["takes_part"], "cost"] <= 40).all()
+
+
+def test_bad_input_raises_before_running(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('unit: "EUR k"\nremedies:\n  - name: a\n    description: x\n    cost: 5\n'
+                   '    set: {patience.no_such_key: 3}\n')
+    with pytest.raises(progsurv.ScenarioError) as e:
+        progsurv.remedies(BASELINE, bad, target=TARGET)
+    assert e.value.file == str(bad) and e.value.line == 6
+    with pytest.raises(ValueError, match="metric"):
+        progsurv.remedies(BASELINE, REMEDIES, target="completed>=0.2", metric="mean_value")
+    with pytest.raises(ValueError, match="delta"):
+        progsurv.remedies(BASELINE, REMEDIES, metric="mean_value")
+    with pytest.raises(ValueError):
+        progsurv.remedies(BASELINE, REMEDIES, target="nothing>=0.2")
+    with pytest.raises(ValueError):
+        progsurv.remedies(BASELINE, REMEDIES, search="random")
+
+
+def test_plot_frontier_and_to_hdf5(py_remedies, tmp_path):
+    ax = py_remedies.plot_frontier()
+    assert ax.get_xlabel() == "cost (EUR k)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("chosen: ") for t in labels)
+    assert any(t.startswith("target ") for t in labels)
+    out = py_remedies.to_hdf5(tmp_path / "again.h5")
+    pd.testing.assert_frame_equal(progsurv.load(out).bundles, py_remedies.bundles)
+
+
+def test_gil_released_while_searching():
+    count = [0]
+    stop = threading.Event()
+
+    def counter():
+        while not stop.is_set():
+            count[0] += 1
+
+    t = threading.Thread(target=counter, daemon=True)
+    t.start()
+    try:
+        time.sleep(0.2)
+        before = count[0]
+        time.sleep(0.3)
+        free_rate = (count[0] - before) / 0.3
+        before = count[0]
+        start = time.perf_counter()
+        progsurv.remedies(BASELINE, REMEDIES, target=TARGET, max_replications=100000,
+                          threads=1, seed=11)
+        elapsed = time.perf_counter() - start
+        advanced = count[0] - before
+    finally:
+        stop.set()
+        t.join()
+    assert elapsed > 0.3, "the search was too short to tell"
+    assert advanced > 0.1 * free_rate * elapsed, (advanced, free_rate, elapsed)
+
+
+def test_progress_false_stops_it():
+    with pytest.raises(KeyboardInterrupt):
+        progsurv.remedies(BASELINE, REMEDIES, target=TARGET, progress=lambda d, p: False)

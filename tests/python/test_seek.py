@@ -1,0 +1,136 @@
+"""progsurv.seek against `progsurv seek`: the same file at the same seed, the DataFrame
+derived from the raw sums, load dispatch, the GIL released, report and export."""
+import threading
+import time
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+import progsurv
+from conftest import BASELINE, run_cli
+
+LEVER = "patience.threshold.median"
+TARGET = "completed>=0.14"
+RANGE = (6, 60)
+N = 4000
+SEED = 5
+
+
+@pytest.fixture(scope="module")
+def cli_seek(tmp_path_factory):
+    path = tmp_path_factory.mktemp("seek") / "seek.h5"
+    proc = run_cli("seek", BASELINE, "--lever", LEVER, "--target", TARGET, "--range",
+                   f"{RANGE[0]}:{RANGE[1]}", "-n", N, "--seed", SEED, "-q", "-o", path)
+    return path, proc.stdout
+
+
+@pytest.fixture(scope="module")
+def py_seek():
+    return progsurv.seek(BASELINE, LEVER, TARGET, range=RANGE, replications=N, seed=SEED,
+                         threads=2)
+
+
+def test_python_equals_the_command_file(cli_seek, py_seek):
+    path, stdout = cli_seek
+    loaded = progsurv.load(path)
+    assert isinstance(loaded, progsurv.SeekResult) and loaded.path == str(path)
+    assert isinstance(progsurv.load_seek(path), progsurv.SeekResult)
+    assert py_seek.verdict == loaded.verdict == "found"
+    assert py_seek.value == loaded.value
+    assert py_seek.interval == loaded.interval
+    pd.testing.assert_frame_equal(py_seek.points, loaded.points)
+    # The command printed the same text (its header and answer), and the sentence is in it.
+    assert py_seek.summary() in stdout and loaded.sentence in stdout
+    assert py_seek.sentence.startswith(f"{LEVER} of at least ")
+    with h5py.File(path, "r") as f:
+        assert f.attrs["value"] == py_seek.value
+        np.testing.assert_array_equal(f["points/x"][()], py_seek.points["x"])
+
+
+def test_points_are_derived_from_the_raw_sums(py_seek):
+    pts = py_seek.points
+    raw = py_seek.point_sums
+    assert len(pts) == len(raw) and pts["stage"].iloc[0] == "base"
+    for row, p in zip(pts.itertuples(), raw):
+        # The C++ point's own mean and interval: the frame recomputes them from the sums.
+        assert row.estimate == pytest.approx(p.mean(), rel=1e-12)
+        assert row.lower == pytest.approx(p.lower(), rel=1e-9)
+        assert row.upper == pytest.approx(p.upper(), rel=1e-9)
+        assert row.n == N
+    assert (pts["diff"].iloc[0], pts["diff_lower"].iloc[0]) == (0.0, 0.0)
+    # "meets" follows the target's bound.
+    assert (pts["meets"] == (pts["estimate"] >= 0.14)).all()
+    # The answer is the first value (in x) whose estimate meets the target, within tolerance.
+    met = pts[pts["meets"] & (pts["stage"] != "base")]["x"]
+    assert py_seek.value == met.min()
+    lo, hi = py_seek.interval
+    assert RANGE[0] <= lo <= py_seek.value <= hi <= RANGE[1]
+
+
+def test_out_of_reach_says_so_without_a_value():
+    s = progsurv.seek(BASELINE, LEVER, "completed>=0.9", range=RANGE, replications=1000)
+    assert s.verdict == "out_of_reach" and s.value is None
+    assert "out of reach" in s.sentence
+
+
+def test_bad_input_raises_before_running():
+    with pytest.raises(ValueError, match="--range"):
+        progsurv.seek(BASELINE, LEVER, TARGET)  # no documented range for a median
+    with pytest.raises(ValueError):
+        progsurv.seek(BASELINE, LEVER, "completed>>0.2", range=RANGE)
+    with pytest.raises(ValueError, match="unknown key 'no_such_key'"):
+        progsurv.seek(BASELINE, "patience.no_such_key", TARGET, range=RANGE)
+    with pytest.raises(TypeError):
+        progsurv.seek(BASELINE, LEVER, TARGET, range=RANGE, replications=1e4)
+
+
+def test_plot_and_to_hdf5(py_seek, tmp_path):
+    ax = py_seek.plot()
+    assert ax.get_xlabel() == LEVER and len(ax.lines) >= 3
+    out = py_seek.to_hdf5(tmp_path / "again.h5")
+    pd.testing.assert_frame_equal(progsurv.load(out).points, py_seek.points)
+    with pytest.raises(ValueError):
+        py_seek.to_hdf5(tmp_path)  # a folder
+
+
+def test_gil_released_while_seeking():
+    count = [0]
+    stop = threading.Event()
+
+    def counter():
+        while not stop.is_set():
+            count[0] += 1
+
+    t = threading.Thread(target=counter, daemon=True)
+    t.start()
+    try:
+        time.sleep(0.2)
+        before = count[0]
+        time.sleep(0.3)
+        free_rate = (count[0] - before) / 0.3
+        before = count[0]
+        start = time.perf_counter()
+        progsurv.seek(BASELINE, LEVER, TARGET, range=RANGE, replications=20000, threads=1)
+        elapsed = time.perf_counter() - start
+        advanced = count[0] - before
+    finally:
+        stop.set()
+        t.join()
+    assert elapsed > 0.3, "the search was too short to tell"
+    # Holding the GIL the search would let the counter run a few switch intervals at most.
+    assert advanced > 0.1 * free_rate * elapsed, (advanced, free_rate, elapsed)
+
+
+def test_progress_false_stops_it():
+    calls = []
+
+    def progress(done, planned):
+        calls.append((done, planned))
+        return False
+
+    with pytest.raises(KeyboardInterrupt):
+        progsurv.seek(BASELINE, LEVER, TARGET, range=RANGE, replications=20000,
+                      progress=progress)
+    assert calls
