@@ -144,3 +144,64 @@ def test_gil_released_while_searching():
 def test_progress_false_stops_it():
     with pytest.raises(KeyboardInterrupt):
         progsurv.remedies(BASELINE, REMEDIES, target=TARGET, progress=lambda d, p: False)
+
+
+def test_report_shows_the_file(cli_remedies, tmp_path):
+    from report_numbers import check_page
+
+    path, stdout = cli_remedies
+    page = tmp_path / "r.html"
+    run_cli("report", path, "-o", page)
+    html = page.read_text()
+    loaded = progsurv.load(path)
+    bundles = loaded.bundles
+
+    def derived(group, index, how):
+        assert group == "/bundles"
+        return bundles.loc[index, {"mean": "estimate"}.get(how, how)]
+
+    answers, count = check_page(html, path, derived)
+    assert count > 40
+    # The answer and the runner-up are the command's own sentences.
+    assert answers.startswith(loaded.sentence)
+    runner = next(l for l in stdout.splitlines() if l.startswith("runner-up: "))
+    assert runner[len("runner-up: "):] in answers
+    assert "data:image/png;base64," in html and "http" not in html.replace(
+        'http-equiv', '')
+    for row in loaded.frontier["bundle"]:
+        assert row in html
+    for label in loaded.shapley["remedy"]:
+        assert label in html
+
+
+def test_export_writes_the_tables(cli_remedies, tmp_path):
+    from progsurv.export import tables
+
+    path, _ = cli_remedies
+    run_cli("export", path, "--csv", tmp_path / "csv")
+    run_cli("export", path, "--xlsx", tmp_path / "r.xlsx")
+    expected = tables(path)
+    assert set(expected) == {"frontier", "bundles", "shapley", "answer", "settings"}
+    sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
+    assert set(sheets) == set(expected)
+    loaded = progsurv.load(path)
+    csv = pd.read_csv(tmp_path / "csv" / "bundles.csv", float_precision="round_trip")
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(csv["sum"], f["bundles/sum"][()])
+        np.testing.assert_array_equal(csv["observations"], f["bundles/observations"][()])
+    np.testing.assert_array_equal(csv["estimate"], loaded.bundles["estimate"])
+    front = pd.read_csv(tmp_path / "csv" / "frontier.csv", float_precision="round_trip")
+    np.testing.assert_array_equal(front["index"], loaded.frontier.index)
+    assert sheets["answer"]["answer"][0] == loaded.sentence
+
+
+def test_report_and_export_fail_cleanly_on_bad_paths(cli_remedies, tmp_path):
+    path, _ = cli_remedies
+    proc = run_cli("report", path, "-o", tmp_path / "nodir" / "r.html", check=False)
+    assert proc.returncode == 2 and "nodir does not exist" in proc.stderr
+    proc = run_cli("export", path, "--xlsx", tmp_path / "nodir" / "r.xlsx", check=False)
+    assert proc.returncode == 2 and "nodir" in proc.stderr
+    assert not (tmp_path / "nodir").exists()
+    proc = run_cli("report", path, "-o", path, check=False)  # never onto its own input
+    assert proc.returncode == 2
+    assert h5py.is_hdf5(path)

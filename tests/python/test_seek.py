@@ -134,3 +134,48 @@ def test_progress_false_stops_it():
         progsurv.seek(BASELINE, LEVER, TARGET, range=RANGE, replications=20000,
                       progress=progress)
     assert calls
+
+
+def test_report_shows_the_file(cli_seek, tmp_path):
+    from report_numbers import check_page
+
+    path, stdout = cli_seek
+    page = tmp_path / "s.html"
+    run_cli("report", path, "-o", page)
+    html = page.read_text()
+    loaded = progsurv.load(path)
+    points = loaded.points
+
+    def derived(group, index, how):
+        assert group == "/points"
+        return points.loc[index, {"mean": "estimate"}.get(how, how)]
+
+    answers, count = check_page(html, path, derived)
+    assert count > 5 * (len(points) - 1)
+    assert answers == loaded.sentence and loaded.sentence in stdout
+    assert "data:image/png;base64," in html
+
+
+def test_export_writes_the_tables(cli_seek, tmp_path):
+    path, _ = cli_seek
+    run_cli("export", path, "--csv", tmp_path / "csv")
+    run_cli("export", path, "--xlsx", tmp_path / "s.xlsx")
+    loaded = progsurv.load(path)
+    sheets = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
+    assert set(sheets) == {"answer", "points"}
+    assert sheets["answer"]["verdict"][0] == "found"
+    assert sheets["answer"]["value"][0] == loaded.value
+    csv = pd.read_csv(tmp_path / "csv" / "points.csv", float_precision="round_trip")
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(csv["x"], f["points/x"][()])
+        np.testing.assert_array_equal(csv["sum"], f["points/sum"][()])
+    np.testing.assert_array_equal(csv["estimate"], loaded.points["estimate"])
+
+
+def test_report_and_export_fail_cleanly_on_bad_paths(cli_seek, tmp_path):
+    path, _ = cli_seek
+    proc = run_cli("report", path, "-o", tmp_path / "nodir" / "s.html", check=False)
+    assert proc.returncode == 2 and "nodir does not exist" in proc.stderr
+    proc = run_cli("export", path, "--csv", tmp_path / "nodir" / "deeper", check=False)
+    assert proc.returncode == 2
+    assert not (tmp_path / "nodir").exists()
