@@ -4,8 +4,10 @@
 // derives the DataFrames from each bundle's raw sums.
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,8 +82,13 @@ void register_remedies(py::module_& m) {
   py::class_<RemedySet>(m, "RemedySet", R"doc(
 A parsed remedies file (docs/remedies-format.md): its cost unit and remedies, every setting
 checked against the scenario it was read for.)doc")
-      .def_static("load", &RemedySet::load, py::arg("path"), py::arg("scenario"),
-                  "Read a remedies file for `scenario` (ScenarioError at file:line:column).")
+      .def_static(
+          "load",
+          [](const std::filesystem::path& path, const Scenario& scenario) {
+            return RemedySet::load(path.string(), scenario);
+          },
+          py::arg("path"), py::arg("scenario"),
+          "Read a remedies file for `scenario` (ScenarioError at file:line:column).")
       .def_static("from_yaml", &RemedySet::from_yaml, py::arg("text"), py::arg("source"),
                   py::arg("scenario"), "Read remedies YAML text for `scenario`.")
       .def_readonly("source", &RemedySet::source)

@@ -584,7 +584,7 @@ checked against the scenario it was read for."""
         """Read remedies YAML text for `scenario`."""
         ...
     @staticmethod
-    def load(path: str, scenario: Scenario) -> RemedySet:
+    def load(path: Union[str, os.PathLike], scenario: Scenario) -> RemedySet:
         """Read a remedies file for `scenario` (ScenarioError at file:line:column)."""
         ...
     @property
