@@ -4,7 +4,7 @@
     import progsurv
     s = progsurv.seek("scenarios/baseline.yaml", "patience.threshold.median",
                       "completed>=0.14", range=(6, 60), replications=20_000)
-    s.verdict, s.value, s.interval   # 'found', 33.8, (26.3, 46.9)
+    s.verdict, s.value, s.interval   # 'found', 33.42, (29.20, 38.48)
     print(s.sentence)                # the answer in words, as the command prints it
     s.points                         # DataFrame: every lever value evaluated
     s.plot()                         # response against the lever, bands, target, answer
