@@ -205,3 +205,38 @@ def test_report_and_export_fail_cleanly_on_bad_paths(cli_remedies, tmp_path):
     proc = run_cli("report", path, "-o", path, check=False)  # never onto its own input
     assert proc.returncode == 2
     assert h5py.is_hdf5(path)
+
+
+@pytest.mark.parametrize("how", ["interrupt_main", "sigint"])
+def test_ctrl_c_stops_the_search(how):
+    from test_threads import interrupt_after
+
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        thread = interrupt_after(0.5, how)
+        start = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            # Minutes of work on one thread: far longer than the test allows.
+            progsurv.remedies(BASELINE, REMEDIES, target=TARGET, max_replications=10_000_000,
+                              delta=1e-4, threads=1)
+        elapsed = time.perf_counter() - start
+        thread.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    # The bound is about 1.5 s; a loaded machine gets more room, not a hang.
+    assert elapsed < 5.0, f"KeyboardInterrupt came after {elapsed:.1f} s"
+    # Usable again afterwards.
+    assert progsurv.remedies(BASELINE, REMEDIES, max_replications=20_000).search == "exhaustive"
+
+
+def test_report_in_chromium(cli_remedies, tmp_path):
+    from test_report import chromium
+
+    path, _ = cli_remedies
+    page = tmp_path / "r.html"
+    run_cli("report", path, "-o", page)
+    dom, console, requests, _ = chromium(page, tmp_path)
+    assert console == [] and requests == []
+    assert "What would it take" in dom and "chosen" in dom

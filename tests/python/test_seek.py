@@ -179,3 +179,34 @@ def test_report_and_export_fail_cleanly_on_bad_paths(cli_seek, tmp_path):
     proc = run_cli("export", path, "--csv", tmp_path / "nodir" / "deeper", check=False)
     assert proc.returncode == 2
     assert not (tmp_path / "nodir").exists()
+
+
+@pytest.mark.parametrize("how", ["interrupt_main", "sigint"])
+def test_ctrl_c_stops_the_search(how):
+    from test_threads import interrupt_after
+
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        thread = interrupt_after(0.5, how)
+        start = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            progsurv.seek(BASELINE, LEVER, TARGET, range=RANGE, replications=20_000_000,
+                          threads=1)
+        elapsed = time.perf_counter() - start
+        thread.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert elapsed < 5.0, f"KeyboardInterrupt came after {elapsed:.1f} s"
+
+
+def test_report_in_chromium(cli_seek, tmp_path):
+    from test_report import chromium
+
+    path, _ = cli_seek
+    page = tmp_path / "s.html"
+    run_cli("report", path, "-o", page)
+    dom, console, requests, _ = chromium(page, tmp_path)
+    assert console == [] and requests == []
+    assert "Seek:" in dom
