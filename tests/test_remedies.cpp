@@ -309,7 +309,8 @@ const RemedySet& closed_form_remedies() {
 }
 
 // P(completed) = a / (a + b) for each bundle (see closed-form-remedies.yaml): the cheapest
-// bundle meeting the target is known exactly, and the search finds it at every seed.
+// bundle meeting the target is known exactly, and the search finds it at every one of 50
+// seeds (the procedure claims at least 1 - alpha - alpha = 0.9 per seed).
 TEST(RemediesSearch, FindsTheClosedFormAnswerAtEverySeed) {
   const std::vector<Bundle> bundles = enumerate_bundles(closed_form_remedies());
   const auto truth = [&](const Bundle& b) {
@@ -323,7 +324,7 @@ TEST(RemediesSearch, FindsTheClosedFormAnswerAtEverySeed) {
       {"completed>=0.75", "longer_tenure=twice + faster_work", "longer_tenure=four_times"},
       {"completed>=60%", "longer_tenure=twice", "faster_work"}};
   for (const auto& [target, chosen, runner_up] : cases) {
-    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    for (std::uint64_t seed = 1; seed <= 50; ++seed) {
       SCOPED_TRACE(target + " seed " + std::to_string(seed));
       const RemediesResult r =
           search_remedies(closed_form(), closed_form_remedies(), closed_form_options(seed, target));

@@ -159,6 +159,10 @@ TEST(Selection, ExpensiveBetterSystemIsNotEliminatedByCheaperOne) {
   EXPECT_FALSE(r.systems[1].eliminated);
   EXPECT_FALSE(r.systems[2].eliminated);
   EXPECT_EQ(r.frontier, (std::vector<int>{0, 2, 1}));
+  // The pairs are settled as soon as the dearer system is clearly better (gaps of 2 delta
+  // and more), long before W reaches 0 (at about h^2 S^2 / delta^2 = 56 observations).
+  EXPECT_EQ(r.termination, Termination::Converged);
+  for (const auto& s : r.systems) EXPECT_LT(s.observations.size(), 40u);
   // Minimising the same numbers: the cheapest is best, the others are knocked out by it.
   o.maximise = false;
   const SelectionResult m = select_systems({0, 100, 5}, sys.observer(), o);
@@ -269,8 +273,8 @@ TEST(Selection, BudgetRestricts) {
 }
 
 // Equal allocation spends k * cap; the sequential procedure, on a 64-bundle frontier with a
-// cap it never reaches (its longest-sampled system took 223 observations), far fewer:
-// 5402 against 25600 measured, a ratio of 4.7, asserted with margin.
+// cap it never reaches (its longest-sampled system took 120 observations), far fewer:
+// 2897 against 25600 measured, a ratio of 8.8, asserted with margin.
 TEST(Selection, EqualAllocationSpendsFarMore) {
   const testing::Bundles b = testing::make_bundles({10, 20, 5, 40, 15, 25},
                                                    {0.04, 0.06, 0.01, 0.12, 0.03, 0.05}, 0.10, 0.5);
@@ -295,7 +299,7 @@ TEST(Selection, EqualAllocationSpendsFarMore) {
   }
   const double ratio =
       static_cast<double>(eq.total_observations) / static_cast<double>(seq.total_observations);
-  EXPECT_GT(ratio, 3.5) << "sequential " << seq.total_observations;
+  EXPECT_GT(ratio, 6.0) << "sequential " << seq.total_observations;
   // Both answer the question the same way here.
   EXPECT_EQ(seq.chosen, eq.chosen);
 }

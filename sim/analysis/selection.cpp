@@ -9,6 +9,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <unordered_set>
 #include <utility>
 
 #include <boost/math/distributions/normal.hpp>
@@ -123,6 +124,7 @@ class PairTable {
     const std::size_t pairs = k < 2 ? 0 : k * (k - 1) / 2;
     if (pairs > kMaxTable) return;
     table_.resize(pairs);
+    settled_.resize(pairs, 0);
     for (std::size_t a = 0; a < k; ++a)
       for (std::size_t b = a + 1; b < k; ++b) table_[index(a, b)] = compute(a, b);
   }
@@ -130,6 +132,20 @@ class PairTable {
   double at(std::size_t a, std::size_t b) const {
     if (a > b) std::swap(a, b);
     return table_.empty() ? compute(a, b) : table_[index(a, b)];
+  }
+
+  // A pair left its continuation region on the side of the dearer system, which the
+  // cheaper one may not eliminate: it is resolved, both stay.
+  bool settled(std::size_t a, std::size_t b) const {
+    if (a > b) std::swap(a, b);
+    return table_.empty() ? settled_set_.count(a * k_ + b) != 0 : settled_[index(a, b)] != 0;
+  }
+  void settle(std::size_t a, std::size_t b) {
+    if (a > b) std::swap(a, b);
+    if (table_.empty())
+      settled_set_.insert(a * k_ + b);
+    else
+      settled_[index(a, b)] = 1;
   }
 
  private:
@@ -148,6 +164,8 @@ class PairTable {
   double scale_ = 0.0;
   std::vector<double> centred_;
   std::vector<double> table_;
+  std::vector<char> settled_;                    // with the table
+  std::unordered_set<std::size_t> settled_set_;  // without
 };
 
 class Procedure {
@@ -293,7 +311,10 @@ class Procedure {
     // Elimination against the set alive at the start of the stage (KN's I_old). `active`
     // is in ascending cost, so the possible eliminators of active[a] are active[0..a) and
     // the later ones of the same cost.
+    // A pair whose dearer system is better by more than W is resolved too (KN's exit on
+    // that side; the cheaper one is not eliminated).
     std::vector<std::pair<std::size_t, std::size_t>> eliminations;  // (victim, by)
+    std::vector<std::pair<std::size_t, std::size_t>> settled;
     for (std::size_t a = 0; a < active.size(); ++a) {
       const std::size_t i = active[a];
       const double cost_i = costs_[part_[i]];
@@ -305,15 +326,19 @@ class Procedure {
         if (costs_[part_[l]] > cost_i) break;
         const double n_il = pairs_.at(i, l);
         if (n_il <= static_cast<double>(previous) && previous > 0) continue;  // resolved
+        if (pairs_.settled(i, l)) continue;
         const double w = std::max(0.0, o_.delta / (2.0 * rr) * (n_il - rr));
-        const double excess = (sum_[l] - sum_[i]) / rr - w;
-        if (excess > best_excess) {
-          best_excess = excess;
+        const double diff = (sum_[l] - sum_[i]) / rr;
+        if (diff - w > best_excess) {
+          best_excess = diff - w;
           by = l;
+        } else if (-diff > w && costs_[part_[l]] < cost_i) {
+          settled.emplace_back(i, l);
         }
       }
       if (by != k_) eliminations.emplace_back(i, by);
     }
+    for (const auto& [i, l] : settled) pairs_.settle(i, l);
     for (const auto& [victim, by] : eliminations) {
       alive_[victim] = false;
       sampling_[victim] = false;
@@ -332,8 +357,8 @@ class Procedure {
       feasibility_checks(active, r);
     }
 
-    // Sampled further: a survivor with an open pair (W_il still > 0 after this stage)
-    // with another survivor, or an undecided feasibility check still needed.
+    // Sampled further: a survivor with an open pair (W_il still > 0 after this stage, not
+    // settled) with another survivor, or an undecided feasibility check still needed.
     bool any = false;
     std::vector<char> open(k_, 0);
     for (std::size_t a = 0; a < active.size(); ++a) {
@@ -341,7 +366,7 @@ class Procedure {
       if (!alive_[i]) continue;
       for (std::size_t b = a + 1; b < active.size(); ++b) {
         const std::size_t l = active[b];
-        if (alive_[l] && pairs_.at(i, l) > rr) open[i] = open[l] = 1;
+        if (alive_[l] && pairs_.at(i, l) > rr && !pairs_.settled(i, l)) open[i] = open[l] = 1;
       }
     }
     for (const std::size_t i : active) {

@@ -46,17 +46,21 @@
 //   S_il^2 the sample variance of the first n0 paired differences, h^2 = 2 eta (n0 - 1),
 //     eta = ((2 alpha / (k - 1))^(-2/(n0 - 1)) - 1) / 2,
 //   with k the number of systems taking part (within the budget): one Bonferroni share
-//   alpha/(k-1) per competitor, as in KN. A pair is checked at every stage until the first
-//   stage at which W_il = 0 (r >= h^2 S_il^2 / delta^2), then it is resolved: one of the two
-//   is eliminated, or the more expensive one is better and both stay. Checking only at the
+//   alpha/(k-1) per competitor, as in KN. A pair is checked at every stage until its
+//   difference leaves KN's region |mean_l(r) - mean_i(r)| <= W_il(r), at the latest when
+//   W_il = 0 (r >= h^2 S_il^2 / delta^2); it is then resolved: on the cheaper system's side
+//   the dearer one is eliminated, on the dearer system's side the dearer one is better and
+//   both stay (the cheaper one is not eliminated by a dearer one). Checking only at the
 //   stages of the schedule (not at every r) keeps KN valid: the wrong-side exit probability
 //   of a discretely observed Brownian motion is no more than the continuous one's (as in
 //   KN's proof, after Jennison, Johnstone & Turnbull 1982), and dropping resolved pairs
 //   only removes chances of a wrong elimination.
 //   Guarantee: for each cost c, let b be the best system of the prefix {cost <= c}; if b is
 //   at least delta better than every other system of the prefix, then with probability
-//   >= 1 - alpha b is not eliminated and no system of the prefix is reported better than b
-//   by a pair the procedure resolved, so when it converges b is the frontier's point at c.
+//   >= 1 - alpha b is not eliminated and no pair the procedure resolved ranks another
+//   system of the prefix above b. When it converges every pair of survivors is resolved, so
+//   b is then ranked above every other survivor of the prefix; the frontier, read from the
+//   final means, shows b at c unless a mean moved past b's after their pair was resolved.
 //   The statement holds for each prefix separately (not jointly over all c).
 // * Feasibility (with a target "metric >= bound" or "<= bound"): the one-constraint case
 //   (c = 1) of procedure F_B of Batur & Kim (2010), "Finding feasible systems in the
