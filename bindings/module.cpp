@@ -41,6 +41,9 @@ PYBIND11_MODULE(_core, m) {
       register_portfolio,
       register_output_file,
       register_limits,
+      register_goal,
+      register_seek,
+      register_remedies,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);

@@ -9,6 +9,10 @@
     result.to_hdf5("baseline.h5")    # the file `progsurv run` writes
     progsurv.load("baseline.h5")     # any file the command line wrote
     progsurv.portfolio("scenarios/portfolios/ten-years.yaml", n=5000)  # an organisation over years
+    progsurv.remedies("scenarios/baseline.yaml", "scenarios/remedies/practitioner-remedies.yaml",
+                      target="completed>=0.15")      # what would it take
+    progsurv.seek("scenarios/baseline.yaml", "patience.threshold.median", "completed>=0.14",
+                  range=(6, 60))                      # how far one lever must move
 
 The engine is the C++ library behind the `progsurv` command (module progsurv._core);
 see docs/python.md.
@@ -30,6 +34,11 @@ from . import plotting
 from .compare import compare
 from ._portfolio import PortfolioResult, load_portfolio
 from ._portfolio import portfolio  # progsurv.portfolio is the function
+from ._remedies import RemediesResult, load_remedies
+from ._remedies import remedies  # progsurv.remedies is the function
+from ._seek import SeekResult, load_seek
+from ._seek import seek  # progsurv.seek is the function
+from ._core import RemedySet, Target
 from ._fit import FitResult, FitSpec, Likelihood, Prior, fit, load_fit, read_record, simulate_record
 from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function)
     Sweep,
@@ -50,6 +59,8 @@ KNOCKOUTS = tuple(_core.knockout_names)
 FORMAT_VERSION = tuple(_core.format_version)  # run files (run, exact)
 SWEEP_FORMAT_VERSION = tuple(_core.sweep_format_version)  # sweep files
 ATTRIBUTION_FORMAT_VERSION = tuple(_core.attribution_format_version)  # attribution files
+SEEK_FORMAT_VERSION = tuple(_core.seek_format_version)  # seek files
+REMEDIES_FORMAT_VERSION = tuple(_core.remedies_format_version)  # remedies files
 
 __all__ = [
     "CATEGORIES",
@@ -58,6 +69,8 @@ __all__ = [
     "FORMAT_VERSION",
     "SWEEP_FORMAT_VERSION",
     "ATTRIBUTION_FORMAT_VERSION",
+    "SEEK_FORMAT_VERSION",
+    "REMEDIES_FORMAT_VERSION",
     "FileFormatError",
     "OUTCOMES",
     "QUANTITIES",
@@ -72,6 +85,14 @@ __all__ = [
     "Likelihood",
     "load",
     "load_fit",
+    "load_remedies",
+    "load_seek",
+    "RemediesResult",
+    "RemedySet",
+    "remedies",
+    "SeekResult",
+    "seek",
+    "Target",
     "plotting",
     "Portfolio",
     "PortfolioResult",

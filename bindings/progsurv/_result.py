@@ -87,13 +87,15 @@ def exact(scenario, method="auto"):
 
 
 def load(path):
-    """Read a run file written by `progsurv run`, `progsurv exact` or Result.to_hdf5, or a
-    portfolio file written by `progsurv portfolio` or PortfolioResult.to_hdf5.
+    """Read a run file written by `progsurv run`, `progsurv exact` or Result.to_hdf5, a
+    portfolio file written by `progsurv portfolio` or PortfolioResult.to_hdf5, or a seek or
+    remedies file written by `progsurv seek -o` / `progsurv remedies -o`.
 
     The filetype and format version are checked first: a foreign, newer, older or
     truncated file raises progsurv.FileFormatError (a ValueError) saying which.
 
-    Returns a Result, or a PortfolioResult for a portfolio file.
+    Returns a Result, a PortfolioResult for a portfolio file, a SeekResult for a seek file
+    or a RemediesResult for a remedies file.
     """
     try:
         kind = _core.file_type(os.fspath(path))
@@ -103,6 +105,14 @@ def load(path):
         from ._portfolio import load_portfolio
 
         return load_portfolio(path)
+    if kind == _core.seek_filetype:
+        from ._seek import load_seek
+
+        return load_seek(path)
+    if kind == _core.remedies_filetype:
+        from ._remedies import load_remedies
+
+        return load_remedies(path)
     raw = _core.read_result(path)
     return Result(raw, path=os.fspath(path))
 

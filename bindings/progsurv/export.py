@@ -15,8 +15,10 @@ import pandas as pd
 
 
 def tables(path):
-    """The tables of a run, exact, sweep or attribution file, as {name: DataFrame}. Column
-    names and values are those of the file's datasets (docs/hdf5-format.md)."""
+    """The tables of a run, exact, sweep, attribution, remedies or seek file, as {name:
+    DataFrame}. Column names and values are those of the file's datasets
+    (docs/hdf5-format.md); a remedies bundle's or a seek point's mean and interval are
+    derived from the raw sums the file keeps, which are exported alongside."""
     from ._output import check_input_file
 
     path = check_input_file(path, "progsurv HDF5 file")
@@ -60,8 +62,40 @@ def tables(path):
         if s.design == "oat":
             out["tornado"] = s.tornado()
         return out
-    raise ValueError(f"{path}: not a progsurv run, exact, sweep or attribution file "
-                     f"(filetype {filetype!r})")
+    if filetype == "progsurv-remedies":
+        r = progsurv.load(path)
+        bundles = r.bundles.reset_index()
+        raw = r.bundle_results
+        for name in ("sum", "sum_squares", "diff_sum", "diff_sum_squares"):
+            bundles[name] = [getattr(b, name) for b in raw]
+        frontier = r.frontier.reset_index()
+        settings = pd.DataFrame({"setting": ["seed", "metric", "target", "budget", "unit",
+                                             "batch", "n0", "max_observations", "alpha",
+                                             "delta", "epsilon", "search", "termination",
+                                             "replications", "equal_allocation_replications"],
+                                 "value": [str(x) for x in (
+                                     r.seed, r.metric,
+                                     "" if r.target is None else r.target.text,
+                                     "" if r.budget is None else r.budget, r.unit, r.batch,
+                                     r.n0, r.max_observations, r.alpha, r.delta, r.epsilon,
+                                     r.search, r.termination, r.replications,
+                                     r.equal_replications)]})
+        return {"frontier": frontier, "bundles": bundles, "shapley": r.shapley,
+                "answer": pd.DataFrame({"answer": [r.sentence]}), "settings": settings}
+    if filetype == "progsurv-seek":
+        s = progsurv.load(path)
+        points = s.points.reset_index()
+        for name in ("sum", "sumsq", "base_dsum", "base_dsumsq"):
+            points[name] = [getattr(p, name) for p in s.point_sums]
+        interval = s.interval or (float("nan"), float("nan"))
+        answer = pd.DataFrame({
+            "lever": [s.lever], "target": [s.target.describe()], "verdict": [s.verdict],
+            "value": [float("nan") if s.value is None else s.value],
+            "interval_lower": [interval[0]], "interval_upper": [interval[1]],
+            "seed": [s.seed], "replications": [s.n], "sentence": [s.sentence]})
+        return {"answer": answer, "points": points}
+    raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution, remedies or seek "
+                     f"file (filetype {filetype!r})")
 
 
 def to_csv(path, directory, force=False):
@@ -107,7 +141,8 @@ def main(argv=None):
         prog="progsurv export",
         description="Write the tables of a progsurv file as tidy CSV files (one per table) or "
         "one xlsx workbook (one sheet per table).")
-    p.add_argument("file", help="a progsurv HDF5 file (run, exact, sweep or attribution)")
+    p.add_argument("file", help="a progsurv HDF5 file (run, exact, sweep, attribution, "
+                   "remedies or seek)")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--csv", metavar="DIR", help="write one CSV per table into DIR")
     g.add_argument("--xlsx", metavar="FILE", help="write one sheet per table into FILE")

@@ -1,5 +1,6 @@
 """`progsurv report`: one self-contained HTML page (figures embedded, no network needed)
-for a progsurv file: a run, an exact solution, a sweep or an attribution.
+for a progsurv file: a run, an exact solution, a sweep, an attribution, a fit, a remedies
+search or a seek.
 
     python3 -m progsurv.report baseline.h5 -o baseline.html
     python3 -m progsurv.report scenarios/baseline.yaml --set horizon=48 -o report.html
@@ -7,7 +8,9 @@ for a progsurv file: a run, an exact solution, a sweep or an attribution.
 
 Every number on the page is read from a file and printed through one helper that tags it
 with where it came from (data-file, data-src, data-index, data-scale, data-fmt), so a
-reader (or a test) can check each against the file. Figures are matplotlib PNGs embedded
+reader (or a test) can check each against the file. A statistic the file keeps as raw sums
+(a remedies bundle's mean, a seek point's interval) is tagged with the sums it is derived
+from and how (data-derive; see derive()). Figures are matplotlib PNGs embedded
 as data: URIs; the page is a Jinja2 template (report.html.j2).
 """
 import argparse
@@ -67,6 +70,54 @@ class _File:
             f'<span class="num" data-file="{self.tag}" data-src="{html.escape(src)}" '
             f'data-index="{idx}" data-scale="{scale:g}" data-fmt="{fmt}">'
             f"{html.escape(text)}</span>{html.escape(suffix)}")
+
+    def derived(self, group, index, how, scale=1.0, fmt=".1f", suffix=""):
+        """A statistic derived from the raw sums of row `index` of `group` (derive()), as a
+        tagged span: data-src is the group, data-derive says how."""
+        text = format_number(derive(self.h5, group, index, how), scale, fmt)
+        return Markup(
+            f'<span class="num" data-file="{self.tag}" data-src="{html.escape(group)}" '
+            f'data-index="{index}" data-derive="{how}" data-scale="{scale:g}" '
+            f'data-fmt="{fmt}">{html.escape(text)}</span>{html.escape(suffix)}')
+
+
+# Where derive() finds a row's raw sums: n, sum, sum of squares (and for differences the
+# paired sums), and the interval's multiplier: Student t for remedies' batch means
+# (docs/hdf5-remedies-format.md), 1.96 for seek's replications (docs/hdf5-seek-format.md).
+_SUMS = {
+    "/bundles": ("observations", {"": ("sum", "sum_squares"),
+                                  "gain": ("diff_sum", "diff_sum_squares")}, "t"),
+    "/points": ("n", {"": ("sum", "sumsq"), "diff": ("base_dsum", "base_dsumsq")}, "z"),
+}
+
+
+def derive(h5, group, index, how):
+    """Mean ("mean", "gain"/"diff") or a 95% bound ("lower", "upper", "gain_lower", ...) of
+    row `index` of `group` (/bundles or /points), from the file's raw sums."""
+    count, sums, kind = _SUMS[group]
+    which, _, bound = how.partition("_") if how not in ("mean", "lower", "upper") else (
+        "", "", how)
+    bound = bound or "mean"
+    s_name, ss_name = sums[which]
+    g = h5[group.strip("/")]
+    n = float(g[count][index])
+    s, ss = float(g[s_name][index]), float(g[ss_name][index])
+    if n == 0:
+        return float("nan")
+    mean = s / n
+    if bound == "mean":
+        return mean
+    if n < 2:
+        return float("nan")
+    var = max(ss - n * mean * mean, 0.0) / (n - 1)
+    if kind == "t":
+        from scipy import stats
+
+        k = float(stats.t.ppf(0.975, n - 1))
+    else:
+        k = 1.959963984540054
+    half = k * (var / n) ** 0.5
+    return mean - half if bound == "lower" else mean + half
 
 
 def format_number(v, scale, fmt):
@@ -309,6 +360,53 @@ def _fit_figures(f):
     return figs
 
 
+def _remedies_context(f):
+    import progsurv
+
+    r = progsurv.load(f.path)
+    prob = _core_is_probability(r.metric)
+    caption = ("Cost against " + r.metric + ": the efficient frontier (the best bundle for each "
+               "cost) with its interval bars, every other bundle faint"
+               + (", the target as a dashed line and the chosen bundle as a star"
+                  if r.target is not None else "") + ".")
+    fig = r.plot_frontier().figure
+    runner = None
+    for line in r.text().splitlines():
+        if line.startswith("runner-up: "):
+            runner = line[len("runner-up: "):]
+    return dict(kind="remedies", sentence=r.sentence, runner_up_sentence=runner,
+                figures=[("What it takes", caption, _figure_uri(fig))],
+                frontier_rows=[int(i) for i in r.frontier_indices],
+                chosen=int(r.chosen_index), runner_up=int(r.runner_up_index),
+                shapley_count=len(r.shapley_shares), shapley_of=int(r.shapley_of),
+                metric_scale=100.0 if prob else 1.0, metric_fmt=".1f" if prob else ".3f",
+                metric_unit="%" if prob else "", change_unit=" pp" if prob else "",
+                has_target=r.target is not None,
+                unit=r.unit)
+
+
+def _seek_context(f):
+    import progsurv
+
+    s = progsurv.load(f.path)
+    prob = s.target.is_probability
+    fig = s.plot().figure
+    order = sorted(range(1, len(s.point_sums)), key=lambda i: s.point_sums[i].x)
+    return dict(kind="seek", sentence=s.sentence, point_rows=order,
+                figures=[("The response to the lever", "The target's statistic at every value "
+                          "evaluated, with its interval band, the target as a dashed line and the "
+                          "answer with its interval.", _figure_uri(fig))],
+                metric_scale=100.0 if prob else 1.0, metric_fmt=".1f" if prob else ".3f",
+                metric_unit="%" if prob else "", change_unit=" pp" if prob else "",
+                metric=s.target.metric)
+
+
+def _core_is_probability(metric):
+    from . import _core
+
+    return _core.Target.parse(f"{metric}>=0").is_probability
+
+
 def write_report(path, output=None, attribution=None, force=False, inputs=()):
     """Write the report of the progsurv file `path` to `output` (default: path with .html).
     For a run file, `attribution` (an attribution file of the same scenario) adds what
@@ -351,9 +449,13 @@ def write_report(path, output=None, attribution=None, force=False, inputs=()):
         ctx.update(kind="sweep", sweep=sweep, figures=figs, metric_names=sweep.metrics,
                    parameter_names=sweep.parameters, point_total=total,
                    point_rows=list(range(min(total, MAX_SWEEP_ROWS))))
+    elif filetype == "progsurv-remedies":
+        ctx.update(_remedies_context(f))
+    elif filetype == "progsurv-seek":
+        ctx.update(_seek_context(f))
     else:
-        raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution or fit file "
-                         f"(filetype {filetype!r})")
+        raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution, fit, remedies "
+                         f"or seek file (filetype {filetype!r})")
     page = _env().get_template("report.html.j2").render(**ctx)
     # Close the files: a later writer (or h5py in append mode) must be able to open them.
     f.h5.close()
@@ -393,8 +495,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(
         prog="progsurv report",
         description="Write one self-contained HTML report (figures embedded, no network needed) "
-        "of a progsurv run, exact, sweep or attribution file, or of a scenario YAML after "
-        "running it.")
+        "of a progsurv run, exact, sweep, attribution, fit, remedies or seek file, or of a "
+        "scenario YAML after running it.")
     p.add_argument("file", help="a progsurv HDF5 file, or a scenario YAML to run first")
     p.add_argument("-o", "--output", help="HTML file to write (default: FILE with .html)")
     p.add_argument("--attribution", help="attribution file of the same scenario (run files)")

@@ -14,7 +14,8 @@ PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 def test_notebooks_exist():
     names = [p.name for p in PATHS]
     for expected in ("01-quickstart.ipynb", "02-what-kills-programmes.ipynb",
-                     "03-sponsor-tenure-and-patience.ipynb", "04-reading-results.ipynb"):
+                     "03-sponsor-tenure-and-patience.ipynb", "04-reading-results.ipynb",
+                     "08-what-would-it-take.ipynb"):
         assert expected in names
 
 

@@ -1,0 +1,242 @@
+// progsurv._core.remedies: the search over bundles of remedies
+// (include/progsurv/analysis/remedies.hpp) without the GIL, its result read-only, and the
+// remedies file's reader and writer. The Python package (bindings/progsurv/_remedies.py)
+// derives the DataFrames from each bundle's raw sums.
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "progsurv/analysis/remedies.hpp"
+#include "progsurv/io/version.hpp"
+#include "python_progress.hpp"
+#include "register.hpp"
+
+namespace progsurv::python {
+namespace {
+
+py::tuple estimate_tuple(const Estimate& e) { return py::make_tuple(e.estimate, e.lower, e.upper); }
+
+// The metric, its direction and the indifference zone as `progsurv remedies` resolves them
+// from --target, --metric, --maximise/--minimise and --delta (sim/cli/cli_remedies.cpp):
+// the same rules, so the same arguments give the same search.
+void resolve_goal(const std::string& target, const std::string& metric,
+                  const std::string& direction, std::optional<double> delta, RemediesOptions& opt) {
+  if (direction != "auto" && direction != "maximise" && direction != "minimise")
+    throw py::value_error("direction must be 'auto', 'maximise' or 'minimise', not '" + direction +
+                          "'");
+  if (!target.empty()) {
+    opt.target = Target::parse(target);
+    opt.metric = opt.target->goal;
+    if (!metric.empty() && Goal::parse(metric).name != opt.metric.name)
+      throw py::value_error("metric: the search ranks by the target's metric (" + opt.metric.name +
+                            "); leave metric out");
+    opt.maximise = opt.target->at_least;
+    if ((direction == "minimise" && opt.maximise) || (direction == "maximise" && !opt.maximise))
+      throw py::value_error("direction '" + direction + "' contradicts the target " +
+                            opt.target->describe() + ", which says which way is better");
+  } else {
+    opt.metric = Goal::parse(metric.empty() ? "p_completed" : metric);
+    const Direction natural = opt.metric.natural_direction();
+    if (direction != "auto") {
+      opt.maximise = direction == "maximise";
+    } else if (natural == Direction::None) {
+      throw py::value_error(opt.metric.name +
+                            " has no natural direction; give direction='maximise' or 'minimise'");
+    } else {
+      opt.maximise = natural == Direction::Higher;
+    }
+  }
+  if (delta) {
+    if (!(*delta > 0.0) || !std::isfinite(*delta))
+      throw py::value_error("delta must be a positive number");
+    opt.delta = *delta;
+  } else if (opt.metric.is_probability()) {
+    opt.delta = 0.01;  // one percentage point, as the command's default
+  } else {
+    throw py::value_error("delta is needed for " + opt.metric.name +
+                          ": the smallest difference worth telling apart, in its units");
+  }
+}
+
+RemedySearch search_from(const std::string& s) {
+  if (s == "auto") return RemedySearch::Auto;
+  if (s == "exhaustive") return RemedySearch::Exhaustive;
+  if (s == "heuristic") return RemedySearch::Heuristic;
+  throw py::value_error("search must be 'auto', 'exhaustive' or 'heuristic', not '" + s + "'");
+}
+
+}  // namespace
+
+void register_remedies(py::module_& m) {
+  m.attr("remedies_filetype") = kRemediesFiletype;
+  m.attr("remedies_format_version") =
+      py::make_tuple(kRemediesFormatVersionMajor, kRemediesFormatVersionMinor);
+  m.attr("default_max_bundles") = kDefaultMaxBundles;
+
+  py::class_<RemedySet>(m, "RemedySet", R"doc(
+A parsed remedies file (docs/remedies-format.md): its cost unit and remedies, every setting
+checked against the scenario it was read for.)doc")
+      .def_static(
+          "load",
+          [](const std::filesystem::path& path, const Scenario& scenario) {
+            return RemedySet::load(path.string(), scenario);
+          },
+          py::arg("path"), py::arg("scenario"),
+          "Read a remedies file for `scenario` (ScenarioError at file:line:column).")
+      .def_static("from_yaml", &RemedySet::from_yaml, py::arg("text"), py::arg("source"),
+                  py::arg("scenario"), "Read remedies YAML text for `scenario`.")
+      .def_readonly("source", &RemedySet::source)
+      .def_readonly("text", &RemedySet::text, "The file's text, as read.")
+      .def_readonly("unit", &RemedySet::unit)
+      .def_property_readonly("names",
+                             [](const RemedySet& s) {
+                               std::vector<std::string> v;
+                               for (const Remedy& r : s.remedies) v.push_back(r.name);
+                               return v;
+                             })
+      .def_property_readonly("descriptions",
+                             [](const RemedySet& s) {
+                               std::vector<std::string> v;
+                               for (const Remedy& r : s.remedies) v.push_back(r.description);
+                               return v;
+                             })
+      .def_property_readonly(
+          "choices",
+          [](const RemedySet& s) {
+            py::list out;
+            for (std::size_t i = 0; i < s.remedies.size(); ++i)
+              for (const RemedyChoice& c : s.remedies[i].options)
+                out.append(py::make_tuple(static_cast<int>(i), c.name, c.cost, c.set));
+            return out;
+          },
+          "Every way of taking a remedy: (remedy index, option name ('' for a remedy without "
+          "options), cost, [(path, value text), ...]).")
+      .def(
+          "count_bundles",
+          [](const RemedySet& s, std::uint64_t cap) { return count_bundles(s, cap); },
+          py::arg("cap") = static_cast<std::uint64_t>(kDefaultMaxBundles),
+          "Bundles that respect the exclusions, counted up to cap (cap + 1: more).");
+
+  py::class_<BundleResult>(m, "BundleResult", R"doc(
+One bundle of a remedies search: its choices and raw sums of its observations (batch means)
+and of their paired differences from doing nothing.)doc")
+      .def_property_readonly("label", [](const BundleResult& b) { return b.bundle.label; })
+      .def_property_readonly("cost", [](const BundleResult& b) { return b.bundle.cost; })
+      .def_property_readonly(
+          "choice", [](const BundleResult& b) { return b.bundle.choice; },
+          "Per remedy: -1 not taken, else the index of its option.")
+      .def_readonly("takes_part", &BundleResult::takes_part, "Within the budget.")
+      .def_property_readonly("n", [](const BundleResult& b) { return b.sums.n; })
+      .def_property_readonly("sum", [](const BundleResult& b) { return b.sums.x; })
+      .def_property_readonly("sum_squares", [](const BundleResult& b) { return b.sums.x2; })
+      .def_property_readonly("diff_sum", [](const BundleResult& b) { return b.sums.d; })
+      .def_property_readonly("diff_sum_squares", [](const BundleResult& b) { return b.sums.d2; })
+      .def_readonly("eliminated_by", &BundleResult::eliminated_by)
+      .def_property_readonly(
+          "feasibility",
+          [](const BundleResult& b) { return std::string(to_string(b.feasibility)); })
+      .def_readonly("p_meets", &BundleResult::p_meets)
+      .def_property_readonly(
+          "value", [](const BundleResult& b) { return estimate_tuple(bundle_value(b.sums)); },
+          "(mean, lower, upper) of the observations, Student-t 95% interval.")
+      .def_property_readonly(
+          "gain", [](const BundleResult& b) { return estimate_tuple(bundle_gain(b.sums)); },
+          "(mean, lower, upper) of the paired change against doing nothing.");
+
+  py::class_<RemedyShare>(m, "RemedyShare")
+      .def_readonly("remedy", &RemedyShare::remedy)
+      .def_readonly("label", &RemedyShare::label)
+      .def_property_readonly("share", [](const RemedyShare& s) { return s.share.delta.estimate; })
+      .def_property_readonly("lower", [](const RemedyShare& s) { return s.share.delta.lower; })
+      .def_property_readonly("upper", [](const RemedyShare& s) { return s.share.delta.upper; })
+      .def_property_readonly("se", [](const RemedyShare& s) { return s.share.se; });
+
+  py::class_<RemediesResult> cls(m, "RemediesResult", R"doc(
+The raw result of a remedies search (or of a remedies file). Use progsurv.RemediesResult,
+which adds the sentence, DataFrames and the frontier plot.)doc");
+  cls.def(py::init([](RemediesResult& other) {
+            return std::make_unique<RemediesResult>(std::move(other));
+          }),
+          py::arg("other"), "Take over the contents of `other` (left empty) without copying.")
+      .def_property_readonly("scenario", [](const RemediesResult& r) { return r.scenario; })
+      .def_property_readonly("remedy_set", [](const RemediesResult& r) { return r.remedies; })
+      .def_readonly("seed", &RemediesResult::seed)
+      .def_readonly("batch", &RemediesResult::batch)
+      .def_readonly("n0", &RemediesResult::n0)
+      .def_readonly("max_observations", &RemediesResult::max_observations)
+      .def_readonly("alpha", &RemediesResult::alpha)
+      .def_readonly("delta", &RemediesResult::delta)
+      .def_readonly("epsilon", &RemediesResult::epsilon)
+      .def_readonly("h2", &RemediesResult::h2)
+      .def_readonly("metric", &RemediesResult::metric)
+      .def_readonly("maximise", &RemediesResult::maximise)
+      .def_readonly("target", &RemediesResult::target, "The Target, or None.")
+      .def_readonly("budget", &RemediesResult::budget, "The budget, or None.")
+      .def_readonly("search", &RemediesResult::search, "'exhaustive' or 'heuristic'.")
+      .def_readonly("space", &RemediesResult::space,
+                    "Bundles the remedies make (more than 1,000,000: that + 1).")
+      .def_property_readonly(
+          "termination",
+          [](const RemediesResult& r) { return std::string(to_string(r.termination)); },
+          "'converged', 'capped' or 'fixed' (equal allocation).")
+      .def_readonly("bundle_results", &RemediesResult::bundles, "Every bundle; [0] is nothing.")
+      .def_readonly("frontier_indices", &RemediesResult::frontier, "Ascending cost.")
+      .def_readonly("best_index", &RemediesResult::best)
+      .def_readonly("chosen_index", &RemediesResult::chosen, "-1: none")
+      .def_readonly("runner_up_index", &RemediesResult::runner_up, "-1: none")
+      .def_readonly("replications", &RemediesResult::replications,
+                    "Spent by the search (observations x batch).")
+      .def_readonly("equal_replications", &RemediesResult::equal_replications,
+                    "What equal allocation (every bundle to the cap) would spend.")
+      .def_readonly("shapley_of", &RemediesResult::shapley_of, "-1: none")
+      .def_readonly("shapley_replications", &RemediesResult::shapley_replications)
+      .def_readonly("shapley_shares", &RemediesResult::shapley)
+      .def_property_readonly(
+          "shapley_total",
+          [](const RemediesResult& r) {
+            const PairedDelta& t = r.shapley_total;
+            return py::make_tuple(t.base, t.knocked_out, t.delta.estimate, t.delta.lower,
+                                  t.delta.upper, t.se);
+          },
+          "(nothing, bundle, gain, lower, upper, se) over the Shapley replications.")
+      .def("text", &format_remedies, "The text `progsurv remedies` prints.");
+
+  m.def(
+      "remedies",
+      [](const Scenario& scenario, const RemedySet& set, const std::string& target,
+         std::optional<double> budget, const std::string& metric, const std::string& direction,
+         std::optional<double> delta, double alpha, std::int64_t batch,
+         std::int64_t max_replications, std::int64_t max_bundles, const std::string& search,
+         std::uint64_t seed, int threads, const py::object& progress) {
+        RemediesOptions opt;
+        resolve_goal(target, metric, direction, delta, opt);
+        opt.budget = budget;
+        opt.alpha = alpha;
+        opt.batch = batch;
+        opt.max_replications = max_replications;
+        opt.max_bundles = max_bundles;
+        opt.search = search_from(search);
+        opt.seed = seed;
+        opt.threads = threads;
+        return run_without_gil(opt, progress, [&] { return search_remedies(scenario, set, opt); });
+      },
+      py::arg("scenario"), py::arg("remedies"), py::arg("target") = "",
+      py::arg("budget") = py::none(), py::arg("metric") = "", py::arg("direction") = "auto",
+      py::arg("delta") = py::none(), py::arg("alpha") = 0.05, py::arg("batch") = 1000,
+      py::arg("max_replications") = 1000000, py::arg("max_bundles") = kDefaultMaxBundles,
+      py::arg("search") = "auto", py::arg("seed") = 1, py::arg("threads") = 0,
+      py::arg("progress") = py::none(), "Remedies search without the GIL (use progsurv.remedies).");
+  m.def(
+      "read_remedies", [](const std::string& path) { return read_remedies(path); }, py::arg("path"),
+      "Read a file written by `progsurv remedies -o` (FileFormatError for a foreign one).");
+  m.def("write_remedies", &write_remedies, py::arg("path"), py::arg("result"),
+        "Write the file `progsurv remedies -o` writes (docs/hdf5-remedies-format.md).");
+}
+
+}  // namespace progsurv::python
