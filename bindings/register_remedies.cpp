@@ -228,10 +228,14 @@ which adds the sentence, DataFrames and the frontier plot.)doc");
       },
       py::arg("scenario"), py::arg("remedies"), py::arg("target") = "",
       py::arg("budget") = py::none(), py::arg("metric") = "", py::arg("direction") = "auto",
-      py::arg("delta") = py::none(), py::arg("alpha") = 0.05, py::arg("batch") = 1000,
-      py::arg("max_replications") = 1000000, py::arg("max_bundles") = kDefaultMaxBundles,
-      py::arg("search") = "auto", py::arg("seed") = 1, py::arg("threads") = 0,
-      py::arg("progress") = py::none(), "Remedies search without the GIL (use progsurv.remedies).");
+      py::arg("delta") = py::none(), py::arg("alpha") = 0.05,
+      py::arg("batch") = RemediesOptions{}.batch,
+      py::arg("max_replications") = RemediesOptions{}.max_replications,
+      py::arg("max_bundles") = kDefaultMaxBundles, py::arg("search") = "auto", py::arg("seed") = 1,
+      py::arg("threads") = 0, py::arg("progress") = py::none(),
+      "Remedies search without the GIL (use progsurv.remedies).");
+  // The command's defaults, so that Python's keywords default to the same values.
+  m.attr("remedies_default_batch") = RemediesOptions{}.batch;
   m.def(
       "read_remedies", [](const std::string& path) { return read_remedies(path); }, py::arg("path"),
       "Read a file written by `progsurv remedies -o` (FileFormatError for a foreign one).");

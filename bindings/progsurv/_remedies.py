@@ -32,7 +32,7 @@ def _scenario(scenario):
 
 
 def remedies(scenario, remedies_file, target=None, budget=None, metric=None, direction="auto",
-             delta=None, alpha=0.05, batch=1000, max_replications=1_000_000,
+             delta=None, alpha=0.05, batch=None, max_replications=1_000_000,
              max_bundles=4096, search="auto", seed=1, threads=0, progress=False):
     """Search the bundles of remedies of `remedies_file` (a path, or a RemedySet read for this
     scenario) on `scenario` (a Scenario or a YAML path), as `progsurv remedies` with the same
@@ -45,7 +45,8 @@ def remedies(scenario, remedies_file, target=None, budget=None, metric=None, dir
     direction         "auto" (the metric's natural direction), "maximise" or "minimise"
     delta             indifference zone in the metric's units (default 0.01 for shares)
     alpha             error probability of the selection
-    batch             replications per observation (a batch mean)
+    batch             replications per observation (a batch mean); None: the command's
+                      default (250)
     max_replications  cap per bundle (a multiple of batch is used)
     max_bundles, search  exhaustive up to max_bundles ("auto"), or "exhaustive" (refused
                       beyond), or "heuristic" (greedy and local search: not exhaustive)
@@ -68,6 +69,8 @@ def remedies(scenario, remedies_file, target=None, budget=None, metric=None, dir
     if delta is not None:
         delta = _checks.number("delta", delta, 1e-12, 1e300)
     alpha = _checks.number("alpha", alpha, 1e-6, 0.5)
+    if batch is None:
+        batch = _core.remedies_default_batch
     batch = _checks.whole("batch", batch, 1, _checks.MAX_REPLICATIONS)
     max_replications = _checks.whole("max_replications", max_replications, 1,
                                      _checks.MAX_REPLICATIONS)

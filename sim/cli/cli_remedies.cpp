@@ -16,7 +16,7 @@ struct RemediesArgs : LongRunArgs {
   std::vector<std::string> sets;
   bool force = false, minimise = false, maximise = false;
   double budget = -1.0, delta = 0.0, alpha = 0.05;
-  std::int64_t batch = 250, max_bundles = kDefaultMaxBundles;
+  std::int64_t batch = RemediesOptions{}.batch, max_bundles = kDefaultMaxBundles;
   const CLI::Option* budget_option = nullptr;
   const CLI::Option* delta_option = nullptr;
 };
