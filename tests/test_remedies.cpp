@@ -380,6 +380,29 @@ TEST(RemediesSearch, ABudgetLeavesCostlierBundlesOut) {
   EXPECT_NE(text.find("The closest is longer_tenure=twice"), std::string::npos) << text;
 }
 
+// The frontier's changes are paired (common random numbers): their variance, from the raw
+// sums, is several times smaller than two independent runs would give, and the output says
+// by how much.
+TEST(RemediesSearch, PairingGainIsReported) {
+  const RemediesResult r = search_remedies(closed_form(), closed_form_remedies(),
+                                           closed_form_options(4, "completed>=0.75"));
+  const std::string text = format_remedies(r);
+  const std::string key = "pairing: the changes' variances are ";
+  const auto at = text.find(key);
+  ASSERT_NE(at, std::string::npos) << text;
+  const double median = std::stod(text.substr(at + key.size()));
+  EXPECT_GT(median, 1.5) << text;
+  // The same figure from the file's sums for one frontier bundle.
+  const int s = r.frontier.back();
+  const BundleSums& b = r.bundles[static_cast<std::size_t>(s)].sums;
+  const BundleSums& z = r.bundles[0].sums;
+  const auto var = [](std::int64_t n, double sum, double sum2) {
+    const double nn = static_cast<double>(n), m = sum / nn;
+    return (sum2 - nn * m * m) / (nn - 1.0);
+  };
+  EXPECT_GT((var(b.n, b.x, b.x2) + var(z.n, z.x, z.x2)) / var(b.n, b.d, b.d2), 1.0);
+}
+
 TEST(RemediesSearch, SameResultForAnyThreadCount) {
   RemediesOptions o = closed_form_options(7, "completed>=0.75");
   o.threads = 1;
