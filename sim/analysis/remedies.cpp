@@ -600,9 +600,9 @@ std::string format_remedies(const RemediesResult& r) {
     const double median = gains.size() % 2
                               ? gains[gains.size() / 2]
                               : 0.5 * (gains[gains.size() / 2 - 1] + gains[gains.size() / 2]);
-    char g[160];
+    char g[256];  // %.3g keeps any ratio short
     std::snprintf(g, sizeof g,
-                  "pairing: the changes' variances are %.1fx smaller (median; %.1fx to %.1fx) "
+                  "pairing: the changes' variances are %.3gx smaller (median; %.3gx to %.3gx) "
                   "than two independent runs of the same size would give\n",
                   median, gains.front(), gains.back());
     os << g;
