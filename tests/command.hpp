@@ -1,12 +1,17 @@
 #pragma once
 // Running the `progsurv` command from a test: its exit status and everything it printed.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace progsurv_test {
 
@@ -32,6 +37,42 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::ostringstream os;
   os << in.rdbuf();
   return os.str();
+}
+
+// What became of a command sent SIGINT: whether it exited within 20 s (a child that ignored
+// the signal is killed), its wait status, and the seconds from the signal to its exit.
+struct Interrupted {
+  bool stopped;
+  int status;
+  double seconds;
+};
+
+// Starts the progsurv binary with `args`, sends it SIGINT after 1.5 s (well into the work)
+// and waits for it; the caller checks the exit status and what was left on disk.
+inline Interrupted interrupt_progsurv(const std::vector<std::string>& args) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    std::vector<char*> argv{const_cast<char*>(PROGSURV_BINARY)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(PROGSURV_BINARY, argv.data());
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(child, SIGINT);
+  int status = 0;
+  pid_t done = 0;
+  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() - sent < std::chrono::seconds(20))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (done == 0) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  return {done != 0, status, seconds};
 }
 
 }  // namespace progsurv_test

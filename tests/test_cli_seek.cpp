@@ -111,31 +111,13 @@ TEST_F(CliSeek, BadInputExitsTwoNamingThePlaceWithoutAFile) {
 // Ctrl-C stops a long search within about a second and a half: exit 130, no file.
 TEST_F(CliSeek, InterruptLeavesNoFile) {
   const std::string scenario = baseline(), out = path("o.h5");
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::execl(PROGSURV_BINARY, PROGSURV_BINARY, "seek", scenario.c_str(), "--lever",
-            "patience.threshold.median", "--range", "6:120", "--target", "completed>=0.13", "-n",
-            "100000000", "-q", "--threads", "2", "-o", out.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  const auto sent = std::chrono::steady_clock::now();
-  ::kill(child, SIGINT);
-  int status = 0;
-  pid_t done = 0;
-  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 &&
-         std::chrono::steady_clock::now() - sent < std::chrono::seconds(20))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (done == 0) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-    FAIL() << "progsurv seek ignored SIGINT for 20 s";
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
-  EXPECT_LT(seconds, 5.0);  // about a second; generous for a loaded machine
+  const progsurv_test::Interrupted r = progsurv_test::interrupt_progsurv(
+      {"seek", scenario, "--lever", "patience.threshold.median", "--range", "6:120", "--target",
+       "completed>=0.13", "-n", "100000000", "-q", "--threads", "2", "-o", out});
+  ASSERT_TRUE(r.stopped) << "progsurv seek ignored SIGINT for 20 s";
+  ASSERT_TRUE(WIFEXITED(r.status));
+  EXPECT_EQ(WEXITSTATUS(r.status), 130);
+  EXPECT_LT(r.seconds, 5.0);  // about a second; generous for a loaded machine
   EXPECT_FALSE(fs::exists(out));
   for (const auto& entry : fs::directory_iterator(dir_))
     ADD_FAILURE() << "left behind: " << entry.path();

@@ -661,34 +661,14 @@ TEST_F(RemediesCli, SameFileForOneAndTwoMpiRanks) {
 
 // Ctrl-C stops the search between blocks: exit 130, no output file.
 TEST_F(RemediesCli, InterruptLeavesNoFile) {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    const std::string scenario = baseline(), remedies = data("baseline-remedies.yaml"),
-                      out = path("out.h5");
-    // A tiny indifference zone keeps the search going far longer than the test waits.
-    ::execl(PROGSURV_BINARY, PROGSURV_BINARY, "remedies", scenario.c_str(), remedies.c_str(),
-            "--delta", "0.00001", "-n", "100000000", "-q", "--threads", "2", "-o", out.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  const auto sent = std::chrono::steady_clock::now();
-  ::kill(child, SIGINT);
-  int status = 0;
-  pid_t done = 0;
-  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 &&
-         std::chrono::steady_clock::now() - sent < std::chrono::seconds(20))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (done == 0) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-    FAIL() << "progsurv remedies ignored SIGINT for 20 s";
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
-  EXPECT_LT(seconds, 5.0);  // about a second; generous for a loaded machine
+  // A tiny indifference zone keeps the search going far longer than the test waits.
+  const progsurv_test::Interrupted r = progsurv_test::interrupt_progsurv(
+      {"remedies", baseline(), data("baseline-remedies.yaml"), "--delta", "0.00001", "-n",
+       "100000000", "-q", "--threads", "2", "-o", path("out.h5")});
+  ASSERT_TRUE(r.stopped) << "progsurv remedies ignored SIGINT for 20 s";
+  ASSERT_TRUE(WIFEXITED(r.status));
+  EXPECT_EQ(WEXITSTATUS(r.status), 130);
+  EXPECT_LT(r.seconds, 5.0);  // about a second; generous for a loaded machine
   EXPECT_FALSE(fs::exists(path("out.h5")));
 }
 

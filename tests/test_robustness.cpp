@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "command.hpp"
 #include "io/h5.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/memory_budget.hpp"
@@ -496,30 +497,12 @@ TEST_F(Hostile, InterruptStopsALongReplicationQuickly) {
   }
   spit(path("s.yaml"), text);
   ASSERT_EQ(shell("$P validate '" + path("s.yaml") + "' > /dev/null").status, 0);
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::execl(PROGSURV_BINARY, PROGSURV_BINARY, "run", path("s.yaml").c_str(), "-q", "--threads", "2",
-            "-o", path("out.h5").c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  const auto sent = std::chrono::steady_clock::now();
-  ::kill(child, SIGINT);
-  int status = 0;
-  pid_t done = 0;
-  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 &&
-         std::chrono::steady_clock::now() - sent < std::chrono::seconds(20))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (done == 0) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-    FAIL() << "progsurv ignored SIGINT for 20 s";
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
-  EXPECT_LT(seconds, 5.0);  // about a second; generous for a loaded machine
+  const progsurv_test::Interrupted r = progsurv_test::interrupt_progsurv(
+      {"run", path("s.yaml"), "-q", "--threads", "2", "-o", path("out.h5")});
+  ASSERT_TRUE(r.stopped) << "progsurv ignored SIGINT for 20 s";
+  ASSERT_TRUE(WIFEXITED(r.status));
+  EXPECT_EQ(WEXITSTATUS(r.status), 130);
+  EXPECT_LT(r.seconds, 5.0);  // about a second; generous for a loaded machine
   EXPECT_FALSE(fs::exists(path("out.h5")));
 }
 
