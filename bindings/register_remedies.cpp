@@ -23,44 +23,27 @@ namespace {
 py::tuple estimate_tuple(const Estimate& e) { return py::make_tuple(e.estimate, e.lower, e.upper); }
 
 // The metric, its direction and the indifference zone as `progsurv remedies` resolves them
-// from --target, --metric, --maximise/--minimise and --delta (sim/cli/cli_remedies.cpp):
-// the same rules, so the same arguments give the same search.
+// (resolve_goal in remedies.hpp), named in Python's spelling.
 void resolve_goal(const std::string& target, const std::string& metric,
                   const std::string& direction, std::optional<double> delta, RemediesOptions& opt) {
-  if (direction != "auto" && direction != "maximise" && direction != "minimise")
+  GoalRequest q;
+  q.target = target;
+  q.metric = metric;
+  if (direction == "maximise") {
+    q.direction = GoalDirection::Maximise;
+  } else if (direction == "minimise") {
+    q.direction = GoalDirection::Minimise;
+  } else if (direction != "auto") {
     throw py::value_error("direction must be 'auto', 'maximise' or 'minimise', not '" + direction +
                           "'");
-  if (!target.empty()) {
-    opt.target = Target::parse(target);
-    opt.metric = opt.target->goal;
-    if (!metric.empty() && Goal::parse(metric).name != opt.metric.name)
-      throw py::value_error("metric: the search ranks by the target's metric (" + opt.metric.name +
-                            "); leave metric out");
-    opt.maximise = opt.target->at_least;
-    if ((direction == "minimise" && opt.maximise) || (direction == "maximise" && !opt.maximise))
-      throw py::value_error("direction '" + direction + "' contradicts the target " +
-                            opt.target->describe() + ", which says which way is better");
-  } else {
-    opt.metric = Goal::parse(metric.empty() ? "p_completed" : metric);
-    const Direction natural = opt.metric.natural_direction();
-    if (direction != "auto") {
-      opt.maximise = direction == "maximise";
-    } else if (natural == Direction::None) {
-      throw py::value_error(opt.metric.name +
-                            " has no natural direction; give direction='maximise' or 'minimise'");
-    } else {
-      opt.maximise = natural == Direction::Higher;
-    }
   }
-  if (delta) {
-    if (!(*delta > 0.0) || !std::isfinite(*delta))
-      throw py::value_error("delta must be a positive number");
-    opt.delta = *delta;
-  } else if (opt.metric.is_probability()) {
-    opt.delta = 0.01;  // one percentage point, as the command's default
-  } else {
-    throw py::value_error("delta is needed for " + opt.metric.name +
-                          ": the smallest difference worth telling apart, in its units");
+  q.delta = delta;
+  try {
+    progsurv::resolve_goal(q, opt);
+  } catch (const GoalRequestError& e) {
+    if (e.option() == "direction" && q.direction == GoalDirection::Auto)
+      throw py::value_error(std::string(e.what()) + "; give direction='maximise' or 'minimise'");
+    throw py::value_error(e.option() + ": " + e.what());
   }
 }
 

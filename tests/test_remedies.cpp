@@ -481,6 +481,39 @@ RemedySet with_decoys() {
   return RemedySet::from_yaml(decoys_yaml(), "decoys.yaml", closed_form());
 }
 
+// The command and the binding share resolve_goal: defaults and refusals in one place.
+TEST(RemediesGoal, TargetMetricDirectionAndDeltaResolveOneWay) {
+  RemediesOptions o;
+  resolve_goal(GoalRequest{"completed>=0.25", "", GoalDirection::Auto, std::nullopt}, o);
+  EXPECT_EQ(o.metric.name, "p_completed");
+  EXPECT_TRUE(o.maximise);
+  EXPECT_DOUBLE_EQ(o.delta, 0.01);  // one percentage point for a share
+  ASSERT_TRUE(o.target.has_value());
+
+  RemediesOptions m;
+  resolve_goal(GoalRequest{"", "p_sponsor_exit", GoalDirection::Auto, 0.02}, m);
+  EXPECT_FALSE(m.maximise);  // a cause of death: smaller is better
+  EXPECT_DOUBLE_EQ(m.delta, 0.02);
+  EXPECT_FALSE(m.target.has_value());
+
+  const auto refused_on = [](GoalRequest q) {
+    RemediesOptions x;
+    try {
+      resolve_goal(q, x);
+    } catch (const GoalRequestError& e) {
+      return e.option();
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refused_on({"completed>=0.25", "p_patience", GoalDirection::Auto, {}}), "metric");
+  EXPECT_EQ(refused_on({"completed>=0.25", "", GoalDirection::Minimise, {}}), "direction");
+  EXPECT_EQ(refused_on({"", "p_running", GoalDirection::Auto, {}}), "direction");
+  EXPECT_EQ(refused_on({"", "p_running", GoalDirection::Minimise, {}}), "accepted");
+  EXPECT_EQ(refused_on({"", "mean_value", GoalDirection::Auto, {}}), "delta");
+  EXPECT_EQ(refused_on({"", "p_completed", GoalDirection::Auto, -1.0}), "delta");
+  EXPECT_EQ(refused_on({"completedd>=1", "", GoalDirection::Auto, {}}), "target");
+}
+
 TEST(RemediesSearch, BeyondTheLimitTheHeuristicFindsTheClosedFormAnswer) {
   const RemedySet set = with_decoys();
   EXPECT_EQ(count_bundles(set, 100000), 12288u);

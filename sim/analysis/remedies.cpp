@@ -61,6 +61,52 @@ bool keep_going(const RemediesOptions& o, std::int64_t done, std::int64_t planne
 
 }  // namespace
 
+void resolve_goal(const GoalRequest& q, RemediesOptions& opt) {
+  if (!q.target.empty()) {
+    try {
+      opt.target = Target::parse(q.target);
+    } catch (const UsageError& e) {
+      throw GoalRequestError("target", e.what());
+    }
+    opt.metric = opt.target->goal;
+    if (!q.metric.empty() && Goal::parse(q.metric).name != opt.metric.name)
+      throw GoalRequestError("metric", "the search ranks by the target's metric (" +
+                                           opt.metric.name + "); leave the metric out");
+    // A better bundle of no greater cost then meets the bound whenever a worse one does.
+    opt.maximise = opt.target->at_least;
+    if ((q.direction == GoalDirection::Minimise && opt.maximise) ||
+        (q.direction == GoalDirection::Maximise && !opt.maximise))
+      throw GoalRequestError("direction", "contradicts the target " + opt.target->describe() +
+                                              ", which says which way is better");
+  } else {
+    try {
+      opt.metric = Goal::parse(q.metric.empty() ? "p_completed" : q.metric);
+    } catch (const UsageError& e) {
+      throw GoalRequestError("metric", e.what());
+    }
+    const Direction natural = opt.metric.natural_direction();
+    if (q.direction != GoalDirection::Auto) {
+      opt.maximise = q.direction == GoalDirection::Maximise;
+    } else if (natural == Direction::None) {
+      // The front end says how to give one.
+      throw GoalRequestError("direction", opt.metric.name + " has no natural direction");
+    } else {
+      opt.maximise = natural == Direction::Higher;
+    }
+  }
+  if (q.delta) {
+    if (!(*q.delta > 0.0) || !std::isfinite(*q.delta))
+      throw GoalRequestError("delta", "must be a positive number");
+    opt.delta = *q.delta;
+  } else if (opt.metric.is_probability()) {
+    opt.delta = 0.01;  // one percentage point
+  } else {
+    throw GoalRequestError("delta", "is needed for " + opt.metric.name +
+                                        ": the smallest difference worth telling apart, in its "
+                                        "units");
+  }
+}
+
 Estimate bundle_value(const BundleSums& s) { return mean_interval(s.n, s.x, s.x2); }
 Estimate bundle_gain(const BundleSums& s) { return mean_interval(s.n, s.d, s.d2); }
 

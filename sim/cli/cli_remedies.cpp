@@ -21,43 +21,26 @@ struct RemediesArgs : LongRunArgs {
   const CLI::Option* delta_option = nullptr;
 };
 
-// The goal, its direction and the indifference zone from the options.
+// The goal, its direction and the indifference zone from the options (remedies.hpp).
 void resolve_goal(const RemediesArgs& a, RemediesOptions& opt) {
   if (a.minimise && a.maximise)
     throw CLI::ValidationError("--minimise", "give --minimise or --maximise, not both");
-  if (!a.target.empty()) {
-    opt.target = Target::parse(a.target);
-    opt.metric = opt.target->goal;
-    if (!a.metric.empty() && Goal::parse(a.metric).name != opt.metric.name)
-      throw CLI::ValidationError("--metric", "the search ranks by the target's metric (" +
-                                                 opt.metric.name + "); leave --metric out");
-    // A better bundle of no greater cost then meets the bound whenever a worse one does.
-    opt.maximise = opt.target->at_least;
-    if ((a.minimise && opt.maximise) || (a.maximise && !opt.maximise))
-      throw CLI::ValidationError(
-          a.minimise ? "--minimise" : "--maximise",
-          "contradicts the target " + opt.target->describe() + ", which says which way is better");
-  } else {
-    opt.metric = Goal::parse(a.metric.empty() ? "p_completed" : a.metric);
-    const Direction natural = opt.metric.natural_direction();
-    if (a.minimise || a.maximise) {
-      opt.maximise = a.maximise;
-    } else if (natural == Direction::None) {
-      throw CLI::ValidationError("--metric", opt.metric.name +
-                                                 " has no natural direction; add --maximise or "
-                                                 "--minimise");
-    } else {
-      opt.maximise = natural == Direction::Higher;
-    }
-  }
-  if (a.delta_option->count() > 0) {
-    opt.delta = a.delta;
-  } else if (opt.metric.is_probability()) {
-    opt.delta = 0.01;  // one percentage point
-  } else {
-    throw CLI::ValidationError("--delta", "is needed for " + opt.metric.name +
-                                              ": the smallest difference worth telling apart, "
-                                              "in its units");
+  GoalRequest q;
+  q.target = a.target;
+  q.metric = a.metric;
+  q.direction = a.maximise   ? GoalDirection::Maximise
+                : a.minimise ? GoalDirection::Minimise
+                             : GoalDirection::Auto;
+  if (a.delta_option->count() > 0) q.delta = a.delta;
+  try {
+    resolve_goal(q, opt);
+  } catch (const GoalRequestError& e) {
+    const std::string& o = e.option();
+    if (o == "direction" && q.direction == GoalDirection::Auto)
+      throw CLI::ValidationError("--metric",
+                                 std::string(e.what()) + "; add --maximise or --minimise");
+    throw CLI::ValidationError(
+        o == "direction" ? (a.minimise ? "--minimise" : "--maximise") : "--" + o, e.what());
   }
 }
 

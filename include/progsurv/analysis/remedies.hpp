@@ -14,6 +14,7 @@
 #include "progsurv/analysis/goal.hpp"
 #include "progsurv/analysis/selection.hpp"
 #include "progsurv/engine/summary.hpp"
+#include "progsurv/scenario/error.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
@@ -120,6 +121,31 @@ struct RemediesOptions {
   // false stops the search (throws Cancelled) before anything is written.
   std::function<bool(std::int64_t, std::int64_t)> progress;
 };
+
+// What a user asks the search to rank by, as the command's and the binding's options give it.
+enum class GoalDirection { Auto, Maximise, Minimise };
+struct GoalRequest {
+  std::string target;                             // "" = none
+  std::string metric;                             // "" = the target's metric, else p_completed
+  GoalDirection direction = GoalDirection::Auto;  // Auto = the target's or the metric's own
+  std::optional<double> delta;                    // none = 0.01 for shares, else required
+};
+
+// A GoalRequest that cannot be honoured; option() is "target", "metric", "direction" or
+// "delta", for the front end to name in its own spelling (--delta, delta=).
+class GoalRequestError : public UsageError {
+ public:
+  GoalRequestError(std::string option, const std::string& message)
+      : UsageError(message), option_(std::move(option)) {}
+  const std::string& option() const { return option_; }
+
+ private:
+  std::string option_;
+};
+
+// Fills options.target, metric, maximise and delta from the request. The command and the
+// binding both call it, so the same arguments give the same search.
+void resolve_goal(const GoalRequest& request, RemediesOptions& options);
 
 // Observation j of bundle s is the mean of the metric's per-replication value over
 // replications [j * batch, (j + 1) * batch) of its scenario, the same replications (seed,
