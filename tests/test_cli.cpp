@@ -12,6 +12,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "temp_folder.hpp"
 
 #include "progsurv/io/result_file.hpp"
 
@@ -24,22 +25,7 @@ using progsurv_test::Output;
 using progsurv_test::progsurv;
 using progsurv_test::slurp;
 
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("progsurv-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string baseline() const {
-    return std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml";
-  }
-  fs::path dir_;
-};
+class Cli : public progsurv_test::TempFolderTest {};
 
 TEST_F(Cli, VersionAndHelp) {
   auto v = progsurv("--version");

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
 
@@ -25,33 +26,16 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-class CliPortfolio : public ::testing::Test {
+class CliPortfolio : public progsurv_test::TempFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("progsurv-cli-portfolio-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
   static std::string ten_years() {
     return std::string(PROGSURV_SOURCE_DIR) + "/scenarios/portfolios/ten-years.yaml";
-  }
-  static std::string baseline() {
-    return std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml";
   }
   // A portfolio on the baseline whose roster names a level the baseline does not have.
   std::string bad_portfolio() const {
     return write("bad.yaml", "horizon: 120\nroster: {vp: 2, cfo: 1}\nprogrammes:\n  core: " +
                                  baseline() + "\nlaunches: [{at: 0, programme: core}]\n");
   }
-  fs::path dir_;
 };
 
 TEST_F(CliPortfolio, BadPortfolioExits2AndLeavesTheOutputUntouched) {

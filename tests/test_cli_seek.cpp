@@ -12,6 +12,7 @@
 
 #include "command.hpp"
 #include "progsurv/analysis/seek.hpp"
+#include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
 using namespace progsurv;
@@ -21,22 +22,7 @@ namespace {
 using progsurv_test::Output;
 using progsurv_test::progsurv;
 
-class CliSeek : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("progsurv-cli-seek-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string baseline() const {
-    return std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml";
-  }
-  fs::path dir_;
-};
+class CliSeek : public progsurv_test::TempFolderTest {};
 
 const char* const kLever = " --lever patience.threshold.median --range 6:120 ";
 

@@ -17,6 +17,7 @@
 #include "progsurv/io/yaml_kind.hpp"
 #include "progsurv/portfolio/portfolio_run.hpp"
 #include "progsurv/scenario/error.hpp"
+#include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
 using namespace progsurv;
@@ -310,19 +311,7 @@ TEST(PortfolioAttribution, PairedIntervalFromRawSums) {
   EXPECT_TRUE(std::isnan(paired_delta(PairedSums{}).delta.estimate));
 }
 
-class PortfolioAttributionFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("progsurv-pattr-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class PortfolioAttributionFiles : public progsurv_test::TempFolderTest {};
 
 TEST_F(PortfolioAttributionFiles, SameResultsAndFilesForOneAndTwoThreads) {
   const Portfolio p = Portfolio::load(kTenYears);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "progsurv/portfolio/portfolio.hpp"
+#include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
 using namespace progsurv;
@@ -65,24 +66,14 @@ launches:
   - {at: 0, programme: core}
 )";
 
-class PortfolioInput : public ::testing::Test {
+class PortfolioInput : public progsurv_test::TempFolderTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("progsurv-portfolio-input-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    TempFolderTest::SetUp();
     write("tmpl.yaml", kTemplate);
     write("reversed.yaml", kReversed);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = (dir_ / name).string();
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
   Portfolio load(const std::string& text) const { return Portfolio::load(write("org.yaml", text)); }
 
   ScenarioError error_of(const std::string& text) const {
@@ -111,8 +102,6 @@ class PortfolioInput : public ::testing::Test {
       EXPECT_NE(std::string(e.what()).find(":" + std::to_string(line) + ":"), std::string::npos);
     }
   }
-
-  fs::path dir_;
 };
 
 TEST_F(PortfolioInput, GoodFileLoads) {

@@ -18,6 +18,7 @@
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/io/file_type.hpp"
 #include "progsurv/scenario/scenario.hpp"
+#include "temp_folder.hpp"
 
 using namespace progsurv;
 
@@ -548,26 +549,7 @@ namespace fs = std::filesystem;
 using progsurv_test::Output;
 using progsurv_test::progsurv;
 
-class RemediesCli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("progsurv-remedies-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name)) << text;
-    return path(name);
-  }
-  static std::string baseline() {
-    return std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml";
-  }
-  fs::path dir_;
-};
+class RemediesCli : public progsurv_test::TempFolderTest {};
 
 TEST_F(RemediesCli, IdenticalFilesForOneAndTwoThreadsAndASummaryThatMatches) {
   const std::string common = "remedies " + data("closed-form.yaml") + " " +

@@ -29,6 +29,7 @@
 #include "progsurv/io/result_file.hpp"
 #include "progsurv/scenario/workload.hpp"
 #include "scenario_builder.hpp"
+#include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
 using namespace progsurv;
@@ -98,21 +99,8 @@ pid_t dead_pid() {
   return child;
 }
 
-class Hostile : public ::testing::Test {
+class Hostile : public progsurv_test::TempFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("progsurv-hostile-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(dir_, ec);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   // Files in the folder other than `keep`: temporary litter.
   std::vector<std::string> litter(const std::vector<std::string>& keep) const {
     std::vector<std::string> out;
@@ -122,7 +110,6 @@ class Hostile : public ::testing::Test {
     }
     return out;
   }
-  fs::path dir_;
 };
 
 template <class F>
