@@ -1,6 +1,5 @@
 """progsurv.seek against `progsurv seek`: the same file at the same seed, the DataFrame
 derived from the raw sums, load dispatch, the GIL released, report and export."""
-import threading
 import time
 
 import h5py
@@ -98,31 +97,10 @@ def test_plot_and_to_hdf5(py_seek, tmp_path):
 
 
 def test_gil_released_while_seeking():
-    count = [0]
-    stop = threading.Event()
+    from test_threads import assert_runs_without_gil
 
-    def counter():
-        while not stop.is_set():
-            count[0] += 1
-
-    t = threading.Thread(target=counter, daemon=True)
-    t.start()
-    try:
-        time.sleep(0.2)
-        before = count[0]
-        time.sleep(0.3)
-        free_rate = (count[0] - before) / 0.3
-        before = count[0]
-        start = time.perf_counter()
-        progsurv.seek(BASELINE, LEVER, TARGET, range=RANGE, replications=20000, threads=1)
-        elapsed = time.perf_counter() - start
-        advanced = count[0] - before
-    finally:
-        stop.set()
-        t.join()
-    assert elapsed > 0.3, "the search was too short to tell"
-    # Holding the GIL the search would let the counter run a few switch intervals at most.
-    assert advanced > 0.1 * free_rate * elapsed, (advanced, free_rate, elapsed)
+    assert_runs_without_gil(lambda: progsurv.seek(
+        BASELINE, LEVER, TARGET, range=RANGE, replications=20000, threads=1))
 
 
 def test_progress_false_stops_it():
