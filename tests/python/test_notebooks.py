@@ -1,5 +1,4 @@
 """Every notebook runs top to bottom, headless, without a cell error."""
-import os
 import time
 
 import nbformat

@@ -1,6 +1,5 @@
 """progsurv.remedies against `progsurv remedies`: the same file at the same seed, the
 DataFrames derived from the raw sums, load dispatch, the GIL released, report and export."""
-import time
 
 import h5py
 import numpy as np
@@ -188,24 +187,13 @@ def test_report_and_export_fail_cleanly_on_bad_paths(cli_remedies, tmp_path):
 
 @pytest.mark.parametrize("how", ["interrupt_main", "sigint"])
 def test_ctrl_c_stops_the_search(how):
-    from test_threads import interrupt_after
+    from test_threads import assert_interrupted
 
-    import signal
-
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        thread = interrupt_after(0.5, how)
-        start = time.perf_counter()
-        with pytest.raises(KeyboardInterrupt):
-            # Minutes of work on one thread: far longer than the test allows.
-            progsurv.remedies(BASELINE, REMEDIES, target=TARGET, max_replications=10_000_000,
-                              delta=1e-4, threads=1)
-        elapsed = time.perf_counter() - start
-        thread.join()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    # The issue's bound is about 1.5 s; a loaded machine gets more room, not a hang.
-    assert elapsed < 5.0, f"KeyboardInterrupt came after {elapsed:.1f} s"
+    # Minutes of work on one thread: far longer than the test allows. The issue's bound is
+    # about 1.5 s; a loaded machine gets more room, not a hang.
+    assert_interrupted(lambda: progsurv.remedies(BASELINE, REMEDIES, target=TARGET,
+                                                 max_replications=10_000_000, delta=1e-4,
+                                                 threads=1), how)
     # Usable again afterwards.
     assert progsurv.remedies(BASELINE, REMEDIES, max_replications=20_000).search == "exhaustive"
 

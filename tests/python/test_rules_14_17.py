@@ -1,6 +1,5 @@
 """Rules 14-17 from Python: the new per-replication columns, the Result properties and the
 summary lines in words (docs/model.md, rules 14-17)."""
-import numpy as np
 import pytest
 
 import progsurv

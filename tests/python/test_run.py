@@ -1,6 +1,5 @@
 """progsurv.run and the Result's DataFrames, statistics and plots."""
 import numpy as np
-import pandas as pd
 import pytest
 
 import progsurv
