@@ -502,7 +502,8 @@ def _at_risk_rows(ax, results, names, colors):
             finished = finished + np.asarray(r.curve_count(cause), dtype=np.int64)
         running = int(r.n_started) - finished
         y = -0.3 - 0.09 * row
-        ax.text(-0.02, y, name, transform=ax.transAxes, ha="right", va="top", fontsize="small",
+        # Left of the axis by more than half a count's width: the first count sits on t = 0.
+        ax.text(-0.1, y, name, transform=ax.transAxes, ha="right", va="top", fontsize="small",
                 color=color)
         for x in ticks:
             i = int(np.searchsorted(t, x, side="right")) - 1

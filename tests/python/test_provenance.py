@@ -122,6 +122,22 @@ def test_compare_writes_a_comparison_file_that_reads_back(comparison):
         assert f["differences/diff"][0, 1] == pytest.approx(dsum / n, rel=1e-12)
 
 
+def test_export_of_a_comparison(comparison, tmp_path):
+    import pandas as pd
+
+    d, _ = comparison
+    run_cli("export", d / "cmp.h5", "--csv", tmp_path / "csv")
+    run_cli("export", d / "cmp.h5", "--xlsx", tmp_path / "cmp.xlsx")
+    differences = pd.read_csv(tmp_path / "csv" / "differences.csv", float_precision="round_trip")
+    with h5py.File(d / "cmp.h5", "r") as f:
+        k = f["differences/statistics"].asstr()[()].tolist().index("p_completed")
+        row = differences[differences["statistic"] == "p_completed"].iloc[0]
+        assert row["diff"] == f["differences/diff"][k, 1]
+        assert row["diff_started"] == f["differences/started_diff"][k, 1]
+    sheets = pd.read_excel(tmp_path / "cmp.xlsx", sheet_name=None)
+    assert sheets["scenarios"]["name"].tolist() == ["baseline", "director-vacuum"]
+
+
 def test_compare_refuses_a_bad_output_before_running(tmp_path):
     proc = run_cli("compare", BASELINE, "--lever", "horizon=48", "-n", 500, "-q", "-o",
                    tmp_path / "missing" / "c.h5", check=False)
