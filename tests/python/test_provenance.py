@@ -48,6 +48,8 @@ def test_every_output_of_a_set_run_carries_the_override(variant):
     with h5py.File(d / "a.h5", "r") as f:
         assert f.attrs["scenario_label"] == LABEL
     assert progsurv.load(d / "a.h5").attrs["scenario"] == LABEL
+    run_cli("report", d / "a.h5", "-o", d / "a.html")
+    assert f">{LABEL}</span>)" in (d / "a.html").read_text()
     c = run_cli("compare", BASELINE, "--lever", "horizon=48", "-n", 500, "-q", "--set",
                 "sponsor=director").stdout
     assert f"[0] {BASELINE}: {LABEL} (horizon 60 months)" in c
@@ -56,6 +58,12 @@ def test_every_output_of_a_set_run_carries_the_override(variant):
                              replications=500, bootstrap=5)
     assert frame.attrs["labels"][0] == f"{BASELINE} [sponsor=director]"
     assert frame.attrs["names"] == [LABEL, "baseline [sponsor=director, horizon=48]"]
+    # compare(output=...) writes the file `compare -o` writes; load reads the same frame.
+    again = progsurv.compare(BASELINE, levers=["horizon=48"], set={"sponsor": "director"},
+                             replications=500, bootstrap=5, output=d / "c.h5")
+    back = progsurv.load(d / "c.h5")
+    assert back.attrs["table"] == again.attrs["table"] == frame.attrs["table"]
+    assert back.attrs["names"] == frame.attrs["names"]
 
 
 def _check_page(page, h5):
