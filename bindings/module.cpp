@@ -44,6 +44,7 @@ PYBIND11_MODULE(_core, m) {
       register_goal,
       register_seek,
       register_remedies,
+      register_portfolio_attribution,
   };
   // clang-format on
   for (const Registrar registrar : registrars) registrar(m);

@@ -37,7 +37,8 @@ void register_output_file(py::module_& m);  // check_output_path(), replace_file
 void register_limits(py::module_& m);       // memory_limit(), check_memory()
 void register_goal(py::module_& m);         // Target
 void register_seek(py::module_& m);         // seek(), SeekResult, read_seek(), write_seek()
-void register_remedies(py::module_& m);     // RemedySet, remedies(), RemediesResult, read/write
+void register_portfolio_attribution(py::module_& m);  // read_portfolio_attribution()
+void register_remedies(py::module_& m);  // RemedySet, remedies(), RemediesResult, read/write
 
 // Key paths and YAML texts for with_values() from a mapping {path: value} or an iterable of
 // (path, value) pairs (register_scenario.cpp), shared by Scenario and Portfolio.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -197,6 +198,21 @@ a mapping or an iterable of (path, value) pairs, applied in order. An unknown pa
 invalid value raises ScenarioError naming the path.
 )doc")
       .def_property_readonly("name", [](const Scenario& s) { return s.name; })
+      .def_property_readonly(
+          "label", &Scenario::label,
+          "The name with the values changed since the file was read (with_values, --set) as "
+          "a variant label: 'baseline [sponsor=director]'; the name when none was.")
+      .def_property_readonly(
+          "changes",
+          [](const Scenario& s) {
+            py::list out;
+            for (const ValueChange& c : s.changes)
+              out.append(py::make_tuple(c.path, c.value, c.was));
+            return out;
+          },
+          "The values changed since the file was read, in order: (key path, value as given, "
+          "the value before as YAML text, '' when the file left it to its default or lacked "
+          "it).")
       .def_property_readonly("description", [](const Scenario& s) { return s.description; })
       .def_property_readonly(
           "source", [](const Scenario& s) { return s.source; },
@@ -251,13 +267,25 @@ invalid value raises ScenarioError naming the path.
                     " phases, horizon " + py::repr(py::float_(s.horizon)).cast<std::string>() +
                     " months>";
            })
-      .def(py::pickle([](const Scenario& s) { return py::make_tuple(s.to_yaml(), s.source); },
-                      [](const py::tuple& state) {
-                        if (state.size() != 2) throw std::runtime_error("invalid Scenario pickle");
-                        Scenario s = Scenario::from_yaml(state[0].cast<std::string>());
-                        s.source = state[1].cast<std::string>();
-                        return s;
-                      }));
+      .def(py::pickle(
+          [](const Scenario& s) {
+            std::vector<std::tuple<std::string, std::string, std::string>> changes;
+            for (const ValueChange& c : s.changes) changes.emplace_back(c.path, c.value, c.was);
+            return py::make_tuple(s.to_yaml(), s.source, changes, s.original_text);
+          },
+          [](const py::tuple& state) {
+            if (state.size() != 2 && state.size() != 4)
+              throw std::runtime_error("invalid Scenario pickle");
+            Scenario s = Scenario::from_yaml(state[0].cast<std::string>());
+            s.source = state[1].cast<std::string>();
+            if (state.size() == 4) {  // the changes too, so a variant keeps its label
+              for (const auto& [path, value, was] :
+                   state[2].cast<std::vector<std::tuple<std::string, std::string, std::string>>>())
+                s.changes.push_back({path, value, was});
+              s.original_text = state[3].cast<std::string>();
+            }
+            return s;
+          }));
   // Scenarios compare by content; they are not meant as dict keys.
   m.attr("Scenario").attr("__hash__") = py::none();
 }

@@ -56,7 +56,7 @@ SweepResult run_sweep_py(const Sweep& sweep, int threads, const std::string& out
 // The columns of an attribution result (computed or read from a file) as a dict.
 py::dict attribution_dict(const AttributionResult& r) {
   py::dict d;
-  d["scenario"] = r.scenario.name;
+  d["scenario"] = r.scenario.label();  // with what --set changed
   d["seed"] = r.seed;
   d["replications"] = r.n;
   d["horizon"] = r.scenario.horizon;

@@ -123,3 +123,120 @@ TEST(CompletionQuantiles, IntervalsBracketTheEstimateAndTheExactQuantile) {
 }
 
 }  // namespace
+
+// ---- provenance of values set for a run, and the comparison file ---------------------------
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "progsurv/io/result_file.hpp"
+#include "progsurv/io/version.hpp"
+#include "progsurv/scenario/error.hpp"
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("progsurv-compare-" + std::to_string(::getpid()) + "-" + name))
+      .string();
+}
+
+TEST(Provenance, WithValuesRecordsWhatWasSetAndWhatItWas) {
+  const Scenario base = Scenario::load(kBaseline);
+  EXPECT_EQ(base.label(), "baseline");
+  const Scenario v = base.with_values({{"sponsor", "director"}, {"horizon", "48"}});
+  EXPECT_EQ(v.name, "baseline");
+  EXPECT_EQ(v.label(), "baseline [sponsor=director, horizon=48]");
+  ASSERT_EQ(v.changes.size(), 2u);
+  EXPECT_EQ(v.changes[0].path, "sponsor");
+  EXPECT_NE(v.changes[0].was.find("director: 0.3"), std::string::npos) << v.changes[0].was;
+  EXPECT_EQ(v.changes[1].was, "60");
+  // The text as written, comments included, is kept for the report's notes.
+  EXPECT_EQ(v.original_text, base.yaml_text);
+  EXPECT_NE(v.original_text.find('#'), std::string::npos);
+  // Setting a key again keeps what the file said.
+  const Scenario w = v.with_values({{"horizon", "36"}});
+  ASSERT_EQ(w.changes.size(), 2u);
+  EXPECT_EQ(w.changes[1].value, "36");
+  EXPECT_EQ(w.changes[1].was, "60");
+  EXPECT_EQ(w.original_text, base.yaml_text);
+  // A key the file leaves to its default: what the default was.
+  const Scenario d = base.with_values({{"patience.rate", "0.01"}});
+  EXPECT_EQ(d.changes.at(0).was, "0");
+}
+
+TEST(Provenance, RunFileKeepsTheLabelChangesAndTheTextAsWritten) {
+  const Scenario v = Scenario::load(kBaseline).with_values({{"sponsor", "director"}});
+  progsurv::RunOptions o;
+  o.replications = 2000;
+  const std::string path = temp_path("variant.h5");
+  progsurv::write_result(path, progsurv::run(v, o));
+  const progsurv::RunResult back = progsurv::read_result(path);
+  EXPECT_EQ(back.scenario.label(), "baseline [sponsor=director]");
+  ASSERT_EQ(back.scenario.changes.size(), 1u);
+  EXPECT_EQ(back.scenario.changes[0].was, v.changes[0].was);
+  EXPECT_EQ(back.scenario.original_text, v.original_text);
+  // Written again (Result.to_hdf5 of a loaded result), it still carries them.
+  const std::string again = temp_path("variant-again.h5");
+  progsurv::write_result(again, back);
+  EXPECT_EQ(progsurv::read_result(again).scenario.label(), "baseline [sponsor=director]");
+  std::filesystem::remove(path);
+  std::filesystem::remove(again);
+}
+
+TEST(ComparisonFile, RoundTripsAndEachTallyIsTheScenariosOwnRun) {
+  const Scenario a = Scenario::load(kBaseline);
+  const Scenario b = a.with_values({{"sponsor", "director"}});
+  CompareOptions opt;
+  opt.replications = 20000;
+  opt.seed = 7;
+  opt.bootstrap = 20;
+  const auto r = progsurv::compare({a, b}, {"a.yaml", "director"}, opt);
+  // Each scenario's tally is the one its own run with this seed and n makes, bit for bit.
+  progsurv::RunOptions ro;
+  ro.replications = 20000;
+  ro.seed = 7;
+  const progsurv::RunResult run_b = progsurv::run(b, ro);
+  EXPECT_EQ(r.tallies[1].category_count, run_b.tally.category_count);
+  EXPECT_EQ(r.tallies[1].end_bins, run_b.tally.end_bins);
+  EXPECT_EQ(r.tallies[1].moments[0].sum, run_b.tally.moments[0].sum);
+  EXPECT_EQ(r.tallies[1].checkpoint_n, run_b.tally.checkpoint_n);
+  // Of started: the share among started programmes, as the run's own summary has it.
+  const auto& done = stat(r, "p_completed");
+  ASSERT_TRUE(done.has_started());
+  EXPECT_DOUBLE_EQ(done.started_value[1], run_b.summary.outcome_share_started[0].estimate);
+  EXPECT_LT(done.started_diff[1].delta.lower, done.started_diff[1].delta.estimate);
+  EXPECT_GT(done.started_diff[1].se, 0.0);
+  EXPECT_FALSE(stat(r, "p_not_started").has_started());
+  const std::string text = progsurv::format_comparison(r);
+  EXPECT_NE(text.find("baseline [sponsor=director]"), std::string::npos);
+  EXPECT_NE(text.find("of started"), std::string::npos);
+
+  const std::string path = temp_path("cmp.h5");
+  progsurv::write_comparison(path, r);
+  const auto back = progsurv::read_comparison(path);
+  EXPECT_EQ(progsurv::format_comparison(back), text);
+  EXPECT_EQ(back.labels, r.labels);
+  EXPECT_EQ(back.scenarios[1].label(), "baseline [sponsor=director]");
+  EXPECT_EQ(back.tallies[0].end_bins, r.tallies[0].end_bins);
+  ASSERT_EQ(back.stats.size(), r.stats.size());
+  for (std::size_t k = 0; k < r.stats.size(); ++k) {
+    SCOPED_TRACE(r.stats[k].name);
+    EXPECT_EQ(back.stats[k].diff[1].delta.estimate, r.stats[k].diff[1].delta.estimate);
+    EXPECT_EQ(back.stats[k].diff[1].se, r.stats[k].diff[1].se);
+  }
+  // Another kind of file is refused, naming what it is.
+  const std::string run_path = temp_path("run.h5");
+  progsurv::write_result(run_path, run_b);
+  try {
+    (void)progsurv::read_comparison(run_path);
+    ADD_FAILURE() << "a run file was read as a comparison";
+  } catch (const progsurv::FileFormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a progsurv comparison file"), std::string::npos);
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(run_path);
+}
+
+}  // namespace

@@ -7,7 +7,7 @@
     result.curves()                  # pandas DataFrame
     result.plot_incidence()          # matplotlib Axes
     result.to_hdf5("baseline.h5")    # the file `progsurv run` writes
-    progsurv.load("baseline.h5")     # any file the command line wrote
+    progsurv.load("baseline.h5")     # any file progsurv writes, by its filetype
     progsurv.portfolio("scenarios/portfolios/ten-years.yaml", n=5000)  # an organisation over years
     progsurv.remedies("scenarios/baseline.yaml", "scenarios/remedies/practitioner-remedies.yaml",
                       target="completed>=0.15")      # what would it take
@@ -31,8 +31,13 @@ from ._result import (
     run,
 )
 from . import plotting
-from .compare import compare
-from ._portfolio import PortfolioResult, load_portfolio
+from .compare import compare, comparison_results, load_comparison
+from ._portfolio import (
+    PortfolioAttributionResult,
+    PortfolioResult,
+    load_portfolio,
+    load_portfolio_attribution,
+)
 from ._portfolio import portfolio  # progsurv.portfolio is the function
 from ._remedies import RemediesResult, load_remedies
 from ._remedies import remedies  # progsurv.remedies is the function
@@ -54,6 +59,18 @@ from .sweep import (  # noqa: E402 (after .sweep, progsurv.sweep is the function
     sweep,
 )
 
+
+def __getattr__(name):
+    # progsurv.export and progsurv.report work after `import progsurv` alone, imported on
+    # first use: importing them here would make `python3 -m progsurv.export` (what the
+    # command runs) warn that the module was imported before it ran.
+    if name in ("export", "report"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'progsurv' has no attribute {name!r}")
+
+
 __version__ = _core.__version__
 KNOCKOUTS = tuple(_core.knockout_names)
 FORMAT_VERSION = tuple(_core.format_version)  # run files (run, exact)
@@ -61,6 +78,7 @@ SWEEP_FORMAT_VERSION = tuple(_core.sweep_format_version)  # sweep files
 ATTRIBUTION_FORMAT_VERSION = tuple(_core.attribution_format_version)  # attribution files
 SEEK_FORMAT_VERSION = tuple(_core.seek_format_version)  # seek files
 REMEDIES_FORMAT_VERSION = tuple(_core.remedies_format_version)  # remedies files
+COMPARISON_FORMAT_VERSION = tuple(_core.comparison_format_version)  # comparison files
 
 __all__ = [
     "CATEGORIES",
@@ -71,6 +89,12 @@ __all__ = [
     "ATTRIBUTION_FORMAT_VERSION",
     "SEEK_FORMAT_VERSION",
     "REMEDIES_FORMAT_VERSION",
+    "COMPARISON_FORMAT_VERSION",
+    "comparison_results",
+    "export",
+    "load_comparison",
+    "load_portfolio_attribution",
+    "PortfolioAttributionResult",
     "FileFormatError",
     "OUTCOMES",
     "QUANTITIES",

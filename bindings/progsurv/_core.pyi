@@ -800,6 +800,10 @@ Make one with Scenario.load(path) or Scenario.from_yaml(text)."""
         ...
     def __repr__(self) -> str: ...
     @property
+    def changes(self) -> list:
+        """The values changed since the file was read, in order: (key path, value as given, the value before as YAML text, '' when the file left it to its default or lacked it)."""
+        ...
+    @property
     def description(self) -> str:
         """The scenario's description (text, may be empty)."""
         ...
@@ -814,6 +818,10 @@ Make one with Scenario.load(path) or Scenario.from_yaml(text)."""
     @property
     def horizon(self) -> float:
         """H, months."""
+        ...
+    @property
+    def label(self) -> str:
+        """The name with the values changed since the file was read (with_values, --set) as a variant label: 'baseline [sponsor=director]'; the name when none was."""
         ...
     @property
     def level_names(self) -> List[str]:
@@ -1186,10 +1194,12 @@ def check_output_path(path: Union[str, os.PathLike], inputs: List[Union[str, os.
     """Raise ValueError when `path` cannot receive an output file: a missing or unwritable folder, a name too long, not a regular file (device, FIFO, folder), one of `inputs`, or write-protected without `force`."""
     ...
 
-def compare(scenarios: List[Scenario], labels: List[str], replications: int = 100000, seed: int = 1, threads: int = 0, bootstrap: int = 200, progress: Any = None) -> dict:
-    """Paired comparison without the GIL (use progsurv.compare); a dict of columns."""
+def compare(scenarios: List[Scenario], labels: List[str], replications: int = 100000, seed: int = 1, threads: int = 0, bootstrap: int = 200, progress: Any = None, output: Optional[str] = None) -> dict:
+    """Paired comparison without the GIL (use progsurv.compare); a dict of columns. With `output`, also writes the comparison file."""
     ...
 
+comparison_filetype: str
+comparison_format_version: tuple[int, ...]
 confidence: float
 default_max_bundles: int
 def exact(scenario: Scenario, method: str = 'auto') -> Result:
@@ -1220,12 +1230,21 @@ def parse_record(text: str, source: str = '<string>') -> ProgrammeRecord:
     """Parse record CSV text; `source` names it in error messages."""
     ...
 
+portfolio_attribution_filetype: str
 portfolio_filetype: str
 portfolio_format_version: tuple[int, ...]
 portfolio_level_bins: int
 quantity_names: list[str]
 def read_attribution(path: str) -> dict:
     """Read a file written by `progsurv attribute`; a dict of columns."""
+    ...
+
+def read_comparison(path: str) -> dict:
+    """A comparison file as compare() returns it (use progsurv.load)."""
+    ...
+
+def read_portfolio_attribution(path: str) -> dict:
+    """A portfolio attribution file as columns (use progsurv.load or progsurv.load_portfolio_attribution)."""
     ...
 
 def read_portfolio_result(path: Union[str, os.PathLike]) -> PortfolioResult:

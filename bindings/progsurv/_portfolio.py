@@ -2,7 +2,7 @@
 
     result = progsurv.portfolio("scenarios/portfolios/ten-years.yaml", n=5000, seed=1)
     print(result.summary())
-    result.ranks()              # odds by launch rank (pandas DataFrame)
+    result.ranks()              # P(completed) by launch rank (pandas DataFrame)
     result.plot_rank_odds()     # matplotlib Axes
     result.to_hdf5("ten-years.h5")
 """
@@ -95,6 +95,71 @@ def load_portfolio(path):
     return PortfolioResult(_core.read_portfolio_result(path), path=path)
 
 
+def load_portfolio_attribution(path):
+    """Read a portfolio attribution file written by `progsurv attribute PORTFOLIO -o`
+    (docs/portfolio-attribution.md).
+
+    Returns a PortfolioAttributionResult."""
+    path = os.fspath(path)
+    _core.file_type(path)  # a missing or non-HDF5 file says so first
+    return PortfolioAttributionResult(_core.read_portfolio_attribution(path), path)
+
+
+class PortfolioAttributionResult:
+    """What each sharing of an organisation (cynicism, trust, posts, budget, and all four)
+    costs, from a portfolio attribution file: per_organisation() and per_rank() DataFrames
+    (cost = the statistic with the sharing switched off minus with full sharing, paired over
+    the same organisations, with its 95% interval and SE; kind "shapley" rows are each
+    sharing's Shapley part of switching all four off), text() as `progsurv summary` prints."""
+
+    def __init__(self, raw, path=None):
+        self._raw = raw
+        self.path = path
+        self.name = raw["name"]
+        self.description = raw["description"]
+        self.seed = raw["seed"]
+        self.organisations = raw["organisations"]
+        self.horizon = raw["horizon"]
+        self.shapley = raw["shapley"]
+        self.descriptions = dict(raw["descriptions"])
+
+    def per_organisation(self):
+        """One row per (part, kind, statistic): completed, ended, not_started, running and
+        value per organisation.
+
+        Returns a pandas DataFrame indexed by (part, kind, statistic)."""
+        return pd.DataFrame(self._raw["per_organisation"]).set_index(["part", "kind", "statistic"])
+
+    def per_rank(self):
+        """One row per (part, kind, launch rank): the change in P(the k-th programme
+        launched completes), over the organisations that launched a k-th
+        (rank_launched()).
+
+        Returns a pandas DataFrame indexed by (part, kind, rank)."""
+        frame = pd.DataFrame(self._raw["per_rank"])
+        frame["statistic"] = frame["statistic"].astype(int)
+        return frame.rename(columns={"statistic": "rank"}).set_index(["part", "kind", "rank"])
+
+    def rank_launched(self):
+        """Organisations that launched a k-th programme, k = 1, 2, ...
+
+        Returns a pandas Series indexed by rank."""
+        launched = list(self._raw["rank_launched"])
+        return pd.Series(launched, index=pd.RangeIndex(1, len(launched) + 1, name="rank"),
+                         name="organisations")
+
+    def text(self):
+        """The text `progsurv attribute` printed and `progsurv summary` prints.
+
+        Returns a str."""
+        return self._raw["text"]
+
+    def __repr__(self):
+        return (f"<progsurv.PortfolioAttributionResult '{self.name}'"
+                f"{' from ' + self.path if self.path else ''}: {self.organisations} "
+                f"organisations, seed {self.seed}>")
+
+
 def _step_quantile(hist, total, q, width=1.0):
     # As the C++ summary: the smallest bin holding the q-th share, at its lower edge.
     hist = np.asarray(hist, dtype=np.int64)
@@ -113,7 +178,7 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
     command line prints). Their arrays are read-only NumPy views: no copies, and each
     array's .base is the object holding the data, which keeps this result alive.
 
-    DataFrames: ranks() (odds by launch rank), organisation() (per-organisation means and
+    DataFrames: ranks() (P(completed) by launch rank), organisation() (per-organisation means and
     quantiles), over_time() (programmes live, cumulative ends, cynicism and trust on the
     grid), exits() (sponsor exits by level). Plots: plot_rank_odds(),
     plot_cynicism_trust(), plot_live().
@@ -158,7 +223,7 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
     # --- DataFrames --------------------------------------------------------------------
 
     def ranks(self, min_launched=0.0):
-        """The odds of the k-th programme an organisation launches, k = 1, 2, ...
+        """The outcome probabilities of the k-th programme an organisation launches, k = 1, 2, ...
 
         Columns: organisations (that launched a k-th programme), launched (their share of
         all organisations), then the share of k-th programmes completed, ended by each
@@ -306,7 +371,7 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         ax.set_ylim(0, min(1.0, 1.15 * float(df["completed_upper"].max()) + 0.02) if len(df) else 1)
         if len(k):
             ax.set_xticks(k if len(k) <= 15 else k[:: int(np.ceil(len(k) / 15))])
-        ax.set_title(title if title is not None else f"{self.name}: odds by launch rank (95%)")
+        ax.set_title(title if title is not None else f"{self.name}: P(completed) by launch rank (95%)")
         ax.legend(fontsize="small", frameon=False)
         return ax
 

@@ -25,6 +25,7 @@ def run(
     max_replications=10_000_000,
     keep_replications=False,
     progress=False,
+    set=None,
 ):
     """Run replications of `scenario` (a Scenario or a path to a YAML file).
 
@@ -37,6 +38,8 @@ def run(
     precision         run batches of 16384 until the 95% half-width of P(completed)
                       is at most this, but not more than `max_replications`
     keep_replications keep one record per replication (Result.records())
+    set               values to change first, {key path: value}, as `progsurv run --set`
+                      (Scenario.with_values): the result's name, file and report say so
     progress          True for a progress bar (stderr, or live in a notebook), or a
                       callable progress(done, planned) that may return False to stop
 
@@ -47,6 +50,8 @@ def run(
         scenario = _core.Scenario.load(scenario)
     if not isinstance(scenario, _core.Scenario):
         raise TypeError(f"run() needs a progsurv.Scenario or a path, not {type(scenario).__name__}")
+    if set:
+        scenario = scenario.with_values(set)
     replications = _checks.whole("replications", replications, 1, _checks.MAX_REPLICATIONS)
     max_replications = _checks.whole(
         "max_replications", max_replications, 1, _checks.MAX_REPLICATIONS
@@ -86,33 +91,59 @@ def exact(scenario, method="auto"):
     return Result(_core.exact(scenario, method))
 
 
+def _loaders():
+    """filetype -> (what it is, the function that reads it)."""
+    # progsurv.sweep and progsurv.compare are the functions: import from the modules.
+    from ._fit import load_fit
+    from ._portfolio import load_portfolio, load_portfolio_attribution
+    from ._remedies import load_remedies
+    from ._seek import load_seek
+    from .compare import load_comparison
+    from .sweep import load_attribution, load_sweep
+
+    return {
+        _core.run_filetype: ("run or exact", None),
+        _core.portfolio_filetype: ("portfolio", load_portfolio),
+        _core.portfolio_attribution_filetype: ("portfolio attribution",
+                                               load_portfolio_attribution),
+        _core.sweep_filetype: ("sweep", load_sweep),
+        _core.attribution_filetype: ("attribution", load_attribution),
+        _core.comparison_filetype: ("comparison", load_comparison),
+        _core.fit_filetype: ("fit", load_fit),
+        _core.seek_filetype: ("seek", load_seek),
+        _core.remedies_filetype: ("remedies", load_remedies),
+    }
+
+
 def load(path):
-    """Read a run file written by `progsurv run`, `progsurv exact` or Result.to_hdf5, a
-    portfolio file written by `progsurv portfolio` or PortfolioResult.to_hdf5, or a seek or
-    remedies file written by `progsurv seek -o` / `progsurv remedies -o`.
+    """Read any file progsurv writes. Returns the object for its filetype:
+
+    run or exact (`progsurv run`, `progsurv exact`, Result.to_hdf5)   -> Result
+    portfolio (`progsurv portfolio`)                                  -> PortfolioResult
+    portfolio attribution (`progsurv attribute PORTFOLIO -o`)         -> PortfolioAttributionResult
+    sweep (`progsurv sweep`)                                          -> SweepResult
+    attribution (`progsurv attribute -o`)                             -> DataFrame (load_attribution)
+    comparison (`progsurv compare -o`)                                -> DataFrame (load_comparison)
+    fit (`progsurv fit`)                                              -> FitResult
+    seek (`progsurv seek -o`)                                         -> SeekResult
+    remedies (`progsurv remedies -o`)                                 -> RemediesResult
 
     The filetype and format version are checked first: a foreign, newer, older or
-    truncated file raises progsurv.FileFormatError (a ValueError) saying which.
-
-    Returns a Result, a PortfolioResult for a portfolio file, a SeekResult for a seek file
-    or a RemediesResult for a remedies file.
+    truncated file raises progsurv.FileFormatError (a ValueError) saying which; a progsurv
+    file of a filetype this version does not know names it and the ones it reads.
     """
     try:
         kind = _core.file_type(os.fspath(path))
     except _core.FileFormatError:
         kind = None  # read_result says what is wrong with it
-    if kind == _core.portfolio_filetype:
-        from ._portfolio import load_portfolio
-
-        return load_portfolio(path)
-    if kind == _core.seek_filetype:
-        from ._seek import load_seek
-
-        return load_seek(path)
-    if kind == _core.remedies_filetype:
-        from ._remedies import load_remedies
-
-        return load_remedies(path)
+    loaders = _loaders()
+    if kind is not None and kind not in loaders:
+        known = ", ".join(f"{name} ({filetype})" for filetype, (name, _) in loaders.items())
+        raise _core.FileFormatError(
+            f"{os.fspath(path)}: its filetype is {kind!r}, which this progsurv "
+            f"({_core.__version__}) does not read; it reads {known}")
+    if kind is not None and loaders[kind][1] is not None:
+        return loaders[kind][1](path)
     raw = _core.read_result(path)
     return Result(raw, path=os.fspath(path))
 

@@ -14,8 +14,11 @@ class ResultBase:
 
     @property
     def name(self):
-        """The name of the scenario or portfolio that was run."""
-        return getattr(self, self._subject).name
+        """The name of the scenario or portfolio that was run; for a scenario with values
+        changed (with_values, --set), with them as a variant label:
+        'baseline [sponsor=director]'."""
+        subject = getattr(self, self._subject)
+        return getattr(subject, "label", subject.name)
 
     @property
     def path(self):

@@ -6,6 +6,8 @@
                          levers=["patience.threshold.median=36", "succession.adoption=0.8"])
     c                      # DataFrame: one row per (variant, statistic)
     print(c.attrs["table"])
+    progsurv.compare("a.yaml", "b.yaml", output="cmp.h5")   # the file `compare -o` writes
+    progsurv.load("cmp.h5")                                  # the same DataFrame, read back
 
 Replication r of every scenario uses the same random streams, so the differences are
 paired; `gain` is how many times the replications two independent runs would need for an
@@ -17,12 +19,12 @@ import pandas as pd
 
 from . import _core, _progress
 
-__all__ = ["compare"]
+__all__ = ["compare", "comparison_results", "load_comparison"]
 
 
 def _scenario(s):
     if isinstance(s, _core.Scenario):
-        return s, s.name
+        return s, s.label
     return _core.Scenario.load(os.fspath(s)), os.fspath(s)
 
 
@@ -43,42 +45,82 @@ def _lever(base, lever):
 
 
 def compare(*scenarios, levers=(), set=None, replications=100_000, seed=1, threads=0,
-            bootstrap=200, progress=False):
+            bootstrap=200, progress=False, output=None):
     """Compare scenarios (Scenario objects or YAML paths; the first is the reference) and
     levers (variants of the first: "key=value;key=value" strings or dicts), as
-    `progsurv compare`. `set` (a dict) overrides values in every given scenario.
+    `progsurv compare`. `set` (a dict) overrides values in every given scenario; `output`
+    also writes the comparison file (`progsurv compare -o`, docs/hdf5-comparison-format.md),
+    which progsurv.load reads back and `progsurv report` turns into a brief.
 
     Returns a DataFrame indexed by (variant, statistic) with the reference's value, the
     variant's value, the paired difference (variant minus reference) and its 95% interval,
-    its SE, the SE two independent runs would have, and the gain. .attrs holds the
-    labels, seed, replications and the printed table."""
+    its SE, the SE two independent runs would have, and the gain; for the shares, the same
+    among started programmes (started, reference_started, diff_started, lower_started,
+    upper_started, se_started; NaN for the other statistics). .attrs holds the labels, the
+    scenarios' names (with what was set), seed, replications and the printed table."""
     pairs = [_scenario(s) for s in scenarios]
     if set:
-        pairs = [(s.with_values([(str(k), str(v)) for k, v in set.items()]), label)
-                 for s, label in pairs]
+        items = [(str(k), str(v)) for k, v in set.items()]
+        # The label says what was set, as the scenario's own label does.
+        suffix = " [" + ", ".join(f"{k}={v}" for k, v in items) + "]"
+        pairs = [(s.with_values(items), label + suffix) for s, label in pairs]
     if not pairs:
         raise ValueError("compare() needs at least one scenario")
     pairs += [_lever(pairs[0][0], lever) for lever in levers]
     if len(pairs) < 2:
         raise ValueError("compare() needs two scenarios, or one and a lever")
+    if output is not None:
+        from ._output import check_output_path
+
+        output = os.fspath(output)
+        check_output_path(output, [os.fspath(s) for s in scenarios
+                                   if not isinstance(s, _core.Scenario)], False)
     bar = _progress.ProgressBar("comparing") if progress is True else None
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:
         d = _core.compare([s for s, _ in pairs], [label for _, label in pairs],
-                          int(replications), int(seed), int(threads), int(bootstrap), callback)
+                          int(replications), int(seed), int(threads), int(bootstrap), callback,
+                          output)
     finally:
         if bar is not None:
             bar.close()
+    return _frame(d)
+
+
+def _frame(d, path=None):
     rows = []
-    for i in range(1, len(pairs)):
+    for i in range(1, len(d["labels"])):
         for st in d["stats"]:
             rows.append({"variant": d["labels"][i], "statistic": st["statistic"],
                          "description": st["description"], "reference": st["value"][0],
                          "value": st["value"][i], "diff": st["diff"][i],
                          "lower": st["lower"][i], "upper": st["upper"][i], "se": st["se"][i],
-                         "independent_se": st["independent_se"][i], "gain": st["gain"][i]})
+                         "independent_se": st["independent_se"][i], "gain": st["gain"][i],
+                         "reference_started": st["started"][0], "started": st["started"][i],
+                         "diff_started": st["diff_started"][i],
+                         "lower_started": st["lower_started"][i],
+                         "upper_started": st["upper_started"][i],
+                         "se_started": st["se_started"][i]})
     frame = pd.DataFrame(rows).set_index(["variant", "statistic"])
     frame.attrs.update(labels=list(d["labels"]), names=list(d["names"]), seed=d["seed"],
                        replications=d["replications"], bootstrap=d["bootstrap"],
-                       table=d["table"])
+                       table=d["table"], path=path)
     return frame
+
+
+def load_comparison(path):
+    """Read a comparison file (`progsurv compare -o`, compare(output=...)).
+
+    Returns the DataFrame compare() returned when it was written (.attrs["path"] is the
+    file)."""
+    return _frame(_core.read_comparison(os.fspath(path)), os.fspath(path))
+
+
+def comparison_results(path):
+    """Each compared scenario of a comparison file as a progsurv.Result: its own curves,
+    shares and plots (the numbers its own run with the comparison's seed and replications
+    gives). Returns a list, the reference first."""
+    from ._result import Result
+
+    return [Result(raw, path=os.fspath(path))
+            for raw in _core.read_comparison(os.fspath(path))["results"]]

@@ -15,7 +15,8 @@ import pandas as pd
 
 
 def tables(path):
-    """The tables of a run, exact, sweep, attribution, remedies or seek file, as {name:
+    """The tables of a run, exact, sweep, attribution, remedies, seek or comparison file
+    (differences: the DataFrame progsurv.load gives; scenarios: labels and names), as {name:
     DataFrame}. Column names and values are those of the file's datasets
     (docs/hdf5-format.md); a remedies bundle's or a seek point's mean and interval are
     derived from the raw sums the file keeps, which are exported alongside."""
@@ -54,6 +55,10 @@ def tables(path):
         frame = progsurv.load_attribution(path)
         all_off = pd.DataFrame(frame.attrs["all_off"]).T.rename_axis("statistic").reset_index()
         return {"attribution": frame.reset_index(), "all_off": all_off}
+    if filetype == "progsurv-comparison":
+        frame = progsurv.load_comparison(path)
+        scenarios = pd.DataFrame({"label": frame.attrs["labels"], "name": frame.attrs["names"]})
+        return {"differences": frame.reset_index(), "scenarios": scenarios}
     if filetype == "progsurv-sweep":
         s = progsurv.load_sweep(path)
         out = {"points": s.points().reset_index()}
@@ -94,8 +99,8 @@ def tables(path):
             "interval_lower": [interval[0]], "interval_upper": [interval[1]],
             "seed": [s.seed], "replications": [s.n], "sentence": [s.sentence]})
         return {"answer": answer, "points": points}
-    raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution, remedies or seek "
-                     f"file (filetype {filetype!r})")
+    raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution, remedies, seek or "
+                     f"comparison file (filetype {filetype!r})")
 
 
 def to_csv(path, directory, force=False):

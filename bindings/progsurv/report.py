@@ -1,6 +1,8 @@
 """`progsurv report`: one self-contained HTML page (figures embedded, no network needed)
 for a progsurv file: a run, an exact solution, a sweep, an attribution, a fit, a remedies
-search or a seek.
+search, a seek or a comparison (`progsurv compare -o`: the brief of two scenarios side by
+side, paired differences in plain sentences, overlaid curves, what each obstacle costs in
+each, and what was changed between them).
 
     python3 -m progsurv.report baseline.h5 -o baseline.html
     python3 -m progsurv.report scenarios/baseline.yaml --set horizon=48 -o report.html
@@ -219,6 +221,41 @@ def scenario_values(source_yaml):
     return rows
 
 
+def scenario_changes(group, name="changes"):
+    """The values set for a run (--set, a lever), as (key path, value, was) text from the
+    group `name` under `group` (run files from format 2.2); [] when none was set."""
+    g = group.get(name)
+    if g is None:
+        return []
+    return list(zip(*(g[k].asstr()[()].tolist() for k in ("path", "value", "was"))))
+
+
+def _under(outer, inner):
+    return inner == outer or inner.startswith(outer + ".")
+
+
+def mark_changes(rows, changes):
+    """The appendix rows with the values set for the run marked: a row whose key was set
+    (or that holds or lies under a key that was) shows its new value and "set for this run
+    (was ...)", keeping its note; a key the file left to its default gets a row of its own.
+    Each row gains a fifth field, the changes that touched it."""
+    out, used = [], set()
+    for key, value, status, note in rows:
+        hits = [c for c in changes if _under(key, c[0]) or _under(c[0], key)]
+        if not hits:
+            out.append((key, value, status, note, ()))
+            continue
+        used.update(c[0] for c in hits)
+        exact = [c for c in hits if c[0] == key]
+        new = exact[-1][1] if exact else "; ".join(f"{p}={v}" for p, v, _ in hits)
+        out.append((key, new, f"set for this run (was {value})", note, tuple(hits)))
+    for path, value, was in changes:
+        if path not in used:
+            was_text = f"was {was}, the default" if was else "not in the file"
+            out.append((path, value, f"set for this run ({was_text})", "", ((path, value, was),)))
+    return out
+
+
 # --- pages --------------------------------------------------------------------------------
 
 
@@ -263,8 +300,12 @@ def _run_context(f, attribution=None):
                bands=CALIBRATION_BANDS, band_sources=CALIBRATION_SOURCES)
     ctx["rules_14_17"] = _rules_14_17_rows(f)
     source = f.h5["scenario"].get("source_yaml")
-    ctx["appendix"] = scenario_values(source.asstr()[()]) if source is not None else []
+    changes = scenario_changes(f.h5["scenario"])
+    ctx["changes"] = changes
+    ctx["appendix"] = (mark_changes(scenario_values(source.asstr()[()]), changes)
+                       if source is not None else [])
     ctx["appendix_src"] = "/scenario/source_yaml" if source is not None else None
+    ctx["label_src"] = "/scenario@label" if "label" in f.h5["scenario"].attrs else "/scenario@name"
     ctx["attribution"] = attribution
     if attribution is not None:
         ctx.update(_attribution_rows(attribution))
@@ -401,16 +442,232 @@ def _seek_context(f):
                 metric=s.target.metric)
 
 
+# --- the comparison brief ----------------------------------------------------------------
+
+
+def _flow(node):
+    import yaml
+
+    if node is None:
+        return "(absent)"
+    text = yaml.safe_dump(node, default_flow_style=True, width=10**6, sort_keys=False).strip()
+    return text.removesuffix("...").strip()
+
+
+def _differing(nodes, path, rows):
+    """Walks the scenarios' trees together: maps with the same keys (a distribution, with
+    its `dist` key, counts as one value) and lists of the same length are entered, anything
+    else is one value, listed when it is not the same in all."""
+    maps = all(isinstance(n, dict) and "dist" not in n for n in nodes)
+    if maps and len({tuple(n) for n in nodes}) == 1:
+        for key in nodes[0]:
+            if not path and key in ("name", "description"):
+                continue  # the labels say those
+            _differing([n[key] for n in nodes], f"{path}{key}.", rows)
+        return
+    lists = all(isinstance(n, list) for n in nodes)
+    if lists and len({len(n) for n in nodes}) == 1 and any(
+            isinstance(v, (dict, list)) for n in nodes for v in n):
+        for i in range(len(nodes[0])):
+            _differing([n[i] for n in nodes], f"{path}{i}.", rows)
+        return
+    values = [_flow(n) for n in nodes]
+    if len(set(values)) > 1:
+        rows.append((path[:-1], values))
+
+
+def differing_values(yaml_texts):
+    """(key path, [value text per scenario]) for every value that is not the same in all
+    the resolved scenarios (the name and description left out: the labels say those)."""
+    import yaml
+
+    rows = []
+    _differing([yaml.safe_load(t) for t in yaml_texts], "", rows)
+    return rows
+
+
+def _at_risk_rows(ax, results, names, colors):
+    """One labelled row per scenario of started programmes still running, at the x ticks,
+    below the axis (as lifelines' add_at_risk_counts)."""
+    import matplotlib.transforms as transforms
+
+    t = np.asarray(results[0].grid)
+    ticks = [x for x in ax.get_xticks() if t[0] <= x <= t[-1]]
+    trans = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    ax.text(0.0, -0.2, "at risk (started, still running)", transform=ax.transAxes,
+            fontsize="small", ha="left", va="top")
+    for row, (r, name, color) in enumerate(zip(results, names, colors)):
+        finished = np.asarray(r.curve_count("completed"), dtype=np.int64)
+        for cause in ("sponsor_exit", "patience", "handoff_failure", "budget_cut", "phase_gate"):
+            finished = finished + np.asarray(r.curve_count(cause), dtype=np.int64)
+        running = int(r.n_started) - finished
+        y = -0.3 - 0.09 * row
+        # Left of the axis by more than half a count's width: the first count sits on t = 0.
+        ax.text(-0.1, y, name, transform=ax.transAxes, ha="right", va="top", fontsize="small",
+                color=color)
+        for x in ticks:
+            i = int(np.searchsorted(t, x, side="right")) - 1
+            ax.text(x, y, f"{int(running[i]):,}", transform=trans, ha="center", va="top",
+                    fontsize="small", color=color)
+
+
+def _comparison_figures(results, names):
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+
+    colors = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f"]
+    colors = [colors[i % len(colors)] for i in range(len(results))]
+    fig, ax = plt.subplots(figsize=(7.5, 4.2 + 0.25 * len(results)), layout="constrained")
+    for r, name, color in zip(results, names, colors):
+        plotting.plot_survival(r, ax=ax, label=name, color=color)
+    _at_risk_rows(ax, results, names, colors)
+    survival = _figure_uri(fig)
+    fig, ax = plt.subplots(figsize=(7.5, 4), layout="constrained")
+    for r, name, color in zip(results, names, colors):
+        t = np.asarray(r.grid)
+        est = np.asarray(r.curve("completed"))
+        ax.step(t, est[:, 0], where="post", color=color, label=name)
+        ax.fill_between(t, est[:, 1], est[:, 2], step="post", color=color, alpha=0.25,
+                        linewidth=0)
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylim(0, None)
+    ax.set_xlabel("months since proposal")
+    ax.set_ylabel("P(completed by t), of proposed")
+    ax.legend(fontsize="small", frameon=False)
+    completed = _figure_uri(fig)
+    return [("Survival, overlaid", "Share of started programmes not yet ended under each "
+             "scenario (completed ones count as survivors), with their interval bands, and one row per "
+             "scenario of the started programmes still running (at risk) below the axis.",
+             survival),
+            ("Completion, overlaid", "Share of all proposed programmes completed by each month "
+             "under each scenario, with their interval bands.", completed)]
+
+
+def _comparison_sentence(f, names, i, k_completed):
+    """The answer for variant i in plain words, every number tagged from the file."""
+    diff = float(f.value("/differences/diff", (k_completed, i)))
+    lo = float(f.value("/differences/lower", (k_completed, i)))
+    hi = float(f.value("/differences/upper", (k_completed, i)))
+    sdiff = float(f.value("/differences/started_diff", (k_completed, i)))
+    slo = float(f.value("/differences/started_lower", (k_completed, i)))
+    shi = float(f.value("/differences/started_upper", (k_completed, i)))
+
+    def verdict(d, a, b):
+        if a > 0 or b < 0:
+            return ("the interval leaves out zero: at these replications the difference is "
+                    "real, not luck")
+        return "the interval takes in zero: these replications cannot tell them apart"
+
+    def n(src, scale=100, fmt=".1f", suffix=""):
+        return f.num(src, (k_completed, i), scale, fmt, suffix)
+
+    def n0(src):
+        return f.num(src, (k_completed, 0), 100, ".1f", "%")
+
+    return Markup(
+        f"Under {f.num('/names', i, 1, 'str')}, {n('/differences/value', suffix='%')} of "
+        f"proposed programmes complete by the horizon, against {n0('/differences/value')} "
+        f"under {f.num('/names', 0, 1, 'str')}: a difference of "
+        f"{n('/differences/diff', fmt='+.1f', suffix=' percentage points')} "
+        f"({f.num('/@confidence', None, 100, '.0f', '% interval')} "
+        f"{n('/differences/lower', fmt='+.1f')} to {n('/differences/upper', fmt='+.1f')}); "
+        f"{verdict(diff, lo, hi)}. Of the programmes that start, "
+        f"{n('/differences/started_value', suffix='%')} complete against "
+        f"{n0('/differences/started_value')}: "
+        f"{n('/differences/started_diff', fmt='+.1f', suffix=' percentage points')} "
+        f"({n('/differences/started_lower', fmt='+.1f')} to "
+        f"{n('/differences/started_upper', fmt='+.1f')}); {verdict(sdiff, slo, shi)}.")
+
+
+_STAT_LABELS = {"p_completed": "completed", "p_not_started": "never started",
+                "mean_value": "mean value banked per proposed programme",
+                "completion_p50": "median months to completion, among completed",
+                # (words, not "80th": every figure on the page is a number from the file)
+                "completion_p80": "months until four in five of the completed programmes had "
+                                  "completed"}
+
+
+def _comparison_context(f, knockouts):
+    from .compare import comparison_results
+
+    stats = f.h5["differences/statistics"].asstr()[()].tolist()
+    names = f.h5["names"].asstr()[()].tolist()
+    results = comparison_results(f.path)
+    label = {s: _STAT_LABELS.get(s, "ended: " + s[2:].replace("_", " ")) for s in stats}
+    shares = [(k, label[s]) for k, s in enumerate(stats) if s.startswith("p_")]
+    started = {k: not np.isnan(f.h5["differences/started_value"][k, 0]) for k in range(len(stats))}
+    quantiles = [(k, label[s]) for k, s in enumerate(stats) if s.startswith("completion_")]
+    scales = {k: 100 if s.startswith("p_") else 1 for k, s in enumerate(stats)}
+    fmts = {k: "+.1f" if s.startswith(("p_", "completion_")) else "+.3f"
+            for k, s in enumerate(stats)}
+    units = {k: " pp" if s.startswith("p_") else (" months" if s.startswith("completion_") else "")
+             for k, s in enumerate(stats)}
+    k_completed = stats.index("p_completed")
+    yaml_texts = [f.h5[f"scenarios/{i}/scenario/yaml"].asstr()[()] for i in range(len(names))]
+    changes = [scenario_changes(f.h5[f"scenarios/{i}/scenario"]) for i in range(len(names))]
+    variants = list(range(1, len(names)))
+    ctx = dict(kind="comparison", names=names, variants=variants, share_rows=shares,
+               started_rows=started, value_row=stats.index("mean_value"),
+               quantile_rows=quantiles, diff_rows=[(k, label[s]) for k, s in enumerate(stats)],
+               scales=scales, fmts=fmts, units=units, changes=changes,
+               differing=differing_values(yaml_texts),
+               sentences={i: _comparison_sentence(f, names, i, k_completed) for i in variants},
+               figures=_comparison_figures(results, names), knockouts=[], knockout_rows=[],
+               knockout_descriptions={})
+    if knockouts:
+        rows, descriptions = [], {}
+        for i, a in enumerate(knockouts):
+            mechanisms = a.h5["mechanisms"].asstr()[()].tolist()
+            text = a.h5["descriptions"].asstr()[()].tolist()
+            for m, d in zip(mechanisms, text):
+                if m not in rows:
+                    rows.append(m)
+                    descriptions[m] = d
+            ctx["knockouts"].append(dict(file=a, name=os.path.basename(a.path),
+                                         rows={m: j for j, m in enumerate(mechanisms)}))
+        ctx.update(knockout_rows=rows, knockout_descriptions=descriptions)
+    return ctx
+
+
+def _attribute_comparison(path, output, replications, force=False, inputs=()):
+    """Attributes the obstacles of each scenario of a comparison file (its seed) into
+    <report>-attribution-<i>.h5, single knock-outs only; [] for other files."""
+    from ._output import check_output_path
+
+    with h5py.File(path, "r") as f:
+        if f.attrs.get("filetype") != "progsurv-comparison":
+            return []
+        seed = int(f.attrs["seed"])
+    import progsurv
+    from .compare import comparison_results
+
+    report = output or os.path.splitext(path)[0] + ".html"
+    targets = []
+    results = comparison_results(path)
+    for i in range(len(results)):
+        target = os.path.splitext(report)[0] + f"-attribution-{i}.h5"
+        check_output_path(target, [path, *inputs], force)
+        targets.append(target)
+    for r, target in zip(results, targets):
+        progsurv.attribute(r.scenario, replications=replications, seed=seed, output=target,
+                           shapley="none", progress=sys.stderr.isatty())
+    return targets
+
+
 def _core_is_probability(metric):
     from . import _core
 
     return _core.Target.parse(f"{metric}>=0").is_probability
 
 
-def write_report(path, output=None, attribution=None, force=False, inputs=()):
+def write_report(path, output=None, attribution=None, force=False, inputs=(),
+                 comparison_knockouts=()):
     """Write the report of the progsurv file `path` to `output` (default: path with .html).
     For a run file, `attribution` (an attribution file of the same scenario) adds what
-    each obstacle costs. Returns the output path. The page goes through progsurv's output
+    each obstacle costs; for a comparison file, `comparison_knockouts` (one attribution file
+    per compared scenario, in order) adds what each obstacle costs in each. Returns the
+    output path. The page goes through progsurv's output
     writer (progsurv._output): never onto `path`, `attribution` or `inputs`, never onto a
     device or folder, a write-protected file only with `force`."""
     import matplotlib
@@ -453,14 +710,19 @@ def write_report(path, output=None, attribution=None, force=False, inputs=()):
         ctx.update(_remedies_context(f))
     elif filetype == "progsurv-seek":
         ctx.update(_seek_context(f))
+    elif filetype == "progsurv-comparison":
+        knockouts = [_File(os.fspath(k), f"knockout{i}") for i, k in enumerate(comparison_knockouts)]
+        ctx.update(_comparison_context(f, knockouts))
     else:
-        raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution, fit, remedies "
-                         f"or seek file (filetype {filetype!r})")
+        raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution, fit, remedies, "
+                         f"seek or comparison file (filetype {filetype!r})")
     page = _env().get_template("report.html.j2").render(**ctx)
     # Close the files: a later writer (or h5py in append mode) must be able to open them.
     f.h5.close()
     if a is not None:
         a.h5.close()
+    for k in ctx.get("knockouts") or []:
+        k["file"].h5.close()
     return write_text(output, page, inputs, force)
 
 
@@ -495,15 +757,17 @@ def main(argv=None):
     p = argparse.ArgumentParser(
         prog="progsurv report",
         description="Write one self-contained HTML report (figures embedded, no network needed) "
-        "of a progsurv run, exact, sweep, attribution, fit, remedies or seek file, or of a "
-        "scenario YAML after running it.")
+        "of a progsurv run, exact, sweep, attribution, fit, remedies, seek or comparison "
+        "(progsurv compare -o) file, or of a scenario YAML after running it.")
     p.add_argument("file", help="a progsurv HDF5 file, or a scenario YAML to run first")
     p.add_argument("-o", "--output", help="HTML file to write (default: FILE with .html)")
     p.add_argument("--attribution", help="attribution file of the same scenario (run files)")
     p.add_argument("--attribute", type=int, default=20_000, metavar="N",
                    help="for a Monte Carlo run without --attribution: attribute its obstacles "
                    "with N replications (its seed; written next to the report as "
-                   "<report>-attribution.h5); 0 = leave that section out (default 20000)")
+                   "<report>-attribution.h5); for a comparison, each scenario's, one knock-out "
+                   "at a time (<report>-attribution-<i>.h5); 0 = leave that section out "
+                   "(default 20000)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario value (scenario YAML input only; repeatable)")
     p.add_argument("-n", "--replications", type=int, default=100_000,
@@ -555,7 +819,11 @@ def _main(args):
         attribution = args.attribution
         if attribution is None and args.attribute > 0:
             attribution = _attribute_run(path, args.output, args.attribute, args.force, inputs)
-        out = write_report(path, args.output, attribution, args.force, inputs)
+        knockouts = []
+        if args.attribute > 0:
+            knockouts = _attribute_comparison(path, args.output, args.attribute, args.force,
+                                              inputs)
+        out = write_report(path, args.output, attribution, args.force, inputs, knockouts)
     except RuntimeError as e:  # writing failed (a full disk, ...): nothing replaced
         return _fail(str(e), 1)
     except (OSError, ValueError, KeyError, TypeError) as e:

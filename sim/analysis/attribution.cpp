@@ -116,6 +116,7 @@ Scenario knock_out(const Scenario& scenario, const std::vector<Knockout>& ks) {
   if (!ks.empty()) s.name = scenario.name + " (" + what + ")";
   // The struct is now the truth; text kept from the base would describe the wrong scenario.
   s.yaml_text.clear();
+  s.original_text.clear();
   s.finalize();
   return s;
 }
@@ -420,7 +421,7 @@ std::string format_attribution(const AttributionResult& r) {
   std::snprintf(line, sizeof line,
                 "progsurv attribute: %s (seed %llu, %lld replications, common random numbers; "
                 "horizon %g months)\n",
-                r.scenario.name.c_str(), static_cast<unsigned long long>(r.seed),
+                r.scenario.label().c_str(), static_cast<unsigned long long>(r.seed),
                 static_cast<long long>(r.n), r.scenario.horizon);
   os << line;
   std::snprintf(line, sizeof line,
@@ -506,6 +507,8 @@ void write_attribution(const std::string& path, const AttributionResult& r) {
     f.write_attr("confidence", 0.95);
     f.write_attr("shapley_method", to_string(r.shapley));
     f.write_string("scenario", r.scenario.to_yaml());
+    f.write_attr("scenario_label", r.scenario.label());  // format 1.1
+    h5::write_changes(f, "scenario_changes", r.scenario);
     std::vector<std::string> names, descriptions, stats;
     for (const auto& row : r.rows) {
       names.push_back(to_string(row.knockout));
@@ -548,6 +551,7 @@ AttributionResult read_attribution(const std::string& path) {
   return h5::read_result_file(path, kAttributionFormat, [&](const h5::File& f, h5::FormatVersion) {
     AttributionResult r;
     r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
+    h5::read_changes(f, "scenario_changes", r.scenario);
     r.seed = f.read_attr<std::uint64_t>("seed");
     r.n = f.read_attr<std::int64_t>("replications");
     const std::string method =

@@ -11,6 +11,8 @@ namespace {
 
 struct CompareArgs : LongRunArgs {
   std::vector<std::string> scenarios, sets, levers;
+  std::string output;
+  bool force = false;
 };
 
 // "key=value;key=value" -> a variant of `base`.
@@ -54,6 +56,7 @@ int do_compare(const CompareArgs& a) {
   }
   if (scenarios.size() < 2)
     throw CLI::ValidationError("compare", "needs two scenario files, or one and a --lever");
+  if (!a.output.empty()) check_output(a.output, a.scenarios, a.force);
   CompareOptions opt;
   opt.seed = a.seed;
   opt.replications = a.replications;
@@ -63,6 +66,10 @@ int do_compare(const CompareArgs& a) {
   const CompareResult result = compare(scenarios, labels, opt);
   progress.finish();
   std::cout << format_comparison(result);
+  if (!a.output.empty()) {
+    write_comparison(a.output, result);
+    std::cout << "written: " << a.output << "\n";
+  }
   return 0;
 }
 
@@ -79,6 +86,10 @@ const Registration reg_compare(55, [](CLI::App& app) {
                   "A variant of the first scenario, key.path=value[;key.path=value] "
                   "(repeatable), e.g. --lever patience.threshold.median=36");
   add_set_option(sub, args->sets);
+  sub->add_option("-o,--output", args->output,
+                  "Also write the comparison to this HDF5 file (docs/hdf5-comparison-format.md; "
+                  "`progsurv report` makes it a brief)");
+  add_force_flag(sub, args->force);
   // The memory the replications need is checked by compare() itself.
   add_long_run_options(sub, *args, "-n,--replications", "Replications of each scenario", 2);
   sub->callback([args] { set_action([args] { return do_compare(*args); }); });

@@ -50,7 +50,7 @@ int do_exact(const ExactArgs& a) {
   const ExactModel model(scenario, options);
   const RunResult result = model.solve();
   write_result(output, result);
-  std::cout << exact_summary(result, model.info(), "progsurv: " + scenario.name + " (exact)");
+  std::cout << exact_summary(result, model.info(), "progsurv: " + scenario.label() + " (exact)");
   std::cout << "written: " << output << "\n";
   return 0;
 }

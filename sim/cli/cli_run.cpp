@@ -5,6 +5,7 @@
 
 #include "cli/cli.hpp"
 #include "progsurv/analysis/attribution.hpp"
+#include "progsurv/analysis/compare.hpp"
 #include "progsurv/analysis/portfolio_attribution.hpp"
 #include "progsurv/analysis/remedies.hpp"
 #include "progsurv/analysis/seek.hpp"
@@ -64,7 +65,7 @@ int do_run(const RunArgs& a) {
   progress.finish();
   write_result(output, result);
   std::cout << format_summary(
-      result.summary, "progsurv: " + scenario.name + " (seed " + std::to_string(a.seed) + ")");
+      result.summary, "progsurv: " + scenario.label() + " (seed " + std::to_string(a.seed) + ")");
   if (a.precision > 0) std::cout << precision_line(result, a.max_replications);
   std::cout << "written: " << output << "\n";
   return 0;
@@ -264,7 +265,7 @@ const Registration reg_summary(30, [](CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto* sub = app.add_subcommand("summary",
                                  "Print the summary of a progsurv HDF5 file (run, exact, "
-                                 "portfolio, sweep, attribution, seek or remedies)");
+                                 "portfolio, sweep, attribution, comparison, seek or remedies)");
   sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")
       ->required()
       ->check(CLI::ExistingFile);
@@ -291,13 +292,17 @@ const Registration reg_summary(30, [](CLI::App& app) {
         std::cout << format_remedies(read_remedies(*path));
         return 0;
       }
+      if (type == kComparisonFiletype) {
+        std::cout << format_comparison(read_comparison(*path));
+        return 0;
+      }
       if (type == kPortfolioFiletype) {
         std::cout << format_portfolio_summary(read_portfolio_result(*path));
         return 0;
       }
       const RunResult r = read_result(*path);  // names the filetype when it is foreign
       std::cout << format_summary(
-          r.summary, "progsurv: " + r.scenario.name + " (" + *path +
+          r.summary, "progsurv: " + r.scenario.label() + " (" + *path +
                          (r.exact ? ", exact" : ", seed " + std::to_string(r.seed)) + ")");
       return 0;
     });

@@ -18,6 +18,7 @@
 
 #include "io/h5.hpp"
 #include "io/result_h5.hpp"
+#include "io/run_file_parts.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
 
@@ -204,13 +205,17 @@ void write_root(h5::File& f, const RunResult& r) {
   f.write_attr("method", r.exact ? kMethodExact : kMethodMonteCarlo);
 }
 
-void write_scenario(h5::File& f, const Scenario& s) {
+void write_scenario(h5::Group& f, const Scenario& s) {
   h5::Group g = f.create_group("scenario");
   g.write_attr("name", s.name);
   g.write_attr("source", s.source);
+  g.write_attr("label", s.label());  // format 2.2: the name with its changes
   g.write_string("yaml", s.to_yaml());
-  // The text as written, comments included (the report's evidence/assumption appendix).
-  if (!s.yaml_text.empty()) g.write_string("source_yaml", s.yaml_text);
+  // The text as written, comments included (the report's evidence/assumption appendix),
+  // before any --set: the changes say what differs from it.
+  const std::string& text = s.original_text.empty() ? s.yaml_text : s.original_text;
+  if (!text.empty()) g.write_string("source_yaml", text);
+  h5::write_changes(g, "changes", s);
 }
 
 void write_run(h5::File& f, const RunResult& r) {
@@ -223,7 +228,7 @@ void write_run(h5::File& f, const RunResult& r) {
   g.write_attr("rng", kRngDescription);
 }
 
-void write_tally(h5::File& f, const Tally& t) {
+void write_tally(h5::Group& f, const Tally& t) {
   h5::Group g = f.create_group("tally");
   g.write_attr("category_names", category_names());
   g.write_attr("quantity_names", quantity_names(all_quantities()));
@@ -449,7 +454,7 @@ std::vector<T> read_1d(const h5::Group& g, const std::string& name, const std::s
   return v;
 }
 
-Tally read_tally(const h5::File& f, const std::string& path, FormatVersion version) {
+Tally read_tally(const h5::Group& f, const std::string& path, FormatVersion version) {
   const h5::Group g = f.open_group("tally");
   Tally t;
   const hsize_t categories = kEndCategoryCount;
@@ -600,6 +605,19 @@ Summary read_stored_summary(const h5::File& f, const std::string& path, FormatVe
   return s;
 }
 
+Scenario read_scenario(const h5::Group& f, const std::string& path) {
+  const h5::Group scenario = f.open_group("scenario");
+  Scenario s =
+      Scenario::from_yaml(scenario.read_string("yaml"), path + ":" + scenario.path() + "/yaml");
+  // Where the scenario originally came from, rather than this file.
+  if (scenario.has_attr("source")) s.source = scenario.read_attr_string("source");
+  // Format 2.2: what --set changed, and the text as written before (for the next write).
+  h5::read_changes(scenario, "changes", s);
+  if (!s.changes.empty() && scenario.has("source_yaml"))
+    s.original_text = scenario.read_string("source_yaml");
+  return s;
+}
+
 RunResult read_contents(const h5::File& f, const std::string& path, FormatVersion version) {
   RunResult r;
   const std::string method = f.read_attr_string("method");
@@ -608,10 +626,7 @@ RunResult read_contents(const h5::File& f, const std::string& path, FormatVersio
   }
   r.exact = method == kMethodExact;
 
-  const h5::Group scenario = f.open_group("scenario");
-  r.scenario = Scenario::from_yaml(scenario.read_string("yaml"), path + ":/scenario/yaml");
-  // Where the scenario originally came from, rather than this file.
-  if (scenario.has_attr("source")) r.scenario.source = scenario.read_attr_string("source");
+  r.scenario = read_scenario(f, path);
 
   const h5::Group run = f.open_group("run");
   r.seed = run.read_attr<std::uint64_t>("seed");
@@ -635,6 +650,22 @@ RunResult read_contents(const h5::File& f, const std::string& path, FormatVersio
 }
 
 }  // namespace
+
+namespace run_file {
+void write_scenario(h5::Group& parent, const Scenario& s) { progsurv::write_scenario(parent, s); }
+void write_tally(h5::Group& parent, const Tally& t) {
+  if (const std::string problem = tally_problem(t); !problem.empty())
+    throw std::invalid_argument("inconsistent tally: " + problem);
+  progsurv::write_tally(parent, t);
+}
+Scenario read_scenario(const h5::Group& parent, const std::string& path) {
+  return progsurv::read_scenario(parent, path);
+}
+Tally read_tally(const h5::Group& parent, const std::string& path) {
+  return progsurv::read_tally(parent, path,
+                              FormatVersion{kRunFormatVersionMajor, kRunFormatVersionMinor});
+}
+}  // namespace run_file
 
 void write_result(const std::string& path, const RunResult& result) {
   // Refuse inconsistent input before touching the disk.

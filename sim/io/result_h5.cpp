@@ -94,4 +94,30 @@ void throw_damaged(const std::string& path, const ResultFormat& format, const Er
                                                              : damaged + " " + path + ": " + what);
 }
 
+void write_changes(Group& g, const std::string& name, const Scenario& s) {
+  if (s.changes.empty()) return;
+  std::vector<std::string> path, value, was;
+  for (const ValueChange& c : s.changes) {
+    path.push_back(c.path);
+    value.push_back(c.value);
+    was.push_back(c.was);
+  }
+  Group changes = g.create_group(name);
+  changes.write_strings("path", path);
+  changes.write_strings("value", value);
+  changes.write_strings("was", was);
+}
+
+void read_changes(const Group& g, const std::string& name, Scenario& s) {
+  s.changes.clear();
+  if (!g.has(name)) return;
+  const Group changes = g.open_group(name);
+  const std::vector<std::string> path = changes.read_strings("path");
+  const std::vector<std::string> value = changes.read_strings("value");
+  const std::vector<std::string> was = changes.read_strings("was");
+  if (value.size() != path.size() || was.size() != path.size())
+    throw Error(changes.path() + ": path, value and was differ in length");
+  for (std::size_t i = 0; i < path.size(); ++i) s.changes.push_back({path[i], value[i], was[i]});
+}
+
 }  // namespace progsurv::h5

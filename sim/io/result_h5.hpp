@@ -39,6 +39,7 @@
 
 #include "io/h5.hpp"
 #include "progsurv/scenario/error.hpp"
+#include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv::h5 {
 
@@ -83,5 +84,11 @@ auto read_result_file(const std::string& path, const ResultFormat& format, Read&
     throw_damaged(path, format, e);
   }
 }
+
+// A scenario's changes since it was read (Scenario::changes: --set, a lever) as the group
+// `name` under `g`: string datasets path, value and was, one entry per change; nothing is
+// written when there are none. read_changes fills s.changes from that group when present.
+void write_changes(Group& g, const std::string& name, const Scenario& s);
+void read_changes(const Group& g, const std::string& name, Scenario& s);
 
 }  // namespace progsurv::h5

@@ -148,50 +148,6 @@ bool path_related(const std::string& path, const std::string& error_key) {
 
 }  // namespace
 
-void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value) {
-  set_path(root, path, value);
-}
-YAML::Node unshared_yaml_copy(const YAML::Node& node) { return unshared_copy(node); }
-
-Scenario Scenario::with_values(
-    const std::vector<std::pair<std::string, std::string>>& values) const {
-  // A scenario built in code has no text; its canonical YAML serves instead.
-  const std::string base = yaml_text.empty() ? to_yaml() : yaml_text;
-  YAML::Node root = unshared_copy(load_yaml(base, source));
-  if (!root.IsMap()) override_error("", "the scenario text is not a map; nothing to override");
-
-  for (const auto& [path, text] : values) {
-    YAML::Node value;
-    try {
-      value = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      override_error(path, "invalid YAML value '" + text + "': " + e.msg);
-    }
-    set_path(root, path, value);
-  }
-
-  YAML::Emitter emitter;
-  emitter << root;
-  try {
-    return from_yaml(emitter.c_str(), source);
-  } catch (const ScenarioError& e) {
-    // Line numbers of the re-emitted text mean nothing to the user; the override does.
-    const std::string* culprit = nullptr;
-    for (const auto& [path, text] : values)
-      if (path_related(path, e.key()) && (!culprit || path.size() > culprit->size()))
-        culprit = &path;
-    if (culprit) {
-      const std::string detail =
-          e.key() == *culprit || e.key().empty() ? "" : "at '" + e.key() + "': ";
-      throw ScenarioError(kOverrideSource, 0, 0, *culprit, detail + e.message());
-    }
-    std::string list;
-    for (const auto& [path, text] : values) list += (list.empty() ? "" : ", ") + path;
-    throw ScenarioError(kOverrideSource, 0, 0, e.key(),
-                        e.message() + " (after applying overrides to " + list + ")");
-  }
-}
-
 namespace {
 // The node at `path` in `root`, or an invalid node when a component is missing.
 YAML::Node find_path(const YAML::Node& root, const std::vector<std::string>& parts) {
@@ -222,6 +178,84 @@ YAML::Node find_path(const YAML::Node& root, const std::vector<std::string>& par
   return node;
 }
 }  // namespace
+
+void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value) {
+  set_path(root, path, value);
+}
+YAML::Node unshared_yaml_copy(const YAML::Node& node) { return unshared_copy(node); }
+
+Scenario Scenario::with_values(
+    const std::vector<std::pair<std::string, std::string>>& values) const {
+  // A scenario built in code has no text; its canonical YAML serves instead.
+  const std::string base = yaml_text.empty() ? to_yaml() : yaml_text;
+  YAML::Node root = unshared_copy(load_yaml(base, source));
+  if (!root.IsMap()) override_error("", "the scenario text is not a map; nothing to override");
+
+  // What each key held before, for the record of changes: from the text, else (a key left
+  // to its default) from the canonical YAML, parsed only when needed.
+  std::vector<ValueChange> changed = changes;
+  YAML::Node canonical;  // a default Node is a defined null: `parsed` says whether it is loaded
+  bool parsed = false;
+  for (const auto& [path, text] : values) {
+    YAML::Node value;
+    try {
+      value = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      override_error(path, "invalid YAML value '" + text + "': " + e.msg);
+    }
+    const auto same = [&path = path](const ValueChange& c) { return c.path == path; };
+    const auto earlier = std::find_if(changed.begin(), changed.end(), same);
+    if (earlier != changed.end()) {
+      earlier->value = text;  // changed again: it still "was" what the file said
+    } else {
+      const std::vector<std::string> parts = split_path(path);
+      YAML::Node before = find_path(root, parts);
+      if (!before.IsDefined() || before.IsNull()) {
+        if (!parsed) {
+          canonical = load_yaml(to_yaml(), source);
+          parsed = true;
+        }
+        before = find_path(canonical, parts);
+      }
+      changed.push_back(
+          {path, text,
+           before.IsDefined() && !before.IsNull() ? yaml_detail::flow_text(before) : ""});
+    }
+    set_path(root, path, value);
+  }
+
+  YAML::Emitter emitter;
+  emitter << root;
+  try {
+    Scenario out = from_yaml(emitter.c_str(), source);
+    out.original_text = original_text.empty() ? yaml_text : original_text;
+    out.changes = std::move(changed);
+    return out;
+  } catch (const ScenarioError& e) {
+    // Line numbers of the re-emitted text mean nothing to the user; the override does.
+    const std::string* culprit = nullptr;
+    for (const auto& [path, text] : values)
+      if (path_related(path, e.key()) && (!culprit || path.size() > culprit->size()))
+        culprit = &path;
+    if (culprit) {
+      const std::string detail =
+          e.key() == *culprit || e.key().empty() ? "" : "at '" + e.key() + "': ";
+      throw ScenarioError(kOverrideSource, 0, 0, *culprit, detail + e.message());
+    }
+    std::string list;
+    for (const auto& [path, text] : values) list += (list.empty() ? "" : ", ") + path;
+    throw ScenarioError(kOverrideSource, 0, 0, e.key(),
+                        e.message() + " (after applying overrides to " + list + ")");
+  }
+}
+
+std::string Scenario::label() const {
+  if (changes.empty()) return name;
+  std::string text = name + " [";
+  for (std::size_t i = 0; i < changes.size(); ++i)
+    text += (i ? ", " : "") + changes[i].path + "=" + changes[i].value;
+  return text + "]";
+}
 
 std::string Scenario::value_text(const std::string& path) const {
   const std::vector<std::string> parts = split_path(path);

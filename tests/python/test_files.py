@@ -115,12 +115,18 @@ def test_foreign_hdf5(tmp_path):
 
 
 def test_other_filetype(tmp_path, cli_file):
+    # progsurv.load reads every filetype, so a run file that says it is a sweep goes to the
+    # sweep reader, which refuses it; a reader of one filetype names the one it found.
     path = tmp_path / "sweep.h5"
     shutil.copy(cli_file, path)
     with h5py.File(path, "r+") as f:
         f.attrs["filetype"] = "progsurv-sweep"
-    with pytest.raises(progsurv.FileFormatError, match="progsurv-sweep"):
+    with pytest.raises(progsurv.FileFormatError, match=str(path)):
         progsurv.load(path)
+    with pytest.raises(progsurv.FileFormatError, match="'progsurv-run'"):
+        progsurv.load_portfolio(cli_file)
+    with pytest.raises(progsurv.FileFormatError, match="not a progsurv comparison file"):
+        progsurv.load_comparison(cli_file)
 
 
 def test_newer_format_version(tmp_path, cli_file):

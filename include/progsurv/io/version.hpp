@@ -23,18 +23,19 @@ inline constexpr int kFitFormatVersionMajor = 1;
 inline constexpr int kFitFormatVersionMinor = 1;
 
 // Major changes break readers; minor ones only add groups or attributes.
-// Attribution files.
+// Attribution files: 1.1 added the scenario's label and changes (--set).
 inline constexpr int kFormatVersionMajor = 1;
-inline constexpr int kFormatVersionMinor = 0;
+inline constexpr int kFormatVersionMinor = 1;
 // Sweep files: 1.1 added portfolio bases (root attribute `base_kind`, /base_portfolio,
 // /metrics/count). Readers still accept 1.0, which is always a scenario sweep.
 inline constexpr int kSweepFormatVersionMajor = 1;
 inline constexpr int kSweepFormatVersionMinor = 1;
 // Run files (run, exact): version 2 added the scoping and recruiting time buckets, the
 // disengagements count and completion-time quantile intervals; 2.1 the rungs, deferrals,
-// deferred_value and reengagements of rules 15-17. Readers still accept 1 and 2.0.
+// deferred_value and reengagements of rules 15-17; 2.2 the scenario's label and changes
+// (--set). Readers still accept 1 and 2.0.
 inline constexpr int kRunFormatVersionMajor = 2;
-inline constexpr int kRunFormatVersionMinor = 1;
+inline constexpr int kRunFormatVersionMinor = 2;
 inline constexpr int kRunFormatOldestMajor = 1;
 
 // File written by `progsurv remedies` (docs/hdf5-remedies-format.md), with its own version.
@@ -44,6 +45,12 @@ inline constexpr int kRemediesFormatVersionMinor = 0;
 
 const char* version_string();  // "0.1.0"
 const char* build_string();    // compiler, build type, system
+
+// File written by `progsurv compare -o` (docs/hdf5-comparison-format.md), with its own
+// version.
+inline constexpr const char* kComparisonFiletype = "progsurv-comparison";
+inline constexpr int kComparisonFormatVersionMajor = 1;
+inline constexpr int kComparisonFormatVersionMinor = 0;
 
 // File written by `progsurv seek` (docs/hdf5-seek-format.md), with its own version.
 inline constexpr const char* kSeekFiletype = "progsurv-seek";

@@ -104,6 +104,14 @@ struct Deferral {
   double prob = 0.0;  // P(a phase in work defers at a pressure event)
 };
 
+// A value set by key path after the scenario was read (Scenario::with_values: `--set`, a
+// lever), kept so every output can say what differs from the file.
+struct ValueChange {
+  std::string path;   // "sponsor", "patience.threshold.median"
+  std::string value;  // as given
+  std::string was;    // the value before, as flow YAML; "" when the key was not there
+};
+
 enum class PatienceModel { Reviews, Hazard, None };
 enum class Visible { Phases, Steps };
 
@@ -219,6 +227,13 @@ struct Scenario {
   std::string value_text(const std::string& path) const;
 
   std::string yaml_text;  // the text it was parsed from (for with_values)
+  // Set by with_values: the text as first read, comments included (with_values re-emits
+  // yaml_text without them; the report takes each value's note from here), and every
+  // value changed since, in order, one entry per key path.
+  std::string original_text;
+  std::vector<ValueChange> changes;
+  // The name, with the changes as a variant label: "baseline [sponsor=director]".
+  std::string label() const;
 };
 
 }  // namespace progsurv

@@ -1,0 +1,99 @@
+// progsurv._core.read_portfolio_attribution: a portfolio attribution file (`progsurv
+// attribute PORTFOLIO -o`, docs/portfolio-attribution.md) as columns; progsurv/_portfolio.py
+// builds the DataFrames.
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <iterator>
+
+#include "progsurv/analysis/portfolio_attribution.hpp"
+#include "progsurv/io/version.hpp"
+#include "register.hpp"
+
+namespace progsurv::python {
+
+namespace {
+
+// One row per (knock-out or Shapley part, statistic): what switching it off changes.
+void add_row(py::dict& columns, const std::string& part, const std::string& kind,
+             const std::string& statistic, const PairedDelta& d) {
+  const auto push = [&](const char* name, const py::object& value) {
+    columns[name].cast<py::list>().append(value);
+  };
+  push("part", py::str(part));
+  push("kind", py::str(kind));
+  push("statistic", py::str(statistic));
+  push("base", py::float_(d.base));
+  push("variant", py::float_(d.knocked_out));
+  push("cost", py::float_(d.delta.estimate));
+  push("lower", py::float_(d.delta.lower));
+  push("upper", py::float_(d.delta.upper));
+  push("se", py::float_(d.se));
+}
+
+py::dict columns_of(const char* const* names, std::size_t count) {
+  py::dict d;
+  for (std::size_t i = 0; i < count; ++i) d[names[i]] = py::list();
+  return d;
+}
+
+}  // namespace
+
+void register_portfolio_attribution(py::module_& m) {
+  m.def(
+      "read_portfolio_attribution",
+      [](const std::string& path) {
+        const PortfolioAttribution r = read_portfolio_attribution(path);
+        static const char* const kColumns[] = {"part", "kind",  "statistic", "base", "variant",
+                                               "cost", "lower", "upper",     "se"};
+        py::dict per_org = columns_of(kColumns, std::size(kColumns));
+        py::dict per_rank = columns_of(kColumns, std::size(kColumns));
+        py::list launched;
+        for (std::size_t k = 0; k < r.ranks(); ++k) launched.append(r.rank_launched(k));
+        for (int k = 0; k < kSharingKnockoutCount; ++k) {
+          const auto ko = static_cast<SharingKnockout>(k);
+          for (int s = 0; s < kOrganisationStatCount; ++s)
+            add_row(per_org, to_string(ko), "switched off",
+                    to_string(static_cast<OrganisationStat>(s)),
+                    r.cost(ko, static_cast<OrganisationStat>(s)));
+          for (std::size_t rank = 0; rank < r.ranks(); ++rank)
+            add_row(per_rank, to_string(ko), "switched off", std::to_string(rank + 1),
+                    r.rank_cost(ko, rank));
+        }
+        if (r.shapley)
+          for (int k = 0; k < kSharingCount; ++k) {
+            const auto ko = static_cast<SharingKnockout>(k);
+            for (int s = 0; s < kOrganisationStatCount; ++s)
+              add_row(per_org, to_string(ko), "shapley",
+                      to_string(static_cast<OrganisationStat>(s)),
+                      r.shapley_cost(ko, static_cast<OrganisationStat>(s)));
+            for (std::size_t rank = 0; rank < r.ranks(); ++rank)
+              add_row(per_rank, to_string(ko), "shapley", std::to_string(rank + 1),
+                      r.rank_shapley_cost(ko, rank));
+          }
+        py::dict descriptions;
+        for (int k = 0; k < kSharingKnockoutCount; ++k)
+          descriptions[to_string(static_cast<SharingKnockout>(k))] =
+              describe(static_cast<SharingKnockout>(k));
+        py::dict d;
+        d["name"] = r.portfolio.name;
+        d["description"] = r.portfolio.description;
+        d["source"] = r.portfolio.source;
+        d["horizon"] = r.portfolio.horizon;
+        d["seed"] = r.seed;
+        d["organisations"] = r.n;
+        d["shapley"] = r.shapley;
+        d["text"] = format_portfolio_attribution(r);
+        d["per_organisation"] = per_org;
+        d["per_rank"] = per_rank;
+        d["rank_launched"] = launched;
+        d["descriptions"] = descriptions;
+        return d;
+      },
+      py::arg("path"),
+      "A portfolio attribution file as columns (use progsurv.load or "
+      "progsurv.load_portfolio_attribution).");
+  m.attr("portfolio_attribution_filetype") = kPortfolioAttributionFiletype;
+}
+
+}  // namespace progsurv::python
