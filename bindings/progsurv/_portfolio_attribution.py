@@ -180,8 +180,7 @@ class PortfolioAttribution:
                     capsize=3, label="Shapley part of all four")
         ax.set_yticks(y, c["description"])
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel(f"cost in {statistic.replace('_', ' ')} per organisation "
-                      "(switched off minus full sharing, 95%)")
+        ax.set_xlabel(f"cost in {statistic.replace('_', ' ')} per organisation (95%)")
         ax.set_title(f"{self.name}: what each sharing costs")
         # Outside the axes: a legend inside would cover the smallest bar.
         ax.legend(fontsize="small", frameon=False, loc="upper center",
