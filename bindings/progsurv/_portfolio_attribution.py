@@ -183,6 +183,5 @@ class PortfolioAttribution:
         ax.set_xlabel(f"cost in {statistic.replace('_', ' ')} per organisation (95%)")
         ax.set_title(f"{self.name}: what each sharing costs")
         # Outside the axes: a legend inside would cover the smallest bar.
-        ax.legend(fontsize="small", frameon=False, loc="upper center",
-                  bbox_to_anchor=(0.5, -0.18), ncol=2)
+        ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         return ax

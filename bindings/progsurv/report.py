@@ -87,6 +87,19 @@ class _File:
             f'data-fmt="{fmt}">{html.escape(format_number(v, scale, fmt))}</span>'
             f"{html.escape(suffix)}")
 
+    def combined(self, how, srcs, index, scale=1.0, fmt=".1f", suffix=""):
+        """Two values at `index` of the datasets `srcs` combined, as a tagged span
+        (data-src="a|b", data-derive=how): "absdiff" |a - b| (a tornado's swing), "hypot"
+        sqrt(a^2 + b^2) (the standard error of a difference of independent estimates)."""
+        a, b = (float(self.value(src, index)) for src in srcs)
+        v = abs(a - b) if how == "absdiff" else float(np.hypot(a, b))
+        idx = ",".join(str(i) for i in np.atleast_1d(index))
+        return Markup(
+            f'<span class="num" data-file="{self.tag}" data-src="{html.escape("|".join(srcs))}" '
+            f'data-index="{idx}" data-derive="{how}" data-scale="{scale:g}" '
+            f'data-fmt="{fmt}">{html.escape(format_number(v, scale, fmt))}</span>'
+            f"{html.escape(suffix)}")
+
     def derived(self, group, index, how, scale=1.0, fmt=".1f", suffix=""):
         """A statistic derived from the raw sums of row `index` of `group` (derive()), as a
         tagged span: data-src is the group, data-derive says how."""
@@ -152,7 +165,35 @@ def format_number(v, scale, fmt):
     return format(x, fmt)
 
 
+class _Steps:
+    """The report's progress on a terminal (progsurv._progress's tqdm bar): one step per
+    figure drawn, then the page. The total grows as figures are found."""
+
+    bar = None
+    done = 0
+
+    @classmethod
+    def start(cls):
+        from ._progress import progress_bar
+
+        cls.done = 0
+        cls.bar = progress_bar("report", unit="it") if sys.stderr.isatty() else None
+
+    @classmethod
+    def tick(cls):
+        cls.done += 1
+        if cls.bar is not None:
+            cls.bar(cls.done, cls.done + 1)
+
+    @classmethod
+    def stop(cls):
+        if cls.bar is not None:
+            cls.bar.close()
+        cls.bar = None
+
+
 def _figure_uri(fig):
+    _Steps.tick()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     import matplotlib.pyplot as plt
@@ -351,9 +392,39 @@ def _sweep_figures(f):
             figs.append((f"One at a time: {metric}", "Each parameter at its low and high value.",
                          _figure_uri(s.plot_tornado(metric).figure)))
         elif s.design == "sobol":
-            figs.append((f"Sensitivity of {metric}", "First-order and total Sobol indices, "
-                         "95% bootstrap intervals.", _figure_uri(s.plot_sobol(metric).figure)))
+            figs.append((f"Sensitivity of {metric}", "First-order and total Sobol indices "
+                         "with their bootstrap intervals.",
+                         _figure_uri(s.plot_sobol(metric).figure)))
     return s, figs
+
+
+def _sweep_context(f):
+    """The sweep page: its figures, the tornado swings with their standard errors (oat) or
+    the Sobol indices with their intervals (sobol), and the points (the first
+    MAX_SWEEP_ROWS), numbers to about 4 significant digits and shares as percentages."""
+    sweep, figs = _sweep_figures(f)
+    total = len(sweep)
+    metrics = list(sweep.metrics)
+    # Per metric: (scale, format, unit) of its estimates and of their standard errors.
+    shares = [m.startswith("p_") for m in metrics]
+    metric_fmt = [(100.0, ".2f", "%") if p else (1.0, ".4g", "") for p in shares]
+    se_fmt = [(100.0, ".2f", " pp") if p else (1.0, ".2g", "") for p in shares]
+    values = f.h5["parameters/value"][()]
+    numeric = [bool(np.all(np.isfinite(values[:, j]))) for j in range(values.shape[1])]
+    ctx = dict(kind="sweep", sweep=sweep, figures=figs, metric_names=metrics,
+               parameter_names=sweep.parameters, point_total=total,
+               point_rows=list(range(min(total, MAX_SWEEP_ROWS))), metric_fmt=metric_fmt,
+               se_fmt=se_fmt, numeric_parameter=numeric, tornado_order=[], sobol=False)
+    if sweep.design == "oat" and "tornado" in f.h5:
+        t = f.h5["tornado"]
+        swing = np.abs(t["high"][()] - t["low"][()])
+        ctx["tornado_order"] = [[int(i) for i in np.argsort(-swing[m], kind="stable")]
+                                for m in range(len(metrics))]
+        first, count = t["first_point"][()], t["point_count"][()]
+        ctx["tornado_points"] = [(int(a), int(a + n - 1)) for a, n in zip(first, count)]
+    if sweep.design == "sobol" and "sobol" in f.h5:
+        ctx["sobol"] = True
+    return ctx
 
 
 def _fit_figures(f):
@@ -480,12 +551,13 @@ def _core_is_probability(metric):
 def write_report(path, output=None, attribution=None, force=False, inputs=()):
     """Write the report of the progsurv file `path` to `output` (default: path with .html).
     For a run file, `attribution` (an attribution file of the same scenario) adds what
-    each obstacle costs. Returns the output path. The page goes through progsurv's output
-    writer (progsurv._output): never onto `path`, `attribution` or `inputs`, never onto a
-    device or folder, a write-protected file only with `force`."""
+    each obstacle costs; for a portfolio file, a portfolio attribution file of the same
+    portfolio adds what each sharing costs. Returns the output path. The page goes through
+    progsurv's output writer (progsurv._output): never onto `path`, `attribution` or
+    `inputs`, never onto a device or folder, a write-protected file only with `force`."""
     import matplotlib
 
-    from ._output import check_input_file, check_output_path, write_text
+    from ._output import check_input_file, check_output_path
 
     matplotlib.use("Agg")
     output = os.fspath(output) if output else os.path.splitext(os.fspath(path))[0] + ".html"
@@ -495,6 +567,16 @@ def write_report(path, output=None, attribution=None, force=False, inputs=()):
     if attribution:
         check_input_file(attribution, "progsurv attribution file")
     check_output_path(output, inputs, force)
+    _Steps.start()
+    try:
+        return _write_report(path, output, attribution, force, inputs)
+    finally:
+        _Steps.stop()
+
+
+def _write_report(path, output, attribution, force, inputs):
+    from ._output import write_text
+
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
     filetype = f.h5.attrs.get("filetype")
@@ -514,11 +596,7 @@ def write_report(path, output=None, attribution=None, force=False, inputs=()):
         ctx.update(kind="fit", fit_params=names, fit_warnings=list(warnings),
                    figures=_fit_figures(f))
     elif filetype == "progsurv-sweep":
-        sweep, figs = _sweep_figures(f)
-        total = len(sweep)
-        ctx.update(kind="sweep", sweep=sweep, figures=figs, metric_names=sweep.metrics,
-                   parameter_names=sweep.parameters, point_total=total,
-                   point_rows=list(range(min(total, MAX_SWEEP_ROWS))))
+        ctx.update(_sweep_context(f))
     elif filetype == "progsurv-remedies":
         ctx.update(_remedies_context(f))
     elif filetype == "progsurv-seek":
@@ -537,6 +615,7 @@ def write_report(path, output=None, attribution=None, force=False, inputs=()):
         raise ValueError(f"{path}: not a progsurv {', '.join(REPORT_KINDS)} file "
                          f"(filetype {filetype!r})")
     page = _env().get_template("report.html.j2").render(**ctx)
+    _Steps.tick()
     # Close the files: a later writer (or h5py in append mode) must be able to open them.
     f.h5.close()
     if a is not None:

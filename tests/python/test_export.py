@@ -61,8 +61,8 @@ def every(tmp_path_factory):
             "-o", files["seek"])
     remedies = d / "remedies.yaml"
     remedies.write_text(REMEDIES_YAML)
-    run_cli("remedies", BASELINE, remedies, "--target", "completed>=0.12", "-n", 2000, "--batch", 50, "-q",
-            "-o", files["remedies"])
+    run_cli("remedies", BASELINE, remedies, "--target", "completed>=0.12", "-n", 2000,
+            "--batch", 50, "-q", "-o", files["remedies"])
     markov = SCENARIOS / "exact" / "markov.yaml"
     fit = d / "fit.yaml"
     fit.write_text(FIT_YAML.format(scenario=markov))
@@ -216,3 +216,21 @@ def test_a_failure_while_writing_leaves_nothing_behind(every, tmp_path, monkeypa
     with pytest.raises(OSError, match="forced"):
         export.to_csv(every["portfolio"], tmp_path / "csv")
     assert _listing(tmp_path) == []
+
+
+def test_summary_prints_a_fit_file_as_the_fit_command_did(every, tmp_path):
+    proc = run_cli("summary", every["fit"])
+    out = proc.stdout
+    assert out.startswith("progsurv fit: markov, 30 programmes, 2 parameters")
+    for section in ("prior against posterior", "diagnostics:", "posterior predictive"):
+        assert section in out
+    import warnings
+
+    import progsurv
+
+    with warnings.catch_warnings():  # a short chain: the fit warns, as it did when it ran
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = progsurv.load_fit(every["fit"])
+    assert fit.record_source in out and fit.record_sha256 in out
+    proc = run_cli("summary", tmp_path / "missing.h5", check=False)
+    assert proc.returncode != 0
