@@ -39,6 +39,7 @@ from ._portfolio import (
     load_portfolio_attribution,
 )
 from ._portfolio import portfolio  # progsurv.portfolio is the function
+from ._portfolio_attribution import PortfolioAttribution, load_portfolio_attribution
 from ._remedies import RemediesResult, load_remedies
 from ._remedies import remedies  # progsurv.remedies is the function
 from ._seek import SeekResult, load_seek
@@ -122,6 +123,8 @@ __all__ = [
     "PortfolioResult",
     "portfolio",
     "load_portfolio",
+    "load_portfolio_attribution",
+    "PortfolioAttribution",
     "Prior",
     "read_record",
     "simulate_record",

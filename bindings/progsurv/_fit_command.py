@@ -11,6 +11,10 @@ import warnings
 
 
 def main(argv=None):
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--summary"]:  # `progsurv summary FIT.h5`
+        return summary_main(argv[1:])
     parser = argparse.ArgumentParser(prog="progsurv fit")
     parser.add_argument("fit_file")
     parser.add_argument("--record", required=True)
@@ -30,9 +34,6 @@ def main(argv=None):
 
 
 def _main(args):
-
-    import pandas as pd
-
     from . import _core
     from ._fit import FitSpec, fit
     from ._output import check_output_path, printable
@@ -58,12 +59,25 @@ def _main(args):
         return 1
     elapsed = time.monotonic() - started
 
+    print_summary(result, spec.scenario.name, spec.likelihood["method"], elapsed)
+    print(f"written: {printable(os.fspath(args.output))}")
+    return 0
+
+
+def print_summary(result, name, method, elapsed=None):
+    """What `progsurv fit` prints after a fit, and `progsurv summary FIT.h5` from the
+    file: the tables, then the fit's warnings on stderr."""
+    import pandas as pd
+
+    from ._output import printable
+
     steps, walkers, ndim = result.chain.shape
+    took = "" if elapsed is None else f", {elapsed:.0f} s"
     with pd.option_context("display.width", 120, "display.max_columns", 20,
                            "display.float_format", "{:.4g}".format):
-        print(f"progsurv fit: {printable(spec.scenario.name)}, {result.programmes} programmes, "
+        print(f"progsurv fit: {printable(name)}, {result.programmes} programmes, "
               f"{ndim} parameters, {walkers} walkers x {steps} steps (burn {result.burn}), "
-              f"{spec.likelihood['method']} likelihood, {elapsed:.0f} s")
+              f"{method} likelihood{took}")
         print(f"record: {printable(result.record_source)} (SHA-256 {result.record_sha256})")
         print("\nprior against posterior (median and 90% interval):")
         print(result.prior_posterior().drop(columns=["posterior_mean"]).to_string())
@@ -79,7 +93,24 @@ def _main(args):
             print(result.record_check.to_string())
     for w in result.warnings:
         print(f"warning: {printable(w)}", file=sys.stderr)
-    print(f"written: {printable(os.fspath(args.output))}")
+
+
+def summary_main(argv):
+    """`progsurv summary FIT.h5`: the fit's summary, read from its file."""
+    from . import _core
+    from ._fit import load_fit
+    from ._output import printable
+
+    try:
+        with warnings.catch_warnings():  # printed once, by print_summary
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = load_fit(argv[0])
+    except (_core.FileFormatError, OSError, ValueError, KeyError) as e:
+        print(f"progsurv summary: error: {printable(e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    print_summary(result, result.settings.scenario.name, result.settings.likelihood["method"])
     return 0
 
 

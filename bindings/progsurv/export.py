@@ -1,5 +1,9 @@
-"""`progsurv export`: the tables of any progsurv file as tidy CSV files (one per table) or
-one Excel workbook (one sheet per table).
+"""`progsurv export`: the tables of any progsurv file (run, exact, sweep, attribution,
+remedies, seek, fit, portfolio, portfolio attribution) as tidy CSV files (one per table,
+and about.csv) or one xlsx workbook a manager can open: an About sheet (scenario,
+overrides, seed, replications, version, dates), then one sheet per table with shares as
+percentages, numbers to about 4 significant digits, blank cells where a value does not
+apply, fitted widths and a frozen header row.
 
     python3 -m progsurv.export baseline.h5 --csv tables/
     python3 -m progsurv.export baseline.h5 --xlsx baseline.xlsx
@@ -8,21 +12,34 @@ one Excel workbook (one sheet per table).
 import argparse
 import io
 import os
+import re
 import sys
 
 import h5py
+import numpy as np
 import pandas as pd
 
 
 def tables(path):
-    """The tables of a run, exact, sweep, attribution, remedies, seek or comparison file
-    (differences: the DataFrame progsurv.load gives; scenarios: labels and names), as {name:
-    DataFrame}. Column names and values are those of the file's datasets
-    (docs/hdf5-format.md); a remedies bundle's or a seek point's mean and interval are
-    derived from the raw sums the file keeps, which are exported alongside."""
+    """The tables of a run, exact, sweep, attribution, remedies, seek, fit, portfolio,
+    portfolio attribution or comparison file, as {name: DataFrame}. Column names and values are those of
+    the file's datasets (docs/hdf5-format.md); a remedies bundle's or a seek point's mean
+    and interval are derived from the raw sums the file keeps, which are exported
+    alongside. A value that does not apply (an exact solution's count or interval, a
+    remedies bundle nothing eliminated) is missing (NaN), never 0. Each frame's
+    attrs["percent"] names the columns that are shares (a workbook formats them as %)."""
     from ._output import check_input_file
 
     path = check_input_file(path, "progsurv HDF5 file")
+    filetype = _filetype(path)
+    builder = _TABLES.get(filetype)
+    if builder is None:
+        raise ValueError(f"{path}: not a progsurv {', '.join(_KINDS)} file "
+                         f"(filetype {filetype!r})")
+    return builder(path)
+
+
+def _filetype(path):
     try:
         with h5py.File(path, "r") as f:
             filetype = f.attrs.get("filetype")
@@ -30,124 +47,569 @@ def tables(path):
         raise ValueError(f"{path}: not an HDF5 file ({e})") from None
     if isinstance(filetype, bytes):
         filetype = filetype.decode("utf-8", "replace")
+    return filetype
+
+
+def _shares(frame, *columns):
+    """Marks `columns` of `frame` as shares (0.1 = 10%): a column name, or a regular
+    expression for every matching column."""
+    marked = []
+    for c in columns:
+        marked += [name for name in frame.columns
+                   if name == c or re.fullmatch(c, str(name))]
+    frame.attrs["percent"] = sorted(set(frame.attrs.get("percent", [])) | set(marked),
+                                    key=list(frame.columns).index)
+    return frame
+
+
+def _run_tables(path):
     import progsurv
 
-    if filetype == "progsurv-run":
-        r = progsurv.load(path)
-        out = {
-            "outcomes": r.outcomes().reset_index(),
-            "causes": r.causes().reset_index(),
-            "curves": r.curves().astype({"category": str}),
-            "survival": r.survival(),
-            "quantiles": r.quantiles().reset_index(),
-            "value": r.value().reset_index(),
-            "time_decomposition": r.time_decomposition().reset_index(),
-            "means": r.means().reset_index(),
-            "convergence": r.convergence(),
-        }
-        if r.has_records:
-            rec = r.records()
-            for c in ("outcome", "cause", "initial_level"):
-                rec[c] = rec[c].astype(str).where(rec[c].notna(), "")
-            out["records"] = rec
-        return out
-    if filetype == "progsurv-attribution":
-        frame = progsurv.load_attribution(path)
-        all_off = pd.DataFrame(frame.attrs["all_off"]).T.rename_axis("statistic").reset_index()
-        return {"attribution": frame.reset_index(), "all_off": all_off}
-    if filetype == "progsurv-comparison":
-        frame = progsurv.load_comparison(path)
-        scenarios = pd.DataFrame({"label": frame.attrs["labels"], "name": frame.attrs["names"]})
-        return {"differences": frame.reset_index(), "scenarios": scenarios}
-    if filetype == "progsurv-sweep":
-        s = progsurv.load_sweep(path)
-        out = {"points": s.points().reset_index()}
-        if s.design == "sobol":
-            out["sobol"] = s.sobol()
-        if s.design == "oat":
-            out["tornado"] = s.tornado()
-        return out
-    if filetype == "progsurv-remedies":
-        r = progsurv.load(path)
-        bundles = r.bundles.reset_index()
-        raw = r.bundle_results
-        for name in ("sum", "sum_squares", "diff_sum", "diff_sum_squares"):
-            bundles[name] = [getattr(b, name) for b in raw]
-        frontier = r.frontier.reset_index()
-        settings = pd.DataFrame({"setting": ["seed", "metric", "target", "budget", "unit",
-                                             "batch", "n0", "max_observations", "alpha",
-                                             "delta", "epsilon", "search", "termination",
-                                             "replications", "equal_allocation_replications"],
-                                 "value": [str(x) for x in (
-                                     r.seed, r.metric,
-                                     "" if r.target is None else r.target.text,
-                                     "" if r.budget is None else r.budget, r.unit, r.batch,
-                                     r.n0, r.max_observations, r.alpha, r.delta, r.epsilon,
-                                     r.search, r.termination, r.replications,
-                                     r.equal_replications)]})
-        return {"frontier": frontier, "bundles": bundles, "shapley": r.shapley,
-                "answer": pd.DataFrame({"answer": [r.sentence]}), "settings": settings}
-    if filetype == "progsurv-seek":
-        s = progsurv.load(path)
-        points = s.points.reset_index()
-        for name in ("sum", "sumsq", "base_dsum", "base_dsumsq"):
-            points[name] = [getattr(p, name) for p in s.point_sums]
-        interval = s.interval or (float("nan"), float("nan"))
-        answer = pd.DataFrame({
-            "lever": [s.lever], "target": [s.target.describe()], "verdict": [s.verdict],
-            "value": [float("nan") if s.value is None else s.value],
-            "interval_lower": [interval[0]], "interval_upper": [interval[1]],
-            "seed": [s.seed], "replications": [s.n], "sentence": [s.sentence]})
-        return {"answer": answer, "points": points}
-    raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution, remedies, seek or "
-                     f"comparison file (filetype {filetype!r})")
+    r = progsurv.load(path)
+    out = {
+        "outcomes": r.outcomes().reset_index(),
+        "causes": r.causes().reset_index(),
+        "curves": r.curves().astype({"category": str}),
+        "survival": r.survival(),
+        "quantiles": r.quantiles().reset_index(),
+        "value": r.value().reset_index(),
+        "time_decomposition": r.time_decomposition().reset_index(),
+        "means": r.means().reset_index(),
+        "convergence": r.convergence(),
+    }
+    if r.exact:
+        # An exact solution has no sample: no counts, standard errors or intervals (the
+        # file fills them with 0 or the value itself; a workbook must not show those).
+        for frame in out.values():
+            for c in frame.columns:
+                if c == "count" or c == "se" or re.search(r"(^|_)(lower|upper)$", c):
+                    frame[c] = np.nan
+    if r.has_records:
+        rec = r.records()
+        for c in ("outcome", "cause", "initial_level"):
+            rec[c] = rec[c].astype(str).where(rec[c].notna(), "")
+        out["records"] = rec
+    _shares(out["outcomes"], r"share.*", "lower", "upper")
+    _shares(out["causes"], "share", "lower", "upper")
+    _shares(out["curves"], "probability", "lower", "upper")
+    _shares(out["survival"], "probability", "lower", "upper")
+    _shares(out["quantiles"], "quantile")
+    _shares(out["value"], "probability")
+    _shares(out["convergence"], "p_completed", "se", "half_width")
+    return out
+
+
+def _attribution_tables(path):
+    import progsurv
+
+    frame = progsurv.load_attribution(path)
+    all_off = pd.DataFrame(frame.attrs["all_off"]).T.rename_axis("statistic").reset_index()
+    frame = frame.reset_index()
+    return {"attribution": _shares(frame, r"p_completed.*"), "all_off": all_off}
+
+
+def _sweep_tables(path):
+    import progsurv
+
+    s = progsurv.load_sweep(path)
+    points = s.points().reset_index()
+    out = {"points": _shares(points, *[rf"{m}(_se)?" for m in s.metrics
+                                       if m.startswith("p_")])}
+    if s.design == "sobol":
+        out["sobol"] = s.sobol()
+    if s.design == "oat":
+        out["tornado"] = tornado_table(s)
+    return out
+
+
+def tornado_table(sweep):
+    """The sweep's tornado() rows with the standard errors the file keeps (/tornado):
+    each end's (low_se, high_se) and swing_se = sqrt(low_se^2 + high_se^2). The file has
+    no covariance of the two ends, so swing_se is the standard error of independent runs;
+    the sweep's common random numbers usually correlate the ends positively, which makes
+    the true standard error of the swing smaller (docs/sweeps.md)."""
+    frame = sweep.tornado()
+    with h5py.File(sweep.path, "r") as f:
+        t = f["tornado"]
+        low_se, high_se = t["low_se"][()], t["high_se"][()]
+    metric = {m: j for j, m in enumerate(sweep.metrics)}
+    parameter = {p: i for i, p in enumerate(sweep.parameters)}
+    rows = [(metric[m], parameter[p]) for m, p in zip(frame["metric"], frame["parameter"])]
+    frame["low_se"] = [float(low_se[j, i]) for j, i in rows]
+    frame["high_se"] = [float(high_se[j, i]) for j, i in rows]
+    frame["swing_se"] = np.hypot(frame["low_se"], frame["high_se"])
+    for c in ("low_value", "high_value"):  # the parameter's values: numbers where they are
+        numbers = pd.to_numeric(frame[c], errors="coerce")
+        if numbers.notna().all():
+            frame[c] = numbers
+    order = ["metric", "parameter", "label", "low_value", "high_value", "base", "low", "low_se",
+             "high", "high_se", "swing", "swing_se"]
+    frame = frame[order + [c for c in frame.columns if c not in order]].copy()
+    share = frame["metric"].str.startswith("p_").tolist()  # probabilities, row by row
+    frame.attrs["percent"] = {c: share for c in order[5:]}
+    return frame
+
+
+def _remedies_tables(path):
+    import progsurv
+
+    r = progsurv.load(path)
+    bundles = r.bundles.reset_index()
+    raw = r.bundle_results
+    for name in ("sum", "sum_squares", "diff_sum", "diff_sum_squares"):
+        bundles[name] = [getattr(b, name) for b in raw]
+    if "eliminated_by" in bundles:  # -1: nothing eliminated it
+        bundles["eliminated_by"] = bundles["eliminated_by"].astype("Int64").where(
+            bundles["eliminated_by"] >= 0)
+    frontier = r.frontier.reset_index()
+    settings = pd.DataFrame({"setting": ["seed", "metric", "target", "budget", "unit",
+                                         "batch", "n0", "max_observations", "alpha",
+                                         "delta", "epsilon", "search", "termination",
+                                         "replications", "equal_allocation_replications"],
+                             "value": [str(x) for x in (
+                                 r.seed, r.metric,
+                                 "" if r.target is None else r.target.text,
+                                 "" if r.budget is None else r.budget, r.unit, r.batch,
+                                 r.n0, r.max_observations, r.alpha, r.delta, r.epsilon,
+                                 r.search, r.termination, r.replications,
+                                 r.equal_replications)]})
+    shapley = r.shapley
+    if _is_probability(r.metric):
+        shares = ("estimate", "lower", "upper", r"gain.*", "share", "se")
+        for frame in (frontier, bundles, shapley):
+            _shares(frame, *shares)
+    for frame in (frontier, bundles):
+        _shares(frame, "p_meets")
+    return {"frontier": frontier, "bundles": bundles, "shapley": shapley,
+            "answer": pd.DataFrame({"answer": [r.sentence]}), "settings": settings}
+
+
+def _is_probability(metric):
+    from . import _core
+
+    try:
+        return _core.Target.parse(f"{metric}>=0").is_probability
+    except Exception:  # a metric the parser does not know: shown as a plain number
+        return False
+
+
+def _seek_tables(path):
+    import progsurv
+
+    s = progsurv.load(path)
+    points = s.points.reset_index()
+    for name in ("sum", "sumsq", "base_dsum", "base_dsumsq"):
+        points[name] = [getattr(p, name) for p in s.point_sums]
+    if "stage" in points:  # the base against itself: no change to speak of
+        base = points["stage"] == "base"
+        for c in ("diff", "diff_lower", "diff_upper"):
+            if c in points:
+                points.loc[base, c] = np.nan
+    interval = s.interval or (float("nan"), float("nan"))
+    answer = pd.DataFrame({
+        "lever": [s.lever], "target": [s.target.describe()], "verdict": [s.verdict],
+        "value": [float("nan") if s.value is None else s.value],
+        "interval_lower": [interval[0]], "interval_upper": [interval[1]],
+        "seed": [s.seed], "replications": [s.n], "sentence": [s.sentence]})
+    if s.target.is_probability:
+        _shares(points, "estimate", "lower", "upper", r"diff.*")
+    return {"answer": answer, "points": points}
+
+
+def _fit_tables(path):
+    import warnings
+
+    import progsurv
+
+    with warnings.catch_warnings():  # the fit's own warnings were printed when it ran
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = progsurv.load_fit(path)
+    out = {"prior_posterior": fit.prior_posterior().reset_index(),
+           "diagnostics": fit.diagnostics().reset_index(),
+           "walkers": fit.walker_diagnostics().reset_index(),
+           "samples": fit.samples().reset_index(drop=True)}
+    draws = fit.predictive_draws()
+    if len(draws):
+        from ._result import CATEGORIES
+
+        pred = fit.predictive().reset_index()
+        share = pred["quantity"].isin(CATEGORIES).tolist()
+        pred.attrs["percent"] = {c: share for c in pred.columns if c != "quantity"}
+        out["predictive"] = pred
+        out["predictive_draws"] = _shares(draws, *CATEGORIES)
+    if fit.record_check is not None:
+        out["record_check"] = fit.record_check.reset_index()
+    if fit.warnings:
+        out["warnings"] = pd.DataFrame({"warning": list(fit.warnings)})
+    return out
+
+
+def _portfolio_tables(path):
+    import progsurv
+
+    r = progsurv.load_portfolio(path)
+    ranks = r.ranks().reset_index()
+    _shares(ranks, *[rf"{c}(_lower|_upper)?" for c in
+                     ("launched", "launched_within", "completed_within",
+                      *progsurv._portfolio.CATEGORIES)])
+    return {"ranks": ranks, "organisation": r.organisation().reset_index(),
+            "over_time": r.over_time().reset_index(), "exits": r.exits().reset_index()}
+
+
+def _portfolio_attribution_tables(path):
+    from ._portfolio_attribution import load_portfolio_attribution
+
+    a = load_portfolio_attribution(path)
+    out = {"costs": a.costs().reset_index()}
+    if a.has_shapley:
+        out["shapley"] = a.shapley().reset_index()
+    ranks = a.ranks().reset_index()
+    out["ranks"] = _shares(ranks, "reached", "completed",
+                           *[rf"{k}(_lower|_upper)?" for k in a.knockouts])
+    return out
+
+
+def _comparison_tables(path):
+    import progsurv
+
+    frame = progsurv.load_comparison(path).reset_index()
+    scenarios = pd.DataFrame({"label": frame.attrs["labels"], "name": frame.attrs["names"]})
+    # Shares and the other statistics (value, completion-time quantiles in months) on two
+    # sheets, so each column of a sheet has one format.
+    share = frame["statistic"].str.startswith("p_")
+    shares = _shares(frame[share].reset_index(drop=True),
+                     "reference", "value", r"diff.*", r"lower.*", r"upper.*", r"se.*",
+                     "independent_se", r"reference_started", "started")
+    others = frame[~share].reset_index(drop=True)
+    return {"shares": shares, "other_statistics": others, "scenarios": scenarios}
+
+
+_TABLES = {
+    "progsurv-run": _run_tables,
+    "progsurv-attribution": _attribution_tables,
+    "progsurv-sweep": _sweep_tables,
+    "progsurv-remedies": _remedies_tables,
+    "progsurv-seek": _seek_tables,
+    "progsurv-fit": _fit_tables,
+    "progsurv-portfolio": _portfolio_tables,
+    "progsurv-portfolio-attribution": _portfolio_attribution_tables,
+    "progsurv-comparison": _comparison_tables,
+}
+_KINDS = ("run", "exact", "sweep", "attribution", "remedies", "seek", "fit", "portfolio",
+          "portfolio attribution", "comparison")
+
+
+# --- the About sheet ----------------------------------------------------------------------
+
+# What each filetype is, and the command that writes it, for the About sheet.
+_WHAT = {
+    "progsurv-run": ("a simulated run of a scenario", "progsurv run"),
+    "progsurv-attribution": ("what each obstacle of a scenario costs", "progsurv attribute"),
+    "progsurv-sweep": ("a parameter sweep", "progsurv sweep"),
+    "progsurv-remedies": ("a search for the cheapest remedies", "progsurv remedies"),
+    "progsurv-seek": ("how far one lever must move", "progsurv seek"),
+    "progsurv-fit": ("a fit of a scenario to a record of past programmes", "progsurv fit"),
+    "progsurv-portfolio": ("an organisation's programmes over years", "progsurv portfolio"),
+    "progsurv-portfolio-attribution": ("what each sharing of an organisation costs",
+                                       "progsurv attribute"),
+    "progsurv-comparison": ("scenarios compared under common random numbers",
+                            "progsurv compare -o"),
+}
+
+
+def _attr(h5, where, name):
+    obj = h5.get(where) if where != "/" else h5
+    if obj is None or name not in obj.attrs:
+        return None
+    v = obj.attrs[name]
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray):
+        v = ", ".join(str(x) for x in v.tolist())
+    elif isinstance(v, np.generic):
+        v = v.item()
+    return v
+
+
+def _yaml_field(h5, dataset, key):
+    """`key` of the YAML text in `dataset` (a scenario or sweep), or None."""
+    import yaml
+
+    obj = h5.get(dataset)
+    if obj is None or not isinstance(obj, h5py.Dataset):
+        return None
+    try:
+        data = yaml.safe_load(obj.asstr()[()])
+    except Exception:  # not YAML after all: the sheet leaves the row out
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def overrides(h5):
+    """The values a run was given on top of its scenario (--set, --lever), as "key=value"
+    lines, from an `overrides` record (a string dataset or attribute, or a group of key,
+    value and was datasets) at the root, in /run or in /scenario; [] when the file has
+    none (files written before progsurv recorded them)."""
+    for where in ("/", "run", "scenario", "portfolio"):
+        obj = h5 if where == "/" else h5.get(where)
+        if obj is None:
+            continue
+        if isinstance(obj, h5py.Group) and "overrides" in obj:
+            rec = obj["overrides"]
+            if isinstance(rec, h5py.Group):
+                keys = _strings(rec["key"][()]) if "key" in rec else []
+                values = _strings(rec["value"][()]) if "value" in rec else [""] * len(keys)
+                was = _strings(rec["was"][()]) if "was" in rec else [None] * len(keys)
+                return [f"{k}={v}" + (f" (was {w})" if w not in (None, "") else "")
+                        for k, v, w in zip(keys, values, was)]
+            return _strings(np.atleast_1d(rec[()]))
+        if "overrides" in obj.attrs:
+            return _strings(np.atleast_1d(obj.attrs["overrides"]))
+    return []
+
+
+def _strings(values):
+    out = []
+    for v in values:
+        v = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+        out += [line for line in v.splitlines() if line.strip()]
+    return out
+
+
+def about(path, output=None):
+    """The About sheet of `path`'s export: what the file is, its scenario (or portfolio,
+    sweep, fit), the overrides it was run with (when the file records them), seed,
+    replications, the progsurv version and date that wrote it, the command that writes
+    such a file, and when it was exported. Returns a DataFrame (item, value)."""
+    import datetime
+
+    filetype = _filetype(path)
+    what, command = _WHAT.get(filetype, ("a progsurv file", "progsurv"))
+    rows = [("file", os.path.basename(os.fspath(path))), ("contents", what)]
+    with h5py.File(path, "r") as f:
+        exact = _attr(f, "/", "method") == "exact"
+        if exact:
+            rows[1] = ("contents", "the exact solution of a scenario")
+            command = "progsurv exact"
+        name = (_attr(f, "scenario", "name") or _attr(f, "portfolio", "name")
+                or _attr(f, "/", "scenario_name") or _yaml_field(f, "scenario", "name"))
+        if filetype == "progsurv-sweep":
+            rows.append(("sweep", _attr(f, "/", "name")))
+            rows.append(("design", _attr(f, "/", "design")))
+            name = _yaml_field(f, "base_scenario", "name") or name
+        label = "portfolio" if filetype.startswith("progsurv-portfolio") else "scenario"
+        rows.append((label, name))
+        description = (_attr(f, "portfolio", "description")
+                       or _yaml_field(f, "scenario", "description")
+                       or _yaml_field(f, "scenario/yaml", "description"))
+        if description:
+            rows.append(("description", description))
+        source = (_attr(f, "scenario", "source") or _attr(f, "portfolio", "source")
+                  or _attr(f, "/", "fit_source"))
+        if source:
+            rows.append(("source file", source))
+        changed = overrides(f)
+        rows.append(("overrides", "; ".join(changed) if changed else
+                     "none recorded in the file"))
+        for label, where, attr in (
+            ("seed", "run", "seed"), ("seed", "/", "seed"),
+            ("replications", "run", "replications"), ("organisations", "run", "organisations"),
+            ("replications", "/", "replications"), ("organisations", "/", "organisations"),
+            ("points", "/", "point_count"), ("lever", "/", "lever"),
+            ("target", "/", "target_canonical"), ("metric", "/", "metric"),
+            ("target", "/", "target"), ("record", "/", "record_source"),
+            ("programmes in the record", "/", "programmes"),
+        ):
+            value = _attr(f, where, attr)
+            if value is not None and not any(r[0] == label for r in rows):
+                if not (exact and label in ("seed", "replications")):
+                    rows.append((label, value))
+        if filetype == "progsurv-fit":
+            rows.append(("sampler seed", _attr(f, "settings/sampler", "seed")))
+        rows.append(("progsurv version", _attr(f, "/", "progsurv_version")))
+        rows.append(("written", _attr(f, "/", "created")))
+    rows.append(("written by", command))
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows.append(("exported", now + (f" to {os.path.basename(os.fspath(output))}"
+                                    if output else "")))
+    rows.append(("formats", "shares as percentages; other values to about 4 significant "
+                 "digits (the cells hold the full values); a blank cell: does not apply"))
+    return pd.DataFrame([(k, "" if v is None else v) for k, v in rows],
+                        columns=["item", "value"])
 
 
 def to_csv(path, directory, force=False):
-    """One CSV per table in `directory`; returns the paths written. A new folder is built
-    complete under a temporary name and renamed into place; in an existing folder the files
-    are replaced only when all are written (progsurv._output.write_folder). Text cells that
-    a spreadsheet would run as formulas are written as text (a leading ')."""
+    """One CSV per table in `directory`, and about.csv (what the file is: about()); returns
+    the paths written. Values are written in full (tidy data, for further work). A new
+    folder is built complete under a temporary name and renamed into place; in an existing
+    folder the files are replaced only when all are written (progsurv._output.write_folder):
+    a failure leaves no folder and no file behind. Text cells that a spreadsheet would run
+    as formulas are written as text (a leading ')."""
     from ._output import check_output_folder, formula_safe_frame, write_folder
 
     check_output_folder(directory, [path], force)
     files = {}
-    for name, frame in tables(path).items():
+    frames = {"about": about(path), **tables(path)}
+    for name, frame in _progress_over(frames.items(), "export", len(frames)):
         files[name + ".csv"] = formula_safe_frame(frame).to_csv(index=False).encode("utf-8")
     return write_folder(directory, files, [path], force)
 
 
 def to_xlsx(path, output, force=False):
-    """One sheet per table in the workbook `output` (openpyxl), built in memory and written
-    through progsurv's output writer. Text cells are stored as strings, never as formulas."""
+    """The workbook `output`: an About sheet (about()), then one sheet per table, written
+    with openpyxl in memory and saved through progsurv's output writer (a failure leaves
+    no file behind, and an existing file as it was). Cells hold the full values; shares are
+    formatted as percentages and other numbers to about 4 significant digits, missing
+    values are blank cells, columns are fitted to their contents and the header row is
+    frozen. Text cells are stored as strings, never as formulas."""
     from ._output import check_output_path, write_bytes
 
     check_output_path(output, [path], force)
-    frames = tables(path)  # first: a bad input must not leave an empty workbook to save
+    data = workbook(path, output)  # first: a bad input must not leave an empty workbook
+    return [write_bytes(output, data, [path], force)]
+
+
+def workbook(path, output=None):
+    """The bytes of the xlsx workbook of `path` (see to_xlsx)."""
+    from openpyxl import Workbook
+
+    frames = tables(path)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "About"
+    _write_sheet(sheet, about(path, output), wrap=("value",))
+    for name, frame in _progress_over(frames.items(), "export", len(frames)):
+        _write_sheet(book.create_sheet(name[:31]), frame)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in frames.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            _cells_as_text(writer.sheets[name[:31]])
-    return [write_bytes(output, buffer.getvalue(), [path], force)]
+    book.save(buffer)
+    return buffer.getvalue()
 
 
-def _cells_as_text(sheet):
-    """openpyxl stores a string starting with '=' as a formula: every text cell is made an
-    explicit string cell, so a level named '=HYPERLINK(...)' is shown as that text."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+def _progress_over(items, label, total):
+    """`items`, with a progress bar on a terminal (tables of large files take seconds)."""
+    if not sys.stderr.isatty() or total < 2:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, desc=label, unit="table", leave=False)
+
+
+def _cell(value):
+    """A cell's value: None (a blank cell) for anything missing, Python scalars."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None if np.isnan(value) else str(value)  # inf as text: xlsx has no infinity
+    return value
+
+
+def number_format(values, percent=False):
+    """The Excel number format of a numeric column: whole numbers with thousands
+    separators; shares as percentages with 3 significant digits at the column's median;
+    other values with 4 significant digits at the column's median (capped at 6
+    decimals). The cells keep their full values."""
+    v = np.asarray([x for x in values if isinstance(x, (int, float)) and not isinstance(x, bool)
+                    and np.isfinite(x)], dtype=float)
+    if percent:
+        v = 100.0 * v
+    nonzero = np.abs(v[v != 0])
+    if not percent and (len(v) == 0 or np.all(v == np.round(v))):
+        return "#,##0"
+    if len(nonzero) == 0:
+        return "0%" if percent else "0"
+    digits = 3 if percent else 4
+    decimals = int(np.clip(digits - 1 - np.floor(np.log10(np.median(nonzero))), 0, 6))
+    pattern = "0" if decimals == 0 else "0." + "0" * decimals
+    return pattern + "%" if percent else "#,##" + pattern if decimals == 0 else pattern
+
+
+def _display_width(value, fmt):
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return max((len(line) for line in value.splitlines()), default=0)
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, (int, float)):
+        decimals = len(fmt.split(".")[1].rstrip("%")) if "." in fmt else 0
+        x = 100 * value if fmt.endswith("%") else value
+        return len(f"{x:,.{decimals}f}") + (1 if fmt.endswith("%") else 0)
+    return len(str(value))
+
+
+def _numeric(series):
+    return series.dtype.kind in "fiu" or str(series.dtype) in ("Int64", "Float64")
+
+
+def _stem(frame, j):
+    """The column whose format column j shares: X for X_lower and X_upper, the nearest
+    numeric column before it for a bare lower or upper; itself otherwise."""
+    columns = [str(c) for c in frame.columns]
+    name = columns[j]
+    m = re.fullmatch(r"(.+)_(lower|upper)", name)
+    if m and m.group(1) in columns:
+        return frame.columns[columns.index(m.group(1))]
+    if name in ("lower", "upper"):
+        for k in range(j - 1, -1, -1):
+            if columns[k] not in ("lower", "upper", "se") and _numeric(frame.iloc[:, k]):
+                return frame.columns[k]
+    return frame.columns[j]
+
+
+def _write_sheet(sheet, frame, wrap=()):
+    """`frame` into `sheet`: a bold frozen header row, number formats (number_format),
+    blank cells for missing values, column widths fitted to the contents."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    percent = frame.attrs.get("percent", [])
+    columns = [str(c) for c in frame.columns]
+    sheet.append(columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    for j, column in enumerate(frame.columns):
+        values = [_cell(v) for v in frame[column].tolist()]
+        if isinstance(percent, dict):
+            mask = percent.get(column, [False] * len(values))
+        else:
+            mask = [column in percent] * len(values)
+        numeric = _numeric(frame[column])
+        formats = {}
+        if numeric:
+            # A bound is printed as its estimate is (stem_lower with stem, lower with the
+            # column before it), so the three line up; a standard error has its own digits.
+            stem = _stem(frame, j)
+            same = [values] if stem == column else [values, [_cell(v) for v in frame[stem]]]
+            for share in (False, True):
+                formats[share] = number_format(
+                    [v for vs in same for v, m in zip(vs, mask) if m == share], share)
+        letter = get_column_letter(j + 1)
+        width = len(columns[j])
+        for i, value in enumerate(values):
+            cell = sheet.cell(row=i + 2, column=j + 1, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # openpyxl would store "=..." as a formula
+            elif numeric and value is not None and not isinstance(value, bool):
+                cell.number_format = formats[bool(mask[i])]
+            if column in wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if i < 2000:  # enough rows to fit the width; a long table is not scanned whole
+                width = max(width, _display_width(value, cell.number_format))
+        sheet.column_dimensions[letter].width = min(max(width + 2, 8), 80 if column in wrap
+                                                    else 60)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(
         prog="progsurv export",
-        description="Write the tables of a progsurv file as tidy CSV files (one per table) or "
-        "one xlsx workbook (one sheet per table).")
-    p.add_argument("file", help="a progsurv HDF5 file (run, exact, sweep, attribution, "
-                   "remedies or seek)")
+        description="Write the tables of a progsurv file as tidy CSV files (one per table, "
+        "with about.csv) or one xlsx workbook (an About sheet, then one sheet per table: "
+        "shares as percentages, blank where a value does not apply).")
+    p.add_argument("file", help="a progsurv HDF5 file: " + ", ".join(_KINDS))
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--csv", metavar="DIR", help="write one CSV per table into DIR")
     g.add_argument("--xlsx", metavar="FILE", help="write one sheet per table into FILE")

@@ -101,8 +101,9 @@ def plot_survival(result, ax=None, label=None, color=None, band=True, title=None
                   at_risk_counts=False, at_risk=None):
     """S(t) = P(not ended by t) among started programmes as a step function with its 95%
     band (completed programmes survive). at_risk=True adds the number of started
-    programmes still running below the axis, at the x ticks (lifelines'
-    add_at_risk_counts). Call it repeatedly on one Axes to compare results."""
+    programmes still running below the axis, at the x ticks, in a row labelled with the
+    group (`label`, default the scenario's name). Call it repeatedly on one Axes to
+    compare results: each call adds its own labelled row (lifelines' add_at_risk_counts)."""
     show_at_risk = bool(at_risk_counts or at_risk)
     ax = _axes(ax)
     t = np.asarray(result.grid)
@@ -125,15 +126,28 @@ def plot_survival(result, ax=None, label=None, color=None, band=True, title=None
         for cause in ("sponsor_exit", "patience", "handoff_failure", "budget_cut", "phase_gate"):
             finished = finished + np.asarray(result.curve_count(cause), dtype=np.int64)
         running = int(result.n_started) - finished
-        ticks = [x for x in ax.get_xticks() if t[0] <= x <= t[-1]]
-        idx = [int(np.searchsorted(t, x, side="right")) - 1 for x in ticks]
-        labels = [f"{int(running[i]):,}" for i in idx]
-        sec = ax.secondary_xaxis(-0.22)
-        sec.set_xticks(ticks, labels)
-        sec.tick_params(length=0, labelsize="small")
-        sec.spines["bottom"].set_visible(False)
-        sec.set_xlabel("at risk (started, still running)", fontsize="small")
+        _at_risk_row(ax, t, running, line.get_label(), line.get_color())
     return ax
+
+
+def _at_risk_row(ax, t, running, label, color):
+    """One row of at-risk counts under the axis per call (per group, as lifelines'
+    add_at_risk_counts), at the x ticks, labelled with the group; the rows of earlier calls
+    on the same Axes stay where they are."""
+    rows = getattr(ax, "_progsurv_at_risk_rows", 0)
+    ax._progsurv_at_risk_rows = rows + 1
+    ticks = [x for x in ax.get_xticks() if t[0] <= x <= t[-1]]
+    idx = [int(np.searchsorted(t, x, side="right")) - 1 for x in ticks]
+    position = -0.22 - 0.1 * rows
+    sec = ax.secondary_xaxis(position)
+    sec.set_xticks(ticks, [f"{int(running[i]):,}" for i in idx])
+    sec.tick_params(length=0, labelsize="small")
+    sec.spines["bottom"].set_visible(False)
+    if rows == 0:
+        ax.text(0.0, position + 0.035, "at risk (started, still running)", fontsize="small",
+                transform=ax.transAxes, ha="left", va="bottom")
+    ax.text(-0.05, position - 0.015, label, fontsize="small", color=color,
+            transform=ax.transAxes, ha="right", va="top")
 
 
 def plot_completion_time(result, ax=None, bin_months=1.0, quantiles=(0.5, 0.8), color=None,

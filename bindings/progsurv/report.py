@@ -1,8 +1,10 @@
 """`progsurv report`: one self-contained HTML page (figures embedded, no network needed)
 for a progsurv file: a run, an exact solution, a sweep, an attribution, a fit, a remedies
-search, a seek or a comparison (`progsurv compare -o`: the brief of two scenarios side by
+search, a seek, a comparison (`progsurv compare -o`: the brief of two scenarios side by
 side, paired differences in plain sentences, overlaid curves, what each obstacle costs in
-each, and what was changed between them).
+each, and what was changed between them), a portfolio (with what each sharing costs, from a
+portfolio attribution file) or a portfolio attribution; or for a scenario or portfolio YAML,
+run first.
 
     python3 -m progsurv.report baseline.h5 -o baseline.html
     python3 -m progsurv.report scenarios/baseline.yaml --set horizon=48 -o report.html
@@ -35,6 +37,9 @@ CALIBRATION_BANDS = {
     "delivered_partial": (44, 68, "delivered part of the phases"),
     "delivered_none": (19, 31, "delivered nothing"),
 }
+# The files `progsurv report` takes (its --help lists them).
+REPORT_KINDS = ("run", "exact", "sweep", "attribution", "fit", "remedies", "seek", "comparison",
+                "portfolio", "portfolio attribution")
 MAX_SWEEP_ROWS = 60  # points listed on a sweep's page; progsurv export has them all
 CALIBRATION_SOURCES = ("McKinsey transformation surveys (2008, 2015, 2021, 2023); Bain (2024); "
                        "BCG (2020); Standish CHAOS (2020)")
@@ -72,6 +77,31 @@ class _File:
             f'<span class="num" data-file="{self.tag}" data-src="{html.escape(src)}" '
             f'data-index="{idx}" data-scale="{scale:g}" data-fmt="{fmt}">'
             f"{html.escape(text)}</span>{html.escape(suffix)}")
+
+    def remainder(self, src, row, minus, scale=1.0, fmt=".1f", suffix=""):
+        """1 minus the sum of columns `minus` of row `row` of the matrix `src` (the share
+        left to the other categories), as a tagged span: data-derive="1-sum:c,c,..."."""
+        m = np.asarray(self.read(src))[row]
+        v = 1.0 - float(sum(m[c] for c in minus))
+        how = "1-sum:" + ",".join(str(c) for c in minus)
+        return Markup(
+            f'<span class="num" data-file="{self.tag}" data-src="{html.escape(src)}" '
+            f'data-index="{row}" data-derive="{how}" data-scale="{scale:g}" '
+            f'data-fmt="{fmt}">{html.escape(format_number(v, scale, fmt))}</span>'
+            f"{html.escape(suffix)}")
+
+    def combined(self, how, srcs, index, scale=1.0, fmt=".1f", suffix=""):
+        """Two values at `index` of the datasets `srcs` combined, as a tagged span
+        (data-src="a|b", data-derive=how): "absdiff" |a - b| (a tornado's swing), "hypot"
+        sqrt(a^2 + b^2) (the standard error of a difference of independent estimates)."""
+        a, b = (float(self.value(src, index)) for src in srcs)
+        v = abs(a - b) if how == "absdiff" else float(np.hypot(a, b))
+        idx = ",".join(str(i) for i in np.atleast_1d(index))
+        return Markup(
+            f'<span class="num" data-file="{self.tag}" data-src="{html.escape("|".join(srcs))}" '
+            f'data-index="{idx}" data-derive="{how}" data-scale="{scale:g}" '
+            f'data-fmt="{fmt}">{html.escape(format_number(v, scale, fmt))}</span>'
+            f"{html.escape(suffix)}")
 
     def derived(self, group, index, how, scale=1.0, fmt=".1f", suffix=""):
         """A statistic derived from the raw sums of row `index` of `group` (derive()), as a
@@ -138,7 +168,35 @@ def format_number(v, scale, fmt):
     return format(x, fmt)
 
 
+class _Steps:
+    """The report's progress on a terminal (progsurv._progress's tqdm bar): one step per
+    figure drawn, then the page. The total grows as figures are found."""
+
+    bar = None
+    done = 0
+
+    @classmethod
+    def start(cls):
+        from ._progress import progress_bar
+
+        cls.done = 0
+        cls.bar = progress_bar("report", unit="it") if sys.stderr.isatty() else None
+
+    @classmethod
+    def tick(cls):
+        cls.done += 1
+        if cls.bar is not None:
+            cls.bar(cls.done, cls.done + 1)
+
+    @classmethod
+    def stop(cls):
+        if cls.bar is not None:
+            cls.bar.close()
+        cls.bar = None
+
+
 def _figure_uri(fig):
+    _Steps.tick()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     import matplotlib.pyplot as plt
@@ -376,9 +434,39 @@ def _sweep_figures(f):
             figs.append((f"One at a time: {metric}", "Each parameter at its low and high value.",
                          _figure_uri(s.plot_tornado(metric).figure)))
         elif s.design == "sobol":
-            figs.append((f"Sensitivity of {metric}", "First-order and total Sobol indices, "
-                         "95% bootstrap intervals.", _figure_uri(s.plot_sobol(metric).figure)))
+            figs.append((f"Sensitivity of {metric}", "First-order and total Sobol indices "
+                         "with their bootstrap intervals.",
+                         _figure_uri(s.plot_sobol(metric).figure)))
     return s, figs
+
+
+def _sweep_context(f):
+    """The sweep page: its figures, the tornado swings with their standard errors (oat) or
+    the Sobol indices with their intervals (sobol), and the points (the first
+    MAX_SWEEP_ROWS), numbers to about 4 significant digits and shares as percentages."""
+    sweep, figs = _sweep_figures(f)
+    total = len(sweep)
+    metrics = list(sweep.metrics)
+    # Per metric: (scale, format, unit) of its estimates and of their standard errors.
+    shares = [m.startswith("p_") for m in metrics]
+    metric_fmt = [(100.0, ".2f", "%") if p else (1.0, ".4g", "") for p in shares]
+    se_fmt = [(100.0, ".2f", " pp") if p else (1.0, ".2g", "") for p in shares]
+    values = f.h5["parameters/value"][()]
+    numeric = [bool(np.all(np.isfinite(values[:, j]))) for j in range(values.shape[1])]
+    ctx = dict(kind="sweep", sweep=sweep, figures=figs, metric_names=metrics,
+               parameter_names=sweep.parameters, point_total=total,
+               point_rows=list(range(min(total, MAX_SWEEP_ROWS))), metric_fmt=metric_fmt,
+               se_fmt=se_fmt, numeric_parameter=numeric, tornado_order=[], sobol=False)
+    if sweep.design == "oat" and "tornado" in f.h5:
+        t = f.h5["tornado"]
+        swing = np.abs(t["high"][()] - t["low"][()])
+        ctx["tornado_order"] = [[int(i) for i in np.argsort(-swing[m], kind="stable")]
+                                for m in range(len(metrics))]
+        first, count = t["first_point"][()], t["point_count"][()]
+        ctx["tornado_points"] = [(int(a), int(a + n - 1)) for a, n in zip(first, count)]
+    if sweep.design == "sobol" and "sobol" in f.h5:
+        ctx["sobol"] = True
+    return ctx
 
 
 def _fit_figures(f):
@@ -655,6 +743,60 @@ def _attribute_comparison(path, output, replications, force=False, inputs=()):
     return targets
 
 
+# --- portfolio briefs (portfolio and portfolio attribution files) -------------------------
+
+MIN_RANK_SHARE = 0.01  # launch ranks listed: reached by at least 1% of organisations
+
+
+def _strings(ds):
+    return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in ds[()]]
+
+
+def _listed_ranks(reached):
+    reached = np.asarray(reached, dtype=float)
+    rows = [int(i) for i in np.nonzero(reached >= MIN_RANK_SHARE)[0]]
+    return rows, len(reached) - len(rows)
+
+
+def _portfolio_context(f):
+    import progsurv
+
+    result = progsurv.load_portfolio(f.path)
+    h5 = f.h5
+    cats = _strings(h5["organisation"].attrs["category_names"])
+    time = h5["grid/time"][()]
+    # Cynicism and trust once a year (the grid points at whole years), and at the horizon.
+    yearly = [int(i) for i in np.nonzero(np.isclose(np.mod(time, 12.0), 0.0))[0]]
+    if yearly and yearly[-1] != len(time) - 1:
+        yearly.append(len(time) - 1)
+    rows, hidden = _listed_ranks(h5["ranks/reached"][()])
+    figures = [
+        ("Odds by launch rank", "P(the k-th programme an organisation launches completes by "
+         "the horizon), with 95% intervals, for the ranks at least 5% of organisations reach.",
+         _figure_uri(result.plot_rank_odds().figure)),
+        ("Cynicism and trust over time", "Mean over organisations (line) and the band from "
+         "the 10th to the 90th percentile of organisations.",
+         _figure_uri(result.plot_cynicism_trust().figure)),
+        ("Programmes live", "Mean programmes scoping or running per organisation.",
+         _figure_uri(result.plot_live().figure)),
+    ]
+    return dict(kind="portfolio", figures=figures, cat=cats.index, causes=cats[1:6],
+                rank_rows=rows, rank_hidden=hidden, yearly=yearly,
+                levels=_strings(h5["portfolio/level_names"]),
+                organisations=int(h5["tally"].attrs["organisations"]),
+                within=float(h5["ranks"].attrs.get("within", float("nan"))))
+
+
+def _portfolio_attribution_context(a):
+    from ._portfolio_attribution import load_portfolio_attribution
+
+    pa = load_portfolio_attribution(a.path)
+    rows, hidden = _listed_ranks(pa.ranks()["reached"].to_numpy())
+    return dict(pa=pa, pa_stats=pa.statistics, pa_knockouts=pa.knockouts,
+                pa_rank_rows=rows, pa_rank_hidden=hidden, pa_shapley=pa.has_shapley,
+                pa_figure=_figure_uri(pa.plot_costs("completed").figure))
+
+
 def _core_is_probability(metric):
     from . import _core
 
@@ -666,13 +808,14 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
     """Write the report of the progsurv file `path` to `output` (default: path with .html).
     For a run file, `attribution` (an attribution file of the same scenario) adds what
     each obstacle costs; for a comparison file, `comparison_knockouts` (one attribution file
-    per compared scenario, in order) adds what each obstacle costs in each. Returns the
-    output path. The page goes through progsurv's output
-    writer (progsurv._output): never onto `path`, `attribution` or `inputs`, never onto a
-    device or folder, a write-protected file only with `force`."""
+    per compared scenario, in order) adds what each obstacle costs in each; for a portfolio
+    file, a portfolio attribution file of the same portfolio adds what each sharing costs.
+    Returns the output path. The page goes through progsurv's output writer
+    (progsurv._output): never onto `path`, `attribution` or `inputs`, never onto a device or
+    folder, a write-protected file only with `force`."""
     import matplotlib
 
-    from ._output import check_input_file, check_output_path, write_text
+    from ._output import check_input_file, check_output_path
 
     matplotlib.use("Agg")
     output = os.fspath(output) if output else os.path.splitext(os.fspath(path))[0] + ".html"
@@ -682,6 +825,16 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
     if attribution:
         check_input_file(attribution, "progsurv attribution file")
     check_output_path(output, inputs, force)
+    _Steps.start()
+    try:
+        return _write_report(path, output, attribution, force, inputs, comparison_knockouts)
+    finally:
+        _Steps.stop()
+
+
+def _write_report(path, output, attribution, force, inputs, comparison_knockouts=()):
+    from ._output import write_text
+
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
     filetype = f.h5.attrs.get("filetype")
@@ -701,22 +854,30 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
         ctx.update(kind="fit", fit_params=names, fit_warnings=list(warnings),
                    figures=_fit_figures(f))
     elif filetype == "progsurv-sweep":
-        sweep, figs = _sweep_figures(f)
-        total = len(sweep)
-        ctx.update(kind="sweep", sweep=sweep, figures=figs, metric_names=sweep.metrics,
-                   parameter_names=sweep.parameters, point_total=total,
-                   point_rows=list(range(min(total, MAX_SWEEP_ROWS))))
+        ctx.update(_sweep_context(f))
     elif filetype == "progsurv-remedies":
         ctx.update(_remedies_context(f))
     elif filetype == "progsurv-seek":
         ctx.update(_seek_context(f))
     elif filetype == "progsurv-comparison":
-        knockouts = [_File(os.fspath(k), f"knockout{i}") for i, k in enumerate(comparison_knockouts)]
+        knockouts = [_File(os.fspath(k), f"knockout{i}")
+                     for i, k in enumerate(comparison_knockouts)]
         ctx.update(_comparison_context(f, knockouts))
+    elif filetype == "progsurv-portfolio":
+        ctx.update(_portfolio_context(f))
+        if a is not None and a.h5.attrs.get("filetype") != "progsurv-portfolio-attribution":
+            raise ValueError(f"{attribution}: not a portfolio attribution file; a portfolio's "
+                             "report takes the file of `progsurv attribute PORTFOLIO.yaml -o`")
+        if a is not None:
+            ctx.update(_portfolio_attribution_context(a), attribution=None, pa_file=a)
+    elif filetype == "progsurv-portfolio-attribution":
+        ctx.update(kind="portfolio_attribution", pa_file=f,
+                   **_portfolio_attribution_context(f))
     else:
-        raise ValueError(f"{path}: not a progsurv run, exact, sweep, attribution, fit, remedies, "
-                         f"seek or comparison file (filetype {filetype!r})")
+        raise ValueError(f"{path}: not a progsurv {', '.join(REPORT_KINDS)} file "
+                         f"(filetype {filetype!r})")
     page = _env().get_template("report.html.j2").render(**ctx)
+    _Steps.tick()
     # Close the files: a later writer (or h5py in append mode) must be able to open them.
     f.h5.close()
     if a is not None:
@@ -745,6 +906,46 @@ def _attribute_run(path, output, replications, force=False, inputs=()):
     return target
 
 
+DEFAULT_REPLICATIONS = 100_000  # a scenario YAML is run with this many replications
+DEFAULT_ORGANISATIONS = 20_000  # a portfolio YAML with this many organisations
+
+
+def _is_portfolio_yaml(path):
+    """A YAML file whose top level has both `roster` and `programmes` is a portfolio (no
+    scenario has those keys), as `progsurv attribute` and `validate` tell them apart."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return False  # the scenario loader then says what is wrong, with line and column
+    return isinstance(data, dict) and "roster" in data and "programmes" in data
+
+
+def _run_portfolio_yaml(args, path, inputs):
+    """Runs the portfolio of `path` (with --set) into <report>.h5; returns that path."""
+    from ._output import check_output_path
+
+    import progsurv
+
+    portfolio = progsurv.Portfolio.load(path)
+    sets = []
+    for s in args.set:
+        key, sep, value = s.partition("=")
+        if not sep or not key:
+            return _fail(f"--set: expected key.path=value, got {s!r}")
+        sets.append((key, value))
+    if sets:
+        portfolio = portfolio.with_values(sets)
+    output = args.output or os.path.splitext(path)[0] + ".html"
+    h5 = os.path.splitext(output)[0] + ".h5"
+    check_output_path(h5, inputs, args.force)
+    progsurv.portfolio(portfolio, n=args.replications or DEFAULT_ORGANISATIONS, seed=args.seed,
+                       progress=sys.stderr.isatty()).to_hdf5(h5)
+    return h5
+
+
 def _fail(message, status=2):
     from ._output import printable
 
@@ -757,11 +958,14 @@ def main(argv=None):
     p = argparse.ArgumentParser(
         prog="progsurv report",
         description="Write one self-contained HTML report (figures embedded, no network needed) "
-        "of a progsurv run, exact, sweep, attribution, fit, remedies, seek or comparison "
-        "(progsurv compare -o) file, or of a scenario YAML after running it.")
-    p.add_argument("file", help="a progsurv HDF5 file, or a scenario YAML to run first")
+        "of a progsurv file: " + ", ".join(REPORT_KINDS) + "; or of a scenario or portfolio "
+        "YAML after running it.")
+    p.add_argument("file", help="a progsurv HDF5 file (" + ", ".join(REPORT_KINDS) + "), or a "
+                   "scenario or portfolio YAML to run first")
     p.add_argument("-o", "--output", help="HTML file to write (default: FILE with .html)")
-    p.add_argument("--attribution", help="attribution file of the same scenario (run files)")
+    p.add_argument("--attribution", help="for a run file: an attribution file of the same "
+                   "scenario; for a portfolio file: a portfolio attribution file of the same "
+                   "portfolio (progsurv attribute PORTFOLIO.yaml -o FILE)")
     p.add_argument("--attribute", type=int, default=20_000, metavar="N",
                    help="for a Monte Carlo run without --attribution: attribute its obstacles "
                    "with N replications (its seed; written next to the report as "
@@ -770,8 +974,10 @@ def main(argv=None):
                    "(default 20000)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario value (scenario YAML input only; repeatable)")
-    p.add_argument("-n", "--replications", type=int, default=100_000,
-                   help="replications when FILE is a scenario (default 100000)")
+    p.add_argument("-n", "--replications", type=int, default=None,
+                   help=f"replications when FILE is a scenario (default "
+                   f"{DEFAULT_REPLICATIONS}); organisations when it is a portfolio (default "
+                   f"{DEFAULT_ORGANISATIONS})")
     p.add_argument("--seed", type=int, default=1, help="seed when FILE is a scenario")
     p.add_argument("--force", action="store_true",
                    help="replace outputs even when they are write-protected")
@@ -798,7 +1004,11 @@ def _main(args):
         # Every output is checked before any work: the report, and for a scenario the run
         # file next to it.
         check_output_path(args.output or os.path.splitext(path)[0] + ".html", inputs, args.force)
-        if is_yaml:
+        if is_yaml and _is_portfolio_yaml(path):
+            path = _run_portfolio_yaml(args, path, inputs)
+            if not isinstance(path, str):
+                return path  # a --set error, already said
+        elif is_yaml:
             import progsurv
 
             scenario = progsurv.Scenario.load(path)
@@ -813,7 +1023,8 @@ def _main(args):
             output = args.output or os.path.splitext(path)[0] + ".html"
             h5 = os.path.splitext(output)[0] + ".h5"
             check_output_path(h5, inputs, args.force)
-            progsurv.run(scenario, replications=args.replications, seed=args.seed,
+            replications = args.replications or DEFAULT_REPLICATIONS
+            progsurv.run(scenario, replications=replications, seed=args.seed,
                          progress=sys.stderr.isatty()).to_hdf5(h5)
             path = h5
         attribution = args.attribution

@@ -390,7 +390,8 @@ def plot_tornado(result, metric=None, ax=None):
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"{metric} (base {base:.3g})")
     ax.set_title(f"{result.name}: one at a time")
-    ax.legend(loc="lower right", fontsize="small")
+    # Right of the axes: inside, the legend covered the smallest bar (drawn at the bottom).
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax
 
 
@@ -419,7 +420,8 @@ def plot_sobol(result, metric=None, ax=None):
     ax.set_ylim(low - 0.02, high + 0.05)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_title(f"{result.name}: sensitivity of {metric}")
-    ax.legend(fontsize="small")
+    # Right of the axes, so no bar or error bar is hidden behind it.
+    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
@@ -448,7 +450,9 @@ def plot_attribution(frame, ax=None, shapley=False):
                            f["p_completed_shapley_upper_pp"].to_numpy() - sh])
         ax.barh(y - h / 2, sh, height=h, xerr=np.clip(sherr, 0, None), color="#90a4ae",
                 capsize=3, label="Shapley part of all switched off")
-        ax.legend(loc="lower right", fontsize="small")
+        # Right of the axes: inside, it covered the smallest bars (drawn at the bottom).
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                  frameon=False)
     ax.set_yticks(y, f["description"])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("gain in P(completed) when switched off (percentage points)")

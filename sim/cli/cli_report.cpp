@@ -13,8 +13,8 @@ const Registration reg_report(70, [](CLI::App& app) {
   auto* sub = app.add_subcommand(
       "report",
       "Write one self-contained HTML report (figures embedded) of a run, exact, sweep, "
-      "attribution, fit, remedies, seek or comparison file, or of a scenario YAML after "
-      "running it");
+      "attribution, fit, remedies, seek, comparison, portfolio or portfolio attribution file, "
+      "or of a scenario or portfolio YAML after running it");
   // Every argument, --help included, goes to report.py, which documents them.
   sub->prefix_command();
   sub->set_help_flag();

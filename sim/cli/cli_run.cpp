@@ -265,7 +265,8 @@ const Registration reg_summary(30, [](CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto* sub = app.add_subcommand("summary",
                                  "Print the summary of a progsurv HDF5 file (run, exact, "
-                                 "portfolio, sweep, attribution, comparison, seek or remedies)");
+                                 "portfolio, sweep, attribution, comparison, seek, remedies or "
+                                 "fit)");
   sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")
       ->required()
       ->check(CLI::ExistingFile);
@@ -300,6 +301,9 @@ const Registration reg_summary(30, [](CLI::App& app) {
         std::cout << format_portfolio_summary(read_portfolio_result(*path));
         return 0;
       }
+      // Fit files are written (and summarised) by the Python half of `progsurv fit`.
+      if (type == kFitFiletype)
+        return run_python_module("progsurv._fit_command", {"--summary", *path});
       const RunResult r = read_result(*path);  // names the filetype when it is foreign
       std::cout << format_summary(
           r.summary, "progsurv: " + r.scenario.label() + " (" + *path +

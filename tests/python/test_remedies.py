@@ -161,7 +161,7 @@ def test_export_writes_the_tables(cli_remedies, tmp_path):
     expected = tables(path)
     assert set(expected) == {"frontier", "bundles", "shapley", "answer", "settings"}
     sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
-    assert set(sheets) == set(expected)
+    assert set(sheets) == {"About"} | set(expected)
     loaded = progsurv.load(path)
     csv = pd.read_csv(tmp_path / "csv" / "bundles.csv", float_precision="round_trip")
     with h5py.File(path, "r") as f:

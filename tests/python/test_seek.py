@@ -141,7 +141,7 @@ def test_export_writes_the_tables(cli_seek, tmp_path):
     run_cli("export", path, "--xlsx", tmp_path / "s.xlsx")
     loaded = progsurv.load(path)
     sheets = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
-    assert set(sheets) == {"answer", "points"}
+    assert set(sheets) == {"About", "answer", "points"}
     assert sheets["answer"]["verdict"][0] == "found"
     assert sheets["answer"]["value"][0] == loaded.value
     csv = pd.read_csv(tmp_path / "csv" / "points.csv", float_precision="round_trip")

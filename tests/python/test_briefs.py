@@ -1,0 +1,182 @@
+"""Reports of portfolio and portfolio attribution files (and of a portfolio YAML, run
+first): every tagged number equals its dataset; the wrong attribution file is refused;
+`report --help` lists every filetype it takes."""
+import re
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import SCENARIOS, run_cli
+from test_report import _Numbers, check_number, tagged_value
+
+TEN_YEARS = SCENARIOS / "portfolios" / "ten-years.yaml"
+
+
+@pytest.fixture(scope="module")
+def briefs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("briefs")
+    run_cli("portfolio", TEN_YEARS, "-n", 300, "--seed", 2, "-o", d / "pf.h5", "-q")
+    run_cli("attribute", TEN_YEARS, "-n", 100, "--seed", 2, "-o", d / "pfattr.h5", "-q")
+    run_cli("report", d / "pf.h5", "--attribution", d / "pfattr.h5", "-o", d / "pf.html")
+    run_cli("report", d / "pfattr.h5", "-o", d / "pfattr.html")
+    return d
+
+
+def check_numbers(page, files):
+    """Every tagged number of `page` against its file ({tag: h5py.File}). Returns (count
+    checked, stray digits outside tagged numbers)."""
+    parser = _Numbers()
+    parser.feed(page)
+    for attrs, text in parser.nums:
+        check_number(attrs, text.strip(), tagged_value(files, attrs))
+    return len(parser.nums), parser.stray
+
+
+def test_portfolio_report_numbers_are_the_files(briefs):
+    page = (briefs / "pf.html").read_text()
+    with h5py.File(briefs / "pf.h5", "r") as f, h5py.File(briefs / "pfattr.h5", "r") as a:
+        count, _ = check_numbers(page, {"main": f, "attribution": a})
+        ranks = len(f["ranks/rank"])
+        listed = int(np.sum(f["ranks/reached"][()] >= 0.01))
+    assert count > 300
+    for heading in ("Per organisation", "By launch rank", "Cynicism and trust over time",
+                    "Sponsor exits", "What each sharing costs"):
+        assert f">{heading}<" in page
+    if listed < ranks:
+        assert f"Only the first {listed} of {ranks} ranks are listed" in page
+    assert page.count("data:image/png;base64,") == 4
+
+
+def test_portfolio_attribution_report(briefs):
+    page = (briefs / "pfattr.html").read_text()
+    with h5py.File(briefs / "pfattr.h5", "r") as a:
+        count, _ = check_numbers(page, {"main": a})
+        names = [d.decode() for d in a["descriptions"][()]]
+    assert count > 100 and "What sharing costs: " in page
+    for name in names:
+        assert name in page
+
+
+def test_report_of_a_portfolio_yaml_runs_it_first(tmp_path):
+    out = tmp_path / "org.html"
+    run_cli("report", TEN_YEARS, "-n", 200, "--set", "roster.vp=4", "-o", out)
+    with h5py.File(tmp_path / "org.h5", "r") as f:
+        assert f.attrs["filetype"] == "progsurv-portfolio"
+        assert int(f["run"].attrs["organisations"]) == 200
+        vp = list(f["portfolio/level_names"].asstr()[()]).index("vp")
+        assert int(f["portfolio/roster"][vp]) == 4
+    assert "An organisation over the years: " in out.read_text()
+
+
+def test_report_refuses_an_attribution_of_another_kind(briefs, tmp_path):
+    run_cli("attribute", SCENARIOS / "baseline.yaml", "-n", 500, "-o", tmp_path / "a.h5", "-q")
+    proc = run_cli("report", briefs / "pf.h5", "--attribution", tmp_path / "a.h5",
+                   "-o", tmp_path / "x.html", check=False)
+    assert proc.returncode == 2 and "not a portfolio attribution file" in proc.stderr
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_report_help_lists_every_filetype():
+    text = " ".join(run_cli("report", "--help").stdout.split())
+    for kind in ("run", "exact", "sweep", "attribution", "fit", "remedies", "seek",
+                 "portfolio", "portfolio attribution", "portfolio YAML"):
+        assert kind in text, kind
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sweeps")
+    base = SCENARIOS / "baseline.yaml"
+    (d / "oat.yaml").write_text(
+        f"name: oat\nbase: {base}\nseed: 1\nreplications: 1000\ndesign: oat\nparameters:\n"
+        "  succession.adoption: {low: 0.2, high: 0.8}\n"
+        "  patience.threshold.median: {values: [8, 16.9705627485, 27.3137084989848]}\n"
+        "metrics: [p_completed, mean_value]\n")
+    (d / "sobol.yaml").write_text(
+        f"name: sobol\nbase: {base}\nseed: 1\nreplications: 200\n"
+        "design: {type: sobol, base_samples: 24, bootstrap: 100, seed: 1}\nparameters:\n"
+        "  patience.threshold.median: {low: 6, high: 24, log: true}\n"
+        "  succession.adoption: {low: 0.2, high: 0.8}\n"
+        "  silos.it.break_prob: {low: 0.1, high: 0.4}\n"
+        "metrics: [p_completed, mean_value]\n")
+    for name in ("oat", "sobol"):
+        run_cli("sweep", d / f"{name}.yaml", "-o", d / f"{name}.h5", "-q")
+        run_cli("report", d / f"{name}.h5", "-o", d / f"{name}.html")
+    return d
+
+
+@pytest.mark.parametrize("name", ["oat", "sobol"])
+def test_sweep_report_tables_are_the_files(sweeps, name):
+    from progsurv.report import MAX_SWEEP_ROWS
+
+    page = (sweeps / f"{name}.html").read_text()
+    with h5py.File(sweeps / f"{name}.h5", "r") as f:
+        count, stray = check_numbers(page, {"main": f})
+        points = int(f.attrs["point_count"])
+        texts = f["parameters/text"].asstr()[()]
+    assert stray == [], stray
+    # Parameter values to 4 significant digits, never the file's full text.
+    assert not re.search(r"\d\.\d{6,}", page.split("<img")[0] + page.split("</figure>")[-1])
+    assert any(len(t) > 8 for t in texts) or name == "sobol"
+    if name == "oat":
+        assert ">One at a time: the swings<" in page
+        assert 'data-derive="absdiff"' in page and 'data-derive="hypot"' in page
+    else:
+        assert ">Sobol indices<" in page and 'data-src="/sobol/first_lower"' in page
+    if points > MAX_SWEEP_ROWS:
+        assert (f'Only the first\n<span class="count">{MAX_SWEEP_ROWS}</span> of' in page
+                and f">{points}</span>\npoints are listed here" in page)
+    assert '<div class="scroll">' in page
+
+
+def test_at_risk_counts_for_several_groups_are_one_labelled_row_each():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import progsurv
+
+    s = progsurv.Scenario.load(SCENARIOS / "baseline.yaml")
+    a = progsurv.run(s, replications=2000, seed=1)
+    b = progsurv.run(s.with_values([("patience.threshold.median", "36")]), replications=2000,
+                     seed=1)
+    ax = progsurv.plotting.plot_survival(a, at_risk=True, label="baseline")
+    progsurv.plotting.plot_survival(b, ax=ax, at_risk=True, label="patient")
+    ax.figure.canvas.draw()
+    rows = [c for c in ax.child_axes]
+    assert len(rows) == 2
+    # Each row has its own counts (not "23,5413" on one line).
+    labels = [[t.get_text() for t in r.get_xticklabels()] for r in rows]
+    assert labels[0] != labels[1] and all(len(row) >= 5 for row in labels)
+    assert all("," in x or x.isdigit() for row in labels for x in row)
+    texts = [t.get_text() for t in ax.texts]
+    assert "baseline" in texts and "patient" in texts
+    boxes = [r.get_tightbbox(ax.figure.canvas.get_renderer()) for r in rows]
+    assert boxes[0].y0 > boxes[1].y1  # the second row sits below the first, not on it
+
+
+def test_report_shows_its_progress_on_a_terminal(briefs, tmp_path):
+    import os
+    import pty
+
+    from conftest import CLI
+
+    out = tmp_path / "p.html"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stderr is the terminal
+        os.execv(str(CLI), [str(CLI), "report", str(briefs / "pf.h5"), "-o", str(out)])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = b"".join(chunks).decode(errors="replace")
+    # tqdm's bar: "report: ... steps" with the steps done (3 figures and the page).
+    assert re.search(r"report: .*\b4(\.00)?/\d", text), text[-2000:]
+    assert "written: " in text and out.exists()

@@ -1,0 +1,236 @@
+"""progsurv export on every filetype: a valid workbook (About sheet first, number formats
+read back with openpyxl, blank cells where a value does not apply, frozen header, fitted
+widths) and CSVs equal to the tables; a failure leaves no file and no folder behind."""
+import os
+import shutil
+
+import h5py
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import BASELINE, SCENARIOS, run_cli
+
+REMEDIES_YAML = """unit: "k EUR"
+remedies:
+  - name: visible_metrics
+    description: metrics on every step
+    cost: 25
+    set:
+      patience.visible: steps
+  - name: steering_committee
+    description: a steering committee co-sponsors
+    cost: 120
+    set:
+      co_sponsors: [c_suite, vp]
+"""
+
+FIT_YAML = """scenario: {scenario}
+parameters:
+  sponsor_levels.vp.approval: {{prior: beta, a: 1, b: 1}}
+  patience.rate: {{prior: log-uniform, low: 0.002, high: 0.2}}
+likelihood: {{replications: 1024}}
+sampler: {{walkers: 6, steps: 12, burn: 4}}
+predictive: {{draws: 3, replications: 512}}
+"""
+
+KINDS = ("run", "exact", "attribution", "sweep", "seek", "remedies", "fit", "portfolio",
+         "portfolio_attribution")
+
+
+@pytest.fixture(scope="module")
+def every(tmp_path_factory):
+    """One small file of every filetype export takes: {kind: path}."""
+    import progsurv
+
+    d = tmp_path_factory.mktemp("export")
+    files = {k: d / f"{k}.h5" for k in KINDS}
+    run_cli("run", BASELINE, "-n", 4000, "--seed", 3, "-o", files["run"], "-q")
+    run_cli("exact", SCENARIOS / "exact" / "markov.yaml", "-o", files["exact"])
+    run_cli("attribute", BASELINE, "-n", 1000, "--seed", 3, "-o", files["attribution"], "-q")
+    sweep = d / "sweep.yaml"
+    sweep.write_text(f"name: small-oat\nbase: {BASELINE}\nseed: 1\nreplications: 1000\n"
+                     "design: oat\nparameters:\n"
+                     "  succession.adoption: {low: 0.2, high: 0.8}\n"
+                     "  patience.threshold.median: [8, 24]\n"
+                     "metrics: [p_completed, mean_value]\n")
+    run_cli("sweep", sweep, "-o", files["sweep"], "-q")
+    run_cli("seek", BASELINE, "--lever", "patience.threshold.median", "--target",
+            "completed>=0.12", "--range", "6:60", "-n", 1000, "--seed", 5, "-q",
+            "-o", files["seek"])
+    remedies = d / "remedies.yaml"
+    remedies.write_text(REMEDIES_YAML)
+    run_cli("remedies", BASELINE, remedies, "--target", "completed>=0.12", "-n", 2000,
+            "--batch", 50, "-q", "-o", files["remedies"])
+    markov = SCENARIOS / "exact" / "markov.yaml"
+    fit = d / "fit.yaml"
+    fit.write_text(FIT_YAML.format(scenario=markov))
+    record = d / "past.csv"
+    progsurv.simulate_record(progsurv.Scenario.load(markov), 30, seed=4).to_csv(record,
+                                                                              index=False)
+    run_cli("fit", fit, "--record", record, "-o", files["fit"], "-q")
+    ten_years = SCENARIOS / "portfolios" / "ten-years.yaml"
+    run_cli("portfolio", ten_years, "-n", 300, "-o", files["portfolio"], "-q")
+    run_cli("attribute", ten_years, "-n", 100, "-o", files["portfolio_attribution"], "-q")
+    return files
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_export_writes_a_workbook_and_csvs_for_every_filetype(every, kind, tmp_path):
+    from progsurv.export import tables
+
+    path = every[kind]
+    run_cli("export", path, "--xlsx", tmp_path / "t.xlsx")
+    run_cli("export", path, "--csv", tmp_path / "csv")
+    expected = tables(path)
+    assert expected and all(len(frame.columns) for frame in expected.values())
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    assert book.sheetnames == ["About"] + [name[:31] for name in expected]
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert about["file"] == path.name and about["progsurv version"]
+    assert "overrides" in about and about["written"]
+    for name, frame in expected.items():
+        sheet = book[name[:31]]
+        assert sheet.freeze_panes == "A2"
+        assert [c.value for c in sheet[1]] == [str(c) for c in frame.columns]
+        assert sheet.max_row == len(frame) + 1
+        # Widths fitted: at least as wide as each header.
+        for j, column in enumerate(frame.columns):
+            letter = openpyxl.utils.get_column_letter(j + 1)
+            assert sheet.column_dimensions[letter].width >= len(str(column))
+        csv = pd.read_csv(tmp_path / "csv" / f"{name}.csv", float_precision="round_trip",
+                          keep_default_na=False, na_values=[""])
+        back = pd.read_excel(tmp_path / "t.xlsx", sheet_name=name[:31], keep_default_na=False,
+                             na_values=[""])
+        for got in (csv, back):
+            assert list(got.columns) == [str(c) for c in frame.columns]
+            for column in frame.columns:
+                want = frame[column]
+                if want.dtype.kind in "fiu" or str(want.dtype) == "Int64":
+                    np.testing.assert_allclose(got[str(column)].to_numpy(float),
+                                               want.to_numpy(float, na_value=np.nan),
+                                               rtol=1e-12, equal_nan=True)
+    assert (tmp_path / "csv" / "about.csv").exists()
+
+
+def test_workbook_formats_shares_as_percentages_and_blanks_what_does_not_apply(every,
+                                                                               tmp_path):
+    run_cli("export", every["run"], "--xlsx", tmp_path / "run.xlsx")
+    run_cli("export", every["exact"], "--xlsx", tmp_path / "exact.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "run.xlsx")
+    outcomes = book["outcomes"]
+    header = [c.value for c in outcomes[1]]
+    row = {h: c for h, c in zip(header, outcomes[2])}
+    for column in ("share", "lower", "upper", "share_started"):
+        assert row[column].number_format.endswith("%"), (column, row[column].number_format)
+        assert isinstance(row[column].value, float) and 0 <= row[column].value <= 1
+    assert row["count"].number_format == "#,##0"
+    with h5py.File(every["run"], "r") as f:  # the cell holds the full value
+        assert row["share"].value == f["outcomes/share"][0]
+    means = book["means"]
+    header = [c.value for c in means[1]]
+    mean = means.cell(row=2, column=header.index("mean") + 1)
+    # Not General (which shows 17 digits): 4 significant digits at the column's median.
+    assert mean.number_format not in ("General", "") and "%" not in mean.number_format
+    # The About sheet: what a manager needs to know where the numbers come from.
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert about["scenario"] == "baseline" and about["seed"] == 3
+    assert about["replications"] == 4000 and about["written by"] == "progsurv run"
+    assert about["overrides"] == "none recorded in the file"
+    assert book["About"].column_dimensions["B"].width > 20
+    # The exact solution has no counts, no intervals: blank cells, never 0.
+    exact = openpyxl.load_workbook(tmp_path / "exact.xlsx")
+    outcomes = exact["outcomes"]
+    header = [c.value for c in outcomes[1]]
+    for r in outcomes.iter_rows(min_row=2):
+        cells = dict(zip(header, r))
+        assert cells["count"].value is None and cells["lower"].value is None
+        assert cells["share"].value is not None
+    about = dict(exact["About"].iter_rows(min_row=2, values_only=True))
+    assert "seed" not in about and about["written by"] == "progsurv exact"
+
+
+def test_about_lists_the_overrides_a_file_records(every, tmp_path):
+    path = tmp_path / "variant.h5"
+    shutil.copy(every["run"], path)
+    with h5py.File(path, "a") as f:
+        f.create_dataset("overrides", data=["sponsor=director", "horizon=48"],
+                         dtype=h5py.string_dtype())
+    run_cli("export", path, "--xlsx", tmp_path / "v.xlsx")
+    about = dict(openpyxl.load_workbook(tmp_path / "v.xlsx")["About"].iter_rows(
+        min_row=2, values_only=True))
+    assert about["overrides"] == "sponsor=director; horizon=48"
+
+
+def test_sweep_tornado_table_has_standard_errors(every):
+    from progsurv.export import tables
+
+    t = tables(every["sweep"])["tornado"]
+    with h5py.File(every["sweep"], "r") as f:
+        low_se = f["tornado/low_se"][()]
+    row = t[(t["metric"] == "p_completed") & (t["parameter"] == "succession.adoption")].iloc[0]
+    assert row["low_se"] == low_se[0, 0]
+    assert row["swing_se"] == pytest.approx(np.hypot(row["low_se"], row["high_se"]))
+    assert t["low_value"].dtype.kind == "f"  # the parameter's values as numbers
+
+
+def _listing(d):
+    return sorted(os.listdir(d))
+
+
+@pytest.mark.parametrize("flag", ["--xlsx", "--csv"])
+def test_a_damaged_file_leaves_nothing_behind(every, tmp_path, flag):
+    damaged = tmp_path / "in" / "damaged.h5"
+    damaged.parent.mkdir()
+    shutil.copy(every["portfolio"], damaged)
+    with h5py.File(damaged, "a") as f:
+        del f["tally"]
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = run_cli("export", damaged, flag, out / "ten-years.xlsx", check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "damaged.h5" in proc.stderr and "Traceback" not in proc.stderr
+    assert _listing(out) == [] and _listing(damaged.parent) == ["damaged.h5"]
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(every, tmp_path, monkeypatch):
+    import progsurv.export as export
+
+    def broken_save(self, target):
+        target.write(b"PK partial")
+        raise OSError("disk full (forced)")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with pytest.raises(OSError, match="forced"):
+        export.to_xlsx(every["portfolio"], tmp_path / "ten-years.xlsx")
+    assert _listing(tmp_path) == []
+    monkeypatch.undo()
+
+    def broken_csv(frame):
+        if "organisation" in frame.columns or "quantity" in frame.columns:
+            raise OSError("disk full (forced)")
+        return frame
+
+    monkeypatch.setattr("progsurv._output.formula_safe_frame", broken_csv)
+    with pytest.raises(OSError, match="forced"):
+        export.to_csv(every["portfolio"], tmp_path / "csv")
+    assert _listing(tmp_path) == []
+
+
+def test_summary_prints_a_fit_file_as_the_fit_command_did(every, tmp_path):
+    proc = run_cli("summary", every["fit"])
+    out = proc.stdout
+    assert out.startswith("progsurv fit: markov, 30 programmes, 2 parameters")
+    for section in ("prior against posterior", "diagnostics:", "posterior predictive"):
+        assert section in out
+    import warnings
+
+    import progsurv
+
+    with warnings.catch_warnings():  # a short chain: the fit warns, as it did when it ran
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = progsurv.load_fit(every["fit"])
+    assert fit.record_source in out and fit.record_sha256 in out
+    proc = run_cli("summary", tmp_path / "missing.h5", check=False)
+    assert proc.returncode != 0
