@@ -32,12 +32,7 @@ from ._result import (
 )
 from . import plotting
 from .compare import compare, comparison_results, load_comparison
-from ._portfolio import (
-    PortfolioAttributionResult,
-    PortfolioResult,
-    load_portfolio,
-    load_portfolio_attribution,
-)
+from ._portfolio import PortfolioResult, load_portfolio
 from ._portfolio import portfolio  # progsurv.portfolio is the function
 from ._portfolio_attribution import PortfolioAttribution, load_portfolio_attribution
 from ._remedies import RemediesResult, load_remedies
@@ -94,8 +89,6 @@ __all__ = [
     "comparison_results",
     "export",
     "load_comparison",
-    "load_portfolio_attribution",
-    "PortfolioAttributionResult",
     "FileFormatError",
     "OUTCOMES",
     "QUANTITIES",

@@ -1,95 +1,82 @@
 """Portfolio attribution files (`progsurv attribute PORTFOLIO.yaml -o out.h5`): what each
 organisation-level sharing costs (docs/portfolio-attribution.md).
 
-    a = progsurv.load_portfolio_attribution("ten-years-attribution.h5")
+    a = progsurv.load_portfolio_attribution("ten-years-attribution.h5")   # or progsurv.load
     a.costs()       # per organisation: the cost of each sharing in each statistic, 95%
     a.ranks()       # per launch rank: P(the k-th programme completes) and each cost, pp
     a.shapley()     # the Shapley parts (when the file has them)
     a.plot_costs()  # matplotlib Axes
+    print(a.text()) # what `progsurv summary` prints
 
-The file is read with h5py; the derived datasets the C++ writer stored are used as they
-are (the raw sums are kept alongside, for any other interval).
+The file is read by the C++ reader (_core.read_portfolio_attribution), which checks the
+filetype and format version first and derives every cost from the raw paired sums.
 """
 import os
 
-import h5py
 import numpy as np
 import pandas as pd
 
 from . import _core, plotting
 
-FILETYPE = "progsurv-portfolio-attribution"
-FORMAT_MAJOR = 1
-
-
-def _text(values):
-    return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values]
-
 
 def load_portfolio_attribution(path):
-    """Read a portfolio attribution file written by `progsurv attribute PORTFOLIO.yaml`.
+    """Read a portfolio attribution file written by `progsurv attribute PORTFOLIO.yaml -o`.
 
-    The filetype and format version are checked first: another progsurv file, a newer
-    major version or a damaged file raises progsurv.FileFormatError saying which.
+    Another progsurv file, a newer major version or a damaged file raises
+    progsurv.FileFormatError saying which.
 
     Returns a PortfolioAttribution.
     """
     path = os.fspath(path)
-    filetype = _core.file_type(path)  # a missing or non-HDF5 file: FileFormatError
-    if filetype != FILETYPE:
-        raise _core.FileFormatError(
-            f"{path}: a {filetype} file, not a portfolio attribution file ({FILETYPE})")
-    try:
-        with h5py.File(path, "r") as f:
-            version = tuple(int(v) for v in f.attrs["format_version"])
-            if version[0] != FORMAT_MAJOR:
-                raise _core.FileFormatError(
-                    f"{path}: portfolio attribution format {version[0]}.{version[1]}; this "
-                    f"progsurv reads {FORMAT_MAJOR}.x")
-            return PortfolioAttribution(f, path)
-    except KeyError as e:
-        raise _core.FileFormatError(f"{path}: damaged portfolio attribution file: missing "
-                                    f"{e.args[0] if e.args else e}") from None
+    _core.file_type(path)  # a missing or non-HDF5 file says so first
+    return PortfolioAttribution(_core.read_portfolio_attribution(path), path)
+
+
+def _unique(values):
+    return list(dict.fromkeys(values))
 
 
 class PortfolioAttribution:
     """What each sharing of a portfolio costs (read from a portfolio attribution file).
 
-    Attributes: name, description, seed, organisations, horizon (months), shapley_method,
-    knockouts (cynicism, trust, posts, budget, all), descriptions (for people), statistics
-    (completed, ended, not_started, running, value), path. Cost = the outcome with the
-    sharing switched off minus the outcome with full sharing (paired over organisations).
+    Attributes: name, description, source, seed, organisations, horizon (months),
+    knockouts (cynicism, trust, posts, budget, all), descriptions (for people, in that
+    order), statistics (completed, ended, not_started, running, value), has_shapley, path.
+    Cost = the outcome with the sharing switched off minus the outcome with full sharing,
+    paired over the same organisations.
     """
 
-    def __init__(self, f, path=None):
+    def __init__(self, raw, path=None):
+        self._raw = raw
         self.path = path
-        p = f["portfolio"]
-        self.name = str(p.attrs.get("name", ""))
-        self.description = str(p.attrs.get("description", ""))
-        self.source = str(p.attrs.get("source", ""))
-        self.seed = int(f.attrs["seed"])
-        self.organisations = int(f.attrs["organisations"])
-        self.horizon = float(f.attrs["horizon"])
-        self.confidence = float(f.attrs.get("confidence", 0.95))
-        self.shapley_method = str(f.attrs.get("shapley_method", "none"))
-        self.progsurv_version = str(f.attrs.get("progsurv_version", ""))
-        self.created = str(f.attrs.get("created", ""))
-        self.knockouts = _text(f["knockouts"][()])
-        self.descriptions = _text(f["descriptions"][()])
-        self.statistics = _text(f["statistics"][()])
-        self.source_yaml = f["portfolio/source_yaml"].asstr()[()]
-        org, rank = f["per_organisation"], f["per_rank"]
-        self._org = {k: org[k][()] for k in org}
-        self._rank = {k: rank[k][()] for k in rank}
-        self.pairs = int(org.attrs.get("pairs", self.organisations))
+        self.name = raw["name"]
+        self.description = raw["description"]
+        self.source = raw["source"]
+        self.seed = raw["seed"]
+        self.organisations = raw["organisations"]
+        self.pairs = self.organisations  # every organisation is run with and without
+        self.horizon = raw["horizon"]
+        org = pd.DataFrame(raw["per_organisation"])
+        self._org = org
+        self._rank = pd.DataFrame(raw["per_rank"])
+        self.knockouts = _unique(org["part"])
+        self.statistics = _unique(org["statistic"])
+        self.descriptions = [raw["descriptions"][k] for k in self.knockouts]
 
     def __repr__(self):
-        return (f"<progsurv.PortfolioAttribution '{self.name}': {self.organisations} "
+        return (f"<progsurv.PortfolioAttribution '{self.name}'"
+                f"{' from ' + self.path if self.path else ''}: {self.organisations} "
                 f"organisations, seed {self.seed}>")
+
+    def text(self):
+        """The text `progsurv attribute` printed and `progsurv summary` prints.
+
+        Returns a str."""
+        return self._raw["text"]
 
     @property
     def has_shapley(self):
-        return self.shapley_method == "exact" and "shapley" in self._org
+        return bool(self._raw["shapley"])
 
     def costs(self):
         """Per organisation, one row per (knockout, statistic): the mean with full sharing
@@ -98,16 +85,13 @@ class PortfolioAttribution:
 
         Returns a pandas DataFrame indexed by (knockout, statistic).
         """
-        o, n = self._org, float(self.pairs)
-        rows = []
-        for v, (key, desc) in enumerate(zip(self.knockouts, self.descriptions)):
-            for s, stat in enumerate(self.statistics):
-                rows.append({"knockout": key, "statistic": stat, "description": desc,
-                             "base": o["base_sum"][v, s] / n,
-                             "switched_off": o["variant_sum"][v, s] / n,
-                             "cost": o["delta"][v, s], "cost_lower": o["delta_lower"][v, s],
-                             "cost_upper": o["delta_upper"][v, s], "cost_se": o["delta_se"][v, s]})
-        return pd.DataFrame(rows).set_index(["knockout", "statistic"])
+        o = self._org[self._org["kind"] == "switched off"]
+        frame = pd.DataFrame({
+            "knockout": o["part"], "statistic": o["statistic"],
+            "description": [self._raw["descriptions"][k] for k in o["part"]],
+            "base": o["base"], "switched_off": o["variant"], "cost": o["cost"],
+            "cost_lower": o["lower"], "cost_upper": o["upper"], "cost_se": o["se"]})
+        return frame.set_index(["knockout", "statistic"])
 
     def shapley(self):
         """Each sharing's Shapley part of the cost of all four, per organisation: one row
@@ -116,19 +100,21 @@ class PortfolioAttribution:
 
         Returns a pandas DataFrame indexed by (knockout, statistic).
         """
-        cols = ["description", "part", "part_lower", "part_upper", "part_se"]
-        if not self.has_shapley:
-            return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples(
-                [], names=["knockout", "statistic"]))
-        o = self._org
-        rows, index = [], []
-        for v in range(o["shapley"].shape[0]):
-            for s, stat in enumerate(self.statistics):
-                index.append((self.knockouts[v], stat))
-                rows.append([self.descriptions[v], o["shapley"][v, s], o["shapley_lower"][v, s],
-                             o["shapley_upper"][v, s], o["shapley_se"][v, s]])
-        return pd.DataFrame(rows, columns=cols,
-                            index=pd.MultiIndex.from_tuples(index, names=["knockout", "statistic"]))
+        o = self._org[self._org["kind"] == "shapley"]
+        frame = pd.DataFrame({
+            "knockout": o["part"], "statistic": o["statistic"],
+            "description": [self._raw["descriptions"][k] for k in o["part"]],
+            "part": o["cost"], "part_lower": o["lower"], "part_upper": o["upper"],
+            "part_se": o["se"]})
+        return frame.set_index(["knockout", "statistic"])
+
+    def rank_launched(self):
+        """Organisations that launched a k-th programme, k = 1, 2, ...
+
+        Returns a pandas Series indexed by rank."""
+        launched = list(self._raw["rank_launched"])
+        return pd.Series(launched, index=pd.RangeIndex(1, len(launched) + 1, name="rank"),
+                         name="organisations", dtype=np.int64)
 
     def ranks(self):
         """Per launch rank k (1 = an organisation's first programme): organisations that
@@ -139,17 +125,35 @@ class PortfolioAttribution:
 
         Returns a pandas DataFrame indexed by rank.
         """
-        r = self._rank
-        launched = np.asarray(r["launched"], dtype=np.int64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            base = np.where(launched > 0, r["base_sum"][0] / np.maximum(launched, 1), np.nan)
-        columns = {"organisations": launched, "reached": launched / float(self.organisations),
-                   "completed": base}
-        for v, key in enumerate(self.knockouts):
-            columns[key] = r["delta"][v]
-            columns[f"{key}_lower"] = r["delta_lower"][v]
-            columns[f"{key}_upper"] = r["delta_upper"][v]
-        return pd.DataFrame(columns, index=pd.Index(np.arange(1, len(launched) + 1), name="rank"))
+        launched = self.rank_launched()
+        r = self._rank[self._rank["kind"] == "switched off"]
+        columns = {"organisations": launched.to_numpy(),
+                   "reached": launched.to_numpy() / float(self.organisations)}
+        first = r[r["part"] == self.knockouts[0]]
+        columns["completed"] = np.where(launched.to_numpy() > 0, first["base"].to_numpy(),
+                                        np.nan)
+        for key in self.knockouts:
+            k = r[r["part"] == key]
+            columns[key] = k["cost"].to_numpy()
+            columns[f"{key}_lower"] = k["lower"].to_numpy()
+            columns[f"{key}_upper"] = k["upper"].to_numpy()
+        return pd.DataFrame(columns, index=launched.index)
+
+    def per_organisation(self):
+        """The raw rows of the per-organisation table: one per (part, kind, statistic),
+        kind "switched off" (the cost of switching that sharing off) or "shapley".
+
+        Returns a pandas DataFrame indexed by (part, kind, statistic)."""
+        return self._org.set_index(["part", "kind", "statistic"])
+
+    def per_rank(self):
+        """As per_organisation(), per launch rank: the change in P(the k-th programme
+        launched completes), over the organisations that launched a k-th.
+
+        Returns a pandas DataFrame indexed by (part, kind, rank)."""
+        frame = self._rank.copy()
+        frame["statistic"] = frame["statistic"].astype(int)
+        return frame.rename(columns={"statistic": "rank"}).set_index(["part", "kind", "rank"])
 
     def plot_costs(self, statistic="completed", ax=None, shapley=None):
         """Bars of what each sharing costs in `statistic` per organisation (completed,

@@ -95,7 +95,8 @@ def _loaders():
     """filetype -> (what it is, the function that reads it)."""
     # progsurv.sweep and progsurv.compare are the functions: import from the modules.
     from ._fit import load_fit
-    from ._portfolio import load_portfolio, load_portfolio_attribution
+    from ._portfolio import load_portfolio
+    from ._portfolio_attribution import load_portfolio_attribution
     from ._remedies import load_remedies
     from ._seek import load_seek
     from .compare import load_comparison
@@ -120,7 +121,7 @@ def load(path):
 
     run or exact (`progsurv run`, `progsurv exact`, Result.to_hdf5)   -> Result
     portfolio (`progsurv portfolio`)                                  -> PortfolioResult
-    portfolio attribution (`progsurv attribute PORTFOLIO -o`)         -> PortfolioAttributionResult
+    portfolio attribution (`progsurv attribute PORTFOLIO -o`)         -> PortfolioAttribution
     sweep (`progsurv sweep`)                                          -> SweepResult
     attribution (`progsurv attribute -o`)                             -> DataFrame (load_attribution)
     comparison (`progsurv compare -o`)                                -> DataFrame (load_comparison)

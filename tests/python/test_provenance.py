@@ -197,7 +197,7 @@ def test_load_reads_every_filetype(comparison, variant, tmp_path):
     assert isinstance(progsurv.load(v / "v.h5"), progsurv.Result)
     assert isinstance(progsurv.load(tmp_path / "p.h5"), progsurv.PortfolioResult)
     pa = progsurv.load(tmp_path / "pa.h5")
-    assert isinstance(pa, progsurv.PortfolioAttributionResult)
+    assert isinstance(pa, progsurv.PortfolioAttribution)
     assert pa.organisations == 20 and pa.text().startswith("progsurv attribute")
     costs = pa.per_organisation()
     assert set(costs.index.get_level_values("part")) == {"cynicism", "trust", "posts", "budget",
