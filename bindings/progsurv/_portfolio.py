@@ -2,7 +2,7 @@
 
     result = progsurv.portfolio("scenarios/portfolios/ten-years.yaml", n=5000, seed=1)
     print(result.summary())
-    result.ranks()              # odds by launch rank (pandas DataFrame)
+    result.ranks()              # P(completed) by launch rank (pandas DataFrame)
     result.plot_rank_odds()     # matplotlib Axes
     result.to_hdf5("ten-years.h5")
 """
@@ -113,7 +113,7 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
     command line prints). Their arrays are read-only NumPy views: no copies, and each
     array's .base is the object holding the data, which keeps this result alive.
 
-    DataFrames: ranks() (odds by launch rank), organisation() (per-organisation means and
+    DataFrames: ranks() (chances by launch rank), organisation() (per-organisation means and
     quantiles), over_time() (programmes live, cumulative ends, cynicism and trust on the
     grid), exits() (sponsor exits by level). Plots: plot_rank_odds(),
     plot_cynicism_trust(), plot_live().
@@ -158,7 +158,7 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
     # --- DataFrames --------------------------------------------------------------------
 
     def ranks(self, min_launched=0.0):
-        """The odds of the k-th programme an organisation launches, k = 1, 2, ...
+        """The chances of the k-th programme an organisation launches, k = 1, 2, ...
 
         Columns: organisations (that launched a k-th programme), launched (their share of
         all organisations), then the share of k-th programmes completed, ended by each
@@ -306,7 +306,7 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         ax.set_ylim(0, min(1.0, 1.15 * float(df["completed_upper"].max()) + 0.02) if len(df) else 1)
         if len(k):
             ax.set_xticks(k if len(k) <= 15 else k[:: int(np.ceil(len(k) / 15))])
-        ax.set_title(title if title is not None else f"{self.name}: odds by launch rank (95%)")
+        ax.set_title(title if title is not None else f"{self.name}: P(completed) by launch rank (95%)")
         ax.legend(fontsize="small", frameon=False)
         return ax
 
