@@ -771,7 +771,8 @@ def _portfolio_context(f):
         yearly.append(len(time) - 1)
     rows, hidden = _listed_ranks(h5["ranks/reached"][()])
     figures = [
-        ("Odds by launch rank", "P(the k-th programme an organisation launches completes by "
+        ("Chance of completing by launch rank", "P(the k-th programme an organisation "
+         "launches completes by "
          "the horizon), with 95% intervals, for the ranks at least 5% of organisations reach.",
          _figure_uri(result.plot_rank_odds().figure)),
         ("Cynicism and trust over time", "Mean over organisations (line) and the band from "
