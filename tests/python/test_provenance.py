@@ -136,7 +136,10 @@ def test_export_of_a_comparison(comparison, tmp_path):
     d, _ = comparison
     run_cli("export", d / "cmp.h5", "--csv", tmp_path / "csv")
     run_cli("export", d / "cmp.h5", "--xlsx", tmp_path / "cmp.xlsx")
-    differences = pd.read_csv(tmp_path / "csv" / "differences.csv", float_precision="round_trip")
+    differences = pd.read_csv(tmp_path / "csv" / "shares.csv", float_precision="round_trip")
+    others = pd.read_csv(tmp_path / "csv" / "other_statistics.csv", float_precision="round_trip")
+    assert differences["statistic"].str.startswith("p_").all()
+    assert "mean_value" in others["statistic"].tolist()
     with h5py.File(d / "cmp.h5", "r") as f:
         k = f["differences/statistics"].asstr()[()].tolist().index("p_completed")
         row = differences[differences["statistic"] == "p_completed"].iloc[0]
@@ -144,6 +147,12 @@ def test_export_of_a_comparison(comparison, tmp_path):
         assert row["diff_started"] == f["differences/started_diff"][k, 1]
     sheets = pd.read_excel(tmp_path / "cmp.xlsx", sheet_name=None)
     assert sheets["scenarios"]["name"].tolist() == ["baseline", "director-vacuum"]
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "cmp.xlsx")
+    header = [c.value for c in book["shares"][1]]
+    assert book["shares"].cell(2, header.index("diff") + 1).number_format.endswith("%")
+    assert not book["other_statistics"].cell(2, header.index("diff") + 1).number_format.endswith("%")
 
 
 def test_compare_refuses_a_bad_output_before_running(tmp_path):
