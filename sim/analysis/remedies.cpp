@@ -580,7 +580,7 @@ std::string format_remedies(const RemediesResult& r) {
       r.space > kMaxCountedBundles
           ? "more than " + count_text(static_cast<std::int64_t>(kMaxCountedBundles))
           : count_text(static_cast<std::int64_t>(r.space));
-  os << "progsurv remedies: " << r.scenario.name << " with " << r.remedies.remedies.size()
+  os << "progsurv remedies: " << r.scenario.label() << " with " << r.remedies.remedies.size()
      << " remedies (";
   if (r.search == "heuristic")
     os << "heuristic search: " << r.bundles.size() << " of " << space

@@ -480,7 +480,7 @@ std::string format_seek(const SeekResult& r) {
   const std::string range = "[" + short_text(r.low) + ", " + short_text(r.high) + "]";
   const std::string at_base =
       stat_text(t, base.mean()) + " at the base value " + short_text(r.base_value);
-  os << "progsurv seek: " << r.scenario.name << ", lever " << r.lever << " over " << range
+  os << "progsurv seek: " << r.scenario.label() << ", lever " << r.lever << " over " << range
      << (r.range_given ? "" : " (its documented range)") << (r.log_scale ? ", log scale" : "")
      << (r.integer ? ", whole numbers" : "") << ", target " << target << ", "
      << (r.largest ? "largest" : "smallest") << " value\n\n";

@@ -41,6 +41,17 @@ def test_every_output_of_a_set_run_carries_the_override(variant):
     assert r.name == LABEL and LABEL in repr(r)
     assert r.scenario.changes[0][:2] == ("sponsor", "director")
     assert progsurv.run(BASELINE, replications=1000, set={"sponsor": "director"}).name == LABEL
+    # seek too: its text and its file.
+    seek = run_cli("seek", BASELINE, "--set", "sponsor=director", "--lever",
+                   "patience.threshold.median", "--range", "6:60", "--target", "completed>=0.02",
+                   "-n", 1000, "-q", "-o", d / "s.h5").stdout
+    assert seek.startswith(f"progsurv seek: {LABEL}, lever")
+    with h5py.File(d / "s.h5", "r") as f:
+        assert f.attrs["scenario_label"] == LABEL
+        assert f["scenario_changes/path"].asstr()[()].tolist() == ["sponsor"]
+    assert run_cli("summary", d / "s.h5").stdout.startswith(f"progsurv seek: {LABEL}, lever")
+    run_cli("report", d / "s.h5", "-o", d / "s.html")
+    assert f">{LABEL}</span></p>" in (d / "s.html").read_text()
     # attribute and compare name the variant too.
     a = run_cli("attribute", BASELINE, "-n", 500, "-q", "--set", "sponsor=director",
                 "--mechanisms", "sponsor_exit", "-o", d / "a.h5").stdout

@@ -38,10 +38,11 @@ inline constexpr int kRunFormatVersionMajor = 2;
 inline constexpr int kRunFormatVersionMinor = 2;
 inline constexpr int kRunFormatOldestMajor = 1;
 
-// File written by `progsurv remedies` (docs/hdf5-remedies-format.md), with its own version.
+// File written by `progsurv remedies` (docs/hdf5-remedies-format.md), with its own version;
+// 1.1 added the scenario's label and changes (--set).
 inline constexpr const char* kRemediesFiletype = "progsurv-remedies";
 inline constexpr int kRemediesFormatVersionMajor = 1;
-inline constexpr int kRemediesFormatVersionMinor = 0;
+inline constexpr int kRemediesFormatVersionMinor = 1;
 
 const char* version_string();  // "0.1.0"
 const char* build_string();    // compiler, build type, system
@@ -52,9 +53,10 @@ inline constexpr const char* kComparisonFiletype = "progsurv-comparison";
 inline constexpr int kComparisonFormatVersionMajor = 1;
 inline constexpr int kComparisonFormatVersionMinor = 0;
 
-// File written by `progsurv seek` (docs/hdf5-seek-format.md), with its own version.
+// File written by `progsurv seek` (docs/hdf5-seek-format.md), with its own version; 1.1
+// added the scenario's label and changes (--set).
 inline constexpr const char* kSeekFiletype = "progsurv-seek";
 inline constexpr int kSeekFormatVersionMajor = 1;
-inline constexpr int kSeekFormatVersionMinor = 0;
+inline constexpr int kSeekFormatVersionMinor = 1;
 
 }  // namespace progsurv
