@@ -346,25 +346,19 @@ def _yaml_field(h5, dataset, key):
 
 
 def overrides(h5):
-    """The values a run was given on top of its scenario (--set, --lever), as "key=value"
-    lines, from an `overrides` record (a string dataset or attribute, or a group of key,
-    value and was datasets) at the root, in /run or in /scenario; [] when the file has
-    none (files written before progsurv recorded them)."""
-    for where in ("/", "run", "scenario", "portfolio"):
-        obj = h5 if where == "/" else h5.get(where)
-        if obj is None:
-            continue
-        if isinstance(obj, h5py.Group) and "overrides" in obj:
-            rec = obj["overrides"]
-            if isinstance(rec, h5py.Group):
-                keys = _strings(rec["key"][()]) if "key" in rec else []
-                values = _strings(rec["value"][()]) if "value" in rec else [""] * len(keys)
-                was = _strings(rec["was"][()]) if "was" in rec else [None] * len(keys)
-                return [f"{k}={v}" + (f" (was {w})" if w not in (None, "") else "")
-                        for k, v, w in zip(keys, values, was)]
-            return _strings(np.atleast_1d(rec[()]))
-        if "overrides" in obj.attrs:
-            return _strings(np.atleast_1d(obj.attrs["overrides"]))
+    """The values a run was given on top of its scenario (--set, --lever), as "key=value
+    (was ...)" lines, from the file's record of them: the group `/scenario/changes` of run,
+    comparison, seek and remedies files or `/scenario_changes` of attribution files (path,
+    value, was; docs/hdf5-format.md); [] when the file has none (nothing was set, or it was
+    written before progsurv recorded them)."""
+    for where in ("scenario/changes", "scenario_changes"):
+        rec = h5.get(where)
+        if isinstance(rec, h5py.Group) and "path" in rec:
+            keys = _strings(rec["path"][()])
+            values = _strings(rec["value"][()]) if "value" in rec else [""] * len(keys)
+            was = _strings(rec["was"][()]) if "was" in rec else [None] * len(keys)
+            return [f"{k}={v}" + (f" (was {w})" if w not in (None, "") else "")
+                    for k, v, w in zip(keys, values, was)]
     return []
 
 
@@ -391,7 +385,9 @@ def about(path, output=None):
         if exact:
             rows[1] = ("contents", "the exact solution of a scenario")
             command = "progsurv exact"
-        name = (_attr(f, "scenario", "name") or _attr(f, "portfolio", "name")
+        # A variant's label names what was set: "baseline [sponsor=director]".
+        name = (_attr(f, "scenario", "label") or _attr(f, "/", "scenario_label")
+                or _attr(f, "scenario", "name") or _attr(f, "portfolio", "name")
                 or _attr(f, "/", "scenario_name") or _yaml_field(f, "scenario", "name"))
         if filetype == "progsurv-sweep":
             rows.append(("sweep", _attr(f, "/", "name")))

@@ -334,7 +334,7 @@ std::size_t largest_rank(const PortfolioAttribution& r, SharingKnockout v) {
 }
 
 // "cynicism carried over costs 0.31 [0.28, 0.34] completed programmes per organisation; the
-// 6th programme's odds of completing are 4.2 pp [3.9, 4.5] lower with it."
+// 6th programme's chance of completing is 4.2 pp [3.9, 4.5] lower with it."
 std::string headline(const PortfolioAttribution& r, SharingKnockout v) {
   // A sharing that cannot act (its effects all 0) leaves every organisation as it was.
   bool identical = true;
@@ -361,7 +361,7 @@ std::string headline(const PortfolioAttribution& r, SharingKnockout v) {
     const bool lower = d.delta.estimate >= 0.0;
     if (!lower) pp.delta = {-d.delta.estimate, -d.delta.upper, -d.delta.lower};
     std::snprintf(line, sizeof line,
-                  "; most at the %s programme, whose odds of completing are %s pp %s with it",
+                  "; most at the %s programme, whose chance of completing is %s pp %s with it",
                   ordinal(k + 1).c_str(), interval(pp, 100, "%.1f").c_str(),
                   lower ? "lower" : "higher");
     text += line;

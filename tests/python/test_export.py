@@ -151,16 +151,18 @@ def test_workbook_formats_shares_as_percentages_and_blanks_what_does_not_apply(e
     assert "seed" not in about and about["written by"] == "progsurv exact"
 
 
-def test_about_lists_the_overrides_a_file_records(every, tmp_path):
+@pytest.mark.parametrize("command", ["run", "attribute"])
+def test_about_lists_the_overrides_a_file_records(command, tmp_path):
     path = tmp_path / "variant.h5"
-    shutil.copy(every["run"], path)
-    with h5py.File(path, "a") as f:
-        f.create_dataset("overrides", data=["sponsor=director", "horizon=48"],
-                         dtype=h5py.string_dtype())
+    extra = ["--mechanisms", "patience"] if command == "attribute" else []
+    run_cli(command, BASELINE, "-n", 300, "-q", "--set", "sponsor=director", "--set",
+            "horizon=48", *extra, "-o", path)
     run_cli("export", path, "--xlsx", tmp_path / "v.xlsx")
     about = dict(openpyxl.load_workbook(tmp_path / "v.xlsx")["About"].iter_rows(
         min_row=2, values_only=True))
-    assert about["overrides"] == "sponsor=director; horizon=48"
+    assert about["overrides"].startswith("sponsor=director (was ")
+    assert "; horizon=48 (was " in about["overrides"]
+    assert about["scenario"].startswith("baseline [") and "sponsor=director" in about["scenario"]
 
 
 def test_sweep_tornado_table_has_standard_errors(every):
