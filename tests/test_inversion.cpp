@@ -9,14 +9,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "progsurv/model/distribution.hpp"
+#include "progsurv/model/inverse_cdf.hpp"
 #include "progsurv/model/rng.hpp"
 
 using progsurv::Distribution;
+using progsurv::InverseCdf;
 using progsurv::Mechanism;
 using progsurv::Place;
 using progsurv::Rng;
@@ -140,6 +143,56 @@ INSTANTIATE_TEST_SUITE_P(Samplers, Inversion, ::testing::Range(0, 13),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return std::string(kNames[info.param]);
                          });
+
+// Draws evaluate the PINV tables with the engine's own inline code (inverse_cdf.hpp); it must
+// give UNU.RAN's numbers bit for bit, or every result file would change. 10^6 uniforms as the
+// engine draws them, plus stratified points, both tails down to the smallest uniform, and
+// the ends and outside of (0, 1). Not u = 1 - 2^-54: there the library reads past its guide
+// table (inverse_cdf.cpp, read_table).
+TEST(Inversion, InlineTablesGiveTheLibrarysNumbersBitwise) {
+  using F = InverseCdf::Family;
+  const std::vector<std::pair<F, std::vector<double>>> tables = {
+      {F::StandardNormal, {}},
+      {F::Gamma, {0.5}},
+      {F::Gamma, {3.0}},
+      {F::Beta, {2.0, 3.0}},  // PERT(2, 4, 8)
+      {F::Beta, {1.3, 6.7}},  // PERT(0, 0.5, 10, 6)
+      {F::Beta, {0.6, 0.8}},  // a CDF-interpolated table
+      {F::ResidualWeibull, {2.5}},
+      {F::ResidualGamma, {3.0}},
+      {F::ResidualLognormal, {0.5}},
+      {F::ResidualPert, {2.0, 8.0, 2.0, 3.0}},
+      {F::ResidualTriangular, {1.0, 2.0, 6.0}}};
+  std::vector<double> u;
+  Rng rng(3, 0, Mechanism::Analysis, Place::of(0));
+  for (int i = 0; i < kDraws; ++i) u.push_back(rng.uniform());
+  for (int i = 0; i < 10000; ++i) u.push_back((i + 0.5) / 10000.0);
+  for (double tail = 0x1.0p-54; tail < 0.5; tail *= 2.0) {
+    for (double v : {tail, 1.0 - tail}) {
+      u.push_back(v);
+      u.push_back(std::nextafter(v, 0.0));
+      u.push_back(std::nextafter(v, 1.0));
+    }
+  }
+  const double top = std::nextafter(1.0, 0.0);
+  for (double v : {0.0, 1.0, -0.5, 1.5, std::nan("")}) u.push_back(v);
+  for (const auto& [family, params] : tables) {
+    const auto inverse = InverseCdf::get(family, params);
+    ASSERT_TRUE(inverse->uses_pinv()) << static_cast<int>(family);
+    EXPECT_TRUE(inverse->evaluates_inline()) << static_cast<int>(family);
+    std::size_t differ = 0;
+    for (double v : u) {
+      if (v == top) continue;
+      const double mine = (*inverse)(v), theirs = inverse->library_quantile(v);
+      differ += std::memcmp(&mine, &theirs, sizeof mine) != 0;
+    }
+    EXPECT_EQ(differ, 0u) << "family " << static_cast<int>(family) << " over " << u.size()
+                          << " u's";
+    // At 1 - 2^-54 the inline table gives its last interval's value: at least the quantile
+    // just below, and finite where the support is bounded.
+    EXPECT_GE((*inverse)(top), (*inverse)(std::nextafter(top, 0.0)));
+  }
+}
 
 TEST(Inversion, EmpiricalDrawsAndResidualMatchTheirMasses) {
   const Distribution d = Distribution::empirical({6.0, 1.0, 3.0, 3.0}, {1.0, 2.0, 1.0, 1.0});

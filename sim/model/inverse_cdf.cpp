@@ -12,6 +12,7 @@
 #include <boost/math/tools/roots.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -97,9 +98,174 @@ double support_max(Family family, const std::vector<double>& p) {
   }
 }
 
+// The exact CDF of a family under a Boost.Math policy: cdf() uses the default one (double
+// arguments promoted to long double inside); u_error() one that stays in double.
+template <class Policy>
+double exact_cdf(Family family, const std::vector<double>& p, double mean, double x,
+                 const Policy& pol) {
+  switch (family) {
+    case Family::StandardNormal:
+      return bm::cdf(bm::normal_distribution<double, Policy>(), x);
+    case Family::Gamma:
+      return x <= 0 ? 0.0 : bm::gamma_p(p[0], x, pol);
+    case Family::Beta:
+      return x <= 0 ? 0.0 : x >= 1 ? 1.0 : bm::ibeta(p[0], p[1], x, pol);
+    default:
+      break;
+  }
+  if (x <= 0.0) return 0.0;
+  if (!(x < std::numeric_limits<double>::infinity())) return 1.0;
+  // Residual lives: F_e(x) = (1/m) * integral_0^x (1 - F(t)) dt, in closed form where the
+  // partial expectation has one (x S(x) + integral_0^x t f(t) dt).
+  switch (family) {
+    case Family::ResidualWeibull:
+      return bm::gamma_p(1.0 / p[0], std::pow(x, p[0]), pol);
+    case Family::ResidualGamma:
+      return x * bm::gamma_q(p[0], x, pol) / p[0] + bm::gamma_p(p[0] + 1.0, x, pol);
+    case Family::ResidualLognormal: {
+      const double s = p[0];
+      const double sx =
+          bm::cdf(bm::complement(bm::lognormal_distribution<double, Policy>(0.0, s), x));
+      const double pe =
+          bm::cdf(bm::normal_distribution<double, Policy>(), (std::log(x) - s * s) / s);
+      return std::min(1.0, x * sx / mean + pe);
+    }
+    case Family::ResidualPert: {
+      const double lo = p[0], hi = p[1], a = p[2], b = p[3];
+      if (x <= lo) return x / mean;
+      if (x >= hi) return 1.0;
+      const double z = (x - lo) / (hi - lo);
+      const double integral = lo + (x - lo) * bm::ibetac(a, b, z, pol) +
+                              (hi - lo) * a / (a + b) * bm::ibeta(a + 1.0, b, z, pol);
+      return std::min(1.0, integral / mean);
+    }
+    case Family::ResidualTriangular: {
+      // The survival function is piecewise quadratic, so its integral is piecewise cubic.
+      const double lo = p[0], mode = p[1], hi = p[2];
+      if (x >= hi) return 1.0;
+      double integral = std::min(x, lo);
+      const double w = hi - lo;
+      if (x > lo) {
+        const double y = std::min(x, mode) - lo;
+        integral += mode > lo ? y - y * y * y / (3.0 * w * (mode - lo)) : 0.0;
+      }
+      if (x > mode) {
+        const double left = hi - mode, right = hi - x;
+        integral += (left * left * left - right * right * right) / (3.0 * w * left);
+      }
+      return std::min(1.0, integral / mean);
+    }
+    default:
+      return 0.0;
+  }
+}
+
 std::once_flag unuran_quiet;
 
+// Where UNU.RAN keeps a PINV table. The generator object is private to the library; these
+// mirror its layout as of UNU.RAN 1.10 (src/methods/x_gen_struct.h, pinv_struct.h, built
+// without --enable-check-struct, as distributions ship it) as far as read_table() reads it.
+// read_table() trusts them only after checking them against the public API (method,
+// distribution, number of intervals) and the library's own evaluation; a library whose
+// layout differs keeps being called, with the same numbers.
+struct UnuranGenHead {
+  void* datap;  // the method's data: a PinvData
+  void* sample;
+  void* urng;
+  void* urng_aux;
+  const void* distr;
+  int distr_is_privatecopy;
+  unsigned method, variant, set, status;
+  char* genid;
+  void* gen_aux;
+  void** gen_aux_list;
+  int n_gen_aux_list;
+  std::size_t s_datap;  // sizeof the method's data
+};
+struct PinvInterval {
+  double* ui;   // the Newton form's nodes (order of them) ...
+  double* zi;   // ... and coefficients
+  double xi;    // left end
+  double cdfi;  // CDF at the left end
+};
+struct PinvData {
+  int order;
+  int* guide;
+  int guide_size;
+  double Umax;
+  double u_resolution;
+  int smooth;
+  double bleft, bright;
+  PinvInterval* iv;  // n_ivs + 1 of them (the last holds only cdfi = Umax)
+  int n_ivs, max_ivs;
+  double bleft_par, bright_par, dleft, dright;
+  int sleft, sright;
+  double area;
+  void* aCDF;
+};
+
 }  // namespace
+
+void InverseCdf::read_table() {
+  const auto* head = reinterpret_cast<const UnuranGenHead*>(gen_);
+  if (unur_get_method(gen_) != UNUR_METH_PINV || head->method != UNUR_METH_PINV ||
+      head->distr != unur_get_distr(gen_) || head->s_datap != sizeof(PinvData) || !head->datap)
+    return;
+  const auto* t = static_cast<const PinvData*>(head->datap);
+  const int n = unur_pinv_get_n_intervals(gen_);
+  if (t->order != kOrder || t->n_ivs != n || n <= 0 || t->guide_size <= 0 || !t->guide || !t->iv ||
+      t->u_resolution != kUResolution || !(t->Umax == t->iv[n].cdfi))
+    return;
+  if (unur_distr_cont_get_domain(unur_get_distr(gen_), &lo_, &hi_) != UNUR_SUCCESS) return;
+  // UNU.RAN indexes its guide table with (int)(u * size), which is size itself at the one
+  // u = 1 - 2^-54 that rounds up: the library then reads past its table. The copy has one
+  // entry more, the last interval's, which is where that u belongs.
+  guide_.assign(t->guide, t->guide + t->guide_size);
+  for (int g : guide_)
+    if (g < 0 || g >= n) return guide_.clear();
+  guide_.push_back(n - 1);
+  guide_size_ = static_cast<double>(t->guide_size);
+  umax_ = t->Umax;
+  cdf_.resize(static_cast<std::size_t>(n) + 1);
+  std::vector<Node> nodes(static_cast<std::size_t>(n));
+  for (int i = 0; i <= n; ++i) cdf_[static_cast<std::size_t>(i)] = t->iv[i].cdfi;
+  for (int i = 0; i < n; ++i) {
+    Node& node = nodes[static_cast<std::size_t>(i)];
+    node.x = t->iv[i].xi;
+    for (int k = 0; k < kOrder - 1; ++k) node.u[k] = t->iv[i].ui[k];
+    for (int k = 0; k < kOrder; ++k) node.z[k] = t->iv[i].zi[k];
+  }
+  node_ = std::move(nodes);
+  // The copy is used only if it gives the library's numbers, bit for bit: at every interval's
+  // ends and middle (and the neighbouring doubles), every guide-table boundary, a stratified
+  // grid and both tails.
+  // (Not at 1 - 2^-54, where the library reads past its guide table: see above.)
+  const double top = std::nextafter(1.0, 0.0);
+  auto same = [&](double u) {
+    if (!(u > 0.0 && u < top)) return true;
+    const double mine = pinv(u), theirs = unur_pinv_eval_approxinvcdf(gen_, u);
+    return std::memcmp(&mine, &theirs, sizeof mine) == 0;
+  };
+  auto around = [&](double u) {
+    return same(u) && same(std::nextafter(u, 0.0)) && same(std::nextafter(u, 1.0));
+  };
+  bool ok = true;
+  for (int i = 0; ok && i < n; ++i) {
+    ok = around(cdf_[static_cast<std::size_t>(i)] / umax_) &&
+         around(0.5 * (cdf_[static_cast<std::size_t>(i)] + cdf_[static_cast<std::size_t>(i) + 1]) /
+                umax_);
+  }
+  for (int g = 1; ok && g < t->guide_size; ++g) ok = around(g / guide_size_);
+  constexpr int kGrid = 4096;
+  for (int i = 0; ok && i < kGrid; ++i) ok = same((i + 0.5) / kGrid);
+  for (double tail = 0x1.0p-54; ok && tail < 0.5; tail *= 2.0)
+    ok = around(tail) && around(1.0 - tail);
+  if (!ok) {
+    guide_.clear();
+    cdf_.clear();
+    node_.clear();
+  }
+}
 
 InverseCdf::InverseCdf(Family family, std::vector<double> params)
     : family_(family), params_(std::move(params)) {
@@ -149,6 +315,7 @@ InverseCdf::InverseCdf(Family family, std::vector<double> params)
       unur_free(gen_);
       gen_ = nullptr;
     }
+    if (gen_) read_table();
   }
 }
 
@@ -173,9 +340,13 @@ std::shared_ptr<const InverseCdf> InverseCdf::get(Family family, std::vector<dou
   return made;
 }
 
-double InverseCdf::operator()(double u) const {
+double InverseCdf::outside_table(double u) const {
   if (gen_) return unur_pinv_eval_approxinvcdf(gen_, u);
   return fallback_quantile(u);
+}
+
+double InverseCdf::library_quantile(double u) const {
+  return gen_ ? unur_pinv_eval_approxinvcdf(gen_, u) : fallback_quantile(u);
 }
 
 // Measured against the exact CDF (Boost.Math) at stratified points across (0, 1) and in
@@ -183,10 +354,14 @@ double InverseCdf::operator()(double u) const {
 // families do not give it.
 double InverseCdf::u_error(int sample_size) const {
   if (!gen_) return 0.0;
+  // The exact CDF in double precision: accurate to a few 1e-16, far inside the 1e-10 this
+  // checks, and several times cheaper than the default long double (table set-up is mostly
+  // this check, and fits and sweeps build tables for every parameter point).
+  const bm::policies::policy<bm::policies::promote_double<false>> in_double;
   double worst = 0.0;
   auto check = [&](double u) {
-    const double x = unur_pinv_eval_approxinvcdf(gen_, u);
-    worst = std::max(worst, std::abs(cdf(x) - u));
+    const double x = (*this)(u);
+    worst = std::max(worst, std::abs(exact_cdf(family_, params_, mean_, x, in_double) - u));
   };
   for (int i = 0; i < sample_size; ++i) check((i + 0.5) / sample_size);
   for (double tail = 1e-3; tail > 1e-12; tail /= 10.0) {
@@ -197,60 +372,7 @@ double InverseCdf::u_error(int sample_size) const {
 }
 
 double InverseCdf::cdf(double x) const {
-  const auto& p = params_;
-  switch (family_) {
-    case Family::StandardNormal:
-      return bm::cdf(bm::normal_distribution<double>(), x);
-    case Family::Gamma:
-      return x <= 0 ? 0.0 : bm::gamma_p(p[0], x);
-    case Family::Beta:
-      return x <= 0 ? 0.0 : x >= 1 ? 1.0 : bm::ibeta(p[0], p[1], x);
-    default:
-      break;
-  }
-  if (x <= 0.0) return 0.0;
-  if (!(x < std::numeric_limits<double>::infinity())) return 1.0;
-  // Residual lives: F_e(x) = (1/m) * integral_0^x (1 - F(t)) dt, in closed form where the
-  // partial expectation has one (x S(x) + integral_0^x t f(t) dt).
-  switch (family_) {
-    case Family::ResidualWeibull:
-      return bm::gamma_p(1.0 / p[0], std::pow(x, p[0]));
-    case Family::ResidualGamma:
-      return x * bm::gamma_q(p[0], x) / p[0] + bm::gamma_p(p[0] + 1.0, x);
-    case Family::ResidualLognormal: {
-      const double s = p[0];
-      const double sx = bm::cdf(bm::complement(bm::lognormal_distribution<double>(0.0, s), x));
-      const double pe = bm::cdf(bm::normal_distribution<double>(), (std::log(x) - s * s) / s);
-      return std::min(1.0, x * sx / mean_ + pe);
-    }
-    case Family::ResidualPert: {
-      const double lo = p[0], hi = p[1], a = p[2], b = p[3];
-      if (x <= lo) return x / mean_;
-      if (x >= hi) return 1.0;
-      const double z = (x - lo) / (hi - lo);
-      const double integral =
-          lo + (x - lo) * bm::ibetac(a, b, z) + (hi - lo) * a / (a + b) * bm::ibeta(a + 1.0, b, z);
-      return std::min(1.0, integral / mean_);
-    }
-    case Family::ResidualTriangular: {
-      // The survival function is piecewise quadratic, so its integral is piecewise cubic.
-      const double lo = p[0], mode = p[1], hi = p[2];
-      if (x >= hi) return 1.0;
-      double integral = std::min(x, lo);
-      const double w = hi - lo;
-      if (x > lo) {
-        const double y = std::min(x, mode) - lo;
-        integral += mode > lo ? y - y * y * y / (3.0 * w * (mode - lo)) : 0.0;
-      }
-      if (x > mode) {
-        const double left = hi - mode, right = hi - x;
-        integral += (left * left * left - right * right * right) / (3.0 * w * left);
-      }
-      return std::min(1.0, integral / mean_);
-    }
-    default:
-      return 0.0;
-  }
+  return exact_cdf(family_, params_, mean_, x, bm::policies::policy<>());
 }
 
 double InverseCdf::fallback_quantile(double u) const {
