@@ -578,6 +578,30 @@ TEST(ScenarioWithValues, SetsValuesByPath) {
   EXPECT_EQ(textless.with_values({{"horizon", "6"}}).horizon, 6.0);
 }
 
+// with_values reads the tree it emits its text from rather than parsing that text again:
+// the scenario must be the one the text gives (what a file records and loads back).
+TEST(ScenarioWithValues, IsTheScenarioOfItsOwnText) {
+  const Scenario base = Scenario::load(kBaselinePath);
+  const std::vector<std::vector<std::pair<std::string, std::string>>> cases = {
+      {{"sponsor_levels.vp.approval", "0.123456789012345678"},
+       {"succession.adoption", "0.5"},
+       {"patience.threshold.median", "12.000000000000002"},
+       {"silos.it.break_prob", "3e-1"}},
+      {{"phases.0.steps.1.work", "{dist: pert, min: 1, mode: 2.5, max: 9}"},
+       {"sponsor", "{vp: 0.25, director: 0.75}"}},
+      {{"name", "'12:00 plan: \"quoted\"'"}, {"description", "\"line one\\nline two\""}},
+      {{"phases.1.value", "&v 2.5"}, {"budget", "none"}, {"horizon", "36"}},
+  };
+  for (const auto& values : cases) {
+    const Scenario s = base.with_values(values);
+    const Scenario reread = Scenario::from_yaml(s.yaml_text, s.source);
+    EXPECT_EQ(s.to_yaml(), reread.to_yaml()) << values.front().first;
+    EXPECT_EQ(s.name, reread.name);
+    EXPECT_EQ(s.description, reread.description);
+  }
+  EXPECT_EQ(base.with_values(cases[2]).name, "12:00 plan: \"quoted\"");
+}
+
 ScenarioError override_error(const Scenario& s, const std::string& path, const std::string& value) {
   try {
     s.with_values({{path, value}});
