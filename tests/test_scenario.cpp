@@ -8,6 +8,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "progsurv/scenario/scenario.hpp"
 #include "scenario_builder.hpp"
@@ -600,6 +603,28 @@ TEST(ScenarioWithValues, IsTheScenarioOfItsOwnText) {
     EXPECT_EQ(s.description, reread.description);
   }
   EXPECT_EQ(base.with_values(cases[2]).name, "12:00 plan: \"quoted\"");
+}
+
+// with_values keeps the last base scenario's parsed tree: threads alternating between two
+// bases must each get the scenario a serial call gives.
+TEST(ScenarioWithValues, SameFromSeveralThreads) {
+  const Scenario bases[2] = {Scenario::load(kBaselinePath), Scenario::from_yaml(kMinimal)};
+  const auto values = [](int i) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"sponsor_levels.vp.approval", std::to_string(0.3 + 0.01 * i)}, {"horizon", "48"}};
+  };
+  constexpr int kCalls = 40;
+  std::vector<std::string> serial;
+  for (int i = 0; i < kCalls; ++i) serial.push_back(bases[i % 2].with_values(values(i)).to_yaml());
+  std::vector<std::string> threaded(kCalls);
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w)
+    workers.emplace_back([&, w] {
+      for (int i = w; i < kCalls; i += 4)
+        threaded[i] = bases[i % 2].with_values(values(i)).to_yaml();
+    });
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(threaded, serial);
 }
 
 ScenarioError override_error(const Scenario& s, const std::string& path, const std::string& value) {
