@@ -1,8 +1,12 @@
 // Organisations per second per core on scenarios/portfolios/ten-years.yaml, and the
 // programme-replications per second that makes (organisations/s x launches per
-// organisation; docs/performance.md).
+// organisation; docs/performance.md), and the cost of one event as the roster grows.
 // Run: build/release/bench/progsurv_bench_portfolio --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "progsurv/portfolio/organisation.hpp"
 #include "progsurv/portfolio/portfolio_run.hpp"
@@ -35,6 +39,30 @@ void BM_Organisation(benchmark::State& state) {
   state.counters["launches_per_organisation"] = static_cast<double>(launched) / n;
 }
 BENCHMARK(BM_Organisation);
+
+// The same organisation with n posts at every level (4 n posts; ten-years.yaml has 25): the
+// time per event of the organisation's loop (time per event, CPU). Each post keeps its own
+// tenures, vacancies and lapses, so a larger roster has more events; with an event queue the
+// cost of each should grow with log(posts) at most, not with the posts.
+void BM_OrganisationRoster(benchmark::State& state) {
+  const auto n = std::to_string(state.range(0));
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const auto& level : ten_years().level_names) values.emplace_back("roster." + level, n);
+  const progsurv::Portfolio p = ten_years().with_values(values);
+  std::uint64_t org = 0;
+  std::int64_t events = 0;
+  for (auto _ : state) {
+    const progsurv::OrganisationRecord r = progsurv::simulate_organisation(p, 42, org++);
+    events += r.events;
+    benchmark::DoNotOptimize(r.programmes.size());
+  }
+  state.counters["posts"] = static_cast<double>(p.post_count());
+  state.counters["events_per_organisation"] =
+      static_cast<double>(events) / static_cast<double>(state.iterations());
+  state.counters["seconds_per_event"] = benchmark::Counter(
+      static_cast<double>(events), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_OrganisationRoster)->Arg(4)->Arg(16)->Arg(64);
 
 // The whole run_portfolio() path (chunks, merges) with a given number of threads.
 void BM_PortfolioRun(benchmark::State& state) {

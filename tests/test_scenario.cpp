@@ -8,6 +8,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "progsurv/scenario/scenario.hpp"
 #include "scenario_builder.hpp"
@@ -576,6 +579,52 @@ TEST(ScenarioWithValues, SetsValuesByPath) {
   Scenario textless = minimal;
   textless.yaml_text.clear();
   EXPECT_EQ(textless.with_values({{"horizon", "6"}}).horizon, 6.0);
+}
+
+// with_values reads the tree it emits its text from rather than parsing that text again:
+// the scenario must be the one the text gives (what a file records and loads back).
+TEST(ScenarioWithValues, IsTheScenarioOfItsOwnText) {
+  const Scenario base = Scenario::load(kBaselinePath);
+  const std::vector<std::vector<std::pair<std::string, std::string>>> cases = {
+      {{"sponsor_levels.vp.approval", "0.123456789012345678"},
+       {"succession.adoption", "0.5"},
+       {"patience.threshold.median", "12.000000000000002"},
+       {"silos.it.break_prob", "3e-1"}},
+      {{"phases.0.steps.1.work", "{dist: pert, min: 1, mode: 2.5, max: 9}"},
+       {"sponsor", "{vp: 0.25, director: 0.75}"}},
+      {{"name", "'12:00 plan: \"quoted\"'"}, {"description", "\"line one\\nline two\""}},
+      {{"phases.1.value", "&v 2.5"}, {"budget", "none"}, {"horizon", "36"}},
+  };
+  for (const auto& values : cases) {
+    const Scenario s = base.with_values(values);
+    const Scenario reread = Scenario::from_yaml(s.yaml_text, s.source);
+    EXPECT_EQ(s.to_yaml(), reread.to_yaml()) << values.front().first;
+    EXPECT_EQ(s.name, reread.name);
+    EXPECT_EQ(s.description, reread.description);
+  }
+  EXPECT_EQ(base.with_values(cases[2]).name, "12:00 plan: \"quoted\"");
+}
+
+// with_values keeps the last base scenario's parsed tree: threads alternating between two
+// bases must each get the scenario a serial call gives.
+TEST(ScenarioWithValues, SameFromSeveralThreads) {
+  const Scenario bases[2] = {Scenario::load(kBaselinePath), Scenario::from_yaml(kMinimal)};
+  const auto values = [](int i) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"sponsor_levels.vp.approval", std::to_string(0.3 + 0.01 * i)}, {"horizon", "48"}};
+  };
+  constexpr int kCalls = 40;
+  std::vector<std::string> serial;
+  for (int i = 0; i < kCalls; ++i) serial.push_back(bases[i % 2].with_values(values(i)).to_yaml());
+  std::vector<std::string> threaded(kCalls);
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w)
+    workers.emplace_back([&, w] {
+      for (int i = w; i < kCalls; i += 4)
+        threaded[i] = bases[i % 2].with_values(values(i)).to_yaml();
+    });
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(threaded, serial);
 }
 
 ScenarioError override_error(const Scenario& s, const std::string& path, const std::string& value) {

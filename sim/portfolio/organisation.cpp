@@ -31,15 +31,77 @@ constexpr Place seat_adoption(std::size_t k, int exits) {
   return Place::of(places::kAdoption, k == 0 ? n : (k << 16) | (n & 0xFFFF));
 }
 
+// One clock of every post (its next exit or vacancy end, or its next lapse): a binary heap
+// of post indices ordered by (time, index), so the earliest is read at once and a tie goes to
+// the lower post number, as a look at every post in post order would give it. Moving one
+// post's clock costs O(log posts): the cost of an event does not grow with the roster.
+class PostClock {
+ public:
+  void add(double at) {
+    const int i = static_cast<int>(at_.size());
+    at_.push_back(at);
+    pos_.push_back(i);
+    heap_.push_back(i);
+    up(static_cast<std::size_t>(i));
+  }
+  double at(int post) const { return at_[static_cast<std::size_t>(post)]; }
+  void set(int post, double at) {
+    const auto p = static_cast<std::size_t>(post);
+    const double before = at_[p];
+    at_[p] = at;
+    if (at < before) {
+      up(pos_[p]);
+    } else {
+      down(pos_[p]);
+    }
+  }
+  double earliest() const { return heap_.empty() ? kInf : at_[static_cast<std::size_t>(heap_[0])]; }
+  int first() const { return heap_[0]; }  // the post whose clock is earliest
+
+ private:
+  bool earlier(int a, int b) const {
+    const double ta = at_[static_cast<std::size_t>(a)], tb = at_[static_cast<std::size_t>(b)];
+    return ta < tb || (ta == tb && a < b);
+  }
+  void place(std::size_t k, int post) {
+    heap_[k] = post;
+    pos_[static_cast<std::size_t>(post)] = k;
+  }
+  void up(std::size_t k) {
+    const int post = heap_[k];
+    while (k > 0) {
+      const std::size_t parent = (k - 1) / 2;
+      if (!earlier(post, heap_[parent])) break;
+      place(k, heap_[parent]);
+      k = parent;
+    }
+    place(k, post);
+  }
+  void down(std::size_t k) {
+    const int post = heap_[k];
+    const std::size_t n = heap_.size();
+    for (;;) {
+      std::size_t child = 2 * k + 1;
+      if (child >= n) break;
+      if (child + 1 < n && earlier(heap_[child + 1], heap_[child])) ++child;
+      if (!earlier(heap_[child], post)) break;
+      place(k, heap_[child]);
+      k = child;
+    }
+    place(k, post);
+  }
+  std::vector<double> at_;        // by post index
+  std::vector<std::size_t> pos_;  // by post index: where it is in heap_
+  std::vector<int> heap_;
+};
+
 struct Post {
   int index = 0;
   int level = 0;
   SponsorState state;
   Decisions d;
-  double event = kInf;      // the incumbent's exit, or the end of the vacancy
-  double lapse_due = kInf;  // when the incumbent disengages (rule 12)
-  int incumbent = 0;        // the post's n-th sponsor
-  int base = 0;             // numbers a co-sponsor's post of its own apart from the lead's
+  int incumbent = 0;  // the post's n-th sponsor
+  int base = 0;       // numbers a co-sponsor's post of its own apart from the lead's
   int lapses = 0;
   std::vector<int> programmes;  // live programmes it sponsors (lives_ indices), launch order
   Post(int i, int l, const Decisions& dec) : index(i), level(l), d(dec) { state.level = l; }
@@ -127,11 +189,18 @@ class OrganisationRun {
     const Distribution& tenure = level_of(post).tenure;
     if (tenure.kind() != DistKind::Never) {
       const double u = post.d.uniform(Mechanism::Sponsor, places::tenure(post.number()));
-      post.event = t_ + (org_scenario_.initial_sponsor == InitialSponsor::Residual
-                             ? tenure.residual_quantile(u)
-                             : tenure.quantile(u));
+      event_.set(post.index, t_ + (org_scenario_.initial_sponsor == InitialSponsor::Residual
+                                       ? tenure.residual_quantile(u)
+                                       : tenure.quantile(u)));
     }
-    post.lapse_due = lapse(post);
+    lapse_due_.set(post.index, lapse(post));
+  }
+  Post& add_post(int level, const Decisions& d, int base = 0) {
+    posts_.emplace_back(static_cast<int>(posts_.size()), level, d);
+    posts_.back().base = base;
+    event_.add(kInf);
+    lapse_due_.add(kInf);
+    return posts_.back();
   }
   double next_launch() const {
     const double planned =
@@ -170,6 +239,8 @@ class OrganisationRun {
 
   double t_ = 0.0;
   std::deque<Post> posts_;
+  PostClock event_;      // each post's incumbent's exit, or the end of its vacancy
+  PostClock lapse_due_;  // when each post's incumbent disengages (rule 12)
   std::deque<Live> lives_;
   std::vector<int> live_;  // lives_ indices of the live programmes, in launch order
   std::vector<double> next_progress_, next_patience_;  // of live_[k], before this event
@@ -194,10 +265,8 @@ OrganisationRecord OrganisationRun::run() {
   if (sh_.posts) {
     for (std::size_t l = 0; l < p_.roster.size(); ++l)
       for (int k = 0; k < p_.roster[l]; ++k) {
-        const int i = static_cast<int>(posts_.size());
-        posts_.emplace_back(i, static_cast<int>(l),
-                            Decisions(seed_, org_, post_entity(static_cast<int>(l), k)));
-        seat_first(posts_.back());
+        seat_first(add_post(static_cast<int>(l),
+                            Decisions(seed_, org_, post_entity(static_cast<int>(l), k))));
       }
   }
   if (p_.renewal.enabled)
@@ -211,7 +280,7 @@ OrganisationRecord OrganisationRun::run() {
     if ((++events & 4095u) == 0) throw_if_stopped();
     // The earliest event of each kind; ties go by kind (progress, patience, budget,
     // sponsor, launch) and, within a kind, by launch order or post number.
-    double t_progress = kInf, t_patience = kInf, t_sponsor = kInf, t_lapse = kInf;
+    double t_progress = kInf, t_patience = kInf;
     // Each programme's next times, taken before the clocks move: recomputing them after
     // advance() could round differently.
     next_progress_.resize(live_.size());
@@ -226,10 +295,7 @@ OrganisationRecord OrganisationRun::run() {
     for (const auto& d : deferred_) t_progress = std::min(t_progress, d.at);
     double t_reengage = kInf;
     for (const auto& r : reengagements_) t_reengage = std::min(t_reengage, r.at);
-    for (const auto& post : posts_) {
-      t_sponsor = std::min(t_sponsor, post.event);
-      t_lapse = std::min(t_lapse, post.lapse_due);
-    }
+    const double t_sponsor = event_.earliest(), t_lapse = lapse_due_.earliest();
     const double t_launch = next_launch();
     const double t_next =
         std::min({t_progress, t_patience, next_squeeze_, t_sponsor, t_lapse, t_reengage, t_launch});
@@ -275,17 +341,9 @@ OrganisationRecord OrganisationRun::run() {
       on_squeeze();
       schedule_squeeze();
     } else if (t_sponsor == t_next) {
-      for (auto& post : posts_)
-        if (post.event == t_) {
-          on_post_event(post);
-          break;
-        }
+      on_post_event(posts_[static_cast<std::size_t>(event_.first())]);
     } else if (t_lapse == t_next) {
-      for (auto& post : posts_)
-        if (post.lapse_due == t_) {
-          on_lapse(post);
-          break;
-        }
+      on_lapse(posts_[static_cast<std::size_t>(lapse_due_.first())]);
     } else if (t_reengage == t_next) {
       on_reengagement();  // after every other event at this instant, before launches
     } else {
@@ -412,8 +470,7 @@ void OrganisationRun::launch() {
   } else {
     // A post of its own, whose incumbent is already in post: drawn from the programme's
     // own streams, so it is the programme's post whatever else is launched.
-    posts_.emplace_back(static_cast<int>(posts_.size()), lp.level, dj);
-    post = &posts_.back();
+    post = &add_post(lp.level, dj);
     seat_first(*post);
   }
   lp.post = post->index;
@@ -479,7 +536,7 @@ void OrganisationRun::on_visible_result(Live& live) {
   if (live.seats.empty()) {
     Post& post = *live.post;
     if (!post.state.engaged) reengage_post(post);
-    post.lapse_due = lapse(post);
+    lapse_due_.set(post.index, lapse(post));
     return;
   }
   // Rule 14: the result re-engages every seat's incumbent and restarts the attention of every
@@ -491,7 +548,7 @@ void OrganisationRun::on_visible_result(Live& live) {
       reengage_post(*seat.post, &live);
       reengaged = true;
     }
-    seat.post->lapse_due = lapse(*seat.post);
+    lapse_due_.set(seat.post->index, lapse(*seat.post));
   }
   update_acting(live);
   if (reengaged) live.prog->on_reengage();
@@ -572,10 +629,8 @@ void OrganisationRun::seat_co_sponsors(Live& live) {
           }
       }
     } else {
-      posts_.emplace_back(static_cast<int>(posts_.size()), level, live.d);
-      posts_.back().base = static_cast<int>(k) << 10;
-      seat_first(posts_.back());
-      seat.post = &posts_.back();
+      seat.post = &add_post(level, live.d, static_cast<int>(k) << 10);
+      seat_first(*seat.post);
     }
     if (seat.post) {
       seat.post->programmes.push_back(live.self);
@@ -590,7 +645,7 @@ void OrganisationRun::seat_co_sponsors(Live& live) {
 void OrganisationRun::on_lapse(Post& post) {
   advance_post(post);
   post.state.engaged = false;
-  post.lapse_due = kInf;
+  lapse_due_.set(post.index, kInf);
   for (int j : post.programmes) {
     Live& l = lives_[static_cast<std::size_t>(j)];
     if (l.prog->done()) continue;
@@ -633,15 +688,16 @@ void OrganisationRun::on_post_event(Post& post) {
     if (ex.orphaned > 0) out_.exits.push_back(ex);
     post.state.vacant = true;
     post.state.engaged = true;
-    post.lapse_due = kInf;
+    lapse_due_.set(post.index, kInf);
     for (int j : post.programmes) {
       Live& l = lives_[static_cast<std::size_t>(j)];
       if (!l.prog->done() && !l.seats.empty() && update_acting(l)) l.prog->on_acting_change();
     }
     ++post.incumbent;
-    post.event = t_ + su.vacancy.quantile(post.d.uniform(
-                          Mechanism::Succession,
-                          Place::of(places::kVacancy, static_cast<std::uint64_t>(post.number()))));
+    event_.set(post.index,
+               t_ + su.vacancy.quantile(post.d.uniform(
+                        Mechanism::Succession,
+                        Place::of(places::kVacancy, static_cast<std::uint64_t>(post.number())))));
     return;
   }
   // The vacancy ends: a successor of the same level takes the post with a full tenure, and
@@ -649,12 +705,12 @@ void OrganisationRun::on_post_event(Post& post) {
   post.state.vacant = false;
   post.state.engaged = true;
   const Distribution& tenure = level_of(post).tenure;
-  post.event =
-      tenure.kind() == DistKind::Never
-          ? kInf
-          : t_ + tenure.quantile(post.d.uniform(Mechanism::Sponsor, places::tenure(post.number())));
+  event_.set(post.index, tenure.kind() == DistKind::Never
+                             ? kInf
+                             : t_ + tenure.quantile(post.d.uniform(Mechanism::Sponsor,
+                                                                   places::tenure(post.number()))));
   post.lapses = 0;
-  post.lapse_due = lapse(post);
+  lapse_due_.set(post.index, lapse(post));
   std::vector<int> released;  // co-sponsored programmes whose seat here was lost
   for (int j : post.programmes) {
     Live& l = lives_[static_cast<std::size_t>(j)];
@@ -768,8 +824,8 @@ void OrganisationRun::finish(Live& l) {
     mine.erase(std::remove(mine.begin(), mine.end(), l.self), mine.end());
     // A post of its own has no more use once its programme is over.
     if (!sh_.posts) {
-      post.event = kInf;
-      post.lapse_due = kInf;
+      event_.set(post.index, kInf);
+      lapse_due_.set(post.index, kInf);
     }
   };
   release(*l.post);

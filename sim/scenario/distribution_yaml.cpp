@@ -213,11 +213,12 @@ class DocumentCounter : public YAML::EventHandler {
 
 }  // namespace
 
-YAML::Node load_yaml(const std::string& text, const std::string& source) {
+YAML::Node load_yaml(const std::string& text, const std::string& source, bool one_document) {
   check_yaml_text(text, source);
   YAML::Node root;
   try {
     root = YAML::Load(text);
+    if (one_document) return root;
     // A second document would be silently ignored by Load. Ask the parser for at most
     // two documents: YAML::LoadAll can loop without end on some malformed input.
     std::istringstream in(text);

@@ -46,8 +46,10 @@ inline constexpr std::size_t kMaxYamlBytes = std::size_t{16} << 20;
 // than kMaxYamlBytes.
 void check_yaml_text(const std::string& text, const std::string& source);
 // check_yaml_text, then YAML::Load whose syntax errors are ScenarioErrors ("invalid YAML:
-// ..."); more than one document ('---') is an error rather than silently the first.
-YAML::Node load_yaml(const std::string& text, const std::string& source);
+// ..."); more than one document ('---') is an error rather than silently the first. Counting
+// the documents is a second parse: `one_document` skips it for text known to hold one (a
+// scenario's own text, already loaded so; or text a YAML::Emitter wrote from one node).
+YAML::Node load_yaml(const std::string& text, const std::string& source, bool one_document = false);
 
 // A value as the text `--set` takes: a scalar as written, a list or map in flow form
 // ("[vp, director]", "{median: 4, sigma: 0.5}").

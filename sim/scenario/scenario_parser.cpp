@@ -715,7 +715,11 @@ void read_organisation_blocks(const yaml_detail::MapReader& top, const std::stri
 }
 
 Scenario Scenario::from_yaml(const std::string& text, const std::string& source) {
-  const YAML::Node root = load_yaml(text, source);
+  return scenario_from_tree(load_yaml(text, source), text, source);
+}
+
+Scenario scenario_from_tree(const YAML::Node& root, const std::string& text,
+                            const std::string& source) {
   Scenario s;
   try {
     s = ScenarioReader(source).read(root);

@@ -19,5 +19,9 @@ void read_organisation_blocks(const yaml_detail::MapReader& top, const std::stri
 // "<override>" when the path does not lead anywhere), and copy a tree with no aliases.
 void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value);
 YAML::Node unshared_yaml_copy(const YAML::Node& node);
+// Scenario::from_yaml after load_yaml: the scenario read from `root`, which is `text` parsed
+// (with_values passes the tree it emitted `text` from, rather than parse it again).
+Scenario scenario_from_tree(const YAML::Node& root, const std::string& text,
+                            const std::string& source);
 
 }  // namespace progsurv

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -16,6 +17,7 @@
 
 namespace progsurv {
 
+using yaml_detail::check_yaml_text;
 using yaml_detail::join_path;
 using yaml_detail::load_yaml;
 using yaml_detail::suggest;
@@ -136,6 +138,23 @@ YAML::Node unshared_copy(const YAML::Node& node) {
   }
 }
 
+// An unshared copy of the tree of `text`, which is a scenario's own text (one YAML document,
+// read before). The tree of the last text asked for is kept: a fit or a sweep sets values in
+// the same base scenario at every point, and parsing its text again was half of what
+// with_values cost. The cached tree is only read under the lock, and the copy shares nothing
+// with it, so callers on several threads are safe.
+YAML::Node unshared_tree_of(const std::string& text, const std::string& source) {
+  static std::mutex mutex;
+  static std::string cached_text;
+  static YAML::Node cached;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (!cached || text != cached_text) {
+    cached.reset(load_yaml(text, source, true));  // reset() rebinds; = would write through
+    cached_text = text;
+  }
+  return unshared_copy(cached);
+}
+
 // Does the error at `error_key` come from the override at `path`?
 bool path_related(const std::string& path, const std::string& error_key) {
   auto under = [](const std::string& outer, const std::string& inner) {
@@ -188,7 +207,8 @@ Scenario Scenario::with_values(
     const std::vector<std::pair<std::string, std::string>>& values) const {
   // A scenario built in code has no text; its canonical YAML serves instead.
   const std::string base = yaml_text.empty() ? to_yaml() : yaml_text;
-  YAML::Node root = unshared_copy(load_yaml(base, source));
+  // Either is one YAML document (from_yaml refused anything else).
+  YAML::Node root = unshared_tree_of(base, source);
   if (!root.IsMap()) override_error("", "the scenario text is not a map; nothing to override");
 
   // What each key held before, for the record of changes: from the text, else (a key left
@@ -224,10 +244,14 @@ Scenario Scenario::with_values(
     set_path(root, path, value);
   }
 
+  // The emitted text is the new scenario's own (what files record of it); the tree it came
+  // from is read as it is, rather than parsed again from that text.
   YAML::Emitter emitter;
   emitter << root;
+  const std::string emitted = emitter.c_str();
   try {
-    Scenario out = from_yaml(emitter.c_str(), source);
+    check_yaml_text(emitted, source);
+    Scenario out = scenario_from_tree(root, emitted, source);
     out.original_text = original_text.empty() ? yaml_text : original_text;
     out.changes = std::move(changed);
     return out;
