@@ -143,8 +143,13 @@ void register_sweep(py::module_& m) {
 A parsed sweep file (docs/sweep-format.md): base scenario or portfolio, parameters, design,
 metrics.
 Use progsurv.sweep() to run one.)doc")
-      .def_static("load", &Sweep::load, py::arg("path"), "Parse a sweep YAML file.")
-      .def_static("from_yaml", &Sweep::from_yaml, py::arg("text"), py::arg("source") = "<string>",
+      .def_static(
+          "load", [](const std::string& path) { return Sweep::load(path); }, py::arg("path"),
+          "Parse a sweep YAML file.")
+      .def_static("from_yaml",
+                  py::overload_cast<const std::string&, const std::string&, const std::string&>(
+                      &Sweep::from_yaml),
+                  py::arg("text"), py::arg("source") = "<string>",
                   py::arg("base_dir") = ".",
                   "Parse sweep YAML text; a relative base path is taken from base_dir.")
       .def_property_readonly("name", [](const Sweep& s) { return s.name; })

@@ -192,8 +192,9 @@ std::string portfolio_default(const Portfolio& p, const std::string& key) {
 
 class SweepReader {
  public:
-  SweepReader(const std::string& source, const std::string& base_dir)
-      : r_(source), base_dir_(base_dir) {}
+  SweepReader(const std::string& source, const std::string& base_dir,
+              const Sweep::Overrides& overrides)
+      : r_(source), base_dir_(base_dir), overrides_(overrides) {}
 
   Sweep read(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull())
@@ -218,6 +219,7 @@ class SweepReader {
     } else {
       top.missing("base", "a sweep varies a base scenario (base:) or a portfolio (portfolio:)");
     }
+    apply_sets(s);
     if (const auto* e = top.find("seed")) s.seed = unsigned_integer(e->value, "a seed");
     const auto* reps = top.find("replications");
     const auto* precision = top.find("precision");
@@ -243,6 +245,12 @@ class SweepReader {
       if (!precision) r_.fail(e->key_mark, "max_replications", "max_replications needs precision");
       s.max_replications = positive_integer(e->value, "a replication cap");
     }
+    if (overrides_.replications > 0) {
+      s.replications = overrides_.replications;
+      s.precision = 0.0;
+      s.max_replications = Sweep().max_replications;
+    }
+    if (overrides_.has_seed) s.seed = overrides_.seed;
     read_design(top.required("design"), s);
     read_parameters(top.required("parameters"), s);
     if (const auto* e = top.find("metrics")) {
@@ -284,6 +292,19 @@ class SweepReader {
     if (v < 1 || v > (std::uint64_t{1} << 40))
       r_.fail(f, what + " must be between 1 and 2^40, got " + std::to_string(v));
     return static_cast<std::int64_t>(v);
+  }
+
+  // --set on the base, before the parameters read their base values; the base kept inline
+  // in the resolved sweep is the overridden one.
+  void apply_sets(Sweep& s) {
+    if (overrides_.sets.empty()) return;
+    if (s.is_portfolio()) {
+      s.portfolio = s.portfolio.with_values(overrides_.sets);
+      base_node_ = YAML::Load(s.portfolio.yaml_text);
+    } else {
+      s.base = s.base.with_values(overrides_.sets);
+      base_node_ = YAML::Load(s.base.yaml_text);
+    }
   }
 
   // An error from the inline base, moved to where its key sits in this file.
@@ -1090,6 +1111,7 @@ class SweepReader {
 
   Reader r_;
   std::string base_dir_;
+  Sweep::Overrides overrides_;
   YAML::Node base_node_;
   Field design_field_;
   std::vector<YAML::Mark> param_marks_;
@@ -1186,18 +1208,25 @@ std::vector<double> Sweep::run_grid(const Scenario& point) const {
 
 Sweep Sweep::from_yaml(const std::string& text, const std::string& source,
                        const std::string& base_dir) {
+  return from_yaml(text, source, base_dir, Overrides{});
+}
+
+Sweep Sweep::from_yaml(const std::string& text, const std::string& source,
+                       const std::string& base_dir, const Overrides& overrides) {
   const YAML::Node root = load_yaml(text, source);
   try {
-    return SweepReader(source, base_dir).read(root);
+    return SweepReader(source, base_dir, overrides).read(root);
   } catch (const YAML::Exception& e) {
     throw_at_mark(source, e);
   }
 }
 
-Sweep Sweep::load(const std::string& path) {
+Sweep Sweep::load(const std::string& path) { return load(path, Overrides{}); }
+
+Sweep Sweep::load(const std::string& path, const Overrides& overrides) {
   const std::string text = read_text_file(path);
   const std::filesystem::path p(path);
-  return from_yaml(text, path, p.has_parent_path() ? p.parent_path().string() : ".");
+  return from_yaml(text, path, p.has_parent_path() ? p.parent_path().string() : ".", overrides);
 }
 
 }  // namespace progsurv

@@ -131,6 +131,18 @@ struct Sweep {
   static Sweep from_yaml(const std::string& text, const std::string& source = "<string>",
                          const std::string& base_dir = ".");
   static Sweep load(const std::string& path);
+  // With the command line's overrides (`progsurv sweep -n/--seed/--set`) applied before the
+  // sweep is resolved, so the resolved text, the fingerprint and the file record them.
+  struct Overrides {
+    std::int64_t replications = 0;  // > 0: replications per point (replaces precision)
+    bool has_seed = false;
+    std::uint64_t seed = 1;
+    // key.path = value on the base scenario (or portfolio), as `progsurv run --set`.
+    std::vector<std::pair<std::string, std::string>> sets;
+  };
+  static Sweep from_yaml(const std::string& text, const std::string& source,
+                         const std::string& base_dir, const Overrides& overrides);
+  static Sweep load(const std::string& path, const Overrides& overrides);
 };
 
 // One finished point: estimates and standard errors in Sweep::metrics order.
