@@ -21,6 +21,8 @@ struct SweepArgs : LongRunArgs {
   bool resume = false;
   bool force = false;
   std::vector<std::string> sets;
+  std::int64_t repeat = 0;
+  bool second_order = false;
 };
 
 // The exit status main() would give this exception, for ranks that must abort instead.
@@ -91,6 +93,8 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
     overrides.seed = a.seed;
   }
   overrides.sets = parse_sets(a.sets);
+  overrides.repeat = static_cast<int>(a.repeat);
+  overrides.second_order = a.second_order;
   const Sweep sweep = Sweep::load(a.sweep, overrides);
   const std::string output = a.output.empty() ? default_output(sweep.name, ".h5") : a.output;
   std::vector<std::string> inputs = sweep.input_files;
@@ -140,6 +144,14 @@ const Registration reg_sweep(50, [](CLI::App& app) {
   args->seed_option->description("The engine's seed at every point, instead of the sweep file's");
   args->seed_option->default_str("the sweep file's");
   add_set_option(sub, args->sets);
+  add_count_option(sub, "--repeat", args->repeat,
+                   "sobol and morris designs: run the design under R engine seeds (seed, seed + "
+                   "1, ..) and combine, so the intervals include simulation noise",
+                   1, 1000)
+      ->default_str("the sweep file's repeat, 1");
+  sub->add_flag("--second-order", args->second_order,
+                "sobol design: also second-order indices (adds the BA_i blocks: N (2k + 2) "
+                "points)");
   add_force_flag(sub, args->force);
   sub->add_flag("--resume", args->resume, "Continue an interrupted sweep from <output>.partial");
   sub->footer(
