@@ -182,6 +182,36 @@ TEST_F(Cli, SweepOptionsOverrideTheSweepFile) {
   EXPECT_NE(bad.out.find("'sponsor_levels.vp.clot'"), std::string::npos) << bad.out;
   EXPECT_FALSE(fs::exists(path("d.h5")));
   EXPECT_EQ(progsurv("sweep " + path("sw.yaml") + " -q -n 1e3").status, 2);
+  // --repeat and --second-order belong to the sensitivity designs.
+  const Output oat =
+      progsurv("sweep " + path("sw.yaml") + " -q -o " + path("e.h5") + " --repeat 2");
+  EXPECT_EQ(oat.status, 2);
+  EXPECT_NE(oat.out.find("sobol and morris designs"), std::string::npos) << oat.out;
+  EXPECT_EQ(
+      progsurv("sweep " + path("sw.yaml") + " -q -o " + path("e.h5") + " --second-order").status,
+      2);
+}
+
+// --repeat and --second-order on a sobol sweep: recorded in the resolved sweep and the file,
+// and the printed table has the pairs, the seeds and the noise ratio.
+TEST_F(Cli, SweepRepeatAndSecondOrder) {
+  {
+    std::ofstream f(path("sob.yaml"));
+    f << "name: sob\nbase: " << baseline()
+      << "\nseed: 1\nreplications: 200\ndesign: {type: sobol, base_samples: 4, bootstrap: 20}\n"
+         "parameters:\n  succession.adoption: {low: 0.2, high: 0.8}\n"
+         "  patience.threshold.median: {low: 6, high: 24}\nmetrics: [p_completed]\n";
+  }
+  const Output r = progsurv("sweep " + path("sob.yaml") + " -q -o " + path("s.h5") +
+                            " --repeat 2 --second-order");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("seeds 1..2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("succession.adoption x patience.threshold.median"), std::string::npos);
+  EXPECT_NE(r.out.find("noise/variance"), std::string::npos);
+  const SweepResult s = read_sweep(path("s.h5"));
+  EXPECT_EQ(s.sweep.repeat, 2);
+  EXPECT_TRUE(s.sweep.second_order);
+  EXPECT_EQ(s.points.size(), 2u * 4u * 6u);
 }
 
 }  // namespace

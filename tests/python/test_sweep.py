@@ -257,3 +257,20 @@ def test_portfolio_sweep_frame_counts_and_file(tmp_path):
         assert f.attrs["base_kind"] == "portfolio"
         assert tuple(f.attrs["format_version"]) == progsurv.SWEEP_FORMAT_VERSION
         assert f["metrics/count"].shape == (3, 3)
+
+
+def test_report_shows_convergence_and_screening(tmp_path):
+    import progsurv.report
+
+    params = {"patience.threshold.median": {"low": 6, "high": 24},
+              "succession.adoption": {"low": 0.2, "high": 0.8}}
+    for design, title in (({"type": "sobol", "base_samples": 32, "bootstrap": 50},
+                           "Convergence of p_completed"),
+                          ({"type": "morris", "trajectories": 4, "bootstrap": 50},
+                           "Screening of p_completed")):
+        out = tmp_path / f"{design['type']}.h5"
+        progsurv.sweep({"base": str(BASELINE), "replications": 300, "design": design,
+                        "parameters": params, "metrics": ["p_completed"]}, output=out)
+        html = tmp_path / f"{design['type']}.html"
+        progsurv.report.write_report(out, html)
+        assert title in html.read_text()
