@@ -59,6 +59,11 @@ def tables(path):
         out = {"points": s.points().reset_index()}
         if s.design == "sobol":
             out["sobol"] = s.sobol()
+            if s.second_order:
+                out["sobol_second_order"] = s.sobol(order=2)
+            out["sobol_convergence"] = s.convergence()
+        if s.design == "morris":
+            out["morris"] = s.morris()
         if s.design == "oat":
             out["tornado"] = s.tornado()
         return out

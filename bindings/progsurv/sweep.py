@@ -277,6 +277,11 @@ class SweepResult:
         """Engine seeds the design ran under (sobol and morris designs; 1 otherwise)."""
         return self._raw.repeat
 
+    @property
+    def second_order(self):
+        """Whether the sobol design has second-order indices (second_order: true)."""
+        return self._raw.second_order
+
     def sobol(self, metric=None, order=1):
         """Sobol indices (sobol design), with SALib's column names where they mean the same.
 

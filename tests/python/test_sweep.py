@@ -274,3 +274,19 @@ def test_report_shows_convergence_and_screening(tmp_path):
         html = tmp_path / f"{design['type']}.html"
         progsurv.report.write_report(out, html)
         assert title in html.read_text()
+
+
+def test_export_has_the_sensitivity_tables(tmp_path):
+    import progsurv.export
+
+    out = tmp_path / "s.h5"
+    progsurv.sweep({"base": str(BASELINE), "replications": 200,
+                    "design": {"type": "sobol", "base_samples": 4, "bootstrap": 20,
+                               "second_order": True},
+                    "parameters": {"patience.threshold.median": {"low": 6, "high": 24},
+                                   "succession.adoption": {"low": 0.2, "high": 0.8}},
+                    "metrics": ["p_completed"]}, output=out)
+    tables = progsurv.export.tables(out)
+    assert {"points", "sobol", "sobol_second_order", "sobol_convergence"} <= set(tables)
+    assert list(tables["sobol_second_order"]["S2"]) == list(
+        progsurv.load_sweep(out).sobol(order=2)["S2"])
