@@ -238,7 +238,7 @@ class SweepResult:
         """One row per point: the parameter values (numbers where they are numbers), then
         each metric and its standard error (<metric>_se) — for portfolio sweeps also the
         count it is over (<metric>_count) — and the replications run (organisations, for
-        portfolio sweeps).
+        portfolio sweeps); with repeats, the engine seed of each point (seed).
 
         Returns a pandas DataFrame with one row per point.
         """
@@ -256,6 +256,10 @@ class SweepResult:
             if count is not None:
                 frame[name + "_count"] = count[:, j].astype(np.int64)
         frame["replications"] = self._raw.replications
+        if self.repeat > 1:
+            # Design point i under seed + r is point r * P + i.
+            per_seed = len(frame) // self.repeat
+            frame["seed"] = self._sweep.seed + np.arange(len(frame)) // per_seed
         frame.index.name = "point"
         return frame
 

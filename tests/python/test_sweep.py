@@ -115,6 +115,7 @@ def test_second_order_repeats_and_convergence_with_salib_names(tmp_path, baselin
     }
     r = progsurv.sweep(spec, output=tmp_path / "s.h5")
     assert len(r) == 2 * 16 * 8 and r.repeat == 2
+    assert list(r.points()["seed"].iloc[[0, 127, 128]]) == [1, 1, 2]
     s = r.sobol("p_completed")
     for col in ("S1", "S1_conf", "ST", "ST_conf", "S1_lower", "ST_upper", "ST_seed_sd"):
         assert col in s
