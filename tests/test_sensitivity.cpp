@@ -218,8 +218,8 @@ TEST(SobolIndices, SecondOrderOnIshigamiWithEveryEstimator) {
 // Without the degenerate leading rows the first-order sums stay at or below 1 within noise at
 // N = 256 over 20 randomised (digitally shifted) designs. On Ishigami every sum is <= 1 and
 // they average the analytic 0.7563 within the noise of the average. On an additive function
-// (sum exactly 1) they average 1.0037: the O(1/N) ratio bias of the estimator, under half the
-// (2/N) Σ (1 − S_i) = 0.0156 the two degenerate rows added.
+// (sum exactly 1) they average 1.0037: the O(1/N) ratio bias of the estimator, under half of
+// the (2/N) Σ (1 − S_i) = 0.0156 that the approximation for the two degenerate rows gives.
 TEST(SobolIndices, FirstOrderSumsAtN256Over20Designs) {
   const std::int64_t n = 256;
   const auto additive = [](const std::vector<double>& x) { return x[0] + 2.0 * x[1] + 3.0 * x[2]; };
