@@ -143,9 +143,13 @@ void register_sweep(py::module_& m) {
 A parsed sweep file (docs/sweep-format.md): base scenario or portfolio, parameters, design,
 metrics.
 Use progsurv.sweep() to run one.)doc")
-      .def_static("load", &Sweep::load, py::arg("path"), "Parse a sweep YAML file.")
-      .def_static("from_yaml", &Sweep::from_yaml, py::arg("text"), py::arg("source") = "<string>",
-                  py::arg("base_dir") = ".",
+      .def_static(
+          "load", [](const std::string& path) { return Sweep::load(path); }, py::arg("path"),
+          "Parse a sweep YAML file.")
+      .def_static("from_yaml",
+                  py::overload_cast<const std::string&, const std::string&, const std::string&>(
+                      &Sweep::from_yaml),
+                  py::arg("text"), py::arg("source") = "<string>", py::arg("base_dir") = ".",
                   "Parse sweep YAML text; a relative base path is taken from base_dir.")
       .def_property_readonly("name", [](const Sweep& s) { return s.name; })
       .def_property_readonly("design",
@@ -271,19 +275,82 @@ Use progsurv.sweep() to run one.)doc")
           "sobol",
           [](const SweepResult& r, const std::string& field) {
             const std::size_t k = r.sweep.parameters.size();
-            return matrix(r.sobol.size(), k, [&](std::size_t m, std::size_t i) {
+            const bool pairs = field.rfind("second", 0) == 0;
+            const std::size_t cols = pairs ? k * (k - 1) / 2 : k;
+            if (pairs && !r.sweep.second_order)
+              throw py::value_error("this sweep has no second-order indices (second_order: true)");
+            if (field.find("seed_sd") != std::string::npos && r.sweep.repeat < 2)
+              throw py::value_error("seed_sd fields need repeat > 1");
+            return matrix(r.sobol.size(), cols, [&](std::size_t m, std::size_t i) {
               const auto& x = r.sobol[m];
               if (field == "first") return x.first[i].estimate;
               if (field == "first_lower") return x.first[i].lower;
               if (field == "first_upper") return x.first[i].upper;
+              if (field == "first_se") return x.first_se[i];
+              if (field == "first_seed_sd") return x.first_seed_sd[i];
               if (field == "total") return x.total[i].estimate;
               if (field == "total_lower") return x.total[i].lower;
               if (field == "total_upper") return x.total[i].upper;
+              if (field == "total_se") return x.total_se[i];
+              if (field == "total_seed_sd") return x.total_seed_sd[i];
+              if (field == "second") return x.second[i].estimate;
+              if (field == "second_lower") return x.second[i].lower;
+              if (field == "second_upper") return x.second[i].upper;
+              if (field == "second_se") return x.second_se[i];
+              if (field == "second_seed_sd") return x.second_seed_sd[i];
               throw py::value_error("unknown Sobol field '" + field + "'");
             });
           },
           py::arg("field"),
-          "Sobol indices (metrics × parameters): first, total and their _lower/_upper bounds.")
+          "Sobol indices (metrics × parameters, or metrics × pairs for second*): first, total, "
+          "second and their _lower/_upper bounds, _se and (repeat > 1) _seed_sd.")
+      .def_property_readonly(
+          "noise_ratio", [](const SweepResult& r) { return r.noise_ratio; },
+          "Sobol design: per metric, the mean squared standard error of the A and B points over "
+          "the metric's variance.")
+      .def_property_readonly(
+          "sobol_estimator",
+          [](const SweepResult& r) {
+            return std::string(sensitivity::to_string(r.sweep.estimator));
+          },
+          "Sobol design: the estimator, 'jansen', 'martinez' or 'saltelli'.")
+      .def_property_readonly(
+          "repeat", [](const SweepResult& r) { return r.sweep.repeat; },
+          "Engine seeds the design ran under (sobol and morris designs; 1 otherwise).")
+      .def_property_readonly(
+          "second_order", [](const SweepResult& r) { return r.sweep.second_order; },
+          "Sobol design: whether second-order indices were computed.")
+      .def(
+          "convergence",
+          [](const SweepResult& r, std::size_t m) {
+            if (m >= r.convergence.size())
+              throw py::index_error("no convergence table for that metric");
+            const auto& c = r.convergence[m];
+            const std::size_t k = r.sweep.parameters.size();
+            py::dict d;
+            d["base_samples"] = c.base_samples;
+            d["first"] = matrix(c.base_samples.size(), k,
+                                [&](std::size_t a, std::size_t b) { return c.first[a][b]; });
+            d["total"] = matrix(c.base_samples.size(), k,
+                                [&](std::size_t a, std::size_t b) { return c.total[a][b]; });
+            return d;
+          },
+          py::arg("metric"), "Indices of metric m against the base samples (sobol design).")
+      .def(
+          "morris",
+          [](const SweepResult& r, const std::string& field) {
+            const std::size_t k = r.sweep.parameters.size();
+            return matrix(r.morris.size(), k, [&](std::size_t m, std::size_t i) {
+              const auto& x = r.morris[m];
+              if (field == "mu") return x.mu[i];
+              if (field == "mu_star") return x.mu_star[i];
+              if (field == "sigma") return x.sigma[i];
+              if (field == "mu_star_conf") return x.mu_star_conf[i];
+              throw py::value_error("unknown Morris field '" + field + "'");
+            });
+          },
+          py::arg("field"),
+          "Morris statistics (metrics × parameters): mu, mu_star, sigma, mu_star_conf.")
       .def_property_readonly("tornado_base", [](const SweepResult& r) { return r.tornado_base; })
       .def_property_readonly("tornado_low", [](const SweepResult& r) { return r.tornado_low; })
       .def_property_readonly("tornado_high", [](const SweepResult& r) { return r.tornado_high; })
@@ -310,19 +377,25 @@ Use progsurv.sweep() to run one.)doc")
 
   m.def(
       "saltelli_sample",
-      [](std::int64_t n, int k) {
-        const auto rows = sensitivity::saltelli_sample(n, k);
+      [](std::int64_t n, int k, bool second_order, std::uint64_t shift) {
+        const auto rows = sensitivity::saltelli_sample(n, k, second_order, shift);
         return matrix(rows.size(), static_cast<std::size_t>(k),
                       [&](std::size_t i, std::size_t j) { return rows[i][j]; });
       },
-      py::arg("n"), py::arg("k"),
-      "Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each). Returns "
-      "an (n (k + 2), k) float array.");
+      py::arg("n"), py::arg("k"), py::arg("second_order") = false, py::arg("shift") = 0,
+      "Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each) and, with "
+      "second_order, BA_i; shift != 0 applies a random digital shift. Returns an (n blocks, k) "
+      "float array.");
   m.def(
       "sobol_indices",
       [](const std::vector<double>& y, std::int64_t n, int k, int bootstrap, std::uint64_t seed,
-         double confidence) {
-        const auto x = sensitivity::sobol_indices(y, n, k, bootstrap, seed, confidence);
+         double confidence, const std::string& estimator, bool second_order) {
+        sensitivity::SobolEstimator e;
+        if (!sensitivity::parse_estimator(estimator, e))
+          throw py::value_error("estimator: 'jansen', 'martinez' or 'saltelli', not '" + estimator +
+                                "'");
+        const auto x =
+            sensitivity::sobol_indices(y, n, k, bootstrap, seed, confidence, e, second_order);
         py::dict d;
         const auto col = [&](const std::vector<Estimate>& v, int which) {
           std::vector<double> out;
@@ -333,16 +406,48 @@ Use progsurv.sweep() to run one.)doc")
         d["first"] = col(x.first, 0);
         d["first_lower"] = col(x.first, 1);
         d["first_upper"] = col(x.first, 2);
+        d["first_se"] = x.first_se;
         d["total"] = col(x.total, 0);
         d["total_lower"] = col(x.total, 1);
         d["total_upper"] = col(x.total, 2);
+        d["total_se"] = x.total_se;
+        d["second"] = col(x.second, 0);
+        d["second_lower"] = col(x.second, 1);
+        d["second_upper"] = col(x.second, 2);
+        d["second_se"] = x.second_se;
         d["mean"] = x.mean;
         d["variance"] = x.variance;
         return d;
       },
       py::arg("y"), py::arg("n"), py::arg("k"), py::arg("bootstrap") = 1000, py::arg("seed") = 1,
-      py::arg("confidence") = 0.95,
-      "Jansen first-order and total Sobol indices of outputs y in saltelli_sample's row order.");
+      py::arg("confidence") = 0.95, py::arg("estimator") = "jansen",
+      py::arg("second_order") = false,
+      "First-order, total (and second-order) Sobol indices of outputs y in saltelli_sample's row "
+      "order.");
+  m.def(
+      "morris_sample",
+      [](std::int64_t r, int k, int levels, std::uint64_t seed) {
+        const auto rows = sensitivity::morris_sample(r, k, levels, seed);
+        return matrix(rows.size(), static_cast<std::size_t>(k),
+                      [&](std::size_t i, std::size_t j) { return rows[i][j]; });
+      },
+      py::arg("r"), py::arg("k"), py::arg("levels") = 4, py::arg("seed") = 1,
+      "Morris trajectories in [0, 1]: r (k + 1) rows.");
+  m.def(
+      "morris_effects",
+      [](const std::vector<std::vector<double>>& rows, const std::vector<double>& y, std::int64_t r,
+         int k, int bootstrap, std::uint64_t seed, double confidence) {
+        const auto x = sensitivity::morris_effects(rows, y, r, k, bootstrap, seed, confidence);
+        py::dict d;
+        d["mu"] = x.mu;
+        d["mu_star"] = x.mu_star;
+        d["sigma"] = x.sigma;
+        d["mu_star_conf"] = x.mu_star_conf;
+        return d;
+      },
+      py::arg("rows"), py::arg("y"), py::arg("r"), py::arg("k"), py::arg("bootstrap") = 1000,
+      py::arg("seed") = 1, py::arg("confidence") = 0.95,
+      "Morris statistics of outputs y on morris_sample's rows.");
 }
 
 }  // namespace progsurv::python

@@ -14,6 +14,7 @@
 #include "command.hpp"
 #include "temp_folder.hpp"
 
+#include "progsurv/analysis/sweep.hpp"
 #include "progsurv/io/result_file.hpp"
 
 namespace fs = std::filesystem;
@@ -128,6 +129,75 @@ TEST_F(Cli, ForeignFileIsRejected) {
   auto r = progsurv("summary " + path("junk.h5"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.out.find("junk.h5"), std::string::npos) << r.out;
+}
+
+// `progsurv sweep -n/--seed/--set` replace the sweep file's replications, seed and base
+// values; the resolved sweep in the file records them, so re-running it gives the same file.
+TEST_F(Cli, SweepOptionsOverrideTheSweepFile) {
+  {
+    std::ofstream f(path("sw.yaml"));
+    f << "name: sw\nbase: " << baseline()
+      << "\nseed: 1\nreplications: 5000\ndesign: oat\nparameters:\n"
+         "  succession.adoption: {low: 0.2, high: 0.8}\nmetrics: [p_completed]\n";
+  }
+  const Output r = progsurv("sweep " + path("sw.yaml") + " -q -o " + path("a.h5") +
+                            " -n 300 --seed 7 --set sponsor_levels.vp.clout=0.6");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("300 replications per point, seed 7"), std::string::npos) << r.out;
+  const SweepResult a = read_sweep(path("a.h5"));
+  EXPECT_EQ(a.sweep.replications, 300);
+  EXPECT_EQ(a.sweep.seed, 7u);
+  EXPECT_EQ(a.points[0].replications, 300);
+  EXPECT_EQ(a.sweep.base.value_text("sponsor_levels.vp.clout"), "0.6");
+  // The same sweep written out with those values in the file gives the same numbers.
+  {
+    std::ofstream f(path("resolved.yaml"));
+    f << a.sweep.resolved;
+  }
+  ASSERT_EQ(progsurv("sweep " + path("resolved.yaml") + " -q -o " + path("b.h5")).status, 0);
+  const SweepResult b = read_sweep(path("b.h5"));
+  EXPECT_EQ(b.sweep.fingerprint, a.sweep.fingerprint);
+  EXPECT_EQ(b.points[1].estimate, a.points[1].estimate);
+  // Without the options the file's own values run, and the numbers differ.
+  ASSERT_EQ(progsurv("sweep " + path("sw.yaml") + " -q -o " + path("c.h5") + " -n 300").status, 0);
+  EXPECT_NE(read_sweep(path("c.h5")).points[1].estimate, a.points[1].estimate);
+  // A key the base does not have: bad input, named, and no output.
+  const Output bad = progsurv("sweep " + path("sw.yaml") + " -q -o " + path("d.h5") +
+                              " --set sponsor_levels.vp.clot=0.6");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.out.find("'sponsor_levels.vp.clot'"), std::string::npos) << bad.out;
+  EXPECT_FALSE(fs::exists(path("d.h5")));
+  EXPECT_EQ(progsurv("sweep " + path("sw.yaml") + " -q -n 1e3").status, 2);
+  // --repeat and --second-order belong to the sensitivity designs.
+  const Output oat =
+      progsurv("sweep " + path("sw.yaml") + " -q -o " + path("e.h5") + " --repeat 2");
+  EXPECT_EQ(oat.status, 2);
+  EXPECT_NE(oat.out.find("sobol and morris designs"), std::string::npos) << oat.out;
+  EXPECT_EQ(
+      progsurv("sweep " + path("sw.yaml") + " -q -o " + path("e.h5") + " --second-order").status,
+      2);
+}
+
+// --repeat and --second-order on a sobol sweep: recorded in the resolved sweep and the file,
+// and the printed table has the pairs, the seeds and the noise ratio.
+TEST_F(Cli, SweepRepeatAndSecondOrder) {
+  {
+    std::ofstream f(path("sob.yaml"));
+    f << "name: sob\nbase: " << baseline()
+      << "\nseed: 1\nreplications: 200\ndesign: {type: sobol, base_samples: 4, bootstrap: 20}\n"
+         "parameters:\n  succession.adoption: {low: 0.2, high: 0.8}\n"
+         "  patience.threshold.median: {low: 6, high: 24}\nmetrics: [p_completed]\n";
+  }
+  const Output r = progsurv("sweep " + path("sob.yaml") + " -q -o " + path("s.h5") +
+                            " --repeat 2 --second-order");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("seeds 1..2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("succession.adoption x patience.threshold.median"), std::string::npos);
+  EXPECT_NE(r.out.find("noise/variance"), std::string::npos);
+  const SweepResult s = read_sweep(path("s.h5"));
+  EXPECT_EQ(s.sweep.repeat, 2);
+  EXPECT_TRUE(s.sweep.second_order);
+  EXPECT_EQ(s.points.size(), 2u * 4u * 6u);
 }
 
 }  // namespace

@@ -1081,6 +1081,9 @@ class SweepResult:
     def __init__(*args: Any, **kwargs: Any) -> Any:
         """Initialize self.  See help(type(self)) for accurate signature."""
         ...
+    def convergence(self, metric: int) -> dict:
+        """Indices of metric m against the base samples (sobol design)."""
+        ...
     @property
     def count(self) -> numpy.typing.NDArray[Any]:
         """Portfolio sweeps: what each estimate is over (organisations, those that launched a k-th programme, sponsor exits); points x metrics. Empty for scenario sweeps."""
@@ -1096,6 +1099,17 @@ class SweepResult:
     def estimate(self) -> numpy.typing.NDArray[Any]:
         """Metric estimates, points x metrics."""
         ...
+    def morris(self, field: str) -> numpy.typing.NDArray[Any]:
+        """Morris statistics (metrics × parameters): mu, mu_star, sigma, mu_star_conf."""
+        ...
+    @property
+    def noise_ratio(self) -> List[float]:
+        """Sobol design: per metric, the mean squared standard error of the A and B points over the metric's variance."""
+        ...
+    @property
+    def repeat(self) -> int:
+        """Engine seeds the design ran under (sobol and morris designs; 1 otherwise)."""
+        ...
     @property
     def replications(self) -> List[int]:
         """Replications run at each point."""
@@ -1108,8 +1122,16 @@ class SweepResult:
     def se(self) -> numpy.typing.NDArray[Any]:
         """Standard errors of estimate, points x metrics."""
         ...
+    @property
+    def second_order(self) -> bool:
+        """Sobol design: whether second-order indices were computed."""
+        ...
     def sobol(self, field: str) -> numpy.typing.NDArray[Any]:
-        """Sobol indices (metrics × parameters): first, total and their _lower/_upper bounds."""
+        """Sobol indices (metrics × parameters, or metrics × pairs for second*): first, total, second and their _lower/_upper bounds, _se and (repeat > 1) _seed_sd."""
+        ...
+    @property
+    def sobol_estimator(self) -> str:
+        """Sobol design: the estimator, 'jansen', 'martinez' or 'saltelli'."""
         ...
     @property
     def sweep(self) -> Sweep:
@@ -1224,6 +1246,14 @@ def memory_limit() -> int:
     """The memory limit in bytes: PROGSURV_MEMORY_LIMIT_MB, else 3/4 of the smaller of physical memory and ulimit -v."""
     ...
 
+def morris_effects(rows: List[List[float]], y: List[float], r: int, k: int, bootstrap: int = 1000, seed: int = 1, confidence: float = 0.95) -> dict:
+    """Morris statistics of outputs y on morris_sample's rows."""
+    ...
+
+def morris_sample(r: int, k: int, levels: int = 4, seed: int = 1) -> numpy.typing.NDArray[Any]:
+    """Morris trajectories in [0, 1]: r (k + 1) rows."""
+    ...
+
 organisation_chunk: int
 outcome_names: list[str]
 def parse_record(text: str, source: str = '<string>') -> ProgrammeRecord:
@@ -1303,8 +1333,8 @@ def run_sweep(sweep: Sweep, threads: int = 0, output: str = '', resume: bool = F
     """Run a sweep without the GIL (use progsurv.sweep)."""
     ...
 
-def saltelli_sample(n: int, k: int) -> numpy.typing.NDArray[Any]:
-    """Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each). Returns an (n (k + 2), k) float array."""
+def saltelli_sample(n: int, k: int, second_order: bool = False, shift: int = 0) -> numpy.typing.NDArray[Any]:
+    """Saltelli design in [0, 1): rows A (n), B (n), then AB_i for i = 1..k (n each) and, with second_order, BA_i; shift != 0 applies a random digital shift. Returns an (n blocks, k) float array."""
     ...
 
 def seek(scenario: Scenario, lever: str, target: str, range: Optional[Tuple[float, float]] = None, largest: bool = False, log_scale: bool = False, scan_points: int = 9, tolerance: float = 0.01, replications: int = 20000, seed: int = 1, threads: int = 0, progress: Any = None) -> SeekResult:
@@ -1313,8 +1343,8 @@ def seek(scenario: Scenario, lever: str, target: str, range: Optional[Tuple[floa
 
 seek_filetype: str
 seek_format_version: tuple[int, ...]
-def sobol_indices(y: List[float], n: int, k: int, bootstrap: int = 1000, seed: int = 1, confidence: float = 0.95) -> dict:
-    """Jansen first-order and total Sobol indices of outputs y in saltelli_sample's row order."""
+def sobol_indices(y: List[float], n: int, k: int, bootstrap: int = 1000, seed: int = 1, confidence: float = 0.95, estimator: str = 'jansen', second_order: bool = False) -> dict:
+    """First-order, total (and second-order) Sobol indices of outputs y in saltelli_sample's row order."""
     ...
 
 def summarize(tally: PortfolioTally) -> PortfolioSummary:

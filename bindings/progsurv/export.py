@@ -117,6 +117,11 @@ def _sweep_tables(path):
                                        if m.startswith("p_")])}
     if s.design == "sobol":
         out["sobol"] = s.sobol()
+        if s.second_order:
+            out["sobol_second_order"] = s.sobol(order=2)
+        out["sobol_convergence"] = s.convergence()
+    if s.design == "morris":
+        out["morris"] = s.morris()
     if s.design == "oat":
         out["tornado"] = tornado_table(s)
     return out

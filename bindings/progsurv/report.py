@@ -437,7 +437,21 @@ def _sweep_figures(f):
             figs.append((f"Sensitivity of {metric}", "First-order and total Sobol indices "
                          "with their bootstrap intervals.",
                          _figure_uri(s.plot_sobol(metric).figure)))
+        figs.extend(_sensitivity_extra_figures(s, metric))
     return s, figs
+
+
+def _sensitivity_extra_figures(s, metric):
+    """The convergence of a sobol sweep's indices with N, and a morris sweep's screening."""
+    if s.design == "sobol":
+        return [(f"Convergence of {metric}", "First-order (solid) and total (dashed) indices "
+                 "from the first N base samples: flat at the right means N was enough.",
+                 _figure_uri(s.plot_convergence(metric).figure))]
+    if s.design == "morris":
+        return [(f"Screening of {metric}", "Morris mu* (importance, with its 95% half-width) "
+                 "against sigma (non-linearity or interactions).",
+                 _figure_uri(s.plot_morris(metric).figure))]
+    return []
 
 
 def _sweep_context(f):

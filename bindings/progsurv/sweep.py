@@ -6,8 +6,12 @@
     s.tornado("p_completed")    # DataFrame, largest swing first
     s.plot_tornado("p_completed")
     s = progsurv.sweep("scenarios/sweeps/baseline-sobol.yaml", output="sobol.h5")
-    s.sobol()                   # DataFrame: metric, parameter, S1, ST and 95% intervals
+    s.sobol()                   # DataFrame: metric, parameter, S1, S1_conf, ST, ST_conf, ...
+    s.sobol(order=2)            # second-order indices S2, S2_conf (second_order: true)
+    s.convergence()             # indices against the base samples N
     s.plot_sobol("p_completed")
+    m = progsurv.sweep({..., "design": {"type": "morris", "trajectories": 20}})
+    m.morris()                  # DataFrame: mu, mu_star, sigma, mu_star_conf (SALib's names)
     progsurv.attribute("scenarios/baseline.yaml", replications=50_000)   # DataFrame
 
 The same sweep file gives the same numbers as `progsurv sweep`, for any thread count.
@@ -27,7 +31,11 @@ __all__ = [
     "attribution_frame",
     "load_attribution",
     "load_sweep",
+    "morris_effects",
+    "morris_sample",
     "plot_attribution",
+    "plot_convergence",
+    "plot_morris",
     "plot_sobol",
     "plot_tornado",
     "sobol_indices",
@@ -39,18 +47,61 @@ Sweep = _core.Sweep
 saltelli_sample = _core.saltelli_sample
 
 
-def sobol_indices(y, n, k, bootstrap=1000, seed=1, confidence=0.95):
-    """Jansen first-order and total Sobol indices of outputs `y` (in saltelli_sample's row
-    order: A, B, AB_1..AB_k, n rows each) as a DataFrame with one row per factor.
+def morris_sample(r, k, levels=4, seed=1):
+    """Morris's design in [0, 1]: r trajectories of k + 1 points on a grid of `levels`
+    (even) levels, each moving one factor at a time by levels / (2 (levels - 1)), in random
+    order and direction from `seed`. Trajectory t is rows t (k + 1) .. t (k + 1) + k.
+
+    Returns an (r (k + 1), k) float array.
+    """
+    return _core.morris_sample(int(r), int(k), int(levels), int(seed))
+
+
+def _z(confidence):
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def sobol_indices(y, n, k, bootstrap=1000, seed=1, confidence=0.95, estimator="jansen",
+                  second_order=False):
+    """First-order and total Sobol indices of outputs `y` (in saltelli_sample's row order: A,
+    B, AB_1..AB_k and, with second_order, BA_1..BA_k, n rows each) with the estimator
+    'jansen', 'martinez' or 'saltelli' (docs/sweeps.md), as a DataFrame with one row per
+    factor: first, total, their percentile bootstrap bounds and standard errors. With
+    second_order, .attrs["second"] is a DataFrame of S_ij per pair.
 
     Returns a pandas DataFrame with one row per parameter.
     """
     d = _core.sobol_indices(np.asarray(y, dtype=float).ravel().tolist(), int(n), int(k),
-                            int(bootstrap), int(seed), float(confidence))
+                            int(bootstrap), int(seed), float(confidence), str(estimator),
+                            bool(second_order))
     frame = pd.DataFrame({key: d[key] for key in ("first", "first_lower", "first_upper",
-                                                  "total", "total_lower", "total_upper")})
+                                                  "first_se", "total", "total_lower",
+                                                  "total_upper", "total_se")})
     frame.index.name = "factor"
-    frame.attrs.update(mean=d["mean"], variance=d["variance"])
+    frame.attrs.update(mean=d["mean"], variance=d["variance"], estimator=str(estimator))
+    if second_order:
+        pairs = [(i, j) for i in range(int(k)) for j in range(i + 1, int(k))]
+        second = pd.DataFrame({"factor_1": [p[0] for p in pairs],
+                               "factor_2": [p[1] for p in pairs]})
+        for key in ("second", "second_lower", "second_upper", "second_se"):
+            second[key] = d[key]
+        frame.attrs["second"] = second
+    return frame
+
+
+def morris_effects(rows, y, r, k, bootstrap=1000, seed=1, confidence=0.95):
+    """Morris statistics of outputs `y` on morris_sample's `rows` (r trajectories of k + 1
+    points): one row per factor with SALib's columns mu, mu_star, sigma, mu_star_conf.
+
+    Returns a pandas DataFrame with one row per factor.
+    """
+    d = _core.morris_effects(np.asarray(rows, dtype=float).tolist(),
+                             np.asarray(y, dtype=float).ravel().tolist(), int(r), int(k),
+                             int(bootstrap), int(seed), float(confidence))
+    frame = pd.DataFrame({key: d[key] for key in ("mu", "mu_star", "sigma", "mu_star_conf")})
+    frame.index.name = "factor"
     return frame
 
 
@@ -187,7 +238,7 @@ class SweepResult:
         """One row per point: the parameter values (numbers where they are numbers), then
         each metric and its standard error (<metric>_se) — for portfolio sweeps also the
         count it is over (<metric>_count) — and the replications run (organisations, for
-        portfolio sweeps).
+        portfolio sweeps); with repeats, the engine seed of each point (seed).
 
         Returns a pandas DataFrame with one row per point.
         """
@@ -205,6 +256,10 @@ class SweepResult:
             if count is not None:
                 frame[name + "_count"] = count[:, j].astype(np.int64)
         frame["replications"] = self._raw.replications
+        if self.repeat > 1:
+            # Design point i under seed + r is point r * P + i.
+            per_seed = len(frame) // self.repeat
+            frame["seed"] = self._sweep.seed + np.arange(len(frame)) // per_seed
         frame.index.name = "point"
         return frame
 
@@ -221,29 +276,137 @@ class SweepResult:
         frame.index.name = "point"
         return frame
 
-    def sobol(self, metric=None):
-        """Sobol indices (sobol design): one row per (metric, parameter) with S1, ST and
-        their 95% bootstrap intervals. `metric` selects one metric.
+    @property
+    def repeat(self):
+        """Engine seeds the design ran under (sobol and morris designs; 1 otherwise)."""
+        return self._raw.repeat
+
+    @property
+    def second_order(self):
+        """Whether the sobol design has second-order indices (second_order: true)."""
+        return self._raw.second_order
+
+    def sobol(self, metric=None, order=1):
+        """Sobol indices (sobol design), with SALib's column names where they mean the same.
+
+        order=1: one row per (metric, parameter): S1, S1_conf, ST, ST_conf (conf = the 95%
+        half-width z * standard error, as SALib), S1_lower/S1_upper, ST_lower/ST_upper (the
+        interval: percentile bootstrap, or with repeats the normal one), S1_se, ST_se and,
+        with repeats, S1_seed_sd, ST_seed_sd (the spread of the index over the engine seeds).
+        order=2 (second_order: true): one row per (metric, pair of parameters): parameter_1,
+        parameter_2, S2, S2_conf, S2_lower, S2_upper, S2_se. `metric` selects one metric.
+        .attrs holds the estimator, repeat and each metric's noise ratio.
 
         Returns a pandas DataFrame.
         """
         if self.design != "sobol":
             raise ValueError(f"Sobol indices need the sobol design; this sweep is {self.design}")
+        if order not in (1, 2):
+            raise ValueError(f"order is 1 (first and total) or 2 (second order), not {order!r}")
+        z = _z(0.95)
         rows = []
-        fields = {f: self._raw.sobol(f) for f in ("first", "first_lower", "first_upper",
-                                                  "total", "total_lower", "total_upper")}
+        repeat = self._raw.repeat
+        if order == 1:
+            names = ["first", "first_lower", "first_upper", "first_se", "total", "total_lower",
+                     "total_upper", "total_se"]
+            if repeat > 1:
+                names += ["first_seed_sd", "total_seed_sd"]
+            fields = {f: self._raw.sobol(f) for f in names}
+            for m, name in enumerate(self.metrics):
+                for i, key in enumerate(self.parameters):
+                    row = {"metric": name, "parameter": key}
+                    for short, long in (("S1", "first"), ("ST", "total")):
+                        row[short] = fields[long][m, i]
+                        row[short + "_conf"] = z * fields[long + "_se"][m, i]
+                        row[short + "_lower"] = fields[long + "_lower"][m, i]
+                        row[short + "_upper"] = fields[long + "_upper"][m, i]
+                        row[short + "_se"] = fields[long + "_se"][m, i]
+                        if repeat > 1:
+                            row[short + "_seed_sd"] = fields[long + "_seed_sd"][m, i]
+                    rows.append(row)
+        else:
+            if not self._raw.second_order:
+                raise ValueError("this sweep has no second-order indices; set "
+                                 "second_order: true in its sobol design (or --second-order)")
+            fields = {f: self._raw.sobol(f) for f in ("second", "second_lower", "second_upper",
+                                                      "second_se")}
+            keys = self.parameters
+            pairs = [(a, b) for a in range(len(keys)) for b in range(a + 1, len(keys))]
+            for m, name in enumerate(self.metrics):
+                for p, (a, b) in enumerate(pairs):
+                    rows.append({"metric": name, "parameter_1": keys[a], "parameter_2": keys[b],
+                                 "S2": fields["second"][m, p],
+                                 "S2_conf": z * fields["second_se"][m, p],
+                                 "S2_lower": fields["second_lower"][m, p],
+                                 "S2_upper": fields["second_upper"][m, p],
+                                 "S2_se": fields["second_se"][m, p]})
+        frame = pd.DataFrame(rows)
+        if metric is not None:
+            self._check_metric(metric)
+            frame = frame[frame["metric"] == metric].reset_index(drop=True)
+        frame.attrs.update(estimator=self._raw.sobol_estimator, repeat=repeat,
+                           noise_ratio=dict(zip(self.metrics, self._raw.noise_ratio)))
+        return frame
+
+    def convergence(self, metric=None):
+        """Sobol indices against the number of base samples N (sobol design): one row per
+        (metric, parameter, N) with S1 and ST from the first N base rows (16, 32, .. and the
+        full N; averaged over the repeats). `metric` selects one metric.
+
+        Returns a pandas DataFrame.
+        """
+        if self.design != "sobol":
+            raise ValueError(f"a convergence table needs the sobol design; this sweep is "
+                             f"{self.design}")
+        rows = []
         for m, name in enumerate(self.metrics):
-            for i, key in enumerate(self.parameters):
-                rows.append({"metric": name, "parameter": key,
-                             "S1": fields["first"][m, i], "S1_lower": fields["first_lower"][m, i],
-                             "S1_upper": fields["first_upper"][m, i], "ST": fields["total"][m, i],
-                             "ST_lower": fields["total_lower"][m, i],
-                             "ST_upper": fields["total_upper"][m, i]})
+            c = self._raw.convergence(m)
+            for q, n in enumerate(c["base_samples"]):
+                for i, key in enumerate(self.parameters):
+                    rows.append({"metric": name, "parameter": key, "N": int(n),
+                                 "S1": c["first"][q, i], "ST": c["total"][q, i]})
         frame = pd.DataFrame(rows)
         if metric is not None:
             self._check_metric(metric)
             frame = frame[frame["metric"] == metric].reset_index(drop=True)
         return frame
+
+    def morris(self, metric=None):
+        """Morris elementary effects (morris design): one row per (metric, parameter) with
+        SALib's columns mu, mu_star, sigma, mu_star_conf (effects per unit of the parameter's
+        design coordinate, i.e. per whole range), largest mu_star first.
+
+        Returns a pandas DataFrame.
+        """
+        if self.design != "morris":
+            raise ValueError(f"Morris effects need the morris design; this sweep is {self.design}")
+        fields = {f: self._raw.morris(f) for f in ("mu", "mu_star", "sigma", "mu_star_conf")}
+        rows = []
+        for m, name in enumerate(self.metrics):
+            for i, key in enumerate(self.parameters):
+                rows.append({"metric": name, "parameter": key,
+                             **{f: fields[f][m, i] for f in fields}})
+        frame = pd.DataFrame(rows)
+        if metric is not None:
+            self._check_metric(metric)
+            frame = frame[frame["metric"] == metric]
+        return frame.sort_values(["metric", "mu_star"], ascending=[True, False],
+                                 kind="stable").reset_index(drop=True)
+
+    def plot_convergence(self, metric=None, ax=None):
+        """Sobol indices of one metric against the base samples N; see
+        progsurv.plot_convergence.
+
+        Returns the matplotlib Axes.
+        """
+        return plot_convergence(self, metric, ax=ax)
+
+    def plot_morris(self, metric=None, ax=None):
+        """Morris mu* against sigma of one metric; see progsurv.plot_morris.
+
+        Returns the matplotlib Axes.
+        """
+        return plot_morris(self, metric, ax=ax)
 
     def tornado(self, metric=None):
         """One-at-a-time data (oat design): per (metric, parameter) the metric at the
@@ -422,6 +585,48 @@ def plot_sobol(result, metric=None, ax=None):
     ax.set_title(f"{result.name}: sensitivity of {metric}")
     # Right of the axes, so no bar or error bar is hidden behind it.
     ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
+def plot_convergence(result, metric=None, ax=None):
+    """Sobol indices of one metric against the base samples N (sobol design): a line per
+    parameter for S1 (solid) and ST (dashed); flat lines at the right mean N was enough.
+
+    Returns the matplotlib Axes.
+    """
+    metric = _first_metric(result, metric)
+    c = result.convergence(metric)
+    ax = _axes(ax)
+    for i, (key, rows) in enumerate(c.groupby("parameter", sort=False)):
+        color = f"C{i % 10}"
+        ax.plot(rows["N"], rows["S1"], "-o", color=color, ms=3, label=key)
+        ax.plot(rows["N"], rows["ST"], "--", color=color)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("base samples N")
+    ax.set_ylabel("Sobol index (S1 solid, ST dashed)")
+    ax.set_title(f"{result.name}: convergence of {metric}")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_morris(result, metric=None, ax=None):
+    """Morris screening of one metric (morris design): mu* (with its 95% half-width) against
+    sigma, one labelled point per parameter. Far right: important; high: non-linear or
+    interacting.
+
+    Returns the matplotlib Axes.
+    """
+    metric = _first_metric(result, metric)
+    m = result.morris(metric)
+    ax = _axes(ax)
+    ax.errorbar(m["mu_star"], m["sigma"], xerr=m["mu_star_conf"], fmt="o", color="#1565c0",
+                capsize=3)
+    for _, row in m.iterrows():
+        ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize="small",
+                    xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel("mu* (mean |elementary effect|)")
+    ax.set_ylabel("sigma")
+    ax.set_title(f"{result.name}: Morris screening of {metric}")
     return ax
 
 

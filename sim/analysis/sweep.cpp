@@ -306,7 +306,7 @@ int local_ranks() {
 PointResult run_point(const Sweep& sweep, std::size_t index,
                       const std::function<bool()>& keep_going) {
   RunOptions opt;
-  opt.seed = sweep.seed;
+  opt.seed = sweep.point_seed(index);
   opt.threads = 1;
   if (sweep.precision > 0) {
     opt.precision = sweep.precision;
@@ -412,7 +412,12 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
   }
 #endif
   if (!status.empty()) {
-    if (rank != 0) return SweepResult{sweep, {}, {}, {}, {}, {}, 0, false};
+    if (rank != 0) {
+      SweepResult none;
+      none.sweep = sweep;
+      none.rank0 = false;
+      return none;
+    }
     if (status_is_format) throw FileFormatError(status);
     throw std::runtime_error(status);
   }
@@ -570,20 +575,97 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
   return out;
 }
 
+namespace {
+
+// Morris statistics over the repeats: the means, and mu_star's half-width from the
+// bootstrap variance plus the between-seed variance over R (as combine_repeats does).
+sensitivity::MorrisIndices combine_morris(const std::vector<sensitivity::MorrisIndices>& runs) {
+  if (runs.size() == 1) return runs.front();
+  sensitivity::MorrisIndices out = runs.front();
+  const double r = static_cast<double>(runs.size());
+  const double z = 1.959963984540054;  // the 95% of morris_effects' half-widths
+  for (std::size_t i = 0; i < out.mu.size(); ++i) {
+    double mu = 0, mu_star = 0, sigma = 0, boot = 0;
+    for (const auto& x : runs) {
+      mu += x.mu[i] / r;
+      mu_star += x.mu_star[i] / r;
+      sigma += x.sigma[i] / r;
+      boot += (x.mu_star_conf[i] / z) * (x.mu_star_conf[i] / z) / r;
+    }
+    double between = 0;
+    for (const auto& x : runs) between += (x.mu_star[i] - mu_star) * (x.mu_star[i] - mu_star);
+    between /= r - 1;
+    out.mu[i] = mu;
+    out.mu_star[i] = mu_star;
+    out.sigma[i] = sigma;
+    out.mu_star_conf[i] = z * std::sqrt(boot + between / r);
+  }
+  return out;
+}
+
+}  // namespace
+
 void analyse(SweepResult& r) {
   const Sweep& s = r.sweep;
   const std::size_t m_count = s.metrics.size(), k = s.parameters.size();
   r.sobol.clear();
+  r.noise_ratio.clear();
+  r.convergence.clear();
+  r.morris.clear();
   r.tornado_base.clear();
   r.tornado_low.clear();
   r.tornado_high.clear();
   if (r.points.size() != s.point_count()) return;
+  const std::size_t once = s.design_point_count();
+  const auto repeats = static_cast<std::size_t>(s.repeat);
+  // Metric m at the points of repeat `rep`.
+  const auto outputs = [&](std::size_t m, std::size_t rep) {
+    std::vector<double> y;
+    for (std::size_t i = rep * once; i < (rep + 1) * once; ++i)
+      y.push_back(r.points[i].estimate[m]);
+    return y;
+  };
   if (s.design == SweepDesign::Sobol) {
+    const int kk = static_cast<int>(k);
     for (std::size_t m = 0; m < m_count; ++m) {
-      std::vector<double> y;
-      for (const auto& p : r.points) y.push_back(p.estimate[m]);
-      r.sobol.push_back(sensitivity::sobol_indices(y, s.samples, static_cast<int>(k), s.bootstrap,
-                                                   s.design_seed));
+      std::vector<sensitivity::SobolIndices> runs;
+      sensitivity::SobolConvergence conv;
+      double noise = 0;
+      for (std::size_t rep = 0; rep < repeats; ++rep) {
+        const std::vector<double> y = outputs(m, rep);
+        runs.push_back(sensitivity::sobol_indices(y, s.samples, kk, s.bootstrap, s.design_seed,
+                                                  0.95, s.estimator, s.second_order));
+        auto c = sensitivity::sobol_convergence(y, s.samples, kk, s.estimator, s.second_order);
+        if (rep == 0) {
+          conv = c;
+          for (auto& row : conv.first) std::fill(row.begin(), row.end(), 0.0);
+          for (auto& row : conv.total) std::fill(row.begin(), row.end(), 0.0);
+        }
+        for (std::size_t c_i = 0; c_i < c.base_samples.size(); ++c_i)
+          for (std::size_t i = 0; i < k; ++i) {
+            conv.first[c_i][i] += c.first[c_i][i] / static_cast<double>(repeats);
+            conv.total[c_i][i] += c.total[c_i][i] / static_cast<double>(repeats);
+          }
+        // The squared standard errors of the A and B points.
+        for (std::size_t i = rep * once; i < rep * once + 2 * static_cast<std::size_t>(s.samples);
+             ++i)
+          noise += r.points[i].se[m] * r.points[i].se[m];
+      }
+      r.sobol.push_back(sensitivity::combine_repeats(runs));
+      noise /= static_cast<double>(2 * s.samples) * static_cast<double>(repeats);
+      r.noise_ratio.push_back(noise / r.sobol.back().variance);
+      r.convergence.push_back(std::move(conv));
+    }
+  }
+  if (s.design == SweepDesign::Morris) {
+    const std::vector<std::vector<double>> rows(s.unit.begin(),
+                                                s.unit.begin() + static_cast<std::ptrdiff_t>(once));
+    for (std::size_t m = 0; m < m_count; ++m) {
+      std::vector<sensitivity::MorrisIndices> runs;
+      for (std::size_t rep = 0; rep < repeats; ++rep)
+        runs.push_back(sensitivity::morris_effects(
+            rows, outputs(m, rep), s.samples, static_cast<int>(k), s.bootstrap, s.design_seed));
+      r.morris.push_back(combine_morris(runs));
     }
   }
   if (s.design == SweepDesign::Oat) {

@@ -51,6 +51,8 @@ const char* to_string(SweepDesign d) {
       return "lhs";
     case SweepDesign::Sobol:
       return "sobol";
+    case SweepDesign::Morris:
+      return "morris";
   }
   return "unknown";
 }
@@ -82,6 +84,8 @@ std::string why_not_a_file(const std::string& path) {
 constexpr double kMaxPoints = 1e7;
 // Sobol bootstrap resamples beyond this cost memory and time for no better interval.
 constexpr int kMaxBootstrap = 100000;
+// Engine seeds a sweep may repeat its analysis over: each one is the whole design again.
+constexpr int kMaxRepeat = 1000;
 
 // Twelve significant digits: generated values read well ("0.3", not "0.30000000000000004")
 // and the number a point runs with is exactly the one its text says.
@@ -192,8 +196,9 @@ std::string portfolio_default(const Portfolio& p, const std::string& key) {
 
 class SweepReader {
  public:
-  SweepReader(const std::string& source, const std::string& base_dir)
-      : r_(source), base_dir_(base_dir) {}
+  SweepReader(const std::string& source, const std::string& base_dir,
+              const Sweep::Overrides& overrides)
+      : r_(source), base_dir_(base_dir), overrides_(overrides) {}
 
   Sweep read(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull())
@@ -202,7 +207,7 @@ class SweepReader {
     MapReader top(r_, Field{root, root.Mark(), ""},
                   "a sweep (a map with keys base or portfolio, design, parameters, metrics)");
     top.allow({"name", "description", "base", "portfolio", "seed", "replications", "precision",
-               "max_replications", "design", "parameters", "metrics", "curves"});
+               "max_replications", "repeat", "design", "parameters", "metrics", "curves"});
     Sweep s;
     s.source = r_.source();
     if (const auto* e = top.find("name")) s.name = r_.string(e->value, "a name (text)");
@@ -218,6 +223,7 @@ class SweepReader {
     } else {
       top.missing("base", "a sweep varies a base scenario (base:) or a portfolio (portfolio:)");
     }
+    apply_sets(s);
     if (const auto* e = top.find("seed")) s.seed = unsigned_integer(e->value, "a seed");
     const auto* reps = top.find("replications");
     const auto* precision = top.find("precision");
@@ -243,7 +249,31 @@ class SweepReader {
       if (!precision) r_.fail(e->key_mark, "max_replications", "max_replications needs precision");
       s.max_replications = positive_integer(e->value, "a replication cap");
     }
+    if (overrides_.replications > 0) {
+      s.replications = overrides_.replications;
+      s.precision = 0.0;
+      s.max_replications = Sweep().max_replications;
+    }
+    if (overrides_.has_seed) s.seed = overrides_.seed;
     read_design(top.required("design"), s);
+    const auto* repeat = top.find("repeat");
+    if (repeat) s.repeat = r_.count(repeat->value);
+    if (overrides_.repeat > 0) s.repeat = overrides_.repeat;
+    if (s.repeat < 1 || s.repeat > kMaxRepeat)
+      r_.fail(repeat ? repeat->value : top.required("design"),
+              "repeat must be between 1 and " + std::to_string(kMaxRepeat) + ", got " +
+                  std::to_string(s.repeat));
+    if (s.repeat > 1 && s.design != SweepDesign::Sobol && s.design != SweepDesign::Morris)
+      r_.fail(repeat ? repeat->key_mark : top.required("design").mark, "repeat",
+              "repeat (engine seeds to combine the analysis over) is for the sobol and morris "
+              "designs, not " +
+                  std::string(to_string(s.design)));
+    if (overrides_.second_order) {
+      if (s.design != SweepDesign::Sobol)
+        r_.fail(top.required("design"), "second-order indices need the sobol design, not " +
+                                            std::string(to_string(s.design)));
+      s.second_order = true;
+    }
     read_parameters(top.required("parameters"), s);
     if (const auto* e = top.find("metrics")) {
       if (s.is_portfolio()) {
@@ -284,6 +314,19 @@ class SweepReader {
     if (v < 1 || v > (std::uint64_t{1} << 40))
       r_.fail(f, what + " must be between 1 and 2^40, got " + std::to_string(v));
     return static_cast<std::int64_t>(v);
+  }
+
+  // --set on the base, before the parameters read their base values; the base kept inline
+  // in the resolved sweep is the overridden one.
+  void apply_sets(Sweep& s) {
+    if (overrides_.sets.empty()) return;
+    if (s.is_portfolio()) {
+      s.portfolio = s.portfolio.with_values(overrides_.sets);
+      base_node_ = YAML::Load(s.portfolio.yaml_text);
+    } else {
+      s.base = s.base.with_values(overrides_.sets);
+      base_node_ = YAML::Load(s.base.yaml_text);
+    }
   }
 
   // An error from the inline base, moved to where its key sits in this file.
@@ -394,7 +437,7 @@ class SweepReader {
   }
 
   void read_design(const Field& f, Sweep& s) {
-    static const std::vector<std::string> kinds = {"grid", "oat", "lhs", "sobol"};
+    static const std::vector<std::string> kinds = {"grid", "oat", "lhs", "sobol", "morris"};
     std::string type;
     const MapReader* m = nullptr;
     std::optional<MapReader> map;
@@ -402,23 +445,34 @@ class SweepReader {
       type = r_.choice(f, kinds);
     } else {
       map.emplace(r_, f, "a design (grid, oat, or a map such as {type: sobol, base_samples: 256})");
-      map->allow({"type", "points", "base_samples", "seed", "bootstrap"});
+      map->allow({"type", "points", "base_samples", "seed", "bootstrap", "second_order",
+                  "estimator", "trajectories", "levels"});
       m = &*map;
       type = r_.choice(m->required("type"), kinds);
     }
-    s.design = type == "grid"  ? SweepDesign::Grid
-               : type == "oat" ? SweepDesign::Oat
-               : type == "lhs" ? SweepDesign::Lhs
-                               : SweepDesign::Sobol;
-    auto only_for = [&](const char* key, SweepDesign d) {
-      if (m && m->has(key) && s.design != d)
-        r_.fail(
-            m->find(key)->key_mark, join_path("design", key),
-            std::string("'") + key + "' belongs to the " + to_string(d) + " design, not " + type);
+    s.design = type == "grid"    ? SweepDesign::Grid
+               : type == "oat"   ? SweepDesign::Oat
+               : type == "lhs"   ? SweepDesign::Lhs
+               : type == "sobol" ? SweepDesign::Sobol
+                                 : SweepDesign::Morris;
+    auto only_for = [&](const char* key, std::initializer_list<SweepDesign> ds) {
+      if (!m || !m->has(key)) return;
+      std::string names;
+      for (SweepDesign d : ds) {
+        if (s.design == d) return;
+        names += (names.empty() ? "" : " and ") + std::string(to_string(d));
+      }
+      r_.fail(m->find(key)->key_mark, join_path("design", key),
+              std::string("'") + key + "' belongs to the " + names + " design" +
+                  (ds.size() > 1 ? "s" : "") + ", not " + type);
     };
-    only_for("points", SweepDesign::Lhs);
-    only_for("base_samples", SweepDesign::Sobol);
-    only_for("bootstrap", SweepDesign::Sobol);
+    only_for("points", {SweepDesign::Lhs});
+    only_for("base_samples", {SweepDesign::Sobol});
+    only_for("bootstrap", {SweepDesign::Sobol, SweepDesign::Morris});
+    only_for("second_order", {SweepDesign::Sobol});
+    only_for("estimator", {SweepDesign::Sobol});
+    only_for("trajectories", {SweepDesign::Morris});
+    only_for("levels", {SweepDesign::Morris});
     if (s.design == SweepDesign::Lhs) {
       if (!m || !m->has("points"))
         r_.fail(f, "the lhs design needs the number of points: {type: lhs, points: 100}");
@@ -429,15 +483,36 @@ class SweepReader {
         r_.fail(f, "the sobol design needs base samples: {type: sobol, base_samples: 256}");
       s.samples = positive_integer(m->required("base_samples"), "base samples");
       if (s.samples < 2) r_.fail(m->required("base_samples"), "needs at least 2 base samples");
-      if (m->has("bootstrap")) {
-        const int b = r_.count(m->required("bootstrap"));
-        // Every resample keeps a copy of the indices: 2e9 of them would exhaust memory.
-        if (b > kMaxBootstrap)
-          r_.fail(m->required("bootstrap"), "at most " + std::to_string(kMaxBootstrap) +
-                                                " bootstrap resamples are allowed, got " +
-                                                std::to_string(b));
-        s.bootstrap = b;
+      if (m->has("second_order")) s.second_order = r_.boolean(m->required("second_order"));
+      if (m->has("estimator")) {
+        const std::string e =
+            r_.choice(m->required("estimator"), {"jansen", "martinez", "saltelli"});
+        sensitivity::parse_estimator(e, s.estimator);
       }
+    }
+    if (s.design == SweepDesign::Morris) {
+      if (!m || !m->has("trajectories"))
+        r_.fail(f,
+                "the morris design needs the number of trajectories: {type: morris, "
+                "trajectories: 20}");
+      s.samples = positive_integer(m->required("trajectories"), "trajectories");
+      if (s.samples < 2)
+        r_.fail(m->required("trajectories"), "needs at least 2 trajectories (for sigma)");
+      if (m->has("levels")) {
+        s.morris_levels = r_.count(m->required("levels"));
+        if (s.morris_levels < 2 || s.morris_levels % 2 != 0 || s.morris_levels > 1000)
+          r_.fail(m->required("levels"),
+                  "levels must be even, from 2 to 1000, got " + std::to_string(s.morris_levels));
+      }
+    }
+    if (m && m->has("bootstrap")) {
+      const int b = r_.count(m->required("bootstrap"));
+      // Every resample keeps a copy of the indices: 2e9 of them would exhaust memory.
+      if (b > kMaxBootstrap)
+        r_.fail(m->required("bootstrap"), "at most " + std::to_string(kMaxBootstrap) +
+                                              " bootstrap resamples are allowed, got " +
+                                              std::to_string(b));
+      s.bootstrap = b;
     }
     design_field_ = f;
     if (m && m->has("seed")) s.design_seed = unsigned_integer(m->required("seed"), "a design seed");
@@ -953,9 +1028,17 @@ class SweepReader {
         break;
       }
       case SweepDesign::Sobol: {
-        const double total = static_cast<double>(s.samples) * static_cast<double>(k + 2);
+        const int blocks = sensitivity::saltelli_blocks(static_cast<int>(k), s.second_order);
+        const double total = static_cast<double>(s.samples) * blocks * s.repeat;
         if (total > kMaxPoints) r_.fail(design_field_, too_many(total));
-        s.unit = sensitivity::saltelli_sample(s.samples, static_cast<int>(k));
+        s.unit = sensitivity::saltelli_sample(s.samples, static_cast<int>(k), s.second_order);
+        break;
+      }
+      case SweepDesign::Morris: {
+        const double total = static_cast<double>(s.samples) * static_cast<double>(k + 1) * s.repeat;
+        if (total > kMaxPoints) r_.fail(design_field_, too_many(total));
+        s.unit = sensitivity::morris_sample(s.samples, static_cast<int>(k), s.morris_levels,
+                                            s.design_seed);
         break;
       }
     }
@@ -963,6 +1046,12 @@ class SweepReader {
       std::vector<std::string> row(k);
       for (std::size_t i = 0; i < k; ++i) row[i] = s.parameters[i].at(u[i]);
       pv.push_back(std::move(row));
+    }
+    // Repeats run the whole design again under the next engine seeds.
+    const std::size_t once = pv.size(), units = s.unit.size();
+    for (int r = 1; r < s.repeat; ++r) {
+      for (std::size_t i = 0; i < once; ++i) pv.push_back(pv[i]);
+      for (std::size_t i = 0; i < units; ++i) s.unit.push_back(s.unit[i]);
     }
   }
 
@@ -978,6 +1067,8 @@ class SweepReader {
     e << YAML::BeginMap;
     e << YAML::Key << "name" << YAML::Value << s.name;
     e << YAML::Key << "seed" << YAML::Value << std::to_string(s.seed);
+    // Written only when asked for, so the sweeps that existed before keep their fingerprint.
+    if (s.repeat > 1) e << YAML::Key << "repeat" << YAML::Value << std::to_string(s.repeat);
     if (s.precision > 0) {
       e << YAML::Key << "precision" << YAML::Value << format_double(s.precision);
       e << YAML::Key << "max_replications" << YAML::Value << std::to_string(s.max_replications);
@@ -991,8 +1082,17 @@ class SweepReader {
     if (s.design == SweepDesign::Sobol) {
       e << YAML::Key << "base_samples" << YAML::Value << std::to_string(s.samples);
       e << YAML::Key << "bootstrap" << YAML::Value << std::to_string(s.bootstrap);
+      if (s.second_order) e << YAML::Key << "second_order" << YAML::Value << "true";
+      if (s.estimator != sensitivity::SobolEstimator::Jansen)
+        e << YAML::Key << "estimator" << YAML::Value << to_string(s.estimator);
     }
-    if (s.design == SweepDesign::Lhs || s.design == SweepDesign::Sobol)
+    if (s.design == SweepDesign::Morris) {
+      e << YAML::Key << "trajectories" << YAML::Value << std::to_string(s.samples);
+      e << YAML::Key << "levels" << YAML::Value << std::to_string(s.morris_levels);
+      e << YAML::Key << "bootstrap" << YAML::Value << std::to_string(s.bootstrap);
+    }
+    if (s.design == SweepDesign::Lhs || s.design == SweepDesign::Sobol ||
+        s.design == SweepDesign::Morris)
       e << YAML::Key << "seed" << YAML::Value << std::to_string(s.design_seed);
     e << YAML::EndMap;
     e << YAML::Key << "parameters" << YAML::Value << YAML::BeginMap;
@@ -1090,6 +1190,7 @@ class SweepReader {
 
   Reader r_;
   std::string base_dir_;
+  Sweep::Overrides overrides_;
   YAML::Node base_node_;
   Field design_field_;
   std::vector<YAML::Mark> param_marks_;
@@ -1186,18 +1287,25 @@ std::vector<double> Sweep::run_grid(const Scenario& point) const {
 
 Sweep Sweep::from_yaml(const std::string& text, const std::string& source,
                        const std::string& base_dir) {
+  return from_yaml(text, source, base_dir, Overrides{});
+}
+
+Sweep Sweep::from_yaml(const std::string& text, const std::string& source,
+                       const std::string& base_dir, const Overrides& overrides) {
   const YAML::Node root = load_yaml(text, source);
   try {
-    return SweepReader(source, base_dir).read(root);
+    return SweepReader(source, base_dir, overrides).read(root);
   } catch (const YAML::Exception& e) {
     throw_at_mark(source, e);
   }
 }
 
-Sweep Sweep::load(const std::string& path) {
+Sweep Sweep::load(const std::string& path) { return load(path, Overrides{}); }
+
+Sweep Sweep::load(const std::string& path, const Overrides& overrides) {
   const std::string text = read_text_file(path);
   const std::filesystem::path p(path);
-  return from_yaml(text, path, p.has_parent_path() ? p.parent_path().string() : ".");
+  return from_yaml(text, path, p.has_parent_path() ? p.parent_path().string() : ".", overrides);
 }
 
 }  // namespace progsurv

@@ -2,6 +2,8 @@
 // written by run_sweep and read back by read_sweep, and the table `progsurv sweep` prints.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -55,6 +57,7 @@ void write_contents(h5::File& f, const SweepResult& r) {
   f.write_attr("design", to_string(s.design));
   f.write_attr("fingerprint", s.fingerprint);
   f.write_attr("seed", s.seed);
+  f.write_attr("repeat", static_cast<std::int32_t>(s.repeat));
   f.write_attr("point_count", static_cast<std::int64_t>(n));
   f.write_string("sweep", s.resolved);
   if (s.is_portfolio()) {
@@ -127,11 +130,17 @@ void write_contents(h5::File& f, const SweepResult& r) {
 
   if (!r.sobol.empty()) {
     h5::Group o = f.create_group("sobol");
-    o.write_attr("estimator", "jansen");
-    o.write_attr("interval_method", "percentile bootstrap");
-    o.write_attr("confidence", r.sobol.front().confidence);
+    const auto& front = r.sobol.front();
+    o.write_attr("estimator", sensitivity::to_string(s.estimator));
+    o.write_attr("interval_method",
+                 s.repeat > 1 ? "normal: mean of the repeats +- z sqrt(mean bootstrap variance + "
+                                "between-seed variance / repeat)"
+                              : "percentile bootstrap");
+    o.write_attr("confidence", front.confidence);
     o.write_attr("bootstrap", static_cast<std::int32_t>(s.bootstrap));
     o.write_attr("base_samples", s.samples);
+    o.write_attr("second_order", static_cast<std::int32_t>(s.second_order));
+    o.write_attr("repeat", static_cast<std::int32_t>(s.repeat));
     const auto field = [&](auto pick) {
       return table(m, k, [&](std::size_t a, std::size_t b) { return pick(r.sobol[a], b); });
     };
@@ -141,12 +150,55 @@ void write_contents(h5::File& f, const SweepResult& r) {
                     field([](const auto& x, std::size_t b) { return x.first[b].lower; }), {m, k});
     o.write_dataset("first_upper",
                     field([](const auto& x, std::size_t b) { return x.first[b].upper; }), {m, k});
+    o.write_dataset("first_se", field([](const auto& x, std::size_t b) { return x.first_se[b]; }),
+                    {m, k});
     o.write_dataset(
         "total", field([](const auto& x, std::size_t b) { return x.total[b].estimate; }), {m, k});
     o.write_dataset("total_lower",
                     field([](const auto& x, std::size_t b) { return x.total[b].lower; }), {m, k});
     o.write_dataset("total_upper",
                     field([](const auto& x, std::size_t b) { return x.total[b].upper; }), {m, k});
+    o.write_dataset("total_se", field([](const auto& x, std::size_t b) { return x.total_se[b]; }),
+                    {m, k});
+    if (s.repeat > 1) {
+      o.write_dataset("first_seed_sd",
+                      field([](const auto& x, std::size_t b) { return x.first_seed_sd[b]; }),
+                      {m, k});
+      o.write_dataset("total_seed_sd",
+                      field([](const auto& x, std::size_t b) { return x.total_seed_sd[b]; }),
+                      {m, k});
+    }
+    if (s.second_order) {
+      const std::size_t pairs = k * (k - 1) / 2;
+      std::vector<std::int32_t> pi, pj;
+      for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t j = i + 1; j < k; ++j) {
+          pi.push_back(static_cast<std::int32_t>(i));
+          pj.push_back(static_cast<std::int32_t>(j));
+        }
+      const auto pairs_field = [&](auto pick) {
+        return table(m, pairs, [&](std::size_t a, std::size_t b) { return pick(r.sobol[a], b); });
+      };
+      o.write_dataset("pair_first", pi);
+      o.write_dataset("pair_second", pj);
+      o.write_dataset(
+          "second", pairs_field([](const auto& x, std::size_t b) { return x.second[b].estimate; }),
+          {m, pairs});
+      o.write_dataset("second_lower",
+                      pairs_field([](const auto& x, std::size_t b) { return x.second[b].lower; }),
+                      {m, pairs});
+      o.write_dataset("second_upper",
+                      pairs_field([](const auto& x, std::size_t b) { return x.second[b].upper; }),
+                      {m, pairs});
+      o.write_dataset("second_se",
+                      pairs_field([](const auto& x, std::size_t b) { return x.second_se[b]; }),
+                      {m, pairs});
+      if (s.repeat > 1)
+        o.write_dataset("second_seed_sd", pairs_field([](const auto& x, std::size_t b) {
+                          return x.second_seed_sd[b];
+                        }),
+                        {m, pairs});
+    }
     std::vector<double> mean, var;
     for (const auto& x : r.sobol) {
       mean.push_back(x.mean);
@@ -154,6 +206,38 @@ void write_contents(h5::File& f, const SweepResult& r) {
     }
     o.write_dataset("mean", mean);
     o.write_dataset("variance", var);
+    o.write_dataset("noise_ratio", r.noise_ratio);
+    // Indices against the base samples: [metric][row][parameter].
+    h5::Group c = o.create_group("convergence");
+    const auto& ns = r.convergence.front().base_samples;
+    const std::size_t rows = ns.size();
+    c.write_dataset("base_samples", std::vector<std::int64_t>(ns));
+    std::vector<double> first, total;
+    for (const auto& x : r.convergence)
+      for (std::size_t q = 0; q < rows; ++q)
+        for (std::size_t j = 0; j < k; ++j) {
+          first.push_back(x.first[q][j]);
+          total.push_back(x.total[q][j]);
+        }
+    c.write_dataset("first", first, {m, rows, k});
+    c.write_dataset("total", total, {m, rows, k});
+  }
+  if (!r.morris.empty()) {
+    h5::Group o = f.create_group("morris");
+    o.write_attr("trajectories", s.samples);
+    o.write_attr("levels", static_cast<std::int32_t>(s.morris_levels));
+    o.write_attr("bootstrap", static_cast<std::int32_t>(s.bootstrap));
+    o.write_attr("confidence", r.morris.front().confidence);
+    o.write_attr("repeat", static_cast<std::int32_t>(s.repeat));
+    const auto field = [&](auto pick) {
+      return table(m, k, [&](std::size_t a, std::size_t b) { return pick(r.morris[a])[b]; });
+    };
+    o.write_dataset("mu", field([](const auto& x) -> const auto& { return x.mu; }), {m, k});
+    o.write_dataset("mu_star", field([](const auto& x) -> const auto& { return x.mu_star; }),
+                    {m, k});
+    o.write_dataset("sigma", field([](const auto& x) -> const auto& { return x.sigma; }), {m, k});
+    o.write_dataset("mu_star_conf",
+                    field([](const auto& x) -> const auto& { return x.mu_star_conf; }), {m, k});
   }
   if (!r.tornado_base.empty()) {
     h5::Group o = f.create_group("tornado");
@@ -282,27 +366,91 @@ std::string format_sweep(const SweepResult& r) {
       s.precision > 0 ? "precision " + fmt(s.precision) + " per point"
                       : std::to_string(s.replications) +
                             (s.is_portfolio() ? " organisations" : " replications") + " per point";
+  const std::string seeds = s.repeat > 1 ? "seeds " + std::to_string(s.seed) + ".." +
+                                               std::to_string(s.seed + s.repeat - 1)
+                                         : "seed " + std::to_string(s.seed);
   os << "progsurv sweep: " << s.name << " (" << base << to_string(s.design) << " design, "
-     << s.point_count() << " points, " << per_point << ", seed " << s.seed << ")\n";
+     << s.point_count() << " points, " << per_point << ", " << seeds << ")\n";
   if (r.resumed_points > 0)
     os << "resumed: " << r.resumed_points << " points were taken from the journal\n";
   std::size_t width = 10;
   for (const auto& p : s.parameters) width = std::max(width, p.key.size());
   if (!r.sobol.empty()) {
+    std::string estimator = sensitivity::to_string(s.estimator);
+    estimator[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(estimator[0])));
+    const std::string intervals =
+        s.repeat > 1 ? std::to_string(s.repeat) + " engine seeds combined with " +
+                           std::to_string(s.bootstrap) + " bootstrap resamples each, 95%"
+                     : std::to_string(s.bootstrap) + " bootstrap resamples, 95%";
     for (std::size_t m = 0; m < s.metrics.size(); ++m) {
       const auto& x = r.sobol[m];
       os << "\nSobol indices of " << s.metrics[m].name << " (mean " << fmt(x.mean) << ", variance "
-         << fmt(x.variance) << "; Jansen, " << x.bootstrap << " bootstrap resamples, 95%)\n";
+         << fmt(x.variance) << "; " << estimator << ", " << intervals << ")\n";
       std::snprintf(line, sizeof line, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
                     "parameter", "first order S1", "total ST");
       os << line;
+      double smallest_total = std::numeric_limits<double>::infinity();
       for (std::size_t i = 0; i < s.parameters.size(); ++i) {
         const auto& a = x.first[i];
         const auto& b = x.total[i];
+        if (b.estimate < smallest_total) smallest_total = b.estimate;
         const std::string s1 = fmt(a.estimate) + " [" + fmt(a.lower) + ", " + fmt(a.upper) + "]";
         const std::string st = fmt(b.estimate) + " [" + fmt(b.lower) + ", " + fmt(b.upper) + "]";
         std::snprintf(line, sizeof line, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
                       s.parameters[i].key.c_str(), s1.c_str(), st.c_str());
+        os << line;
+      }
+      if (s.second_order) {
+        os << "  second order S2 (pairs of parameters):\n";
+        for (std::size_t i = 0; i < s.parameters.size(); ++i)
+          for (std::size_t j = i + 1; j < s.parameters.size(); ++j) {
+            const auto& e = x.second[sensitivity::pair_index(
+                static_cast<int>(i), static_cast<int>(j), static_cast<int>(s.parameters.size()))];
+            const std::string pair = s.parameters[i].key + " x " + s.parameters[j].key;
+            os << "    " << pair << "  " << fmt(e.estimate) << " [" << fmt(e.lower) << ", "
+               << fmt(e.upper) << "]\n";
+          }
+      }
+      const double ratio = m < r.noise_ratio.size() ? r.noise_ratio[m] : kNaN;
+      char pct[64];
+      std::snprintf(pct, sizeof pct, "%.2g%%", 100 * ratio);
+      os << "  noise/variance " << (std::isnan(ratio) ? std::string("n/a") : std::string(pct))
+         << ": the points' squared standard errors against the variance of the metric\n";
+      // Noise adds about its own share of V to every total index (less under common random
+      // numbers): an index not well above it may be mostly noise.
+      if (ratio > 0.01 || ratio > 0.5 * smallest_total)
+        os << "  warning: simulation noise is " << pct
+           << " of the variance; indices not well above that may be mostly noise ("
+           << (s.repeat > 1 ? "the intervals include it over the " + std::to_string(s.repeat) +
+                                  " seeds; more replications shrink it"
+                            : std::string("more replications, or --repeat R to include it in the "
+                                          "intervals"))
+           << ")\n";
+    }
+    return os.str();
+  }
+  if (!r.morris.empty()) {
+    for (std::size_t m = 0; m < s.metrics.size(); ++m) {
+      const auto& x = r.morris[m];
+      os << "\nMorris elementary effects of " << s.metrics[m].name << " (" << s.samples
+         << " trajectories, " << s.morris_levels << " levels"
+         << (s.repeat > 1 ? ", " + std::to_string(s.repeat) + " engine seeds" : std::string())
+         << "; effects per unit of each parameter's range, largest mu* first)\n";
+      std::snprintf(line, sizeof line, "  %-*s  %-24s %-12s %-12s\n", static_cast<int>(width),
+                    "parameter", "mu* [95% +-]", "mu", "sigma");
+      os << line;
+      std::vector<std::size_t> order(s.parameters.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        if (std::isnan(x.mu_star[a])) return false;
+        if (std::isnan(x.mu_star[b])) return true;
+        return x.mu_star[a] > x.mu_star[b];
+      });
+      for (std::size_t i : order) {
+        const std::string ms = fmt(x.mu_star[i]) + " +- " + fmt(x.mu_star_conf[i]);
+        std::snprintf(line, sizeof line, "  %-*s  %-24s %-12s %-12s\n", static_cast<int>(width),
+                      s.parameters[i].key.c_str(), ms.c_str(), fmt(x.mu[i]).c_str(),
+                      fmt(x.sigma[i]).c_str());
         os << line;
       }
     }

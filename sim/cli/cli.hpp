@@ -96,9 +96,11 @@ struct LongRunArgs {
   int threads = 0;
   bool quiet = false;
   CLI::Option* replications_option = nullptr;  // whether -n was given; --precision excludes it
+  CLI::Option* seed_option = nullptr;          // whether --seed was given
 };
 void add_long_run_options(CLI::App* sub, LongRunArgs& a, const std::string& n_names,
-                          const std::string& n_help, std::int64_t n_min);
+                          const std::string& n_help, std::int64_t n_min,
+                          const std::string& threads_help = "Worker threads (0 = all cores)");
 
 // Before any work: throws OutputPathError (exit 2) when `path` cannot receive the output
 // (progsurv/io/output_file.hpp): missing or unwritable folder, a device, FIFO or folder at

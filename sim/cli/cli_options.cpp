@@ -102,11 +102,12 @@ CLI::Option* add_seed_option(CLI::App* sub, std::uint64_t& seed) {
 }
 
 void add_long_run_options(CLI::App* sub, LongRunArgs& a, const std::string& n_names,
-                          const std::string& n_help, std::int64_t n_min) {
+                          const std::string& n_help, std::int64_t n_min,
+                          const std::string& threads_help) {
   a.replications_option =
       add_count_option(sub, n_names, a.replications, n_help, n_min, kMaxReplications);
-  add_seed_option(sub, a.seed);
-  add_threads_option(sub, a.threads, "Worker threads (0 = all cores)");
+  a.seed_option = add_seed_option(sub, a.seed);
+  add_threads_option(sub, a.threads, threads_help);
   sub->add_flag("-q,--quiet", a.quiet, "No progress bar");
 }
 

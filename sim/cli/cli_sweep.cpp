@@ -14,12 +14,15 @@
 namespace progsurv::cli {
 namespace {
 
-struct SweepArgs {
+// -n, --seed, --threads and -q as every long command has them; -n and --seed replace the
+// sweep file's values only when given.
+struct SweepArgs : LongRunArgs {
   std::string sweep, output;
-  int threads = 0;
   bool resume = false;
-  bool quiet = false;
   bool force = false;
+  std::vector<std::string> sets;
+  std::int64_t repeat = 0;
+  bool second_order = false;
 };
 
 // The exit status main() would give this exception, for ranks that must abort instead.
@@ -83,7 +86,16 @@ namespace {
 
 int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   const auto start = std::chrono::steady_clock::now();
-  const Sweep sweep = Sweep::load(a.sweep);
+  Sweep::Overrides overrides;
+  if (a.replications_option->count() > 0) overrides.replications = a.replications;
+  if (a.seed_option->count() > 0) {
+    overrides.has_seed = true;
+    overrides.seed = a.seed;
+  }
+  overrides.sets = parse_sets(a.sets);
+  overrides.repeat = static_cast<int>(a.repeat);
+  overrides.second_order = a.second_order;
+  const Sweep sweep = Sweep::load(a.sweep, overrides);
   const std::string output = a.output.empty() ? default_output(sweep.name, ".h5") : a.output;
   std::vector<std::string> inputs = sweep.input_files;
   inputs.push_back(a.sweep);
@@ -124,11 +136,24 @@ const Registration reg_sweep(50, [](CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   sub->add_option("-o,--output", args->output, "Output HDF5 file (default: <name>.h5)");
-  add_threads_option(sub, args->threads,
-                     "Worker threads per process (0 = the cores, shared among local MPI ranks)");
+  add_long_run_options(
+      sub, *args, "-n,--replications",
+      "Replications per point, instead of the sweep file's replications or precision", 1,
+      "Worker threads per process (0 = the cores, shared among local MPI ranks)");
+  args->replications_option->default_str("the sweep file's");
+  args->seed_option->description("The engine's seed at every point, instead of the sweep file's");
+  args->seed_option->default_str("the sweep file's");
+  add_set_option(sub, args->sets);
+  add_count_option(sub, "--repeat", args->repeat,
+                   "sobol and morris designs: run the design under R engine seeds (seed, seed + "
+                   "1, ..) and combine, so the intervals include simulation noise",
+                   1, 1000)
+      ->default_str("the sweep file's repeat, 1");
+  sub->add_flag("--second-order", args->second_order,
+                "sobol design: also second-order indices (adds the BA_i blocks: N (2k + 2) "
+                "points)");
   add_force_flag(sub, args->force);
   sub->add_flag("--resume", args->resume, "Continue an interrupted sweep from <output>.partial");
-  sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   sub->footer(
       "Under mpirun the points are spread over the ranks and rank 0 writes the same file a\n"
       "single process would: mpirun -n 4 progsurv sweep s.yaml -o s.h5");

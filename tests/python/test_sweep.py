@@ -102,6 +102,67 @@ def test_sobol_sweep_with_output_and_a_scenario_base(tmp_path, baseline):
     np.testing.assert_array_equal(back.sobol()["ST"], r.sobol()["ST"])
 
 
+def test_second_order_repeats_and_convergence_with_salib_names(tmp_path, baseline):
+    spec = {
+        "base": baseline,
+        "replications": 300,
+        "repeat": 2,
+        "design": {"type": "sobol", "base_samples": 16, "bootstrap": 50, "second_order": True,
+                   "estimator": "saltelli"},
+        "parameters": {"patience.threshold.median": {"low": 6, "high": 24, "log": True},
+                       "succession.adoption": {"low": 0.2, "high": 0.8},
+                       "phases.1.continue_prob": {"low": 0.5, "high": 1.0}},
+    }
+    r = progsurv.sweep(spec, output=tmp_path / "s.h5")
+    assert len(r) == 2 * 16 * 8 and r.repeat == 2
+    assert list(r.points()["seed"].iloc[[0, 127, 128]]) == [1, 1, 2]
+    s = r.sobol("p_completed")
+    for col in ("S1", "S1_conf", "ST", "ST_conf", "S1_lower", "ST_upper", "ST_seed_sd"):
+        assert col in s
+    # The conf is SALib's: the 95% half-width, here of the combined normal interval.
+    np.testing.assert_allclose(s["ST_upper"] - s["ST"], s["ST_conf"], rtol=1e-9)
+    assert s.attrs["estimator"] == "saltelli" and s.attrs["repeat"] == 2
+    assert s.attrs["noise_ratio"]["p_completed"] > 0
+    s2 = r.sobol("p_completed", order=2)
+    assert list(s2.columns[:5]) == ["metric", "parameter_1", "parameter_2", "S2", "S2_conf"]
+    assert len(s2) == 3
+    c = r.convergence("mean_value")
+    assert sorted(set(c["N"])) == [16]
+    with h5py.File(tmp_path / "s.h5", "r") as f:
+        assert f["sobol"].attrs["estimator"] == "saltelli"
+        assert f["sobol/second"].shape == (2, 3)
+        np.testing.assert_array_equal(f["sobol/second"][()][0], s2["S2"])
+    back = progsurv.load_sweep(tmp_path / "s.h5")
+    np.testing.assert_array_equal(back.sobol(order=2)["S2"], r.sobol(order=2)["S2"])
+    assert len(progsurv.plot_convergence(r).lines) == 6
+    with pytest.raises(ValueError, match="second-order"):
+        progsurv.sweep({**spec, "repeat": 1, "design": {"type": "sobol", "base_samples": 4}}
+                       ).sobol(order=2)
+
+
+def test_morris_sweep_and_pure_functions():
+    r = progsurv.sweep({
+        "base": str(BASELINE), "replications": 500,
+        "design": {"type": "morris", "trajectories": 6, "bootstrap": 100},
+        "parameters": {"sponsor_levels.director.tenure.mean": {"low": 18, "high": 48},
+                       "patience.threshold.median": {"low": 6, "high": 24}},
+        "metrics": ["p_completed"]})
+    m = r.morris()
+    assert list(m.columns) == ["metric", "parameter", "mu", "mu_star", "sigma", "mu_star_conf"]
+    assert m.loc[0, "parameter"] == "patience.threshold.median"  # largest mu_star first
+    progsurv.plot_morris(r)
+    rows = progsurv.morris_sample(10, 3, levels=4, seed=2)
+    y = rows @ np.array([3.0, -1.0, 0.0])
+    e = progsurv.morris_effects(rows, y, 10, 3)
+    np.testing.assert_allclose(e["mu"], [3.0, -1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(e["sigma"], 0.0, atol=1e-12)
+    d = progsurv.sobol_indices(np.arange(4 * 8, dtype=float) % 5, 4, 3, bootstrap=10,
+                               estimator="martinez", second_order=True)
+    assert len(d.attrs["second"]) == 3
+    with pytest.raises(ValueError, match="estimator"):
+        progsurv.sobol_indices(np.zeros(20), 4, 3, estimator="jensen")
+
+
 def test_bad_sweep_raises_scenario_error():
     with pytest.raises(progsurv.ScenarioError, match="did you mean 'parameters'"):
         progsurv.sweep({"base": str(BASELINE), "design": "oat", "paramters": {}})
@@ -197,3 +258,36 @@ def test_portfolio_sweep_frame_counts_and_file(tmp_path):
         assert f.attrs["base_kind"] == "portfolio"
         assert tuple(f.attrs["format_version"]) == progsurv.SWEEP_FORMAT_VERSION
         assert f["metrics/count"].shape == (3, 3)
+
+
+def test_report_shows_convergence_and_screening(tmp_path):
+    import progsurv.report
+
+    params = {"patience.threshold.median": {"low": 6, "high": 24},
+              "succession.adoption": {"low": 0.2, "high": 0.8}}
+    for design, title in (({"type": "sobol", "base_samples": 32, "bootstrap": 50},
+                           "Convergence of p_completed"),
+                          ({"type": "morris", "trajectories": 4, "bootstrap": 50},
+                           "Screening of p_completed")):
+        out = tmp_path / f"{design['type']}.h5"
+        progsurv.sweep({"base": str(BASELINE), "replications": 300, "design": design,
+                        "parameters": params, "metrics": ["p_completed"]}, output=out)
+        html = tmp_path / f"{design['type']}.html"
+        progsurv.report.write_report(out, html)
+        assert title in html.read_text()
+
+
+def test_export_has_the_sensitivity_tables(tmp_path):
+    import progsurv.export
+
+    out = tmp_path / "s.h5"
+    progsurv.sweep({"base": str(BASELINE), "replications": 200,
+                    "design": {"type": "sobol", "base_samples": 4, "bootstrap": 20,
+                               "second_order": True},
+                    "parameters": {"patience.threshold.median": {"low": 6, "high": 24},
+                                   "succession.adoption": {"low": 0.2, "high": 0.8}},
+                    "metrics": ["p_completed"]}, output=out)
+    tables = progsurv.export.tables(out)
+    assert {"points", "sobol", "sobol_second_order", "sobol_convergence"} <= set(tables)
+    assert list(tables["sobol_second_order"]["S2"]) == list(
+        progsurv.load_sweep(out).sobol(order=2)["S2"])

@@ -18,8 +18,8 @@
 
 namespace progsurv {
 
-enum class SweepDesign { Grid, Oat, Lhs, Sobol };
-const char* to_string(SweepDesign d);  // "grid", "oat", "lhs", "sobol"
+enum class SweepDesign { Grid, Oat, Lhs, Sobol, Morris };
+const char* to_string(SweepDesign d);  // "grid", "oat", "lhs", "sobol", "morris"
 
 struct SweepParameter {
   // Key path into the scenario ("sponsor_levels.vp.clout") or the portfolio ("cynicism.rise").
@@ -90,10 +90,18 @@ struct Sweep {
   std::vector<std::string> input_files;
   std::vector<SweepParameter> parameters;
   SweepDesign design = SweepDesign::Grid;
-  std::int64_t samples = 0;       // lhs: points; sobol: base samples N
-  std::uint64_t design_seed = 1;  // lhs permutations, sobol bootstrap resamples
-  int bootstrap = 1000;           // sobol: bootstrap resamples for the intervals
-  std::uint64_t seed = 1;         // the engine's seed, the same at every point
+  std::int64_t samples = 0;       // lhs: points; sobol: base samples N; morris: trajectories r
+  std::uint64_t design_seed = 1;  // lhs permutations, sobol and morris bootstrap resamples,
+                                  // morris trajectories
+  int bootstrap = 1000;           // sobol, morris: bootstrap resamples for the intervals
+  bool second_order = false;      // sobol: also the BA_i blocks and second-order indices
+  sensitivity::SobolEstimator estimator = sensitivity::SobolEstimator::Jansen;  // sobol
+  int morris_levels = 4;   // morris: grid levels of [0, 1] (even)
+  std::uint64_t seed = 1;  // the engine's seed, the same at every point
+  // sobol, morris: the design is run with engine seeds seed, seed + 1, .., seed + repeat − 1
+  // and the analysis combined over them (docs/sweeps.md); point r·P + i is design point i
+  // under seed + r, P = design_point_count().
+  int repeat = 1;
   std::int64_t replications = 10000;
   // > 0: per point, run until the 95% half-width of P(completed) (portfolio sweeps: of the mean
   // programmes completed per organisation) is at most this.
@@ -117,6 +125,13 @@ struct Sweep {
   std::vector<std::int64_t> oat_first, oat_count;
 
   std::size_t point_count() const { return point_values.size(); }
+  std::size_t design_point_count() const {
+    return point_values.size() / static_cast<std::size_t>(repeat);
+  }
+  // The engine's seed of point i.
+  std::uint64_t point_seed(std::size_t i) const {
+    return seed + static_cast<std::uint64_t>(i / design_point_count());
+  }
   bool is_portfolio() const { return base_kind == SweepBaseKind::Portfolio; }
   // The base scenario with point i's values applied (scenario sweeps).
   Scenario point_scenario(std::size_t i) const;
@@ -131,6 +146,20 @@ struct Sweep {
   static Sweep from_yaml(const std::string& text, const std::string& source = "<string>",
                          const std::string& base_dir = ".");
   static Sweep load(const std::string& path);
+  // With the command line's overrides (`progsurv sweep -n/--seed/--set`) applied before the
+  // sweep is resolved, so the resolved text, the fingerprint and the file record them.
+  struct Overrides {
+    std::int64_t replications = 0;  // > 0: replications per point (replaces precision)
+    bool has_seed = false;
+    std::uint64_t seed = 1;
+    // key.path = value on the base scenario (or portfolio), as `progsurv run --set`.
+    std::vector<std::pair<std::string, std::string>> sets;
+    int repeat = 0;             // > 0: engine seeds to repeat the analysis over
+    bool second_order = false;  // sobol design: also second-order indices
+  };
+  static Sweep from_yaml(const std::string& text, const std::string& source,
+                         const std::string& base_dir, const Overrides& overrides);
+  static Sweep load(const std::string& path, const Overrides& overrides);
 };
 
 // One finished point: estimates and standard errors in Sweep::metrics order.
@@ -166,8 +195,14 @@ struct SweepOptions {
 struct SweepResult {
   Sweep sweep;
   std::vector<PointResult> points;  // in point order
-  // sobol design: indices of each metric (Sweep::metrics order).
+  // sobol design, per metric (Sweep::metrics order): the indices (combined over the repeats),
+  // the simulation noise against the variance (mean se² over the A and B points / V), and the
+  // indices against the base samples (averaged over the repeats).
   std::vector<sensitivity::SobolIndices> sobol;
+  std::vector<double> noise_ratio;
+  std::vector<sensitivity::SobolConvergence> convergence;
+  // morris design, per metric: the elementary-effect statistics (combined over the repeats).
+  std::vector<sensitivity::MorrisIndices> morris;
   // oat design: [metric][parameter] metric at the parameter's low and high end, and at base.
   std::vector<double> tornado_base;
   std::vector<std::vector<double>> tornado_low, tornado_high;
