@@ -415,3 +415,24 @@ def test_scoping_rows_and_death_months_inform_the_scoping_time():
     assert check.loc["outcome: scoping", "observed"] == (record.outcome == "scoping").sum()
     assert check.loc["outcome: scoping", "p_value"] >= 0.01, check
 
+
+def test_fit_report_shows_traces_acceptance_tau_and_the_record(tmp_path):
+    scenario = progsurv.Scenario.load(MARKOV)
+    record = tmp_path / "past.csv"
+    progsurv.simulate_record(scenario, 30, seed=3).to_csv(record, index=False)
+    params = {"sponsor_levels.vp.approval": progsurv.Prior("beta", a=2, b=2),
+              "patience.rate": progsurv.Prior("log-uniform", low=0.005, high=0.1)}
+    fit = quiet_fit(spec(params, replications=2048, walkers=8, steps=40, burn=10, draws=5),
+                    record)
+    fig = fit.plot_traces()
+    assert len(fig.axes) == 3  # two parameters, then acceptance per walker
+    assert len(fig.axes[0].lines) == 8 and len(fig.axes[2].patches) == 8
+    fit.to_hdf5(tmp_path / "fit.h5")
+    run_cli("report", tmp_path / "fit.h5", "-o", tmp_path / "fit.html")
+    html = (tmp_path / "fit.html").read_text()
+    for part in ("Traces and acceptance", "Against the record", "τ (steps)", "R-hat",
+                 str(record), fit.record_sha256, f"{fit.acceptance.mean():.2f} (walkers"):
+        assert part in html, part
+    tau = f"{fit.autocorr_time[0]:.1f}"
+    assert f'data-src="/diagnostics/autocorr_time" data-index="0" data-scale="1" ' \
+           f'data-fmt=".1f">{tau}<' in html
