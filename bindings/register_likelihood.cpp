@@ -30,7 +30,7 @@ py::dict record_dict(const ProgrammeRecord& r) {
     outcome.append(to_string(p.outcome));
     cause.append(p.cause < 0 ? py::object(py::none())
                              : py::str(to_string(static_cast<Cause>(p.cause))));
-    month.append(p.outcome == Outcome::NotStarted ? py::object(py::none()) : py::float_(p.month));
+    month.append(p.month < 0 ? py::object(py::none()) : py::float_(p.month));
     phases.append(p.phases < 0 ? py::object(py::none()) : py::int_(p.phases));
     line.append(p.line);
   }
@@ -55,11 +55,18 @@ void register_likelihood(py::module_& m) {
            "The rows as columns (dict of lists; None where a field is unknown), with the "
            "line of each row in the file.");
   m.def(
-      "read_record", [](const std::filesystem::path& path) { return read_record(path.string()); },
-      py::arg("path"),
-      "Read a record CSV; raises ScenarioError naming the file, line and column of a bad row.");
+      "read_record",
+      [](const std::filesystem::path& path, const std::string& as_of) {
+        return read_record(path.string(), as_of);
+      },
+      py::arg("path"), py::arg("as_of") = "",
+      "Read a record CSV; raises ScenarioError naming the file, line and column of a bad row. "
+      "`as_of` (YYYY-MM-DD) is the date the record was taken, for dated rows without an as_of "
+      "column.");
   m.def("parse_record", &parse_record, py::arg("text"), py::arg("source") = "<string>",
-        "Parse record CSV text; `source` names it in error messages.");
+        py::arg("as_of") = "",
+        "Parse record CSV text; `source` names it in error messages, `as_of` as in "
+        "read_record().");
 
   py::class_<RecordLikelihood>(m, "RecordLikelihood", R"doc(
 The likelihood of a record under scenarios that share one base scenario's sponsor levels,

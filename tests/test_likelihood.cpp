@@ -51,13 +51,13 @@ TEST(Record, ParsesEveryOutcomeWithUnknownFields) {
                                          "past.csv");
   ASSERT_EQ(r.programmes.size(), 5u);
   EXPECT_EQ(r.programmes[0].line, 3);
-  EXPECT_EQ(r.programmes[0].outcome, Outcome::Completed);
+  EXPECT_EQ(r.programmes[0].outcome, RecordOutcome::Completed);
   EXPECT_EQ(r.programmes[0].phases, 2);
   EXPECT_EQ(r.programmes[1].sponsor_level, "");
   EXPECT_EQ(r.programmes[1].cause, -1);
   EXPECT_EQ(r.programmes[1].phases, -1);
   EXPECT_EQ(r.programmes[2].cause, static_cast<int>(Cause::Patience));
-  EXPECT_EQ(r.programmes[3].outcome, Outcome::NotStarted);
+  EXPECT_EQ(r.programmes[3].outcome, RecordOutcome::NotStarted);
   EXPECT_EQ(r.programmes[4].line, 8);
   EXPECT_EQ(r.programmes[4].sponsor_level, "vp");
   EXPECT_DOUBLE_EQ(r.programmes[4].month, 4.0);
@@ -73,7 +73,7 @@ TEST(Record, ExcelByteOrderMarkAndOldLineEndsAreRead) {
     const ProgrammeRecord r = parse_record(text, "past.csv");
     ASSERT_EQ(r.programmes.size(), 2u);
     EXPECT_EQ(r.programmes[0].sponsor_level, "vp");
-    EXPECT_EQ(r.programmes[1].outcome, Outcome::Running);
+    EXPECT_EQ(r.programmes[1].outcome, RecordOutcome::Running);
     EXPECT_DOUBLE_EQ(r.programmes[1].month, 5.0);
   }
   // Line numbers count CR line ends as lines: the bad row is named where an editor shows it.
@@ -219,6 +219,206 @@ std::string synthetic_record(const Scenario& s, int n, std::uint64_t seed) {
     }
   }
   return out.str();
+}
+
+// The Markov scenario with a timed scoping (exponential, mean 2 months): proposals die
+// while scoped and can be recorded as still scoping. The exact solver refuses a grace
+// period after a scoped start, so patience runs from the start.
+Scenario scoped_markov() {
+  return markov().with_values(
+      {{"scoping", "{dist: exponential, mean: 2}"}, {"patience.grace", "0"}});
+}
+
+// A record drawn from `s` with every kind of row the format has: proposals still scoping at
+// their age, not_started rows with the month the proposal died (some blank), running rows
+// with the phases delivered so far (some blank), and ended and completed rows.
+std::string staged_record(const Scenario& s, int n, std::uint64_t seed) {
+  std::ostringstream out;
+  out << kHeader;
+  ReplicationTimeline tl;
+  for (int i = 0; i < n; ++i) {
+    const ReplicationRecord r =
+        simulate_replication(s, seed, static_cast<std::uint64_t>(i), nullptr, &tl);
+    const double age = s.horizon * ((i * 7919) % 1000 + 0.5) / 1000.0;
+    const std::string level = (i % 3 == 0) ? "" : s.levels[r.initial_level].name;
+    const bool dead = r.outcome == Outcome::NotStarted && r.end_time <= age;
+    if (tl.approved_at > age && !dead) {
+      out << level << ",scoping,," << age << ",\n";
+    } else if (dead) {
+      out << level << ",not_started,," << (i % 2 ? std::to_string(r.end_time) : "") << ",0\n";
+    } else if (r.outcome == Outcome::Running || r.end_time > age) {
+      const auto so_far = std::upper_bound(tl.delivered_at.begin(), tl.delivered_at.end(), age) -
+                          tl.delivered_at.begin();
+      out << level << ",running,," << age << "," << (i % 4 == 0 ? "" : std::to_string(so_far))
+          << "\n";
+    } else if (r.outcome == Outcome::Completed) {
+      out << level << ",completed,," << r.end_time << "," << r.phases_delivered << "\n";
+    } else {
+      out << level << ",ended," << to_string(r.cause) << "," << r.end_time << ","
+          << r.phases_delivered << "\n";
+    }
+  }
+  return out.str();
+}
+
+TEST(Record, DatesGiveMonthsFromTheProposal) {
+  // Whole calendar months, then the days left over as a share of the month that follows.
+  EXPECT_DOUBLE_EQ(months_between("2024-01-15", "2024-03-01"), 1.0 + 15.0 / 29.0);  // leap Feb
+  EXPECT_DOUBLE_EQ(months_between("2023-01-15", "2023-03-01"), 1.0 + 14.0 / 28.0);
+  EXPECT_DOUBLE_EQ(months_between("2024-01-31", "2024-02-29"), 1.0);  // month-end clamps
+  EXPECT_DOUBLE_EQ(months_between("2023-01-31", "2023-03-31"), 2.0);
+  EXPECT_DOUBLE_EQ(months_between("2022-06-10", "2024-06-10"), 24.0);
+  EXPECT_DOUBLE_EQ(months_between("2024-03-10", "2024-03-10"), 0.0);
+  EXPECT_DOUBLE_EQ(months_between("2024-03-10", "2024-03-20"), 10.0 / 31.0);
+  EXPECT_THROW(months_between("2024-03-10", "2024-03-09"), std::invalid_argument);
+  EXPECT_THROW(months_between("2024-02-30", "2024-03-09"), std::invalid_argument);
+
+  const ProgrammeRecord r = parse_record(
+      "outcome,cause,proposed_on,ended_on,month,phases_delivered,as_of\n"
+      "completed,,2023-01-01,2024-05-01,,2,\n"
+      "ended,patience,2023-01-01,2023-07-16,6,1,\n"  // 6.48 from the dates: 6 agrees
+      "not_started,,2023-05-01,2023-06-01,,,\n"
+      "not_started,,,,,,\n"
+      "running,,2023-10-01,,,1,\n"            // aged by the record date below
+      "running,,2023-10-01,,,1,2024-01-01\n"  // its own as_of
+      "scoping,,2024-05-16,,,,\n"
+      "ended,,,,7.25,1,\n",  // months alone, as before
+      "past.csv", "2024-06-01");
+  ASSERT_EQ(r.programmes.size(), 8u);
+  EXPECT_DOUBLE_EQ(r.programmes[0].month, 16.0);
+  EXPECT_EQ(r.programmes[0].month_from, RecordColumn::EndedOn);
+  EXPECT_DOUBLE_EQ(r.programmes[1].month, 6.0 + 15.0 / 31.0);
+  EXPECT_EQ(r.programmes[2].outcome, RecordOutcome::NotStarted);
+  EXPECT_DOUBLE_EQ(r.programmes[2].month, 1.0);
+  EXPECT_DOUBLE_EQ(r.programmes[3].month, -1.0);  // when it died: unknown
+  EXPECT_DOUBLE_EQ(r.programmes[4].month, 8.0);
+  EXPECT_EQ(r.programmes[4].phases, 1);
+  EXPECT_DOUBLE_EQ(r.programmes[5].month, 3.0);
+  EXPECT_EQ(r.programmes[6].outcome, RecordOutcome::Scoping);
+  EXPECT_DOUBLE_EQ(r.programmes[6].month, 16.0 / 31.0);
+  EXPECT_DOUBLE_EQ(r.programmes[7].month, 7.25);
+  EXPECT_EQ(r.programmes[7].month_from, RecordColumn::Month);
+}
+
+TEST(Record, BadDatesNameLineColumnAndWhy) {
+  const std::string header = "outcome,proposed_on,ended_on,month,phases_delivered,as_of\n";
+  const auto bad = [&](const std::string& row, int column, const std::string& key,
+                       const std::string& part, const std::string& as_of = "") {
+    try {
+      parse_record(header + row + "\n", "past.csv", as_of);
+      ADD_FAILURE() << "accepted: " << row;
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(e.file(), "past.csv");
+      EXPECT_EQ(e.line(), 2) << e.what();
+      EXPECT_EQ(e.column(), column) << e.what();
+      EXPECT_EQ(e.key(), key) << e.what();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  bad("ended,2024-02-30,2024-05-01,,1,", 7, "proposed_on", "not a date; expected YYYY-MM-DD");
+  bad("ended,2024-01-01,1/5/2024,,1,", 18, "ended_on", "not a date");
+  bad("ended,2024-03-01,2024-02-01,,1,", 18, "ended_on", "is before proposed_on");
+  bad("ended,,2024-02-01,,1,", 8, "ended_on", "needs proposed_on");
+  bad("running,2024-01-01,2024-02-01,,1,", 20, "ended_on", "has not ended");
+  bad("running,2024-01-01,,,1,", 9, "proposed_on", "needs the date the record was taken");
+  bad("ended,2024-01-01,2024-04-01,5,1,", 29, "month", "disagrees with the dates");
+  bad("running,2024-01-01,,2,1,", 21, "month", "is 5.00 months", "2024-06-01");
+  bad("ended,2024-01-01,2024-07-01,,1,2024-06-01", 18, "ended_on", "after as_of 2024-06-01");
+  bad("running,2024-07-01,,,1,", 9, "proposed_on", "after as_of 2024-06-01", "2024-06-01");
+  bad("running,2024-07-01,,,1,2024-06-01", 24, "as_of", "a proposal made after it was taken");
+  bad("scoping,2024-01-01,,,1,", 22, "phases_delivered", "has delivered no phases", "2024-06-01");
+  bad("completed,,,,2,", 13, "month", "or the dates proposed_on and ended_on");
+  try {
+    parse_record(header + "ended,,,3,1,\n", "past.csv", "June 2024");
+    ADD_FAILURE() << "a bad record date was accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.key(), "as_of");
+  }
+  const ScenarioError e = record_error("outcome,cause\nended,\n");
+  EXPECT_EQ(e.key(), "month");
+  EXPECT_NE(e.message().find("no 'proposed_on' column"), std::string::npos) << e.what();
+}
+
+TEST(Record, DeathMonthsScopingAndRunningPhasesTheScenarioCannotProduceAreRefused) {
+  // markov.yaml has no scoping (a fixed 0): a proposal is decided at once, so it cannot
+  // die later or be still scoping; a running programme with both phases has completed.
+  const auto refused = [](const std::string& row, const std::string& key, const std::string& part) {
+    try {
+      RecordLikelihood(markov(), parse_record(std::string(kHeader) + row + "\n", "past.csv"));
+      ADD_FAILURE() << "accepted: " << row;
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(e.line(), 2) << e.what();
+      EXPECT_EQ(e.key(), key) << e.what();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  refused("vp,not_started,,3,0", "month", "so none dies at month 3");
+  refused("vp,scoping,,3,", "outcome", "no proposal is still scoping at month 3");
+  refused("vp,running,,3,2", "phases_delivered", "delivering the last phase completes it");
+  EXPECT_NO_THROW(RecordLikelihood(
+      markov(), parse_record(std::string(kHeader) + "vp,not_started,,0,0\nvp,running,,3,1\n")));
+  LikelihoodOptions fitted;
+  fitted.fitted = {"scoping"};
+  EXPECT_NO_THROW(RecordLikelihood(
+      markov(), parse_record(std::string(kHeader) + "vp,not_started,,3,0\nvp,scoping,,3,\n"),
+      fitted));
+  EXPECT_NO_THROW(RecordLikelihood(
+      scoped_markov(),
+      parse_record(std::string(kHeader) + "vp,not_started,,3,0\nvp,scoping,,3,\n")));
+}
+
+TEST(Likelihood, StillScopingHasItsClosedForm) {
+  // Scoping S ~ Exp(mean 2) and the sponsor's tenure ~ Exp(mean 20) run together; the
+  // proposal is still being scoped at a when neither has ended: exp(-a (1/2 + 1/20)).
+  const Scenario s = scoped_markov();
+  const ProgrammeRecord record =
+      parse_record(std::string(kHeader) + "vp,scoping,,0.5,\nvp,scoping,,2,\n,scoping,,3.5,\n");
+  LikelihoodOptions o;
+  o.replications = scaled(32768);
+  const RecordLikelihood lik(s, record, o);
+  const LikelihoodEstimate ex = lik.exact(s), sim = lik.simulated(s);
+  const double ages[] = {0.5, 2.0, 3.5};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const double closed = std::exp(-ages[i] * (1.0 / 2.0 + 1.0 / 20.0));
+    EXPECT_NEAR(ex.probability[i], closed, 1e-9) << ages[i];
+    EXPECT_NEAR(sim.probability[i], closed, 4.5 * sim.probability_se[i] + 1.0 / o.replications)
+        << ages[i];
+  }
+}
+
+TEST(Likelihood, DeathMonthsScopingAndPhasesSoFarAgreeWithExact) {
+  const Scenario s = scoped_markov();
+  const ProgrammeRecord record = parse_record(staged_record(s, 200, 17));
+  int scoping = 0, dated_deaths = 0, phased = 0;
+  for (const ObservedProgramme& p : record.programmes) {
+    scoping += p.outcome == RecordOutcome::Scoping;
+    dated_deaths += p.outcome == RecordOutcome::NotStarted && p.month >= 0;
+    phased += p.outcome == RecordOutcome::Running && p.phases >= 0;
+  }
+  ASSERT_GT(scoping, 3);
+  ASSERT_GT(dated_deaths, 3);
+  ASSERT_GT(phased, 10);
+  LikelihoodOptions o;
+  o.replications = scaled(65536);
+  o.threads = 2;
+  const RecordLikelihood lik(s, record, o);
+  for (const Scenario& at : {s, s.with_values({{"scoping", "{dist: exponential, mean: 4}"},
+                                               {"succession.adoption", "0.2"}})}) {
+    const LikelihoodEstimate sim = lik.simulated(at), ex = lik.exact(at);
+    for (std::size_t i = 0; i < sim.probability.size(); ++i)
+      EXPECT_NEAR(sim.probability[i], ex.probability[i],
+                  4.5 * sim.probability_se[i] + 1.0 / o.replications)
+          << "row " << record.programmes[i].line;
+    EXPECT_NEAR(sim.log_likelihood, ex.log_likelihood, 4.5 * sim.standard_error + 0.05);
+  }
+  // The phases so far are information: running at an age with k phases is less likely than
+  // running at it at all, and the shares by k sum to running.
+  const ProgrammeRecord split =
+      parse_record(std::string(kHeader) + "vp,running,,8,\nvp,running,,8,0\nvp,running,,8,1\n");
+  const LikelihoodEstimate e = RecordLikelihood(s, split, o).exact(s);
+  EXPECT_GT(e.probability[1], 0.01);
+  EXPECT_GT(e.probability[2], 0.01);
+  EXPECT_NEAR(e.probability[1] + e.probability[2], e.probability[0], 1e-12);
 }
 
 TEST(Likelihood, SimulatedAgreesWithExactOnMarkovScenario) {

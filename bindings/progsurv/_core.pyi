@@ -1256,8 +1256,8 @@ def morris_sample(r: int, k: int, levels: int = 4, seed: int = 1) -> numpy.typin
 
 organisation_chunk: int
 outcome_names: list[str]
-def parse_record(text: str, source: str = '<string>') -> ProgrammeRecord:
-    """Parse record CSV text; `source` names it in error messages."""
+def parse_record(text: str, source: str = '<string>', as_of: str = '') -> ProgrammeRecord:
+    """Parse record CSV text; `source` names it in error messages, `as_of` as in read_record()."""
     ...
 
 portfolio_attribution_filetype: str
@@ -1281,8 +1281,8 @@ def read_portfolio_result(path: Union[str, os.PathLike]) -> PortfolioResult:
     """Read a portfolio file written by `progsurv portfolio` or PortfolioResult.to_hdf5. Returns a raw PortfolioResult; raises FileFormatError for a foreign, newer or damaged file."""
     ...
 
-def read_record(path: Union[str, os.PathLike]) -> ProgrammeRecord:
-    """Read a record CSV; raises ScenarioError naming the file, line and column of a bad row."""
+def read_record(path: Union[str, os.PathLike], as_of: str = '') -> ProgrammeRecord:
+    """Read a record CSV; raises ScenarioError naming the file, line and column of a bad row. `as_of` (YYYY-MM-DD) is the date the record was taken, for dated rows without an as_of column."""
     ...
 
 def read_remedies(path: str) -> RemediesResult:

@@ -22,14 +22,21 @@ from ._fit_spec import MAX_THREADS, QUANTILE_LEVELS, FitSpec, Prior
 from ._fit_diagnostics import convergence_warnings, split_rhat, walker_table
 
 
-def _as_record(record):
+def _as_record(record, as_of=None):
+    """The record as a ProgrammeRecord; `as_of` (YYYY-MM-DD) dates rows without an as_of
+    column of their own."""
     if isinstance(record, _core.ProgrammeRecord):
         return record
     if isinstance(record, (str, os.PathLike)):
-        return _core.read_record(os.fspath(record))
+        return _core.read_record(os.fspath(record), as_of or "")
     if isinstance(record, pd.DataFrame):
-        return _core.parse_record(record_to_csv(record), "<DataFrame>")
+        return _core.parse_record(record_to_csv(record), "<DataFrame>", as_of or "")
     raise TypeError("record must be a path to a CSV file, a DataFrame or a ProgrammeRecord")
+
+
+# The record's columns (docs/record-format.md), in the order record_to_csv writes them.
+_RECORD_COLUMNS = ("sponsor_level", "outcome", "cause", "month", "phases_delivered",
+                   "proposed_on", "ended_on", "as_of")
 
 
 def record_identity(record):
@@ -49,8 +56,7 @@ def record_identity(record):
 def record_to_csv(frame):
     """CSV text of a record DataFrame (columns as in docs/record-format.md; NaN/None =
     unknown)."""
-    cols = [c for c in ("sponsor_level", "outcome", "cause", "month", "phases_delivered")
-            if c in frame.columns]
+    cols = [c for c in _RECORD_COLUMNS if c in frame.columns]
     lines = [",".join(cols)]
     for row in frame[cols].itertuples(index=False):
         cells = []
@@ -61,19 +67,23 @@ def record_to_csv(frame):
                 cells.append(str(int(v)))
             elif c == "month":
                 cells.append(repr(float(v)))
+            elif hasattr(v, "strftime"):  # a date or Timestamp
+                cells.append(v.strftime("%Y-%m-%d"))
             else:
                 cells.append(str(v))
         lines.append(",".join(cells))
     return "\n".join(lines) + "\n"
 
 
-def read_record(path):
-    """A record CSV as a DataFrame (None where a field is unknown); errors name the file,
-    line and column.
+def read_record(path, as_of=None):
+    """A record CSV as a DataFrame (None where a field is unknown; dates turned into months
+    from the proposal, `as_of` YYYY-MM-DD being the record's date for dated rows without an
+    as_of column); errors name the file, line and column.
 
     Returns a pandas DataFrame, one row per programme.
     """
-    frame = pd.DataFrame(_core.read_record(os.fspath(path)).columns()).set_index("line")
+    frame = pd.DataFrame(_core.read_record(os.fspath(path), as_of or "").columns()).set_index(
+        "line")
     frame["month"] = frame["month"].astype(float)
     frame["phases_delivered"] = frame["phases_delivered"].astype("Int64")
     return frame
@@ -89,7 +99,7 @@ class Likelihood:
         self.spec = spec
         self.names = spec.names
         self.method = like["method"]
-        self._lik = _core.RecordLikelihood(spec.scenario, _as_record(record),
+        self._lik = _core.RecordLikelihood(spec.scenario, _as_record(record, spec.as_of),
                                            replications=like["replications"],
                                            seed=like["seed"], threads=threads,
                                            bin_months=like["bin_months"], fitted=list(self.names))
@@ -177,7 +187,7 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
     }
     scenario_file = spec.scenario_file
     spec = FitSpec(spec.scenario, spec.parameters, dict(spec.likelihood), dict(spec.sampler),
-                   dict(spec.predictive), spec.source)
+                   dict(spec.predictive), spec.source, as_of=spec.as_of)
     spec.scenario_file = scenario_file
     if isinstance(threads, bool) or not isinstance(threads, int) or not 0 <= threads <= MAX_THREADS:
         raise ValueError(f"threads: expected 0 (all cores) to {MAX_THREADS}, got {threads!r}")
@@ -467,6 +477,42 @@ class FitResult:
             f"upper_{int(round(100 * interval))}": d.quantile(1 - a),
         }).rename_axis("quantity")
 
+    def plot_traces(self, fig=None):
+        """The chain as it ran: each parameter's value per step, one line per walker (stuck
+        walkers in red), the burn-in shaded; and each walker's acceptance, the median
+        dashed.
+
+        Returns the matplotlib Figure.
+        """
+        import matplotlib.pyplot as plt
+
+        steps, walkers, n = self.chain.shape
+        if fig is None:
+            fig = plt.figure(figsize=(8, 1.6 * n + 2.2))
+        axes = fig.subplots(n + 1, 1, squeeze=False)[:, 0]
+        stuck = self.walkers["stuck"].to_numpy()
+        x = np.arange(steps)
+        for i, name in enumerate(self.names):
+            ax = axes[i]
+            for w in range(walkers):
+                ax.plot(x, self.chain[:, w, i], lw=0.6, alpha=0.9 if stuck[w] else 0.35,
+                        color="C3" if stuck[w] else "C0")
+            ax.axvspan(0, self.burn, color="0.9", zorder=0)
+            ax.set_ylabel(name, fontsize=7)
+            ax.tick_params(labelsize=7)
+            if i < n - 1:
+                ax.set_xticklabels([])
+        axes[n - 1].set_xlabel(f"step (burn-in of {self.burn} shaded)", fontsize=8)
+        ax = axes[n]
+        ax.bar(np.arange(walkers), self.acceptance,
+               color=["C3" if s else "C0" for s in stuck])
+        ax.axhline(float(np.median(self.acceptance)), color="k", ls="--", lw=0.8)
+        ax.set_xlabel("walker", fontsize=8)
+        ax.set_ylabel("acceptance", fontsize=8)
+        ax.tick_params(labelsize=7)
+        fig.tight_layout()
+        return fig
+
     def plot_pairs(self, truth=None, bins=30, fig=None):
         """Pairwise posterior plots: histograms on the diagonal, scatter below it, prior
         density for comparison. `truth` (dict name -> value) draws reference lines.
@@ -543,6 +589,7 @@ class FitResult:
             f.attrs["programmes"] = int(self.programmes)
             f.attrs["record_source"] = self.record_source
             f.attrs["record_sha256"] = self.record_sha256
+            f.attrs["record_as_of"] = spec.as_of or ""
             f.attrs["likelihood_evaluations"] = int(self.evaluations)
             str_dt = h5py.string_dtype()
             p = f.create_group("parameters")
@@ -636,7 +683,8 @@ def load_fit(path):
                         for s in ("likelihood", "sampler", "predictive")}
             spec = FitSpec(scenario, list(zip(names, priors)), sections["likelihood"],
                            sections["sampler"], sections["predictive"],
-                           source=str(f.attrs["fit_source"]))
+                           source=str(f.attrs["fit_source"]),
+                           as_of=str(f.attrs.get("record_as_of", "")) or None)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 result = FitResult(names, priors, f["chain/samples"][()], f["chain/log_prob"][()],
@@ -668,8 +716,9 @@ def simulate_record(scenario, programmes, seed=1, observed=True, levels=True, ca
 
     observed  True: each programme was proposed at a uniformly random time in the
               scenario's horizon before the record was taken, so one still in progress at
-              its age is recorded as running (right-censored); False: every programme is
-              followed to its end or the horizon.
+              its age is recorded as running, or scoping before its approval
+              (right-censored); False: every programme is followed to its end or the
+              horizon. A running row's phases so far are left blank (unknown).
     levels, causes, phases  False blanks that column (unknown), as in a sparse record.
     """
     from ._result import run
@@ -686,7 +735,11 @@ def simulate_record(scenario, programmes, seed=1, observed=True, levels=True, ca
         outcome = str(r.outcome)
         row = {"sponsor_level": str(r.initial_level) if levels else None,
                "outcome": outcome, "cause": None, "month": None, "phases_delivered": None}
-        if outcome == "not_started":
+        # Not yet approved nor dead when the record was taken (or still scoping at the horizon).
+        if r.time_scoping > age[i] or (outcome == "running" and r.time_scoping >= r.end_time):
+            row.update(outcome="scoping", month=round(float(min(age[i], r.end_time)), 3))
+        elif outcome == "not_started":
+            row["month"] = round(float(r.end_time), 3)  # when the proposal died
             row["phases_delivered"] = 0 if phases else None
         elif outcome == "running" or r.end_time > age[i]:
             row.update(outcome="running", month=round(float(min(age[i], r.end_time)), 3))

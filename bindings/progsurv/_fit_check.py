@@ -3,14 +3,15 @@ reproduce the record?"): records replicated from posterior draws, observed as th
 was, compared with it statistic by statistic.
 
 A replicated record has one programme per row of the record, drawn from the scenario at one
-posterior draw, and looked at when that row was: a row recorded as running at age a is
-looked at at age a (running if the replicate had not ended by then). A row that ended at
+posterior draw, and looked at when that row was: a row recorded as running or scoping at age
+a is looked at at age a (scoping if the replicate was not yet approved nor dead then,
+running if approved and not ended). A row that ended at
 month m was looked at some time after m, unknown: as in a snapshot of programmes proposed
 at a steady rate over the horizon, its age is drawn uniformly between m and the horizon (a
 not_started row is looked at at the horizon). Fields the record leaves blank (cause, level)
 are blanked in the replicate too, so every statistic counts like with like.
 
-Statistics: rows by outcome (completed, ended, not_started, running), ended rows by cause,
+Statistics: rows by outcome (completed, ended, not_started, running, scoping), ended rows by cause,
 rows by initial sponsor level, and completed and ended rows by quarter of the horizon in which
 they ended. For each, the two-sided posterior predictive p-value
 p = min(1, 2 min(P(T_rep >= T_obs), P(T_rep <= T_obs))); a small p says the fitted model
@@ -19,24 +20,18 @@ rarely produces a record like this one in that respect.
 import numpy as np
 import pandas as pd
 
-OUTCOMES = ("completed", "ended", "not_started", "running")
+OUTCOMES = ("completed", "ended", "not_started", "running", "scoping")
 CAUSES = ("sponsor_exit", "patience", "handoff_failure", "budget_cut", "phase_gate")
 TIME_BINS = 4  # quarters of the horizon
 P_LIMIT = 0.01  # a p-value below this is named in the fit's warnings
 
 
-def _frame(record):
-    """The record as a DataFrame (sponsor_level, outcome, cause, month)."""
-    import os
+def _frame(record, as_of=None):
+    """The record as a DataFrame (sponsor_level, outcome, cause, month), dates turned into
+    months from the proposal."""
+    from ._fit import _as_record
 
-    from . import _core
-    from ._fit import read_record
-
-    if isinstance(record, pd.DataFrame):
-        return record.reset_index(drop=True)
-    if isinstance(record, _core.ProgrammeRecord):
-        return pd.DataFrame(record.columns()).reset_index(drop=True)
-    return read_record(os.fspath(record)).reset_index(drop=True)
+    return pd.DataFrame(_as_record(record, as_of).columns()).reset_index(drop=True)
 
 
 def _blank(values):
@@ -79,11 +74,18 @@ def replicate(scenario, observed, seed):
     horizon = scenario.horizon
     obs_month = pd.to_numeric(observed["month"], errors="coerce").to_numpy(float)
     rng = np.random.default_rng([seed, 1])  # the ages: a stream apart from the engine's
-    age = np.where(obs_outcome == "running", obs_month,
+    censored = (obs_outcome == "running") | (obs_outcome == "scoping")
+    age = np.where(censored, obs_month,
                    rng.uniform(np.nan_to_num(obs_month, nan=horizon), horizon))
+    # Before its approval (or its death) a proposal is still scoping (rule 11), also one
+    # still scoping at the horizon.
+    scoped = rec["time_scoping"].to_numpy(float)
+    scoping = (scoped > age) | ((outcome == "running") & (scoped >= month))
     late = (outcome != "not_started") & (month > age)
     outcome[late] = "running"
     month[late] = age[late]
+    outcome[scoping] = "scoping"
+    month[scoping] = age[scoping]
     cause[outcome != "ended"] = None
     month[outcome == "not_started"] = np.nan
     cause[_blank(observed["cause"]).to_numpy() & (obs_outcome == "ended")] = None
@@ -97,7 +99,7 @@ def check(spec, names, draws, record, seed=1, progress=None):
 
     Returns a DataFrame indexed by statistic: observed, replicated median and 90% interval,
     p-value."""
-    observed = _frame(record)
+    observed = _frame(record, spec.as_of)
     levels = [lv["name"] for lv in spec.scenario.levels]
     horizon = spec.scenario.horizon
     obs = statistics(observed, levels, horizon)

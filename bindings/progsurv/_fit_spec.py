@@ -13,7 +13,7 @@ _PRIOR_PARAMS = {
     "beta": ("a", "b"),
     "lognormal": ("median", "sigma"),
 }
-_TOP_KEYS = ("scenario", "parameters", "likelihood", "sampler", "predictive")
+_TOP_KEYS = ("scenario", "as_of", "parameters", "likelihood", "sampler", "predictive")
 _LIKELIHOOD_KEYS = {"method": str, "replications": int, "seed": int, "bin_months": float}
 _SAMPLER_KEYS = {"walkers": int, "steps": int, "burn": int, "thin": int, "seed": int}
 _PREDICTIVE_KEYS = {"draws": int, "replications": int, "seed": int}
@@ -35,6 +35,20 @@ _CAPS = {
 _MAX_PREDICTIVE_SIMULATIONS = 10**10  # draws x replications
 _MAX_FIT_FILE_BYTES = 16 * 1024 * 1024  # as for scenario files
 MAX_THREADS = 1024  # as the command line's --threads
+
+
+def is_date(text):
+    """Whether `text` is a calendar date written YYYY-MM-DD (as the record's dates)."""
+    import datetime
+    import re
+
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _error(source, mark, key, message):
@@ -109,8 +123,11 @@ class FitSpec:
     the likelihood, sampler and predictive settings (dicts, every default filled in)."""
 
     def __init__(self, scenario, parameters, likelihood=None, sampler=None, predictive=None,
-                 source="<fit>"):
+                 source="<fit>", as_of=None):
         self.scenario = scenario
+        # The date the record was taken (YYYY-MM-DD), for dated rows without an as_of column
+        # (docs/record-format.md); None when the record needs none.
+        self.as_of = as_of
         self.parameters = list(parameters)  # [(key path, Prior)]
         self.likelihood = {**_DEFAULTS["likelihood"], **(likelihood or {})}
         self.sampler = {**_DEFAULTS["sampler"], **(sampler or {})}
@@ -241,8 +258,16 @@ class FitSpec:
                 else:
                     sections[section][key] = _number(source, vnode, f"{section}.{key}",
                                                      allowed[key])
+        as_of = None
+        if "as_of" in top:
+            anode = top["as_of"][1]
+            as_of = anode.value if isinstance(anode, yaml.ScalarNode) else ""
+            if not is_date(as_of):
+                raise _error(source, anode.start_mark, "as_of",
+                             f"'{as_of}' is not a date; expected the date the record was "
+                             "taken as YYYY-MM-DD (e.g. 2024-03-31)")
         spec = cls(scenario, params, sections["likelihood"], sections["sampler"],
-                   sections["predictive"], source=source)
+                   sections["predictive"], source=source, as_of=as_of)
         spec.scenario_file = spath
         try:
             spec.check()

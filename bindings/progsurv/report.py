@@ -490,7 +490,16 @@ def _fit_figures(f):
 
     fit = progsurv.load_fit(f.path)
     figs = [("Posterior", "Pairwise posterior of the fitted parameters, with their priors.",
-             _figure_uri(fit.plot_pairs()))]
+             _figure_uri(fit.plot_pairs())),
+            ("Traces and acceptance", "Each parameter per step, one line per walker (stuck "
+             "walkers in red; burn-in shaded), and each walker's acceptance (the median "
+             "dashed). Walkers that wander apart, or one flat line, mean the chain has not "
+             "converged.", _figure_uri(fit.plot_traces()))]
+    if fit.record_check is not None:
+        figs.append(("Against the record", "The record's statistics (dots; red where the "
+                     "posterior predictive p-value is below 0.01) against the 90% range of "
+                     "records replicated from the posterior and observed as the record was.",
+                     _figure_uri(fit.plot_record_check().figure)))
     draws = fit.predictive_draws()
     if "completed" in draws:
         fig, ax = plt.subplots(figsize=(6, 3.2), constrained_layout=True)
@@ -866,7 +875,10 @@ def _write_report(path, output, attribution, force, inputs, comparison_knockouts
     elif filetype == "progsurv-fit":
         names = list(f.h5["parameters/names"].asstr()[()])
         warnings = f.h5["diagnostics/warnings"][()] if "diagnostics/warnings" in f.h5 else []
+        acceptance = f.h5["chain/acceptance"][()]
         ctx.update(kind="fit", fit_params=names, fit_warnings=list(warnings),
+                   fit_acceptance=f"{float(acceptance.mean()):.2f} (walkers "
+                                  f"{float(acceptance.min()):.2f} to {float(acceptance.max()):.2f})",
                    figures=_fit_figures(f))
     elif filetype == "progsurv-sweep":
         ctx.update(_sweep_context(f))

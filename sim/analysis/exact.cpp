@@ -46,7 +46,8 @@ struct ExactModel::Chain {
   Eigen::MatrixXd reward;  // total × kRewardColumns
   Row p0;
   std::array<double, kCountKinds> initial_counts{};
-  std::vector<int> phase_of;  // transient state → phase index (= phases delivered)
+  std::vector<int> phase_of;     // transient state → phase index (= phases delivered)
+  std::vector<bool> in_scoping;  // transient state → before approval (rule 11)
   // Transient states scoping under a disengaged sponsor: their lapse counts if running at H.
   std::vector<bool> scoping_state;
   bool scoped = false;  // some scoping takes time: proposals can die after t = 0
@@ -218,6 +219,7 @@ ExactModel::ExactModel(const Scenario& scenario, const ExactOptions& options)
     }
     c.reward(static_cast<Eigen::Index>(x), static_cast<int>(bucket)) = 1.0;
     c.scoping_state.push_back(k.act == kScoping && !k.seat[0].engaged);
+    c.in_scoping.push_back(k.act == kScoping);
   }
   // Only needed when proposals can die after t = 0; left out otherwise so that a chain with
   // nothing but absorbing states keeps an exact identity exponential.
@@ -322,7 +324,7 @@ std::vector<std::vector<double>> ExactModel::curves(const std::vector<double>& t
   return out;
 }
 
-std::vector<double> ExactModel::phases_by_category(double t) const {
+std::vector<double> ExactModel::phases_by_category(double t, double* scoping) const {
   if (!(t >= 0.0)) throw std::invalid_argument("exact occupancy needs a time >= 0");
   const Chain& c = *chain_;
   const auto n = static_cast<Eigen::Index>(c.n);
@@ -336,6 +338,12 @@ std::vector<double> ExactModel::phases_by_category(double t) const {
         const std::size_t running = static_cast<std::size_t>(EndCategory::Running) * per;
         for (std::size_t x = 0; x < c.n; ++x)
           out[running + static_cast<std::size_t>(c.phase_of[x])] += p[static_cast<Eigen::Index>(x)];
+        if (scoping) {
+          *scoping = 0.0;
+          for (std::size_t x = 0; x < c.n; ++x)
+            if (c.in_scoping[x]) *scoping += p[static_cast<Eigen::Index>(x)];
+          *scoping = std::clamp(*scoping, 0.0, 1.0);
+        }
       },
       nullptr);
   return out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 
@@ -96,6 +97,27 @@ Impossible impossible_ending(const Scenario& base, const ObservedProgramme& p, i
   return {};
 }
 
+// A proposal dies, or is still being scoped, only within its scoping time: with a fixed
+// scoping time s (the default is 0) neither happens after s (rule 11). Skipped when a
+// scoping key is fitted.
+Impossible impossible_in_scoping(const Scenario& base, const ObservedProgramme& p,
+                                 const std::vector<std::string>& fitted) {
+  const bool dies = p.outcome == RecordOutcome::NotStarted && p.month >= 0;
+  if (!(dies || p.outcome == RecordOutcome::Scoping) || is_fitted(fitted, "scoping") ||
+      base.scoping.kind() != DistKind::Fixed)
+    return {};
+  const double s = base.scoping.quantile(0.5);
+  const std::string fixed =
+      "scoping takes a fixed " + month_text(s) + " months in scenario '" + base.name + "'";
+  if (dies && p.month > s)
+    return {p.month_from, "a proposal dies only while it is scoped, and " + fixed +
+                              ", so none dies at month " + month_text(p.month)};
+  if (p.outcome == RecordOutcome::Scoping && p.month >= s)
+    return {RecordColumn::Outcome,
+            fixed + ", so no proposal is still scoping at month " + month_text(p.month)};
+  return {};
+}
+
 }  // namespace
 
 RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& record,
@@ -114,7 +136,8 @@ RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& 
                         to_string(c), message);
   };
   for (const ObservedProgramme& p : record.programmes)
-    if (p.outcome == Outcome::Running) ages_.push_back(p.month);
+    if (p.outcome == RecordOutcome::Running || p.outcome == RecordOutcome::Scoping)
+      ages_.push_back(p.month);
   std::sort(ages_.begin(), ages_.end());
   ages_.erase(std::unique(ages_.begin(), ages_.end()), ages_.end());
 
@@ -134,12 +157,14 @@ RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& 
       fail(p, RecordColumn::Phases,
            std::to_string(p.phases) + " phases delivered, but scenario '" + base.name + "' has " +
                std::to_string(phases_));
-    if (p.outcome != Outcome::NotStarted && p.month > horizon_)
-      fail(p, RecordColumn::Month,
+    if (p.month > horizon_)
+      fail(p, p.month_from,
            "month " + month_text(p.month) + " is past the horizon of scenario '" + base.name +
                "' (" + month_text(horizon_) + " months); give the base scenario a longer horizon");
+    if (const Impossible no = impossible_in_scoping(base, p, options_.fitted); !no.why.empty())
+      fail(p, no.column, no.why);
     switch (p.outcome) {
-      case Outcome::Completed:
+      case RecordOutcome::Completed:
         if (p.phases >= 0 && p.phases != phases_)
           fail(p, RecordColumn::Phases,
                "a completed programme delivered all " + std::to_string(phases_) +
@@ -147,7 +172,7 @@ RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& 
         pat.categories = category_bit(EndCategory::Completed);
         pat.phases = p.phases;
         break;
-      case Outcome::Ended:
+      case RecordOutcome::Ended:
         if (const Impossible no = impossible_ending(base, p, phases_, options_.fitted);
             !no.why.empty())
           fail(p, no.column, no.why);
@@ -156,16 +181,26 @@ RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& 
                          : ended_categories();
         pat.phases = p.phases;
         break;
-      case Outcome::NotStarted:
+      case RecordOutcome::NotStarted:
         pat.categories = category_bit(EndCategory::NotStarted);
         break;
-      case Outcome::Running:
-        // Phases delivered so far are not used: a replication keeps only its final count.
-        pat.censor =
-            static_cast<int>(std::lower_bound(ages_.begin(), ages_.end(), p.month) - ages_.begin());
+      case RecordOutcome::Running:
+        if (p.phases == phases_)
+          fail(p, RecordColumn::Phases,
+               "a running programme that delivered all " + std::to_string(phases_) +
+                   " phases cannot happen: delivering the last phase completes it (record it as "
+                   "completed, or correct phases_delivered)");
+        pat.categories = category_bit(EndCategory::Running);
+        pat.phases = p.phases;
+        break;
+      case RecordOutcome::Scoping:
+        pat.scoping = true;
         break;
     }
-    if (p.outcome == Outcome::Completed || p.outcome == Outcome::Ended)
+    if (p.outcome == RecordOutcome::Running || p.outcome == RecordOutcome::Scoping)
+      pat.censor =
+          static_cast<int>(std::lower_bound(ages_.begin(), ages_.end(), p.month) - ages_.begin());
+    else if (p.month >= 0)  // not_started with an unknown month stays in every bin
       pat.bin = std::min(bins_ - 1, static_cast<int>(p.month / options_.bin_months));
     const auto found = std::find(patterns_.begin(), patterns_.end(), pat);
     if (found == patterns_.end()) {
@@ -179,11 +214,13 @@ RecordLikelihood::RecordLikelihood(const Scenario& base, const ProgrammeRecord& 
   }
 }
 
-// Layout: [level][category][phases 0..P][bin], then survival [level][j] where j is the
-// number of censoring ages strictly below the end time of a started replication.
+// Layout: [level][category][phases 0..P][bin]; then, at the censoring ages, running
+// [level][phases so far 0..P][age j] and still scoping [level][age j], each row over the ages
+// with one slot more (a chunk fills them as differences, then sums them: at_ages()).
 std::size_t RecordLikelihood::table_size() const {
+  const std::size_t ages = ages_.size() + 1;
   return static_cast<std::size_t>(levels_) * kEndCategoryCount * (phases_ + 1) * bins_ +
-         static_cast<std::size_t>(levels_) * (ages_.size() + 1);
+         static_cast<std::size_t>(levels_) * (phases_ + 2) * ages;
 }
 
 void RecordLikelihood::check_shape(const Scenario& s) const {
@@ -196,22 +233,28 @@ void RecordLikelihood::check_shape(const Scenario& s) const {
 
 std::vector<double> RecordLikelihood::pattern_counts(const std::vector<std::int64_t>& t) const {
   const std::size_t cells = static_cast<std::size_t>(kEndCategoryCount) * (phases_ + 1) * bins_;
-  const std::size_t survival = static_cast<std::size_t>(levels_) * cells;
-  const std::size_t ages = ages_.size();
+  const std::size_t ages = ages_.size() + 1;
+  const std::size_t censored = static_cast<std::size_t>(levels_) * cells;
   std::vector<double> counts(patterns_.size(), 0.0);
   for (std::size_t i = 0; i < patterns_.size(); ++i) {
     const Pattern& p = patterns_[i];
     const int l0 = p.level < 0 ? 0 : p.level, l1 = p.level < 0 ? levels_ : p.level + 1;
+    const int d0 = p.phases < 0 ? 0 : p.phases, d1 = p.phases < 0 ? phases_ + 1 : p.phases + 1;
     double n = 0;
     for (int l = l0; l < l1; ++l) {
+      // Running rows of level l by phases so far, then its scoping row.
+      const std::int64_t* at_ages =
+          &t[censored + static_cast<std::size_t>(l) * (phases_ + 2) * ages];
+      if (p.scoping) {
+        n += at_ages[static_cast<std::size_t>(phases_ + 1) * ages + p.censor];
+        continue;
+      }
       if (p.censor >= 0) {
-        const std::int64_t* row = &t[survival + static_cast<std::size_t>(l) * (ages + 1)];
-        for (std::size_t j = static_cast<std::size_t>(p.censor) + 1; j <= ages; ++j) n += row[j];
+        for (int d = d0; d < d1; ++d) n += at_ages[static_cast<std::size_t>(d) * ages + p.censor];
         continue;
       }
       for (int k = 0; k < kEndCategoryCount; ++k) {
         if (!(p.categories & (1u << k))) continue;
-        const int d0 = p.phases < 0 ? 0 : p.phases, d1 = p.phases < 0 ? phases_ + 1 : p.phases + 1;
         for (int d = d0; d < d1; ++d) {
           const std::int64_t* row = &t[static_cast<std::size_t>(l) * cells +
                                        (static_cast<std::size_t>(k) * (phases_ + 1) + d) * bins_];
@@ -241,28 +284,57 @@ LikelihoodEstimate RecordLikelihood::simulated(const Scenario& scenario) const {
   // One table per chunk (a chunk's replications are fixed, so which thread ran it does not
   // matter); chunk tables also give the batch-means standard error.
   std::vector<std::vector<std::int64_t>> tables(static_cast<std::size_t>(chunks));
+  const std::size_t ages = ages_.size() + 1;
   parallel_for(chunks, threads, [&](std::int64_t c) {
     std::vector<std::int64_t> t(size, 0);
+    ReplicationTimeline timeline;
+    // Counts one more at every censoring age in [from, to) (every age up to the horizon,
+    // that included, when `to_horizon`) as a difference along the row.
+    auto during = [&](std::int64_t* row, double from, double to, bool to_horizon) {
+      const auto first = std::lower_bound(ages_.begin(), ages_.end(), from) - ages_.begin();
+      const auto last = to_horizon
+                            ? static_cast<std::ptrdiff_t>(ages_.size())
+                            : std::lower_bound(ages_.begin(), ages_.end(), to) - ages_.begin();
+      if (first < last) {
+        ++row[first];
+        --row[last];
+      }
+    };
     const std::int64_t end = std::min(reps, (c + 1) * kChunkSize);
     for (std::int64_t r = c * kChunkSize; r < end; ++r) {
-      const ReplicationRecord rec =
-          simulate_replication(scenario, options_.seed, static_cast<std::uint64_t>(r));
+      const ReplicationRecord rec = simulate_replication(
+          scenario, options_.seed, static_cast<std::uint64_t>(r), nullptr, &timeline);
       const int level = std::clamp(rec.initial_level, 0, levels_ - 1);
       const int k = static_cast<int>(end_category(rec.outcome, rec.cause));
       const int d = std::clamp(rec.phases_delivered, 0, phases_);
       const int b = std::clamp(static_cast<int>(rec.end_time / options_.bin_months), 0, bins_ - 1);
       ++t[static_cast<std::size_t>(level) * cells +
           (static_cast<std::size_t>(k) * (phases_ + 1) + d) * bins_ + b];
-      if (rec.outcome != Outcome::NotStarted) {
-        // Still running at the horizon survives every age up to it (an age equal to the
-        // horizon included, as in the exact solver's running share at H).
-        const std::size_t j =
-            rec.outcome == Outcome::Running
-                ? ages_.size()
-                : static_cast<std::size_t>(
-                      std::lower_bound(ages_.begin(), ages_.end(), rec.end_time) - ages_.begin());
-        ++t[survival + static_cast<std::size_t>(level) * (ages_.size() + 1) + j];
+      if (ages_.empty()) continue;
+      // Where it stood at each censoring age: scoping before its approval (or death),
+      // then running with the phases delivered so far until it ended. Still running (or
+      // scoping) at the horizon counts at every age up to it, an age equal to the horizon
+      // included, as in the exact solver's occupancy at H.
+      std::int64_t* at_ages = &t[survival + static_cast<std::size_t>(level) * (phases_ + 2) * ages];
+      const bool open = rec.outcome == Outcome::Running;
+      const double approved = timeline.approved_at;
+      const bool started = approved < std::numeric_limits<double>::infinity();
+      during(at_ages + static_cast<std::size_t>(phases_ + 1) * ages, 0.0,
+             started ? approved : rec.end_time, !started && open);
+      if (!started) continue;
+      double from = approved;
+      const std::size_t delivered = timeline.delivered_at.size();
+      for (std::size_t j = 0; j <= delivered && j <= static_cast<std::size_t>(phases_); ++j) {
+        const bool last = j == delivered;
+        during(at_ages + j * ages, from, last ? rec.end_time : timeline.delivered_at[j],
+               last && open);
+        if (!last) from = timeline.delivered_at[j];
       }
+    }
+    // Differences to counts.
+    for (std::size_t row = 0; row < static_cast<std::size_t>(levels_) * (phases_ + 2); ++row) {
+      std::int64_t* x = &t[survival + row * ages];
+      for (std::size_t j = 1; j < ages; ++j) x[j] += x[j - 1];
     }
     tables[static_cast<std::size_t>(c)] = std::move(t);
   });
@@ -320,13 +392,18 @@ LikelihoodEstimate RecordLikelihood::exact(const Scenario& scenario,
   struct Solved {
     double weight = 0;
     std::vector<std::vector<double>> at;  // [time index][k * (P+1) + d]
+    std::vector<double> scoping;          // [time index] P(still scoping)
   };
   auto solve = [&](const Scenario& s, double weight) {
     Solved out;
     out.weight = weight;
     if (weight <= 0) return out;
     ExactModel model(s, options);
-    for (double t : times) out.at.push_back(model.phases_by_category(t));
+    for (double t : times) {
+      double scoping = 0;
+      out.at.push_back(model.phases_by_category(t, &scoping));
+      out.scoping.push_back(scoping);
+    }
     return out;
   };
   std::vector<Solved> by_level(static_cast<std::size_t>(levels_));
@@ -362,9 +439,14 @@ LikelihoodEstimate RecordLikelihood::exact(const Scenario& scenario,
     double v = 0;
     const int d0 = pat.phases < 0 ? 0 : pat.phases,
               d1 = pat.phases < 0 ? phases_ + 1 : pat.phases + 1;
-    if (pat.censor >= 0) {
-      const auto& f = s.at[edge_count + static_cast<std::size_t>(pat.censor)];
-      for (int d = 0; d <= phases_; ++d) v += f[running * stride + d];
+    if (pat.scoping) {
+      v = s.scoping[edge_count + static_cast<std::size_t>(pat.censor)];
+    } else if (pat.censor >= 0) {
+      // Running with the phases so far: the chain's transient mass by phase, less the
+      // proposals still scoping (all at phase 0).
+      const std::size_t at = edge_count + static_cast<std::size_t>(pat.censor);
+      for (int d = d0; d < d1; ++d) v += s.at[at][running * stride + d];
+      if (d0 == 0) v -= s.scoping[at];
     } else {
       for (int k = 0; k < kEndCategoryCount; ++k) {
         if (!(pat.categories & (1u << k))) continue;

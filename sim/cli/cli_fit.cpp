@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
-#include "progsurv/io/record.hpp"
+#include "progsurv/scenario/error.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -25,9 +25,11 @@ struct FitArgs {
 
 int do_fit(const FitArgs& a) {
   // Bad input fails here with the usual message and exit status 2, before Python starts.
+  // The record is read by the Python half: its dated rows may need the fit file's as_of.
   if (!std::filesystem::is_regular_file(a.fit_file))
     throw ScenarioError(a.fit_file, 0, 0, "", "cannot read file: no such file");
-  (void)read_record(a.record);
+  if (!std::filesystem::exists(a.record))
+    throw ScenarioError(a.record, 0, 0, "", "cannot read file: no such file");
   check_output(a.output, {a.fit_file, a.record}, a.force);
 
   std::vector<std::string> args = {a.fit_file, "--record", a.record, "-o", a.output};

@@ -226,6 +226,7 @@ bool Programme::on_progress() {
       }
       // Phase delivered: bank its value; it is a visible result; then the gate.
       ++rec_.phases_delivered;
+      if (delivered_at_) delivered_at_->push_back(t_);
       // Rule 16: a deferred phase banks what was left of its value.
       rec_.value += deferred_phase_ ? phase().value * (1.0 - phase().deferrable) : phase().value;
       last_visible_ = t_;

@@ -38,6 +38,8 @@ class ReplicationRun {
         trace_(trace) {}
 
   ReplicationRecord run();
+  void record_deliveries(std::vector<double>* sink) { prog_.record_deliveries(sink); }
+  double approved_at() const { return prog_.started() ? prog_.started_at() : kInf; }
 
  private:
   // One sponsor seat. Seat k's decisions are those of entity k (seat 0: the lead's, entity 0,
@@ -340,8 +342,15 @@ void ReplicationRun::on_sponsor_event(std::size_t k) {
 }  // namespace
 
 ReplicationRecord simulate_replication(const Scenario& scenario, std::uint64_t seed,
-                                       std::uint64_t replication, std::vector<DrawTrace>* trace) {
-  return ReplicationRun(scenario, seed, replication, trace).run();
+                                       std::uint64_t replication, std::vector<DrawTrace>* trace,
+                                       ReplicationTimeline* timeline) {
+  ReplicationRun run(scenario, seed, replication, trace);
+  if (!timeline) return run.run();
+  timeline->delivered_at.clear();
+  run.record_deliveries(&timeline->delivered_at);
+  ReplicationRecord rec = run.run();
+  timeline->approved_at = run.approved_at();
+  return rec;
 }
 
 }  // namespace progsurv

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <string_view>
 
 #include "progsurv/scenario/error.hpp"
@@ -24,8 +26,93 @@ const char* to_string(RecordColumn c) {
       return "month";
     case RecordColumn::Phases:
       return "phases_delivered";
+    case RecordColumn::ProposedOn:
+      return "proposed_on";
+    case RecordColumn::EndedOn:
+      return "ended_on";
+    case RecordColumn::AsOf:
+      return "as_of";
   }
   return "?";
+}
+
+const char* to_string(RecordOutcome o) {
+  switch (o) {
+    case RecordOutcome::Completed:
+      return "completed";
+    case RecordOutcome::Ended:
+      return "ended";
+    case RecordOutcome::NotStarted:
+      return "not_started";
+    case RecordOutcome::Running:
+      return "running";
+    case RecordOutcome::Scoping:
+      return "scoping";
+  }
+  return "?";
+}
+
+namespace {
+
+// A calendar date as days since 1970-01-01 (proleptic Gregorian; H. Hinnant's
+// days_from_civil), with its year, month and day.
+struct Date {
+  int y = 0, m = 0, d = 0;
+  long days = 0;
+};
+
+bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int days_in_month(int y, int m) {
+  static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap(y) ? 29 : n[m - 1];
+}
+long days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const long era = (y >= 0 ? y : y - 399) / 400;
+  const long yoe = y - era * 400;
+  const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// YYYY-MM-DD exactly (what spreadsheets write as ISO 8601), a real calendar day.
+bool parse_date(const std::string& text, Date& out) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (text[static_cast<std::size_t>(i)] < '0' || text[static_cast<std::size_t>(i)] > '9')
+      return false;
+  out.y = std::stoi(text.substr(0, 4));
+  out.m = std::stoi(text.substr(5, 2));
+  out.d = std::stoi(text.substr(8, 2));
+  if (out.m < 1 || out.m > 12 || out.d < 1 || out.d > days_in_month(out.y, out.m)) return false;
+  out.days = days_from_civil(out.y, out.m, out.d);
+  return true;
+}
+
+// `from` plus k calendar months, on the same day of the month or the month's last day.
+long plus_months(const Date& from, long k) {
+  const long index = from.y * 12L + (from.m - 1) + k;
+  const int y = static_cast<int>(index / 12), m = static_cast<int>(index % 12) + 1;
+  return days_from_civil(y, m, std::min(from.d, days_in_month(y, m)));
+}
+
+double months_between(const Date& from, const Date& to) {
+  long k = (to.y - from.y) * 12L + (to.m - from.m);
+  while (k > 0 && plus_months(from, k) > to.days) --k;
+  const long anchor = plus_months(from, k);
+  const long next = plus_months(from, k + 1);
+  return static_cast<double>(k) +
+         static_cast<double>(to.days - anchor) / static_cast<double>(next - anchor);
+}
+
+}  // namespace
+
+double months_between(const std::string& from, const std::string& to) {
+  Date a, b;
+  if (!parse_date(from, a)) throw std::invalid_argument("'" + from + "' is not a date YYYY-MM-DD");
+  if (!parse_date(to, b)) throw std::invalid_argument("'" + to + "' is not a date YYYY-MM-DD");
+  if (b.days < a.days) throw std::invalid_argument("'" + to + "' is before '" + from + "'");
+  return months_between(a, b);
 }
 
 namespace {
@@ -33,6 +120,10 @@ namespace {
 // Columns a record may carry that the likelihood does not use (kept for the user's own
 // bookkeeping), so a named or numbered record is still accepted.
 const char* const kIgnoredColumns[] = {"id", "name", "note", "notes"};
+
+// A month given beside dates may be rounded to the nearest whole month; a larger gap is a
+// mistake in one of them.
+constexpr double kMonthTolerance = 0.5;
 
 struct Cell {
   std::string text;
@@ -100,9 +191,16 @@ std::vector<std::string> names_of(int count, Names name) {
 
 }  // namespace
 
-ProgrammeRecord parse_record(const std::string& raw, const std::string& source) {
+ProgrammeRecord parse_record(const std::string& raw, const std::string& source,
+                             const std::string& as_of) {
   using yaml_detail::suggest;
   if (raw.size() > kMaxRecordBytes) too_large(source, raw.size());
+  Date record_date;
+  const bool have_record_date = !as_of.empty();
+  const std::string record_date_text = as_of;
+  if (have_record_date && !parse_date(as_of, record_date))
+    throw ScenarioError(source, 0, 0, "as_of",
+                        "the record date '" + as_of + "' is not a date; expected YYYY-MM-DD");
   const std::string text = normalise_line_ends(raw);
   ProgrammeRecord record;
   record.source = source;
@@ -149,13 +247,18 @@ ProgrammeRecord parse_record(const std::string& raw, const std::string& source) 
                               "unknown column in the header; " + suggest(name, all));
         }
       }
-      for (RecordColumn required : {RecordColumn::Outcome, RecordColumn::Month}) {
-        if (index[static_cast<int>(required)] < 0)
-          throw ScenarioError(source, line_no, 1, to_string(required),
-                              std::string("the header has no '") + to_string(required) +
-                                  "' column (expected a header such as "
-                                  "'sponsor_level,outcome,cause,month,phases_delivered')");
-      }
+      if (index[static_cast<int>(RecordColumn::Outcome)] < 0)
+        throw ScenarioError(source, line_no, 1, "outcome",
+                            "the header has no 'outcome' column (expected a header such as "
+                            "'sponsor_level,outcome,cause,month,phases_delivered')");
+      // Months, or the dates they are computed from.
+      if (index[static_cast<int>(RecordColumn::Month)] < 0 &&
+          index[static_cast<int>(RecordColumn::ProposedOn)] < 0)
+        throw ScenarioError(source, line_no, 1, "month",
+                            "the header has no 'month' column and no 'proposed_on' column "
+                            "(expected a header such as "
+                            "'sponsor_level,outcome,cause,month,phases_delivered', or dates: "
+                            "'outcome,proposed_on,ended_on')");
       continue;
     }
 
@@ -183,22 +286,25 @@ ProgrammeRecord parse_record(const std::string& raw, const std::string& source) 
 
     if (const Cell* c = cell(RecordColumn::SponsorLevel)) p.sponsor_level = c->text;
 
-    const std::vector<std::string> outcomes =
-        names_of(kOutcomeCount, [](int i) { return to_string(static_cast<Outcome>(i)); });
+    const std::vector<std::string> outcomes = names_of(
+        kRecordOutcomeCount, [](int i) { return to_string(static_cast<RecordOutcome>(i)); });
     const std::string& outcome = cell(RecordColumn::Outcome)->text;
     int outcome_index = -1;
-    for (int i = 0; i < kOutcomeCount; ++i)
+    for (int i = 0; i < kRecordOutcomeCount; ++i)
       if (outcome == outcomes[static_cast<std::size_t>(i)]) outcome_index = i;
     if (outcome_index < 0)
       fail(
           RecordColumn::Outcome,
           (outcome.empty() ? std::string("is empty; expected one of: completed, ended, "
-                                         "not_started, running")
+                                         "not_started, running, scoping")
                            : "'" + outcome + "' is not an outcome; " + suggest(outcome, outcomes)));
-    p.outcome = static_cast<Outcome>(outcome_index);
+    p.outcome = static_cast<RecordOutcome>(outcome_index);
+    // Running and scoping rows are censored: their month is an age, not an end.
+    const bool censored =
+        p.outcome == RecordOutcome::Running || p.outcome == RecordOutcome::Scoping;
 
     if (const Cell* c = cell(RecordColumn::Cause); c && !c->text.empty()) {
-      if (p.outcome != Outcome::Ended)
+      if (p.outcome != RecordOutcome::Ended)
         fail(RecordColumn::Cause, "a cause is only given for an ended programme (outcome '" +
                                       outcome + "'); leave it blank");
       const std::vector<std::string> causes =
@@ -210,25 +316,92 @@ ProgrammeRecord parse_record(const std::string& raw, const std::string& source) 
                                       suggest(c->text, causes) + " (or blank when unknown)");
     }
 
-    const std::string& month = cell(RecordColumn::Month)->text;
-    if (p.outcome == Outcome::NotStarted) {
-      if (!month.empty()) {
-        char* end = nullptr;
-        const double v = std::strtod(month.c_str(), &end);
-        if (*end != '\0' || v != 0.0)
-          fail(RecordColumn::Month, "a not_started programme has no month; leave it blank or 0");
-      }
-    } else {
-      const char* what = p.outcome == Outcome::Running
-                             ? "the age in months of the running programme when observed"
-                             : "the month (since the proposal) in which it ended";
-      if (month.empty()) fail(RecordColumn::Month, std::string("is empty; expected ") + what);
+    // Dates: months from the proposal to the end, or to the record date for a row that
+    // has not ended (docs/record-format.md, "Dates").
+    auto date_of = [&](RecordColumn c, Date& d) {
+      const Cell* at = cell(c);
+      if (!at || at->text.empty()) return false;
+      if (!parse_date(at->text, d))
+        fail(c, "'" + at->text + "' is not a date; expected YYYY-MM-DD (e.g. 2024-03-31)");
+      return true;
+    };
+    Date proposed, ended, as_of;
+    const bool has_proposed = date_of(RecordColumn::ProposedOn, proposed);
+    const bool has_ended = date_of(RecordColumn::EndedOn, ended);
+    const bool own_as_of = date_of(RecordColumn::AsOf, as_of);
+    const bool has_as_of = own_as_of || have_record_date;
+    if (!own_as_of && have_record_date) as_of = record_date;
+    const std::string as_of_text =
+        own_as_of ? cell(RecordColumn::AsOf)->text : record_date_text + " (the record date)";
+    const std::string proposed_text = has_proposed ? cell(RecordColumn::ProposedOn)->text : "";
+    const std::string ended_text = has_ended ? cell(RecordColumn::EndedOn)->text : "";
+    if (has_ended && censored)
+      fail(RecordColumn::EndedOn,
+           "a " + outcome + " programme has not ended; leave ended_on blank");
+    if (has_ended && !has_proposed)
+      fail(RecordColumn::EndedOn,
+           "ended_on needs proposed_on (months count from the proposal); give proposed_on, or "
+           "the month and no ended_on");
+    if (has_ended && ended.days < proposed.days)
+      fail(RecordColumn::EndedOn,
+           "'" + ended_text + "' is before proposed_on '" + proposed_text + "'");
+    if (has_ended && has_as_of && ended.days > as_of.days)
+      fail(RecordColumn::EndedOn, "'" + ended_text + "' is after as_of " + as_of_text +
+                                      ": a record cannot hold an end after it was taken");
+    if (has_proposed && has_as_of && as_of.days < proposed.days)
+      fail(own_as_of ? RecordColumn::AsOf : RecordColumn::ProposedOn,
+           "proposed_on '" + proposed_text + "' is after as_of " + as_of_text +
+               ": a record cannot hold a proposal made after it was taken");
+    double dated = -1.0;  // months from the dates, -1 if they give none
+    RecordColumn dated_from = RecordColumn::Month;
+    if (has_ended) {
+      dated = months_between(proposed, ended);
+      dated_from = RecordColumn::EndedOn;
+    } else if (censored && has_proposed) {
+      if (!has_as_of)
+        fail(RecordColumn::ProposedOn,
+             "a " + outcome +
+                 " programme dated by its proposal needs the date the record was taken: an "
+                 "as_of column, or as_of in the fit file");
+      dated = months_between(proposed, as_of);
+      dated_from = own_as_of ? RecordColumn::AsOf : RecordColumn::ProposedOn;
+    }
+
+    const Cell* month_cell = cell(RecordColumn::Month);
+    const std::string month = month_cell ? month_cell->text : "";
+    const char* what = censored ? "the age in months (since the proposal) when the record was taken"
+                       : p.outcome == RecordOutcome::NotStarted
+                           ? "the month (since the proposal) in which the proposal died, or blank "
+                             "when unknown"
+                           : "the month (since the proposal) in which it ended";
+    double given = -1.0;
+    if (!month.empty()) {
       char* end = nullptr;
-      const double v = std::strtod(month.c_str(), &end);
-      if (*end != '\0' || !std::isfinite(v) || v < 0)
+      given = std::strtod(month.c_str(), &end);
+      if (*end != '\0' || !std::isfinite(given) || given < 0)
         fail(RecordColumn::Month,
              "'" + month + "' is not a number >= 0; expected " + std::string(what));
-      p.month = v;
+    }
+    if (given >= 0 && dated >= 0 && std::abs(given - dated) > kMonthTolerance) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.2f", dated);
+      const std::string span = has_ended
+                                   ? "proposed_on " + proposed_text + " to ended_on " + ended_text
+                                   : "proposed_on " + proposed_text + " to as_of " + as_of_text;
+      fail(RecordColumn::Month, "'" + month + "' disagrees with the dates: " + span + " is " + buf +
+                                    " months; correct one of them, or leave month blank");
+    }
+    if (dated >= 0) {
+      p.month = dated;
+      p.month_from = dated_from;
+    } else if (given >= 0) {
+      p.month = given;
+    } else if (p.outcome == RecordOutcome::NotStarted) {
+      p.month = -1.0;  // when the proposal died is unknown
+    } else {
+      fail(RecordColumn::Month, std::string("is empty; expected ") + what +
+                                    (censored ? " (or proposed_on with the record date as_of)"
+                                              : " (or the dates proposed_on and ended_on)"));
     }
 
     if (const Cell* c = cell(RecordColumn::Phases); c && !c->text.empty()) {
@@ -238,10 +411,10 @@ ProgrammeRecord parse_record(const std::string& raw, const std::string& source) 
         fail(RecordColumn::Phases,
              "'" + c->text + "' is not a whole number >= 0 (or blank when unknown)");
       p.phases = static_cast<int>(v);
-      if (p.outcome == Outcome::NotStarted && p.phases != 0)
+      if ((p.outcome == RecordOutcome::NotStarted || p.outcome == RecordOutcome::Scoping) &&
+          p.phases != 0)
         fail(RecordColumn::Phases,
-             "a not_started programme delivered no phases; expected 0 "
-             "or blank");
+             "a " + outcome + " programme has delivered no phases; expected 0 or blank");
     }
     if (record.programmes.size() == kMaxRecordRows)
       throw ScenarioError(source, line_no, 1, "",
@@ -259,13 +432,13 @@ ProgrammeRecord parse_record(const std::string& raw, const std::string& source) 
   return record;
 }
 
-ProgrammeRecord read_record(const std::string& path) {
+ProgrammeRecord read_record(const std::string& path, const std::string& as_of) {
   // A regular file over the cap is refused unread (streams are cut by read_text_file).
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
       static_cast<std::size_t>(st.st_size) > kMaxRecordBytes)
     too_large(path, static_cast<std::size_t>(st.st_size));
-  return parse_record(read_text_file(path), path);
+  return parse_record(read_text_file(path), path, as_of);
 }
 
 }  // namespace progsurv

@@ -148,13 +148,15 @@ def test_recovery_bounded():
     # average; 13 or fewer of 20 happens with probability 0.0024. The check rejects a fit
     # whose intervals cover half the time with probability 0.94 (0.75 at a coverage of 0.6).
     recovery = load_recovery()
-    params = ("sponsor_levels.vp.approval", "patience.rate")
-    rows = recovery.run_recovery(10, [50], parameters=params,
-                                 replications=2048, walkers=8, steps=160, burn=50,
-                                 workers=1, threads=2)
+    b = recovery.BOUNDED
+    params = b["parameters"]
+    rows = recovery.run_recovery(b["records"], [b["programmes"]], parameters=params,
+                                 replications=b["replications"], walkers=b["walkers"],
+                                 steps=b["steps"], burn=b["burn"], workers=1, threads=2)
     table = recovery.coverage_table(rows)
     assert len(table) == 2
     assert int(rows["covered"].sum()) >= 14, table.to_string()
+    assert rows["rank"].between(0, recovery.RANK_DRAWS).all()
     # Coverage alone is met by a fit that learns nothing (its prior covers 90% too): the
     # intervals must be well inside the priors' own 90% ranges.
     for name in params:
@@ -348,3 +350,89 @@ def test_record_check_flags_a_record_from_another_scenario(tmp_path):
     back = progsurv.load_fit(tmp_path / "fit.h5")
     pd.testing.assert_frame_equal(back.record_check, flagged, check_dtype=False)
     assert back.plot_record_check() is not None
+
+
+DATED = """outcome,cause,proposed_on,ended_on,phases_delivered
+completed,,2021-01-15,2023-07-01,2
+ended,patience,2022-03-01,2022-11-20,1
+not_started,,2023-02-01,2023-02-01,0
+running,,2023-10-01,,1
+running,,2023-12-01,,
+ended,,2022-05-01,2023-01-10,0
+"""
+
+
+def test_a_dated_record_is_fitted_with_the_fit_files_record_date(tmp_path):
+    # Months from the dates: the running rows' ages from the fit file's as_of.
+    record = tmp_path / "dated.csv"
+    record.write_text(DATED)
+    dated_yaml = FIT_YAML.format(scenario=MARKOV).replace("parameters:",
+                                                          "as_of: 2024-06-01\nparameters:", 1)
+    fit_file = tmp_path / "fit.yaml"
+    fit_file.write_text(dated_yaml)
+    fit_spec = progsurv.FitSpec.load(fit_file)
+    assert fit_spec.as_of == "2024-06-01"
+    frame = progsurv.read_record(record, as_of="2024-06-01")
+    np.testing.assert_allclose(frame["month"].iloc[[0, 2, 3, 4]],
+                               [29 + 16 / 30, 0.0, 8.0, 6.0])
+    assert progsurv.Likelihood(fit_spec, record).programmes == 6
+    out = tmp_path / "fit.h5"
+    proc = run_cli("fit", fit_file, "--record", record, "-o", out, "--quiet")
+    assert out.exists() and "6 programmes" in proc.stdout
+    assert progsurv.load_fit(out).settings.as_of == "2024-06-01"
+    # Without a record date the running rows cannot be aged: the first is named.
+    fit_file.write_text(FIT_YAML.format(scenario=MARKOV))
+    proc = run_cli("fit", fit_file, "--record", record, "-o", tmp_path / "none.h5", check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{record}:5:10: 'proposed_on'" in proc.stderr, proc.stderr
+    assert "needs the date the record was taken" in proc.stderr
+    assert not (tmp_path / "none.h5").exists()
+    # A record date that is not one is an error at its line in the fit file.
+    with pytest.raises(progsurv.ScenarioError) as err:
+        progsurv.FitSpec.from_yaml(dated_yaml.replace("2024-06-01", "2024-13-01"), "fit.yaml")
+    assert (err.value.line, err.value.key) == (2, "as_of"), str(err.value)
+
+
+def test_scoping_rows_and_death_months_inform_the_scoping_time():
+    # With a timed scoping (mean 3 months), a record has proposals still scoping and
+    # proposals that died while scoped, in a month. Fitting the scoping mean alone with the
+    # exact likelihood recovers it; the check against the record counts the scoping rows.
+    base = progsurv.Scenario.load(MARKOV).with_values(
+        [("scoping", "{dist: exponential, mean: 3}"), ("patience.grace", 0)])
+    record = progsurv.simulate_record(base, 150, seed=8)
+    assert (record.outcome == "scoping").sum() >= 5
+    dead = record[record.outcome == "not_started"]
+    assert len(dead) >= 5 and dead["month"].notna().all() and (dead["month"] > 0).any()
+    fit_spec = progsurv.FitSpec(
+        base, [("scoping.mean", progsurv.Prior("log-uniform", low=0.3, high=30))],
+        likelihood={"method": "exact", "replications": 4096, "seed": 1, "bin_months": 3.0},
+        sampler={"walkers": 8, "steps": 150, "burn": 50, "seed": 1},
+        predictive={"draws": 20, "replications": 1024, "seed": 1})
+    fit = quiet_fit(fit_spec, record)
+    lo, hi = np.quantile(fit.samples()["scoping.mean"], [0.05, 0.95])
+    assert lo < 3 < hi and hi / lo < 4, (lo, hi)
+    check = fit.record_check
+    assert check.loc["outcome: scoping", "observed"] == (record.outcome == "scoping").sum()
+    assert check.loc["outcome: scoping", "p_value"] >= 0.01, check
+
+
+def test_fit_report_shows_traces_acceptance_tau_and_the_record(tmp_path):
+    scenario = progsurv.Scenario.load(MARKOV)
+    record = tmp_path / "past.csv"
+    progsurv.simulate_record(scenario, 30, seed=3).to_csv(record, index=False)
+    params = {"sponsor_levels.vp.approval": progsurv.Prior("beta", a=2, b=2),
+              "patience.rate": progsurv.Prior("log-uniform", low=0.005, high=0.1)}
+    fit = quiet_fit(spec(params, replications=2048, walkers=8, steps=40, burn=10, draws=5),
+                    record)
+    fig = fit.plot_traces()
+    assert len(fig.axes) == 3  # two parameters, then acceptance per walker
+    assert len(fig.axes[0].lines) == 8 and len(fig.axes[2].patches) == 8
+    fit.to_hdf5(tmp_path / "fit.h5")
+    run_cli("report", tmp_path / "fit.h5", "-o", tmp_path / "fit.html")
+    html = (tmp_path / "fit.html").read_text()
+    for part in ("Traces and acceptance", "Against the record", "τ (steps)", "R-hat",
+                 str(record), fit.record_sha256, f"{fit.acceptance.mean():.2f} (walkers"):
+        assert part in html, part
+    tau = f"{fit.autocorr_time[0]:.1f}"
+    assert f'data-src="/diagnostics/autocorr_time" data-index="0" data-scale="1" ' \
+           f'data-fmt=".1f">{tau}<' in html

@@ -85,8 +85,9 @@ class ExactModel {
 
   // The probability of each (terminal category, phases delivered) at time t, laid out as
   // Tally::phases_by_category: [k * (phases + 1) + d]; programmes still running at t
-  // count under EndCategory::Running with the phases delivered so far.
-  std::vector<double> phases_by_category(double t) const;
+  // count under EndCategory::Running with the phases delivered so far. With `scoping`, it
+  // is set to the probability of still scoping at t (rule 11; part of running with 0 phases).
+  std::vector<double> phases_by_category(double t, double* scoping = nullptr) const;
 
   // The full result on the scenario's grid: Summary curves (lower = upper = estimate),
   // outcome and cause shares, value distribution, completion-time quantiles and the means

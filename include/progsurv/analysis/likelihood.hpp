@@ -2,14 +2,17 @@
 // The likelihood of an organisation's record of past programmes under a scenario
 // (docs/fitting.md). Each programme contributes the model probability of what was
 // observed: its sponsor level (when given), outcome and cause (summed over causes when the
-// cause is unknown), phases delivered (when given) and the bin of its end month, or for a
-// running programme the probability that it is still running at its age (right-censored).
+// cause is unknown), phases delivered (when given) and the bin of its end month (for a
+// not_started row, of the month its proposal died, when given); for a running programme the
+// probability that at its age it was approved, not ended and had delivered the phases it
+// had (right-censored), and for a proposal still scoping that it was neither approved nor
+// dead by its age.
 //
 // simulated() estimates these probabilities from a table kept over replications
-// (sponsor level x end category x phases delivered x end-time bin, plus survival past
-// each censoring age). Every call uses the same seed and replication numbers, so two
-// parameter values are compared on common random numbers. exact() computes them from the
-// CTMC on the Markov subset, which is the check of the simulated one.
+// (sponsor level x end category x phases delivered x end-time bin, plus, at each censoring
+// age, running by phases delivered so far and still scoping). Every call uses the same seed and
+// replication numbers, so two parameter values are compared on common random numbers. exact()
+// computes them from the CTMC on the Markov subset, which is the check of the simulated one.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,7 +52,8 @@ class RecordLikelihood {
   // cannot produce (unknown level, more phases than it has, a month past its horizon, an
   // ended programme with every phase delivered, a phase gate before any phase, a budget cut
   // without a budget cycle, a patience cut without patience or before its grace period, a
-  // handoff failure without a handoff that can break).
+  // handoff failure without a handoff that can break, a running programme with every phase
+  // delivered, a proposal dying or still scoping past a fixed scoping time).
   RecordLikelihood(const Scenario& base, const ProgrammeRecord& record,
                    const LikelihoodOptions& options = {});
 
@@ -72,11 +76,12 @@ class RecordLikelihood {
     unsigned categories = 0;  // bit k set: EndCategory k is allowed
     int phases = -1;          // -1 = any
     int bin = -1;             // end-month bin; -1 = any (not_started, censored)
-    int censor = -1;          // index into ages_ for a running programme, else -1
+    int censor = -1;          // index into ages_ for a running or scoping row, else -1
+    bool scoping = false;     // censored in scoping: not approved, not dead at the age
     double multiplicity = 0;  // rows of the record with this observation
     bool operator==(const Pattern& o) const {
       return level == o.level && categories == o.categories && phases == o.phases && bin == o.bin &&
-             censor == o.censor;
+             censor == o.censor && scoping == o.scoping;
     }
   };
 

@@ -105,6 +105,9 @@ class Programme {
   bool done() const { return done_; }
   bool scoping() const { return activity_ == Activity::Scoping; }
   bool started() const { return started_; }
+  double started_at() const { return started_at_; }  // S, once started()
+  // Appends the calendar time of each phase delivery to `sink` (nullptr: none kept).
+  void record_deliveries(std::vector<double>* sink) { delivered_at_ = sink; }
 
   // The next events this programme schedules itself (calendar times, kInf for none).
   double next_progress() const;  // resource arrival, recruitment, step, pickup, escalation,
@@ -190,6 +193,7 @@ class Programme {
   const Cynicism* cynicism_ = nullptr;
   std::vector<PendingFollowUp>* deferred_ = nullptr;
   std::vector<LateFollowUp>* late_ = nullptr;
+  std::vector<double>* delivered_at_ = nullptr;
 
   bool done_ = false, started_ = false;
   double t_ = 0.0, p_ = 0.0;  // calendar and progress clocks

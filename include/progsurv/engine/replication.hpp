@@ -2,6 +2,7 @@
 // One Monte Carlo replication: one programme from proposal to its end or the horizon.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "progsurv/engine/outcome.hpp"
@@ -38,10 +39,20 @@ struct DrawTrace {
   std::uint32_t entity = 0;  // a co-sponsor seat's decisions are entity k (rule 14)
 };
 
+// When a replication was approved and delivered each phase: where a programme stood at a
+// given age, which the record likelihood needs for proposals still scoping and running
+// programmes' phases so far (docs/fitting.md). Filled only on request.
+struct ReplicationTimeline {
+  double approved_at = std::numeric_limits<double>::infinity();  // +inf: never started
+  std::vector<double> delivered_at;  // calendar months of the phase deliveries, in order
+};
+
 // Runs replication `replication` of `scenario` with `seed`. Pure: the same arguments give
-// the same record on any thread. With `trace`, every decision's uniforms are appended.
+// the same record on any thread. With `trace`, every decision's uniforms are appended; with
+// `timeline`, it is overwritten with the replication's approval and delivery times.
 ReplicationRecord simulate_replication(const Scenario& scenario, std::uint64_t seed,
                                        std::uint64_t replication,
-                                       std::vector<DrawTrace>* trace = nullptr);
+                                       std::vector<DrawTrace>* trace = nullptr,
+                                       ReplicationTimeline* timeline = nullptr);
 
 }  // namespace progsurv
