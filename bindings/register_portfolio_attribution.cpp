@@ -1,6 +1,7 @@
-// progsurv._core.read_portfolio_attribution: a portfolio attribution file (`progsurv
-// attribute PORTFOLIO -o`, docs/portfolio-attribution.md) as columns; progsurv/_portfolio.py
-// builds the DataFrames.
+// progsurv._core.attribute_portfolio (what each sharing of a portfolio costs, written to a
+// file as `progsurv attribute PORTFOLIO -o` does, without the GIL) and
+// read_portfolio_attribution: such a file (docs/portfolio-attribution.md) as columns;
+// progsurv/_portfolio_attribution.py builds the DataFrames.
 #include <pybind11/stl.h>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 
 #include "progsurv/analysis/portfolio_attribution.hpp"
 #include "progsurv/io/version.hpp"
+#include "python_progress.hpp"
 #include "register.hpp"
 
 namespace progsurv::python {
@@ -40,6 +42,25 @@ py::dict columns_of(const char* const* names, std::size_t count) {
 }  // namespace
 
 void register_portfolio_attribution(py::module_& m) {
+  m.def(
+      "attribute_portfolio",
+      [](const Portfolio& portfolio, const std::string& output, std::int64_t organisations,
+         std::uint64_t seed, int threads, bool shapley, const py::object& progress) {
+        PortfolioAttributionOptions opt;
+        opt.seed = seed;
+        opt.organisations = organisations;
+        opt.threads = threads;
+        opt.shapley = shapley;
+        const PortfolioAttribution r =
+            run_without_gil(opt, progress, [&] { return attribute_portfolio(portfolio, opt); });
+        write_portfolio_attribution(output, r);
+        return format_portfolio_attribution(r);
+      },
+      py::arg("portfolio"), py::arg("output"), py::arg("organisations"), py::arg("seed"),
+      py::arg("threads") = 0, py::arg("shapley") = true, py::arg("progress") = py::none(),
+      "What each sharing of `portfolio` costs, over `organisations` organisations, written to "
+      "`output` as `progsurv attribute PORTFOLIO -o` writes it (through the safe writer); "
+      "returns the text the command prints. The GIL is released while it runs.");
   m.def(
       "read_portfolio_attribution",
       [](const std::string& path) {

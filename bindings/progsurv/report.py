@@ -444,6 +444,8 @@ def _sweep_figures(f):
 def _sensitivity_extra_figures(s, metric):
     """The convergence of a sobol sweep's indices with N, and a morris sweep's screening."""
     if s.design == "sobol":
+        if s.convergence(metric)["N"].nunique() < 2:
+            return []  # one sample size: nothing to converge (a design of N < 32)
         return [(f"Convergence of {metric}", "First-order (solid) and total (dashed) indices "
                  "from the first N base samples: flat at the right means N was enough.",
                  _figure_uri(s.plot_convergence(metric).figure))]
@@ -950,27 +952,46 @@ def _is_portfolio_yaml(path):
     return isinstance(data, dict) and "roster" in data and "programmes" in data
 
 
+def _sets(args):
+    """The --set values as (key, value) pairs; ValueError for one without '='."""
+    sets = []
+    for s in args.set:
+        key, sep, value = s.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set: expected key.path=value, got {s!r}")
+        sets.append((key, value))
+    return sets
+
+
 def _run_portfolio_yaml(args, path, inputs):
-    """Runs the portfolio of `path` (with --set) into <report>.h5; returns that path."""
+    """Runs the portfolio of `path` (with --set) into <report>.h5 and, unless --attribution
+    names a file or --attribute is 0, what each sharing costs over --attribute organisations
+    (the same seed) into <report>-attribution.h5. Returns (run file, attribution file or
+    None)."""
+    from . import _core, _progress
     from ._output import check_output_path
 
     import progsurv
 
     portfolio = progsurv.Portfolio.load(path)
-    sets = []
-    for s in args.set:
-        key, sep, value = s.partition("=")
-        if not sep or not key:
-            return _fail(f"--set: expected key.path=value, got {s!r}")
-        sets.append((key, value))
+    sets = _sets(args)
     if sets:
         portfolio = portfolio.with_values(sets)
     output = args.output or os.path.splitext(path)[0] + ".html"
     h5 = os.path.splitext(output)[0] + ".h5"
     check_output_path(h5, inputs, args.force)
+    attribution = args.attribution
+    if attribution is None and args.attribute > 0:
+        attribution = os.path.splitext(output)[0] + "-attribution.h5"
+        check_output_path(attribution, inputs + [h5], args.force)
     progsurv.portfolio(portfolio, n=args.replications or DEFAULT_ORGANISATIONS, seed=args.seed,
                        progress=sys.stderr.isatty()).to_hdf5(h5)
-    return h5
+    if attribution != args.attribution:
+        with _progress.reporting(sys.stderr.isatty(), f"attributing {portfolio.name}",
+                                 unit="organisations") as bar:
+            _core.attribute_portfolio(portfolio, attribution, args.attribute, args.seed,
+                                      progress=bar)
+    return h5, attribution
 
 
 def _fail(message, status=2):
@@ -997,10 +1018,11 @@ def main(argv=None):
                    help="for a Monte Carlo run without --attribution: attribute its obstacles "
                    "with N replications (its seed; written next to the report as "
                    "<report>-attribution.h5); for a comparison, each scenario's, one knock-out "
-                   "at a time (<report>-attribution-<i>.h5); 0 = leave that section out "
-                   "(default 20000)")
+                   "at a time (<report>-attribution-<i>.h5); for a portfolio YAML, what each "
+                   "sharing costs over N organisations (<report>-attribution.h5); 0 = leave "
+                   "that section out (default 20000)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario value (scenario YAML input only; repeatable)")
+                   help="override a scenario or portfolio value (YAML input only; repeatable)")
     p.add_argument("-n", "--replications", type=int, default=None,
                    help=f"replications when FILE is a scenario (default "
                    f"{DEFAULT_REPLICATIONS}); organisations when it is a portfolio (default "
@@ -1031,20 +1053,14 @@ def _main(args):
         # Every output is checked before any work: the report, and for a scenario the run
         # file next to it.
         check_output_path(args.output or os.path.splitext(path)[0] + ".html", inputs, args.force)
+        attribution = args.attribution
         if is_yaml and _is_portfolio_yaml(path):
-            path = _run_portfolio_yaml(args, path, inputs)
-            if not isinstance(path, str):
-                return path  # a --set error, already said
+            path, attribution = _run_portfolio_yaml(args, path, inputs)
         elif is_yaml:
             import progsurv
 
             scenario = progsurv.Scenario.load(path)
-            sets = []
-            for s in args.set:
-                key, sep, value = s.partition("=")
-                if not sep or not key:
-                    return _fail(f"--set: expected key.path=value, got {s!r}")
-                sets.append((key, value))
+            sets = _sets(args)
             if sets:
                 scenario = scenario.with_values(sets)
             output = args.output or os.path.splitext(path)[0] + ".html"
@@ -1054,7 +1070,6 @@ def _main(args):
             progsurv.run(scenario, replications=replications, seed=args.seed,
                          progress=sys.stderr.isatty()).to_hdf5(h5)
             path = h5
-        attribution = args.attribution
         if attribution is None and args.attribute > 0:
             attribution = _attribute_run(path, args.output, args.attribute, args.force, inputs)
         knockouts = []

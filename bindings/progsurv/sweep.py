@@ -605,7 +605,8 @@ def plot_convergence(result, metric=None, ax=None):
     ax.set_xlabel("base samples N")
     ax.set_ylabel("Sobol index (S1 solid, ST dashed)")
     ax.set_title(f"{result.name}: convergence of {metric}")
-    ax.legend(fontsize="small")
+    # Outside the axes, as the other sweep plots: inside it would cover the lines.
+    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 

@@ -60,13 +60,25 @@ def test_portfolio_attribution_report(briefs):
 
 def test_report_of_a_portfolio_yaml_runs_it_first(tmp_path):
     out = tmp_path / "org.html"
-    run_cli("report", TEN_YEARS, "-n", 200, "--set", "roster.vp=4", "-o", out)
+    run_cli("report", TEN_YEARS, "-n", 200, "--attribute", 40, "--set", "roster.vp=4",
+            "-o", out)
     with h5py.File(tmp_path / "org.h5", "r") as f:
         assert f.attrs["filetype"] == "progsurv-portfolio"
         assert int(f["run"].attrs["organisations"]) == 200
         vp = list(f["portfolio/level_names"].asstr()[()]).index("vp")
         assert int(f["portfolio/roster"][vp]) == 4
-    assert "An organisation over the years: " in out.read_text()
+    # What each sharing costs, attributed as `progsurv attribute` would, with the same seed.
+    with h5py.File(tmp_path / "org-attribution.h5", "r") as f:
+        assert f.attrs["filetype"] == "progsurv-portfolio-attribution"
+        assert int(f.attrs["organisations"]) == 40 and int(f.attrs["seed"]) == 1
+        import yaml
+
+        assert yaml.safe_load(f["portfolio/source_yaml"].asstr()[()])["roster"]["vp"] == 4
+    page = out.read_text()
+    assert "An organisation over the years: " in page and "<h2>What each sharing costs" in page
+    run_cli("report", TEN_YEARS, "-n", 100, "--attribute", 0, "-o", tmp_path / "plain.html")
+    assert not (tmp_path / "plain-attribution.h5").exists()
+    assert "<h2>What each sharing costs" not in (tmp_path / "plain.html").read_text()
 
 
 def test_report_refuses_an_attribution_of_another_kind(briefs, tmp_path):
