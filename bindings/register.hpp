@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "progsurv/scenario/scenario.hpp"
+
 namespace progsurv::python {
 
 namespace py = pybind11;
@@ -43,6 +45,8 @@ void register_remedies(py::module_& m);  // RemedySet, remedies(), RemediesResul
 // Key paths and YAML texts for with_values() from a mapping {path: value} or an iterable of
 // (path, value) pairs (register_scenario.cpp), shared by Scenario and Portfolio.
 std::vector<std::pair<std::string, std::string>> key_value_overrides(const py::object& values);
+// Scenario.changes and Portfolio.changes: [(key path, value as given, what it was), ...].
+py::list changes_list(const std::vector<ValueChange>& changes);
 
 // A read-only NumPy array of `shape` over `data` (strides in bytes) whose base is `owner`:
 // no copy is made and the owner lives at least as long as the array. Returns an empty

@@ -145,6 +145,14 @@ an invalid value raises ScenarioError naming the path.
 )doc")
       .def_property_readonly(
           "name", [](const Portfolio& p) { return p.name; }, "The portfolio's name.")
+      .def_property_readonly("label", &Portfolio::label,
+                             "The name with the values changed since the file was read "
+                             "(with_values, --set) as a variant label: 'ten-years "
+                             "[roster.vp=4]'; the name when none was.")
+      .def_property_readonly(
+          "changes", [](const Portfolio& p) { return changes_list(p.changes); },
+          "The values changed since the file was read, in order: (key path, value as given, "
+          "the value before as YAML text, '' when the file lacked it).")
       .def_property_readonly(
           "description", [](const Portfolio& p) { return p.description; },
           "The portfolio's description (may be empty).")

@@ -162,6 +162,12 @@ std::vector<std::string> names_of(const std::vector<T>& items) {
 
 }  // namespace
 
+py::list changes_list(const std::vector<ValueChange>& changes) {
+  py::list out;
+  for (const ValueChange& c : changes) out.append(py::make_tuple(c.path, c.value, c.was));
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> key_value_overrides(const py::object& values) {
   return override_pairs(values);
 }
@@ -203,13 +209,7 @@ invalid value raises ScenarioError naming the path.
           "The name with the values changed since the file was read (with_values, --set) as "
           "a variant label: 'baseline [sponsor=director]'; the name when none was.")
       .def_property_readonly(
-          "changes",
-          [](const Scenario& s) {
-            py::list out;
-            for (const ValueChange& c : s.changes)
-              out.append(py::make_tuple(c.path, c.value, c.was));
-            return out;
-          },
+          "changes", [](const Scenario& s) { return changes_list(s.changes); },
           "The values changed since the file was read, in order: (key path, value as given, "
           "the value before as YAML text, '' when the file left it to its default or lacked "
           "it).")

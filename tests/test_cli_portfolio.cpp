@@ -12,9 +12,12 @@
 #include <string>
 
 #include "command.hpp"
+#include "progsurv/analysis/portfolio_attribution.hpp"
+#include "progsurv/io/portfolio_file.hpp"
 #include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
+using namespace progsurv;
 
 namespace {
 
@@ -80,6 +83,27 @@ TEST_F(CliPortfolio, SummaryReadsThePortfolioFile) {
   // The summary of the file is the one the run printed, to the character.
   const std::string printed = r.out.substr(0, r.out.find("written: "));
   EXPECT_EQ(s.out, printed);
+}
+
+// A run with --set names the variant in what it prints and in its file, which keeps each
+// change with what it was; the summary of the file prints the same.
+TEST_F(CliPortfolio, SetValuesAreRecordedAndNamed) {
+  const auto r =
+      progsurv("portfolio " + ten_years() + " -n 64 -q --set roster.vp=4 -o " + path("org.h5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "portfolio 'ten-years [roster.vp=4]': 64 organisations")) << r.out;
+  const PortfolioResult back = read_portfolio_result(path("org.h5"));
+  ASSERT_EQ(back.portfolio.changes.size(), 1u);
+  EXPECT_EQ(back.portfolio.changes[0].path, "roster.vp");
+  EXPECT_EQ(back.portfolio.changes[0].value, "4");
+  EXPECT_EQ(back.portfolio.changes[0].was, "8");
+  const auto s = progsurv("summary " + path("org.h5"));
+  EXPECT_EQ(s.out, r.out.substr(0, r.out.find("written: ")));
+  const auto a =
+      progsurv("attribute " + ten_years() + " -n 16 -q --set roster.vp=4 -o " + path("attr.h5"));
+  ASSERT_EQ(a.status, 0) << a.out;
+  EXPECT_EQ(read_portfolio_attribution(path("attr.h5")).portfolio.label(),
+            "ten-years [roster.vp=4]");
 }
 
 TEST_F(CliPortfolio, ValidatePrintsTheResolvedPortfolio) {

@@ -521,6 +521,18 @@ TEST_F(PortfolioInput, Overrides) {
   EXPECT_EQ(q.roster[0], 5);
   EXPECT_EQ(q.horizon, 96.0);
   EXPECT_EQ(q.templates[0].horizon, 96.0);
+  // Every change is recorded with what it was, and names the variant; a key set again
+  // keeps what the file said.
+  EXPECT_TRUE(p.changes.empty());
+  EXPECT_EQ(p.label(), "org");
+  const Portfolio r = q.with_values({{"roster.vp", "6"}});
+  ASSERT_EQ(r.changes.size(), 2u);
+  EXPECT_EQ(r.changes[0].path, "roster.vp");
+  EXPECT_EQ(r.changes[0].value, "6");
+  EXPECT_EQ(r.changes[0].was, "2");
+  EXPECT_EQ(r.changes[1].path, "horizon");
+  EXPECT_EQ(r.changes[1].was, "120");
+  EXPECT_EQ(r.label(), "org [roster.vp=6, horizon=96]");
   // As for scenarios, every component but the last must exist in the file.
   try {
     p.with_values({{"cynicism.rise", "0.2"}});

@@ -62,6 +62,10 @@ progsurv.portfolio()."""
         ...
     def __repr__(self) -> str: ...
     @property
+    def changes(self) -> list:
+        """The values changed since the file was read, in order: (key path, value as given, the value before as YAML text, '' when the file lacked it)."""
+        ...
+    @property
     def cynicism(self) -> dict:
         """The cynicism settings {initial, rise, relief, half_life, effect.break, effect.pickup, effect.approval}."""
         ...
@@ -84,6 +88,10 @@ progsurv.portfolio()."""
     @property
     def initial_trust(self) -> float:
         """customers.initial_trust: the organisation's customer trust at t = 0."""
+        ...
+    @property
+    def label(self) -> str:
+        """The name with the values changed since the file was read (with_values, --set) as a variant label: 'ten-years [roster.vp=4]'; the name when none was."""
         ...
     @property
     def launches(self) -> list:

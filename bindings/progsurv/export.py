@@ -354,9 +354,10 @@ def overrides(h5):
     """The values a run was given on top of its scenario (--set, --lever), as "key=value
     (was ...)" lines, from the file's record of them: the group `/scenario/changes` of run,
     comparison, seek and remedies files or `/scenario_changes` of attribution files (path,
-    value, was; docs/hdf5-format.md); [] when the file has none (nothing was set, or it was
+    value, was; docs/hdf5-format.md) or `/portfolio/changes` of portfolio and portfolio
+    attribution files; [] when the file has none (nothing was set, or it was
     written before progsurv recorded them)."""
-    for where in ("scenario/changes", "scenario_changes"):
+    for where in ("scenario/changes", "scenario_changes", "portfolio/changes"):
         rec = h5.get(where)
         if isinstance(rec, h5py.Group) and "path" in rec:
             keys = _strings(rec["path"][()])
@@ -392,6 +393,7 @@ def about(path, output=None):
             command = "progsurv exact"
         # A variant's label names what was set: "baseline [sponsor=director]".
         name = (_attr(f, "scenario", "label") or _attr(f, "/", "scenario_label")
+                or _attr(f, "portfolio", "label")
                 or _attr(f, "scenario", "name") or _attr(f, "portfolio", "name")
                 or _attr(f, "/", "scenario_name") or _yaml_field(f, "scenario", "name"))
         if filetype == "progsurv-sweep":

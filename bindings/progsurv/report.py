@@ -806,7 +806,10 @@ def _portfolio_context(f):
         ("Programmes live", "Mean programmes scoping or running per organisation.",
          _figure_uri(result.plot_live().figure)),
     ]
+    pg = h5["portfolio"]
     return dict(kind="portfolio", figures=figures, cat=cats.index, causes=cats[1:6],
+                changes=scenario_changes(pg),
+                label_src="/portfolio@label" if "label" in pg.attrs else "/portfolio@name",
                 rank_rows=rows, rank_hidden=hidden, yearly=yearly,
                 levels=_strings(h5["portfolio/level_names"]),
                 organisations=int(h5["tally"].attrs["organisations"]),

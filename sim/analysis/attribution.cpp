@@ -508,7 +508,7 @@ void write_attribution(const std::string& path, const AttributionResult& r) {
     f.write_attr("shapley_method", to_string(r.shapley));
     f.write_string("scenario", r.scenario.to_yaml());
     f.write_attr("scenario_label", r.scenario.label());  // format 1.1
-    h5::write_changes(f, "scenario_changes", r.scenario);
+    h5::write_changes(f, "scenario_changes", r.scenario.changes);
     std::vector<std::string> names, descriptions, stats;
     for (const auto& row : r.rows) {
       names.push_back(to_string(row.knockout));
@@ -551,7 +551,7 @@ AttributionResult read_attribution(const std::string& path) {
   return h5::read_result_file(path, kAttributionFormat, [&](const h5::File& f, h5::FormatVersion) {
     AttributionResult r;
     r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
-    h5::read_changes(f, "scenario_changes", r.scenario);
+    h5::read_changes(f, "scenario_changes", r.scenario.changes);
     r.seed = f.read_attr<std::uint64_t>("seed");
     r.n = f.read_attr<std::int64_t>("replications");
     const std::string method =

@@ -377,7 +377,7 @@ std::string format_portfolio_attribution(const PortfolioAttribution& r) {
   std::snprintf(line, sizeof line,
                 "progsurv attribute: portfolio %s (seed %llu, %lld organisations, common random "
                 "numbers; horizon %g months)\n",
-                r.portfolio.name.c_str(), static_cast<unsigned long long>(r.seed),
+                r.portfolio.label().c_str(), static_cast<unsigned long long>(r.seed),
                 static_cast<long long>(r.n), r.portfolio.horizon);
   os << line;
   const auto all = [&](OrganisationStat s) { return r.cost(SharingKnockout::All, s); };
@@ -535,6 +535,8 @@ void write_portfolio_attribution(const std::string& path, const PortfolioAttribu
       h5::Group g = f.create_group("portfolio");
       const Portfolio& p = r.portfolio;
       g.write_attr("name", p.name);
+      g.write_attr("label", p.label());  // format 1.1
+      h5::write_changes(g, "changes", p.changes);
       g.write_attr("description", p.description);
       g.write_attr("source", p.source);
       g.write_string("source_yaml", p.yaml_text);
@@ -579,6 +581,7 @@ PortfolioAttribution read_portfolio_attribution(const std::string& path) {
       const h5::Group g = f.open_group("portfolio");
       Portfolio& p = r.portfolio;
       p.name = g.read_attr_string("name");
+      h5::read_changes(g, "changes", p.changes);  // absent before format 1.1: nothing set
       p.description = g.read_attr_string("description");
       p.source = g.read_attr_string("source");
       p.horizon = f.read_attr<double>("horizon");

@@ -43,7 +43,7 @@ void write_remedies(const std::string& path, const RemediesResult& r) {
     f.write_attr("runner_up", static_cast<std::int32_t>(r.runner_up));
     f.write_string("scenario", r.scenario.to_yaml());
     f.write_attr("scenario_label", r.scenario.label());  // format 1.1
-    h5::write_changes(f, "scenario_changes", r.scenario);
+    h5::write_changes(f, "scenario_changes", r.scenario.changes);
     f.write_string("remedies_file", r.remedies.text);
 
     h5::Group g = f.create_group("remedies");
@@ -137,7 +137,7 @@ RemediesResult read_remedies(const std::string& path) {
     return h5::read_result_file(path, kRemediesFormat, [&](const h5::File& f, h5::FormatVersion) {
       RemediesResult r;
       r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
-      h5::read_changes(f, "scenario_changes", r.scenario);
+      h5::read_changes(f, "scenario_changes", r.scenario.changes);
       r.remedies = RemedySet::from_yaml(f.read_string("remedies_file"), path + ":/remedies_file",
                                         r.scenario);
       r.seed = f.read_attr<std::uint64_t>("seed");

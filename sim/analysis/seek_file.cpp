@@ -37,7 +37,7 @@ void write_seek(const std::string& path, const SeekResult& r) {
     f.write_attr("confidence", 0.95);
     f.write_string("scenario", r.scenario.to_yaml());
     f.write_attr("scenario_label", r.scenario.label());  // format 1.1
-    h5::write_changes(f, "scenario_changes", r.scenario);
+    h5::write_changes(f, "scenario_changes", r.scenario.changes);
     h5::Group g = f.create_group("points");
     std::vector<double> x, sum, sumsq, bd, bd2, pd, pd2;
     std::vector<std::int64_t> n, order;
@@ -75,7 +75,7 @@ SeekResult read_seek(const std::string& path) {
   return h5::read_result_file(path, kSeekFormat, [&](const h5::File& f, h5::FormatVersion) {
     SeekResult r;
     r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
-    h5::read_changes(f, "scenario_changes", r.scenario);
+    h5::read_changes(f, "scenario_changes", r.scenario.changes);
     r.seed = f.read_attr<std::uint64_t>("seed");
     r.n = f.read_attr<std::int64_t>("replications");
     r.lever = f.read_attr_string("lever");

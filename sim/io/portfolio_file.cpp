@@ -195,6 +195,8 @@ void write_file(h5::File& f, const PortfolioResult& r) {
   {
     h5::Group g = f.create_group("portfolio");
     g.write_attr("name", p.name);
+    g.write_attr("label", p.label());  // format 1.1
+    h5::write_changes(g, "changes", p.changes);
     g.write_attr("description", p.description);
     g.write_attr("source", p.source);
     g.write_attr("horizon", p.horizon);
@@ -256,6 +258,7 @@ PortfolioResult read_portfolio_result(const std::string& path) {
     const h5::Group pg = f.open_group("portfolio");
     Portfolio& p = r.portfolio;
     p.name = pg.read_attr_string("name");
+    h5::read_changes(pg, "changes", p.changes);  // absent before format 1.1: nothing set
     p.description = pg.read_attr_string("description");
     p.source = pg.read_attr_string("source");
     p.horizon = pg.read_attr<double>("horizon");

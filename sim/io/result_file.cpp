@@ -215,7 +215,7 @@ void write_scenario(h5::Group& f, const Scenario& s) {
   // before any --set: the changes say what differs from it.
   const std::string& text = s.original_text.empty() ? s.yaml_text : s.original_text;
   if (!text.empty()) g.write_string("source_yaml", text);
-  h5::write_changes(g, "changes", s);
+  h5::write_changes(g, "changes", s.changes);
 }
 
 void write_run(h5::File& f, const RunResult& r) {
@@ -612,7 +612,7 @@ Scenario read_scenario(const h5::Group& f, const std::string& path) {
   // Where the scenario originally came from, rather than this file.
   if (scenario.has_attr("source")) s.source = scenario.read_attr_string("source");
   // Format 2.2: what --set changed, and the text as written before (for the next write).
-  h5::read_changes(scenario, "changes", s);
+  h5::read_changes(scenario, "changes", s.changes);
   if (!s.changes.empty() && scenario.has("source_yaml"))
     s.original_text = scenario.read_string("source_yaml");
   return s;

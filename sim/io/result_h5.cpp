@@ -94,10 +94,10 @@ void throw_damaged(const std::string& path, const ResultFormat& format, const Er
                                                              : damaged + " " + path + ": " + what);
 }
 
-void write_changes(Group& g, const std::string& name, const Scenario& s) {
-  if (s.changes.empty()) return;
+void write_changes(Group& g, const std::string& name, const std::vector<ValueChange>& list) {
+  if (list.empty()) return;
   std::vector<std::string> path, value, was;
-  for (const ValueChange& c : s.changes) {
+  for (const ValueChange& c : list) {
     path.push_back(c.path);
     value.push_back(c.value);
     was.push_back(c.was);
@@ -108,8 +108,8 @@ void write_changes(Group& g, const std::string& name, const Scenario& s) {
   changes.write_strings("was", was);
 }
 
-void read_changes(const Group& g, const std::string& name, Scenario& s) {
-  s.changes.clear();
+void read_changes(const Group& g, const std::string& name, std::vector<ValueChange>& list) {
+  list.clear();
   if (!g.has(name)) return;
   const Group changes = g.open_group(name);
   const std::vector<std::string> path = changes.read_strings("path");
@@ -117,7 +117,7 @@ void read_changes(const Group& g, const std::string& name, Scenario& s) {
   const std::vector<std::string> was = changes.read_strings("was");
   if (value.size() != path.size() || was.size() != path.size())
     throw Error(changes.path() + ": path, value and was differ in length");
-  for (std::size_t i = 0; i < path.size(); ++i) s.changes.push_back({path[i], value[i], was[i]});
+  for (std::size_t i = 0; i < path.size(); ++i) list.push_back({path[i], value[i], was[i]});
 }
 
 }  // namespace progsurv::h5

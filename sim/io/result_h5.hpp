@@ -85,10 +85,10 @@ auto read_result_file(const std::string& path, const ResultFormat& format, Read&
   }
 }
 
-// A scenario's changes since it was read (Scenario::changes: --set, a lever) as the group
-// `name` under `g`: string datasets path, value and was, one entry per change; nothing is
-// written when there are none. read_changes fills s.changes from that group when present.
-void write_changes(Group& g, const std::string& name, const Scenario& s);
-void read_changes(const Group& g, const std::string& name, Scenario& s);
+// A scenario's or portfolio's changes since it was read (`changes`: --set, a lever) as the
+// group `name` under `g`: string datasets path, value and was, one entry per change; nothing
+// is written when there are none. read_changes fills `list` from that group when present.
+void write_changes(Group& g, const std::string& name, const std::vector<ValueChange>& list);
+void read_changes(const Group& g, const std::string& name, std::vector<ValueChange>& list);
 
 }  // namespace progsurv::h5

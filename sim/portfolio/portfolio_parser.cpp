@@ -368,6 +368,7 @@ Portfolio Portfolio::load(const std::string& path) { return from_yaml(read_text_
 Portfolio Portfolio::with_values(
     const std::vector<std::pair<std::string, std::string>>& values) const {
   YAML::Node root = unshared_yaml_copy(load_yaml(yaml_text, source));
+  std::vector<ValueChange> changed = changes;
   for (const auto& [path, text] : values) {
     YAML::Node value;
     try {
@@ -375,13 +376,16 @@ Portfolio Portfolio::with_values(
     } catch (const YAML::Exception& e) {
       throw ScenarioError("<override>", 0, 0, path, "invalid YAML value '" + text + "': " + e.msg);
     }
+    note_change(changed, path, text, find_yaml_path(root, path));
     set_yaml_path(root, path, value);
   }
   YAML::Emitter emitter;
   emitter << root;
   // Relative template paths still resolve against the portfolio file's directory.
   try {
-    return from_yaml(emitter.c_str(), source);
+    Portfolio out = from_yaml(emitter.c_str(), source);
+    out.changes = std::move(changed);
+    return out;
   } catch (const ScenarioError& e) {
     // Line numbers of the re-emitted text mean nothing to the user; the override does.
     for (const auto& [path, text] : values)

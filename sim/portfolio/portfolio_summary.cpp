@@ -164,7 +164,7 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   const Portfolio& p = r.portfolio;
   std::ostringstream os;
   char line[256];
-  os << "portfolio '" << p.name << "': " << s.n << " organisations (replications), horizon "
+  os << "portfolio '" << p.label() << "': " << s.n << " organisations (replications), horizon "
      << years(p.horizon) << ", " << p.post_count() << " sponsor posts\n\n";
 
   const auto at = [&](EndCategory c) { return s.per_category[static_cast<std::size_t>(c)]; };

@@ -19,6 +19,12 @@ void read_organisation_blocks(const yaml_detail::MapReader& top, const std::stri
 // "<override>" when the path does not lead anywhere), and copy a tree with no aliases.
 void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value);
 YAML::Node unshared_yaml_copy(const YAML::Node& node);
+// The node at a dotted key path, or an invalid node when a component is missing.
+YAML::Node find_yaml_path(const YAML::Node& root, const std::string& path);
+// Records in `changes` that `path` was set to `text`, `before` being what was there (an
+// invalid or null node: nothing); a path set again keeps what it first was.
+void note_change(std::vector<ValueChange>& changes, const std::string& path,
+                 const std::string& text, const YAML::Node& before);
 // Scenario::from_yaml after load_yaml: the scenario read from `root`, which is `text` parsed
 // (with_values passes the tree it emitted `text` from, rather than parse it again).
 Scenario scenario_from_tree(const YAML::Node& root, const std::string& text,

@@ -223,24 +223,15 @@ Scenario Scenario::with_values(
     } catch (const YAML::Exception& e) {
       override_error(path, "invalid YAML value '" + text + "': " + e.msg);
     }
-    const auto same = [&path = path](const ValueChange& c) { return c.path == path; };
-    const auto earlier = std::find_if(changed.begin(), changed.end(), same);
-    if (earlier != changed.end()) {
-      earlier->value = text;  // changed again: it still "was" what the file said
-    } else {
-      const std::vector<std::string> parts = split_path(path);
-      YAML::Node before = find_path(root, parts);
-      if (!before.IsDefined() || before.IsNull()) {
-        if (!parsed) {
-          canonical = load_yaml(to_yaml(), source);
-          parsed = true;
-        }
-        before = find_path(canonical, parts);
+    YAML::Node before = find_yaml_path(root, path);
+    if (!before.IsDefined() || before.IsNull()) {
+      if (!parsed) {
+        canonical = load_yaml(to_yaml(), source);
+        parsed = true;
       }
-      changed.push_back(
-          {path, text,
-           before.IsDefined() && !before.IsNull() ? yaml_detail::flow_text(before) : ""});
+      before = find_yaml_path(canonical, path);
     }
+    note_change(changed, path, text, before);
     set_path(root, path, value);
   }
 
@@ -273,13 +264,31 @@ Scenario Scenario::with_values(
   }
 }
 
-std::string Scenario::label() const {
+YAML::Node find_yaml_path(const YAML::Node& root, const std::string& path) {
+  return find_path(root, split_path(path));
+}
+
+void note_change(std::vector<ValueChange>& changes, const std::string& path,
+                 const std::string& text, const YAML::Node& before) {
+  const auto earlier = std::find_if(changes.begin(), changes.end(),
+                                    [&path](const ValueChange& c) { return c.path == path; });
+  if (earlier != changes.end()) {
+    earlier->value = text;  // changed again: it still "was" what the file said
+    return;
+  }
+  changes.push_back(
+      {path, text, before.IsDefined() && !before.IsNull() ? yaml_detail::flow_text(before) : ""});
+}
+
+std::string variant_label(const std::string& name, const std::vector<ValueChange>& changes) {
   if (changes.empty()) return name;
   std::string text = name + " [";
   for (std::size_t i = 0; i < changes.size(); ++i)
     text += (i ? ", " : "") + changes[i].path + "=" + changes[i].value;
   return text + "]";
 }
+
+std::string Scenario::label() const { return variant_label(name, changes); }
 
 std::string Scenario::value_text(const std::string& path) const {
   const std::vector<std::string> parts = split_path(path);

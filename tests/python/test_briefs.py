@@ -76,6 +76,17 @@ def test_report_of_a_portfolio_yaml_runs_it_first(tmp_path):
         assert yaml.safe_load(f["portfolio/source_yaml"].asstr()[()])["roster"]["vp"] == 4
     page = out.read_text()
     assert "An organisation over the years: " in page and "<h2>What each sharing costs" in page
+    # The variant says what was set: in the page, the loaded result's name and the workbook.
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+    assert "roster.vp set to 4 (was 8)" in text and "ten-years [roster.vp=4]" in text
+    import progsurv
+    from progsurv.export import about
+
+    assert progsurv.load(tmp_path / "org.h5").name == "ten-years [roster.vp=4]"
+    for h5 in ("org.h5", "org-attribution.h5"):
+        sheet = dict(zip(*about(tmp_path / h5).to_dict("list").values()))
+        assert sheet["overrides"] == "roster.vp=4 (was 8)", h5
+        assert sheet["portfolio"] == "ten-years [roster.vp=4]", h5
     run_cli("report", TEN_YEARS, "-n", 100, "--attribute", 0, "-o", tmp_path / "plain.html")
     assert not (tmp_path / "plain-attribution.h5").exists()
     assert "<h2>What each sharing costs" not in (tmp_path / "plain.html").read_text()

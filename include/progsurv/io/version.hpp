@@ -11,11 +11,11 @@ inline constexpr const char* kAttributionFiletype = "progsurv-attribution";
 // File written by `progsurv portfolio` (docs/hdf5-portfolio-format.md), with its own version.
 inline constexpr const char* kPortfolioFiletype = "progsurv-portfolio";
 inline constexpr int kPortfolioFormatVersionMajor = 1;
-inline constexpr int kPortfolioFormatVersionMinor = 0;
+inline constexpr int kPortfolioFormatVersionMinor = 1;  // 1.1: /portfolio@label, changes
 // File written by `progsurv attribute` for a portfolio (docs/portfolio-attribution.md).
 inline constexpr const char* kPortfolioAttributionFiletype = "progsurv-portfolio-attribution";
 inline constexpr int kPortfolioAttributionFormatVersionMajor = 1;
-inline constexpr int kPortfolioAttributionFormatVersionMinor = 0;
+inline constexpr int kPortfolioAttributionFormatVersionMinor = 1;  // 1.1: label, changes
 // File written by `progsurv fit` / progsurv.fit() (docs/hdf5-fit-format.md). Its own
 // version: the fit file is written by the Python package, not by sim/io.
 inline constexpr const char* kFitFiletype = "progsurv-fit";

@@ -47,6 +47,10 @@ struct Portfolio {
   std::string description;
   std::string source;     // file path or "<string>"
   std::string yaml_text;  // the text it was parsed from
+  // Values set after the portfolio was read (with_values: `--set`), for every output.
+  std::vector<ValueChange> changes;
+  // The name, with the changes as a variant label: "ten-years [roster.vp=4]".
+  std::string label() const { return variant_label(name, changes); }
 
   double horizon = 120.0;
   std::vector<double> grid;

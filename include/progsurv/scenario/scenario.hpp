@@ -111,6 +111,8 @@ struct ValueChange {
   std::string value;  // as given
   std::string was;    // the value before, as flow YAML; "" when the key was not there
 };
+// `name`, with the changes as a variant label: "baseline [sponsor=director]".
+std::string variant_label(const std::string& name, const std::vector<ValueChange>& changes);
 
 enum class PatienceModel { Reviews, Hazard, None };
 enum class Visible { Phases, Steps };
