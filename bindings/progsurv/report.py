@@ -68,15 +68,20 @@ class _File:
             v = np.asarray(v)[tuple(index) if isinstance(index, (tuple, list)) else index]
         return v
 
-    def num(self, src, index=None, scale=1.0, fmt=".1f", suffix=""):
-        """A number from the file as a tagged span."""
-        v = self.value(src, index)
-        text = format_number(v, scale, fmt)
-        idx = "" if index is None else ",".join(str(i) for i in np.atleast_1d(index))
+    def _span(self, src, idx, text, scale, fmt, suffix, derive=None):
+        """The tagged span every number of the page is printed through: data-src, -index,
+        (-derive), -scale and -fmt say where its text came from."""
+        how = "" if derive is None else f' data-derive="{derive}"'
         return Markup(
             f'<span class="num" data-file="{self.tag}" data-src="{html.escape(src)}" '
-            f'data-index="{idx}" data-scale="{scale:g}" data-fmt="{fmt}">'
+            f'data-index="{idx}"{how} data-scale="{scale:g}" data-fmt="{fmt}">'
             f"{html.escape(text)}</span>{html.escape(suffix)}")
+
+    def num(self, src, index=None, scale=1.0, fmt=".1f", suffix=""):
+        """A number from the file as a tagged span."""
+        text = format_number(self.value(src, index), scale, fmt)
+        idx = "" if index is None else ",".join(str(i) for i in np.atleast_1d(index))
+        return self._span(src, idx, text, scale, fmt, suffix)
 
     def remainder(self, src, row, minus, scale=1.0, fmt=".1f", suffix=""):
         """1 minus the sum of columns `minus` of row `row` of the matrix `src` (the share
@@ -84,11 +89,7 @@ class _File:
         m = np.asarray(self.read(src))[row]
         v = 1.0 - float(sum(m[c] for c in minus))
         how = "1-sum:" + ",".join(str(c) for c in minus)
-        return Markup(
-            f'<span class="num" data-file="{self.tag}" data-src="{html.escape(src)}" '
-            f'data-index="{row}" data-derive="{how}" data-scale="{scale:g}" '
-            f'data-fmt="{fmt}">{html.escape(format_number(v, scale, fmt))}</span>'
-            f"{html.escape(suffix)}")
+        return self._span(src, row, format_number(v, scale, fmt), scale, fmt, suffix, how)
 
     def combined(self, how, srcs, index, scale=1.0, fmt=".1f", suffix=""):
         """Two values at `index` of the datasets `srcs` combined, as a tagged span
@@ -97,20 +98,14 @@ class _File:
         a, b = (float(self.value(src, index)) for src in srcs)
         v = abs(a - b) if how == "absdiff" else float(np.hypot(a, b))
         idx = ",".join(str(i) for i in np.atleast_1d(index))
-        return Markup(
-            f'<span class="num" data-file="{self.tag}" data-src="{html.escape("|".join(srcs))}" '
-            f'data-index="{idx}" data-derive="{how}" data-scale="{scale:g}" '
-            f'data-fmt="{fmt}">{html.escape(format_number(v, scale, fmt))}</span>'
-            f"{html.escape(suffix)}")
+        return self._span("|".join(srcs), idx, format_number(v, scale, fmt), scale, fmt,
+                          suffix, how)
 
     def derived(self, group, index, how, scale=1.0, fmt=".1f", suffix=""):
         """A statistic derived from the raw sums of row `index` of `group` (derive()), as a
         tagged span: data-src is the group, data-derive says how."""
         text = format_number(derive(self.h5, group, index, how), scale, fmt)
-        return Markup(
-            f'<span class="num" data-file="{self.tag}" data-src="{html.escape(group)}" '
-            f'data-index="{index}" data-derive="{how}" data-scale="{scale:g}" '
-            f'data-fmt="{fmt}">{html.escape(text)}</span>{html.escape(suffix)}')
+        return self._span(group, index, text, scale, fmt, suffix, how)
 
 
 # Where derive() finds a row's raw sums: n, sum, sum of squares (and for differences the
