@@ -85,13 +85,8 @@ class PortfolioAttribution:
 
         Returns a pandas DataFrame indexed by (knockout, statistic).
         """
-        o = self._org[self._org["kind"] == "switched off"]
-        frame = pd.DataFrame({
-            "knockout": o["part"], "statistic": o["statistic"],
-            "description": [self._raw["descriptions"][k] for k in o["part"]],
-            "base": o["base"], "switched_off": o["variant"], "cost": o["cost"],
-            "cost_lower": o["lower"], "cost_upper": o["upper"], "cost_se": o["se"]})
-        return frame.set_index(["knockout", "statistic"])
+        return self._rows("switched off", base="base", switched_off="variant", cost="cost",
+                          cost_lower="lower", cost_upper="upper", cost_se="se")
 
     def shapley(self):
         """Each sharing's Shapley part of the cost of all four, per organisation: one row
@@ -100,12 +95,17 @@ class PortfolioAttribution:
 
         Returns a pandas DataFrame indexed by (knockout, statistic).
         """
-        o = self._org[self._org["kind"] == "shapley"]
+        return self._rows("shapley", part="cost", part_lower="lower", part_upper="upper",
+                          part_se="se")
+
+    def _rows(self, kind, **columns):
+        """The per-organisation rows of one kind, indexed by (knockout, statistic), with
+        each column named as the caller reads it (name=raw column)."""
+        o = self._org[self._org["kind"] == kind]
         frame = pd.DataFrame({
             "knockout": o["part"], "statistic": o["statistic"],
             "description": [self._raw["descriptions"][k] for k in o["part"]],
-            "part": o["cost"], "part_lower": o["lower"], "part_upper": o["upper"],
-            "part_se": o["se"]})
+            **{name: o[raw] for name, raw in columns.items()}})
         return frame.set_index(["knockout", "statistic"])
 
     def rank_launched(self):
