@@ -1243,11 +1243,15 @@ std::string SweepParameter::at(double u) const {
 
 std::uint64_t Sweep::shift_key(int rep) const {
   if (!shift) return 0;
-  // splitmix64 of (design seed, repeat): distinct keys, so independent shifts.
-  std::uint64_t z = design_seed + 0x9e3779b97f4a7c15ULL * (static_cast<std::uint64_t>(rep) + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
+  // splitmix64 rounds over (design seed, the repeat's engine seed): a repeat's design, like
+  // its draws, follows from its engine seed, so another --seed gives other shifts too.
+  const auto mix = [](std::uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  const std::uint64_t z = mix(mix(design_seed) ^ (seed + static_cast<std::uint64_t>(rep)));
   return z != 0 ? z : 1;
 }
 

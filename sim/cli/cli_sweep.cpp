@@ -152,9 +152,10 @@ const Registration reg_sweep(50, [](CLI::App& app) {
                    "intervals include simulation noise",
                    1, 1000)
       ->default_str("the sweep file's repeat, 1");
-  sub->add_flag("--shift", args->shift,
-                "sobol design: a random digital shift of the design keyed by the design seed "
-                "(always on with --repeat > 1: each repeat its own shift)");
+  sub->add_flag(
+      "--shift", args->shift,
+      "sobol design: a random digital shift of the design keyed by the design and engine seeds "
+      "(always on with --repeat > 1: each repeat its own shift)");
   sub->add_flag("--second-order", args->second_order,
                 "sobol design: also second-order indices (adds the BA_i blocks: N (2k + 2) "
                 "points)");

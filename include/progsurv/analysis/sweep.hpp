@@ -95,7 +95,8 @@ struct Sweep {
                                   // morris trajectories
   int bootstrap = 1000;           // sobol, morris: bootstrap resamples for the intervals
   bool second_order = false;      // sobol: also the BA_i blocks and second-order indices
-  // sobol: each repeat's design gets its own random digital shift keyed by (design_seed, repeat)
+  // sobol: each repeat's design gets its own random digital shift keyed by (design_seed, the
+  // repeat's engine seed)
   // (saltelli_sample's `shift`), so repeats are independent randomised designs; always on with
   // repeat > 1, where the combined interval needs independent estimates.
   bool shift = false;
