@@ -318,6 +318,10 @@ Use progsurv.sweep() to run one.)doc")
           "repeat", [](const SweepResult& r) { return r.sweep.repeat; },
           "Engine seeds the design ran under (sobol and morris designs; 1 otherwise).")
       .def_property_readonly(
+          "shift", [](const SweepResult& r) { return r.sweep.shift; },
+          "Sobol design: whether each repeat's design is randomly shifted (shift: true; always "
+          "with repeat > 1).")
+      .def_property_readonly(
           "second_order", [](const SweepResult& r) { return r.sweep.second_order; },
           "Sobol design: whether second-order indices were computed.")
       .def(

@@ -176,6 +176,12 @@ TEST_F(Cli, SweepOptionsOverrideTheSweepFile) {
   EXPECT_EQ(
       progsurv("sweep " + path("sw.yaml") + " -q -o " + path("e.h5") + " --second-order").status,
       2);
+  const Output shift = progsurv("sweep " + path("sw.yaml") + " -q -o " + path("e.h5") + " --shift");
+  EXPECT_EQ(shift.status, 2);
+  EXPECT_NE(shift.out.find("--shift (a randomly shifted design) needs the sobol design"),
+            std::string::npos)
+      << shift.out;
+  EXPECT_FALSE(fs::exists(path("e.h5")));
 }
 
 // --repeat and --second-order on a sobol sweep: recorded in the resolved sweep and the file,
@@ -197,7 +203,15 @@ TEST_F(Cli, SweepRepeatAndSecondOrder) {
   const SweepResult s = read_sweep(path("s.h5"));
   EXPECT_EQ(s.sweep.repeat, 2);
   EXPECT_TRUE(s.sweep.second_order);
+  EXPECT_TRUE(s.sweep.shift);  // repeats are shifted designs
   EXPECT_EQ(s.points.size(), 2u * 4u * 6u);
+  EXPECT_NE(r.out.find("engine seeds on independently shifted designs"), std::string::npos)
+      << r.out;
+  // --shift alone: one shifted design, recorded as such.
+  const Output one = progsurv("sweep " + path("sob.yaml") + " -q -o " + path("t.h5") + " --shift");
+  ASSERT_EQ(one.status, 0) << one.out;
+  EXPECT_NE(one.out.find("randomly shifted design"), std::string::npos) << one.out;
+  EXPECT_NE(read_sweep(path("t.h5")).sweep.resolved.find("shift: true"), std::string::npos);
 }
 
 }  // namespace

@@ -248,49 +248,43 @@ TEST(SobolIndices, FirstOrderSumsAtN256Over20Designs) {
   }
 }
 
-// A stand-in for a Monte Carlo model under common random numbers: each engine seed shifts the
-// response surface (Ishigami with a = 7 + 0.5 z, z standard normal per seed), which moves the
-// indices in a way no bootstrap over design rows of one seed can see. The analysis repeated
-// over R = 5 seeds and combined (bootstrap + between-seed variance) covers the indices of the
-// mean model (a = 7) near the nominal 95%; the bootstrap intervals of a single seed do not.
-TEST(SobolIndices, RepeatsOverSeedsCoverAtTheNominalRate) {
-  const std::int64_t n = 1024;
-  const int trials = 60, repeats = 5;
-  int covered = 0, covered_single = 0, total = 0;
-  for (int trial = 0; trial < trials; ++trial) {
-    const auto rows = saltelli_sample(n, 3, false, static_cast<std::uint64_t>(trial + 1));
-    progsurv::Rng rng(static_cast<std::uint64_t>(trial + 1), 77, progsurv::Mechanism::Analysis);
+// Repeats on independently shifted designs (what a sweep's repeat does) give independent
+// estimates, so the t interval over them covers at its nominal rate. Ishigami at N = 256, R = 10
+// repeats, first-order, total and second-order indices of 60 studies: 540 intervals, whose
+// coverage of the analytic values must be 95% within Monte Carlo error (one standard error is
+// 0.0094; tools/sobol_coverage.py runs the larger study reported in docs/sweeps.md).
+TEST(SobolIndices, RepeatsOnShiftedDesignsCoverAtTheNominalRate) {
+  const std::int64_t n = 256;
+  const int studies = 60, repeats = 10;
+  int covered = 0, total = 0;
+  std::uint64_t key = 1;
+  for (int study = 0; study < studies; ++study) {
     std::vector<SobolIndices> runs;
     for (int r = 0; r < repeats; ++r) {
-      // A standard normal from two uniforms (Box-Muller).
-      const double z =
-          std::sqrt(-2 * std::log(1 - rng.uniform())) * std::cos(2 * kPi * rng.uniform());
-      std::vector<double> y;
-      for (const auto& row : rows) y.push_back(ishigami_a(row, 7.0 + 0.5 * z));
-      runs.push_back(sobol_indices(y, n, 3, 100, static_cast<std::uint64_t>(trial * 10 + r)));
+      const auto y = evaluate(saltelli_sample(n, 3, true, key++), ishigami);
+      runs.push_back(sobol_indices(y, n, 3, 0, 1, 0.95, SobolEstimator::Jansen, true));
     }
     const SobolIndices c = combine_repeats(runs);
     EXPECT_EQ(c.repeats, repeats);
     ASSERT_EQ(c.first_seed_sd.size(), 3u);
+    const auto in = [](const progsurv::Estimate& e, double x) {
+      return e.lower <= x && x <= e.upper;
+    };
+    const double second[] = {0.0, kIshigamiS13, 0.0};  // pairs (0,1), (0,2), (1,2)
     for (int i = 0; i < 3; ++i) {
-      const auto in = [](const progsurv::Estimate& e, double x) {
-        return e.lower <= x && x <= e.upper;
-      };
       const auto ii = static_cast<std::size_t>(i);
-      covered += in(c.first[ii], kIshigamiS1[i]) + in(c.total[ii], kIshigamiST[i]);
-      covered_single +=
-          in(runs[0].first[ii], kIshigamiS1[i]) + in(runs[0].total[ii], kIshigamiST[i]);
-      total += 2;
+      // The interval is the mean ± t_9 · sd / √R.
+      EXPECT_NEAR(c.first[ii].upper - c.first[ii].estimate,
+                  2.262157163 * c.first_seed_sd[ii] / std::sqrt(10.0), 1e-9);
+      covered += in(c.first[ii], kIshigamiS1[i]) + in(c.total[ii], kIshigamiST[i]) +
+                 in(c.second[ii], second[i]);
+      total += 3;
     }
   }
   const double rate = static_cast<double>(covered) / total;
-  const double single = static_cast<double>(covered_single) / total;
-  ::testing::Test::RecordProperty("combined_coverage", std::to_string(rate));
-  ::testing::Test::RecordProperty("single_seed_coverage", std::to_string(single));
-  // 360 intervals: a 95% rate gives 0.95 +- 0.011 (one SE); 0.88 leaves room for the few
-  // degrees of freedom of 5 seeds.
-  EXPECT_GE(rate, 0.88) << "combined coverage " << rate << ", single-seed " << single;
-  EXPECT_LT(single, rate) << "combined coverage " << rate << ", single-seed " << single;
+  ::testing::Test::RecordProperty("coverage", std::to_string(rate));
+  EXPECT_GE(rate, 0.92) << covered << " of " << total;
+  EXPECT_LE(rate, 0.98) << covered << " of " << total;
 }
 
 TEST(SobolIndices, ConvergenceTableEndsAtTheFullEstimate) {

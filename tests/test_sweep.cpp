@@ -75,7 +75,8 @@ void expect_same_points(const progsurv::SweepResult& a, const progsurv::SweepRes
 // --- parsing and designs ---------------------------------------------------------------
 
 TEST(SweepFile, ExampleFilesParse) {
-  for (const char* name : {"baseline-grid", "baseline-oat", "baseline-sobol", "baseline-1000"}) {
+  for (const char* name :
+       {"baseline-grid", "baseline-oat", "baseline-sobol", "baseline-1000", "gates-analytic"}) {
     SCOPED_TRACE(name);
     const Sweep s = Sweep::load(kSource + "/scenarios/sweeps/" + name + ".yaml");
     EXPECT_EQ(s.name, name);
@@ -517,8 +518,12 @@ TEST(SweepSensitivity, RepeatSecondOrderAndTheFile) {
   ASSERT_EQ(s.point_count(), 2u * 8u * 8u);
   EXPECT_EQ(s.point_seed(63), 3u);
   EXPECT_EQ(s.point_seed(64), 4u);
-  EXPECT_EQ(s.point_values[5], s.point_values[64 + 5]);
+  // Each repeat runs its own randomly shifted design.
+  EXPECT_TRUE(s.shift);
+  EXPECT_NE(s.point_values[5], s.point_values[64 + 5]);
+  EXPECT_NE(s.unit[5], s.unit[64 + 5]);
   EXPECT_NE(s.resolved.find("repeat: 2"), std::string::npos);
+  EXPECT_NE(s.resolved.find("shift: true"), std::string::npos);
   EXPECT_NE(s.resolved.find("estimator: martinez"), std::string::npos);
   // Point 64 + i is design point i under seed + 1, and equals a plain run with that seed.
   progsurv::RunOptions opt1;
@@ -542,7 +547,9 @@ TEST(SweepSensitivity, RepeatSecondOrderAndTheFile) {
   EXPECT_EQ(r.convergence[0].base_samples, (std::vector<std::int64_t>{8}));
   const std::string table = progsurv::format_sweep(r);
   EXPECT_NE(table.find("seeds 3..4"), std::string::npos) << table;
-  EXPECT_NE(table.find("Martinez, 2 engine seeds"), std::string::npos) << table;
+  EXPECT_NE(table.find("Martinez, 2 engine seeds on independently shifted designs, t interval"),
+            std::string::npos)
+      << table;
   EXPECT_NE(table.find("noise/variance"), std::string::npos) << table;
   EXPECT_NE(table.find("succession.adoption x patience.threshold.median"), std::string::npos);
 
@@ -552,6 +559,9 @@ TEST(SweepSensitivity, RepeatSecondOrderAndTheFile) {
   namespace h5 = progsurv::h5;
   h5::File f = h5::File::open_read(opt.output);
   EXPECT_EQ(f.read_attr<std::int32_t>("repeat"), 2);
+  EXPECT_EQ(f.open_group("sobol").read_attr<std::int32_t>("shift"), 1);
+  // The design read back is the shifted one that ran.
+  EXPECT_EQ(back.sweep.unit, s.unit);
   h5::Dims dims;
   f.read_dataset<double>("sobol/second", &dims);
   EXPECT_EQ(dims, (h5::Dims{2, 3}));
@@ -561,6 +571,35 @@ TEST(SweepSensitivity, RepeatSecondOrderAndTheFile) {
   EXPECT_EQ(dims, (h5::Dims{2, 1, 3}));
   EXPECT_EQ(f.read_dataset<std::int32_t>("sobol/pair_second"),
             (std::vector<std::int32_t>{1, 2, 2}));
+
+  // repeats of a sobol design are shifted designs; shift belongs to the sobol design.
+  EXPECT_NE(error_of(sweep_text("{type: sobol, base_samples: 4, shift: false}",
+                                "  succession.adoption: {low: 0.2, high: 0.8}\n", "repeat: 2\n"))
+                .message()
+                .find("shift: false cannot be combined with repeat 2"),
+            std::string::npos);
+  EXPECT_NE(error_of(sweep_text("{type: lhs, points: 4, shift: true}",
+                                "  succession.adoption: {low: 0.2, high: 0.8}\n"))
+                .message()
+                .find("belongs to the sobol design"),
+            std::string::npos);
+  // One shifted design without repeats: a different design, keyed by the design seed.
+  const std::string one = sweep_text("{type: sobol, base_samples: 4, shift: true}",
+                                     "  succession.adoption: {low: 0.2, high: 0.8}\n");
+  const Sweep shifted = Sweep::from_yaml(one, "s.yaml");
+  Sweep::Overrides cli;
+  cli.shift = true;
+  const Sweep plain = Sweep::from_yaml(sweep_text("{type: sobol, base_samples: 4}",
+                                                  "  succession.adoption: {low: 0.2, high: 0.8}\n"),
+                                       "s.yaml");
+  const Sweep by_option =
+      Sweep::from_yaml(sweep_text("{type: sobol, base_samples: 4}",
+                                  "  succession.adoption: {low: 0.2, high: 0.8}\n"),
+                       "s.yaml", ".", cli);
+  EXPECT_NE(shifted.unit, plain.unit);
+  EXPECT_EQ(by_option.unit, shifted.unit);
+  EXPECT_EQ(by_option.fingerprint, shifted.fingerprint);
+  EXPECT_EQ(plain.resolved.find("shift"), std::string::npos);
 
   // repeat is for the sobol and morris designs; second_order for sobol.
   EXPECT_NE(
@@ -604,6 +643,90 @@ TEST(SweepSensitivity, MorrisScreensTheEngine) {
                 .message()
                 .find("even"),
             std::string::npos);
+}
+
+// A scenario with a known answer (scenarios/sweeps/gates-analytic.yaml): the phase gates are the
+// only way to fail, so P(completed) = p1 p2 p3 and, for p_i uniform on [low_i, high_i], the
+// Sobol' indices are closed-form. At N = 256 over 20 repeats (shifted designs and engine seeds
+// 1..20): every first-order sum is at most 1 within noise, the combined indices agree with the
+// analytic ones, and the t intervals of 4 groups of 5 repeats cover them at about 95%
+// (tools/sobol_coverage.py runs the larger coverage study of docs/sweeps.md).
+TEST(SweepSensitivity, AnalyticGatesScenario) {
+  namespace sens = progsurv::sensitivity;
+  Sweep::Overrides o;
+  o.repeat = 20;
+  o.replications = 400;
+  const Sweep s = Sweep::load(kSource + "/scenarios/sweeps/gates-analytic.yaml", o);
+  ASSERT_EQ(s.samples, 256);
+  ASSERT_EQ(s.parameters.size(), 3u);
+
+  // The closed form: E p_i, E p_i^2; V_i = Var(p_i) Π_{j≠i} (E p_j)^2 and
+  // ST_i = 1 − (E p_i)^2 Var(Π_{j≠i} p_j) / V.
+  double mu[3], m2[3];
+  for (std::size_t i = 0; i < 3; ++i) {
+    const double a = s.parameters[i].low, b = s.parameters[i].high;
+    mu[i] = (a + b) / 2;
+    m2[i] = (a * a + a * b + b * b) / 3;
+  }
+  const double var = m2[0] * m2[1] * m2[2] - mu[0] * mu[0] * mu[1] * mu[1] * mu[2] * mu[2];
+  double s1[3], st[3], s1_sum = 0;
+  for (int i = 0; i < 3; ++i) {
+    const int j = (i + 1) % 3, l = (i + 2) % 3;
+    s1[i] = (m2[i] - mu[i] * mu[i]) * mu[j] * mu[j] * mu[l] * mu[l] / var;
+    st[i] = 1 - mu[i] * mu[i] * (m2[j] * m2[l] - mu[j] * mu[j] * mu[l] * mu[l]) / var;
+    s1_sum += s1[i];
+  }
+  EXPECT_NEAR(s1[0], 0.6974, 1e-4);  // the values the sweep file's comment gives
+  EXPECT_NEAR(st[2], 0.0508, 1e-4);
+
+  // At the base (0.7, 0.8, 0.9) the engine completes 0.504 of programmes, ending the rest.
+  progsurv::RunOptions base_run;
+  base_run.seed = 1;
+  base_run.threads = 2;
+  base_run.replications = 100000;
+  const auto base = progsurv::run(s.base, base_run).summary.completed();
+  EXPECT_NEAR(base.estimate, 0.7 * 0.8 * 0.9, 4 * (base.upper - base.lower) / 3.92);
+
+  SweepOptions opt;
+  opt.threads = 2;
+  const auto r = progsurv::run_sweep(s, opt);
+  ASSERT_EQ(r.sobol.size(), 1u);
+  const std::size_t once = s.design_point_count();
+  std::vector<sens::SobolIndices> runs;
+  for (std::size_t rep = 0; rep < 20; ++rep) {
+    std::vector<double> y;
+    for (std::size_t i = rep * once; i < (rep + 1) * once; ++i)
+      y.push_back(r.points[i].estimate[0]);
+    runs.push_back(sens::sobol_indices(y, s.samples, 3, 0));
+    double sum = 0;
+    for (const auto& e : runs.back().first) sum += e.estimate;
+    // One design's sum: the analytic 0.982 plus the design's error (sd about 0.02).
+    EXPECT_LE(sum, 1.0 + 0.05) << "repeat " << rep;
+  }
+  const auto& all = r.sobol[0];
+  double sum = 0;
+  for (int i = 0; i < 3; ++i) {
+    const auto ii = static_cast<std::size_t>(i);
+    sum += all.first[ii].estimate;
+    EXPECT_NEAR(all.first[ii].estimate, s1[i], std::max(3 * all.first_se[ii], 0.005)) << i;
+    EXPECT_NEAR(all.total[ii].estimate, st[i], std::max(3 * all.total_se[ii], 0.005)) << i;
+    EXPECT_LT(all.first[ii].upper - all.first[ii].lower, 0.05) << i;
+  }
+  EXPECT_LE(sum, 1.0);
+  EXPECT_NEAR(sum, s1_sum, 0.02);
+
+  int covered = 0;
+  for (std::size_t g = 0; g < 4; ++g) {
+    const auto c = sens::combine_repeats(
+        std::vector<sens::SobolIndices>(runs.begin() + static_cast<std::ptrdiff_t>(5 * g),
+                                        runs.begin() + static_cast<std::ptrdiff_t>(5 * g + 5)));
+    for (std::size_t i = 0; i < 3; ++i) {
+      covered += c.first[i].lower <= s1[i] && s1[i] <= c.first[i].upper;
+      covered += c.total[i].lower <= st[i] && st[i] <= c.total[i].upper;
+    }
+  }
+  // 24 intervals at 95%: 22.8 expected; fewer than 20 has probability about 3%.
+  EXPECT_GE(covered, 20);
 }
 
 }  // namespace

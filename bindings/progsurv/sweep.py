@@ -282,6 +282,12 @@ class SweepResult:
         return self._raw.repeat
 
     @property
+    def shift(self):
+        """Whether the sobol design is randomly shifted (shift: true, --shift; always with
+        repeat > 1, each repeat on its own shifted design)."""
+        return self._raw.shift
+
+    @property
     def second_order(self):
         """Whether the sobol design has second-order indices (second_order: true)."""
         return self._raw.second_order
@@ -290,12 +296,13 @@ class SweepResult:
         """Sobol indices (sobol design), with SALib's column names where they mean the same.
 
         order=1: one row per (metric, parameter): S1, S1_conf, ST, ST_conf (conf = the 95%
-        half-width z * standard error, as SALib), S1_lower/S1_upper, ST_lower/ST_upper (the
-        interval: percentile bootstrap, or with repeats the normal one), S1_se, ST_se and,
-        with repeats, S1_seed_sd, ST_seed_sd (the spread of the index over the engine seeds).
+        half-width: z * bootstrap standard error, as SALib; with repeats t * sd / sqrt(R)),
+        S1_lower/S1_upper, ST_lower/ST_upper (the interval: percentile bootstrap, or with
+        repeats the t interval over the independently shifted designs), S1_se, ST_se and, with
+        repeats, S1_seed_sd, ST_seed_sd (the spread of the index over the repeats).
         order=2 (second_order: true): one row per (metric, pair of parameters): parameter_1,
         parameter_2, S2, S2_conf, S2_lower, S2_upper, S2_se. `metric` selects one metric.
-        .attrs holds the estimator, repeat and each metric's noise ratio.
+        .attrs holds the estimator, repeat, shift and each metric's noise ratio.
 
         Returns a pandas DataFrame.
         """
@@ -317,7 +324,9 @@ class SweepResult:
                     row = {"metric": name, "parameter": key}
                     for short, long in (("S1", "first"), ("ST", "total")):
                         row[short] = fields[long][m, i]
-                        row[short + "_conf"] = z * fields[long + "_se"][m, i]
+                        row[short + "_conf"] = (
+                            (fields[long + "_upper"][m, i] - fields[long + "_lower"][m, i]) / 2
+                            if repeat > 1 else z * fields[long + "_se"][m, i])
                         row[short + "_lower"] = fields[long + "_lower"][m, i]
                         row[short + "_upper"] = fields[long + "_upper"][m, i]
                         row[short + "_se"] = fields[long + "_se"][m, i]
@@ -336,7 +345,9 @@ class SweepResult:
                 for p, (a, b) in enumerate(pairs):
                     rows.append({"metric": name, "parameter_1": keys[a], "parameter_2": keys[b],
                                  "S2": fields["second"][m, p],
-                                 "S2_conf": z * fields["second_se"][m, p],
+                                 "S2_conf": ((fields["second_upper"][m, p]
+                                              - fields["second_lower"][m, p]) / 2
+                                             if repeat > 1 else z * fields["second_se"][m, p]),
                                  "S2_lower": fields["second_lower"][m, p],
                                  "S2_upper": fields["second_upper"][m, p],
                                  "S2_se": fields["second_se"][m, p]})
@@ -345,6 +356,7 @@ class SweepResult:
             self._check_metric(metric)
             frame = frame[frame["metric"] == metric].reset_index(drop=True)
         frame.attrs.update(estimator=self._raw.sobol_estimator, repeat=repeat,
+                           shift=self._raw.shift,
                            noise_ratio=dict(zip(self.metrics, self._raw.noise_ratio)))
         return frame
 

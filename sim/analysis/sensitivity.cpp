@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
 #include <boost/random/sobol.hpp>
 #include <cmath>
 #include <limits>
@@ -341,38 +342,35 @@ SobolIndices combine_repeats(const std::vector<SobolIndices>& runs) {
   if (runs.size() == 1) return runs.front();
   SobolIndices out = runs.front();
   const double r = static_cast<double>(runs.size());
-  const double z = normal_z(out.confidence);
+  // The runs are independent randomised designs, each under its own engine seed: their spread
+  // holds the design's sampling error and the simulation noise alike, and the mean of R
+  // independent estimates has Student's t interval (randomised quasi-Monte Carlo).
+  const double t = boost::math::quantile(boost::math::students_t(r - 1), 0.5 + out.confidence / 2);
   out.repeats = static_cast<int>(runs.size());
-  const auto combine = [&](auto estimates, auto ses, std::vector<Estimate>& est,
-                           std::vector<double>& se, std::vector<double>& seed_sd) {
+  const auto combine = [&](auto estimates, std::vector<Estimate>& est, std::vector<double>& se,
+                           std::vector<double>& seed_sd) {
     seed_sd.assign(est.size(), kNaN);
     for (std::size_t i = 0; i < est.size(); ++i) {
-      std::vector<double> x;
-      double boot_var = 0;
-      for (const auto& run : runs) {
-        x.push_back(estimates(run)[i].estimate);
-        boot_var += ses(run)[i] * ses(run)[i] / r;
-      }
       double mean = 0;
-      for (double v : x) mean += v / r;
+      for (const auto& run : runs) mean += estimates(run)[i].estimate / r;
       double between = 0;
-      for (double v : x) between += (v - mean) * (v - mean) / (r - 1);
+      for (const auto& run : runs) {
+        const double d = estimates(run)[i].estimate - mean;
+        between += d * d / (r - 1);
+      }
       seed_sd[i] = std::sqrt(between);
-      se[i] = std::sqrt(boot_var + between / r);
-      est[i] = {mean, mean - z * se[i], mean + z * se[i]};
+      se[i] = std::sqrt(between / r);
+      est[i] = {mean, mean - t * se[i], mean + t * se[i]};
     }
   };
   combine(
-      [](const SobolIndices& s) -> const auto& { return s.first; },
-      [](const SobolIndices& s) -> const auto& { return s.first_se; }, out.first, out.first_se,
+      [](const SobolIndices& s) -> const auto& { return s.first; }, out.first, out.first_se,
       out.first_seed_sd);
   combine(
-      [](const SobolIndices& s) -> const auto& { return s.total; },
-      [](const SobolIndices& s) -> const auto& { return s.total_se; }, out.total, out.total_se,
+      [](const SobolIndices& s) -> const auto& { return s.total; }, out.total, out.total_se,
       out.total_seed_sd);
   combine(
-      [](const SobolIndices& s) -> const auto& { return s.second; },
-      [](const SobolIndices& s) -> const auto& { return s.second_se; }, out.second, out.second_se,
+      [](const SobolIndices& s) -> const auto& { return s.second; }, out.second, out.second_se,
       out.second_seed_sd);
   double mean = 0, variance = 0;
   for (const auto& run : runs) {

@@ -578,7 +578,8 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
 namespace {
 
 // Morris statistics over the repeats: the means, and mu_star's half-width from the
-// bootstrap variance plus the between-seed variance over R (as combine_repeats does).
+// bootstrap variance plus the between-seed variance over R (the trajectories are the same
+// under every seed, so the bootstrap carries their sampling error and the spread the noise).
 sensitivity::MorrisIndices combine_morris(const std::vector<sensitivity::MorrisIndices>& runs) {
   if (runs.size() == 1) return runs.front();
   sensitivity::MorrisIndices out = runs.front();

@@ -268,6 +268,24 @@ class SweepReader {
               "repeat (engine seeds to combine the analysis over) is for the sobol and morris "
               "designs, not " +
                   std::string(to_string(s.design)));
+    if (overrides_.shift) {
+      if (s.design != SweepDesign::Sobol)
+        r_.fail(top.required("design"),
+                "--shift (a randomly shifted design) needs the sobol "
+                "design, not " +
+                    std::string(to_string(s.design)));
+      s.shift = true;
+    }
+    // Repeats of a sobol design are independent randomised designs: the interval over them
+    // (docs/sweeps.md) needs independent estimates, which one design run R times is not.
+    if (s.design == SweepDesign::Sobol && s.repeat > 1) {
+      if (shift_field_ && !s.shift)
+        r_.fail(*shift_field_,
+                "repeats of a sobol design are independently shifted designs; "
+                "shift: false cannot be combined with repeat " +
+                    std::to_string(s.repeat));
+      s.shift = true;
+    }
     if (overrides_.second_order) {
       if (s.design != SweepDesign::Sobol)
         r_.fail(top.required("design"), "second-order indices need the sobol design, not " +
@@ -446,7 +464,7 @@ class SweepReader {
     } else {
       map.emplace(r_, f, "a design (grid, oat, or a map such as {type: sobol, base_samples: 256})");
       map->allow({"type", "points", "base_samples", "seed", "bootstrap", "second_order",
-                  "estimator", "trajectories", "levels"});
+                  "estimator", "shift", "trajectories", "levels"});
       m = &*map;
       type = r_.choice(m->required("type"), kinds);
     }
@@ -471,6 +489,7 @@ class SweepReader {
     only_for("bootstrap", {SweepDesign::Sobol, SweepDesign::Morris});
     only_for("second_order", {SweepDesign::Sobol});
     only_for("estimator", {SweepDesign::Sobol});
+    only_for("shift", {SweepDesign::Sobol});
     only_for("trajectories", {SweepDesign::Morris});
     only_for("levels", {SweepDesign::Morris});
     if (s.design == SweepDesign::Lhs) {
@@ -484,6 +503,10 @@ class SweepReader {
       s.samples = positive_integer(m->required("base_samples"), "base samples");
       if (s.samples < 2) r_.fail(m->required("base_samples"), "needs at least 2 base samples");
       if (m->has("second_order")) s.second_order = r_.boolean(m->required("second_order"));
+      if (m->has("shift")) {
+        shift_field_ = m->required("shift");
+        s.shift = r_.boolean(*shift_field_);
+      }
       if (m->has("estimator")) {
         const std::string e =
             r_.choice(m->required("estimator"), {"jansen", "martinez", "saltelli"});
@@ -1031,7 +1054,12 @@ class SweepReader {
         const int blocks = sensitivity::saltelli_blocks(static_cast<int>(k), s.second_order);
         const double total = static_cast<double>(s.samples) * blocks * s.repeat;
         if (total > kMaxPoints) r_.fail(design_field_, too_many(total));
-        s.unit = sensitivity::saltelli_sample(s.samples, static_cast<int>(k), s.second_order);
+        // Each repeat its own (shifted) design; unshifted, one design serves every repeat.
+        for (int rep = 0; rep < (s.shift ? s.repeat : 1); ++rep) {
+          const auto rows = sensitivity::saltelli_sample(s.samples, static_cast<int>(k),
+                                                         s.second_order, s.shift_key(rep));
+          s.unit.insert(s.unit.end(), rows.begin(), rows.end());
+        }
         break;
       }
       case SweepDesign::Morris: {
@@ -1047,9 +1075,10 @@ class SweepReader {
       for (std::size_t i = 0; i < k; ++i) row[i] = s.parameters[i].at(u[i]);
       pv.push_back(std::move(row));
     }
-    // Repeats run the whole design again under the next engine seeds.
+    // Repeats run the whole design again under the next engine seeds (shifted sobol designs
+    // are all in place already).
     const std::size_t once = pv.size(), units = s.unit.size();
-    for (int r = 1; r < s.repeat; ++r) {
+    for (int r = 1; r < s.repeat && !s.shift; ++r) {
       for (std::size_t i = 0; i < once; ++i) pv.push_back(pv[i]);
       for (std::size_t i = 0; i < units; ++i) s.unit.push_back(s.unit[i]);
     }
@@ -1083,6 +1112,8 @@ class SweepReader {
       e << YAML::Key << "base_samples" << YAML::Value << std::to_string(s.samples);
       e << YAML::Key << "bootstrap" << YAML::Value << std::to_string(s.bootstrap);
       if (s.second_order) e << YAML::Key << "second_order" << YAML::Value << "true";
+      // Written only when on, so unshifted sweeps keep their fingerprint.
+      if (s.shift) e << YAML::Key << "shift" << YAML::Value << "true";
       if (s.estimator != sensitivity::SobolEstimator::Jansen)
         e << YAML::Key << "estimator" << YAML::Value << to_string(s.estimator);
     }
@@ -1193,6 +1224,7 @@ class SweepReader {
   Sweep::Overrides overrides_;
   YAML::Node base_node_;
   Field design_field_;
+  std::optional<Field> shift_field_;  // the design's shift key, when given
   std::vector<YAML::Mark> param_marks_;
 };
 
@@ -1207,6 +1239,20 @@ std::string SweepParameter::at(double u) const {
   const double v =
       log ? std::exp(std::log(low) + u * (std::log(high) - std::log(low))) : low + u * (high - low);
   return value_text(v);
+}
+
+std::uint64_t Sweep::shift_key(int rep) const {
+  if (!shift) return 0;
+  // splitmix64 rounds over (design seed, the repeat's engine seed): a repeat's design, like
+  // its draws, follows from its engine seed, so another --seed gives other shifts too.
+  const auto mix = [](std::uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  const std::uint64_t z = mix(mix(design_seed) ^ (seed + static_cast<std::uint64_t>(rep)));
+  return z != 0 ? z : 1;
 }
 
 Scenario Sweep::point_scenario(std::size_t i) const {

@@ -133,9 +133,10 @@ void write_contents(h5::File& f, const SweepResult& r) {
     const auto& front = r.sobol.front();
     o.write_attr("estimator", sensitivity::to_string(s.estimator));
     o.write_attr("interval_method",
-                 s.repeat > 1 ? "normal: mean of the repeats +- z sqrt(mean bootstrap variance + "
-                                "between-seed variance / repeat)"
+                 s.repeat > 1 ? "randomised QMC: mean of the repeats (independently shifted "
+                                "designs and engine seeds) +- t(repeat - 1) sd / sqrt(repeat)"
                               : "percentile bootstrap");
+    o.write_attr("shift", static_cast<std::int32_t>(s.shift));
     o.write_attr("confidence", front.confidence);
     o.write_attr("bootstrap", static_cast<std::int32_t>(s.bootstrap));
     o.write_attr("base_samples", s.samples);
@@ -379,9 +380,11 @@ std::string format_sweep(const SweepResult& r) {
     std::string estimator = sensitivity::to_string(s.estimator);
     estimator[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(estimator[0])));
     const std::string intervals =
-        s.repeat > 1 ? std::to_string(s.repeat) + " engine seeds combined with " +
-                           std::to_string(s.bootstrap) + " bootstrap resamples each, 95%"
-                     : std::to_string(s.bootstrap) + " bootstrap resamples, 95%";
+        s.repeat > 1
+            ? std::to_string(s.repeat) +
+                  " engine seeds on independently shifted designs, t interval over them, 95%"
+            : std::to_string(s.bootstrap) + " bootstrap resamples, 95%" +
+                  (s.shift ? std::string(", randomly shifted design") : std::string());
     for (std::size_t m = 0; m < s.metrics.size(); ++m) {
       const auto& x = r.sobol[m];
       os << "\nSobol indices of " << s.metrics[m].name << " (mean " << fmt(x.mean) << ", variance "

@@ -23,6 +23,7 @@ struct SweepArgs : LongRunArgs {
   std::vector<std::string> sets;
   std::int64_t repeat = 0;
   bool second_order = false;
+  bool shift = false;
 };
 
 // The exit status main() would give this exception, for ranks that must abort instead.
@@ -95,6 +96,7 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   overrides.sets = parse_sets(a.sets);
   overrides.repeat = static_cast<int>(a.repeat);
   overrides.second_order = a.second_order;
+  overrides.shift = a.shift;
   const Sweep sweep = Sweep::load(a.sweep, overrides);
   const std::string output = a.output.empty() ? default_output(sweep.name, ".h5") : a.output;
   std::vector<std::string> inputs = sweep.input_files;
@@ -146,9 +148,14 @@ const Registration reg_sweep(50, [](CLI::App& app) {
   add_set_option(sub, args->sets);
   add_count_option(sub, "--repeat", args->repeat,
                    "sobol and morris designs: run the design under R engine seeds (seed, seed + "
-                   "1, ..) and combine, so the intervals include simulation noise",
+                   "1, ..; sobol: each on its own shifted design) and combine, so the "
+                   "intervals include simulation noise",
                    1, 1000)
       ->default_str("the sweep file's repeat, 1");
+  sub->add_flag(
+      "--shift", args->shift,
+      "sobol design: a random digital shift of the design keyed by the design and engine seeds "
+      "(always on with --repeat > 1: each repeat its own shift)");
   sub->add_flag("--second-order", args->second_order,
                 "sobol design: also second-order indices (adds the BA_i blocks: N (2k + 2) "
                 "points)");

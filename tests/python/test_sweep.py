@@ -119,9 +119,17 @@ def test_second_order_repeats_and_convergence_with_salib_names(tmp_path, baselin
     s = r.sobol("p_completed")
     for col in ("S1", "S1_conf", "ST", "ST_conf", "S1_lower", "ST_upper", "ST_seed_sd"):
         assert col in s
-    # The conf is SALib's: the 95% half-width, here of the combined normal interval.
+    # The conf is SALib's: the 95% half-width, here of the t interval over the repeats
+    # (t_1 = 12.71 for two repeats, times the spread over sqrt(2)).
     np.testing.assert_allclose(s["ST_upper"] - s["ST"], s["ST_conf"], rtol=1e-9)
+    np.testing.assert_allclose(s["ST_conf"], 12.7062047 * s["ST_seed_sd"] / np.sqrt(2),
+                               rtol=1e-6)
     assert s.attrs["estimator"] == "saltelli" and s.attrs["repeat"] == 2
+    # Each repeat on its own shifted design.
+    assert r.shift and s.attrs["shift"]
+    pts = r.points()
+    assert not np.allclose(pts["succession.adoption"].iloc[:128],
+                           pts["succession.adoption"].iloc[128:])
     assert s.attrs["noise_ratio"]["p_completed"] > 0
     s2 = r.sobol("p_completed", order=2)
     assert list(s2.columns[:5]) == ["metric", "parameter_1", "parameter_2", "S2", "S2_conf"]
@@ -130,6 +138,8 @@ def test_second_order_repeats_and_convergence_with_salib_names(tmp_path, baselin
     assert sorted(set(c["N"])) == [16]
     with h5py.File(tmp_path / "s.h5", "r") as f:
         assert f["sobol"].attrs["estimator"] == "saltelli"
+        assert f["sobol"].attrs["shift"] == 1 and "t(repeat - 1)" in f["sobol"].attrs[
+            "interval_method"]
         assert f["sobol/second"].shape == (2, 3)
         np.testing.assert_array_equal(f["sobol/second"][()][0], s2["S2"])
     back = progsurv.load_sweep(tmp_path / "s.h5")

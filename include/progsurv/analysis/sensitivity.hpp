@@ -84,12 +84,12 @@ SobolIndices sobol_indices(const std::vector<double>& y, std::int64_t n, int k,
                            SobolEstimator estimator = SobolEstimator::Jansen,
                            bool second_order = false);
 
-// The analysis repeated over R independent engine seeds on the same design, combined: each
-// index is the mean of the R estimates, with variance
-//   se² = mean_r(bootstrap se_r²) + s²/R,
-// s² the sample variance of the R estimates (the simulation noise the bootstrap of one seed
-// cannot see), and a normal interval ± z·se at the runs' confidence. One run is returned as
-// it is.
+// The analysis repeated over R independent randomised designs (saltelli_sample with distinct
+// shifts), each under its own engine seed, combined as randomised quasi-Monte Carlo: each index
+// is the mean of the R estimates, its standard error s/√R (s the standard deviation of the R
+// estimates, kept as *_seed_sd), and its interval the mean ± t_{R−1}·s/√R at the runs'
+// confidence. The estimates must be independent: one design run under R seeds is not (its
+// sampling error is common to all). One run is returned as it is.
 SobolIndices combine_repeats(const std::vector<SobolIndices>& runs);
 
 // Indices against the number of base samples: the estimates from the first n_c base rows for

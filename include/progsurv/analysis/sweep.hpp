@@ -95,6 +95,11 @@ struct Sweep {
                                   // morris trajectories
   int bootstrap = 1000;           // sobol, morris: bootstrap resamples for the intervals
   bool second_order = false;      // sobol: also the BA_i blocks and second-order indices
+  // sobol: each repeat's design gets its own random digital shift keyed by (design_seed, the
+  // repeat's engine seed)
+  // (saltelli_sample's `shift`), so repeats are independent randomised designs; always on with
+  // repeat > 1, where the combined interval needs independent estimates.
+  bool shift = false;
   sensitivity::SobolEstimator estimator = sensitivity::SobolEstimator::Jansen;  // sobol
   int morris_levels = 4;   // morris: grid levels of [0, 1] (even)
   std::uint64_t seed = 1;  // the engine's seed, the same at every point
@@ -132,6 +137,8 @@ struct Sweep {
   std::uint64_t point_seed(std::size_t i) const {
     return seed + static_cast<std::uint64_t>(i / design_point_count());
   }
+  // The digital-shift key of repeat `rep`'s sobol design (never 0); 0 without `shift`.
+  std::uint64_t shift_key(int rep) const;
   bool is_portfolio() const { return base_kind == SweepBaseKind::Portfolio; }
   // The base scenario with point i's values applied (scenario sweeps).
   Scenario point_scenario(std::size_t i) const;
@@ -156,6 +163,7 @@ struct Sweep {
     std::vector<std::pair<std::string, std::string>> sets;
     int repeat = 0;             // > 0: engine seeds to repeat the analysis over
     bool second_order = false;  // sobol design: also second-order indices
+    bool shift = false;         // sobol design: a randomly shifted design (Sweep::shift)
   };
   static Sweep from_yaml(const std::string& text, const std::string& source,
                          const std::string& base_dir, const Overrides& overrides);
