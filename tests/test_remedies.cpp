@@ -755,40 +755,49 @@ TEST_F(RemediesCli, BeyondTheLimitTheDefaultIsTheHeuristicWithANotice) {
   EXPECT_EQ(read_remedies(path("out.h5")).search, "heuristic");
 }
 
-// Under mpirun the ranks share every block and rank 0 writes the file one process writes.
+// Under mpirun the ranks share every block and rank 0 writes the file one process writes, for
+// a scenario and for a portfolio.
 TEST_F(RemediesCli, SameFileForOneAndTwoMpiRanks) {
   if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
-  const std::string args = " remedies " + data("closed-form.yaml") + " " +
-                           data("closed-form-remedies.yaml") +
-                           " --target 'completed>=0.75' --seed 9 -q --threads 1 -o ";
-  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-  const Output one = progsurv(args + path("one.h5"));
-  // One machine: shared memory between ranks, and mpirun's own wiring on loopback only.
-  // Under AddressSanitizer, OpenMPI's own allocations at exit are reported as leaks in every
-  // rank; leak checking is left to the other tests (every other check stays on).
+  const std::vector<std::string> searches = {
+      " remedies " + data("closed-form.yaml") + " " + data("closed-form-remedies.yaml") +
+          " --target 'completed>=0.75' --seed 9 -q --threads 1 -o ",
+      " remedies " + data("closed-form-portfolio.yaml") + " " +
+          data("closed-form-portfolio-remedies.yaml") +
+          " --target 'mean_completed>=0.75' --delta 0.01 --seed 9 -q --threads 1 -o "};
+  for (const std::string& args : searches) {
+    SCOPED_TRACE(args);
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    const Output one = progsurv(args + path("one.h5"));
+    // One machine: shared memory between ranks, and mpirun's own wiring on loopback only.
+    // Under AddressSanitizer, OpenMPI's own allocations at exit are reported as leaks in
+    // every rank; leak checking is left to the other tests (every other check stays on).
 #if defined(__SANITIZE_ADDRESS__)
-  const std::string sanitizer = "ASAN_OPTIONS=\"$ASAN_OPTIONS:detect_leaks=0\" ";
+    const std::string sanitizer = "ASAN_OPTIONS=\"$ASAN_OPTIONS:detect_leaks=0\" ";
 #else
-  const std::string sanitizer;
+    const std::string sanitizer;
 #endif
-  const std::string cmd = sanitizer +
-                          "OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none "
-                          "OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_btl_tcp_if_include=lo "
-                          "mpirun --allow-run-as-root --oversubscribe -n 2 " +
-                          std::string(PROGSURV_BINARY) + args + path("two.h5") + " >" +
-                          path("mpi.log") + " 2>&1";
-  const int raw = std::system(cmd.c_str());
-  unsetenv("SOURCE_DATE_EPOCH");
-  ASSERT_EQ(one.status, 0) << one.out;
-  ASSERT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << progsurv_test::slurp(path("mpi.log"));
-  const std::string diff =
-      "h5diff -q " + path("one.h5") + " " + path("two.h5") + " >/dev/null 2>&1";
-  const int d = std::system(diff.c_str());
-  ASSERT_TRUE(WIFEXITED(d));
-  EXPECT_EQ(WEXITSTATUS(d), 0) << "the files differ between 1 and 2 MPI ranks";
-  // Rank 0 alone prints the answer.
-  const std::string log = progsurv_test::slurp(path("mpi.log"));
-  EXPECT_EQ(log.find("answer:"), log.rfind("answer:")) << log;
+    const std::string cmd = sanitizer +
+                            "OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none "
+                            "OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_btl_tcp_if_include=lo "
+                            "mpirun --allow-run-as-root --oversubscribe -n 2 " +
+                            std::string(PROGSURV_BINARY) + args + path("two.h5") + " >" +
+                            path("mpi.log") + " 2>&1";
+    const int raw = std::system(cmd.c_str());
+    unsetenv("SOURCE_DATE_EPOCH");
+    ASSERT_EQ(one.status, 0) << one.out;
+    ASSERT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << progsurv_test::slurp(path("mpi.log"));
+    const std::string diff =
+        "h5diff -q " + path("one.h5") + " " + path("two.h5") + " >/dev/null 2>&1";
+    const int d = std::system(diff.c_str());
+    ASSERT_TRUE(WIFEXITED(d));
+    EXPECT_EQ(WEXITSTATUS(d), 0) << "the files differ between 1 and 2 MPI ranks";
+    // Rank 0 alone prints the answer.
+    const std::string log = progsurv_test::slurp(path("mpi.log"));
+    EXPECT_EQ(log.find("answer:"), log.rfind("answer:")) << log;
+    fs::remove(path("one.h5"));
+    fs::remove(path("two.h5"));
+  }
 }
 
 // Ctrl-C stops the search between blocks: exit 130, no output file.
