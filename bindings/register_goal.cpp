@@ -12,7 +12,8 @@ void register_goal(py::module_& m) {
 A target: a goal (the mean over proposed programmes of one number per replication) with a
 bound, read from text such as "completed>=0.25", "p_sponsor_exit<=10%" or
 "completion_p50<=48". Target.parse raises ValueError naming the text and the known names.)doc")
-      .def_static("parse", &Target::parse, py::arg("text"), "Read a target from its text.")
+      .def_static("parse", &Target::parse, py::arg("text"), py::arg("portfolio") = false,
+                  "Read a target from its text (of a portfolio's metrics when `portfolio`).")
       .def_property_readonly(
           "text", [](const Target& t) { return t.text; }, "As the user wrote it.")
       .def_property_readonly(

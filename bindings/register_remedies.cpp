@@ -11,9 +11,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "progsurv/analysis/remedies.hpp"
 #include "progsurv/io/version.hpp"
+#include "progsurv/io/yaml_kind.hpp"
 #include "python_progress.hpp"
 #include "register.hpp"
 
@@ -25,10 +27,12 @@ py::tuple estimate_tuple(const Estimate& e) { return py::make_tuple(e.estimate, 
 // The metric, its direction and the indifference zone as `progsurv remedies` resolves them
 // (resolve_goal in remedies.hpp), named in Python's spelling.
 void resolve_goal(const std::string& target, const std::string& metric,
-                  const std::string& direction, std::optional<double> delta, RemediesOptions& opt) {
+                  const std::string& direction, std::optional<double> delta, bool portfolio,
+                  RemediesOptions& opt) {
   GoalRequest q;
   q.target = target;
   q.metric = metric;
+  q.portfolio = portfolio;
   if (direction == "maximise") {
     q.direction = GoalDirection::Maximise;
   } else if (direction == "minimise") {
@@ -72,8 +76,23 @@ checked against the scenario it was read for.)doc")
           },
           py::arg("path"), py::arg("scenario"),
           "Read a remedies file for `scenario` (ScenarioError at file:line:column).")
-      .def_static("from_yaml", &RemedySet::from_yaml, py::arg("text"), py::arg("source"),
-                  py::arg("scenario"), "Read remedies YAML text for `scenario`.")
+      .def_static(
+          "load",
+          [](const std::filesystem::path& path, const Portfolio& portfolio) {
+            return RemedySet::load(path.string(), portfolio);
+          },
+          py::arg("path"), py::arg("portfolio"),
+          "Read a remedies file for `portfolio` (its paths are the portfolio's).")
+      .def_static("from_yaml",
+                  py::overload_cast<const std::string&, const std::string&, const Scenario&>(
+                      &RemedySet::from_yaml),
+                  py::arg("text"), py::arg("source"), py::arg("scenario"),
+                  "Read remedies YAML text for `scenario`.")
+      .def_static("from_yaml",
+                  py::overload_cast<const std::string&, const std::string&, const Portfolio&>(
+                      &RemedySet::from_yaml),
+                  py::arg("text"), py::arg("source"), py::arg("portfolio"),
+                  "Read remedies YAML text for `portfolio`.")
       .def_readonly("source", &RemedySet::source)
       .def_readonly("text", &RemedySet::text, "The file's text, as read.")
       .def_readonly("unit", &RemedySet::unit)
@@ -148,6 +167,17 @@ which adds the sentence, DataFrames and the frontier plot.)doc");
           }),
           py::arg("other"), "Take over the contents of `other` (left empty) without copying.")
       .def_property_readonly("scenario", [](const RemediesResult& r) { return r.scenario; })
+      .def_readonly("portfolio", &RemediesResult::portfolio,
+                    "The portfolio searched, or None (a search on a scenario).")
+      .def_property_readonly("is_portfolio", &RemediesResult::is_portfolio)
+      .def_property_readonly("label", &RemediesResult::label,
+                             "The scenario's or portfolio's name with the values set.")
+      .def_property_readonly(
+          "metric_is_share", [](const RemediesResult& r) { return r.goal().is_probability(); },
+          "True when the metric is a share (shown as a percentage).")
+      .def_property_readonly(
+          "metric_description", [](const RemediesResult& r) { return r.goal().description; },
+          "The metric in words: 'programmes completed per organisation'.")
       .def_property_readonly("remedy_set", [](const RemediesResult& r) { return r.remedies; })
       .def_readonly("seed", &RemediesResult::seed)
       .def_readonly("batch", &RemediesResult::batch)
@@ -190,33 +220,49 @@ which adds the sentence, DataFrames and the frontier plot.)doc");
           "(nothing, bundle, gain, lower, upper, se) over the Shapley replications.")
       .def("text", &format_remedies, "The text `progsurv remedies` prints.");
 
+  // The same search on a scenario or on a portfolio, with the same keywords.
+  const auto bind_search = [&m](auto tag, const char* first) {
+    using Base = typename decltype(tag)::type;
+    m.def(
+        "remedies",
+        [](const Base& base, const RemedySet& set, const std::string& target,
+           std::optional<double> budget, const std::string& metric, const std::string& direction,
+           std::optional<double> delta, double alpha, std::int64_t batch,
+           std::int64_t max_replications, std::int64_t max_bundles, const std::string& search,
+           std::uint64_t seed, int threads, const py::object& progress) {
+          RemediesOptions opt;
+          resolve_goal(target, metric, direction, delta, std::is_same_v<Base, Portfolio>, opt);
+          opt.budget = budget;
+          opt.alpha = alpha;
+          opt.batch = batch;
+          opt.max_replications = max_replications;
+          opt.max_bundles = max_bundles;
+          opt.search = search_from(search);
+          opt.seed = seed;
+          opt.threads = threads;
+          return run_without_gil(opt, progress, [&] { return search_remedies(base, set, opt); });
+        },
+        py::arg(first), py::arg("remedies"), py::arg("target") = "", py::arg("budget") = py::none(),
+        py::arg("metric") = "", py::arg("direction") = "auto", py::arg("delta") = py::none(),
+        py::arg("alpha") = 0.05, py::arg("batch") = RemediesOptions{}.batch,
+        py::arg("max_replications") = RemediesOptions{}.max_replications,
+        py::arg("max_bundles") = kDefaultMaxBundles, py::arg("search") = "auto",
+        py::arg("seed") = 1, py::arg("threads") = 0, py::arg("progress") = py::none(),
+        "Remedies search without the GIL (use progsurv.remedies).");
+  };
+  bind_search(std::common_type<Scenario>{}, "scenario");
+  bind_search(std::common_type<Portfolio>{}, "portfolio");
   m.def(
-      "remedies",
-      [](const Scenario& scenario, const RemedySet& set, const std::string& target,
-         std::optional<double> budget, const std::string& metric, const std::string& direction,
-         std::optional<double> delta, double alpha, std::int64_t batch,
-         std::int64_t max_replications, std::int64_t max_bundles, const std::string& search,
-         std::uint64_t seed, int threads, const py::object& progress) {
-        RemediesOptions opt;
-        resolve_goal(target, metric, direction, delta, opt);
-        opt.budget = budget;
-        opt.alpha = alpha;
-        opt.batch = batch;
-        opt.max_replications = max_replications;
-        opt.max_bundles = max_bundles;
-        opt.search = search_from(search);
-        opt.seed = seed;
-        opt.threads = threads;
-        return run_without_gil(opt, progress, [&] { return search_remedies(scenario, set, opt); });
-      },
-      py::arg("scenario"), py::arg("remedies"), py::arg("target") = "",
-      py::arg("budget") = py::none(), py::arg("metric") = "", py::arg("direction") = "auto",
-      py::arg("delta") = py::none(), py::arg("alpha") = 0.05,
-      py::arg("batch") = RemediesOptions{}.batch,
-      py::arg("max_replications") = RemediesOptions{}.max_replications,
-      py::arg("max_bundles") = kDefaultMaxBundles, py::arg("search") = "auto", py::arg("seed") = 1,
-      py::arg("threads") = 0, py::arg("progress") = py::none(),
-      "Remedies search without the GIL (use progsurv.remedies).");
+      "is_portfolio_yaml",
+      [](const std::string& path) { return yaml_kind(path) == YamlKind::Portfolio; },
+      py::arg("path"),
+      "True when the YAML file is a portfolio (top-level roster and programmes), as the "
+      "commands tell a portfolio from a scenario.");
+  m.def(
+      "portfolio_for_remedies",
+      [](const std::string& path) { return Portfolio::load(path).with_templates_inline(); },
+      py::arg("path"),
+      "A portfolio file with its templates inline, as `progsurv remedies` reads it.");
   // The command's defaults, so that Python's keywords default to the same values.
   m.attr("remedies_default_batch") = RemediesOptions{}.batch;
   m.def(

@@ -17,6 +17,7 @@
 #include "progsurv/analysis/remedies.hpp"
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/io/file_type.hpp"
+#include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/scenario.hpp"
 #include "temp_folder.hpp"
 
@@ -543,6 +544,122 @@ TEST(RemediesSearch, ProgressCanStopIt) {
   EXPECT_EQ(calls, 3);
 }
 
+// --- Remedies of a portfolio -----------------------------------------------------------------
+
+const Portfolio& closed_form_portfolio() {
+  static const Portfolio p = Portfolio::load(data("closed-form-portfolio.yaml"));
+  return p;
+}
+
+const RemedySet& closed_form_portfolio_remedies() {
+  static const RemedySet set =
+      RemedySet::load(data("closed-form-portfolio-remedies.yaml"), closed_form_portfolio());
+  return set;
+}
+
+TEST(RemediesGoal, PortfolioGoalsAreTheSweepsMetrics) {
+  const Goal c = Goal::parse("completed", true);
+  EXPECT_EQ(c.name, "mean_completed");
+  EXPECT_EQ(c.description, "programmes completed per organisation");
+  EXPECT_FALSE(c.is_probability());
+  EXPECT_EQ(c.natural_direction(), Direction::Higher);
+  EXPECT_EQ(Goal::parse("rank_completed_2", true).name, "rank_completed_2");
+  EXPECT_TRUE(Goal::parse("rank_completed_2", true).is_probability());
+  EXPECT_TRUE(Goal::parse("rank_ended_by_patience_1", true).ratio());
+  EXPECT_EQ(Goal::parse("mean_ended_by_sponsor_exit", true).natural_direction(), Direction::Lower);
+  EXPECT_EQ(Goal::parse("cynicism_at_24", true).name, "mean_cynicism_at_24");
+  EXPECT_EQ(Goal::parse("total_value", true).name, "mean_total_value");
+  EXPECT_THROW(Goal::parse("p_completed_by_36", true), UsageError);
+  EXPECT_THROW(Goal::parse("rank_completed_0", true), UsageError);
+  EXPECT_THROW(Target::parse("completion_p50<=48", true), UsageError);
+  // A portfolio's goal is refused on a scenario and the other way round.
+  EXPECT_THROW(c.check(closed_form()), UsageError);
+  EXPECT_THROW(Goal::parse("p_completed").check(closed_form_portfolio()), UsageError);
+  // The portfolio launches one programme: there is no second to measure.
+  EXPECT_THROW(Goal::parse("rank_completed_2", true).check(closed_form_portfolio()), UsageError);
+
+  RemediesOptions o;
+  GoalRequest q{"", "", GoalDirection::Auto, std::nullopt};
+  q.portfolio = true;
+  EXPECT_THROW(resolve_goal(q, o), GoalRequestError);  // mean_completed needs a delta
+  q.delta = 0.05;
+  resolve_goal(q, o);
+  EXPECT_EQ(o.metric.name, "mean_completed");
+  EXPECT_TRUE(o.maximise);
+}
+
+// Programmes completed per organisation = a / (a + b) for each bundle (see
+// closed-form-portfolio-remedies.yaml): the search on the portfolio finds the cheapest bundle
+// meeting the target, and passes over the decoy on the roster.
+TEST(RemediesPortfolio, FindsTheClosedFormAnswer) {
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RemediesOptions o;
+    o.seed = seed;
+    o.threads = 2;
+    o.target = Target::parse("mean_completed>=0.75", true);
+    o.delta = 0.01;
+    const RemediesResult r =
+        search_remedies(closed_form_portfolio(), closed_form_portfolio_remedies(), o);
+    ASSERT_TRUE(r.is_portfolio());
+    EXPECT_EQ(r.bundles.size(), 12u);
+    ASSERT_GE(r.chosen, 0);
+    EXPECT_EQ(r.bundles[static_cast<std::size_t>(r.chosen)].bundle.label,
+              "longer_tenure=twice + faster_work");
+    ASSERT_GE(r.runner_up, 0);
+    EXPECT_EQ(r.bundles[static_cast<std::size_t>(r.runner_up)].bundle.label,
+              "longer_tenure=four_times");
+    const Estimate v = bundle_value(r.bundles[static_cast<std::size_t>(r.chosen)].sums);
+    EXPECT_NEAR(v.estimate, 0.8, 4 * (v.upper - v.estimate));
+    // Shapley: each of the two remedies adds 0.15 (see test ShapleySharesSumToTheGain).
+    ASSERT_EQ(r.shapley.size(), 2u);
+    for (const RemedyShare& s : r.shapley)
+      EXPECT_NEAR(s.share.delta.estimate, 0.15, 4 * (s.share.delta.upper - s.share.delta.estimate))
+          << s.label;
+    const std::string text = format_remedies(r);
+    EXPECT_NE(text.find("progsurv remedies: portfolio closed-form-portfolio"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("the cheapest way to reach mean_completed >= 0.75 (programmes completed "
+                        "per organisation) is longer_tenure=twice + faster_work, cost 25 EUR k"),
+              std::string::npos)
+        << text;
+  }
+}
+
+// A ratio goal (the first programme's P(completed) among organisations that launched one) is
+// observed as ratios of batch sums; with one launch per organisation it equals the mean.
+TEST(RemediesPortfolio, RankSharesAreBatchRatios) {
+  RemediesOptions o;
+  o.seed = 3;
+  o.threads = 2;
+  o.target = Target::parse("rank_completed_1>=75%", true);
+  o.delta = 0.01;
+  const RemediesResult r =
+      search_remedies(closed_form_portfolio(), closed_form_portfolio_remedies(), o);
+  ASSERT_GE(r.chosen, 0);
+  EXPECT_EQ(r.bundles[static_cast<std::size_t>(r.chosen)].bundle.label,
+            "longer_tenure=twice + faster_work");
+  o.target = Target::parse("mean_completed>=0.75", true);
+  const RemediesResult m =
+      search_remedies(closed_form_portfolio(), closed_form_portfolio_remedies(), o);
+  EXPECT_EQ(bundle_value(r.bundles[0].sums).estimate, bundle_value(m.bundles[0].sums).estimate);
+}
+
+TEST(RemediesPortfolio, PathsAreCheckedAgainstThePortfolio) {
+  const std::string one = "unit: u\nremedies:\n  - name: a\n    description: d\n    cost: 1\n";
+  try {
+    (void)RemedySet::from_yaml(one + "    set: {roster.cfo: 2}\n", "r.yaml",
+                               closed_form_portfolio());
+    ADD_FAILURE() << "an unknown roster level was accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.line(), 6);
+    EXPECT_EQ(e.column(), 11);
+    EXPECT_NE(std::string(e.what()).find("cannot be applied to portfolio closed-form-portfolio"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // --- The command ---------------------------------------------------------------------------
 
 namespace fs = std::filesystem;
@@ -638,40 +755,49 @@ TEST_F(RemediesCli, BeyondTheLimitTheDefaultIsTheHeuristicWithANotice) {
   EXPECT_EQ(read_remedies(path("out.h5")).search, "heuristic");
 }
 
-// Under mpirun the ranks share every block and rank 0 writes the file one process writes.
+// Under mpirun the ranks share every block and rank 0 writes the file one process writes, for
+// a scenario and for a portfolio.
 TEST_F(RemediesCli, SameFileForOneAndTwoMpiRanks) {
   if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
-  const std::string args = " remedies " + data("closed-form.yaml") + " " +
-                           data("closed-form-remedies.yaml") +
-                           " --target 'completed>=0.75' --seed 9 -q --threads 1 -o ";
-  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-  const Output one = progsurv(args + path("one.h5"));
-  // One machine: shared memory between ranks, and mpirun's own wiring on loopback only.
-  // Under AddressSanitizer, OpenMPI's own allocations at exit are reported as leaks in every
-  // rank; leak checking is left to the other tests (every other check stays on).
+  const std::vector<std::string> searches = {
+      " remedies " + data("closed-form.yaml") + " " + data("closed-form-remedies.yaml") +
+          " --target 'completed>=0.75' --seed 9 -q --threads 1 -o ",
+      " remedies " + data("closed-form-portfolio.yaml") + " " +
+          data("closed-form-portfolio-remedies.yaml") +
+          " --target 'mean_completed>=0.75' --delta 0.01 --seed 9 -q --threads 1 -o "};
+  for (const std::string& args : searches) {
+    SCOPED_TRACE(args);
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    const Output one = progsurv(args + path("one.h5"));
+    // One machine: shared memory between ranks, and mpirun's own wiring on loopback only.
+    // Under AddressSanitizer, OpenMPI's own allocations at exit are reported as leaks in
+    // every rank; leak checking is left to the other tests (every other check stays on).
 #if defined(__SANITIZE_ADDRESS__)
-  const std::string sanitizer = "ASAN_OPTIONS=\"$ASAN_OPTIONS:detect_leaks=0\" ";
+    const std::string sanitizer = "ASAN_OPTIONS=\"$ASAN_OPTIONS:detect_leaks=0\" ";
 #else
-  const std::string sanitizer;
+    const std::string sanitizer;
 #endif
-  const std::string cmd = sanitizer +
-                          "OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none "
-                          "OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_btl_tcp_if_include=lo "
-                          "mpirun --allow-run-as-root --oversubscribe -n 2 " +
-                          std::string(PROGSURV_BINARY) + args + path("two.h5") + " >" +
-                          path("mpi.log") + " 2>&1";
-  const int raw = std::system(cmd.c_str());
-  unsetenv("SOURCE_DATE_EPOCH");
-  ASSERT_EQ(one.status, 0) << one.out;
-  ASSERT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << progsurv_test::slurp(path("mpi.log"));
-  const std::string diff =
-      "h5diff -q " + path("one.h5") + " " + path("two.h5") + " >/dev/null 2>&1";
-  const int d = std::system(diff.c_str());
-  ASSERT_TRUE(WIFEXITED(d));
-  EXPECT_EQ(WEXITSTATUS(d), 0) << "the files differ between 1 and 2 MPI ranks";
-  // Rank 0 alone prints the answer.
-  const std::string log = progsurv_test::slurp(path("mpi.log"));
-  EXPECT_EQ(log.find("answer:"), log.rfind("answer:")) << log;
+    const std::string cmd = sanitizer +
+                            "OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none "
+                            "OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_btl_tcp_if_include=lo "
+                            "mpirun --allow-run-as-root --oversubscribe -n 2 " +
+                            std::string(PROGSURV_BINARY) + args + path("two.h5") + " >" +
+                            path("mpi.log") + " 2>&1";
+    const int raw = std::system(cmd.c_str());
+    unsetenv("SOURCE_DATE_EPOCH");
+    ASSERT_EQ(one.status, 0) << one.out;
+    ASSERT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << progsurv_test::slurp(path("mpi.log"));
+    const std::string diff =
+        "h5diff -q " + path("one.h5") + " " + path("two.h5") + " >/dev/null 2>&1";
+    const int d = std::system(diff.c_str());
+    ASSERT_TRUE(WIFEXITED(d));
+    EXPECT_EQ(WEXITSTATUS(d), 0) << "the files differ between 1 and 2 MPI ranks";
+    // Rank 0 alone prints the answer.
+    const std::string log = progsurv_test::slurp(path("mpi.log"));
+    EXPECT_EQ(log.find("answer:"), log.rfind("answer:")) << log;
+    fs::remove(path("one.h5"));
+    fs::remove(path("two.h5"));
+  }
 }
 
 // Ctrl-C stops the search between blocks: exit 130, no output file.
@@ -692,6 +818,62 @@ TEST_F(RemediesCli, ForeignFilesAreRefused) {
             0);
   EXPECT_THROW(read_remedies(path("run.h5")), FileFormatError);
   EXPECT_THROW(read_remedies(path("missing.h5")), FileFormatError);
+}
+
+TEST_F(RemediesCli, APortfolioIsSearchedWithItsOwnPathsAndMetrics) {
+  const std::string common = "remedies " + data("closed-form-portfolio.yaml") + " " +
+                             data("closed-form-portfolio-remedies.yaml") +
+                             " --target 'mean_completed>=0.75' --delta 0.01 --seed 5 -q ";
+  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  const Output one = progsurv(common + "--threads 1 -o " + path("t1.h5"));
+  ASSERT_EQ(one.status, 0) << one.out;
+  ASSERT_EQ(progsurv(common + "--threads 2 -o " + path("t2.h5")).status, 0);
+  unsetenv("SOURCE_DATE_EPOCH");
+  const std::string cmd = "h5diff -q " + path("t1.h5") + " " + path("t2.h5") + " >/dev/null 2>&1";
+  const int raw = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 0) << "datasets differ between --threads 1 and --threads 2";
+  EXPECT_NE(one.out.find("(programmes completed per organisation) is longer_tenure=twice + "
+                         "faster_work, cost 25 EUR k"),
+            std::string::npos)
+      << one.out;
+  EXPECT_NE(one.out.find("batches of 250 organisations"), std::string::npos) << one.out;
+  const Output s = progsurv("summary " + path("t1.h5"));
+  ASSERT_EQ(s.status, 0) << s.out;
+  EXPECT_EQ(s.out + "written: " + path("t1.h5") + "\n", one.out);
+  const RemediesResult back = read_remedies(path("t1.h5"));
+  ASSERT_TRUE(back.is_portfolio());
+  EXPECT_EQ(back.portfolio->name, "closed-form-portfolio");
+  EXPECT_EQ(back.metric, "mean_completed");
+}
+
+TEST_F(RemediesCli, ABadPortfolioPathExitsTwoNamingThePlace) {
+  const std::string one = "unit: u\nremedies:\n  - name: a\n    description: d\n    cost: ";
+  struct Case {
+    std::string what, args, expect;
+  };
+  const std::vector<Case> cases = {
+      {"unknown portfolio path",
+       write("p.yaml", one + "1\n    set: {cynicism.half_lif: 12}\n") +
+           " --target 'mean_completed>=0.6' --delta 0.01",
+       "p.yaml:6:11: 'remedies.0.set.cynicism.half_lif'"},
+      {"wrong value in a template",
+       write("v.yaml", one + "1\n    set: {programmes.cf.sponsor_levels.vp.clout: high}\n") +
+           " --target 'mean_completed>=0.6' --delta 0.01",
+       "v.yaml:6:11: 'remedies.0.set.programmes.cf.sponsor_levels.vp.clout'"},
+      {"a scenario's metric",
+       data("closed-form-portfolio-remedies.yaml") + " --target 'completed_by_36>=0.6'",
+       "goal 'completed_by_36' is a scenario's (p_completed_by_36); a portfolio's goals are "
+       "mean_launched"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    const Output r = progsurv("remedies " + data("closed-form-portfolio.yaml") + " " + c.args +
+                              " -q -o " + path("out.h5"));
+    EXPECT_EQ(r.status, 2) << r.out;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(path("out.h5")));
+  }
 }
 
 }  // namespace

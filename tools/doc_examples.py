@@ -67,6 +67,13 @@ EXAMPLES = {
                           ["remedies", "scenarios/baseline.yaml",
                            "tests/data/remedies/baseline-remedies.yaml", "--target",
                            "completed>=0.125", "-o", "out/baseline-remedies.h5"]),
+    # Remedies of an organisation: 16 bundles of ten-years; --delta 0.1 programmes keeps it
+    # to a few seconds of CPU.
+    "remedies-portfolio": ("docs/remedies.md",
+                           ["remedies", "scenarios/portfolios/ten-years.yaml",
+                            "scenarios/remedies/portfolio-remedies.yaml", "--target",
+                            "mean_completed>=0.75", "--delta", "0.1", "-o",
+                            "out/ten-years-remedies.h5"]),
 }
 
 # The wall-clock times of the commands that print one (see the docstring): what precedes

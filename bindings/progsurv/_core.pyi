@@ -519,13 +519,31 @@ which adds the sentence, DataFrames and the frontier plot."""
     @property
     def h2(self) -> float: ...
     @property
+    def is_portfolio(self) -> bool: ...
+    @property
+    def label(self) -> str:
+        """The scenario's or portfolio's name with the values set."""
+        ...
+    @property
     def max_observations(self) -> int: ...
     @property
     def maximise(self) -> bool: ...
     @property
     def metric(self) -> str: ...
     @property
+    def metric_description(self) -> str:
+        """The metric in words: 'programmes completed per organisation'."""
+        ...
+    @property
+    def metric_is_share(self) -> bool:
+        """True when the metric is a share (shown as a percentage)."""
+        ...
+    @property
     def n0(self) -> int: ...
+    @property
+    def portfolio(self) -> Optional[Portfolio]:
+        """The portfolio searched, or None (a search on a scenario)."""
+        ...
     @property
     def remedy_set(self) -> RemedySet: ...
     @property
@@ -587,14 +605,18 @@ checked against the scenario it was read for."""
         ...
     @property
     def descriptions(self) -> List[str]: ...
+    @overload
     @staticmethod
-    def from_yaml(text: str, source: str, scenario: Scenario) -> RemedySet:
-        """Read remedies YAML text for `scenario`."""
-        ...
+    def from_yaml(text: str, source: str, scenario: Scenario) -> RemedySet: ...
+    @overload
     @staticmethod
-    def load(path: Union[str, os.PathLike], scenario: Scenario) -> RemedySet:
-        """Read a remedies file for `scenario` (ScenarioError at file:line:column)."""
-        ...
+    def from_yaml(text: str, source: str, portfolio: Portfolio) -> RemedySet: ...
+    @overload
+    @staticmethod
+    def load(path: Union[str, os.PathLike], scenario: Scenario) -> RemedySet: ...
+    @overload
+    @staticmethod
+    def load(path: Union[str, os.PathLike], portfolio: Portfolio) -> RemedySet: ...
     @property
     def names(self) -> List[str]: ...
     @property
@@ -1194,8 +1216,8 @@ bound, read from text such as "completed>=0.25", "p_sponsor_exit<=10%" or
         """The goal for people, e.g. P(completed)."""
         ...
     @staticmethod
-    def parse(text: str) -> Target:
-        """Read a target from its text."""
+    def parse(text: str, portfolio: bool = False) -> Target:
+        """Read a target from its text (of a portfolio's metrics when `portfolio`)."""
         ...
     @property
     def text(self) -> str:
@@ -1248,6 +1270,10 @@ fit_filetype: str
 fit_format_version: tuple[int, ...]
 format_version: tuple[int, ...]
 interval_method: str
+def is_portfolio_yaml(path: str) -> bool:
+    """True when the YAML file is a portfolio (top-level roster and programmes), as the commands tell a portfolio from a scenario."""
+    ...
+
 knockout_names: list[str]
 def markov_violations(scenario: Scenario) -> List[str]:
     """The entries of a scenario that keep it out of the Markov subset (empty when it is in)."""
@@ -1274,6 +1300,10 @@ def parse_record(text: str, source: str = '<string>', as_of: str = '') -> Progra
 
 portfolio_attribution_filetype: str
 portfolio_filetype: str
+def portfolio_for_remedies(path: str) -> Portfolio:
+    """A portfolio file with its templates inline, as `progsurv remedies` reads it."""
+    ...
+
 portfolio_format_version: tuple[int, ...]
 portfolio_level_bins: int
 quantity_names: list[str]
@@ -1314,9 +1344,10 @@ def read_sweep(path: str) -> SweepResult:
     ...
 
 record_names: list[str]
-def remedies(scenario: Scenario, remedies: RemedySet, target: str = '', budget: Optional[float] = None, metric: str = '', direction: str = 'auto', delta: Optional[float] = None, alpha: float = 0.05, batch: int = 250, max_replications: int = 1000000, max_bundles: int = 4096, search: str = 'auto', seed: int = 1, threads: int = 0, progress: Any = None) -> RemediesResult:
-    """Remedies search without the GIL (use progsurv.remedies)."""
-    ...
+@overload
+def remedies(scenario: Scenario, remedies: RemedySet, target: str = '', budget: Optional[float] = None, metric: str = '', direction: str = 'auto', delta: Optional[float] = None, alpha: float = 0.05, batch: int = 250, max_replications: int = 1000000, max_bundles: int = 4096, search: str = 'auto', seed: int = 1, threads: int = 0, progress: Any = None) -> RemediesResult: ...
+@overload
+def remedies(portfolio: Portfolio, remedies: RemedySet, target: str = '', budget: Optional[float] = None, metric: str = '', direction: str = 'auto', delta: Optional[float] = None, alpha: float = 0.05, batch: int = 250, max_replications: int = 1000000, max_bundles: int = 4096, search: str = 'auto', seed: int = 1, threads: int = 0, progress: Any = None) -> RemediesResult: ...
 
 remedies_default_batch: int
 remedies_filetype: str

@@ -11,6 +11,14 @@ and the efficient frontier of cost against a metric, as `progsurv remedies`
     r.chosen, r.runner_up
     r.shapley            # each remedy's share of the chosen bundle's gain
     r.plot_frontier()
+
+On a portfolio YAML (or a progsurv.Portfolio) the remedies set portfolio paths (roster.vp,
+cynicism.half_life, programmes.NAME.<scenario path>) and the metrics are the portfolio's
+(mean_completed: programmes completed per organisation, the default; rank_completed_1, ...):
+
+    r = progsurv.remedies("scenarios/portfolios/ten-years.yaml",
+                          "scenarios/remedies/portfolio-remedies.yaml",
+                          target="mean_completed>=3", delta=0.1)
 """
 import os
 
@@ -23,30 +31,38 @@ from ._result_base import ResultBase
 __all__ = ["remedies", "load_remedies", "RemediesResult"]
 
 
-def _scenario(scenario):
-    if isinstance(scenario, (str, os.PathLike)):
-        return _core.Scenario.load(os.fspath(scenario))
-    if not isinstance(scenario, _core.Scenario):
-        raise TypeError(f"need a progsurv.Scenario or a path, not {type(scenario).__name__}")
-    return scenario
+def _base(base):
+    """A Scenario or a Portfolio; a path is read as `progsurv remedies` reads it (a portfolio
+    YAML with its templates inline)."""
+    if isinstance(base, (str, os.PathLike)):
+        path = os.fspath(base)
+        if _core.is_portfolio_yaml(path):
+            return _core.portfolio_for_remedies(path)
+        return _core.Scenario.load(path)
+    if not isinstance(base, (_core.Scenario, _core.Portfolio)):
+        raise TypeError("need a progsurv.Scenario, a progsurv.Portfolio or a path, not "
+                        f"{type(base).__name__}")
+    return base
 
 
 def remedies(scenario, remedies_file, target=None, budget=None, metric=None, direction="auto",
              delta=None, alpha=0.05, batch=None, max_replications=1_000_000,
              max_bundles=4096, search="auto", seed=1, threads=0, progress=False):
     """Search the bundles of remedies of `remedies_file` (a path, or a RemedySet read for this
-    scenario) on `scenario` (a Scenario or a YAML path), as `progsurv remedies` with the same
-    arguments and seed gives (the same numbers, for any thread count).
+    scenario) on `scenario` (a Scenario, a Portfolio, or a scenario or portfolio YAML path),
+    as `progsurv remedies` with the same arguments and seed gives (the same numbers, for any
+    thread count).
 
     target            what a bundle must reach, e.g. "completed>=0.25" (its metric is then
                       the one ranked); None: only the frontier
     budget            only bundles costing at most this (the file's unit)
-    metric            what the frontier ranks by without a target (default p_completed)
+    metric            what the frontier ranks by without a target (default p_completed; on
+                      a portfolio mean_completed, programmes completed per organisation)
     direction         "auto" (the metric's natural direction), "maximise" or "minimise"
     delta             indifference zone in the metric's units (default 0.01 for shares)
     alpha             error probability of the selection
-    batch             replications per observation (a batch mean); None: the command's
-                      default (250)
+    batch             replications (organisations, on a portfolio) per observation (a batch
+                      mean); None: the command's default (250)
     max_replications  cap per bundle (a multiple of batch is used)
     max_bundles, search  exhaustive up to max_bundles ("auto"), or "exhaustive" (refused
                       beyond), or "heuristic" (greedy and local search: not exhaustive)
@@ -59,7 +75,7 @@ def remedies(scenario, remedies_file, target=None, budget=None, metric=None, dir
     Returns a RemediesResult: .sentence, .frontier, .bundles, .chosen, .runner_up,
     .shapley, .plot_frontier().
     """
-    scenario = _scenario(scenario)
+    scenario = _base(scenario)
     if isinstance(remedies_file, _core.RemedySet):
         remedy_set = remedies_file
     else:
@@ -117,6 +133,11 @@ def _mean_interval(n, s, ss):
 class RemediesResult(ResultBase, _core.RemediesResult):
     """The answer of a remedies search: the frontier, every bundle (from raw sums), the
     chosen bundle and the runner-up, the Shapley shares and the sentence."""
+
+    @property
+    def name(self):
+        """The scenario's or portfolio's name, with the values set as a variant label."""
+        return self.label
 
     @property
     def unit(self):
@@ -259,7 +280,7 @@ class RemediesResult(ResultBase, _core.RemediesResult):
 
             _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
         b = self.bundles
-        k = 100.0 if _core.Target.parse(f"{self.metric}>=0").is_probability else 1.0
+        k = 100.0 if self.metric_is_share else 1.0
         unit = " (%)" if k == 100.0 else ""
         part = b[b["takes_part"] & (b["observations"] > 0)]
         ax.scatter(part["cost"], k * part["estimate"], s=12, color="#9e9e9e", alpha=0.45,

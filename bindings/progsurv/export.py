@@ -179,7 +179,7 @@ def _remedies_tables(path):
                                  r.search, r.termination, r.replications,
                                  r.equal_replications)]})
     shapley = r.shapley
-    if _is_probability(r.metric):
+    if r.metric_is_share:
         shares = ("estimate", "lower", "upper", r"gain.*", "share", "se")
         for frame in (frontier, bundles, shapley):
             _shares(frame, *shares)
@@ -355,9 +355,10 @@ def overrides(h5):
     (was ...)" lines, from the file's record of them: the group `/scenario/changes` of run,
     comparison, seek and remedies files or `/scenario_changes` of attribution files (path,
     value, was; docs/hdf5-format.md) or `/portfolio/changes` of portfolio and portfolio
-    attribution files; [] when the file has none (nothing was set, or it was
+    attribution files or `/portfolio_changes` of remedies files of a portfolio; [] when the file has none (nothing was set, or it was
     written before progsurv recorded them)."""
-    for where in ("scenario/changes", "scenario_changes", "portfolio/changes"):
+    for where in ("scenario/changes", "scenario_changes", "portfolio/changes",
+                  "portfolio_changes"):
         rec = h5.get(where)
         if isinstance(rec, h5py.Group) and "path" in rec:
             keys = _strings(rec["path"][()])
@@ -393,18 +394,20 @@ def about(path, output=None):
             command = "progsurv exact"
         # A variant's label names what was set: "baseline [sponsor=director]".
         name = (_attr(f, "scenario", "label") or _attr(f, "/", "scenario_label")
-                or _attr(f, "portfolio", "label")
+                or _attr(f, "portfolio", "label") or _attr(f, "/", "portfolio_label")
                 or _attr(f, "scenario", "name") or _attr(f, "portfolio", "name")
                 or _attr(f, "/", "scenario_name") or _yaml_field(f, "scenario", "name"))
         if filetype == "progsurv-sweep":
             rows.append(("sweep", _attr(f, "/", "name")))
             rows.append(("design", _attr(f, "/", "design")))
             name = _yaml_field(f, "base_scenario", "name") or name
-        label = "portfolio" if filetype.startswith("progsurv-portfolio") else "scenario"
+        label = ("portfolio" if filetype.startswith("progsurv-portfolio")
+                 or _attr(f, "/", "base_kind") == "portfolio" else "scenario")
         rows.append((label, name))
         description = (_attr(f, "portfolio", "description")
                        or _yaml_field(f, "scenario", "description")
-                       or _yaml_field(f, "scenario/yaml", "description"))
+                       or _yaml_field(f, "scenario/yaml", "description")
+                       or _yaml_field(f, "portfolio", "description"))
         if description:
             rows.append(("description", description))
         source = (_attr(f, "scenario", "source") or _attr(f, "portfolio", "source")

@@ -513,8 +513,9 @@ def _remedies_context(f):
     import progsurv
 
     r = progsurv.load(f.path)
-    prob = _core_is_probability(r.metric)
-    caption = ("Cost against " + r.metric + ": the efficient frontier (the best bundle for each "
+    prob = r.metric_is_share
+    caption = ("Cost against " + r.metric + (f" ({r.metric_description})" if r.is_portfolio
+                                             else "") + ": the efficient frontier (the best bundle for each "
                "cost) with its interval bars, every other bundle faint"
                + (", the target as a dashed line and the chosen bundle as a star"
                   if r.target is not None else "") + ".")

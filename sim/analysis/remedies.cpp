@@ -15,6 +15,7 @@
 #include "progsurv/engine/parallel.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/portfolio/organisation.hpp"
 #include "progsurv/scenario/error.hpp"
 
 #ifdef PROGSURV_HAVE_MPI
@@ -64,12 +65,12 @@ bool keep_going(const RemediesOptions& o, std::int64_t done, std::int64_t planne
 void resolve_goal(const GoalRequest& q, RemediesOptions& opt) {
   if (!q.target.empty()) {
     try {
-      opt.target = Target::parse(q.target);
+      opt.target = Target::parse(q.target, q.portfolio);
     } catch (const UsageError& e) {
       throw GoalRequestError("target", e.what());
     }
     opt.metric = opt.target->goal;
-    if (!q.metric.empty() && Goal::parse(q.metric).name != opt.metric.name)
+    if (!q.metric.empty() && Goal::parse(q.metric, q.portfolio).name != opt.metric.name)
       throw GoalRequestError("metric", "the search ranks by the target's metric (" +
                                            opt.metric.name + "); leave the metric out");
     // A better bundle of no greater cost then meets the bound whenever a worse one does.
@@ -80,7 +81,9 @@ void resolve_goal(const GoalRequest& q, RemediesOptions& opt) {
                                               ", which says which way is better");
   } else {
     try {
-      opt.metric = Goal::parse(q.metric.empty() ? "p_completed" : q.metric);
+      opt.metric = Goal::parse(
+          q.metric.empty() ? (q.portfolio ? "mean_completed" : "p_completed") : q.metric,
+          q.portfolio);
     } catch (const UsageError& e) {
       throw GoalRequestError("metric", e.what());
     }
@@ -110,9 +113,47 @@ void resolve_goal(const GoalRequest& q, RemediesOptions& opt) {
 Estimate bundle_value(const BundleSums& s) { return mean_interval(s.n, s.x, s.x2); }
 Estimate bundle_gain(const BundleSums& s) { return mean_interval(s.n, s.d, s.d2); }
 
-void observe_bundles(const std::vector<Scenario>& scenarios, const RemediesOptions& options,
-                     const std::vector<int>& systems, std::int64_t first, std::int64_t count,
-                     std::vector<double>& out) {
+namespace {
+
+// What a search observes: the variants (one per bundle met) of a scenario or of a portfolio.
+// One of the two lists is used.
+struct Variants {
+  const std::vector<Scenario>* scenarios = nullptr;
+  const std::vector<Portfolio>* portfolios = nullptr;
+};
+
+// The goal over replications [lo, hi) of variant v: the mean of the per-replication values
+// (a scenario's, in replication order, as it always was), or for a portfolio the ratio of the
+// organisations' summed numerators to their summed denominators (NaN when none counts).
+double variant_statistic(const Variants& variants, std::size_t v, const Goal& goal,
+                         std::uint64_t seed, std::int64_t lo, std::int64_t hi) {
+  if (variants.scenarios) {
+    const Scenario& sc = (*variants.scenarios)[v];
+    double sum = 0.0;
+    for (std::int64_t r = lo; r < hi; ++r)
+      sum += goal.value(simulate_replication(sc, seed, static_cast<std::uint64_t>(r)));
+    return sum / static_cast<double>(hi - lo);
+  }
+  const Portfolio& p = (*variants.portfolios)[v];
+  double num = 0.0, den = 0.0;
+  for (std::int64_t r = lo; r < hi; ++r) {
+    const auto [n, d] =
+        goal.value(simulate_organisation(p, seed, static_cast<std::uint64_t>(r)), p);
+    num += n;
+    den += d;
+  }
+  return den > 0 ? num / den : kNaN;
+}
+
+[[noreturn]] void no_denominator(const Goal& goal, std::int64_t batch) {
+  throw UsageError("goal " + goal.name + ": a batch of " + std::to_string(batch) +
+                   " organisations had none to measure it on (" + goal.description +
+                   "); raise --batch or choose a smaller rank");
+}
+
+void observe_variants(const Variants& variants, const RemediesOptions& options,
+                      const std::vector<int>& systems, std::int64_t first, std::int64_t count,
+                      std::vector<double>& out) {
   const std::int64_t pairs = static_cast<std::int64_t>(systems.size()) * count;
   out.assign(static_cast<std::size_t>(pairs), 0.0);
   const std::int64_t B = options.batch;
@@ -131,13 +172,10 @@ void observe_bundles(const std::vector<Scenario>& scenarios, const RemediesOptio
     if (lo < hi)
       parallel_for(hi - lo, threads, [&](std::int64_t k) {
         const std::int64_t p = lo + k;
-        const Scenario& sc =
-            scenarios[static_cast<std::size_t>(systems[static_cast<std::size_t>(p / count)])];
+        const auto v = static_cast<std::size_t>(systems[static_cast<std::size_t>(p / count)]);
         const std::int64_t batch = first + p % count;
-        double sum = 0.0;
-        for (std::int64_t r = batch * B; r < (batch + 1) * B; ++r)
-          sum += goal.value(simulate_replication(sc, options.seed, static_cast<std::uint64_t>(r)));
-        out[static_cast<std::size_t>(p)] = sum / static_cast<double>(B);
+        out[static_cast<std::size_t>(p)] =
+            variant_statistic(variants, v, goal, options.seed, batch * B, (batch + 1) * B);
       });
     if (!keep_going(options, -1, -1)) throw Cancelled();
   }
@@ -154,6 +192,17 @@ void observe_bundles(const std::vector<Scenario>& scenarios, const RemediesOptio
                    counts.data(), displs.data(), MPI_DOUBLE, MPI_COMM_WORLD);
   }
 #endif
+  // Checked after the gather, so that every rank stops alike.
+  for (double x : out)
+    if (std::isnan(x)) no_denominator(goal, B);
+}
+
+}  // namespace
+
+void observe_bundles(const std::vector<Scenario>& scenarios, const RemediesOptions& options,
+                     const std::vector<int>& systems, std::int64_t first, std::int64_t count,
+                     std::vector<double>& out) {
+  observe_variants(Variants{&scenarios, nullptr}, options, systems, first, count, out);
 }
 
 namespace {
@@ -162,20 +211,27 @@ namespace {
 // an observation is a deterministic function of (bundle, batch), so each is computed once,
 // whichever selection asks for it, and every selection sees the same values.
 struct BundlePool {
-  BundlePool(const Scenario& base, const RemedySet& set, const RemediesOptions& options)
-      : base(base), set(set), options(options) {
+  // `base` or `portfolio` (the other null): what the bundles are applied to.
+  BundlePool(const Scenario* base, const Portfolio* portfolio, const RemedySet& set,
+             const RemediesOptions& options)
+      : base(base), portfolio(portfolio), set(set), options(options) {
     observing = options;
     observing.progress = [this](std::int64_t, std::int64_t) {
       return !this->options.progress ||
              this->options.progress(computed * this->options.batch, planned());
     };
   }
-  const Scenario& base;
+  const Scenario* base;
+  const Portfolio* portfolio;
   const RemedySet& set;
   const RemediesOptions& options;
   RemediesOptions observing;
   std::vector<Bundle> bundles;
   std::vector<Scenario> scenarios;
+  std::vector<Portfolio> portfolios;
+  Variants variants() const {
+    return portfolio ? Variants{nullptr, &portfolios} : Variants{&scenarios, nullptr};
+  }
   std::vector<std::vector<double>> cache;
   std::map<std::vector<int>, int> index;
   std::int64_t computed = 0;  // observations computed
@@ -188,7 +244,12 @@ struct BundlePool {
     const auto it = index.find(choice);
     if (it != index.end()) return it->second;
     Bundle b = make_bundle(set, choice);
-    scenarios.push_back(bundle_scenario(base, set, b));
+    if (portfolio) {
+      portfolios.push_back(bundle_portfolio(*portfolio, set, b));
+      options.metric.prepare(portfolios.back());
+    } else {
+      scenarios.push_back(bundle_scenario(*base, set, b));
+    }
     bundles.push_back(std::move(b));
     cache.emplace_back();
     const int i = static_cast<int>(bundles.size()) - 1;
@@ -215,7 +276,7 @@ struct BundlePool {
       }
       for (const auto& [have, group] : lacking) {
         std::vector<double> fresh;
-        observe_bundles(scenarios, observing, group, have, end - have, fresh);
+        observe_variants(variants(), observing, group, have, end - have, fresh);
         for (std::size_t g = 0; g < group.size(); ++g) {
           auto& c = cache[static_cast<std::size_t>(group[g])];
           c.insert(c.end(), fresh.begin() + static_cast<std::ptrdiff_t>(g) * (end - have),
@@ -323,13 +384,20 @@ void heuristic_pool(BundlePool& pool, const SelectionOptions& so, std::uint64_t 
 
 }  // namespace
 
-RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedies,
-                               const RemediesOptions& in) {
+namespace {
+
+// The search on `scenario` or on `portfolio` (the other null).
+RemediesResult search(const Scenario* scenario, const Portfolio* portfolio,
+                      const RemedySet& remedies, const RemediesOptions& in) {
   RemediesOptions options = in;
-  if (options.metric.name.empty()) options.metric = Goal::parse("p_completed");
+  if (options.metric.name.empty())
+    options.metric = Goal::parse(portfolio ? "mean_completed" : "p_completed", portfolio);
   if (options.target) options.metric = options.target->goal;
   const Goal& goal = options.metric;
-  goal.check(scenario);
+  if (portfolio)
+    goal.check(*portfolio);
+  else
+    goal.check(*scenario);
   if (!(options.delta > 0) || !std::isfinite(options.delta))
     throw UsageError("the indifference zone (--delta) must be a number > 0, in the units of " +
                      goal.name);
@@ -356,7 +424,10 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
                      "(not exhaustive), or make remedies exclude each other");
 
   RemediesResult result;
-  result.scenario = scenario;
+  if (portfolio)
+    result.portfolio = *portfolio;
+  else
+    result.scenario = *scenario;
   result.remedies = remedies;
   result.seed = options.seed;
   result.batch = options.batch;
@@ -382,7 +453,7 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
   so.budget = options.budget;
   so.equal_allocation = options.equal_allocation;
 
-  BundlePool pool(scenario, remedies, options);
+  BundlePool pool(scenario, portfolio, remedies, options);
   if (heuristic) {
     heuristic_pool(pool, so, limit);
   } else {
@@ -452,7 +523,10 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
     if (m <= kMaxShapleyRemedies) {
       result.shapley_of = of;
       const auto subsets = static_cast<std::size_t>(1) << m;
-      std::vector<Scenario> sub(subsets);
+      std::vector<Scenario> sub_scenarios(portfolio ? 0 : subsets);
+      std::vector<Portfolio> sub_portfolios(portfolio ? subsets : 0);
+      const Variants sub =
+          portfolio ? Variants{nullptr, &sub_portfolios} : Variants{&sub_scenarios, nullptr};
       for (std::size_t mask = 0; mask < subsets; ++mask) {
         std::vector<int> choice(chosen.choice.size(), -1);
         for (int j = 0; j < m; ++j)
@@ -460,15 +534,25 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
             const auto r = static_cast<std::size_t>(taken[static_cast<std::size_t>(j)]);
             choice[r] = chosen.choice[r];
           }
-        sub[mask] = bundle_scenario(scenario, remedies, make_bundle(remedies, choice));
+        if (portfolio) {
+          sub_portfolios[mask] =
+              bundle_portfolio(*portfolio, remedies, make_bundle(remedies, choice));
+          goal.prepare(sub_portfolios[mask]);
+        } else {
+          sub_scenarios[mask] = bundle_scenario(*scenario, remedies, make_bundle(remedies, choice));
+        }
       }
+      // Shares are averaged per replication (organisation), or per batch for a ratio goal,
+      // whose value is only defined over many organisations.
+      const std::int64_t unit = goal.ratio() ? options.batch : 1;
       const std::int64_t own = result.bundles[static_cast<std::size_t>(of)].sums.n * options.batch;
       const auto affordable =
           static_cast<std::int64_t>(kShapleyBudget / static_cast<double>(subsets));
       std::int64_t reps =
           std::min(own, std::max(options.batch, affordable / options.batch * options.batch));
-      reps = std::max<std::int64_t>(reps, 2);
+      reps = std::max<std::int64_t>(reps, 2 * unit);
       result.shapley_replications = reps;
+      const std::int64_t units = reps / unit;
       const std::vector<double> weight = shapley_weights(m);
       using V = std::array<double, 1>;
       struct Part {
@@ -478,7 +562,7 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
       const int threads = resolve_threads(options.threads);
       std::vector<PairedSums> share(static_cast<std::size_t>(m));
       PairedSums total;
-      const std::int64_t chunks = (reps + kChunkSize - 1) / kChunkSize;
+      const std::int64_t chunks = (units + kChunkSize - 1) / kChunkSize;
       const std::int64_t per_poll = std::max<std::int64_t>(1, 2 * threads);
       for (std::int64_t c0 = 0; c0 < chunks; c0 += per_poll) {
         const std::int64_t n = std::min(per_poll, chunks - c0);
@@ -486,12 +570,14 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
                                 Part{std::vector<PairedSums>(static_cast<std::size_t>(m)), {}});
         parallel_for(n, threads, [&](std::int64_t k) {
           Part& part = parts[static_cast<std::size_t>(k)];
-          const std::int64_t lo = (c0 + k) * kChunkSize, hi = std::min(reps, lo + kChunkSize);
+          const std::int64_t lo = (c0 + k) * kChunkSize, hi = std::min(units, lo + kChunkSize);
           std::vector<V> f(subsets);
-          for (std::int64_t r = lo; r < hi; ++r) {
-            for (std::size_t mask = 0; mask < subsets; ++mask)
-              f[mask][0] = goal.value(
-                  simulate_replication(sub[mask], options.seed, static_cast<std::uint64_t>(r)));
+          for (std::int64_t u = lo; u < hi; ++u) {
+            for (std::size_t mask = 0; mask < subsets; ++mask) {
+              f[mask][0] =
+                  variant_statistic(sub, mask, goal, options.seed, u * unit, (u + 1) * unit);
+              if (std::isnan(f[mask][0])) no_denominator(goal, unit);
+            }
             part.total.add(f[0][0], f[subsets - 1][0]);
             exact_shapley_parts(m, weight, f, [&](int j, const V& phi) {
               part.share[static_cast<std::size_t>(j)].add(0.0, phi[0]);
@@ -520,6 +606,18 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
     }
   }
   return result;
+}
+
+}  // namespace
+
+RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedies,
+                               const RemediesOptions& options) {
+  return search(&scenario, nullptr, remedies, options);
+}
+
+RemediesResult search_remedies(const Portfolio& portfolio, const RemedySet& remedies,
+                               const RemediesOptions& options) {
+  return search(nullptr, &portfolio, remedies, options);
 }
 
 // --- The text ------------------------------------------------------------------------------
@@ -580,8 +678,10 @@ std::string format_remedies(const RemediesResult& r) {
       r.space > kMaxCountedBundles
           ? "more than " + count_text(static_cast<std::int64_t>(kMaxCountedBundles))
           : count_text(static_cast<std::int64_t>(r.space));
-  os << "progsurv remedies: " << r.scenario.label() << " with " << r.remedies.remedies.size()
-     << " remedies (";
+  // A portfolio's replication is one organisation over the horizon.
+  const char* replications = r.is_portfolio() ? "organisations" : "replications";
+  os << "progsurv remedies: " << (r.is_portfolio() ? "portfolio " : "") << r.label() << " with "
+     << r.remedies.remedies.size() << " remedies (";
   if (r.search == "heuristic")
     os << "heuristic search: " << r.bundles.size() << " of " << space
        << " bundles evaluated, by greedy and local search; NOT exhaustive, a cheaper or better "
@@ -589,8 +689,8 @@ std::string format_remedies(const RemediesResult& r) {
   else
     os << r.bundles.size() << " bundles, searched exhaustively";
   os << (taking < r.bundles.size() ? ", " + std::to_string(taking) + " within the budget" : "")
-     << "); seed " << r.seed << ", batches of " << r.batch
-     << " replications, common random numbers\n";
+     << "); seed " << r.seed << ", batches of " << r.batch << " " << replications
+     << ", common random numbers\n";
   os << "metric: " << goal.name << " (" << goal.description << "), "
      << (r.maximise ? "higher" : "lower") << " is better; indifference zone " << f.bare(r.delta)
      << (goal.is_probability() ? " pp" : "");
@@ -665,7 +765,8 @@ std::string format_remedies(const RemediesResult& r) {
       const BundleResult& c = r.bundles[static_cast<std::size_t>(r.chosen)];
       char p[32];
       std::snprintf(p, sizeof p, "%.2f", c.p_meets);
-      os << "answer: the cheapest way to reach " << r.target->describe() << " is "
+      os << "answer: the cheapest way to reach " << r.target->describe()
+         << (r.is_portfolio() ? " (" + goal.description + ")" : "") << " is "
          << describe_bundle(r.chosen) << "; it meets the target with probability " << p << ".\n";
       if (r.runner_up >= 0) {
         std::snprintf(p, sizeof p, "%.2f",
@@ -685,12 +786,13 @@ std::string format_remedies(const RemediesResult& r) {
         if (g < gap) gap = g, closest = s;
       }
       os << "answer: no bundle" << (r.budget ? " within the budget" : "") << " was found to reach "
-         << r.target->describe() << ".";
+         << r.target->describe() << (r.is_portfolio() ? " (" + goal.description + ")" : "") << ".";
       if (closest >= 0) os << " The closest is " << describe_bundle(closest) << ".";
       os << "\n";
     }
   } else if (r.best >= 0) {
-    os << "best" << (r.budget ? " within the budget" : "") << ": " << describe_bundle(r.best)
+    os << "best" << (r.budget ? " within the budget" : "")
+       << (r.is_portfolio() ? " for " + goal.description : "") << ": " << describe_bundle(r.best)
        << ".\n";
   }
 
@@ -700,8 +802,9 @@ std::string format_remedies(const RemediesResult& r) {
        << " contributes to its gain (Shapley: each remedy's effect averaged over every order of "
           "adding them; exact over "
        << (std::size_t{1} << r.shapley.size()) << " sub-bundles, "
-       << count_text(r.shapley_replications) << " replications, paired; the shares sum to the gain "
-       << f.change_interval(r.shapley_total.delta) << ")\n";
+       << count_text(r.shapley_replications) << " " << replications
+       << ", paired; the shares sum to the gain " << f.change_interval(r.shapley_total.delta)
+       << ")\n";
     for (const RemedyShare& s : r.shapley) {
       std::snprintf(line, sizeof line, "  %-*s %s%s\n", width, s.label.c_str(),
                     f.change_interval(s.share.delta).c_str(), f.share ? " pp" : "");

@@ -41,9 +41,17 @@ void write_remedies(const std::string& path, const RemediesResult& r) {
     f.write_attr("best", static_cast<std::int32_t>(r.best));
     f.write_attr("chosen", static_cast<std::int32_t>(r.chosen));
     f.write_attr("runner_up", static_cast<std::int32_t>(r.runner_up));
-    f.write_string("scenario", r.scenario.to_yaml());
-    f.write_attr("scenario_label", r.scenario.label());  // format 1.1
-    h5::write_changes(f, "scenario_changes", r.scenario.changes);
+    // Format 1.2: a search on a portfolio keeps the portfolio (templates inline) instead.
+    f.write_attr("base_kind", r.is_portfolio() ? "portfolio" : "scenario");
+    if (r.portfolio) {
+      f.write_string("portfolio", r.portfolio->yaml_text);
+      f.write_attr("portfolio_label", r.portfolio->label());
+      h5::write_changes(f, "portfolio_changes", r.portfolio->changes);
+    } else {
+      f.write_string("scenario", r.scenario.to_yaml());
+      f.write_attr("scenario_label", r.scenario.label());  // format 1.1
+      h5::write_changes(f, "scenario_changes", r.scenario.changes);
+    }
     f.write_string("remedies_file", r.remedies.text);
 
     h5::Group g = f.create_group("remedies");
@@ -134,19 +142,28 @@ RemediesResult read_remedies(const std::string& path) {
   };
   // The file's inputs are read back with their own readers: an error there is the file's.
   try {
-    return h5::read_result_file(path, kRemediesFormat, [&](const h5::File& f, h5::FormatVersion) {
+    return h5::read_result_file(path, kRemediesFormat, [&](const h5::File& f, h5::FormatVersion v) {
       RemediesResult r;
-      r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
-      h5::read_changes(f, "scenario_changes", r.scenario.changes);
-      r.remedies = RemedySet::from_yaml(f.read_string("remedies_file"), path + ":/remedies_file",
-                                        r.scenario);
+      // Before 1.2 every file is a scenario's.
+      const bool on_portfolio = !v.before(1, 2) && f.read_attr_string("base_kind") == "portfolio";
+      if (on_portfolio) {
+        r.portfolio = Portfolio::from_yaml(f.read_string("portfolio"), path + ":/portfolio");
+        h5::read_changes(f, "portfolio_changes", r.portfolio->changes);
+        r.remedies = RemedySet::from_yaml(f.read_string("remedies_file"), path + ":/remedies_file",
+                                          *r.portfolio);
+      } else {
+        r.scenario = Scenario::from_yaml(f.read_string("scenario"), path + ":/scenario");
+        h5::read_changes(f, "scenario_changes", r.scenario.changes);
+        r.remedies = RemedySet::from_yaml(f.read_string("remedies_file"), path + ":/remedies_file",
+                                          r.scenario);
+      }
       r.seed = f.read_attr<std::uint64_t>("seed");
       const std::string target = f.read_attr_string("target");
-      if (!target.empty()) r.target = Target::parse(target);
+      if (!target.empty()) r.target = Target::parse(target, on_portfolio);
       const double budget = f.read_attr<double>("budget");
       if (!std::isnan(budget)) r.budget = budget;
       r.metric = f.read_attr_string("metric");
-      (void)Goal::parse(r.metric);
+      (void)Goal::parse(r.metric, on_portfolio);
       r.maximise = f.read_attr_string("direction") == "maximise";
       r.alpha = f.read_attr<double>("alpha");
       r.delta = f.read_attr<double>("delta");

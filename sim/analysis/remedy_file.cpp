@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <set>
 
@@ -49,7 +50,11 @@ struct SetPlace {
 
 class RemediesReader {
  public:
-  RemediesReader(const std::string& source, const Scenario& base) : r_(source), base_(base) {}
+  // `apply` applies settings to the base (a scenario's or a portfolio's with_values), which
+  // `base` names in messages ("scenario baseline", "portfolio ten-years").
+  using Apply = std::function<void(const std::vector<std::pair<std::string, std::string>>&)>;
+  RemediesReader(const std::string& source, Apply apply, std::string base)
+      : r_(source), apply_(std::move(apply)), base_(std::move(base)) {}
 
   RemedySet read(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull())
@@ -198,7 +203,7 @@ class RemediesReader {
   // reported here, at the remedies file's key, with the scenario's message after it.
   void check_choice(const Remedy& remedy, const RemedyChoice& choice, const SetPlace& place) {
     try {
-      (void)base_.with_values(choice.set);
+      apply_(choice.set);
     } catch (const ScenarioError& e) {
       YAML::Mark mark = place.set_mark;
       std::string path = place.set_path;
@@ -210,7 +215,7 @@ class RemediesReader {
       const std::string what =
           "remedy " + remedy.name + (choice.name.empty() ? "" : "=" + choice.name);
       r_.fail(mark, path,
-              what + " cannot be applied to scenario " + base_.name + ": " +
+              what + " cannot be applied to " + base_ + ": " +
                   (e.key().empty() || path != place.set_path ? "" : "'" + e.key() + "': ") +
                   e.message());
     }
@@ -263,7 +268,8 @@ class RemediesReader {
   }
 
   Reader r_;
-  const Scenario& base_;
+  Apply apply_;
+  std::string base_;
   std::vector<std::vector<SetPlace>> places_;  // per remedy, per option
 };
 
@@ -291,8 +297,10 @@ bool RemedySet::excludes(int a, int b) const {
   return std::binary_search(x.begin(), x.end(), b);
 }
 
-RemedySet RemedySet::from_yaml(const std::string& text, const std::string& source,
-                               const Scenario& base) {
+namespace {
+
+RemedySet read_remedy_set(const std::string& text, const std::string& source,
+                          const RemediesReader::Apply& apply, const std::string& base) {
   if (text.size() > kMaxRemediesFileBytes)
     throw ScenarioError(source, 0, 0, "",
                         "the remedies file has " + std::to_string(text.size()) +
@@ -300,7 +308,7 @@ RemedySet RemedySet::from_yaml(const std::string& text, const std::string& sourc
                             " are allowed");
   const YAML::Node root = load_yaml(text, source);
   try {
-    RemedySet set = RemediesReader(source, base).read(root);
+    RemedySet set = RemediesReader(source, apply, base).read(root);
     set.text = text;
     return set;
   } catch (const YAML::Exception& e) {
@@ -308,7 +316,26 @@ RemedySet RemedySet::from_yaml(const std::string& text, const std::string& sourc
   }
 }
 
+}  // namespace
+
+RemedySet RemedySet::from_yaml(const std::string& text, const std::string& source,
+                               const Scenario& base) {
+  return read_remedy_set(
+      text, source, [&](const auto& set) { (void)base.with_values(set); }, "scenario " + base.name);
+}
+
+RemedySet RemedySet::from_yaml(const std::string& text, const std::string& source,
+                               const Portfolio& base) {
+  return read_remedy_set(
+      text, source, [&](const auto& set) { (void)base.with_values(set); },
+      "portfolio " + base.name);
+}
+
 RemedySet RemedySet::load(const std::string& path, const Scenario& base) {
+  return from_yaml(read_text_file(path), path, base);
+}
+
+RemedySet RemedySet::load(const std::string& path, const Portfolio& base) {
   return from_yaml(read_text_file(path), path, base);
 }
 
@@ -371,18 +398,30 @@ std::vector<std::pair<std::string, std::string>> bundle_settings(const RemedySet
   return out;
 }
 
-Scenario bundle_scenario(const Scenario& base, const RemedySet& set, const Bundle& bundle) {
+namespace {
+
+template <class Base>
+Base apply_bundle(const Base& base, const RemedySet& set, const Bundle& bundle, const char* what) {
   const auto settings = bundle_settings(set, bundle);
   if (settings.empty()) return base;
   try {
     return base.with_values(settings);
   } catch (const ScenarioError& e) {
     throw ScenarioError(set.source, 0, 0, e.key(),
-                        "the bundle " + bundle.label +
-                            " cannot be applied to the scenario, though each of its remedies "
-                            "can alone: " +
-                            e.message() + "; make these remedies exclude each other");
+                        "the bundle " + bundle.label + " cannot be applied to the " + what +
+                            ", though each of its remedies can alone: " + e.message() +
+                            "; make these remedies exclude each other");
   }
+}
+
+}  // namespace
+
+Scenario bundle_scenario(const Scenario& base, const RemedySet& set, const Bundle& bundle) {
+  return apply_bundle(base, set, bundle, "scenario");
+}
+
+Portfolio bundle_portfolio(const Portfolio& base, const RemedySet& set, const Bundle& bundle) {
+  return apply_bundle(base, set, bundle, "portfolio");
 }
 
 }  // namespace progsurv

@@ -7,6 +7,7 @@
 #include "progsurv/analysis/remedies.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/yaml_kind.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -22,12 +23,13 @@ struct RemediesArgs : LongRunArgs {
 };
 
 // The goal, its direction and the indifference zone from the options (remedies.hpp).
-void resolve_goal(const RemediesArgs& a, RemediesOptions& opt) {
+void resolve_goal(const RemediesArgs& a, bool portfolio, RemediesOptions& opt) {
   if (a.minimise && a.maximise)
     throw CLI::ValidationError("--minimise", "give --minimise or --maximise, not both");
   GoalRequest q;
   q.target = a.target;
   q.metric = a.metric;
+  q.portfolio = portfolio;
   q.direction = a.maximise   ? GoalDirection::Maximise
                 : a.minimise ? GoalDirection::Minimise
                              : GoalDirection::Auto;
@@ -44,14 +46,17 @@ void resolve_goal(const RemediesArgs& a, RemediesOptions& opt) {
   }
 }
 
-int run_remedies(const RemediesArgs& a, const MpiSession& mpi) {
-  const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
+// The search on `base`, a scenario or a portfolio (as `sweep`, `report` and `attribute` tell
+// them apart: yaml_kind); `inputs` are the files an output must not overwrite.
+template <class Base>
+int search_and_write(const RemediesArgs& a, const MpiSession& mpi, const Base& base, bool portfolio,
+                     const std::vector<std::string>& inputs) {
   RemediesOptions opt;
-  resolve_goal(a, opt);
-  const RemedySet remedies = RemedySet::load(a.remedies, scenario);
+  resolve_goal(a, portfolio, opt);
+  const RemedySet remedies = RemedySet::load(a.remedies, base);
   const std::string output =
-      a.output.empty() ? default_output(scenario.name, "-remedies.h5") : a.output;
-  check_output(output, {a.scenario, a.remedies}, a.force);
+      a.output.empty() ? default_output(base.name, "-remedies.h5") : a.output;
+  check_output(output, inputs, a.force);
   opt.seed = a.seed;
   opt.threads = a.threads;
   opt.batch = a.batch;
@@ -71,15 +76,29 @@ int run_remedies(const RemediesArgs& a, const MpiSession& mpi) {
   }
   opt.mpi_rank = mpi.rank();
   opt.mpi_size = mpi.size();
-  RunProgress progress("remedies for " + scenario.name, a.quiet || mpi.rank() != 0);
+  RunProgress progress("remedies for " + base.name, a.quiet || mpi.rank() != 0);
   opt.progress = progress.callback();
-  const RemediesResult result = search_remedies(scenario, remedies, opt);
+  const RemediesResult result = search_remedies(base, remedies, opt);
   progress.finish();
   if (mpi.rank() != 0) return 0;
   std::cout << format_remedies(result);
   write_remedies(output, result);
   std::cout << "written: " << output << "\n";
   return 0;
+}
+
+int run_remedies(const RemediesArgs& a, const MpiSession& mpi) {
+  if (!a.scenario.empty() && yaml_kind(a.scenario) == YamlKind::Portfolio) {
+    // Templates inline: remedies may set programmes.NAME.<path>, and the file stands alone.
+    const Portfolio loaded = Portfolio::load(a.scenario);
+    Portfolio portfolio = loaded.with_templates_inline();
+    if (!a.sets.empty()) portfolio = portfolio.with_values(parse_sets(a.sets));
+    std::vector<std::string> inputs{a.scenario, a.remedies};
+    for (const auto& source : loaded.template_sources) inputs.push_back(source);
+    return search_and_write(a, mpi, portfolio, true, inputs);
+  }
+  const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
+  return search_and_write(a, mpi, scenario, false, {a.scenario, a.remedies});
 }
 
 const Registration reg_remedies(65, [](CLI::App& app) {
@@ -90,7 +109,10 @@ const Registration reg_remedies(65, [](CLI::App& app) {
       "Search bundles of remedies (a remedies file) for the cheapest that meets a target and "
       "the efficient frontier of cost against a metric, under common random numbers with a "
       "ranking-and-selection procedure (docs/remedies.md)");
-  sub->add_option("scenario", args->scenario, "Scenario YAML file")->required();
+  sub->add_option("scenario", args->scenario,
+                  "Scenario YAML file, or a portfolio YAML file (docs/portfolio-format.md): its "
+                  "remedies then set portfolio paths and the metrics are the portfolio's")
+      ->required();
   sub->add_option("remedies", args->remedies, "Remedies YAML file (docs/remedies-format.md)")
       ->required();
   add_long_run_options(sub, *args, "-n,--max-replications",
@@ -102,7 +124,8 @@ const Registration reg_remedies(65, [](CLI::App& app) {
       add_number_option(sub, "--budget", args->budget,
                         "Only bundles costing at most this (the file's unit)", 0.0, 1e300);
   sub->add_option("--metric", args->metric,
-                  "What the frontier ranks by (default: the target's metric, else p_completed)");
+                  "What the frontier ranks by (default: the target's metric, else p_completed; "
+                  "on a portfolio mean_completed)");
   sub->add_flag("--minimise", args->minimise, "Smaller values of the metric are better");
   sub->add_flag("--maximise", args->maximise, "Larger values of the metric are better");
   args->delta_option = add_number_option(
@@ -125,7 +148,7 @@ const Registration reg_remedies(65, [](CLI::App& app) {
       ->check(CLI::IsMember({"auto", "exhaustive", "heuristic"}))
       ->capture_default_str();
   sub->add_option("-o,--output", args->output,
-                  "Output HDF5 file (default: <scenario name>-remedies.h5)");
+                  "Output HDF5 file (default: <scenario or portfolio name>-remedies.h5)");
   add_force_flag(sub, args->force);
   add_set_option(sub, args->sets);
   sub->footer(

@@ -398,6 +398,24 @@ Portfolio Portfolio::with_values(
   }
 }
 
+Portfolio Portfolio::with_templates_inline() const {
+  YAML::Node root = unshared_yaml_copy(load_yaml(yaml_text, source));
+  YAML::Node programmes = root["programmes"];
+  bool any = false;
+  for (std::size_t i = 0; i < template_names.size(); ++i) {
+    if (!programmes[template_names[i]].IsScalar()) continue;  // inline already
+    // The template as its file reads (the organisation's parts are written in on parsing).
+    programmes[template_names[i]] = YAML::Load(read_text_file(template_sources[i]));
+    any = true;
+  }
+  if (!any) return *this;
+  YAML::Emitter emitter;
+  emitter << root;
+  Portfolio out = from_yaml(emitter.c_str(), source);
+  out.changes = changes;
+  return out;
+}
+
 int Renewal::pick(double u) const {
   return programme[static_cast<std::size_t>(categorical_pick(prob, u))];
 }

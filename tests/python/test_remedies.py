@@ -207,3 +207,72 @@ def test_report_in_chromium(cli_remedies, tmp_path):
     dom, console, requests, _ = chromium(page, tmp_path)
     assert console == [] and requests == []
     assert "What would it take" in dom and "chosen" in dom
+
+
+# --- Remedies of a portfolio (its paths, its metrics; one replication = one organisation) ---
+
+PORTFOLIO = REPO / "tests" / "data" / "remedies" / "closed-form-portfolio.yaml"
+PORTFOLIO_REMEDIES = REPO / "tests" / "data" / "remedies" / "closed-form-portfolio-remedies.yaml"
+PORTFOLIO_TARGET = "mean_completed>=0.75"
+
+
+@pytest.fixture(scope="module")
+def cli_portfolio_remedies(tmp_path_factory):
+    path = tmp_path_factory.mktemp("portfolio-remedies") / "remedies.h5"
+    proc = run_cli("remedies", PORTFOLIO, PORTFOLIO_REMEDIES, "--target", PORTFOLIO_TARGET,
+                   "--delta", 0.01, "--seed", SEED, "--threads", 1, "-q", "-o", path)
+    return path, proc.stdout
+
+
+def test_portfolio_remedies_in_python_equal_the_command(cli_portfolio_remedies):
+    path, stdout = cli_portfolio_remedies
+    r = progsurv.remedies(PORTFOLIO, PORTFOLIO_REMEDIES, target=PORTFOLIO_TARGET, delta=0.01,
+                          seed=SEED, threads=2)
+    loaded = progsurv.load(path)
+    assert r.is_portfolio and loaded.is_portfolio
+    assert loaded.portfolio.name == "closed-form-portfolio" and r.name == loaded.name
+    assert r.metric == "mean_completed" and not r.metric_is_share
+    pd.testing.assert_frame_equal(r.bundles, loaded.bundles)
+    pd.testing.assert_frame_equal(r.shapley, loaded.shapley)
+    assert r.summary() in stdout
+    # The known best (closed form, see the remedies file): the decoy on the roster is left out.
+    assert r.chosen["bundle"] == "longer_tenure=twice + faster_work"
+    assert r.sentence.startswith("the cheapest way to reach mean_completed >= 0.75 "
+                                 "(programmes completed per organisation) is "
+                                 "longer_tenure=twice + faster_work, cost 25 EUR k")
+    with h5py.File(path, "r") as f:
+        assert f.attrs["base_kind"] == "portfolio"
+        assert "scenario" not in f and "roster" in f["portfolio"].asstr()[()]
+    # A portfolio's metric on a scenario's name, and the other way round: refused.
+    with pytest.raises(ValueError, match="p_completed_by_36"):
+        progsurv.remedies(PORTFOLIO, PORTFOLIO_REMEDIES, target="p_completed_by_36>=0.5")
+    with pytest.raises(progsurv.ScenarioError, match="portfolio closed-form-portfolio"):
+        progsurv.remedies(PORTFOLIO, REMEDIES, target=PORTFOLIO_TARGET, delta=0.01)
+
+
+def test_portfolio_remedies_report_and_export(cli_portfolio_remedies, tmp_path):
+    from progsurv.export import tables
+    from report_numbers import check_page
+
+    path, _ = cli_portfolio_remedies
+    loaded = progsurv.load(path)
+    page = tmp_path / "r.html"
+    run_cli("report", path, "-o", page)
+    html = page.read_text()
+
+    def derived(group, index, how):
+        assert group == "/bundles"
+        return loaded.bundles.loc[index, {"mean": "estimate"}.get(how, how)]
+
+    answers, count = check_page(html, path, derived)
+    assert count > 20
+    assert answers.startswith(loaded.sentence)
+    assert "programmes completed per organisation" in html
+    run_cli("export", path, "--csv", tmp_path / "csv")
+    run_cli("export", path, "--xlsx", tmp_path / "r.xlsx")
+    assert set(tables(path)) == {"frontier", "bundles", "shapley", "answer", "settings"}
+    sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None, header=None)
+    about = dict(zip(sheets["About"][0], sheets["About"][1]))
+    assert about.get("portfolio") == "closed-form-portfolio"
+    csv = pd.read_csv(tmp_path / "csv" / "bundles.csv", float_precision="round_trip")
+    np.testing.assert_array_equal(csv["estimate"], loaded.bundles["estimate"])

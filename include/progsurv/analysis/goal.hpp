@@ -18,11 +18,23 @@
 // "completion_p50<=48" (or completion_quantile_0.5<=48): the unconditional q-quantile of the
 // completion time is at most t exactly when P(completed by t) >= q, so it is read as the
 // target "p_completed_by_48>=0.5" (and ">=" as "<=": at least t when P(completed by t) <= q).
+//
+// On a portfolio (one replication = one organisation over the horizon) the goals are the
+// portfolio sweep's metrics, with its names (docs/sweep-format.md): mean_<launched|completed|
+// ended|not_started|running|total_value> and mean_ended_by_<cause> per organisation,
+// mean_cynicism and mean_trust at the horizon (mean_cynicism_at_<t>, mean_trust_at_<t>),
+// rank_<completed|ended|not_started|running>_<k> and rank_ended_by_<cause>_<k> (of the k-th
+// programme launched, among organisations that launched one), rank_reached_<k> and
+// orphaned_per_exit. "mean_" may be left out. The last two kinds of share are ratios, so a
+// search observes them as ratios of batch sums (Goal::ratio()).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/replication.hpp"
+#include "progsurv/portfolio/organisation.hpp"
+#include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
@@ -31,8 +43,30 @@ namespace progsurv {
 enum class Direction { Higher, Lower, None };
 
 struct Goal {
-  enum class Kind { Outcome, Cause, CompletedBy, EndedBy, Value, Months };
+  enum class Kind {
+    Outcome,
+    Cause,
+    CompletedBy,
+    EndedBy,
+    Value,
+    Months,  // of a scenario
+    // Of a portfolio: programmes per organisation (all launched, or those ending in `outcome`,
+    // Ended by `cause` unless None), total value per organisation, the k-th programme's end
+    // among organisations that launched one, whether a k-th was launched, cynicism or trust at
+    // t, programmes orphaned per sponsor exit that orphaned any.
+    OrgLaunched,
+    OrgCount,
+    OrgValue,
+    RankEnd,
+    RankReached,
+    LevelAt,
+    OrphanedPerExit
+  };
   Kind kind = Kind::Outcome;
+  bool portfolio = false;                  // a goal of a portfolio (the kinds from OrgLaunched on)
+  int rank = 1;                            // RankEnd, RankReached: 1 = the first programme launched
+  bool trust = false;                      // LevelAt: customer trust rather than cynicism
+  bool at_horizon = false;                 // LevelAt: at the horizon rather than at t
   Outcome outcome = Outcome::Completed;    // Kind::Outcome
   Cause cause = Cause::None;               // Kind::Cause; Kind::EndedBy (None = any cause)
   double t = 0.0;                          // months: CompletedBy, EndedBy
@@ -42,18 +76,35 @@ struct Goal {
 
   // The per-replication number whose mean over replications is the statistic.
   double value(const ReplicationRecord& r) const;
+  // Of a portfolio goal: one organisation's numerator and denominator; the statistic is
+  // sum(numerators) / sum(denominators) over organisations (the denominator is 1 unless
+  // ratio()). `p` is the portfolio the organisation ran (its grid and horizon).
+  std::pair<double, double> value(const OrganisationRecord& r, const Portfolio& p) const;
+  // True for the shares among organisations that launched a k-th programme and for
+  // orphaned_per_exit, whose denominators vary by organisation.
+  bool ratio() const { return kind == Kind::RankEnd || kind == Kind::OrphanedPerExit; }
+  // Makes sure p's grid holds the time a LevelAt goal reads (the grid only says when the
+  // record is sampled: no draw changes).
+  void prepare(Portfolio& p) const;
   // Higher for completion and value; Lower for causes, endings, not starting and months;
   // None for p_running (a search must then be told which way).
   Direction natural_direction() const;
   // True for shares (shown as percentages), false for value and months.
-  bool is_probability() const { return kind != Kind::Value && kind != Kind::Months; }
-  // Throws UsageError when the goal cannot be measured on `scenario` (t beyond its horizon).
+  bool is_probability() const {
+    return kind == Kind::Outcome || kind == Kind::Cause || kind == Kind::CompletedBy ||
+           kind == Kind::EndedBy || kind == Kind::RankEnd || kind == Kind::RankReached;
+  }
+  // Throws UsageError when the goal cannot be measured on `scenario` (t beyond its horizon)
+  // or on `portfolio` (t beyond its horizon, a k-th programme it never launches), or is a
+  // goal of the other kind of input.
   void check(const Scenario& scenario) const;
+  void check(const Portfolio& portfolio) const;
 
-  // Reads a name as listed above; UsageError naming the text and listing the names.
-  static Goal parse(const std::string& text);
+  // Reads a name as listed above (of a portfolio's when `portfolio`); UsageError naming the
+  // text and listing the names.
+  static Goal parse(const std::string& text, bool portfolio = false);
   // Every plain name and the patterns with an argument, for messages and --help.
-  static std::vector<std::string> names();
+  static std::vector<std::string> names(bool portfolio = false);
 };
 
 struct Target {
@@ -69,7 +120,8 @@ struct Target {
   // "completed>=0.25", "p_sponsor_exit <= 10%", "completion_p50<=48". UsageError naming the
   // text: no operator, an unknown name, a bound that is not a finite number, a share bound
   // outside [0, 1], a quantile outside (0, 1).
-  static Target parse(const std::string& text);
+  // A portfolio's goals when `portfolio` (no completion quantile there).
+  static Target parse(const std::string& text, bool portfolio = false);
 };
 
 }  // namespace progsurv

@@ -14,6 +14,7 @@
 #include "progsurv/analysis/goal.hpp"
 #include "progsurv/analysis/selection.hpp"
 #include "progsurv/engine/summary.hpp"
+#include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/error.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
@@ -32,7 +33,8 @@ inline constexpr std::int64_t kDefaultMaxBundles = 4096;
 struct RemedyChoice {
   std::string name;  // the option's name; empty for a remedy without options
   double cost = 0.0;
-  // --set paths and their values as text, applied together with Scenario::with_values.
+  // --set paths and their values as text, applied together with Scenario::with_values (or
+  // Portfolio::with_values, for remedies of a portfolio).
   std::vector<std::pair<std::string, std::string>> set;
 };
 
@@ -57,6 +59,10 @@ struct RemedySet {
   static RemedySet from_yaml(const std::string& text, const std::string& source,
                              const Scenario& base);
   static RemedySet load(const std::string& path, const Scenario& base);
+  // The same for remedies of a portfolio: paths are Portfolio::with_values paths.
+  static RemedySet from_yaml(const std::string& text, const std::string& source,
+                             const Portfolio& base);
+  static RemedySet load(const std::string& path, const Portfolio& base);
 };
 
 // A combination of remedies: one choice per remedy (not taken, or one of its options).
@@ -83,6 +89,7 @@ std::vector<std::pair<std::string, std::string>> bundle_settings(const RemedySet
 // base.with_values(bundle_settings); ScenarioError naming the bundle when the settings,
 // each valid alone, are not valid together.
 Scenario bundle_scenario(const Scenario& base, const RemedySet& set, const Bundle& bundle);
+Portfolio bundle_portfolio(const Portfolio& base, const RemedySet& set, const Bundle& bundle);
 
 // --- The search (remedies.cpp) ---------------------------------------------------------
 
@@ -129,6 +136,7 @@ struct GoalRequest {
   std::string metric;                             // "" = the target's metric, else p_completed
   GoalDirection direction = GoalDirection::Auto;  // Auto = the target's or the metric's own
   std::optional<double> delta;                    // none = 0.01 for shares, else required
+  bool portfolio = false;  // the goals of a portfolio (default mean_completed)
 };
 
 // A GoalRequest that cannot be honoured; option() is "target", "metric", "direction" or
@@ -185,7 +193,10 @@ struct RemedyShare {
 };
 
 struct RemediesResult {
-  Scenario scenario;
+  Scenario scenario;                   // a search on a scenario
+  std::optional<Portfolio> portfolio;  // a search on a portfolio (scenario then unused)
+  bool is_portfolio() const { return portfolio.has_value(); }
+  std::string label() const { return portfolio ? portfolio->label() : scenario.label(); }
   RemedySet remedies;
   std::uint64_t seed = 1;
   std::int64_t batch = 1000, n0 = 20, max_observations = 0;
@@ -209,12 +220,18 @@ struct RemediesResult {
   std::vector<RemedyShare> shapley;
   PairedDelta shapley_total;  // the bundle minus nothing over the same replications
 
-  Goal goal() const { return Goal::parse(metric); }
+  Goal goal() const { return Goal::parse(metric, is_portfolio()); }
 };
 
 // Checks the options against the file (UsageError: too many bundles, a goal the scenario
 // cannot measure, no delta), then searches every bundle. Deterministic for any threads.
 RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedies,
+                               const RemediesOptions& options);
+// The same on a portfolio: one replication is one organisation (simulate_organisation with
+// the seed and the replication index, so bundles share common random numbers), the metric a
+// portfolio goal (goal.hpp), its templates best inline (Portfolio::with_templates_inline) so
+// that the result file stands alone.
+RemediesResult search_remedies(const Portfolio& portfolio, const RemedySet& remedies,
                                const RemediesOptions& options);
 
 // The text printed by `progsurv remedies` (and `progsurv summary` of its file).

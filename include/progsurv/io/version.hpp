@@ -45,7 +45,7 @@ inline constexpr int kRunFormatOldestMajor = 1;
 // 1.1 added the scenario's label and changes (--set).
 inline constexpr const char* kRemediesFiletype = "progsurv-remedies";
 inline constexpr int kRemediesFormatVersionMajor = 1;
-inline constexpr int kRemediesFormatVersionMinor = 1;
+inline constexpr int kRemediesFormatVersionMinor = 2;
 
 const char* version_string();  // "0.1.0"
 const char* build_string();    // compiler, build type, system

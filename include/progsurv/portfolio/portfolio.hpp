@@ -87,6 +87,9 @@ struct Portfolio {
   // ("cynicism.rise", "roster.vp", "customers.initial_trust"). Template values are
   // "programmes.NAME.<scenario path>" for inline templates only (a file template is a path).
   Portfolio with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
+  // The same portfolio with every template given as a file written inline (its yaml_text then
+  // stands alone, and template keys can be set as "programmes.NAME.<scenario path>").
+  Portfolio with_templates_inline() const;
 };
 
 }  // namespace progsurv
