@@ -3,7 +3,9 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 
 #include "progsurv/analysis/likelihood.hpp"
 #include "register.hpp"
@@ -53,7 +55,44 @@ void register_likelihood(py::module_& m) {
       .def("__len__", [](const ProgrammeRecord& r) { return r.programmes.size(); })
       .def("columns", &record_dict,
            "The rows as columns (dict of lists; None where a field is unknown), with the "
-           "line of each row in the file.");
+           "line of each row in the file.")
+      // Every field as read, so a fit's pool workers (docs/fitting.md, mpirun) rebuild the
+      // same likelihood without the file.
+      .def(py::pickle(
+          [](const ProgrammeRecord& r) {
+            py::list rows;
+            for (const ObservedProgramme& p : r.programmes) {
+              py::list columns;
+              for (int c : p.column) columns.append(c);
+              rows.append(py::make_tuple(p.line, p.sponsor_level, static_cast<int>(p.outcome),
+                                         p.cause, p.month, p.phases, columns,
+                                         static_cast<int>(p.month_from)));
+            }
+            return py::make_tuple(r.source, rows);
+          },
+          [](const py::tuple& state) {
+            if (state.size() != 2) throw std::runtime_error("invalid ProgrammeRecord pickle");
+            ProgrammeRecord r;
+            r.source = state[0].cast<std::string>();
+            for (const py::handle row : state[1].cast<py::list>()) {
+              const auto t = row.cast<py::tuple>();
+              if (t.size() != 8) throw std::runtime_error("invalid ProgrammeRecord pickle");
+              ObservedProgramme p;
+              p.line = t[0].cast<int>();
+              p.sponsor_level = t[1].cast<std::string>();
+              p.outcome = static_cast<RecordOutcome>(t[2].cast<int>());
+              p.cause = t[3].cast<int>();
+              p.month = t[4].cast<double>();
+              p.phases = t[5].cast<int>();
+              const auto columns = t[6].cast<std::vector<int>>();
+              if (columns.size() != kRecordColumnCount)
+                throw std::runtime_error("invalid ProgrammeRecord pickle");
+              std::copy(columns.begin(), columns.end(), p.column);
+              p.month_from = static_cast<RecordColumn>(t[7].cast<int>());
+              r.programmes.push_back(std::move(p));
+            }
+            return r;
+          }));
   m.def(
       "read_record",
       [](const std::filesystem::path& path, const std::string& as_of) {

@@ -92,21 +92,54 @@ def read_record(path, as_of=None):
 class Likelihood:
     """The log-likelihood of a record as a function of the fitted parameter values:
     Likelihood(spec, record)(theta) with theta in the order of spec.names;
-    details(theta, method) also gives its Monte Carlo error and each row's probability."""
+    details(theta, method) also gives its Monte Carlo error and each row's probability.
+
+    It pickles (for a fit's pool, e.g. mpi4py's under mpirun): a process that unpickles it
+    builds the same likelihood once and reuses it for every later copy."""
 
     def __init__(self, spec, record, threads=0):
-        like = spec.likelihood
+        import uuid
+
         self.spec = spec
-        self.names = spec.names
+        self._build(spec.scenario, list(spec.names), dict(spec.likelihood),
+                    _as_record(record, spec.as_of), threads)
+        self._key = uuid.uuid4().hex
+        self._recipe = None  # the pickled state, made on the first pickling
+
+    def _build(self, scenario, names, like, record, threads):
+        self._base = scenario
+        self.names = names
         self.method = like["method"]
-        self._lik = _core.RecordLikelihood(spec.scenario, _as_record(record, spec.as_of),
-                                           replications=like["replications"],
+        self._lik = _core.RecordLikelihood(scenario, record, replications=like["replications"],
                                            seed=like["seed"], threads=threads,
-                                           bin_months=like["bin_months"], fitted=list(self.names))
+                                           bin_months=like["bin_months"], fitted=list(names))
+        self._parts = (scenario, names, like, record, threads)
+
+    def __getstate__(self):
+        # Pickled once: a pool sends this with every evaluation, and a process that has
+        # built the likelihood before finds it by its key without unpickling the rest.
+        if self._recipe is None:
+            import pickle
+
+            self._recipe = pickle.dumps(self._parts, protocol=pickle.HIGHEST_PROTOCOL)
+        return {"key": self._key, "recipe": self._recipe}
+
+    def __setstate__(self, state):
+        built = _REBUILT.get(state["key"])
+        if built is None:
+            import pickle
+
+            built = Likelihood.__new__(Likelihood)
+            built._build(*pickle.loads(state["recipe"]))
+            built.spec = None  # the fit file is the caller's; only its likelihood travels
+            built._key, built._recipe = state["key"], state["recipe"]
+            _REBUILT.clear()  # one fit at a time per process: keep only the latest
+            _REBUILT[state["key"]] = built
+        self.__dict__.update(built.__dict__)
 
     def scenario(self, theta):
         """Returns the Scenario with the fitted key paths set to the values theta."""
-        return self.spec.scenario.with_values(
+        return self._base.with_values(
             [(k, float(v)) for k, v in zip(self.names, theta)])
 
     def __call__(self, theta):
@@ -125,6 +158,10 @@ class Likelihood:
     @property
     def programmes(self):
         return self._lik.programmes
+
+
+# Likelihoods rebuilt from a pickle in this process, by key (Likelihood.__setstate__).
+_REBUILT = {}
 
 
 def inert_parameters(spec, likelihood):
@@ -157,10 +194,14 @@ class _LogPosterior:
         self.likelihood = likelihood
         self.evaluations = 0
 
-    def __call__(self, theta):
+    def log_prior(self, theta):
         lp = 0.0
         for prior, x in zip(self.priors, theta):
             lp += prior.logpdf(x)
+        return lp
+
+    def __call__(self, theta):
+        lp = self.log_prior(theta)
         if not math.isfinite(lp):
             return -math.inf
         self.evaluations += 1
@@ -171,11 +212,27 @@ class _LogPosterior:
         return lp + ll if math.isfinite(ll) else -math.inf
 
 
+class _CountingPool:
+    """The caller's pool as emcee sees it: evaluations are counted here, as one process
+    counts them, since the pool's copies of the log-posterior count their own."""
+
+    def __init__(self, pool, logpost):
+        self.pool = pool
+        self.logpost = logpost
+
+    def map(self, fn, thetas):
+        thetas = list(thetas)
+        self.logpost.evaluations += sum(math.isfinite(self.logpost.log_prior(t)) for t in thetas)
+        return list(self.pool.map(fn, thetas))
+
+
 def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=None,
-        replications=None, predictive_draws=None, threads=0, progress=False):
+        replications=None, predictive_draws=None, threads=0, progress=False, pool=None):
     """Fit the parameters of a fit file (a path or FitSpec) to a record (CSV path,
     DataFrame or ProgrammeRecord) with emcee; keyword arguments override the file's
-    settings. Returns a FitResult."""
+    settings. `pool` (anything with map(fn, iterable), e.g. an mpi4py.futures
+    MPIPoolExecutor or a multiprocessing Pool) evaluates each step's walkers in parallel;
+    the result is the same as without it. Returns a FitResult."""
     import emcee
 
     if not isinstance(spec, FitSpec):
@@ -234,7 +291,8 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
                              "check the priors against the scenario")
     sampler = emcee.EnsembleSampler(nwalkers, ndim, logpost,
                                     moves=[(emcee.moves.DEMove(), 0.8),
-                                           (emcee.moves.DESnookerMove(), 0.2)])
+                                           (emcee.moves.DESnookerMove(), 0.2)],
+                                    pool=None if pool is None else _CountingPool(pool, logpost))
     sampler.random_state = np.random.RandomState(samp["seed"]).get_state()  # reproducible
     bar = _progress.ProgressBar(f"fitting {len(spec.parameters)} parameters") if progress is True \
         else None

@@ -5,6 +5,7 @@ Exit status: 0 done, 2 bad input (fit file, record, option), 1 failure, 130 inte
 """
 import argparse
 import os
+import signal
 import sys
 import time
 import warnings
@@ -27,13 +28,95 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
     try:
-        return _main(args)
+        if _mpi_launched() and _mpi_rank() != 0:
+            # A worker waits for tasks inside MPI, where Python never sees a Ctrl-C: let it
+            # end the process at once (it writes nothing), and mpirun then ends the job.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+        try:
+            comm = _mpi_world()
+        except ImportError as e:
+            print(f"progsurv fit: under mpirun the fit needs mpi4py (Debian: apt-get install "
+                  f"python3-mpi4py): {e}", file=sys.stderr)
+            return 1
+        if comm is None:
+            return _main(args)
+        return _main_on_ranks(args, comm)
     except KeyboardInterrupt:  # also while importing or printing
         print("progsurv fit: interrupted; nothing written", file=sys.stderr)
+        _abort_mpi(130)
         return 130
+    except Exception:
+        if _mpi_launched():  # a failure no rank expects: say it, then end the job
+            import traceback
+
+            traceback.print_exc()
+            _abort_mpi(1)
+        raise
 
 
-def _main(args):
+# Set by mpirun (Open MPI, MPICH, PMIx), as the C++ commands read them (sweep.cpp).
+_MPI_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK")
+
+
+def _mpi_launched():
+    return any(v in os.environ for v in _MPI_SIZE_VARIABLES)
+
+
+def _mpi_rank():
+    """This process's rank from mpirun's variables, before MPI starts."""
+    for v in ("OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"):
+        if os.environ.get(v, "").isdigit():
+            return int(os.environ[v])
+    return 0
+
+
+def _mpi_world():
+    """MPI_COMM_WORLD when mpirun started two processes or more, else None (mpi4py is
+    imported, and MPI started, only under mpirun)."""
+    if not _mpi_launched():
+        return None
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD if MPI.COMM_WORLD.Get_size() > 1 else None
+
+
+def _abort_mpi(status):
+    """Ends the whole MPI job when MPI has started: a normal exit would finalize MPI and
+    wait there for ranks that are still waiting for this one."""
+    MPI = sys.modules.get("mpi4py.MPI")
+    if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized():
+        sys.stderr.flush()
+        MPI.COMM_WORLD.Abort(status)
+
+
+def _main_on_ranks(args, comm):
+    """Rank 0 runs the fit; the other ranks evaluate the walkers' log-posteriors it sends
+    them (mpi4py's futures pool) and write nothing. The chain is the one process's: emcee
+    draws every proposal on rank 0 and only the evaluations move."""
+    from mpi4py import MPI
+    from mpi4py.futures import MPICommExecutor
+
+    if args.threads == 0:
+        # The cores are shared among the ranks on this machine, as `progsurv sweep` does.
+        local = comm.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
+        args.threads = max(1, len(os.sched_getaffinity(0)) // local)
+    with MPICommExecutor(comm, root=0) as pool:
+        if pool is None:
+            return 0  # a worker: the root has shut the pool down
+        try:
+            return _main(args, pool=pool, ranks=comm.Get_size())
+        except BaseException as e:
+            # Waiting for the workers to finish their evaluations could outlast the user's
+            # patience (or never end if one is gone): end the whole job now. The writer has
+            # already removed its temporary file.
+            status = 130 if isinstance(e, KeyboardInterrupt) else 1
+            print("progsurv fit: interrupted; nothing written" if status == 130 else
+                  f"progsurv fit: failed: {type(e).__name__}: {e}", file=sys.stderr)
+            _abort_mpi(status)
+            raise
+
+
+def _main(args, pool=None, ranks=1):
     from . import _core
     from ._fit import FitSpec, fit
     from ._output import check_output_path, printable
@@ -49,7 +132,8 @@ def _main(args):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             result = fit(spec, args.record, walkers=args.walkers, steps=args.steps,
-                         seed=args.seed, threads=args.threads, progress=not args.quiet)
+                         seed=args.seed, threads=args.threads, progress=not args.quiet,
+                         pool=pool)
         result.to_hdf5(args.output, args.force, inputs)
     except (_core.ScenarioError, ValueError) as e:
         print(f"progsurv fit: {printable(e)}", file=sys.stderr)
@@ -59,12 +143,12 @@ def _main(args):
         return 1
     elapsed = time.monotonic() - started
 
-    print_summary(result, spec.scenario.name, spec.likelihood["method"], elapsed)
+    print_summary(result, spec.scenario.name, spec.likelihood["method"], elapsed, ranks)
     print(f"written: {printable(os.fspath(args.output))}")
     return 0
 
 
-def print_summary(result, name, method, elapsed=None):
+def print_summary(result, name, method, elapsed=None, ranks=1):
     """What `progsurv fit` prints after a fit, and `progsurv summary FIT.h5` from the
     file: the tables, then the fit's warnings on stderr."""
     import pandas as pd
@@ -73,6 +157,8 @@ def print_summary(result, name, method, elapsed=None):
 
     steps, walkers, ndim = result.chain.shape
     took = "" if elapsed is None else f", {elapsed:.0f} s"
+    if ranks > 1:
+        took += f" on {ranks} MPI ranks"
     with pd.option_context("display.width", 120, "display.max_columns", 20,
                            "display.float_format", "{:.4g}".format):
         print(f"progsurv fit: {printable(name)}, {result.programmes} programmes, "

@@ -326,23 +326,36 @@ std::vector<std::vector<double>> ExactModel::curves(const std::vector<double>& t
 
 std::vector<double> ExactModel::phases_by_category(double t, double* scoping) const {
   if (!(t >= 0.0)) throw std::invalid_argument("exact occupancy needs a time >= 0");
+  std::vector<double> at_t;
+  std::vector<std::vector<double>> out = phases_by_category(std::vector<double>{t}, &at_t);
+  if (scoping) *scoping = at_t[0];
+  return std::move(out[0]);
+}
+
+std::vector<std::vector<double>> ExactModel::phases_by_category(
+    const std::vector<double>& times, std::vector<double>* scoping) const {
+  for (std::size_t i = 0; i < times.size(); ++i)
+    if (!(times[i] >= 0.0) || (i > 0 && times[i] < times[i - 1]))
+      throw std::invalid_argument("exact occupancy needs ascending times >= 0");
   const Chain& c = *chain_;
   const auto n = static_cast<Eigen::Index>(c.n);
   const int per = c.phase_count + 1;
-  std::vector<double> out(static_cast<std::size_t>(kEndCategoryCount * per), 0.0);
+  const std::size_t running = static_cast<std::size_t>(EndCategory::Running) * per;
+  std::vector<std::vector<double>> out(times.size());
+  if (scoping) scoping->assign(times.size(), 0.0);
   info_.error_bound = c.walk(
-      {t}, info_.method == "dense", options_.truncation,
-      [&](std::size_t, const Row& p) {
-        for (int i = 0; i < kEndCategoryCount * per; ++i)
-          out[static_cast<std::size_t>(i)] = p[n + i];
-        const std::size_t running = static_cast<std::size_t>(EndCategory::Running) * per;
+      times, info_.method == "dense", options_.truncation,
+      [&](std::size_t i, const Row& p) {
+        std::vector<double>& o = out[i];
+        o.assign(static_cast<std::size_t>(kEndCategoryCount * per), 0.0);
+        for (int j = 0; j < kEndCategoryCount * per; ++j) o[static_cast<std::size_t>(j)] = p[n + j];
         for (std::size_t x = 0; x < c.n; ++x)
-          out[running + static_cast<std::size_t>(c.phase_of[x])] += p[static_cast<Eigen::Index>(x)];
+          o[running + static_cast<std::size_t>(c.phase_of[x])] += p[static_cast<Eigen::Index>(x)];
         if (scoping) {
-          *scoping = 0.0;
+          double s = 0.0;
           for (std::size_t x = 0; x < c.n; ++x)
-            if (c.in_scoping[x]) *scoping += p[static_cast<Eigen::Index>(x)];
-          *scoping = std::clamp(*scoping, 0.0, 1.0);
+            if (c.in_scoping[x]) s += p[static_cast<Eigen::Index>(x)];
+          (*scoping)[i] = std::clamp(s, 0.0, 1.0);
         }
       },
       nullptr);

@@ -67,6 +67,10 @@ const Registration reg_fit(60, [](CLI::App& app) {
   add_threads_option(sub, args->threads, "Worker threads (0 = all cores)");
   sub->add_flag("-q,--quiet", args->quiet, "No progress bar");
   add_force_flag(sub, args->force);
+  sub->footer(
+      "Under mpirun (mpi4py) the walkers' likelihoods are evaluated on ranks 1..K-1 and rank 0\n"
+      "writes the same file a single process would: mpirun -n 3 progsurv fit f.yaml --record "
+      "r.csv");
   sub->callback([args] { set_action([args] { return do_fit(*args); }); });
 });
 

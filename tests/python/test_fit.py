@@ -1,7 +1,12 @@
 """progsurv.fit and `progsurv fit`: the Beta-binomial conjugate check, exact against
 simulated posteriors on a Markov scenario, a bounded recovery (simulation-based
 calibration) run, errors that point at the record row or fit-file key, and the fit file."""
+import concurrent.futures
 import importlib.util
+import multiprocessing
+import os
+import shutil
+import subprocess
 import warnings
 
 import numpy as np
@@ -10,7 +15,7 @@ import pytest
 from scipy import stats
 
 import progsurv
-from conftest import REPO, SCENARIOS, run_cli
+from conftest import CLI, REPO, SCENARIOS, run_cli
 
 MARKOV = SCENARIOS / "exact" / "markov.yaml"
 
@@ -275,6 +280,153 @@ def test_cli_fit_writes_file_and_bad_input_writes_nothing(tmp_path):
     proc = run_cli("fit", fit_file, "--record", record, "-o", out2, check=False)
     assert proc.returncode == 2 and "fit.yaml:3:" in proc.stderr, proc.stderr
     assert not out2.exists()
+
+
+def fit_datasets(path):
+    """Every dataset and attribute of a fit file, by name."""
+    import h5py
+
+    out = {}
+    with h5py.File(path, "r") as f:
+        out.update({f"@{k}": v for k, v in f.attrs.items()})
+
+        def visit(name, obj):
+            out.update({f"{name}@{k}": v for k, v in obj.attrs.items()})
+            if isinstance(obj, h5py.Dataset):
+                out[name] = obj[()]
+        f.visititems(visit)
+    return out
+
+
+def assert_same_fit_file(a, b):
+    da, db = fit_datasets(a), fit_datasets(b)
+    assert sorted(da) == sorted(db)
+    for k in da:
+        assert np.array_equal(np.asarray(da[k]), np.asarray(db[k])), k
+
+
+def test_a_pool_gives_the_one_process_fit():
+    # The walkers' log-posteriors evaluated in other processes (each rebuilding the
+    # likelihood from its pickle): the chain, log-probabilities and counts are unchanged.
+    s = spec({"sponsor_levels.vp.approval": progsurv.Prior("beta", a=1, b=1),
+              "patience.rate": progsurv.Prior("log-uniform", low=0.002, high=0.2)},
+             method="exact", walkers=6, steps=12, burn=4)
+    record = progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 25, seed=3)
+    one = quiet_fit(s, record)
+    with concurrent.futures.ProcessPoolExecutor(
+            2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        two = quiet_fit(s, record, pool=pool)
+    assert np.array_equal(one.chain, two.chain)
+    assert np.array_equal(one.log_prob, two.log_prob)
+    assert np.array_equal(one.acceptance, two.acceptance)
+    assert one.evaluations == two.evaluations > 0
+
+
+def test_a_record_pickles_whole():
+    import pickle
+
+    record = progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 40, seed=5)
+    rec = progsurv._core.parse_record(progsurv._fit.record_to_csv(record), "mine.csv")
+    back = pickle.loads(pickle.dumps(rec))
+    assert back.source == "mine.csv" and back.columns() == rec.columns()
+
+
+@pytest.mark.skipif(shutil.which("mpirun") is None or importlib.util.find_spec("mpi4py") is None,
+                    reason="needs mpirun and mpi4py (python3-mpi4py)")
+def test_fit_under_mpirun_writes_the_one_process_file(tmp_path):
+    fit_file = tmp_path / "fit.yaml"
+    fit_file.write_text(FIT_YAML.format(scenario=MARKOV))
+    record = tmp_path / "past.csv"
+    progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 30, seed=4).to_csv(record,
+                                                                                index=False)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    one = subprocess.run([str(CLI), "fit", fit_file, "--record", record, "-o",
+                          tmp_path / "one.h5", "-q"], capture_output=True, text=True,
+                         timeout=600, env=env)
+    assert one.returncode == 0, one.stderr
+    # One machine: shared memory between ranks, and mpirun's own wiring on loopback only.
+    env.update(OMPI_MCA_btl="self,vader", OMPI_MCA_btl_vader_single_copy_mechanism="none",
+               OMPI_MCA_oob_tcp_if_include="lo", OMPI_MCA_btl_tcp_if_include="lo")
+    two = subprocess.run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2",
+                          str(CLI), "fit", fit_file, "--record", record, "-o",
+                          tmp_path / "two.h5", "-q"], capture_output=True, text=True,
+                         timeout=600, env=env)
+    assert two.returncode == 0, two.stdout + two.stderr
+    assert_same_fit_file(tmp_path / "one.h5", tmp_path / "two.h5")
+    # Rank 0 alone prints the summary and writes.
+    assert two.stdout.count("prior against posterior") == 1
+    assert "on 2 MPI ranks" in two.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.yaml", "one.h5", "past.csv",
+                                                          "two.h5"]
+    # Bad input under mpirun: exit 2 with the one message, nothing written, no hang.
+    bad = tmp_path / "bad.csv"
+    bad.write_text("outcome,month\nended,3\ncompleted,x\n")
+    three = subprocess.run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2",
+                            str(CLI), "fit", fit_file, "--record", bad, "-o",
+                            tmp_path / "three.h5", "-q"], capture_output=True, text=True,
+                           timeout=600, env=env)
+    assert three.returncode == 2, three.stdout + three.stderr
+    assert three.stderr.count(f"{bad}:3:11: 'month'") == 1, three.stderr
+    assert not (tmp_path / "three.h5").exists()
+
+
+def rank_processes(marker, rank):
+    """Pids of the Python processes whose command line holds `marker` and that mpirun
+    started as `rank`."""
+    pids = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmdline = f.read()
+            if marker.encode() not in cmdline or b"_fit_command" not in cmdline:
+                continue
+            with open(f"/proc/{d}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue  # gone, or not ours to read
+        if f"OMPI_COMM_WORLD_RANK={rank}".encode() in env:
+            pids.append(int(d))
+    return pids
+
+
+@pytest.mark.skipif(shutil.which("mpirun") is None or importlib.util.find_spec("mpi4py") is None,
+                    reason="needs mpirun and mpi4py (python3-mpi4py)")
+def test_an_interrupted_worker_ends_the_mpirun_fit(tmp_path):
+    # A worker waits inside MPI for the next evaluation; a Ctrl-C there must end the whole
+    # job (not leave rank 0 waiting for its answer), with nothing written.
+    import signal
+    import time
+
+    fit_file = tmp_path / "fit.yaml"
+    fit_file.write_text(FIT_YAML.format(scenario=MARKOV).replace("steps: 20", "steps: 100000"))
+    record = tmp_path / "past.csv"
+    progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 30, seed=4).to_csv(record,
+                                                                                index=False)
+    out = tmp_path / "interrupted.h5"
+    env = dict(os.environ, OMPI_MCA_btl="self,vader",
+               OMPI_MCA_btl_vader_single_copy_mechanism="none",
+               OMPI_MCA_oob_tcp_if_include="lo", OMPI_MCA_btl_tcp_if_include="lo")
+    proc = subprocess.Popen(["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2",
+                             str(CLI), "fit", fit_file, "--record", record, "-o", out, "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        workers = []
+        while not workers and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+            workers = rank_processes(str(out), 1)
+        assert workers, "the worker never started"
+        time.sleep(3)  # most likely serving evaluations by now; either way it must end
+        for pid in workers:
+            os.kill(pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)  # generous: only a hang fails this
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode != 0, err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.yaml", "past.csv"]
 
 
 def test_impossible_rows_are_refused_before_fitting(tmp_path):

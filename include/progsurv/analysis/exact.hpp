@@ -88,6 +88,10 @@ class ExactModel {
   // count under EndCategory::Running with the phases delivered so far. With `scoping`, it
   // is set to the probability of still scoping at t (rule 11; part of running with 0 phases).
   std::vector<double> phases_by_category(double t, double* scoping = nullptr) const;
+  // The same at ascending `times` (>= 0) in one walk of the chain, each step from the time
+  // before: [time index][k * (phases + 1) + d], and the scoping probabilities in *scoping.
+  std::vector<std::vector<double>> phases_by_category(const std::vector<double>& times,
+                                                      std::vector<double>* scoping) const;
 
   // The full result on the scenario's grid: Summary curves (lower = upper = estimate),
   // outcome and cause shares, value distribution, completion-time quantiles and the means
