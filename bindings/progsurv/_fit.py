@@ -294,8 +294,8 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
                                            (emcee.moves.DESnookerMove(), 0.2)],
                                     pool=None if pool is None else _CountingPool(pool, logpost))
     sampler.random_state = np.random.RandomState(samp["seed"]).get_state()  # reproducible
-    bar = _progress.ProgressBar(f"fitting {len(spec.parameters)} parameters") if progress is True \
-        else None
+    bar = _progress.ProgressBar(f"fitting {len(spec.parameters)} parameters", unit="steps") \
+        if progress is True else None
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:
         for i, _ in enumerate(sampler.sample(start, iterations=samp["steps"])):
@@ -457,7 +457,7 @@ class FitResult:
         rng = np.random.default_rng(pred["seed"])
         picks = flat[rng.choice(len(flat), size=pred["draws"], replace=len(flat) < pred["draws"])]
         rows = []
-        bar = _progress.ProgressBar("posterior predictive") if progress else None
+        bar = _progress.ProgressBar("posterior predictive", unit="draws") if progress else None
         try:
             for i, theta in enumerate(picks):
                 s = spec.scenario.with_values([(k, float(v)) for k, v in zip(self.names, theta)])
@@ -487,7 +487,8 @@ class FitResult:
 
         if self._pred_params is None or len(self._pred_params) == 0:
             return None
-        bar = _progress.ProgressBar("checking against the record") if progress else None
+        bar = _progress.ProgressBar("checking against the record", unit="draws") if progress \
+            else None
         try:
             self.record_check = _fit_check.check(self.settings, self.names, self._pred_params,
                                                  record, seed=self.settings.predictive["seed"],

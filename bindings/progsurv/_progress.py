@@ -5,8 +5,13 @@ line too; the widget flavour (tqdm.auto) is not used because headless notebook r
 import contextlib
 
 
+# What the bar counts, as tqdm shows it after the rate ("12.3k rep/s").
+_SHORT = {"replications": "rep", "organisations": "org", "steps": "step", "draws": "draw"}
+
+
 def progress_bar(label, unit="replications"):
-    """A callable progress(done, planned) -> True drawing a tqdm bar; call .close() after."""
+    """A callable progress(done, planned) -> True drawing a tqdm bar; call .close() after.
+    `unit` says what done and planned count (replications, organisations, steps, draws)."""
     from tqdm import tqdm
 
     class _Bar:
@@ -15,7 +20,8 @@ def progress_bar(label, unit="replications"):
 
         def __call__(self, done, planned):
             if self._bar is None:
-                self._bar = tqdm(total=int(planned), desc=label, unit=unit[:3] if unit else "it",
+                self._bar = tqdm(total=int(planned), desc=label,
+                                 unit=_SHORT.get(unit, unit) if unit else "it",
                                  unit_scale=True, leave=False, dynamic_ncols=True,
                                  mininterval=0, miniters=1)
             if self._bar.total != planned:
