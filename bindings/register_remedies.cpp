@@ -218,6 +218,7 @@ which adds the sentence, DataFrames and the frontier plot.)doc");
       py::arg("threads") = 0, py::arg("progress") = py::none(),
       "Remedies search without the GIL (use progsurv.remedies).");
   // The command's defaults, so that Python's keywords default to the same values.
+  // 0: the search takes the metric's default_batch (50 for shares, 250 otherwise).
   m.attr("remedies_default_batch") = RemediesOptions{}.batch;
   m.def(
       "read_remedies", [](const std::string& path) { return read_remedies(path); }, py::arg("path"),

@@ -1314,7 +1314,7 @@ def read_sweep(path: str) -> SweepResult:
     ...
 
 record_names: list[str]
-def remedies(scenario: Scenario, remedies: RemedySet, target: str = '', budget: Optional[float] = None, metric: str = '', direction: str = 'auto', delta: Optional[float] = None, alpha: float = 0.05, batch: int = 250, max_replications: int = 1000000, max_bundles: int = 4096, search: str = 'auto', seed: int = 1, threads: int = 0, progress: Any = None) -> RemediesResult:
+def remedies(scenario: Scenario, remedies: RemedySet, target: str = '', budget: Optional[float] = None, metric: str = '', direction: str = 'auto', delta: Optional[float] = None, alpha: float = 0.05, batch: int = 0, max_replications: int = 1000000, max_bundles: int = 4096, search: str = 'auto', seed: int = 1, threads: int = 0, progress: Any = None) -> RemediesResult:
     """Remedies search without the GIL (use progsurv.remedies)."""
     ...
 
