@@ -118,7 +118,7 @@ void BM_EqualAllocation(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Sequential)
-    ->ArgsProduct({{1000, 250, 100}})
+    ->ArgsProduct({{1000, 250, 100, 50}})
     ->Iterations(kSeeds)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EqualAllocation)

@@ -264,6 +264,7 @@ which adds the sentence, DataFrames and the frontier plot.)doc");
       py::arg("path"),
       "A portfolio file with its templates inline, as `progsurv remedies` reads it.");
   // The command's defaults, so that Python's keywords default to the same values.
+  // 0: the search takes the metric's default_batch (50 for shares, 250 otherwise).
   m.attr("remedies_default_batch") = RemediesOptions{}.batch;
   m.def(
       "read_remedies", [](const std::string& path) { return read_remedies(path); }, py::arg("path"),

@@ -441,6 +441,7 @@ TEST(RemediesSearch, BadOptionsAreRefused) {
   o.delta = 0;
   EXPECT_THROW(search_remedies(closed_form(), closed_form_remedies(), o), UsageError);
   o = closed_form_options(1, "completed>=0.75");
+  o.batch = 250;
   o.max_replications = 19 * o.batch;  // 19 batches < the first stage of 20
   EXPECT_THROW(search_remedies(closed_form(), closed_form_remedies(), o), UsageError);
   // 13 independent remedies: 8192 bundles, beyond the 4096 searched exhaustively.
@@ -491,6 +492,10 @@ TEST(RemediesGoal, TargetMetricDirectionAndDeltaResolveOneWay) {
   EXPECT_TRUE(o.maximise);
   EXPECT_DOUBLE_EQ(o.delta, 0.01);  // one percentage point for a share
   ASSERT_TRUE(o.target.has_value());
+  // Batches of 50 for a share, 250 for a value or months (default_batch, remedies.hpp).
+  EXPECT_EQ(o.batch, 0);
+  EXPECT_EQ(default_batch(o.metric), 50);
+  EXPECT_EQ(default_batch(Goal::parse("mean_value")), 250);
 
   RemediesOptions m;
   resolve_goal(GoalRequest{"", "p_sponsor_exit", GoalDirection::Auto, 0.02}, m);

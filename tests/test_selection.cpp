@@ -104,6 +104,34 @@ TEST(Selection, SlippagePcsBernoulliBatchMeans) {
       << correct << " of " << runs;
 }
 
+// The remedies' default for shares is batches of 50 (default_batch, remedies.hpp): the
+// claimed PCS must hold there too, for a rare share (2.5 events a batch, far from normal)
+// without the help of common random numbers.
+TEST(Selection, SlippagePcsRareShareBatchesOf50) {
+  const int k = 8, runs = 400;
+  const double delta = 0.02, alpha = 0.05;
+  std::vector<double> cost(k);
+  for (int i = 0; i < k; ++i) cost[i] = 10.0 * i;
+  int correct = 0;
+  for (int seed = 1; seed <= runs; ++seed) {
+    BernoulliSystems sys;
+    sys.p.assign(k, 0.05);
+    sys.p[5] = 0.05 + delta;
+    sys.batch = 50;
+    sys.common = false;
+    sys.seed = static_cast<std::uint64_t>(seed);
+    SelectionOptions o;
+    o.alpha = alpha;
+    o.delta = delta;
+    o.max_observations = 100000;
+    const SelectionResult r = select_systems(cost, sys.observer(), o);
+    ASSERT_EQ(r.termination, Termination::Converged) << "seed " << seed;
+    if (r.best == 5 && !r.systems[5].eliminated) ++correct;
+  }
+  EXPECT_GE(static_cast<double>(correct) / runs, pcs_floor(alpha, runs))
+      << correct << " of " << runs;
+}
+
 // Systems with a frontier whose neighbours are at least delta apart: the best of every cost
 // prefix is found, and every elimination was by a system of no greater cost.
 TEST(Selection, FrontierBestOfEachCost) {

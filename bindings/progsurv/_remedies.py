@@ -62,7 +62,8 @@ def remedies(scenario, remedies_file, target=None, budget=None, metric=None, dir
     delta             indifference zone in the metric's units (default 0.01 for shares)
     alpha             error probability of the selection
     batch             replications (organisations, on a portfolio) per observation (a batch
-                      mean); None: the command's default (250)
+                      mean); None: the command's default (50 for shares, 250 for values,
+                      months and a portfolio's means per organisation)
     max_replications  cap per bundle (a multiple of batch is used)
     max_bundles, search  exhaustive up to max_bundles ("auto"), or "exhaustive" (refused
                       beyond), or "heuristic" (greedy and local search: not exhaustive)
@@ -85,9 +86,8 @@ def remedies(scenario, remedies_file, target=None, budget=None, metric=None, dir
     if delta is not None:
         delta = _checks.number("delta", delta, 1e-12, 1e300)
     alpha = _checks.number("alpha", alpha, 1e-6, 0.5)
-    if batch is None:
-        batch = _core.remedies_default_batch
-    batch = _checks.whole("batch", batch, 1, _checks.MAX_REPLICATIONS)
+    # 0 asks the search for the metric's default (remedies_default_batch).
+    batch = 0 if batch is None else _checks.whole("batch", batch, 1, _checks.MAX_REPLICATIONS)
     max_replications = _checks.whole("max_replications", max_replications, 1,
                                      _checks.MAX_REPLICATIONS)
     max_bundles = _checks.whole("max_bundles", max_bundles, 4096, 2**30)

@@ -110,6 +110,8 @@ void resolve_goal(const GoalRequest& q, RemediesOptions& opt) {
   }
 }
 
+std::int64_t default_batch(const Goal& metric) { return metric.is_probability() ? 50 : 250; }
+
 Estimate bundle_value(const BundleSums& s) { return mean_interval(s.n, s.x, s.x2); }
 Estimate bundle_gain(const BundleSums& s) { return mean_interval(s.n, s.d, s.d2); }
 
@@ -401,6 +403,7 @@ RemediesResult search(const Scenario* scenario, const Portfolio* portfolio,
   if (!(options.delta > 0) || !std::isfinite(options.delta))
     throw UsageError("the indifference zone (--delta) must be a number > 0, in the units of " +
                      goal.name);
+  if (options.batch == 0) options.batch = default_batch(goal);
   if (options.batch < 1) throw UsageError("the batch size (--batch) must be at least 1");
   const std::int64_t cap = options.max_replications / options.batch;
   if (cap < options.n0)

@@ -136,8 +136,10 @@ const Registration reg_remedies(65, [](CLI::App& app) {
   add_number_option(sub, "--alpha", args->alpha,
                     "Error probability of the selection (default 0.05)", 1e-6, 0.5);
   add_count_option(sub, "--batch", args->batch,
-                   "Replications per observation (each observation is a batch mean)", 1,
-                   kMaxReplications);
+                   "Replications per observation (each observation is a batch mean); default "
+                   "50 for shares, 250 for values and months",
+                   1, kMaxReplications)
+      ->default_str("50 or 250");
   add_count_option(sub, "--max-bundles", args->max_bundles,
                    "Most bundles searched exhaustively (at least 4096)", kDefaultMaxBundles,
                    std::int64_t{1} << 30);

@@ -59,8 +59,10 @@ def test_frames_are_derived_from_the_raw_sums(py_remedies):
         np.testing.assert_allclose(b.loc[i, ["estimate", "lower", "upper"]].astype(float),
                                    r.value, rtol=1e-9)
         if i > 0:
+            # The variance from raw sums (d2 - d^2 / n) cancels: with a few hundred batches
+            # the two evaluation orders differ in the ninth digit.
             np.testing.assert_allclose(b.loc[i, ["gain", "gain_lower", "gain_upper"]]
-                                       .astype(float), r.gain, rtol=1e-9)
+                                       .astype(float), r.gain, rtol=1e-8)
     assert b.loc[0, "bundle"] == "nothing" and b.loc[0, "cost"] == 0
     f = py_remedies.frontier
     assert list(f["cost"]) == sorted(f["cost"]) and f.index[0] == 0
