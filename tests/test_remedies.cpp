@@ -637,6 +637,7 @@ TEST(RemediesPortfolio, RankSharesAreBatchRatios) {
   RemediesOptions o;
   o.seed = 3;
   o.threads = 2;
+  o.batch = 250;  // the same observations for both goals (a share's default batch is 50)
   o.target = Target::parse("rank_completed_1>=75%", true);
   o.delta = 0.01;
   const RemediesResult r =
