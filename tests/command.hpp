@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -29,6 +30,26 @@ inline Output progsurv(const std::string& args) {
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
   const int raw = pclose(pipe);
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+// True when h5diff finds every dataset and attribute of the two HDF5 files equal, element by
+// element, exactly.
+inline bool same_hdf5(const std::string& a, const std::string& b) {
+  const std::string cmd = "h5diff -q " + a + " " + b + " >/dev/null 2>&1";
+  const int raw = std::system(cmd.c_str());
+  return WIFEXITED(raw) && WEXITSTATUS(raw) == 0;
+}
+
+// Runs `args` with `--threads 1 -o one` and then `--threads 2 -o two`, with a pinned creation
+// time (SOURCE_DATE_EPOCH) so that every attribute of the two files is comparable too; the
+// first run's output (the second's status is in `two_status`).
+inline Output run_with_one_and_two_threads(const std::string& args, const std::string& one,
+                                           const std::string& two, int& two_status) {
+  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  const Output first = progsurv(args + " --threads 1 -o " + one);
+  two_status = progsurv(args + " --threads 2 -o " + two).status;
+  unsetenv("SOURCE_DATE_EPOCH");
+  return first;
 }
 
 // The bytes of a file.

@@ -678,16 +678,13 @@ TEST_F(RemediesCli, IdenticalFilesForOneAndTwoThreadsAndASummaryThatMatches) {
   const std::string common = "remedies " + data("closed-form.yaml") + " " +
                              data("closed-form-remedies.yaml") +
                              " --target 'completed>=0.75' --seed 5 -q ";
-  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-  const Output one = progsurv(common + "--threads 1 -o " + path("t1.h5"));
+  int two = 0;
+  const Output one =
+      progsurv_test::run_with_one_and_two_threads(common, path("t1.h5"), path("t2.h5"), two);
   ASSERT_EQ(one.status, 0) << one.out;
-  ASSERT_EQ(progsurv(common + "--threads 2 -o " + path("t2.h5")).status, 0);
-  unsetenv("SOURCE_DATE_EPOCH");
-  // h5diff compares every dataset and attribute, element by element, exactly.
-  const std::string cmd = "h5diff -q " + path("t1.h5") + " " + path("t2.h5") + " >/dev/null 2>&1";
-  const int raw = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(raw));
-  EXPECT_EQ(WEXITSTATUS(raw), 0) << "datasets differ between --threads 1 and --threads 2";
+  ASSERT_EQ(two, 0);
+  EXPECT_TRUE(progsurv_test::same_hdf5(path("t1.h5"), path("t2.h5")))
+      << "datasets differ between --threads 1 and --threads 2";
   EXPECT_EQ(file_type(path("t1.h5")), "progsurv-remedies");
   EXPECT_NE(one.out.find("the cheapest way to reach p_completed >= 75% is "
                          "longer_tenure=twice + faster_work, cost 25 EUR k"),
@@ -793,11 +790,8 @@ TEST_F(RemediesCli, SameFileForOneAndTwoMpiRanks) {
     unsetenv("SOURCE_DATE_EPOCH");
     ASSERT_EQ(one.status, 0) << one.out;
     ASSERT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << progsurv_test::slurp(path("mpi.log"));
-    const std::string diff =
-        "h5diff -q " + path("one.h5") + " " + path("two.h5") + " >/dev/null 2>&1";
-    const int d = std::system(diff.c_str());
-    ASSERT_TRUE(WIFEXITED(d));
-    EXPECT_EQ(WEXITSTATUS(d), 0) << "the files differ between 1 and 2 MPI ranks";
+    EXPECT_TRUE(progsurv_test::same_hdf5(path("one.h5"), path("two.h5")))
+        << "the files differ between 1 and 2 MPI ranks";
     // Rank 0 alone prints the answer.
     const std::string log = progsurv_test::slurp(path("mpi.log"));
     EXPECT_EQ(log.find("answer:"), log.rfind("answer:")) << log;
@@ -830,15 +824,13 @@ TEST_F(RemediesCli, APortfolioIsSearchedWithItsOwnPathsAndMetrics) {
   const std::string common = "remedies " + data("closed-form-portfolio.yaml") + " " +
                              data("closed-form-portfolio-remedies.yaml") +
                              " --target 'mean_completed>=0.75' --delta 0.01 --seed 5 -q ";
-  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-  const Output one = progsurv(common + "--threads 1 -o " + path("t1.h5"));
+  int two = 0;
+  const Output one =
+      progsurv_test::run_with_one_and_two_threads(common, path("t1.h5"), path("t2.h5"), two);
   ASSERT_EQ(one.status, 0) << one.out;
-  ASSERT_EQ(progsurv(common + "--threads 2 -o " + path("t2.h5")).status, 0);
-  unsetenv("SOURCE_DATE_EPOCH");
-  const std::string cmd = "h5diff -q " + path("t1.h5") + " " + path("t2.h5") + " >/dev/null 2>&1";
-  const int raw = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(raw));
-  EXPECT_EQ(WEXITSTATUS(raw), 0) << "datasets differ between --threads 1 and --threads 2";
+  ASSERT_EQ(two, 0);
+  EXPECT_TRUE(progsurv_test::same_hdf5(path("t1.h5"), path("t2.h5")))
+      << "datasets differ between --threads 1 and --threads 2";
   EXPECT_NE(one.out.find("(programmes completed per organisation) is longer_tenure=twice + "
                          "faster_work, cost 25 EUR k"),
             std::string::npos)

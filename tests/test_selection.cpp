@@ -78,18 +78,19 @@ TEST(Selection, SlippagePcsNormalWithCommonRandomNumbers) {
   EXPECT_GT(static_cast<double>(spent) / runs, 20.0 * k);
 }
 
-// The same with independent Bernoulli batch means (100 replications a batch), as
-// proportions such as P(completed) come from the engine.
-TEST(Selection, SlippagePcsBernoulliBatchMeans) {
-  const int k = 8, runs = 200;
-  const double delta = 0.04, alpha = 0.05;
+// How often KN picks the best of k independent Bernoulli systems (share p, the best at
+// index `best` higher by delta), observed as batch means of `batch` replications, over
+// `runs` seeds; every search must converge.
+int slippage_correct_bernoulli(int k, int runs, double p, int best, double delta, double alpha,
+                               int batch) {
   std::vector<double> cost(k);
   for (int i = 0; i < k; ++i) cost[i] = 10.0 * i;
   int correct = 0;
   for (int seed = 1; seed <= runs; ++seed) {
     BernoulliSystems sys;
-    sys.p.assign(k, 0.30);
-    sys.p[3] = 0.30 + delta;
+    sys.p.assign(k, p);
+    sys.p[best] = p + delta;
+    sys.batch = batch;
     sys.common = false;
     sys.seed = static_cast<std::uint64_t>(seed);
     SelectionOptions o;
@@ -97,10 +98,18 @@ TEST(Selection, SlippagePcsBernoulliBatchMeans) {
     o.delta = delta;
     o.max_observations = 100000;
     const SelectionResult r = select_systems(cost, sys.observer(), o);
-    ASSERT_EQ(r.termination, Termination::Converged) << "seed " << seed;
-    if (r.best == 3 && !r.systems[3].eliminated) ++correct;
+    EXPECT_EQ(r.termination, Termination::Converged) << "seed " << seed;
+    if (r.best == best && !r.systems[static_cast<std::size_t>(best)].eliminated) ++correct;
   }
-  EXPECT_GE(static_cast<double>(correct) / runs, pcs_floor(alpha, runs))
+  return correct;
+}
+
+// The same with independent Bernoulli batch means (100 replications a batch), as
+// proportions such as P(completed) come from the engine.
+TEST(Selection, SlippagePcsBernoulliBatchMeans) {
+  const int runs = 200;
+  const int correct = slippage_correct_bernoulli(8, runs, 0.30, 3, 0.04, 0.05, 100);
+  EXPECT_GE(static_cast<double>(correct) / runs, pcs_floor(0.05, runs))
       << correct << " of " << runs;
 }
 
@@ -108,27 +117,9 @@ TEST(Selection, SlippagePcsBernoulliBatchMeans) {
 // claimed PCS must hold there too, for a rare share (2.5 events a batch, far from normal)
 // without the help of common random numbers.
 TEST(Selection, SlippagePcsRareShareBatchesOf50) {
-  const int k = 8, runs = 400;
-  const double delta = 0.02, alpha = 0.05;
-  std::vector<double> cost(k);
-  for (int i = 0; i < k; ++i) cost[i] = 10.0 * i;
-  int correct = 0;
-  for (int seed = 1; seed <= runs; ++seed) {
-    BernoulliSystems sys;
-    sys.p.assign(k, 0.05);
-    sys.p[5] = 0.05 + delta;
-    sys.batch = 50;
-    sys.common = false;
-    sys.seed = static_cast<std::uint64_t>(seed);
-    SelectionOptions o;
-    o.alpha = alpha;
-    o.delta = delta;
-    o.max_observations = 100000;
-    const SelectionResult r = select_systems(cost, sys.observer(), o);
-    ASSERT_EQ(r.termination, Termination::Converged) << "seed " << seed;
-    if (r.best == 5 && !r.systems[5].eliminated) ++correct;
-  }
-  EXPECT_GE(static_cast<double>(correct) / runs, pcs_floor(alpha, runs))
+  const int runs = 400;
+  const int correct = slippage_correct_bernoulli(8, runs, 0.05, 5, 0.02, 0.05, 50);
+  EXPECT_GE(static_cast<double>(correct) / runs, pcs_floor(0.05, runs))
       << correct << " of " << runs;
 }
 
