@@ -117,8 +117,11 @@ def test_plot_frontier_and_to_hdf5(py_remedies, tmp_path):
 def test_gil_released_while_searching():
     from test_threads import assert_runs_without_gil
 
+    # Batches of 4000 (not the default 50 for shares) keep the search long enough to tell
+    # (about 0.9 s on the development machine; the default batch finishes in 0.06 s).
     assert_runs_without_gil(lambda: progsurv.remedies(
-        BASELINE, REMEDIES, target=TARGET, max_replications=100000, threads=1, seed=11))
+        BASELINE, REMEDIES, target=TARGET, batch=4000, max_replications=400000, threads=1,
+        seed=11))
 
 
 def test_progress_false_stops_it():
