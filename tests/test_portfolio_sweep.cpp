@@ -102,33 +102,19 @@ TEST(PortfolioSweepFile, ExampleParsesWithTemplatesInline) {
 // One grammar: every portfolio statistic a sweep lists (its YAML form) is the remedies goal of
 // the same name, the same statistic, and the resolved text reads back to the same metrics.
 TEST(PortfolioSweepFile, EveryMetricIsTheGoalOfItsName) {
-  using Arg = progsurv::PortfolioStatistic::Arg;
+  // By PortfolioStatistic::Arg: the YAML argument of a stem that takes one, the name's tail.
+  const std::pair<std::string, std::string> kArgs[] = {
+      {"", ""},
+      {"budget_cut", "_budget_cut"},
+      {"2", "_2"},
+      {"30.5", "_30.5"},
+      {"{cause: patience, rank: 3}", "_patience_3"}};
   std::string list = "metrics:\n";
   std::vector<std::string> expected;
   for (const progsurv::PortfolioStatistic& stem : progsurv::PortfolioStatistic::stems()) {
-    const std::string k = stem.stem();
-    switch (stem.arg()) {
-      case Arg::None:
-        list += "  - " + k + "\n";
-        expected.push_back(k);
-        break;
-      case Arg::Cause:
-        list += "  - {" + k + ": budget_cut}\n";
-        expected.push_back(k + "_budget_cut");
-        break;
-      case Arg::Rank:
-        list += "  - {" + k + ": 2}\n";
-        expected.push_back(k + "_2");
-        break;
-      case Arg::Months:
-        list += "  - {" + k + ": 30.5}\n";
-        expected.push_back(k + "_30.5");
-        break;
-      case Arg::CauseRank:
-        list += "  - {" + k + ": {cause: patience, rank: 3}}\n";
-        expected.push_back(k + "_patience_3");
-        break;
-    }
+    const auto& [yaml, tail] = kArgs[static_cast<int>(stem.arg())];
+    list += "  - " + (yaml.empty() ? stem.stem() : "{" + stem.stem() + ": " + yaml + "}") + "\n";
+    expected.push_back(stem.stem() + tail);
   }
   const Sweep s = Sweep::from_yaml(sweep_text("grid", "  max_live: [2]\n", list), "s.yaml");
   ASSERT_EQ(s.metrics.size(), expected.size());

@@ -51,20 +51,10 @@ PortfolioStatistic level(bool trust, bool at_horizon) {
   return s;
 }
 
+// What names() shows after a stem, by Arg.
 const char* pattern(Arg a) {
-  switch (a) {
-    case Arg::None:
-      return "";
-    case Arg::Cause:
-      return "_<cause>";
-    case Arg::Rank:
-      return "_<k>";
-    case Arg::Months:
-      return "_<months>";
-    case Arg::CauseRank:
-      return "_<cause>_<k>";
-  }
-  return "";
+  static const char* const kPatterns[] = {"", "_<cause>", "_<k>", "_<months>", "_<cause>_<k>"};
+  return kPatterns[static_cast<int>(a)];
 }
 
 // k at the start of `text`; UsageError when not a whole number from 1 to kMaxLaunches.
