@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "io/h5.hpp"
+#include "progsurv/analysis/goal.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/portfolio/portfolio_run.hpp"
@@ -96,6 +97,47 @@ TEST(PortfolioSweepFile, ExampleParsesWithTemplatesInline) {
   EXPECT_EQ(again.fingerprint, s.fingerprint);
   EXPECT_EQ(again.point_values, s.point_values);
   EXPECT_TRUE(again.is_portfolio());
+}
+
+// One grammar: every portfolio statistic a sweep lists (its YAML form) is the remedies goal of
+// the same name, the same statistic, and the resolved text reads back to the same metrics.
+TEST(PortfolioSweepFile, EveryMetricIsTheGoalOfItsName) {
+  // By PortfolioStatistic::Arg: the YAML argument of a stem that takes one, the name's tail.
+  const std::pair<std::string, std::string> kArgs[] = {
+      {"", ""},
+      {"budget_cut", "_budget_cut"},
+      {"2", "_2"},
+      {"30.5", "_30.5"},
+      {"{cause: patience, rank: 3}", "_patience_3"}};
+  std::string list = "metrics:\n";
+  std::vector<std::string> expected;
+  for (const progsurv::PortfolioStatistic& stem : progsurv::PortfolioStatistic::stems()) {
+    const auto& [yaml, tail] = kArgs[static_cast<int>(stem.arg())];
+    list += "  - " + (yaml.empty() ? stem.stem() : "{" + stem.stem() + ": " + yaml + "}") + "\n";
+    expected.push_back(stem.stem() + tail);
+  }
+  const Sweep s = Sweep::from_yaml(sweep_text("grid", "  max_live: [2]\n", list), "s.yaml");
+  ASSERT_EQ(s.metrics.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& m = s.metrics[i];
+    EXPECT_EQ(m.kind, MetricKind::Portfolio);
+    EXPECT_EQ(m.name, expected[i]);
+    const progsurv::Goal g = progsurv::Goal::parse(m.name, true);
+    EXPECT_EQ(g.name, m.name);
+    EXPECT_EQ(g.statistic.kind, m.statistic.kind) << m.name;
+    EXPECT_EQ(g.statistic.outcome, m.statistic.outcome) << m.name;
+    EXPECT_EQ(g.statistic.cause, m.statistic.cause) << m.name;
+    EXPECT_EQ(g.statistic.rank, m.statistic.rank) << m.name;
+    EXPECT_EQ(g.statistic.trust, m.statistic.trust) << m.name;
+    EXPECT_EQ(g.statistic.at_horizon, m.statistic.at_horizon) << m.name;
+    EXPECT_EQ(g.statistic.t, m.statistic.t) << m.name;
+  }
+  const Sweep again = Sweep::from_yaml(s.resolved, "resolved");
+  ASSERT_EQ(again.metrics.size(), s.metrics.size());
+  for (std::size_t i = 0; i < s.metrics.size(); ++i)
+    EXPECT_EQ(again.metrics[i].name, s.metrics[i].name);
+  // The goals list exactly these names, with their arguments' patterns.
+  EXPECT_EQ(progsurv::Goal::names(true).size(), expected.size());
 }
 
 TEST(PortfolioSweepFile, BaseValuesComeFromThePortfolioOrItsDefaults) {

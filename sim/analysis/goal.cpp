@@ -47,23 +47,6 @@ std::string known_names(bool portfolio) {
                    "': expected one of " + known_names(portfolio));
 }
 
-// k after `at` in `name` ("rank_completed_2" -> 2); UsageError when not a whole number >= 1.
-int rank_after(const std::string& name, std::size_t at, const std::string& text) {
-  double k = 0.0;
-  if (!parse_finite(name.substr(at), k) || k < 1 || k != std::floor(k) || k > kMaxLaunches)
-    throw UsageError("goal '" + text + "': expected the rank of a programme launched (1 = the " +
-                     "first, at most " + std::to_string(kMaxLaunches) + ") after '" +
-                     name.substr(0, at) + "', e.g. rank_completed_1");
-  return static_cast<int>(k);
-}
-
-// The cause named at the start of `rest` ("patience_2" -> Patience), or None.
-Cause cause_prefix(const std::string& rest, bool whole) {
-  for (Cause c : kCauses)
-    if (whole ? rest == to_string(c) : starts_with(rest, std::string(to_string(c)) + "_")) return c;
-  return Cause::None;
-}
-
 // Months after `prefix` in `name` ("p_completed_by_36" -> 36); UsageError when not a number.
 double months_after(const std::string& name, std::size_t at, const std::string& text) {
   double t = 0.0;
@@ -112,20 +95,23 @@ Direction Goal::natural_direction() const {
     case Kind::EndedBy:
     case Kind::Months:
       return Direction::Lower;
-    case Kind::OrgValue:
-      return Direction::Higher;
-    case Kind::OrgCount:
-    case Kind::RankEnd:
-      if (outcome == Outcome::Completed) return Direction::Higher;
-      if (outcome == Outcome::Running) return Direction::None;
-      return Direction::Lower;
-    case Kind::LevelAt:
-      return trust ? Direction::Higher : Direction::Lower;
-    case Kind::OrphanedPerExit:
-      return Direction::Lower;
-    case Kind::OrgLaunched:
-    case Kind::RankReached:
-      return Direction::None;
+    case Kind::Portfolio:
+      switch (statistic.kind) {
+        case PortfolioStatistic::Kind::Value:
+          return Direction::Higher;
+        case PortfolioStatistic::Kind::Count:
+        case PortfolioStatistic::Kind::RankEnd:
+          if (statistic.outcome == Outcome::Completed) return Direction::Higher;
+          if (statistic.outcome == Outcome::Running) return Direction::None;
+          return Direction::Lower;
+        case PortfolioStatistic::Kind::LevelAt:
+          return statistic.trust ? Direction::Higher : Direction::Lower;
+        case PortfolioStatistic::Kind::OrphanedPerExit:
+          return Direction::Lower;
+        case PortfolioStatistic::Kind::Launched:
+        case PortfolioStatistic::Kind::RankReached:
+          return Direction::None;
+      }
   }
   return Direction::None;
 }
@@ -144,29 +130,21 @@ void Goal::check(const Portfolio& p) const {
   if (!portfolio)
     throw UsageError("goal '" + name + "' is a scenario's; a portfolio's goals are " +
                      known_names(true));
-  if (kind == Kind::LevelAt && !at_horizon && t > p.horizon)
-    throw UsageError("goal '" + name + "': " + format_double(t) +
+  using PKind = PortfolioStatistic::Kind;
+  const PortfolioStatistic& s = statistic;
+  if (s.kind == PKind::LevelAt && !s.at_horizon && s.t > p.horizon)
+    throw UsageError("goal '" + name + "': " + format_double(s.t) +
                      " months is beyond the portfolio's horizon (" + format_double(p.horizon) +
                      " months)");
   const int most = p.planned_launches();
-  if ((kind == Kind::RankEnd || kind == Kind::RankReached) && most >= 0 && rank > most)
+  if ((s.kind == PKind::RankEnd || s.kind == PKind::RankReached) && most >= 0 && s.rank > most)
     throw UsageError("goal '" + name + "': the portfolio launches at most " + std::to_string(most) +
                      " programmes (it has no renewal process)");
 }
 
 std::vector<std::string> Goal::names(bool portfolio) {
   std::vector<std::string> n;
-  if (portfolio) {
-    for (const char* w :
-         {"launched", "completed", "ended", "not_started", "running", "total_value",
-          "ended_by_<cause>", "cynicism", "trust", "cynicism_at_<months>", "trust_at_<months>"})
-      n.push_back(std::string("mean_") + w);
-    for (const char* w :
-         {"completed", "ended", "ended_by_<cause>", "not_started", "running", "reached"})
-      n.push_back(std::string("rank_") + w + "_<k>");
-    n.push_back("orphaned_per_exit");
-    return n;
-  }
+  if (portfolio) return PortfolioStatistic::names();
   for (Outcome o : kOutcomes) n.push_back(std::string("p_") + to_string(o));
   for (Cause c : kCauses) n.push_back(std::string("p_") + to_string(c));
   n.push_back("p_completed_by_<months>");
@@ -252,96 +230,15 @@ Goal parse_scenario_goal(const std::string& raw) {
   unknown(text, false);
 }
 
-// The portfolio goals, named as the portfolio sweep's metrics (docs/sweep-format.md).
+// The portfolio goals: the portfolio sweep's metrics, by their names.
 Goal parse_portfolio_goal(const std::string& text) {
-  using Kind = Goal::Kind;
-  std::string name = text;
-  if (starts_with(name, "mean_")) name = name.substr(5);
   Goal g;
-  g.portfolio = true;
-  const auto count = [&](Kind kind, Outcome o, Cause c, const std::string& canonical,
-                         const std::string& what) {
-    g.kind = kind;
-    g.outcome = o;
-    g.cause = c;
-    g.name = canonical;
-    g.description = what;
+  if (PortfolioStatistic::parse(text, "goal", g.statistic)) {
+    g.kind = Goal::Kind::Portfolio;
+    g.portfolio = true;
+    g.name = g.statistic.name();
+    g.description = g.statistic.description();
     return g;
-  };
-  if (name == "launched")
-    return count(Kind::OrgLaunched, Outcome::Completed, Cause::None, "mean_launched",
-                 "programmes launched per organisation");
-  for (Outcome o : kOutcomes)
-    if (name == to_string(o))
-      return count(Kind::OrgCount, o, Cause::None, std::string("mean_") + to_string(o),
-                   std::string("programmes ") +
-                       (o == Outcome::NotStarted ? "never started" : to_string(o)) +
-                       " per organisation");
-  if (name == "total_value" || name == "value")
-    return count(Kind::OrgValue, Outcome::Completed, Cause::None, "mean_total_value",
-                 "value banked per organisation");
-  if (starts_with(name, "ended_by_")) {
-    const Cause c = cause_prefix(name.substr(9), true);
-    if (c == Cause::None)
-      throw UsageError("goal '" + text +
-                       "': expected mean_ended_by_<cause>, the cause one of sponsor_exit, "
-                       "patience, handoff_failure, budget_cut, phase_gate");
-    return count(Kind::OrgCount, Outcome::Ended, c, std::string("mean_ended_by_") + to_string(c),
-                 std::string("programmes ended by ") + to_string(c) + " per organisation");
-  }
-  for (const bool trust : {false, true}) {
-    const std::string word = trust ? "trust" : "cynicism";
-    if (name == word || starts_with(name, word + "_at_")) {
-      g.kind = Kind::LevelAt;
-      g.trust = trust;
-      g.at_horizon = name == word;
-      if (!g.at_horizon) g.t = months_after(name, word.size() + 4, text);
-      g.name = "mean_" + word + (g.at_horizon ? "" : "_at_" + format_double(g.t));
-      g.description = std::string(trust ? "customer trust" : "cynicism") +
-                      (g.at_horizon ? " at the horizon" : " at month " + format_double(g.t)) +
-                      ", mean over organisations";
-      return g;
-    }
-  }
-  if (name == "orphaned_per_exit") {
-    g.kind = Kind::OrphanedPerExit;
-    g.name = name;
-    g.description = "programmes orphaned per sponsor exit that orphaned any";
-    return g;
-  }
-  if (starts_with(name, "rank_reached_")) {
-    g.kind = Kind::RankReached;
-    g.rank = rank_after(name, 13, text);
-    g.name = "rank_reached_" + std::to_string(g.rank);
-    g.description = "P(an organisation launches a programme #" + std::to_string(g.rank) + ")";
-    return g;
-  }
-  if (starts_with(name, "rank_")) {
-    const std::string rest = name.substr(5);
-    g.kind = Kind::RankEnd;
-    std::string word;
-    if (starts_with(rest, "ended_by_")) {
-      g.outcome = Outcome::Ended;
-      g.cause = cause_prefix(rest.substr(9), false);
-      if (g.cause == Cause::None)
-        throw UsageError("goal '" + text +
-                         "': expected rank_ended_by_<cause>_<k>, the cause one of sponsor_exit, "
-                         "patience, handoff_failure, budget_cut, phase_gate");
-      word = std::string("ended_by_") + to_string(g.cause);
-    } else {
-      for (Outcome o : kOutcomes)
-        if (starts_with(rest, std::string(to_string(o)) + "_")) {
-          g.outcome = o;
-          word = to_string(o);
-        }
-    }
-    if (!word.empty()) {
-      g.rank = rank_after(name, 5 + word.size() + 1, text);
-      g.name = "rank_" + word + "_" + std::to_string(g.rank);
-      g.description = "P(programme #" + std::to_string(g.rank) + " " + word +
-                      "), of organisations that launched one";
-      return g;
-    }
   }
   // A scenario's name is worth saying so: the user may have meant the other kind of input.
   std::string scenario_name;
@@ -362,49 +259,51 @@ Goal Goal::parse(const std::string& raw, bool portfolio) {
 }
 
 std::pair<double, double> Goal::value(const OrganisationRecord& r, const Portfolio& p) const {
+  using PKind = PortfolioStatistic::Kind;
+  if (kind != Kind::Portfolio) throw std::logic_error("goal: " + name + " is not a portfolio goal");
+  const PortfolioStatistic& s = statistic;
   const auto counts = [&](const LaunchedProgramme& l) {
-    return l.outcome == outcome &&
-           (outcome != Outcome::Ended || cause == Cause::None || l.cause == cause);
+    return l.outcome == s.outcome &&
+           (s.outcome != Outcome::Ended || s.cause == Cause::None || l.cause == s.cause);
   };
-  switch (kind) {
-    case Kind::OrgLaunched:
+  switch (s.kind) {
+    case PKind::Launched:
       return {static_cast<double>(r.programmes.size()), 1.0};
-    case Kind::OrgCount:
+    case PKind::Count:
       return {static_cast<double>(std::count_if(r.programmes.begin(), r.programmes.end(), counts)),
               1.0};
-    case Kind::OrgValue: {
+    case PKind::Value: {
       double v = 0.0;
       for (const LaunchedProgramme& l : r.programmes) v += l.value;
       return {v, 1.0};
     }
-    case Kind::RankEnd: {
-      const auto k = static_cast<std::size_t>(rank - 1);
+    case PKind::RankEnd: {
+      const auto k = static_cast<std::size_t>(s.rank - 1);
       if (k >= r.programmes.size()) return {0.0, 0.0};
       return {counts(r.programmes[k]) ? 1.0 : 0.0, 1.0};
     }
-    case Kind::RankReached:
-      return {static_cast<std::size_t>(rank) <= r.programmes.size() ? 1.0 : 0.0, 1.0};
-    case Kind::LevelAt: {
-      const double at = at_horizon ? p.horizon : t;
+    case PKind::RankReached:
+      return {static_cast<std::size_t>(s.rank) <= r.programmes.size() ? 1.0 : 0.0, 1.0};
+    case PKind::LevelAt: {
+      const double at = s.level_time(p.horizon);
       const auto it = std::find(p.grid.begin(), p.grid.end(), at);
       if (it == p.grid.end()) throw std::logic_error("goal: level time missing from the grid");
       const auto g = static_cast<std::size_t>(it - p.grid.begin());
-      return {trust ? r.trust.at(g) : r.cynicism.at(g), 1.0};
+      return {s.trust ? r.trust.at(g) : r.cynicism.at(g), 1.0};
     }
-    case Kind::OrphanedPerExit: {
+    case PKind::OrphanedPerExit: {
       double orphaned = 0.0, exits = 0.0;
       for (const SponsorExit& e : r.exits)
         if (e.orphaned > 0) orphaned += e.orphaned, exits += 1.0;
       return {orphaned, exits};
     }
-    default:
-      throw std::logic_error("goal: " + name + " is not a portfolio goal");
   }
+  throw std::logic_error("goal: " + name + " is not a portfolio goal");
 }
 
 void Goal::prepare(Portfolio& p) const {
-  if (kind != Kind::LevelAt) return;
-  const double at = at_horizon ? p.horizon : t;
+  if (kind != Kind::Portfolio || statistic.kind != PortfolioStatistic::Kind::LevelAt) return;
+  const double at = statistic.level_time(p.horizon);
   if (std::find(p.grid.begin(), p.grid.end(), at) != p.grid.end()) return;
   p.grid.insert(std::upper_bound(p.grid.begin(), p.grid.end(), at), at);
 }

@@ -151,66 +151,47 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
   const auto category_moments = [&](EndCategory c) -> const Moments& {
     return t.per_org_category[static_cast<std::size_t>(c)];
   };
-  // Whether a programme ending in category c counts for a metric about `q`.
-  const auto counts = [](OrgQuantity q, int cause, int c) {
-    switch (q) {
-      case OrgQuantity::Completed:
-        return c == static_cast<int>(EndCategory::Completed);
-      case OrgQuantity::Ended:
-        return c >= 1 && c <= kCauseCount;
-      case OrgQuantity::EndedByCause:
-        return c == cause + 1;
-      case OrgQuantity::NotStarted:
-        return c == static_cast<int>(EndCategory::NotStarted);
-      case OrgQuantity::Running:
-        return c == static_cast<int>(EndCategory::Running);
-      default:
-        return false;
-    }
+  using PKind = PortfolioStatistic::Kind;
+  // Whether a programme ending in category c ends as statistic s counts (Count, RankEnd).
+  const auto counts = [](const PortfolioStatistic& s, int c) {
+    if (s.outcome == Outcome::Ended && s.cause == Cause::None) return c >= 1 && c <= kCauseCount;
+    return c == static_cast<int>(end_category(s.outcome, s.cause));
   };
   for (const SweepMetric& m : sweep.metrics) {
     double est = kNaN, se = kNaN;
     std::int64_t count = n;
-    switch (m.kind) {
-      case MetricKind::OrgMean:
-        switch (m.org) {
-          case OrgQuantity::Launched:
-            mean_and_se(t.per_org_launched, n, est, se);
-            break;
-          case OrgQuantity::Completed:
-            mean_and_se(category_moments(EndCategory::Completed), n, est, se);
-            break;
-          case OrgQuantity::Ended:
-            mean_and_se(t.per_org_ended, n, est, se);
-            break;
-          case OrgQuantity::EndedByCause:
-            mean_and_se(category_moments(static_cast<EndCategory>(m.cause + 1)), n, est, se);
-            break;
-          case OrgQuantity::NotStarted:
-            mean_and_se(category_moments(EndCategory::NotStarted), n, est, se);
-            break;
-          case OrgQuantity::Running:
-            mean_and_se(category_moments(EndCategory::Running), n, est, se);
-            break;
-          case OrgQuantity::Value:
-            mean_and_se(t.per_org_value, n, est, se);
-            break;
+    if (m.kind != MetricKind::Portfolio)
+      throw std::logic_error("sweep: metric " + m.name + " is not a portfolio metric");
+    const PortfolioStatistic& s = m.statistic;
+    switch (s.kind) {
+      case PKind::Launched:
+        mean_and_se(t.per_org_launched, n, est, se);
+        break;
+      case PKind::Count:
+        // All endings together have their own moments: a sum of categories' would lose sumsq.
+        if (s.outcome == Outcome::Ended && s.cause == Cause::None) {
+          mean_and_se(t.per_org_ended, n, est, se);
+        } else {
+          mean_and_se(category_moments(end_category(s.outcome, s.cause)), n, est, se);
         }
         break;
-      case MetricKind::RankShare: {
-        const auto k = static_cast<std::size_t>(m.rank - 1);
+      case PKind::Value:
+        mean_and_se(t.per_org_value, n, est, se);
+        break;
+      case PKind::RankEnd: {
+        const auto k = static_cast<std::size_t>(s.rank - 1);
         count = k < t.ranks() ? t.rank_launched[k] : 0;
         if (count > 0) {
           std::int64_t hits = 0;
           for (int c = 0; c < kEndCategoryCount; ++c)
-            if (counts(m.org, m.cause, c)) hits += t.rank_count(k, static_cast<EndCategory>(c));
+            if (counts(s, c)) hits += t.rank_count(k, static_cast<EndCategory>(c));
           est = static_cast<double>(hits) / static_cast<double>(count);
           se = binomial_se(est, count);
         }
         break;
       }
-      case MetricKind::RankReached: {
-        const auto k = static_cast<std::size_t>(m.rank - 1);
+      case PKind::RankReached: {
+        const auto k = static_cast<std::size_t>(s.rank - 1);
         const std::int64_t reached = k < t.ranks() ? t.rank_launched[k] : 0;
         if (n > 0) {
           est = static_cast<double>(reached) / static_cast<double>(n);
@@ -218,12 +199,12 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
         }
         break;
       }
-      case MetricKind::LevelAt: {
-        const std::size_t g = grid_index(t.grid, m.at_horizon ? horizon : m.t);
-        mean_and_se(m.trust ? t.trust[g] : t.cynicism[g], n, est, se);
+      case PKind::LevelAt: {
+        const std::size_t g = grid_index(t.grid, s.level_time(horizon));
+        mean_and_se(s.trust ? t.trust[g] : t.cynicism[g], n, est, se);
         break;
       }
-      case MetricKind::OrphanedPerExit: {
+      case PKind::OrphanedPerExit: {
         // Over sponsor exits that orphaned at least one programme, treated as independent:
         // the standard error of the mean of orphaned_hist.
         std::int64_t exits = 0;
@@ -239,8 +220,6 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
         mean_and_se(Moments{sum, sumsq}, exits, est, se);
         break;
       }
-      default:
-        throw std::logic_error("sweep: metric " + m.name + " is not a portfolio metric");
     }
     out.estimate.push_back(est);
     out.se.push_back(se);

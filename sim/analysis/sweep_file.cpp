@@ -300,9 +300,12 @@ class SweepReader {
         read_metric_list(e->value, s, scenario_metrics(s));
       }
     } else if (s.is_portfolio()) {
-      for (OrgQuantity q : {OrgQuantity::Completed, OrgQuantity::Ended, OrgQuantity::NotStarted,
-                            OrgQuantity::Value})
-        s.metrics.push_back(org_mean_metric(q, -1));
+      for (const char* name :
+           {"mean_completed", "mean_ended", "mean_not_started", "mean_total_value"}) {
+        PortfolioStatistic st;
+        PortfolioStatistic::parse(name, "metric", st);
+        s.metrics.push_back(portfolio_metric(st));
+      }
     } else {
       s.metrics = {outcome_metric(Outcome::Completed), mean_value_metric()};
     }
@@ -830,41 +833,18 @@ class SweepReader {
     return t;
   }
 
-  // Portfolio metrics (docs/sweep-format.md): counts per organisation, the k-th programme's
-  // fate, cynicism and trust, programmes orphaned per sponsor exit.
-  static const char* org_word(OrgQuantity q) {
-    switch (q) {
-      case OrgQuantity::Launched:
-        return "launched";
-      case OrgQuantity::Completed:
-        return "completed";
-      case OrgQuantity::Ended:
-        return "ended";
-      case OrgQuantity::EndedByCause:
-        return "ended_by";
-      case OrgQuantity::NotStarted:
-        return "not_started";
-      case OrgQuantity::Running:
-        return "running";
-      case OrgQuantity::Value:
-        return "total_value";
-    }
-    return "?";
-  }
-  static SweepMetric org_mean_metric(OrgQuantity q, int cause) {
+  static SweepMetric portfolio_metric(const PortfolioStatistic& statistic) {
     SweepMetric m;
-    m.kind = MetricKind::OrgMean;
-    m.org = q;
-    m.cause = cause;
-    m.name =
-        std::string("mean_") + org_word(q) +
-        (q == OrgQuantity::EndedByCause ? std::string("_") + to_string(static_cast<Cause>(cause))
-                                        : std::string());
+    m.kind = MetricKind::Portfolio;
+    m.statistic = statistic;
+    m.name = statistic.name();
     return m;
   }
 
-  // Portfolio metrics (docs/sweep-format.md).
+  // Portfolio metrics (docs/sweep-format.md): the portfolio statistics, a stem that takes an
+  // argument as a one-key map ({rank_completed: 1}, {rank_ended_by: {cause: c, rank: k}}).
   MetricTable portfolio_metrics(const Sweep& s) const {
+    using Arg = PortfolioStatistic::Arg;
     MetricTable t;
     t.list_example = "[mean_completed, {rank_completed: 1}]";
     t.arg_example = "{rank_completed: 1}";
@@ -873,74 +853,32 @@ class SweepReader {
     t.foreign_why =
         "is a metric of scenario sweeps; a portfolio sweep counts per organisation "
         "(mean_completed, mean_total_value, {rank_completed: 1}, ...; docs/sweep-format.md)";
-    for (OrgQuantity q : {OrgQuantity::Launched, OrgQuantity::Completed, OrgQuantity::Ended,
-                          OrgQuantity::NotStarted, OrgQuantity::Running, OrgQuantity::Value})
-      t.specs.push_back({org_mean_metric(q, -1).name, false,
-                         [q](const Field&) { return org_mean_metric(q, -1); }});
-    for (const bool trust : {false, true}) {
-      const std::string name = trust ? "mean_trust" : "mean_cynicism";
-      t.specs.push_back({name, false, [trust, name](const Field&) {
-                           SweepMetric m;
-                           m.kind = MetricKind::LevelAt;
-                           m.trust = trust;
-                           m.at_horizon = true;
-                           m.name = name;
-                           return m;
-                         }});
-    }
-    t.specs.push_back({"orphaned_per_exit", false, [](const Field&) {
-                         SweepMetric m;
-                         m.kind = MetricKind::OrphanedPerExit;
-                         m.name = "orphaned_per_exit";
-                         return m;
-                       }});
-    t.specs.push_back({"mean_ended_by", true, [this](const Field& arg) {
-                         return org_mean_metric(OrgQuantity::EndedByCause, cause_index(arg, false));
-                       }});
-    const auto rank_share = [&](const std::string& word, OrgQuantity q) {
-      const std::string name = "rank_" + word;
-      t.specs.push_back({name, true, [this, &s, name, q](const Field& arg) {
-                           SweepMetric m;
-                           m.kind = MetricKind::RankShare;
-                           m.org = q;
-                           m.rank = launch_rank(arg, s);
-                           m.name = name + "_" + std::to_string(m.rank);
-                           return m;
-                         }});
-    };
-    rank_share("completed", OrgQuantity::Completed);
-    rank_share("ended", OrgQuantity::Ended);
-    t.specs.push_back({"rank_ended_by", true, [this, &s](const Field& value) {
-                         MapReader arg(r_, value, "{cause: <cause>, rank: <k>}");
-                         arg.allow({"cause", "rank"});
-                         SweepMetric m;
-                         m.kind = MetricKind::RankShare;
-                         m.org = OrgQuantity::EndedByCause;
-                         m.cause = cause_index(arg.required("cause"), false);
-                         m.rank = launch_rank(arg.required("rank"), s);
-                         m.name = std::string("rank_ended_by_") +
-                                  to_string(static_cast<Cause>(m.cause)) + "_" +
-                                  std::to_string(m.rank);
-                         return m;
-                       }});
-    rank_share("not_started", OrgQuantity::NotStarted);
-    rank_share("running", OrgQuantity::Running);
-    t.specs.push_back({"rank_reached", true, [this, &s](const Field& arg) {
-                         SweepMetric m;
-                         m.kind = MetricKind::RankReached;
-                         m.rank = launch_rank(arg, s);
-                         m.name = "rank_reached_" + std::to_string(m.rank);
-                         return m;
-                       }});
-    for (const bool trust : {false, true}) {
-      const std::string name = trust ? "mean_trust_at" : "mean_cynicism_at";
-      t.specs.push_back({name, true, [this, &s, trust, name](const Field& arg) {
-                           SweepMetric m;
-                           m.kind = MetricKind::LevelAt;
-                           m.trust = trust;
-                           m.t = months_in_horizon(arg, s);
-                           m.name = name + "_" + format_double(m.t);
-                           return m;
+    for (const PortfolioStatistic& stem : PortfolioStatistic::stems()) {
+      const Arg arg = stem.arg();
+      t.specs.push_back({stem.stem(), arg != Arg::None, [this, &s, stem, arg](const Field& value) {
+                           PortfolioStatistic st = stem;
+                           switch (arg) {
+                             case Arg::None:
+                               break;
+                             case Arg::Cause:
+                               st.cause = static_cast<Cause>(cause_index(value, false));
+                               break;
+                             case Arg::Rank:
+                               st.rank = launch_rank(value, s);
+                               break;
+                             case Arg::Months:
+                               st.t = months_in_horizon(value, s);
+                               break;
+                             case Arg::CauseRank: {
+                               MapReader map(r_, value, "{cause: <cause>, rank: <k>}");
+                               map.allow({"cause", "rank"});
+                               st.cause =
+                                   static_cast<Cause>(cause_index(map.required("cause"), false));
+                               st.rank = launch_rank(map.required("rank"), s);
+                               break;
+                             }
+                           }
+                           return portfolio_metric(st);
                          }});
     }
     return t;
@@ -1172,41 +1110,34 @@ class SweepReader {
           e << YAML::Flow << YAML::BeginMap << YAML::Key << "mean" << YAML::Value
             << to_string(m.quantity) << YAML::EndMap;
           break;
-        case MetricKind::OrgMean:
-          if (m.org == OrgQuantity::EndedByCause) {
-            e << YAML::Flow << YAML::BeginMap << YAML::Key << "mean_ended_by" << YAML::Value
-              << to_string(static_cast<Cause>(m.cause)) << YAML::EndMap;
-          } else {
+        case MetricKind::Portfolio: {
+          const PortfolioStatistic& st = m.statistic;
+          using Arg = PortfolioStatistic::Arg;
+          if (st.arg() == Arg::None) {
             e << m.name;
+            break;
           }
-          break;
-        case MetricKind::RankShare:
-          if (m.org == OrgQuantity::EndedByCause) {
-            e << YAML::Flow << YAML::BeginMap << YAML::Key << "rank_ended_by" << YAML::Value
-              << YAML::BeginMap << YAML::Key << "cause" << YAML::Value
-              << to_string(static_cast<Cause>(m.cause)) << YAML::Key << "rank" << YAML::Value
-              << std::to_string(m.rank) << YAML::EndMap << YAML::EndMap;
-          } else {
-            e << YAML::Flow << YAML::BeginMap << YAML::Key << std::string("rank_") + org_word(m.org)
-              << YAML::Value << std::to_string(m.rank) << YAML::EndMap;
+          e << YAML::Flow << YAML::BeginMap << YAML::Key << st.stem() << YAML::Value;
+          switch (st.arg()) {
+            case Arg::None:
+              break;
+            case Arg::Cause:
+              e << to_string(st.cause);
+              break;
+            case Arg::Rank:
+              e << std::to_string(st.rank);
+              break;
+            case Arg::Months:
+              e << format_double(st.t);
+              break;
+            case Arg::CauseRank:
+              e << YAML::BeginMap << YAML::Key << "cause" << YAML::Value << to_string(st.cause)
+                << YAML::Key << "rank" << YAML::Value << std::to_string(st.rank) << YAML::EndMap;
+              break;
           }
+          e << YAML::EndMap;
           break;
-        case MetricKind::RankReached:
-          e << YAML::Flow << YAML::BeginMap << YAML::Key << "rank_reached" << YAML::Value
-            << std::to_string(m.rank) << YAML::EndMap;
-          break;
-        case MetricKind::LevelAt:
-          if (m.at_horizon) {
-            e << m.name;
-          } else {
-            e << YAML::Flow << YAML::BeginMap << YAML::Key
-              << (m.trust ? "mean_trust_at" : "mean_cynicism_at") << YAML::Value
-              << format_double(m.t) << YAML::EndMap;
-          }
-          break;
-        case MetricKind::OrphanedPerExit:
-          e << m.name;
-          break;
+        }
       }
     }
     e << YAML::EndSeq;
@@ -1301,8 +1232,9 @@ Portfolio Sweep::point_portfolio(std::size_t i) const {
 std::vector<double> Sweep::run_grid(const Portfolio& point) const {
   std::vector<double> grid = point.grid;
   for (const auto& m : metrics) {
-    if (m.kind != MetricKind::LevelAt) continue;
-    const double t = m.at_horizon ? point.horizon : m.t;
+    if (m.kind != MetricKind::Portfolio || m.statistic.kind != PortfolioStatistic::Kind::LevelAt)
+      continue;
+    const double t = m.statistic.level_time(point.horizon);
     if (t > point.horizon)
       throw ScenarioError(source, 0, 0, "metrics",
                           "metric " + m.name + " needs t = " + format_double(t) +

@@ -20,17 +20,18 @@
 // target "p_completed_by_48>=0.5" (and ">=" as "<=": at least t when P(completed by t) <= q).
 //
 // On a portfolio (one replication = one organisation over the horizon) the goals are the
-// portfolio sweep's metrics, with its names (docs/sweep-format.md): mean_<launched|completed|
-// ended|not_started|running|total_value> and mean_ended_by_<cause> per organisation,
-// mean_cynicism and mean_trust at the horizon (mean_cynicism_at_<t>, mean_trust_at_<t>),
-// rank_<completed|ended|not_started|running>_<k> and rank_ended_by_<cause>_<k> (of the k-th
-// programme launched, among organisations that launched one), rank_reached_<k> and
-// orphaned_per_exit. "mean_" may be left out. The last two kinds of share are ratios, so a
-// search observes them as ratios of batch sums (Goal::ratio()).
+// portfolio sweep's metrics, by the same names (PortfolioStatistic, docs/sweep-format.md):
+// mean_<launched|completed|ended|not_started|running|total_value> and mean_ended_by_<cause> per
+// organisation, mean_cynicism and mean_trust at the horizon (mean_cynicism_at_<t>,
+// mean_trust_at_<t>), rank_<completed|ended|not_started|running>_<k> and
+// rank_ended_by_<cause>_<k> (of the k-th programme launched, among organisations that launched
+// one), rank_reached_<k> and orphaned_per_exit. "mean_" may be left out. The last two kinds of
+// share are ratios, so a search observes them as ratios of batch sums (Goal::ratio()).
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "progsurv/analysis/portfolio_statistic.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/portfolio/organisation.hpp"
@@ -49,24 +50,12 @@ struct Goal {
     CompletedBy,
     EndedBy,
     Value,
-    Months,  // of a scenario
-    // Of a portfolio: programmes per organisation (all launched, or those ending in `outcome`,
-    // Ended by `cause` unless None), total value per organisation, the k-th programme's end
-    // among organisations that launched one, whether a k-th was launched, cynicism or trust at
-    // t, programmes orphaned per sponsor exit that orphaned any.
-    OrgLaunched,
-    OrgCount,
-    OrgValue,
-    RankEnd,
-    RankReached,
-    LevelAt,
-    OrphanedPerExit
+    Months,    // of a scenario
+    Portfolio  // of a portfolio: `statistic`
   };
   Kind kind = Kind::Outcome;
-  bool portfolio = false;                  // a goal of a portfolio (the kinds from OrgLaunched on)
-  int rank = 1;                            // RankEnd, RankReached: 1 = the first programme launched
-  bool trust = false;                      // LevelAt: customer trust rather than cynicism
-  bool at_horizon = false;                 // LevelAt: at the horizon rather than at t
+  bool portfolio = false;                  // a goal of a portfolio (Kind::Portfolio)
+  PortfolioStatistic statistic;            // Kind::Portfolio
   Outcome outcome = Outcome::Completed;    // Kind::Outcome
   Cause cause = Cause::None;               // Kind::Cause; Kind::EndedBy (None = any cause)
   double t = 0.0;                          // months: CompletedBy, EndedBy
@@ -82,7 +71,7 @@ struct Goal {
   std::pair<double, double> value(const OrganisationRecord& r, const Portfolio& p) const;
   // True for the shares among organisations that launched a k-th programme and for
   // orphaned_per_exit, whose denominators vary by organisation.
-  bool ratio() const { return kind == Kind::RankEnd || kind == Kind::OrphanedPerExit; }
+  bool ratio() const { return kind == Kind::Portfolio && statistic.ratio(); }
   // Makes sure p's grid holds the time a LevelAt goal reads (the grid only says when the
   // record is sampled: no draw changes).
   void prepare(Portfolio& p) const;
@@ -92,7 +81,7 @@ struct Goal {
   // True for shares (shown as percentages), false for value and months.
   bool is_probability() const {
     return kind == Kind::Outcome || kind == Kind::Cause || kind == Kind::CompletedBy ||
-           kind == Kind::EndedBy || kind == Kind::RankEnd || kind == Kind::RankReached;
+           kind == Kind::EndedBy || (kind == Kind::Portfolio && statistic.is_share());
   }
   // Throws UsageError when the goal cannot be measured on `scenario` (t beyond its horizon)
   // or on `portfolio` (t beyond its horizon, a k-th programme it never launches), or is a

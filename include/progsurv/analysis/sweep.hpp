@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "progsurv/analysis/portfolio_statistic.hpp"
 #include "progsurv/analysis/sensitivity.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/tally.hpp"
@@ -49,15 +50,8 @@ enum class MetricKind {
   CauseShare,          // share of a cause among ended programmes
   Mean,                // mean of a per-replication quantity over started programmes
   // Portfolio sweeps (one replication = one organisation over the horizon):
-  OrgMean,         // mean per organisation of a count or of total value (OrgQuantity)
-  RankShare,       // P(the k-th programme launched ends so | it was launched)
-  RankReached,     // P(the organisation launched a k-th programme)
-  LevelAt,         // mean cynicism C(t) or customer trust T(t) over organisations
-  OrphanedPerExit  // programmes orphaned per sponsor exit that orphaned any
+  Portfolio  // a PortfolioStatistic (counts, the k-th programme's fate, levels, orphans)
 };
-
-// What OrgMean averages per organisation.
-enum class OrgQuantity { Launched, Completed, Ended, EndedByCause, NotStarted, Running, Value };
 
 struct SweepMetric {
   MetricKind kind = MetricKind::POutcome;
@@ -67,12 +61,7 @@ struct SweepMetric {
   int cause = -1;  // Cause index; -1 = any cause (PEndedBy)
   double q = 0.5;  // quantile level (CompletionQuantile)
   Quantity quantity = Quantity::EndTime;
-  // OrgMean: what is counted per organisation; RankShare: the k-th programme's end
-  // (Completed, Ended, EndedByCause, NotStarted or Running). EndedByCause uses `cause`.
-  OrgQuantity org = OrgQuantity::Completed;
-  int rank = 1;             // RankShare, RankReached: 1 = the first programme launched
-  bool trust = false;       // LevelAt: customer trust rather than cynicism
-  bool at_horizon = false;  // LevelAt: at each point's horizon rather than at t
+  PortfolioStatistic statistic;  // Portfolio; `name` is its name()
 };
 
 // What a sweep's points run: a scenario (run(), one replication = one programme) or a
