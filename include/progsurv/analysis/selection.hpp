@@ -26,9 +26,10 @@
 //     deviation and standard error, whether and by which system it was eliminated and at how
 //     many observations, its feasibility decision with a target, and P(it meets the bound);
 //   the frontier: system indices in ascending cost, for each distinct cost the best
-//     surviving system of that cost, kept when it beats every cheaper frontier point by at
-//     least delta (a smaller gain is inside the indifference zone: not told apart, so the
-//     cheaper is kept); the chosen system is always on it;
+//     surviving system of that cost, kept when its mean beats every cheaper frontier point
+//     by at least delta / 2 (the middle of the indifference zone: gains of 0 and of delta
+//     are told apart by the side of delta / 2 their estimates fall on); the chosen system is
+//     always on it;
 //   best: the best surviving system (within the budget when there is one);
 //   with a target: chosen = the cheapest surviving system declared feasible (ties by the
 //     better mean, then the lower index), runner_up = the next one in that order;
@@ -62,7 +63,10 @@
 //   >= 1 - alpha b is not eliminated and no pair the procedure resolved ranks another
 //   system of the prefix above b. When it converges every pair of survivors is resolved, so
 //   b is then ranked above every other survivor of the prefix; the frontier, read from the
-//   final means, shows b at c unless a mean moved past b's after their pair was resolved.
+//   final means, shows b at c (or a cheaper system within delta of it) unless a mean moved
+//   past b's after their pair was resolved, or b's final mean is less than delta / 2 above
+//   that of the cheaper frontier point before it (an error of more than delta / 2 in the
+//   estimate of a gain of at least delta).
 //   The statement holds for each prefix separately (not jointly over all c).
 // * Feasibility (with a target "metric >= bound" or "<= bound"): the one-constraint case
 //   (c = 1) of procedure F_B of Batur & Kim (2010), "Finding feasible systems in the
