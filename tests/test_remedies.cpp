@@ -595,9 +595,10 @@ TEST(RemediesGoal, PortfolioGoalsAreTheSweepsMetrics) {
 
 // Programmes completed per organisation = a / (a + b) for each bundle (see
 // closed-form-portfolio-remedies.yaml): the search on the portfolio finds the cheapest bundle
-// meeting the target, and passes over the decoy on the roster.
+// meeting the target, and passes over the decoy on the roster, at every one of 20 seeds (all
+// 50 of seeds 1-50 when measured: docs/remedies-search.md).
 TEST(RemediesPortfolio, FindsTheClosedFormAnswer) {
-  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     RemediesOptions o;
     o.seed = seed;
