@@ -144,8 +144,7 @@ namespace {
 
 // The scenario goals: the scenario sweep's metrics that are means per replication, by their
 // names, and months_<bucket>.
-Goal parse_scenario_goal(const std::string& raw) {
-  const std::string text = trim(raw);
+Goal parse_scenario_goal(const std::string& text) {
   Goal g;
   if (!ScenarioStatistic::parse(text, "goal", g.scenario)) unknown(text, false);
   if (!g.scenario.per_replication())
@@ -180,7 +179,8 @@ Goal parse_portfolio_goal(const std::string& text) {
 }  // namespace
 
 Goal Goal::parse(const std::string& raw, bool portfolio) {
-  return portfolio ? parse_portfolio_goal(trim(raw)) : parse_scenario_goal(raw);
+  const std::string text = trim(raw);
+  return portfolio ? parse_portfolio_goal(text) : parse_scenario_goal(text);
 }
 
 std::pair<double, double> Goal::value(const OrganisationRecord& r, const Portfolio& p) const {
