@@ -284,6 +284,14 @@ TEST(SweepFile, EveryMetricIsTheGoalOfItsName) {
   ASSERT_EQ(again.metrics.size(), s.metrics.size());
   for (std::size_t i = 0; i < s.metrics.size(); ++i)
     EXPECT_EQ(again.metrics[i].name, s.metrics[i].name);
+  // The one shared name, kept because files already written re-read their resolved text:
+  // {mean: value} (over started programmes) is still read, as mean_value.
+  const Sweep started = Sweep::from_yaml(
+      sweep_text("grid", "  patience.threshold.median: [10]\n", "metrics: [{mean: value}]\n"),
+      "s.yaml");
+  EXPECT_EQ(started.metrics.at(0).name, "mean_value");
+  EXPECT_EQ(started.metrics.at(0).scenario.kind, ScenarioStatistic::Kind::MeanStarted);
+  EXPECT_EQ(Goal::parse("mean_value").scenario.kind, ScenarioStatistic::Kind::Value);
   // The goals are these, and months_<bucket>, which a sweep refuses saying why.
   std::size_t months = 0;
   for (const ScenarioStatistic& stem : ScenarioStatistic::stems()) {
