@@ -123,3 +123,48 @@ TEST(Goal, CheckRefusesTimesBeyondTheHorizon) {
   EXPECT_NO_THROW(Goal::parse("p_completed_by_60").check(s));
   EXPECT_THROW(Goal::parse("p_completed_by_61").check(s), UsageError);
 }
+
+// The sweep's statistics that are not means per replication are named as sweep metrics are,
+// and refused as goals saying why (and what to use instead).
+TEST(Goal, SweepOnlyStatisticsAreRefusedSayingWhy) {
+  const auto fails_with = [](const std::string& text, const std::string& part) {
+    try {
+      Goal::parse(text);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  fails_with("completion_quantile_0.5", "goal 'completion_quantile_0.5': a completion quantile");
+  fails_with("completion_quantile_0.5", "completion_p50<=48");
+  fails_with("cause_share_patience", "a share among ended programmes");
+  fails_with("cause_share_patience", "p_patience (ended by patience, of proposed) is a goal");
+  fails_with("mean_end_time", "a mean over started programmes");
+  fails_with("mean_vacant", "months_vacant (per proposed programme) is a goal");
+  // Arguments that are not one are named as before.
+  fails_with("completion_quantile_1.5", "expected a level in (0, 1) after 'completion_quantile_'");
+  fails_with("cause_share_patiense", "expected cause_share_<cause>");
+  fails_with("p_completed_by_-3", "expected months >= 0 after 'p_completed_by_'");
+  fails_with("completed_by_x", "expected months >= 0 after 'completed_by_'");
+  fails_with("p_ended_by_any_x", "after 'p_ended_by_any_'");
+  // "mean_" before a name that is no statistic is an unknown goal, listing the goals.
+  fails_with("mean_launched", "unknown goal 'mean_launched': expected one of p_completed, ");
+  fails_with("mean_launched", "months_escalating");
+}
+
+TEST(Goal, ScenarioNamesAreTheStatisticsNames) {
+  for (const std::string text : {"p_not_started", "p_phase_gate", "p_completed_by_7.5",
+                                 "p_ended_by_handoff_failure_12", "mean_value", "months_scoping"}) {
+    ScenarioStatistic st;
+    ASSERT_TRUE(ScenarioStatistic::parse(text, "goal", st)) << text;
+    const Goal g = Goal::parse(text);
+    EXPECT_EQ(g.name, text);
+    EXPECT_EQ(g.name, st.name());
+    EXPECT_EQ(g.description, st.description());
+    EXPECT_FALSE(g.portfolio);
+  }
+  // The descriptions a search prints.
+  EXPECT_EQ(Goal::parse("p_ended_by_any_24").description, "P(ended within 24 months), of proposed");
+  EXPECT_EQ(Goal::parse("months_vacant").description, "mean months vacant per proposed programme");
+  EXPECT_EQ(Goal::parse("sponsor_exit").description, "P(ended by sponsor_exit), of proposed");
+}

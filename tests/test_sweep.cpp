@@ -9,6 +9,7 @@
 #include <set>
 
 #include "io/h5.hpp"
+#include "progsurv/analysis/goal.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/version.hpp"
@@ -213,6 +214,108 @@ metrics:
   EXPECT_NE(std::find(grid.begin(), grid.end(), 12.5), grid.end());
   EXPECT_TRUE(std::is_sorted(grid.begin(), grid.end()));
   EXPECT_EQ(Sweep::from_yaml(s.resolved, "again").fingerprint, s.fingerprint);
+}
+
+// One grammar: every scenario statistic a sweep lists (its YAML form) is the search goal of the
+// same name and the same statistic, or a goal refused saying why; the resolved text reads back
+// to the same metrics; and a name means the same number on both sides (a sweep's estimate is
+// the mean of the goal's per-replication values over the same replications).
+TEST(SweepFile, EveryMetricIsTheGoalOfItsName) {
+  using progsurv::Goal;
+  using progsurv::ScenarioStatistic;
+  // By ScenarioStatistic::Arg: the YAML argument of a stem that takes one, the name's tail.
+  const std::pair<std::string, std::string> kArgs[] = {{"", ""},
+                                                       {"12.5", "_12.5"},
+                                                       {"{cause: patience, t: 6}", "_patience_6"},
+                                                       {"0.25", "_0.25"},
+                                                       {"budget_cut", "_budget_cut"},
+                                                       {"end_time", "_end_time"}};
+  std::string list = "metrics:\n";
+  std::vector<std::string> expected;
+  for (const ScenarioStatistic& stem : ScenarioStatistic::stems()) {
+    if (!stem.in_sweep()) continue;
+    const auto& [yaml, tail] = kArgs[static_cast<int>(stem.arg())];
+    list += "  - " + (yaml.empty() ? stem.stem() : "{" + stem.stem() + ": " + yaml + "}") + "\n";
+    expected.push_back(stem.stem() + tail);
+  }
+  list += "  - {p_ended_by: {cause: any, t: 18}}\n";
+  expected.push_back("p_ended_by_any_18");
+  const Sweep s =
+      Sweep::from_yaml(sweep_text("grid", "  patience.threshold.median: [10]\n", list), "s.yaml");
+  ASSERT_EQ(s.metrics.size(), expected.size());
+  const auto point = progsurv::run_point(s, 0);
+  const progsurv::Scenario scenario = s.point_scenario(0);
+  std::size_t goals = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& m = s.metrics[i];
+    SCOPED_TRACE(m.name);
+    EXPECT_EQ(m.kind, MetricKind::Scenario);
+    EXPECT_EQ(m.name, expected[i]);
+    ScenarioStatistic read;
+    ASSERT_TRUE(ScenarioStatistic::parse(m.name, "metric", read));
+    EXPECT_EQ(read.name(), m.name);
+    if (!m.scenario.per_replication()) {
+      try {
+        Goal::parse(m.name);
+        ADD_FAILURE() << "accepted as a goal";
+      } catch (const progsurv::UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("goal '" + m.name + "': "), std::string::npos)
+            << e.what();
+        EXPECT_NE(std::string(e.what()).find("a search cannot pair it"), std::string::npos)
+            << e.what();
+      }
+      continue;
+    }
+    ++goals;
+    const Goal g = Goal::parse(m.name);
+    EXPECT_EQ(g.name, m.name);
+    EXPECT_EQ(g.scenario.kind, m.scenario.kind);
+    EXPECT_EQ(g.scenario.outcome, m.scenario.outcome);
+    EXPECT_EQ(g.scenario.cause, m.scenario.cause);
+    EXPECT_EQ(g.scenario.t, m.scenario.t);
+    // The same number: the mean of the goal's values over the point's replications.
+    double sum = 0.0;
+    for (std::int64_t r = 0; r < point.replications; ++r)
+      sum += g.value(
+          progsurv::simulate_replication(scenario, s.point_seed(0), static_cast<std::uint64_t>(r)));
+    EXPECT_NEAR(point.estimate[i], sum / static_cast<double>(point.replications), 1e-12);
+  }
+  const Sweep again = Sweep::from_yaml(s.resolved, "resolved");
+  ASSERT_EQ(again.metrics.size(), s.metrics.size());
+  for (std::size_t i = 0; i < s.metrics.size(); ++i)
+    EXPECT_EQ(again.metrics[i].name, s.metrics[i].name);
+  // The one shared name, kept because files already written re-read their resolved text:
+  // {mean: value} (over started programmes) is still read, as mean_value.
+  const Sweep started = Sweep::from_yaml(
+      sweep_text("grid", "  patience.threshold.median: [10]\n", "metrics: [{mean: value}]\n"),
+      "s.yaml");
+  EXPECT_EQ(started.metrics.at(0).name, "mean_value");
+  EXPECT_EQ(started.metrics.at(0).scenario.kind, ScenarioStatistic::Kind::MeanStarted);
+  EXPECT_EQ(Goal::parse("mean_value").scenario.kind, ScenarioStatistic::Kind::Value);
+  // The goals are these, and months_<bucket>, which a sweep refuses saying why.
+  std::size_t months = 0;
+  for (const ScenarioStatistic& stem : ScenarioStatistic::stems()) {
+    if (stem.in_sweep()) continue;
+    ++months;
+    EXPECT_TRUE(stem.per_replication()) << stem.stem();
+    const ScenarioError e =
+        error_of(sweep_text("grid", "  patience.threshold.median: [10]\n",
+                            "metrics:\n  - p_completed\n  - " + stem.stem() + "\n"));
+    EXPECT_EQ(e.key(), "metrics.1");
+    EXPECT_EQ(e.line(), 10);
+    EXPECT_NE(e.message().find("a sweep does not keep"), std::string::npos) << e.what();
+  }
+  EXPECT_GT(months, 0u);
+  std::set<std::string> goal_stems;
+  for (const auto& m : s.metrics)
+    if (m.scenario.per_replication()) goal_stems.insert(m.scenario.stem());
+  for (const ScenarioStatistic& stem : ScenarioStatistic::stems())
+    if (!stem.in_sweep()) goal_stems.insert(stem.stem());
+  EXPECT_EQ(goals, goal_stems.size() - months + 1);  // p_ended_by listed twice
+  const auto names = Goal::names();
+  EXPECT_EQ(names.size(), goal_stems.size());
+  for (const std::string& n : names)
+    EXPECT_EQ(goal_stems.count(n.substr(0, n.find("_<"))), 1u) << n;
 }
 
 TEST(SweepFile, ErrorsNameFileLineColumnAndKey) {

@@ -20,11 +20,6 @@ using yaml_detail::parse_finite;
 
 using yaml_detail::format_double;
 
-constexpr Cause kCauses[] = {Cause::SponsorExit, Cause::Patience, Cause::HandoffFailure,
-                             Cause::BudgetCut, Cause::PhaseGate};
-constexpr Outcome kOutcomes[] = {Outcome::Completed, Outcome::Ended, Outcome::NotStarted,
-                                 Outcome::Running};
-
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
@@ -47,83 +42,82 @@ std::string known_names(bool portfolio) {
                    "': expected one of " + known_names(portfolio));
 }
 
-// Months after `prefix` in `name` ("p_completed_by_36" -> 36); UsageError when not a number.
-double months_after(const std::string& name, std::size_t at, const std::string& text) {
-  double t = 0.0;
-  if (!parse_finite(name.substr(at), t) || t < 0)
-    throw UsageError("goal '" + text + "': expected months >= 0 after '" + name.substr(0, at) +
-                     "', e.g. p_completed_by_36");
-  return t;
-}
-
 const char* percent_word(bool at_least) { return at_least ? " >= " : " <= "; }
 
 }  // namespace
 
 double Goal::value(const ReplicationRecord& r) const {
-  switch (kind) {
+  using Kind = ScenarioStatistic::Kind;
+  if (portfolio)  // a portfolio's goal is measured on organisations
+    throw std::logic_error("goal: " + name + " is not a scenario goal");
+  const ScenarioStatistic& s = scenario;
+  switch (s.kind) {
     case Kind::Outcome:
-      return r.outcome == outcome ? 1.0 : 0.0;
+      return r.outcome == s.outcome ? 1.0 : 0.0;
     case Kind::Cause:
-      return r.outcome == Outcome::Ended && r.cause == cause ? 1.0 : 0.0;
+      return r.outcome == Outcome::Ended && r.cause == s.cause ? 1.0 : 0.0;
     case Kind::CompletedBy:
-      return r.outcome == Outcome::Completed && r.end_time <= t ? 1.0 : 0.0;
+      return r.outcome == Outcome::Completed && r.end_time <= s.t ? 1.0 : 0.0;
     case Kind::EndedBy:
-      return r.outcome == Outcome::Ended && r.end_time <= t &&
-                     (cause == Cause::None || r.cause == cause)
+      return r.outcome == Outcome::Ended && r.end_time <= s.t &&
+                     (s.cause == Cause::None || r.cause == s.cause)
                  ? 1.0
                  : 0.0;
     case Kind::Value:
       return r.value;
     case Kind::Months:
-      return r.time[static_cast<std::size_t>(bucket)];
-    default:  // a portfolio's goal is measured on organisations
-      throw std::logic_error("goal: " + name + " is not a scenario goal");
+      return r.time[static_cast<std::size_t>(s.bucket)];
+    default:  // parse() admits per_replication() statistics only
+      throw std::logic_error("goal: " + name + " is not a mean per replication");
   }
 }
 
 Direction Goal::natural_direction() const {
-  switch (kind) {
-    case Kind::Outcome:
-      if (outcome == Outcome::Completed) return Direction::Higher;
-      if (outcome == Outcome::Running) return Direction::None;
-      return Direction::Lower;
-    case Kind::CompletedBy:
-    case Kind::Value:
+  using Kind = ScenarioStatistic::Kind;
+  if (!portfolio) {
+    switch (scenario.kind) {
+      case Kind::Outcome:
+        if (scenario.outcome == Outcome::Completed) return Direction::Higher;
+        if (scenario.outcome == Outcome::Running) return Direction::None;
+        return Direction::Lower;
+      case Kind::CompletedBy:
+      case Kind::Value:
+        return Direction::Higher;
+      case Kind::Cause:
+      case Kind::EndedBy:
+      case Kind::Months:
+        return Direction::Lower;
+      default:
+        return Direction::None;
+    }
+  }
+  switch (statistic.kind) {
+    case PortfolioStatistic::Kind::Value:
       return Direction::Higher;
-    case Kind::Cause:
-    case Kind::EndedBy:
-    case Kind::Months:
+    case PortfolioStatistic::Kind::Count:
+    case PortfolioStatistic::Kind::RankEnd:
+      if (statistic.outcome == Outcome::Completed) return Direction::Higher;
+      if (statistic.outcome == Outcome::Running) return Direction::None;
       return Direction::Lower;
-    case Kind::Portfolio:
-      switch (statistic.kind) {
-        case PortfolioStatistic::Kind::Value:
-          return Direction::Higher;
-        case PortfolioStatistic::Kind::Count:
-        case PortfolioStatistic::Kind::RankEnd:
-          if (statistic.outcome == Outcome::Completed) return Direction::Higher;
-          if (statistic.outcome == Outcome::Running) return Direction::None;
-          return Direction::Lower;
-        case PortfolioStatistic::Kind::LevelAt:
-          return statistic.trust ? Direction::Higher : Direction::Lower;
-        case PortfolioStatistic::Kind::OrphanedPerExit:
-          return Direction::Lower;
-        case PortfolioStatistic::Kind::Launched:
-        case PortfolioStatistic::Kind::RankReached:
-          return Direction::None;
-      }
+    case PortfolioStatistic::Kind::LevelAt:
+      return statistic.trust ? Direction::Higher : Direction::Lower;
+    case PortfolioStatistic::Kind::OrphanedPerExit:
+      return Direction::Lower;
+    case PortfolioStatistic::Kind::Launched:
+    case PortfolioStatistic::Kind::RankReached:
+      return Direction::None;
   }
   return Direction::None;
 }
 
-void Goal::check(const Scenario& scenario) const {
+void Goal::check(const Scenario& run) const {
   if (portfolio)
     throw UsageError("goal '" + name + "' is a portfolio's; a scenario's goals are " +
                      known_names(false));
-  if ((kind == Kind::CompletedBy || kind == Kind::EndedBy) && t > scenario.horizon)
-    throw UsageError("goal '" + name + "': " + format_double(t) +
-                     " months is beyond the scenario's horizon (" +
-                     format_double(scenario.horizon) + " months)");
+  if (scenario.grid_time() > run.horizon)
+    throw UsageError("goal '" + name + "': " + format_double(scenario.t) +
+                     " months is beyond the scenario's horizon (" + format_double(run.horizon) +
+                     " months)");
 }
 
 void Goal::check(const Portfolio& p) const {
@@ -143,98 +137,27 @@ void Goal::check(const Portfolio& p) const {
 }
 
 std::vector<std::string> Goal::names(bool portfolio) {
-  std::vector<std::string> n;
-  if (portfolio) return PortfolioStatistic::names();
-  for (Outcome o : kOutcomes) n.push_back(std::string("p_") + to_string(o));
-  for (Cause c : kCauses) n.push_back(std::string("p_") + to_string(c));
-  n.push_back("p_completed_by_<months>");
-  n.push_back("p_ended_by_<cause|any>_<months>");
-  n.push_back("mean_value");
-  for (TimeBucket b : kTimeBucketOrder) n.push_back(std::string("months_") + to_string(b));
-  return n;
+  return portfolio ? PortfolioStatistic::names() : ScenarioStatistic::names(true);
 }
 
 namespace {
 
-Goal parse_scenario_goal(const std::string& raw) {
-  using Kind = Goal::Kind;
-  const std::string text = trim(raw);
-  std::string name = text;
-  if (starts_with(name, "mean_")) name = name.substr(5);
-  if (starts_with(name, "p_")) name = name.substr(2);
+// The scenario goals: the scenario sweep's metrics that are means per replication, by their
+// names, and months_<bucket>.
+Goal parse_scenario_goal(const std::string& text) {
   Goal g;
-  if (name == "value") {
-    g.kind = Kind::Value;
-    g.name = "mean_value";
-    g.description = "mean value banked per proposed programme";
-    return g;
-  }
-  for (Outcome o : kOutcomes)
-    if (name == to_string(o)) {
-      g.kind = Kind::Outcome;
-      g.outcome = o;
-      g.name = std::string("p_") + to_string(o);
-      g.description = std::string("P(") + to_string(o) + "), of proposed";
-      return g;
-    }
-  for (Cause c : kCauses)
-    if (name == to_string(c)) {
-      g.kind = Kind::Cause;
-      g.cause = c;
-      g.name = std::string("p_") + to_string(c);
-      g.description = std::string("P(ended by ") + to_string(c) + "), of proposed";
-      return g;
-    }
-  if (starts_with(name, "completed_by_")) {
-    g.kind = Kind::CompletedBy;
-    g.t = months_after(name, 13, text);
-    g.name = "p_completed_by_" + format_double(g.t);
-    g.description = "P(completed within " + format_double(g.t) + " months), of proposed";
-    return g;
-  }
-  if (starts_with(name, "ended_by_")) {
-    const std::string rest = name.substr(9);
-    g.kind = Kind::EndedBy;
-    std::string cause_name;
-    if (starts_with(rest, "any_")) {
-      g.cause = Cause::None;
-      cause_name = "any";
-    } else {
-      for (Cause c : kCauses)
-        if (starts_with(rest, std::string(to_string(c)) + "_")) {
-          g.cause = c;
-          cause_name = to_string(c);
-        }
-      if (cause_name.empty())
-        throw UsageError("goal '" + text +
-                         "': expected p_ended_by_<cause|any>_<months>, the cause one of "
-                         "sponsor_exit, patience, handoff_failure, budget_cut, phase_gate, any");
-    }
-    g.t = months_after(name, 9 + cause_name.size() + 1, text);
-    g.name = "p_ended_by_" + cause_name + "_" + format_double(g.t);
-    g.description = "P(ended" + (cause_name == "any" ? std::string() : " by " + cause_name) +
-                    " within " + format_double(g.t) + " months), of proposed";
-    return g;
-  }
-  if (starts_with(text, "months_")) {
-    const std::string bucket = text.substr(7);
-    for (TimeBucket b : kTimeBucketOrder)
-      if (bucket == to_string(b)) {
-        g.kind = Kind::Months;
-        g.bucket = b;
-        g.name = text;
-        g.description = "mean months " + bucket + " per proposed programme";
-        return g;
-      }
-  }
-  unknown(text, false);
+  if (!ScenarioStatistic::parse(text, "goal", g.scenario)) unknown(text, false);
+  if (!g.scenario.per_replication())
+    throw UsageError("goal '" + text + "': " + g.scenario.not_a_goal());
+  g.name = g.scenario.name();
+  g.description = g.scenario.description();
+  return g;
 }
 
 // The portfolio goals: the portfolio sweep's metrics, by their names.
 Goal parse_portfolio_goal(const std::string& text) {
   Goal g;
   if (PortfolioStatistic::parse(text, "goal", g.statistic)) {
-    g.kind = Goal::Kind::Portfolio;
     g.portfolio = true;
     g.name = g.statistic.name();
     g.description = g.statistic.description();
@@ -243,7 +166,8 @@ Goal parse_portfolio_goal(const std::string& text) {
   // A scenario's name is worth saying so: the user may have meant the other kind of input.
   std::string scenario_name;
   try {
-    scenario_name = parse_scenario_goal(text).name;
+    ScenarioStatistic st;
+    if (ScenarioStatistic::parse(text, "goal", st)) scenario_name = st.name();
   } catch (const UsageError&) {
   }
   if (!scenario_name.empty())
@@ -255,12 +179,13 @@ Goal parse_portfolio_goal(const std::string& text) {
 }  // namespace
 
 Goal Goal::parse(const std::string& raw, bool portfolio) {
-  return portfolio ? parse_portfolio_goal(trim(raw)) : parse_scenario_goal(raw);
+  const std::string text = trim(raw);
+  return portfolio ? parse_portfolio_goal(text) : parse_scenario_goal(text);
 }
 
 std::pair<double, double> Goal::value(const OrganisationRecord& r, const Portfolio& p) const {
   using PKind = PortfolioStatistic::Kind;
-  if (kind != Kind::Portfolio) throw std::logic_error("goal: " + name + " is not a portfolio goal");
+  if (!portfolio) throw std::logic_error("goal: " + name + " is not a portfolio goal");
   const PortfolioStatistic& s = statistic;
   const auto counts = [&](const LaunchedProgramme& l) {
     return l.outcome == s.outcome &&
@@ -302,7 +227,7 @@ std::pair<double, double> Goal::value(const OrganisationRecord& r, const Portfol
 }
 
 void Goal::prepare(Portfolio& p) const {
-  if (kind != Kind::Portfolio || statistic.kind != PortfolioStatistic::Kind::LevelAt) return;
+  if (!portfolio || statistic.kind != PortfolioStatistic::Kind::LevelAt) return;
   const double at = statistic.level_time(p.horizon);
   if (std::find(p.grid.begin(), p.grid.end(), at) != p.grid.end()) return;
   p.grid.insert(std::upper_bound(p.grid.begin(), p.grid.end(), at), at);

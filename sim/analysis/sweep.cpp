@@ -68,14 +68,22 @@ void compute_metrics(const Sweep& sweep, const RunResult& r, PointResult& out) {
   const Tally& t = r.tally;
   const std::int64_t n = t.n;
   const double nn = static_cast<double>(n);
-  for (const SweepMetric& m : sweep.metrics) {
+  using Kind = ScenarioStatistic::Kind;
+  for (const SweepMetric& metric : sweep.metrics) {
+    if (metric.kind != MetricKind::Scenario)
+      throw std::logic_error("sweep: metric " + metric.name + " is not a scenario metric");
+    const ScenarioStatistic& m = metric.scenario;
     double est = kNaN, se = kNaN;
     switch (m.kind) {
-      case MetricKind::POutcome:
+      case Kind::Outcome:
         est = sm.outcome_share[static_cast<std::size_t>(m.outcome)].estimate;
         se = binomial_se(est, n);
         break;
-      case MetricKind::PCompletedBy: {
+      case Kind::Cause:
+        est = static_cast<double>(t.count(end_category(Outcome::Ended, m.cause))) / nn;
+        se = binomial_se(est, n);
+        break;
+      case Kind::CompletedBy: {
         const std::size_t g = grid_index(sm.grid, m.t);
         est = static_cast<double>(
                   sm.curve_count[static_cast<std::size_t>(EndCategory::Completed)][g]) /
@@ -83,21 +91,21 @@ void compute_metrics(const Sweep& sweep, const RunResult& r, PointResult& out) {
         se = binomial_se(est, n);
         break;
       }
-      case MetricKind::PEndedBy: {
+      case Kind::EndedBy: {
         const std::size_t g = grid_index(sm.grid, m.t);
         std::int64_t count = 0;
         for (int c = 0; c < kCauseCount; ++c)
-          if (m.cause < 0 || m.cause == c)
+          if (m.cause == Cause::None || static_cast<int>(m.cause) == c)
             count += sm.curve_count[static_cast<std::size_t>(c + 1)][g];
         est = static_cast<double>(count) / nn;
         se = binomial_se(est, n);
         break;
       }
-      case MetricKind::MeanValue:
+      case Kind::Value:
         est = sm.value_mean.estimate;
         se = sm.value_se;
         break;
-      case MetricKind::CompletionQuantile: {
+      case Kind::CompletionQuantile: {
         const double width = t.horizon / Tally::kCompletionBins;
         est = histogram_quantile(t.completion_hist, width, nn, m.q);
         // Distribution-free: the quantiles one binomial SE of the level either side.
@@ -108,19 +116,19 @@ void compute_metrics(const Sweep& sweep, const RunResult& r, PointResult& out) {
         se = (hi - lo) / 2;
         break;
       }
-      case MetricKind::CauseShare: {
+      case Kind::CauseShare: {
         const std::int64_t ended = n - t.count(EndCategory::Completed) -
                                    t.count(EndCategory::NotStarted) - t.count(EndCategory::Running);
         est = sm.cause_share[static_cast<std::size_t>(m.cause)].estimate;
         se = binomial_se(est, ended);
         break;
       }
-      case MetricKind::Mean:
+      case Kind::MeanStarted:
         est = sm.mean[static_cast<std::size_t>(m.quantity)];
         se = sm.se[static_cast<std::size_t>(m.quantity)];
         break;
-      default:
-        throw std::logic_error("sweep: metric " + m.name + " is not a scenario metric");
+      case Kind::Months:  // the sweep file refuses it (not_in_sweep())
+        throw std::logic_error("sweep: metric " + metric.name + " is not recorded by a sweep");
     }
     out.estimate.push_back(est);
     out.se.push_back(se);

@@ -307,7 +307,11 @@ class SweepReader {
         s.metrics.push_back(portfolio_metric(st));
       }
     } else {
-      s.metrics = {outcome_metric(Outcome::Completed), mean_value_metric()};
+      for (const char* name : {"p_completed", "mean_value"}) {
+        ScenarioStatistic st;
+        ScenarioStatistic::parse(name, "metric", st);
+        s.metrics.push_back(scenario_metric(st));
+      }
     }
     if (const auto* e = top.find("curves")) {
       s.curves = r_.boolean(e->value);
@@ -686,20 +690,6 @@ class SweepReader {
     }
   }
 
-  SweepMetric outcome_metric(Outcome o) const {
-    SweepMetric m;
-    m.kind = MetricKind::POutcome;
-    m.outcome = o;
-    m.name = std::string("p_") + to_string(o);
-    return m;
-  }
-  SweepMetric mean_value_metric() const {
-    SweepMetric m;
-    m.kind = MetricKind::MeanValue;
-    m.name = "mean_value";
-    return m;
-  }
-
   double months_in_horizon(const Field& f, const Sweep& s) const {
     const double t = r_.months_nonnegative(f);
     const double horizon = s.is_portfolio() ? s.portfolio.horizon : s.base.horizon;
@@ -732,8 +722,9 @@ class SweepReader {
     std::string list_example;  // e.g. "[p_completed, {p_completed_by: 24}]"
     std::string arg_example;   // e.g. "{p_completed_by: 24}"
     std::vector<MetricSpec> specs;
-    std::vector<std::string> foreign;  // the other kind's plain names, refused with foreign_why
-    std::string foreign_why;
+    // Plain names this kind refuses, each with why (a sentence following the name): the other
+    // kind's, and statistics of this kind a sweep does not record.
+    std::vector<std::pair<std::string, std::string>> foreign;
   };
 
   void read_metric_list(const Field& f, Sweep& s, const MetricTable& t) {
@@ -755,8 +746,8 @@ class SweepReader {
         const std::string name = item.node.Scalar();
         if (std::find(with_arg.begin(), with_arg.end(), name) != with_arg.end())
           r_.fail(item, "'" + name + "' needs an argument, e.g. {" + name + ": ...}");
-        if (std::find(t.foreign.begin(), t.foreign.end(), name) != t.foreign.end())
-          r_.fail(item, "'" + name + "' " + t.foreign_why);
+        for (const auto& [foreign, why] : t.foreign)
+          if (name == foreign) r_.fail(item, "'" + name + "' " + why);
         m = spec_of(r_.choice(item, all)).make(item);
       } else {
         MapReader map(r_, item, "a metric: a name or a one-key map such as " + t.arg_example);
@@ -772,64 +763,65 @@ class SweepReader {
     }
   }
 
-  // Scenario metrics (docs/sweep-format.md).
+  static SweepMetric scenario_metric(const ScenarioStatistic& statistic) {
+    SweepMetric m;
+    m.kind = MetricKind::Scenario;
+    m.scenario = statistic;
+    m.name = statistic.name();
+    return m;
+  }
+
+  // Scenario metrics (docs/sweep-format.md): the scenario statistics a sweep records, a stem
+  // that takes an argument as a one-key map ({p_completed_by: 24}, {p_ended_by: {cause: c,
+  // t: t}}).
   MetricTable scenario_metrics(const Sweep& s) const {
+    using Arg = ScenarioStatistic::Arg;
     MetricTable t;
     t.list_example = "[p_completed, {p_completed_by: 24}]";
     t.arg_example = "{p_completed_by: 24}";
-    for (const Outcome o :
-         {Outcome::Completed, Outcome::Ended, Outcome::NotStarted, Outcome::Running})
-      t.specs.push_back(
-          {outcome_metric(o).name, false, [this, o](const Field&) { return outcome_metric(o); }});
-    t.specs.push_back({"mean_value", false, [this](const Field&) { return mean_value_metric(); }});
-    t.specs.push_back({"p_completed_by", true, [this, &s](const Field& arg) {
-                         SweepMetric m;
-                         m.kind = MetricKind::PCompletedBy;
-                         m.t = months_in_horizon(arg, s);
-                         m.name = "p_completed_by_" + format_double(m.t);
-                         return m;
-                       }});
-    t.specs.push_back({"p_ended_by", true, [this, &s](const Field& value) {
-                         MapReader arg(r_, value, "{cause: <cause or any>, t: <months>}");
-                         arg.allow({"cause", "t"});
-                         SweepMetric m;
-                         m.kind = MetricKind::PEndedBy;
-                         m.cause = cause_index(arg.required("cause"), true);
-                         m.t = months_in_horizon(arg.required("t"), s);
-                         m.name = std::string("p_ended_by_") +
-                                  (m.cause < 0 ? "any" : to_string(static_cast<Cause>(m.cause))) +
-                                  "_" + format_double(m.t);
-                         return m;
-                       }});
-    t.specs.push_back({"completion_quantile", true, [this](const Field& arg) {
-                         SweepMetric m;
-                         m.kind = MetricKind::CompletionQuantile;
-                         m.q = r_.number(arg, "a quantile level in (0, 1)");
-                         if (!(m.q > 0 && m.q < 1))
-                           r_.fail(arg, "must be in (0, 1), e.g. 0.5 for the median");
-                         m.name = "completion_quantile_" + format_double(m.q);
-                         return m;
-                       }});
-    t.specs.push_back({"cause_share", true, [this](const Field& arg) {
-                         SweepMetric m;
-                         m.kind = MetricKind::CauseShare;
-                         m.cause = cause_index(arg, false);
-                         m.name =
-                             std::string("cause_share_") + to_string(static_cast<Cause>(m.cause));
-                         return m;
-                       }});
-    t.specs.push_back({"mean", true, [this](const Field& arg) {
-                         std::vector<std::string> names;
-                         for (int q = 0; q < kQuantityCount; ++q)
-                           names.push_back(to_string(static_cast<Quantity>(q)));
-                         const std::string q = r_.choice(arg, names);
-                         SweepMetric m;
-                         m.kind = MetricKind::Mean;
-                         m.quantity = static_cast<Quantity>(
-                             std::find(names.begin(), names.end(), q) - names.begin());
-                         m.name = "mean_" + q;
-                         return m;
-                       }});
+    for (const ScenarioStatistic& stem : ScenarioStatistic::stems()) {
+      if (!stem.in_sweep()) {
+        t.foreign.emplace_back(stem.stem(), stem.not_in_sweep());
+        continue;
+      }
+      const Arg arg = stem.arg();
+      t.specs.push_back({stem.stem(), arg != Arg::None, [this, &s, stem, arg](const Field& value) {
+                           ScenarioStatistic st = stem;
+                           switch (arg) {
+                             case Arg::None:
+                               break;
+                             case Arg::Months:
+                               st.t = months_in_horizon(value, s);
+                               break;
+                             case Arg::CauseMonths: {
+                               MapReader map(r_, value, "{cause: <cause or any>, t: <months>}");
+                               map.allow({"cause", "t"});
+                               const int c = cause_index(map.required("cause"), true);
+                               st.cause = c < 0 ? Cause::None : static_cast<Cause>(c);
+                               st.t = months_in_horizon(map.required("t"), s);
+                               break;
+                             }
+                             case Arg::Level:
+                               st.q = r_.number(value, "a quantile level in (0, 1)");
+                               if (!(st.q > 0 && st.q < 1))
+                                 r_.fail(value, "must be in (0, 1), e.g. 0.5 for the median");
+                               break;
+                             case Arg::Cause:
+                               st.cause = static_cast<Cause>(cause_index(value, false));
+                               break;
+                             case Arg::Quantity: {
+                               std::vector<std::string> names;
+                               for (int q = 0; q < kQuantityCount; ++q)
+                                 names.push_back(to_string(static_cast<Quantity>(q)));
+                               const std::string q = r_.choice(value, names);
+                               st.quantity = static_cast<Quantity>(
+                                   std::find(names.begin(), names.end(), q) - names.begin());
+                               break;
+                             }
+                           }
+                           return scenario_metric(st);
+                         }});
+    }
     return t;
   }
 
@@ -849,10 +841,11 @@ class SweepReader {
     t.list_example = "[mean_completed, {rank_completed: 1}]";
     t.arg_example = "{rank_completed: 1}";
     for (const auto& spec : scenario_metrics(s).specs)
-      if (!spec.with_arg) t.foreign.push_back(spec.name);
-    t.foreign_why =
-        "is a metric of scenario sweeps; a portfolio sweep counts per organisation "
-        "(mean_completed, mean_total_value, {rank_completed: 1}, ...; docs/sweep-format.md)";
+      if (!spec.with_arg)
+        t.foreign.emplace_back(
+            spec.name,
+            "is a metric of scenario sweeps; a portfolio sweep counts per organisation "
+            "(mean_completed, mean_total_value, {rank_completed: 1}, ...; docs/sweep-format.md)");
     for (const PortfolioStatistic& stem : PortfolioStatistic::stems()) {
       const Arg arg = stem.arg();
       t.specs.push_back({stem.stem(), arg != Arg::None, [this, &s, stem, arg](const Field& value) {
@@ -1084,32 +1077,38 @@ class SweepReader {
     e << YAML::Key << "metrics" << YAML::Value << YAML::BeginSeq;
     for (const auto& m : s.metrics) {
       switch (m.kind) {
-        case MetricKind::POutcome:
-        case MetricKind::MeanValue:
-          e << m.name;
+        case MetricKind::Scenario: {
+          const ScenarioStatistic& st = m.scenario;
+          using Arg = ScenarioStatistic::Arg;
+          if (st.arg() == Arg::None) {
+            e << m.name;
+            break;
+          }
+          e << YAML::Flow << YAML::BeginMap << YAML::Key << st.stem() << YAML::Value;
+          switch (st.arg()) {
+            case Arg::None:
+              break;
+            case Arg::Months:
+              e << format_double(st.t);
+              break;
+            case Arg::CauseMonths:
+              e << YAML::BeginMap << YAML::Key << "cause" << YAML::Value
+                << (st.cause == Cause::None ? "any" : to_string(st.cause)) << YAML::Key << "t"
+                << YAML::Value << format_double(st.t) << YAML::EndMap;
+              break;
+            case Arg::Level:
+              e << format_double(st.q);
+              break;
+            case Arg::Cause:
+              e << to_string(st.cause);
+              break;
+            case Arg::Quantity:
+              e << to_string(st.quantity);
+              break;
+          }
+          e << YAML::EndMap;
           break;
-        case MetricKind::PCompletedBy:
-          e << YAML::Flow << YAML::BeginMap << YAML::Key << "p_completed_by" << YAML::Value
-            << format_double(m.t) << YAML::EndMap;
-          break;
-        case MetricKind::PEndedBy:
-          e << YAML::Flow << YAML::BeginMap << YAML::Key << "p_ended_by" << YAML::Value
-            << YAML::BeginMap << YAML::Key << "cause" << YAML::Value
-            << (m.cause < 0 ? "any" : to_string(static_cast<Cause>(m.cause))) << YAML::Key << "t"
-            << YAML::Value << format_double(m.t) << YAML::EndMap << YAML::EndMap;
-          break;
-        case MetricKind::CompletionQuantile:
-          e << YAML::Flow << YAML::BeginMap << YAML::Key << "completion_quantile" << YAML::Value
-            << format_double(m.q) << YAML::EndMap;
-          break;
-        case MetricKind::CauseShare:
-          e << YAML::Flow << YAML::BeginMap << YAML::Key << "cause_share" << YAML::Value
-            << to_string(static_cast<Cause>(m.cause)) << YAML::EndMap;
-          break;
-        case MetricKind::Mean:
-          e << YAML::Flow << YAML::BeginMap << YAML::Key << "mean" << YAML::Value
-            << to_string(m.quantity) << YAML::EndMap;
-          break;
+        }
         case MetricKind::Portfolio: {
           const PortfolioStatistic& st = m.statistic;
           using Arg = PortfolioStatistic::Arg;
@@ -1250,13 +1249,14 @@ std::vector<double> Sweep::run_grid(const Portfolio& point) const {
 std::vector<double> Sweep::run_grid(const Scenario& point) const {
   std::vector<double> grid = point.grid;
   for (const auto& m : metrics) {
-    if (m.kind != MetricKind::PCompletedBy && m.kind != MetricKind::PEndedBy) continue;
-    if (m.t > point.horizon)
+    const double t = m.kind == MetricKind::Scenario ? m.scenario.grid_time() : -1.0;
+    if (t < 0) continue;
+    if (t > point.horizon)
       throw ScenarioError(source, 0, 0, "metrics",
-                          "metric " + m.name + " needs t = " + format_double(m.t) +
+                          "metric " + m.name + " needs t = " + format_double(t) +
                               " months, beyond this point's horizon (" +
                               format_double(point.horizon) + ")");
-    grid.push_back(m.t);
+    grid.push_back(t);
   }
   std::sort(grid.begin(), grid.end());
   grid.erase(std::unique(grid.begin(), grid.end()), grid.end());

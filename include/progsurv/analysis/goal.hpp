@@ -5,7 +5,9 @@
 // variants run with the same seed gives a paired difference (common random numbers). A
 // Target is a Goal with a bound, read from text such as "completed>=0.25".
 //
-// Names (docs/remedies.md lists them for users; they match the sweep metrics' columns):
+// On a scenario (one replication = one proposed programme) the goals are the scenario
+// statistics that are means per replication, by the names a scenario sweep's metrics have
+// (ScenarioStatistic; docs/remedies.md lists them for users):
 //   p_completed, p_ended, p_not_started, p_running    share of proposed programmes
 //   p_<cause>                                          ended by a cause by the horizon
 //   p_completed_by_<t>                                 completed within t months
@@ -18,6 +20,8 @@
 // "completion_p50<=48" (or completion_quantile_0.5<=48): the unconditional q-quantile of the
 // completion time is at most t exactly when P(completed by t) >= q, so it is read as the
 // target "p_completed_by_48>=0.5" (and ">=" as "<=": at least t when P(completed by t) <= q).
+// The sweep's other statistics (a completion quantile, cause shares among ended programmes,
+// means over started programmes) are refused as goals, saying why.
 //
 // On a portfolio (one replication = one organisation over the horizon) the goals are the
 // portfolio sweep's metrics, by the same names (PortfolioStatistic, docs/sweep-format.md):
@@ -32,6 +36,7 @@
 #include <vector>
 
 #include "progsurv/analysis/portfolio_statistic.hpp"
+#include "progsurv/analysis/scenario_statistic.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/portfolio/organisation.hpp"
@@ -44,24 +49,11 @@ namespace progsurv {
 enum class Direction { Higher, Lower, None };
 
 struct Goal {
-  enum class Kind {
-    Outcome,
-    Cause,
-    CompletedBy,
-    EndedBy,
-    Value,
-    Months,    // of a scenario
-    Portfolio  // of a portfolio: `statistic`
-  };
-  Kind kind = Kind::Outcome;
-  bool portfolio = false;                  // a goal of a portfolio (Kind::Portfolio)
-  PortfolioStatistic statistic;            // Kind::Portfolio
-  Outcome outcome = Outcome::Completed;    // Kind::Outcome
-  Cause cause = Cause::None;               // Kind::Cause; Kind::EndedBy (None = any cause)
-  double t = 0.0;                          // months: CompletedBy, EndedBy
-  TimeBucket bucket = TimeBucket::Vacant;  // Kind::Months
-  std::string name;                        // canonical: "p_completed_by_36"
-  std::string description;                 // for people: "P(completed within 36 months)"
+  bool portfolio = false;        // a goal of a portfolio (`statistic`), else of a scenario
+  ScenarioStatistic scenario;    // of a scenario: a per_replication() one
+  PortfolioStatistic statistic;  // of a portfolio
+  std::string name;              // canonical: "p_completed_by_36"
+  std::string description;       // for people: "P(completed within 36 months)"
 
   // The per-replication number whose mean over replications is the statistic.
   double value(const ReplicationRecord& r) const;
@@ -71,7 +63,7 @@ struct Goal {
   std::pair<double, double> value(const OrganisationRecord& r, const Portfolio& p) const;
   // True for the shares among organisations that launched a k-th programme and for
   // orphaned_per_exit, whose denominators vary by organisation.
-  bool ratio() const { return kind == Kind::Portfolio && statistic.ratio(); }
+  bool ratio() const { return portfolio && statistic.ratio(); }
   // Makes sure p's grid holds the time a LevelAt goal reads (the grid only says when the
   // record is sampled: no draw changes).
   void prepare(Portfolio& p) const;
@@ -79,10 +71,7 @@ struct Goal {
   // None for p_running (a search must then be told which way).
   Direction natural_direction() const;
   // True for shares (shown as percentages), false for value and months.
-  bool is_probability() const {
-    return kind == Kind::Outcome || kind == Kind::Cause || kind == Kind::CompletedBy ||
-           kind == Kind::EndedBy || (kind == Kind::Portfolio && statistic.is_share());
-  }
+  bool is_probability() const { return portfolio ? statistic.is_share() : scenario.is_share(); }
   // Throws UsageError when the goal cannot be measured on `scenario` (t beyond its horizon)
   // or on `portfolio` (t beyond its horizon, a k-th programme it never launches), or is a
   // goal of the other kind of input.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "progsurv/analysis/portfolio_statistic.hpp"
+#include "progsurv/analysis/scenario_statistic.hpp"
 #include "progsurv/analysis/sensitivity.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/tally.hpp"
@@ -41,27 +42,19 @@ struct SweepParameter {
   std::string at(double u) const;
 };
 
+// A metric is a statistic of the sweep's base kind, named by its grammar: a scenario sweep's
+// metrics are ScenarioStatistics (the goals of a scenario's search among them), a portfolio
+// sweep's are PortfolioStatistics.
 enum class MetricKind {
-  POutcome,            // share of an outcome among all replications (p_completed, ...)
-  PCompletedBy,        // P(completed by t)
-  PEndedBy,            // P(ended by t), for one cause or any
-  MeanValue,           // mean value banked per replication
-  CompletionQuantile,  // unconditional completion-time quantile (months), NaN if not reached
-  CauseShare,          // share of a cause among ended programmes
-  Mean,                // mean of a per-replication quantity over started programmes
-  // Portfolio sweeps (one replication = one organisation over the horizon):
-  Portfolio  // a PortfolioStatistic (counts, the k-th programme's fate, levels, orphans)
+  Scenario,  // `scenario`: one replication = one programme (shares, quantiles, means)
+  Portfolio  // `statistic`: one replication = one organisation over the horizon
 };
 
 struct SweepMetric {
-  MetricKind kind = MetricKind::POutcome;
-  std::string name;  // column name: "p_completed_by_24", "p_ended_by_patience_24", ...
-  Outcome outcome = Outcome::Completed;
-  double t = 0.0;  // months (PCompletedBy, PEndedBy)
-  int cause = -1;  // Cause index; -1 = any cause (PEndedBy)
-  double q = 0.5;  // quantile level (CompletionQuantile)
-  Quantity quantity = Quantity::EndTime;
-  PortfolioStatistic statistic;  // Portfolio; `name` is its name()
+  MetricKind kind = MetricKind::Scenario;
+  std::string name;              // column name: the statistic's name(), "p_completed_by_24", ...
+  ScenarioStatistic scenario;    // Scenario
+  PortfolioStatistic statistic;  // Portfolio
 };
 
 // What a sweep's points run: a scenario (run(), one replication = one programme) or a
