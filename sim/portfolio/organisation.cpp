@@ -37,11 +37,6 @@ constexpr Place seat_adoption(std::size_t k, int exits) {
 // post's clock costs O(log posts): the cost of an event does not grow with the roster.
 class PostClock {
  public:
-  void reserve(std::size_t posts) {
-    at_.reserve(posts);
-    pos_.reserve(posts);
-    heap_.reserve(posts);
-  }
   void add(double at) {
     const int i = static_cast<int>(at_.size());
     at_.push_back(at);
@@ -299,21 +294,11 @@ OrganisationRecord OrganisationRun::run() {
   out_.trust.reserve(g);
   out_.exits_by_level.assign(org_scenario_.levels.size(), 0);
   if (sh_.posts) {
-    // Growing these one post at a time cost more than the rest of setting up the posts.
-    const auto posts = static_cast<std::size_t>(p_.post_count());
-    event_.reserve(posts);
-    lapse_due_.reserve(posts);
     for (std::size_t l = 0; l < p_.roster.size(); ++l)
       for (int k = 0; k < p_.roster[l]; ++k) {
         seat_first(add_post(static_cast<int>(l),
                             Decisions(seed_, org_, post_entity(static_cast<int>(l), k))));
       }
-  }
-  if (p_.max_live > 0) {
-    const auto most = static_cast<std::size_t>(p_.max_live);
-    live_.reserve(most);
-    next_progress_.reserve(most);
-    next_patience_.reserve(most);
   }
   if (p_.renewal.enabled)
     next_renewal_ =
