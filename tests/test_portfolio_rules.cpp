@@ -260,4 +260,44 @@ TEST(PortfolioRuleLaunches, CapAndNoFilledPostRefuseAtOnce) {
   EXPECT_EQ(r.programmes[0].post, -1);
 }
 
+// A post keeps its own clocks whether or not it sponsors anything (organisation.cpp plays an
+// idle post's events only when a launch needs its level, and at the horizon). One post, tenure
+// 10 (fresh), vacancy 2, attention lapse 4. Programme 0 (0-5) sees the lapse at 4; its
+// completion at 5 re-engages the incumbent (next lapse 9). The post then sponsors nothing:
+// lapse 9, exit 10, successor 12 (lapses 16, exit 22), successor 24 (lapse 28). A launch at
+// the exit's instant finds the post vacant, one at the successor's instant finds it filled and
+// sees the lapse at 28. Each of those 8 is an event of the organisation, as are the 3
+// launches and programme 0's own events (counted alone, on a post whose incumbent never
+// leaves); programme 2 scopes past the horizon.
+TEST(PortfolioRuleLaunches, PostsThatSponsorNothingKeepTheirClocks) {
+  Scenario s = fixed_template(5.0);
+  s.levels[0].tenure = Distribution::fixed(10.0);
+  s.levels[0].attention_lapse = Distribution::fixed(4.0);
+  s.initial_sponsor = InitialSponsor::Fresh;
+  s.succession.vacancy = Distribution::fixed(2.0);
+  s.finalize();
+  Scenario scoped = s;
+  scoped.scoping = Distribution::fixed(10.0);
+  scoped.finalize();
+  const auto r = org(make_portfolio({s, scoped}, {1}, {{0.0, 0}, {10.0, 0}, {24.0, 1}}));
+  EXPECT_EQ(r.programmes[0].outcome, Outcome::Completed);
+  EXPECT_EQ(r.programmes[0].end_time, 5.0);
+  EXPECT_EQ(r.programmes[0].disengagements, 1);
+  EXPECT_EQ(r.programmes[1].outcome, Outcome::NotStarted);
+  EXPECT_EQ(r.programmes[1].post, -1);
+  EXPECT_EQ(r.programmes[2].post, 0);
+  EXPECT_EQ(r.programmes[2].disengagements, 1);
+  EXPECT_EQ(r.programmes[2].sponsor_changes, 0);
+  EXPECT_EQ(r.exits_by_level[0], 2);
+  EXPECT_TRUE(r.exits.empty());  // no exit found a live programme
+
+  Scenario alone = fixed_template(5.0);
+  alone.levels[0].attention_lapse = Distribution::fixed(4.0);
+  alone.finalize();
+  const auto one = org(make_portfolio({alone}, {1}, {{0.0, 0}}));
+  EXPECT_EQ(one.programmes[0].end_time, 5.0);
+  // Alone, its launch and the lapses at 4 and 9 are events besides the programme's own.
+  EXPECT_EQ(r.events, 8 + 3 + (one.events - 3));
+}
+
 }  // namespace

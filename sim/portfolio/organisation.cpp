@@ -103,6 +103,10 @@ struct Post {
   int incumbent = 0;  // the post's n-th sponsor
   int base = 0;       // numbers a co-sponsor's post of its own apart from the lead's
   int lapses = 0;
+  // Its clocks: the incumbent's exit or the vacancy's end, and the incumbent's next lapse. The
+  // organisation's queues hold them only while the post is active (see OrganisationRun::lazy_).
+  double next_event = kInf, next_lapse = kInf;
+  bool active = true;
   std::vector<int> programmes;  // live programmes it sponsors (lives_ indices), launch order
   Post(int i, int l, const Decisions& dec) : index(i), level(l), d(dec) { state.level = l; }
   int number() const { return base + incumbent; }  // names the incumbent's draws
@@ -164,7 +168,9 @@ class OrganisationRun {
         frozen_(frozen_settings(p.cynicism)),
         cynicism_(sh.cynicism ? p.cynicism : frozen_),
         trust_(p.initial_trust),
-        org_scenario_(p.templates.front()) {}
+        org_scenario_(p.templates.front()),
+        lazy_(sh.posts && std::none_of(p.templates.begin(), p.templates.end(),
+                                       [](const Scenario& s) { return !s.co_sponsors.empty(); })) {}
 
   OrganisationRecord run();
 
@@ -177,11 +183,19 @@ class OrganisationRun {
   const SponsorLevel& level_of(const Post& post) const {
     return org_scenario_.levels[static_cast<std::size_t>(post.level)];
   }
-  double lapse(Post& post) {
+  double lapse(Post& post, double at) {
     const Distribution& L = level_of(post).attention_lapse;
     if (L.kind() == DistKind::Never) return kInf;
-    return t_ + L.quantile(post.d.uniform(Mechanism::Attention,
+    return at + L.quantile(post.d.uniform(Mechanism::Attention,
                                           places::lapse(post.number(), post.lapses++)));
+  }
+  void set_event(Post& post, double at) {
+    post.next_event = at;
+    if (post.active) event_.set(post.index, at);
+  }
+  void set_lapse(Post& post, double at) {
+    post.next_lapse = at;
+    if (post.active) lapse_due_.set(post.index, at);
   }
   // The incumbent in post at t = 0 (or at launch for a post of its own): residual or fresh
   // tenure by the initial_sponsor rule, and a full attention lapse.
@@ -189,15 +203,16 @@ class OrganisationRun {
     const Distribution& tenure = level_of(post).tenure;
     if (tenure.kind() != DistKind::Never) {
       const double u = post.d.uniform(Mechanism::Sponsor, places::tenure(post.number()));
-      event_.set(post.index, t_ + (org_scenario_.initial_sponsor == InitialSponsor::Residual
-                                       ? tenure.residual_quantile(u)
-                                       : tenure.quantile(u)));
+      set_event(post, t_ + (org_scenario_.initial_sponsor == InitialSponsor::Residual
+                                ? tenure.residual_quantile(u)
+                                : tenure.quantile(u)));
     }
-    lapse_due_.set(post.index, lapse(post));
+    set_lapse(post, lapse(post, t_));
   }
   Post& add_post(int level, const Decisions& d, int base = 0) {
     posts_.emplace_back(static_cast<int>(posts_.size()), level, d);
     posts_.back().base = base;
+    posts_.back().active = !lazy_;
     event_.add(kInf);
     lapse_due_.add(kInf);
     return posts_.back();
@@ -213,6 +228,13 @@ class OrganisationRun {
   void advance_post(const Post& post);  // the clocks of its programmes, before it changes
   void on_post_event(Post& post);
   void on_lapse(Post& post);
+  // A post's own changes at `at`, with or without programmes.
+  void vacate(Post& post, double at);
+  void fill(Post& post, double at);
+  // Lazy posts.
+  void catch_up(Post& post, double t);
+  void activate(Post& post);
+  void idle_if_unused(Post& post);
   void on_visible_result(Live& live);
   void on_squeeze();
   void settle();  // programmes that ended at this event: cynicism, posts, records
@@ -236,6 +258,15 @@ class OrganisationRun {
   Cynicism cynicism_;
   double trust_;
   const Scenario& org_scenario_;  // the organisation's parts, shared by every template
+  // Posts are lazy: a post that sponsors no live programme is out of the event queues (it
+  // is idle) and its own exits, vacancies and lapses are played, by catch_up(), only when a
+  // launch chooses among its level's posts and at the horizon. Its draws are keyed by post
+  // and incumbent, and nothing else reads an idle post (the grid, cynicism, trust and the
+  // sponsoring exits come from programmes; every exit and every event are counted in
+  // catch_up), so the results are those of playing every post's events in order. Not with
+  // co-sponsors: a seat is chosen during another event at the same instant, where the
+  // order between posts' events at that instant would matter; nor with posts of their own.
+  const bool lazy_;
 
   double t_ = 0.0;
   std::deque<Post> posts_;
@@ -355,6 +386,8 @@ OrganisationRecord OrganisationRun::run() {
   // The grid up to the horizon sees programmes still live as live. Then the horizon:
   // they are running; follow-ups owed later count late only when their window has passed.
   record_grid(kInf);
+  if (lazy_)
+    for (Post& post : posts_) catch_up(post, horizon);
   t_ = horizon;
   for (int i : live_) {
     Live& l = lives_[static_cast<std::size_t>(i)];
@@ -455,7 +488,11 @@ void OrganisationRun::launch() {
   if (sh_.posts) {
     // One filled post of the drawn level, with equal weights.
     int filled = 0;
-    for (const auto& q : posts_) filled += q.level == lp.level && !q.state.vacant;
+    for (auto& q : posts_) {
+      if (q.level != lp.level) continue;
+      catch_up(q, t_);  // its events up to now, launches coming after posts' at an instant
+      filled += !q.state.vacant;
+    }
     if (filled == 0) {
       out_.programmes.push_back(lp);
       return;
@@ -467,6 +504,7 @@ void OrganisationRun::launch() {
         post = &q;
         break;
       }
+    activate(*post);
   } else {
     // A post of its own, whose incumbent is already in post: drawn from the programme's
     // own streams, so it is the programme's post whatever else is launched.
@@ -536,7 +574,7 @@ void OrganisationRun::on_visible_result(Live& live) {
   if (live.seats.empty()) {
     Post& post = *live.post;
     if (!post.state.engaged) reengage_post(post);
-    lapse_due_.set(post.index, lapse(post));
+    set_lapse(post, lapse(post, t_));
     return;
   }
   // Rule 14: the result re-engages every seat's incumbent and restarts the attention of every
@@ -548,7 +586,7 @@ void OrganisationRun::on_visible_result(Live& live) {
       reengage_post(*seat.post, &live);
       reengaged = true;
     }
-    lapse_due_.set(seat.post->index, lapse(*seat.post));
+    set_lapse(*seat.post, lapse(*seat.post, t_));
   }
   update_acting(live);
   if (reengaged) live.prog->on_reengage();
@@ -645,7 +683,7 @@ void OrganisationRun::seat_co_sponsors(Live& live) {
 void OrganisationRun::on_lapse(Post& post) {
   advance_post(post);
   post.state.engaged = false;
-  lapse_due_.set(post.index, kInf);
+  set_lapse(post, kInf);
   for (int j : post.programmes) {
     Live& l = lives_[static_cast<std::size_t>(j)];
     if (l.prog->done()) continue;
@@ -686,31 +724,16 @@ void OrganisationRun::on_post_event(Post& post) {
       }
     }
     if (ex.orphaned > 0) out_.exits.push_back(ex);
-    post.state.vacant = true;
-    post.state.engaged = true;
-    lapse_due_.set(post.index, kInf);
+    vacate(post, t_);
     for (int j : post.programmes) {
       Live& l = lives_[static_cast<std::size_t>(j)];
       if (!l.prog->done() && !l.seats.empty() && update_acting(l)) l.prog->on_acting_change();
     }
-    ++post.incumbent;
-    event_.set(post.index,
-               t_ + su.vacancy.quantile(post.d.uniform(
-                        Mechanism::Succession,
-                        Place::of(places::kVacancy, static_cast<std::uint64_t>(post.number())))));
     return;
   }
   // The vacancy ends: a successor of the same level takes the post with a full tenure, and
   // each orphaned programme draws its own adoption.
-  post.state.vacant = false;
-  post.state.engaged = true;
-  const Distribution& tenure = level_of(post).tenure;
-  event_.set(post.index, tenure.kind() == DistKind::Never
-                             ? kInf
-                             : t_ + tenure.quantile(post.d.uniform(Mechanism::Sponsor,
-                                                                   places::tenure(post.number()))));
-  post.lapses = 0;
-  lapse_due_.set(post.index, lapse(post));
+  fill(post, t_);
   std::vector<int> released;  // co-sponsored programmes whose seat here was lost
   for (int j : post.programmes) {
     Live& l = lives_[static_cast<std::size_t>(j)];
@@ -746,6 +769,69 @@ void OrganisationRun::on_post_event(Post& post) {
   for (int j : released)
     post.programmes.erase(std::remove(post.programmes.begin(), post.programmes.end(), j),
                           post.programmes.end());
+}
+
+// The incumbent leaves (exit counted by the caller), and the vacancy's end is drawn.
+void OrganisationRun::vacate(Post& post, double at) {
+  post.state.vacant = true;
+  post.state.engaged = true;
+  set_lapse(post, kInf);
+  ++post.incumbent;
+  set_event(post,
+            at + org_scenario_.succession.vacancy.quantile(post.d.uniform(
+                     Mechanism::Succession,
+                     Place::of(places::kVacancy, static_cast<std::uint64_t>(post.number())))));
+}
+
+// A successor takes the post with a full tenure and a full attention lapse.
+void OrganisationRun::fill(Post& post, double at) {
+  post.state.vacant = false;
+  post.state.engaged = true;
+  const Distribution& tenure = level_of(post).tenure;
+  set_event(post, tenure.kind() == DistKind::Never
+                      ? kInf
+                      : at + tenure.quantile(post.d.uniform(Mechanism::Sponsor,
+                                                            places::tenure(post.number()))));
+  post.lapses = 0;
+  set_lapse(post, lapse(post, at));
+}
+
+// An idle post's own events up to and including t, in the order the event loop would play
+// them: at one instant its exit or vacancy's end before its lapse (an exit clears the lapse).
+// Each is an event of the organisation, and each exit is counted.
+void OrganisationRun::catch_up(Post& post, double t) {
+  if (post.active) return;
+  for (;;) {
+    const double at = std::min(post.next_event, post.next_lapse);
+    if (!(at <= t)) return;
+    ++out_.events;
+    if (post.next_event == at) {
+      if (post.state.vacant) {
+        fill(post, at);
+      } else {
+        ++out_.exits_by_level[static_cast<std::size_t>(post.level)];
+        vacate(post, at);
+      }
+    } else {
+      post.state.engaged = false;
+      set_lapse(post, kInf);
+    }
+  }
+}
+
+// A post that sponsors a programme again: its clocks go back into the event queues.
+void OrganisationRun::activate(Post& post) {
+  if (post.active) return;
+  post.active = true;
+  event_.set(post.index, post.next_event);
+  lapse_due_.set(post.index, post.next_lapse);
+}
+
+void OrganisationRun::idle_if_unused(Post& post) {
+  if (!lazy_ || !post.active || !post.programmes.empty()) return;
+  event_.set(post.index, kInf);
+  lapse_due_.set(post.index, kInf);
+  post.active = false;
 }
 
 // A follow-up owed by a completed programme is delivered now and judged (rule 9).
@@ -824,9 +910,10 @@ void OrganisationRun::finish(Live& l) {
     mine.erase(std::remove(mine.begin(), mine.end(), l.self), mine.end());
     // A post of its own has no more use once its programme is over.
     if (!sh_.posts) {
-      event_.set(post.index, kInf);
-      lapse_due_.set(post.index, kInf);
+      set_event(post, kInf);
+      set_lapse(post, kInf);
     }
+    idle_if_unused(post);
   };
   release(*l.post);
   for (std::size_t k = 1; k < l.seats.size(); ++k)
