@@ -163,8 +163,12 @@ TEST_F(Hostile, StandardInputAndPipesAreReadAsScenarios) {
   }
   EXPECT_TRUE(fs::exists(path("piped.h5")));
   ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
-  const Output piped = shell("(cat " + yaml + " > '" + path("fifo") +
-                             "' &); timeout 60 $P validate '" + path("fifo") + "'");
+  // The writer opens the FIFO under its own timeout and away from the captured output: if the
+  // reader never opened it, a writer blocked in open() would otherwise hold the output pipe
+  // and hang the test until ctest's timeout (seen once under load).
+  const Output piped =
+      shell("(timeout 60 sh -c \"cat " + yaml + " > '" + path("fifo") +
+            "'\" > /dev/null 2>&1 &); timeout 60 $P validate '" + path("fifo") + "'");
   EXPECT_EQ(piped.status, 0) << piped.out;
   EXPECT_NE(piped.out.find("name: baseline"), std::string::npos) << piped.out;
   const Output empty = shell("timeout 20 $P validate - < /dev/null");
