@@ -146,6 +146,40 @@ random numbers); exact() solves the CTMC of a Markov-subset scenario.
           },
           py::arg("scenario"), py::call_guard<py::gil_scoped_release>())
       .def(
+          "log_likelihoods",
+          [](const RecordLikelihood& l, const Scenario& base, const std::vector<std::string>& names,
+             const py::array_t<double, py::array::c_style | py::array::forcecast>& values,
+             const std::string& method) {
+            if (method != "simulated" && method != "exact")
+              throw py::value_error("method: expected 'simulated' or 'exact', not '" + method +
+                                    "'");
+            if (values.ndim() != 2 || values.shape(1) != static_cast<py::ssize_t>(names.size()))
+              throw py::value_error("values: expected one row per point, one column per name");
+            // The key paths' texts exactly as Scenario.with_values([(name, float(x)), ...])
+            // makes them, so each point's scenario is the one-point path's.
+            std::vector<RecordLikelihood::PointValues> points;
+            const auto v = values.unchecked<2>();
+            for (py::ssize_t i = 0; i < v.shape(0); ++i) {
+              py::list pairs;
+              for (py::ssize_t j = 0; j < v.shape(1); ++j)
+                pairs.append(py::make_tuple(names[static_cast<std::size_t>(j)], v(i, j)));
+              points.push_back(key_value_overrides(pairs));
+            }
+            std::vector<double> out;
+            {
+              py::gil_scoped_release release;
+              out = l.log_likelihoods(base, points,
+                                      method == "exact" ? RecordLikelihood::Method::Exact
+                                                        : RecordLikelihood::Method::Simulated);
+            }
+            return py::array_t<double>(static_cast<py::ssize_t>(out.size()), out.data());
+          },
+          py::arg("base"), py::arg("names"), py::arg("values"), py::arg("method") = "simulated",
+          "The log-likelihood at each row of `values` (a 2-D array, one column per key path of "
+          "`names`), the rows side by side on the worker threads: row i's is the one "
+          "simulated() (or exact()) gives for base.with_values(zip(names, values[i])); -inf "
+          "where the scenario refuses the values (a ScenarioError). A numpy array.")
+      .def(
           "exact",
           [](const RecordLikelihood& l, const Scenario& s) {
             LikelihoodEstimate e;

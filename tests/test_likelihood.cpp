@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 #include "progsurv/analysis/exact.hpp"
@@ -483,6 +484,54 @@ TEST(Likelihood, CommonRandomNumbersAcrossValuesAndThreads) {
   LikelihoodOptions other = one;
   other.seed = 2;
   EXPECT_NE(RecordLikelihood(s, record, other).simulated(s).log_likelihood, base.log_likelihood);
+}
+
+TEST(Likelihood, PointsSideBySideAreEachPointsOwnLikelihood) {
+  // log_likelihoods() runs several points' with_values and chunks on the threads together;
+  // each point's value must be bitwise the one simulated() (exact()) gives alone, at any
+  // thread count, and a point the scenario refuses gets -infinity without spoiling the rest.
+  // 5,000 replications: the last chunk is a partial one.
+  const Scenario s = markov();
+  const ProgrammeRecord record = parse_record(synthetic_record(s, 60, 5));
+  const std::vector<RecordLikelihood::PointValues> points = {
+      {{"patience.rate", "0.02"}, {"succession.adoption", "0.5"}},
+      {{"patience.rate", "0.05"}, {"succession.adoption", "0.2"}},
+      {{"patience.rate", "0.01"}, {"succession.adoption", "1.5"}},  // a probability above 1
+      {{"patience.rate", "0.03"}, {"succession.adoption", "0.9"}},
+      {{"patience.rate", "0.002"}, {"succession.adoption", "0.35"}}};
+  std::vector<double> one_thread;
+  for (int threads : {1, 2, 3}) {
+    LikelihoodOptions o;
+    o.replications = 5000;
+    o.threads = threads;
+    const RecordLikelihood lik(s, record, o);
+    const std::vector<double> sim = lik.log_likelihoods(s, points);
+    const std::vector<double> ex = lik.log_likelihoods(s, points, RecordLikelihood::Method::Exact);
+    ASSERT_EQ(sim.size(), points.size());
+    ASSERT_EQ(ex.size(), points.size());
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      if (i == 2) {
+        EXPECT_THROW(s.with_values(points[i]), ScenarioError);
+        EXPECT_EQ(sim[i], -std::numeric_limits<double>::infinity());
+        EXPECT_EQ(ex[i], -std::numeric_limits<double>::infinity());
+        continue;
+      }
+      const Scenario at = s.with_values(points[i]);
+      EXPECT_EQ(sim[i], lik.simulated(at).log_likelihood) << "point " << i << ", " << threads;
+      EXPECT_EQ(ex[i], lik.exact(at).log_likelihood) << "point " << i << ", " << threads;
+      EXPECT_TRUE(std::isfinite(sim[i]));
+    }
+    // The points differ (a test that compared one point with itself would pass anyway).
+    EXPECT_NE(sim[0], sim[1]);
+    if (threads == 1) one_thread = sim;
+    EXPECT_EQ(sim, one_thread) << threads << " threads";
+    EXPECT_TRUE(lik.log_likelihoods(s, {}).empty());
+  }
+  // Refused values are -infinity; any other error is the caller's.
+  LikelihoodOptions o;
+  o.replications = 2048;
+  const RecordLikelihood lik(s, record, o);
+  EXPECT_THROW(lik.log_likelihoods(s, {{{"horizon", "48"}}}), std::invalid_argument);
 }
 
 TEST(Likelihood, RunningAtTheHorizonIsStillRunning) {

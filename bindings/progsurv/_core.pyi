@@ -467,6 +467,9 @@ random numbers); exact() solves the CTMC of a Markov-subset scenario."""
     def exact(self, scenario: Scenario) -> dict:
         """As simulated(), exactly from the CTMC (raises ScenarioError outside the Markov subset)."""
         ...
+    def log_likelihoods(self, base: Scenario, names: List[str], values: numpy.typing.NDArray[Any], method: str = 'simulated') -> numpy.typing.NDArray[Any]:
+        """The log-likelihood at each row of `values` (a 2-D array, one column per key path of `names`), the rows side by side on the worker threads: row i's is the one simulated() (or exact()) gives for base.with_values(zip(names, values[i])); -inf where the scenario refuses the values (a ScenarioError). A numpy array."""
+        ...
     @property
     def patterns(self) -> int: ...
     @property

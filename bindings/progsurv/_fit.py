@@ -148,6 +148,15 @@ class Likelihood:
             return self._lik.exact(s)["log_likelihood"]
         return self._lik.simulated_log_likelihood(s)
 
+    def at_points(self, thetas):
+        """Returns the log-likelihood at each row of thetas (a 2-D array) as a NumPy array,
+        each bitwise what calling this object on the row gives, -inf where the scenario
+        refuses the values. The rows' scenarios and likelihoods run side by side in C++
+        without the GIL, so with_values no longer runs serially between them."""
+        return self._lik.log_likelihoods(self._base, self.names,
+                                         np.asarray(thetas, dtype=float).reshape(
+                                             -1, len(self.names)), self.method)
+
     def details(self, theta, method=None):
         """Returns a dict: the log-likelihood at theta, its Monte Carlo standard error
         (simulated) and each record row's probability, by "simulated" or "exact"."""
@@ -199,6 +208,22 @@ class _LogPosterior:
         for prior, x in zip(self.priors, theta):
             lp += prior.logpdf(x)
         return lp
+
+    def at_points(self, thetas):
+        """emcee's vectorised call: the log-posterior at each row of thetas, each bitwise
+        the one __call__ gives (the priors summed in the same order, the likelihoods of the
+        points with a finite prior evaluated together)."""
+        thetas = np.asarray(thetas, dtype=float)
+        lp = np.zeros(len(thetas))
+        for i, prior in enumerate(self.priors):
+            lp += prior.logpdfs(thetas[:, i])
+        out = np.full(len(thetas), -math.inf)
+        live = np.isfinite(lp)
+        self.evaluations += int(live.sum())
+        if live.any():
+            ll = self.likelihood.at_points(thetas[live])
+            out[live] = np.where(np.isfinite(ll), lp[live] + ll, -math.inf)
+        return out
 
     def __call__(self, theta):
         lp = self.log_prior(theta)
@@ -281,18 +306,27 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
     rng = np.random.default_rng(samp["seed"])
     start = np.column_stack([p.sample(rng, nwalkers) for _, p in spec.parameters])
     # Start only where the scenario accepts the values (a prior may reach past a bound).
+    # Without a pool, every walker's first point is evaluated in one call; the redraws then
+    # go walker by walker, drawing from rng in the order the one-point path does.
+    first = logpost.at_points(start) if pool is None else [None] * nwalkers
     for w in range(nwalkers):
-        for _ in range(1000):
-            if math.isfinite(logpost(start[w])):
+        for attempt in range(1000):
+            value = first[w] if attempt == 0 and first[w] is not None else logpost(start[w])
+            if math.isfinite(value):
                 break
             start[w] = [p.sample(rng, 1)[0] for _, p in spec.parameters]
         else:
             raise ValueError("no starting point drawn from the priors has a finite posterior; "
                              "check the priors against the scenario")
-    sampler = emcee.EnsembleSampler(nwalkers, ndim, logpost,
+    # Without a pool, emcee hands over each half-ensemble at once (vectorize): the points'
+    # likelihoods run side by side in C++ (docs/performance.md, "Fits"); under a pool, one
+    # point per call as the pool's processes expect. The chain is the same either way.
+    sampler = emcee.EnsembleSampler(nwalkers, ndim,
+                                    logpost if pool is not None else logpost.at_points,
                                     moves=[(emcee.moves.DEMove(), 0.8),
                                            (emcee.moves.DESnookerMove(), 0.2)],
-                                    pool=None if pool is None else _CountingPool(pool, logpost))
+                                    pool=None if pool is None else _CountingPool(pool, logpost),
+                                    vectorize=pool is None)
     sampler.random_state = np.random.RandomState(samp["seed"]).get_state()  # reproducible
     bar = _progress.ProgressBar(f"fitting {len(spec.parameters)} parameters", unit="steps") \
         if progress is True else None

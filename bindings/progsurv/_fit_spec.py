@@ -4,6 +4,8 @@ located errors (file:line:column: 'key': message). The fitting itself is in _fit
 import math
 import os
 
+import numpy as np
+
 from . import _core
 
 PRIOR_KINDS = ("uniform", "log-uniform", "beta", "lognormal")
@@ -100,6 +102,11 @@ class Prior:
     def logpdf(self, x):
         """Returns the log prior density at x (a float; -inf outside the support)."""
         return float(self._dist.logpdf(x))
+
+    def logpdfs(self, xs):
+        """Returns the log prior densities at the values xs as a NumPy array, in one call
+        (each bitwise the one logpdf() gives)."""
+        return self._dist.logpdf(np.ascontiguousarray(xs, dtype=float))
 
     def sample(self, rng, size):
         """Returns a NumPy array of `size` prior draws made with the NumPy Generator rng."""

@@ -271,74 +271,89 @@ std::vector<double> RecordLikelihood::pattern_counts(const std::vector<std::int6
   return counts;
 }
 
-LikelihoodEstimate RecordLikelihood::simulated(const Scenario& scenario) const {
-  check_shape(scenario);
+std::int64_t RecordLikelihood::chunks() const {
+  return (options_.replications + kChunkSize - 1) / kChunkSize;
+}
+
+int RecordLikelihood::worker_threads() const {
+  if (options_.threads > 0) return options_.threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::vector<std::int64_t> RecordLikelihood::chunk_table(const Scenario& scenario,
+                                                        std::int64_t c) const {
   const std::int64_t reps = options_.replications;
-  const std::int64_t chunks = (reps + kChunkSize - 1) / kChunkSize;
-  const std::size_t size = table_size();
   const std::size_t cells = static_cast<std::size_t>(kEndCategoryCount) * (phases_ + 1) * bins_;
   const std::size_t survival = static_cast<std::size_t>(levels_) * cells;
-  int threads = options_.threads;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const std::size_t ages = ages_.size() + 1;
+  std::vector<std::int64_t> t(table_size(), 0);
+  ReplicationTimeline timeline;
+  // Counts one more at every censoring age in [from, to) (every age up to the horizon,
+  // that included, when `to_horizon`) as a difference along the row.
+  auto during = [&](std::int64_t* row, double from, double to, bool to_horizon) {
+    const auto first = std::lower_bound(ages_.begin(), ages_.end(), from) - ages_.begin();
+    const auto last = to_horizon ? static_cast<std::ptrdiff_t>(ages_.size())
+                                 : std::lower_bound(ages_.begin(), ages_.end(), to) - ages_.begin();
+    if (first < last) {
+      ++row[first];
+      --row[last];
+    }
+  };
+  const std::int64_t end = std::min(reps, (c + 1) * kChunkSize);
+  for (std::int64_t r = c * kChunkSize; r < end; ++r) {
+    const ReplicationRecord rec = simulate_replication(
+        scenario, options_.seed, static_cast<std::uint64_t>(r), nullptr, &timeline);
+    const int level = std::clamp(rec.initial_level, 0, levels_ - 1);
+    const int k = static_cast<int>(end_category(rec.outcome, rec.cause));
+    const int d = std::clamp(rec.phases_delivered, 0, phases_);
+    const int b = std::clamp(static_cast<int>(rec.end_time / options_.bin_months), 0, bins_ - 1);
+    ++t[static_cast<std::size_t>(level) * cells +
+        (static_cast<std::size_t>(k) * (phases_ + 1) + d) * bins_ + b];
+    if (ages_.empty()) continue;
+    // Where it stood at each censoring age: scoping before its approval (or death),
+    // then running with the phases delivered so far until it ended. Still running (or
+    // scoping) at the horizon counts at every age up to it, an age equal to the horizon
+    // included, as in the exact solver's occupancy at H.
+    std::int64_t* at_ages = &t[survival + static_cast<std::size_t>(level) * (phases_ + 2) * ages];
+    const bool open = rec.outcome == Outcome::Running;
+    const double approved = timeline.approved_at;
+    const bool started = approved < std::numeric_limits<double>::infinity();
+    during(at_ages + static_cast<std::size_t>(phases_ + 1) * ages, 0.0,
+           started ? approved : rec.end_time, !started && open);
+    if (!started) continue;
+    double from = approved;
+    const std::size_t delivered = timeline.delivered_at.size();
+    for (std::size_t j = 0; j <= delivered && j <= static_cast<std::size_t>(phases_); ++j) {
+      const bool last = j == delivered;
+      during(at_ages + j * ages, from, last ? rec.end_time : timeline.delivered_at[j],
+             last && open);
+      if (!last) from = timeline.delivered_at[j];
+    }
+  }
+  // Differences to counts.
+  for (std::size_t row = 0; row < static_cast<std::size_t>(levels_) * (phases_ + 2); ++row) {
+    std::int64_t* x = &t[survival + row * ages];
+    for (std::size_t j = 1; j < ages; ++j) x[j] += x[j - 1];
+  }
+  return t;
+}
 
+LikelihoodEstimate RecordLikelihood::simulated(const Scenario& scenario) const {
+  check_shape(scenario);
   // One table per chunk (a chunk's replications are fixed, so which thread ran it does not
   // matter); chunk tables also give the batch-means standard error.
-  std::vector<std::vector<std::int64_t>> tables(static_cast<std::size_t>(chunks));
-  const std::size_t ages = ages_.size() + 1;
-  parallel_for(chunks, threads, [&](std::int64_t c) {
-    std::vector<std::int64_t> t(size, 0);
-    ReplicationTimeline timeline;
-    // Counts one more at every censoring age in [from, to) (every age up to the horizon,
-    // that included, when `to_horizon`) as a difference along the row.
-    auto during = [&](std::int64_t* row, double from, double to, bool to_horizon) {
-      const auto first = std::lower_bound(ages_.begin(), ages_.end(), from) - ages_.begin();
-      const auto last = to_horizon
-                            ? static_cast<std::ptrdiff_t>(ages_.size())
-                            : std::lower_bound(ages_.begin(), ages_.end(), to) - ages_.begin();
-      if (first < last) {
-        ++row[first];
-        --row[last];
-      }
-    };
-    const std::int64_t end = std::min(reps, (c + 1) * kChunkSize);
-    for (std::int64_t r = c * kChunkSize; r < end; ++r) {
-      const ReplicationRecord rec = simulate_replication(
-          scenario, options_.seed, static_cast<std::uint64_t>(r), nullptr, &timeline);
-      const int level = std::clamp(rec.initial_level, 0, levels_ - 1);
-      const int k = static_cast<int>(end_category(rec.outcome, rec.cause));
-      const int d = std::clamp(rec.phases_delivered, 0, phases_);
-      const int b = std::clamp(static_cast<int>(rec.end_time / options_.bin_months), 0, bins_ - 1);
-      ++t[static_cast<std::size_t>(level) * cells +
-          (static_cast<std::size_t>(k) * (phases_ + 1) + d) * bins_ + b];
-      if (ages_.empty()) continue;
-      // Where it stood at each censoring age: scoping before its approval (or death),
-      // then running with the phases delivered so far until it ended. Still running (or
-      // scoping) at the horizon counts at every age up to it, an age equal to the horizon
-      // included, as in the exact solver's occupancy at H.
-      std::int64_t* at_ages = &t[survival + static_cast<std::size_t>(level) * (phases_ + 2) * ages];
-      const bool open = rec.outcome == Outcome::Running;
-      const double approved = timeline.approved_at;
-      const bool started = approved < std::numeric_limits<double>::infinity();
-      during(at_ages + static_cast<std::size_t>(phases_ + 1) * ages, 0.0,
-             started ? approved : rec.end_time, !started && open);
-      if (!started) continue;
-      double from = approved;
-      const std::size_t delivered = timeline.delivered_at.size();
-      for (std::size_t j = 0; j <= delivered && j <= static_cast<std::size_t>(phases_); ++j) {
-        const bool last = j == delivered;
-        during(at_ages + j * ages, from, last ? rec.end_time : timeline.delivered_at[j],
-               last && open);
-        if (!last) from = timeline.delivered_at[j];
-      }
-    }
-    // Differences to counts.
-    for (std::size_t row = 0; row < static_cast<std::size_t>(levels_) * (phases_ + 2); ++row) {
-      std::int64_t* x = &t[survival + row * ages];
-      for (std::size_t j = 1; j < ages; ++j) x[j] += x[j - 1];
-    }
-    tables[static_cast<std::size_t>(c)] = std::move(t);
+  std::vector<std::vector<std::int64_t>> tables(static_cast<std::size_t>(chunks()));
+  parallel_for(chunks(), worker_threads(), [&](std::int64_t c) {
+    tables[static_cast<std::size_t>(c)] = chunk_table(scenario, c);
   });
+  return simulated_estimate(tables);
+}
 
+LikelihoodEstimate RecordLikelihood::simulated_estimate(
+    const std::vector<std::vector<std::int64_t>>& tables) const {
+  const std::int64_t reps = options_.replications;
+  const std::int64_t chunks = this->chunks();
+  const std::size_t size = table_size();
   std::vector<std::int64_t> total(size, 0);
   for (const auto& t : tables)
     for (std::size_t i = 0; i < size; ++i) total[i] += t[i];
@@ -375,6 +390,55 @@ LikelihoodEstimate RecordLikelihood::simulated(const Scenario& scenario) const {
     est.probability_se.push_back(std::sqrt(p[pat] * (1 - p[pat]) / R));
   }
   return est;
+}
+
+std::vector<double> RecordLikelihood::log_likelihoods(const Scenario& base,
+                                                      const std::vector<PointValues>& points,
+                                                      Method method) const {
+  const auto n = static_cast<std::int64_t>(points.size());
+  const int threads = worker_threads();
+  std::vector<double> out(points.size(), -std::numeric_limits<double>::infinity());
+  if (method == Method::Exact) {
+    // One point per thread: exact() runs on the calling thread.
+    parallel_for(n, threads, [&](std::int64_t i) {
+      try {
+        out[static_cast<std::size_t>(i)] =
+            exact(base.with_values(points[static_cast<std::size_t>(i)])).log_likelihood;
+      } catch (const ScenarioError&) {
+        // Refused values (or outside the Markov subset): -infinity, as set.
+      }
+    });
+    return out;
+  }
+  std::vector<Scenario> scenarios(points.size());
+  std::vector<char> refused(points.size(), 0);
+  parallel_for(n, threads, [&](std::int64_t i) {
+    const auto k = static_cast<std::size_t>(i);
+    try {
+      scenarios[k] = base.with_values(points[k]);
+    } catch (const ScenarioError&) {
+      refused[k] = 1;
+      return;
+    }
+    check_shape(scenarios[k]);
+  });
+  std::vector<std::size_t> live;
+  for (std::size_t k = 0; k < points.size(); ++k)
+    if (!refused[k]) live.push_back(k);
+  // Every (point, chunk) is one task, points in order, so the threads stay busy across
+  // points rather than waiting for each point's last chunk.
+  const std::int64_t per = chunks();
+  std::vector<std::vector<std::vector<std::int64_t>>> tables(
+      live.size(), std::vector<std::vector<std::int64_t>>(static_cast<std::size_t>(per)));
+  parallel_for(static_cast<std::int64_t>(live.size()) * per, threads, [&](std::int64_t task) {
+    const auto j = static_cast<std::size_t>(task / per);
+    tables[j][static_cast<std::size_t>(task % per)] = chunk_table(scenarios[live[j]], task % per);
+  });
+  parallel_for(static_cast<std::int64_t>(live.size()), threads, [&](std::int64_t j) {
+    const auto k = static_cast<std::size_t>(j);
+    out[live[k]] = simulated_estimate(tables[k]).log_likelihood;
+  });
+  return out;
 }
 
 LikelihoodEstimate RecordLikelihood::exact(const Scenario& scenario,

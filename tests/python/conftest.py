@@ -28,15 +28,19 @@ sys.path.insert(0, str(PYTHON_DIR))
 os.environ.setdefault("MPLBACKEND", "Agg")  # plots without a display
 
 
-def run_cli(*args, check=True):
-    """Runs the progsurv command; returns the CompletedProcess (text mode)."""
+def run_cli(*args, check=True, env=None, cwd=None, timeout=300, launcher=()):
+    """Runs the progsurv command, after `launcher` (e.g. mpirun and its options) when given,
+    with `env` and in `cwd` when given; returns the CompletedProcess (text mode). With
+    `check`, an exit other than 0 fails the test with the command's output."""
     if not CLI.exists():
         pytest.fail(f"the progsurv command is not built: {CLI}")
     proc = subprocess.run(
-        [str(CLI), *map(str, args)], capture_output=True, text=True, timeout=300
+        [*map(str, launcher), str(CLI), *map(str, args)], capture_output=True, text=True,
+        timeout=timeout, env=env, cwd=cwd
     )
     if check and proc.returncode != 0:
-        pytest.fail(f"progsurv {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
+        pytest.fail(f"{' '.join(map(str, launcher))} progsurv {' '.join(map(str, args))} exited "
+                    f"{proc.returncode}:\n{proc.stdout}{proc.stderr}")
     return proc
 
 

@@ -18,6 +18,8 @@ import progsurv
 from conftest import CLI, REPO, SCENARIOS, run_cli
 
 MARKOV = SCENARIOS / "exact" / "markov.yaml"
+# Two ranks on this machine (the fit's MPI tests).
+MPIRUN = ("mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2")
 
 
 def spec(parameters, method="simulated", replications=4096, walkers=12, steps=400, burn=100,
@@ -322,6 +324,81 @@ def test_a_pool_gives_the_one_process_fit():
     assert one.evaluations == two.evaluations > 0
 
 
+class _OnePointPool:
+    """A pool that maps in this process: the fit then takes the one-point path (emcee calls
+    the log-posterior once per point) instead of the vectorised one. Like a process pool,
+    it calls a copy of the log-posterior, whose count of evaluations is not the fit's."""
+
+    def map(self, fn, items):
+        import pickle
+
+        copy = pickle.loads(pickle.dumps(fn))
+        return [copy(x) for x in items]
+
+
+@pytest.mark.parametrize("method", ["simulated", "exact"])
+def test_vectorised_fit_is_the_one_point_fit(tmp_path, monkeypatch, method):
+    # Without a pool each half-ensemble's points are evaluated side by side in C++; the
+    # chain, log-probabilities, counts and the whole fit file must be those of evaluating
+    # them one at a time. The approval's prior reaches past 1, so some points are refused.
+    s = spec({"sponsor_levels.vp.approval": progsurv.Prior("uniform", low=0.3, high=1.4),
+              "patience.rate": progsurv.Prior("log-uniform", low=0.002, high=0.2),
+              "succession.adoption": progsurv.Prior("beta", a=2, b=2)},
+             method=method, replications=2048, walkers=8, steps=15, burn=5, draws=4)
+    record = progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 40, seed=3)
+    batches = []
+    at_points = progsurv._fit.Likelihood.at_points
+    monkeypatch.setattr(progsurv._fit.Likelihood, "at_points",
+                        lambda self, thetas: batches.append(at_points(self, thetas)) or
+                        batches[-1])
+    vectorised = quiet_fit(s, record)
+    one_point = quiet_fit(s, record, pool=_OnePointPool())
+    assert np.array_equal(vectorised.chain, one_point.chain)
+    assert np.array_equal(vectorised.log_prob, one_point.log_prob)
+    assert np.array_equal(vectorised.acceptance, one_point.acceptance)
+    assert vectorised.evaluations == one_point.evaluations > 0
+    # The vectorised path ran (the start, then a half-ensemble per call), it met refused
+    # points, and the chain moved.
+    assert len(batches) > 15 and 0 < sum(len(b) for b in batches) <= vectorised.evaluations
+    assert any(np.isneginf(b).any() for b in batches)
+    assert len(np.unique(vectorised.chain[:, :, 0])) > 8
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    vectorised.to_hdf5(tmp_path / "v.h5")
+    one_point.to_hdf5(tmp_path / "o.h5")
+    assert_same_fit_file(tmp_path / "v.h5", tmp_path / "o.h5")
+
+
+def test_vectorised_priors_are_the_one_point_priors():
+    values = np.array([-1.0, 0.0, 1e-9, 0.002, 0.05, 0.3, 0.5, 0.999, 1.0, 1.7, 12.0, 250.0])
+    for prior in (progsurv.Prior("uniform", low=0.3, high=1.4),
+                  progsurv.Prior("log-uniform", low=0.002, high=0.2),
+                  progsurv.Prior("beta", a=2, b=5), progsurv.Prior("lognormal", median=12,
+                                                                    sigma=0.7)):
+        at_once = prior.logpdfs(values)
+        one_by_one = np.array([prior.logpdf(x) for x in values])
+        assert np.array_equal(at_once, one_by_one), prior
+        assert np.isfinite(at_once).any() and np.isinf(at_once).any(), prior
+        # A column of a 2-D array (strided) as emcee's points give it.
+        grid = np.column_stack([values, values[::-1]])
+        assert np.array_equal(prior.logpdfs(grid[:, 0]), one_by_one), prior
+
+
+def test_points_side_by_side_are_each_points_own_likelihood():
+    s = spec({"sponsor_levels.vp.approval": progsurv.Prior("uniform", low=0.3, high=1.4),
+              "patience.rate": progsurv.Prior("log-uniform", low=0.002, high=0.2)},
+             replications=3000)
+    record = progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 40, seed=3)
+    thetas = np.array([[0.8, 0.02], [1.2, 0.02], [0.5, 0.1], [0.95, 0.004]])
+    for threads in (1, 2):
+        like = progsurv._fit.Likelihood(s, record, threads=threads)
+        got = like.at_points(thetas)
+        assert got[1] == -np.inf  # an approval above 1 is refused
+        for theta, value in zip(thetas[[0, 2, 3]], got[[0, 2, 3]]):
+            assert value == like(theta)
+            assert np.isfinite(value)
+        assert len(set(got)) == 4
+
+
 def test_a_record_pickles_whole():
     import pickle
 
@@ -340,18 +417,13 @@ def test_fit_under_mpirun_writes_the_one_process_file(tmp_path):
     progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 30, seed=4).to_csv(record,
                                                                                 index=False)
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
-    one = subprocess.run([str(CLI), "fit", fit_file, "--record", record, "-o",
-                          tmp_path / "one.h5", "-q"], capture_output=True, text=True,
-                         timeout=600, env=env)
-    assert one.returncode == 0, one.stderr
+    run_cli("fit", fit_file, "--record", record, "-o", tmp_path / "one.h5", "-q", env=env,
+            timeout=600)
     # One machine: shared memory between ranks, and mpirun's own wiring on loopback only.
     env.update(OMPI_MCA_btl="self,vader", OMPI_MCA_btl_vader_single_copy_mechanism="none",
                OMPI_MCA_oob_tcp_if_include="lo", OMPI_MCA_btl_tcp_if_include="lo")
-    two = subprocess.run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2",
-                          str(CLI), "fit", fit_file, "--record", record, "-o",
-                          tmp_path / "two.h5", "-q"], capture_output=True, text=True,
-                         timeout=600, env=env)
-    assert two.returncode == 0, two.stdout + two.stderr
+    two = run_cli("fit", fit_file, "--record", record, "-o", tmp_path / "two.h5", "-q",
+                  env=env, timeout=600, launcher=MPIRUN)
     assert_same_fit_file(tmp_path / "one.h5", tmp_path / "two.h5")
     # Rank 0 alone prints the summary and writes.
     assert two.stdout.count("prior against posterior") == 1
@@ -361,10 +433,8 @@ def test_fit_under_mpirun_writes_the_one_process_file(tmp_path):
     # Bad input under mpirun: exit 2 with the one message, nothing written, no hang.
     bad = tmp_path / "bad.csv"
     bad.write_text("outcome,month\nended,3\ncompleted,x\n")
-    three = subprocess.run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2",
-                            str(CLI), "fit", fit_file, "--record", bad, "-o",
-                            tmp_path / "three.h5", "-q"], capture_output=True, text=True,
-                           timeout=600, env=env)
+    three = run_cli("fit", fit_file, "--record", bad, "-o", tmp_path / "three.h5", "-q",
+                    env=env, timeout=600, launcher=MPIRUN, check=False)
     assert three.returncode == 2, three.stdout + three.stderr
     assert three.stderr.count(f"{bad}:3:11: 'month'") == 1, three.stderr
     assert not (tmp_path / "three.h5").exists()
@@ -406,8 +476,8 @@ def test_an_interrupted_worker_ends_the_mpirun_fit(tmp_path):
     env = dict(os.environ, OMPI_MCA_btl="self,vader",
                OMPI_MCA_btl_vader_single_copy_mechanism="none",
                OMPI_MCA_oob_tcp_if_include="lo", OMPI_MCA_btl_tcp_if_include="lo")
-    proc = subprocess.Popen(["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2",
-                             str(CLI), "fit", fit_file, "--record", record, "-o", out, "-q"],
+    proc = subprocess.Popen([*MPIRUN, str(CLI), "fit", fit_file, "--record", record, "-o", out,
+                             "-q"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 120

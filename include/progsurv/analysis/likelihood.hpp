@@ -15,6 +15,7 @@
 // computes them from the CTMC on the Markov subset, which is the check of the simulated one.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "progsurv/analysis/exact.hpp"
@@ -64,6 +65,20 @@ class RecordLikelihood {
   // Throws NotMarkovianError outside the Markov subset.
   LikelihoodEstimate exact(const Scenario& scenario, const ExactOptions& options = {}) const;
 
+  // The values of one parameter point, by key path, as Scenario::with_values takes them.
+  using PointValues = std::vector<std::pair<std::string, std::string>>;
+  enum class Method { Simulated, Exact };
+  // The log-likelihood at several parameter points in one call (a fit's half-ensemble of
+  // walkers): point i's scenario is base.with_values(points[i]), and its log-likelihood is
+  // bitwise the one simulated() (exact()) gives for that scenario alone. The points'
+  // with_values, and the chunks of replications of every point, share the worker threads,
+  // so no serial work sits between one point's replications and the next. A point whose
+  // values the scenario refuses (a ScenarioError from with_values, or exact()'s
+  // NotMarkovianError) gets -infinity: nothing can be observed under a scenario that cannot
+  // be. Any other error is thrown.
+  std::vector<double> log_likelihoods(const Scenario& base, const std::vector<PointValues>& points,
+                                      Method method = Method::Simulated) const;
+
   const LikelihoodOptions& options() const { return options_; }
   std::size_t programmes() const { return of_programme_.size(); }
   // Distinct observations (rows that are equal for the likelihood are evaluated once).
@@ -87,6 +102,12 @@ class RecordLikelihood {
 
   void check_shape(const Scenario& scenario) const;
   std::size_t table_size() const;
+  std::int64_t chunks() const;
+  int worker_threads() const;
+  // The table of chunk c's replications under `scenario` (the same whichever thread runs it).
+  std::vector<std::int64_t> chunk_table(const Scenario& scenario, std::int64_t c) const;
+  // The estimate from every chunk's table, in chunk order.
+  LikelihoodEstimate simulated_estimate(const std::vector<std::vector<std::int64_t>>& tables) const;
   // Replications of each pattern in a table laid out as the accumulator fills it.
   std::vector<double> pattern_counts(const std::vector<std::int64_t>& table) const;
 
