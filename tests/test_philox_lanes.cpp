@@ -20,7 +20,7 @@ namespace {
 constexpr std::size_t kLanes = PhiloxLanes::kLanes;
 
 PhiloxLanes random_names(std::mt19937_64& gen) {
-  PhiloxLanes lanes;
+  PhiloxLanes lanes{};
   for (std::size_t i = 0; i < kLanes; ++i) {
     const std::uint64_t name = gen();
     lanes.name_lo[i] = static_cast<std::uint32_t>(name);
@@ -85,7 +85,7 @@ TEST(PhiloxLanes, RngFromFirstBlockDrawsAsItsOwnStream) {
     const Place place{gen() & Place::kMask};
     const auto entity = static_cast<std::uint32_t>(gen() & 0xFFF);
     const std::uint64_t name = Rng::name(rep, m, place, entity);
-    PhiloxLanes lanes;
+    PhiloxLanes lanes{};
     lanes.name_lo[3] = static_cast<std::uint32_t>(name);
     lanes.name_hi[3] = static_cast<std::uint32_t>(name >> 32);
     philox_lanes(lanes, seed, static_cast<std::uint32_t>(rep));

@@ -57,7 +57,7 @@ constexpr std::array<SlotName, static_cast<std::size_t>(Slot::Count)> kSlotNames
 
 // The lanes' names for replications below 2^32, set once.
 constexpr PhiloxLanes slot_lanes() {
-  PhiloxLanes lanes;
+  PhiloxLanes lanes{};
   for (std::size_t i = 0; i < kSlotNames.size(); ++i) {
     const std::uint64_t name = Rng::name(0, kSlotNames[i].mechanism, kSlotNames[i].place);
     lanes.name_lo[i] = static_cast<std::uint32_t>(name);

@@ -11,12 +11,13 @@ namespace progsurv {
 
 // The decisions' names in (counter words 2 and 3, as Rng builds them), their first blocks
 // (counter word 0 = 0) out, word k of lane i in block[k][i]. Lanes past those in use are
-// computed too; their blocks are not read.
+// computed too; their blocks are not read. Left uninitialised unless value-initialised
+// (PhiloxLanes{}): a replication fills it before it reads it, and pays nothing to zero it.
 struct PhiloxLanes {
   static constexpr std::size_t kLanes = 16;  // a multiple of 4 (lanes per AVX2 register)
-  alignas(32) std::uint32_t name_lo[kLanes] = {};
-  alignas(32) std::uint32_t name_hi[kLanes] = {};
-  alignas(32) std::uint32_t block[4][kLanes] = {};
+  alignas(32) std::uint32_t name_lo[kLanes];
+  alignas(32) std::uint32_t name_hi[kLanes];
+  alignas(32) std::uint32_t block[4][kLanes];
 };
 
 // The blocks under key `seed` for counter word 1 = `replication_lo`, on the best path this
