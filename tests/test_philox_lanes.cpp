@@ -96,6 +96,33 @@ TEST(PhiloxLanes, RngFromFirstBlockDrawsAsItsOwnStream) {
   }
 }
 
+// The engine on the scalar path (a CPU without AVX2) gives the same replications as on the
+// CPU's own path: every record field, bitwise, over baseline replications.
+TEST(PhiloxLanes, EngineGivesTheSameReplicationsOnBothPaths) {
+  if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2 on this CPU: the engine has one path only";
+  const Scenario s = Scenario::load(PROGSURV_SOURCE_DIR "/scenarios/baseline.yaml");
+  std::vector<ReplicationRecord> best;
+  for (std::uint64_t rep = 0; rep < 20000; ++rep) best.push_back(simulate_replication(s, 11, rep));
+  philox_lanes_force_scalar(true);
+  std::vector<ReplicationRecord> scalar;
+  for (std::uint64_t rep = 0; rep < 20000; ++rep)
+    scalar.push_back(simulate_replication(s, 11, rep));
+  philox_lanes_force_scalar(false);
+  int started = 0;
+  for (std::size_t i = 0; i < best.size(); ++i) {
+    const ReplicationRecord &a = best[i], &b = scalar[i];
+    ASSERT_TRUE(a.outcome == b.outcome && a.cause == b.cause && a.end_time == b.end_time &&
+                a.phases_delivered == b.phases_delivered && a.value == b.value &&
+                a.time == b.time && a.sponsor_changes == b.sponsor_changes &&
+                a.handoffs == b.handoffs && a.breaks == b.breaks &&
+                a.escalations == b.escalations && a.disengagements == b.disengagements &&
+                a.customer_trust == b.customer_trust && a.initial_level == b.initial_level)
+        << "replication " << i;
+    started += a.outcome != Outcome::NotStarted;
+  }
+  EXPECT_GT(started, 10000);  // the phase slots were drawn, not only the proposal's
+}
+
 // Every uniform a replication draws, from a precomputed block or not, is one of the first
 // draws of its decision's own stream, and the first a decision draws is its draw 0: a slot
 // that named another decision than its call site would fail this. Replications past 2^32

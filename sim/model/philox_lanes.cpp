@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include <atomic>
+
 #include <Random123/philox.h>
 
 namespace progsurv {
@@ -57,7 +59,10 @@ using Kernel = void (*)(Lanes&, std::uint64_t, std::uint32_t);
 
 }  // namespace
 
-bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
+bool cpu_has_avx2() {
+  __builtin_cpu_init();  // safe to call early, e.g. from another file's static initialiser
+  return __builtin_cpu_supports("avx2");
+}
 
 void philox_lanes_scalar(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo) {
   const r123::Philox4x32 philox;
@@ -75,10 +80,22 @@ void philox_lanes_avx2(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t rep
   lanes_avx2(lanes, seed, replication_lo);
 }
 
+namespace {
+Kernel best_kernel() { return cpu_has_avx2() ? lanes_avx2 : philox_lanes_scalar; }
+// Chosen once, at the first call (the CPU does not change under a running program); atomic
+// only so that the tests' switch is not a data race with threads that read it.
+std::atomic<Kernel>& kernel() {
+  static std::atomic<Kernel> chosen{best_kernel()};
+  return chosen;
+}
+}  // namespace
+
+void philox_lanes_force_scalar(bool scalar) {
+  kernel().store(scalar ? philox_lanes_scalar : best_kernel(), std::memory_order_relaxed);
+}
+
 void philox_lanes(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo) {
-  // Chosen once: the CPU does not change under a running program.
-  static const Kernel kernel = cpu_has_avx2() ? lanes_avx2 : philox_lanes_scalar;
-  kernel(lanes, seed, replication_lo);
+  kernel().load(std::memory_order_relaxed)(lanes, seed, replication_lo);
 }
 
 }  // namespace progsurv

@@ -29,5 +29,8 @@ void philox_lanes(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replicat
 bool cpu_has_avx2();
 void philox_lanes_scalar(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo);
 void philox_lanes_avx2(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo);
+// Tests only: philox_lanes takes the scalar path (true) or the CPU's best again (false), so a
+// test can run the engine on both. Not to be called while replications run.
+void philox_lanes_force_scalar(bool scalar);
 
 }  // namespace progsurv
