@@ -8,7 +8,9 @@
 // Then:
 //   BM_Replication   runs those replications (tracing off);
 //   BM_UniformsOnly  replays exactly their uniforms and nothing else: the same decision
-//                    streams opened, the same uniforms drawn (checked bitwise first);
+//                    streams opened, the same uniforms drawn (checked bitwise first); as
+//                    the engine, each replication computes its slots' first blocks together
+//                    (first_blocks) and the streams opened from a slot start from their block;
 //   BM_DrawsOnly     replays the uniforms and the inverse CDFs they go through: every
 //                    variate the replications drew, bitwise;
 //   BM_ReplicationThreads  replications on 1 and 2 threads sharing nothing: the machine's
@@ -25,6 +27,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "progsurv/engine/programme.hpp"
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/tally.hpp"
 
@@ -160,6 +163,17 @@ double replay(const Op* first, const Op* last, std::vector<Rng>& streams) {
   return sink;
 }
 
+// One replication's replay, with the batch of first blocks the engine computes as it starts
+// (the streams opened from a slot were recorded with their block in them).
+template <bool kInverses, bool kCheck>
+double replay_replication(const Recording& r, std::uint64_t rep, std::vector<Rng>& streams,
+                          progsurv::PhiloxLanes& lanes) {
+  progsurv::first_blocks(lanes, kSeed, rep);
+  benchmark::DoNotOptimize(lanes.block);
+  return replay<kInverses, kCheck>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1],
+                                   streams);
+}
+
 const Recording& recording() {
   static const Recording rec = [] {
     Recording r;
@@ -188,8 +202,9 @@ const Recording& recording() {
     }
     // The replay draws exactly the replications' numbers: every variate bitwise.
     std::vector<Rng> streams(most_streams);
+    progsurv::PhiloxLanes lanes;
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-      replay<true, true>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1], streams);
+      replay_replication<true, true>(r, rep, streams, lanes);
     return r;
   }();
   return rec;
@@ -228,11 +243,11 @@ BENCHMARK(BM_Replication)->Unit(benchmark::kMillisecond);
 void BM_UniformsOnly(benchmark::State& state) {
   const Recording& r = recording();
   std::vector<Rng> streams(most_streams(r));
+  progsurv::PhiloxLanes lanes;
   for (auto _ : state) {
     double sink = 0.0;
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-      sink += replay<false, false>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1],
-                                   streams);
+      sink += replay_replication<false, false>(r, rep, streams, lanes);
     benchmark::DoNotOptimize(sink);
   }
   per_replication_counters(state, r);
@@ -243,11 +258,11 @@ BENCHMARK(BM_UniformsOnly)->Unit(benchmark::kMillisecond);
 void BM_DrawsOnly(benchmark::State& state) {
   const Recording& r = recording();
   std::vector<Rng> streams(most_streams(r));
+  progsurv::PhiloxLanes lanes;
   for (auto _ : state) {
     double sink = 0.0;
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-      sink += replay<true, false>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1],
-                                  streams);
+      sink += replay_replication<true, false>(r, rep, streams, lanes);
     benchmark::DoNotOptimize(sink);
   }
   per_replication_counters(state, r);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+
+#include "engine/sponsor_places.hpp"
 
 namespace progsurv {
 namespace {
@@ -28,7 +31,54 @@ double first_review(double t, double r, bool after) {
   return k;
 }
 
+// The name of each Slot's decision (replication < 2^32; first_blocks adds the higher bits).
+struct SlotName {
+  Mechanism mechanism;
+  Place place;
+};
+constexpr std::array<SlotName, static_cast<std::size_t>(Slot::Count)> kSlotNames = {{
+    {Mechanism::Sponsor, places::kProposal},
+    {Mechanism::Sponsor, places::tenure(0)},
+    {Mechanism::Attention, places::lapse(0, 0)},
+    {Mechanism::Scoping, kScoping},
+    {Mechanism::Budget, Place::of(places::kSqueeze, 1)},
+    {Mechanism::Budget, Place::of(places::kSqueeze, 2)},
+    {Mechanism::Budget, Place::of(places::kSqueeze, 3)},
+    {Mechanism::Budget, Place::of(places::kSqueeze, 4)},
+    {Mechanism::Patience, kThreshold},
+    {Mechanism::Resources, Place::at(0)},
+    {Mechanism::Recruitment, Place::at(0)},
+    {Mechanism::Customers, Place::at(0)},
+    {Mechanism::Gate, Place::at(0)},
+    {Mechanism::Work, Place::at(0, 0)},
+    {Mechanism::Work, Place::at(0, 1)},
+    {Mechanism::Handoff, Place::at(0, 1)},
+}};
+
+// The lanes' names for replications below 2^32, set once.
+constexpr PhiloxLanes slot_lanes() {
+  PhiloxLanes lanes{};
+  for (std::size_t i = 0; i < kSlotNames.size(); ++i) {
+    const std::uint64_t name = Rng::name(0, kSlotNames[i].mechanism, kSlotNames[i].place);
+    lanes.name_lo[i] = static_cast<std::uint32_t>(name);
+    lanes.name_hi[i] = static_cast<std::uint32_t>(name >> 32);
+  }
+  return lanes;
+}
+constexpr PhiloxLanes kSlotLanes = slot_lanes();
+
 }  // namespace
+
+void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replication) {
+  // Only the replication's bits above 32 (at name bit 36, in word 3) differ between
+  // replications' names; the low 32 go to counter word 1.
+  const auto high =
+      static_cast<std::uint32_t>(Rng::name(replication, Mechanism::Sponsor, {}) >> 32);
+  std::copy(std::begin(kSlotLanes.name_lo), std::end(kSlotLanes.name_lo), lanes.name_lo);
+  for (std::size_t i = 0; i < PhiloxLanes::kLanes; ++i)
+    lanes.name_hi[i] = kSlotLanes.name_hi[i] | high;
+  philox_lanes(lanes, seed, static_cast<std::uint32_t>(replication));
+}
 
 Programme::Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
                      ReplicationRecord& rec, double* trust, double start)
@@ -36,15 +86,16 @@ Programme::Programme(const Scenario& s, const Decisions& d, const SponsorState& 
 
 // A draw whose value does not depend on u (fixed, never) takes no uniform: decisions are
 // keyed by place, so skipping one shifts nothing else.
-static double value_of(const Distribution& dist, const Decisions& d, Mechanism m, Place place) {
+static double value_of(const Distribution& dist, const Decisions& d, Mechanism m, Place place,
+                       Slot slot = Slot::None) {
   if (dist.kind() == DistKind::Fixed || dist.kind() == DistKind::Never) return dist.quantile(0.5);
-  return dist.quantile(d.uniform(m, place));
+  return dist.quantile(d.uniform(m, place, slot));
 }
 
 double Programme::begin_scoping(double u_approval) {
   u_approval_ = u_approval;
   activity_ = Activity::Scoping;
-  activity_due_ = p_ + value_of(s_.scoping, d_, Mechanism::Scoping, kScoping);
+  activity_due_ = p_ + value_of(s_.scoping, d_, Mechanism::Scoping, kScoping, Slot::Scoping);
   return t_ + (activity_due_ - p_);
 }
 
@@ -111,7 +162,7 @@ void Programme::start() {
   // Rule 14: the co-sponsors take their seats now, before anything is drawn under a level.
   if (start_hook_) start_hook_(start_context_);
   if (pat.model == PatienceModel::Reviews) {
-    theta_ = value_of(pat.threshold, d_, Mechanism::Patience, kThreshold);
+    theta_ = value_of(pat.threshold, d_, Mechanism::Patience, kThreshold, Slot::Threshold);
     // Reviews before the start do not touch the programme; one at exactly S does.
     const double k = first_review(t_, pat.review_every, false);
     review_k_ = k < 9e15 ? static_cast<std::int64_t>(k) : std::int64_t{1} << 53;
@@ -126,7 +177,8 @@ void Programme::start_phase() {
   pressure_k_ = 0;
   deferred_phase_ = false;
   activity_ = Activity::Resources;
-  double wait = value_of(level().resource_delay, d_, Mechanism::Resources, Place::at(phase_));
+  double wait = value_of(level().resource_delay, d_, Mechanism::Resources, Place::at(phase_),
+                         phase_ == 0 ? Slot::Resources0 : Slot::None);
   slowed_ = !sponsor_.engaged && s_.disengaged.resources != 1.0;
   if (slowed_) wait *= s_.disengaged.resources;
   activity_due_ = p_ + wait;
@@ -135,7 +187,10 @@ void Programme::start_phase() {
 void Programme::start_work() {
   activity_ = Activity::Work;
   const Step& st = phase().steps[static_cast<std::size_t>(step_)];
-  double work = value_of(st.work, d_, Mechanism::Work, here());
+  const Slot slot = phase_ == 0 && step_ < 2
+                        ? static_cast<Slot>(static_cast<int>(Slot::Work00) + step_)
+                        : Slot::None;
+  double work = value_of(st.work, d_, Mechanism::Work, here(), slot);
   // Rule 16: a step of a deferred phase that had not started is drawn as usual, then scaled.
   if (deferred_phase_) work *= 1.0 - phase().deferrable;
   activity_due_ = p_ + work;
@@ -143,7 +198,8 @@ void Programme::start_work() {
 
 // Rule 13: the customers give their time when recruitment ends; the follow-up is drawn then.
 void Programme::give_customers_time() {
-  const double f = value_of(s_.customers.follow_up, d_, Mechanism::Customers, Place::at(phase_));
+  const double f = value_of(s_.customers.follow_up, d_, Mechanism::Customers, Place::at(phase_),
+                            phase_ == 0 ? Slot::FollowUp0 : Slot::None);
   follow_ups_.push_back({t_, p_ + f, phase_});
 }
 
@@ -183,7 +239,8 @@ bool Programme::on_progress() {
       slowed_ = false;
       if (phase().engage) {
         const Customers& c = s_.customers;
-        double a = value_of(c.recruitment, d_, Mechanism::Recruitment, Place::at(phase_));
+        double a = value_of(c.recruitment, d_, Mechanism::Recruitment, Place::at(phase_),
+                            phase_ == 0 ? Slot::Recruitment0 : Slot::None);
         if (a > 0.0) a *= 1.0 + c.trust_effect * (1.0 - *trust_);
         if (a > 0.0) {
           activity_ = Activity::Recruiting;
@@ -216,7 +273,8 @@ bool Programme::on_progress() {
           ++rec_.handoffs;
           activity_ = Activity::Pickup;
           // The pickup wait and the break of this handoff: draws 0 and 1 of its decision.
-          const auto [u_pickup, u_break] = d_.uniform_pair(Mechanism::Handoff, here());
+          const auto [u_pickup, u_break] = d_.uniform_pair(
+              Mechanism::Handoff, here(), phase_ == 0 && step_ == 1 ? Slot::Handoff01 : Slot::None);
           double pickup = s_.pickup(from, to).quantile(u_pickup);
           if (cynicism_) pickup *= cynicism_->pickup_factor(t_);
           activity_due_ = p_ + pickup;
@@ -236,7 +294,8 @@ bool Programme::on_progress() {
         end(Outcome::Completed, Cause::None);
         return true;
       }
-      if (!(d_.uniform(Mechanism::Gate, Place::at(phase_)) < phase().continue_prob)) {
+      if (!(d_.uniform(Mechanism::Gate, Place::at(phase_), phase_ == 0 ? Slot::Gate0 : Slot::None) <
+            phase().continue_prob)) {
         end(Outcome::Ended, Cause::PhaseGate);
         return true;
       }

@@ -31,7 +31,7 @@ class ReplicationRun {
   ReplicationRun(const Scenario& s, std::uint64_t seed, std::uint64_t replication,
                  std::vector<DrawTrace>* trace)
       : s_(s),
-        d_(seed, replication, 0, trace),
+        d_(seed, replication, 0, trace, &first_),
         prog_(s, d_, sponsor_, rec_, &rec_.customer_trust),
         seed_(seed),
         replication_(replication),
@@ -60,8 +60,10 @@ class ReplicationRun {
   double lapse(Seat& seat) {
     const Distribution& L = level_of(seat).attention_lapse;
     if (L.kind() == DistKind::Never) return kInf;
-    return t_ + L.quantile(
-                    seat.d.uniform(Mechanism::Attention, lapse_place(seat.number, seat.lapses++)));
+    // The lead's first lapse has a slot (co-sponsors' Decisions have no first blocks).
+    const Slot slot = seat.number == 0 && seat.lapses == 0 ? Slot::Lapse : Slot::None;
+    return t_ + L.quantile(seat.d.uniform(Mechanism::Attention,
+                                          lapse_place(seat.number, seat.lapses++), slot));
   }
   void schedule_squeeze();
   void seat_co_sponsors();
@@ -72,6 +74,7 @@ class ReplicationRun {
   void on_visible_result();
 
   const Scenario& s_;
+  PhiloxLanes first_;  // the slots' first blocks (Slot), computed when run() starts
   Decisions d_;
   SponsorState sponsor_;
   ReplicationRecord rec_;
@@ -89,7 +92,8 @@ class ReplicationRun {
 };
 
 ReplicationRecord ReplicationRun::run() {
-  const auto [u_level, u_approval] = d_.uniform_pair(Mechanism::Sponsor, kProposal);
+  first_blocks(first_, seed_, replication_);
+  const auto [u_level, u_approval] = d_.uniform_pair(Mechanism::Sponsor, kProposal, Slot::Proposal);
   seats_.push_back(Seat{d_});
   Seat& lead = seats_[0];
   lead.level = s_.sponsor.pick(u_level);
@@ -99,7 +103,7 @@ ReplicationRecord ReplicationRun::run() {
   // their attention run while the proposal is scoped.
   const Distribution& tenure = level_of(lead).tenure;
   if (tenure.kind() != DistKind::Never) {
-    const double u = d_.uniform(Mechanism::Sponsor, tenure_place(0));
+    const double u = d_.uniform(Mechanism::Sponsor, tenure_place(0), Slot::Tenure);
     lead.event = s_.initial_sponsor == InitialSponsor::Residual ? tenure.residual_quantile(u)
                                                                 : tenure.quantile(u);
   }
@@ -238,8 +242,10 @@ void ReplicationRun::schedule_squeeze() {
     const double at = static_cast<double>(budget_k_) * b.every;
     if (at > s_.horizon) return;
     if (b.squeeze_prob >= 1.0 ||
-        d_.uniform(Mechanism::Budget, Place::of(kSqueeze, static_cast<std::uint64_t>(budget_k_))) <
-            b.squeeze_prob) {
+        d_.uniform(Mechanism::Budget, Place::of(kSqueeze, static_cast<std::uint64_t>(budget_k_)),
+                   budget_k_ <= 4
+                       ? static_cast<Slot>(static_cast<int>(Slot::Squeeze1) + budget_k_ - 1)
+                       : Slot::None) < b.squeeze_prob) {
       next_squeeze_ = at;
       return;
     }

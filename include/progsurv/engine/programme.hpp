@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <array>
 #include <boost/container/small_vector.hpp>
+#include <cassert>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
 #include "progsurv/engine/cynicism.hpp"
 #include "progsurv/engine/replication.hpp"
+#include "progsurv/model/philox_lanes.hpp"
 #include "progsurv/model/rng.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
@@ -26,28 +28,73 @@ struct SponsorState {
   bool engaged = true;  // rule 12: attention; a vacancy ends it, a successor arrives engaged
 };
 
+// The decisions of the programme (entity 0) that a single-programme replication almost always
+// draws, each with a fixed slot: when the replication starts their first Philox blocks are
+// computed together (first_blocks), and each call site that draws one names its slot, so its
+// first two draws take no Philox (docs/performance.md, issue 21). Chosen by how often the
+// baseline's replications draw them (at least ~half: the five first ones always).
+enum class Slot : std::uint8_t {
+  Proposal,  // Sponsor: initial level, approval
+  Tenure,    // Sponsor: the first sponsor's tenure
+  Lapse,     // Attention: the first sponsor's first lapse
+  Scoping,   // Scoping
+  Squeeze1,  // Budget: the squeeze draws of cycles 1 to 4
+  Squeeze4 = Squeeze1 + 3,
+  Threshold,   // Patience: the review threshold
+  Resources0,  // phase 0: resource wait, recruitment, follow-up, gate
+  Recruitment0,
+  FollowUp0,
+  Gate0,
+  Work00,  // phase 0, steps 0 and 1: work, and the handoff between them
+  Work01,
+  Handoff01,
+  Count,
+  None = 0xFF
+};
+static_assert(static_cast<std::size_t>(Slot::Count) <= PhiloxLanes::kLanes);
+
+// Computes the slots' first blocks of replication `replication` under `seed`.
+void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replication);
+
 // Names and traces the random decisions of one entity (a programme, a post) of one
-// replication: every draw is Rng(seed, replication, mechanism, place, entity).
+// replication: every draw is Rng(seed, replication, mechanism, place, entity). A call site
+// may name its decision's slot: with first blocks set (a single-programme replication's
+// programme) the stream starts from the slot's block, otherwise the slot is ignored.
 class Decisions {
  public:
+  // `first`: the slots' blocks (filled by first_blocks for this seed and replication before
+  // the first draw; entity 0 only), which must outlive every copy of these Decisions.
   Decisions(std::uint64_t seed, std::uint64_t replication, std::uint32_t entity = 0,
-            std::vector<DrawTrace>* trace = nullptr)
-      : seed_(seed), replication_(replication), entity_(entity), trace_(trace) {}
-  Rng stream(Mechanism m, Place place) const { return Rng(seed_, replication_, m, place, entity_); }
-  double uniform(Mechanism m, Place place) const {
-    const double u = stream(m, place).uniform();
+            std::vector<DrawTrace>* trace = nullptr, const PhiloxLanes* first = nullptr)
+      : seed_(seed), replication_(replication), entity_(entity), trace_(trace), first_(first) {}
+  Rng stream(Mechanism m, Place place, Slot slot = Slot::None) const {
+    if (first_ && slot != Slot::None) {
+      const auto i = static_cast<std::size_t>(slot);
+      // The call site and first_blocks must name the decision alike.
+      assert(entity_ == 0 &&
+             first_->name_lo[i] == static_cast<std::uint32_t>(Rng::name(replication_, m, place)) &&
+             first_->name_hi[i] ==
+                 static_cast<std::uint32_t>(Rng::name(replication_, m, place) >> 32));
+      return Rng(
+          seed_, replication_, m, place, entity_,
+          {{first_->block[0][i], first_->block[1][i], first_->block[2][i], first_->block[3][i]}});
+    }
+    return Rng(seed_, replication_, m, place, entity_);
+  }
+  double uniform(Mechanism m, Place place, Slot slot = Slot::None) const {
+    const double u = stream(m, place, slot).uniform();
     if (trace_) trace_->push_back({m, place.bits, u, entity_});
     return u;
   }
   // Two uniforms of one decision (e.g. a handoff's pickup, then its break): draws 0 and 1.
-  std::pair<double, double> uniform_pair(Mechanism m, Place place) const {
-    const auto u = uniforms<2>(m, place);
+  std::pair<double, double> uniform_pair(Mechanism m, Place place, Slot slot = Slot::None) const {
+    const auto u = uniforms<2>(m, place, slot);
     return {u[0], u[1]};
   }
   // The first N uniforms of one decision: draws 0 to N - 1.
   template <std::size_t N>
-  std::array<double, N> uniforms(Mechanism m, Place place) const {
-    Rng r = stream(m, place);
+  std::array<double, N> uniforms(Mechanism m, Place place, Slot slot = Slot::None) const {
+    Rng r = stream(m, place, slot);
     std::array<double, N> u;
     for (double& x : u) x = r.uniform();
     if (trace_)
@@ -59,6 +106,7 @@ class Decisions {
   std::uint64_t seed_, replication_;
   std::uint32_t entity_;
   std::vector<DrawTrace>* trace_;
+  const PhiloxLanes* first_;
 };
 
 // A follow-up still owed when its programme completed (portfolio mode): delivered at

@@ -74,16 +74,33 @@ class Rng {
   Rng() : Rng(0, 0, Mechanism::Sponsor) {}
   // entity: 0 for the single programme; in portfolio mode the programme or post number.
   Rng(std::uint64_t seed, std::uint64_t replication, Mechanism mechanism, Place place = {},
-      std::uint32_t entity = 0) {
-    key_ = {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
-    const std::uint64_t name = (static_cast<std::uint64_t>(mechanism) << 58) |
-                               ((static_cast<std::uint64_t>(entity) & 0xFFF) << 46) |
-                               (((replication >> 32) & 0x3FF) << 36) | (place.bits & Place::kMask);
-    ctr_ = {{0, static_cast<std::uint32_t>(replication), static_cast<std::uint32_t>(name),
-             static_cast<std::uint32_t>(name >> 32)}};
+      std::uint32_t entity = 0)
+      : Rng(Untraced{}, seed, replication, mechanism, place, entity) {
 #ifdef PROGSURV_RNG_TRACE
     if (rng_trace_enabled) rng_trace_open(this);
 #endif
+  }
+  // The same decision given its first block (counter word 0 = 0), computed elsewhere with the
+  // blocks of other decisions (PhiloxLanes): its first two draws take no Philox, the later
+  // ones are computed here as usual.
+  Rng(std::uint64_t seed, std::uint64_t replication, Mechanism mechanism, Place place,
+      std::uint32_t entity, const Philox::ctr_type& first_block)
+      : Rng(Untraced{}, seed, replication, mechanism, place, entity) {
+    block_ = first_block;
+    ctr_[0] = 1;
+    used_ = 0;
+#ifdef PROGSURV_RNG_TRACE
+    // Traced as opened with its block: a replay starts from it (and computes the batch itself).
+    if (rng_trace_enabled) rng_trace_open(this);
+#endif
+  }
+
+  // A decision's name: counter words 2 (low half) and 3 (high half).
+  static constexpr std::uint64_t name(std::uint64_t replication, Mechanism mechanism, Place place,
+                                      std::uint32_t entity = 0) {
+    return (static_cast<std::uint64_t>(mechanism) << 58) |
+           ((static_cast<std::uint64_t>(entity) & 0xFFF) << 46) |
+           (((replication >> 32) & 0x3FF) << 36) | (place.bits & Place::kMask);
   }
 
   static constexpr result_type min() { return 0; }
@@ -107,6 +124,15 @@ class Rng {
   bool bernoulli(double p) { return uniform() < p; }
 
  private:
+  struct Untraced {};
+  Rng(Untraced, std::uint64_t seed, std::uint64_t replication, Mechanism mechanism, Place place,
+      std::uint32_t entity) {
+    key_ = {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+    const std::uint64_t n = name(replication, mechanism, place, entity);
+    ctr_ = {{0, static_cast<std::uint32_t>(replication), static_cast<std::uint32_t>(n),
+             static_cast<std::uint32_t>(n >> 32)}};
+  }
+
   void refill() {
     block_ = Philox()(ctr_, key_);
     ++ctr_[0];
