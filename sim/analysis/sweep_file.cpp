@@ -70,6 +70,20 @@ std::string fnv1a_hex(const std::string& text) {
 
 namespace {
 
+// A metric in the resolved text: its name when it takes no argument, else {stem: argument},
+// the argument written by `write_arg` (scenario and portfolio statistics alike).
+template <class Statistic, class WriteArg>
+void emit_statistic(YAML::Emitter& e, const std::string& name, const Statistic& st,
+                    WriteArg write_arg) {
+  if (st.arg() == Statistic::Arg::None) {
+    e << name;
+    return;
+  }
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << st.stem() << YAML::Value;
+  write_arg();
+  e << YAML::EndMap;
+}
+
 // Why `path` cannot be read as a file: missing, a folder, or something else.
 std::string why_not_a_file(const std::string& path) {
   std::error_code ec;
@@ -1076,15 +1090,10 @@ class SweepReader {
     e << YAML::EndMap;
     e << YAML::Key << "metrics" << YAML::Value << YAML::BeginSeq;
     for (const auto& m : s.metrics) {
-      switch (m.kind) {
-        case MetricKind::Scenario: {
-          const ScenarioStatistic& st = m.scenario;
-          using Arg = ScenarioStatistic::Arg;
-          if (st.arg() == Arg::None) {
-            e << m.name;
-            break;
-          }
-          e << YAML::Flow << YAML::BeginMap << YAML::Key << st.stem() << YAML::Value;
+      if (m.kind == MetricKind::Scenario) {
+        const ScenarioStatistic& st = m.scenario;
+        using Arg = ScenarioStatistic::Arg;
+        emit_statistic(e, m.name, st, [&] {
           switch (st.arg()) {
             case Arg::None:
               break;
@@ -1106,17 +1115,11 @@ class SweepReader {
               e << to_string(st.quantity);
               break;
           }
-          e << YAML::EndMap;
-          break;
-        }
-        case MetricKind::Portfolio: {
-          const PortfolioStatistic& st = m.statistic;
-          using Arg = PortfolioStatistic::Arg;
-          if (st.arg() == Arg::None) {
-            e << m.name;
-            break;
-          }
-          e << YAML::Flow << YAML::BeginMap << YAML::Key << st.stem() << YAML::Value;
+        });
+      } else {
+        const PortfolioStatistic& st = m.statistic;
+        using Arg = PortfolioStatistic::Arg;
+        emit_statistic(e, m.name, st, [&] {
           switch (st.arg()) {
             case Arg::None:
               break;
@@ -1134,9 +1137,7 @@ class SweepReader {
                 << YAML::Key << "rank" << YAML::Value << std::to_string(st.rank) << YAML::EndMap;
               break;
           }
-          e << YAML::EndMap;
-          break;
-        }
+        });
       }
     }
     e << YAML::EndSeq;
