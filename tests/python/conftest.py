@@ -6,6 +6,7 @@ Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/python
 """
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 
@@ -26,6 +27,13 @@ if not (PYTHON_DIR / "progsurv" / "__init__.py").exists():
     )
 sys.path.insert(0, str(PYTHON_DIR))
 os.environ.setdefault("MPLBACKEND", "Agg")  # plots without a display
+
+# A test run started in the background of a non-interactive shell (`cmd &` in a script)
+# inherits SIGINT ignored, and every command the tests start would too: a Ctrl-C at a
+# command's first instant would then be lost, as the shell asked. The interrupt tests need
+# what a terminal gives.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run_cli(*args, check=True, env=None, cwd=None, timeout=300, launcher=()):
