@@ -18,9 +18,6 @@ using yaml_detail::parse_finite;
 using Kind = PortfolioStatistic::Kind;
 using Arg = PortfolioStatistic::Arg;
 
-constexpr Cause kCauses[] = {Cause::SponsorExit, Cause::Patience, Cause::HandoffFailure,
-                             Cause::BudgetCut, Cause::PhaseGate};
-
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }

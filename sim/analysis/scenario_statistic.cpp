@@ -16,10 +16,6 @@ using yaml_detail::parse_finite;
 using Kind = ScenarioStatistic::Kind;
 using Arg = ScenarioStatistic::Arg;
 
-constexpr Cause kCauses[] = {Cause::SponsorExit, Cause::Patience, Cause::HandoffFailure,
-                             Cause::BudgetCut, Cause::PhaseGate};
-constexpr Outcome kOutcomes[] = {Outcome::Completed, Outcome::Ended, Outcome::NotStarted,
-                                 Outcome::Running};
 constexpr const char* kCauseList =
     "sponsor_exit, patience, handoff_failure, budget_cut, phase_gate";
 

@@ -17,6 +17,12 @@ enum class Cause : std::int8_t {
 };
 inline constexpr int kCauseCount = 5;
 
+// Every outcome and every cause, in their numbering order (the names statistics are read by).
+inline constexpr std::array<Outcome, kOutcomeCount> kOutcomes = {
+    Outcome::Completed, Outcome::Ended, Outcome::NotStarted, Outcome::Running};
+inline constexpr std::array<Cause, kCauseCount> kCauses = {
+    Cause::SponsorExit, Cause::Patience, Cause::HandoffFailure, Cause::BudgetCut, Cause::PhaseGate};
+
 // The terminal category of a replication: completed, one of the five causes, not_started
 // or running (censored at the horizon). Curves and tallies are indexed by it.
 enum class EndCategory : int {
