@@ -601,6 +601,12 @@ TEST(ScenarioWithValues, IsTheScenarioOfItsOwnText) {
     EXPECT_EQ(s.to_yaml(), reread.to_yaml()) << values.front().first;
     EXPECT_EQ(s.name, reread.name);
     EXPECT_EQ(s.description, reread.description);
+    // Without its text (a fit's points): the same scenario, the same changes, no text.
+    const Scenario textless = base.with_values(values, Scenario::Text::Omitted);
+    EXPECT_EQ(textless.to_yaml(), s.to_yaml()) << values.front().first;
+    EXPECT_EQ(textless.label(), s.label());
+    EXPECT_EQ(textless.original_text, s.original_text);
+    EXPECT_TRUE(textless.yaml_text.empty());
   }
   EXPECT_EQ(base.with_values(cases[2]).name, "12:00 plan: \"quoted\"");
 }
@@ -627,10 +633,19 @@ TEST(ScenarioWithValues, SameFromSeveralThreads) {
   EXPECT_EQ(threaded, serial);
 }
 
+// The error for one override; it must be the same whether the new scenario's text is
+// emitted or not.
 ScenarioError override_error(const Scenario& s, const std::string& path, const std::string& value) {
+  std::string omitted;
+  try {
+    s.with_values({{path, value}}, Scenario::Text::Omitted);
+  } catch (const ScenarioError& e) {
+    omitted = e.what();
+  }
   try {
     s.with_values({{path, value}});
   } catch (const ScenarioError& e) {
+    EXPECT_EQ(omitted, e.what()) << path << " = " << value;
     return e;
   }
   ADD_FAILURE() << "expected a ScenarioError for " << path << " = " << value;

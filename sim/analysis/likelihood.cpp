@@ -403,7 +403,8 @@ std::vector<double> RecordLikelihood::log_likelihoods(const Scenario& base,
     parallel_for(n, threads, [&](std::int64_t i) {
       try {
         out[static_cast<std::size_t>(i)] =
-            exact(base.with_values(points[static_cast<std::size_t>(i)])).log_likelihood;
+            exact(base.with_values(points[static_cast<std::size_t>(i)], Scenario::Text::Omitted))
+                .log_likelihood;
       } catch (const ScenarioError&) {
         // Refused values (or outside the Markov subset): -infinity, as set.
       }
@@ -415,7 +416,7 @@ std::vector<double> RecordLikelihood::log_likelihoods(const Scenario& base,
   parallel_for(n, threads, [&](std::int64_t i) {
     const auto k = static_cast<std::size_t>(i);
     try {
-      scenarios[k] = base.with_values(points[k]);
+      scenarios[k] = base.with_values(points[k], Scenario::Text::Omitted);
     } catch (const ScenarioError&) {
       refused[k] = 1;
       return;

@@ -203,8 +203,8 @@ void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& v
 }
 YAML::Node unshared_yaml_copy(const YAML::Node& node) { return unshared_copy(node); }
 
-Scenario Scenario::with_values(
-    const std::vector<std::pair<std::string, std::string>>& values) const {
+Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::string>>& values,
+                               Text text_kind) const {
   // A scenario built in code has no text; its canonical YAML serves instead.
   const std::string base = yaml_text.empty() ? to_yaml() : yaml_text;
   // Either is one YAML document (from_yaml refused anything else).
@@ -236,12 +236,18 @@ Scenario Scenario::with_values(
   }
 
   // The emitted text is the new scenario's own (what files record of it); the tree it came
-  // from is read as it is, rather than parsed again from that text.
-  YAML::Emitter emitter;
-  emitter << root;
-  const std::string emitted = emitter.c_str();
+  // from is read as it is, rather than parsed again from that text. Without a text, the
+  // values are the only new text and are checked alone: the same tree, the same scenario.
+  std::string emitted;
   try {
-    check_yaml_text(emitted, source);
+    if (text_kind == Text::Emitted) {
+      YAML::Emitter emitter;
+      emitter << root;
+      emitted = emitter.c_str();
+      check_yaml_text(emitted, source);
+    } else {
+      for (const auto& [path, text] : values) check_yaml_text(text, source);
+    }
     Scenario out = scenario_from_tree(root, emitted, source);
     out.original_text = original_text.empty() ? yaml_text : original_text;
     out.changes = std::move(changed);

@@ -221,8 +221,12 @@ struct Scenario {
   std::string to_yaml() const;
   // Overrides by key path ("patience.threshold.median", "phases.0.value",
   // "sponsor_levels.vp.clout"); values are YAML scalars or flow text. An unknown path
-  // throws ScenarioError naming it.
-  Scenario with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
+  // throws ScenarioError naming it. `text`: Omitted leaves the new scenario without a text of
+  // its own (yaml_text empty) for one that is only simulated, never written or changed again
+  // (a fit's likelihood at a parameter point): emitting the text was over half of the call.
+  enum class Text { Emitted, Omitted };
+  Scenario with_values(const std::vector<std::pair<std::string, std::string>>& values,
+                       Text text = Text::Emitted) const;
   // The single value at a key path (as with_values takes it), as text: from the scenario's
   // text, or from its canonical YAML when the text leaves the key to its default. Throws
   // ScenarioError naming the path when there is no such key or it holds a map or a list.
