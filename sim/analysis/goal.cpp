@@ -12,17 +12,17 @@
 #include "progsurv/scenario/error.hpp"
 #include "scenario/distribution_yaml.hpp"  // format_double
 
+#include <boost/algorithm/string/predicate.hpp>
+
 namespace progsurv {
 
 namespace {
 
+using boost::algorithm::starts_with;
+
 using yaml_detail::parse_finite;
 
 using yaml_detail::format_double;
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");

@@ -8,19 +8,19 @@
 #include "progsurv/scenario/error.hpp"
 #include "scenario/distribution_yaml.hpp"  // format_double, parse_finite
 
+#include <boost/algorithm/string/predicate.hpp>
+
 namespace progsurv {
 
 namespace {
+
+using boost::algorithm::starts_with;
 
 using yaml_detail::format_double;
 using yaml_detail::parse_finite;
 
 using Kind = PortfolioStatistic::Kind;
 using Arg = PortfolioStatistic::Arg;
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
 
 // A name without its optional "mean_".
 std::string bare(const std::string& name) {

@@ -6,9 +6,13 @@
 #include "progsurv/scenario/error.hpp"
 #include "scenario/distribution_yaml.hpp"  // format_double, parse_finite
 
+#include <boost/algorithm/string/predicate.hpp>
+
 namespace progsurv {
 
 namespace {
+
+using boost::algorithm::starts_with;
 
 using yaml_detail::format_double;
 using yaml_detail::parse_finite;
@@ -18,10 +22,6 @@ using Arg = ScenarioStatistic::Arg;
 
 constexpr const char* kCauseList =
     "sponsor_exit, patience, handoff_failure, budget_cut, phase_gate";
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
 
 // A name without its optional "mean_" and "p_" (in that order, as goals have always read them).
 std::string bare(const std::string& name) {
