@@ -8,6 +8,7 @@
 #include <cmath>
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "engine/sponsor_places.hpp"
 #include "progsurv/engine/cancel.hpp"
@@ -128,8 +129,8 @@ struct Live {
   ReplicationRecord rec;
   double own_trust;
   Post* post;
-  std::unique_ptr<Programme> prog;
-  int exit_index = -1;  // the sponsor exit that orphaned it, while vacant
+  std::optional<Programme> prog;  // in place: no allocation per launch
+  int exit_index = -1;            // the sponsor exit that orphaned it, while vacant
   // Rule 14: with co-sponsors the programme reads `acting` (the acting sponsor over its seats)
   // instead of its post's state; seats is empty for a programme without co-sponsors.
   std::vector<Seat> seats;
@@ -273,7 +274,8 @@ class OrganisationRun {
   PostClock event_;      // each post's incumbent's exit, or the end of its vacancy
   PostClock lapse_due_;  // when each post's incumbent disengages (rule 12)
   std::deque<Live> lives_;
-  std::vector<int> live_;  // lives_ indices of the live programmes, in launch order
+  std::vector<Live*> by_self_;  // lives_[i] is *by_self_[i]: a deque's indexing costs more
+  std::vector<Live*> live_;     // the live programmes, in launch order
   std::vector<double> next_progress_, next_patience_;  // of live_[k], before this event
   std::vector<PendingFollowUp> owed_;
   std::vector<Deferred> deferred_;
@@ -317,7 +319,7 @@ OrganisationRecord OrganisationRun::run() {
     next_progress_.resize(live_.size());
     next_patience_.resize(live_.size());
     for (std::size_t k = 0; k < live_.size(); ++k) {
-      Live& l = lives_[static_cast<std::size_t>(live_[k])];
+      Live& l = *live_[k];
       next_progress_[k] = l.prog->next_progress();
       next_patience_[k] = l.prog->next_patience();
       t_progress = std::min(t_progress, next_progress_[k]);
@@ -350,7 +352,7 @@ OrganisationRecord OrganisationRun::run() {
       Live* first = nullptr;
       for (std::size_t k = 0; k < live_.size(); ++k)
         if (next_progress_[k] == t_) {
-          first = &lives_[static_cast<std::size_t>(live_[k])];
+          first = live_[k];
           break;
         }
       if (first && (owner < 0 || first->j < owner)) {
@@ -363,7 +365,7 @@ OrganisationRecord OrganisationRun::run() {
     } else if (t_patience == t_next) {
       for (std::size_t k = 0; k < live_.size(); ++k)
         if (next_patience_[k] == t_) {
-          Programme& prog = *lives_[static_cast<std::size_t>(live_[k])].prog;
+          Programme& prog = *live_[k]->prog;
           prog.advance(t_);
           prog.on_patience();
           break;
@@ -389,8 +391,8 @@ OrganisationRecord OrganisationRun::run() {
   if (lazy_)
     for (Post& post : posts_) catch_up(post, horizon);
   t_ = horizon;
-  for (int i : live_) {
-    Live& l = lives_[static_cast<std::size_t>(i)];
+  for (Live* i : live_) {
+    Live& l = *i;
     l.prog->end_at_horizon(horizon);
     finish(l);
   }
@@ -445,8 +447,8 @@ void OrganisationRun::schedule_squeeze() {
 void OrganisationRun::on_squeeze() {
   const Budget& b = org_scenario_.budget;
   const auto k = static_cast<std::uint64_t>(budget_k_);
-  for (int i : live_) {
-    Live& l = lives_[static_cast<std::size_t>(i)];
+  for (Live* i : live_) {
+    Live& l = *i;
     l.prog->advance(t_);
     if (!l.prog->started() || l.prog->done()) continue;
     if (!sh_.budget && b.squeeze_prob < 1.0 &&
@@ -518,6 +520,7 @@ void OrganisationRun::launch() {
   lives_.emplace_back(static_cast<int>(j), &tmpl, dj);
   Live& live = lives_.back();
   live.self = self;
+  by_self_.push_back(&live);
   live.post = post;
   live.own_trust = p_.initial_trust;
   double* trust = sh_.trust ? &trust_ : &live.own_trust;
@@ -528,7 +531,7 @@ void OrganisationRun::launch() {
     update_acting(live);
     sponsor = &live.acting;
   }
-  live.prog = std::make_unique<Programme>(tmpl, live.d, *sponsor, live.rec, trust, t_);
+  live.prog.emplace(tmpl, live.d, *sponsor, live.rec, trust, t_);
   if (p_.cynicism.has_effect()) live.prog->set_cynicism(&cynicism_);
   live.prog->defer_follow_ups(&owed_);
   if (tmpl.customers.reengage.prob > 0.0) live.prog->report_late(&live.late);
@@ -552,7 +555,7 @@ void OrganisationRun::launch() {
   }
   live.prog->begin_scoping(u_approval);
   post->programmes.push_back(self);
-  live_.push_back(self);
+  live_.push_back(&live);
 }
 
 Seat& OrganisationRun::seat_on(Live& live, const Post& post) {
@@ -563,7 +566,7 @@ Seat& OrganisationRun::seat_on(Live& live, const Post& post) {
 
 void OrganisationRun::advance_post(const Post& post) {
   for (int j : post.programmes) {
-    Live& l = lives_[static_cast<std::size_t>(j)];
+    Live& l = *by_self_[static_cast<std::size_t>(j)];
     if (!l.prog->done()) l.prog->advance(t_);
   }
 }
@@ -599,7 +602,7 @@ void OrganisationRun::reengage_post(Post& post, const Live* self) {
   advance_post(post);
   post.state.engaged = true;
   for (int j : post.programmes) {
-    Live& other = lives_[static_cast<std::size_t>(j)];
+    Live& other = *by_self_[static_cast<std::size_t>(j)];
     if (other.prog->done()) continue;
     if (other.seats.empty()) {
       other.prog->on_reengage();
@@ -685,7 +688,7 @@ void OrganisationRun::on_lapse(Post& post) {
   post.state.engaged = false;
   set_lapse(post, kInf);
   for (int j : post.programmes) {
-    Live& l = lives_[static_cast<std::size_t>(j)];
+    Live& l = *by_self_[static_cast<std::size_t>(j)];
     if (l.prog->done()) continue;
     ++l.rec.disengagements;
     if (l.seats.empty()) {
@@ -706,7 +709,7 @@ void OrganisationRun::on_post_event(Post& post) {
     ex.level = post.level;
     const int exit_index = static_cast<int>(out_.exits.size());
     for (int j : post.programmes) {
-      Live& l = lives_[static_cast<std::size_t>(j)];
+      Live& l = *by_self_[static_cast<std::size_t>(j)];
       if (l.prog->done()) continue;
       ++ex.orphaned;
       if (l.prog->scoping()) {
@@ -726,7 +729,7 @@ void OrganisationRun::on_post_event(Post& post) {
     if (ex.orphaned > 0) out_.exits.push_back(ex);
     vacate(post, t_);
     for (int j : post.programmes) {
-      Live& l = lives_[static_cast<std::size_t>(j)];
+      Live& l = *by_self_[static_cast<std::size_t>(j)];
       if (!l.prog->done() && !l.seats.empty() && update_acting(l)) l.prog->on_acting_change();
     }
     return;
@@ -736,7 +739,7 @@ void OrganisationRun::on_post_event(Post& post) {
   fill(post, t_);
   std::vector<int> released;  // co-sponsored programmes whose seat here was lost
   for (int j : post.programmes) {
-    Live& l = lives_[static_cast<std::size_t>(j)];
+    Live& l = *by_self_[static_cast<std::size_t>(j)];
     if (l.prog->done()) continue;
     if (!l.seats.empty()) {
       // Rule 14: the seat's own adoption; a seat not adopted is lost, and with every seat
@@ -873,7 +876,7 @@ void OrganisationRun::on_reengagement() {
 void OrganisationRun::settle() {
   std::size_t kept = 0;
   for (std::size_t k = 0; k < live_.size(); ++k) {
-    Live& l = lives_[static_cast<std::size_t>(live_[k])];
+    Live& l = *live_[k];
     double* trust = sh_.trust ? &trust_ : &l.own_trust;
     for (const LateFollowUp& f : l.late)
       schedule_reengagement(l.d, *l.tmpl, f.at, f.phase, trust, l.j);
