@@ -8,11 +8,13 @@
 #include <cmath>
 #include <deque>
 #include <memory>
+#include <numeric>
 #include <optional>
 
 #include "engine/sponsor_places.hpp"
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/programme.hpp"
+#include "progsurv/model/philox_lanes.hpp"
 
 namespace progsurv {
 namespace {
@@ -101,17 +103,45 @@ struct Post {
   int level = 0;
   SponsorState state;
   Decisions d;
-  int incumbent = 0;  // the post's n-th sponsor
-  int base = 0;       // numbers a co-sponsor's post of its own apart from the lead's
+  std::uint32_t entity = 0;  // d's: names the decisions of PostBlocks
+  int incumbent = 0;         // the post's n-th sponsor
+  int base = 0;              // numbers a co-sponsor's post of its own apart from the lead's
   int lapses = 0;
   // Its clocks: the incumbent's exit or the vacancy's end, and the incumbent's next lapse. The
   // organisation's queues hold them only while the post is active (see OrganisationRun::lazy_).
   double next_event = kInf, next_lapse = kInf;
   bool active = true;
   std::vector<int> programmes;  // live programmes it sponsors (lives_ indices), launch order
-  Post(int i, int l, const Decisions& dec) : index(i), level(l), d(dec) { state.level = l; }
+  Post(int i, int l, const Decisions& dec, std::uint32_t e)
+      : index(i), level(l), d(dec), entity(e) {
+    state.level = l;
+  }
   int number() const { return base + incumbent; }  // names the incumbent's draws
 };
+
+// The decisions every incumbent of a post draws, sponsoring or not: its tenure, its first
+// attention lapse and (from the second incumbent) the vacancy before it. Their names are known
+// ahead, so their first Philox blocks are computed for kIncumbents incumbents at a time, side by
+// side (PhiloxLanes); each draw then starts its stream from its block: the same bits as
+// computing the block alone (docs/performance.md, Portfolio mode, part J).
+enum class PostDraw : std::size_t { Tenure, Lapse, Vacancy, Count };
+constexpr std::size_t kPostDraws = static_cast<std::size_t>(PostDraw::Count);
+struct PostBlocks {
+  static constexpr int kIncumbents = static_cast<int>(PhiloxLanes::kLanes / kPostDraws);
+  int from = -1;  // the incumbent number (Post::number) of lanes 0 to 2; -1: none yet
+  PhiloxLanes lanes;
+};
+// The name of incumbent n's decision `what`, as the draws one at a time named it.
+std::pair<Mechanism, Place> post_decision(PostDraw what, int n) {
+  switch (what) {
+    case PostDraw::Tenure:
+      return {Mechanism::Sponsor, places::tenure(n)};
+    case PostDraw::Lapse:
+      return {Mechanism::Attention, places::lapse(n, 0)};
+    default:
+      return {Mechanism::Succession, Place::of(places::kVacancy, static_cast<std::uint64_t>(n))};
+  }
+}
 
 // Rule 14: a sponsor seat of a co-sponsored programme, on a post (seat 0: the lead's).
 struct Seat {
@@ -184,11 +214,27 @@ class OrganisationRun {
   const SponsorLevel& level_of(const Post& post) const {
     return org_scenario_.levels[static_cast<std::size_t>(post.level)];
   }
+  // The current incumbent's draw `what`, from its first block.
+  double post_uniform(const Post& post, PostDraw what) {
+    PostBlocks& b = blocks_[static_cast<std::size_t>(post.index)];
+    const int n = post.number();
+    if (b.from < 0 || n < b.from || n >= b.from + PostBlocks::kIncumbents) fetch_blocks(post, b);
+    const std::size_t i =
+        static_cast<std::size_t>(n - b.from) * kPostDraws + static_cast<std::size_t>(what);
+    const auto [m, place] = post_decision(what, n);
+    const PhiloxLanes& l = b.lanes;
+    return Rng(seed_, org_, m, place, post.entity,
+               {{l.block[0][i], l.block[1][i], l.block[2][i], l.block[3][i]}})
+        .uniform();
+  }
+  void fetch_blocks(const Post& post, PostBlocks& b) const;
   double lapse(Post& post, double at) {
     const Distribution& L = level_of(post).attention_lapse;
     if (L.kind() == DistKind::Never) return kInf;
-    return at + L.quantile(post.d.uniform(Mechanism::Attention,
-                                          places::lapse(post.number(), post.lapses++)));
+    const int j = post.lapses++;
+    return at + L.quantile(
+                    j == 0 ? post_uniform(post, PostDraw::Lapse)
+                           : post.d.uniform(Mechanism::Attention, places::lapse(post.number(), j)));
   }
   void set_event(Post& post, double at) {
     post.next_event = at;
@@ -203,15 +249,16 @@ class OrganisationRun {
   void seat_first(Post& post) {
     const Distribution& tenure = level_of(post).tenure;
     if (tenure.kind() != DistKind::Never) {
-      const double u = post.d.uniform(Mechanism::Sponsor, places::tenure(post.number()));
+      const double u = post_uniform(post, PostDraw::Tenure);
       set_event(post, t_ + (org_scenario_.initial_sponsor == InitialSponsor::Residual
                                 ? tenure.residual_quantile(u)
                                 : tenure.quantile(u)));
     }
     set_lapse(post, lapse(post, t_));
   }
-  Post& add_post(int level, const Decisions& d, int base = 0) {
-    posts_.emplace_back(static_cast<int>(posts_.size()), level, d);
+  Post& add_post(int level, const Decisions& d, std::uint32_t entity, int base = 0) {
+    posts_.emplace_back(static_cast<int>(posts_.size()), level, d, entity);
+    blocks_.emplace_back();
     posts_.back().base = base;
     posts_.back().active = !lazy_;
     event_.add(kInf);
@@ -271,8 +318,9 @@ class OrganisationRun {
 
   double t_ = 0.0;
   std::deque<Post> posts_;
-  PostClock event_;      // each post's incumbent's exit, or the end of its vacancy
-  PostClock lapse_due_;  // when each post's incumbent disengages (rule 12)
+  std::vector<PostBlocks> blocks_;  // by post index
+  PostClock event_;                 // each post's incumbent's exit, or the end of its vacancy
+  PostClock lapse_due_;             // when each post's incumbent disengages (rule 12)
   std::deque<Live> lives_;
   std::vector<Live*> by_self_;  // lives_[i] is *by_self_[i]: a deque's indexing costs more
   std::vector<Live*> live_;     // the live programmes, in launch order
@@ -296,11 +344,14 @@ OrganisationRecord OrganisationRun::run() {
   out_.trust.reserve(g);
   out_.exits_by_level.assign(org_scenario_.levels.size(), 0);
   if (sh_.posts) {
+    blocks_.reserve(
+        static_cast<std::size_t>(std::accumulate(p_.roster.begin(), p_.roster.end(), 0)));
     for (std::size_t l = 0; l < p_.roster.size(); ++l)
       for (int k = 0; k < p_.roster[l]; ++k) {
-        seat_first(add_post(static_cast<int>(l),
-                            Decisions(seed_, org_, post_entity(static_cast<int>(l), k))));
+        const std::uint32_t entity = post_entity(static_cast<int>(l), k);
+        add_post(static_cast<int>(l), Decisions(seed_, org_, entity), entity);
       }
+    for (Post& post : posts_) seat_first(post);
   }
   if (p_.renewal.enabled)
     next_renewal_ =
@@ -510,7 +561,7 @@ void OrganisationRun::launch() {
   } else {
     // A post of its own, whose incumbent is already in post: drawn from the programme's
     // own streams, so it is the programme's post whatever else is launched.
-    post = &add_post(lp.level, dj);
+    post = &add_post(lp.level, dj, static_cast<std::uint32_t>(j));
     seat_first(*post);
   }
   lp.post = post->index;
@@ -670,7 +721,8 @@ void OrganisationRun::seat_co_sponsors(Live& live) {
           }
       }
     } else {
-      seat.post = &add_post(level, live.d, static_cast<int>(k) << 10);
+      seat.post =
+          &add_post(level, live.d, static_cast<std::uint32_t>(live.j), static_cast<int>(k) << 10);
       seat_first(*seat.post);
     }
     if (seat.post) {
@@ -781,9 +833,7 @@ void OrganisationRun::vacate(Post& post, double at) {
   set_lapse(post, kInf);
   ++post.incumbent;
   set_event(post,
-            at + org_scenario_.succession.vacancy.quantile(post.d.uniform(
-                     Mechanism::Succession,
-                     Place::of(places::kVacancy, static_cast<std::uint64_t>(post.number())))));
+            at + org_scenario_.succession.vacancy.quantile(post_uniform(post, PostDraw::Vacancy)));
 }
 
 // A successor takes the post with a full tenure and a full attention lapse.
@@ -793,10 +843,23 @@ void OrganisationRun::fill(Post& post, double at) {
   const Distribution& tenure = level_of(post).tenure;
   set_event(post, tenure.kind() == DistKind::Never
                       ? kInf
-                      : at + tenure.quantile(post.d.uniform(Mechanism::Sponsor,
-                                                            places::tenure(post.number()))));
+                      : at + tenure.quantile(post_uniform(post, PostDraw::Tenure)));
   post.lapses = 0;
   set_lapse(post, lapse(post, at));
+}
+
+// The blocks of the current incumbent of `post` and of the next ones.
+void OrganisationRun::fetch_blocks(const Post& post, PostBlocks& b) const {
+  b.from = post.number();
+  std::size_t i = 0;
+  for (int k = 0; k < PostBlocks::kIncumbents; ++k)
+    for (std::size_t w = 0; w < kPostDraws; ++w, ++i) {
+      const auto [m, place] = post_decision(static_cast<PostDraw>(w), b.from + k);
+      const std::uint64_t name = Rng::name(org_, m, place, post.entity);
+      b.lanes.name_lo[i] = static_cast<std::uint32_t>(name);
+      b.lanes.name_hi[i] = static_cast<std::uint32_t>(name >> 32);
+    }
+  philox_lanes(b.lanes, seed_, static_cast<std::uint32_t>(org_));
 }
 
 // An idle post's own events up to and including t, in the order the event loop would play
