@@ -261,6 +261,9 @@ class OrganisationRun {
     blocks_.emplace_back();
     posts_.back().base = base;
     posts_.back().active = !lazy_;
+    if (static_cast<std::size_t>(level) >= by_level_.size())
+      by_level_.resize(static_cast<std::size_t>(level) + 1);
+    by_level_[static_cast<std::size_t>(level)].push_back(&posts_.back());
     event_.add(kInf);
     lapse_due_.add(kInf);
     return posts_.back();
@@ -318,9 +321,10 @@ class OrganisationRun {
 
   double t_ = 0.0;
   std::deque<Post> posts_;
-  std::vector<PostBlocks> blocks_;  // by post index
-  PostClock event_;                 // each post's incumbent's exit, or the end of its vacancy
-  PostClock lapse_due_;             // when each post's incumbent disengages (rule 12)
+  std::vector<std::vector<Post*>> by_level_;  // each level's posts, in post order
+  std::vector<PostBlocks> blocks_;            // by post index
+  PostClock event_;      // each post's incumbent's exit, or the end of its vacancy
+  PostClock lapse_due_;  // when each post's incumbent disengages (rule 12)
   std::deque<Live> lives_;
   std::vector<Live*> by_self_;  // lives_[i] is *by_self_[i]: a deque's indexing costs more
   std::vector<Live*> live_;     // the live programmes, in launch order
@@ -540,11 +544,14 @@ void OrganisationRun::launch() {
   Post* post = nullptr;
   if (sh_.posts) {
     // One filled post of the drawn level, with equal weights.
+    static const std::vector<Post*> kNone;
+    const auto& level = static_cast<std::size_t>(lp.level) < by_level_.size()
+                            ? by_level_[static_cast<std::size_t>(lp.level)]
+                            : kNone;
     int filled = 0;
-    for (auto& q : posts_) {
-      if (q.level != lp.level) continue;
-      catch_up(q, t_);  // its events up to now, launches coming after posts' at an instant
-      filled += !q.state.vacant;
+    for (Post* q : level) {
+      catch_up(*q, t_);  // its events up to now, launches coming after posts' at an instant
+      filled += !q->state.vacant;
     }
     if (filled == 0) {
       out_.programmes.push_back(lp);
@@ -552,9 +559,9 @@ void OrganisationRun::launch() {
     }
     const double u = dj.uniform(Mechanism::Roster, kPostChoice);
     int pick = std::min(filled - 1, static_cast<int>(u * filled));
-    for (auto& q : posts_)
-      if (q.level == lp.level && !q.state.vacant && pick-- == 0) {
-        post = &q;
+    for (Post* q : level)
+      if (!q->state.vacant && pick-- == 0) {
+        post = q;
         break;
       }
     activate(*post);
