@@ -47,6 +47,11 @@ class PostClock {
     heap_.push_back(i);
     up(static_cast<std::size_t>(i));
   }
+  void reserve(std::size_t posts) {
+    at_.reserve(posts);
+    pos_.reserve(posts);
+    heap_.reserve(posts);
+  }
   double at(int post) const { return at_[static_cast<std::size_t>(post)]; }
   void set(int post, double at) {
     const auto p = static_cast<std::size_t>(post);
@@ -347,14 +352,28 @@ OrganisationRecord OrganisationRun::run() {
   out_.cynicism.reserve(g);
   out_.trust.reserve(g);
   out_.exits_by_level.assign(org_scenario_.levels.size(), 0);
+  // Room for twice the launches to expect (the parser bounds them by kMaxLaunches), so the
+  // lists of launches rarely grow while an organisation runs.
+  const double expected = static_cast<double>(p_.launches.size()) +
+                          (p_.renewal.enabled ? p_.horizon / p_.renewal.every.mean() : 0.0);
+  const auto launches =
+      static_cast<std::size_t>(std::min(2.0 * expected + 1.0, double{kMaxLaunches}));
+  out_.programmes.reserve(launches);
+  by_self_.reserve(launches);
   if (sh_.posts) {
-    blocks_.reserve(
-        static_cast<std::size_t>(std::accumulate(p_.roster.begin(), p_.roster.end(), 0)));
-    for (std::size_t l = 0; l < p_.roster.size(); ++l)
+    const auto posts =
+        static_cast<std::size_t>(std::accumulate(p_.roster.begin(), p_.roster.end(), 0));
+    blocks_.reserve(posts);
+    event_.reserve(posts);
+    lapse_due_.reserve(posts);
+    by_level_.resize(p_.roster.size());
+    for (std::size_t l = 0; l < p_.roster.size(); ++l) {
+      by_level_[l].reserve(static_cast<std::size_t>(p_.roster[l]));
       for (int k = 0; k < p_.roster[l]; ++k) {
         const std::uint32_t entity = post_entity(static_cast<int>(l), k);
         add_post(static_cast<int>(l), Decisions(seed_, org_, entity), entity);
       }
+    }
     for (Post& post : posts_) seat_first(post);
   }
   if (p_.renewal.enabled)
