@@ -8,10 +8,13 @@
 #include <cmath>
 #include <deque>
 #include <memory>
+#include <numeric>
+#include <optional>
 
 #include "engine/sponsor_places.hpp"
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/programme.hpp"
+#include "progsurv/model/philox_lanes.hpp"
 
 namespace progsurv {
 namespace {
@@ -43,6 +46,11 @@ class PostClock {
     pos_.push_back(i);
     heap_.push_back(i);
     up(static_cast<std::size_t>(i));
+  }
+  void reserve(std::size_t posts) {
+    at_.reserve(posts);
+    pos_.reserve(posts);
+    heap_.reserve(posts);
   }
   double at(int post) const { return at_[static_cast<std::size_t>(post)]; }
   void set(int post, double at) {
@@ -100,17 +108,45 @@ struct Post {
   int level = 0;
   SponsorState state;
   Decisions d;
-  int incumbent = 0;  // the post's n-th sponsor
-  int base = 0;       // numbers a co-sponsor's post of its own apart from the lead's
+  std::uint32_t entity = 0;  // d's: names the decisions of PostBlocks
+  int incumbent = 0;         // the post's n-th sponsor
+  int base = 0;              // numbers a co-sponsor's post of its own apart from the lead's
   int lapses = 0;
   // Its clocks: the incumbent's exit or the vacancy's end, and the incumbent's next lapse. The
   // organisation's queues hold them only while the post is active (see OrganisationRun::lazy_).
   double next_event = kInf, next_lapse = kInf;
   bool active = true;
   std::vector<int> programmes;  // live programmes it sponsors (lives_ indices), launch order
-  Post(int i, int l, const Decisions& dec) : index(i), level(l), d(dec) { state.level = l; }
+  Post(int i, int l, const Decisions& dec, std::uint32_t e)
+      : index(i), level(l), d(dec), entity(e) {
+    state.level = l;
+  }
   int number() const { return base + incumbent; }  // names the incumbent's draws
 };
+
+// The decisions every incumbent of a post draws, sponsoring or not: its tenure, its first
+// attention lapse and (from the second incumbent) the vacancy before it. Their names are known
+// ahead, so their first Philox blocks are computed for kIncumbents incumbents at a time, side by
+// side (PhiloxLanes); each draw then starts its stream from its block: the same bits as
+// computing the block alone (docs/performance.md, Portfolio mode, part J).
+enum class PostDraw : std::size_t { Tenure, Lapse, Vacancy, Count };
+constexpr std::size_t kPostDraws = static_cast<std::size_t>(PostDraw::Count);
+struct PostBlocks {
+  static constexpr int kIncumbents = static_cast<int>(PhiloxLanes::kLanes / kPostDraws);
+  int from = -1;  // the incumbent number (Post::number) of lanes 0 to 2; -1: none yet
+  PhiloxLanes lanes;
+};
+// The name of incumbent n's decision `what`, as the draws one at a time named it.
+std::pair<Mechanism, Place> post_decision(PostDraw what, int n) {
+  switch (what) {
+    case PostDraw::Tenure:
+      return {Mechanism::Sponsor, places::tenure(n)};
+    case PostDraw::Lapse:
+      return {Mechanism::Attention, places::lapse(n, 0)};
+    default:
+      return {Mechanism::Succession, Place::of(places::kVacancy, static_cast<std::uint64_t>(n))};
+  }
+}
 
 // Rule 14: a sponsor seat of a co-sponsored programme, on a post (seat 0: the lead's).
 struct Seat {
@@ -128,8 +164,8 @@ struct Live {
   ReplicationRecord rec;
   double own_trust;
   Post* post;
-  std::unique_ptr<Programme> prog;
-  int exit_index = -1;  // the sponsor exit that orphaned it, while vacant
+  std::optional<Programme> prog;  // in place: no allocation per launch
+  int exit_index = -1;            // the sponsor exit that orphaned it, while vacant
   // Rule 14: with co-sponsors the programme reads `acting` (the acting sponsor over its seats)
   // instead of its post's state; seats is empty for a programme without co-sponsors.
   std::vector<Seat> seats;
@@ -183,11 +219,27 @@ class OrganisationRun {
   const SponsorLevel& level_of(const Post& post) const {
     return org_scenario_.levels[static_cast<std::size_t>(post.level)];
   }
+  // The current incumbent's draw `what`, from its first block.
+  double post_uniform(const Post& post, PostDraw what) {
+    PostBlocks& b = blocks_[static_cast<std::size_t>(post.index)];
+    const int n = post.number();
+    if (b.from < 0 || n < b.from || n >= b.from + PostBlocks::kIncumbents) fetch_blocks(post, b);
+    const std::size_t i =
+        static_cast<std::size_t>(n - b.from) * kPostDraws + static_cast<std::size_t>(what);
+    const auto [m, place] = post_decision(what, n);
+    const PhiloxLanes& l = b.lanes;
+    return Rng(seed_, org_, m, place, post.entity,
+               {{l.block[0][i], l.block[1][i], l.block[2][i], l.block[3][i]}})
+        .uniform();
+  }
+  void fetch_blocks(const Post& post, PostBlocks& b) const;
   double lapse(Post& post, double at) {
     const Distribution& L = level_of(post).attention_lapse;
     if (L.kind() == DistKind::Never) return kInf;
-    return at + L.quantile(post.d.uniform(Mechanism::Attention,
-                                          places::lapse(post.number(), post.lapses++)));
+    const int j = post.lapses++;
+    return at + L.quantile(
+                    j == 0 ? post_uniform(post, PostDraw::Lapse)
+                           : post.d.uniform(Mechanism::Attention, places::lapse(post.number(), j)));
   }
   void set_event(Post& post, double at) {
     post.next_event = at;
@@ -202,17 +254,21 @@ class OrganisationRun {
   void seat_first(Post& post) {
     const Distribution& tenure = level_of(post).tenure;
     if (tenure.kind() != DistKind::Never) {
-      const double u = post.d.uniform(Mechanism::Sponsor, places::tenure(post.number()));
+      const double u = post_uniform(post, PostDraw::Tenure);
       set_event(post, t_ + (org_scenario_.initial_sponsor == InitialSponsor::Residual
                                 ? tenure.residual_quantile(u)
                                 : tenure.quantile(u)));
     }
     set_lapse(post, lapse(post, t_));
   }
-  Post& add_post(int level, const Decisions& d, int base = 0) {
-    posts_.emplace_back(static_cast<int>(posts_.size()), level, d);
+  Post& add_post(int level, const Decisions& d, std::uint32_t entity, int base = 0) {
+    posts_.emplace_back(static_cast<int>(posts_.size()), level, d, entity);
+    blocks_.emplace_back();
     posts_.back().base = base;
     posts_.back().active = !lazy_;
+    if (static_cast<std::size_t>(level) >= by_level_.size())
+      by_level_.resize(static_cast<std::size_t>(level) + 1);
+    by_level_[static_cast<std::size_t>(level)].push_back(&posts_.back());
     event_.add(kInf);
     lapse_due_.add(kInf);
     return posts_.back();
@@ -270,10 +326,13 @@ class OrganisationRun {
 
   double t_ = 0.0;
   std::deque<Post> posts_;
+  std::vector<std::vector<Post*>> by_level_;  // each level's posts, in post order
+  std::vector<PostBlocks> blocks_;            // by post index
   PostClock event_;      // each post's incumbent's exit, or the end of its vacancy
   PostClock lapse_due_;  // when each post's incumbent disengages (rule 12)
   std::deque<Live> lives_;
-  std::vector<int> live_;  // lives_ indices of the live programmes, in launch order
+  std::vector<Live*> by_self_;  // lives_[i] is *by_self_[i]: a deque's indexing costs more
+  std::vector<Live*> live_;     // the live programmes, in launch order
   std::vector<double> next_progress_, next_patience_;  // of live_[k], before this event
   std::vector<PendingFollowUp> owed_;
   std::vector<Deferred> deferred_;
@@ -293,12 +352,29 @@ OrganisationRecord OrganisationRun::run() {
   out_.cynicism.reserve(g);
   out_.trust.reserve(g);
   out_.exits_by_level.assign(org_scenario_.levels.size(), 0);
+  // Room for twice the launches to expect (the parser bounds them by kMaxLaunches), so the
+  // lists of launches rarely grow while an organisation runs.
+  const double expected = static_cast<double>(p_.launches.size()) +
+                          (p_.renewal.enabled ? p_.horizon / p_.renewal.every.mean() : 0.0);
+  const auto launches =
+      static_cast<std::size_t>(std::min(2.0 * expected + 1.0, double{kMaxLaunches}));
+  out_.programmes.reserve(launches);
+  by_self_.reserve(launches);
   if (sh_.posts) {
-    for (std::size_t l = 0; l < p_.roster.size(); ++l)
+    const auto posts =
+        static_cast<std::size_t>(std::accumulate(p_.roster.begin(), p_.roster.end(), 0));
+    blocks_.reserve(posts);
+    event_.reserve(posts);
+    lapse_due_.reserve(posts);
+    by_level_.resize(p_.roster.size());
+    for (std::size_t l = 0; l < p_.roster.size(); ++l) {
+      by_level_[l].reserve(static_cast<std::size_t>(p_.roster[l]));
       for (int k = 0; k < p_.roster[l]; ++k) {
-        seat_first(add_post(static_cast<int>(l),
-                            Decisions(seed_, org_, post_entity(static_cast<int>(l), k))));
+        const std::uint32_t entity = post_entity(static_cast<int>(l), k);
+        add_post(static_cast<int>(l), Decisions(seed_, org_, entity), entity);
       }
+    }
+    for (Post& post : posts_) seat_first(post);
   }
   if (p_.renewal.enabled)
     next_renewal_ =
@@ -317,7 +393,7 @@ OrganisationRecord OrganisationRun::run() {
     next_progress_.resize(live_.size());
     next_patience_.resize(live_.size());
     for (std::size_t k = 0; k < live_.size(); ++k) {
-      Live& l = lives_[static_cast<std::size_t>(live_[k])];
+      Live& l = *live_[k];
       next_progress_[k] = l.prog->next_progress();
       next_patience_[k] = l.prog->next_patience();
       t_progress = std::min(t_progress, next_progress_[k]);
@@ -350,7 +426,7 @@ OrganisationRecord OrganisationRun::run() {
       Live* first = nullptr;
       for (std::size_t k = 0; k < live_.size(); ++k)
         if (next_progress_[k] == t_) {
-          first = &lives_[static_cast<std::size_t>(live_[k])];
+          first = live_[k];
           break;
         }
       if (first && (owner < 0 || first->j < owner)) {
@@ -363,7 +439,7 @@ OrganisationRecord OrganisationRun::run() {
     } else if (t_patience == t_next) {
       for (std::size_t k = 0; k < live_.size(); ++k)
         if (next_patience_[k] == t_) {
-          Programme& prog = *lives_[static_cast<std::size_t>(live_[k])].prog;
+          Programme& prog = *live_[k]->prog;
           prog.advance(t_);
           prog.on_patience();
           break;
@@ -389,8 +465,8 @@ OrganisationRecord OrganisationRun::run() {
   if (lazy_)
     for (Post& post : posts_) catch_up(post, horizon);
   t_ = horizon;
-  for (int i : live_) {
-    Live& l = lives_[static_cast<std::size_t>(i)];
+  for (Live* i : live_) {
+    Live& l = *i;
     l.prog->end_at_horizon(horizon);
     finish(l);
   }
@@ -445,8 +521,8 @@ void OrganisationRun::schedule_squeeze() {
 void OrganisationRun::on_squeeze() {
   const Budget& b = org_scenario_.budget;
   const auto k = static_cast<std::uint64_t>(budget_k_);
-  for (int i : live_) {
-    Live& l = lives_[static_cast<std::size_t>(i)];
+  for (Live* i : live_) {
+    Live& l = *i;
     l.prog->advance(t_);
     if (!l.prog->started() || l.prog->done()) continue;
     if (!sh_.budget && b.squeeze_prob < 1.0 &&
@@ -487,11 +563,14 @@ void OrganisationRun::launch() {
   Post* post = nullptr;
   if (sh_.posts) {
     // One filled post of the drawn level, with equal weights.
+    static const std::vector<Post*> kNone;
+    const auto& level = static_cast<std::size_t>(lp.level) < by_level_.size()
+                            ? by_level_[static_cast<std::size_t>(lp.level)]
+                            : kNone;
     int filled = 0;
-    for (auto& q : posts_) {
-      if (q.level != lp.level) continue;
-      catch_up(q, t_);  // its events up to now, launches coming after posts' at an instant
-      filled += !q.state.vacant;
+    for (Post* q : level) {
+      catch_up(*q, t_);  // its events up to now, launches coming after posts' at an instant
+      filled += !q->state.vacant;
     }
     if (filled == 0) {
       out_.programmes.push_back(lp);
@@ -499,16 +578,16 @@ void OrganisationRun::launch() {
     }
     const double u = dj.uniform(Mechanism::Roster, kPostChoice);
     int pick = std::min(filled - 1, static_cast<int>(u * filled));
-    for (auto& q : posts_)
-      if (q.level == lp.level && !q.state.vacant && pick-- == 0) {
-        post = &q;
+    for (Post* q : level)
+      if (!q->state.vacant && pick-- == 0) {
+        post = q;
         break;
       }
     activate(*post);
   } else {
     // A post of its own, whose incumbent is already in post: drawn from the programme's
     // own streams, so it is the programme's post whatever else is launched.
-    post = &add_post(lp.level, dj);
+    post = &add_post(lp.level, dj, static_cast<std::uint32_t>(j));
     seat_first(*post);
   }
   lp.post = post->index;
@@ -518,6 +597,7 @@ void OrganisationRun::launch() {
   lives_.emplace_back(static_cast<int>(j), &tmpl, dj);
   Live& live = lives_.back();
   live.self = self;
+  by_self_.push_back(&live);
   live.post = post;
   live.own_trust = p_.initial_trust;
   double* trust = sh_.trust ? &trust_ : &live.own_trust;
@@ -528,7 +608,7 @@ void OrganisationRun::launch() {
     update_acting(live);
     sponsor = &live.acting;
   }
-  live.prog = std::make_unique<Programme>(tmpl, live.d, *sponsor, live.rec, trust, t_);
+  live.prog.emplace(tmpl, live.d, *sponsor, live.rec, trust, t_);
   if (p_.cynicism.has_effect()) live.prog->set_cynicism(&cynicism_);
   live.prog->defer_follow_ups(&owed_);
   if (tmpl.customers.reengage.prob > 0.0) live.prog->report_late(&live.late);
@@ -552,7 +632,7 @@ void OrganisationRun::launch() {
   }
   live.prog->begin_scoping(u_approval);
   post->programmes.push_back(self);
-  live_.push_back(self);
+  live_.push_back(&live);
 }
 
 Seat& OrganisationRun::seat_on(Live& live, const Post& post) {
@@ -563,7 +643,7 @@ Seat& OrganisationRun::seat_on(Live& live, const Post& post) {
 
 void OrganisationRun::advance_post(const Post& post) {
   for (int j : post.programmes) {
-    Live& l = lives_[static_cast<std::size_t>(j)];
+    Live& l = *by_self_[static_cast<std::size_t>(j)];
     if (!l.prog->done()) l.prog->advance(t_);
   }
 }
@@ -599,7 +679,7 @@ void OrganisationRun::reengage_post(Post& post, const Live* self) {
   advance_post(post);
   post.state.engaged = true;
   for (int j : post.programmes) {
-    Live& other = lives_[static_cast<std::size_t>(j)];
+    Live& other = *by_self_[static_cast<std::size_t>(j)];
     if (other.prog->done()) continue;
     if (other.seats.empty()) {
       other.prog->on_reengage();
@@ -667,7 +747,8 @@ void OrganisationRun::seat_co_sponsors(Live& live) {
           }
       }
     } else {
-      seat.post = &add_post(level, live.d, static_cast<int>(k) << 10);
+      seat.post =
+          &add_post(level, live.d, static_cast<std::uint32_t>(live.j), static_cast<int>(k) << 10);
       seat_first(*seat.post);
     }
     if (seat.post) {
@@ -685,7 +766,7 @@ void OrganisationRun::on_lapse(Post& post) {
   post.state.engaged = false;
   set_lapse(post, kInf);
   for (int j : post.programmes) {
-    Live& l = lives_[static_cast<std::size_t>(j)];
+    Live& l = *by_self_[static_cast<std::size_t>(j)];
     if (l.prog->done()) continue;
     ++l.rec.disengagements;
     if (l.seats.empty()) {
@@ -706,7 +787,7 @@ void OrganisationRun::on_post_event(Post& post) {
     ex.level = post.level;
     const int exit_index = static_cast<int>(out_.exits.size());
     for (int j : post.programmes) {
-      Live& l = lives_[static_cast<std::size_t>(j)];
+      Live& l = *by_self_[static_cast<std::size_t>(j)];
       if (l.prog->done()) continue;
       ++ex.orphaned;
       if (l.prog->scoping()) {
@@ -726,7 +807,7 @@ void OrganisationRun::on_post_event(Post& post) {
     if (ex.orphaned > 0) out_.exits.push_back(ex);
     vacate(post, t_);
     for (int j : post.programmes) {
-      Live& l = lives_[static_cast<std::size_t>(j)];
+      Live& l = *by_self_[static_cast<std::size_t>(j)];
       if (!l.prog->done() && !l.seats.empty() && update_acting(l)) l.prog->on_acting_change();
     }
     return;
@@ -736,7 +817,7 @@ void OrganisationRun::on_post_event(Post& post) {
   fill(post, t_);
   std::vector<int> released;  // co-sponsored programmes whose seat here was lost
   for (int j : post.programmes) {
-    Live& l = lives_[static_cast<std::size_t>(j)];
+    Live& l = *by_self_[static_cast<std::size_t>(j)];
     if (l.prog->done()) continue;
     if (!l.seats.empty()) {
       // Rule 14: the seat's own adoption; a seat not adopted is lost, and with every seat
@@ -778,9 +859,7 @@ void OrganisationRun::vacate(Post& post, double at) {
   set_lapse(post, kInf);
   ++post.incumbent;
   set_event(post,
-            at + org_scenario_.succession.vacancy.quantile(post.d.uniform(
-                     Mechanism::Succession,
-                     Place::of(places::kVacancy, static_cast<std::uint64_t>(post.number())))));
+            at + org_scenario_.succession.vacancy.quantile(post_uniform(post, PostDraw::Vacancy)));
 }
 
 // A successor takes the post with a full tenure and a full attention lapse.
@@ -790,10 +869,23 @@ void OrganisationRun::fill(Post& post, double at) {
   const Distribution& tenure = level_of(post).tenure;
   set_event(post, tenure.kind() == DistKind::Never
                       ? kInf
-                      : at + tenure.quantile(post.d.uniform(Mechanism::Sponsor,
-                                                            places::tenure(post.number()))));
+                      : at + tenure.quantile(post_uniform(post, PostDraw::Tenure)));
   post.lapses = 0;
   set_lapse(post, lapse(post, at));
+}
+
+// The blocks of the current incumbent of `post` and of the next ones.
+void OrganisationRun::fetch_blocks(const Post& post, PostBlocks& b) const {
+  b.from = post.number();
+  std::size_t i = 0;
+  for (int k = 0; k < PostBlocks::kIncumbents; ++k)
+    for (std::size_t w = 0; w < kPostDraws; ++w, ++i) {
+      const auto [m, place] = post_decision(static_cast<PostDraw>(w), b.from + k);
+      const std::uint64_t name = Rng::name(org_, m, place, post.entity);
+      b.lanes.name_lo[i] = static_cast<std::uint32_t>(name);
+      b.lanes.name_hi[i] = static_cast<std::uint32_t>(name >> 32);
+    }
+  philox_lanes(b.lanes, seed_, static_cast<std::uint32_t>(org_));
 }
 
 // An idle post's own events up to and including t, in the order the event loop would play
@@ -873,7 +965,7 @@ void OrganisationRun::on_reengagement() {
 void OrganisationRun::settle() {
   std::size_t kept = 0;
   for (std::size_t k = 0; k < live_.size(); ++k) {
-    Live& l = lives_[static_cast<std::size_t>(live_[k])];
+    Live& l = *live_[k];
     double* trust = sh_.trust ? &trust_ : &l.own_trust;
     for (const LateFollowUp& f : l.late)
       schedule_reengagement(l.d, *l.tmpl, f.at, f.phase, trust, l.j);
