@@ -86,9 +86,19 @@ void Tally::add(const ReplicationRecord& r) {
   ++n;
   const int k = static_cast<int>(end_category(r.outcome, r.cause));
   ++category_count[static_cast<std::size_t>(k)];
-  // First grid point at or after the end: "ended by t" is inclusive of t.
-  const auto b = static_cast<std::size_t>(std::lower_bound(grid.begin(), grid.end(), r.end_time) -
-                                          grid.begin());
+  // First grid point at or after the end: "ended by t" is inclusive of t. std::lower_bound's
+  // answer, by halving without branches (the end times are random: each branch of the usual
+  // search is a coin flip for the predictor).
+  std::size_t b = 0;
+  if (!grid.empty()) {
+    const double* base = grid.data();
+    for (std::size_t len = grid.size(); len > 1;) {
+      const std::size_t half = len / 2;
+      base += base[half - 1] < r.end_time ? half : 0;
+      len -= half;
+    }
+    b = static_cast<std::size_t>(base - grid.data()) + (*base < r.end_time ? 1 : 0);
+  }
   ++end_bins[static_cast<std::size_t>(k) * bin_count() + b];
   if (r.outcome == Outcome::Completed) {
     auto bin = static_cast<std::int64_t>(r.end_time / horizon * kCompletionBins);
