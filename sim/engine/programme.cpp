@@ -32,6 +32,12 @@ double floor_of(double x) {
   const double f = static_cast<double>(static_cast<std::int64_t>(x));
   return f > x ? f - 1.0 : f;
 }
+// std::llround (halves away from zero) for |x| < 2^62: x minus its integer part is exact.
+std::int64_t round_of(double x) {
+  const auto i = static_cast<std::int64_t>(x);
+  const double frac = x - static_cast<double>(i);
+  return frac >= 0.5 ? i + 1 : frac <= -0.5 ? i - 1 : i;
+}
 
 // The index k of the first review at or after t (strictly after t with `after`), as the
 // engine places reviews: at k * r exactly, whatever the rounding of t / r.
@@ -417,14 +423,18 @@ void Programme::judge_follow_up(const Customers& c, double* trust, double delive
 // (next_patience() when the cached review is stale or there is none).
 double Programme::patience_due() {
   const Patience& pat = s_.patience;
-  if (!started_ || done_) return kInf;
+  if (done_) return kInf;
+  if (!started_) {  // no review before the start, which marks the review stale
+    review_stale_ = false;
+    return next_review_ = kInf;
+  }
   if (pat.model == PatienceModel::Hazard) {
     if (hazard_left_ == kInf) return kInf;
     return std::max(t_, started_at_ + pat.grace) + hazard_left_ * multiplier() / pat.rate;
   }
-  if (pat.model != PatienceModel::Reviews || theta_ == kInf) return next_review_ = kInf;
   if (!review_stale_) return next_review_;
   review_stale_ = false;
+  if (pat.model != PatienceModel::Reviews || theta_ == kInf) return next_review_ = kInf;
   const double r = pat.review_every;
   const double tolerated = theta_ * multiplier();
   // Reviews before now have passed: one skipped while the programme was not overdue must
@@ -446,7 +456,7 @@ void Programme::on_patience() {
     end(Outcome::Ended, Cause::Patience);
     return;
   }
-  const auto k = static_cast<std::uint64_t>(std::llround(next_review_ / pat.review_every));
+  const auto k = static_cast<std::uint64_t>(round_of(next_review_ / pat.review_every));
   const bool cut = pat.cancel_prob >= 1.0 ||
                    d_.uniform(Mechanism::Patience, Place::of(kReviewCut, k)) < pat.cancel_prob;
   if (cut) {
