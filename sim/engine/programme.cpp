@@ -98,10 +98,6 @@ void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replicat
   philox_lanes(lanes, seed, static_cast<std::uint32_t>(replication));
 }
 
-Programme::Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
-                     ReplicationRecord& rec, double* trust, double start)
-    : s_(s), d_(d), sponsor_(sponsor), rec_(rec), trust_(trust), t_(start), started_at_(start) {}
-
 // A draw whose value does not depend on u (fixed, never) takes no uniform: decisions are
 // keyed by place, so skipping one shifts nothing else.
 static double value_of(const Distribution& dist, const Decisions& d, Mechanism m, Place place,

@@ -132,8 +132,11 @@ class Programme {
   // `trust` is the customer trust the programme reads and updates (rules 9 and 13): its own
   // record's in a single-programme run, the organisation's in portfolio mode. `start` is
   // the calendar time of the proposal.
+  // Inline: a replication constructs one per run, from Decisions it has just built (copied
+  // from registers here rather than reloaded from the stores just made).
   Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
-            ReplicationRecord& rec, double* trust, double start = 0.0);
+            ReplicationRecord& rec, double* trust, double start = 0.0)
+      : s_(s), d_(d), sponsor_(sponsor), rec_(rec), trust_(trust), t_(start), started_at_(start) {}
 
   // Portfolio mode (docs/model.md, Portfolio mode): the organisation's cynicism, read by the break,
   // pickup and approval draws; and a sink for the follow-ups still owed at completion, which the
