@@ -21,12 +21,30 @@ constexpr Place rung_place(int phase, int step, int attempt, std::size_t rung) {
                    (static_cast<std::uint64_t>(attempt) & 0xFFF) << 4 | (rung & 0xF));
 }
 
+// std::ceil and std::floor for |x| < 2^62, exactly (up to the sign of a zero), inline: the
+// portable x86-64 build has no rounding instruction and calls libm for them, and the review
+// is recomputed at most events that change the sponsor or show a result.
+double ceil_of(double x) {
+  const double f = static_cast<double>(static_cast<std::int64_t>(x));  // x rounded towards 0
+  return f < x ? f + 1.0 : f;
+}
+double floor_of(double x) {
+  const double f = static_cast<double>(static_cast<std::int64_t>(x));
+  return f > x ? f - 1.0 : f;
+}
+// std::llround (halves away from zero) for |x| < 2^62: x minus its integer part is exact.
+std::int64_t round_of(double x) {
+  const auto i = static_cast<std::int64_t>(x);
+  const double frac = x - static_cast<double>(i);
+  return frac >= 0.5 ? i + 1 : frac <= -0.5 ? i - 1 : i;
+}
+
 // The index k of the first review at or after t (strictly after t with `after`), as the
 // engine places reviews: at k * r exactly, whatever the rounding of t / r.
 double first_review(double t, double r, bool after) {
   const double q = t / r;
   if (!(q < 9e15)) return q;  // beyond exact integers: callers treat it as never
-  double k = std::max(0.0, std::ceil(q) - 1.0);
+  double k = std::max(0.0, ceil_of(q) - 1.0);
   while (after ? k * r <= t : k * r < t) k += 1.0;
   return k;
 }
@@ -80,10 +98,6 @@ void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replicat
   philox_lanes(lanes, seed, static_cast<std::uint32_t>(replication));
 }
 
-Programme::Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
-                     ReplicationRecord& rec, double* trust, double start)
-    : s_(s), d_(d), sponsor_(sponsor), rec_(rec), trust_(trust), t_(start), started_at_(start) {}
-
 // A draw whose value does not depend on u (fixed, never) takes no uniform: decisions are
 // keyed by place, so skipping one shifts nothing else.
 static double value_of(const Distribution& dist, const Decisions& d, Mechanism m, Place place,
@@ -99,58 +113,10 @@ double Programme::begin_scoping(double u_approval) {
   return t_ + (activity_due_ - p_);
 }
 
-double Programme::multiplier() const {
-  if (sponsor_.vacant) return s_.patience.vacancy_multiplier;
-  const double m = level().patience_multiplier;
-  return sponsor_.engaged ? m : m * s_.disengaged.patience;
-}
-
-double Programme::clout() const {
-  if (sponsor_.vacant) return 0.0;
-  return sponsor_.engaged ? level().clout : level().clout * s_.disengaged.clout;
-}
-
-double Programme::next_progress() const {
-  if (done_ || sponsor_.vacant) return kInf;
-  double due = activity_due_;
-  for (const auto& f : follow_ups_) due = std::min(due, f.due);
-  return t_ + (due - p_);
-}
-
-void Programme::advance(double to) {
-  const double dt = to - t_;
-  if (dt <= 0.0) return;
+void Programme::advance_hazard(double to) {
   const Patience& pat = s_.patience;
-  if (pat.model == PatienceModel::Hazard && hazard_left_ < kInf) {
-    const double from = std::max(t_, started_at_ + pat.grace);
-    if (to > from) hazard_left_ -= (to - from) * pat.rate / multiplier();
-  }
-  TimeBucket bucket = TimeBucket::Vacant;
-  if (!sponsor_.vacant) {
-    switch (activity_) {
-      case Activity::Scoping:
-        bucket = TimeBucket::Scoping;
-        break;
-      case Activity::Resources:
-        bucket = TimeBucket::Resources;
-        break;
-      case Activity::Recruiting:
-        bucket = TimeBucket::Recruiting;
-        break;
-      case Activity::Work:
-        bucket = TimeBucket::Working;
-        break;
-      case Activity::Pickup:
-        bucket = TimeBucket::Pickup;
-        break;
-      case Activity::Escalation:
-        bucket = TimeBucket::Escalating;
-        break;
-    }
-    p_ += dt;
-  }
-  rec_.time[static_cast<int>(bucket)] += dt;
-  t_ = to;
+  const double from = std::max(t_, started_at_ + pat.grace);
+  if (to > from) hazard_left_ -= (to - from) * pat.rate / multiplier();
 }
 
 void Programme::start() {
@@ -166,6 +132,13 @@ void Programme::start() {
     // Reviews before the start do not touch the programme; one at exactly S does.
     const double k = first_review(t_, pat.review_every, false);
     review_k_ = k < 9e15 ? static_cast<std::int64_t>(k) : std::int64_t{1} << 53;
+    // No review before the grace period ends is overdue (0: no grace; every k is >= 0).
+    if (pat.grace > 0.0) {
+      const double grace_end = started_at_ + pat.grace;
+      const double r = pat.review_every;
+      review_k_grace_ = static_cast<std::int64_t>(std::ceil(grace_end / r));
+      while (static_cast<double>(review_k_grace_) * r < grace_end) ++review_k_grace_;
+    }
   } else if (pat.model == PatienceModel::Hazard && pat.rate > 0.0) {
     hazard_left_ = -std::log(d_.uniform(Mechanism::Patience, kHazard));
   }
@@ -442,36 +415,32 @@ void Programme::judge_follow_up(const Customers& c, double* trust, double delive
   }
 }
 
-// The first review at which the programme would be overdue, given what is known now.
-// Recomputed before every event because visible results and the sponsor change it.
-double Programme::next_patience() {
+// The first review at which the programme would be overdue, given what is known now
+// (next_patience() when the cached review is stale or there is none).
+double Programme::patience_due() {
   const Patience& pat = s_.patience;
-  if (!started_ || done_) return kInf;
+  if (done_) return kInf;
+  if (!started_) {  // no review before the start, which marks the review stale
+    review_stale_ = false;
+    return next_review_ = kInf;
+  }
   if (pat.model == PatienceModel::Hazard) {
     if (hazard_left_ == kInf) return kInf;
     return std::max(t_, started_at_ + pat.grace) + hazard_left_ * multiplier() / pat.rate;
   }
-  if (pat.model != PatienceModel::Reviews || theta_ == kInf) return next_review_ = kInf;
-  // The answer only changes with a visible result, a review or a change of sponsor or
-  // attention; each of those marks it stale.
   if (!review_stale_) return next_review_;
   review_stale_ = false;
+  if (pat.model != PatienceModel::Reviews || theta_ == kInf) return next_review_ = kInf;
   const double r = pat.review_every;
   const double tolerated = theta_ * multiplier();
   // Reviews before now have passed: one skipped while the programme was not overdue must
   // not fire late when the multiplier drops at a sponsor exit.
   const double k_now = first_review(t_, r, false);
   if (k_now >= 9e15) return next_review_ = kInf;
-  std::int64_t k = std::max(review_k_, static_cast<std::int64_t>(k_now));
-  const double grace_end = started_at_ + pat.grace;
-  if (pat.grace > 0.0) {
-    auto k_grace = static_cast<std::int64_t>(std::ceil(grace_end / r));
-    while (static_cast<double>(k_grace) * r < grace_end) ++k_grace;
-    k = std::max(k, k_grace);
-  }
+  std::int64_t k = std::max({review_k_, static_cast<std::int64_t>(k_now), review_k_grace_});
   const double limit = (last_visible_ + tolerated) / r;
   if (limit >= 9e15) return next_review_ = kInf;
-  k = std::max(k, static_cast<std::int64_t>(std::floor(limit)));
+  k = std::max(k, static_cast<std::int64_t>(floor_of(limit)));
   // Overdue is strict: g > θ·m.
   while (static_cast<double>(k) * r - last_visible_ <= tolerated) ++k;
   return next_review_ = static_cast<double>(k) * r;
@@ -483,7 +452,7 @@ void Programme::on_patience() {
     end(Outcome::Ended, Cause::Patience);
     return;
   }
-  const auto k = static_cast<std::uint64_t>(std::llround(next_review_ / pat.review_every));
+  const auto k = static_cast<std::uint64_t>(round_of(next_review_ / pat.review_every));
   const bool cut = pat.cancel_prob >= 1.0 ||
                    d_.uniform(Mechanism::Patience, Place::of(kReviewCut, k)) < pat.cancel_prob;
   if (cut) {

@@ -132,8 +132,11 @@ class Programme {
   // `trust` is the customer trust the programme reads and updates (rules 9 and 13): its own
   // record's in a single-programme run, the organisation's in portfolio mode. `start` is
   // the calendar time of the proposal.
+  // Inline: a replication constructs one per run, from Decisions it has just built (copied
+  // from registers here rather than reloaded from the stores just made).
   Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
-            ReplicationRecord& rec, double* trust, double start = 0.0);
+            ReplicationRecord& rec, double* trust, double start = 0.0)
+      : s_(s), d_(d), sponsor_(sponsor), rec_(rec), trust_(trust), t_(start), started_at_(start) {}
 
   // Portfolio mode (docs/model.md, Portfolio mode): the organisation's cynicism, read by the break,
   // pickup and approval draws; and a sink for the follow-ups still owed at completion, which the
@@ -157,13 +160,35 @@ class Programme {
   // Appends the calendar time of each phase delivery to `sink` (nullptr: none kept).
   void record_deliveries(std::vector<double>* sink) { delivered_at_ = sink; }
 
-  // The next events this programme schedules itself (calendar times, kInf for none).
-  double next_progress() const;  // resource arrival, recruitment, step, pickup, escalation,
-                                 // follow-up, end of scoping; kInf while the post is vacant
-  double next_patience();        // the review that will cut (or the hazard cut)
+  // The next events this programme schedules itself (calendar times, kInf for none). Both are
+  // read before every event, so they are inline here and the review is cached.
+  // next_progress: resource arrival, recruitment, step, pickup, escalation, follow-up, end of
+  // scoping; kInf while the post is vacant.
+  double next_progress() const {
+    if (done_ || sponsor_.vacant) return kInf;
+    double due = activity_due_;
+    for (const auto& f : follow_ups_) due = std::min(due, f.due);
+    return t_ + (due - p_);
+  }
+  // The review that will cut (or the hazard cut). The review only changes with a visible
+  // result, a review or a change of sponsor or attention; each of those marks it stale.
+  double next_patience() {
+    if (!review_stale_ && !done_) return next_review_;
+    return patience_due();
+  }
 
   // Moves both clocks to calendar time t, attributing the months to a time bucket.
-  void advance(double t);
+  void advance(double t) {
+    const double dt = t - t_;
+    if (dt <= 0.0) return;
+    if (hazard_left_ < kInf) advance_hazard(t);  // only the hazard model sets hazard_left_
+    // The bucket of the running activity (vacant: none runs, the progress clock stops).
+    const TimeBucket bucket =
+        sponsor_.vacant ? TimeBucket::Vacant : kBucketOf[static_cast<std::size_t>(activity_)];
+    if (!sponsor_.vacant) p_ += dt;
+    rec_.time[static_cast<std::size_t>(bucket)] += dt;
+    t_ = t;
+  }
   // Processes the progress event due now. Returns true when it was a visible result (already
   // passed to the visible-result hook, when one is set).
   bool on_progress();
@@ -207,6 +232,9 @@ class Programme {
 
  private:
   enum class Activity { Scoping, Resources, Recruiting, Work, Pickup, Escalation };
+  static constexpr std::array<TimeBucket, 6> kBucketOf = {
+      TimeBucket::Scoping, TimeBucket::Resources, TimeBucket::Recruiting,
+      TimeBucket::Working, TimeBucket::Pickup,    TimeBucket::Escalating};
   struct FollowUp {
     double start;  // calendar time the customers gave their time
     double due;    // progress-clock time the follow-up is delivered
@@ -215,8 +243,17 @@ class Programme {
 
   const SponsorLevel& level() const { return s_.levels[static_cast<std::size_t>(sponsor_.level)]; }
   const Phase& phase() const { return s_.phases[static_cast<std::size_t>(phase_)]; }
-  double multiplier() const;
-  double clout() const;
+  double multiplier() const {
+    if (sponsor_.vacant) return s_.patience.vacancy_multiplier;
+    const double m = level().patience_multiplier;
+    return sponsor_.engaged ? m : m * s_.disengaged.patience;
+  }
+  double clout() const {
+    if (sponsor_.vacant) return 0.0;
+    return sponsor_.engaged ? level().clout : level().clout * s_.disengaged.clout;
+  }
+  double patience_due();
+  void advance_hazard(double t);
   void start();
   void start_phase();
   void start_work();
@@ -254,7 +291,8 @@ class Programme {
   double u_pending_ = 0.0;  // the break or trial uniform of the current handoff/attempt
   double last_visible_ = 0.0;
   double theta_ = kInf;
-  std::int64_t review_k_ = 1;  // earliest review not yet processed
+  std::int64_t review_k_ = 1;        // earliest review not yet processed
+  std::int64_t review_k_grace_ = 0;  // the first review after the grace period (from start())
   double next_review_ = kInf;
   bool review_stale_ = true;   // next_review_ must be recomputed (its inputs changed)
   double hazard_left_ = kInf;  // remaining Exp(1) of integrated cut hazard
