@@ -80,16 +80,82 @@ void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replicat
   philox_lanes(lanes, seed, static_cast<std::uint32_t>(replication));
 }
 
+std::size_t phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase,
+                               std::uint64_t seed, std::uint64_t replication) {
+  const Phase& ph = s.phases[phase];
+  const auto at = static_cast<std::uint64_t>(phase);
+  std::uint8_t n = 0;
+  // Lane n names decision (m, place); past the last lane, none does.
+  const auto add = [&](Mechanism m, Place place) -> std::uint8_t {
+    if (n == PhiloxLanes::kLanes) return PhaseBlocks::kNone;
+    const std::uint64_t name = Rng::name(replication, m, place);
+    b.lanes.name_lo[n] = static_cast<std::uint32_t>(name);
+    b.lanes.name_hi[n] = static_cast<std::uint32_t>(name >> 32);
+    return n++;
+  };
+  b.resources = add(Mechanism::Resources, Place::at(at));
+  b.recruitment = b.follow_up = b.gate = PhaseBlocks::kNone;
+  if (ph.engage) {
+    b.recruitment = add(Mechanism::Recruitment, Place::at(at));
+    b.follow_up = add(Mechanism::Customers, Place::at(at));
+  }
+  if (phase + 1 < s.phases.size()) b.gate = add(Mechanism::Gate, Place::at(at));
+  for (std::size_t j = 0; j < PhaseBlocks::kSteps; ++j) {
+    b.work[j] = b.handoff[j] = PhaseBlocks::kNone;
+    if (j >= ph.steps.size()) continue;
+    // A handoff is drawn only between different silos (the same silo goes on working).
+    if (j > 0 && ph.steps[j - 1].silo != ph.steps[j].silo)
+      b.handoff[j] = add(Mechanism::Handoff, Place::at(at, j));
+    b.work[j] = add(Mechanism::Work, Place::at(at, j));
+  }
+#ifdef PROGSURV_RNG_TRACE
+  if (rng_trace_enabled) rng_trace_batch(phase);
+#endif
+  philox_lanes(b.lanes, seed, static_cast<std::uint32_t>(replication), n);
+  return n;
+}
+
 Programme::Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
                      ReplicationRecord& rec, double* trust, double start)
     : s_(s), d_(d), sponsor_(sponsor), rec_(rec), trust_(trust), t_(start), started_at_(start) {}
 
+FirstBlock Programme::first_block(Slot kind, int step) const {
+  if (phase_ == 0) {
+    switch (kind) {
+      case Slot::Work00:
+        return step < 2 ? static_cast<Slot>(static_cast<int>(Slot::Work00) + step) : Slot::None;
+      case Slot::Handoff01:
+        return step == 1 ? Slot::Handoff01 : Slot::None;
+      default:
+        return kind;
+    }
+  }
+  if (!later_) return {};
+  const auto j = static_cast<std::size_t>(step);
+  switch (kind) {
+    case Slot::Resources0:
+      return {&later_->lanes, later_->resources};
+    case Slot::Recruitment0:
+      return {&later_->lanes, later_->recruitment};
+    case Slot::FollowUp0:
+      return {&later_->lanes, later_->follow_up};
+    case Slot::Gate0:
+      return {&later_->lanes, later_->gate};
+    case Slot::Work00:
+      return {&later_->lanes, j < PhaseBlocks::kSteps ? later_->work[j] : PhaseBlocks::kNone};
+    case Slot::Handoff01:
+      return {&later_->lanes, j < PhaseBlocks::kSteps ? later_->handoff[j] : PhaseBlocks::kNone};
+    default:
+      return {};
+  }
+}
+
 // A draw whose value does not depend on u (fixed, never) takes no uniform: decisions are
 // keyed by place, so skipping one shifts nothing else.
 static double value_of(const Distribution& dist, const Decisions& d, Mechanism m, Place place,
-                       Slot slot = Slot::None) {
+                       FirstBlock at = {}) {
   if (dist.kind() == DistKind::Fixed || dist.kind() == DistKind::Never) return dist.quantile(0.5);
-  return dist.quantile(d.uniform(m, place, slot));
+  return dist.quantile(d.uniform(m, place, at));
 }
 
 double Programme::begin_scoping(double u_approval) {
@@ -177,8 +243,10 @@ void Programme::start_phase() {
   pressure_k_ = 0;
   deferred_phase_ = false;
   activity_ = Activity::Resources;
+  if (phase_ > 0 && later_)
+    phase_first_blocks(*later_, s_, static_cast<std::size_t>(phase_), d_.seed(), d_.replication());
   double wait = value_of(level().resource_delay, d_, Mechanism::Resources, Place::at(phase_),
-                         phase_ == 0 ? Slot::Resources0 : Slot::None);
+                         first_block(Slot::Resources0));
   slowed_ = !sponsor_.engaged && s_.disengaged.resources != 1.0;
   if (slowed_) wait *= s_.disengaged.resources;
   activity_due_ = p_ + wait;
@@ -187,10 +255,7 @@ void Programme::start_phase() {
 void Programme::start_work() {
   activity_ = Activity::Work;
   const Step& st = phase().steps[static_cast<std::size_t>(step_)];
-  const Slot slot = phase_ == 0 && step_ < 2
-                        ? static_cast<Slot>(static_cast<int>(Slot::Work00) + step_)
-                        : Slot::None;
-  double work = value_of(st.work, d_, Mechanism::Work, here(), slot);
+  double work = value_of(st.work, d_, Mechanism::Work, here(), first_block(Slot::Work00, step_));
   // Rule 16: a step of a deferred phase that had not started is drawn as usual, then scaled.
   if (deferred_phase_) work *= 1.0 - phase().deferrable;
   activity_due_ = p_ + work;
@@ -199,7 +264,7 @@ void Programme::start_work() {
 // Rule 13: the customers give their time when recruitment ends; the follow-up is drawn then.
 void Programme::give_customers_time() {
   const double f = value_of(s_.customers.follow_up, d_, Mechanism::Customers, Place::at(phase_),
-                            phase_ == 0 ? Slot::FollowUp0 : Slot::None);
+                            first_block(Slot::FollowUp0));
   follow_ups_.push_back({t_, p_ + f, phase_});
 }
 
@@ -240,7 +305,7 @@ bool Programme::on_progress() {
       if (phase().engage) {
         const Customers& c = s_.customers;
         double a = value_of(c.recruitment, d_, Mechanism::Recruitment, Place::at(phase_),
-                            phase_ == 0 ? Slot::Recruitment0 : Slot::None);
+                            first_block(Slot::Recruitment0));
         if (a > 0.0) a *= 1.0 + c.trust_effect * (1.0 - *trust_);
         if (a > 0.0) {
           activity_ = Activity::Recruiting;
@@ -273,8 +338,8 @@ bool Programme::on_progress() {
           ++rec_.handoffs;
           activity_ = Activity::Pickup;
           // The pickup wait and the break of this handoff: draws 0 and 1 of its decision.
-          const auto [u_pickup, u_break] = d_.uniform_pair(
-              Mechanism::Handoff, here(), phase_ == 0 && step_ == 1 ? Slot::Handoff01 : Slot::None);
+          const auto [u_pickup, u_break] =
+              d_.uniform_pair(Mechanism::Handoff, here(), first_block(Slot::Handoff01, step_));
           double pickup = s_.pickup(from, to).quantile(u_pickup);
           if (cynicism_) pickup *= cynicism_->pickup_factor(t_);
           activity_due_ = p_ + pickup;
@@ -294,7 +359,7 @@ bool Programme::on_progress() {
         end(Outcome::Completed, Cause::None);
         return true;
       }
-      if (!(d_.uniform(Mechanism::Gate, Place::at(phase_), phase_ == 0 ? Slot::Gate0 : Slot::None) <
+      if (!(d_.uniform(Mechanism::Gate, Place::at(phase_), first_block(Slot::Gate0)) <
             phase().continue_prob)) {
         end(Outcome::Ended, Cause::PhaseGate);
         return true;
