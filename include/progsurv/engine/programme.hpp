@@ -62,22 +62,26 @@ void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replicat
 struct FirstBlock {
   static constexpr std::uint8_t kNone = 0xFF;
   FirstBlock(Slot slot = Slot::None) : lane(static_cast<std::uint8_t>(slot)) {}  // NOLINT
-  FirstBlock(const PhiloxLanes* batch, std::uint8_t i) : lanes(batch), lane(batch ? i : kNone) {}
+  FirstBlock(const PhiloxLanes* batch, std::uint8_t i) : lanes(batch), lane(i) {}
   const PhiloxLanes* lanes = nullptr;  // null: the first batch (Decisions knows it)
   std::uint8_t lane;
+};
+
+// Which lane of a batch holds each decision of one phase (kNone: none).
+struct PhaseLanes {
+  static constexpr std::size_t kSteps = 8;  // 1 + 8 works + 7 handoffs fill 16 lanes at most
+  static constexpr std::uint8_t kNone = FirstBlock::kNone;
+  std::uint8_t resources, recruitment, follow_up, gate;
+  std::uint8_t work[kSteps], handoff[kSteps];  // handoff[j]: into step j
 };
 
 // The first blocks of a later phase's decisions (phase >= 1), computed together when the phase
 // starts (phase_first_blocks; docs/performance.md, issue 21 part I): its resource wait,
 // recruitment and follow-up (a phase that engages customers), gate (not the last phase), each
-// step's work and each handoff between silos, in that order, as many as fit in the lanes. Which
-// lane holds which decision is set with the batch; kNone: not in it.
+// step's work and each handoff between silos, as many as fit in the lanes.
 struct PhaseBlocks {
-  static constexpr std::size_t kSteps = 8;  // 1 + 8 works + 7 handoffs fill 16 lanes at most
-  static constexpr std::uint8_t kNone = FirstBlock::kNone;
   PhiloxLanes lanes;
-  std::uint8_t resources, recruitment, follow_up, gate;
-  std::uint8_t work[kSteps], handoff[kSteps];  // handoff[j]: into step j
+  PhaseLanes layout;
 };
 
 // Computes phase `phase`'s first blocks (phase >= 1) of replication `replication` under `seed`
@@ -265,10 +269,17 @@ class Programme {
   void late_follow_up(const FollowUp& f);
   void end(Outcome outcome, Cause cause);
   static std::int64_t after_now(double t, const Patience& pat, std::int64_t review_k);
-  // Where the current phase's decision of a kind (Resources0 ... Handoff01 as phase 0 names
-  // them; work and handoff at `step`) has its first block: phase 0's in the first batch, a
-  // later phase's in its own batch.
-  FirstBlock first_block(Slot kind, int step = 0) const;
+  // Where the current phase's decisions have their first blocks (phase 0's: slots of the
+  // first batch; a later phase's: its own batch): `lane` of layout_, or the current step's.
+  FirstBlock in_phase(std::uint8_t lane) const { return {phase_lanes_, lane}; }
+  FirstBlock step_work() const {
+    const auto j = static_cast<std::size_t>(step_);
+    return in_phase(j < PhaseLanes::kSteps ? layout_->work[j] : PhaseLanes::kNone);
+  }
+  FirstBlock step_handoff() const {
+    const auto j = static_cast<std::size_t>(step_);
+    return in_phase(j < PhaseLanes::kSteps ? layout_->handoff[j] : PhaseLanes::kNone);
+  }
   Place here(std::uint64_t k = 0) const {
     return Place::at(static_cast<std::uint64_t>(phase_), static_cast<std::uint64_t>(step_), k);
   }
@@ -283,6 +294,8 @@ class Programme {
   std::vector<LateFollowUp>* late_ = nullptr;
   std::vector<double>* delivered_at_ = nullptr;
   PhaseBlocks* later_ = nullptr;
+  const PhiloxLanes* phase_lanes_ = nullptr;  // the current phase's batch (null: the first)
+  const PhaseLanes* layout_;                  // and its layout (set when a phase starts)
 
   bool done_ = false, started_ = false;
   double t_ = 0.0, p_ = 0.0;  // calendar and progress clocks
