@@ -10,7 +10,9 @@
 //   BM_UniformsOnly  replays exactly their uniforms and nothing else: the same decision
 //                    streams opened, the same uniforms drawn (checked bitwise first); as
 //                    the engine, each replication computes its slots' first blocks together
-//                    (first_blocks) and the streams opened from a slot start from their block;
+//                    (first_blocks) and each later phase's when the phase starts
+//                    (phase_first_blocks), and the streams opened from a batch start from
+//                    their block;
 //   BM_DrawsOnly     replays the uniforms and the inverse CDFs they go through: every
 //                    variate the replications drew, bitwise;
 //   BM_ReplicationThreads  replications on 1 and 2 threads sharing nothing: the machine's
@@ -45,11 +47,11 @@ constexpr std::uint64_t kRecorded = 16384;
 
 static_assert(std::is_trivially_copyable_v<Rng>, "the bench copies decision streams bytewise");
 
-enum class OpKind : std::uint8_t { Open, Uniform, Quantile, Residual };
+enum class OpKind : std::uint8_t { Open, Uniform, Quantile, Residual, Block, Batch };
 
 struct Op {
   OpKind kind = OpKind::Uniform;
-  std::uint16_t stream = 0;    // which of the replication's decision streams
+  std::uint16_t stream = 0;    // which of the replication's decision streams (Batch: phase)
   const void* what = nullptr;  // the Distribution
   // Open: the stream as it was opened (bytes: an Rng member would trace its own opening).
   alignas(Rng) unsigned char opened[sizeof(Rng)] = {};
@@ -84,6 +86,24 @@ void progsurv::rng_trace_draw(const Rng* rng) {
   Op op;
   op.kind = OpKind::Uniform;
   op.stream = stream_index(rng);
+  g_ops->push_back(op);
+}
+
+// A block computed one at a time (a dependent Philox chain), counted only.
+void progsurv::rng_trace_block(const Rng* rng) {
+  if (!g_ops) return;
+  Op op;
+  op.kind = OpKind::Block;
+  op.stream = stream_index(rng);
+  g_ops->push_back(op);
+}
+
+// A later phase's batch of first blocks: the replay computes it again.
+void progsurv::rng_trace_batch(std::size_t phase) {
+  if (!g_ops) return;
+  Op op;
+  op.kind = OpKind::Batch;
+  op.stream = static_cast<std::uint16_t>(phase);
   g_ops->push_back(op);
 }
 
@@ -126,17 +146,27 @@ struct Recording {
   std::vector<Op> ops;
   std::vector<std::size_t> begin;  // ops of replication r: [begin[r], begin[r + 1])
   std::uint64_t streams = 0, uniforms = 0, variates = 0;
+  // Philox blocks: computed one at a time (dependent chains), and lanes of batches (first
+  // blocks: 16 per replication, plus the later phases').
+  std::uint64_t scalar_blocks = 0, batch_lanes = 0;
 };
 
 // Replays the ops of one replication; returns the sum of what was drawn. kInverses also
 // evaluates the inverse CDFs (each at the uniform it was evaluated at, which the replay
 // has just drawn again). kCheck compares every variate with the recorded one.
 template <bool kInverses, bool kCheck>
-double replay(const Op* first, const Op* last, std::vector<Rng>& streams) {
+double replay(const Op* first, const Op* last, std::vector<Rng>& streams,
+              const progsurv::Scenario& scenario, std::uint64_t rep, progsurv::PhaseBlocks& later) {
   double sink = 0.0;
   for (const Op* op = first; op != last; ++op) {
     double x = 0.0;
     switch (op->kind) {
+      case OpKind::Block:
+        continue;
+      case OpKind::Batch:
+        progsurv::phase_first_blocks(later, scenario, op->stream, kSeed, rep);
+        benchmark::DoNotOptimize(later.lanes.block);
+        continue;
       case OpKind::Open:
         std::memcpy(static_cast<void*>(&streams[op->stream]), op->opened, sizeof(Rng));
         continue;
@@ -163,15 +193,21 @@ double replay(const Op* first, const Op* last, std::vector<Rng>& streams) {
   return sink;
 }
 
-// One replication's replay, with the batch of first blocks the engine computes as it starts
-// (the streams opened from a slot were recorded with their block in them).
+// The batches of first blocks a replication computes: the first when it starts, then each
+// later phase's (the streams opened from a batch were recorded with their block in them).
+struct Batches {
+  progsurv::PhiloxLanes first;
+  progsurv::PhaseBlocks later;
+};
+
+// One replication's replay, with the batches of first blocks the engine computes.
 template <bool kInverses, bool kCheck>
 double replay_replication(const Recording& r, std::uint64_t rep, std::vector<Rng>& streams,
-                          progsurv::PhiloxLanes& lanes) {
-  progsurv::first_blocks(lanes, kSeed, rep);
-  benchmark::DoNotOptimize(lanes.block);
+                          Batches& batches) {
+  progsurv::first_blocks(batches.first, kSeed, rep);
+  benchmark::DoNotOptimize(batches.first.block);
   return replay<kInverses, kCheck>(r.ops.data() + r.begin[rep], r.ops.data() + r.begin[rep + 1],
-                                   streams);
+                                   streams, r.scenario, rep, batches.later);
 }
 
 const Recording& recording() {
@@ -199,12 +235,20 @@ const Recording& recording() {
       r.streams += op.kind == OpKind::Open;
       r.uniforms += op.kind == OpKind::Uniform;
       r.variates += op.kind == OpKind::Quantile || op.kind == OpKind::Residual;
+      r.scalar_blocks += op.kind == OpKind::Block;
     }
+    progsurv::PhaseBlocks later;
+    r.batch_lanes = kRecorded * progsurv::PhiloxLanes::kLanes;
+    for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
+      for (std::size_t i = r.begin[rep]; i < r.begin[rep + 1]; ++i)
+        if (r.ops[i].kind == OpKind::Batch)
+          r.batch_lanes +=
+              progsurv::phase_first_blocks(later, r.scenario, r.ops[i].stream, kSeed, rep);
     // The replay draws exactly the replications' numbers: every variate bitwise.
     std::vector<Rng> streams(most_streams);
-    progsurv::PhiloxLanes lanes;
+    Batches batches;
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-      replay_replication<true, true>(r, rep, streams, lanes);
+      replay_replication<true, true>(r, rep, streams, batches);
     return r;
   }();
   return rec;
@@ -224,6 +268,8 @@ void per_replication_counters(benchmark::State& state, const Recording& r) {
   state.counters["streams"] = static_cast<double>(r.streams) / n;
   state.counters["uniforms"] = static_cast<double>(r.uniforms) / n;
   state.counters["variates"] = static_cast<double>(r.variates) / n;
+  state.counters["scalar_blocks"] = static_cast<double>(r.scalar_blocks) / n;
+  state.counters["batch_lanes"] = static_cast<double>(r.batch_lanes) / n;
 }
 
 // The recorded replications themselves, as the engine runs them (with a tally, as run()).
@@ -243,11 +289,11 @@ BENCHMARK(BM_Replication)->Unit(benchmark::kMillisecond);
 void BM_UniformsOnly(benchmark::State& state) {
   const Recording& r = recording();
   std::vector<Rng> streams(most_streams(r));
-  progsurv::PhiloxLanes lanes;
+  Batches batches;
   for (auto _ : state) {
     double sink = 0.0;
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-      sink += replay_replication<false, false>(r, rep, streams, lanes);
+      sink += replay_replication<false, false>(r, rep, streams, batches);
     benchmark::DoNotOptimize(sink);
   }
   per_replication_counters(state, r);
@@ -258,11 +304,11 @@ BENCHMARK(BM_UniformsOnly)->Unit(benchmark::kMillisecond);
 void BM_DrawsOnly(benchmark::State& state) {
   const Recording& r = recording();
   std::vector<Rng> streams(most_streams(r));
-  progsurv::PhiloxLanes lanes;
+  Batches batches;
   for (auto _ : state) {
     double sink = 0.0;
     for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-      sink += replay_replication<true, false>(r, rep, streams, lanes);
+      sink += replay_replication<true, false>(r, rep, streams, batches);
     benchmark::DoNotOptimize(sink);
   }
   per_replication_counters(state, r);

@@ -125,13 +125,13 @@ TEST(PhiloxLanes, EngineGivesTheSameReplicationsOnBothPaths) {
 
 // Every uniform a replication draws, from a precomputed block or not, is one of the first
 // draws of its decision's own stream, and the first a decision draws is its draw 0: a slot
-// that named another decision than its call site would fail this. Replications past 2^32
-// put bits in the name (Rng's counter word 3).
-TEST(PhiloxLanes, EngineDrawsAreTheirDecisionsOwnDraws) {
-  const Scenario s = Scenario::load(PROGSURV_SOURCE_DIR "/scenarios/baseline.yaml");
+// or a phase batch's lane that named another decision than its call site would fail this.
+// Replications past 2^32 put bits in the name (Rng's counter word 3). Returns how many draws
+// were checked.
+std::size_t expect_own_draws(const Scenario& s, std::size_t replications) {
   const std::uint64_t seed = 2026;
   std::vector<std::uint64_t> reps;
-  for (std::uint64_t r = 0; r < 3000; ++r) reps.push_back(r);
+  for (std::uint64_t r = 0; r < replications; ++r) reps.push_back(r);
   for (std::uint64_t r = 0; r < 200; ++r) reps.push_back((std::uint64_t{1} << 32) * 5 + r);
   std::size_t checked = 0;
   std::vector<DrawTrace> trace;
@@ -147,12 +147,83 @@ TEST(PhiloxLanes, EngineDrawsAreTheirDecisionsOwnDraws) {
         found = own.uniform() == d.u;
         if (first == 0) break;  // a decision's first draw is its draw 0
       }
-      ASSERT_TRUE(found) << "replication " << rep << " mechanism " << static_cast<int>(d.mechanism)
+      EXPECT_TRUE(found) << "replication " << rep << " mechanism " << static_cast<int>(d.mechanism)
                          << " place " << d.place;
+      if (!found) return checked;
       ++checked;
     }
   }
-  EXPECT_GT(checked, reps.size() * 10);
+  return checked;
+}
+
+TEST(PhiloxLanes, EngineDrawsAreTheirDecisionsOwnDraws) {
+  const Scenario s = Scenario::load(PROGSURV_SOURCE_DIR "/scenarios/baseline.yaml");
+  EXPECT_GT(expect_own_draws(s, 3000), 3200u * 10);
+}
+
+// A later phase whose decisions do not all fit in its batch: 11 steps (more than the 8 a
+// layout holds), consecutive steps in one silo (no handoff between them), so the lanes run
+// out mid-phase and the rest are drawn one block at a time. Both paths give the same
+// replications, and every draw is its decision's own.
+TEST(PhiloxLanes, LongLaterPhaseOverflowsItsBatchAndDrawsTheSame) {
+  Scenario s = Scenario::load(PROGSURV_SOURCE_DIR "/scenarios/baseline.yaml");
+  auto& steps = s.phases[1].steps;
+  const int silos[] = {0, 1, 1, 2, 3, 3, 4, 0, 2, 2, 1};
+  steps.clear();
+  for (const int silo : silos) steps.push_back({silo, Distribution::exponential(0.2)});
+  s.finalize();
+  EXPECT_GT(expect_own_draws(s, 3000), 3200u * 10);
+  // Steps past the layout's 8 were reached and drawn.
+  std::vector<DrawTrace> trace;
+  int late_steps = 0;
+  for (std::uint64_t rep = 0; rep < 3000; ++rep) {
+    trace.clear();
+    simulate_replication(s, 5, rep, &trace);
+    for (const DrawTrace& d : trace)
+      late_steps +=
+          d.mechanism == Mechanism::Work && (d.place >> 26) == 1 && ((d.place >> 16) & 0x3FF) >= 8;
+  }
+  EXPECT_GT(late_steps, 100);
+  if (!cpu_has_avx2()) return;
+  std::vector<ReplicationRecord> best;
+  for (std::uint64_t rep = 0; rep < 5000; ++rep) best.push_back(simulate_replication(s, 3, rep));
+  philox_lanes_force_scalar(true);
+  for (std::uint64_t rep = 0; rep < 5000; ++rep) {
+    const ReplicationRecord a = best[rep], b = simulate_replication(s, 3, rep);
+    if (!(a.outcome == b.outcome && a.end_time == b.end_time && a.time == b.time &&
+          a.handoffs == b.handoffs && a.breaks == b.breaks && a.value == b.value)) {
+      philox_lanes_force_scalar(false);
+      FAIL() << "replication " << rep;
+    }
+  }
+  philox_lanes_force_scalar(false);
+}
+
+// The kernels compute the lanes in use: 1 to 16 of them, whole registers on the AVX2 path,
+// each as Random123 gives it.
+TEST(PhiloxLanes, PartialBatchesAreRandom123) {
+  std::mt19937_64 gen(99);
+  for (std::size_t used = 0; used <= kLanes; ++used) {
+    for (int n = 0; n < 200; ++n) {
+      PhiloxLanes a = random_names(gen);
+      PhiloxLanes b = a;
+      const std::uint64_t seed = gen();
+      const auto rep = static_cast<std::uint32_t>(gen());
+      philox_lanes_scalar(a, seed, rep, used);
+      if (cpu_has_avx2()) philox_lanes_avx2(b, seed, rep, used);
+      const r123::Philox4x32::key_type key = {
+          {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+      for (std::size_t i = 0; i < used; ++i) {
+        const auto want = r123::Philox4x32()({{0, rep, a.name_lo[i], a.name_hi[i]}}, key);
+        for (std::size_t w = 0; w < 4; ++w) {
+          ASSERT_EQ(a.block[w][i], want[w]) << "scalar, used " << used << " lane " << i;
+          if (cpu_has_avx2()) {
+            ASSERT_EQ(b.block[w][i], want[w]) << "AVX2, used " << used << " lane " << i;
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

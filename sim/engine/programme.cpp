@@ -85,6 +85,26 @@ constexpr PhiloxLanes slot_lanes() {
 }
 constexpr PhiloxLanes kSlotLanes = slot_lanes();
 
+constexpr std::uint8_t lane(Slot slot) { return static_cast<std::uint8_t>(slot); }
+constexpr std::uint8_t kNoLane = PhaseLanes::kNone;
+// Phase 0's decisions are slots of the first batch; a phase without a batch (portfolio mode)
+// has none.
+constexpr PhaseLanes kPhase0Lanes = {
+    lane(Slot::Resources0),
+    lane(Slot::Recruitment0),
+    lane(Slot::FollowUp0),
+    lane(Slot::Gate0),
+    {lane(Slot::Work00), lane(Slot::Work01), kNoLane, kNoLane, kNoLane, kNoLane, kNoLane, kNoLane},
+    {kNoLane, lane(Slot::Handoff01), kNoLane, kNoLane, kNoLane, kNoLane, kNoLane, kNoLane}};
+constexpr PhaseLanes kNoLanes = {
+    kNoLane,
+    kNoLane,
+    kNoLane,
+    kNoLane,
+    {kNoLane, kNoLane, kNoLane, kNoLane, kNoLane, kNoLane, kNoLane, kNoLane},
+    {kNoLane, kNoLane, kNoLane, kNoLane, kNoLane, kNoLane, kNoLane, kNoLane}};
+static_assert(PhaseLanes::kSteps == 8);
+
 }  // namespace
 
 void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replication) {
@@ -98,12 +118,60 @@ void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replicat
   philox_lanes(lanes, seed, static_cast<std::uint32_t>(replication));
 }
 
+std::size_t phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase,
+                               std::uint64_t seed, std::uint64_t replication) {
+  const Phase& ph = s.phases[phase];
+  PhaseLanes& at = b.layout;
+  // The names differ from `base` only in the mechanism and the step (disjoint bits).
+  const std::uint64_t base = Rng::name(replication, Mechanism::Sponsor, Place::at(phase));
+  std::uint8_t n = 0;
+  const auto add = [&](Mechanism m, std::size_t step = 0) -> std::uint8_t {
+    if (n == PhiloxLanes::kLanes) return PhaseLanes::kNone;
+    const std::uint64_t name =
+        base | Rng::name(0, m, Place::at(0, static_cast<std::uint64_t>(step)));
+    b.lanes.name_lo[n] = static_cast<std::uint32_t>(name);
+    b.lanes.name_hi[n] = static_cast<std::uint32_t>(name >> 32);
+    return n++;
+  };
+  at.resources = add(Mechanism::Resources);
+  at.recruitment = at.follow_up = at.gate = PhaseLanes::kNone;
+  if (ph.engage) {
+    at.recruitment = add(Mechanism::Recruitment);
+    at.follow_up = add(Mechanism::Customers);
+  }
+  if (phase + 1 < s.phases.size()) at.gate = add(Mechanism::Gate);
+  for (std::size_t j = 0; j < PhaseLanes::kSteps; ++j) {
+    at.work[j] = at.handoff[j] = PhaseLanes::kNone;
+    if (j >= ph.steps.size()) continue;
+    // A handoff is drawn only between different silos (the same silo goes on working).
+    if (j > 0 && ph.steps[j - 1].silo != ph.steps[j].silo)
+      at.handoff[j] = add(Mechanism::Handoff, j);
+    at.work[j] = add(Mechanism::Work, j);
+  }
+#ifdef PROGSURV_RNG_TRACE
+  if (rng_trace_enabled) rng_trace_batch(phase);
+#endif
+  philox_lanes(b.lanes, seed, static_cast<std::uint32_t>(replication), n);
+  return n;
+}
+
+Programme::Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
+                     ReplicationRecord& rec, double* trust, double start)
+    : s_(s),
+      d_(d),
+      sponsor_(sponsor),
+      rec_(rec),
+      trust_(trust),
+      layout_(&kPhase0Lanes),
+      t_(start),
+      started_at_(start) {}
+
 // A draw whose value does not depend on u (fixed, never) takes no uniform: decisions are
 // keyed by place, so skipping one shifts nothing else.
 static double value_of(const Distribution& dist, const Decisions& d, Mechanism m, Place place,
-                       Slot slot = Slot::None) {
+                       FirstBlock at = {}) {
   if (dist.kind() == DistKind::Fixed || dist.kind() == DistKind::Never) return dist.quantile(0.5);
-  return dist.quantile(d.uniform(m, place, slot));
+  return dist.quantile(d.uniform(m, place, at));
 }
 
 double Programme::begin_scoping(double u_approval) {
@@ -150,8 +218,18 @@ void Programme::start_phase() {
   pressure_k_ = 0;
   deferred_phase_ = false;
   activity_ = Activity::Resources;
+  if (phase_ > 0) {
+    if (later_) {
+      phase_first_blocks(*later_, s_, static_cast<std::size_t>(phase_), d_.seed(),
+                         d_.replication());
+      phase_lanes_ = &later_->lanes;
+      layout_ = &later_->layout;
+    } else {
+      layout_ = &kNoLanes;
+    }
+  }
   double wait = value_of(level().resource_delay, d_, Mechanism::Resources, Place::at(phase_),
-                         phase_ == 0 ? Slot::Resources0 : Slot::None);
+                         in_phase(layout_->resources));
   slowed_ = !sponsor_.engaged && s_.disengaged.resources != 1.0;
   if (slowed_) wait *= s_.disengaged.resources;
   activity_due_ = p_ + wait;
@@ -160,10 +238,7 @@ void Programme::start_phase() {
 void Programme::start_work() {
   activity_ = Activity::Work;
   const Step& st = phase().steps[static_cast<std::size_t>(step_)];
-  const Slot slot = phase_ == 0 && step_ < 2
-                        ? static_cast<Slot>(static_cast<int>(Slot::Work00) + step_)
-                        : Slot::None;
-  double work = value_of(st.work, d_, Mechanism::Work, here(), slot);
+  double work = value_of(st.work, d_, Mechanism::Work, here(), step_work());
   // Rule 16: a step of a deferred phase that had not started is drawn as usual, then scaled.
   if (deferred_phase_) work *= 1.0 - phase().deferrable;
   activity_due_ = p_ + work;
@@ -172,7 +247,7 @@ void Programme::start_work() {
 // Rule 13: the customers give their time when recruitment ends; the follow-up is drawn then.
 void Programme::give_customers_time() {
   const double f = value_of(s_.customers.follow_up, d_, Mechanism::Customers, Place::at(phase_),
-                            phase_ == 0 ? Slot::FollowUp0 : Slot::None);
+                            in_phase(layout_->follow_up));
   follow_ups_.push_back({t_, p_ + f, phase_});
 }
 
@@ -213,7 +288,7 @@ bool Programme::on_progress() {
       if (phase().engage) {
         const Customers& c = s_.customers;
         double a = value_of(c.recruitment, d_, Mechanism::Recruitment, Place::at(phase_),
-                            phase_ == 0 ? Slot::Recruitment0 : Slot::None);
+                            in_phase(layout_->recruitment));
         if (a > 0.0) a *= 1.0 + c.trust_effect * (1.0 - *trust_);
         if (a > 0.0) {
           activity_ = Activity::Recruiting;
@@ -246,8 +321,8 @@ bool Programme::on_progress() {
           ++rec_.handoffs;
           activity_ = Activity::Pickup;
           // The pickup wait and the break of this handoff: draws 0 and 1 of its decision.
-          const auto [u_pickup, u_break] = d_.uniform_pair(
-              Mechanism::Handoff, here(), phase_ == 0 && step_ == 1 ? Slot::Handoff01 : Slot::None);
+          const auto [u_pickup, u_break] =
+              d_.uniform_pair(Mechanism::Handoff, here(), step_handoff());
           double pickup = s_.pickup(from, to).quantile(u_pickup);
           if (cynicism_) pickup *= cynicism_->pickup_factor(t_);
           activity_due_ = p_ + pickup;
@@ -267,7 +342,7 @@ bool Programme::on_progress() {
         end(Outcome::Completed, Cause::None);
         return true;
       }
-      if (!(d_.uniform(Mechanism::Gate, Place::at(phase_), phase_ == 0 ? Slot::Gate0 : Slot::None) <
+      if (!(d_.uniform(Mechanism::Gate, Place::at(phase_), in_phase(layout_->gate)) <
             phase().continue_prob)) {
         end(Outcome::Ended, Cause::PhaseGate);
         return true;

@@ -35,7 +35,9 @@ class ReplicationRun {
         prog_(s, d_, sponsor_, rec_, &rec_.customer_trust),
         seed_(seed),
         replication_(replication),
-        trace_(trace) {}
+        trace_(trace) {
+    prog_.batch_phases(&later_);
+  }
 
   ReplicationRecord run();
   void record_deliveries(std::vector<double>* sink) { prog_.record_deliveries(sink); }
@@ -75,6 +77,7 @@ class ReplicationRun {
 
   const Scenario& s_;
   PhiloxLanes first_;  // the slots' first blocks (Slot), computed when run() starts
+  PhaseBlocks later_;  // the current phase's (phase >= 1), computed when it starts
   Decisions d_;
   SponsorState sponsor_;
   ReplicationRecord rec_;

@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include <Random123/philox.h>
@@ -19,9 +20,11 @@ constexpr std::uint32_t kBump0 = 0x9E3779B9u, kBump1 = 0xBB67AE85u;
 // are one vpmuludq per 4 lanes with nothing to shuffle (GCC does not find this from a
 // 32-bit lane loop: docs/performance.md, part F). All kV registers of a word go through a
 // round together, so their dependent chains overlap.
+// kV registers: the first 4 * kV lanes.
+template <std::size_t kV>
 __attribute__((target("avx2"))) void lanes_avx2(Lanes& lanes, std::uint64_t seed,
                                                 std::uint32_t rep) {
-  constexpr std::size_t kV = kLanes / 4;
+  static_assert(kV >= 1 && 4 * kV <= kLanes);
   __m256i a[kV], b[kV], c[kV], d[kV];
   for (std::size_t v = 0; v < kV; ++v) {
     a[v] = _mm256_setzero_si256();
@@ -55,7 +58,25 @@ __attribute__((target("avx2"))) void lanes_avx2(Lanes& lanes, std::uint64_t seed
                       _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(words[w][v], pack)));
 }
 
-using Kernel = void (*)(Lanes&, std::uint64_t, std::uint32_t);
+// As many registers as the lanes in use need: a batch of 5 to 8 decisions pays for two.
+__attribute__((target("avx2"))) void avx2_lanes(Lanes& lanes, std::uint64_t seed, std::uint32_t rep,
+                                                std::size_t used) {
+  static_assert(kLanes == 16);
+  switch ((used + 3) / 4) {
+    case 0:
+      return;
+    case 1:
+      return lanes_avx2<1>(lanes, seed, rep);
+    case 2:
+      return lanes_avx2<2>(lanes, seed, rep);
+    case 3:
+      return lanes_avx2<3>(lanes, seed, rep);
+    default:
+      return lanes_avx2<4>(lanes, seed, rep);
+  }
+}
+
+using Kernel = void (*)(Lanes&, std::uint64_t, std::uint32_t, std::size_t);
 
 }  // namespace
 
@@ -64,11 +85,12 @@ bool cpu_has_avx2() {
   return __builtin_cpu_supports("avx2");
 }
 
-void philox_lanes_scalar(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo) {
+void philox_lanes_scalar(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo,
+                         std::size_t used) {
   const r123::Philox4x32 philox;
   const r123::Philox4x32::key_type key = {
       {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
-  for (std::size_t i = 0; i < kLanes; ++i) {
+  for (std::size_t i = 0; i < std::min(used, kLanes); ++i) {
     const r123::Philox4x32::ctr_type ctr = {
         {0, replication_lo, lanes.name_lo[i], lanes.name_hi[i]}};
     const auto b = philox(ctr, key);
@@ -76,12 +98,13 @@ void philox_lanes_scalar(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t r
   }
 }
 
-void philox_lanes_avx2(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo) {
-  lanes_avx2(lanes, seed, replication_lo);
+void philox_lanes_avx2(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo,
+                       std::size_t used) {
+  avx2_lanes(lanes, seed, replication_lo, used);
 }
 
 namespace {
-Kernel best_kernel() { return cpu_has_avx2() ? lanes_avx2 : philox_lanes_scalar; }
+Kernel best_kernel() { return cpu_has_avx2() ? avx2_lanes : philox_lanes_scalar; }
 // Chosen once, at the first call (the CPU does not change under a running program); atomic
 // only so that the tests' switch is not a data race with threads that read it.
 std::atomic<Kernel>& kernel() {
@@ -94,8 +117,9 @@ void philox_lanes_force_scalar(bool scalar) {
   kernel().store(scalar ? philox_lanes_scalar : best_kernel(), std::memory_order_relaxed);
 }
 
-void philox_lanes(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo) {
-  kernel().load(std::memory_order_relaxed)(lanes, seed, replication_lo);
+void philox_lanes(PhiloxLanes& lanes, std::uint64_t seed, std::uint32_t replication_lo,
+                  std::size_t used) {
+  kernel().load(std::memory_order_relaxed)(lanes, seed, replication_lo, used);
 }
 
 }  // namespace progsurv

@@ -56,10 +56,44 @@ static_assert(static_cast<std::size_t>(Slot::Count) <= PhiloxLanes::kLanes);
 // Computes the slots' first blocks of replication `replication` under `seed`.
 void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replication);
 
+// Where a decision's first block was computed before it is drawn: a slot of the replication's
+// first batch (a Slot converts to one), or a lane of a later batch (PhaseBlocks). None: the
+// decision's stream computes it.
+struct FirstBlock {
+  static constexpr std::uint8_t kNone = 0xFF;
+  FirstBlock(Slot slot = Slot::None) : lane(static_cast<std::uint8_t>(slot)) {}  // NOLINT
+  FirstBlock(const PhiloxLanes* batch, std::uint8_t i) : lanes(batch), lane(i) {}
+  const PhiloxLanes* lanes = nullptr;  // null: the first batch (Decisions knows it)
+  std::uint8_t lane;
+};
+
+// Which lane of a batch holds each decision of one phase (kNone: none).
+struct PhaseLanes {
+  static constexpr std::size_t kSteps = 8;  // 1 + 8 works + 7 handoffs fill 16 lanes at most
+  static constexpr std::uint8_t kNone = FirstBlock::kNone;
+  std::uint8_t resources, recruitment, follow_up, gate;
+  std::uint8_t work[kSteps], handoff[kSteps];  // handoff[j]: into step j
+};
+
+// The first blocks of a later phase's decisions (phase >= 1), computed together when the phase
+// starts (phase_first_blocks; docs/performance.md, issue 21 part I): its resource wait,
+// recruitment and follow-up (a phase that engages customers), gate (not the last phase), each
+// step's work and each handoff between silos, as many as fit in the lanes.
+struct PhaseBlocks {
+  PhiloxLanes lanes;
+  PhaseLanes layout;
+};
+
+// Computes phase `phase`'s first blocks (phase >= 1) of replication `replication` under `seed`
+// for scenario `s`; returns how many lanes it named.
+std::size_t phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase,
+                               std::uint64_t seed, std::uint64_t replication);
+
 // Names and traces the random decisions of one entity (a programme, a post) of one
 // replication: every draw is Rng(seed, replication, mechanism, place, entity). A call site
-// may name its decision's slot: with first blocks set (a single-programme replication's
-// programme) the stream starts from the slot's block, otherwise the slot is ignored.
+// may name where its decision's first block was computed: with first blocks set (a
+// single-programme replication's programme) the stream starts from that block, otherwise it
+// is ignored.
 class Decisions {
  public:
   // `first`: the slots' blocks (filled by first_blocks for this seed and replication before
@@ -67,34 +101,37 @@ class Decisions {
   Decisions(std::uint64_t seed, std::uint64_t replication, std::uint32_t entity = 0,
             std::vector<DrawTrace>* trace = nullptr, const PhiloxLanes* first = nullptr)
       : seed_(seed), replication_(replication), entity_(entity), trace_(trace), first_(first) {}
-  Rng stream(Mechanism m, Place place, Slot slot = Slot::None) const {
-    if (first_ && slot != Slot::None) {
-      const auto i = static_cast<std::size_t>(slot);
-      // The call site and first_blocks must name the decision alike.
+  std::uint64_t seed() const { return seed_; }
+  std::uint64_t replication() const { return replication_; }
+  Rng stream(Mechanism m, Place place, FirstBlock at = {}) const {
+    const PhiloxLanes* lanes = at.lanes ? at.lanes : first_;
+    if (first_ && at.lane != FirstBlock::kNone) {
+      const std::size_t i = at.lane;
+      // The call site and the batch must name the decision alike.
       assert(entity_ == 0 &&
-             first_->name_lo[i] == static_cast<std::uint32_t>(Rng::name(replication_, m, place)) &&
-             first_->name_hi[i] ==
+             lanes->name_lo[i] == static_cast<std::uint32_t>(Rng::name(replication_, m, place)) &&
+             lanes->name_hi[i] ==
                  static_cast<std::uint32_t>(Rng::name(replication_, m, place) >> 32));
       return Rng(
           seed_, replication_, m, place, entity_,
-          {{first_->block[0][i], first_->block[1][i], first_->block[2][i], first_->block[3][i]}});
+          {{lanes->block[0][i], lanes->block[1][i], lanes->block[2][i], lanes->block[3][i]}});
     }
     return Rng(seed_, replication_, m, place, entity_);
   }
-  double uniform(Mechanism m, Place place, Slot slot = Slot::None) const {
-    const double u = stream(m, place, slot).uniform();
+  double uniform(Mechanism m, Place place, FirstBlock at = {}) const {
+    const double u = stream(m, place, at).uniform();
     if (trace_) trace_->push_back({m, place.bits, u, entity_});
     return u;
   }
   // Two uniforms of one decision (e.g. a handoff's pickup, then its break): draws 0 and 1.
-  std::pair<double, double> uniform_pair(Mechanism m, Place place, Slot slot = Slot::None) const {
-    const auto u = uniforms<2>(m, place, slot);
+  std::pair<double, double> uniform_pair(Mechanism m, Place place, FirstBlock at = {}) const {
+    const auto u = uniforms<2>(m, place, at);
     return {u[0], u[1]};
   }
   // The first N uniforms of one decision: draws 0 to N - 1.
   template <std::size_t N>
-  std::array<double, N> uniforms(Mechanism m, Place place, Slot slot = Slot::None) const {
-    Rng r = stream(m, place, slot);
+  std::array<double, N> uniforms(Mechanism m, Place place, FirstBlock at = {}) const {
+    Rng r = stream(m, place, at);
     std::array<double, N> u;
     for (double& x : u) x = r.uniform();
     if (trace_)
@@ -135,14 +172,16 @@ class Programme {
   // Inline: a replication constructs one per run, from Decisions it has just built (copied
   // from registers here rather than reloaded from the stores just made).
   Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
-            ReplicationRecord& rec, double* trust, double start = 0.0)
-      : s_(s), d_(d), sponsor_(sponsor), rec_(rec), trust_(trust), t_(start), started_at_(start) {}
+            ReplicationRecord& rec, double* trust, double start = 0.0);
 
   // Portfolio mode (docs/model.md, Portfolio mode): the organisation's cynicism, read by the break,
   // pickup and approval draws; and a sink for the follow-ups still owed at completion, which the
   // organisation delivers at their own time. Neither is set in a single-programme run.
   void set_cynicism(const Cynicism* cynicism) { cynicism_ = cynicism; }
   void defer_follow_ups(std::vector<PendingFollowUp>* sink) { deferred_ = sink; }
+  // A single-programme replication (its Decisions have first blocks): each later phase's first
+  // blocks are computed into `later` when the phase starts (issue 21 part I).
+  void batch_phases(PhaseBlocks* later) { later_ = later; }
   // Portfolio mode (rule 17): every late judgement, while running or at a non-completing end,
   // goes to `sink` instead of being drawn here (only when customers.reengage.prob > 0).
   void report_late(std::vector<LateFollowUp>* sink) { late_ = sink; }
@@ -266,6 +305,17 @@ class Programme {
   void late_follow_up(const FollowUp& f);
   void end(Outcome outcome, Cause cause);
   static std::int64_t after_now(double t, const Patience& pat, std::int64_t review_k);
+  // Where the current phase's decisions have their first blocks (phase 0's: slots of the
+  // first batch; a later phase's: its own batch): `lane` of layout_, or the current step's.
+  FirstBlock in_phase(std::uint8_t lane) const { return {phase_lanes_, lane}; }
+  FirstBlock step_work() const {
+    const auto j = static_cast<std::size_t>(step_);
+    return in_phase(j < PhaseLanes::kSteps ? layout_->work[j] : PhaseLanes::kNone);
+  }
+  FirstBlock step_handoff() const {
+    const auto j = static_cast<std::size_t>(step_);
+    return in_phase(j < PhaseLanes::kSteps ? layout_->handoff[j] : PhaseLanes::kNone);
+  }
   Place here(std::uint64_t k = 0) const {
     return Place::at(static_cast<std::uint64_t>(phase_), static_cast<std::uint64_t>(step_), k);
   }
@@ -279,6 +329,9 @@ class Programme {
   std::vector<PendingFollowUp>* deferred_ = nullptr;
   std::vector<LateFollowUp>* late_ = nullptr;
   std::vector<double>* delivered_at_ = nullptr;
+  PhaseBlocks* later_ = nullptr;
+  const PhiloxLanes* phase_lanes_ = nullptr;  // the current phase's batch (null: the first)
+  const PhaseLanes* layout_;                  // and its layout (set when a phase starts)
 
   bool done_ = false, started_ = false;
   double t_ = 0.0, p_ = 0.0;  // calendar and progress clocks

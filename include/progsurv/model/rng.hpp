@@ -6,6 +6,7 @@
 // a sampler that takes one more uniform, or a step added elsewhere, cannot shift them.
 #include <Random123/philox.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -56,11 +57,14 @@ struct Place {
 
 #ifdef PROGSURV_RNG_TRACE
 // Bench-only instrumentation, compiled in by bench/bench_rng.cpp alone (never in the
-// library): every decision stream opened and every block of random words computed.
+// library): every decision stream opened, every uniform drawn, every block a stream computes
+// one at a time, and every later phase's batch of first blocks (engine/programme.hpp).
 class Rng;
 extern bool rng_trace_enabled;
 void rng_trace_open(const Rng* rng);
 void rng_trace_draw(const Rng* rng);
+void rng_trace_block(const Rng* rng);
+void rng_trace_batch(std::size_t phase);
 #endif
 
 // The draws of one decision. The Philox key is the run's seed; the 128-bit counter holds
@@ -134,6 +138,9 @@ class Rng {
   }
 
   void refill() {
+#ifdef PROGSURV_RNG_TRACE
+    if (rng_trace_enabled) rng_trace_block(this);
+#endif
     block_ = Philox()(ctr_, key_);
     ++ctr_[0];
     used_ = 0;
