@@ -26,8 +26,10 @@ void BM_Organisation(benchmark::State& state) {
   progsurv::PortfolioTally tally(p);
   std::uint64_t org = 0;
   std::int64_t launched = 0;
+  progsurv::OrganisationWorkspace workspace;  // as a run's worker keeps one
   for (auto _ : state) {
-    const progsurv::OrganisationRecord r = progsurv::simulate_organisation(p, 42, org++);
+    const progsurv::OrganisationRecord r =
+        progsurv::simulate_organisation(p, 42, org++, {}, workspace);
     launched += static_cast<std::int64_t>(r.programmes.size());
     tally.add(r);
   }
@@ -52,8 +54,10 @@ void BM_OrganisationRoster(benchmark::State& state) {
   const progsurv::Portfolio p = ten_years().with_values(values);
   std::uint64_t org = 0;
   std::int64_t events = 0;
+  progsurv::OrganisationWorkspace workspace;
   for (auto _ : state) {
-    const progsurv::OrganisationRecord r = progsurv::simulate_organisation(p, 42, org++);
+    const progsurv::OrganisationRecord r =
+        progsurv::simulate_organisation(p, 42, org++, {}, workspace);
     events += r.events;
     benchmark::DoNotOptimize(r.programmes.size());
   }

@@ -359,6 +359,67 @@ TEST(PortfolioKeying, AnotherLevelsPostOrALaterLaunchChangesNothingElse) {
   EXPECT_EQ(changed_by_later, 0);
 }
 
+// Every field of two records, bit for bit.
+void expect_same_record(const OrganisationRecord& a, const OrganisationRecord& b,
+                        const std::string& what) {
+  ASSERT_EQ(a.programmes.size(), b.programmes.size()) << what;
+  for (std::size_t j = 0; j < a.programmes.size(); ++j) {
+    const auto &x = a.programmes[j], &y = b.programmes[j];
+    EXPECT_TRUE(x.programme == y.programme && x.level == y.level && x.post == y.post &&
+                x.launched_at == y.launched_at && x.outcome == y.outcome && x.cause == y.cause &&
+                x.end_time == y.end_time && x.phases_delivered == y.phases_delivered &&
+                x.value == y.value && x.sponsor_changes == y.sponsor_changes &&
+                x.disengagements == y.disengagements && x.time == y.time && x.capped == y.capped)
+        << what << ", programme " << j;
+  }
+  EXPECT_EQ(a.live, b.live) << what;
+  EXPECT_EQ(a.cynicism, b.cynicism) << what;
+  EXPECT_EQ(a.trust, b.trust) << what;
+  ASSERT_EQ(a.exits.size(), b.exits.size()) << what;
+  for (std::size_t k = 0; k < a.exits.size(); ++k)
+    EXPECT_TRUE(a.exits[k].level == b.exits[k].level &&
+                a.exits[k].orphaned == b.exits[k].orphaned && a.exits[k].lost == b.exits[k].lost)
+        << what << ", exit " << k;
+  EXPECT_EQ(a.exits_by_level, b.exits_by_level) << what;
+  EXPECT_EQ(a.events, b.events) << what;
+  EXPECT_EQ(a.reengagements, b.reengagements) << what;
+}
+
+// A worker's workspace keeps its room between organisations (OrganisationWorkspace): each
+// record is the one a fresh workspace gives, whatever the workspace simulated before (other
+// organisations in another order, another portfolio with more posts and co-sponsors, another
+// sharing with posts of their own).
+TEST(PortfolioWorkspace, ReusedWorkspaceGivesTheRecordsOfFreshOnes) {
+  const Portfolio ten = Portfolio::load(PROGSURV_SOURCE_DIR "/scenarios/portfolios/ten-years.yaml");
+  const Portfolio back =
+      Portfolio::load(PROGSURV_SOURCE_DIR "/scenarios/portfolios/going-back.yaml")
+          .with_values({{"roster.vp", "6"}});
+  Sharing own;
+  own.posts = false;
+  own.trust = false;
+  struct Case {
+    const Portfolio* p;
+    Sharing sh;
+    std::uint64_t org;
+  };
+  std::vector<Case> cases;
+  for (std::uint64_t i = 0; i < 60; ++i) {
+    cases.push_back({&ten, {}, i});
+    cases.push_back({&back, {}, 59 - i});
+    cases.push_back({&ten, own, i});
+    cases.push_back({&back, own, i});
+  }
+  OrganisationWorkspace workspace;
+  std::int64_t launched = 0;
+  for (const Case& c : cases) {
+    const auto reused = simulate_organisation(*c.p, 8, c.org, c.sh, workspace);
+    const auto fresh = simulate_organisation(*c.p, 8, c.org, c.sh);
+    expect_same_record(reused, fresh, "organisation " + std::to_string(c.org));
+    launched += static_cast<std::int64_t>(reused.programmes.size());
+  }
+  EXPECT_GT(launched, 1000);  // the workspace held many programmes and posts in turn
+}
+
 TEST(PortfolioFile, RoundTrip) {
   Portfolio p = make_portfolio({baseline()}, {1, 1, 2, 2}, {{0.0, 0}, {12.0, 0}, {24.0, 0}});
   const PortfolioResult r = run_portfolio(p, options(2000));

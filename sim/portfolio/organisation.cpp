@@ -47,6 +47,11 @@ class PostClock {
     heap_.push_back(i);
     up(static_cast<std::size_t>(i));
   }
+  void clear() {
+    at_.clear();
+    pos_.clear();
+    heap_.clear();
+  }
   void reserve(std::size_t posts) {
     at_.reserve(posts);
     pos_.reserve(posts);
@@ -121,6 +126,19 @@ struct Post {
       : index(i), level(l), d(dec), entity(e) {
     state.level = l;
   }
+  // As constructed, keeping the room of its list (a workspace's post reused).
+  void reset(int i, int l, const Decisions& dec, std::uint32_t e) {
+    index = i;
+    level = l;
+    state = SponsorState{};
+    state.level = l;
+    d = dec;
+    entity = e;
+    incumbent = base = lapses = 0;
+    next_event = next_lapse = kInf;
+    active = true;
+    programmes.clear();
+  }
   int number() const { return base + incumbent; }  // names the incumbent's draws
 };
 
@@ -173,7 +191,31 @@ struct Live {
   std::size_t acting_seat = 0;
   std::vector<LateFollowUp> late;  // late judgements not yet drawn for re-engagement
   void* owner = nullptr;  // the OrganisationRun, for the programme's hooks (a deque: stable)
+  // Its programme's next times as the event loop last read them, valid until the
+  // organisation calls into the programme or changes the sponsor it reads (stale): reading
+  // them again then gives the same bits, so only the programmes an event touched are read.
+  double next_progress = kInf, next_patience = kInf;
+  bool stale = true;
   Live(int j_, const Scenario* t, const Decisions& dec) : j(j_), tmpl(t), d(dec) {}
+  // As constructed, keeping the room of its lists (a workspace's Live reused).
+  void reset(int j_, const Scenario* t, const Decisions& dec) {
+    prog.reset();
+    self = 0;
+    j = j_;
+    tmpl = t;
+    d = dec;
+    rec = ReplicationRecord{};
+    own_trust = 0.0;
+    post = nullptr;
+    exit_index = -1;
+    seats.clear();
+    acting = SponsorState{};
+    acting_seat = 0;
+    late.clear();
+    owner = nullptr;
+    next_progress = next_patience = kInf;
+    stale = true;
+  }
 };
 
 struct Deferred {
@@ -193,9 +235,69 @@ struct Reengagement {
   double* trust;
 };
 
+}  // namespace
+
+// What an organisation's run allocates, kept by a worker between organisations (the
+// OrganisationWorkspace). Posts and Lives live in deques that are never emptied, so their
+// addresses stay put and a reused one keeps the room of its own lists; `*_used` counts the
+// ones the current organisation has.
+struct OrganisationWorkspace::Parts {
+  std::deque<Post> post_pool;
+  std::size_t posts_used = 0;
+  std::deque<Live> live_pool;
+  std::size_t lives_used = 0;
+  std::vector<Post*> posts;                  // by post index
+  std::vector<std::vector<Post*>> by_level;  // each level's posts, in post order
+  std::vector<PostBlocks> blocks;            // by post index
+  PostClock event, lapse_due;
+  std::vector<Live*> by_self;
+  std::vector<Live*> live;
+  std::vector<PendingFollowUp> owed;
+  std::vector<Deferred> deferred;
+  std::vector<Reengagement> reengagements;
+
+  // Empty, as a new workspace (the lists of each level emptied, not dropped: an empty list
+  // reads as a level without posts).
+  void clear() {
+    posts_used = lives_used = 0;
+    posts.clear();
+    for (auto& level : by_level) level.clear();
+    blocks.clear();
+    event.clear();
+    lapse_due.clear();
+    by_self.clear();
+    live.clear();
+    owed.clear();
+    deferred.clear();
+    reengagements.clear();
+  }
+  Post& new_post(int i, int level, const Decisions& d, std::uint32_t entity) {
+    if (posts_used == post_pool.size()) {
+      post_pool.emplace_back(i, level, d, entity);
+    } else {
+      post_pool[posts_used].reset(i, level, d, entity);
+    }
+    return post_pool[posts_used++];
+  }
+  Live& new_live(int j, const Scenario* tmpl, const Decisions& d) {
+    if (lives_used == live_pool.size()) {
+      live_pool.emplace_back(j, tmpl, d);
+    } else {
+      live_pool[lives_used].reset(j, tmpl, d);
+    }
+    return live_pool[lives_used++];
+  }
+};
+
+OrganisationWorkspace::OrganisationWorkspace() : parts_(std::make_unique<Parts>()) {}
+OrganisationWorkspace::~OrganisationWorkspace() = default;
+
+namespace {
+
 class OrganisationRun {
  public:
-  OrganisationRun(const Portfolio& p, std::uint64_t seed, std::uint64_t org, const Sharing& sh)
+  OrganisationRun(const Portfolio& p, std::uint64_t seed, std::uint64_t org, const Sharing& sh,
+                  OrganisationWorkspace::Parts& ws)
       : p_(p),
         seed_(seed),
         org_(org),
@@ -206,7 +308,10 @@ class OrganisationRun {
         trust_(p.initial_trust),
         org_scenario_(p.templates.front()),
         lazy_(sh.posts && std::none_of(p.templates.begin(), p.templates.end(),
-                                       [](const Scenario& s) { return !s.co_sponsors.empty(); })) {}
+                                       [](const Scenario& s) { return !s.co_sponsors.empty(); })),
+        ws_(ws) {
+    ws_.clear();
+  }
 
   OrganisationRecord run();
 
@@ -262,16 +367,17 @@ class OrganisationRun {
     set_lapse(post, lapse(post, t_));
   }
   Post& add_post(int level, const Decisions& d, std::uint32_t entity, int base = 0) {
-    posts_.emplace_back(static_cast<int>(posts_.size()), level, d, entity);
+    Post& post = ws_.new_post(static_cast<int>(posts_.size()), level, d, entity);
+    posts_.push_back(&post);
     blocks_.emplace_back();
-    posts_.back().base = base;
-    posts_.back().active = !lazy_;
+    post.base = base;
+    post.active = !lazy_;
     if (static_cast<std::size_t>(level) >= by_level_.size())
       by_level_.resize(static_cast<std::size_t>(level) + 1);
-    by_level_[static_cast<std::size_t>(level)].push_back(&posts_.back());
+    by_level_[static_cast<std::size_t>(level)].push_back(&post);
     event_.add(kInf);
     lapse_due_.add(kInf);
-    return posts_.back();
+    return post;
   }
   double next_launch() const {
     const double planned =
@@ -324,19 +430,18 @@ class OrganisationRun {
   // order between posts' events at that instant would matter; nor with posts of their own.
   const bool lazy_;
 
+  OrganisationWorkspace::Parts& ws_;  // the containers below, reused between organisations
   double t_ = 0.0;
-  std::deque<Post> posts_;
-  std::vector<std::vector<Post*>> by_level_;  // each level's posts, in post order
-  std::vector<PostBlocks> blocks_;            // by post index
-  PostClock event_;      // each post's incumbent's exit, or the end of its vacancy
-  PostClock lapse_due_;  // when each post's incumbent disengages (rule 12)
-  std::deque<Live> lives_;
-  std::vector<Live*> by_self_;  // lives_[i] is *by_self_[i]: a deque's indexing costs more
-  std::vector<Live*> live_;     // the live programmes, in launch order
-  std::vector<double> next_progress_, next_patience_;  // of live_[k], before this event
-  std::vector<PendingFollowUp> owed_;
-  std::vector<Deferred> deferred_;
-  std::vector<Reengagement> reengagements_;
+  std::vector<Post*>& posts_ = ws_.posts;                     // by post index
+  std::vector<std::vector<Post*>>& by_level_ = ws_.by_level;  // each level's, in post order
+  std::vector<PostBlocks>& blocks_ = ws_.blocks;              // by post index
+  PostClock& event_ = ws_.event;          // each post's incumbent's exit, or the end of its vacancy
+  PostClock& lapse_due_ = ws_.lapse_due;  // when each post's incumbent disengages (rule 12)
+  std::vector<Live*>& by_self_ = ws_.by_self;  // every programme started, by Live::self
+  std::vector<Live*>& live_ = ws_.live;        // the live programmes, in launch order
+  std::vector<PendingFollowUp>& owed_ = ws_.owed;
+  std::vector<Deferred>& deferred_ = ws_.deferred;
+  std::vector<Reengagement>& reengagements_ = ws_.reengagements;
   std::size_t next_planned_ = 0;
   std::uint64_t renewals_ = 0;
   double next_renewal_ = kInf;
@@ -374,7 +479,7 @@ OrganisationRecord OrganisationRun::run() {
         add_post(static_cast<int>(l), Decisions(seed_, org_, entity), entity);
       }
     }
-    for (Post& post : posts_) seat_first(post);
+    for (Post* post : posts_) seat_first(*post);
   }
   if (p_.renewal.enabled)
     next_renewal_ =
@@ -389,15 +494,17 @@ OrganisationRecord OrganisationRun::run() {
     // sponsor, launch) and, within a kind, by launch order or post number.
     double t_progress = kInf, t_patience = kInf;
     // Each programme's next times, taken before the clocks move: recomputing them after
-    // advance() could round differently.
-    next_progress_.resize(live_.size());
-    next_patience_.resize(live_.size());
-    for (std::size_t k = 0; k < live_.size(); ++k) {
-      Live& l = *live_[k];
-      next_progress_[k] = l.prog->next_progress();
-      next_patience_[k] = l.prog->next_patience();
-      t_progress = std::min(t_progress, next_progress_[k]);
-      t_patience = std::min(t_patience, next_patience_[k]);
+    // advance() could round differently. Read again only for the programmes the last event
+    // touched (Live::stale).
+    for (Live* i : live_) {
+      Live& l = *i;
+      if (l.stale) {
+        l.next_progress = l.prog->next_progress();
+        l.next_patience = l.prog->next_patience();
+        l.stale = false;
+      }
+      t_progress = std::min(t_progress, l.next_progress);
+      t_patience = std::min(t_patience, l.next_patience);
     }
     for (const auto& d : deferred_) t_progress = std::min(t_progress, d.at);
     double t_reengage = kInf;
@@ -424,12 +531,13 @@ OrganisationRecord OrganisationRun::run() {
           deferred_index = k;
         }
       Live* first = nullptr;
-      for (std::size_t k = 0; k < live_.size(); ++k)
-        if (next_progress_[k] == t_) {
-          first = live_[k];
+      for (Live* l : live_)
+        if (l->next_progress == t_) {
+          first = l;
           break;
         }
       if (first && (owner < 0 || first->j < owner)) {
+        first->stale = true;
         first->prog->advance(t_);
         // A co-sponsored programme's visible result was handled by its hook already.
         if (first->prog->on_progress() && first->seats.empty()) on_visible_result(*first);
@@ -437,9 +545,10 @@ OrganisationRecord OrganisationRun::run() {
         deliver(deferred_index);
       }
     } else if (t_patience == t_next) {
-      for (std::size_t k = 0; k < live_.size(); ++k)
-        if (next_patience_[k] == t_) {
-          Programme& prog = *live_[k]->prog;
+      for (Live* l : live_)
+        if (l->next_patience == t_) {
+          l->stale = true;
+          Programme& prog = *l->prog;
           prog.advance(t_);
           prog.on_patience();
           break;
@@ -448,9 +557,9 @@ OrganisationRecord OrganisationRun::run() {
       on_squeeze();
       schedule_squeeze();
     } else if (t_sponsor == t_next) {
-      on_post_event(posts_[static_cast<std::size_t>(event_.first())]);
+      on_post_event(*posts_[static_cast<std::size_t>(event_.first())]);
     } else if (t_lapse == t_next) {
-      on_lapse(posts_[static_cast<std::size_t>(lapse_due_.first())]);
+      on_lapse(*posts_[static_cast<std::size_t>(lapse_due_.first())]);
     } else if (t_reengage == t_next) {
       on_reengagement();  // after every other event at this instant, before launches
     } else {
@@ -463,7 +572,7 @@ OrganisationRecord OrganisationRun::run() {
   // they are running; follow-ups owed later count late only when their window has passed.
   record_grid(kInf);
   if (lazy_)
-    for (Post& post : posts_) catch_up(post, horizon);
+    for (Post* post : posts_) catch_up(*post, horizon);
   t_ = horizon;
   for (Live* i : live_) {
     Live& l = *i;
@@ -523,6 +632,7 @@ void OrganisationRun::on_squeeze() {
   const auto k = static_cast<std::uint64_t>(budget_k_);
   for (Live* i : live_) {
     Live& l = *i;
+    l.stale = true;
     l.prog->advance(t_);
     if (!l.prog->started() || l.prog->done()) continue;
     if (!sh_.budget && b.squeeze_prob < 1.0 &&
@@ -593,9 +703,8 @@ void OrganisationRun::launch() {
   lp.post = post->index;
   out_.programmes.push_back(lp);
 
-  const int self = static_cast<int>(lives_.size());
-  lives_.emplace_back(static_cast<int>(j), &tmpl, dj);
-  Live& live = lives_.back();
+  const int self = static_cast<int>(by_self_.size());
+  Live& live = ws_.new_live(static_cast<int>(j), &tmpl, dj);
   live.self = self;
   by_self_.push_back(&live);
   live.post = post;
@@ -644,6 +753,7 @@ Seat& OrganisationRun::seat_on(Live& live, const Post& post) {
 void OrganisationRun::advance_post(const Post& post) {
   for (int j : post.programmes) {
     Live& l = *by_self_[static_cast<std::size_t>(j)];
+    l.stale = true;  // it is told of the post's change next
     if (!l.prog->done()) l.prog->advance(t_);
   }
 }
@@ -651,6 +761,7 @@ void OrganisationRun::advance_post(const Post& post) {
 // Rule 12 for a shared post: a visible result of any of its programmes re-engages the
 // incumbent for all of them and restarts their attention.
 void OrganisationRun::on_visible_result(Live& live) {
+  live.stale = true;
   if (live.seats.empty()) {
     Post& post = *live.post;
     if (!post.state.engaged) reengage_post(post);
@@ -693,6 +804,7 @@ void OrganisationRun::reengage_post(Post& post, const Live* self) {
 // effective clout (ties to the lower seat). Returns whether what the programme sees changed.
 bool OrganisationRun::update_acting(Live& live) {
   const Scenario& s = *live.tmpl;
+  live.stale = true;  // the sponsor it reads may change
   const SponsorState before = live.acting;
   const std::size_t acting_before = live.acting_seat;
   double best = -1.0;
@@ -736,13 +848,13 @@ void OrganisationRun::seat_co_sponsors(Live& live) {
         return true;
       };
       int candidates = 0;
-      for (const auto& q : posts_) candidates += free(q);
+      for (const Post* q : posts_) candidates += free(*q);
       if (candidates > 0) {
         const double u = live.d.uniform(Mechanism::Roster, seat_choice(k));
         int pick = std::min(candidates - 1, static_cast<int>(u * candidates));
-        for (auto& q : posts_)
-          if (free(q) && pick-- == 0) {
-            seat.post = &q;
+        for (Post* q : posts_)
+          if (free(*q) && pick-- == 0) {
+            seat.post = q;
             break;
           }
       }
@@ -1016,8 +1128,15 @@ void OrganisationRun::finish(Live& l) {
 }  // namespace
 
 OrganisationRecord simulate_organisation(const Portfolio& portfolio, std::uint64_t seed,
+                                         std::uint64_t organisation, const Sharing& sharing,
+                                         OrganisationWorkspace& workspace) {
+  return OrganisationRun(portfolio, seed, organisation, sharing, *workspace.parts_).run();
+}
+
+OrganisationRecord simulate_organisation(const Portfolio& portfolio, std::uint64_t seed,
                                          std::uint64_t organisation, const Sharing& sharing) {
-  return OrganisationRun(portfolio, seed, organisation, sharing).run();
+  OrganisationWorkspace workspace;
+  return simulate_organisation(portfolio, seed, organisation, sharing, workspace);
 }
 
 }  // namespace progsurv

@@ -49,8 +49,10 @@ PortfolioResult run_portfolio(const Portfolio& portfolio, const RunOptions& opti
       planned, threads,
       [&](std::int64_t begin, std::int64_t end) {
         PortfolioTally t(p);
+        OrganisationWorkspace workspace;  // the chunk's organisations reuse its room
         for (std::int64_t i = begin; i < end; ++i)
-          t.add(simulate_organisation(p, options.seed, static_cast<std::uint64_t>(i), sharing));
+          t.add(simulate_organisation(p, options.seed, static_cast<std::uint64_t>(i), sharing,
+                                      workspace));
         return t;
       },
       kOrganisationChunk);

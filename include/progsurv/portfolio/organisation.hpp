@@ -4,6 +4,7 @@
 // programme run (engine/programme.hpp), sponsored from a shared roster of posts.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "progsurv/engine/outcome.hpp"
@@ -59,8 +60,30 @@ struct OrganisationRecord {
   std::int64_t reengagements = 0;  // re-engagements with customers that took effect (rule 17)
 };
 
+// The containers of one organisation's run (posts, live programmes, queues, lists), kept
+// between the organisations one worker simulates so that their room is allocated once, not
+// per organisation. Each run starts by emptying them: a record never depends on what the
+// workspace simulated before. Not shared between threads.
+class OrganisationWorkspace {
+ public:
+  OrganisationWorkspace();
+  ~OrganisationWorkspace();
+  OrganisationWorkspace(const OrganisationWorkspace&) = delete;
+  OrganisationWorkspace& operator=(const OrganisationWorkspace&) = delete;
+  struct Parts;  // organisation.cpp
+
+ private:
+  friend OrganisationRecord simulate_organisation(const Portfolio&, std::uint64_t, std::uint64_t,
+                                                  const Sharing&, OrganisationWorkspace&);
+  std::unique_ptr<Parts> parts_;
+};
+
 // Organisation `organisation` of `portfolio` with `seed`: the same arguments give the same
-// record on any thread or process.
+// record on any thread or process, with any workspace.
+OrganisationRecord simulate_organisation(const Portfolio& portfolio, std::uint64_t seed,
+                                         std::uint64_t organisation, const Sharing& sharing,
+                                         OrganisationWorkspace& workspace);
+// The same with a workspace of its own (one organisation alone).
 OrganisationRecord simulate_organisation(const Portfolio& portfolio, std::uint64_t seed,
                                          std::uint64_t organisation, const Sharing& sharing = {});
 
