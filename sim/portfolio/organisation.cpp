@@ -399,7 +399,7 @@ class OrganisationRun {
   void idle_if_unused(Post& post);
   void on_visible_result(Live& live);
   void on_squeeze();
-  void settle();  // programmes that ended at this event: cynicism, posts, records
+  bool settle(Live& live);  // a programme the last event touched: did it end?
   void finish(Live& live);
   void deliver(std::size_t i);
   // Rule 14.
@@ -493,19 +493,25 @@ OrganisationRecord OrganisationRun::run() {
     // The earliest event of each kind; ties go by kind (progress, patience, budget,
     // sponsor, launch) and, within a kind, by launch order or post number.
     double t_progress = kInf, t_patience = kInf;
-    // Each programme's next times, taken before the clocks move: recomputing them after
-    // advance() could round differently. Read again only for the programmes the last event
-    // touched (Live::stale).
-    for (Live* i : live_) {
-      Live& l = *i;
+    // One pass over the live programmes, in launch order. Only those the last event touched
+    // (Live::stale) can have ended or judged a follow-up late: they are settled, and the
+    // ones still live have their next times read again; the others' are as last read. The
+    // times are taken before the clocks move: recomputing them after advance() could round
+    // differently.
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < live_.size(); ++k) {
+      Live& l = *live_[k];
       if (l.stale) {
+        if (settle(l)) continue;
         l.next_progress = l.prog->next_progress();
         l.next_patience = l.prog->next_patience();
         l.stale = false;
       }
+      live_[kept++] = &l;
       t_progress = std::min(t_progress, l.next_progress);
       t_patience = std::min(t_patience, l.next_patience);
     }
+    live_.resize(kept);
     for (const auto& d : deferred_) t_progress = std::min(t_progress, d.at);
     double t_reengage = kInf;
     for (const auto& r : reengagements_) t_reengage = std::min(t_reengage, r.at);
@@ -565,7 +571,6 @@ OrganisationRecord OrganisationRun::run() {
     } else {
       launch();
     }
-    settle();
   }
 
   // The grid up to the horizon sees programmes still live as live. Then the horizon:
@@ -1072,31 +1077,25 @@ void OrganisationRun::on_reengagement() {
   ++out_.reengagements;
 }
 
-// Programmes that ended at this event, in launch order: cynicism takes the news, the post
-// lets them go, and their follow-ups still owed become the organisation's to deliver.
-void OrganisationRun::settle() {
-  std::size_t kept = 0;
-  for (std::size_t k = 0; k < live_.size(); ++k) {
-    Live& l = *live_[k];
-    double* trust = sh_.trust ? &trust_ : &l.own_trust;
-    for (const LateFollowUp& f : l.late)
-      schedule_reengagement(l.d, *l.tmpl, f.at, f.phase, trust, l.j);
-    l.late.clear();
-    if (!l.prog->done()) {
-      live_[kept++] = live_[k];
-      continue;
-    }
-    if (l.rec.outcome == Outcome::Completed) {
-      cynicism_.on_completion(t_);
-    } else if (l.rec.outcome == Outcome::Ended) {
-      cynicism_.on_failure(t_);
-    }
-    for (const auto& f : owed_)
-      deferred_.push_back({f.delivered_at, f.start, l.j, l.tmpl, trust, f.phase, &l.d});
-    owed_.clear();
-    finish(l);
+// After an event, each programme it touched, in launch order: its late judgements go to the
+// organisation (rule 17); if it ended, cynicism takes the news, the post lets it go, and its
+// follow-ups still owed become the organisation's to deliver. Returns whether it ended.
+bool OrganisationRun::settle(Live& l) {
+  double* trust = sh_.trust ? &trust_ : &l.own_trust;
+  for (const LateFollowUp& f : l.late)
+    schedule_reengagement(l.d, *l.tmpl, f.at, f.phase, trust, l.j);
+  l.late.clear();
+  if (!l.prog->done()) return false;
+  if (l.rec.outcome == Outcome::Completed) {
+    cynicism_.on_completion(t_);
+  } else if (l.rec.outcome == Outcome::Ended) {
+    cynicism_.on_failure(t_);
   }
-  live_.resize(kept);
+  for (const auto& f : owed_)
+    deferred_.push_back({f.delivered_at, f.start, l.j, l.tmpl, trust, f.phase, &l.d});
+  owed_.clear();
+  finish(l);
+  return true;
 }
 
 void OrganisationRun::finish(Live& l) {
