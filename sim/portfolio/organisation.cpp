@@ -248,7 +248,7 @@ struct OrganisationWorkspace::Parts {
   std::size_t lives_used = 0;
   std::vector<Post*> posts;                  // by post index
   std::vector<std::vector<Post*>> by_level;  // each level's posts, in post order
-  std::vector<PostBlocks> blocks;            // by post index
+  std::vector<PostBlocks> blocks;            // by post index; kept (a reused one is marked empty)
   PostClock event, lapse_due;
   std::vector<Live*> by_self;
   std::vector<Live*> live;
@@ -262,7 +262,6 @@ struct OrganisationWorkspace::Parts {
     posts_used = lives_used = 0;
     posts.clear();
     for (auto& level : by_level) level.clear();
-    blocks.clear();
     event.clear();
     lapse_due.clear();
     by_self.clear();
@@ -369,7 +368,12 @@ class OrganisationRun {
   Post& add_post(int level, const Decisions& d, std::uint32_t entity, int base = 0) {
     Post& post = ws_.new_post(static_cast<int>(posts_.size()), level, d, entity);
     posts_.push_back(&post);
-    blocks_.emplace_back();
+    // Its blocks: none yet (a reused entry keeps its lanes' bits, unread until computed).
+    if (posts_.size() <= blocks_.size()) {
+      blocks_[posts_.size() - 1].from = -1;
+    } else {
+      blocks_.emplace_back();
+    }
     post.base = base;
     post.active = !lazy_;
     if (static_cast<std::size_t>(level) >= by_level_.size())
