@@ -208,11 +208,13 @@ PortfolioAttribution attribute_portfolio(const Portfolio& portfolio,
         for (unsigned mask = 0; mask < kSubsets; ++mask)
           needed[mask] = options.shapley || mask == 0 || popcount(mask) == 1 || mask == kFull;
         Stats phi{};
+        OrganisationWorkspace workspace;  // reused by the chunk's organisations and subsets
         for (std::int64_t i = begin; i < end; ++i) {
           const auto org = static_cast<std::uint64_t>(i);
           for (unsigned mask = 0; mask < kSubsets; ++mask) {
             if (!needed[mask]) continue;
-            f[mask] = outcomes_of(simulate_organisation(p, options.seed, org, sharing_of(mask)));
+            f[mask] = outcomes_of(
+                simulate_organisation(p, options.seed, org, sharing_of(mask), workspace));
             if (f[mask].completed.size() != f[0].completed.size())
               throw std::logic_error("organisation " + std::to_string(i) + " launched " +
                                      std::to_string(f[0].completed.size()) +

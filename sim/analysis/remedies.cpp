@@ -138,9 +138,10 @@ double variant_statistic(const Variants& variants, std::size_t v, const Goal& go
   }
   const Portfolio& p = (*variants.portfolios)[v];
   double num = 0.0, den = 0.0;
+  OrganisationWorkspace workspace;  // one allocation for the batch, not one per organisation
   for (std::int64_t r = lo; r < hi; ++r) {
     const auto [n, d] =
-        goal.value(simulate_organisation(p, seed, static_cast<std::uint64_t>(r)), p);
+        goal.value(simulate_organisation(p, seed, static_cast<std::uint64_t>(r), {}, workspace), p);
     num += n;
     den += d;
   }
