@@ -246,3 +246,46 @@ TEST(Inversion, FixedResidualIsUniform) {
 }
 
 }  // namespace
+
+// The inline search starts from a guide table 8 times finer than UNU.RAN's (inverse_cdf.cpp,
+// read_table); it must end on the library's interval for every u, or a quantile could differ
+// where two intervals' polynomials meet. Checked at, and one and two doubles either side of,
+// every interval's left end and every boundary of both guide tables, and at 10^6 uniforms.
+TEST(Inversion, FineGuideTablePicksTheLibrarysInterval) {
+  using F = InverseCdf::Family;
+  const std::vector<std::pair<F, std::vector<double>>> tables = {
+      {F::StandardNormal, {}},      {F::Gamma, {0.5}},
+      {F::Beta, {2.0, 3.0}},        {F::Beta, {0.6, 0.8}},
+      {F::ResidualWeibull, {2.5}},  {F::ResidualPert, {2.0, 8.0, 2.0, 3.0}},
+      {F::ResidualLognormal, {0.5}}};
+  const double top = std::nextafter(1.0, 0.0);
+  Rng rng(5, 0, Mechanism::Analysis, Place::of(0));
+  std::vector<double> uniforms;
+  for (int i = 0; i < kDraws; ++i) uniforms.push_back(rng.uniform());
+  for (const auto& [family, params] : tables) {
+    const auto inverse = InverseCdf::get(family, params);
+    ASSERT_TRUE(inverse->evaluates_inline()) << static_cast<int>(family);
+    std::vector<double> u = uniforms;
+    const std::vector<double> edges = inverse->search_edges();
+    for (double v : edges) {
+      double below = v, above = v;
+      u.push_back(v);
+      for (int k = 0; k < 2; ++k) {
+        below = std::nextafter(below, 0.0);
+        above = std::nextafter(above, 1.0);
+        u.push_back(below);
+        u.push_back(above);
+      }
+    }
+    std::size_t checked = 0, differ = 0, first_differ = 0;
+    for (double v : u) {
+      if (!(v > 0.0 && v < top)) continue;
+      ++checked;
+      if (inverse->interval(v) != inverse->library_interval(v) && differ++ == 0)
+        first_differ = checked;
+    }
+    EXPECT_EQ(differ, 0u) << "family " << static_cast<int>(family) << ", first at u #"
+                          << first_differ << " of " << checked;
+    EXPECT_GT(checked, uniforms.size() + 4 * edges.size());
+  }
+}

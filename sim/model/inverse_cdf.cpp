@@ -2,6 +2,7 @@
 
 #include <unuran.h>
 
+#include <algorithm>
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/gamma.hpp>
 #include <boost/math/distributions/lognormal.hpp>
@@ -217,28 +218,54 @@ void InverseCdf::read_table() {
       t->u_resolution != kUResolution || !(t->Umax == t->iv[n].cdfi))
     return;
   if (unur_distr_cont_get_domain(unur_get_distr(gen_), &lo_, &hi_) != UNUR_SUCCESS) return;
-  // UNU.RAN indexes its guide table with (int)(u * size), which is size itself at the one
-  // u = 1 - 2^-54 that rounds up: the library then reads past its table. The copy has one
-  // entry more, the last interval's, which is where that u belongs.
-  guide_.assign(t->guide, t->guide + t->guide_size);
-  for (int g : guide_)
-    if (g < 0 || g >= n) return guide_.clear();
-  guide_.push_back(n - 1);
-  guide_size_ = static_cast<double>(t->guide_size);
-  umax_ = t->Umax;
-  cdf_.resize(static_cast<std::size_t>(n) + 1);
+  const auto* iv = t->iv;
+  // The walk below relies on the CDF values not decreasing (UNU.RAN's are increasing).
+  for (int i = 0; i < n; ++i)
+    if (!(iv[i].cdfi <= iv[i + 1].cdfi)) return;
   std::vector<Node> nodes(static_cast<std::size_t>(n));
-  for (int i = 0; i <= n; ++i) cdf_[static_cast<std::size_t>(i)] = t->iv[i].cdfi;
   for (int i = 0; i < n; ++i) {
     Node& node = nodes[static_cast<std::size_t>(i)];
-    node.x = t->iv[i].xi;
-    for (int k = 0; k < kOrder - 1; ++k) node.u[k] = t->iv[i].ui[k];
-    for (int k = 0; k < kOrder; ++k) node.z[k] = t->iv[i].zi[k];
+    node.cdf_right = iv[i + 1].cdfi;
+    node.cdf_left = iv[i].cdfi;
+    node.x = iv[i].xi;
+    for (int k = 0; k < kOrder - 1; ++k) node.u[k] = iv[i].ui[k];
+    for (int k = 0; k < kOrder; ++k) node.z[k] = iv[i].zi[k];
   }
+  for (int j = 0; j < t->guide_size; ++j)
+    if (t->guide[j] < 0 || t->guide[j] >= n) return;
+  // The library's search: from g = guide[(int)(u * size)], the first i >= g with
+  // cdf[i+1] >= un (un = u * Umax). With the CDF not decreasing that is max(g, F(un)), F(un)
+  // the first i >= 0 with cdf[i+1] >= un (every i in [g, F) fails the test, and F passes
+  // it and so does every later i). Our guide has size << s entries; since multiplying by 2^s
+  // is exact, (int)(u * (size << s)) >> s == (int)(u * size), so all u of our bucket j share
+  // the library's g = guide[j >> s], and un is smallest at the bucket's smallest u, u_j
+  // (rounding keeps u -> u * Umax monotone). Our entry max(g, F(u_j * Umax)) is then <= the
+  // library's interval max(g, F(un)) and at least g, so the walk from it ends on that same
+  // interval; with 8 times the library's entries it is at most a step or so away. UNU.RAN
+  // indexes its table with (int)(u * size), which is size itself at the one u = 1 - 2^-54 that
+  // rounds up: the library then reads past its table. Our table has one entry more for that
+  // bucket, the last interval's, which is where that u belongs.
+  const int coarse = t->guide_size;
+  const int fine = coarse << kGuideShift;
+  const double fine_size = static_cast<double>(fine);
+  auto bucket = [&](double u) { return static_cast<long long>(u * fine_size); };
+  guide_.assign(static_cast<std::size_t>(fine) + 1, n - 1);
+  int f = 0;  // F is monotone in un: carry it over from bucket to bucket
+  for (int j = 0; j < fine; ++j) {
+    // The smallest double u >= 0 in bucket j, from j / fine within a few ulps.
+    double uj = j / fine_size;
+    while (uj > 0.0 && bucket(std::nextafter(uj, 0.0)) >= j) uj = std::nextafter(uj, 0.0);
+    while (bucket(uj) < j) uj = std::nextafter(uj, 1.0);
+    const double un = uj * t->Umax;
+    while (f < n - 1 && iv[f + 1].cdfi < un) ++f;
+    guide_[static_cast<std::size_t>(j)] = std::max(t->guide[j >> kGuideShift], f);
+  }
+  guide_size_ = fine_size;
+  umax_ = t->Umax;
   node_ = std::move(nodes);
   // The copy is used only if it gives the library's numbers, bit for bit: at every interval's
-  // ends and middle (and the neighbouring doubles), every guide-table boundary, a stratified
-  // grid and both tails.
+  // ends and middle (and the neighbouring doubles), every boundary of both guide tables, a
+  // stratified grid and both tails.
   // (Not at 1 - 2^-54, where the library reads past its guide table: see above.)
   const double top = std::nextafter(1.0, 0.0);
   auto same = [&](double u) {
@@ -250,21 +277,38 @@ void InverseCdf::read_table() {
     return same(u) && same(std::nextafter(u, 0.0)) && same(std::nextafter(u, 1.0));
   };
   bool ok = true;
-  for (int i = 0; ok && i < n; ++i) {
-    ok = around(cdf_[static_cast<std::size_t>(i)] / umax_) &&
-         around(0.5 * (cdf_[static_cast<std::size_t>(i)] + cdf_[static_cast<std::size_t>(i) + 1]) /
-                umax_);
-  }
-  for (int g = 1; ok && g < t->guide_size; ++g) ok = around(g / guide_size_);
+  for (int i = 0; ok && i < n; ++i)
+    ok = around(iv[i].cdfi / umax_) && around(0.5 * (iv[i].cdfi + iv[i + 1].cdfi) / umax_);
+  // (Our finer boundaries at themselves only: three library calls at each would double the
+  // check's cost, and the interval they pick is proved above and tested.)
+  for (int g = 1; ok && g < fine; ++g)
+    ok = (g & ((1 << kGuideShift) - 1)) == 0 ? around(g / fine_size) : same(g / fine_size);
   constexpr int kGrid = 4096;
   for (int i = 0; ok && i < kGrid; ++i) ok = same((i + 0.5) / kGrid);
   for (double tail = 0x1.0p-54; ok && tail < 0.5; tail *= 2.0)
     ok = around(tail) && around(1.0 - tail);
   if (!ok) {
     guide_.clear();
-    cdf_.clear();
     node_.clear();
   }
+}
+
+// UNU.RAN's search in _unur_pinv_eval_approxinvcdf, on its own tables.
+int InverseCdf::library_interval(double u) const {
+  const auto* t = static_cast<const PinvData*>(reinterpret_cast<const UnuranGenHead*>(gen_)->datap);
+  int i = t->guide[static_cast<int>(u * t->guide_size)];
+  const double un = u * t->Umax;
+  while (t->iv[i + 1].cdfi < un) ++i;
+  return i;
+}
+
+std::vector<double> InverseCdf::search_edges() const {
+  const auto* t = static_cast<const PinvData*>(reinterpret_cast<const UnuranGenHead*>(gen_)->datap);
+  std::vector<double> u;
+  for (const Node& n : node_) u.push_back(n.cdf_left / umax_);
+  for (int j = 1; j < t->guide_size; ++j) u.push_back(j / static_cast<double>(t->guide_size));
+  for (int j = 1; j < static_cast<int>(guide_size_); ++j) u.push_back(j / guide_size_);
+  return u;
 }
 
 InverseCdf::InverseCdf(Family family, std::vector<double> params)

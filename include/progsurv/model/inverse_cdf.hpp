@@ -6,6 +6,7 @@
 // every Distribution with the same standardised shape holds the same table. Draws do not
 // call the library: the table is read out once and evaluated by the inline code below, with
 // UNU.RAN's own arithmetic, so every quantile is bitwise the library's (checked at set-up).
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -47,6 +48,14 @@ class InverseCdf {
   bool evaluates_inline() const { return !node_.empty(); }
   // UNU.RAN's own evaluation of the table (tests compare it with operator()).
   double library_quantile(double u) const;
+  // For tests, with the inline table (evaluates_inline()) and u in (0, 1) (not 1 - 2^-54,
+  // where the library reads past its guide table): the interval the inline search picks for
+  // u, the one UNU.RAN's search picks (its own guide table and walk over its own table), and
+  // the u where a search could change course: every interval's left end (its CDF over the
+  // table's total, rounded) and every boundary of both guide tables.
+  int interval(double u) const { return static_cast<int>(find(u) - node_.data()); }
+  int library_interval(double u) const;
+  std::vector<double> search_edges() const;
 
   // The exact CDF of the same (standardised) distribution, by Boost.Math: used by the
   // fallback and by tests.
@@ -60,13 +69,20 @@ class InverseCdf {
   static constexpr int kOrder = 5;  // of the interpolating polynomials
 
  private:
-  // One interval of the table: its left end x and the Newton form of the inverse on it,
-  // x + q (z0 + (q - u0) (z1 + (q - u1) (...))) in q = u - (the CDF at x).
-  struct Node {
+  // One interval of the table with everything a draw reads from it: the CDF at its right end
+  // (the search's test) and left end, its left end x, and the Newton form of the inverse on
+  // it, x + q (z0 + (q - u0) (z1 + (q - u1) (...))) in q = u - (the CDF at x). 96 bytes at a
+  // 32-byte boundary: a draw touches two cache lines of the table, not the four or five of
+  // separate arrays.
+  struct alignas(32) Node {
+    double cdf_right;
+    double cdf_left;
     double x;
     double u[kOrder - 1];
     double z[kOrder];
   };
+  // The guide is 2^kGuideShift times finer than UNU.RAN's (a power of 2: see read_table).
+  static constexpr int kGuideShift = 3;
 
   InverseCdf(Family family, std::vector<double> params);
   double fallback_quantile(double u) const;
@@ -74,16 +90,21 @@ class InverseCdf {
   void read_table();
 
   // UNU.RAN's _unur_pinv_eval_approxinvcdf and its domain clamp, operation for operation (no
-  // fused multiply-add: the library does none, and the build turns contraction off).
+  // fused multiply-add: the library does none, and the build turns contraction off). The
+  // search starts from a finer guide table than the library's but ends on the same interval
+  // (read_table proves it), usually without a step.
+  const Node* find(double u) const {
+    const double un = u * umax_;
+    const Node* n = node_.data() + guide_[static_cast<std::size_t>(u * guide_size_)];
+    while (n->cdf_right < un) ++n;
+    return n;
+  }
   double pinv(double u) const {
-    double un = u * umax_;
-    int i = guide_[static_cast<int>(u * guide_size_)];
-    while (cdf_[static_cast<std::size_t>(i) + 1] < un) ++i;
-    un -= cdf_[static_cast<std::size_t>(i)];
-    const Node& n = node_[static_cast<std::size_t>(i)];
-    double chi = n.z[kOrder - 1];
-    for (int k = kOrder - 2; k >= 0; --k) chi = chi * (un - n.u[k]) + n.z[k];
-    double x = n.x + chi * un;
+    const Node* n = find(u);
+    double un = u * umax_ - n->cdf_left;
+    double chi = n->z[kOrder - 1];
+    for (int k = kOrder - 2; k >= 0; --k) chi = chi * (un - n->u[k]) + n->z[k];
+    double x = n->x + chi * un;
     if (x < lo_) x = lo_;
     if (x > hi_) x = hi_;
     return x;
@@ -94,11 +115,9 @@ class InverseCdf {
   ::unur_gen* gen_ = nullptr;
   double mean_ = 1.0;  // residual families: E[X] of the underlying distribution
 
-  // The table read out of gen_ (read_table): the guide table (one entry more than UNU.RAN's,
-  // see there), the CDF at each interval's left end (one more: the right end of the last),
-  // the intervals, and the distribution's domain.
+  // The table read out of gen_ (read_table): the guide table (our own, finer than UNU.RAN's,
+  // with one entry more, see there), the intervals, and the distribution's domain.
   std::vector<int> guide_;
-  std::vector<double> cdf_;
   std::vector<Node> node_;
   double guide_size_ = 0.0, umax_ = 0.0, lo_ = 0.0, hi_ = 0.0;
 };
