@@ -54,7 +54,7 @@ MUTANTS = [
            "if (u_cut < s_.budget.cut_prob * (1.0 - clout())) {",
            "if (u_cut < s_.budget.cut_prob) {",
            "rule 8: a squeeze cuts with cut_prob*(1 - clout); the mutant ignores clout"),
-    Mutant("M03", "sim/engine/programme.cpp",
+    Mutant("M03", "include/progsurv/engine/programme.hpp",
            "if (done_ || sponsor_.vacant) return kInf;",
            "if (done_) return kInf;",
            "rule 3: progress clocks freeze during a vacancy; the mutant lets progress "
@@ -87,7 +87,7 @@ MUTANTS = [
            "? tenure.quantile(u)",
            "rule 2 (portfolio, Posts): each post's first incumbent has the residual life "
            "(the organisation's own draw); the mutant draws a full tenure"),
-    Mutant("M09", "sim/engine/programme.cpp",
+    Mutant("M09", "include/progsurv/engine/programme.hpp",
            "return sponsor_.engaged ? m : m * s_.disengaged.patience;",
            "return m;",
            "rule 12: a disengaged sponsor's patience multiplier is m*disengaged.patience; "
