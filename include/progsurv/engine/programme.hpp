@@ -85,9 +85,9 @@ struct PhaseBlocks {
 };
 
 // Computes phase `phase`'s first blocks (phase >= 1) of replication `replication` under `seed`
-// for scenario `s`; returns how many lanes it named.
-std::size_t phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase,
-                               std::uint64_t seed, std::uint64_t replication);
+// for scenario `s`.
+void phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase, std::uint64_t seed,
+                        std::uint64_t replication);
 
 // Names and traces the random decisions of one entity (a programme, a post) of one
 // replication: every draw is Rng(seed, replication, mechanism, place, entity). A call site
@@ -169,8 +169,6 @@ class Programme {
   // `trust` is the customer trust the programme reads and updates (rules 9 and 13): its own
   // record's in a single-programme run, the organisation's in portfolio mode. `start` is
   // the calendar time of the proposal.
-  // Inline: a replication constructs one per run, from Decisions it has just built (copied
-  // from registers here rather than reloaded from the stores just made).
   Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,
             ReplicationRecord& rec, double* trust, double start = 0.0);
 
