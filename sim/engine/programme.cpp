@@ -118,8 +118,8 @@ void first_blocks(PhiloxLanes& lanes, std::uint64_t seed, std::uint64_t replicat
   philox_lanes(lanes, seed, static_cast<std::uint32_t>(replication));
 }
 
-void phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase, std::uint64_t seed,
-                        std::uint64_t replication) {
+std::size_t phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase,
+                               std::uint64_t seed, std::uint64_t replication) {
   const Phase& ph = s.phases[phase];
   PhaseLanes& at = b.layout;
   // The names differ from `base` only in the mechanism and the step (disjoint bits).
@@ -152,6 +152,7 @@ void phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase, st
   if (rng_trace_enabled) rng_trace_batch(phase);
 #endif
   philox_lanes(b.lanes, seed, static_cast<std::uint32_t>(replication), n);
+  return n;
 }
 
 Programme::Programme(const Scenario& s, const Decisions& d, const SponsorState& sponsor,

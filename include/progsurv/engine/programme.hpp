@@ -85,9 +85,9 @@ struct PhaseBlocks {
 };
 
 // Computes phase `phase`'s first blocks (phase >= 1) of replication `replication` under `seed`
-// for scenario `s`.
-void phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase, std::uint64_t seed,
-                        std::uint64_t replication);
+// for scenario `s`; returns how many lanes it named (bench_rng counts them).
+std::size_t phase_first_blocks(PhaseBlocks& b, const Scenario& s, std::size_t phase,
+                               std::uint64_t seed, std::uint64_t replication);
 
 // Names and traces the random decisions of one entity (a programme, a post) of one
 // replication: every draw is Rng(seed, replication, mechanism, place, entity). A call site
