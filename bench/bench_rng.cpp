@@ -15,12 +15,18 @@
 //                    their block;
 //   BM_DrawsOnly     replays the uniforms and the inverse CDFs they go through: every
 //                    variate the replications drew, bitwise;
+//   BM_InversesOnly  the inverse CDFs alone, each at the uniform it was evaluated at;
+//   BM_BlocksIdeal   every Philox block the replication computes (each stream's first, each
+//                    later one), all in full 16-lane batches as if every name were known
+//                    when the replication starts: with BM_InversesOnly, a floor under any
+//                    engine that gives these variates bitwise (docs/performance.md);
 //   BM_ReplicationThreads  replications on 1 and 2 threads sharing nothing: the machine's
 //                    ceiling for thread scaling, to compare with BM_Run in progsurv_bench.
 // Run: build/release/bench/progsurv_bench_rng [--benchmark_repetitions=5]
 // Scenario: scenarios/baseline.yaml, or the file named by PROGSURV_BENCH_SCENARIO.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -314,6 +320,58 @@ void BM_DrawsOnly(benchmark::State& state) {
   per_replication_counters(state, r);
 }
 BENCHMARK(BM_DrawsOnly)->Unit(benchmark::kMillisecond);
+
+// The inverse CDFs alone, each at its recorded uniform: what a replication pays for its
+// variates' arithmetic (glibc's log and exp, the PINV tables) whatever draws its uniforms.
+void BM_InversesOnly(benchmark::State& state) {
+  const Recording& r = recording();
+  std::vector<Op> inverses;
+  for (const Op& op : r.ops)
+    if (op.kind == OpKind::Quantile || op.kind == OpKind::Residual) inverses.push_back(op);
+  for (auto _ : state) {
+    double sink = 0.0;
+    for (const Op& op : inverses)
+      sink += op.kind == OpKind::Quantile ? __real__ZNK8progsurv12Distribution8quantileEd(
+                                                static_cast<const Distribution*>(op.what), op.u)
+                                          : __real__ZNK8progsurv12Distribution17residual_quantileEd(
+                                                static_cast<const Distribution*>(op.what), op.u);
+    benchmark::DoNotOptimize(sink);
+  }
+  per_replication_counters(state, r);
+}
+BENCHMARK(BM_InversesOnly)->Unit(benchmark::kMillisecond);
+
+// Every block a replication computes (a first block per stream opened, plus each block
+// computed one at a time), in as few batches as hold them (16 lanes each, the last only as
+// wide as it needs): the cheapest way this CPU computes that many Philox4x32-10 blocks,
+// ignoring that an engine learns most names only as the replication unfolds.
+void BM_BlocksIdeal(benchmark::State& state) {
+  const Recording& r = recording();
+  std::vector<std::size_t> blocks(kRecorded, 0);
+  for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
+    for (std::size_t i = r.begin[rep]; i < r.begin[rep + 1]; ++i)
+      blocks[rep] += r.ops[i].kind == OpKind::Open || r.ops[i].kind == OpKind::Block;
+  progsurv::PhiloxLanes lanes;
+  for (std::size_t i = 0; i < progsurv::PhiloxLanes::kLanes; ++i) {
+    lanes.name_lo[i] = static_cast<std::uint32_t>(i);
+    lanes.name_hi[i] = 0;
+  }
+  std::uint64_t computed = 0;
+  for (auto _ : state) {
+    for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
+      for (std::size_t left = blocks[rep]; left > 0;) {
+        const std::size_t n = std::min(left, progsurv::PhiloxLanes::kLanes);
+        progsurv::philox_lanes(lanes, kSeed, static_cast<std::uint32_t>(rep), n);
+        benchmark::DoNotOptimize(lanes.block);
+        left -= n;
+        computed += n;
+      }
+  }
+  per_replication_counters(state, r);
+  state.counters["blocks"] =
+      static_cast<double>(computed) / static_cast<double>(state.iterations() * kRecorded);
+}
+BENCHMARK(BM_BlocksIdeal)->Unit(benchmark::kMillisecond);
 
 // The machine's own ceiling for 1 → 2 threads on this work: each thread runs replications
 // with nothing shared (no run(), no merge). BM_Run in progsurv_bench should scale like it.
