@@ -16,10 +16,10 @@
 //   BM_DrawsOnly     replays the uniforms and the inverse CDFs they go through: every
 //                    variate the replications drew, bitwise;
 //   BM_InversesOnly  the inverse CDFs alone, each at the uniform it was evaluated at;
-//   BM_BlocksIdeal   every Philox block the replication computes (each stream's first, each
-//                    later one), all in full 16-lane batches as if every name were known
-//                    when the replication starts: with BM_InversesOnly, a floor under any
-//                    engine that gives these variates bitwise (docs/performance.md);
+//   BM_BlocksIdeal   the Philox blocks the replications' draws need, in the fewest 16-lane
+//                    batches, as if every name were known when the replication starts:
+//                    with BM_InversesOnly, a floor under any engine that gives these
+//                    variates bitwise one replication at a time (docs/performance.md);
 //   BM_ReplicationThreads  replications on 1 and 2 threads sharing nothing: the machine's
 //                    ceiling for thread scaling, to compare with BM_Run in progsurv_bench.
 // Run: build/release/bench/progsurv_bench_rng [--benchmark_repetitions=5]
@@ -341,16 +341,25 @@ void BM_InversesOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_InversesOnly)->Unit(benchmark::kMillisecond);
 
-// Every block a replication computes (a first block per stream opened, plus each block
-// computed one at a time), in as few batches as hold them (16 lanes each, the last only as
-// wide as it needs): the cheapest way this CPU computes that many Philox4x32-10 blocks,
-// ignoring that an engine learns most names only as the replication unfolds.
+// The blocks a replication's draws need (a block gives two 64-bit draws, so a stream that
+// draws k of them needs ceil(k / 2); a stream opened and never drawn, none), in as few
+// batches as hold them (16 lanes each, the last only as wide as it needs): the cheapest way
+// this CPU computes that many Philox4x32-10 blocks, ignoring that an engine learns most
+// names only as the replication unfolds.
 void BM_BlocksIdeal(benchmark::State& state) {
   const Recording& r = recording();
   std::vector<std::size_t> blocks(kRecorded, 0);
-  for (std::uint64_t rep = 0; rep < kRecorded; ++rep)
-    for (std::size_t i = r.begin[rep]; i < r.begin[rep + 1]; ++i)
-      blocks[rep] += r.ops[i].kind == OpKind::Open || r.ops[i].kind == OpKind::Block;
+  std::vector<std::size_t> draws;
+  for (std::uint64_t rep = 0; rep < kRecorded; ++rep) {
+    draws.clear();
+    for (std::size_t i = r.begin[rep]; i < r.begin[rep + 1]; ++i) {
+      const Op& op = r.ops[i];
+      if (op.kind != OpKind::Uniform) continue;
+      if (op.stream >= draws.size()) draws.resize(op.stream + std::size_t{1}, 0);
+      ++draws[op.stream];
+    }
+    for (std::size_t k : draws) blocks[rep] += (k + 1) / 2;
+  }
   progsurv::PhiloxLanes lanes;
   for (std::size_t i = 0; i < progsurv::PhiloxLanes::kLanes; ++i) {
     lanes.name_lo[i] = static_cast<std::uint32_t>(i);
