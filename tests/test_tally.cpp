@@ -1,5 +1,6 @@
-// Tally::add puts each end time in the bin std::lower_bound names (the first grid point at or
-// after it) whatever the grid: it guesses from an evenly spaced grid and walks to the answer.
+// grid_bin, and Tally::add through it, put each end time in the bin std::lower_bound names
+// (the first grid point at or after it) whatever the grid: it guesses from an evenly spaced
+// grid and walks to the answer. PortfolioTally::add bins its programmes' ends with it too.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -62,6 +63,7 @@ TEST(Tally, EndBinIsLowerBoundOnAnyGrid) {
     for (double t : ts) {
       const auto expected =
           static_cast<std::size_t>(std::lower_bound(grid.begin(), grid.end(), t) - grid.begin());
+      ASSERT_EQ(grid_bin(grid, t), expected) << "t = " << t << ", grid of " << grid.size();
       ASSERT_EQ(bin_of(s, t), expected) << "t = " << t << ", grid of " << grid.size();
     }
   }

@@ -73,6 +73,18 @@ Quantity quantity_of(TimeBucket b) {
   return Quantity::Count;
 }
 
+std::size_t grid_bin(const std::vector<double>& grid, double t) {
+  const std::size_t n = grid.size();
+  if (!(n >= 2 && t >= grid.front() && t <= grid.back() && grid.back() > grid.front()))
+    return static_cast<std::size_t>(std::lower_bound(grid.begin(), grid.end(), t) - grid.begin());
+  std::size_t b =
+      std::min(n - 1, static_cast<std::size_t>((t - grid.front()) / (grid.back() - grid.front()) *
+                                               static_cast<double>(n - 1)));
+  while (b > 0 && !(grid[b - 1] < t)) --b;
+  while (b < n && grid[b] < t) ++b;
+  return b;
+}
+
 Tally::Tally(const Scenario& scenario)
     : grid(scenario.grid),
       end_bins(static_cast<std::size_t>(kEndCategoryCount) * (scenario.grid.size() + 1), 0),
@@ -86,22 +98,7 @@ void Tally::add(const ReplicationRecord& r) {
   ++n;
   const int k = static_cast<int>(end_category(r.outcome, r.cause));
   ++category_count[static_cast<std::size_t>(k)];
-  // First grid point at or after the end ("ended by t" is inclusive of t): std::lower_bound's
-  // answer, found from where the end would fall on an evenly spaced grid (a scenario's grid
-  // usually is) and then walked to the exact answer, which holds for any sorted grid. A binary
-  // search over random end times mispredicts about half its branches.
-  const double t_end = r.end_time;
-  const std::size_t n_grid = grid.size();
-  std::size_t b = 0;
-  if (n_grid >= 2 && t_end >= grid.front() && t_end <= grid.back() && grid.back() > grid.front()) {
-    b = std::min(n_grid - 1,
-                 static_cast<std::size_t>((t_end - grid.front()) / (grid.back() - grid.front()) *
-                                          static_cast<double>(n_grid - 1)));
-    while (b > 0 && !(grid[b - 1] < t_end)) --b;
-    while (b < n_grid && grid[b] < t_end) ++b;
-  } else {
-    b = static_cast<std::size_t>(std::lower_bound(grid.begin(), grid.end(), t_end) - grid.begin());
-  }
+  const std::size_t b = grid_bin(grid, r.end_time);
   ++end_bins[static_cast<std::size_t>(k) * bin_count() + b];
   if (r.outcome == Outcome::Completed) {
     auto bin = static_cast<std::int64_t>(r.end_time / horizon * kCompletionBins);

@@ -92,8 +92,7 @@ void PortfolioTally::add(const OrganisationRecord& r) {
     value += p.value;
     if (c != static_cast<std::size_t>(EndCategory::Running)) {
       // Bin b: grid[b-1] < end <= grid[b]; past the last grid point, bin g.
-      const auto it = std::lower_bound(grid.begin(), grid.end(), p.end_time);
-      ++end_bins[c * (g + 1) + static_cast<std::size_t>(it - grid.begin())];
+      ++end_bins[c * (g + 1) + grid_bin(grid, p.end_time)];
     }
   }
   for (std::size_t c = 0; c < kCategories; ++c)

@@ -11,6 +11,13 @@
 
 namespace progsurv {
 
+// The bin of time t on a sorted grid: the index of the first grid point at or after t ("ended
+// by t" is inclusive of t), std::lower_bound's answer, grid.size() past the last point. Found
+// from where t would fall on an evenly spaced grid (a scenario's grid usually is) and walked
+// to that exact answer, which holds for any sorted grid: a binary search over random times
+// mispredicts about half its branches.
+std::size_t grid_bin(const std::vector<double>& grid, double t);
+
 struct Moments {
   double sum = 0.0;
   double sumsq = 0.0;
