@@ -113,27 +113,22 @@ struct Post {
   int level = 0;
   SponsorState state;
   Decisions d;
-  std::uint32_t entity = 0;  // d's: names the decisions of PostBlocks
-  int incumbent = 0;         // the post's n-th sponsor
-  int base = 0;              // numbers a co-sponsor's post of its own apart from the lead's
+  int incumbent = 0;  // the post's n-th sponsor
+  int base = 0;       // numbers a co-sponsor's post of its own apart from the lead's
   int lapses = 0;
   // Its clocks: the incumbent's exit or the vacancy's end, and the incumbent's next lapse. The
   // organisation's queues hold them only while the post is active (see OrganisationRun::lazy_).
   double next_event = kInf, next_lapse = kInf;
   bool active = true;
   std::vector<int> programmes;  // live programmes it sponsors (lives_ indices), launch order
-  Post(int i, int l, const Decisions& dec, std::uint32_t e)
-      : index(i), level(l), d(dec), entity(e) {
-    state.level = l;
-  }
+  Post(int i, int l, const Decisions& dec) : index(i), level(l), d(dec) { state.level = l; }
   // As constructed, keeping the room of its list (a workspace's post reused).
-  void reset(int i, int l, const Decisions& dec, std::uint32_t e) {
+  void reset(int i, int l, const Decisions& dec) {
     index = i;
     level = l;
     state = SponsorState{};
     state.level = l;
     d = dec;
-    entity = e;
     incumbent = base = lapses = 0;
     next_event = next_lapse = kInf;
     active = true;
@@ -270,11 +265,11 @@ struct OrganisationWorkspace::Parts {
     deferred.clear();
     reengagements.clear();
   }
-  Post& new_post(int i, int level, const Decisions& d, std::uint32_t entity) {
+  Post& new_post(int i, int level, const Decisions& d) {
     if (posts_used == post_pool.size()) {
-      post_pool.emplace_back(i, level, d, entity);
+      post_pool.emplace_back(i, level, d);
     } else {
-      post_pool[posts_used].reset(i, level, d, entity);
+      post_pool[posts_used].reset(i, level, d);
     }
     return post_pool[posts_used++];
   }
@@ -332,7 +327,7 @@ class OrganisationRun {
         static_cast<std::size_t>(n - b.from) * kPostDraws + static_cast<std::size_t>(what);
     const auto [m, place] = post_decision(what, n);
     const PhiloxLanes& l = b.lanes;
-    return Rng(seed_, org_, m, place, post.entity,
+    return Rng(seed_, org_, m, place, post.d.entity(),
                {{l.block[0][i], l.block[1][i], l.block[2][i], l.block[3][i]}})
         .uniform();
   }
@@ -365,8 +360,8 @@ class OrganisationRun {
     }
     set_lapse(post, lapse(post, t_));
   }
-  Post& add_post(int level, const Decisions& d, std::uint32_t entity, int base = 0) {
-    Post& post = ws_.new_post(static_cast<int>(posts_.size()), level, d, entity);
+  Post& add_post(int level, const Decisions& d, int base = 0) {
+    Post& post = ws_.new_post(static_cast<int>(posts_.size()), level, d);
     posts_.push_back(&post);
     // Its blocks: none yet (a reused entry keeps its lanes' bits, unread until computed).
     if (posts_.size() <= blocks_.size()) {
@@ -479,8 +474,7 @@ OrganisationRecord OrganisationRun::run() {
     for (std::size_t l = 0; l < p_.roster.size(); ++l) {
       by_level_[l].reserve(static_cast<std::size_t>(p_.roster[l]));
       for (int k = 0; k < p_.roster[l]; ++k) {
-        const std::uint32_t entity = post_entity(static_cast<int>(l), k);
-        add_post(static_cast<int>(l), Decisions(seed_, org_, entity), entity);
+        add_post(static_cast<int>(l), Decisions(seed_, org_, post_entity(static_cast<int>(l), k)));
       }
     }
     for (Post* post : posts_) seat_first(*post);
@@ -706,7 +700,7 @@ void OrganisationRun::launch() {
   } else {
     // A post of its own, whose incumbent is already in post: drawn from the programme's
     // own streams, so it is the programme's post whatever else is launched.
-    post = &add_post(lp.level, dj, static_cast<std::uint32_t>(j));
+    post = &add_post(lp.level, dj);
     seat_first(*post);
   }
   lp.post = post->index;
@@ -868,8 +862,7 @@ void OrganisationRun::seat_co_sponsors(Live& live) {
           }
       }
     } else {
-      seat.post =
-          &add_post(level, live.d, static_cast<std::uint32_t>(live.j), static_cast<int>(k) << 10);
+      seat.post = &add_post(level, live.d, static_cast<int>(k) << 10);
       seat_first(*seat.post);
     }
     if (seat.post) {
@@ -1002,7 +995,7 @@ void OrganisationRun::fetch_blocks(const Post& post, PostBlocks& b) const {
   for (int k = 0; k < PostBlocks::kIncumbents; ++k)
     for (std::size_t w = 0; w < kPostDraws; ++w, ++i) {
       const auto [m, place] = post_decision(static_cast<PostDraw>(w), b.from + k);
-      const std::uint64_t name = Rng::name(org_, m, place, post.entity);
+      const std::uint64_t name = Rng::name(org_, m, place, post.d.entity());
       b.lanes.name_lo[i] = static_cast<std::uint32_t>(name);
       b.lanes.name_hi[i] = static_cast<std::uint32_t>(name >> 32);
     }

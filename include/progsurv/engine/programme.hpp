@@ -103,6 +103,7 @@ class Decisions {
       : seed_(seed), replication_(replication), entity_(entity), trace_(trace), first_(first) {}
   std::uint64_t seed() const { return seed_; }
   std::uint64_t replication() const { return replication_; }
+  std::uint32_t entity() const { return entity_; }
   Rng stream(Mechanism m, Place place, FirstBlock at = {}) const {
     const PhiloxLanes* lanes = at.lanes ? at.lanes : first_;
     if (first_ && at.lane != FirstBlock::kNone) {
