@@ -108,14 +108,29 @@ class PostClock {
   std::vector<int> heap_;
 };
 
+// One incumbent of a post: when it takes the post, when it leaves (the end of its tenure) and
+// when its attention first lapses. None of them depends on the programmes the post sponsors,
+// so a post's incumbents within the horizon are all drawn when it is seated
+// (OrganisationRun::seat_new_posts); only the later lapses of an incumbent that a visible result
+// re-engaged are drawn as they come.
+struct Tenancy {
+  double start = 0.0;
+  double exit = kInf;
+  double lapse = kInf;
+};
+
 struct Post {
   int index = 0;
   int level = 0;
   SponsorState state;
   Decisions d;
-  int incumbent = 0;  // the post's n-th sponsor
-  int base = 0;       // numbers a co-sponsor's post of its own apart from the lead's
-  int lapses = 0;
+  int incumbent = 0;               // the post's n-th sponsor
+  int base = 0;                    // numbers a co-sponsor's post of its own apart from the lead's
+  int lapses = 0;                  // of the incumbent: its first is drawn with its tenancy
+  std::vector<Tenancy> tenancies;  // by incumbent
+  // Edges of the tenancies (incumbent k's exit is edge 2k, its successor's arrival 2k + 1)
+  // that launches have seen pass while the post was idle (OrganisationRun::filled_at).
+  int edges_seen = 0;
   // Its clocks: the incumbent's exit or the vacancy's end, and the incumbent's next lapse. The
   // organisation's queues hold them only while the post is active (see OrganisationRun::lazy_).
   double next_event = kInf, next_lapse = kInf;
@@ -129,26 +144,21 @@ struct Post {
     state = SponsorState{};
     state.level = l;
     d = dec;
-    incumbent = base = lapses = 0;
+    incumbent = base = lapses = edges_seen = 0;
     next_event = next_lapse = kInf;
     active = true;
     programmes.clear();
+    tenancies.clear();
   }
   int number() const { return base + incumbent; }  // names the incumbent's draws
 };
 
 // The decisions every incumbent of a post draws, sponsoring or not: its tenure, its first
 // attention lapse and (from the second incumbent) the vacancy before it. Their names are known
-// ahead, so their first Philox blocks are computed for kIncumbents incumbents at a time, side by
-// side (PhiloxLanes); each draw then starts its stream from its block: the same bits as
-// computing the block alone (docs/performance.md, Portfolio mode, part J).
-enum class PostDraw : std::size_t { Tenure, Lapse, Vacancy, Count };
-constexpr std::size_t kPostDraws = static_cast<std::size_t>(PostDraw::Count);
-struct PostBlocks {
-  static constexpr int kIncumbents = static_cast<int>(PhiloxLanes::kLanes / kPostDraws);
-  int from = -1;  // the incumbent number (Post::number) of lanes 0 to 2; -1: none yet
-  PhiloxLanes lanes;
-};
+// ahead, so the first Philox blocks of many posts' draws are computed side by side
+// (PhiloxLanes) and each draw starts its stream from its block: the same bits as computing the
+// block alone (docs/performance.md, Portfolio mode, parts J and O).
+enum class PostDraw { Tenure, Lapse, Vacancy };
 // The name of incumbent n's decision `what`, as the draws one at a time named it.
 std::pair<Mechanism, Place> post_decision(PostDraw what, int n) {
   switch (what) {
@@ -160,6 +170,14 @@ std::pair<Mechanism, Place> post_decision(PostDraw what, int n) {
       return {Mechanism::Succession, Place::of(places::kVacancy, static_cast<std::uint64_t>(n))};
   }
 }
+// Draws of posts' last tenancies (their tenures or first lapses) or of the vacancies after
+// them, named in the lanes of one Philox batch.
+struct PostDraws {
+  std::size_t used = 0;
+  Post* post[PhiloxLanes::kLanes];
+  PostDraw what[PhiloxLanes::kLanes];
+  PhiloxLanes lanes;
+};
 
 // Rule 14: a sponsor seat of a co-sponsored programme, on a post (seat 0: the lead's).
 struct Seat {
@@ -243,7 +261,8 @@ struct OrganisationWorkspace::Parts {
   std::size_t lives_used = 0;
   std::vector<Post*> posts;                  // by post index
   std::vector<std::vector<Post*>> by_level;  // each level's posts, in post order
-  std::vector<PostBlocks> blocks;            // by post index; kept (a reused one is marked empty)
+  std::vector<Post*> seating;                // posts whose tenancies are being drawn
+  PostDraws draws;
   PostClock event, lapse_due;
   std::vector<Live*> by_self;
   std::vector<Live*> live;
@@ -318,27 +337,28 @@ class OrganisationRun {
   const SponsorLevel& level_of(const Post& post) const {
     return org_scenario_.levels[static_cast<std::size_t>(post.level)];
   }
-  // The current incumbent's draw `what`, from its first block.
-  double post_uniform(const Post& post, PostDraw what) {
-    PostBlocks& b = blocks_[static_cast<std::size_t>(post.index)];
-    const int n = post.number();
-    if (b.from < 0 || n < b.from || n >= b.from + PostBlocks::kIncumbents) fetch_blocks(post, b);
-    const std::size_t i =
-        static_cast<std::size_t>(n - b.from) * kPostDraws + static_cast<std::size_t>(what);
-    const auto [m, place] = post_decision(what, n);
-    const PhiloxLanes& l = b.lanes;
-    return Rng(seed_, org_, m, place, post.d.entity(),
-               {{l.block[0][i], l.block[1][i], l.block[2][i], l.block[3][i]}})
-        .uniform();
+  // A draw of incumbent `number` of `post` into the batch, which is drawn when full.
+  void want(Post& post, PostDraw what, int number) {
+    PostDraws& b = ws_.draws;
+    const auto [m, place] = post_decision(what, number);
+    const std::uint64_t name = Rng::name(org_, m, place, post.d.entity());
+    b.post[b.used] = &post;
+    b.what[b.used] = what;
+    b.lanes.name_lo[b.used] = static_cast<std::uint32_t>(name);
+    b.lanes.name_hi[b.used] = static_cast<std::uint32_t>(name >> 32);
+    if (++b.used == PhiloxLanes::kLanes) draw();
   }
-  void fetch_blocks(const Post& post, PostBlocks& b) const;
-  double lapse(Post& post, double at) {
+  void draw();  // the batch's blocks, and each draw applied to its tenancy
+  // Posts [first, end) take their first incumbent now: every tenancy of each within the
+  // horizon is drawn, and its clocks are set.
+  void seat_new_posts(std::size_t first);
+  // The incumbent's next lapse after a visible result re-engaged it (rule 12): its second and
+  // later ones, drawn as they come.
+  double relapse(Post& post, double at) {
     const Distribution& L = level_of(post).attention_lapse;
     if (L.kind() == DistKind::Never) return kInf;
     const int j = post.lapses++;
-    return at + L.quantile(
-                    j == 0 ? post_uniform(post, PostDraw::Lapse)
-                           : post.d.uniform(Mechanism::Attention, places::lapse(post.number(), j)));
+    return at + L.quantile(post.d.uniform(Mechanism::Attention, places::lapse(post.number(), j)));
   }
   void set_event(Post& post, double at) {
     post.next_event = at;
@@ -348,27 +368,16 @@ class OrganisationRun {
     post.next_lapse = at;
     if (post.active) lapse_due_.set(post.index, at);
   }
-  // The incumbent in post at t = 0 (or at launch for a post of its own): residual or fresh
-  // tenure by the initial_sponsor rule, and a full attention lapse.
-  void seat_first(Post& post) {
-    const Distribution& tenure = level_of(post).tenure;
-    if (tenure.kind() != DistKind::Never) {
-      const double u = post_uniform(post, PostDraw::Tenure);
-      set_event(post, t_ + (org_scenario_.initial_sponsor == InitialSponsor::Residual
-                                ? tenure.residual_quantile(u)
-                                : tenure.quantile(u)));
-    }
-    set_lapse(post, lapse(post, t_));
+  // The clocks of the incumbent's tenancy, as it takes the post.
+  void take_post(Post& post) {
+    const Tenancy& now = post.tenancies[static_cast<std::size_t>(post.incumbent)];
+    set_event(post, now.exit);
+    post.lapses = 1;
+    set_lapse(post, now.lapse);
   }
   Post& add_post(int level, const Decisions& d, int base = 0) {
     Post& post = ws_.new_post(static_cast<int>(posts_.size()), level, d);
     posts_.push_back(&post);
-    // Its blocks: none yet (a reused entry keeps its lanes' bits, unread until computed).
-    if (posts_.size() <= blocks_.size()) {
-      blocks_[posts_.size() - 1].from = -1;
-    } else {
-      blocks_.emplace_back();
-    }
     post.base = base;
     post.active = !lazy_;
     if (static_cast<std::size_t>(level) >= by_level_.size())
@@ -390,10 +399,11 @@ class OrganisationRun {
   void on_post_event(Post& post);
   void on_lapse(Post& post);
   // A post's own changes at `at`, with or without programmes.
-  void vacate(Post& post, double at);
-  void fill(Post& post, double at);
+  void vacate(Post& post);
+  void fill(Post& post);
   // Lazy posts.
   void catch_up(Post& post, double t);
+  static bool filled_at(Post& post, double t);
   void activate(Post& post);
   void idle_if_unused(Post& post);
   void on_visible_result(Live& live);
@@ -421,7 +431,8 @@ class OrganisationRun {
   const Scenario& org_scenario_;  // the organisation's parts, shared by every template
   // Posts are lazy: a post that sponsors no live programme is out of the event queues (it
   // is idle) and its own exits, vacancies and lapses are played, by catch_up(), only when a
-  // launch chooses among its level's posts and at the horizon. Its draws are keyed by post
+  // launch chooses it and at the horizon (a launch reads the others' vacancies off their
+  // tenancies, filled_at). Its draws are keyed by post
   // and incumbent, and nothing else reads an idle post (the grid, cynicism, trust and the
   // sponsoring exits come from programmes; every exit and every event are counted in
   // catch_up), so the results are those of playing every post's events in order. Not with
@@ -433,7 +444,6 @@ class OrganisationRun {
   double t_ = 0.0;
   std::vector<Post*>& posts_ = ws_.posts;                     // by post index
   std::vector<std::vector<Post*>>& by_level_ = ws_.by_level;  // each level's, in post order
-  std::vector<PostBlocks>& blocks_ = ws_.blocks;              // by post index
   PostClock& event_ = ws_.event;          // each post's incumbent's exit, or the end of its vacancy
   PostClock& lapse_due_ = ws_.lapse_due;  // when each post's incumbent disengages (rule 12)
   std::vector<Live*>& by_self_ = ws_.by_self;  // every programme started, by Live::self
@@ -467,7 +477,6 @@ OrganisationRecord OrganisationRun::run() {
   if (sh_.posts) {
     const auto posts =
         static_cast<std::size_t>(std::accumulate(p_.roster.begin(), p_.roster.end(), 0));
-    blocks_.reserve(posts);
     event_.reserve(posts);
     lapse_due_.reserve(posts);
     by_level_.resize(p_.roster.size());
@@ -477,7 +486,7 @@ OrganisationRecord OrganisationRun::run() {
         add_post(static_cast<int>(l), Decisions(seed_, org_, post_entity(static_cast<int>(l), k)));
       }
     }
-    for (Post* post : posts_) seat_first(*post);
+    seat_new_posts(0);
   }
   if (p_.renewal.enabled)
     next_renewal_ =
@@ -680,11 +689,9 @@ void OrganisationRun::launch() {
     const auto& level = static_cast<std::size_t>(lp.level) < by_level_.size()
                             ? by_level_[static_cast<std::size_t>(lp.level)]
                             : kNone;
+    // Launches come after posts' events at an instant: "at t_" includes them.
     int filled = 0;
-    for (Post* q : level) {
-      catch_up(*q, t_);  // its events up to now, launches coming after posts' at an instant
-      filled += !q->state.vacant;
-    }
+    for (Post* q : level) filled += filled_at(*q, t_);
     if (filled == 0) {
       out_.programmes.push_back(lp);
       return;
@@ -692,16 +699,17 @@ void OrganisationRun::launch() {
     const double u = dj.uniform(Mechanism::Roster, kPostChoice);
     int pick = std::min(filled - 1, static_cast<int>(u * filled));
     for (Post* q : level)
-      if (!q->state.vacant && pick-- == 0) {
+      if (filled_at(*q, t_) && pick-- == 0) {
         post = q;
         break;
       }
+    catch_up(*post, t_);
     activate(*post);
   } else {
     // A post of its own, whose incumbent is already in post: drawn from the programme's
     // own streams, so it is the programme's post whatever else is launched.
     post = &add_post(lp.level, dj);
-    seat_first(*post);
+    seat_new_posts(static_cast<std::size_t>(post->index));
   }
   lp.post = post->index;
   out_.programmes.push_back(lp);
@@ -768,7 +776,7 @@ void OrganisationRun::on_visible_result(Live& live) {
   if (live.seats.empty()) {
     Post& post = *live.post;
     if (!post.state.engaged) reengage_post(post);
-    set_lapse(post, lapse(post, t_));
+    set_lapse(post, relapse(post, t_));
     return;
   }
   // Rule 14: the result re-engages every seat's incumbent and restarts the attention of every
@@ -780,7 +788,7 @@ void OrganisationRun::on_visible_result(Live& live) {
       reengage_post(*seat.post, &live);
       reengaged = true;
     }
-    set_lapse(*seat.post, lapse(*seat.post, t_));
+    set_lapse(*seat.post, relapse(*seat.post, t_));
   }
   update_acting(live);
   if (reengaged) live.prog->on_reengage();
@@ -863,7 +871,7 @@ void OrganisationRun::seat_co_sponsors(Live& live) {
       }
     } else {
       seat.post = &add_post(level, live.d, static_cast<int>(k) << 10);
-      seat_first(*seat.post);
+      seat_new_posts(static_cast<std::size_t>(seat.post->index));
     }
     if (seat.post) {
       seat.post->programmes.push_back(live.self);
@@ -919,7 +927,7 @@ void OrganisationRun::on_post_event(Post& post) {
       }
     }
     if (ex.orphaned > 0) out_.exits.push_back(ex);
-    vacate(post, t_);
+    vacate(post);
     for (int j : post.programmes) {
       Live& l = *by_self_[static_cast<std::size_t>(j)];
       if (!l.prog->done() && !l.seats.empty() && update_acting(l)) l.prog->on_acting_change();
@@ -928,7 +936,7 @@ void OrganisationRun::on_post_event(Post& post) {
   }
   // The vacancy ends: a successor of the same level takes the post with a full tenure, and
   // each orphaned programme draws its own adoption.
-  fill(post, t_);
+  fill(post);
   std::vector<int> released;  // co-sponsored programmes whose seat here was lost
   for (int j : post.programmes) {
     Live& l = *by_self_[static_cast<std::size_t>(j)];
@@ -966,40 +974,86 @@ void OrganisationRun::on_post_event(Post& post) {
                           post.programmes.end());
 }
 
-// The incumbent leaves (exit counted by the caller), and the vacancy's end is drawn.
-void OrganisationRun::vacate(Post& post, double at) {
+// The incumbent leaves (exit counted by the caller) and the post waits for the next one.
+void OrganisationRun::vacate(Post& post) {
   post.state.vacant = true;
   post.state.engaged = true;
   set_lapse(post, kInf);
   ++post.incumbent;
-  set_event(post,
-            at + org_scenario_.succession.vacancy.quantile(post_uniform(post, PostDraw::Vacancy)));
+  set_event(post, post.tenancies[static_cast<std::size_t>(post.incumbent)].start);
 }
 
 // A successor takes the post with a full tenure and a full attention lapse.
-void OrganisationRun::fill(Post& post, double at) {
+void OrganisationRun::fill(Post& post) {
   post.state.vacant = false;
   post.state.engaged = true;
-  const Distribution& tenure = level_of(post).tenure;
-  set_event(post, tenure.kind() == DistKind::Never
-                      ? kInf
-                      : at + tenure.quantile(post_uniform(post, PostDraw::Tenure)));
-  post.lapses = 0;
-  set_lapse(post, lapse(post, at));
+  take_post(post);
 }
 
-// The blocks of the current incumbent of `post` and of the next ones.
-void OrganisationRun::fetch_blocks(const Post& post, PostBlocks& b) const {
-  b.from = post.number();
-  std::size_t i = 0;
-  for (int k = 0; k < PostBlocks::kIncumbents; ++k)
-    for (std::size_t w = 0; w < kPostDraws; ++w, ++i) {
-      const auto [m, place] = post_decision(static_cast<PostDraw>(w), b.from + k);
-      const std::uint64_t name = Rng::name(org_, m, place, post.d.entity());
-      b.lanes.name_lo[i] = static_cast<std::uint32_t>(name);
-      b.lanes.name_hi[i] = static_cast<std::uint32_t>(name >> 32);
+void OrganisationRun::seat_new_posts(std::size_t first) {
+  const double horizon = p_.horizon;
+  std::vector<Post*>& seating = ws_.seating;
+  seating.clear();
+  for (std::size_t i = first; i < posts_.size(); ++i) {
+    Post& post = *posts_[i];
+    post.tenancies.assign(1, Tenancy{t_, kInf, kInf});
+    seating.push_back(&post);
+  }
+  // A step per incumbent: the tenure and first lapse of each post's last one, then the
+  // vacancy after those who leave within the horizon; a post whose next incumbent arrives
+  // within the horizon goes on. These are the draws the events up to the horizon read.
+  for (std::size_t n = 0; !seating.empty(); ++n) {
+    throw_if_stopped();
+    const int number = static_cast<int>(n);
+    for (Post* post : seating) {
+      const SponsorLevel& level = level_of(*post);
+      if (level.tenure.kind() != DistKind::Never)
+        want(*post, PostDraw::Tenure, post->base + number);
+      if (level.attention_lapse.kind() != DistKind::Never)
+        want(*post, PostDraw::Lapse, post->base + number);
     }
-  philox_lanes(b.lanes, seed_, static_cast<std::uint32_t>(org_));
+    draw();
+    for (Post* post : seating)
+      if (post->tenancies[n].exit <= horizon)
+        want(*post, PostDraw::Vacancy, post->base + number + 1);
+    draw();
+    std::size_t kept = 0;
+    for (Post* post : seating)
+      if (post->tenancies.size() == n + 2 && post->tenancies.back().start <= horizon)
+        seating[kept++] = post;
+    seating.resize(kept);
+  }
+  for (std::size_t i = first; i < posts_.size(); ++i) take_post(*posts_[i]);
+}
+
+// Each draw's value: the last tenancy's exit or first lapse, or the start of the next one (the
+// quantiles, and their sums with the times they follow, as the events one at a time took them).
+void OrganisationRun::draw() {
+  PostDraws& b = ws_.draws;
+  if (b.used == 0) return;
+  philox_lanes(b.lanes, seed_, static_cast<std::uint32_t>(org_), b.used);
+  const bool residual = org_scenario_.initial_sponsor == InitialSponsor::Residual;
+  for (std::size_t i = 0; i < b.used; ++i) {
+    Post& post = *b.post[i];
+    Tenancy& last = post.tenancies.back();
+    const SponsorLevel& level = level_of(post);
+    const double u = Rng::first_uniform({{b.lanes.block[0][i], b.lanes.block[1][i], 0, 0}});
+    switch (b.what[i]) {
+      case PostDraw::Tenure:
+        last.exit =
+            last.start + (residual && post.tenancies.size() == 1 ? level.tenure.residual_quantile(u)
+                                                                 : level.tenure.quantile(u));
+        break;
+      case PostDraw::Lapse:
+        last.lapse = last.start + level.attention_lapse.quantile(u);
+        break;
+      case PostDraw::Vacancy:
+        post.tenancies.push_back(
+            Tenancy{last.exit + org_scenario_.succession.vacancy.quantile(u), kInf, kInf});
+        break;
+    }
+  }
+  b.used = 0;
 }
 
 // An idle post's own events up to and including t, in the order the event loop would play
@@ -1013,16 +1067,34 @@ void OrganisationRun::catch_up(Post& post, double t) {
     ++out_.events;
     if (post.next_event == at) {
       if (post.state.vacant) {
-        fill(post, at);
+        fill(post);
       } else {
         ++out_.exits_by_level[static_cast<std::size_t>(post.level)];
-        vacate(post, at);
+        vacate(post);
       }
     } else {
       post.state.engaged = false;
       set_lapse(post, kInf);
     }
   }
+}
+
+// Whether the post is filled after its events up to and including t. An active post is up to
+// date; an idle one is read off its tenancies, from the edge last seen, without playing its
+// events (catch_up plays them, and counts them, when it is chosen or at the horizon).
+bool OrganisationRun::filled_at(Post& post, double t) {
+  if (post.active) return !post.state.vacant;
+  const auto& ten = post.tenancies;
+  // The next edge of the post as catch_up left it, or a later one a launch has seen.
+  int e = std::max(post.edges_seen, 2 * post.incumbent - (post.state.vacant ? 1 : 0));
+  for (;;) {
+    const auto k = static_cast<std::size_t>(e / 2);
+    const double at = e % 2 == 0 ? ten[k].exit : ten[k + 1].start;
+    if (!(at <= t)) break;
+    ++e;
+  }
+  post.edges_seen = e;
+  return e % 2 == 0;
 }
 
 // A post that sponsors a programme again: its clocks go back into the event queues.

@@ -124,11 +124,19 @@ class Rng {
 
   // Uniform on (0, 1) with 53 random bits: never exactly 0 or 1, so every inverse CDF
   // and log(u) is finite.
-  double uniform() { return (static_cast<double>((*this)() >> 11) + 0.5) * 0x1.0p-53; }
+  double uniform() { return to_uniform((*this)()); }
+  // The first uniform() of a decision whose first block is known (words 0 and 1 are read): for
+  // draws that need no more than that one, without opening the decision.
+  static double first_uniform(const Philox::ctr_type& first_block) {
+    return to_uniform((static_cast<std::uint64_t>(first_block[1]) << 32) | first_block[0]);
+  }
   bool bernoulli(double p) { return uniform() < p; }
 
  private:
   struct Untraced {};
+  static double to_uniform(result_type bits) {
+    return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+  }
   Rng(Untraced, std::uint64_t seed, std::uint64_t replication, Mechanism mechanism, Place place,
       std::uint32_t entity) {
     key_ = {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
