@@ -170,14 +170,6 @@ std::pair<Mechanism, Place> post_decision(PostDraw what, int n) {
       return {Mechanism::Succession, Place::of(places::kVacancy, static_cast<std::uint64_t>(n))};
   }
 }
-// Draws of posts' last tenancies (their tenures or first lapses) or of the vacancies after
-// them, named in the lanes of one Philox batch.
-struct PostDraws {
-  std::size_t used = 0;
-  Post* post[PhiloxLanes::kLanes];
-  PostDraw what[PhiloxLanes::kLanes];
-  PhiloxLanes lanes;
-};
 
 // Rule 14: a sponsor seat of a co-sponsored programme, on a post (seat 0: the lead's).
 struct Seat {
@@ -262,7 +254,7 @@ struct OrganisationWorkspace::Parts {
   std::vector<Post*> posts;                  // by post index
   std::vector<std::vector<Post*>> by_level;  // each level's posts, in post order
   std::vector<Post*> seating;                // posts whose tenancies are being drawn
-  PostDraws draws;
+  PhiloxLanes lanes;                         // their draws' first blocks
   PostClock event, lapse_due;
   std::vector<Live*> by_self;
   std::vector<Live*> live;
@@ -337,18 +329,17 @@ class OrganisationRun {
   const SponsorLevel& level_of(const Post& post) const {
     return org_scenario_.levels[static_cast<std::size_t>(post.level)];
   }
-  // A draw of incumbent `number` of `post` into the batch, which is drawn when full.
-  void want(Post& post, PostDraw what, int number) {
-    PostDraws& b = ws_.draws;
+  // The name of incumbent `number`'s draw `what` of `post`, into lane i of the posts' batch.
+  void name_lane(std::size_t i, const Post& post, PostDraw what, int number) {
     const auto [m, place] = post_decision(what, number);
     const std::uint64_t name = Rng::name(org_, m, place, post.d.entity());
-    b.post[b.used] = &post;
-    b.what[b.used] = what;
-    b.lanes.name_lo[b.used] = static_cast<std::uint32_t>(name);
-    b.lanes.name_hi[b.used] = static_cast<std::uint32_t>(name >> 32);
-    if (++b.used == PhiloxLanes::kLanes) draw();
+    ws_.lanes.name_lo[i] = static_cast<std::uint32_t>(name);
+    ws_.lanes.name_hi[i] = static_cast<std::uint32_t>(name >> 32);
   }
-  void draw();  // the batch's blocks, and each draw applied to its tenancy
+  // The first uniform of lane i's draw, once the batch is computed.
+  double lane_uniform(std::size_t i) const {
+    return Rng::first_uniform({{ws_.lanes.block[0][i], ws_.lanes.block[1][i], 0, 0}});
+  }
   // Posts [first, end) take their first incumbent now: every tenancy of each within the
   // horizon is drawn, and its clocks are set.
   void seat_new_posts(std::size_t first);
@@ -999,61 +990,62 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
     post.tenancies.assign(1, Tenancy{t_, kInf, kInf});
     seating.push_back(&post);
   }
-  // A step per incumbent: the tenure and first lapse of each post's last one, then the
-  // vacancy after those who leave within the horizon; a post whose next incumbent arrives
-  // within the horizon goes on. These are the draws the events up to the horizon read.
+  // A step per incumbent n: the tenure and first lapse of each post's n-th, then the vacancy
+  // after those who leave within the horizon; a post whose next incumbent arrives within the
+  // horizon goes on. These are the draws the events up to the horizon read. (A level that
+  // never sees its sponsors leave or lapse still names its lanes: they are computed, unread.)
+  constexpr std::size_t kLanes = PhiloxLanes::kLanes;
+  const auto seed_lo = static_cast<std::uint32_t>(org_);
+  const bool residual = org_scenario_.initial_sponsor == InitialSponsor::Residual;
+  const Distribution& vacancy = org_scenario_.succession.vacancy;
   for (std::size_t n = 0; !seating.empty(); ++n) {
     throw_if_stopped();
     const int number = static_cast<int>(n);
-    for (Post* post : seating) {
-      const SponsorLevel& level = level_of(*post);
-      if (level.tenure.kind() != DistKind::Never)
-        want(*post, PostDraw::Tenure, post->base + number);
-      if (level.attention_lapse.kind() != DistKind::Never)
-        want(*post, PostDraw::Lapse, post->base + number);
+    // Tenures in even lanes, first lapses in odd ones: 8 posts a batch.
+    for (std::size_t from = 0; from < seating.size(); from += kLanes / 2) {
+      const std::size_t count = std::min(kLanes / 2, seating.size() - from);
+      for (std::size_t i = 0; i < count; ++i) {
+        const Post& post = *seating[from + i];
+        name_lane(2 * i, post, PostDraw::Tenure, post.base + number);
+        name_lane(2 * i + 1, post, PostDraw::Lapse, post.base + number);
+      }
+      philox_lanes(ws_.lanes, seed_, seed_lo, 2 * count);
+      for (std::size_t i = 0; i < count; ++i) {
+        Post& post = *seating[from + i];
+        Tenancy& now = post.tenancies[n];
+        const SponsorLevel& level = level_of(post);
+        if (level.tenure.kind() != DistKind::Never) {
+          const double u = lane_uniform(2 * i);
+          now.exit = now.start + (residual && n == 0 ? level.tenure.residual_quantile(u)
+                                                     : level.tenure.quantile(u));
+        }
+        if (level.attention_lapse.kind() != DistKind::Never)
+          now.lapse = now.start + level.attention_lapse.quantile(lane_uniform(2 * i + 1));
+      }
     }
-    draw();
+    std::size_t leaving = 0;
     for (Post* post : seating)
-      if (post->tenancies[n].exit <= horizon)
-        want(*post, PostDraw::Vacancy, post->base + number + 1);
-    draw();
+      if (post->tenancies[n].exit <= horizon) seating[leaving++] = post;
+    seating.resize(leaving);
+    for (std::size_t from = 0; from < seating.size(); from += kLanes) {
+      const std::size_t count = std::min(kLanes, seating.size() - from);
+      for (std::size_t i = 0; i < count; ++i) {
+        const Post& post = *seating[from + i];
+        name_lane(i, post, PostDraw::Vacancy, post.base + number + 1);
+      }
+      philox_lanes(ws_.lanes, seed_, seed_lo, count);
+      for (std::size_t i = 0; i < count; ++i) {
+        Post& post = *seating[from + i];
+        post.tenancies.push_back(
+            Tenancy{post.tenancies[n].exit + vacancy.quantile(lane_uniform(i)), kInf, kInf});
+      }
+    }
     std::size_t kept = 0;
     for (Post* post : seating)
-      if (post->tenancies.size() == n + 2 && post->tenancies.back().start <= horizon)
-        seating[kept++] = post;
+      if (post->tenancies[n + 1].start <= horizon) seating[kept++] = post;
     seating.resize(kept);
   }
   for (std::size_t i = first; i < posts_.size(); ++i) take_post(*posts_[i]);
-}
-
-// Each draw's value: the last tenancy's exit or first lapse, or the start of the next one (the
-// quantiles, and their sums with the times they follow, as the events one at a time took them).
-void OrganisationRun::draw() {
-  PostDraws& b = ws_.draws;
-  if (b.used == 0) return;
-  philox_lanes(b.lanes, seed_, static_cast<std::uint32_t>(org_), b.used);
-  const bool residual = org_scenario_.initial_sponsor == InitialSponsor::Residual;
-  for (std::size_t i = 0; i < b.used; ++i) {
-    Post& post = *b.post[i];
-    Tenancy& last = post.tenancies.back();
-    const SponsorLevel& level = level_of(post);
-    const double u = Rng::first_uniform({{b.lanes.block[0][i], b.lanes.block[1][i], 0, 0}});
-    switch (b.what[i]) {
-      case PostDraw::Tenure:
-        last.exit =
-            last.start + (residual && post.tenancies.size() == 1 ? level.tenure.residual_quantile(u)
-                                                                 : level.tenure.quantile(u));
-        break;
-      case PostDraw::Lapse:
-        last.lapse = last.start + level.attention_lapse.quantile(u);
-        break;
-      case PostDraw::Vacancy:
-        post.tenancies.push_back(
-            Tenancy{last.exit + org_scenario_.succession.vacancy.quantile(u), kInf, kInf});
-        break;
-    }
-  }
-  b.used = 0;
 }
 
 // An idle post's own events up to and including t, in the order the event loop would play
