@@ -117,6 +117,9 @@ struct Tenancy {
   double start = 0.0;
   double exit = kInf;
   double lapse = kInf;
+  // The events a post idle since its first incumbent was seated has played by this one's
+  // arrival, the arrival included (0 for the first): lets catch_up count whole tenancies.
+  int events_to_start = 0;
 };
 
 struct Post {
@@ -394,6 +397,7 @@ class OrganisationRun {
   void fill(Post& post);
   // Lazy posts.
   void catch_up(Post& post, double t);
+  bool end_tenancy(Post& post, double t);
   static bool filled_at(Post& post, double t);
   void activate(Post& post);
   void idle_if_unused(Post& post);
@@ -987,7 +991,7 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
   seating.clear();
   for (std::size_t i = first; i < posts_.size(); ++i) {
     Post& post = *posts_[i];
-    post.tenancies.assign(1, Tenancy{t_, kInf, kInf});
+    post.tenancies.assign(1, Tenancy{t_, kInf, kInf, 0});
     seating.push_back(&post);
   }
   // A step per incumbent n: the tenure and first lapse of each post's n-th, then the vacancy
@@ -1036,8 +1040,11 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
       philox_lanes(ws_.lanes, seed_, seed_lo, count);
       for (std::size_t i = 0; i < count; ++i) {
         Post& post = *seating[from + i];
+        const Tenancy& last = post.tenancies[n];
+        // Its first lapse (if before its exit), its exit and the next one's arrival.
+        const int events = last.events_to_start + (last.lapse < last.exit ? 3 : 2);
         post.tenancies.push_back(
-            Tenancy{post.tenancies[n].exit + vacancy.quantile(lane_uniform(i)), kInf, kInf});
+            Tenancy{last.exit + vacancy.quantile(lane_uniform(i)), kInf, kInf, events});
       }
     }
     std::size_t kept = 0;
@@ -1050,25 +1057,43 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
 
 // An idle post's own events up to and including t, in the order the event loop would play
 // them: at one instant its exit or vacancy's end before its lapse (an exit clears the lapse).
-// Each is an event of the organisation, and each exit is counted.
+// Each is an event of the organisation, and each exit is counted. The tenancies between its
+// next arrival and the last one by t are counted whole (Tenancy::events_to_start).
 void OrganisationRun::catch_up(Post& post, double t) {
   if (post.active) return;
-  for (;;) {
-    const double at = std::min(post.next_event, post.next_lapse);
-    if (!(at <= t)) return;
+  if (!post.state.vacant && !end_tenancy(post, t)) return;
+  // Vacant, waiting for incumbent k; a lapse drawn while it was active and vacant may fall first.
+  const auto& ten = post.tenancies;
+  auto k = static_cast<std::size_t>(post.incumbent);
+  if (post.next_lapse < ten[k].start && post.next_lapse <= t) {
     ++out_.events;
-    if (post.next_event == at) {
-      if (post.state.vacant) {
-        fill(post);
-      } else {
-        ++out_.exits_by_level[static_cast<std::size_t>(post.level)];
-        vacate(post);
-      }
-    } else {
-      post.state.engaged = false;
-      set_lapse(post, kInf);
-    }
+    post.state.engaged = false;
+    set_lapse(post, kInf);
   }
+  if (!(ten[k].start <= t)) return;
+  std::size_t j = k;
+  while (j + 1 < ten.size() && ten[j + 1].start <= t) ++j;
+  out_.events += 1 + ten[j].events_to_start - ten[k].events_to_start;
+  out_.exits_by_level[static_cast<std::size_t>(post.level)] += static_cast<std::int64_t>(j - k);
+  post.incumbent = static_cast<int>(j);
+  fill(post);
+  end_tenancy(post, t);
+}
+
+// The idle post's incumbent up to t: its lapse, if it falls before its exit, and its exit.
+// Returns whether it left.
+bool OrganisationRun::end_tenancy(Post& post, double t) {
+  const double exit = post.next_event;
+  if (post.next_lapse < exit && post.next_lapse <= t) {
+    ++out_.events;
+    post.state.engaged = false;
+    set_lapse(post, kInf);
+  }
+  if (!(exit <= t)) return false;
+  ++out_.events;
+  ++out_.exits_by_level[static_cast<std::size_t>(post.level)];
+  vacate(post);
+  return true;
 }
 
 // Whether the post is filled after its events up to and including t. An active post is up to
