@@ -387,7 +387,12 @@ class OrganisationRun {
     return std::min(planned, next_renewal_);
   }
   void schedule_squeeze();
-  void record_grid(double before);
+  // Grid points strictly before `before` see the state as it is now (events at a grid time
+  // are processed before that point is recorded: "by t" includes t).
+  void record_grid(double before) {
+    if (grid_next_ < p_.grid.size() && p_.grid[grid_next_] < before) record_grid_points(before);
+  }
+  void record_grid_points(double before);
   void launch();
   void advance_post(const Post& post);  // the clocks of its programmes, before it changes
   void on_post_event(Post& post);
@@ -457,9 +462,10 @@ class OrganisationRun {
 
 OrganisationRecord OrganisationRun::run() {
   const std::size_t g = p_.grid.size();
-  out_.live.reserve(g);
-  out_.cynicism.reserve(g);
-  out_.trust.reserve(g);
+  // Every grid point is recorded (the last ones at the horizon): written in place.
+  out_.live.resize(g);
+  out_.cynicism.resize(g);
+  out_.trust.resize(g);
   out_.exits_by_level.assign(org_scenario_.levels.size(), 0);
   // Room for twice the launches to expect (the parser bounds them by kMaxLaunches), so the
   // lists of launches rarely grow while an organisation runs.
@@ -594,14 +600,12 @@ OrganisationRecord OrganisationRun::run() {
   return std::move(out_);
 }
 
-// Grid points strictly before `before` see the state as it is now (events at a grid time
-// are processed before that point is recorded: "by t" includes t).
-void OrganisationRun::record_grid(double before) {
-  while (grid_next_ < p_.grid.size() && p_.grid[grid_next_] < before) {
-    const double g = p_.grid[grid_next_++];
-    out_.live.push_back(static_cast<int>(live_.size()));
-    out_.cynicism.push_back(cynicism_.at(g));
-    out_.trust.push_back(trust_);
+void OrganisationRun::record_grid_points(double before) {
+  const auto live = static_cast<int>(live_.size());
+  for (; grid_next_ < p_.grid.size() && p_.grid[grid_next_] < before; ++grid_next_) {
+    out_.live[grid_next_] = live;
+    out_.cynicism[grid_next_] = cynicism_.at(p_.grid[grid_next_]);
+    out_.trust[grid_next_] = trust_;
   }
 }
 
