@@ -34,18 +34,37 @@ constexpr Place seat_adoption(std::size_t k, int exits) {
   return Place::of(places::kAdoption, k == 0 ? n : (k << 16) | (n & 0xFFFF));
 }
 
-// One clock of every post (its next exit or vacancy end, or its next lapse): a binary heap
-// of post indices ordered by (time, index), so the earliest is read at once and a tie goes to
-// the lower post number, as a look at every post in post order would give it. Moving one
-// post's clock costs O(log posts): the cost of an event does not grow with the roster.
+// One clock of every active post (its next exit or vacancy end, or its next lapse): a binary
+// heap of post indices ordered by (time, index), so the earliest is read at once and a tie goes
+// to the lower post number, as a look at every post in post order would give it. Moving one
+// post's clock costs O(log active posts): the cost of an event does not grow with the roster.
+// An idle post is out of the heap (it would only sit at +inf).
 class PostClock {
  public:
-  void add(double at) {
-    const int i = static_cast<int>(at_.size());
-    at_.push_back(at);
-    pos_.push_back(i);
-    heap_.push_back(i);
-    up(static_cast<std::size_t>(i));
+  void add() {  // a new post, out of the heap
+    at_.push_back(std::numeric_limits<double>::infinity());
+    pos_.push_back(kOut);
+  }
+  void enter(int post, double at) {
+    const auto p = static_cast<std::size_t>(post);
+    at_[p] = at;
+    pos_[p] = heap_.size();
+    heap_.push_back(post);
+    up(heap_.size() - 1);
+  }
+  void leave(int post) {
+    const auto p = static_cast<std::size_t>(post);
+    const std::size_t k = pos_[p];
+    pos_[p] = kOut;
+    const int last = heap_.back();
+    heap_.pop_back();
+    if (k == heap_.size()) return;
+    place(k, last);  // the last leaf takes the hole, and moves up or down from there
+    if (k > 0 && earlier(last, heap_[(k - 1) / 2])) {
+      up(k);
+    } else {
+      down(k);
+    }
   }
   void clear() {
     at_.clear();
@@ -103,8 +122,9 @@ class PostClock {
     }
     place(k, post);
   }
+  static constexpr std::size_t kOut = std::numeric_limits<std::size_t>::max();
   std::vector<double> at_;        // by post index
-  std::vector<std::size_t> pos_;  // by post index: where it is in heap_
+  std::vector<std::size_t> pos_;  // by post index: where it is in heap_, or kOut
   std::vector<int> heap_;
 };
 
@@ -377,8 +397,12 @@ class OrganisationRun {
     if (static_cast<std::size_t>(level) >= by_level_.size())
       by_level_.resize(static_cast<std::size_t>(level) + 1);
     by_level_[static_cast<std::size_t>(level)].push_back(&post);
-    event_.add(kInf);
-    lapse_due_.add(kInf);
+    event_.add();
+    lapse_due_.add();
+    if (post.active) {
+      event_.enter(post.index, kInf);
+      lapse_due_.enter(post.index, kInf);
+    }
     return post;
   }
   double next_launch() const {
@@ -1122,14 +1146,14 @@ bool OrganisationRun::filled_at(Post& post, double t) {
 void OrganisationRun::activate(Post& post) {
   if (post.active) return;
   post.active = true;
-  event_.set(post.index, post.next_event);
-  lapse_due_.set(post.index, post.next_lapse);
+  event_.enter(post.index, post.next_event);
+  lapse_due_.enter(post.index, post.next_lapse);
 }
 
 void OrganisationRun::idle_if_unused(Post& post) {
   if (!lazy_ || !post.active || !post.programmes.empty()) return;
-  event_.set(post.index, kInf);
-  lapse_due_.set(post.index, kInf);
+  event_.leave(post.index);
+  lapse_due_.leave(post.index);
   post.active = false;
 }
 
