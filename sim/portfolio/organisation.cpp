@@ -151,8 +151,10 @@ struct Post {
   int base = 0;                    // numbers a co-sponsor's post of its own apart from the lead's
   int lapses = 0;                  // of the incumbent: its first is drawn with its tenancy
   std::vector<Tenancy> tenancies;  // by incumbent
-  // Edges of the tenancies (incumbent k's exit is edge 2k, its successor's arrival 2k + 1)
-  // that launches have seen pass while the post was idle (OrganisationRun::filled_at).
+  // The tenancies' edges in time order, incumbent k's exit edge 2k and its successor's arrival
+  // 2k + 1 (the last one past the horizon), and how many of them launches have seen pass while
+  // the post was idle (OrganisationRun::filled_at).
+  std::vector<double> edges;
   int edges_seen = 0;
   // Its clocks: the incumbent's exit or the vacancy's end, and the incumbent's next lapse. The
   // organisation's queues hold them only while the post is active (see OrganisationRun::lazy_).
@@ -1020,6 +1022,7 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
   for (std::size_t i = first; i < posts_.size(); ++i) {
     Post& post = *posts_[i];
     post.tenancies.assign(1, Tenancy{t_, kInf, kInf, 0});
+    post.edges.clear();
     seating.push_back(&post);
   }
   // A step per incumbent n: the tenure and first lapse of each post's n-th, then the vacancy
@@ -1053,6 +1056,7 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
         }
         if (level.attention_lapse.kind() != DistKind::Never)
           now.lapse = now.start + level.attention_lapse.quantile(lane_uniform(2 * i + 1));
+        post.edges.push_back(now.exit);
       }
     }
     std::size_t leaving = 0;
@@ -1073,6 +1077,7 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
         const int events = last.events_to_start + (last.lapse < last.exit ? 3 : 2);
         post.tenancies.push_back(
             Tenancy{last.exit + vacancy.quantile(lane_uniform(i)), kInf, kInf, events});
+        post.edges.push_back(post.tenancies.back().start);
       }
     }
     std::size_t kept = 0;
@@ -1129,15 +1134,14 @@ bool OrganisationRun::end_tenancy(Post& post, double t) {
 // events (catch_up plays them, and counts them, when it is chosen or at the horizon).
 bool OrganisationRun::filled_at(Post& post, double t) {
   if (post.active) return !post.state.vacant;
-  const auto& ten = post.tenancies;
-  // The next edge of the post as catch_up left it, or a later one a launch has seen.
+  // The next edge of the post as catch_up left it, or a later one a launch has seen. Between
+  // two launches a post sees no edge pass, one or two, rarely more: two steps without a
+  // branch, then a loop that seldom turns. (The last edge is past the horizon: e stops there.)
+  const double* edge = post.edges.data();
   int e = std::max(post.edges_seen, 2 * post.incumbent - (post.state.vacant ? 1 : 0));
-  for (;;) {
-    const auto k = static_cast<std::size_t>(e / 2);
-    const double at = e % 2 == 0 ? ten[k].exit : ten[k + 1].start;
-    if (!(at <= t)) break;
-    ++e;
-  }
+  e += edge[e] <= t;
+  e += edge[e] <= t;
+  while (edge[e] <= t) ++e;
   post.edges_seen = e;
   return e % 2 == 0;
 }
