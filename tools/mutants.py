@@ -83,8 +83,8 @@ MUTANTS = [
            "rule 2 (single mode): the initial sponsor's remaining tenure is the residual "
            "life; the mutant draws a full tenure"),
     Mutant("M08", "sim/portfolio/organisation.cpp",
-           "? tenure.residual_quantile(u)",
-           "? tenure.quantile(u)",
+           "? level.tenure.residual_quantile(u)",
+           "? level.tenure.quantile(u)",
            "rule 2 (portfolio, Posts): each post's first incumbent has the residual life "
            "(the organisation's own draw); the mutant draws a full tenure"),
     Mutant("M09", "include/progsurv/engine/programme.hpp",
