@@ -24,8 +24,6 @@ namespace progsurv {
 
 namespace {
 
-constexpr double kZ95 = 1.959963984540054;
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr auto kV = static_cast<std::size_t>(kSharingKnockoutCount);
 constexpr auto kS = static_cast<std::size_t>(kOrganisationStatCount);
 constexpr auto kSharings = static_cast<std::size_t>(kSharingCount);

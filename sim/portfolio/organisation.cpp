@@ -131,8 +131,8 @@ class PostClock {
 // One incumbent of a post: when it takes the post, when it leaves (the end of its tenure) and
 // when its attention first lapses. None of them depends on the programmes the post sponsors,
 // so a post's incumbents within the horizon are all drawn when it is seated
-// (OrganisationRun::seat_new_posts); only the later lapses of an incumbent that a visible result
-// re-engaged are drawn as they come.
+// (OrganisationRun::seat_new_posts); only the lapses that a visible result restarts (rule 12)
+// are drawn as they come.
 struct Tenancy {
   double start = 0.0;
   double exit = kInf;
@@ -368,8 +368,8 @@ class OrganisationRun {
   // Posts [first, end) take their first incumbent now: every tenancy of each within the
   // horizon is drawn, and its clocks are set.
   void seat_new_posts(std::size_t first);
-  // The incumbent's next lapse after a visible result re-engaged it (rule 12): its second and
-  // later ones, drawn as they come.
+  // The next lapse that a visible result restarts (rule 12), drawn as it comes: numbered on
+  // from the tenancy's first (Post::lapses), even on a vacant post, as it always was.
   double relapse(Post& post, double at) {
     const Distribution& L = level_of(post).attention_lapse;
     if (L.kind() == DistKind::Never) return kInf;
@@ -423,7 +423,7 @@ class OrganisationRun {
   void advance_post(const Post& post);  // the clocks of its programmes, before it changes
   void on_post_event(Post& post);
   void on_lapse(Post& post);
-  // A post's own changes at `at`, with or without programmes.
+  // A post's own changes at t_ (or at an idle post's catch-up), with or without programmes.
   void vacate(Post& post);
   void fill(Post& post);
   // Lazy posts.
@@ -1030,7 +1030,7 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
   // horizon goes on. These are the draws the events up to the horizon read. (A level that
   // never sees its sponsors leave or lapse still names its lanes: they are computed, unread.)
   constexpr std::size_t kLanes = PhiloxLanes::kLanes;
-  const auto seed_lo = static_cast<std::uint32_t>(org_);
+  const auto replication_lo = static_cast<std::uint32_t>(org_);
   const bool residual = org_scenario_.initial_sponsor == InitialSponsor::Residual;
   const Distribution& vacancy = org_scenario_.succession.vacancy;
   for (std::size_t n = 0; !seating.empty(); ++n) {
@@ -1044,7 +1044,7 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
         name_lane(2 * i, post, PostDraw::Tenure, post.base + number);
         name_lane(2 * i + 1, post, PostDraw::Lapse, post.base + number);
       }
-      philox_lanes(ws_.lanes, seed_, seed_lo, 2 * count);
+      philox_lanes(ws_.lanes, seed_, replication_lo, 2 * count);
       for (std::size_t i = 0; i < count; ++i) {
         Post& post = *seating[from + i];
         Tenancy& now = post.tenancies[n];
@@ -1069,7 +1069,7 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
         const Post& post = *seating[from + i];
         name_lane(i, post, PostDraw::Vacancy, post.base + number + 1);
       }
-      philox_lanes(ws_.lanes, seed_, seed_lo, count);
+      philox_lanes(ws_.lanes, seed_, replication_lo, count);
       for (std::size_t i = 0; i < count; ++i) {
         Post& post = *seating[from + i];
         const Tenancy& last = post.tenancies[n];
