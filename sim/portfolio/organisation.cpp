@@ -128,14 +128,12 @@ class PostClock {
   std::vector<int> heap_;
 };
 
-// One incumbent of a post: when it takes the post, when it leaves (the end of its tenure) and
-// when its attention first lapses. None of them depends on the programmes the post sponsors,
-// so a post's incumbents within the horizon are all drawn when it is seated
+// One incumbent of a post, besides when it arrives and leaves (Post::timeline): when its
+// attention first lapses. None of these depends on the programmes the post sponsors, so a
+// post's incumbents within the horizon are all drawn when it is seated
 // (OrganisationRun::seat_new_posts); only the lapses that a visible result restarts (rule 12)
 // are drawn as they come.
 struct Tenancy {
-  double start = 0.0;
-  double exit = kInf;
   double lapse = kInf;
   // The events a post idle since its first incumbent was seated has played by this one's
   // arrival, the arrival included (0 for the first): lets catch_up count whole tenancies.
@@ -151,11 +149,14 @@ struct Post {
   int base = 0;                    // numbers a co-sponsor's post of its own apart from the lead's
   int lapses = 0;                  // of the incumbent: its first is drawn with its tenancy
   std::vector<Tenancy> tenancies;  // by incumbent
-  // The tenancies' edges in time order, incumbent k's exit edge 2k and its successor's arrival
-  // 2k + 1 (the last one past the horizon), and how many of them launches have seen pass while
-  // the post was idle (OrganisationRun::filled_at).
-  std::vector<double> edges;
+  // Its incumbents' arrivals and exits in time order: incumbent k arrives at edge 2k and leaves
+  // at edge 2k + 1 (the last edge is past the horizon). The post is filled between an even edge
+  // and the next one. edges_seen: how many edges have passed as of the last time an idle post
+  // was read (OrganisationRun::edges_by).
+  std::vector<double> timeline;
   int edges_seen = 0;
+  double arrival(int k) const { return timeline[2 * static_cast<std::size_t>(k)]; }
+  double exit(int k) const { return timeline[2 * static_cast<std::size_t>(k) + 1]; }
   // Its clocks: the incumbent's exit or the vacancy's end, and the incumbent's next lapse. The
   // organisation's queues hold them only while the post is active (see OrganisationRun::lazy_).
   double next_event = kInf, next_lapse = kInf;
@@ -174,6 +175,7 @@ struct Post {
     active = true;
     programmes.clear();
     tenancies.clear();
+    timeline.clear();
   }
   int number() const { return base + incumbent; }  // names the incumbent's draws
 };
@@ -363,7 +365,7 @@ class OrganisationRun {
   }
   // The first uniform of lane i's draw, once the batch is computed.
   double lane_uniform(std::size_t i) const {
-    return Rng::first_uniform({{ws_.lanes.block[0][i], ws_.lanes.block[1][i], 0, 0}});
+    return Rng::first_uniform(Rng::lane_block(ws_.lanes, i));
   }
   // Posts [first, end) take their first incumbent now: every tenancy of each within the
   // horizon is drawn, and its clocks are set.
@@ -386,10 +388,9 @@ class OrganisationRun {
   }
   // The clocks of the incumbent's tenancy, as it takes the post.
   void take_post(Post& post) {
-    const Tenancy& now = post.tenancies[static_cast<std::size_t>(post.incumbent)];
-    set_event(post, now.exit);
+    set_event(post, post.exit(post.incumbent));
     post.lapses = 1;
-    set_lapse(post, now.lapse);
+    set_lapse(post, post.tenancies[static_cast<std::size_t>(post.incumbent)].lapse);
   }
   Post& add_post(int level, const Decisions& d, int base = 0) {
     Post& post = ws_.new_post(static_cast<int>(posts_.size()), level, d);
@@ -430,6 +431,7 @@ class OrganisationRun {
   void catch_up(Post& post, double t);
   bool end_tenancy(Post& post, double t);
   static bool filled_at(Post& post, double t);
+  static int edges_by(Post& post, double t);
   void activate(Post& post);
   void idle_if_unused(Post& post);
   void on_visible_result(Live& live);
@@ -1005,7 +1007,7 @@ void OrganisationRun::vacate(Post& post) {
   post.state.engaged = true;
   set_lapse(post, kInf);
   ++post.incumbent;
-  set_event(post, post.tenancies[static_cast<std::size_t>(post.incumbent)].start);
+  set_event(post, post.arrival(post.incumbent));
 }
 
 // A successor takes the post with a full tenure and a full attention lapse.
@@ -1021,8 +1023,8 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
   seating.clear();
   for (std::size_t i = first; i < posts_.size(); ++i) {
     Post& post = *posts_[i];
-    post.tenancies.assign(1, Tenancy{t_, kInf, kInf, 0});
-    post.edges.clear();
+    post.tenancies.assign(1, Tenancy{});
+    post.timeline.assign(1, t_);
     seating.push_back(&post);
   }
   // A step per incumbent n: the tenure and first lapse of each post's n-th, then the vacancy
@@ -1047,21 +1049,22 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
       philox_lanes(ws_.lanes, seed_, replication_lo, 2 * count);
       for (std::size_t i = 0; i < count; ++i) {
         Post& post = *seating[from + i];
-        Tenancy& now = post.tenancies[n];
+        const double start = post.timeline.back();
         const SponsorLevel& level = level_of(post);
+        double exit = kInf;
         if (level.tenure.kind() != DistKind::Never) {
           const double u = lane_uniform(2 * i);
-          now.exit = now.start + (residual && n == 0 ? level.tenure.residual_quantile(u)
-                                                     : level.tenure.quantile(u));
+          exit = start + (residual && n == 0 ? level.tenure.residual_quantile(u)
+                                             : level.tenure.quantile(u));
         }
         if (level.attention_lapse.kind() != DistKind::Never)
-          now.lapse = now.start + level.attention_lapse.quantile(lane_uniform(2 * i + 1));
-        post.edges.push_back(now.exit);
+          post.tenancies[n].lapse = start + level.attention_lapse.quantile(lane_uniform(2 * i + 1));
+        post.timeline.push_back(exit);
       }
     }
     std::size_t leaving = 0;
     for (Post* post : seating)
-      if (post->tenancies[n].exit <= horizon) seating[leaving++] = post;
+      if (post->timeline.back() <= horizon) seating[leaving++] = post;
     seating.resize(leaving);
     for (std::size_t from = 0; from < seating.size(); from += kLanes) {
       const std::size_t count = std::min(kLanes, seating.size() - from);
@@ -1073,16 +1076,16 @@ void OrganisationRun::seat_new_posts(std::size_t first) {
       for (std::size_t i = 0; i < count; ++i) {
         Post& post = *seating[from + i];
         const Tenancy& last = post.tenancies[n];
+        const double exit = post.timeline.back();
         // Its first lapse (if before its exit), its exit and the next one's arrival.
-        const int events = last.events_to_start + (last.lapse < last.exit ? 3 : 2);
-        post.tenancies.push_back(
-            Tenancy{last.exit + vacancy.quantile(lane_uniform(i)), kInf, kInf, events});
-        post.edges.push_back(post.tenancies.back().start);
+        const int events = last.events_to_start + (last.lapse < exit ? 3 : 2);
+        post.tenancies.push_back(Tenancy{kInf, events});
+        post.timeline.push_back(exit + vacancy.quantile(lane_uniform(i)));
       }
     }
     std::size_t kept = 0;
     for (Post* post : seating)
-      if (post->tenancies[n + 1].start <= horizon) seating[kept++] = post;
+      if (post->timeline.back() <= horizon) seating[kept++] = post;
     seating.resize(kept);
   }
   for (std::size_t i = first; i < posts_.size(); ++i) take_post(*posts_[i]);
@@ -1096,19 +1099,19 @@ void OrganisationRun::catch_up(Post& post, double t) {
   if (post.active) return;
   if (!post.state.vacant && !end_tenancy(post, t)) return;
   // Vacant, waiting for incumbent k; a lapse drawn while it was active and vacant may fall first.
-  const auto& ten = post.tenancies;
-  auto k = static_cast<std::size_t>(post.incumbent);
-  if (post.next_lapse < ten[k].start && post.next_lapse <= t) {
+  const int k = post.incumbent;
+  if (post.next_lapse < post.arrival(k) && post.next_lapse <= t) {
     ++out_.events;
     post.state.engaged = false;
     set_lapse(post, kInf);
   }
-  if (!(ten[k].start <= t)) return;
-  std::size_t j = k;
-  while (j + 1 < ten.size() && ten[j + 1].start <= t) ++j;
-  out_.events += 1 + ten[j].events_to_start - ten[k].events_to_start;
-  out_.exits_by_level[static_cast<std::size_t>(post.level)] += static_cast<std::int64_t>(j - k);
-  post.incumbent = static_cast<int>(j);
+  if (!(post.arrival(k) <= t)) return;
+  const int j = (edges_by(post, t) - 1) / 2;  // the last incumbent to arrive by t
+  const auto& ten = post.tenancies;
+  out_.events += 1 + ten[static_cast<std::size_t>(j)].events_to_start -
+                 ten[static_cast<std::size_t>(k)].events_to_start;
+  out_.exits_by_level[static_cast<std::size_t>(post.level)] += j - k;
+  post.incumbent = j;
   fill(post);
   end_tenancy(post, t);
 }
@@ -1129,21 +1132,26 @@ bool OrganisationRun::end_tenancy(Post& post, double t) {
   return true;
 }
 
-// Whether the post is filled after its events up to and including t. An active post is up to
-// date; an idle one is read off its tenancies, from the edge last seen, without playing its
-// events (catch_up plays them, and counts them, when it is chosen or at the horizon).
-bool OrganisationRun::filled_at(Post& post, double t) {
-  if (post.active) return !post.state.vacant;
-  // The next edge of the post as catch_up left it, or a later one a launch has seen. Between
-  // two launches a post sees no edge pass, one or two, rarely more: two steps without a
-  // branch, then a loop that seldom turns. (The last edge is past the horizon: e stops there.)
-  const double* edge = post.edges.data();
-  int e = std::max(post.edges_seen, 2 * post.incumbent - (post.state.vacant ? 1 : 0));
+// How many of an idle post's edges fall at or before t: from the edge last seen, or the next
+// one its played events have not passed. Between two launches a post sees no edge pass, one or
+// two, rarely more: two steps without a branch, then a loop that seldom turns. (The last edge
+// is past the horizon: e stops there.)
+int OrganisationRun::edges_by(Post& post, double t) {
+  const double* edge = post.timeline.data();
+  int e = std::max(post.edges_seen, 2 * post.incumbent + 1 - (post.state.vacant ? 1 : 0));
   e += edge[e] <= t;
   e += edge[e] <= t;
   while (edge[e] <= t) ++e;
   post.edges_seen = e;
-  return e % 2 == 0;
+  return e;
+}
+
+// Whether the post is filled after its events up to and including t. An active post is up to
+// date; an idle one is read off its timeline without playing its events (catch_up plays them,
+// and counts them, when it is chosen or at the horizon).
+bool OrganisationRun::filled_at(Post& post, double t) {
+  if (post.active) return !post.state.vacant;
+  return (edges_by(post, t) & 1) != 0;  // the next edge is an exit
 }
 
 // A post that sponsors a programme again: its clocks go back into the event queues.

@@ -113,9 +113,7 @@ class Decisions {
              lanes->name_lo[i] == static_cast<std::uint32_t>(Rng::name(replication_, m, place)) &&
              lanes->name_hi[i] ==
                  static_cast<std::uint32_t>(Rng::name(replication_, m, place) >> 32));
-      return Rng(
-          seed_, replication_, m, place, entity_,
-          {{lanes->block[0][i], lanes->block[1][i], lanes->block[2][i], lanes->block[3][i]}});
+      return Rng(seed_, replication_, m, place, entity_, Rng::lane_block(*lanes, i));
     }
     return Rng(seed_, replication_, m, place, entity_);
   }

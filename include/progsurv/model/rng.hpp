@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "progsurv/model/philox_lanes.hpp"
+
 namespace progsurv {
 
 // The mechanism a decision belongs to (the top bits of its name). Switching one
@@ -125,6 +127,11 @@ class Rng {
   // Uniform on (0, 1) with 53 random bits: never exactly 0 or 1, so every inverse CDF
   // and log(u) is finite.
   double uniform() { return to_uniform((*this)()); }
+  // Lane i's block of a batch computed side by side: a decision's first block, for the
+  // constructor above or first_uniform.
+  static Philox::ctr_type lane_block(const PhiloxLanes& lanes, std::size_t i) {
+    return {{lanes.block[0][i], lanes.block[1][i], lanes.block[2][i], lanes.block[3][i]}};
+  }
   // The first uniform() of a decision whose first block is known (words 0 and 1 are read): for
   // draws that need no more than that one, without opening the decision.
   static double first_uniform(const Philox::ctr_type& first_block) {
