@@ -115,6 +115,23 @@ TEST(Attribution, BaselineObstaclesEachCostCompletions) {
   const std::string table = progsurv::format_attribution(a);
   EXPECT_NE(table.find("no sponsor exits"), std::string::npos);
   EXPECT_NE(table.find("unlimited patience"), std::string::npos);
+  // Every name is printed whole and the columns stay aligned: the longest description
+  // ("customers recruited at once", 27 characters) used to be cut in the months table and
+  // push its row of the cost table out of line.
+  std::istringstream lines(table);
+  std::string line;
+  std::size_t percent_at = std::string::npos;
+  int cost_rows = 0, month_rows = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("  customers recruited at once ", 0) == 0) ++month_rows;
+    const std::size_t pct = line.find("%  ");
+    if (line.rfind("  ", 0) != 0 || pct == std::string::npos) continue;
+    if (percent_at == std::string::npos) percent_at = pct;
+    EXPECT_EQ(pct, percent_at) << line;
+    ++cost_rows;
+  }
+  EXPECT_EQ(cost_rows, static_cast<int>(a.rows.size()) + 1);
+  EXPECT_EQ(month_rows, 2);  // its cost row and its months row
 }
 
 TEST(Attribution, AbsentMechanismCostsExactlyNothing) {

@@ -10,8 +10,10 @@ left behind. docs/robustness.md lists the cases.
 """
 import contextlib
 import os
+import shutil
 import signal
 import stat
+import tempfile
 
 from . import _core
 
@@ -55,6 +57,64 @@ def write_folder(path, files, inputs=(), force=False):
     with _committing():
         _core.replace_folder(path, list(files.items()), inputs, force)
     return [os.path.join(path, name) for name in files]
+
+
+class Staging:
+    """Files a command writes before its last one (`report` of a scenario: the run, the
+    attribution), so that they appear with it or not at all. Each is checked as an output,
+    then written by its writer under its own name in a hidden folder beside it
+    (`.progsurv-staged-<random>`, made by mkdtemp, mode 0700), and renamed into place by
+    commit(), after the last file. An interrupt or a failure before then leaves every file as
+    it was; leaving the `with` block removes the folder and whatever is still in it."""
+
+    def __init__(self):
+        self._folders = {}  # output folder -> its staging folder
+        self._staged = []  # (staged path, final path)
+
+    def path(self, final, inputs=(), force=False):
+        """Where to write the output `final` (checked now, as the writer would)."""
+        final = os.fspath(final)
+        _core.check_output_path(final, [os.fspath(i) for i in inputs if i is not None], force)
+        folder = os.path.dirname(os.path.abspath(final))
+        if folder not in self._folders:
+            self._folders[folder] = tempfile.mkdtemp(prefix=".progsurv-staged-", dir=folder)
+        staged = os.path.join(self._folders[folder], os.path.basename(final))
+        self._staged.append((staged, final))
+        return staged
+
+    def finals(self):
+        """The outputs staged, in order (committed or not)."""
+        return [final for _, final in self._staged]
+
+    def commit(self):
+        """Rename every staged file into place (the caller holds off Ctrl-C: _committing)."""
+        for staged, final in self._staged:
+            os.replace(staged, final)
+        for folder in self._folders:
+            _sync_folder(folder)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for folder in self._folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        self._folders = {}
+        return False
+
+
+def _sync_folder(folder):
+    """The renames reach the disk (as the C++ writer syncs the folder after its rename)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def check_input_file(path, what="file"):

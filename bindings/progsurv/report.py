@@ -739,11 +739,9 @@ def _comparison_context(f, knockouts):
     return ctx
 
 
-def _attribute_comparison(path, output, replications, force=False, inputs=()):
+def _attribute_comparison(path, output, replications, staging, force=False, inputs=()):
     """Attributes the obstacles of each scenario of a comparison file (its seed) into
-    <report>-attribution-<i>.h5, single knock-outs only; [] for other files."""
-    from ._output import check_output_path
-
+    <report>-attribution-<i>.h5 (staged), single knock-outs only; [] for other files."""
     with h5py.File(path, "r") as f:
         if f.attrs.get("filetype") != "progsurv-comparison":
             return []
@@ -751,13 +749,11 @@ def _attribute_comparison(path, output, replications, force=False, inputs=()):
     import progsurv
     from .compare import comparison_results
 
-    report = output or os.path.splitext(path)[0] + ".html"
     targets = []
     results = comparison_results(path)
     for i in range(len(results)):
-        target = os.path.splitext(report)[0] + f"-attribution-{i}.h5"
-        check_output_path(target, [path, *inputs], force)
-        targets.append(target)
+        target = os.path.splitext(output)[0] + f"-attribution-{i}.h5"
+        targets.append(staging.path(target, [path, *inputs], force))
     for r, target in zip(results, targets):
         progsurv.attribute(r.scenario, replications=replications, seed=seed, output=target,
                            shapley="none", progress=sys.stderr.isatty())
@@ -829,7 +825,7 @@ def _core_is_probability(metric):
 
 
 def write_report(path, output=None, attribution=None, force=False, inputs=(),
-                 comparison_knockouts=()):
+                 comparison_knockouts=(), staging=None):
     """Write the report of the progsurv file `path` to `output` (default: path with .html).
     For a run file, `attribution` (an attribution file of the same scenario) adds what
     each obstacle costs; for a comparison file, `comparison_knockouts` (one attribution file
@@ -837,7 +833,8 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
     file, a portfolio attribution file of the same portfolio adds what each sharing costs.
     Returns the output path. The page goes through progsurv's output writer
     (progsurv._output): never onto `path`, `attribution` or `inputs`, never onto a device or
-    folder, a write-protected file only with `force`."""
+    folder, a write-protected file only with `force`. `staging` (a progsurv._output.Staging):
+    files the caller computed for this page, renamed into place right after it."""
     import matplotlib
 
     from ._output import check_input_file, check_output_path
@@ -848,17 +845,19 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
         os.fspath(i) for i in inputs]
     check_input_file(path, "progsurv HDF5 file")
     if attribution:
-        check_input_file(attribution, "progsurv attribution file")
+        _check_attribution(path, attribution)
     check_output_path(output, inputs, force)
     _Steps.start()
     try:
-        return _write_report(path, output, attribution, force, inputs, comparison_knockouts)
+        return _write_report(path, output, attribution, force, inputs, comparison_knockouts,
+                             staging)
     finally:
         _Steps.stop()
 
 
-def _write_report(path, output, attribution, force, inputs, comparison_knockouts=()):
-    from ._output import write_text
+def _write_report(path, output, attribution, force, inputs, comparison_knockouts=(),
+                  staging=None):
+    from ._output import _committing, write_text
 
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
@@ -893,9 +892,6 @@ def _write_report(path, output, attribution, force, inputs, comparison_knockouts
         ctx.update(_comparison_context(f, knockouts))
     elif filetype == "progsurv-portfolio":
         ctx.update(_portfolio_context(f))
-        if a is not None and a.h5.attrs.get("filetype") != "progsurv-portfolio-attribution":
-            raise ValueError(f"{attribution}: not a portfolio attribution file; a portfolio's "
-                             "report takes the file of `progsurv attribute PORTFOLIO.yaml -o`")
         if a is not None:
             ctx.update(_portfolio_attribution_context(a), attribution=None, pa_file=a)
     elif filetype == "progsurv-portfolio-attribution":
@@ -912,23 +908,91 @@ def _write_report(path, output, attribution, force, inputs, comparison_knockouts
         a.h5.close()
     for k in ctx.get("knockouts") or []:
         k["file"].h5.close()
-    return write_text(output, page, inputs, force)
+    with _committing():  # the page and the files staged for it land together
+        written = write_text(output, page, inputs, force)
+        if staging is not None:
+            staging.commit()
+    return written
 
 
-def _attribute_run(path, output, replications, force=False, inputs=()):
+# The attribution file a report takes with --attribution, by the kind of its main file: its
+# filetype, what it is called, and the command that writes one.
+_ATTRIBUTION_FOR = {
+    "progsurv-run": ("progsurv-attribution", "an attribution file",
+                     "progsurv attribute SCENARIO.yaml -o FILE"),
+    "progsurv-portfolio": ("progsurv-portfolio-attribution", "a portfolio attribution file",
+                           "progsurv attribute PORTFOLIO.yaml -o FILE"),
+}
+
+
+def _text(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _a_kind(filetype):
+    """'progsurv-portfolio-attribution' -> 'a portfolio attribution file'."""
+    kind = filetype.removeprefix("progsurv-").replace("-", " ") or "other"
+    return ("an " if kind[0] in "aeiou" else "a ") + kind + " file"
+
+
+def _strings_or_none(group, name):
+    return [_text(v) for v in np.atleast_1d(group[name][()])] if name in group else None
+
+
+def _check_attribution(path, attribution):
+    """Raise ValueError unless `attribution` is the attribution file the report of `path`
+    takes: the right kind, of the same scenario (its canonical YAML) or the same portfolio
+    (its file and templates as run)."""
+    from ._output import check_input_file
+
+    check_input_file(attribution, "progsurv attribution file")
+    with h5py.File(path, "r") as f:
+        kind = _text(f.attrs.get("filetype", ""))
+        if kind not in _ATTRIBUTION_FOR:
+            raise ValueError(f"--attribution applies to the report of a run or a portfolio "
+                             f"file, not of {_a_kind(kind)}")
+        want, what, command = _ATTRIBUTION_FOR[kind]
+        try:
+            a = h5py.File(attribution, "r")
+        except OSError:
+            raise ValueError(f"{attribution}: not an HDF5 file; expected {what} "
+                             f"(written by `{command}`)") from None
+        with a:
+            got = _text(a.attrs.get("filetype", ""))
+            if got != want:
+                raise ValueError(
+                    f"{attribution}: " + (_a_kind(got)
+                                          if got.startswith("progsurv-") else "not a progsurv file")
+                    + f", not {what}; the report of {_a_kind(kind)} takes "
+                    f"the file of `{command}`")
+            if kind == "progsurv-run":
+                label = _text(f["scenario"].attrs.get("label", "?"))
+                other = _text(a.attrs.get("scenario_label", "?"))
+                same = _text(a["scenario"][()]) == _text(f["scenario/yaml"][()])
+            else:
+                label = _text(f["portfolio"].attrs.get("label", "?"))
+                other = _text(a["portfolio"].attrs.get("label", "?"))
+                same = all(_strings_or_none(f["portfolio"], k) ==
+                           _strings_or_none(a["portfolio"], k)
+                           for k in ("source_yaml", "template_names", "template_yaml"))
+            if not same:
+                subject = "scenario" if kind == "progsurv-run" else "portfolio"
+                differs = (f"{subject} {other!r}, not {label!r}" if other != label else
+                           f"{subject} {label!r} with other values than this report's")
+                raise ValueError(f"{attribution}: attributes {differs}; attribute the report's "
+                                 f"{subject} (`{command}`) or leave --attribution out")
+
+
+def _attribute_run(path, output, replications, staging, force=False, inputs=()):
     """Attributes the obstacles of the scenario of a Monte Carlo run file (its seed), into
-    <report>-attribution.h5; None for other files."""
-    from ._output import check_output_path
-
+    <report>-attribution.h5 (staged); None for other files."""
     with h5py.File(path, "r") as f:
         if f.attrs.get("filetype") != "progsurv-run" or f.attrs.get("method") == "exact":
             return None
     import progsurv
 
     result = progsurv.load(path)
-    report = output or os.path.splitext(path)[0] + ".html"
-    target = os.path.splitext(report)[0] + "-attribution.h5"
-    check_output_path(target, [path, *inputs], force)
+    target = staging.path(os.path.splitext(output)[0] + "-attribution.h5", [path, *inputs], force)
     progsurv.attribute(result.scenario, replications=replications, seed=result.seed,
                        output=target, progress=sys.stderr.isatty())
     return target
@@ -962,13 +1026,12 @@ def _sets(args):
     return sets
 
 
-def _run_portfolio_yaml(args, path, inputs):
+def _run_portfolio_yaml(args, path, output, inputs, staging):
     """Runs the portfolio of `path` (with --set) into <report>.h5 and, unless --attribution
     names a file or --attribute is 0, what each sharing costs over --attribute organisations
-    (the same seed) into <report>-attribution.h5. Returns (run file, attribution file or
-    None)."""
+    (the same seed) into <report>-attribution.h5, both staged. Returns (run file, attribution
+    file or None)."""
     from . import _core, _progress
-    from ._output import check_output_path
 
     import progsurv
 
@@ -976,13 +1039,11 @@ def _run_portfolio_yaml(args, path, inputs):
     sets = _sets(args)
     if sets:
         portfolio = portfolio.with_values(sets)
-    output = args.output or os.path.splitext(path)[0] + ".html"
-    h5 = os.path.splitext(output)[0] + ".h5"
-    check_output_path(h5, inputs, args.force)
+    h5 = staging.path(os.path.splitext(output)[0] + ".h5", inputs, args.force)
     attribution = args.attribution
     if attribution is None and args.attribute > 0:
-        attribution = os.path.splitext(output)[0] + "-attribution.h5"
-        check_output_path(attribution, inputs + [h5], args.force)
+        attribution = staging.path(os.path.splitext(output)[0] + "-attribution.h5", inputs,
+                                   args.force)
     progsurv.portfolio(portfolio, n=args.replications or DEFAULT_ORGANISATIONS, seed=args.seed,
                        progress=sys.stderr.isatty()).to_hdf5(h5)
     if attribution != args.attribution:
@@ -1039,53 +1100,63 @@ def main(argv=None):
 
 
 def _main(args):
-    from ._output import check_input_file, check_output_path
+    from ._output import Staging, printable
 
+    # The files a scenario's or a comparison's report computes (the run, the attributions)
+    # are staged and renamed into place with the page: Ctrl-C or a failure part-way leaves
+    # every file as it was (docs/robustness.md).
+    staging = Staging()
     try:
-        path = args.file
-        is_yaml = path.endswith((".yaml", ".yml"))
-        if not is_yaml or not os.path.exists(path):
-            check_input_file(path, "progsurv HDF5 file or scenario YAML")
-        if args.set and not is_yaml:
-            return _fail("--set applies to a scenario YAML, not to a result file")
-        inputs = [args.file] + ([args.attribution] if args.attribution else [])
-        # Every output is checked before any work: the report, and for a scenario the run
-        # file next to it.
-        check_output_path(args.output or os.path.splitext(path)[0] + ".html", inputs, args.force)
-        attribution = args.attribution
-        if is_yaml and _is_portfolio_yaml(path):
-            path, attribution = _run_portfolio_yaml(args, path, inputs)
-        elif is_yaml:
-            import progsurv
-
-            scenario = progsurv.Scenario.load(path)
-            sets = _sets(args)
-            if sets:
-                scenario = scenario.with_values(sets)
-            output = args.output or os.path.splitext(path)[0] + ".html"
-            h5 = os.path.splitext(output)[0] + ".h5"
-            check_output_path(h5, inputs, args.force)
-            replications = args.replications or DEFAULT_REPLICATIONS
-            progsurv.run(scenario, replications=replications, seed=args.seed,
-                         progress=sys.stderr.isatty()).to_hdf5(h5)
-            path = h5
-        if attribution is None and args.attribute > 0:
-            attribution = _attribute_run(path, args.output, args.attribute, args.force, inputs)
-        knockouts = []
-        if args.attribute > 0:
-            knockouts = _attribute_comparison(path, args.output, args.attribute, args.force,
-                                              inputs)
-        out = write_report(path, args.output, attribution, args.force, inputs, knockouts)
+        with staging:
+            out = _report(args, staging)
     except RuntimeError as e:  # writing failed (a full disk, ...): nothing replaced
         return _fail(str(e), 1)
     except (OSError, ValueError, KeyError, TypeError) as e:
         return _fail(str(e))
     except Exception as e:  # a library failing part-way: say so, without a traceback
         return _fail(f"{type(e).__name__}: {e}; nothing written", 1)
-    from ._output import printable
-
-    print(f"written: {printable(out)}")
+    for path in staging.finals() + [out]:
+        print(f"written: {printable(path)}")
     return 0
+
+
+def _report(args, staging):
+    from ._output import check_input_file, check_output_path
+
+    path = args.file
+    is_yaml = path.endswith((".yaml", ".yml"))
+    if not is_yaml or not os.path.exists(path):
+        check_input_file(path, "progsurv HDF5 file or scenario YAML")
+    if args.set and not is_yaml:
+        raise ValueError("--set applies to a scenario YAML, not to a result file")
+    inputs = [args.file] + ([args.attribution] if args.attribution else [])
+    # Every output is checked before any work: the report, and (as it is staged) each file
+    # it computes first.
+    output = args.output or os.path.splitext(path)[0] + ".html"
+    check_output_path(output, inputs, args.force)
+    attribution = args.attribution
+    if is_yaml and _is_portfolio_yaml(path):
+        path, attribution = _run_portfolio_yaml(args, path, output, inputs, staging)
+    elif is_yaml:
+        import progsurv
+
+        scenario = progsurv.Scenario.load(path)
+        sets = _sets(args)
+        if sets:
+            scenario = scenario.with_values(sets)
+        h5 = staging.path(os.path.splitext(output)[0] + ".h5", inputs, args.force)
+        replications = args.replications or DEFAULT_REPLICATIONS
+        progsurv.run(scenario, replications=replications, seed=args.seed,
+                     progress=sys.stderr.isatty()).to_hdf5(h5)
+        path = h5
+    if attribution is None and args.attribute > 0:
+        attribution = _attribute_run(path, output, args.attribute, staging, args.force, inputs)
+    knockouts = []
+    if args.attribute > 0:
+        knockouts = _attribute_comparison(path, output, args.attribute, staging, args.force,
+                                          inputs)
+    return write_report(path, output, attribution, args.force, inputs, knockouts,
+                        staging=staging)
 
 
 if __name__ == "__main__":

@@ -435,7 +435,11 @@ std::string format_attribution(const AttributionResult& r) {
   os << "what each obstacle costs: the gain when it alone is switched off (paired, 95% "
         "intervals)";
   os << (shapley ? ", and its Shapley part of switching all of them off\n" : "\n");
-  std::snprintf(line, sizeof line, "  %-26s %9s  %-24s %-24s %-26s %8s\n", "switched off",
+  // The label column fits the longest description (a knock-out's name is never cut).
+  int w = 26;
+  for (const auto& row : r.rows)
+    w = std::max(w, static_cast<int>(std::strlen(describe(row.knockout))));
+  std::snprintf(line, sizeof line, "  %-*s %9s  %-24s %-24s %-26s %8s\n", w, "switched off",
                 "P(compl.)", "change (pp) [95%]", shapley ? "Shapley part (pp) [95%]" : "",
                 "mean value change [95%]", "months");
   os << line;
@@ -447,7 +451,7 @@ std::string format_attribution(const AttributionResult& r) {
   });
   for (const AttributionRow* row : rows) {
     const auto& p = row->p_completed();
-    std::snprintf(line, sizeof line, "  %-26s %8.1f%%  %-24s %-24s %-26s %+8.2f\n",
+    std::snprintf(line, sizeof line, "  %-*s %8.1f%%  %-24s %-24s %-26s %+8.2f\n", w,
                   describe(row->knockout), 100 * p.knocked_out,
                   pp_interval(p, 100, "%+.2f").c_str(),
                   shapley ? pp_interval(row->shapley[0], 100, "%+.2f").c_str() : "",
@@ -455,7 +459,7 @@ std::string format_attribution(const AttributionResult& r) {
     os << line;
   }
   const auto& all = r.all_off;
-  std::snprintf(line, sizeof line, "  %-26s %8.1f%%  %-24s %-24s %-26s %+8.2f\n",
+  std::snprintf(line, sizeof line, "  %-*s %8.1f%%  %-24s %-24s %-26s %+8.2f\n", w,
                 "all of them switched off", 100 * all[0].knocked_out,
                 pp_interval(all[0], 100, "%+.2f").c_str(), "",
                 pp_interval(all[1], 1, "%+.3f").c_str(), months_total(all));
@@ -474,7 +478,7 @@ std::string format_attribution(const AttributionResult& r) {
   os << "months: change in the mean months to the end (or the horizon) per proposed "
         "programme.\n";
   os << "\nwhere the months go: change in mean months per proposed programme, by time bucket\n";
-  std::string head = "  " + std::string(26, ' ');
+  std::string head = "  " + std::string(static_cast<std::size_t>(w), ' ');
   for (int b = 0; b < kTimeBucketCount; ++b) {
     std::snprintf(line, sizeof line, " %11s", to_string(static_cast<TimeBucket>(b)));
     head += line;
@@ -483,7 +487,7 @@ std::string format_attribution(const AttributionResult& r) {
   const auto bucket_line = [&](const char* label,
                                const std::array<PairedDelta, kAttributedStatCount>& stats) {
     std::string text = "  " + std::string(label);
-    text.resize(28, ' ');
+    text.resize(2 + static_cast<std::size_t>(w), ' ');
     for (int b = 0; b < kTimeBucketCount; ++b) {
       std::snprintf(
           line, sizeof line, " %+11.2f",

@@ -341,8 +341,8 @@ std::string format_summary(const Summary& s, const std::string& title) {
   }
   if (s.uses_deferral) {
     std::snprintf(line, sizeof line,
-                  "%.0f%% of started programmes deferred scope; %.2f of value per programme "
-                  "never delivered\n",
+                  "%.0f%% of started programmes deferred scope; %.2f of value per started "
+                  "programme deferred and never delivered\n",
                   100.0 * mean(Quantity::Deferring), mean(Quantity::DeferredValue));
     os << line;
   }

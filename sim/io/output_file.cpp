@@ -46,6 +46,7 @@ const char* kind_of(mode_t mode) {
   if (S_ISBLK(mode)) return "a block device";
   if (S_ISFIFO(mode)) return "a FIFO";
   if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISREG(mode)) return "a file";
   return "not a regular file";
 }
 
@@ -292,13 +293,13 @@ void check_output_folder(const std::string& path, const OutputCheck& check) {
   if (trimmed.empty()) refuse("''", "the output folder is empty");
   struct stat st {};
   if (::stat(trimmed.c_str(), &st) == 0) {
+    for (const std::string& input : check.inputs)
+      if (!input.empty() && same_file(st, input))
+        refuse(trimmed, "is the input " + input + "; writing there would destroy it");
     if (!S_ISDIR(st.st_mode))
       refuse(trimmed, std::string("exists and is ") + kind_of(st.st_mode) + ", not a folder");
     if (::access(trimmed.c_str(), W_OK | X_OK) != 0)
       refuse(trimmed, "cannot create files in folder " + trimmed + " (" + errno_text(errno) + ")");
-    for (const std::string& input : check.inputs)
-      if (!input.empty() && same_file(st, input))
-        refuse(trimmed, "is the input " + input + "; writing there would destroy it");
     return;
   }
   // A new folder: its parent must take it, under the same rules as a new file.

@@ -98,7 +98,11 @@ def test_csv_folder_appears_complete_or_not_at_all(run_file, tmp_path):
     # A file where the folder should be.
     (tmp_path / "plain").write_text("x")
     proc = run_cli("export", run_file, "--csv", tmp_path / "plain", check=False)
-    assert proc.returncode == 2 and "not a folder" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "exists and is a file, not a folder" in proc.stderr, \
+        proc.stderr
+    # The input itself named as the folder: said so (it used to be "not a regular file").
+    proc = run_cli("export", run_file, "--csv", run_file, check=False)
+    assert proc.returncode == 2 and f"is the input {run_file}" in proc.stderr, proc.stderr
 
 
 def test_two_concurrent_exports_leave_one_complete_folder(run_file, tmp_path):
@@ -165,6 +169,32 @@ def test_signals_reach_the_python_child_and_nothing_is_written(tmp_path, sig):
     assert proc.returncode == 130, err
     assert "interrupted; nothing written" in err and "Traceback" not in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+def test_an_interrupted_report_leaves_the_files_of_the_last_one(tmp_path):
+    """A scenario's report replaces three files (the run, its attribution, the page). Ctrl-C
+    after the run is computed, while the attribution runs, used to leave the new run beside
+    the old page and attribution, and say "nothing written"; now nothing is replaced until
+    the page is, and no staging folder is left."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASELINE.read_text())
+    run_cli("report", scenario, "-n", 2000, "--attribute", 1000, "-o", tmp_path / "r.html")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert sorted(before) == ["r-attribution.h5", "r.h5", "r.html", "s.yaml"]
+    proc = subprocess.Popen([str(CLI), "report", str(scenario), "-n", "2000", "--seed", "9",
+                             "--attribute", "100000000", "-o", str(tmp_path / "r.html")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Wait for the new run file in the staging folder: the attribution is then running.
+    deadline = time.monotonic() + 240  # generous: a loaded machine starts Python slowly
+    while not list(tmp_path.glob(".progsurv-staged-*/r.h5")):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; nothing written" in err and "Traceback" not in err, err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def _fake_package(folder, module, code):

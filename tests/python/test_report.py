@@ -364,3 +364,43 @@ def test_rules_14_to_17_section_only_when_used(files, tmp_path):
     assert f"<td class=\"n\">{share:.1f}%</td>" in page
     assert f"<td class=\"n\">{lost:.3f}</td>" in page
     assert title not in (files / "run.html").read_text()
+
+
+def test_attribution_must_be_of_the_runs_kind_and_scenario(files, tmp_path):
+    """--attribution takes the attribution of the report's own scenario: another
+    scenario's, a file of another kind or no HDF5 at all is refused with the file's name and
+    what was expected, before anything is written."""
+    other = tmp_path / "other.yaml"
+    other.write_text(BASELINE.read_text().replace("horizon: 60", "horizon: 48", 1))
+    assert other.read_text() != BASELINE.read_text()
+    run_cli("attribute", other, "-n", 1000, "--seed", 3, "-o", tmp_path / "other-attr.h5", "-q")
+    out = tmp_path / "r.html"
+    cases = {
+        tmp_path / "other-attr.h5": "attributes scenario 'baseline' with other values",
+        files / "run.h5": "a run file, not an attribution file",
+        files / "sweep.h5": "a sweep file, not an attribution file",
+        BASELINE: "not an HDF5 file; expected an attribution file",
+    }
+    for attribution, expected in cases.items():
+        proc = run_cli("report", files / "run.h5", "--attribution", attribution, "-o", out,
+                       check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert f"{attribution}: " in proc.stderr and expected in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr and not out.exists()
+    proc = run_cli("report", files / "sweep.h5", "--attribution", files / "attr.h5", "-o", out,
+                   check=False)
+    assert proc.returncode == 2 and "applies to the report of a run or a portfolio" in \
+        proc.stderr, proc.stderr
+
+
+def test_a_scenarios_report_writes_its_files_together_and_names_them(tmp_path):
+    """The run and attribution files a scenario's report computes are renamed into place
+    with the page, and each is named on the way out."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASELINE.read_text())
+    proc = run_cli("report", scenario, "-n", 2000, "--attribute", 1000, "-o",
+                   tmp_path / "page.html")
+    assert proc.stdout.splitlines() == [f"written: {tmp_path / n}" for n in
+                                        ("page.h5", "page-attribution.h5", "page.html")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "page-attribution.h5", "page.h5", "page.html", "s.yaml"]

@@ -28,7 +28,7 @@ def test_deferral_columns_and_properties(phase_two):
     assert "rungs" in phase_two.counts().index
     text = phase_two.summary()
     assert "of started programmes deferred scope;" in text
-    assert "of value per programme never delivered" in text
+    assert "of value per started programme deferred and never delivered" in text
 
 
 def test_steering_committee_has_fewer_sponsor_exits():
