@@ -216,7 +216,9 @@ def _status(note):
 def scenario_values(source_yaml):
     """(key path, value text, status, note) for every value of the scenario text (block
     style, as the scenario files are written; flow maps count as one value). The note is
-    the line's own comment, else the comment block above it, else its group's; status is
+    the line's own comment, else the comment block above it, else its group's (a block right
+    under a group's header is the group's unless it names the first key: `vp:` then "# VP
+    tenure ..." above `tenure:` is the tenure's alone, so `vp.clout` does not inherit it); status is
     "assumption" when the note says so, "evidence" when it cites a source (a year, a
     confidence mark (H)/(M)/(L)), "not annotated" otherwise."""
     rows = []
@@ -242,8 +244,11 @@ def scenario_values(source_yaml):
         body = code.strip()
         while stack and stack[-1][0] >= indent:
             stack.pop()
-        # A comment block opening a group (right under its header) speaks for the group.
-        if just_opened and above and stack and not stack[-1][2]:
+        # A comment block opening a group (right under its header) speaks for the group,
+        # unless it is about the group's first key.
+        first = re.match(r"(?:-\s+)?([A-Za-z_][\w.]*)\s*:", body)
+        if just_opened and above and stack and not stack[-1][2] and not (
+                first and _names_key(above, first.group(1))):
             stack[-1] = (stack[-1][0], stack[-1][1], above)
         just_opened = False
         if body.startswith("- "):
@@ -272,6 +277,12 @@ def scenario_values(source_yaml):
             stack.append((indent, key, own))
             just_opened = True
     return rows
+
+
+def _names_key(text, key):
+    """Whether `text` names the key (`attention_lapse` as written or as "attention lapse")."""
+    return any(re.search(r"\b" + re.escape(k) + r"\b", text, re.IGNORECASE)
+               for k in {key, key.replace("_", " ")})
 
 
 def scenario_changes(group, name="changes"):

@@ -330,6 +330,9 @@ def test_appendix_marks_values_from_the_scenario_comments():
     assert rows["sponsor_levels.ceo.tenure"][1] == "evidence"  # Spencer Stuart, (M)
     assert rows["sponsor_levels.ceo.clout"] == ("0.9", "assumption")
     assert rows["silos.sales"][1] == "assumption"  # the silos' group comment
+    # The block under `vp:` cites the VP tenure: it is the tenure's note, not the group's.
+    assert rows["sponsor_levels.vp.tenure"][1] == "assumption"
+    assert rows["sponsor_levels.vp.patience_multiplier"] == ("1.0", "not annotated")
     assert rows["phases.1.value"] == ("2", "not annotated")
     assert rows["phases.0.steps.1"][0].startswith("{silo: sales")
     assert rows["name"] == ("baseline", "not annotated")  # the file header is not its note
