@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -368,6 +369,23 @@ TEST(RemediesSearch, ShapleySharesSumToTheGain) {
   for (const RemedyShare& s : r.shapley)
     EXPECT_NEAR(s.share.delta.estimate, 0.15, 4 * (s.share.delta.upper - s.share.delta.estimate))
         << s.label;
+}
+
+// The answer says which way the value moved from doing nothing: down for a "<=" target (the
+// sponsor's exit ends the programme whenever the work is not done first: 1/2 as it is, 1/3
+// with longer_tenure=twice), up for a ">=" one.
+TEST(RemediesSearch, TheAnswerSaysWhichWayTheValueMoved) {
+  RemediesOptions o = closed_form_options(1, "p_sponsor_exit<=0.4");
+  resolve_goal({"p_sponsor_exit<=0.4", "", GoalDirection::Auto, 0.01}, o);  // lower is better
+  const std::string down =
+      format_remedies(search_remedies(closed_form(), closed_form_remedies(), o));
+  EXPECT_NE(down.find("is longer_tenure=twice, cost 10 EUR k: "), std::string::npos) << down;
+  EXPECT_NE(down.find("], down from "), std::string::npos) << down;
+  EXPECT_EQ(down.find("up from"), std::string::npos) << down;
+  const std::string up = format_remedies(search_remedies(closed_form(), closed_form_remedies(),
+                                                         closed_form_options(1, "completed>=0.6")));
+  EXPECT_NE(up.find("], up from "), std::string::npos) << up;
+  EXPECT_EQ(up.find("down from"), std::string::npos) << up;
 }
 
 TEST(RemediesSearch, ABudgetLeavesCostlierBundlesOut) {
@@ -845,6 +863,36 @@ TEST_F(RemediesCli, APortfolioIsSearchedWithItsOwnPathsAndMetrics) {
   ASSERT_TRUE(back.is_portfolio());
   EXPECT_EQ(back.portfolio->name, "closed-form-portfolio");
   EXPECT_EQ(back.metric, "mean_completed");
+}
+
+// Out of reach (the best bundle makes 8/9 programmes per organisation), with an indifference
+// zone of 0.2 the best bundle, longer_tenure=four_times + faster_work (8/9), is off the
+// frontier: it gains less than half the zone over longer_tenure=twice + faster_work (0.8).
+// The answer names the latter as the closest, so the Shapley shares, in the text and in the
+// file, decompose it too, not the best.
+TEST_F(RemediesCli, APortfolioTargetOutOfReachDecomposesTheClosestBundle) {
+  const Output out =
+      progsurv("remedies " + data("closed-form-portfolio.yaml") + " " +
+               data("closed-form-portfolio-remedies.yaml") +
+               " --target 'mean_completed>=0.95' --delta 0.2 --seed 1 -q -o " + path("r.h5"));
+  ASSERT_EQ(out.status, 0) << out.out;
+  const std::string closest = "longer_tenure=twice + faster_work";
+  EXPECT_NE(out.out.find("no bundle was found to reach"), std::string::npos) << out.out;
+  EXPECT_NE(out.out.find("The closest is " + closest + ", cost 25 EUR k"), std::string::npos)
+      << out.out;
+  EXPECT_NE(out.out.find("what each remedy of " + closest + " contributes"), std::string::npos)
+      << out.out;
+  const RemediesResult back = read_remedies(path("r.h5"));
+  EXPECT_EQ(back.chosen, -1);
+  ASSERT_GE(back.best, 0);
+  EXPECT_EQ(back.bundles[static_cast<std::size_t>(back.best)].bundle.label.rfind(
+                "longer_tenure=four_times + faster_work", 0),
+            0u);
+  EXPECT_EQ(std::count(back.frontier.begin(), back.frontier.end(), back.best), 0);
+  ASSERT_GE(back.shapley_of, 0);
+  EXPECT_EQ(back.bundles[static_cast<std::size_t>(back.shapley_of)].bundle.label, closest);
+  EXPECT_EQ(answer_bundle(back), back.shapley_of);
+  ASSERT_EQ(back.shapley.size(), 2u);
 }
 
 TEST_F(RemediesCli, ABadPortfolioPathExitsTwoNamingThePlace) {

@@ -1,7 +1,7 @@
 // The remedies search: bundles observed in batches under common random numbers, the
 // ranking-and-selection procedure of selection.cpp on them, confirmation intervals against
-// doing nothing, and the chosen bundle's Shapley shares. The file reader is remedy_file.cpp,
-// the HDF5 file remedies_file.cpp.
+// doing nothing, and the Shapley shares of the bundle the answer names. The file reader is
+// remedy_file.cpp, the HDF5 file remedies_file.cpp.
 #include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
@@ -515,9 +515,10 @@ RemediesResult search(const Scenario* scenario, const Portfolio* portfolio,
     result.bundles.push_back(br);
   }
 
-  // Shapley shares of the chosen bundle's gain: each remedy's marginal effect averaged over
-  // every order of applying them, exact over the 2^m sub-bundles, per replication (CRN).
-  const int of = result.chosen >= 0 ? result.chosen : result.best;
+  // Shapley shares of the gain of the bundle the answer names: each remedy's marginal effect
+  // averaged over every order of applying them, exact over the 2^m sub-bundles, per
+  // replication (CRN).
+  const int of = answer_bundle(result);
   if (of > 0) {
     const Bundle& chosen = bundles[static_cast<std::size_t>(of)];
     std::vector<int> taken;
@@ -614,6 +615,21 @@ RemediesResult search(const Scenario* scenario, const Portfolio* portfolio,
 
 }  // namespace
 
+int answer_bundle(const RemediesResult& r) {
+  if (!r.target) return r.best;
+  if (r.chosen >= 0) return r.chosen;
+  // The frontier's point estimates, not the best survivor: the best may sit within half the
+  // indifference zone of a cheaper frontier bundle, which the answer names instead.
+  int closest = -1;
+  double gap = std::numeric_limits<double>::infinity();
+  for (int s : r.frontier) {
+    const double v = bundle_value(r.bundles[static_cast<std::size_t>(s)].sums).estimate;
+    const double g = r.target->at_least ? r.target->bound - v : v - r.target->bound;
+    if (g < gap) gap = g, closest = s;
+  }
+  return closest;
+}
+
 RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedies,
                                const RemediesOptions& options) {
   return search(&scenario, nullptr, remedies, options);
@@ -653,6 +669,11 @@ struct Formatter {
   }
   std::string change_interval(const Estimate& e) const {
     return change(e.estimate) + " [" + change(e.lower) + ", " + change(e.upper) + "]";
+  }
+  // Which way v moved from `was`, in words that say nothing of which way is better.
+  std::string moved_from(double v, double was) const {
+    const char* way = v > was ? "up from " : v < was ? "down from " : "unchanged from ";
+    return way + value(was);
   }
 };
 
@@ -762,8 +783,10 @@ std::string format_remedies(const RemediesResult& r) {
   const auto describe_bundle = [&](int s) {
     const BundleResult& b = r.bundles[static_cast<std::size_t>(s)];
     return b.bundle.label + ", cost " + cost_text(b.bundle.cost) + " " + unit + ": " +
-           f.with_interval(bundle_value(b.sums)) + ", up from " + f.value(base.estimate);
+           f.with_interval(bundle_value(b.sums)) + ", " +
+           f.moved_from(bundle_value(b.sums).estimate, base.estimate);
   };
+  const int named = answer_bundle(r);
   if (r.target) {
     if (r.chosen >= 0) {
       const BundleResult& c = r.bundles[static_cast<std::size_t>(r.chosen)];
@@ -781,17 +804,9 @@ std::string format_remedies(const RemediesResult& r) {
         os << "runner-up: none; no other bundle was declared to meet the target.\n";
       }
     } else {
-      // The frontier point that comes closest to the bound.
-      int closest = -1;
-      double gap = std::numeric_limits<double>::infinity();
-      for (int s : r.frontier) {
-        const double v = bundle_value(r.bundles[static_cast<std::size_t>(s)].sums).estimate;
-        const double g = r.target->at_least ? r.target->bound - v : v - r.target->bound;
-        if (g < gap) gap = g, closest = s;
-      }
       os << "answer: no bundle" << (r.budget ? " within the budget" : "") << " was found to reach "
          << r.target->describe() << (r.is_portfolio() ? " (" + goal.description + ")" : "") << ".";
-      if (closest >= 0) os << " The closest is " << describe_bundle(closest) << ".";
+      if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
       os << "\n";
     }
   } else if (r.best >= 0) {
@@ -814,7 +829,7 @@ std::string format_remedies(const RemediesResult& r) {
                     f.change_interval(s.share.delta).c_str(), f.share ? " pp" : "");
       os << line;
     }
-  } else if (r.shapley_of < 0 && (r.chosen > 0 || (!r.target && r.best > 0))) {
+  } else if (r.shapley_of < 0 && named > 0) {
     os << "\nShapley shares: not computed (the bundle takes more than " << kMaxShapleyRemedies
        << " remedies)\n";
   }

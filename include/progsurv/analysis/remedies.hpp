@@ -192,7 +192,7 @@ struct BundleResult {
   double p_meets = 0.0;  // NaN without a target
 };
 
-// One remedy's Shapley share of the chosen bundle's gain (chosen minus nothing).
+// One remedy's Shapley share of the gain of the answer's bundle (it minus nothing).
 struct RemedyShare {
   int remedy = -1;
   std::string label;  // "review_cadence=quarterly"
@@ -220,8 +220,8 @@ struct RemediesResult {
   int best = -1, chosen = -1, runner_up = -1;
   std::int64_t replications = 0;        // spent by the search (observations computed x batch)
   std::int64_t equal_replications = 0;  // every taking-part bundle to the cap
-  // Shapley shares of `shapley_of` (the chosen bundle, else the best), over
-  // shapley_replications; empty when it takes no remedy or more than kMaxShapleyRemedies.
+  // Shapley shares of `shapley_of` (answer_bundle), over shapley_replications; empty when it
+  // takes no remedy or more than kMaxShapleyRemedies.
   int shapley_of = -1;
   std::int64_t shapley_replications = 0;
   std::vector<RemedyShare> shapley;
@@ -240,6 +240,12 @@ RemediesResult search_remedies(const Scenario& scenario, const RemedySet& remedi
 // that the result file stands alone.
 RemediesResult search_remedies(const Portfolio& portfolio, const RemedySet& remedies,
                                const RemediesOptions& options);
+
+// The bundle the answer names, and so the one the Shapley shares decompose: with a target the
+// chosen bundle, or when none was declared to meet it the frontier bundle closest to the
+// bound; without a target the best. -1: none. Derived from what the file keeps, so a file
+// read back names the same bundle.
+int answer_bundle(const RemediesResult& result);
 
 // The text printed by `progsurv remedies` (and `progsurv summary` of its file).
 std::string format_remedies(const RemediesResult& result);
