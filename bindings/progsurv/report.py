@@ -855,6 +855,9 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
     inputs = [os.fspath(path)] + ([os.fspath(attribution)] if attribution else []) + [
         os.fspath(i) for i in inputs]
     check_input_file(path, "progsurv HDF5 file")
+    from . import _core
+
+    _core.file_type(os.fspath(path))  # FileFormatError, naming it, for a foreign or damaged file
     if attribution:
         _check_attribution(path, attribution)
     check_output_path(output, inputs, force)
@@ -1138,6 +1141,10 @@ def _report(args, staging):
     is_yaml = path.endswith((".yaml", ".yml"))
     if not is_yaml or not os.path.exists(path):
         check_input_file(path, "progsurv HDF5 file or scenario YAML")
+    if not is_yaml:
+        from . import _core
+
+        _core.file_type(path)  # FileFormatError, naming it, for a foreign or damaged file
     if args.set and not is_yaml:
         raise ValueError("--set applies to a scenario YAML, not to a result file")
     inputs = [args.file] + ([args.attribution] if args.attribution else [])

@@ -163,3 +163,27 @@ def test_not_hdf5_and_missing(tmp_path):
         progsurv.load(BASELINE)
     with pytest.raises(progsurv.FileFormatError, match="cannot read"):
         progsurv.load(tmp_path / "missing.h5")
+
+
+def test_the_format_pages_state_the_versions_the_writers_write():
+    """Each file kind's page states the version its writer writes (hdf5-format.md said
+    [2, 0] and "sweep files at 1.1" long after 2.2 and 1.3)."""
+    import re
+
+    from conftest import REPO
+
+    def page(name):
+        return (REPO / "docs" / name).read_text()
+
+    def pair(v):
+        return f"`[{v[0]}, {v[1]}]`"
+
+    run = page("hdf5-format.md")
+    assert f"Run files are at version **{progsurv.FORMAT_VERSION[0]}." \
+        f"{progsurv.FORMAT_VERSION[1]}**" in run
+    assert f"here {pair(progsurv.FORMAT_VERSION)}" in run
+    assert pair(progsurv.SWEEP_FORMAT_VERSION) in page("hdf5-sweep-format.md")
+    assert pair(progsurv.SEEK_FORMAT_VERSION) in page("hdf5-seek-format.md")
+    assert pair(progsurv.COMPARISON_FORMAT_VERSION) in page("hdf5-comparison-format.md")
+    remedies = re.search(r"Version (\d+)\.(\d+)", page("hdf5-remedies-format.md"))
+    assert tuple(int(x) for x in remedies.groups()) == progsurv.REMEDIES_FORMAT_VERSION

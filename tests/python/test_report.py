@@ -407,3 +407,16 @@ def test_a_scenarios_report_writes_its_files_together_and_names_them(tmp_path):
                                         ("page.h5", "page-attribution.h5", "page.html")]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "page-attribution.h5", "page.h5", "page.html", "s.yaml"]
+
+
+def test_report_of_a_file_that_is_not_progsurvs_names_it(tmp_path):
+    """Python's write_report on a text file raised h5py's bare "Unable to open file (file
+    signature not found)"; now progsurv's FileFormatError with the file's name."""
+    import progsurv
+    from progsurv.report import write_report
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a progsurv file\n")
+    with pytest.raises(progsurv.FileFormatError, match="notes.txt"):
+        write_report(text, tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
