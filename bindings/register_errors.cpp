@@ -2,13 +2,17 @@
 //   progsurv::ScenarioError   -> progsurv.ScenarioError(ValueError), with .file, .line,
 //                                .column, .key and .message
 //   progsurv::FileFormatError -> progsurv.FileFormatError(ValueError)
+//   progsurv::OutputFileError -> the OSError subclass of its errno (FileNotFoundError for a
+//                                missing folder), with .filename the output path
 //   progsurv::Cancelled       -> KeyboardInterrupt
 // Other std::exceptions keep pybind11's default translation (RuntimeError, ValueError, ...).
 #include <Python.h>
 
+#include <cstring>
 #include <exception>
 
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/output_file.hpp"
 #include "progsurv/scenario/error.hpp"
 #include "register.hpp"
 
@@ -35,6 +39,16 @@ void raise_scenario_error(const ScenarioError& e) {
   error.attr("key") = e.key();
   error.attr("message") = e.message();
   PyErr_SetObject(g_scenario_error, error.ptr());
+}
+
+// OSError(errno, strerror, filename) is the errno's subclass, as open() raises it.
+void raise_os_error(const OutputFileError& e) {
+  py::object filename = py::reinterpret_steal<py::object>(
+      PyUnicode_DecodeFSDefaultAndSize(e.path().data(), static_cast<Py_ssize_t>(e.path().size())));
+  if (!filename) throw py::error_already_set();
+  py::object error = py::reinterpret_borrow<py::object>(PyExc_OSError)(
+      e.error(), std::strerror(e.error()), filename);
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
 }
 
 }  // namespace
@@ -64,6 +78,8 @@ void register_errors(py::module_& m) {
       raise_scenario_error(e);
     } catch (const FileFormatError& e) {
       PyErr_SetString(g_file_format_error, e.what());
+    } catch (const OutputFileError& e) {
+      raise_os_error(e);
     } catch (const Cancelled& e) {
       PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
     }

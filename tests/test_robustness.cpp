@@ -852,6 +852,15 @@ TEST_F(Hostile, ScenarioTextIsCheckedStrictly) {
   EXPECT_EQ(Scenario::from_yaml(utf8).name, "Übergabe – 交接");
 }
 
+// A result file given as a scenario: say what it is rather than "invalid UTF-8" at 1:1.
+TEST_F(Hostile, HdfFileGivenAsScenarioSaysSo) {
+  const std::string text = std::string("\x89HDF\r\n\x1a\n", 8) + std::string(64, '\0');
+  const std::string m = message_of([&] { Scenario::from_yaml(text, "run.h5"); });
+  EXPECT_NE(m.find("run.h5: an HDF5 file (a progsurv result file?)"), std::string::npos) << m;
+  EXPECT_NE(m.find("scenario's YAML file"), std::string::npos) << m;
+  EXPECT_EQ(m.find("UTF-8"), std::string::npos) << m;
+}
+
 // Found by the fuzzer: malformed text on which YAML::LoadAll produced documents without
 // end (minutes and gigabytes). The parser is asked for at most two documents.
 TEST_F(Hostile, MalformedTextCannotProduceEndlessDocuments) {

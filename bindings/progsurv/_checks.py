@@ -1,7 +1,8 @@
 """Argument checks shared by run(), attribute() and sweep(): whole numbers that are
-really whole (no silent truncation of 1e5 or 2.7), ranges with short messages, and
-flags that are really booleans ("no" is not False)."""
+really whole (no silent truncation of 1e5 or 2.7), ranges with short messages, flags
+that are really booleans ("no" is not False), and values to set."""
 import numbers
+from collections.abc import Mapping
 
 MAX_THREADS = 1024  # the C++ kMaxThreads
 MAX_REPLICATIONS = 2**40  # the C++ kMaxReplications
@@ -35,3 +36,21 @@ def number(name, value, lowest, highest):
     if not lowest <= value <= highest:  # also false for NaN
         raise ValueError(f"{name} must be a finite number in [{lowest}, {highest}], not {value}")
     return value
+
+
+def settings(name, value):
+    """`value` as a list of (key path, value) pairs: a mapping {key path: value} or such
+    pairs, as Scenario.with_values takes them; TypeError naming `name` otherwise (so an
+    error does not name with_values, which the caller did not call)."""
+    if isinstance(value, Mapping):
+        return list(value.items())
+    expected = f"{name} must be {{key path: value}}, such as {name}={{'horizon': 48}}"
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{expected}, not {type(value).__name__} {value!r}")
+    pairs = list(value)
+    for pair in pairs:
+        if isinstance(pair, (str, bytes)) or not (isinstance(pair, (tuple, list))
+                                                  and len(pair) == 2):
+            raise TypeError(f"{expected} (or (key path, value) pairs), not {pair!r} in "
+                            f"{value!r}")
+    return pairs

@@ -10,20 +10,23 @@ _SHORT = {"replications": "rep", "organisations": "org", "steps": "step", "draws
 
 
 def progress_bar(label, unit="replications"):
-    """A callable progress(done, planned) -> True drawing a tqdm bar; call .close() after.
-    `unit` says what done and planned count (replications, organisations, steps, draws)."""
+    """A callable progress(done, planned) -> True drawing a tqdm bar, started when it is
+    made (make it as the work starts); call .close() after. `unit` says what done and
+    planned count (replications, organisations, steps, draws)."""
     from tqdm import tqdm
 
     class _Bar:
         def __init__(self):
-            self._bar = None
+            # Started now, as the work starts: tqdm's rate and time left count from here.
+            # The engine's first call comes after its first chunk, which tells the total.
+            self._bar = tqdm(total=None, desc=label,
+                             unit=_SHORT.get(unit, unit) if unit else "it",
+                             unit_scale=True, leave=False, dynamic_ncols=True,
+                             mininterval=0, miniters=1)
 
         def __call__(self, done, planned):
             if self._bar is None:
-                self._bar = tqdm(total=int(planned), desc=label,
-                                 unit=_SHORT.get(unit, unit) if unit else "it",
-                                 unit_scale=True, leave=False, dynamic_ncols=True,
-                                 mininterval=0, miniters=1)
+                return True  # closed
             if self._bar.total != planned:
                 self._bar.total = int(planned)
             self._bar.update(int(done) - self._bar.n)

@@ -16,6 +16,24 @@ TIME_BUCKETS = tuple(_core.time_bucket_names)
 _Z95 = 1.959963984540054  # the C++ summary's z for 95% intervals
 
 
+class UnknownNameError(KeyError, ValueError):
+    """A name that is not one of the valid ones (quantity, category, record column). A
+    ValueError, and a KeyError as these lookups raised before."""
+
+    def __str__(self):
+        return str(self.args[0])  # KeyError's str() would quote the message
+
+
+def _names(kind, names, valid):
+    """`names` (one name or several) as a tuple, each one of `valid`; an unknown one raises
+    UnknownNameError naming it and the valid ones. One string is one name, not letters."""
+    names = (names,) if isinstance(names, str) else tuple(names)
+    for name in names:
+        if name not in valid:
+            raise UnknownNameError(f"unknown {kind} {name!r}; valid: {', '.join(valid)}")
+    return names
+
+
 def run(
     scenario,
     replications=100_000,
@@ -51,7 +69,7 @@ def run(
     if not isinstance(scenario, _core.Scenario):
         raise TypeError(f"run() needs a progsurv.Scenario or a path, not {type(scenario).__name__}")
     if set:
-        scenario = scenario.with_values(set)
+        scenario = scenario.with_values(_checks.settings("set", set))
     replications = _checks.whole("replications", replications, 1, _checks.MAX_REPLICATIONS)
     max_replications = _checks.whole(
         "max_replications", max_replications, 1, _checks.MAX_REPLICATIONS
@@ -177,6 +195,34 @@ class Result(ResultBase, _core.Result):
         i = QUANTITIES.index(quantity)
         return (float(self.mean[i]), float(self.se[i]))
 
+    # The C++ accessors, a name checked first so that an error lists the valid ones (an
+    # int category is an index, which C++ checks).
+    def curve(self, category):
+        """P(category by t) (or at t for running) on the grid; `category` is a name of
+        CATEGORIES or its index.
+
+        Returns a read-only (grid, 3) view: estimate, lower, upper."""
+        if isinstance(category, str):
+            _names("category", category, CATEGORIES)
+        return super().curve(category)
+
+    def curve_count(self, category):
+        """Replications counted in curve(category) at each grid time.
+
+        Returns a read-only int64 view, one entry per grid time."""
+        if isinstance(category, str):
+            _names("category", category, CATEGORIES)
+        return super().curve_count(category)
+
+    def record(self, name):
+        """One column of the per-replication records, `name` from
+        progsurv._core.record_names (keep_replications=True).
+
+        Returns a read-only view, one entry per replication."""
+        if isinstance(name, str):
+            _names("record column", name, tuple(_core.record_names))
+        return super().record(name)
+
     @property
     def rungs(self):
         """Mean escalation trials per started programme, a ladder rung's or the sponsor's
@@ -223,7 +269,8 @@ class Result(ResultBase, _core.Result):
     def to_hdf5(self, path):
         """Write the file `progsurv run -o PATH` writes (docs/hdf5-format.md).
 
-        Returns None; raises ValueError for a path that must not be written (a device, a folder).
+        Returns None; raises ValueError for a path that must not be written (a device, a
+        folder), FileNotFoundError when its folder is missing.
         """
         _core.write_result(path, self)
 
@@ -235,14 +282,13 @@ class Result(ResultBase, _core.Result):
         Long form (default): columns time, category, probability, lower, upper, count.
         wide=True: indexed by time, columns a MultiIndex (probability | lower | upper,
         category); result.curves(wide=True)["probability"] has one column per category.
-        `categories` selects and orders categories (default: all of CATEGORIES).
+        `categories` selects and orders categories, one or a list (default: all of
+        CATEGORIES).
 
         Returns a pandas DataFrame (long or wide as above); count is NaN for an exact result.
         """
-        categories = CATEGORIES if categories is None else tuple(categories)
-        for c in categories:
-            if c not in CATEGORIES:
-                raise KeyError(f"unknown category {c!r}; categories are {', '.join(CATEGORIES)}")
+        categories = CATEGORIES if categories is None else _names("category", categories,
+                                                                   CATEGORIES)
         grid = self.grid
         frames = []
         for c in categories:
@@ -356,10 +402,12 @@ class Result(ResultBase, _core.Result):
 
     def means(self, quantities=None):
         """Means over started programmes with standard errors and normal 95% intervals.
+        `quantities`: one name or a list of them from QUANTITIES (default: all).
 
         Returns a pandas DataFrame indexed by quantity.
         """
-        quantities = QUANTITIES if quantities is None else tuple(quantities)
+        quantities = QUANTITIES if quantities is None else _names("quantity", quantities,
+                                                                   QUANTITIES)
         idx = [QUANTITIES.index(q) for q in quantities]
         mean, se = np.asarray(self.mean)[idx], np.asarray(self.se)[idx]
         return pd.DataFrame(
@@ -368,8 +416,8 @@ class Result(ResultBase, _core.Result):
         )
 
     def time_decomposition(self):
-        """Where the months went: mean months per started programme vacant, waiting for
-        resources, working, waiting for pickup and escalating (they sum to the mean
+        """Where the months went: mean months per started programme in each time bucket
+        of TIME_BUCKETS (vacant, waiting for resources, working, ...; they sum to the mean
         end time).
 
         Returns a pandas DataFrame indexed by time bucket.

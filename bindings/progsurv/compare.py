@@ -17,7 +17,7 @@ import os
 
 import pandas as pd
 
-from . import _core, _progress
+from . import _checks, _core, _progress
 
 __all__ = ["compare", "comparison_results", "load_comparison"]
 
@@ -60,7 +60,7 @@ def compare(*scenarios, levers=(), set=None, replications=100_000, seed=1, threa
     scenarios' names (with what was set), seed, replications and the printed table."""
     pairs = [_scenario(s) for s in scenarios]
     if set:
-        items = [(str(k), str(v)) for k, v in set.items()]
+        items = [(str(k), str(v)) for k, v in _checks.settings("set", set)]
         # The label says what was set, as the scenario's own label does.
         suffix = " [" + ", ".join(f"{k}={v}" for k, v in items) + "]"
         pairs = [(s.with_values(items), label + suffix) for s, label in pairs]

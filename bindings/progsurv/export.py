@@ -19,6 +19,8 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from . import _core
+
 
 def tables(path):
     """The tables of a run, exact, sweep, attribution, remedies, seek, fit, portfolio,
@@ -34,20 +36,21 @@ def tables(path):
     filetype = _filetype(path)
     builder = _TABLES.get(filetype)
     if builder is None:
-        raise ValueError(f"{path}: not a progsurv {', '.join(_KINDS)} file "
-                         f"(filetype {filetype!r})")
+        raise _core.FileFormatError(f"{path}: its filetype is {filetype!r}; {_expected()}")
     return builder(path)
 
 
+def _expected():
+    return f"expected a progsurv {', '.join(_KINDS)} file"
+
+
 def _filetype(path):
+    """The file's filetype; the FileFormatError progsurv.load raises for a file that is
+    not HDF5 (or truncated) or has no filetype, saying what was expected."""
     try:
-        with h5py.File(path, "r") as f:
-            filetype = f.attrs.get("filetype")
-    except OSError as e:  # h5py's message for a file that is not HDF5
-        raise ValueError(f"{path}: not an HDF5 file ({e})") from None
-    if isinstance(filetype, bytes):
-        filetype = filetype.decode("utf-8", "replace")
-    return filetype
+        return _core.file_type(os.fspath(path))
+    except _core.FileFormatError as e:
+        raise _core.FileFormatError(f"{e}; {_expected()}") from None
 
 
 def _shares(frame, *columns):

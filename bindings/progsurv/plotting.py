@@ -102,8 +102,10 @@ def plot_survival(result, ax=None, label=None, color=None, band=True, title=None
     """S(t) = P(not ended by t) among started programmes as a step function with its 95%
     band (completed programmes survive). at_risk=True adds the number of started
     programmes still running below the axis, at the x ticks, in a row labelled with the
-    group (`label`, default the scenario's name). Call it repeatedly on one Axes to
-    compare results: each call adds its own labelled row (lifelines' add_at_risk_counts)."""
+    group (`label`, default the scenario's name); a figure without a layout engine is
+    given a constrained layout to make room for the rows. Call it repeatedly on one Axes
+    to compare results: each call adds its own labelled row (lifelines'
+    add_at_risk_counts). The title names the scenario (none when the Axes shows several)."""
     show_at_risk = bool(at_risk_counts or at_risk)
     ax = _axes(ax)
     t = np.asarray(result.grid)
@@ -117,7 +119,12 @@ def plot_survival(result, ax=None, label=None, color=None, band=True, title=None
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("months since proposal")
     ax.set_ylabel("P(not ended by t | started)")
-    ax.set_title(title if title is not None else "survival (95% band)")
+    # The scenario's label as every plot's title; Axes comparing several carry none.
+    names = getattr(ax, "_progsurv_survival_names", set()) | {result.name}
+    ax._progsurv_survival_names = names
+    if title is None:
+        title = f"{result.name}: survival (95% band)" if len(names) == 1 else "survival (95% band)"
+    ax.set_title(title)
     ax.legend(fontsize="small", frameon=False)
     if show_at_risk and int(getattr(result, "n", 0)) > 0:
         # Programmes that start (the survival denominator) and have not ended or completed
@@ -136,6 +143,10 @@ def _at_risk_row(ax, t, running, label, color):
     on the same Axes stay where they are."""
     rows = getattr(ax, "_progsurv_at_risk_rows", 0)
     ax._progsurv_at_risk_rows = rows + 1
+    if ax.figure.get_layout_engine() is None:
+        # The rows sit below the axis, outside a plain plt.subplots() figure's margins: a
+        # constrained layout makes room for them, as it does on the figures made here.
+        ax.figure.set_layout_engine("constrained")
     ticks = [x for x in ax.get_xticks() if t[0] <= x <= t[-1]]
     idx = [int(np.searchsorted(t, x, side="right")) - 1 for x in ticks]
     position = -0.22 - 0.1 * rows
@@ -182,8 +193,8 @@ def plot_completion_time(result, ax=None, bin_months=1.0, quantiles=(0.5, 0.8), 
 
 
 def plot_time_decomposition(result, ax=None, color=None, title=None):
-    """Mean months per started programme in each time bucket (vacant, resources,
-    working, pickup, escalating), with 95% intervals."""
+    """Mean months per started programme in each time bucket (progsurv.TIME_BUCKETS),
+    with 95% intervals."""
     ax = _axes(ax)
     df = result.time_decomposition()
     ax.bar(df.index, df["mean"], yerr=df["mean"] - df["lower"], capsize=4,

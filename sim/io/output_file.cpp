@@ -222,9 +222,11 @@ Temporary create_temporary(const std::string& path) {
     std::snprintf(tail, sizeof tail, "%08x", static_cast<unsigned>(entropy()));
     t.name = prefix + tail;
     t.fd = ::open(t.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (t.fd < 0 && errno != EEXIST)
-      throw std::runtime_error("cannot create a temporary file next to " + path + ": " +
-                               errno_text(errno));
+    if (t.fd < 0 && errno != EEXIST) {
+      const int err = errno;
+      throw OutputFileError("cannot create a temporary file next to " + path + ": " + errno_text(err),
+                            err, path);
+    }
   }
   if (t.fd < 0) throw std::runtime_error("cannot create a temporary file next to " + path);
   return t;

@@ -42,8 +42,8 @@ bool parse_finite(const std::string& text, double& out);
 // YAML text longer than this is refused (the same bound as input files).
 inline constexpr std::size_t kMaxYamlBytes = std::size_t{16} << 20;
 // Throws ScenarioError at the offending line and column for a NUL byte or invalid UTF-8
-// (either would be stored in names and break readers of the output), or for text longer
-// than kMaxYamlBytes.
+// (either would be stored in names and break readers of the output), for an HDF5 file's
+// bytes (saying so), or for text longer than kMaxYamlBytes.
 void check_yaml_text(const std::string& text, const std::string& source);
 // check_yaml_text, then YAML::Load whose syntax errors are ScenarioErrors ("invalid YAML:
 // ..."); more than one document ('---') is an error rather than silently the first. Counting

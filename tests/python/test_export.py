@@ -236,3 +236,20 @@ def test_summary_prints_a_fit_file_as_the_fit_command_did(every, tmp_path):
     assert fit.record_source in out and fit.record_sha256 in out
     proc = run_cli("summary", tmp_path / "missing.h5", check=False)
     assert proc.returncode != 0
+
+
+@pytest.mark.parametrize("filetype", [None, "progsurv-banana"])
+def test_tables_of_a_file_that_is_not_progsurvs_is_a_file_format_error(tmp_path, filetype):
+    # The error progsurv.load raises, naming the file and what was expected.
+    import progsurv
+
+    path = tmp_path / "foreign.h5"
+    with h5py.File(path, "w") as f:
+        f["data"] = np.arange(10)
+        if filetype is not None:
+            f.attrs["filetype"] = filetype
+    with pytest.raises(progsurv.FileFormatError) as info:
+        progsurv.export.tables(path)
+    message = str(info.value)
+    assert str(path) in message and "expected a progsurv run, exact, sweep" in message
+    assert "None" not in message

@@ -96,9 +96,21 @@ def test_to_hdf5_replaces_atomically(tmp_path, baseline):
 
 
 def test_to_hdf5_missing_directory(tmp_path, baseline):
+    # The OSError open() would raise, with the path; not a bare RuntimeError.
     r = progsurv.run(baseline, replications=1000)
-    with pytest.raises(Exception):
-        r.to_hdf5(tmp_path / "no" / "such" / "dir.h5")
+    path = tmp_path / "no" / "such" / "dir.h5"
+    with pytest.raises(FileNotFoundError) as info:
+        r.to_hdf5(path)
+    assert info.value.filename == str(path)
+    assert str(path) in str(info.value)
+
+
+def test_result_file_given_as_a_scenario_says_what_it_is(cli_file):
+    with pytest.raises(progsurv.ScenarioError) as info:
+        progsurv.Scenario.load(cli_file)
+    message = str(info.value)
+    assert message.startswith(f"{cli_file}: an HDF5 file (a progsurv result file?)"), message
+    assert "scenario's YAML file" in message and "UTF-8" not in message
 
 
 # --- files that are not what the reader expects ----------------------------------------

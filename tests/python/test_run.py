@@ -1,4 +1,6 @@
 """progsurv.run and the Result's DataFrames, statistics and plots."""
+import re
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,24 @@ def test_shares_and_counts(result):
     assert np.isclose(causes["share"].sum(), 1.0)
 
 
+def test_means_take_one_name_or_a_list_and_name_an_unknown_one(result):
+    one = result.means("working")
+    assert list(one.index) == ["working"]
+    assert one.equals(result.means(["working"]))
+    for call in (lambda: result.means(["walking"]), lambda: result.means("walking"),
+                 lambda: result.curves(categories=["walking"]), lambda: result.curve("walking"),
+                 lambda: result.curve_count("walking"), lambda: result.record("walking")):
+        with pytest.raises(ValueError, match="'walking'") as info:
+            call()
+        assert isinstance(info.value, KeyError)  # what these lookups raised before
+    message = str(pytest.raises(ValueError, result.means, "walking").value)
+    assert message.startswith("unknown quantity 'walking'; valid: ") and "working" in message
+    assert "rungs" in str(pytest.raises(ValueError, result.record, "walking").value)
+    assert "completed" in str(pytest.raises(ValueError, result.curve, "walking").value)
+    assert list(result.curves(categories="completed")["category"].unique()) == ["completed"]
+    assert np.array_equal(result.curve(0), result.curve("completed"))
+
+
 def test_quantiles_value_means(result):
     q = result.quantiles()
     assert list(q.index) == [0.1, 0.5, 0.8, 0.9]
@@ -174,6 +194,29 @@ def test_progress_callable_and_bar(baseline, capsys):
     assert "running baseline" in err and "100%" in err and "40.0k/40.0k" in err
 
 
+def test_progress_bar_starts_with_the_work(baseline, capsys):
+    # The bar's clock starts with the run, not at the engine's first call after its first
+    # chunk (16,384 replications), which showed billions of replications per second.
+    progsurv.run(baseline, replications=20_000, threads=1, progress=True)
+    err = capsys.readouterr().err
+    rates = re.findall(r"([0-9.]+)([kMG]?)rep/s", err)
+    assert rates, err
+    scale = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}
+    assert max(float(x) * scale[unit] for x, unit in rates) < 5e7, err
+
+
+def test_set_takes_a_mapping_and_names_itself_otherwise(baseline):
+    with pytest.raises(TypeError, match=r"^set must be \{key path: value\}") as info:
+        progsurv.run(baseline, replications=100, set=["horizon=48"])
+    assert "with_values" not in str(info.value) and "horizon=48" in str(info.value)
+    with pytest.raises(TypeError, match="^set must be"):
+        progsurv.run(baseline, replications=100, set="horizon=48")
+    with pytest.raises(TypeError, match="^set must be"):
+        progsurv.compare(baseline, levers=["horizon=48"], set=["horizon=48"], replications=100)
+    r = progsurv.run(baseline, replications=100, set=[("horizon", 48)])
+    assert r.scenario.horizon == 48
+
+
 def test_progress_callback_stops_run(baseline):
     with pytest.raises(KeyboardInterrupt):
         progsurv.run(baseline, replications=200_000, progress=lambda d, p: d < 30_000)
@@ -220,4 +263,29 @@ def test_plots_return_axes(result):
     at_risk = ax.child_axes[0]
     first = at_risk.get_xticklabels()[0].get_text()
     assert int(first.replace(",", "")) == result.n_started
+    plt.close("all")
+
+
+def test_plot_survival_title_and_at_risk_rows_on_a_users_figure(result, baseline):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = result.plot_survival()
+    assert ax.get_title() == "baseline: survival (95% band)"  # the label, as every plot
+    other = progsurv.run(baseline, replications=1000, set={"horizon": 48})
+    other.plot_survival(ax=ax)
+    assert ax.get_title() == "survival (95% band)"  # two scenarios: neither label
+    # A figure of the user's own (no layout engine): the at-risk rows fit in it without
+    # bbox_inches="tight".
+    fig, ax = plt.subplots()
+    result.plot_survival(ax=ax, at_risk=True)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    inside = fig.bbox
+    texts = list(ax.texts) + ax.child_axes[0].get_xticklabels()
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert box.y0 >= inside.y0 and box.x0 >= inside.x0, text.get_text()
     plt.close("all")

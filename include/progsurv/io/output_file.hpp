@@ -18,6 +18,21 @@ class OutputPathError : public UsageError {
   using UsageError::UsageError;
 };
 
+// An output file could not be created: what() is the message the command prints, error()
+// the errno and path() the output path, so Python can raise the matching OSError
+// (FileNotFoundError for a missing folder).
+class OutputFileError : public std::runtime_error {
+ public:
+  OutputFileError(const std::string& what, int error, std::string path)
+      : std::runtime_error(what), error_(error), path_(std::move(path)) {}
+  int error() const { return error_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  int error_;
+  std::string path_;
+};
+
 struct OutputCheck {
   // Files the command reads (scenario, sweep file, its base scenario): the output may not
   // be any of them, whatever the spelling of the path.
