@@ -53,6 +53,8 @@ const AttributeDoc kDocs[] = {
     {"Sweep", "unit", "lhs and sobol: each point's coordinates in [0, 1)^k (points x k)."},
     {"SweepResult", "sweep", "The Sweep that was run."},
     {"SweepResult", "resumed_points", "Points taken from a journal rather than run."},
+    {"SweepResult", "resumed_from_file",
+     "True when they came from the finished output file (no journal was left)."},
     {"SweepResult", "estimate", "Metric estimates, points x metrics."},
     {"SweepResult", "se", "Standard errors of estimate, points x metrics."},
     {"SweepResult", "replications", "Replications run at each point."},

@@ -174,7 +174,7 @@ Use progsurv.sweep() to run one.)doc")
           "parameter_labels",
           [](const Sweep& s) {
             std::vector<std::string> k;
-            for (const auto& p : s.parameters) k.push_back(p.label.empty() ? p.key : p.label);
+            for (const auto& p : s.parameters) k.push_back(p.name());
             return k;
           },
           "Each parameter's label: key `label:` of the sweep file, or its key path.")
@@ -227,6 +227,8 @@ Use progsurv.sweep() to run one.)doc")
       .def_property_readonly("sweep", [](const SweepResult& r) { return r.sweep; })
       .def_property_readonly("resumed_points",
                              [](const SweepResult& r) { return r.resumed_points; })
+      .def_property_readonly("resumed_from_file",
+                             [](const SweepResult& r) { return r.resumed_from_file; })
       .def_property_readonly(
           "estimate",
           [](const SweepResult& r) {

@@ -375,6 +375,15 @@ TEST(SweepFile, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(e.key(), "replications");
   EXPECT_NE(e.message().find("duplicate"), std::string::npos) << e.what();
 
+  // Text that is no whole number is told what is accepted, as 0 is.
+  const std::string reps = "base: " + kBaseline + "\ndesign: oat\nparameters: {a: [1]}\n";
+  e = error_of(reps + "replications: -1\n");
+  EXPECT_EQ(e.key(), "replications");
+  EXPECT_NE(e.message().find("a whole number from 1 to 2^40"), std::string::npos) << e.what();
+  EXPECT_EQ(e.message().find(">= 0"), std::string::npos) << e.what();
+  EXPECT_NE(error_of(reps + "replications: 0\n").message().find("between 1 and 2^40"),
+            std::string::npos);
+
   e = error_of("base: no-such-file.yaml\ndesign: oat\nparameters: {a: [1]}\n");
   EXPECT_EQ(e.key(), "base");
   EXPECT_NE(e.message().find("not found"), std::string::npos) << e.what();
@@ -579,14 +588,78 @@ TEST(SweepResume, InterruptedSweepResumesToTheSameResult) {
   EXPECT_FALSE(fs::exists(journal));
   expect_same_points(full, progsurv::read_sweep(opt.output));
 
-  // --resume once the sweep is done (the journal is gone) reuses the file's points.
+  EXPECT_FALSE(resumed.resumed_from_file);
+  EXPECT_NE(progsurv::format_sweep(resumed).find("taken from the journal"), std::string::npos);
+
+  // --resume once the sweep is done (the journal is gone) reuses the file's points, and says
+  // they came from the file.
   const auto again = progsurv::run_sweep(s, opt);
   EXPECT_EQ(again.resumed_points, 12);
+  EXPECT_TRUE(again.resumed_from_file);
   expect_same_points(full, again);
-  // ...but not those of a file from another sweep, which is simply replaced.
+  const std::string said = progsurv::format_sweep(again);
+  EXPECT_NE(said.find("resumed: the sweep had finished; its 12 points were taken from the output "
+                      "file"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(said.find("journal"), std::string::npos) << said;
+
+  // ...but a finished file of another sweep (other parameters, or other -n) is refused as its
+  // journal would be, and left as it was.
+  Sweep::Overrides fewer;
+  fewer.replications = 500;
+  const Sweep other_n = Sweep::from_yaml(
+      sweep_text("{type: lhs, points: 12}", "  succession.adoption: {low: 0.2, high: 0.8}\n"),
+      "s.yaml", ".", fewer);
+  const auto before = fs::last_write_time(opt.output);
+  for (const Sweep* different : {&other, &other_n}) {
+    try {
+      progsurv::run_sweep(*different, opt);
+      ADD_FAILURE() << "--resume replaced the finished file of another sweep";
+    } catch (const FileFormatError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(opt.output + " was written by a different sweep (fingerprint " +
+                          s.fingerprint + ", this sweep " + different->fingerprint + ")"),
+                std::string::npos)
+          << what;
+    }
+    EXPECT_EQ(fs::last_write_time(opt.output), before);
+    EXPECT_FALSE(fs::exists(journal));
+  }
+  expect_same_points(full, progsurv::read_sweep(opt.output));
+  // Without --resume the file is replaced as usual.
+  opt.resume = false;
   const auto replaced = progsurv::run_sweep(other, opt);
   EXPECT_EQ(replaced.resumed_points, 0);
   EXPECT_EQ(progsurv::read_sweep(opt.output).sweep.fingerprint, other.fingerprint);
+}
+
+// A parameter's label replaces its key path in every table the command prints.
+TEST(SweepFileOutput, TablesShowParameterLabels) {
+  const std::string long_label(300, 'x');
+  const std::string parameters =
+      "  patience.threshold.median: {low: 6, high: 24, label: \"months of patience\"}\n"
+      "  succession.adoption: {low: 0.2, high: 0.8, label: " +
+      long_label + "}\n";
+  Sweep::Overrides few;
+  few.replications = 200;
+  for (const char* text :
+       {"oat", "{type: sobol, base_samples: 4, bootstrap: 20, second_order: true}",
+        "{type: morris, trajectories: 2, bootstrap: 20}", "{type: lhs, points: 3}"}) {
+    const std::string design = text;
+    const Sweep s = Sweep::from_yaml(sweep_text(design, parameters), "s.yaml", ".", few);
+    SweepOptions opt;
+    opt.threads = 1;
+    const std::string table = progsurv::format_sweep(progsurv::run_sweep(s, opt));
+    EXPECT_NE(table.find("months of patience"), std::string::npos) << design << "\n" << table;
+    EXPECT_NE(table.find(long_label), std::string::npos) << design << "\n" << table;
+    EXPECT_EQ(table.find("patience.threshold.median"), std::string::npos) << design << "\n"
+                                                                          << table;
+    EXPECT_EQ(table.find("succession.adoption"), std::string::npos) << design << "\n" << table;
+    if (design.find("sobol") != std::string::npos) {
+      EXPECT_NE(table.find("months of patience x " + long_label), std::string::npos) << table;
+    }
+  }
 }
 
 TEST(SweepResume, JournalWithATornHeaderStartsAfresh) {

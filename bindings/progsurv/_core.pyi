@@ -1148,6 +1148,10 @@ class SweepResult:
         """Replications run at each point."""
         ...
     @property
+    def resumed_from_file(self) -> bool:
+        """True when they came from the finished output file (no journal was left)."""
+        ...
+    @property
     def resumed_points(self) -> int:
         """Points taken from a journal rather than run."""
         ...

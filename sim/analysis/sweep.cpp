@@ -44,6 +44,7 @@
 namespace progsurv {
 
 using sweep_detail::decode_point;
+using sweep_detail::different_sweep;
 using sweep_detail::encode_point;
 using sweep_detail::Journal;
 
@@ -335,6 +336,7 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
   std::vector<std::optional<PointResult>> results(total);
   std::optional<Journal> journal;
   std::int64_t resumed = 0;
+  bool resumed_from_file = false;
 
   // Rank 0 decides what is left to do; every rank must agree on the sweep first.
   std::string status;  // empty = fine, otherwise the error rank 0 throws
@@ -367,17 +369,23 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
           }
         }
       } else {
-        // --resume after the sweep had already finished: its file holds every point.
+        // --resume after the sweep had already finished: its file holds every point. A file
+        // of another sweep is refused as its journal would be, before anything is touched.
         if (options.resume && ::access(options.output.c_str(), R_OK) == 0) {
+          std::optional<SweepResult> done;
           try {
-            SweepResult done = read_sweep(options.output);
-            if (done.sweep.fingerprint == sweep.fingerprint)
-              for (auto& p : done.points) {
-                results[static_cast<std::size_t>(p.index)] = std::move(p);
-                ++resumed;
-              }
+            done = read_sweep(options.output);
           } catch (const FileFormatError&) {
             // Not a sweep file of ours: start afresh; it is replaced at the end as usual.
+          }
+          if (done) {
+            if (done->sweep.fingerprint != sweep.fingerprint)
+              throw different_sweep(options.output, done->sweep.fingerprint, sweep);
+            for (auto& p : done->points) {
+              results[static_cast<std::size_t>(p.index)] = std::move(p);
+              ++resumed;
+            }
+            resumed_from_file = resumed > 0;
           }
         }
         journal->create(sweep);
@@ -546,6 +554,7 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
   SweepResult out;
   out.sweep = sweep;
   out.resumed_points = resumed;
+  out.resumed_from_file = resumed_from_file;
   if (rank != 0) {
     out.rank0 = false;
     return out;

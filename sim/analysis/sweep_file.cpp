@@ -341,15 +341,17 @@ class SweepReader {
   }
 
  private:
-  std::uint64_t unsigned_integer(const Field& f, const std::string& what) const {
-    const std::string t = r_.string(f, what + " (a whole number >= 0)");
+  // `accepted` is said in the message of text that is no whole number (e.g. -1).
+  std::uint64_t unsigned_integer(const Field& f, const std::string& what,
+                                 const std::string& accepted = "a whole number >= 0") const {
+    const std::string t = r_.string(f, what + " (" + accepted + ")");
     if (t.empty() || t.size() > 19 ||
         !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      r_.fail(f, "expected " + what + " (a whole number >= 0), got '" + t + "'");
+      r_.fail(f, "expected " + what + " (" + accepted + "), got '" + t + "'");
     return std::stoull(t);
   }
   std::int64_t positive_integer(const Field& f, const std::string& what) const {
-    const std::uint64_t v = unsigned_integer(f, what);
+    const std::uint64_t v = unsigned_integer(f, what, "a whole number from 1 to 2^40");
     if (v < 1 || v > (std::uint64_t{1} << 40))
       r_.fail(f, what + " must be between 1 and 2^40, got " + std::to_string(v));
     return static_cast<std::int64_t>(v);

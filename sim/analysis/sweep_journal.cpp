@@ -217,10 +217,7 @@ std::vector<PointResult> Journal::recover(const Sweep& sweep) {
   }
   if (payload != header(sweep)) {
     const std::string theirs = payload.substr(0, std::min<std::size_t>(16, payload.size()));
-    throw FileFormatError(path_ + " was written by a different sweep (fingerprint " + theirs +
-                          ", this sweep " + sweep.fingerprint +
-                          "); resume it with the sweep file that made it, or delete it to "
-                          "start this sweep afresh");
+    throw different_sweep(path_, theirs, sweep);
   }
   std::vector<PointResult> points;
   std::size_t good = pos;
@@ -265,6 +262,14 @@ void Journal::remove() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   if (std::remove(path_.c_str()) == 0) sync_directory_of(path_);
+}
+
+FileFormatError different_sweep(const std::string& path, const std::string& theirs,
+                                const Sweep& sweep) {
+  return FileFormatError(path + " was written by a different sweep (fingerprint " + theirs +
+                         ", this sweep " + sweep.fingerprint +
+                         "); resume it with the sweep file and options that made it, or delete "
+                         "it to start this sweep afresh");
 }
 
 std::string Journal::header(const Sweep& sweep) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "progsurv/analysis/sweep.hpp"
+#include "progsurv/scenario/error.hpp"
 
 namespace progsurv::sweep_detail {
 
@@ -16,6 +17,11 @@ namespace progsurv::sweep_detail {
 std::string encode_point(const PointResult& p);
 std::optional<PointResult> decode_point(const char* data, std::size_t size, std::size_t points,
                                         std::size_t metrics);
+
+// The refusal of --resume when `path` (the journal or the finished file) holds another sweep,
+// `theirs` its fingerprint: one message for both.
+FileFormatError different_sweep(const std::string& path, const std::string& theirs,
+                                const Sweep& sweep);
 
 class Journal {
  public:

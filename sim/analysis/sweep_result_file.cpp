@@ -360,7 +360,6 @@ std::string fmt(double v) {
 std::string format_sweep(const SweepResult& r) {
   const Sweep& s = r.sweep;
   std::ostringstream os;
-  char line[256];
   const std::string base =
       s.is_portfolio() ? "portfolio " + s.portfolio.name + ", " : std::string();
   const std::string per_point =
@@ -372,10 +371,17 @@ std::string format_sweep(const SweepResult& r) {
                                          : "seed " + std::to_string(s.seed);
   os << "progsurv sweep: " << s.name << " (" << base << to_string(s.design) << " design, "
      << s.point_count() << " points, " << per_point << ", " << seeds << ")\n";
-  if (r.resumed_points > 0)
+  if (r.resumed_from_file)
+    os << "resumed: the sweep had finished; its " << r.resumed_points
+       << " points were taken from the output file\n";
+  else if (r.resumed_points > 0)
     os << "resumed: " << r.resumed_points << " points were taken from the journal\n";
   std::size_t width = 10;
-  for (const auto& p : s.parameters) width = std::max(width, p.key.size());
+  for (const auto& p : s.parameters) width = std::max(width, p.name().size());
+  // A label is free text: the line holds the widest one whole.
+  std::vector<char> buffer(width + 256);
+  char* const line = buffer.data();
+  const std::size_t line_size = buffer.size();
   if (!r.sobol.empty()) {
     std::string estimator = sensitivity::to_string(s.estimator);
     estimator[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(estimator[0])));
@@ -389,8 +395,8 @@ std::string format_sweep(const SweepResult& r) {
       const auto& x = r.sobol[m];
       os << "\nSobol indices of " << s.metrics[m].name << " (mean " << fmt(x.mean) << ", variance "
          << fmt(x.variance) << "; " << estimator << ", " << intervals << ")\n";
-      std::snprintf(line, sizeof line, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
-                    "parameter", "first order S1", "total ST");
+      std::snprintf(line, line_size, "  %-*s  %-24s %-24s\n", static_cast<int>(width), "parameter",
+                    "first order S1", "total ST");
       os << line;
       double smallest_total = std::numeric_limits<double>::infinity();
       for (std::size_t i = 0; i < s.parameters.size(); ++i) {
@@ -399,8 +405,8 @@ std::string format_sweep(const SweepResult& r) {
         if (b.estimate < smallest_total) smallest_total = b.estimate;
         const std::string s1 = fmt(a.estimate) + " [" + fmt(a.lower) + ", " + fmt(a.upper) + "]";
         const std::string st = fmt(b.estimate) + " [" + fmt(b.lower) + ", " + fmt(b.upper) + "]";
-        std::snprintf(line, sizeof line, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
-                      s.parameters[i].key.c_str(), s1.c_str(), st.c_str());
+        std::snprintf(line, line_size, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
+                      s.parameters[i].name().c_str(), s1.c_str(), st.c_str());
         os << line;
       }
       if (s.second_order) {
@@ -409,7 +415,7 @@ std::string format_sweep(const SweepResult& r) {
           for (std::size_t j = i + 1; j < s.parameters.size(); ++j) {
             const auto& e = x.second[sensitivity::pair_index(
                 static_cast<int>(i), static_cast<int>(j), static_cast<int>(s.parameters.size()))];
-            const std::string pair = s.parameters[i].key + " x " + s.parameters[j].key;
+            const std::string pair = s.parameters[i].name() + " x " + s.parameters[j].name();
             os << "    " << pair << "  " << fmt(e.estimate) << " [" << fmt(e.lower) << ", "
                << fmt(e.upper) << "]\n";
           }
@@ -439,7 +445,7 @@ std::string format_sweep(const SweepResult& r) {
          << " trajectories, " << s.morris_levels << " levels"
          << (s.repeat > 1 ? ", " + std::to_string(s.repeat) + " engine seeds" : std::string())
          << "; effects per unit of each parameter's range, largest mu* first)\n";
-      std::snprintf(line, sizeof line, "  %-*s  %-24s %-12s %-12s\n", static_cast<int>(width),
+      std::snprintf(line, line_size, "  %-*s  %-24s %-12s %-12s\n", static_cast<int>(width),
                     "parameter", "mu* [95% +-]", "mu", "sigma");
       os << line;
       std::vector<std::size_t> order(s.parameters.size());
@@ -451,8 +457,8 @@ std::string format_sweep(const SweepResult& r) {
       });
       for (std::size_t i : order) {
         const std::string ms = fmt(x.mu_star[i]) + " +- " + fmt(x.mu_star_conf[i]);
-        std::snprintf(line, sizeof line, "  %-*s  %-24s %-12s %-12s\n", static_cast<int>(width),
-                      s.parameters[i].key.c_str(), ms.c_str(), fmt(x.mu[i]).c_str(),
+        std::snprintf(line, line_size, "  %-*s  %-24s %-12s %-12s\n", static_cast<int>(width),
+                      s.parameters[i].name().c_str(), ms.c_str(), fmt(x.mu[i]).c_str(),
                       fmt(x.sigma[i]).c_str());
         os << line;
       }
@@ -462,7 +468,7 @@ std::string format_sweep(const SweepResult& r) {
   if (!r.tornado_base.empty()) {
     for (std::size_t m = 0; m < s.metrics.size(); ++m) {
       os << "\ntornado of " << s.metrics[m].name << " (base " << fmt(r.tornado_base[m]) << ")\n";
-      std::snprintf(line, sizeof line, "  %-*s  %-22s %-22s %s\n", static_cast<int>(width),
+      std::snprintf(line, line_size, "  %-*s  %-22s %-22s %s\n", static_cast<int>(width),
                     "parameter", "at low", "at high", "swing");
       os << line;
       for (const auto& bar : sensitivity::tornado(r.tornado_low[m], r.tornado_high[m])) {
@@ -471,8 +477,9 @@ std::string format_sweep(const SweepResult& r) {
         const auto last = first + static_cast<std::size_t>(s.oat_count[i]) - 1;
         const std::string lo = fmt(bar.low) + " (" + s.point_values[first][i] + ")";
         const std::string hi = fmt(bar.high) + " (" + s.point_values[last][i] + ")";
-        std::snprintf(line, sizeof line, "  %-*s  %-22s %-22s %s\n", static_cast<int>(width),
-                      s.parameters[i].key.c_str(), lo.c_str(), hi.c_str(), fmt(bar.swing).c_str());
+        std::snprintf(line, line_size, "  %-*s  %-22s %-22s %s\n", static_cast<int>(width),
+                      s.parameters[i].name().c_str(), lo.c_str(), hi.c_str(),
+                      fmt(bar.swing).c_str());
         os << line;
       }
     }
@@ -481,11 +488,11 @@ std::string format_sweep(const SweepResult& r) {
   // grid and lhs: the points themselves, the first few of them.
   const std::size_t shown = std::min<std::size_t>(r.points.size(), 20);
   os << "\n  point";
-  for (const auto& p : s.parameters) os << "  " << p.key;
+  for (const auto& p : s.parameters) os << "  " << p.name();
   for (const auto& q : s.metrics) os << "  " << q.name << " (SE)";
   os << "\n";
   for (std::size_t i = 0; i < shown; ++i) {
-    std::snprintf(line, sizeof line, "  %5zu", i);
+    std::snprintf(line, line_size, "  %5zu", i);
     os << line;
     for (std::size_t j = 0; j < s.parameters.size(); ++j)
       os << "  "

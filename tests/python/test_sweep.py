@@ -301,3 +301,34 @@ def test_export_has_the_sensitivity_tables(tmp_path):
     assert {"points", "sobol", "sobol_second_order", "sobol_convergence"} <= set(tables)
     assert list(tables["sobol_second_order"]["S2"]) == list(
         progsurv.load_sweep(out).sobol(order=2)["S2"])
+
+
+def test_resume_of_a_finished_sweep_checks_its_fingerprint(tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"name: fin\nbase: {BASELINE}\nseed: 3\nreplications: 400\ndesign: oat\n"
+                    "parameters:\n"
+                    "  patience.threshold.median: {low: 6, high: 24, label: months of patience}\n")
+    out = tmp_path / "s.h5"
+    first = run_cli("sweep", spec, "-o", out, "--threads", "1", "-q")
+    # The command's tornado table names the parameter by its label.
+    assert "months of patience" in first.stdout
+    assert "patience.threshold.median" not in first.stdout
+    made = out.read_bytes()
+    # Other options make another sweep: refused like a journal of it, the file left as it was.
+    for other in (["-n", "1000"], ["--seed", "4"]):
+        proc = run_cli("sweep", spec, "-o", out, "--resume", "-q", *other, check=False)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "was written by a different sweep (fingerprint" in proc.stderr
+        assert "written:" not in proc.stdout
+        assert out.read_bytes() == made
+        assert not (tmp_path / "s.h5.partial").exists()
+    # The same sweep takes its points from the file, and says so.
+    again = run_cli("sweep", spec, "-o", out, "--resume", "-q")
+    assert "its 3 points were taken from the output file" in again.stdout
+    assert "journal" not in again.stdout
+    # progsurv.sweep(..., resume=True) is the same check.
+    with pytest.raises(progsurv.FileFormatError, match="different sweep"):
+        progsurv.sweep(spec.read_text().replace("replications: 400", "replications: 1000"),
+                       output=out, resume=True)
+    r = progsurv.sweep(str(spec), output=out, resume=True)
+    assert r._raw.resumed_points == 3 and r._raw.resumed_from_file

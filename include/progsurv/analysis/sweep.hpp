@@ -27,6 +27,7 @@ struct SweepParameter {
   // Key path into the scenario ("sponsor_levels.vp.clout") or the portfolio ("cynicism.rise").
   std::string key;
   std::string label;  // for people (tornado bars, tables); empty: the key path
+  const std::string& name() const { return label.empty() ? key : label; }  // what tables show
   // Either a numeric range [low, high] (log: spaced/sampled evenly in log space)...
   bool range = false;
   double low = 0.0, high = 0.0;
@@ -197,6 +198,7 @@ struct SweepResult {
   std::vector<double> tornado_base;
   std::vector<std::vector<double>> tornado_low, tornado_high;
   std::int64_t resumed_points = 0;  // points taken from a journal rather than run
+  bool resumed_from_file = false;   // ...from the finished output file instead (no journal left)
   bool rank0 = true;                // false on MPI ranks other than 0 (no result there)
 };
 
