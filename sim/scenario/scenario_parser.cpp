@@ -640,10 +640,13 @@ class ScenarioReader {
     } else if (out.model == PatienceModel::Hazard) {
       map.missing("rate", "model hazard needs a cut rate per month, e.g. rate: 0.05");
     }
-    // Unused settings are dropped so that to_yaml's `{model: none}` reads back identical.
+    // Unused settings are dropped so that to_yaml's `{model: none}` reads back identical;
+    // `visible` is kept: it also says what re-engages a sponsor (rule 12).
     if (out.model == PatienceModel::None) {
+      const Visible visible = out.visible;
       out = Patience{};
       out.model = PatienceModel::None;
+      out.visible = visible;
     }
     return out;
   }
@@ -813,18 +816,34 @@ std::string Scenario::to_yaml() const {
           << ", work: " << dist(step.work) << "}\n";
   }
 
-  if (patience.model == PatienceModel::None) {
-    out << "patience: {model: none}\n";
-  } else {
-    out << "patience:\n";
-    out << "  model: " << (patience.model == PatienceModel::Hazard ? "hazard" : "reviews") << "\n";
-    out << "  review_every: " << num(patience.review_every) << "\n";
-    out << "  threshold: " << dist(patience.threshold) << "\n";
-    out << "  visible: " << (patience.visible == Visible::Steps ? "steps" : "phases") << "\n";
-    out << "  vacancy_multiplier: " << num(patience.vacancy_multiplier) << "\n";
-    out << "  cancel_prob: " << num(patience.cancel_prob) << "\n";
-    out << "  grace: " << num(patience.grace) << "\n";
-    out << "  rate: " << num(patience.rate) << "\n";
+  {
+    // A key the model does not read is left out at its default, so the canonical text raises
+    // no lint warning of its own; a value the file set is kept, so it reads back identical.
+    const Patience unset;
+    std::vector<std::string> keys;
+    const auto key = [&](const std::string& name, bool is_default, const std::string& value) {
+      if (patience_model_reads(patience.model, name) || !is_default)
+        keys.push_back(name + ": " + value);
+    };
+    key("review_every", patience.review_every == unset.review_every, num(patience.review_every));
+    key("threshold", patience.threshold.kind() == DistKind::Never, dist(patience.threshold));
+    key("visible", patience.visible == unset.visible,
+        patience.visible == Visible::Steps ? "steps" : "phases");
+    key("vacancy_multiplier", patience.vacancy_multiplier == unset.vacancy_multiplier,
+        num(patience.vacancy_multiplier));
+    key("cancel_prob", patience.cancel_prob == unset.cancel_prob, num(patience.cancel_prob));
+    key("grace", patience.grace == unset.grace, num(patience.grace));
+    key("rate", patience.rate == unset.rate, num(patience.rate));
+    if (patience.model == PatienceModel::None) {
+      out << "patience: {model: none";
+      for (const std::string& k : keys) out << ", " << k;
+      out << "}\n";
+    } else {
+      out << "patience:\n";
+      out << "  model: " << (patience.model == PatienceModel::Hazard ? "hazard" : "reviews")
+          << "\n";
+      for (const std::string& k : keys) out << "  " << k << "\n";
+    }
   }
   if (!budget.enabled) {
     out << "budget: none\n";
