@@ -476,9 +476,11 @@ launches: [{at: 0, programme: core}]
   expect_error(head + "cynicism: {initial: -0.1}\n", 5, 21, "cynicism.initial",
                "probability in [0, 1]");
   expect_error(head + "cynicism: {relief: 2}\n", 5, 20, "cynicism.relief", "probability");
-  expect_error(head + "cynicism: {half_life: 0}\n", 5, 23, "cynicism.half_life", "positive");
-  expect_error(head + "cynicism: {half_life: sometimes}\n", 5, 23, "cynicism.half_life",
-               "sometimes");
+  // half_life also takes `never`, and every message about it says so.
+  expect_error(head + "cynicism: {half_life: 0}\n", 5, 23, "cynicism.half_life",
+               "must be positive (months) or 'never', got 0");
+  expect_error(head + "cynicism: {half_life: forever}\n", 5, 23, "cynicism.half_life",
+               "expected a number (months) or 'never', got 'forever'");
   expect_error(head + "cynicism: {effect: {break: 1.2}}\n", 5, 28, "cynicism.effect.break",
                "probability");
   expect_error(head + "cynicism: {effect: {pickup: -1}}\n", 5, 29, "cynicism.effect.pickup",

@@ -245,13 +245,7 @@ class PortfolioReader {
     if (const auto* e = map.find("initial")) c.initial = r_.probability(e->value);
     if (const auto* e = map.find("rise")) c.rise = r_.probability(e->value);
     if (const auto* e = map.find("relief")) c.relief = r_.probability(e->value);
-    if (const auto* e = map.find("half_life")) {
-      if (e->value.node.IsScalar() && e->value.node.Scalar() == "never") {
-        c.half_life = kInfinity;
-      } else {
-        c.half_life = r_.months_positive(e->value);
-      }
-    }
+    if (const auto* e = map.find("half_life")) c.half_life = r_.months_positive_or_never(e->value);
     if (const auto* e = map.find("effect")) {
       MapReader effect(r_, e->value, "a map (break, pickup, approval)");
       effect.allow({"break", "pickup", "approval"});

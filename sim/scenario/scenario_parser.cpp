@@ -372,21 +372,26 @@ class ScenarioReader {
   }
 
   // A level name, or a map level -> weight (>= 0, not all 0), normalised.
-  LevelMix read_mix(const Field& field, const Scenario& s) const {
+  // `word`: a word the key also takes (successor_level's `same`, read by the caller), which
+  // the errors then name too.
+  LevelMix read_mix(const Field& field, const Scenario& s, const std::string& word = "") const {
     std::vector<std::string> names;
     for (const auto& level : s.levels) names.push_back(level.name);
     LevelMix mix;
     if (field.node.IsScalar()) {
       const std::string name = field.node.Scalar();
       const int index = s.level_index(name);
+      std::vector<std::string> words = names;
+      if (!word.empty()) words.insert(words.begin(), word);
       if (index < 0)
-        r_.fail(field, "unknown sponsor level '" + name + "'; " + suggest(name, names));
+        r_.fail(field, "unknown sponsor level '" + name + "'; " + suggest(name, words));
       mix.level.push_back(index);
       mix.prob.push_back(1.0);
       return mix;
     }
     if (!field.node.IsMap())
-      r_.fail(field, "expected a sponsor level name or a map level: weight, got " +
+      r_.fail(field, "expected " + (word.empty() ? "" : "'" + word + "', ") +
+                         "a sponsor level name or a map level: weight, got " +
                          yaml_detail::describe_node(field.node));
     MapReader map(r_, field, "a map level: weight");
     if (map.entries().empty()) r_.fail(field, "give at least one level: weight");
@@ -419,7 +424,7 @@ class ScenarioReader {
         out.successor_same = true;
       } else {
         out.successor_same = false;
-        out.successor = read_mix(e->value, s);
+        out.successor = read_mix(e->value, s, "same");
       }
     }
     return out;
