@@ -139,8 +139,8 @@ progsurv.portfolio().
           py::arg("values"), R"doc(
 A copy with values replaced by key path, as Scenario.with_values does, e.g.
   portfolio.with_values({"cynicism.effect.break": 0, "roster.vp": 4, "max_live": 2})
-Template keys of inline templates are "templates.NAME.<scenario key path>". `values` is a
-mapping or an iterable of (path, value) pairs. Returns a new Portfolio; an unknown path or
+A programme template's keys are "programmes.NAME.<scenario key path>" (a template given as
+a file is written inline first). `values` is a mapping or an iterable of (path, value) pairs. Returns a new Portfolio; an unknown path or
 an invalid value raises ScenarioError naming the path.
 )doc")
       .def_property_readonly(

@@ -110,6 +110,42 @@ TEST_F(Cli, BadOptionsAreBadInput) {
   EXPECT_EQ(progsurv("frobnicate").status, 2);
 }
 
+// Every error is one line, "progsurv: error: ...", exit 2, whether it is found while the
+// command line is read (an option's check) or afterwards; a missing input file is named in the
+// words every reader uses, whatever kind of file it is.
+TEST_F(Cli, ErrorsShareOneFormat) {
+  const auto missing = [&](const std::string& name) {
+    return "progsurv: error: " + path(name) + ": cannot read file: No such file or directory\n";
+  };
+  struct Case {
+    std::string args, out;
+  };
+  const std::string out = " -q -o " + path("o.h5");
+  const std::vector<Case> cases = {
+      {"summary " + path("nothere.h5"), missing("nothere.h5")},
+      {"validate " + path("nothere.yaml"), missing("nothere.yaml")},
+      {"run " + path("nothere.yaml") + out, missing("nothere.yaml")},
+      {"sweep " + path("nothere.yaml") + out, missing("nothere.yaml")},
+      {"run " + baseline() + " --set horizon" + out,
+       "progsurv: error: --set: expected key.path=value, got 'horizon'\n"},
+      {"portfolio " + baseline() + " --set =3" + out,
+       "progsurv: error: --set: expected key.path=value, got '=3'\n"},
+      {"run " + baseline() + " -n 1e5" + out,
+       "progsurv: error: --replications: expected a whole number, got '1e5' (write it out: "
+       "100000)\n"},
+      // A line of the wrong shape also says where the options are listed.
+      {"summary", "progsurv: error: file is required (progsurv summary --help)\n"},
+  };
+  for (const Case& c : cases) {
+    const Output r = progsurv(c.args);
+    EXPECT_EQ(r.status, 2) << c.args;
+    EXPECT_EQ(r.out, c.out) << c.args;
+    EXPECT_FALSE(fs::exists(path("o.h5"))) << c.args;
+  }
+  // --help and --version still print as they did, with exit 0.
+  EXPECT_EQ(progsurv("summary --help").status, 0);
+}
+
 TEST_F(Cli, ValidatePrintsResolvedScenario) {
   auto r = progsurv("validate " + baseline());
   ASSERT_EQ(r.status, 0) << r.out;

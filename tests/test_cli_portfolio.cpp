@@ -106,6 +106,38 @@ TEST_F(CliPortfolio, SetValuesAreRecordedAndNamed) {
             "ten-years [roster.vp=4]");
 }
 
+// A template in its own file is changed by programmes.NAME.<path> in every command that takes
+// --set with a portfolio, as an inline one is, and the label says so.
+TEST_F(CliPortfolio, SetReachesATemplateInItsOwnFileInEveryCommand) {
+  const std::string data = std::string(PROGSURV_SOURCE_DIR) + "/tests/data/remedies/";
+  const std::string org =
+      write("org.yaml", "name: org\nhorizon: 120\nroster: {vp: 1}\nprogrammes:\n  cf: " + data +
+                            "closed-form.yaml\nlaunches: [{at: 0, programme: cf}]\n");
+  const std::string set = " --set programmes.cf.phases.0.steps.0.work.mean=5 ";
+  const std::string label = "org [programmes.cf.phases.0.steps.0.work.mean=5]";
+  const auto r = progsurv("portfolio " + org + set + "-n 64 -q -o " + path("org.h5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "portfolio '" + label + "'")) << r.out;
+  const PortfolioResult back = read_portfolio_result(path("org.h5"));
+  ASSERT_EQ(back.portfolio.changes.size(), 1u);
+  EXPECT_EQ(back.portfolio.changes[0].was, "10");
+  const auto a = progsurv("attribute " + org + set + "-n 16 -q -o " + path("attr.h5"));
+  ASSERT_EQ(a.status, 0) << a.out;
+  EXPECT_EQ(read_portfolio_attribution(path("attr.h5")).portfolio.label(), label);
+  const auto m =
+      progsurv("remedies " + org + " " + data + "closed-form-portfolio-remedies.yaml" + set +
+               "--target 'mean_completed>=0.75' --delta 0.05 -q -o " + path("rem.h5"));
+  ASSERT_EQ(m.status, 0) << m.out;
+  EXPECT_TRUE(contains(m.out, label)) << m.out;
+  // A key that is not there is refused alike, naming the path.
+  for (const std::string command : {"portfolio", "attribute"}) {
+    const auto bad = progsurv(command + " " + org + " --set programmes.cf.patience.grase=6 -q -o " +
+                              path("bad.h5"));
+    EXPECT_EQ(bad.status, 2) << bad.out;
+    EXPECT_TRUE(contains(bad.out, "'programmes.cf.patience.grase'")) << bad.out;
+  }
+}
+
 TEST_F(CliPortfolio, ValidatePrintsTheResolvedPortfolio) {
   const auto v = progsurv("validate " + ten_years());
   ASSERT_EQ(v.status, 0) << v.out;

@@ -162,7 +162,7 @@ TEST(Provenance, WithValuesRecordsWhatWasSetAndWhatItWas) {
   EXPECT_EQ(w.changes[1].was, "60");
   EXPECT_EQ(w.original_text, base.yaml_text);
   // A key the file leaves to its default: what the default was.
-  const Scenario d = base.with_values({{"patience.rate", "0.01"}});
+  const Scenario d = base.with_values({{"phases.0.deferrable", "0.25"}});
   EXPECT_EQ(d.changes.at(0).was, "0");
 }
 

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "command.hpp"
 #include "progsurv/scenario/error.hpp"
 #include "scenario_builder.hpp"
+#include "temp_folder.hpp"
 
 using namespace progsurv;
 
@@ -107,6 +111,12 @@ TEST(Target, BadInputIsNamed) {
   };
   fails_with("completed", "expected <goal> >= <bound>");
   fails_with("completed=0.25", "expected >= or <=");
+  // Strict comparisons are refused, not read as >= and <=; the message gives the fix.
+  fails_with("completed>0.14", "expected >= or <=, not a strict >");
+  fails_with("completed > 0.14", "e.g. completed>=0.14");
+  fails_with("p_sponsor_exit<10%", "e.g. p_sponsor_exit<=10%");
+  fails_with("completion_p50<48", "not a strict <");
+  fails_with("mean_completed>3", "not a strict >");
   fails_with("finished>=0.25", "unknown goal 'finished'");
   fails_with("completed>=lots", "is not a finite number");
   fails_with("completed>=nan", "is not a finite number");
@@ -115,6 +125,26 @@ TEST(Target, BadInputIsNamed) {
   fails_with("completion_p150<=40", "must be in (0, 1)");
   fails_with("p_completed_by_x>=0.1", "expected months >= 0");
   fails_with("p_ended_by_sponsor_24>=0.1", "p_ended_by_<cause|any>_<months>");
+}
+
+class TargetCli : public progsurv_test::TempFolderTest {};
+
+// Both commands that take --target read it with Target::parse: exit 2, nothing written.
+TEST_F(TargetCli, StrictComparisonsAreRefusedByEveryCommand) {
+  const std::string data = std::string(PROGSURV_SOURCE_DIR) + "/tests/data/remedies/";
+  for (const std::string& command :
+       {"seek " + baseline() + " --lever patience.grace --range 0:24",
+        "remedies " + data + "closed-form.yaml " + data + "closed-form-remedies.yaml"}) {
+    const progsurv_test::Output r = progsurv_test::progsurv(
+        command + " --target 'completed>0.14' -n 1000 -q -o " + path("o.h5"));
+    EXPECT_EQ(r.status, 2) << command << "\n" << r.out;
+    EXPECT_NE(r.out.find("progsurv: error: --target: target 'completed>0.14': expected >= or "
+                         "<=, not a strict >"),
+              std::string::npos)
+        << command << "\n"
+        << r.out;
+    EXPECT_FALSE(std::filesystem::exists(path("o.h5"))) << command;
+  }
 }
 
 TEST(Goal, CheckRefusesTimesBeyondTheHorizon) {

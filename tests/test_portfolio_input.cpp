@@ -476,9 +476,11 @@ launches: [{at: 0, programme: core}]
   expect_error(head + "cynicism: {initial: -0.1}\n", 5, 21, "cynicism.initial",
                "probability in [0, 1]");
   expect_error(head + "cynicism: {relief: 2}\n", 5, 20, "cynicism.relief", "probability");
-  expect_error(head + "cynicism: {half_life: 0}\n", 5, 23, "cynicism.half_life", "positive");
-  expect_error(head + "cynicism: {half_life: sometimes}\n", 5, 23, "cynicism.half_life",
-               "sometimes");
+  // half_life also takes `never`, and every message about it says so.
+  expect_error(head + "cynicism: {half_life: 0}\n", 5, 23, "cynicism.half_life",
+               "must be positive (months) or 'never', got 0");
+  expect_error(head + "cynicism: {half_life: forever}\n", 5, 23, "cynicism.half_life",
+               "expected a number (months) or 'never', got 'forever'");
   expect_error(head + "cynicism: {effect: {break: 1.2}}\n", 5, 28, "cynicism.effect.break",
                "probability");
   expect_error(head + "cynicism: {effect: {pickup: -1}}\n", 5, 29, "cynicism.effect.pickup",
@@ -557,6 +559,25 @@ launches: [{at: 0, programme: small}]
   EXPECT_EQ(
       inline_p.with_values({{"programmes.small.phases.0.value", "3"}}).templates[0].phases[0].value,
       3.0);
+  // So are those of a template in its own file: it is written inline, then changed; the file
+  // is left as it is.
+  const Portfolio f = p.with_values({{"programmes.core.patience.grace", "2"}});
+  EXPECT_EQ(p.templates[0].patience.grace, 6.0);
+  EXPECT_EQ(f.templates[0].patience.grace, 2.0);
+  EXPECT_EQ(f.templates[0].patience.review_every, 4.0);  // the rest as the file has it
+  ASSERT_EQ(f.changes.size(), 1u);
+  EXPECT_EQ(f.changes[0].was, "6");
+  EXPECT_EQ(f.template_sources[0], path("org.yaml") + " (programme core)");
+  EXPECT_EQ(p.with_values({{"roster.vp", "3"}}).template_sources[0], path("tmpl.yaml"));
+  EXPECT_EQ(load(kGood).templates[0].patience.grace, 6.0);
+  try {
+    p.with_values({{"programmes.core.patience.grase", "2"}});
+    ADD_FAILURE() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), "<override>");
+    EXPECT_EQ(e.key(), "programmes.core.patience.grase");
+    EXPECT_NE(e.message().find("did you mean 'grace'?"), std::string::npos) << e.what();
+  }
   try {
     p.with_values({{"roster.vp", "-3"}});
     ADD_FAILURE() << "expected a ScenarioError";

@@ -863,6 +863,23 @@ TEST(ScenarioErrors, UndefinedSiloOrLevel) {
                         "handoffs.0.to", "unknown silo 'sales'");
 }
 
+// A key that takes a word as well as a number, a level or a map says so when it gets neither.
+TEST(ScenarioErrors, TheWordsAKeyTakesAreNamed) {
+  EXPECT_SCENARIO_ERROR(minimal_with_line(2, "  vp: {tenure: forever}"), 2, 16,
+                        "sponsor_levels.vp.tenure",
+                        "expected a distribution: a number of months, 'never', or a map");
+  EXPECT_SCENARIO_ERROR(kMinimal + "succession: {successor_level: 3}\n", 11, 31,
+                        "succession.successor_level",
+                        "unknown sponsor level '3'; expected one of: same, vp");
+  EXPECT_SCENARIO_ERROR(kMinimal + "succession: {successor_level: sme}\n", 11, 31,
+                        "succession.successor_level", "did you mean 'same'?");
+  EXPECT_SCENARIO_ERROR(kMinimal + "succession: {successor_level: [vp]}\n", 11, 31,
+                        "succession.successor_level",
+                        "expected 'same', a sponsor level name or a map level: weight");
+  EXPECT_SCENARIO_ERROR(kMinimal + "patience: never\n", 11, 11, "patience", "or 'none'");
+  EXPECT_SCENARIO_ERROR(kMinimal + "budget: 12\n", 11, 9, "budget", "or 'none'");
+}
+
 TEST(ScenarioErrors, HandoffOverrides) {
   EXPECT_SCENARIO_ERROR(kMinimal + "handoffs:\n  - {from: it, to: it}\n", 12, 20, "handoffs.0.to",
                         "between two different silos");

@@ -144,8 +144,8 @@ progsurv.portfolio()."""
     def with_values(self, values: Any) -> Portfolio:
         """A copy with values replaced by key path, as Scenario.with_values does, e.g.
   portfolio.with_values({"cynicism.effect.break": 0, "roster.vp": 4, "max_live": 2})
-Template keys of inline templates are "templates.NAME.<scenario key path>". `values` is a
-mapping or an iterable of (path, value) pairs. Returns a new Portfolio; an unknown path or
+A programme template's keys are "programmes.NAME.<scenario key path>" (a template given as
+a file is written inline first). `values` is a mapping or an iterable of (path, value) pairs. Returns a new Portfolio; an unknown path or
 an invalid value raises ScenarioError naming the path."""
         ...
     @property

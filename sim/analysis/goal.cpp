@@ -249,17 +249,20 @@ Target Target::parse(const std::string& raw, bool portfolio) {
                      "': expected <goal> >= <bound> or <goal> <= <bound>, e.g. completed>=0.25");
   Target t;
   t.text = text;
-  std::size_t op_len = 1;
-  if (text[at] == '>' || text[at] == '<') {
-    t.at_least = text[at] == '>';
-    if (at + 1 < text.size() && text[at + 1] == '=') op_len = 2;
-  } else {
+  if (text[at] == '=')
     throw UsageError("target '" + text +
                      "': expected >= or <= (an exact value cannot be a "
                      "target), e.g. completed>=0.25");
-  }
+  t.at_least = text[at] == '>';
+  // A bound is judged on an estimate and its interval, which cannot tell "above" from "at
+  // least"; and a quantile bound turns into a share bound only for >= and <=.
+  if (at + 1 >= text.size() || text[at + 1] != '=')
+    throw UsageError("target '" + text + "': expected >= or <=, not a strict " + text[at] +
+                     " (a target is met or missed on an estimate with its interval, where " +
+                     text[at] + " and " + text[at] + "= cannot be told apart), e.g. " +
+                     trim(text.substr(0, at)) + text[at] + "=" + trim(text.substr(at + 1)));
   const std::string lhs = trim(text.substr(0, at));
-  std::string rhs = trim(text.substr(at + op_len));
+  std::string rhs = trim(text.substr(at + 2));
   bool percent = false;
   if (!rhs.empty() && rhs.back() == '%') {
     percent = true;

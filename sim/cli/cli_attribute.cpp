@@ -34,11 +34,13 @@ int do_attribute_portfolio(const AttributeArgs& a) {
     throw CLI::ValidationError("--shapley",
                                "a portfolio's four sharings are decomposed exactly (16 subsets); "
                                "use exact (the default) or none");
-  Portfolio portfolio = Portfolio::load(a.scenario);
+  const Portfolio loaded = Portfolio::load(a.scenario);
+  Portfolio portfolio = loaded;
   if (!a.sets.empty()) portfolio = portfolio.with_values(parse_sets(a.sets));
   if (!a.output.empty()) {
+    // The template files as loaded: --set may have written one inline.
     std::vector<std::string> inputs{a.scenario};
-    for (const auto& source : portfolio.template_sources) inputs.push_back(source);
+    for (const auto& source : loaded.template_sources) inputs.push_back(source);
     check_output(a.output, inputs, a.force);
   }
   PortfolioAttributionOptions opt;

@@ -18,11 +18,13 @@ struct PortfolioArgs : LongRunArgs {
 };
 
 int do_portfolio(const PortfolioArgs& a) {
-  Portfolio portfolio = Portfolio::load(a.portfolio);
+  const Portfolio loaded = Portfolio::load(a.portfolio);
+  Portfolio portfolio = loaded;
   if (!a.sets.empty()) portfolio = portfolio.with_values(parse_sets(a.sets));
   const std::string output = a.output.empty() ? default_output(portfolio.name, ".h5") : a.output;
+  // The template files as loaded: --set may have written one inline.
   std::vector<std::string> inputs{a.portfolio};
-  for (const auto& source : portfolio.template_sources) inputs.push_back(source);
+  for (const auto& source : loaded.template_sources) inputs.push_back(source);
   check_output(output, inputs, a.force);
   RunOptions opt;
   opt.seed = a.seed;

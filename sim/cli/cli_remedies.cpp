@@ -89,7 +89,7 @@ int search_and_write(const RemediesArgs& a, const MpiSession& mpi, const Base& b
 
 int run_remedies(const RemediesArgs& a, const MpiSession& mpi) {
   if (!a.scenario.empty() && yaml_kind(a.scenario) == YamlKind::Portfolio) {
-    // Templates inline: remedies may set programmes.NAME.<path>, and the file stands alone.
+    // Templates inline: the file written keeps the whole portfolio and stands alone.
     const Portfolio loaded = Portfolio::load(a.scenario);
     Portfolio portfolio = loaded.with_templates_inline();
     if (!a.sets.empty()) portfolio = portfolio.with_values(parse_sets(a.sets));

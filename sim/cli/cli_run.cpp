@@ -267,9 +267,7 @@ const Registration reg_summary(30, [](CLI::App& app) {
                                  "Print the summary of a progsurv HDF5 file (run, exact, "
                                  "portfolio, sweep, attribution, comparison, seek, remedies or "
                                  "fit)");
-  sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")
-      ->required()
-      ->check(CLI::ExistingFile);
+  sub->add_option("file", *path, "HDF5 file written by progsurv or its Python API")->required();
   sub->callback([path] {
     set_action([path] {
       const std::string type = file_type(*path);

@@ -134,9 +134,7 @@ const Registration reg_sweep(50, [](CLI::App& app) {
   auto args = std::make_shared<SweepArgs>();
   auto* sub = app.add_subcommand(
       "sweep", "Run a parameter sweep (grid, oat, lhs, sobol) and write one HDF5 table");
-  sub->add_option("sweep", args->sweep, "Sweep YAML file (docs/sweep-format.md)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  sub->add_option("sweep", args->sweep, "Sweep YAML file (docs/sweep-format.md)")->required();
   sub->add_option("-o,--output", args->output, "Output HDF5 file (default: <name>.h5)");
   add_long_run_options(
       sub, *args, "-n,--replications",

@@ -156,8 +156,18 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e);
-    return status == 0 ? 0 : cli::kExitBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // An option checked while the line is read says what is wrong as every other error does;
+    // a line of the wrong shape (an unknown option, a missing argument) also says where the
+    // command's options are listed.
+    std::string help;
+    if (dynamic_cast<const CLI::ValidationError*>(&e) == nullptr) {
+      help = " (progsurv";
+      for (const CLI::App* sub : app.get_subcommands()) help += " " + sub->get_name();
+      help += " --help)";
+    }
+    std::cerr << "progsurv: error: " << e.what() << help << "\n";
+    return cli::kExitBadInput;
   }
   try {
     return cli::action_slot()();

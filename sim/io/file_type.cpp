@@ -1,19 +1,14 @@
 // The filetype attribute of a progsurv HDF5 file.
 #include "progsurv/io/file_type.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "io/h5.hpp"
+#include "io/result_h5.hpp"
 #include "progsurv/scenario/error.hpp"
 
 namespace progsurv {
 
 std::string file_type(const std::string& path) {
-  if (::access(path.c_str(), R_OK) != 0)
-    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
+  h5::check_readable(path);
   try {
     const h5::File f = h5::File::open_read(path);
     if (!f.has_attr("filetype") || !f.attr_is_string("filetype"))

@@ -63,11 +63,14 @@ void write_result_file(const std::string& path, const ResultFormat& format,
   });
 }
 
+void check_readable(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0)
+    throw FileFormatError(path + ": cannot read file: " + std::strerror(errno));
+}
+
 File open_result_file(const std::string& path, const ResultFormat& format, FormatVersion* version) {
   // Checked first so that a missing or unreadable file says so, not "not an HDF5 file".
-  if (::access(path.c_str(), R_OK) != 0) {
-    throw FileFormatError("cannot read " + path + ": " + std::strerror(errno));
-  }
+  check_readable(path);
   File f = [&] {
     try {
       return File::open_read(path);

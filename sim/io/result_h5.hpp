@@ -62,6 +62,10 @@ struct FormatVersion {
 void write_result_file(const std::string& path, const ResultFormat& format,
                        const std::function<void(File&)>& body);
 
+// Throws FileFormatError("<path>: cannot read file: <reason>"), in the words every input
+// reader uses, when `path` is missing or unreadable.
+void check_readable(const std::string& path);
+
 // Opens `path` for reading and checks its filetype and version; the version found goes to
 // *version when given. Throws FileFormatError as described above.
 File open_result_file(const std::string& path, const ResultFormat& format,

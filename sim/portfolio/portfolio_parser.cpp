@@ -245,13 +245,7 @@ class PortfolioReader {
     if (const auto* e = map.find("initial")) c.initial = r_.probability(e->value);
     if (const auto* e = map.find("rise")) c.rise = r_.probability(e->value);
     if (const auto* e = map.find("relief")) c.relief = r_.probability(e->value);
-    if (const auto* e = map.find("half_life")) {
-      if (e->value.node.IsScalar() && e->value.node.Scalar() == "never") {
-        c.half_life = kInfinity;
-      } else {
-        c.half_life = r_.months_positive(e->value);
-      }
-    }
+    if (const auto* e = map.find("half_life")) c.half_life = r_.months_positive_or_never(e->value);
     if (const auto* e = map.find("effect")) {
       MapReader effect(r_, e->value, "a map (break, pickup, approval)");
       effect.allow({"break", "pickup", "approval"});
@@ -365,9 +359,34 @@ Portfolio Portfolio::from_yaml(const std::string& text, const std::string& sourc
 
 Portfolio Portfolio::load(const std::string& path) { return from_yaml(read_text_file(path), path); }
 
+namespace {
+
+// Writes template `i` of `p`, given as a file, inline into `root`: the template as its file
+// reads (the organisation's parts are written in on parsing). False when it is inline already.
+bool write_template_inline(const Portfolio& p, std::size_t i, YAML::Node& root) {
+  YAML::Node programmes = root["programmes"];
+  if (!programmes[p.template_names[i]].IsScalar()) return false;
+  programmes[p.template_names[i]] = YAML::Load(read_text_file(p.template_sources[i]));
+  return true;
+}
+
+}  // namespace
+
 Portfolio Portfolio::with_values(
     const std::vector<std::pair<std::string, std::string>>& values) const {
   YAML::Node root = unshared_yaml_copy(load_yaml(yaml_text, source));
+  // A key inside a template given as a file (programmes.NAME.<scenario path>) is set in the
+  // template written inline, so every command's --set and every remedy reach it alike.
+  for (const auto& value : values) {
+    const std::string& path = value.first;
+    const std::string prefix = "programmes.";
+    if (path.rfind(prefix, 0) != 0) continue;
+    const std::size_t dot = path.find('.', prefix.size());
+    if (dot == std::string::npos) continue;  // the whole template: a path or a map replaces it
+    const std::string name = path.substr(prefix.size(), dot - prefix.size());
+    for (std::size_t i = 0; i < template_names.size(); ++i)
+      if (template_names[i] == name) write_template_inline(*this, i, root);
+  }
   std::vector<ValueChange> changed = changes;
   for (const auto& [path, text] : values) {
     YAML::Node value;
@@ -400,14 +419,9 @@ Portfolio Portfolio::with_values(
 
 Portfolio Portfolio::with_templates_inline() const {
   YAML::Node root = unshared_yaml_copy(load_yaml(yaml_text, source));
-  YAML::Node programmes = root["programmes"];
   bool any = false;
-  for (std::size_t i = 0; i < template_names.size(); ++i) {
-    if (!programmes[template_names[i]].IsScalar()) continue;  // inline already
-    // The template as its file reads (the organisation's parts are written in on parsing).
-    programmes[template_names[i]] = YAML::Load(read_text_file(template_sources[i]));
-    any = true;
-  }
+  for (std::size_t i = 0; i < template_names.size(); ++i)
+    any = write_template_inline(*this, i, root) || any;
   if (!any) return *this;
   YAML::Emitter emitter;
   emitter << root;

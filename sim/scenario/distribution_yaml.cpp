@@ -292,6 +292,14 @@ double Reader::months_nonnegative(const Field& field) const {
   return v;
 }
 
+double Reader::months_positive_or_never(const Field& field) const {
+  if (field.node.IsScalar() && field.node.Scalar() == "never")
+    return std::numeric_limits<double>::infinity();
+  const double v = number(field, "a number (months) or 'never'");
+  if (!(v > 0)) fail(field, "must be positive (months) or 'never', got " + format_double(v));
+  return v;
+}
+
 double Reader::probability(const Field& field) const {
   const double v = number(field, "a probability (a number in [0, 1])");
   if (v < 0 || v > 1) fail(field, "must be a probability in [0, 1], got " + format_double(v));

@@ -78,6 +78,8 @@ class Reader {
   double positive(const Field& field, const std::string& what) const;     // > 0
   double nonnegative(const Field& field, const std::string& what) const;  // >= 0
   int count(const Field& field) const;                                    // whole number >= 0
+  // > 0, or `never` (+infinity); every message names both.
+  double months_positive_or_never(const Field& field) const;
   bool boolean(const Field& field) const;
   std::string string(const Field& field, const std::string& what) const;
   // One of `choices`; a near miss gets "did you mean".

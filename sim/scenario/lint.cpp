@@ -95,9 +95,6 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
   for (const SponsorLevel& level : s.levels)
     lapses = lapses || level.attention_lapse.kind() != DistKind::Never;
 
-  // Patience keys each model reads: reviews use review_every, threshold, visible,
-  // cancel_prob; hazard uses rate; none uses nothing. grace and vacancy_multiplier apply
-  // to both models.
   const YAML::Node& const_root = root;
   const YAML::Node patience =
       const_root && const_root.IsMap() ? const_root["patience"] : YAML::Node();
@@ -108,16 +105,9 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
     for (const auto& kv : patience) {
       const std::string key = kv.first.as<std::string>();
       if (key == "model") continue;
-      const bool reviews_only =
-          key == "review_every" || key == "threshold" || key == "visible" || key == "cancel_prob";
-      const bool hazard_only = key == "rate";
       // `visible` also decides what re-engages a sponsor whose attention lapses (rule 12).
       const bool attention_reads = key == "visible" && lapses;
-      const bool unused =
-          !attention_reads && (s.patience.model == PatienceModel::None ||
-                               (s.patience.model == PatienceModel::Hazard && reviews_only) ||
-                               (s.patience.model == PatienceModel::Reviews && hazard_only));
-      if (unused)
+      if (!attention_reads && !patience_model_reads(s.patience.model, key))
         warn({"patience", key}, "patience." + key + " has no effect with patience model " + model);
     }
   }
@@ -126,7 +116,8 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
   // keys that only act in an engage phase or with a recruitment time.
   const YAML::Node& top = root;
   const bool has = top && top.IsMap();
-  if (has && top["disengaged"] && !lapses)
+  // Factors of 1 only state the defaults (the canonical form writes them): no warning.
+  if (has && top["disengaged"] && !lapses && !s.disengaged.inert())
     warn({"disengaged"},
          "disengaged has no effect: no sponsor level has an attention_lapse, so sponsors never "
          "disengage");

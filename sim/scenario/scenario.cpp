@@ -11,6 +11,18 @@ int LevelMix::pick(double u) const {
   return i < 0 ? -1 : level[static_cast<std::size_t>(i)];
 }
 
+bool patience_model_reads(PatienceModel model, const std::string& key) {
+  switch (model) {
+    case PatienceModel::Reviews:
+      return key != "rate";
+    case PatienceModel::Hazard:
+      return key == "rate" || key == "grace" || key == "vacancy_multiplier";
+    case PatienceModel::None:
+      return false;
+  }
+  return false;
+}
+
 int Scenario::level_index(const std::string& level_name) const {
   for (std::size_t i = 0; i < levels.size(); ++i)
     if (levels[i].name == level_name) return static_cast<int>(i);

@@ -372,21 +372,26 @@ class ScenarioReader {
   }
 
   // A level name, or a map level -> weight (>= 0, not all 0), normalised.
-  LevelMix read_mix(const Field& field, const Scenario& s) const {
+  // `word`: a word the key also takes (successor_level's `same`, read by the caller), which
+  // the errors then name too.
+  LevelMix read_mix(const Field& field, const Scenario& s, const std::string& word = "") const {
     std::vector<std::string> names;
     for (const auto& level : s.levels) names.push_back(level.name);
     LevelMix mix;
     if (field.node.IsScalar()) {
       const std::string name = field.node.Scalar();
       const int index = s.level_index(name);
+      std::vector<std::string> words = names;
+      if (!word.empty()) words.insert(words.begin(), word);
       if (index < 0)
-        r_.fail(field, "unknown sponsor level '" + name + "'; " + suggest(name, names));
+        r_.fail(field, "unknown sponsor level '" + name + "'; " + suggest(name, words));
       mix.level.push_back(index);
       mix.prob.push_back(1.0);
       return mix;
     }
     if (!field.node.IsMap())
-      r_.fail(field, "expected a sponsor level name or a map level: weight, got " +
+      r_.fail(field, "expected " + (word.empty() ? "" : "'" + word + "', ") +
+                         "a sponsor level name or a map level: weight, got " +
                          yaml_detail::describe_node(field.node));
     MapReader map(r_, field, "a map level: weight");
     if (map.entries().empty()) r_.fail(field, "give at least one level: weight");
@@ -419,7 +424,7 @@ class ScenarioReader {
         out.successor_same = true;
       } else {
         out.successor_same = false;
-        out.successor = read_mix(e->value, s);
+        out.successor = read_mix(e->value, s, "same");
       }
     }
     return out;
@@ -640,10 +645,13 @@ class ScenarioReader {
     } else if (out.model == PatienceModel::Hazard) {
       map.missing("rate", "model hazard needs a cut rate per month, e.g. rate: 0.05");
     }
-    // Unused settings are dropped so that to_yaml's `{model: none}` reads back identical.
+    // Unused settings are dropped so that to_yaml's `{model: none}` reads back identical;
+    // `visible` is kept: it also says what re-engages a sponsor (rule 12).
     if (out.model == PatienceModel::None) {
+      const Visible visible = out.visible;
       out = Patience{};
       out.model = PatienceModel::None;
+      out.visible = visible;
     }
     return out;
   }
@@ -813,18 +821,34 @@ std::string Scenario::to_yaml() const {
           << ", work: " << dist(step.work) << "}\n";
   }
 
-  if (patience.model == PatienceModel::None) {
-    out << "patience: {model: none}\n";
-  } else {
-    out << "patience:\n";
-    out << "  model: " << (patience.model == PatienceModel::Hazard ? "hazard" : "reviews") << "\n";
-    out << "  review_every: " << num(patience.review_every) << "\n";
-    out << "  threshold: " << dist(patience.threshold) << "\n";
-    out << "  visible: " << (patience.visible == Visible::Steps ? "steps" : "phases") << "\n";
-    out << "  vacancy_multiplier: " << num(patience.vacancy_multiplier) << "\n";
-    out << "  cancel_prob: " << num(patience.cancel_prob) << "\n";
-    out << "  grace: " << num(patience.grace) << "\n";
-    out << "  rate: " << num(patience.rate) << "\n";
+  {
+    // A key the model does not read is left out at its default, so the canonical text raises
+    // no lint warning of its own; a value the file set is kept, so it reads back identical.
+    const Patience unset;
+    std::vector<std::string> keys;
+    const auto key = [&](const std::string& name, bool is_default, const std::string& value) {
+      if (patience_model_reads(patience.model, name) || !is_default)
+        keys.push_back(name + ": " + value);
+    };
+    key("review_every", patience.review_every == unset.review_every, num(patience.review_every));
+    key("threshold", patience.threshold.kind() == DistKind::Never, dist(patience.threshold));
+    key("visible", patience.visible == unset.visible,
+        patience.visible == Visible::Steps ? "steps" : "phases");
+    key("vacancy_multiplier", patience.vacancy_multiplier == unset.vacancy_multiplier,
+        num(patience.vacancy_multiplier));
+    key("cancel_prob", patience.cancel_prob == unset.cancel_prob, num(patience.cancel_prob));
+    key("grace", patience.grace == unset.grace, num(patience.grace));
+    key("rate", patience.rate == unset.rate, num(patience.rate));
+    if (patience.model == PatienceModel::None) {
+      out << "patience: {model: none";
+      for (const std::string& k : keys) out << ", " << k;
+      out << "}\n";
+    } else {
+      out << "patience:\n";
+      out << "  model: " << (patience.model == PatienceModel::Hazard ? "hazard" : "reviews")
+          << "\n";
+      for (const std::string& k : keys) out << "  " << k << "\n";
+    }
   }
   if (!budget.enabled) {
     out << "budget: none\n";

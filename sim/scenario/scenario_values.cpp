@@ -303,12 +303,14 @@ std::string Scenario::value_text(const std::string& path) const {
     override_error(path, "not a key path; write keys separated by dots, e.g. phases.0.value");
   YAML::Node node;
   if (!yaml_text.empty()) node = find_path(load_yaml(yaml_text, source), parts);
-  // Keys left to their defaults are in the canonical text.
+  // Keys left to their defaults are in the canonical text (those that can act).
   if (!node.IsDefined() || node.IsNull()) node = find_path(load_yaml(to_yaml(), source), parts);
   if (!node.IsDefined() || node.IsNull()) {
     // Setting it names what is wrong best (a misspelt key, with the keys that exist).
     (void)with_values({{path, "0"}});
-    override_error(path, "the scenario has no such key (progsurv validate prints every key)");
+    override_error(path,
+                   "the scenario has no such key, or none that can act (progsurv validate "
+                   "prints every key that can)");
   }
   if (!node.IsScalar())
     override_error(path, std::string("holds ") + node_kind(node) + ", not a single value");

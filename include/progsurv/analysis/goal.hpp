@@ -87,7 +87,7 @@ struct Goal {
 
 struct Target {
   Goal goal;
-  bool at_least = true;  // ">=" (">" reads the same); false: "<=" ("<")
+  bool at_least = true;  // ">="; false: "<=" (strict > and < are refused)
   double bound = 0.0;
   std::string text;  // as the user wrote it
 
@@ -96,8 +96,8 @@ struct Target {
   std::string describe() const;
 
   // "completed>=0.25", "p_sponsor_exit <= 10%", "completion_p50<=48". UsageError naming the
-  // text: no operator, an unknown name, a bound that is not a finite number, a share bound
-  // outside [0, 1], a quantile outside (0, 1).
+  // text: no operator, `=` or a strict `>` or `<`, an unknown name, a bound that is not a
+  // finite number, a share bound outside [0, 1], a quantile outside (0, 1).
   // A portfolio's goals when `portfolio` (no completion quantile there).
   static Target parse(const std::string& text, bool portfolio = false);
 };

@@ -85,10 +85,11 @@ struct Portfolio {
   static Portfolio load(const std::string& path);
   // Overrides by key path, as Scenario::with_values does, on the portfolio's own keys
   // ("cynicism.rise", "roster.vp", "customers.initial_trust"). Template values are
-  // "programmes.NAME.<scenario path>" for inline templates only (a file template is a path).
+  // "programmes.NAME.<scenario path>"; a template given as a file is first written inline
+  // (its file is not changed), so the path means the same whichever way it is given.
   Portfolio with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
-  // The same portfolio with every template given as a file written inline (its yaml_text then
-  // stands alone, and template keys can be set as "programmes.NAME.<scenario path>").
+  // The same portfolio with every template given as a file written inline: its yaml_text then
+  // stands alone (a file that keeps the portfolio needs no other).
   Portfolio with_templates_inline() const;
 };
 

@@ -128,6 +128,12 @@ struct Patience {
   double rate = 0.0;                // hazard model: cuts per month (÷ m)
 };
 
+// Whether `model` reads the patience key `key` (docs/scenario-format.md): reviews read every key
+// but rate; hazard reads rate, grace and vacancy_multiplier; none reads none. `visible` also
+// says what re-engages a sponsor whose attention lapses (rule 12), whatever the model.
+// lint() warns about the keys a model does not read; to_yaml() leaves them out at their defaults.
+bool patience_model_reads(PatienceModel model, const std::string& key);
+
 struct Budget {
   bool enabled = false;
   double every = 12.0;        // months between budget cycles
@@ -217,7 +223,8 @@ struct Scenario {
   static Scenario from_yaml(const std::string& text, const std::string& source = "<string>");
   static Scenario load(const std::string& path);
   // The scenario with every default filled in, in canonical parameters; parses back to
-  // an identical Scenario.
+  // an identical Scenario. A patience key the model does not read (patience_model_reads) is
+  // left out while at its default, so the text raises no lint warning its own file did not.
   std::string to_yaml() const;
   // Overrides by key path ("patience.threshold.median", "phases.0.value",
   // "sponsor_levels.vp.clout"); values are YAML scalars or flow text. An unknown path
