@@ -127,6 +127,21 @@ TEST(Target, BadInputIsNamed) {
   fails_with("p_ended_by_sponsor_24>=0.1", "p_ended_by_<cause|any>_<months>");
 }
 
+// A file written before strict comparisons were refused keeps the target as typed; its run
+// read > as >=, and so does the file's reader (the text stays as the file holds it).
+TEST(Target, StoredStrictComparisonReadsAsItsRunDid) {
+  const Target t = Target::parse_stored("completed>0.14");
+  EXPECT_EQ(t.goal.name, Target::parse("completed>=0.14").goal.name);
+  EXPECT_TRUE(t.at_least);
+  EXPECT_DOUBLE_EQ(t.bound, 0.14);
+  EXPECT_EQ(t.text, "completed>0.14");
+  const Target q = Target::parse_stored("completion_p50<48");
+  EXPECT_EQ(q.goal.name, "p_completed_by_48");
+  EXPECT_TRUE(q.at_least);
+  EXPECT_DOUBLE_EQ(Target::parse_stored("completed>=0.2").bound, 0.2);
+  EXPECT_THROW(Target::parse_stored("completed=0.2"), UsageError);
+}
+
 class TargetCli : public progsurv_test::TempFolderTest {};
 
 // Both commands that take --target read it with Target::parse: exit 2, nothing written.

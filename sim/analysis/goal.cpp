@@ -241,6 +241,16 @@ std::string Target::describe() const {
   return goal.name + percent_word(at_least) + b;
 }
 
+Target Target::parse_stored(const std::string& raw, bool portfolio) {
+  std::string text = raw;
+  const std::size_t at = text.find_first_of("<>");
+  if (at != std::string::npos && (at + 1 >= text.size() || text[at + 1] != '='))
+    text.insert(at + 1, "=");
+  Target t = parse(text, portfolio);
+  t.text = raw;  // as the file keeps it
+  return t;
+}
+
 Target Target::parse(const std::string& raw, bool portfolio) {
   const std::string text = trim(raw);
   std::size_t at = text.find_first_of("<>=");

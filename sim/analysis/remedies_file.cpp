@@ -159,7 +159,7 @@ RemediesResult read_remedies(const std::string& path) {
       }
       r.seed = f.read_attr<std::uint64_t>("seed");
       const std::string target = f.read_attr_string("target");
-      if (!target.empty()) r.target = Target::parse(target, on_portfolio);
+      if (!target.empty()) r.target = Target::parse_stored(target, on_portfolio);
       const double budget = f.read_attr<double>("budget");
       if (!std::isnan(budget)) r.budget = budget;
       r.metric = f.read_attr_string("metric");

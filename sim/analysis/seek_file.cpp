@@ -89,7 +89,7 @@ SeekResult read_seek(const std::string& path) {
     r.integer = f.read_attr<std::int32_t>("integer") != 0;
     r.tolerance = f.read_attr<double>("tolerance");
     try {
-      r.target = Target::parse(f.read_attr_string("target"));
+      r.target = Target::parse_stored(f.read_attr_string("target"));
     } catch (const UsageError& e) {
       throw bad(std::string("attribute target: ") + e.what());
     }

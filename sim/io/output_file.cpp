@@ -224,8 +224,8 @@ Temporary create_temporary(const std::string& path) {
     t.fd = ::open(t.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (t.fd < 0 && errno != EEXIST) {
       const int err = errno;
-      throw OutputFileError("cannot create a temporary file next to " + path + ": " + errno_text(err),
-                            err, path);
+      throw OutputFileError(
+          "cannot create a temporary file next to " + path + ": " + errno_text(err), err, path);
     }
   }
   if (t.fd < 0) throw std::runtime_error("cannot create a temporary file next to " + path);

@@ -100,6 +100,10 @@ struct Target {
   // finite number, a share bound outside [0, 1], a quantile outside (0, 1).
   // A portfolio's goals when `portfolio` (no completion quantile there).
   static Target parse(const std::string& text, bool portfolio = false);
+  // A target as a seek or remedies file keeps it (as the user wrote it). Files written before
+  // strict comparisons were refused may hold a strict > or <, which their run read as >= or
+  // <=: it is read so again.
+  static Target parse_stored(const std::string& text, bool portfolio = false);
 };
 
 }  // namespace progsurv
