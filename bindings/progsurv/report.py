@@ -776,8 +776,13 @@ def _attribute_comparison(path, output, replications, staging, force=False, inpu
 MIN_RANK_SHARE = 0.01  # launch ranks listed: reached by at least 1% of organisations
 
 
+def _text(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def _strings(ds):
-    return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in ds[()]]
+    """A string dataset (a scalar as one string) as a list of str."""
+    return [_text(v) for v in np.atleast_1d(ds[()])]
 
 
 def _listed_ranks(reached):
@@ -939,10 +944,6 @@ _ATTRIBUTION_FOR = {
 }
 
 
-def _text(value):
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
 def _a_kind(filetype):
     """'progsurv-portfolio-attribution' -> 'a portfolio attribution file'."""
     kind = filetype.removeprefix("progsurv-").replace("-", " ") or "other"
@@ -950,7 +951,7 @@ def _a_kind(filetype):
 
 
 def _strings_or_none(group, name):
-    return [_text(v) for v in np.atleast_1d(group[name][()])] if name in group else None
+    return _strings(group[name]) if name in group else None
 
 
 def _check_attribution(path, attribution):
