@@ -51,6 +51,18 @@ void register_output_file(py::module_& m) {
       "target that is not a regular file, RuntimeError (old file untouched, temporary "
       "removed) when writing fails, e.g. on a full disk.");
   m.def(
+      "move_into_place",
+      [](const std::vector<std::pair<std::filesystem::path, std::filesystem::path>>& moves) {
+        std::vector<std::pair<std::string, std::string>> names;
+        for (const auto& [staged, path] : moves) names.emplace_back(staged.string(), path.string());
+        py::gil_scoped_release release;
+        move_into_place(names);
+      },
+      py::arg("moves"),
+      "Rename each finished file (staged, path) over its output, in order, then sync the "
+      "outputs' folders. Raises ValueError for a target that is not a regular file, "
+      "RuntimeError when a rename fails (the files not yet moved stay staged).");
+  m.def(
       "replace_folder",
       [](const std::filesystem::path& path,
          const std::vector<std::pair<std::string, py::bytes>>& files,

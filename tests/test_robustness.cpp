@@ -381,6 +381,30 @@ TEST_F(Hostile, FoldersAreWrittenAllOrNothing) {
   EXPECT_EQ(left, std::vector<std::string>{});
 }
 
+// Files staged elsewhere (Python's `report` of a scenario) move in through the writer's one
+// rename: in order, a folder at a target refused, and what was not moved stays staged.
+TEST_F(Hostile, StagedFilesMoveInOrderAndStopAtATargetThatIsNotAFile) {
+  fs::create_directories(path("staged"));
+  spit(path("staged/run.h5"), "run");
+  spit(path("staged/page.html"), "page");
+  spit(path("page.html"), "old page");
+  move_into_place(
+      {{path("staged/run.h5"), path("run.h5")}, {path("staged/page.html"), path("page.html")}});
+  EXPECT_EQ(slurp(path("run.h5")), "run");
+  EXPECT_EQ(slurp(path("page.html")), "page");
+  EXPECT_FALSE(fs::exists(path("staged/run.h5")));
+
+  spit(path("staged/a.h5"), "a");
+  spit(path("staged/b.h5"), "b");
+  fs::create_directories(path("b.h5"));
+  EXPECT_THROW(
+      move_into_place({{path("staged/a.h5"), path("a.h5")}, {path("staged/b.h5"), path("b.h5")}}),
+      OutputPathError);
+  EXPECT_EQ(slurp(path("a.h5")), "a");
+  EXPECT_EQ(slurp(path("staged/b.h5")), "b");  // left for the caller to remove
+  EXPECT_TRUE(fs::is_directory(path("b.h5")));
+}
+
 // A write that fails part-way (a full disk; here a file-size limit, which fails the same
 // write() with EFBIG) leaves the old output and no temporary file, and exits 1 cleanly.
 TEST_F(Hostile, FailedWriteKeepsTheOldOutputAndLeavesNoLitter) {

@@ -1303,6 +1303,10 @@ def morris_sample(r: int, k: int, levels: int = 4, seed: int = 1) -> numpy.typin
     """Morris trajectories in [0, 1]: r (k + 1) rows."""
     ...
 
+def move_into_place(moves: List[Tuple[Union[str, os.PathLike], Union[str, os.PathLike]]]) -> None:
+    """Rename each finished file (staged, path) over its output, in order, then sync the outputs' folders. Raises ValueError for a target that is not a regular file, RuntimeError when a rename fails (the files not yet moved stay staged)."""
+    ...
+
 organisation_chunk: int
 outcome_names: list[str]
 def parse_record(text: str, source: str = '<string>', as_of: str = '') -> ProgrammeRecord:

@@ -2,7 +2,7 @@
 
 Every output goes through the C++ writer the other commands use
 (progsurv/io/output_file.hpp, bound as _core.check_output_path / replace_file /
-replace_folder): the file is built in memory, checked (regular files only, never the
+replace_folder / move_into_place): the file is built in memory, checked (regular files only, never the
 command's own input, write-protected only with force), written to a new O_EXCL|O_NOFOLLOW
 temporary file with an unpredictable name next to it, synced and renamed into place. A
 failure (a full disk, ...) raises RuntimeError with the old file untouched and no temporary
@@ -87,11 +87,9 @@ class Staging:
         return [final for _, final in self._staged]
 
     def commit(self):
-        """Rename every staged file into place (the caller holds off Ctrl-C: _committing)."""
-        for staged, final in self._staged:
-            os.replace(staged, final)
-        for folder in self._folders:
-            _sync_folder(folder)
+        """Rename every staged file into place (the caller holds off Ctrl-C: _committing),
+        through the C++ writer's own rename (_core.move_into_place)."""
+        _core.move_into_place(self._staged)
 
     def __enter__(self):
         return self
@@ -101,20 +99,6 @@ class Staging:
             shutil.rmtree(folder, ignore_errors=True)
         self._folders = {}
         return False
-
-
-def _sync_folder(folder):
-    """The renames reach the disk (as the C++ writer syncs the folder after its rename)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def check_input_file(path, what="file"):

@@ -19,13 +19,16 @@ void sync_file(const std::string& path) {
   if (rc != 0) throw std::runtime_error("cannot sync " + path + ": " + std::strerror(err));
 }
 
-void sync_directory_of(const std::string& path) {
-  const std::filesystem::path p(path);
-  const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+void sync_folder(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;  // best effort: the data itself is already synced
   ::fsync(fd);
   ::close(fd);
+}
+
+void sync_directory_of(const std::string& path) {
+  const std::filesystem::path p(path);
+  sync_folder(p.has_parent_path() ? p.parent_path().string() : ".");
 }
 
 }  // namespace progsurv

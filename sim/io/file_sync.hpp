@@ -8,6 +8,9 @@ namespace progsurv {
 // Forces the file's data to disk; throws std::runtime_error when it cannot.
 void sync_file(const std::string& path);
 
+// Best effort: forces folder `dir`'s entries (renames into it) to disk.
+void sync_folder(const std::string& dir);
+
 // Best effort: forces the directory entry of `path` (a rename) to disk.
 void sync_directory_of(const std::string& path);
 

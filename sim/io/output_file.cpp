@@ -6,12 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
+
+#include "io/file_sync.hpp"
 
 namespace progsurv {
 
@@ -252,19 +255,19 @@ void fill_temporary(Temporary& t, const std::string& path, const std::string& by
   }
 }
 
-void sync_folder(const std::string& dir) {
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);  // best effort: the data itself is already synced
-    ::close(dir_fd);
-  }
-}
-
 void refuse_non_regular(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
     refuse(path, std::string("exists and is ") + kind_of(st.st_mode) +
                      "; progsurv only replaces regular files");
+}
+
+// The one rename of a finished file over its output (the folder is synced by the caller,
+// once for all its files). `from` is left in place when this throws.
+void rename_into_place(const std::string& from, const std::string& to) {
+  refuse_non_regular(to);
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    throw std::runtime_error("cannot move " + from + " to " + to + ": " + errno_text(errno));
 }
 
 void check_file_name(const std::string& name) {
@@ -281,12 +284,23 @@ void replace_file(const std::string& path, const std::string& bytes) {
   remove_stale_temporaries(where, temporary_prefix(path));
   Temporary t = create_temporary(path);
   fill_temporary(t, path, bytes);
-  if (::rename(t.name.c_str(), path.c_str()) != 0) {
-    const int err = errno;
+  try {
+    rename_into_place(t.name, path);
+  } catch (...) {
     ::unlink(t.name.c_str());
-    throw std::runtime_error("cannot move " + t.name + " to " + path + ": " + errno_text(err));
+    throw;
   }
   sync_folder(where.dir);
+}
+
+void move_into_place(const std::vector<std::pair<std::string, std::string>>& moves) {
+  std::vector<std::string> folders;
+  for (const auto& [staged, path] : moves) {
+    rename_into_place(staged, path);
+    const std::string dir = split(path).dir;
+    if (std::find(folders.begin(), folders.end(), dir) == folders.end()) folders.push_back(dir);
+  }
+  for (const std::string& dir : folders) sync_folder(dir);
 }
 
 void check_output_folder(const std::string& path, const OutputCheck& check) {
@@ -331,11 +345,7 @@ void replace_folder(const std::string& path,
         fill_temporary(done.back(), target, bytes);
       }
       for (std::size_t i = 0; i < files.size(); ++i) {
-        const std::string target = folder + "/" + files[i].first;
-        refuse_non_regular(target);
-        if (::rename(done[i].name.c_str(), target.c_str()) != 0)
-          throw std::runtime_error("cannot move " + done[i].name + " to " + target + ": " +
-                                   errno_text(errno));
+        rename_into_place(done[i].name, folder + "/" + files[i].first);
         done[i].name.clear();
       }
     } catch (...) {

@@ -59,6 +59,13 @@ std::string default_output_name(const std::string& name, const std::string& suff
 // killed earlier writer of the same `path` left behind (its process is gone) are removed.
 void replace_file(const std::string& path, const std::string& bytes);
 
+// Renames each finished file {staged, path} over its output in order, then syncs the
+// outputs' folders: for files written elsewhere first (Python's `report` stages its run and
+// attribution beside the page, to appear with it). A target that is not a regular file is
+// refused (OutputPathError); a failed rename throws std::runtime_error, and the files not
+// yet moved stay where they were staged.
+void move_into_place(const std::vector<std::pair<std::string, std::string>>& moves);
+
 // Throws OutputPathError when `path` cannot receive a folder of output files: it exists and
 // is not a folder (or is not writable, or is one of `check.inputs`), or, when new, its
 // parent could not take it (check_output_path's rules).
