@@ -6,6 +6,8 @@
 // down to its event loop, and Python's handler still runs, so KeyboardInterrupt follows.
 #include <signal.h>
 
+#include <utility>
+
 #include "progsurv/engine/cancel.hpp"
 #include "register.hpp"
 
@@ -49,5 +51,27 @@ class InterruptGuard {
   }
   bool installed_ = false;
 };
+
+// The one way engine work runs from Python: without the GIL, under an InterruptGuard (so a
+// stop requested by an earlier call is forgotten and Ctrl-C stops this one with
+// KeyboardInterrupt). `on_cancel` runs for a Cancelled that Ctrl-C did not cause (a progress
+// callback's exception to re-raise) before it propagates.
+template <class Work, class OnCancel>
+auto interruptible(Work&& work, OnCancel&& on_cancel) {
+  const InterruptGuard interrupt_guard;
+  try {
+    py::gil_scoped_release release;
+    return work();
+  } catch (const Cancelled&) {
+    InterruptGuard::raise_if_interrupted();
+    on_cancel();
+    throw;
+  }
+}
+
+template <class Work>
+auto interruptible(Work&& work) {
+  return interruptible(std::forward<Work>(work), [] {});
+}
 
 }  // namespace progsurv::python

@@ -63,15 +63,8 @@ template <class Options, class Work>
 auto run_without_gil(Options& options, const py::object& progress, Work&& work) {
   PythonProgress bridge(progress);
   options.progress = std::ref(bridge);
-  const InterruptGuard interrupt_guard;
-  try {
-    py::gil_scoped_release release;
-    return work();
-  } catch (const Cancelled&) {
-    InterruptGuard::raise_if_interrupted();
-    bridge.rethrow_pending();
-    throw;  // a callback returned False
-  }
+  // A callback's exception is re-raised; one that returned False leaves the Cancelled.
+  return interruptible(std::forward<Work>(work), [&] { bridge.rethrow_pending(); });
 }
 
 }  // namespace progsurv::python

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "interrupt.hpp"
 #include "progsurv/analysis/likelihood.hpp"
 #include "register.hpp"
 
@@ -129,12 +130,7 @@ random numbers); exact() solves the CTMC of a Markov-subset scenario.
       .def(
           "simulated",
           [](const RecordLikelihood& l, const Scenario& s) {
-            LikelihoodEstimate e;
-            {
-              py::gil_scoped_release release;
-              e = l.simulated(s);
-            }
-            return estimate_dict(e);
+            return estimate_dict(interruptible([&] { return l.simulated(s); }));
           },
           py::arg("scenario"),
           "dict: log_likelihood, standard_error (Monte Carlo), probability and "
@@ -142,9 +138,9 @@ random numbers); exact() solves the CTMC of a Markov-subset scenario.
       .def(
           "simulated_log_likelihood",
           [](const RecordLikelihood& l, const Scenario& s) {
-            return l.simulated(s).log_likelihood;
+            return interruptible([&] { return l.simulated(s).log_likelihood; });
           },
-          py::arg("scenario"), py::call_guard<py::gil_scoped_release>())
+          py::arg("scenario"))
       .def(
           "log_likelihoods",
           [](const RecordLikelihood& l, const Scenario& base, const std::vector<std::string>& names,
@@ -165,13 +161,11 @@ random numbers); exact() solves the CTMC of a Markov-subset scenario.
                 pairs.append(py::make_tuple(names[static_cast<std::size_t>(j)], v(i, j)));
               points.push_back(key_value_overrides(pairs));
             }
-            std::vector<double> out;
-            {
-              py::gil_scoped_release release;
-              out = l.log_likelihoods(base, points,
-                                      method == "exact" ? RecordLikelihood::Method::Exact
-                                                        : RecordLikelihood::Method::Simulated);
-            }
+            const std::vector<double> out = interruptible([&] {
+              return l.log_likelihoods(base, points,
+                                       method == "exact" ? RecordLikelihood::Method::Exact
+                                                         : RecordLikelihood::Method::Simulated);
+            });
             return py::array_t<double>(static_cast<py::ssize_t>(out.size()), out.data());
           },
           py::arg("base"), py::arg("names"), py::arg("values"), py::arg("method") = "simulated",
@@ -182,12 +176,7 @@ random numbers); exact() solves the CTMC of a Markov-subset scenario.
       .def(
           "exact",
           [](const RecordLikelihood& l, const Scenario& s) {
-            LikelihoodEstimate e;
-            {
-              py::gil_scoped_release release;
-              e = l.exact(s);
-            }
-            return estimate_dict(e);
+            return estimate_dict(interruptible([&] { return l.exact(s); }));
           },
           py::arg("scenario"),
           "As simulated(), exactly from the CTMC (raises ScenarioError outside the Markov "

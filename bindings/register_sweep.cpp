@@ -42,15 +42,7 @@ SweepResult run_sweep_py(const Sweep& sweep, int threads, const std::string& out
   // Called on this (the calling) thread as points finish; workers only read the flag.
   opt.progress = [&](std::int64_t done, std::int64_t total) { watch(done, total); };
   opt.keep_going = [&] { return watch.keep_going(); };
-  const InterruptGuard interrupt_guard;
-  try {
-    py::gil_scoped_release release;
-    return run_sweep(sweep, opt);
-  } catch (const Cancelled&) {
-    InterruptGuard::raise_if_interrupted();
-    watch.rethrow_pending();
-    throw;
-  }
+  return interruptible([&] { return run_sweep(sweep, opt); }, [&] { watch.rethrow_pending(); });
 }
 
 // The columns of an attribution result (computed or read from a file) as a dict.
@@ -119,17 +111,13 @@ py::dict attribute_py(const Scenario& scenario, std::int64_t replications, std::
                           shapley + "'");
   }
   opt.progress = [&](std::int64_t done, std::int64_t planned) { return watch(done, planned); };
-  AttributionResult r;
-  const InterruptGuard interrupt_guard;
-  try {
-    py::gil_scoped_release release;
-    r = attribute(scenario, opt);
-    if (!output.empty()) write_attribution(output, r);
-  } catch (const Cancelled&) {
-    InterruptGuard::raise_if_interrupted();
-    watch.rethrow_pending();
-    throw;
-  }
+  const AttributionResult r = interruptible(
+      [&] {
+        AttributionResult a = attribute(scenario, opt);
+        if (!output.empty()) write_attribution(output, a);
+        return a;
+      },
+      [&] { watch.rethrow_pending(); });
   return attribution_dict(r);
 }
 

@@ -93,6 +93,35 @@ def test_write_result_refuses_devices(small, tmp_path):
         result.to_hdf5(tmp_path)
 
 
+def test_a_ctrl_c_is_forgotten_by_the_next_call():
+    """A Ctrl-C that stopped one call must not stop the next: the likelihood (fits) used to
+    find the old stop request still set and raise KeyboardInterrupt at once."""
+    script = textwrap.dedent(
+        f"""\
+        import os, signal, sys, threading
+        sys.path.insert(0, {str(PYTHON_DIR)!r})
+        import progsurv
+        # The record first: simulating it is a run of its own, which would clear the flag.
+        spec = progsurv.FitSpec.load({str(SCENARIOS / "fits" / "markov-4.yaml")!r})
+        record = progsurv.simulate_record(spec.scenario, 20, seed=3)
+        like = progsurv.Likelihood(spec, record)
+        theta = [0.7, 0.5, 0.02, 0.3]
+        threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            progsurv.run({str(BASELINE)!r}, replications=10**9, threads=1)
+            sys.exit(4)
+        except KeyboardInterrupt:
+            pass
+        print(like(theta), like.at_points([theta])[0], flush=True)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    a, b = (float(x) for x in proc.stdout.split())
+    assert np.isfinite(a) and a == b
+
+
 def test_ctrl_c_stops_a_long_replication(tmp_path):
     """Each replication takes ~5e5 events, so the next progress call is far away; SIGINT
     must still raise KeyboardInterrupt within a few seconds."""
