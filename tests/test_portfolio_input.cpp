@@ -535,7 +535,7 @@ TEST_F(PortfolioInput, Overrides) {
   EXPECT_EQ(r.changes[1].path, "horizon");
   EXPECT_EQ(r.changes[1].was, "120");
   EXPECT_EQ(r.label(), "org [roster.vp=6, horizon=96]");
-  // As for scenarios, every component but the last must exist in the file.
+  // The portfolio's own keys: every component but the last must exist in the file.
   try {
     p.with_values({{"cynicism.rise", "0.2"}});
     ADD_FAILURE() << "expected a ScenarioError";
@@ -570,6 +570,9 @@ launches: [{at: 0, programme: small}]
   EXPECT_EQ(f.template_sources[0], path("org.yaml") + " (programme core)");
   EXPECT_EQ(p.with_values({{"roster.vp", "3"}}).template_sources[0], path("tmpl.yaml"));
   EXPECT_EQ(load(kGood).templates[0].patience.grace, 6.0);
+  // A block the template leaves to its defaults is taken from them, as for scenarios.
+  EXPECT_EQ(p.with_values({{"programmes.core.deferral.prob", "0.3"}}).templates[0].deferral.prob,
+            0.3);
   try {
     p.with_values({{"programmes.core.patience.grase", "2"}});
     ADD_FAILURE() << "expected a ScenarioError";

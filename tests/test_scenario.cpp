@@ -693,6 +693,36 @@ TEST(ScenarioWithValues, ErrorsNameTheOverridePath) {
   EXPECT_EQ(e.key(), "phases..value");
 }
 
+// A block the file leaves to its defaults (rules 15-17 in a file written before them) is set
+// by path like any other key: it is taken from the defaults, then the value set in it.
+TEST(ScenarioWithValues, BlocksLeftToTheirDefaultsAreSetByPath) {
+  const Scenario base = Scenario::load(kBaselinePath);
+  ASSERT_EQ(base.yaml_text.find("deferral"), std::string::npos);
+  ASSERT_EQ(base.yaml_text.find("reengage"), std::string::npos);
+  const Scenario by_path =
+      base.with_values({{"deferral.prob", "0.3"}, {"customers.reengage.prob", "0.4"}});
+  const Scenario whole =
+      base.with_values({{"deferral", "{prob: 0.3}"}, {"customers.reengage", "{prob: 0.4}"}});
+  EXPECT_EQ(by_path.deferral.prob, 0.3);
+  EXPECT_EQ(by_path.customers.reengage.prob, 0.4);
+  EXPECT_EQ(by_path.to_yaml(), whole.to_yaml());
+  // What the key was before is its default.
+  ASSERT_EQ(by_path.changes.size(), 2u);
+  EXPECT_EQ(by_path.changes[0].was, "0");
+
+  // A misspelt block is suggested from every key the scenario can take, not only its own.
+  ScenarioError e = override_error(base, "deferal.prob", "0.3");
+  EXPECT_NE(e.message().find("did you mean 'deferral'?"), std::string::npos) << e.what();
+  // A default list is empty: its entries cannot be set one by one.
+  e = override_error(base, "escalation.ladder.0.clout", "0.3");
+  EXPECT_NE(e.message().find("'escalation.ladder' is an empty list; set the whole list"),
+            std::string::npos)
+      << e.what();
+  // A user-named entry (a sponsor level) is never made up from a path.
+  e = override_error(base, "sponsor_levels.cfo.clout", "0.6");
+  EXPECT_NE(e.message().find("'sponsor_levels' has no key 'cfo'"), std::string::npos) << e.what();
+}
+
 // ---- bad input: one test per class -------------------------------------------------------
 
 TEST(ScenarioErrors, UnknownKeySuggestsNearMiss) {

@@ -377,6 +377,9 @@ Portfolio Portfolio::with_values(
   YAML::Node root = unshared_yaml_copy(load_yaml(yaml_text, source));
   // A key inside a template given as a file (programmes.NAME.<scenario path>) is set in the
   // template written inline, so every command's --set and every remedy reach it alike.
+  // A block a template leaves to its defaults (deferral.prob) is taken from its canonical
+  // text, as Scenario::with_values does.
+  YAML::Node defaults(YAML::NodeType::Map);
   for (const auto& value : values) {
     const std::string& path = value.first;
     const std::string prefix = "programmes.";
@@ -385,7 +388,10 @@ Portfolio Portfolio::with_values(
     if (dot == std::string::npos) continue;  // the whole template: a path or a map replaces it
     const std::string name = path.substr(prefix.size(), dot - prefix.size());
     for (std::size_t i = 0; i < template_names.size(); ++i)
-      if (template_names[i] == name) write_template_inline(*this, i, root);
+      if (template_names[i] == name) {
+        write_template_inline(*this, i, root);
+        defaults["programmes"][name] = YAML::Load(templates[i].to_yaml());
+      }
   }
   std::vector<ValueChange> changed = changes;
   for (const auto& [path, text] : values) {
@@ -396,7 +402,7 @@ Portfolio Portfolio::with_values(
       throw ScenarioError("<override>", 0, 0, path, "invalid YAML value '" + text + "': " + e.msg);
     }
     note_change(changed, path, text, find_yaml_path(root, path));
-    set_yaml_path(root, path, value);
+    set_yaml_path(root, path, value, defaults);
   }
   YAML::Emitter emitter;
   emitter << root;

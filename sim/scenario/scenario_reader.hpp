@@ -16,8 +16,11 @@ void read_organisation_blocks(const yaml_detail::MapReader& top, const std::stri
                               Scenario& s);
 
 // Scenario::with_values's tools: set a dotted key path in a tree (ScenarioError from
-// "<override>" when the path does not lead anywhere), and copy a tree with no aliases.
-void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value);
+// "<override>" when the path does not lead anywhere in it or in `defaults`, the tree with
+// every default written out, from which a block the tree leaves out is copied in), and copy
+// a tree with no aliases.
+void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value,
+                   const YAML::Node& defaults = YAML::Node(YAML::NodeType::Undefined));
 YAML::Node unshared_yaml_copy(const YAML::Node& node);
 // The node at a dotted key path, or an invalid node when a component is missing.
 YAML::Node find_yaml_path(const YAML::Node& root, const std::string& path);

@@ -47,21 +47,44 @@ const char* node_kind(const YAML::Node& node) {
   throw ScenarioError(kOverrideSource, 0, 0, path, message);
 }
 
-// Sets `path` in `root` to `value`. Every component but the last must exist; the last
-// may be new in a map (the re-parse decides whether that key is allowed there).
-void set_path(YAML::Node root, const std::string& path, const YAML::Node& value) {
+YAML::Node unshared_copy(const YAML::Node& node);
+
+// The child `part` of `node` (a map's key or a list's index), or an invalid node.
+YAML::Node child(const YAML::Node& node, const std::string& part) {
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == part) return it->second;
+  } else if (node.IsSequence()) {
+    const bool digits =
+        !part.empty() && part.size() <= 9 && std::all_of(part.begin(), part.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c));
+        });
+    if (digits && std::stoul(part) < node.size()) return node[std::stoul(part)];
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+// Sets `path` in `root` to `value`. Every component but the last must exist, in `root` or
+// in `defaults` (the same scenario with every default written out: a block the file leaves
+// out, such as deferral, is copied in from there); the last may be new in a map (the
+// re-parse decides whether that key is allowed there).
+void set_path(YAML::Node root, const std::string& path, const YAML::Node& value,
+              const YAML::Node& defaults) {
   const std::vector<std::string> parts = split_path(path);
   if (parts.empty() ||
       std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); }))
     override_error(path, "not a key path; write keys separated by dots, e.g. phases.0.value");
   YAML::Node node;
   node.reset(root);  // reset() rebinds; operator= would overwrite the node's contents
+  YAML::Node fallback;
+  fallback.reset(defaults);
   std::string walked;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     const bool last = i + 1 == parts.size();
     const std::string where = walked.empty() ? "the scenario" : "'" + walked + "'";
     YAML::Node next;
+    const YAML::Node fallback_next = child(fallback, part);
     if (node.IsMap()) {
       bool found = false;
       std::vector<std::string> keys;
@@ -77,8 +100,16 @@ void set_path(YAML::Node root, const std::string& path, const YAML::Node& value)
           node[part] = value;
           return;
         }
-        override_error(path, where + " has no key '" + part + "'" +
-                                 (keys.empty() ? std::string() : "; " + suggest(part, keys)));
+        if (!fallback_next.IsDefined() || fallback_next.IsNull()) {
+          if (fallback.IsMap())
+            for (auto it = fallback.begin(); it != fallback.end(); ++it)
+              if (std::find(keys.begin(), keys.end(), it->first.Scalar()) == keys.end())
+                keys.push_back(it->first.Scalar());
+          override_error(path, where + " has no key '" + part + "'" +
+                                   (keys.empty() ? std::string() : "; " + suggest(part, keys)));
+        }
+        node[part] = unshared_copy(fallback_next);
+        next.reset(node[part]);
       }
       if (last) {
         next = value;  // assigns through to the node inside the tree
@@ -95,6 +126,9 @@ void set_path(YAML::Node root, const std::string& path, const YAML::Node& value)
                                              : "use 0 to " + std::to_string(node.size() - 1)) +
                            ")");
       const std::size_t index = std::stoul(part);
+      if (node.size() == 0)
+        override_error(
+            path, where + " is an empty list; set the whole list instead (" + walked + "=[...])");
       if (index >= node.size())
         override_error(path, where + " has " + std::to_string(node.size()) +
                                  " entries; there is no index " + part);
@@ -108,6 +142,7 @@ void set_path(YAML::Node root, const std::string& path, const YAML::Node& value)
     }
     walked = join_path(walked, part);
     node.reset(next);
+    fallback.reset(fallback_next);
   }
 }
 
@@ -173,33 +208,17 @@ YAML::Node find_path(const YAML::Node& root, const std::vector<std::string>& par
   YAML::Node node;
   node.reset(root);
   for (const std::string& part : parts) {
-    YAML::Node next;
-    if (node.IsMap()) {
-      bool found = false;
-      for (auto it = node.begin(); it != node.end() && !found; ++it)
-        if (it->first.IsScalar() && it->first.Scalar() == part) {
-          next.reset(it->second);
-          found = true;
-        }
-      if (!found) return YAML::Node(YAML::NodeType::Undefined);
-    } else if (node.IsSequence()) {
-      const bool digits =
-          !part.empty() && part.size() <= 9 && std::all_of(part.begin(), part.end(), [](char c) {
-            return std::isdigit(static_cast<unsigned char>(c));
-          });
-      if (!digits || std::stoul(part) >= node.size()) return YAML::Node(YAML::NodeType::Undefined);
-      next.reset(node[std::stoul(part)]);
-    } else {
-      return YAML::Node(YAML::NodeType::Undefined);
-    }
+    const YAML::Node next = child(node, part);
+    if (!next.IsDefined()) return next;
     node.reset(next);
   }
   return node;
 }
 }  // namespace
 
-void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value) {
-  set_path(root, path, value);
+void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value,
+                   const YAML::Node& defaults) {
+  set_path(root, path, value, defaults);
 }
 YAML::Node unshared_yaml_copy(const YAML::Node& node) { return unshared_copy(node); }
 
@@ -232,7 +251,7 @@ Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::str
       before = find_yaml_path(canonical, path);
     }
     note_change(changed, path, text, before);
-    set_path(root, path, value);
+    set_path(root, path, value, canonical);
   }
 
   // The emitted text is the new scenario's own (what files record of it); the tree it came
