@@ -166,16 +166,40 @@ def test_at_risk_counts_for_several_groups_are_one_labelled_row_each():
     ax = progsurv.plotting.plot_survival(a, at_risk=True, label="baseline")
     progsurv.plotting.plot_survival(b, ax=ax, at_risk=True, label="patient")
     ax.figure.canvas.draw()
-    rows = [c for c in ax.child_axes]
-    assert len(rows) == 2
-    # Each row has its own counts (not "23,5413" on one line).
-    labels = [[t.get_text() for t in r.get_xticklabels()] for r in rows]
+    rows = [[t for t in ax.texts if t.get_gid() == f"progsurv-at-risk-{i}"] for i in range(3)]
+    assert rows[0] and rows[1] and not rows[2]
+    # Each row: its group's label, then its own counts (not "23,5413" on one line).
+    assert rows[0][-1].get_text() == "baseline" and rows[1][-1].get_text() == "patient"
+    labels = [[t.get_text() for t in row[:-1]] for row in rows[:2]]
     assert labels[0] != labels[1] and all(len(row) >= 5 for row in labels)
     assert all("," in x or x.isdigit() for row in labels for x in row)
-    texts = [t.get_text() for t in ax.texts]
-    assert "baseline" in texts and "patient" in texts
-    boxes = [r.get_tightbbox(ax.figure.canvas.get_renderer()) for r in rows]
-    assert boxes[0].y0 > boxes[1].y1  # the second row sits below the first, not on it
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [[t.get_window_extent(renderer) for t in row] for row in rows[:2]]
+    # The second row sits below the first, not on it.
+    assert min(b.y0 for b in boxes[0]) > max(b.y1 for b in boxes[1])
+
+
+def test_many_at_risk_rows_stay_inside_a_plain_savefig(tmp_path):
+    """Four groups on a user's plt.subplots(figsize=(8, 4)): every row inside the figure (the
+    rows once sat at fractions of the Axes' height, which the layout could not make room for)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import progsurv
+
+    r = progsurv.run(SCENARIOS / "baseline.yaml", replications=2000, seed=1)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for i in range(4):
+        r.plot_survival(ax=ax, label=f"group{i}", at_risk=True)
+    fig.savefig(tmp_path / "rows.png")
+    renderer = fig.canvas.get_renderer()
+    assert sum(t.get_gid() == "progsurv-at-risk-3" for t in ax.texts) >= 5
+    for t in ax.texts:
+        box = t.get_window_extent(renderer)
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1), t.get_text()
+    plt.close("all")
 
 
 def test_report_shows_its_progress_on_a_terminal(briefs, tmp_path):
