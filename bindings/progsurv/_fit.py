@@ -30,8 +30,28 @@ def _as_record(record, as_of=None):
     if isinstance(record, (str, os.PathLike)):
         return _core.read_record(os.fspath(record), as_of or "")
     if isinstance(record, pd.DataFrame):
-        return _core.parse_record(record_to_csv(record), "<DataFrame>", as_of or "")
+        try:
+            return _core.parse_record(record_to_csv(record), "<DataFrame>", as_of or "")
+        except _core.ScenarioError as e:
+            if e.line < 2:  # the header (the columns), or no row at all
+                raise
+            # The CSV's line L is the frame's row L - 2: name it as the user sees it.
+            raise _frame_error(record, e.line - 2, e.key, e.message) from None
     raise TypeError("record must be a path to a CSV file, a DataFrame or a ProgrammeRecord")
+
+
+def _frame_error(frame, position, column, message):
+    """A ScenarioError for a record DataFrame's cell, naming its row by index label and
+    position (.line is the position + 1, .column 0, .key the column)."""
+    label = frame.index[position]
+    where = f"row {label!r}" if label != position else f"row {position}"
+    if label != position:
+        where += f" (position {position})"
+    text = f"<DataFrame>: {where}: '{column}': {message}" if column else f"<DataFrame>: {where}: {message}"
+    error = _core.ScenarioError(text)
+    error.file, error.line, error.column, error.key, error.message = (
+        "<DataFrame>", position + 1, 0, column or "", message)
+    return error
 
 
 # The record's columns (docs/record-format.md), in the order record_to_csv writes them.
@@ -58,21 +78,32 @@ def record_to_csv(frame):
     unknown)."""
     cols = [c for c in _RECORD_COLUMNS if c in frame.columns]
     lines = [",".join(cols)]
-    for row in frame[cols].itertuples(index=False):
+    for position, row in enumerate(frame[cols].itertuples(index=False)):
         cells = []
         for c, v in zip(cols, row):
-            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-                cells.append("")
-            elif c == "phases_delivered":
-                cells.append(str(int(v)))
-            elif c == "month":
-                cells.append(repr(float(v)))
-            elif hasattr(v, "strftime"):  # a date or Timestamp
-                cells.append(v.strftime("%Y-%m-%d"))
-            else:
-                cells.append(str(v))
+            try:
+                if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+                    cells.append("")
+                elif c == "phases_delivered":
+                    cells.append(str(_whole(v)))
+                elif c == "month":
+                    cells.append(repr(float(v)))
+                elif hasattr(v, "strftime"):  # a date or Timestamp
+                    cells.append(v.strftime("%Y-%m-%d"))
+                else:
+                    cells.append(str(v))
+            except (TypeError, ValueError):
+                what = "a whole number" if c == "phases_delivered" else "a number"
+                raise _frame_error(frame, position, c, f"{v!r} is not {what}") from None
         lines.append(",".join(cells))
     return "\n".join(lines) + "\n"
+
+
+def _whole(v):
+    """int(v) for a whole number only (2.0 is 2; 2.5 and "2" are refused)."""
+    if isinstance(v, str) or float(v) != int(v):
+        raise ValueError(v)
+    return int(v)
 
 
 def read_record(path, as_of=None):

@@ -237,6 +237,26 @@ def test_record_errors_name_row_and_column(tmp_path):
     assert (err.value.line, err.value.column, err.value.key) == (3, 10, "cause")
 
 
+def test_record_frame_errors_name_the_frames_row_and_column(tmp_path):
+    """A DataFrame's rows are named by index label and position, not by the line of the CSV
+    text it is turned into; a cell that is not a number names its row and column too."""
+    good = tmp_path / "past.csv"
+    good.write_text("sponsor_level,outcome,cause,month,phases_delivered\n"
+                    "vp,ended,patience,4,1\nvp,ended,patience,5,1\nvp,completed,,9,2\n")
+    frame = progsurv.read_record(good)  # indexed by the file's line: 2, 3, 4
+    frame.loc[3, "cause"] = "boredom"
+    with pytest.raises(progsurv.ScenarioError, match=r"^<DataFrame>: row 3 \(position 1\): "
+                       r"'cause': 'boredom' is not") as err:
+        progsurv._fit._as_record(frame)
+    assert (err.value.line, err.value.key) == (2, "cause")
+    with pytest.raises(progsurv.ScenarioError, match=r"^<DataFrame>: row 1: 'cause'"):
+        progsurv._fit._as_record(frame.reset_index(drop=True))
+    plain = pd.DataFrame({"sponsor_level": ["vp"], "outcome": ["ended"], "month": ["soon"]})
+    with pytest.raises(progsurv.ScenarioError,
+                       match=r"^<DataFrame>: row 0: 'month': 'soon' is not a number"):
+        progsurv._fit._as_record(plain)
+
+
 FIT_YAML = """scenario: {scenario}
 parameters:
   sponsor_levels.vp.approval: {{prior: beta, a: 1, b: 1}}
