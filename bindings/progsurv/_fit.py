@@ -228,6 +228,29 @@ def inert_parameters(spec, likelihood):
     return inert
 
 
+class _Stoppable:
+    """emcee's vectorised log-probability with Ctrl-C taken out of emcee's hands: emcee prints
+    a traceback for any exception in the function ("Exception while calling your likelihood
+    function"), which reads as a crash. A KeyboardInterrupt is kept instead, the rest of the
+    step gets -inf without evaluating, and the sampling loop raises it after the step."""
+
+    def __init__(self, at_points):
+        self.at_points = at_points
+        self.interrupt = None
+
+    def __call__(self, thetas):
+        if self.interrupt is None:
+            try:
+                return self.at_points(thetas)
+            except KeyboardInterrupt as e:
+                self.interrupt = e
+        return np.full(len(thetas), -math.inf)
+
+    def raise_if_stopped(self):
+        if self.interrupt is not None:
+            raise self.interrupt
+
+
 class _LogPosterior:
     def __init__(self, spec, likelihood):
         self.priors = [p for _, p in spec.parameters]
@@ -352,8 +375,9 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
     # Without a pool, emcee hands over each half-ensemble at once (vectorize): the points'
     # likelihoods run side by side in C++ (docs/performance.md, "Fits"); under a pool, one
     # point per call as the pool's processes expect. The chain is the same either way.
+    stoppable = _Stoppable(logpost.at_points)
     sampler = emcee.EnsembleSampler(nwalkers, ndim,
-                                    logpost if pool is not None else logpost.at_points,
+                                    logpost if pool is not None else stoppable,
                                     moves=[(emcee.moves.DEMove(), 0.8),
                                            (emcee.moves.DESnookerMove(), 0.2)],
                                     pool=None if pool is None else _CountingPool(pool, logpost),
@@ -364,6 +388,7 @@ def fit(spec, record, *, walkers=None, steps=None, burn=None, seed=None, method=
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:
         for i, _ in enumerate(sampler.sample(start, iterations=samp["steps"])):
+            stoppable.raise_if_stopped()
             if callback is not None and callback(i + 1, samp["steps"]) is False:
                 raise KeyboardInterrupt
     finally:

@@ -344,6 +344,31 @@ def test_a_pool_gives_the_one_process_fit():
     assert one.evaluations == two.evaluations > 0
 
 
+def test_ctrl_c_inside_the_likelihood_stops_the_fit_without_emcees_traceback(monkeypatch,
+                                                                              capfd):
+    """emcee prints a traceback for any exception in the log-probability ("Exception while
+    calling your likelihood function"); a Ctrl-C there must stop the fit as a plain
+    KeyboardInterrupt, without that print, and without evaluating the rest of the step."""
+    s = spec({"sponsor_levels.vp.approval": progsurv.Prior("beta", a=1, b=1)},
+             method="exact", walkers=6, steps=50, burn=4)
+    record = progsurv.simulate_record(progsurv.Scenario.load(MARKOV), 25, seed=3)
+    calls = []
+    at_points = progsurv._fit.Likelihood.at_points
+
+    def interrupted_on_the_third(self, thetas):
+        calls.append(len(thetas))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return at_points(self, thetas)
+
+    monkeypatch.setattr(progsurv._fit.Likelihood, "at_points", interrupted_on_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        quiet_fit(s, record)
+    out, err = capfd.readouterr()
+    assert "emcee" not in out + err and "Traceback" not in out + err
+    assert len(calls) == 3  # the step's other half-ensemble was not evaluated
+
+
 class _OnePointPool:
     """A pool that maps in this process: the fit then takes the one-point path (emcee calls
     the log-posterior once per point) instead of the vectorised one. Like a process pool,
