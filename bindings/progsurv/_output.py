@@ -70,10 +70,21 @@ class Staging:
     def __init__(self):
         self._folders = {}  # output folder -> its staging folder
         self._staged = []  # (staged path, final path)
+        self._last = None  # the command's last output, written after the staged ones
+
+    def last(self, path):
+        """Names the command's own last output (the page): no staged file may have its name."""
+        self._last = os.fspath(path)
 
     def path(self, final, inputs=(), force=False):
-        """Where to write the output `final` (checked now, as the writer would)."""
+        """Where to write the output `final` (checked now, as the writer would). A name that
+        another output of the command already has is refused: one would replace the other."""
         final = os.fspath(final)
+        for other in [f for _, f in self._staged] + [self._last] * (self._last is not None):
+            if os.path.abspath(other) == os.path.abspath(final):
+                raise ValueError(f"{final}: two outputs of this command would have this name "
+                                 f"(one would replace the other); give the page a name of its "
+                                 f"own, such as {os.path.splitext(final)[0]}.html")
         _core.check_output_path(final, [os.fspath(i) for i in inputs if i is not None], force)
         folder = os.path.dirname(os.path.abspath(final))
         if folder not in self._folders:

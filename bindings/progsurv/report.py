@@ -1153,6 +1153,7 @@ def _report(args, staging):
     # it computes first.
     output = args.output or os.path.splitext(path)[0] + ".html"
     check_output_path(output, inputs, args.force)
+    staging.last(output)
     attribution = args.attribution
     if is_yaml and _is_portfolio_yaml(path):
         path, attribution = _run_portfolio_yaml(args, path, output, inputs, staging)

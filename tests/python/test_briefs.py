@@ -92,6 +92,18 @@ def test_report_of_a_portfolio_yaml_runs_it_first(tmp_path):
     assert "<h2>What each sharing costs" not in (tmp_path / "plain.html").read_text()
 
 
+@pytest.mark.parametrize("page", ["run.h5", "run-attribution.h5"])
+def test_a_report_page_named_as_a_file_it_computes_is_refused(tmp_path, page):
+    """`report X.yaml -o run.h5` wrote the run over the page and said "written" twice."""
+    (tmp_path / page).write_text("mine")
+    proc = run_cli("report", SCENARIOS / "baseline.yaml", "-n", 300, "--attribute", 100,
+                   "-o", tmp_path / page, check=False)
+    assert proc.returncode == 2 and "two outputs of this command would have this name" \
+        in proc.stderr, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [page]
+    assert (tmp_path / page).read_text() == "mine"
+
+
 def test_report_refuses_an_attribution_of_another_kind(briefs, tmp_path):
     run_cli("attribute", SCENARIOS / "baseline.yaml", "-n", 500, "-o", tmp_path / "a.h5", "-q")
     proc = run_cli("report", briefs / "pf.h5", "--attribution", tmp_path / "a.h5",
