@@ -542,6 +542,26 @@ TEST(SweepFileOutput, WritesAndReadsBack) {
   EXPECT_THROW(progsurv::read_sweep(dir.file("missing.h5")), FileFormatError);
 }
 
+// A point the file makes invalid (a count drawn as 2.6) stops the sweep with the file's
+// error and leaves no journal: the corrected sweep must start without --resume.
+TEST(SweepResume, AnInvalidPointLeavesNoJournal) {
+  TempDir dir;
+  const Sweep s = Sweep::from_yaml(
+      sweep_text("{type: lhs, points: 12}", "  escalation.max_attempts: {low: 1, high: 4}\n"),
+      "s.yaml");
+  SweepOptions opt;
+  opt.output = dir.file("s.h5");
+  opt.threads = 2;
+  try {
+    progsurv::run_sweep(s, opt);
+    ADD_FAILURE() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("at point"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(opt.output + ".partial"));
+  EXPECT_FALSE(fs::exists(opt.output));
+}
+
 TEST(SweepResume, InterruptedSweepResumesToTheSameResult) {
   TempDir dir;
   const Sweep s = Sweep::from_yaml(
