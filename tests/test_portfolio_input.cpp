@@ -570,6 +570,20 @@ launches: [{at: 0, programme: small}]
   EXPECT_EQ(f.template_sources[0], path("org.yaml") + " (programme core)");
   EXPECT_EQ(p.with_values({{"roster.vp", "3"}}).template_sources[0], path("tmpl.yaml"));
   EXPECT_EQ(load(kGood).templates[0].patience.grace, 6.0);
+  // A path the portfolio would ignore is refused with the path that acts, not run under a
+  // label that says it changed something.
+  for (const auto& [bad, acts] : std::vector<std::pair<std::string, std::string>>{
+           {"programmes.core.horizon", "set 'horizon'"},
+           {"succession.adoption", "set 'programmes.core.succession.adoption'"},
+           {"programmes.core.succession.successor_level", "always of its own level"}}) {
+    try {
+      p.with_values({{bad, "1"}});
+      ADD_FAILURE() << "expected a ScenarioError for " << bad;
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(e.key(), bad);
+      EXPECT_NE(e.message().find(acts), std::string::npos) << e.what();
+    }
+  }
   // A block the template leaves to its defaults is taken from them, as for scenarios.
   EXPECT_EQ(p.with_values({{"programmes.core.deferral.prob", "0.3"}}).templates[0].deferral.prob,
             0.3);
@@ -593,6 +607,29 @@ launches: [{at: 0, programme: small}]
 }  // namespace
 
 namespace {
+
+// A template other than the lead has no organisation blocks of its own: overriding one ran
+// the same organisations under a label that said the key had changed.
+TEST(PortfolioWithValues, OrganisationBlocksOfAnotherTemplateAreRefused) {
+  const Portfolio p =
+      Portfolio::load(PROGSURV_SOURCE_DIR "/scenarios/portfolios/planned-launches.yaml");
+  ASSERT_EQ(p.template_names.front(), "research");
+  const std::string path = "programmes.anchored.sponsor_levels.c_suite.tenure.mean";
+  try {
+    p.with_values({{path, "1"}});
+    ADD_FAILURE() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.key(), path);
+    EXPECT_NE(e.message().find("set 'programmes.research.sponsor_levels.c_suite.tenure.mean'"),
+              std::string::npos)
+        << e.what();
+  }
+  // The lead's does act: every template runs on the organisation's levels.
+  const Portfolio q =
+      p.with_values({{"programmes.research.sponsor_levels.c_suite.tenure.mean", "1"}});
+  for (const Scenario& t : q.templates)
+    EXPECT_EQ(t.levels[static_cast<std::size_t>(t.level_index("c_suite"))].tenure.mean(), 1.0);
+}
 
 // The worked example of docs/portfolio-format.md loads as the page describes it.
 TEST_F(PortfolioInput, WorkedExampleOfTheFormatPage) {

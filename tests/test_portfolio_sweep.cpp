@@ -184,7 +184,7 @@ TEST(PortfolioSweepFile, ErrorsNameFileLineColumnAndKey) {
   EXPECT_NE(e.message().find("programmes.baseline.succession.adoption"), std::string::npos)
       << e.what();
   e = error_of(sweep_text("oat", "  programmes.baseline.horizon: [60]\n"));
-  EXPECT_NE(e.message().find("vary 'horizon'"), std::string::npos) << e.what();
+  EXPECT_NE(e.message().find("set 'horizon'"), std::string::npos) << e.what();
 
   // Metrics: scenario metrics are refused, names get suggestions, ranks are checked.
   e = error_of(sweep_text("oat", "  max_live: [2]\n", "metrics: [p_completed]\n"));

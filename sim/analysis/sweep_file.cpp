@@ -159,19 +159,6 @@ std::string join_from(const std::vector<std::string>& parts, std::size_t first) 
   return out;
 }
 
-// The organisation's parts: a portfolio block of these names replaces the whole part of
-// every programme; without one, the organisation takes it from the first programme.
-const std::vector<std::string>& organisation_blocks() {
-  static const std::vector<std::string> blocks = {
-      "sponsor_levels", "initial_sponsor", "succession", "disengaged",  "silos",
-      "handoffs",       "escalation",      "budget",     "review_every"};
-  return blocks;
-}
-bool is_organisation_block(const std::string& key) {
-  const auto& b = organisation_blocks();
-  return std::find(b.begin(), b.end(), key) != b.end();
-}
-
 std::string flow_at(const YAML::Node& root, const std::string& path) {
   bool found = false;
   const YAML::Node at = walk(root, path, &found);
@@ -202,7 +189,7 @@ std::string portfolio_default(const Portfolio& p, const std::string& key) {
     for (std::size_t i = 0; i < p.template_names.size(); ++i)
       if (p.template_names[i] == parts[1])
         return flow_at(YAML::Load(p.templates[i].to_yaml()), join_from(parts, 2));
-  if (!parts.empty() && is_organisation_block(parts[0]))
+  if (!parts.empty() && Portfolio::is_organisation_block(parts[0]))
     return flow_at(YAML::Load(p.templates.front().to_yaml()),
                    parts[0] == "review_every" ? "patience.review_every" : key);
   return "";
@@ -647,49 +634,9 @@ class SweepReader {
     }
   }
 
-  // A portfolio key path that cannot apply, or would change nothing, is refused with what to
-  // vary instead: a key inside an organisation part the portfolio does not write (the part
-  // comes from its first programme), and a programme's own copy of an organisation part
-  // (replaced by the organisation's). A whole part given as the value is fine.
-  void check_portfolio_path(const SweepParameter& p, const Sweep& s,
-                            const MapReader::Entry& entry) const {
-    const std::vector<std::string> parts = split_dots(p.key);
-    if (parts.empty()) return;
-    const std::string& lead = s.portfolio.template_names.front();
-    const auto fail = [&](const std::string& message) {
-      r_.fail(entry.key_mark, join_path("parameters", p.key), message);
-    };
-    const auto written = [&](const std::string& block) {
-      return base_node_.IsMap() && base_node_[block].IsDefined();
-    };
-    if (parts.size() > 1 && is_organisation_block(parts[0]) && !written(parts[0])) {
-      const std::string in_lead = parts[0] == "review_every" ? "patience.review_every" : p.key;
-      fail("the portfolio does not write '" + parts[0] +
-           "': the organisation takes it from its first programme, so vary 'programmes." + lead +
-           "." + in_lead + "' (or write a " + parts[0] + " block in the portfolio)");
-    }
-    if (parts[0] != "programmes" || parts.size() < 3) return;
-    const std::string& name = parts[1];
-    std::string part = parts[2];
-    if (part == "patience" && parts.size() >= 4 && parts[3] == "review_every")
-      part = "review_every";
-    const std::string own = part == "review_every" ? "review_every" : join_from(parts, 2);
-    if (part == "horizon" || part == "grid")
-      fail("the portfolio's " + part + " applies to every programme; vary '" + own + "'");
-    if (!is_organisation_block(part)) return;
-    if (written(part))
-      fail("the portfolio's own '" + part + "' replaces every programme's; vary '" + own + "'");
-    if (name != lead)
-      fail("programme " + name + "'s " + part +
-           " is replaced by the organisation's, which comes from the first programme; vary "
-           "'programmes." +
-           lead + "." + join_from(parts, 2) + "'");
-  }
-
   // Each value the parameter can take, alone on the base: an unknown key path or an
   // impossible value is reported here, at the parameter, before anything runs.
   void check_parameter(const SweepParameter& p, const Sweep& s, const MapReader::Entry& entry) {
-    if (s.is_portfolio()) check_portfolio_path(p, s, entry);
     std::vector<std::string> probe = p.values;
     if (p.range) probe = {value_text(p.low), value_text(p.high)};
     for (const auto& text : probe) {

@@ -2,9 +2,11 @@
 // docs/portfolio-format.md documents the format this implements.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -370,7 +372,74 @@ bool write_template_inline(const Portfolio& p, std::size_t i, YAML::Node& root) 
   return true;
 }
 
+// Refuses an override the portfolio would ignore or cannot reach, naming the path that acts:
+// a template's organisation block (a template other than the lead, or the lead's where the
+// portfolio file gives the block; the run would carry the change in its label and be
+// bitwise the run without it), and a key inside an organisation block the file does not give.
+void refuse_ignored_key(const Portfolio& p, const YAML::Node& root, const std::string& path) {
+  std::vector<std::string> parts;
+  {
+    std::string part;
+    std::istringstream in(path);
+    while (std::getline(in, part, '.')) parts.push_back(part);
+  }
+  if (parts.empty()) return;
+  const std::string& lead = p.template_names.front();
+  const auto written = [&](const std::string& block) {
+    return root.IsMap() && root[block].IsDefined();
+  };
+  const auto from = [&](std::size_t first) {
+    std::string out;
+    for (std::size_t k = first; k < parts.size(); ++k) out += (out.empty() ? "" : ".") + parts[k];
+    return out;
+  };
+  const auto refuse = [&](const std::string& why) {
+    throw ScenarioError("<override>", 0, 0, path,
+                        "the portfolio ignores this key (portfolio-format.md, 'The "
+                        "organisation and its templates'): " +
+                            why);
+  };
+  if (parts.size() > 1 && Portfolio::is_organisation_block(parts[0]) && !written(parts[0])) {
+    const std::string in_lead = parts[0] == "review_every" ? "patience.review_every" : path;
+    throw ScenarioError("<override>", 0, 0, path,
+                        "the portfolio file gives no '" + parts[0] +
+                            "' block: the organisation takes it from its lead template, so set "
+                            "'programmes." +
+                            lead + "." + in_lead + "' (or write a " + parts[0] +
+                            " block in the portfolio file)");
+  }
+  if (parts.size() < 3 || parts[0] != "programmes") return;
+  const std::string& name = parts[1];
+  std::string part = parts[2];
+  if (part == "patience" && parts.size() >= 4 && parts[3] == "review_every") part = "review_every";
+  const std::string own = part == "review_every" ? "review_every" : from(2);
+  if (part == "horizon" || part == "grid")
+    refuse("the portfolio's " + part + " applies to every programme; set '" + own + "'");
+  if (part == "succession" && parts.size() >= 4 && parts[3] == "successor_level")
+    refuse("within a portfolio a post's successor is always of its own level");
+  if (!Portfolio::is_organisation_block(part)) return;
+  if (written(part))
+    refuse("the portfolio's own '" + part + "' replaces every programme's; set '" + own + "'");
+  if (name != lead)
+    refuse("programme " + name + "'s " + part +
+           " is replaced by the organisation's, which comes from the lead template; set "
+           "'programmes." +
+           lead + "." + from(2) + "'");
+}
+
 }  // namespace
+
+const std::vector<std::string>& Portfolio::organisation_blocks() {
+  static const std::vector<std::string> blocks = {
+      "sponsor_levels", "initial_sponsor", "succession", "disengaged",  "silos",
+      "handoffs",       "escalation",      "budget",     "review_every"};
+  return blocks;
+}
+
+bool Portfolio::is_organisation_block(const std::string& key) {
+  const auto& b = organisation_blocks();
+  return std::find(b.begin(), b.end(), key) != b.end();
+}
 
 Portfolio Portfolio::with_values(
     const std::vector<std::pair<std::string, std::string>>& values) const {
@@ -395,6 +464,7 @@ Portfolio Portfolio::with_values(
   }
   std::vector<ValueChange> changed = changes;
   for (const auto& [path, text] : values) {
+    refuse_ignored_key(*this, root, path);
     YAML::Node value;
     try {
       value = YAML::Load(text);

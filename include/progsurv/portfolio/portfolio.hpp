@@ -86,8 +86,15 @@ struct Portfolio {
   // Overrides by key path, as Scenario::with_values does, on the portfolio's own keys
   // ("cynicism.rise", "roster.vp", "customers.initial_trust"). Template values are
   // "programmes.NAME.<scenario path>"; a template given as a file is first written inline
-  // (its file is not changed), so the path means the same whichever way it is given.
+  // (its file is not changed), so the path means the same whichever way it is given. A path
+  // the portfolio would ignore, or that leads into an organisation block the file does not
+  // give, is refused with the path that acts (ScenarioError from "<override>").
   Portfolio with_values(const std::vector<std::pair<std::string, std::string>>& values) const;
+  // The organisation's parts ("sponsor_levels", ..., "review_every"): a portfolio block of
+  // one of these names replaces that part of every template; without one, the organisation
+  // takes it from the lead template (the first).
+  static const std::vector<std::string>& organisation_blocks();
+  static bool is_organisation_block(const std::string& key);
   // The same portfolio with every template given as a file written inline: its yaml_text then
   // stands alone (a file that keeps the portfolio needs no other).
   Portfolio with_templates_inline() const;
