@@ -121,8 +121,11 @@ int run_on_ranks(const MpiSession& mpi, const std::function<int()>& command);
 }  // namespace progsurv::cli
 
 namespace progsurv::cli {
-// --set key.path=value (repeatable): scenario overrides, for the subcommands that take one.
-void add_set_option(CLI::App* sub, std::vector<std::string>& sets);
+// What a subcommand's --set applies to, for its help's examples.
+enum class SetTarget { Scenario, Portfolio, Either };
+// --set key.path=value (repeatable): overrides, for the subcommands that take them.
+void add_set_option(CLI::App* sub, std::vector<std::string>& sets,
+                    SetTarget target = SetTarget::Scenario);
 // The scenario with the --set overrides applied (ScenarioError naming the key when wrong).
 Scenario apply_sets(const Scenario& scenario, const std::vector<std::string>& sets);
 // The key.path=value texts of --set as (path, value) pairs.

@@ -110,7 +110,7 @@ const Registration reg_attribute(60, [](CLI::App& app) {
       2);
   add_force_flag(sub, args->force);
   sub->add_option("-o,--output", args->output, "Also write the table to this HDF5 file");
-  add_set_option(sub, args->sets);
+  add_set_option(sub, args->sets, SetTarget::Either);
   args->mechanisms_option =
       sub->add_option(
              "--mechanisms", args->mechanisms,

@@ -59,7 +59,7 @@ const Registration reg_portfolio(15, [](CLI::App& app) {
   add_count_option(sub, "--max-organisations", args->max_organisations, "Cap for --precision runs",
                    1, kMaxReplications);
   add_force_flag(sub, args->force);
-  add_set_option(sub, args->sets);
+  add_set_option(sub, args->sets, SetTarget::Portfolio);
   sub->callback([args] { set_action([args] { return do_portfolio(*args); }); });
 });
 

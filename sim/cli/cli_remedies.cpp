@@ -152,7 +152,7 @@ const Registration reg_remedies(65, [](CLI::App& app) {
   sub->add_option("-o,--output", args->output,
                   "Output HDF5 file (default: <scenario or portfolio name>-remedies.h5)");
   add_force_flag(sub, args->force);
-  add_set_option(sub, args->sets);
+  add_set_option(sub, args->sets, SetTarget::Either);
   sub->footer(
       "Under mpirun each rank observes a share of every block and rank 0 writes the same\n"
       "file a single process would: mpirun -n 2 progsurv remedies s.yaml r.yaml");

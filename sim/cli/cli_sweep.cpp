@@ -143,7 +143,7 @@ const Registration reg_sweep(50, [](CLI::App& app) {
   args->replications_option->default_str("the sweep file's");
   args->seed_option->description("The engine's seed at every point, instead of the sweep file's");
   args->seed_option->default_str("the sweep file's");
-  add_set_option(sub, args->sets);
+  add_set_option(sub, args->sets, SetTarget::Either);
   add_count_option(sub, "--repeat", args->repeat,
                    "sobol and morris designs: run the design under R engine seeds (seed, seed + "
                    "1, ..; sobol: each on its own shifted design) and combine, so the "

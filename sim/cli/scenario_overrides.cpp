@@ -5,10 +5,18 @@
 
 namespace progsurv::cli {
 
-void add_set_option(CLI::App* sub, std::vector<std::string>& sets) {
-  sub->add_option("--set", sets,
-                  "Override a scenario value by key path, e.g. --set patience.threshold.median=30 "
-                  "or --set sponsor_levels.vp.clout=0.6 (repeatable)")
+void add_set_option(CLI::App* sub, std::vector<std::string>& sets, SetTarget target) {
+  const char* help =
+      target == SetTarget::Scenario
+          ? "Override a scenario value by key path, e.g. --set patience.threshold.median=30 "
+            "or --set sponsor_levels.vp.clout=0.6 (repeatable)"
+      : target == SetTarget::Portfolio
+          ? "Override a portfolio value by key path, e.g. --set roster.vp=10 or --set "
+            "programmes.NAME.patience.grace=6 for a template's (repeatable)"
+          : "Override a value by key path, e.g. --set patience.threshold.median=30 for a "
+            "scenario, --set roster.vp=10 or --set programmes.NAME.patience.grace=6 for a "
+            "portfolio (repeatable)";
+  sub->add_option("--set", sets, help)
       ->take_all()
       ->allow_extra_args(false)
       ->check([](const std::string& text) {

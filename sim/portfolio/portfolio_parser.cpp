@@ -472,7 +472,7 @@ Portfolio Portfolio::with_values(
       throw ScenarioError("<override>", 0, 0, path, "invalid YAML value '" + text + "': " + e.msg);
     }
     note_change(changed, path, text, find_yaml_path(root, path));
-    set_yaml_path(root, path, value, defaults);
+    set_yaml_path(root, path, value, defaults, "the portfolio");
   }
   YAML::Emitter emitter;
   emitter << root;

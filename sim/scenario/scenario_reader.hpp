@@ -20,7 +20,8 @@ void read_organisation_blocks(const yaml_detail::MapReader& top, const std::stri
 // every default written out, from which a block the tree leaves out is copied in), and copy
 // a tree with no aliases.
 void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value,
-                   const YAML::Node& defaults = YAML::Node(YAML::NodeType::Undefined));
+                   const YAML::Node& defaults = YAML::Node(YAML::NodeType::Undefined),
+                   const std::string& root_name = "the scenario");
 YAML::Node unshared_yaml_copy(const YAML::Node& node);
 // The node at a dotted key path, or an invalid node when a component is missing.
 YAML::Node find_yaml_path(const YAML::Node& root, const std::string& path);

@@ -69,7 +69,7 @@ YAML::Node child(const YAML::Node& node, const std::string& part) {
 // out, such as deferral, is copied in from there); the last may be new in a map (the
 // re-parse decides whether that key is allowed there).
 void set_path(YAML::Node root, const std::string& path, const YAML::Node& value,
-              const YAML::Node& defaults) {
+              const YAML::Node& defaults, const std::string& root_name) {
   const std::vector<std::string> parts = split_path(path);
   if (parts.empty() ||
       std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); }))
@@ -82,7 +82,7 @@ void set_path(YAML::Node root, const std::string& path, const YAML::Node& value,
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     const bool last = i + 1 == parts.size();
-    const std::string where = walked.empty() ? "the scenario" : "'" + walked + "'";
+    const std::string where = walked.empty() ? root_name : "'" + walked + "'";
     YAML::Node next;
     const YAML::Node fallback_next = child(fallback, part);
     if (node.IsMap()) {
@@ -217,8 +217,8 @@ YAML::Node find_path(const YAML::Node& root, const std::vector<std::string>& par
 }  // namespace
 
 void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value,
-                   const YAML::Node& defaults) {
-  set_path(root, path, value, defaults);
+                   const YAML::Node& defaults, const std::string& root_name) {
+  set_path(root, path, value, defaults, root_name);
 }
 YAML::Node unshared_yaml_copy(const YAML::Node& node) { return unshared_copy(node); }
 
@@ -251,7 +251,7 @@ Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::str
       before = find_yaml_path(canonical, path);
     }
     note_change(changed, path, text, before);
-    set_path(root, path, value, canonical);
+    set_path(root, path, value, canonical, "the scenario");
   }
 
   // The emitted text is the new scenario's own (what files record of it); the tree it came
