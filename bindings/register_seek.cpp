@@ -14,6 +14,17 @@
 #include "register.hpp"
 
 namespace progsurv::python {
+namespace {
+
+// An OptionError of seek() named as progsurv.seek takes the argument (the command says
+// --range, Python range=); a ValueError, as every UsageError from Python.
+[[noreturn]] void raise_seek_argument(const OptionError& e) {
+  const std::string& o = e.option();
+  throw py::value_error((o == "log_scale" ? std::string("log_scale=True") : o + "=") + ": " +
+                        e.what());
+}
+
+}  // namespace
 
 void register_seek(py::module_& m) {
   m.attr("seek_filetype") = kSeekFiletype;
@@ -94,7 +105,11 @@ sentence, DataFrames and a plot.)doc");
         opt.replications = replications;
         opt.seed = seed;
         opt.threads = threads;
-        return run_without_gil(opt, progress, [&] { return seek(scenario, parsed, opt); });
+        try {
+          return run_without_gil(opt, progress, [&] { return seek(scenario, parsed, opt); });
+        } catch (const OptionError& e) {
+          raise_seek_argument(e);
+        }
       },
       py::arg("scenario"), py::arg("lever"), py::arg("target"), py::arg("range") = py::none(),
       py::arg("largest") = false, py::arg("log_scale") = false, py::arg("scan_points") = 9,
