@@ -65,7 +65,7 @@ def seek(scenario, lever, target, range=None, smallest=True, replications=20_000
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
     threads = _checks.whole("threads", threads, -2**31, 2**31 - 1)
     scan_points = _checks.whole("scan_points", scan_points, -2**31, 2**31 - 1)
-    tolerance = _checks.number("tolerance", tolerance, -math.inf, math.inf)
+    tolerance = _checks.real("tolerance", tolerance)
     smallest = _checks.flag("smallest", smallest)
     log_scale = _checks.flag("log_scale", log_scale)
     with _progress.reporting(progress, f"seeking {lever}") as callback:
