@@ -14,17 +14,6 @@
 #include "register.hpp"
 
 namespace progsurv::python {
-namespace {
-
-// An OptionError of seek() named as progsurv.seek takes the argument (the command says
-// --range, Python range=); a ValueError, as every UsageError from Python.
-[[noreturn]] void raise_seek_argument(const OptionError& e) {
-  const std::string& o = e.option();
-  throw py::value_error((o == "log_scale" ? std::string("log_scale=True") : o + "=") + ": " +
-                        e.what());
-}
-
-}  // namespace
 
 void register_seek(py::module_& m) {
   m.attr("seek_filetype") = kSeekFiletype;
@@ -108,7 +97,8 @@ sentence, DataFrames and a plot.)doc");
         try {
           return run_without_gil(opt, progress, [&] { return seek(scenario, parsed, opt); });
         } catch (const OptionError& e) {
-          raise_seek_argument(e);
+          // Its options are named as progsurv.seek takes them: range=, not --range.
+          raise_option_error(e, e.option() == "log_scale" ? "log_scale=True" : "");
         }
       },
       py::arg("scenario"), py::arg("lever"), py::arg("target"), py::arg("range") = py::none(),
