@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "progsurv/scenario/error.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv::python {
@@ -41,6 +42,11 @@ void register_goal(py::module_& m);         // Target
 void register_seek(py::module_& m);         // seek(), SeekResult, read_seek(), write_seek()
 void register_portfolio_attribution(py::module_& m);  // read_portfolio_attribution()
 void register_remedies(py::module_& m);  // RemedySet, remedies(), RemediesResult, read/write
+
+// Raises ValueError "<option>=: <message>" for an OptionError (error.hpp): the argument as
+// a Python function takes it, where the command names its flag. `spelling` replaces
+// "<option>=" when the keyword reads otherwise ("log_scale=True").
+[[noreturn]] void raise_option_error(const OptionError& e, const std::string& spelling = "");
 
 // Key paths and YAML texts for with_values() from a mapping {path: value} or an iterable of
 // (path, value) pairs (register_scenario.cpp), shared by Scenario and Portfolio.

@@ -5,7 +5,9 @@
 //   progsurv::OutputFileError -> the OSError subclass of its errno (FileNotFoundError for a
 //                                missing folder), with .filename the output path
 //   progsurv::Cancelled       -> KeyboardInterrupt
-// Other std::exceptions keep pybind11's default translation (RuntimeError, ValueError, ...).
+// Other std::exceptions keep pybind11's default translation (RuntimeError, ValueError, ...);
+// bindings that call code throwing OptionError catch it and name the argument as Python
+// takes it (raise_option_error).
 #include <Python.h>
 
 #include <cstring>
@@ -52,6 +54,10 @@ void raise_os_error(const OutputFileError& e) {
 }
 
 }  // namespace
+
+void raise_option_error(const OptionError& e, const std::string& spelling) {
+  throw py::value_error((spelling.empty() ? e.option() + "=" : spelling) + ": " + e.what());
+}
 
 void register_errors(py::module_& m) {
   g_scenario_error = new_exception(

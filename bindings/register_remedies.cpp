@@ -47,7 +47,7 @@ void resolve_goal(const std::string& target, const std::string& metric,
   } catch (const GoalRequestError& e) {
     if (e.option() == "direction" && q.direction == GoalDirection::Auto)
       throw py::value_error(std::string(e.what()) + "; give direction='maximise' or 'minimise'");
-    throw py::value_error(e.option() + ": " + e.what());
+    raise_option_error(e);
   }
 }
 

@@ -133,6 +133,8 @@ std::vector<std::string> names(int count, const char* (*name)(int)) {
 }  // namespace
 
 void register_run(py::module_& m) {
+  // progsurv.run's cap when max_replications is not given, the engine's own default.
+  m.attr("default_max_replications") = RunOptions{}.max_replications;
   m.attr("category_names") =
       names(kEndCategoryCount, [](int k) { return to_string(static_cast<EndCategory>(k)); });
   m.attr("outcome_names") =

@@ -94,7 +94,12 @@ sentence, DataFrames and a plot.)doc");
         opt.replications = replications;
         opt.seed = seed;
         opt.threads = threads;
-        return run_without_gil(opt, progress, [&] { return seek(scenario, parsed, opt); });
+        try {
+          return run_without_gil(opt, progress, [&] { return seek(scenario, parsed, opt); });
+        } catch (const OptionError& e) {
+          // Its options are named as progsurv.seek takes them: range=, not --range.
+          raise_option_error(e, e.option() == "log_scale" ? "log_scale=True" : "");
+        }
       },
       py::arg("scenario"), py::arg("lever"), py::arg("target"), py::arg("range") = py::none(),
       py::arg("largest") = false, py::arg("log_scale") = false, py::arg("scan_points") = 9,

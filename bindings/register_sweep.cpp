@@ -39,6 +39,7 @@ SweepResult run_sweep_py(const Sweep& sweep, int threads, const std::string& out
   opt.threads = threads;
   opt.output = output;
   opt.resume = resume;
+  opt.resume_spelling = "resume=True";
   // Called on this (the calling) thread as points finish; workers only read the flag.
   opt.progress = [&](std::int64_t done, std::int64_t total) { watch(done, total); };
   opt.keep_going = [&] { return watch.keep_going(); };

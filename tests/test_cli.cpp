@@ -106,6 +106,12 @@ TEST_F(Cli, MissingScenarioFileIsBadInput) {
 TEST_F(Cli, BadOptionsAreBadInput) {
   EXPECT_EQ(progsurv("run " + baseline() + " -n 0").status, 2);
   EXPECT_EQ(progsurv("run " + baseline() + " --precision 2").status, 2);
+  // A cap without --precision would be ignored: refused, nothing written.
+  const auto cap =
+      progsurv("run " + baseline() + " -n 100 --max-replications 1000 -q -o " + path("cap.h5"));
+  EXPECT_EQ(cap.status, 2) << cap.out;
+  EXPECT_NE(cap.out.find("--max-replications requires --precision"), std::string::npos) << cap.out;
+  EXPECT_FALSE(fs::exists(path("cap.h5")));
   EXPECT_EQ(progsurv("run " + baseline() + " -o " + path("no/such/dir/x.h5")).status, 2);
   EXPECT_EQ(progsurv("frobnicate").status, 2);
 }

@@ -57,6 +57,12 @@ TEST_F(CliPortfolio, BadPortfolioExits2AndLeavesTheOutputUntouched) {
   const auto n = progsurv("portfolio " + ten_years() + " -q --force -n 0 -o " + out);
   EXPECT_EQ(n.status, 2) << n.out;
   EXPECT_EQ(slurp(out), "a previous result");
+  // A cap without --precision would be ignored: refused.
+  const auto cap =
+      progsurv("portfolio " + ten_years() + " -q --force -n 10 --max-organisations 100 -o " + out);
+  EXPECT_EQ(cap.status, 2) << cap.out;
+  EXPECT_TRUE(contains(cap.out, "--max-organisations requires --precision")) << cap.out;
+  EXPECT_EQ(slurp(out), "a previous result");
   // An organisation expected to launch more programmes than its streams can name is
   // refused when read (a random overrun would stop the run), also before anything is written.
   const std::string busy =

@@ -70,11 +70,12 @@ TEST_F(CliSeek, BadInputExitsTwoNamingThePlaceWithoutAFile) {
     std::string args, named;
   };
   const std::vector<Case> cases = {
-      {"--lever patience.grase --range 0:24 --target 'completed>=0.2'", "patience.grase"},
+      {"--lever patience.grase --range 0:24 --target 'completed>=0.2'", "--lever: patience.grase"},
       {"--lever patience.visible --range 0:1 --target 'completed>=0.2'", "patience.visible"},
-      {"--lever patience.grace --range 24:0 --target 'completed>=0.2'", "--range"},
+      {"--lever patience.grace --range 24:0 --target 'completed>=0.2'", "--range: low 24"},
+      {"--lever patience.grace --range 0:24 --log --target 'completed>=0.2'", "--log: "},
       {"--lever patience.grace --range 0-24 --target 'completed>=0.2'", "--range"},
-      {"--lever patience.grace --target 'completed>=0.2'", "--range"},
+      {"--lever patience.grace --target 'completed>=0.2'", "--range: patience.grace has no"},
       {"--lever sponsor_levels.vp.clout --range 0:1.5 --target 'completed>=0.2'",
        "sponsor_levels.vp.clout"},
       {"--lever patience.grace --range 0:24 --target 'completion>=0.2'", "--target"},

@@ -587,9 +587,24 @@ TEST(SweepResume, InterruptedSweepResumesToTheSameResult) {
     const std::string torn("PSR1\x40\x00\x00\x00garbage", 15);
     out.write(torn.data(), static_cast<std::streamsize>(torn.size()));
   }
-  // Without --resume the journal is not silently thrown away.
+  // Without --resume the journal is not silently thrown away; the refusal names resume as
+  // the caller spells it.
   opt.keep_going = {};
-  EXPECT_THROW(progsurv::run_sweep(s, opt), FileFormatError);
+  try {
+    progsurv::run_sweep(s, opt);
+    ADD_FAILURE() << "an existing journal was overwritten";
+  } catch (const FileFormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("Pass --resume to continue"), std::string::npos)
+        << e.what();
+  }
+  opt.resume_spelling = "resume=True";
+  try {
+    progsurv::run_sweep(s, opt);
+    ADD_FAILURE() << "an existing journal was overwritten";
+  } catch (const FileFormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("Pass resume=True to continue"), std::string::npos)
+        << e.what();
+  }
   // Another sweep may not continue it.
   const Sweep other = Sweep::from_yaml(
       sweep_text("{type: lhs, points: 12}", "  succession.adoption: {low: 0.2, high: 0.9}\n"),

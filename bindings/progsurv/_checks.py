@@ -38,6 +38,14 @@ def number(name, value, lowest, highest):
     return value
 
 
+def real(name, value):
+    """`value` as a float, any (NaN too): for arguments whose range the C++ engine checks,
+    in one place for every front end. TypeError when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__} {value!r}")
+    return float(value)
+
+
 def settings(name, value):
     """`value` as a list of (key path, value) pairs: a mapping {key path: value} or such
     pairs, as Scenario.with_values takes them; TypeError naming `name` otherwise (so an

@@ -18,6 +18,7 @@ CATEGORIES = tuple(_core.category_names)
 CAUSES = tuple(_core.cause_names)
 COUNT_GROUPS = ("launched", "completed", "ended", "not_started", "running")
 SHARING = ("cynicism", "trust", "posts", "budget")
+DEFAULT_MAX_ORGANISATIONS = 1_000_000  # the cap of `progsurv portfolio --precision`
 QUANTILE_LEVELS = (0.1, 0.5, 0.9)
 
 
@@ -27,7 +28,7 @@ def portfolio(
     seed=1,
     threads=0,
     precision=None,
-    max_organisations=1_000_000,
+    max_organisations=None,
     progress=False,
     sharing=None,
 ):
@@ -41,7 +42,8 @@ def portfolio(
     threads           worker threads; 0 = all cores
     precision         run batches until the 95% half-width of the mean number of
                       programmes completed per organisation is at most this, but not more
-                      than `max_organisations`
+                      than `max_organisations` (None: 1,000,000; only with precision > 0,
+                      as `progsurv portfolio --max-organisations` needs --precision)
     progress          True for a progress bar, or a callable progress(done, planned) that
                       may return False to stop
     sharing           {"cynicism" | "trust" | "posts" | "budget": False} switches one
@@ -60,11 +62,20 @@ def portfolio(
             f"portfolio() needs a progsurv.Portfolio or a path, not {type(portfolio).__name__}"
         )
     n = _checks.whole("n", n, 1, _checks.MAX_REPLICATIONS)
-    max_organisations = _checks.whole(
-        "max_organisations", max_organisations, 1, _checks.MAX_REPLICATIONS
-    )
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
     precision = 0.0 if precision is None else _checks.number("precision", precision, 0.0, 1e6)
+    if max_organisations is None:
+        max_organisations = DEFAULT_MAX_ORGANISATIONS
+    else:
+        max_organisations = _checks.whole(
+            "max_organisations", max_organisations, 1, _checks.MAX_REPLICATIONS
+        )
+        # A cap without a precision target would be ignored: the run would do `n`.
+        if not precision > 0:
+            raise ValueError(
+                f"max_organisations={max_organisations} caps a precision run: give precision "
+                f"> 0 with it, or leave it out for a fixed count (n={n})"
+            )
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
     share = {}
     for key, value in (sharing or {}).items():

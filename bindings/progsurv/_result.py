@@ -14,6 +14,7 @@ QUANTITIES = tuple(_core.quantity_names)
 TIME_BUCKETS = tuple(_core.time_bucket_names)
 
 _Z95 = 1.959963984540054  # the C++ summary's z for 95% intervals
+DEFAULT_MAX_REPLICATIONS = _core.default_max_replications  # run()'s cap of a precision run
 
 
 class UnknownNameError(KeyError, ValueError):
@@ -40,7 +41,7 @@ def run(
     seed=1,
     threads=0,
     precision=None,
-    max_replications=10_000_000,
+    max_replications=None,
     keep_replications=False,
     progress=False,
     set=None,
@@ -54,7 +55,10 @@ def run(
     seed              random seed
     threads           worker threads; 0 = all cores
     precision         run batches of 16384 until the 95% half-width of P(completed)
-                      is at most this, but not more than `max_replications`
+                      is at most this (in [0, 0.5]; None or 0: a fixed count,
+                      `replications`)
+    max_replications  the cap of a precision run (None: 10,000,000); only with
+                      precision > 0, as `progsurv run --max-replications` needs --precision
     keep_replications keep one record per replication (Result.records())
     set               values to change first, {key path: value}, as `progsurv run --set`
                       (Scenario.with_values): the result's name, file and report say so
@@ -71,11 +75,22 @@ def run(
     if set:
         scenario = scenario.with_values(_checks.settings("set", set))
     replications = _checks.whole("replications", replications, 1, _checks.MAX_REPLICATIONS)
-    max_replications = _checks.whole(
-        "max_replications", max_replications, 1, _checks.MAX_REPLICATIONS
-    )
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
-    precision = 0.0 if precision is None else _checks.number("precision", precision, 0.0, 0.5)
+    # The range is the engine's check ("[0, 0.5] (0 = fixed count)"); here only the type.
+    precision = 0.0 if precision is None else _checks.real("precision", precision)
+    if max_replications is None:
+        max_replications = DEFAULT_MAX_REPLICATIONS
+    else:
+        max_replications = _checks.whole(
+            "max_replications", max_replications, 1, _checks.MAX_REPLICATIONS
+        )
+        # A cap without a precision target would be ignored: the run would do
+        # `replications`, not what the caller asked for.
+        if not precision > 0:
+            raise ValueError(
+                f"max_replications={max_replications} caps a precision run: give precision > 0 "
+                f"with it, or leave it out for a fixed count (replications={replications})"
+            )
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
     keep_replications = _checks.flag("keep_replications", keep_replications)
 

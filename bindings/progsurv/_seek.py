@@ -48,21 +48,24 @@ def seek(scenario, lever, target, range=None, smallest=True, replications=20_000
                   return False to stop
 
     The engine runs without the GIL; Ctrl-C raises KeyboardInterrupt. Bad input raises
-    ValueError (or ScenarioError naming the key) before any replication.
+    ValueError naming the argument ("range=: ...", "lever=: ..."), or ScenarioError for a
+    broken scenario, before any replication.
 
     Returns a SeekResult: .verdict, .value, .interval, .sentence, .points, .plot().
     """
     scenario = _scenario(scenario)
     if range is not None:
         if len(range) != 2:
-            raise ValueError(f"range must be (low, high), not {range!r}")
+            raise ValueError(f"range=: expected (low, high), not {range!r}")
         range = (_checks.number("range low", range[0], -1e300, 1e300),
                  _checks.number("range high", range[1], -1e300, 1e300))
-    replications = _checks.whole("replications", replications, 2, _checks.MAX_REPLICATIONS)
+    # Types here (1e4 is not a count); ranges in the C++ seek, which names the argument as
+    # this function takes it (tolerance=), so each check is written once.
+    replications = _checks.whole("replications", replications, -2**63, 2**63 - 1)
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
-    threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
-    scan_points = _checks.whole("scan_points", scan_points, 3, 1000)
-    tolerance = _checks.number("tolerance", tolerance, 1e-6, 0.5)
+    threads = _checks.whole("threads", threads, -2**31, 2**31 - 1)
+    scan_points = _checks.whole("scan_points", scan_points, -2**31, 2**31 - 1)
+    tolerance = _checks.real("tolerance", tolerance)
     smallest = _checks.flag("smallest", smallest)
     log_scale = _checks.flag("log_scale", log_scale)
     with _progress.reporting(progress, f"seeking {lever}") as callback:

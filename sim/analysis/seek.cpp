@@ -268,15 +268,20 @@ std::vector<int> SeekResult::against_direction() const {
 
 SeekResult seek(const Scenario& scenario, const Target& target, const SeekOptions& o) {
   if (o.replications < 2 || o.replications > kMaxReplications)
-    throw UsageError("-n: seek needs at least 2 replications per lever value (and at most 2^40)");
+    throw OptionError("replications",
+                      "seek needs at least 2 replications per lever value (and at most 2^40), "
+                      "got " +
+                          std::to_string(o.replications));
   if (o.scan_points < 3 || o.scan_points > 1000)
-    throw UsageError("--scan: between 3 and 1000 scan points, got " +
-                     std::to_string(o.scan_points));
-  if (!(o.tolerance > 0 && o.tolerance <= 0.5))
-    throw UsageError("--tolerance: a fraction of the range in (0, 0.5], got " +
-                     short_text(o.tolerance));
+    throw OptionError("scan_points",
+                      "between 3 and 1000 scan points, got " + std::to_string(o.scan_points));
+  // From 1e-6, the bound of the command's --tolerance: Python and the command accept the same.
+  if (!(o.tolerance >= 1e-6 && o.tolerance <= 0.5))
+    throw OptionError("tolerance",
+                      "a fraction of the range in [1e-06, 0.5], got " + short_text(o.tolerance));
   if (o.threads < 0 || o.threads > kMaxThreads)
-    throw UsageError("--threads: between 0 and " + std::to_string(kMaxThreads));
+    throw OptionError("threads", "between 0 and " + std::to_string(kMaxThreads) + ", got " +
+                                     std::to_string(o.threads));
   target.goal.check(scenario);
 
   SeekResult r;
@@ -295,12 +300,13 @@ SeekResult seek(const Scenario& scenario, const Target& target, const SeekOption
   try {
     base_text = scenario.value_text(o.lever);
   } catch (const ScenarioError& e) {
-    throw UsageError("--lever " + o.lever + ": " + e.message());
+    throw OptionError("lever", o.lever + ": " + e.message());
   }
   if (!parse_finite(base_text, r.base_value))
-    throw UsageError("--lever " + o.lever + ": the scenario's value is '" + base_text +
-                     "', not a number; seek moves one numeric key (a probability, a factor, "
-                     "months, a count)");
+    throw OptionError("lever",
+                      o.lever + ": the scenario's value is '" + base_text +
+                          "', not a number; seek moves one numeric key (a probability, a factor, "
+                          "months, a count)");
   // A key the scenario's text leaves to its default (deferral.prob with no deferral block)
   // is set in the canonical text, which has every key.
   Scenario levered = scenario;
@@ -315,27 +321,28 @@ SeekResult seek(const Scenario& scenario, const Target& target, const SeekOption
     r.high = o.high;
     r.range_given = true;
     if (!(r.low < r.high))
-      throw UsageError("--range " + short_text(r.low) + ":" + short_text(r.high) +
-                       ": LOW must be below HIGH");
+      throw OptionError("range",
+                        "low " + short_text(r.low) + " must be below high " + short_text(r.high));
   } else {
     const std::string key = last_component(o.lever);
     if (std::find(std::begin(kProbabilityKeys), std::end(kProbabilityKeys), key) ==
         std::end(kProbabilityKeys))
-      throw UsageError("--range: " + o.lever +
-                       " has no documented range (only probabilities do: [0, 1]); give "
-                       "--range LOW:HIGH");
+      throw OptionError("range", o.lever +
+                                     " has no documented range (only probabilities do: [0, 1]); "
+                                     "give one");
     r.low = 0.0;
     r.high = 1.0;
   }
   if (o.log_scale && !(r.low > 0))
-    throw UsageError("--log: the range must be above 0, got LOW " + short_text(r.low));
+    throw OptionError("log_scale", "the range must be above 0, got low " + short_text(r.low));
   // The key's own domain: both ends must make a valid scenario.
   for (double x : {r.low, r.high}) {
     try {
       (void)levered.with_values({{o.lever, exact_text(x)}});
     } catch (const ScenarioError& e) {
-      throw UsageError("--range " + short_text(r.low) + ":" + short_text(r.high) + ": " + o.lever +
-                       " = " + short_text(x) + " is outside the key's domain: " + e.message());
+      throw OptionError("range", short_text(r.low) + " to " + short_text(r.high) + ": " + o.lever +
+                                     " = " + short_text(x) +
+                                     " is outside the key's domain: " + e.message());
     }
   }
   // Keys that take whole numbers (a count): values are rounded.

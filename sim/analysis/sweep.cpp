@@ -358,9 +358,9 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
     try {
       if (journal->exists()) {
         if (!options.resume)
-          throw FileFormatError(journal->path() +
-                                " exists: an interrupted sweep. Pass --resume to continue it, or "
-                                "delete it to start afresh");
+          throw FileFormatError(journal->path() + " exists: an interrupted sweep. Pass " +
+                                options.resume_spelling +
+                                " to continue it, or delete it to start afresh");
         for (auto& p : journal->recover(sweep)) {
           const auto i = static_cast<std::size_t>(p.index);
           if (!results[i]) {

@@ -51,13 +51,16 @@ const Registration reg_portfolio(15, [](CLI::App& app) {
                   "Output HDF5 file (default: <name>.h5 in the working folder, the name made "
                   "file-safe)");
   add_long_run_options(sub, *args, "-n,--organisations", "Organisations (replications) to run", 1);
-  args->replications_option->excludes(add_number_option(
+  auto* precision = add_number_option(
       sub, "--precision", args->precision,
       "Run batches until the 95% half-width of the mean programmes completed per organisation "
       "<= X",
-      1e-6, 1e6));
+      1e-6, 1e6);
+  args->replications_option->excludes(precision);
+  // A cap alone would be ignored (the run does -n), so it is refused, as progsurv.portfolio does.
   add_count_option(sub, "--max-organisations", args->max_organisations, "Cap for --precision runs",
-                   1, kMaxReplications);
+                   1, kMaxReplications)
+      ->needs(precision);
   add_force_flag(sub, args->force);
   add_set_option(sub, args->sets, SetTarget::Portfolio);
   sub->callback([args] { set_action([args] { return do_portfolio(*args); }); });

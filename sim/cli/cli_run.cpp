@@ -80,11 +80,14 @@ const Registration reg_run(10, [](CLI::App& app) {
                   "Output HDF5 file (default: <name>.h5 in the working folder, the name made "
                   "file-safe)");
   add_long_run_options(sub, *args, "-n,--replications", "Replications to run", 1);
-  args->replications_option->excludes(
+  auto* precision =
       add_number_option(sub, "--precision", args->precision,
-                        "Run batches until the 95% half-width of P(completed) <= X", 1e-6, 0.5));
+                        "Run batches until the 95% half-width of P(completed) <= X", 1e-6, 0.5);
+  args->replications_option->excludes(precision);
+  // A cap alone would be ignored (the run does -n), so it is refused, as progsurv.run does.
   add_count_option(sub, "--max-replications", args->max_replications, "Cap for --precision runs", 1,
-                   kMaxReplications);
+                   kMaxReplications)
+      ->needs(precision);
   add_force_flag(sub, args->force);
   sub->add_flag("--keep-replications", args->keep, "Also write one record per replication");
   add_set_option(sub, args->sets);

@@ -47,7 +47,18 @@ int do_seek(const SeekArgs& a) {
   if (!a.output.empty()) check_output(a.output, {a.scenario}, a.force);
   RunProgress progress("seeking " + a.lever, a.quiet);
   opt.progress = progress.callback();
-  const SeekResult result = seek(scenario, target, opt);
+  SeekResult result;
+  try {
+    result = seek(scenario, target, opt);
+  } catch (const OptionError& e) {
+    // The library names SeekOptions fields; the command names its own flags.
+    const std::string& o = e.option();
+    throw CLI::ValidationError(o == "replications"  ? "-n"
+                               : o == "scan_points" ? "--scan"
+                               : o == "log_scale"   ? "--log"
+                                                    : "--" + o,
+                               e.what());
+  }
   progress.finish();
   std::cout << format_seek(result);
   if (!a.output.empty()) {

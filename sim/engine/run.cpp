@@ -89,7 +89,8 @@ void check_options(const RunOptions& o) {
     throw UsageError("replications must be between 1 and " + std::to_string(kMaxReplications) +
                      ", got " + std::to_string(o.replications));
   if (!(std::isfinite(o.precision) && o.precision >= 0.0 && o.precision <= 0.5))
-    throw UsageError("precision must be a finite number in [0, 0.5] (0 = fixed count)");
+    throw UsageError(
+        "precision must be a finite number in [0, 0.5] (0 = a fixed count of replications)");
   if (o.precision > 0.0 && !count_ok(o.max_replications))
     throw UsageError("max_replications must be between 1 and " + std::to_string(kMaxReplications) +
                      ", got " + std::to_string(o.max_replications));

@@ -115,6 +115,14 @@ def test_bad_arguments_raise(ten_years):
         progsurv.portfolio(3, n=10)
 
 
+@pytest.mark.parametrize("precision", [None, 0])
+def test_max_organisations_needs_a_precision(ten_years, precision):
+    # A cap without a precision target would be ignored (the command: --max-organisations
+    # requires --precision).
+    with pytest.raises(ValueError, match=r"max_organisations=100 caps a precision run"):
+        progsurv.portfolio(ten_years, n=10, precision=precision, max_organisations=100)
+
+
 # --- files and reproducibility -----------------------------------------------------------
 
 

@@ -171,6 +171,22 @@ def test_precision_mode(baseline):
     assert r.precision == 0.01
 
 
+@pytest.mark.parametrize("precision", [None, 0, 0.0])
+def test_max_replications_needs_a_precision(baseline, precision):
+    # A cap is only a cap of a precision run: without one it would be silently ignored and
+    # the run do `replications` (the command: --max-replications requires --precision).
+    with pytest.raises(ValueError, match=r"max_replications=1000 caps a precision run"):
+        progsurv.run(baseline, replications=100, precision=precision, max_replications=1000)
+    assert progsurv.run(baseline, replications=100, precision=precision).n == 100
+
+
+def test_precision_errors_say_zero_is_a_fixed_count(baseline):
+    # One check, the engine's: 0 (or None) is a fixed count, the rest must be in (0, 0.5].
+    for bad in (0.9, -0.1, float("nan")):
+        with pytest.raises(ValueError, match=r"\[0, 0\.5\] \(0 = a fixed count"):
+            progsurv.run(baseline, replications=100, precision=bad)
+
+
 def test_argument_checks(baseline):
     with pytest.raises(ValueError, match="replications"):
         progsurv.run(baseline, replications=0)

@@ -76,14 +76,36 @@ def test_out_of_reach_says_so_without_a_value():
 
 
 def test_bad_input_raises_before_running():
-    with pytest.raises(ValueError, match="--range"):
+    with pytest.raises(ValueError, match="range=: .*no documented range"):
         progsurv.seek(BASELINE, LEVER, TARGET)  # no documented range for a median
     with pytest.raises(ValueError):
         progsurv.seek(BASELINE, LEVER, "completed>>0.2", range=RANGE)
-    with pytest.raises(ValueError, match="unknown key 'no_such_key'"):
+    with pytest.raises(ValueError, match="lever=: .*unknown key 'no_such_key'"):
         progsurv.seek(BASELINE, "patience.no_such_key", TARGET, range=RANGE)
     with pytest.raises(TypeError):
         progsurv.seek(BASELINE, LEVER, TARGET, range=RANGE, replications=1e4)
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    (dict(lever="name"), "lever="),  # not a number
+    (dict(range=(60, 6)), "range="),
+    (dict(range=(-5, 60)), "range="),  # outside the key's domain
+    (dict(range=(0, 60), log_scale=True), "log_scale=True"),
+    (dict(tolerance=0.9), "tolerance="),
+    (dict(tolerance=0), "tolerance="),
+    (dict(scan_points=2), "scan_points="),
+    (dict(replications=1), "replications="),
+    (dict(threads=-1), "threads="),
+])
+def test_bad_arguments_are_named_as_python_takes_them(kwargs, named):
+    # The checks are the C++ seek's; from Python they name the keyword, never a CLI flag.
+    args = dict(lever=LEVER, range=RANGE, replications=100)
+    args.update(kwargs)
+    with pytest.raises(ValueError) as info:
+        progsurv.seek(BASELINE, args.pop("lever"), TARGET, **args)
+    message = str(info.value)
+    assert message.startswith(named + ": "), message
+    assert "--" not in message, message
 
 
 def test_plot_and_to_hdf5(py_seek, tmp_path):

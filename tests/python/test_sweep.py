@@ -190,6 +190,11 @@ def test_stopping_from_progress_raises_keyboard_interrupt(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         progsurv.sweep(small_oat(), output=tmp_path / "x.h5", progress=progress, threads=1)
     assert (tmp_path / "x.h5.partial").exists()
+    # Without resume the journal is kept, and the refusal names the keyword, not --resume.
+    with pytest.raises(progsurv.FileFormatError, match=r"Pass resume=True to continue") as info:
+        progsurv.sweep(small_oat(), output=tmp_path / "x.h5")
+    assert "--resume" not in str(info.value)
+    assert (tmp_path / "x.h5.partial").exists()
     r = progsurv.sweep(small_oat(), output=tmp_path / "x.h5", resume=True)
     assert r.sweep.point_count == len(r)
     np.testing.assert_array_equal(r.estimate, progsurv.sweep(small_oat()).estimate)

@@ -148,14 +148,9 @@ struct GoalRequest {
 
 // A GoalRequest that cannot be honoured; option() is "target", "metric", "direction" or
 // "delta", for the front end to name in its own spelling (--delta, delta=).
-class GoalRequestError : public UsageError {
+class GoalRequestError : public OptionError {
  public:
-  GoalRequestError(std::string option, const std::string& message)
-      : UsageError(message), option_(std::move(option)) {}
-  const std::string& option() const { return option_; }
-
- private:
-  std::string option_;
+  using OptionError::OptionError;
 };
 
 // Fills options.target, metric, maximise and delta from the request. The command and the

@@ -88,9 +88,10 @@ struct SeekResult {
   std::vector<int> against_direction() const;
 };
 
-// Throws UsageError (naming --lever, --range, --target...) or ScenarioError (naming the key)
-// for bad input before any replication; Cancelled when stopped. Deterministic for any
-// thread count.
+// Throws OptionError (option() names the SeekOptions field: "lever", "range", "log_scale",
+// "scan_points", "tolerance", "replications", "threads"), UsageError (a goal the scenario
+// lacks) or ScenarioError (naming the key) for bad input before any replication; Cancelled
+// when stopped. Deterministic for any thread count.
 SeekResult seek(const Scenario& scenario, const Target& target, const SeekOptions& options);
 
 // The sentence, the scan table and the replications spent, as `progsurv seek` prints them.

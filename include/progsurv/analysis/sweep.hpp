@@ -179,6 +179,9 @@ struct SweepOptions {
   // rename and the journal removed. Empty: no file and no journal.
   std::string output;
   bool resume = false;  // continue from "<output>.partial"
+  // How the caller spells `resume`, named where a journal is refused without it ("--resume"
+  // in the command, "resume=True" from Python): the refusal crosses MPI ranks as text.
+  std::string resume_spelling = "--resume";
   std::function<void(std::int64_t done, std::int64_t total)> progress;  // rank 0 only
   std::function<bool()> keep_going;  // polled often; false stops the sweep (Cancelled)
 };

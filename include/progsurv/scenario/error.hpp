@@ -2,6 +2,7 @@
 // Errors a user can fix: they name the file, the position and the key path.
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace progsurv {
 
@@ -47,6 +48,19 @@ class ScenarioError : public std::runtime_error {
 class UsageError : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;
+};
+
+// A UsageError about one argument; option() is its name as the library spells it ("lever",
+// "range", "tolerance"), for each front end to name it in its own spelling (--lever in the
+// command, lever= in Python): the check is written once, the message fits both.
+class OptionError : public UsageError {
+ public:
+  OptionError(std::string option, const std::string& message)
+      : UsageError(message), option_(std::move(option)) {}
+  const std::string& option() const { return option_; }
+
+ private:
+  std::string option_;
 };
 
 // A file on disk that is not what a reader expects (foreign, newer, truncated).
