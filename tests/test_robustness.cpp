@@ -881,7 +881,7 @@ TEST_F(Hostile, HdfFileGivenAsScenarioSaysSo) {
   const std::string text = std::string("\x89HDF\r\n\x1a\n", 8) + std::string(64, '\0');
   const std::string m = message_of([&] { Scenario::from_yaml(text, "run.h5"); });
   EXPECT_NE(m.find("run.h5: an HDF5 file (a progsurv result file?)"), std::string::npos) << m;
-  EXPECT_NE(m.find("scenario's YAML file"), std::string::npos) << m;
+  EXPECT_NE(m.find("the YAML file of the scenario or portfolio"), std::string::npos) << m;
   EXPECT_EQ(m.find("UTF-8"), std::string::npos) << m;
 }
 

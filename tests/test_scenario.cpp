@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/scenario.hpp"
 #include "scenario_builder.hpp"
 
@@ -740,6 +741,28 @@ TEST(ScenarioErrors, UnknownKeySuggestsNearMiss) {
       minimal_with_line(10, "      - {silo: it, work: {dist: lognormall, median: 2, sigma: 1}}"),
       10, 33, "phases.0.steps.1.work.dist",
       "unknown distribution 'lognormall'; did you mean 'lognormal'?");
+}
+
+// A portfolio file given where a scenario belongs, and the other way round: the error says
+// which file it is and which command reads it, not "unknown key 'roster'".
+TEST(ScenarioErrors, PortfolioAndScenarioFilesNameEachOther) {
+  const std::string portfolio = PROGSURV_SOURCE_DIR "/scenarios/portfolios/ten-years.yaml";
+  try {
+    Scenario::load(portfolio);
+    ADD_FAILURE() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.key(), "programmes");
+    EXPECT_GT(e.line(), 0);
+    EXPECT_NE(e.message().find("this is a portfolio file"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("'progsurv portfolio'"), std::string::npos) << e.what();
+  }
+  try {
+    progsurv::Portfolio::load(kBaselinePath);
+    ADD_FAILURE() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(e.message().find("this is a scenario file"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("'progsurv run'"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ScenarioErrors, UnknownKeyListsAllowedKeys) {

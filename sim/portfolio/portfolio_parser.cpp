@@ -48,6 +48,14 @@ class PortfolioReader {
               "launches or renewal");
     MapReader top(r_, Field{root, root.Mark(), ""},
                   "a portfolio (a map with keys such as horizon, roster, programmes, launches)");
+    // A scenario file where a portfolio belongs: say what it is rather than "unknown key".
+    if (!top.find("programmes"))
+      for (const char* key : {"phases", "sponsor"})
+        if (const auto* e = top.find(key))
+          r_.fail(e->key_mark, key,
+                  "this is a scenario file (one programme), not a portfolio: run it with "
+                  "'progsurv run', or name it under 'programmes:' in a portfolio file "
+                  "(portfolio-format.md)");
     top.allow({"name",          "description",     "horizon",      "grid",    "sponsor_levels",
                "roster",        "initial_sponsor", "succession",   "silos",   "handoffs",
                "escalation",    "disengaged",      "review_every", "budget",  "cynicism",

@@ -185,8 +185,9 @@ void check_yaml_text(const std::string& text, const std::string& source) {
   // An HDF5 file given where a YAML file belongs would otherwise be "invalid UTF-8" at 1:1.
   if (text.compare(0, 8, "\x89HDF\r\n\x1a\n") == 0)
     throw ScenarioError(source, 0, 0, "",
-                        "an HDF5 file (a progsurv result file?), not YAML; give the scenario's "
-                        "YAML file");
+                        "an HDF5 file (a progsurv result file?), not YAML; give the YAML file "
+                        "of the scenario or portfolio (summary, report and export read result "
+                        "files)");
   for (std::size_t i = 0; i < text.size();) {
     if (text[i] == '\0')
       fail_at_byte(source, text, i, "a NUL byte; YAML text may not contain one (a binary file?)");

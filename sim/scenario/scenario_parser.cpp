@@ -145,6 +145,12 @@ class ScenarioReader {
               "phases");
     MapReader top(r_, Field{root, root.Mark(), ""},
                   "a scenario (a map with keys such as horizon, sponsor_levels, silos, phases)");
+    // A portfolio file where a scenario belongs: say what it is rather than "unknown key".
+    if (const auto* e = top.find("programmes"))
+      r_.fail(e->key_mark, "programmes",
+              "this is a portfolio file (an organisation's programmes), not a scenario: run it "
+              "with 'progsurv portfolio' (attribute, remedies, sweep and report take it too), "
+              "or give one of the scenario files under its programmes");
     top.allow({"name", "description", "horizon", "grid", "sponsor_levels", "sponsor",
                "initial_sponsor", "succession", "silos", "handoffs", "escalation", "phases",
                "patience", "budget", "customers", "scoping", "disengaged", "co_sponsors",

@@ -110,7 +110,7 @@ def test_result_file_given_as_a_scenario_says_what_it_is(cli_file):
         progsurv.Scenario.load(cli_file)
     message = str(info.value)
     assert message.startswith(f"{cli_file}: an HDF5 file (a progsurv result file?)"), message
-    assert "scenario's YAML file" in message and "UTF-8" not in message
+    assert "the YAML file of the scenario or portfolio" in message and "UTF-8" not in message
 
 
 # --- files that are not what the reader expects ----------------------------------------
