@@ -41,6 +41,23 @@ class CliPortfolio : public progsurv_test::TempFolderTest {
   }
 };
 
+// A precision run says whether it reached its target or stopped at the cap, as run does,
+// and the file's summary says it again.
+TEST_F(CliPortfolio, PrecisionRunsSayWhetherTheTargetWasMet) {
+  const std::string out = path("p.h5");
+  const auto missed = progsurv("portfolio " + ten_years() +
+                               " -q --precision 0.0001 --max-organisations 2048 -o " + out);
+  ASSERT_EQ(missed.status, 0) << missed.out;
+  EXPECT_TRUE(contains(missed.out, "<= 0.0001: NOT met (half-width ")) << missed.out;
+  EXPECT_TRUE(contains(missed.out, "after 2048 organisations, the cap)")) << missed.out;
+  EXPECT_TRUE(contains(progsurv("summary " + out).out, "NOT met")) << out;
+  const auto met = progsurv("portfolio " + ten_years() + " -q --precision 1 -o " + out);
+  ASSERT_EQ(met.status, 0) << met.out;
+  EXPECT_TRUE(contains(met.out, "<= 1: met (half-width ")) << met.out;
+  EXPECT_FALSE(contains(progsurv("portfolio " + ten_years() + " -q -n 100 -o " + out).out,
+                        "precision target"));
+}
+
 TEST_F(CliPortfolio, BadPortfolioExits2AndLeavesTheOutputUntouched) {
   const std::string out = write("out.h5", "a previous result");
   const auto r = progsurv("portfolio " + bad_portfolio() + " -q --force -o " + out);

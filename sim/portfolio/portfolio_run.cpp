@@ -19,7 +19,8 @@ void check_options(const RunOptions& o) {
                      ", got " + std::to_string(o.max_replications));
 }
 
-// The 95% half-width of the mean programmes completed per organisation.
+}  // namespace
+
 double completed_half_width(const PortfolioTally& t) {
   if (t.n < 2) return std::numeric_limits<double>::infinity();
   const double n = static_cast<double>(t.n);
@@ -29,7 +30,6 @@ double completed_half_width(const PortfolioTally& t) {
   return 1.959963984540054 * std::sqrt(var / n);
 }
 
-}  // namespace
 
 PortfolioResult run_portfolio(const Portfolio& portfolio, const RunOptions& options,
                               const Sharing& sharing) {

@@ -165,7 +165,18 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   std::ostringstream os;
   char line[256];
   os << "portfolio '" << p.label() << "': " << s.n << " organisations (replications), horizon "
-     << years(p.horizon) << ", " << p.post_count() << " sponsor posts\n\n";
+     << years(p.horizon) << ", " << p.post_count() << " sponsor posts\n";
+  if (r.precision > 0.0) {
+    // A precision run stops at its cap too: say whether the target was reached.
+    const double half = completed_half_width(t);
+    std::snprintf(line, sizeof line,
+                  "precision target: 95%% half-width of the programmes completed per "
+                  "organisation <= %.4g: %s (half-width %.4g after %lld organisations%s)\n",
+                  r.precision, half <= r.precision ? "met" : "NOT met", half,
+                  static_cast<long long>(t.n), half <= r.precision ? "" : ", the cap");
+    os << line;
+  }
+  os << "\n";
 
   const auto at = [&](EndCategory c) { return s.per_category[static_cast<std::size_t>(c)]; };
   std::snprintf(line, sizeof line,

@@ -22,6 +22,10 @@ struct PortfolioResult {
   PortfolioTally tally;
 };
 
+// The 95% half-width of the mean programmes completed per organisation: what a precision run
+// stops on (infinite below two organisations).
+double completed_half_width(const PortfolioTally& tally);
+
 // options.replications counts organisations. With options.precision > 0, batches run until
 // the 95% half-width of the mean number of programmes completed per organisation is at
 // most `precision` (or max_replications). Throws UsageError for options out of range and
