@@ -30,7 +30,6 @@ double completed_half_width(const PortfolioTally& t) {
   return 1.959963984540054 * std::sqrt(var / n);
 }
 
-
 PortfolioResult run_portfolio(const Portfolio& portfolio, const RunOptions& options,
                               const Sharing& sharing) {
   check_options(options);
