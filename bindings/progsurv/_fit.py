@@ -30,8 +30,9 @@ def _as_record(record, as_of=None):
     if isinstance(record, (str, os.PathLike)):
         return _core.read_record(os.fspath(record), as_of or "")
     if isinstance(record, pd.DataFrame):
+        text = record_to_csv(record)  # its own errors name the frame's row already
         try:
-            return _core.parse_record(record_to_csv(record), "<DataFrame>", as_of or "")
+            return _core.parse_record(text, "<DataFrame>", as_of or "")
         except _core.ScenarioError as e:
             if e.line < 2:  # the header (the columns), or no row at all
                 raise
@@ -92,7 +93,7 @@ def record_to_csv(frame):
                     cells.append(v.strftime("%Y-%m-%d"))
                 else:
                     cells.append(str(v))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 what = "a whole number" if c == "phases_delivered" else "a number"
                 raise _frame_error(frame, position, c, f"{v!r} is not {what}") from None
         lines.append(",".join(cells))

@@ -93,6 +93,10 @@ class Staging:
         self._staged.append((staged, final))
         return staged
 
+    def final_of(self, staged):
+        """The output a staged file becomes."""
+        return next(final for path, final in self._staged if path == staged)
+
     def finals(self):
         """The outputs staged, in order (committed or not)."""
         return [final for _, final in self._staged]

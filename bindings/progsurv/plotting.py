@@ -137,18 +137,15 @@ def plot_survival(result, ax=None, label=None, color=None, band=True, title=None
     return ax
 
 
-# Where the at-risk rows sit below the axis, in points: below the x label, then one line per
-# row. Fixed offsets, not fractions of the Axes' height, so the rows keep their spacing at any
-# figure size and a constrained layout can make room for any number of them.
-_AT_RISK_TOP = 48
-_AT_RISK_LINE = 13
-
-
 def _at_risk_row(ax, t, running, label, color):
     """One row of at-risk counts under the axis per call (per group, as lifelines'
     add_at_risk_counts), at the x ticks, labelled with the group; the rows of earlier calls
-    on the same Axes stay where they are. Each row's texts carry the gid
-    "progsurv-at-risk-<row>" (also in SVG output)."""
+    on the same Axes stay where they are. The rows hang below the x label, a line apart in
+    points (not fractions of the Axes' height), so a constrained layout makes room for any
+    number of them at any font size. Row r's texts have the gids "progsurv-at-risk-<r>-<k>"
+    (counts) and "progsurv-at-risk-<r>-label", unique in SVG output."""
+    from matplotlib.font_manager import FontProperties
+
     rows = getattr(ax, "_progsurv_at_risk_rows", 0)
     ax._progsurv_at_risk_rows = rows + 1
     if ax.figure.get_layout_engine() is None:
@@ -157,18 +154,19 @@ def _at_risk_row(ax, t, running, label, color):
         ax.figure.set_layout_engine("constrained")
     ticks = [x for x in ax.get_xticks() if t[0] <= x <= t[-1]]
     idx = [int(np.searchsorted(t, x, side="right")) - 1 for x in ticks]
-    below = _AT_RISK_TOP + _AT_RISK_LINE * rows
-    gid = f"progsurv-at-risk-{rows}"
+    line = 1.35 * FontProperties(size="small").get_size_in_points()
+    below = 4 + line * (rows + 1)  # the title takes the first line
     place = dict(textcoords="offset points", fontsize="small", va="top", annotation_clip=False)
-    for x, i in zip(ticks, idx):
-        ax.annotate(f"{int(running[i]):,}", (x, 0), xycoords=("data", "axes fraction"),
-                    xytext=(0, -below), ha="center", gid=gid, **place)
+    for k, (x, i) in enumerate(zip(ticks, idx)):
+        ax.annotate(f"{int(running[i]):,}", (x, 0), xycoords=("data", ax.xaxis.label),
+                    xytext=(0, -below), ha="center", gid=f"progsurv-at-risk-{rows}-{k}", **place)
     if rows == 0:
-        ax.annotate("at risk (started, still running)", (0, 0), xycoords="axes fraction",
-                    xytext=(0, -below + 2), textcoords="offset points", fontsize="small",
-                    ha="left", va="bottom", gid="progsurv-at-risk-title")
-    ax.annotate(label, (0, 0), xycoords="axes fraction", xytext=(-30, -below), ha="right",
-                color=color, gid=gid, **place)
+        ax.annotate("at risk (started, still running)", (0, 0),
+                    xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -4),
+                    gid="progsurv-at-risk-title", **place)
+    ax.annotate(label, (0, 0), xycoords=("axes fraction", ax.xaxis.label),
+                xytext=(-30, -below), ha="right", color=color,
+                gid=f"progsurv-at-risk-{rows}-label", **place)
 
 
 def plot_completion_time(result, ax=None, bin_months=1.0, quantiles=(0.5, 0.8), color=None,

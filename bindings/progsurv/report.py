@@ -1041,6 +1041,48 @@ def _sets(args):
     return sets
 
 
+def _run_identity(path):
+    """What makes a run file the run it is: its kind, what it ran (the scenario's canonical
+    YAML, or the portfolio's file and templates as run), the seed, the count and the precision
+    target; None for a file that is not a progsurv run or portfolio file."""
+    try:
+        f = h5py.File(path, "r")
+    except OSError:
+        return None
+    with f:
+        kind = _text(f.attrs.get("filetype", ""))
+        if kind not in ("progsurv-run", "progsurv-portfolio") or "run" not in f:
+            return None
+        run = f["run"].attrs
+        if kind == "progsurv-run":
+            what = (_text(f["scenario/yaml"][()]),)
+        else:
+            what = tuple(_strings_or_none(f["portfolio"], k)
+                         for k in ("source_yaml", "template_names", "template_yaml"))
+        count = run.get("replications", run.get("organisations"))
+        return (kind, what, int(run.get("seed", -1)), int(count if count is not None else -1),
+                float(run.get("precision", 0.0)))
+
+
+def _check_replaced_run(staged, staging, force):
+    """Refuses (ValueError, nothing written) to replace an existing <report>.h5 that holds
+    another run than the one just staged for it (another scenario or portfolio, seed or
+    count: an expensive run a user made with `progsurv run` or `portfolio`), unless `force`.
+    The same run again (a report made again) replaces it, as it loses nothing."""
+    final = staging.final_of(staged)
+    if force or not os.path.exists(final):
+        return
+    old = _run_identity(final)
+    if old is not None and old == _run_identity(staged):
+        return
+    what = "a file that is not a progsurv run" if old is None else (
+        f"a different run ({old[3]:,} "
+        f"{'replications' if old[0] == 'progsurv-run' else 'organisations'}, seed {old[2]})")
+    raise ValueError(f"{final} holds {what}, not the run this report makes, and the report "
+                     f"would replace it: report that file instead (progsurv report {final}), "
+                     f"give the page another name (-o), or pass --force to replace it")
+
+
 def _run_portfolio_yaml(args, path, output, inputs, staging):
     """Runs the portfolio of `path` (with --set) into <report>.h5 and, unless --attribution
     names a file or --attribute is 0, what each sharing costs over --attribute organisations
@@ -1061,6 +1103,7 @@ def _run_portfolio_yaml(args, path, output, inputs, staging):
                                    args.force)
     progsurv.portfolio(portfolio, n=args.replications or DEFAULT_ORGANISATIONS, seed=args.seed,
                        progress=sys.stderr.isatty()).to_hdf5(h5)
+    _check_replaced_run(h5, staging, args.force)
     if attribution != args.attribution:
         with _progress.reporting(sys.stderr.isatty(), f"attributing {portfolio.name}",
                                  unit="organisations") as bar:
@@ -1168,6 +1211,7 @@ def _report(args, staging):
         replications = args.replications or DEFAULT_REPLICATIONS
         progsurv.run(scenario, replications=replications, seed=args.seed,
                      progress=sys.stderr.isatty()).to_hdf5(h5)
+        _check_replaced_run(h5, staging, args.force)
         path = h5
     if attribution is None and args.attribute > 0:
         attribution = _attribute_run(path, output, args.attribute, staging, args.force, inputs)

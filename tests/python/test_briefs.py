@@ -178,7 +178,8 @@ def test_at_risk_counts_for_several_groups_are_one_labelled_row_each():
     ax = progsurv.plotting.plot_survival(a, at_risk=True, label="baseline")
     progsurv.plotting.plot_survival(b, ax=ax, at_risk=True, label="patient")
     ax.figure.canvas.draw()
-    rows = [[t for t in ax.texts if t.get_gid() == f"progsurv-at-risk-{i}"] for i in range(3)]
+    rows = [[t for t in ax.texts if (t.get_gid() or "").startswith(f"progsurv-at-risk-{i}-")]
+            for i in range(3)]
     assert rows[0] and rows[1] and not rows[2]
     # Each row: its group's label, then its own counts (not "23,5413" on one line).
     assert rows[0][-1].get_text() == "baseline" and rows[1][-1].get_text() == "patient"
@@ -207,10 +208,34 @@ def test_many_at_risk_rows_stay_inside_a_plain_savefig(tmp_path):
         r.plot_survival(ax=ax, label=f"group{i}", at_risk=True)
     fig.savefig(tmp_path / "rows.png")
     renderer = fig.canvas.get_renderer()
-    assert sum(t.get_gid() == "progsurv-at-risk-3" for t in ax.texts) >= 5
+    assert sum((t.get_gid() or "").startswith("progsurv-at-risk-3-") for t in ax.texts) >= 5
     for t in ax.texts:
         box = t.get_window_extent(renderer)
         assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1), t.get_text()
+    plt.close("all")
+
+
+def test_at_risk_rows_clear_the_x_label_at_any_font_size(tmp_path):
+    """The rows hang below the x label: at font size 16 the title once overlapped it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import progsurv
+
+    r = progsurv.run(SCENARIOS / "baseline.yaml", replications=500, seed=1)
+    with plt.rc_context({"font.size": 16}):
+        fig, ax = plt.subplots(figsize=(8, 4))
+        r.plot_survival(ax=ax, label="a", at_risk=True)
+        r.plot_survival(ax=ax, label="b", at_risk=True)
+        fig.savefig(tmp_path / "big.svg")
+    renderer = fig.canvas.get_renderer()
+    label = ax.xaxis.label.get_window_extent(renderer)
+    for t in ax.texts:
+        assert t.get_window_extent(renderer).y1 <= label.y0, t.get_text()
+    ids = [t.get_gid() for t in ax.texts]
+    assert len(ids) == len(set(ids))  # unique element ids in the SVG
     plt.close("all")
 
 

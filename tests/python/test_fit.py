@@ -3,6 +3,7 @@ simulated posteriors on a Markov scenario, a bounded recovery (simulation-based
 calibration) run, errors that point at the record row or fit-file key, and the fit file."""
 import concurrent.futures
 import importlib.util
+import math
 import multiprocessing
 import os
 import shutil
@@ -251,10 +252,18 @@ def test_record_frame_errors_name_the_frames_row_and_column(tmp_path):
     assert (err.value.line, err.value.key) == (2, "cause")
     with pytest.raises(progsurv.ScenarioError, match=r"^<DataFrame>: row 1: 'cause'"):
         progsurv._fit._as_record(frame.reset_index(drop=True))
-    plain = pd.DataFrame({"sponsor_level": ["vp"], "outcome": ["ended"], "month": ["soon"]})
+    plain = pd.DataFrame({"sponsor_level": ["vp"] * 3, "outcome": ["ended"] * 3,
+                          "month": [4.0, 5.0, "soon"]})
     with pytest.raises(progsurv.ScenarioError,
-                       match=r"^<DataFrame>: row 0: 'month': 'soon' is not a number"):
+                       match=r"^<DataFrame>: row 2: 'month': 'soon' is not a number") as err:
         progsurv._fit._as_record(plain)
+    assert err.value.line == 3
+    labelled = pd.DataFrame({"sponsor_level": ["vp"] * 3, "outcome": ["ended"] * 3,
+                             "month": [4.0, 5.0, 6.0], "phases_delivered": [1, math.inf, 1]},
+                            index=[10, 11, 12])
+    with pytest.raises(progsurv.ScenarioError, match=r"^<DataFrame>: row 11 \(position 1\): "
+                       r"'phases_delivered': inf is not a whole number"):
+        progsurv._fit._as_record(labelled)
 
 
 FIT_YAML = """scenario: {scenario}

@@ -276,7 +276,7 @@ def test_plots_return_axes(result):
     # Survival as a step function, with at-risk counts: started programmes still running.
     ax = progsurv.plotting.plot_survival(result, at_risk=True)
     assert ax.lines[0].get_drawstyle() == "steps-post"
-    first = next(t for t in ax.texts if t.get_gid() == "progsurv-at-risk-0").get_text()
+    first = next(t for t in ax.texts if t.get_gid() == "progsurv-at-risk-0-0").get_text()
     assert int(first.replace(",", "")) == result.n_started
     plt.close("all")
 
