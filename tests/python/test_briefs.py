@@ -104,6 +104,24 @@ def test_a_report_page_named_as_a_file_it_computes_is_refused(tmp_path, page):
     assert (tmp_path / page).read_text() == "mine"
 
 
+def test_a_report_does_not_replace_a_different_run_of_its_name(tmp_path):
+    """`portfolio X.yaml` then `report X.yaml` replaced the user's run X.h5 (100,000
+    organisations) with the report's own (2,000). The same run again is replaced."""
+    run = tmp_path / "ten-years.h5"
+    run_cli("portfolio", TEN_YEARS, "-n", 300, "-q", "-o", run)
+    before = run.read_bytes()
+    page = tmp_path / "ten-years.html"
+    proc = run_cli("report", TEN_YEARS, "-n", 200, "--attribute", 0, "-o", page, check=False)
+    assert proc.returncode == 2 and "holds a different run (300 organisations, seed 1)" \
+        in proc.stderr, proc.stderr
+    assert run.read_bytes() == before and not page.exists()
+    run_cli("report", TEN_YEARS, "-n", 300, "--attribute", 0, "-o", page)  # the same run
+    run_cli("report", TEN_YEARS, "-n", 200, "--attribute", 0, "-o", page, "--force")
+    import progsurv
+
+    assert progsurv.load(run).n == 200
+
+
 def test_report_refuses_an_attribution_of_another_kind(briefs, tmp_path):
     run_cli("attribute", SCENARIOS / "baseline.yaml", "-n", 500, "-o", tmp_path / "a.h5", "-q")
     proc = run_cli("report", briefs / "pf.h5", "--attribution", tmp_path / "a.h5",
