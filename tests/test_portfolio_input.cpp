@@ -584,6 +584,16 @@ launches: [{at: 0, programme: small}]
       EXPECT_NE(e.message().find(acts), std::string::npos) << e.what();
     }
   }
+  // With the portfolio's own silos the lead's handoff overrides are dropped: refused too.
+  const Portfolio with_silos = load(std::string(kGood) + "silos: {marketing: {}, sales: {}}\n");
+  try {
+    with_silos.with_values({{"programmes.core.handoffs", "[{from: marketing, to: sales}]"}});
+    ADD_FAILURE() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(e.message().find("write a handoffs block beside the portfolio's silos"),
+              std::string::npos)
+        << e.what();
+  }
   // A block the template leaves to its defaults is taken from them, as for scenarios.
   EXPECT_EQ(p.with_values({{"programmes.core.deferral.prob", "0.3"}}).templates[0].deferral.prob,
             0.3);

@@ -711,6 +711,15 @@ TEST(ScenarioWithValues, BlocksLeftToTheirDefaultsAreSetByPath) {
   ASSERT_EQ(by_path.changes.size(), 2u);
   EXPECT_EQ(by_path.changes[0].was, "0");
 
+  // Under a block an earlier value of the same call replaced, the file's old values do not
+  // come back as "defaults": what the new block leaves out is not there.
+  try {
+    base.with_values({{"customers", "{trust_gain: 0.1}"}, {"customers.follow_up.median", "3"}});
+    ADD_FAILURE() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(e.message().find("'customers' has no key 'follow_up'"), std::string::npos)
+        << e.what();
+  }
   // A misspelt block is suggested from every key the scenario can take, not only its own.
   ScenarioError e = override_error(base, "deferal.prob", "0.3");
   EXPECT_NE(e.message().find("did you mean 'deferral'?"), std::string::npos) << e.what();

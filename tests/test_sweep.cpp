@@ -560,6 +560,16 @@ TEST(SweepResume, AnInvalidPointLeavesNoJournal) {
   }
   EXPECT_FALSE(fs::exists(opt.output + ".partial"));
   EXPECT_FALSE(fs::exists(opt.output));
+
+  // Resumed from a journal (an interrupt came first): the journal goes too, as it could
+  // only refuse the corrected sweep.
+  SweepOptions stopped = opt;
+  stopped.keep_going = [] { return false; };
+  EXPECT_THROW(progsurv::run_sweep(s, stopped), progsurv::Cancelled);
+  ASSERT_TRUE(fs::exists(opt.output + ".partial"));
+  opt.resume = true;
+  EXPECT_THROW(progsurv::run_sweep(s, opt), progsurv::SweepPointError);
+  EXPECT_FALSE(fs::exists(opt.output + ".partial"));
 }
 
 TEST(SweepResume, InterruptedSweepResumesToTheSameResult) {

@@ -19,6 +19,19 @@ def whole(name, value, lowest, highest):
     return value
 
 
+def integer(name, value, bits):
+    """`value` as an int for an argument whose range the C++ engine checks (and words for
+    every front end): TypeError when it is not a whole number, ValueError only when it does
+    not fit the engine's signed `bits`-bit integer (the engine's own range is narrower)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number (int), not {type(value).__name__} {value!r}")
+    value = int(value)
+    if not -2**(bits - 1) <= value < 2**(bits - 1):
+        raise ValueError(f"{name}={value} is out of range (far {'above' if value > 0 else 'below'} "
+                         f"what it can be)")
+    return value
+
+
 def flag(name, value):
     """`value` as a bool; TypeError unless it is True or False (numpy booleans too)."""
     if isinstance(value, bool):

@@ -61,10 +61,10 @@ def seek(scenario, lever, target, range=None, smallest=True, replications=20_000
                  _checks.number("range high", range[1], -1e300, 1e300))
     # Types here (1e4 is not a count); ranges in the C++ seek, which names the argument as
     # this function takes it (tolerance=), so each check is written once.
-    replications = _checks.whole("replications", replications, -2**63, 2**63 - 1)
+    replications = _checks.integer("replications", replications, 64)
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
-    threads = _checks.whole("threads", threads, -2**31, 2**31 - 1)
-    scan_points = _checks.whole("scan_points", scan_points, -2**31, 2**31 - 1)
+    threads = _checks.integer("threads", threads, 32)
+    scan_points = _checks.integer("scan_points", scan_points, 32)
     tolerance = _checks.real("tolerance", tolerance)
     smallest = _checks.flag("smallest", smallest)
     log_scale = _checks.flag("log_scale", log_scale)

@@ -551,18 +551,16 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
   for (auto& th : pool) th.join();
   if (failure) {
     // A point the sweep file makes invalid (a count given 10.09): the sweep as written can
-    // never finish, so a journal this call began is not an interrupted sweep to resume but
-    // litter that would refuse the corrected one. An interrupt or a failure of the machine
+    // never finish, and its journal (tied to this sweep's fingerprint) could never be used:
+    // it would only refuse the corrected sweep. An interrupt or a failure of the machine
     // keeps it for --resume.
     try {
       std::rethrow_exception(failure);
-    } catch (const ScenarioError&) {
-      if (journal && resumed == 0) journal->remove();
+    } catch (const SweepPointError&) {
+      if (journal) journal->remove();
       // Under MPI the error ends the job from this rank (MPI_Abort) before rank 0 could act:
       // the journal, on the file system the ranks share, goes from here (best effort).
-      if (rank != 0 && !options.output.empty() &&
-          std::find(done.begin(), done.end(), 1) == done.end())
-        std::remove((options.output + ".partial").c_str());
+      if (rank != 0 && !options.output.empty()) std::remove((options.output + ".partial").c_str());
       throw;
     }
   }

@@ -1149,7 +1149,7 @@ Scenario Sweep::point_scenario(std::size_t i) const {
     std::string where;
     for (const auto& [key, text] : values)
       where += (where.empty() ? "" : ", ") + key + " = " + text;
-    throw ScenarioError(source, 0, 0, e.key(),
+    throw SweepPointError(source, 0, 0, e.key(),
                         "at point " + std::to_string(i) + " (" + where + "): " + e.message());
   }
 }
@@ -1169,7 +1169,7 @@ Portfolio Sweep::point_portfolio(std::size_t i) const {
       std::string where;
       for (const auto& [key, text] : values)
         where += (where.empty() ? "" : ", ") + key + " = " + text;
-      throw ScenarioError(source, 0, 0, e.key(),
+      throw SweepPointError(source, 0, 0, e.key(),
                           "at point " + std::to_string(i) + " (" + where + "): " + e.message());
     }
   }

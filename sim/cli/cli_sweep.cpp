@@ -31,6 +31,9 @@ int status_of(const std::exception_ptr& e, std::string& message, bool& shared) {
   shared = false;
   try {
     std::rethrow_exception(e);
+  } catch (const SweepPointError& x) {
+    message = std::string("error: ") + x.what();  // this rank's point: only it can say so
+    return kExitBadInput;
   } catch (const ScenarioError& x) {
     message = std::string("error: ") + x.what();
     shared = true;  // every rank parses the same file and sees the same error

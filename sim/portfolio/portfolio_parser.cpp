@@ -426,6 +426,10 @@ void refuse_ignored_key(const Portfolio& p, const YAML::Node& root, const std::s
   if (part == "succession" && parts.size() >= 4 && parts[3] == "successor_level")
     refuse("within a portfolio a post's successor is always of its own level");
   if (!Portfolio::is_organisation_block(part)) return;
+  if (part == "handoffs" && written("silos") && !written("handoffs"))
+    refuse(
+        "the portfolio's own 'silos' drops every template's handoff overrides (they name "
+        "silos); write a handoffs block beside the portfolio's silos and set 'handoffs'");
   if (written(part))
     refuse("the portfolio's own '" + part + "' replaces every programme's; set '" + own + "'");
   if (name != lead)
@@ -471,8 +475,12 @@ Portfolio Portfolio::with_values(
       }
   }
   std::vector<ValueChange> changed = changes;
+  std::vector<std::string> set_before;
   for (const auto& [path, text] : values) {
     refuse_ignored_key(*this, root, path);
+    // Under a block an earlier value replaced, the template's defaults are not the block's.
+    const bool under_earlier = under_any(path, set_before);
+    set_before.push_back(path);
     YAML::Node value;
     try {
       value = YAML::Load(text);
@@ -480,7 +488,9 @@ Portfolio Portfolio::with_values(
       throw ScenarioError("<override>", 0, 0, path, "invalid YAML value '" + text + "': " + e.msg);
     }
     note_change(changed, path, text, find_yaml_path(root, path));
-    set_yaml_path(root, path, value, defaults, "the portfolio");
+    set_yaml_path(root, path, value,
+                  under_earlier ? YAML::Node(YAML::NodeType::Undefined) : defaults,
+                  "the portfolio");
   }
   YAML::Emitter emitter;
   emitter << root;

@@ -23,6 +23,8 @@ void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& v
                    const YAML::Node& defaults = YAML::Node(YAML::NodeType::Undefined),
                    const std::string& root_name = "the scenario");
 YAML::Node unshared_yaml_copy(const YAML::Node& node);
+// Whether key path `path` is one of `outer` or lies under one of them.
+bool under_any(const std::string& path, const std::vector<std::string>& outer);
 // The node at a dotted key path, or an invalid node when a component is missing.
 YAML::Node find_yaml_path(const YAML::Node& root, const std::string& path);
 // Records in `changes` that `path` was set to `text`, `before` being what was there (an

@@ -216,6 +216,12 @@ YAML::Node find_path(const YAML::Node& root, const std::vector<std::string>& par
 }
 }  // namespace
 
+bool under_any(const std::string& path, const std::vector<std::string>& outer) {
+  return std::any_of(outer.begin(), outer.end(), [&](const std::string& o) {
+    return path == o || path.rfind(o + ".", 0) == 0;
+  });
+}
+
 void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& value,
                    const YAML::Node& defaults, const std::string& root_name) {
   set_path(root, path, value, defaults, root_name);
@@ -235,6 +241,7 @@ Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::str
   std::vector<ValueChange> changed = changes;
   YAML::Node canonical;  // a default Node is a defined null: `parsed` says whether it is loaded
   bool parsed = false;
+  std::vector<std::string> set_before;
   for (const auto& [path, text] : values) {
     YAML::Node value;
     try {
@@ -242,6 +249,10 @@ Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::str
     } catch (const YAML::Exception& e) {
       override_error(path, "invalid YAML value '" + text + "': " + e.msg);
     }
+    // Under a block an earlier value of this call replaced, the file's defaults are not the
+    // block's: what that value left out stays out (an error below), as before defaults.
+    const bool under_earlier = under_any(path, set_before);
+    set_before.push_back(path);
     YAML::Node before = find_yaml_path(root, path);
     if (!before.IsDefined() || before.IsNull()) {
       if (!parsed) {
@@ -251,7 +262,8 @@ Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::str
       before = find_yaml_path(canonical, path);
     }
     note_change(changed, path, text, before);
-    set_path(root, path, value, canonical, "the scenario");
+    set_path(root, path, value, under_earlier ? YAML::Node(YAML::NodeType::Undefined) : canonical,
+             "the scenario");
   }
 
   // The emitted text is the new scenario's own (what files record of it); the tree it came

@@ -63,6 +63,13 @@ struct SweepMetric {
 enum class SweepBaseKind { Scenario, Portfolio };
 const char* to_string(SweepBaseKind k);  // "scenario", "portfolio"
 
+// A point whose values the scenario or portfolio refuses (a count given 10.09): seen only
+// by the rank (and thread) that runs the point, unlike the file's own errors.
+class SweepPointError : public ScenarioError {
+ public:
+  using ScenarioError::ScenarioError;
+};
+
 struct Sweep {
   std::string name = "sweep";
   std::string source;  // file path or "<string>"
