@@ -1150,7 +1150,7 @@ Scenario Sweep::point_scenario(std::size_t i) const {
     for (const auto& [key, text] : values)
       where += (where.empty() ? "" : ", ") + key + " = " + text;
     throw SweepPointError(source, 0, 0, e.key(),
-                        "at point " + std::to_string(i) + " (" + where + "): " + e.message());
+                          "at point " + std::to_string(i) + " (" + where + "): " + e.message());
   }
 }
 
@@ -1170,7 +1170,7 @@ Portfolio Sweep::point_portfolio(std::size_t i) const {
       for (const auto& [key, text] : values)
         where += (where.empty() ? "" : ", ") + key + " = " + text;
       throw SweepPointError(source, 0, 0, e.key(),
-                          "at point " + std::to_string(i) + " (" + where + "): " + e.message());
+                            "at point " + std::to_string(i) + " (" + where + "): " + e.message());
     }
   }
   // Recording more grid times draws nothing: the organisations are the same.
