@@ -633,6 +633,7 @@ Ctrl-C. Returns a raw PortfolioResult.
 }  // namespace
 
 void register_portfolio(py::module_& m) {
+  m.attr("default_max_organisations") = kDefaultMaxOrganisations;
   register_portfolio_class(m);
   register_tally_class(m);
   register_summary_class(m);

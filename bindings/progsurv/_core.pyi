@@ -1269,6 +1269,7 @@ comparison_filetype: str
 comparison_format_version: tuple[int, ...]
 confidence: float
 default_max_bundles: int
+default_max_organisations: int
 default_max_replications: int
 def exact(scenario: Scenario, method: str = 'auto') -> Result:
     """Exact curves p(t) = p(0) exp(Qt) of a Markov-subset scenario, as a Result flagged exact. Raises ScenarioError listing what makes a scenario non-Markovian."""

@@ -83,8 +83,8 @@ class Staging:
         for other in [f for _, f in self._staged] + [self._last] * (self._last is not None):
             if os.path.abspath(other) == os.path.abspath(final):
                 raise ValueError(f"{final}: two outputs of this command would have this name "
-                                 f"(one would replace the other); give the page a name of its "
-                                 f"own, such as {os.path.splitext(final)[0]}.html")
+                                 f"(one would replace the other); give the output (-o) a name "
+                                 f"of its own, such as {os.path.splitext(final)[0]}.html")
         _core.check_output_path(final, [os.fspath(i) for i in inputs if i is not None], force)
         folder = os.path.dirname(os.path.abspath(final))
         if folder not in self._folders:

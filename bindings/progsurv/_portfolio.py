@@ -18,7 +18,7 @@ CATEGORIES = tuple(_core.category_names)
 CAUSES = tuple(_core.cause_names)
 COUNT_GROUPS = ("launched", "completed", "ended", "not_started", "running")
 SHARING = ("cynicism", "trust", "posts", "budget")
-DEFAULT_MAX_ORGANISATIONS = 1_000_000  # the cap of `progsurv portfolio --precision`
+DEFAULT_MAX_ORGANISATIONS = _core.default_max_organisations  # `portfolio --precision`'s cap
 QUANTILE_LEVELS = (0.1, 0.5, 0.9)
 
 

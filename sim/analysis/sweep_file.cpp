@@ -22,6 +22,7 @@
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/io/version.hpp"
 #include "scenario/distribution_yaml.hpp"
+#include "scenario/scenario_reader.hpp"
 #include "scenario/text_file.hpp"
 
 namespace progsurv {
@@ -145,20 +146,6 @@ YAML::Node walk(const YAML::Node& root, const std::string& path, bool* complete 
   return node;
 }
 
-std::vector<std::string> split_dots(const std::string& path) {
-  std::vector<std::string> parts;
-  std::stringstream in(path);
-  std::string part;
-  while (std::getline(in, part, '.')) parts.push_back(part);
-  return parts;
-}
-
-std::string join_from(const std::vector<std::string>& parts, std::size_t first) {
-  std::string out;
-  for (std::size_t i = first; i < parts.size(); ++i) out += (out.empty() ? "" : ".") + parts[i];
-  return out;
-}
-
 std::string flow_at(const YAML::Node& root, const std::string& path) {
   bool found = false;
   const YAML::Node at = walk(root, path, &found);
@@ -181,14 +168,14 @@ std::string portfolio_default(const Portfolio& p, const std::string& key) {
     if (key == k) return format_double(v);
   if (key == "cynicism.half_life")
     return std::isfinite(c.half_life) ? format_double(c.half_life) : "never";
-  const std::vector<std::string> parts = split_dots(key);
+  const std::vector<std::string> parts = split_key_path(key);
   if (parts.size() == 2 && parts[0] == "roster")
     for (std::size_t l = 0; l < p.level_names.size(); ++l)
       if (p.level_names[l] == parts[1]) return std::to_string(p.roster[l]);
   if (parts.size() >= 3 && parts[0] == "programmes")
     for (std::size_t i = 0; i < p.template_names.size(); ++i)
       if (p.template_names[i] == parts[1])
-        return flow_at(YAML::Load(p.templates[i].to_yaml()), join_from(parts, 2));
+        return flow_at(YAML::Load(p.templates[i].to_yaml()), join_key_path(parts, 2));
   if (!parts.empty() && Portfolio::is_organisation_block(parts[0]))
     return flow_at(YAML::Load(p.templates.front().to_yaml()),
                    parts[0] == "review_every" ? "patience.review_every" : key);

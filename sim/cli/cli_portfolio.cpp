@@ -12,7 +12,7 @@ struct PortfolioArgs : LongRunArgs {
   PortfolioArgs() { replications = 20000; }  // organisations
   std::string portfolio, output;
   double precision = 0.0;
-  std::int64_t max_organisations = 1000000;
+  std::int64_t max_organisations = kDefaultMaxOrganisations;
   bool force = false;
   std::vector<std::string> sets;
 };

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -385,21 +384,11 @@ bool write_template_inline(const Portfolio& p, std::size_t i, YAML::Node& root) 
 // portfolio file gives the block; the run would carry the change in its label and be
 // bitwise the run without it), and a key inside an organisation block the file does not give.
 void refuse_ignored_key(const Portfolio& p, const YAML::Node& root, const std::string& path) {
-  std::vector<std::string> parts;
-  {
-    std::string part;
-    std::istringstream in(path);
-    while (std::getline(in, part, '.')) parts.push_back(part);
-  }
+  const std::vector<std::string> parts = split_key_path(path);
   if (parts.empty()) return;
   const std::string& lead = p.template_names.front();
   const auto written = [&](const std::string& block) {
     return root.IsMap() && root[block].IsDefined();
-  };
-  const auto from = [&](std::size_t first) {
-    std::string out;
-    for (std::size_t k = first; k < parts.size(); ++k) out += (out.empty() ? "" : ".") + parts[k];
-    return out;
   };
   const auto refuse = [&](const std::string& why) {
     throw ScenarioError("<override>", 0, 0, path,
@@ -418,9 +407,12 @@ void refuse_ignored_key(const Portfolio& p, const YAML::Node& root, const std::s
   }
   if (parts.size() < 3 || parts[0] != "programmes") return;
   const std::string& name = parts[1];
+  // An unknown template: the override itself says so, with the names there are.
+  if (std::find(p.template_names.begin(), p.template_names.end(), name) == p.template_names.end())
+    return;
   std::string part = parts[2];
   if (part == "patience" && parts.size() >= 4 && parts[3] == "review_every") part = "review_every";
-  const std::string own = part == "review_every" ? "review_every" : from(2);
+  const std::string own = part == "review_every" ? "review_every" : join_key_path(parts, 2);
   if (part == "horizon" || part == "grid")
     refuse("the portfolio's " + part + " applies to every programme; set '" + own + "'");
   if (part == "succession" && parts.size() >= 4 && parts[3] == "successor_level")
@@ -436,7 +428,7 @@ void refuse_ignored_key(const Portfolio& p, const YAML::Node& root, const std::s
     refuse("programme " + name + "'s " + part +
            " is replaced by the organisation's, which comes from the lead template; set "
            "'programmes." +
-           lead + "." + from(2) + "'");
+           lead + "." + join_key_path(parts, 2) + "'");
 }
 
 }  // namespace

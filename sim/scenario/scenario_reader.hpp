@@ -23,6 +23,10 @@ void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& v
                    const YAML::Node& defaults = YAML::Node(YAML::NodeType::Undefined),
                    const std::string& root_name = "the scenario");
 YAML::Node unshared_yaml_copy(const YAML::Node& node);
+// "phases.0.steps.1.work" as its components (a trailing '.' gives an empty last one), and
+// components [first, end) joined again.
+std::vector<std::string> split_key_path(const std::string& path);
+std::string join_key_path(const std::vector<std::string>& parts, std::size_t first = 0);
 // Whether key path `path` is one of `outer` or lies under one of them.
 bool under_any(const std::string& path, const std::vector<std::string>& outer);
 // The node at a dotted key path, or an invalid node when a component is missing.

@@ -26,15 +26,6 @@ namespace {
 
 const char* const kOverrideSource = "<override>";
 
-// Splits "phases.0.steps.1.work" into its components.
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(path);
-  while (std::getline(in, part, '.')) parts.push_back(part);
-  if (!path.empty() && path.back() == '.') parts.emplace_back();
-  return parts;
-}
 
 const char* node_kind(const YAML::Node& node) {
   if (node.IsMap()) return "a map";
@@ -70,7 +61,7 @@ YAML::Node child(const YAML::Node& node, const std::string& part) {
 // re-parse decides whether that key is allowed there).
 void set_path(YAML::Node root, const std::string& path, const YAML::Node& value,
               const YAML::Node& defaults, const std::string& root_name) {
-  const std::vector<std::string> parts = split_path(path);
+  const std::vector<std::string> parts = split_key_path(path);
   if (parts.empty() ||
       std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); }))
     override_error(path, "not a key path; write keys separated by dots, e.g. phases.0.value");
@@ -216,6 +207,22 @@ YAML::Node find_path(const YAML::Node& root, const std::vector<std::string>& par
 }
 }  // namespace
 
+// Splits "phases.0.steps.1.work" into its components.
+std::vector<std::string> split_key_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(path);
+  while (std::getline(in, part, '.')) parts.push_back(part);
+  if (!path.empty() && path.back() == '.') parts.emplace_back();
+  return parts;
+}
+
+std::string join_key_path(const std::vector<std::string>& parts, std::size_t first) {
+  std::string out;
+  for (std::size_t i = first; i < parts.size(); ++i) out += (out.empty() ? "" : ".") + parts[i];
+  return out;
+}
+
 bool under_any(const std::string& path, const std::vector<std::string>& outer) {
   return std::any_of(outer.begin(), outer.end(), [&](const std::string& o) {
     return path == o || path.rfind(o + ".", 0) == 0;
@@ -302,7 +309,7 @@ Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::str
 }
 
 YAML::Node find_yaml_path(const YAML::Node& root, const std::string& path) {
-  return find_path(root, split_path(path));
+  return find_path(root, split_key_path(path));
 }
 
 void note_change(std::vector<ValueChange>& changes, const std::string& path,
@@ -328,7 +335,7 @@ std::string variant_label(const std::string& name, const std::vector<ValueChange
 std::string Scenario::label() const { return variant_label(name, changes); }
 
 std::string Scenario::value_text(const std::string& path) const {
-  const std::vector<std::string> parts = split_path(path);
+  const std::vector<std::string> parts = split_key_path(path);
   if (parts.empty() ||
       std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); }))
     override_error(path, "not a key path; write keys separated by dots, e.g. phases.0.value");

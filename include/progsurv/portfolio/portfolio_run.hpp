@@ -13,6 +13,8 @@ namespace progsurv {
 // Organisations per chunk: a chunk's tally is merged in chunk order. Fixed, so the output
 // does not depend on the thread count; a batch is kChunksPerBatch chunks.
 inline constexpr std::int64_t kOrganisationChunk = 1024;
+// The cap of a precision run's organisations when none is given (the command's and Python's).
+inline constexpr std::int64_t kDefaultMaxOrganisations = 1000000;
 
 struct PortfolioResult {
   Portfolio portfolio;
