@@ -194,6 +194,18 @@ TEST_F(CliPortfolio, ValidateWarnsAboutALevelWithoutPosts) {
   EXPECT_TRUE(contains(v.out, "warning: programme 'core' is sponsored at level 'director'"))
       << v.out;
   EXPECT_FALSE(contains(v.out, "at level 'vp'")) << v.out;
+  // The run says it too (on stderr, and runs); so does cynicism that changes nothing.
+  const std::string c = write("cynical.yaml",
+                              "horizon: 60\nroster: {vp: 3}\n"
+                              "cynicism: {initial: 0.1, rise: 0.25}\n"
+                              "programmes:\n  core: " +
+                                  baseline() + "\nlaunches: [{at: 0, programme: core}]\n");
+  const auto r = progsurv("portfolio " + c + " -q -n 64 -o " + path("c.h5"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "warning: programme 'core' is sponsored at level 'director'"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "but every cynicism.effect is 0")) << r.out;
+  EXPECT_FALSE(contains(progsurv("validate " + ten_years()).out, "warning")) << ten_years();
 }
 
 }  // namespace

@@ -81,7 +81,16 @@ customers: {trust_effect: 2}
     got[w.key] = w.message;
   EXPECT_FALSE(got.count("disengaged"));
   EXPECT_FALSE(got.count("patience.visible"));
+  EXPECT_FALSE(got.count("sponsor_levels.vp.attention_lapse"));
   EXPECT_TRUE(got.count("customers.trust_effect"));
+  // A lapse into a disengagement that lends as much as engagement changes nothing.
+  std::string inert = lapsing;
+  inert.replace(inert.find("disengaged: {clout: 0.5}"), 24, "disengaged: {clout: 1}");
+  got.clear();
+  for (const auto& w : progsurv::lint(progsurv::Scenario::from_yaml(inert))) got[w.key] = w.message;
+  ASSERT_TRUE(got.count("sponsor_levels.vp.attention_lapse"));
+  EXPECT_NE(got["sponsor_levels.vp.attention_lapse"].find("every disengaged factor is 1"),
+            std::string::npos);
 }
 
 // What `progsurv validate` warns about, without lines (they differ between the two texts).
@@ -162,6 +171,7 @@ sponsor: vp
 silos: {a: {}}
 phases: [{steps: [{silo: a, work: 1}]}]
 patience: {model: none, visible: steps, grace: 4}
+disengaged: {clout: 0.5}
 )");
   EXPECT_EQ(s.patience.visible, progsurv::Visible::Steps);
   EXPECT_EQ(s.patience.grace, 0.0);  // not read, not kept

@@ -67,6 +67,7 @@ class RunProgress {
 
 }  // namespace progsurv::cli
 
+#include "progsurv/scenario/lint.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv::cli {
@@ -121,6 +122,10 @@ int run_on_ranks(const MpiSession& mpi, const std::function<int()>& command);
 }  // namespace progsurv::cli
 
 namespace progsurv::cli {
+// Lint warnings on stderr, one line each: "<path>:<line>: warning: <message> (<key>)", the
+// line left out when unknown.
+void print_warnings(const std::vector<ScenarioWarning>& warnings, const std::string& path);
+
 // What a subcommand's --set applies to, for its help's examples.
 enum class SetTarget { Scenario, Portfolio, Either };
 // --set key.path=value (repeatable): overrides, for the subcommands that take them.

@@ -3,6 +3,7 @@
 
 #include "cli/cli.hpp"
 #include "progsurv/io/portfolio_file.hpp"
+#include "progsurv/portfolio/portfolio_lint.hpp"
 #include "progsurv/portfolio/portfolio_summary.hpp"
 
 namespace progsurv::cli {
@@ -26,6 +27,7 @@ int do_portfolio(const PortfolioArgs& a) {
   std::vector<std::string> inputs{a.portfolio};
   for (const auto& source : loaded.template_sources) inputs.push_back(source);
   check_output(output, inputs, a.force);
+  print_warnings(lint(portfolio), a.portfolio);  // as validate does: the run goes on
   RunOptions opt;
   opt.seed = a.seed;
   opt.replications = a.replications;

@@ -15,6 +15,7 @@
 #include "progsurv/io/portfolio_file.hpp"
 #include "progsurv/io/result_file.hpp"
 #include "progsurv/io/version.hpp"
+#include "progsurv/portfolio/portfolio_lint.hpp"
 #include "progsurv/portfolio/portfolio_summary.hpp"
 #include "progsurv/scenario/lint.hpp"
 // validate on a portfolio file: telling the two kinds of YAML apart, and printing a
@@ -217,26 +218,10 @@ void print_portfolio(const Portfolio& p, std::ostream& os) {
   os << "max_live: " << (p.max_live > 0 ? std::to_string(p.max_live) : "none") << "\n";
 }
 
-// Inputs that are legal but cannot do what they seem to: a template sponsored at a level
-// with no post never starts there.
-void warn_portfolio(const Portfolio& p, const std::string& path) {
-  for (std::size_t i = 0; i < p.templates.size(); ++i) {
-    const LevelMix& mix = p.templates[i].sponsor;
-    for (std::size_t k = 0; k < mix.level.size(); ++k) {
-      const auto level = static_cast<std::size_t>(mix.level[k]);
-      if (mix.prob[k] > 0.0 && p.roster[level] == 0)
-        std::cerr << path << ": warning: programme '" << p.template_names[i]
-                  << "' is sponsored at level '" << p.level_names[level] << "' (share "
-                  << yaml_detail::format_double(mix.prob[k])
-                  << ") but the roster has no such post: those proposals never start (roster)\n";
-    }
-  }
-}
-
 int validate_portfolio(const std::string& path) {
   const Portfolio p = Portfolio::load(path);
   print_portfolio(p, std::cout);
-  warn_portfolio(p, path);
+  print_warnings(lint(p), path);
   return 0;
 }
 
@@ -257,8 +242,7 @@ const Registration reg_validate(20, [](CLI::App& app) {
       const Scenario scenario = Scenario::load(*path);
       std::cout << scenario.to_yaml();
       // Inputs that cannot matter are not errors (exit 0), but worth a line on stderr.
-      for (const ScenarioWarning& w : lint(scenario))
-        std::cerr << *path << ":" << w.line << ": warning: " << w.message << " (" << w.key << ")\n";
+      print_warnings(lint(scenario), *path);
       return 0;
     });
   });

@@ -1,4 +1,5 @@
 // --set key.path=value: scenario overrides on the command line (Scenario::with_values).
+#include <iostream>
 #include <utility>
 
 #include "cli/cli.hpp"
@@ -34,6 +35,14 @@ std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<st
     values.emplace_back(text.substr(0, eq), text.substr(eq + 1));
   }
   return values;
+}
+
+void print_warnings(const std::vector<ScenarioWarning>& warnings, const std::string& path) {
+  for (const ScenarioWarning& w : warnings) {
+    std::cerr << path;
+    if (w.line > 0) std::cerr << ":" << w.line;
+    std::cerr << ": warning: " << w.message << " (" << w.key << ")\n";
+  }
 }
 
 Scenario apply_sets(const Scenario& scenario, const std::vector<std::string>& sets) {

@@ -121,6 +121,17 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
     warn({"disengaged"},
          "disengaged has no effect: no sponsor level has an attention_lapse, so sponsors never "
          "disengage");
+  // The other way round: attention that lapses into a state that changes nothing.
+  if (lapses && s.disengaged.inert())
+    for (const SponsorLevel& level : s.levels)
+      if (level.attention_lapse.kind() != DistKind::Never) {
+        warn({"sponsor_levels", level.name, "attention_lapse"},
+             "sponsor_levels." + level.name +
+                 ".attention_lapse has no effect: every disengaged factor is 1, so a "
+                 "disengaged sponsor lends as much as an engaged one (give disengaged its "
+                 "factors)");
+        break;
+      }
   bool engage = false;
   for (const Phase& phase : s.phases) engage = engage || phase.engage;
   const YAML::Node customers = has ? top["customers"] : YAML::Node();
