@@ -26,7 +26,6 @@ namespace {
 
 const char* const kOverrideSource = "<override>";
 
-
 const char* node_kind(const YAML::Node& node) {
   if (node.IsMap()) return "a map";
   if (node.IsSequence()) return "a list";
