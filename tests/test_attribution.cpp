@@ -142,16 +142,25 @@ TEST(Attribution, AbsentMechanismCostsExactlyNothing) {
   s.finalize();
   AttributionOptions opt;
   opt.replications = 3000;
+  const std::vector<Knockout> absent = {Knockout::Budget, Knockout::HandoffBreaks, Knockout::Gates,
+                                        Knockout::Patience, Knockout::ResourceDelay};
+  opt.mechanisms = absent;  // asked for by name, they are attributed all the same
+  opt.mechanisms.push_back(Knockout::SponsorExit);
   const auto a = progsurv::attribute(s, opt);
-  for (Knockout k : {Knockout::Budget, Knockout::HandoffBreaks, Knockout::Gates, Knockout::Patience,
-                     Knockout::ResourceDelay}) {
-    const auto& row = a.rows[static_cast<std::size_t>(k)];
-    EXPECT_EQ(row.p_completed().delta.estimate, 0.0) << progsurv::to_string(k);
-    EXPECT_EQ(row.p_completed().delta.lower, 0.0) << progsurv::to_string(k);
-    EXPECT_EQ(row.p_completed().delta.upper, 0.0) << progsurv::to_string(k);
-    EXPECT_EQ(row.mean_value().se, 0.0) << progsurv::to_string(k);
+  for (std::size_t i = 0; i < absent.size(); ++i) {
+    const auto& row = a.rows[i];
+    ASSERT_EQ(row.knockout, absent[i]);
+    EXPECT_EQ(row.p_completed().delta.estimate, 0.0) << progsurv::to_string(absent[i]);
+    EXPECT_EQ(row.p_completed().delta.lower, 0.0) << progsurv::to_string(absent[i]);
+    EXPECT_EQ(row.p_completed().delta.upper, 0.0) << progsurv::to_string(absent[i]);
+    EXPECT_EQ(row.mean_value().se, 0.0) << progsurv::to_string(absent[i]);
   }
-  EXPECT_GT(a.rows[static_cast<std::size_t>(Knockout::SponsorExit)].p_completed().delta.lower, 0.0);
+  EXPECT_GT(a.rows.back().p_completed().delta.lower, 0.0);
+  // By default a knock-out that leaves the scenario as it is is not listed as an obstacle.
+  const std::vector<Knockout> listed = progsurv::default_knockouts(s);
+  for (Knockout k : {Knockout::Budget, Knockout::ResourceDelay})
+    EXPECT_EQ(std::find(listed.begin(), listed.end(), k), listed.end()) << progsurv::to_string(k);
+  EXPECT_NE(std::find(listed.begin(), listed.end(), Knockout::SponsorExit), listed.end());
 }
 
 TEST(Attribution, SameResultForAnyThreadCount) {

@@ -125,11 +125,19 @@ std::vector<Knockout> default_knockouts(const Scenario& s) {
   bool defers = false;
   for (const Phase& phase : s.phases) defers = defers || phase.deferrable > 0.0;
   defers = defers && s.deferral.prob > 0.0;
+  // A knock-out that leaves the scenario as it is (no resource delay in a scenario without
+  // one) would be reported as an obstacle costing exactly nothing: it is not one it has.
+  Scenario same = s;
+  same.finalize();
+  const std::string base = same.to_yaml();
   std::vector<Knockout> out;
   for (int k = 0; k < kKnockoutCount; ++k) {
     const auto id = static_cast<Knockout>(k);
     if (id == Knockout::Ladder && s.escalation.ladder.empty()) continue;
     if (id == Knockout::Deferral && !defers) continue;
+    Scenario knocked = knock_out(s, id);
+    knocked.name = s.name;
+    if (knocked.to_yaml() == base) continue;
     out.push_back(id);
   }
   return out;

@@ -114,8 +114,9 @@ const Registration reg_attribute(60, [](CLI::App& app) {
   args->mechanisms_option =
       sub->add_option(
              "--mechanisms", args->mechanisms,
-             "Only these knock-outs, comma-separated (default: all, without ladder or deferral "
-             "when the scenario does not use them): " +
+             "Only these knock-outs, comma-separated (default: every one that changes the "
+             "scenario, so not resource_delay without resource delays, nor ladder without a "
+             "ladder): " +
                  [] {
                    std::string names;
                    for (const KnockoutSpec& spec : knockout_table())

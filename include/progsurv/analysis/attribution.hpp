@@ -57,9 +57,10 @@ Knockout knockout_from_string(const std::string& name);
 
 // The scenario with one mechanism (or several) switched off (finalized).
 Scenario knock_out(const Scenario& scenario, Knockout k);
-// The knock-outs an attribution takes by default: every mechanism, except the ladder and
-// deferral (rules 15 and 16) when the scenario does not use them (their knock-out would
-// change nothing, and each one doubles the Shapley subsets).
+// The knock-outs an attribution takes by default: every mechanism whose knock-out changes
+// the scenario (one that leaves its canonical form as it is cannot cost anything, and each
+// one doubles the Shapley subsets), and the ladder and deferral (rules 15 and 16) only when
+// the scenario uses them.
 std::vector<Knockout> default_knockouts(const Scenario& scenario);
 Scenario knock_out(const Scenario& scenario, const std::vector<Knockout>& ks);
 
