@@ -127,7 +127,8 @@ void print_portfolio(const Portfolio& p, std::ostream& os) {
   const auto num = yaml_detail::format_double;
   const auto dist = yaml_detail::distribution_to_yaml;
   const Scenario& org = p.templates.front();
-  os << "# a portfolio file: the organisation's parts come from the first template ('"
+  os << "# the resolved portfolio, for reading: it does not read back as a portfolio file (the\n"
+        "# templates are summarised). The organisation's parts come from the first template ('"
      << p.template_names.front() << "') unless the file gives them\n";
   os << "name: " << quoted(p.name) << "\n";
   if (!p.description.empty()) os << "description: " << quoted(p.description) << "\n";
