@@ -392,9 +392,10 @@ std::string format_portfolio_attribution(const PortfolioAttribution& r) {
   os << line;
   os << "what each sharing costs, per organisation: the outcome with it switched off minus the "
         "outcome with full sharing.\nPaired differences with 95% intervals; a positive cost in "
-        "completed means the sharing loses completions.\n";
+        "completed means the sharing loses completions.\nended: the change in programmes "
+        "ended early without the sharing (it rises when more programmes start without it).\n";
   std::snprintf(line, sizeof line, "  %-30s %10s  %-26s %-26s %s", "switched off", "completed",
-                "completed: cost [95%]", "ended: cost [95%]", "value: cost [95%]");
+                "completed: cost [95%]", "ended: change [95%]", "value: cost [95%]");
   os << line << "\n";
   for (std::size_t v = 0; v < kV; ++v) {
     const auto k = static_cast<SharingKnockout>(v);
