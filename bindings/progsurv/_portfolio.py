@@ -50,8 +50,8 @@ def portfolio(
                       organisation-level sharing off, leaving every other draw unchanged
                       (default: everything shared, as the command line runs)
 
-    The engine runs without the GIL; Ctrl-C (KeyboardInterrupt) stops it between batches
-    and is raised here. A bad portfolio file raises ScenarioError naming file, line and key.
+    The engine runs without the GIL; Ctrl-C (KeyboardInterrupt) stops it within about a
+    second and is raised here. A bad portfolio file raises ScenarioError naming file, line and key.
 
     Returns a PortfolioResult.
     """

@@ -65,8 +65,8 @@ def run(
     progress          True for a progress bar (stderr, or live in a notebook), or a
                       callable progress(done, planned) that may return False to stop
 
-    The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it between
-    batches and is raised here.
+    The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it within about a
+    second, even in the middle of a long replication, and is raised here.
     """
     if isinstance(scenario, (str, os.PathLike)):
         scenario = _core.Scenario.load(scenario)
@@ -199,6 +199,7 @@ class Result(ResultBase, _core.Result):
 
     @property
     def replications(self):
+        """The number of replications: `n` by another name."""
         return self.n
 
     @property
@@ -275,10 +276,12 @@ class Result(ResultBase, _core.Result):
 
         Returns the table as a str.
         """
+        # An exact solution has no seed: it says "exact", as `progsurv exact` does.
+        how = "exact" if self.exact else f"seed {self.seed}"
         if self._path is not None:
-            title = f"progsurv: {self.name} ({self._path}, seed {self.seed})"
+            title = f"progsurv: {self.name} ({self._path}, {how})"
         else:
-            title = f"progsurv: {self.name} (seed {self.seed})"
+            title = f"progsurv: {self.name} ({how})"
         return self.format_summary(title)
 
     def to_hdf5(self, path):
