@@ -32,6 +32,19 @@ def integer(name, value, bits):
     return value
 
 
+def precision_cap(name, cap, default, precision, count_name, count):
+    """The cap of a precision run (`cap`, or `default` when None), as a whole number; a cap
+    without a precision target > 0 is refused (ValueError): the run would ignore it and do
+    `count_name`=`count`, not what the caller asked for."""
+    if cap is None:
+        return default
+    cap = whole(name, cap, 1, MAX_REPLICATIONS)
+    if not precision > 0:
+        raise ValueError(f"{name}={cap} caps a precision run: give precision > 0 with it, or "
+                         f"leave it out for a fixed count ({count_name}={count})")
+    return cap
+
+
 def flag(name, value):
     """`value` as a bool; TypeError unless it is True or False (numpy booleans too)."""
     if isinstance(value, bool):

@@ -64,18 +64,8 @@ def portfolio(
     n = _checks.whole("n", n, 1, _checks.MAX_REPLICATIONS)
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
     precision = 0.0 if precision is None else _checks.number("precision", precision, 0.0, 1e6)
-    if max_organisations is None:
-        max_organisations = DEFAULT_MAX_ORGANISATIONS
-    else:
-        max_organisations = _checks.whole(
-            "max_organisations", max_organisations, 1, _checks.MAX_REPLICATIONS
-        )
-        # A cap without a precision target would be ignored: the run would do `n`.
-        if not precision > 0:
-            raise ValueError(
-                f"max_organisations={max_organisations} caps a precision run: give precision "
-                f"> 0 with it, or leave it out for a fixed count (n={n})"
-            )
+    max_organisations = _checks.precision_cap("max_organisations", max_organisations,
+                                              DEFAULT_MAX_ORGANISATIONS, precision, "n", n)
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
     share = {}
     for key, value in (sharing or {}).items():

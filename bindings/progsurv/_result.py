@@ -78,19 +78,9 @@ def run(
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
     # The range is the engine's check ("[0, 0.5] (0 = fixed count)"); here only the type.
     precision = 0.0 if precision is None else _checks.real("precision", precision)
-    if max_replications is None:
-        max_replications = DEFAULT_MAX_REPLICATIONS
-    else:
-        max_replications = _checks.whole(
-            "max_replications", max_replications, 1, _checks.MAX_REPLICATIONS
-        )
-        # A cap without a precision target would be ignored: the run would do
-        # `replications`, not what the caller asked for.
-        if not precision > 0:
-            raise ValueError(
-                f"max_replications={max_replications} caps a precision run: give precision > 0 "
-                f"with it, or leave it out for a fixed count (replications={replications})"
-            )
+    max_replications = _checks.precision_cap("max_replications", max_replications,
+                                             DEFAULT_MAX_REPLICATIONS, precision, "replications",
+                                             replications)
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
     keep_replications = _checks.flag("keep_replications", keep_replications)
 
