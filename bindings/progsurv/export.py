@@ -447,6 +447,26 @@ def about(path, output=None):
                         columns=["item", "value"])
 
 
+def _refuse_another_export(directory, about_frame):
+    """ValueError when `directory` holds the export of another file (its about.csv names
+    another file, or the same name written at another time): writing there would leave a
+    folder mixing the tables of both."""
+    old_about = os.path.join(os.fspath(directory), "about.csv")
+    if not os.path.isfile(old_about):
+        return
+    try:
+        old = dict(pd.read_csv(old_about, dtype=str, keep_default_na=False).values.tolist())
+    except Exception:  # not an about.csv of ours: nothing to compare
+        return
+    new = dict(zip(about_frame["item"], about_frame["value"].astype(str)))
+    keys = ("file", "written")
+    if all(k in old for k in keys) and any(old[k] != new.get(k) for k in keys):
+        raise ValueError(
+            f"{directory} holds the tables of another file ({old['file']}, written "
+            f"{old['written']}; its about.csv): export into a new folder, or pass --force to "
+            f"write into it anyway (its other tables are then left as they are)")
+
+
 def to_csv(path, directory, force=False):
     """One CSV per table in `directory`, and about.csv (what the file is: about()); returns
     the paths written. Values are written in full (tidy data, for further work). A new
@@ -457,8 +477,10 @@ def to_csv(path, directory, force=False):
     from ._output import check_output_folder, formula_safe_frame, write_folder
 
     check_output_folder(directory, [path], force)
-    files = {}
     frames = {"about": about(path), **tables(path)}
+    if not force:
+        _refuse_another_export(directory, frames["about"])
+    files = {}
     for name, frame in _progress_over(frames.items(), "export", len(frames)):
         files[name + ".csv"] = formula_safe_frame(frame).to_csv(index=False).encode("utf-8")
     return write_folder(directory, files, [path], force)
@@ -623,7 +645,8 @@ def main(argv=None):
     g.add_argument("--csv", metavar="DIR", help="write one CSV per table into DIR")
     g.add_argument("--xlsx", metavar="FILE", help="write one sheet per table into FILE")
     p.add_argument("--force", action="store_true",
-                   help="replace outputs even when they are write-protected")
+                   help="replace outputs even when they are write-protected, and write CSV "
+                   "tables into a folder that holds the export of another file")
     args = p.parse_args(argv)
     from ._output import printable
 

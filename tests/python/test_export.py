@@ -76,6 +76,19 @@ def every(tmp_path_factory):
     return files
 
 
+def test_csv_into_the_export_of_another_file_is_refused(every, tmp_path):
+    """Exporting file B into the folder of file A's tables left a folder mixing both, its
+    about.csv naming B."""
+    folder = tmp_path / "csv"
+    run_cli("export", every["portfolio"], "--csv", folder)
+    run_cli("export", every["portfolio"], "--csv", folder)  # the same file again: fine
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    proc = run_cli("export", every["portfolio_attribution"], "--csv", folder, check=False)
+    assert proc.returncode == 2 and "holds the tables of another file" in proc.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    run_cli("export", every["portfolio_attribution"], "--csv", folder, "--force")
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_export_writes_a_workbook_and_csvs_for_every_filetype(every, kind, tmp_path):
     from progsurv.export import tables
