@@ -25,6 +25,7 @@
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/memory_budget.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/file_type.hpp"
 #include "progsurv/io/output_file.hpp"
 #include "progsurv/io/result_file.hpp"
 #include "progsurv/scenario/workload.hpp"
@@ -874,6 +875,26 @@ TEST_F(Hostile, ScenarioTextIsCheckedStrictly) {
   std::string utf8 = base;
   utf8.replace(utf8.find("name: baseline"), 14, "name: \"Übergabe – 交接\"");
   EXPECT_EQ(Scenario::from_yaml(utf8).name, "Übergabe – 交接");
+}
+
+// And the other way round: a YAML input or a sweep journal given where a result file belongs
+// says what it is and which command takes it.
+TEST_F(Hostile, InputsGivenAsResultFilesSaySo) {
+  const auto message = [](const std::string& path) {
+    try {
+      progsurv::file_type(path);
+    } catch (const progsurv::FileFormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string yaml = message(baseline());
+  EXPECT_NE(yaml.find("it is a YAML input"), std::string::npos) << yaml;
+  const std::string journal = message(write("s.h5.partial", std::string("PSH1") + "\x01\x02"));
+  EXPECT_NE(journal.find("progsurv sweep --resume"), std::string::npos) << journal;
+  const std::string other = message(write("x.h5", "plain text"));
+  EXPECT_NE(other.find("not an HDF5 file or truncated"), std::string::npos) << other;
+  EXPECT_EQ(other.find("it is"), std::string::npos) << other;
 }
 
 // A result file given as a scenario: say what it is rather than "invalid UTF-8" at 1:1.

@@ -15,8 +15,7 @@ std::string file_type(const std::string& path) {
       throw FileFormatError(path + ": not a progsurv file (no 'filetype' attribute)");
     return f.read_attr_string("filetype");
   } catch (const h5::Error& e) {
-    const std::string detail = e.detail().empty() ? "" : " (" + e.detail() + ")";
-    throw FileFormatError("not an HDF5 file or truncated: " + path + detail);
+    throw h5::not_hdf5(path, e.detail().empty() ? "" : " (" + e.detail() + ")");
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -63,6 +64,29 @@ void write_result_file(const std::string& path, const ResultFormat& format,
   });
 }
 
+FileFormatError not_hdf5(const std::string& path, const std::string& detail) {
+  // Say what the file is when it is one of ours in another form: a journal or a YAML input.
+  std::string head(4, '\0');
+  if (std::FILE* in = std::fopen(path.c_str(), "rb")) {
+    head.resize(std::fread(head.data(), 1, head.size(), in));
+    std::fclose(in);
+  }
+  const auto ends = [&](const std::string& tail) {
+    return path.size() >= tail.size() &&
+           path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  std::string what;
+  if (head == "PSH1")
+    what =
+        "; it is a sweep journal (an interrupted sweep): continue it with progsurv sweep "
+        "--resume";
+  else if (ends(".yaml") || ends(".yml"))
+    what =
+        "; it is a YAML input (a scenario or portfolio?): run it (progsurv run, progsurv "
+        "portfolio) or check it (progsurv validate)";
+  return FileFormatError("not an HDF5 file or truncated: " + path + detail + what);
+}
+
 void check_readable(const std::string& path) {
   if (::access(path.c_str(), R_OK) != 0)
     throw FileFormatError(path + ": cannot read file: " + std::strerror(errno));
@@ -75,8 +99,7 @@ File open_result_file(const std::string& path, const ResultFormat& format, Forma
     try {
       return File::open_read(path);
     } catch (const Error& e) {
-      const std::string detail = e.detail().empty() ? "" : " (" + e.detail() + ")";
-      throw FileFormatError("not an HDF5 file or truncated: " + path + detail);
+      throw not_hdf5(path, e.detail().empty() ? "" : " (" + e.detail() + ")");
     }
   }();
   try {

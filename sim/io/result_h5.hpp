@@ -65,6 +65,9 @@ void write_result_file(const std::string& path, const ResultFormat& format,
 // Throws FileFormatError("<path>: cannot read file: <reason>"), in the words every input
 // reader uses, when `path` is missing or unreadable.
 void check_readable(const std::string& path);
+// The error for a file HDF5 cannot open ("not an HDF5 file or truncated: <path><detail>"),
+// saying what it is when it is a sweep journal or a YAML input.
+FileFormatError not_hdf5(const std::string& path, const std::string& detail);
 
 // Opens `path` for reading and checks its filetype and version; the version found goes to
 // *version when given. Throws FileFormatError as described above.
