@@ -2,6 +2,7 @@
 // and version checks on reading (result_h5.hpp).
 #include "io/result_h5.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -66,6 +67,10 @@ void write_result_file(const std::string& path, const ResultFormat& format,
 
 FileFormatError not_hdf5(const std::string& path, const std::string& detail) {
   // Say what the file is when it is one of ours in another form: a journal or a YAML input.
+  FileFormatError plain("not an HDF5 file or truncated: " + path + detail);
+  struct stat st {};
+  // Only a regular file is read: opening a FIFO would wait for a writer.
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return plain;
   std::string head(4, '\0');
   if (std::FILE* in = std::fopen(path.c_str(), "rb")) {
     head.resize(std::fread(head.data(), 1, head.size(), in));
@@ -84,7 +89,7 @@ FileFormatError not_hdf5(const std::string& path, const std::string& detail) {
     what =
         "; it is a YAML input (a scenario or portfolio?): run it (progsurv run, progsurv "
         "portfolio) or check it (progsurv validate)";
-  return FileFormatError("not an HDF5 file or truncated: " + path + detail + what);
+  return what.empty() ? plain : FileFormatError(plain.what() + what);
 }
 
 void check_readable(const std::string& path) {
