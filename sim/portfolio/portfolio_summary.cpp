@@ -164,7 +164,9 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   const Portfolio& p = r.portfolio;
   std::ostringstream os;
   char line[256];
-  os << "portfolio '" << p.label() << "': " << s.n << " organisations (replications), horizon "
+  os << "portfolio '" << p.label() << "': " << s.n
+     << (s.n == 1 ? " organisation (replication), horizon "
+                  : " organisations (replications), horizon ")
      << years(p.horizon) << ", " << p.post_count() << " sponsor posts\n";
   if (r.precision > 0.0) {
     // A precision run stops at its cap too: say whether the target was reached.
