@@ -12,6 +12,8 @@
 
 #include <cstring>
 #include <exception>
+#include <utility>
+#include <vector>
 
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/output_file.hpp"
@@ -33,23 +35,73 @@ PyObject* new_exception(py::module_& m, const char* name, const char* qualified,
   return type;
 }
 
+// The path as Python shows file names (undecodable bytes kept, as open() does).
+py::object fs_name(const std::string& path) {
+  py::object name = py::reinterpret_steal<py::object>(
+      PyUnicode_DecodeFSDefaultAndSize(path.data(), static_cast<Py_ssize_t>(path.size())));
+  if (!name) throw py::error_already_set();
+  return name;
+}
+
+// The class for an error of `base` (ScenarioError, FileFormatError) whose file could not be
+// read at all (errno `err`): a subclass of both `base` and the OSError subclass Python gives
+// that errno, named as `base`, so that `except FileNotFoundError` catches a missing input as
+// `except progsurv.ScenarioError` does. Made once per pair and kept for the process.
+PyObject* unreadable_type(PyObject* base, int err) {
+  static std::vector<std::pair<std::pair<PyObject*, PyObject*>, PyObject*>> made;
+  const py::object probe =
+      py::reinterpret_borrow<py::object>(PyExc_OSError)(err, std::strerror(err));
+  PyObject* os_type = reinterpret_cast<PyObject*>(Py_TYPE(probe.ptr()));
+  for (const auto& [key, type] : made)
+    if (key.first == base && key.second == os_type) return type;
+  py::dict body;
+  body["__module__"] = "progsurv";
+  body["__doc__"] = py::handle(base).attr("__doc__");
+  // The message is progsurv's ("x.yaml: cannot read file: ..."), not OSError's "[Errno 2]".
+  body["__str__"] = py::handle(PyExc_BaseException).attr("__str__");
+  py::object type = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyType_Type))(
+      py::handle(base).attr("__name__"), py::make_tuple(py::handle(base), py::handle(os_type)),
+      body);
+  made.push_back({{base, os_type}, type.release().ptr()});
+  return made.back().second;
+}
+
+// Raises `type`(what), or its unreadable_type when `err` is set, with errno, strerror and
+// filename as OSError has them; `fill` sets the rest.
+template <class Fill>
+void raise_error(PyObject* type, const char* what, int err, const std::string& file, Fill&& fill) {
+  if (err != 0) type = unreadable_type(type, err);
+  py::object error = py::reinterpret_borrow<py::object>(type)(what);
+  if (err != 0) {
+    error.attr("errno") = err;
+    error.attr("strerror") = std::strerror(err);
+    error.attr("filename") = fs_name(file);
+  }
+  fill(error);
+  PyErr_SetObject(type, error.ptr());
+}
+
 void raise_scenario_error(const ScenarioError& e) {
-  py::object error = py::reinterpret_borrow<py::object>(g_scenario_error)(e.what());
-  error.attr("file") = e.file();
-  error.attr("line") = e.line();
-  error.attr("column") = e.column();
-  error.attr("key") = e.key();
-  error.attr("message") = e.message();
-  PyErr_SetObject(g_scenario_error, error.ptr());
+  raise_error(g_scenario_error, e.what(), e.system_error(), e.file(), [&](py::object& error) {
+    error.attr("file") = e.file();
+    error.attr("line") = e.line();
+    error.attr("column") = e.column();
+    error.attr("key") = e.key();
+    error.attr("message") = e.message();
+  });
+}
+
+void raise_file_format_error(const FileFormatError& e) {
+  // The path is the message's start ("<path>: cannot read file: ...").
+  const std::string what = e.what();
+  const std::string path = what.substr(0, what.find(": cannot read file: "));
+  raise_error(g_file_format_error, e.what(), e.system_error(), path, [](py::object&) {});
 }
 
 // OSError(errno, strerror, filename) is the errno's subclass, as open() raises it.
 void raise_os_error(const OutputFileError& e) {
-  py::object filename = py::reinterpret_steal<py::object>(
-      PyUnicode_DecodeFSDefaultAndSize(e.path().data(), static_cast<Py_ssize_t>(e.path().size())));
-  if (!filename) throw py::error_already_set();
   py::object error = py::reinterpret_borrow<py::object>(PyExc_OSError)(
-      e.error(), std::strerror(e.error()), filename);
+      e.error(), std::strerror(e.error()), fs_name(e.path()));
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
 }
 
@@ -83,7 +135,7 @@ void register_errors(py::module_& m) {
     } catch (const ScenarioError& e) {
       raise_scenario_error(e);
     } catch (const FileFormatError& e) {
-      PyErr_SetString(g_file_format_error, e.what());
+      raise_file_format_error(e);
     } catch (const OutputFileError& e) {
       raise_os_error(e);
     } catch (const Cancelled& e) {

@@ -94,7 +94,7 @@ FileFormatError not_hdf5(const std::string& path, const std::string& detail) {
 
 void check_readable(const std::string& path) {
   if (::access(path.c_str(), R_OK) != 0)
-    throw FileFormatError(path + ": cannot read file: " + std::strerror(errno));
+    throw FileFormatError(path + ": cannot read file: " + std::strerror(errno), errno);
 }
 
 File open_result_file(const std::string& path, const ResultFormat& format, FormatVersion* version) {

@@ -15,8 +15,11 @@
 namespace progsurv {
 
 namespace {
-[[noreturn]] void cannot_read(const std::string& path, const std::string& why) {
-  throw ScenarioError(path, 0, 0, "", "cannot read file: " + why);
+[[noreturn]] void cannot_read(const std::string& path, const std::string& why, int err = 0) {
+  throw ScenarioError(path, 0, 0, "", "cannot read file: " + why, err);
+}
+[[noreturn]] void cannot_read(const std::string& path, int err) {
+  cannot_read(path, std::strerror(err), err);
 }
 
 struct Fd {
@@ -36,7 +39,7 @@ std::string read_all(int fd, const std::string& path) {
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) cannot_read(path, std::strerror(errno));
+    if (n < 0) cannot_read(path, errno);
     if (n == 0) break;
     text.append(buffer, static_cast<std::size_t>(n));
     // The file may grow while it is read.
@@ -71,18 +74,18 @@ std::string read_stream(int fd, const std::string& path) {
 std::string read_text_file(const std::string& path) {
   if (path == "-") {
     struct stat st {};
-    if (::fstat(STDIN_FILENO, &st) != 0) cannot_read("-", std::strerror(errno));
+    if (::fstat(STDIN_FILENO, &st) != 0) cannot_read("-", errno);
     if (S_ISCHR(st.st_mode))
       cannot_read("-", "standard input is a terminal or device; pipe a YAML file into it");
-    if (S_ISDIR(st.st_mode)) cannot_read("-", std::strerror(EISDIR));
+    if (S_ISDIR(st.st_mode)) cannot_read("-", EISDIR);
     return read_stream(STDIN_FILENO, "-");
   }
   // O_NONBLOCK: opening a FIFO with no writer must not hang; regular files ignore it.
   Fd file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
-  if (file.fd < 0) cannot_read(path, std::strerror(errno));
+  if (file.fd < 0) cannot_read(path, errno);
   struct stat st {};
-  if (::fstat(file.fd, &st) != 0) cannot_read(path, std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) cannot_read(path, std::strerror(EISDIR));
+  if (::fstat(file.fd, &st) != 0) cannot_read(path, errno);
+  if (S_ISDIR(st.st_mode)) cannot_read(path, EISDIR);
   if (S_ISFIFO(st.st_mode)) return read_stream(file.fd, path);
   if (!S_ISREG(st.st_mode))
     cannot_read(path, "not a regular file (a device or socket); give a YAML file");

@@ -199,3 +199,29 @@ def test_the_format_pages_state_the_versions_the_writers_write():
     assert pair(progsurv.COMPARISON_FORMAT_VERSION) in page("hdf5-comparison-format.md")
     remedies = re.search(r"Version (\d+)\.(\d+)", page("hdf5-remedies-format.md"))
     assert tuple(int(x) for x in remedies.groups()) == progsurv.REMEDIES_FORMAT_VERSION
+
+
+def test_an_unreadable_input_is_also_the_oserror_of_its_errno(tmp_path):
+    """A missing scenario, result or record file raised ScenarioError or FileFormatError
+    only: `except FileNotFoundError` caught none of them."""
+    import errno
+
+    missing = tmp_path / "nope"
+    for call, kind in [(lambda: progsurv.run(str(missing) + ".yaml"), progsurv.ScenarioError),
+                       (lambda: progsurv.load(str(missing) + ".h5"), progsurv.FileFormatError),
+                       (lambda: progsurv.read_record(str(missing) + ".csv"),
+                        progsurv.ScenarioError)]:
+        with pytest.raises(FileNotFoundError) as err:
+            call()
+        assert isinstance(err.value, kind) and isinstance(err.value, ValueError)
+        assert err.value.errno == errno.ENOENT and str(err.value.filename).startswith(str(missing))
+        assert str(err.value).endswith("cannot read file: No such file or directory")
+    with pytest.raises(IsADirectoryError) as err:
+        progsurv.Scenario.load(tmp_path)
+    assert isinstance(err.value, progsurv.ScenarioError) and err.value.line == 0
+    # Errors in a file's content stay plain ScenarioErrors.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("horizon: -1\n")
+    with pytest.raises(progsurv.ScenarioError) as err:
+        progsurv.Scenario.load(bad)
+    assert not isinstance(err.value, OSError)

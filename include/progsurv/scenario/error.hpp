@@ -8,20 +8,24 @@ namespace progsurv {
 
 class ScenarioError : public std::runtime_error {
  public:
-  // line and column are 1-based; 0 when unknown.
-  ScenarioError(std::string file, int line, int column, std::string key, std::string message)
+  // line and column are 1-based; 0 when unknown. `system_error`: the errno when the file
+  // could not be read at all (Python then raises the matching OSError subclass too).
+  ScenarioError(std::string file, int line, int column, std::string key, std::string message,
+                int system_error = 0)
       : std::runtime_error(format(file, line, column, key, message)),
         file_(std::move(file)),
         line_(line),
         column_(column),
         key_(std::move(key)),
-        message_(std::move(message)) {}
+        message_(std::move(message)),
+        system_error_(system_error) {}
 
   const std::string& file() const { return file_; }
   int line() const { return line_; }
   int column() const { return column_; }
   const std::string& key() const { return key_; }
   const std::string& message() const { return message_; }
+  int system_error() const { return system_error_; }
 
  private:
   static std::string format(const std::string& file, int line, int column, const std::string& key,
@@ -40,6 +44,7 @@ class ScenarioError : public std::runtime_error {
   std::string file_;
   int line_, column_;
   std::string key_, message_;
+  int system_error_ = 0;
 };
 
 // A request that cannot be honoured as given: an option out of range, an output path that
@@ -67,6 +72,13 @@ class OptionError : public UsageError {
 class FileFormatError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  // A file that could not be read at all: its errno (Python also raises that OSError).
+  FileFormatError(const std::string& what, int system_error)
+      : std::runtime_error(what), system_error_(system_error) {}
+  int system_error() const { return system_error_; }
+
+ private:
+  int system_error_ = 0;
 };
 
 }  // namespace progsurv
