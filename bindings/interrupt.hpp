@@ -20,6 +20,12 @@ class InterruptGuard {
     clear_stop();
     const py::object threading = py::module_::import("threading");
     if (!threading.attr("current_thread")().is(threading.attr("main_thread")())) return;
+    // A process that chose SIGINT's default (an MPI fit worker: Ctrl-C ends it at once, and
+    // mpirun the job) or to ignore it keeps that choice.
+    struct sigaction now {};
+    if (::sigaction(SIGINT, nullptr, &now) != 0 ||
+        (!(now.sa_flags & SA_SIGINFO) && (now.sa_handler == SIG_DFL || now.sa_handler == SIG_IGN)))
+      return;
     struct sigaction ours {};
     ours.sa_handler = &on_interrupt;
     sigemptyset(&ours.sa_mask);

@@ -181,8 +181,10 @@ def test_an_interrupted_report_leaves_the_files_of_the_last_one(tmp_path):
     run_cli("report", scenario, "-n", 2000, "--attribute", 1000, "-o", tmp_path / "r.html")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert sorted(before) == ["r-attribution.h5", "r.h5", "r.html", "s.yaml"]
+    # Another seed is another run: --force, or the report would refuse to replace r.h5.
     proc = subprocess.Popen([str(CLI), "report", str(scenario), "-n", "2000", "--seed", "9",
-                             "--attribute", "100000000", "-o", str(tmp_path / "r.html")],
+                             "--attribute", "100000000", "--force", "-o",
+                             str(tmp_path / "r.html")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Wait for the new run file in the staging folder: the attribution is then running.
     deadline = time.monotonic() + 240  # generous: a loaded machine starts Python slowly
