@@ -17,7 +17,6 @@ class InterruptGuard {
  public:
   // Call with the GIL held.
   InterruptGuard() {
-    clear_stop();
     const py::object threading = py::module_::import("threading");
     if (!threading.attr("current_thread")().is(threading.attr("main_thread")())) return;
     // A process that chose SIGINT's default (an MPI fit worker: Ctrl-C ends it at once, and
@@ -26,6 +25,9 @@ class InterruptGuard {
     if (::sigaction(SIGINT, nullptr, &now) != 0 ||
         (!(now.sa_flags & SA_SIGINFO) && (now.sa_handler == SIG_DFL || now.sa_handler == SIG_IGN)))
       return;
+    // An outer guard on this thread (a call nested in a callback) already has SIGINT: taking
+    // it again would make on_interrupt its own previous handler.
+    if (!(now.sa_flags & SA_SIGINFO) && now.sa_handler == &on_interrupt) return;
     struct sigaction ours {};
     ours.sa_handler = &on_interrupt;
     sigemptyset(&ours.sa_mask);
@@ -55,11 +57,12 @@ class InterruptGuard {
         !(before.sa_flags & SA_SIGINFO))
       before.sa_handler(signal);
   }
+  StopScope scope_;  // open from before SIGINT is taken until after it is given back
   bool installed_ = false;
 };
 
 // The one way engine work runs from Python: without the GIL, under an InterruptGuard (so a
-// stop requested by an earlier call is forgotten and Ctrl-C stops this one with
+// stop requested while no engine work ran is forgotten and Ctrl-C stops this one with
 // KeyboardInterrupt). `on_cancel` runs for a Cancelled that Ctrl-C did not cause (a progress
 // callback's exception to re-raise) before it propagates.
 template <class Work, class OnCancel>

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/run.hpp"
 #include "scenario_builder.hpp"
 
@@ -352,3 +353,22 @@ TEST(Engine, SwitchingOneMechanismOffKeepsOtherDraws) {
 }
 
 }  // namespace
+
+// A Ctrl-C that arrived while no engine work ran is forgotten by the next piece of work, but
+// work that starts while another runs (a second Python thread) keeps a stop meant for it.
+TEST(Engine, StopScopeForgetsOnlyStaleStops) {
+  {
+    const StopScope first;
+    request_stop();
+    {
+      const StopScope second;
+      EXPECT_TRUE(stop_requested());
+      EXPECT_THROW(run_n(simple_scenario(), 100), Cancelled);
+    }
+    EXPECT_TRUE(stop_requested());
+  }
+  EXPECT_TRUE(stop_requested());  // stale until work starts again
+  const StopScope next;
+  EXPECT_FALSE(stop_requested());
+  EXPECT_NO_THROW(run_n(simple_scenario(), 100));
+}

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "progsurv/engine/cancel.hpp"
+
 namespace progsurv::cli {
 
 // Exit statuses: 2 = the user's input is wrong (file, option, scenario); 1 = a failure
@@ -32,6 +34,9 @@ class StopSignals {
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
   static bool raised();
+
+ private:
+  StopScope scope_;  // forgets a stop requested before the command started
 };
 
 // Progress bar on stderr, drawn only when stderr is a terminal.

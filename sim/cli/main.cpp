@@ -44,7 +44,6 @@ extern "C" void on_stop_signal(int) {
 }  // namespace
 
 StopSignals::StopSignals() {
-  clear_stop();
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
 }

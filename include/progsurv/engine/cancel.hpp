@@ -13,11 +13,22 @@ struct Cancelled : std::runtime_error {
 // Async-signal-safe (a lock-free atomic store).
 void request_stop() noexcept;
 bool stop_requested() noexcept;
-// Forgets an earlier request; call before starting a new command.
-void clear_stop() noexcept;
 // Throws Cancelled when a stop was requested.
 inline void throw_if_stopped() {
   if (stop_requested()) throw Cancelled();
 }
+
+// One piece of engine work started by a command or a Python call, for as long as it runs.
+// The first scope to open when none is open forgets a stop requested while no work ran
+// (a Ctrl-C after the previous call ended must not stop the next one); a scope opened while
+// another is open (a second Python thread, or a call nested in a callback) keeps a stop
+// meant for that work.
+class StopScope {
+ public:
+  StopScope() noexcept;
+  ~StopScope();
+  StopScope(const StopScope&) = delete;
+  StopScope& operator=(const StopScope&) = delete;
+};
 
 }  // namespace progsurv
