@@ -1,7 +1,8 @@
 // Subcommands written in Python (report, export, fit) run an interpreter on the package
 // progsurv: the one named by PROGSURV_PYTHON / PROGSURV_PACKAGE_DIR (set by the pip-installed
-// `progsurv` entry point, bindings/progsurv/_command.py), else the build tree's copy with the
-// interpreter this binary was built with, else the package installed for that interpreter.
+// `progsurv` entry point, bindings/progsurv/_command.py), else the one `cmake --install`
+// put beside this command, else the build tree's copy, with the interpreter this binary was
+// built with, else the package installed for that interpreter.
 //
 // Signals: the child runs in its own process group, so a Ctrl-C at the terminal reaches this
 // process only; the first SIGINT or SIGTERM is forwarded to the child as SIGINT (Python's
@@ -45,7 +46,18 @@ extern "C" void forward_signal(int) {
 // an ImportError. A held one is raised at once after the imports (a second at most).
 constexpr const char* kBootstrap =
     "import importlib, signal, sys\n"
-    "module = importlib.import_module(sys.argv.pop(1))\n"
+    "try:\n"
+    "    module = importlib.import_module(sys.argv.pop(1))\n"
+    "except ImportError as error:\n"
+    "    if (error.name or 'progsurv').split('.')[0] == 'progsurv':\n"
+    "        hint = ('install the package progsurv with this command (cmake --install, or pip '\n"
+    "                'install .), or set PROGSURV_PACKAGE_DIR to the folder that holds progsurv/')\n"
+    "    else:\n"
+    "        hint = ('Debian: apt-get install python3-matplotlib python3-jinja2 python3-pandas '\n"
+    "                'python3-openpyxl python3-h5py python3-emcee')\n"
+    "    sys.stderr.write('progsurv: error: this subcommand cannot import its Python code: %s; %s\\n'\n"
+    "                     % (error, hint))\n"
+    "    sys.exit(1)\n"
     "sys.argv[0] = module.__file__\n"
     "try:\n"
     "    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])\n"
@@ -82,6 +94,25 @@ std::string environment(const char* name) {
   return value ? value : "";
 }
 
+// The folder holding the package progsurv for this command: PROGSURV_PACKAGE_DIR (the pip
+// entry point), else the package installed with this command, else the build tree's copy;
+// empty when none has it (then the interpreter's own path decides).
+std::filesystem::path package_folder() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto has_package = [&](const fs::path& dir) {
+    return !dir.empty() && fs::exists(dir / "progsurv" / "__init__.py", ec);
+  };
+  if (const fs::path given = environment("PROGSURV_PACKAGE_DIR"); has_package(given)) return given;
+  if (const fs::path installed = python_paths::installed_package_dir; !installed.empty()) {
+    const fs::path command = fs::read_symlink("/proc/self/exe", ec);
+    const fs::path dir = installed.is_absolute() ? installed : command.parent_path() / installed;
+    if (!ec && has_package(dir)) return dir.lexically_normal();
+  }
+  if (has_package(python_paths::build_package_dir)) return python_paths::build_package_dir;
+  return {};
+}
+
 }  // namespace
 
 int run_python_module(const std::string& module, const std::vector<std::string>& args) {
@@ -95,11 +126,8 @@ int run_python_module(const std::string& module, const std::vector<std::string>&
                  "python3-pandas python3-openpyxl python3-h5py python3-emcee)\n";
     return kExitFailure;
   }
-  fs::path package_dir = environment("PROGSURV_PACKAGE_DIR");
-  if (package_dir.empty() || !fs::exists(package_dir / "progsurv" / "__init__.py", ec))
-    package_dir = python_paths::build_package_dir;
   std::string pythonpath;
-  if (fs::exists(package_dir / "progsurv" / "__init__.py", ec)) {
+  if (const fs::path package_dir = package_folder(); !package_dir.empty()) {
     pythonpath = package_dir.string();
     if (const std::string old = environment("PYTHONPATH"); !old.empty()) pythonpath += ":" + old;
   }

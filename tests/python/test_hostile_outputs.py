@@ -210,6 +210,22 @@ def _fake_package(folder, module, code):
     return dict(os.environ, PROGSURV_PACKAGE_DIR=str(package.parent))
 
 
+@pytest.mark.parametrize("missing, hint", [("progsurv._core", "PROGSURV_PACKAGE_DIR"),
+                                           ("matplotlib_not_here", "apt-get install")])
+def test_a_package_that_cannot_be_imported_is_one_line_not_a_traceback(tmp_path, missing, hint):
+    """A package that fails to import (its module gone, or a library it needs) gives one
+    line naming what is missing and how to get it, and exit status 1; before, a raw
+    ModuleNotFoundError traceback."""
+    env = _fake_package(tmp_path, "export", f"import {missing}\ndef main():\n    pass\n")
+    proc = subprocess.run([str(CLI), "export", "in.h5", "--csv", str(tmp_path / "out")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert f"cannot import its Python code: No module named '{missing}'" in proc.stderr
+    assert hint in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("command", ["report", "export"])
 def test_an_interrupt_while_python_imports_is_no_traceback(tmp_path, command):
     """A Ctrl-C in the first half second, while the child imports numpy and h5py: before,
