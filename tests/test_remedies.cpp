@@ -388,6 +388,25 @@ TEST(RemediesSearch, TheAnswerSaysWhichWayTheValueMoved) {
   EXPECT_EQ(up.find("down from"), std::string::npos) << up;
 }
 
+// Stopped at the cap with the best bundle's interval across the target (0.889 against
+// 8/9): the answer says the search could not tell, not that no bundle reaches it.
+TEST(RemediesSearch, AtTheCapAnOpenTargetIsUndecidedNotOutOfReach) {
+  RemediesOptions o = closed_form_options(1, "completed>=0.889");
+  o.delta = 0.005;
+  o.max_replications = 5000;
+  const RemediesResult r = search_remedies(closed_form(), closed_form_remedies(), o);
+  ASSERT_EQ(r.termination, Termination::Capped);
+  ASSERT_EQ(r.chosen, -1);
+  const std::string text = format_remedies(r);
+  EXPECT_NE(text.find("answer: undecided: the search stopped at the cap of 5,000 replications "
+                      "per bundle before it could tell whether a bundle reaches"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("was found to reach"), std::string::npos) << text;
+  EXPECT_NE(text.find("The closest is longer_tenure=four_times + faster_work"), std::string::npos)
+      << text;
+}
+
 TEST(RemediesSearch, ABudgetLeavesCostlierBundlesOut) {
   RemediesOptions o = closed_form_options(2, "completed>=0.75");
   o.budget = 20;

@@ -804,9 +804,26 @@ std::string format_remedies(const RemediesResult& r) {
         os << "runner-up: none; no other bundle was declared to meet the target.\n";
       }
     } else {
-      os << "answer: no bundle" << (r.budget ? " within the budget" : "") << " was found to reach "
-         << r.target->describe() << (r.is_portfolio() ? " (" + goal.description + ")" : "") << ".";
-      if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
+      // At the cap, surviving bundles still undecided may meet the target: the search did not
+      // find that none does, it ran out of replications before it could tell.
+      int open = 0;
+      for (const BundleResult& b : r.bundles)
+        open += b.takes_part && b.eliminated_by < 0 && b.feasibility == Feasibility::Undecided;
+      const std::string target =
+          r.target->describe() + (r.is_portfolio() ? " (" + goal.description + ")" : "");
+      if (r.termination == Termination::Capped && open > 0) {
+        os << "answer: undecided: the search stopped at the cap of "
+           << count_text(r.max_observations * r.batch) << " replications per bundle before it "
+           << "could tell whether " << (open == 1 ? "a bundle" : std::to_string(open) + " bundles")
+           << (r.budget ? " within the budget" : "") << (open == 1 ? " reaches " : " reach ")
+           << target
+           << "; raise --max-replications or --delta.";
+        if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
+      } else {
+        os << "answer: no bundle" << (r.budget ? " within the budget" : "")
+           << " was found to reach " << target << ".";
+        if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
+      }
       os << "\n";
     }
   } else if (r.best >= 0) {
