@@ -388,6 +388,49 @@ TEST(RemediesSearch, TheAnswerSaysWhichWayTheValueMoved) {
   EXPECT_EQ(up.find("down from"), std::string::npos) << up;
 }
 
+// A remedy that sets what the scenario already has, or a list that drops the scenario's own
+// items, is read but warned about (the command prints the warnings), at its `set` line.
+TEST(RemediesFile, WarnsAboutARemedyThatChangesNothingOrDropsListItems) {
+  const Scenario base = Scenario::load(std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml")
+                            .with_values({{"co_sponsors", "[vp]"}});
+  const RemedySet set = RemedySet::from_yaml(R"(unit: EUR k
+remedies:
+  - name: co_sponsor
+    description: a second executive
+    options:
+      - name: vp
+        cost: 40
+        set: {co_sponsors: [vp]}
+      - name: c_suite
+        cost: 90
+        set: {co_sponsors: [c_suite]}
+      - name: both
+        cost: 90
+        set: {co_sponsors: [vp, c_suite]}
+  - name: no_co_sponsor
+    description: one sponsor only
+    cost: 0
+    set: {co_sponsors: []}
+    excludes: [co_sponsor]
+)",
+                                             "r.yaml", base);
+  ASSERT_EQ(set.warnings.size(), 2u);
+  EXPECT_EQ(set.warnings[0].line, 8);
+  EXPECT_EQ(set.warnings[0].key, "remedies.0.options.0.set");
+  EXPECT_EQ(set.warnings[0].message,
+            "remedy co_sponsor=vp leaves baseline unchanged (it already has these values), so it "
+            "can gain nothing");
+  EXPECT_EQ(set.warnings[1].line, 11);
+  EXPECT_EQ(set.warnings[1].message,
+            "remedy co_sponsor=c_suite replaces co_sponsors [vp] with [c_suite], dropping vp (a "
+            "remedy's list replaces the scenario's); to add to it, write [vp, c_suite]");
+  // Without a co-sponsor in the scenario, only the remedy that removes it does nothing.
+  const RemedySet alone =
+      RemedySet::from_yaml(set.text, "r.yaml", base.with_values({{"co_sponsors", "[]"}}));
+  ASSERT_EQ(alone.warnings.size(), 1u);
+  EXPECT_EQ(alone.warnings[0].key, "remedies.1.set");
+}
+
 // Stopped at the cap with the best bundle's interval across the target (0.889 against
 // 8/9): the answer says the search could not tell, not that no bundle reaches it.
 TEST(RemediesSearch, AtTheCapAnOpenTargetIsUndecidedNotOutOfReach) {

@@ -630,6 +630,10 @@ checked against the scenario it was read for."""
         ...
     @property
     def unit(self) -> str: ...
+    @property
+    def warnings(self) -> List[str]:
+        """Remedies that may not do what their author means, as 'file:line: message (key)': one that leaves the scenario unchanged, or a list that drops the scenario's own items. progsurv.remedies() issues each as a UserWarning."""
+        ...
 
 class RemedyShare:
     def __init__(*args: Any, **kwargs: Any) -> Any:

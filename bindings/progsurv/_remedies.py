@@ -21,6 +21,7 @@ cynicism.half_life, programmes.NAME.<scenario path>) and the metrics are the por
                           target="mean_completed>=3", delta=0.1)
 """
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,8 @@ def remedies(scenario, remedies_file, target=None, budget=None, metric=None, dir
         remedy_set = remedies_file
     else:
         remedy_set = _core.RemedySet.load(os.fspath(remedies_file), scenario)
+    for warning in remedy_set.warnings:  # as the command prints them
+        warnings.warn(warning, UserWarning, stacklevel=2)
     if budget is not None:
         budget = _checks.number("budget", budget, 0.0, 1e300)
     if delta is not None:

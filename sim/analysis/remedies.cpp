@@ -816,8 +816,7 @@ std::string format_remedies(const RemediesResult& r) {
            << count_text(r.max_observations * r.batch) << " replications per bundle before it "
            << "could tell whether " << (open == 1 ? "a bundle" : std::to_string(open) + " bundles")
            << (r.budget ? " within the budget" : "") << (open == 1 ? " reaches " : " reach ")
-           << target
-           << "; raise --max-replications or --delta.";
+           << target << "; raise --max-replications or --delta.";
         if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
       } else {
         os << "answer: no bundle" << (r.budget ? " within the budget" : "")

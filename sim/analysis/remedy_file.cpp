@@ -9,6 +9,7 @@
 
 #include "progsurv/analysis/remedies.hpp"
 #include "scenario/distribution_yaml.hpp"
+#include "scenario/scenario_reader.hpp"
 #include "scenario/text_file.hpp"
 
 namespace progsurv {
@@ -51,8 +52,10 @@ struct SetPlace {
 class RemediesReader {
  public:
   // `apply` applies settings to the base (a scenario's or a portfolio's with_values), which
-  // `base` names in messages ("scenario baseline", "portfolio ten-years").
-  using Apply = std::function<void(const std::vector<std::pair<std::string, std::string>>&)>;
+  // `base` names in messages ("scenario baseline", "portfolio ten-years"), and returns what a
+  // user should be warned about (remedy_notes).
+  using Apply = std::function<std::vector<std::string>(
+      const std::vector<std::pair<std::string, std::string>>&)>;
   RemediesReader(const std::string& source, Apply apply, std::string base)
       : r_(source), apply_(std::move(apply)), base_(std::move(base)) {}
 
@@ -94,6 +97,7 @@ class RemediesReader {
     }
     resolve_excludes(set, excludes);
     check_overlaps(set);
+    set.warnings = std::move(warnings_);
     return set;
   }
 
@@ -203,7 +207,10 @@ class RemediesReader {
   // reported here, at the remedies file's key, with the scenario's message after it.
   void check_choice(const Remedy& remedy, const RemedyChoice& choice, const SetPlace& place) {
     try {
-      apply_(choice.set);
+      for (const std::string& note : apply_(choice.set))
+        warnings_.push_back({static_cast<int>(place.set_mark.line) + 1, place.set_path,
+                             "remedy " + remedy.name +
+                                 (choice.name.empty() ? "" : "=" + choice.name) + " " + note});
     } catch (const ScenarioError& e) {
       YAML::Mark mark = place.set_mark;
       std::string path = place.set_path;
@@ -270,8 +277,71 @@ class RemediesReader {
   Reader r_;
   Apply apply_;
   std::string base_;
+  std::vector<ScenarioWarning> warnings_;
   std::vector<std::vector<SetPlace>> places_;  // per remedy, per option
 };
+
+// A list of scalars as its items' texts; empty for anything else (or an empty list).
+std::vector<std::string> scalar_items(const std::string& flow) {
+  std::vector<std::string> items;
+  if (flow.empty()) return items;
+  try {
+    const YAML::Node n = YAML::Load(flow);
+    if (!n.IsSequence()) return items;
+    for (const YAML::Node& item : n) {
+      if (!item.IsScalar()) return {};
+      items.push_back(item.Scalar());
+    }
+  } catch (const YAML::Exception&) {
+    return {};
+  }
+  return items;
+}
+
+// What a remedy does to the scenario it was read for that its author may not mean: nothing
+// at all (it sets what the scenario already has, so it can only cost), or a list that loses
+// items the scenario gives (a remedy's value replaces the scenario's; co_sponsors: [c_suite]
+// on a scenario with [vp] swaps the VP for the C-suite rather than adding one). `canonical`:
+// the base's to_yaml().
+std::vector<std::string> remedy_notes(const Scenario& base, const std::string& canonical,
+                                      const std::vector<std::pair<std::string, std::string>>& set,
+                                      const Scenario& changed) {
+  if (changed.to_yaml() == canonical)
+    return {"leaves " + base.name +
+            " unchanged (it already has these values), so it can gain "
+            "nothing"};
+  const auto join = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
+    return text;
+  };
+  const YAML::Node tree = YAML::Load(canonical);
+  std::vector<std::string> notes;
+  for (const auto& [path, value] : set) {
+    YAML::Node node = tree;
+    for (const std::string& key : split_key_path(path)) {
+      if (!node.IsMap()) {
+        node = YAML::Node();
+        break;
+      }
+      node.reset(node[key]);
+    }
+    if (!node.IsDefined() || !node.IsSequence()) continue;
+    const std::vector<std::string> was = scalar_items(YAML::Dump(node));
+    const std::vector<std::string> now = scalar_items(value);
+    if (was.empty() || now.empty()) continue;  // an emptied list is meant
+    std::vector<std::string> lost, both = was;
+    for (const std::string& item : was)
+      if (std::find(now.begin(), now.end(), item) == now.end()) lost.push_back(item);
+    for (const std::string& item : now)
+      if (std::find(both.begin(), both.end(), item) == both.end()) both.push_back(item);
+    if (lost.empty()) continue;
+    notes.push_back("replaces " + path + " [" + join(was) + "] with [" + join(now) +
+                    "], dropping " + join(lost) + " (a remedy's list replaces the scenario's); " +
+                    "to add to it, write [" + join(both) + "]");
+  }
+  return notes;
+}
 
 // Visits the bundles in the order of enumerate_bundles; stops when visit returns false.
 bool visit_bundles(const RemedySet& set, std::vector<int>& choice, std::size_t i,
@@ -320,14 +390,24 @@ RemedySet read_remedy_set(const std::string& text, const std::string& source,
 
 RemedySet RemedySet::from_yaml(const std::string& text, const std::string& source,
                                const Scenario& base) {
+  std::string canonical;  // the base's, made once when the first remedy needs it
   return read_remedy_set(
-      text, source, [&](const auto& set) { (void)base.with_values(set); }, "scenario " + base.name);
+      text, source,
+      [&](const auto& set) {
+        if (canonical.empty()) canonical = base.to_yaml();
+        return remedy_notes(base, canonical, set, base.with_values(set));
+      },
+      "scenario " + base.name);
 }
 
 RemedySet RemedySet::from_yaml(const std::string& text, const std::string& source,
                                const Portfolio& base) {
   return read_remedy_set(
-      text, source, [&](const auto& set) { (void)base.with_values(set); },
+      text, source,
+      [&](const auto& set) {
+        (void)base.with_values(set);
+        return std::vector<std::string>{};
+      },
       "portfolio " + base.name);
 }
 

@@ -54,6 +54,7 @@ int search_and_write(const RemediesArgs& a, const MpiSession& mpi, const Base& b
   RemediesOptions opt;
   resolve_goal(a, portfolio, opt);
   const RemedySet remedies = RemedySet::load(a.remedies, base);
+  if (mpi.rank() == 0) print_warnings(remedies.warnings, a.remedies);
   const std::string output =
       a.output.empty() ? default_output(base.name, "-remedies.h5") : a.output;
   check_output(output, inputs, a.force);

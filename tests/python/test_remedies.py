@@ -281,3 +281,22 @@ def test_portfolio_remedies_report_and_export(cli_portfolio_remedies, tmp_path):
     assert about.get("portfolio") == "closed-form-portfolio"
     csv = pd.read_csv(tmp_path / "csv" / "bundles.csv", float_precision="round_trip")
     np.testing.assert_array_equal(csv["estimate"], loaded.bundles["estimate"])
+
+
+def test_a_remedy_that_changes_nothing_is_a_warning(tmp_path):
+    """As the command prints it: the remedy that sets what the scenario already has, or a
+    list that drops the scenario's own items, at the file's line."""
+    scenario = progsurv.Scenario.load(BASELINE).with_values({"co_sponsors": "[vp]"})
+    path = tmp_path / "r.yaml"
+    path.write_text('unit: "EUR k"\nremedies:\n  - name: co_sponsor\n    description: x\n'
+                    '    options:\n      - {name: vp, cost: 40, set: {co_sponsors: [vp]}}\n'
+                    '      - {name: c_suite, cost: 90, set: {co_sponsors: [c_suite]}}\n')
+    assert progsurv.RemedySet.load(path, scenario).warnings == [
+        f"{path}:6: remedy co_sponsor=vp leaves baseline unchanged (it already has these "
+        "values), so it can gain nothing (remedies.0.options.0.set)",
+        f"{path}:7: remedy co_sponsor=c_suite replaces co_sponsors [vp] with [c_suite], "
+        "dropping vp (a remedy's list replaces the scenario's); to add to it, write "
+        "[vp, c_suite] (remedies.0.options.1.set)"]
+    with pytest.warns(UserWarning, match="co_sponsor=vp leaves baseline unchanged"):
+        progsurv.remedies(scenario, path, target="completed>=0.2", max_replications=20000,
+                          batch=1000)

@@ -16,6 +16,7 @@
 #include "progsurv/engine/summary.hpp"
 #include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/error.hpp"
+#include "progsurv/scenario/lint.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
@@ -50,6 +51,10 @@ struct RemedySet {
   std::string text;    // the file's text, kept in result files
   std::string unit;    // the one cost unit, e.g. "EUR k"
   std::vector<Remedy> remedies;
+  // Remedies that read but may not do what their author means, for the command to print:
+  // one that leaves the scenario unchanged, or a list it sets that drops the scenario's own
+  // items (remedies of a scenario; none for a portfolio). Lines are the remedies file's.
+  std::vector<ScenarioWarning> warnings;
 
   bool excludes(int a, int b) const;
 
