@@ -240,3 +240,31 @@ TEST(ComparisonFile, RoundTripsAndEachTallyIsTheScenariosOwnRun) {
 }
 
 }  // namespace
+
+// A variant's label has no length limit: the text keeps all of it and what follows it.
+TEST(ComparisonText, KeepsALongVariantLabelWhole) {
+  const Scenario s = Scenario::load(kBaseline);
+  std::vector<std::pair<std::string, std::string>> values;
+  for (int k = 0; k < 3; ++k) values.emplace_back("phases." + std::to_string(k) + ".value", "2");
+  values.emplace_back("patience.threshold.median", "24");
+  values.emplace_back("co_sponsors", "[vp, director]");
+  values.emplace_back("escalation.max_attempts", "4");
+  values.emplace_back("sponsor_levels.director.clout", "0.5");
+  values.emplace_back("sponsor_levels.vp.clout", "0.6");
+  values.emplace_back("sponsor_levels.c_suite.clout", "0.8");
+  values.emplace_back("succession.adoption", "0.7");
+  values.emplace_back("customers.recruitment.mean", "0.2");
+  values.emplace_back("patience.visible", "steps");
+  values.emplace_back("escalation.delay.mean", "0.5");
+  values.emplace_back("budget.cut_prob", "0.1");
+  values.emplace_back("sponsor_levels.ceo.clout", "0.9");
+  values.emplace_back("sponsor_levels.ceo.approval", "0.9");
+  const Scenario v = s.with_values(values);
+  ASSERT_GT(v.label().size(), 400u);
+  CompareOptions opt;
+  opt.replications = 1000;
+  opt.bootstrap = 20;
+  const std::string text = progsurv::format_comparison(progsurv::compare({s, v}, {"a", "b"}, opt));
+  EXPECT_NE(text.find("  [1] b: " + v.label() + " (horizon 60 months)\n"), std::string::npos)
+      << text;
+}

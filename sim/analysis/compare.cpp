@@ -366,10 +366,10 @@ std::string format_comparison(const CompareResult& r) {
                 static_cast<long long>(r.n));
   os << line;
   for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
-    std::snprintf(line, sizeof line, "  [%zu] %s: %s (horizon %g months)%s\n", i,
-                  r.labels[i].c_str(), r.scenarios[i].label().c_str(), r.scenarios[i].horizon,
-                  i == 0 ? "  <- reference" : "");
-    os << line;
+    // Streamed, not formatted into `line`: a variant's label has no length limit.
+    std::snprintf(line, sizeof line, "%g", r.scenarios[i].horizon);
+    os << "  [" << i << "] " << r.labels[i] << ": " << r.scenarios[i].label() << " (horizon "
+       << line << " months)" << (i == 0 ? "  <- reference" : "") << "\n";
   }
   for (std::size_t i = 1; i < r.scenarios.size(); ++i) {
     std::snprintf(line, sizeof line,

@@ -737,17 +737,22 @@ std::string format_remedies(const RemediesResult& r) {
   std::snprintf(line, sizeof line, "  %10s  %-*s %-24s %-26s %s\n", ("cost " + unit).c_str(), width,
                 "bundle", goal.name.c_str(), f.share ? "change (pp)" : "change", "batches");
   os << line;
+  // Labels are streamed, not formatted into `line`: a bundle of many remedies has a label
+  // longer than any buffer, and its numbers must not be cut off.
+  const auto padded = [](const std::string& text, int w) {
+    const auto n = static_cast<std::size_t>(w);
+    return text.size() >= n ? text : text + std::string(n - text.size(), ' ');
+  };
   for (int s : r.frontier) {
     const BundleResult& b = r.bundles[static_cast<std::size_t>(s)];
-    std::snprintf(line, sizeof line, "  %10s  %-*s %-24s %-26s %lld%s\n",
-                  cost_text(b.bundle.cost).c_str(), width, b.bundle.label.c_str(),
-                  f.with_interval(bundle_value(b.sums)).c_str(),
-                  s == 0 ? "" : f.change_interval(bundle_gain(b.sums)).c_str(),
-                  static_cast<long long>(b.sums.n),
-                  s == r.chosen      ? "  <- chosen"
-                  : s == r.runner_up ? "  <- runner-up"
-                                     : "");
-    os << line;
+    std::snprintf(line, sizeof line, "  %10s  ", cost_text(b.bundle.cost).c_str());
+    os << line << padded(b.bundle.label, width) << " "
+       << padded(f.with_interval(bundle_value(b.sums)), 24) << " "
+       << padded(s == 0 ? "" : f.change_interval(bundle_gain(b.sums)), 26) << " " << b.sums.n
+       << (s == r.chosen      ? "  <- chosen"
+           : s == r.runner_up ? "  <- runner-up"
+                              : "")
+       << "\n";
   }
   // What pairing bought: per frontier bundle, the variance of its change had the bundle and
   // the reference been run on independent replications, over the paired one's, from the raw
@@ -840,11 +845,9 @@ std::string format_remedies(const RemediesResult& r) {
        << count_text(r.shapley_replications) << " " << replications
        << ", paired; the shares sum to the gain " << f.change_interval(r.shapley_total.delta)
        << ")\n";
-    for (const RemedyShare& s : r.shapley) {
-      std::snprintf(line, sizeof line, "  %-*s %s%s\n", width, s.label.c_str(),
-                    f.change_interval(s.share.delta).c_str(), f.share ? " pp" : "");
-      os << line;
-    }
+    for (const RemedyShare& s : r.shapley)
+      os << "  " << padded(s.label, width) << " " << f.change_interval(s.share.delta)
+         << (f.share ? " pp" : "") << "\n";
   } else if (r.shapley_of < 0 && named > 0) {
     os << "\nShapley shares: not computed (the bundle takes more than " << kMaxShapleyRemedies
        << " remedies)\n";
