@@ -25,6 +25,7 @@ import io
 import os
 import re
 import sys
+import textwrap
 
 import h5py
 import numpy as np
@@ -606,6 +607,31 @@ def differing_values(yaml_texts):
     return rows
 
 
+# Where the comparison's at-risk rows hang (axes fractions): the first, and a row's step.
+_AT_RISK_TOP, _AT_RISK_STEP = -0.3, 0.09
+# The widest at-risk row label, and legend line, in characters, on the comparison figures.
+_ROW_LABEL_CHARS = 24
+_LEGEND_LINE_CHARS = 80
+
+
+def _legend_below(ax, top, below):
+    """The legend under the axis, its top `below` points under `top` (axes fraction): one
+    entry a row, each label wrapped (mid-token when it has no space) to fit the figure's
+    width; the figure grows by the legend's height so the plot keeps its size. A legend
+    inside the axis, one line per label, made the layout shrink the plot to nothing when a
+    label was long (a lever's text)."""
+    import matplotlib.transforms as transforms
+
+    handles, labels = ax.get_legend_handles_labels()
+    labels = ["\n".join(textwrap.wrap(label, _LEGEND_LINE_CHARS)) or label for label in labels]
+    anchor = transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-below, units="points")
+    legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, top),
+                       bbox_transform=anchor, fontsize="small", frameon=False, ncol=1)
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + below / 72 + legend.get_window_extent().height / fig.dpi)
+
+
 def _at_risk_rows(ax, results, names, colors):
     """One labelled row per scenario of started programmes still running, at the x ticks,
     below the axis (as lifelines' add_at_risk_counts)."""
@@ -621,10 +647,13 @@ def _at_risk_rows(ax, results, names, colors):
         for cause in ("sponsor_exit", "patience", "handoff_failure", "budget_cut", "phase_gate"):
             finished = finished + np.asarray(r.curve_count(cause), dtype=np.int64)
         running = int(r.n_started) - finished
-        y = -0.3 - 0.09 * row
+        y = _AT_RISK_TOP - _AT_RISK_STEP * row
         # Left of the axis by more than half a count's width: the first count sits on t = 0.
-        ax.text(-0.1, y, name, transform=ax.transAxes, ha="right", va="top", fontsize="small",
-                color=color)
+        # A long label (a lever's text) is cut with an ellipsis: the layout would otherwise
+        # shrink the plot to make room; the colour and the legend say which scenario it is.
+        short = name if len(name) <= _ROW_LABEL_CHARS else name[:_ROW_LABEL_CHARS - 1] + "…"
+        ax.text(-0.1, y, short, transform=ax.transAxes, ha="right", va="top",
+                fontsize="small", color=color)
         for x in ticks:
             i = int(np.searchsorted(t, x, side="right")) - 1
             ax.text(x, y, f"{int(running[i]):,}", transform=trans, ha="center", va="top",
@@ -642,6 +671,7 @@ def _comparison_figures(results, names):
     for r, name, color in zip(results, names, colors):
         plotting.plot_survival(r, ax=ax, label=name, color=color)
     _at_risk_rows(ax, results, names, colors)
+    _legend_below(ax, _AT_RISK_TOP - _AT_RISK_STEP * (len(results) - 1), below=14)
     survival = _figure_uri(fig)
     fig, ax = plt.subplots(figsize=(7.5, 4), layout="constrained")
     for r, name, color in zip(results, names, colors):
@@ -654,7 +684,7 @@ def _comparison_figures(results, names):
     ax.set_ylim(0, None)
     ax.set_xlabel("months since proposal")
     ax.set_ylabel("P(completed by t), of proposed")
-    ax.legend(fontsize="small", frameon=False)
+    _legend_below(ax, 0, below=36)  # under the tick labels and the x label
     completed = _figure_uri(fig)
     return [("Survival, overlaid", "Share of started programmes not yet ended under each "
              "scenario (completed ones count as survivors), with their interval bands, and one row per "
