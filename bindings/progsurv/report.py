@@ -377,38 +377,54 @@ def _run_context(f, attribution=None):
     return ctx
 
 
-# Rules 14-17 in words: (quantity, what its mean says, scale, format, unit). A row is shown
-# only when its mean is not 0, so a run that uses none of the four has no such section.
+# Rules 15-17 in words, as the run summary prints them: (the rule's use in the resolved
+# scenario, quantity, what its mean says, scale, format, unit). A rule's rows are shown
+# when the scenario uses the rule, as the summary's lines are, so a run that uses none has
+# no such section.
 _RULES_14_17 = (
-    ("deferring", "started programmes that deferred scope into a \"Phase 2\"", 100, ".1f", "%"),
-    ("deferred_value", "value per started programme deferred and never delivered", 1, ".3f", ""),
-    ("rungs", "escalation trials per started programme (ladder rungs and the sponsor)", 1, ".2f",
-     ""),
-    ("reengagements", "re-engagements with let-down customers per started programme", 1, ".3f",
-     ""),
+    ("ladder", "escalations", "escalation attempts per started programme", 1, ".2f", ""),
+    ("ladder", "rungs", "escalation trials per started programme (ladder rungs and the sponsor)",
+     1, ".2f", ""),
+    ("deferral", "deferring", "started programmes that deferred scope into a \"Phase 2\"", 100,
+     ".1f", "%"),
+    ("deferral", "deferred_value", "value per started programme deferred and never delivered",
+     1, ".3f", ""),
+    ("reengagement", "reengagements", "re-engagements with let-down customers per started "
+     "programme", 1, ".3f", ""),
+    ("reengagement", "customer_trust", "mean customer trust at the end", 1, ".2f", ""),
 )
 
 
+def _rules_used(scenario_yaml):
+    """The rules 15-17 the resolved scenario uses, decided as the run summary decides
+    (sim/engine/summary.cpp): a ladder with a rung, deferral with a deferrable phase,
+    re-engagement with a probability above 0."""
+    import yaml
+
+    y = yaml.safe_load(scenario_yaml) or {}
+    deferral = float((y.get("deferral") or {}).get("prob", 0)) > 0 and any(
+        float(p.get("deferrable", 0)) > 0 for p in y.get("phases") or [])
+    reengage = ((y.get("customers") or {}).get("reengage") or {}).get("prob", 0)
+    return {"ladder": bool((y.get("escalation") or {}).get("ladder")), "deferral": deferral,
+            "reengagement": float(reengage) > 0}
+
+
 def _rules_14_17_rows(f):
-    """The means of rules 14-17 (run files from format 2.1), as (label, mean, se) text."""
+    """The means of rules 15-17 (run files from format 2.1), as (label, mean, se) text: the
+    file's /means, which are its raw sums over the started programmes (moments_sum /
+    n_started), as the summary computes them."""
     means = f.h5.get("means")
-    if means is None or "names" not in means:
+    scenario = f.h5.get("scenario/yaml")
+    if means is None or "names" not in means or scenario is None:
         return []
+    used = _rules_used(scenario.asstr()[()])
     names = [n.decode() if isinstance(n, bytes) else n for n in means["names"][()]]
     rows = []
-    uses_ladder = False
-    for key, label, scale, fmt, unit in _RULES_14_17:
-        if key not in names:
+    for rule, key, label, scale, fmt, unit in _RULES_14_17:
+        if not used[rule] or key not in names:
             continue
         i = names.index(key)
         m = float(means["mean"][i])
-        if key == "rungs":
-            # Without a ladder rungs only counts sponsor trials: say it only with a ladder.
-            uses_ladder = m > float(means["mean"][names.index("escalations")]) + 1e-12
-            if not uses_ladder:
-                continue
-        if not (m > 0.0):
-            continue
         se = float(means["se"][i]) if "se" in means else float("nan")
         rows.append((label, format_number(m, scale, fmt) + unit,
                      format_number(se, scale, fmt) + unit))

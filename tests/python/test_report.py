@@ -469,3 +469,37 @@ def test_comparison_figures_keep_their_size_with_a_long_label(tmp_path, monkeypa
         assert w > 0.8 * w0 and h > 0.95 * h0, (long, short)
     np.testing.assert_allclose(longer, long, rtol=0.05)  # about the same for any longer label
     assert all(legend == labels for legend in legends), legends
+
+
+def test_rules_14_to_17_section_says_what_the_summary_says(tmp_path):
+    """The run summary's ladder and re-engagement lines print the escalation attempts and
+    the mean customer trust at the end; the page left both out, and with a ladder whose
+    one rung never passes up (trials = attempts) it left out the ladder altogether. Its
+    rows are now those the summary prints, from the file's raw sums (sum / n_started)."""
+    proc = run_cli("run", BASELINE, "--set", "escalation.ladder=[{clout: 0.8}]", "--set",
+                   "customers.reengage.prob=0.5", "-n", 3000, "--seed", 5, "-o",
+                   tmp_path / "r.h5")
+    run_cli("report", tmp_path / "r.h5", "--attribute", 0, "-o", tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    rows = dict(re.findall(r"<tr><td>([^<]*)</td><td class=\"n\">([^<]*)</td>", page))
+    with h5py.File(tmp_path / "r.h5", "r") as f:
+        names = [str(n) for n in f["tally"].attrs["quantity_names"]]
+        sums = f["tally/moments_sum"][()]
+        started = f["tally/n"][()] - f["tally/category_count"][6]
+
+    def mean(q):
+        return sums[names.index(q)] / started
+
+    printed = re.search(r"escalation ladder: (\S+) escalation attempts and (\S+) trials",
+                        proc.stdout)
+    trust = re.search(r"mean customer trust at the end (\S+)", proc.stdout)
+    assert printed and trust, proc.stdout
+    expected = {"escalation attempts per started programme": mean("escalations"),
+                "escalation trials per started programme (ladder rungs and the sponsor)":
+                    mean("rungs"),
+                "mean customer trust at the end": mean("customer_trust")}
+    for label, value in expected.items():
+        assert label in rows, (label, rows)
+        assert float(rows[label]) == pytest.approx(value, abs=0.0051), label
+    assert rows["escalation attempts per started programme"] == printed.group(1)
+    assert rows["mean customer trust at the end"] == trust.group(1)
