@@ -27,8 +27,9 @@ def tables(path):
     portfolio attribution or comparison file, as {name: DataFrame}. Column names and values are those of
     the file's datasets (docs/hdf5-format.md); a remedies bundle's or a seek point's mean
     and interval are derived from the raw sums the file keeps, which are exported
-    alongside. A value that does not apply (an exact solution's count or interval, a
-    remedies bundle nothing eliminated) is missing (NaN), never 0. Each frame's
+    alongside. A value that does not apply (an exact solution's count or interval, the
+    share among started programmes of those not started, a remedies bundle nothing
+    eliminated) is missing (NaN), never 0. Each frame's
     attrs["percent"] names the columns that are shares (a workbook formats them as %)."""
     from ._output import check_input_file
 
@@ -87,6 +88,10 @@ def _run_tables(path):
             for c in frame.columns:
                 if c == "count" or c == "se" or re.search(r"(^|_)(lower|upper)$", c):
                     frame[c] = np.nan
+    # A programme that never started has no share among started ones: the file stores 0,
+    # the summary and the page leave it blank, and so does a table.
+    started = [c for c in out["outcomes"].columns if c.startswith("share_started")]
+    out["outcomes"].loc[out["outcomes"]["outcome"] == "not_started", started] = np.nan
     if r.has_records:
         rec = r.records()
         for c in ("outcome", "cause", "initial_level"):
@@ -540,12 +545,14 @@ def number_format(values, percent=False):
     """The Excel number format of a numeric column: whole numbers with thousands
     separators; shares as percentages with 3 significant digits at the column's median;
     other values with 4 significant digits at the column's median (capped at 6
-    decimals). The cells keep their full values."""
+    decimals). A value too small to show at 6 decimals does not count towards the median:
+    a column of P(meets the target) with a few of 6.7e-226 got 0.000000% otherwise, and
+    its 0.8657 showed as 86.569185%. The cells keep their full values."""
     v = np.asarray([x for x in values if isinstance(x, (int, float)) and not isinstance(x, bool)
                     and np.isfinite(x)], dtype=float)
     if percent:
         v = 100.0 * v
-    nonzero = np.abs(v[v != 0])
+    nonzero = np.abs(v[np.abs(v) >= 0.5e-6])
     if not percent and (len(v) == 0 or np.all(v == np.round(v))):
         return "#,##0"
     if len(nonzero) == 0:

@@ -25,6 +25,7 @@ import io
 import os
 import re
 import sys
+import textwrap
 
 import h5py
 import numpy as np
@@ -376,38 +377,54 @@ def _run_context(f, attribution=None):
     return ctx
 
 
-# Rules 14-17 in words: (quantity, what its mean says, scale, format, unit). A row is shown
-# only when its mean is not 0, so a run that uses none of the four has no such section.
+# Rules 15-17 in words, as the run summary prints them: (the rule's use in the resolved
+# scenario, quantity, what its mean says, scale, format, unit). A rule's rows are shown
+# when the scenario uses the rule, as the summary's lines are, so a run that uses none has
+# no such section.
 _RULES_14_17 = (
-    ("deferring", "started programmes that deferred scope into a \"Phase 2\"", 100, ".1f", "%"),
-    ("deferred_value", "value per started programme deferred and never delivered", 1, ".3f", ""),
-    ("rungs", "escalation trials per started programme (ladder rungs and the sponsor)", 1, ".2f",
-     ""),
-    ("reengagements", "re-engagements with let-down customers per started programme", 1, ".3f",
-     ""),
+    ("ladder", "escalations", "escalation attempts per started programme", 1, ".2f", ""),
+    ("ladder", "rungs", "escalation trials per started programme (ladder rungs and the sponsor)",
+     1, ".2f", ""),
+    ("deferral", "deferring", "started programmes that deferred scope into a \"Phase 2\"", 100,
+     ".1f", "%"),
+    ("deferral", "deferred_value", "value per started programme deferred and never delivered",
+     1, ".3f", ""),
+    ("reengagement", "reengagements", "re-engagements with let-down customers per started "
+     "programme", 1, ".3f", ""),
+    ("reengagement", "customer_trust", "mean customer trust at the end", 1, ".2f", ""),
 )
 
 
+def _rules_used(scenario_yaml):
+    """The rules 15-17 the resolved scenario uses, decided as the run summary decides
+    (sim/engine/summary.cpp): a ladder with a rung, deferral with a deferrable phase,
+    re-engagement with a probability above 0."""
+    import yaml
+
+    y = yaml.safe_load(scenario_yaml) or {}
+    deferral = float((y.get("deferral") or {}).get("prob", 0)) > 0 and any(
+        float(p.get("deferrable", 0)) > 0 for p in y.get("phases") or [])
+    reengage = ((y.get("customers") or {}).get("reengage") or {}).get("prob", 0)
+    return {"ladder": bool((y.get("escalation") or {}).get("ladder")), "deferral": deferral,
+            "reengagement": float(reengage) > 0}
+
+
 def _rules_14_17_rows(f):
-    """The means of rules 14-17 (run files from format 2.1), as (label, mean, se) text."""
+    """The means of rules 15-17 (run files from format 2.1), as (label, mean, se) text: the
+    file's /means, which are its raw sums over the started programmes (moments_sum /
+    n_started), as the summary computes them."""
     means = f.h5.get("means")
-    if means is None or "names" not in means:
+    scenario = f.h5.get("scenario/yaml")
+    if means is None or "names" not in means or scenario is None:
         return []
+    used = _rules_used(scenario.asstr()[()])
     names = [n.decode() if isinstance(n, bytes) else n for n in means["names"][()]]
     rows = []
-    uses_ladder = False
-    for key, label, scale, fmt, unit in _RULES_14_17:
-        if key not in names:
+    for rule, key, label, scale, fmt, unit in _RULES_14_17:
+        if not used[rule] or key not in names:
             continue
         i = names.index(key)
         m = float(means["mean"][i])
-        if key == "rungs":
-            # Without a ladder rungs only counts sponsor trials: say it only with a ladder.
-            uses_ladder = m > float(means["mean"][names.index("escalations")]) + 1e-12
-            if not uses_ladder:
-                continue
-        if not (m > 0.0):
-            continue
         se = float(means["se"][i]) if "se" in means else float("nan")
         rows.append((label, format_number(m, scale, fmt) + unit,
                      format_number(se, scale, fmt) + unit))
@@ -606,6 +623,31 @@ def differing_values(yaml_texts):
     return rows
 
 
+# Where the comparison's at-risk rows hang (axes fractions): the first, and a row's step.
+_AT_RISK_TOP, _AT_RISK_STEP = -0.3, 0.09
+# The widest at-risk row label, and legend line, in characters, on the comparison figures.
+_ROW_LABEL_CHARS = 24
+_LEGEND_LINE_CHARS = 80
+
+
+def _legend_below(ax, top, below):
+    """The legend under the axis, its top `below` points under `top` (axes fraction): one
+    entry a row, each label wrapped (mid-token when it has no space) to fit the figure's
+    width; the figure grows by the legend's height so the plot keeps its size. A legend
+    inside the axis, one line per label, made the layout shrink the plot to nothing when a
+    label was long (a lever's text)."""
+    import matplotlib.transforms as transforms
+
+    handles, labels = ax.get_legend_handles_labels()
+    labels = ["\n".join(textwrap.wrap(label, _LEGEND_LINE_CHARS)) or label for label in labels]
+    anchor = transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-below, units="points")
+    legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, top),
+                       bbox_transform=anchor, fontsize="small", frameon=False, ncol=1)
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + below / 72 + legend.get_window_extent().height / fig.dpi)
+
+
 def _at_risk_rows(ax, results, names, colors):
     """One labelled row per scenario of started programmes still running, at the x ticks,
     below the axis (as lifelines' add_at_risk_counts)."""
@@ -621,10 +663,13 @@ def _at_risk_rows(ax, results, names, colors):
         for cause in ("sponsor_exit", "patience", "handoff_failure", "budget_cut", "phase_gate"):
             finished = finished + np.asarray(r.curve_count(cause), dtype=np.int64)
         running = int(r.n_started) - finished
-        y = -0.3 - 0.09 * row
+        y = _AT_RISK_TOP - _AT_RISK_STEP * row
         # Left of the axis by more than half a count's width: the first count sits on t = 0.
-        ax.text(-0.1, y, name, transform=ax.transAxes, ha="right", va="top", fontsize="small",
-                color=color)
+        # A long label (a lever's text) is cut with an ellipsis: the layout would otherwise
+        # shrink the plot to make room; the colour and the legend say which scenario it is.
+        short = name if len(name) <= _ROW_LABEL_CHARS else name[:_ROW_LABEL_CHARS - 1] + "…"
+        ax.text(-0.1, y, short, transform=ax.transAxes, ha="right", va="top",
+                fontsize="small", color=color)
         for x in ticks:
             i = int(np.searchsorted(t, x, side="right")) - 1
             ax.text(x, y, f"{int(running[i]):,}", transform=trans, ha="center", va="top",
@@ -642,6 +687,7 @@ def _comparison_figures(results, names):
     for r, name, color in zip(results, names, colors):
         plotting.plot_survival(r, ax=ax, label=name, color=color)
     _at_risk_rows(ax, results, names, colors)
+    _legend_below(ax, _AT_RISK_TOP - _AT_RISK_STEP * (len(results) - 1), below=14)
     survival = _figure_uri(fig)
     fig, ax = plt.subplots(figsize=(7.5, 4), layout="constrained")
     for r, name, color in zip(results, names, colors):
@@ -654,7 +700,7 @@ def _comparison_figures(results, names):
     ax.set_ylim(0, None)
     ax.set_xlabel("months since proposal")
     ax.set_ylabel("P(completed by t), of proposed")
-    ax.legend(fontsize="small", frameon=False)
+    _legend_below(ax, 0, below=36)  # under the tick labels and the x label
     completed = _figure_uri(fig)
     return [("Survival, overlaid", "Share of started programmes not yet ended under each "
              "scenario (completed ones count as survivors), with their interval bands, and one row per "

@@ -266,3 +266,44 @@ def test_tables_of_a_file_that_is_not_progsurvs_is_a_file_format_error(tmp_path,
     message = str(info.value)
     assert str(path) in message and "expected a progsurv run, exact, sweep" in message
     assert "None" not in message
+
+
+def test_outcomes_leave_the_started_share_of_not_started_blank(every, tmp_path):
+    """A programme that never started has no share among started ones: the file stores 0
+    there, the CLI and the page leave it blank, and so do the CSV and the workbook."""
+    run_cli("export", every["run"], "--csv", tmp_path / "csv")
+    run_cli("export", every["run"], "--xlsx", tmp_path / "run.xlsx")
+    started = ["share_started", "share_started_lower", "share_started_upper"]
+    csv = pd.read_csv(tmp_path / "csv" / "outcomes.csv").set_index("outcome")
+    sheet = openpyxl.load_workbook(tmp_path / "run.xlsx")["outcomes"]
+    header = [c.value for c in sheet[1]]
+    cells = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    for outcome in ("completed", "ended", "not_started", "running"):
+        for column in started:
+            blank = outcome == "not_started"
+            assert np.isnan(csv.loc[outcome, column]) == blank, (outcome, column)
+            assert (cells[outcome][column] is None) == blank, (outcome, column)
+
+
+def test_p_meets_has_the_digits_of_its_meaningful_values(every, tmp_path):
+    """p_meets near 0 is often astronomically small (6.7e-226): the column's median then
+    gave the format 0.000000%, so 0.8657 showed as 86.569185%. A value too small to show
+    at the finest format no longer sets the digits; the cells keep their full values."""
+    from progsurv.export import number_format
+
+    assert number_format([6.7e-226, 1e-30, 1e-12, 0.8657], percent=True) == "0.0%"
+    assert number_format([6.7e-226, 1e-30], percent=True) == "0%"
+    assert number_format([0.00175, 0.0021, 0.5], percent=True) == "0.000%"  # as before
+    path = tmp_path / "remedies.h5"
+    shutil.copy(every["remedies"], path)
+    tiny = [6.7e-226, 1e-30, 0.8657, 1e-12]
+    with h5py.File(path, "r+") as f:
+        f["bundles/p_meets"][...] = tiny[:len(f["bundles/p_meets"])]
+    run_cli("export", path, "--xlsx", tmp_path / "rem.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "rem.xlsx")
+    for name in ("frontier", "bundles"):
+        sheet = book[name]
+        header = [c.value for c in sheet[1]]
+        column = [r[header.index("p_meets")] for r in sheet.iter_rows(min_row=2)]
+        assert {c.number_format for c in column} == {"0.0%"}, name
+        assert sorted(c.value for c in column) == sorted(tiny), name

@@ -420,3 +420,86 @@ def test_report_of_a_file_that_is_not_progsurvs_names_it(tmp_path):
     with pytest.raises(progsurv.FileFormatError, match="notes.txt"):
         write_report(text, tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
+
+
+def test_comparison_figures_keep_their_size_with_a_long_label(tmp_path, monkeypatch):
+    """A variant labelled with a long lever text squeezed the overlaid plots to a strip
+    (matplotlib: "constrained_layout not applied because axes sizes collapsed to zero"):
+    the one-line legend and at-risk row label took the figure's width. The plots are now
+    as large as with short labels, and the legend says the whole label."""
+    import warnings
+
+    from progsurv import report
+    from progsurv.compare import comparison_results
+
+    lever = ("escalation.delay.mean=0.5;escalation.max_attempts=4;escalation.ladder=[];"
+             "co_sponsors=[c_suite, vp];patience.visible=steps;patience.threshold.median=24;"
+             "customers.recruitment.mean=0.2")
+    run_cli("compare", BASELINE, "--lever", lever, "-n", 2000, "--threads", 1, "-o",
+            tmp_path / "cmp.h5")
+    with h5py.File(tmp_path / "cmp.h5", "r") as f:
+        labels = f["names"].asstr()[()].tolist()
+    assert len(labels[1]) > 150, labels  # the label carries the lever's text
+    results = comparison_results(tmp_path / "cmp.h5")
+
+    def plot_sizes(names):
+        """(width, height) in inches of each figure's plot, drawn with warnings as errors."""
+        sizes, legends = [], []
+
+        def measure(fig):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                fig.canvas.draw()
+            ax = fig.axes[0]
+            box = ax.get_position()
+            width, height = fig.get_size_inches()
+            sizes.append((box.width * width, box.height * height))
+            legends.append([t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()])
+            return ""
+
+        monkeypatch.setattr(report, "_figure_uri", measure)
+        report._comparison_figures(results, names)
+        return sizes, legends
+
+    short, _ = plot_sizes(["baseline", "variant"])
+    long, legends = plot_sizes(labels)
+    longer, _ = plot_sizes([labels[0], " ".join([labels[1]] * 3)])
+    # The row label (cut at a fixed width) takes some of the width, the legend none.
+    for (w, h), (w0, h0) in zip(long, short):
+        assert w > 0.8 * w0 and h > 0.95 * h0, (long, short)
+    np.testing.assert_allclose(longer, long, rtol=0.05)  # about the same for any longer label
+    assert all(legend == labels for legend in legends), legends
+
+
+def test_rules_14_to_17_section_says_what_the_summary_says(tmp_path):
+    """The run summary's ladder and re-engagement lines print the escalation attempts and
+    the mean customer trust at the end; the page left both out, and with a ladder whose
+    one rung never passes up (trials = attempts) it left out the ladder altogether. Its
+    rows are now those the summary prints, from the file's raw sums (sum / n_started)."""
+    proc = run_cli("run", BASELINE, "--set", "escalation.ladder=[{clout: 0.8}]", "--set",
+                   "customers.reengage.prob=0.5", "-n", 3000, "--seed", 5, "-o",
+                   tmp_path / "r.h5")
+    run_cli("report", tmp_path / "r.h5", "--attribute", 0, "-o", tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    rows = dict(re.findall(r"<tr><td>([^<]*)</td><td class=\"n\">([^<]*)</td>", page))
+    with h5py.File(tmp_path / "r.h5", "r") as f:
+        names = [str(n) for n in f["tally"].attrs["quantity_names"]]
+        sums = f["tally/moments_sum"][()]
+        started = f["tally/n"][()] - f["tally/category_count"][6]
+
+    def mean(q):
+        return sums[names.index(q)] / started
+
+    printed = re.search(r"escalation ladder: (\S+) escalation attempts and (\S+) trials",
+                        proc.stdout)
+    trust = re.search(r"mean customer trust at the end (\S+)", proc.stdout)
+    assert printed and trust, proc.stdout
+    expected = {"escalation attempts per started programme": mean("escalations"),
+                "escalation trials per started programme (ladder rungs and the sponsor)":
+                    mean("rungs"),
+                "mean customer trust at the end": mean("customer_trust")}
+    for label, value in expected.items():
+        assert label in rows, (label, rows)
+        assert float(rows[label]) == pytest.approx(value, abs=0.0051), label
+    assert rows["escalation attempts per started programme"] == printed.group(1)
+    assert rows["mean customer trust at the end"] == trust.group(1)
