@@ -297,6 +297,10 @@ TEST(ExactSeatsLadder, RefusesWhatTheSubsetExcludesWithReasons) {
   s.phases[0].engage = true;
   s.phases[0].deferrable = 0.3;
   s.deferral.prob = 0.5;
+  // Squeezes that never cut are in the subset, but they are pressure events for deferral.
+  s.budget.enabled = true;
+  s.budget.squeeze_prob = 0.5;
+  s.budget.cut_prob = 0.0;
   s.customers.recruitment = Distribution::exponential(1.0);
   s.customers.trust_effect = 0.5;
   s.customers.reengage.prob = 0.5;
@@ -345,6 +349,22 @@ TEST(ExactSeatsLadder, RefusesWhatTheSubsetExcludesWithReasons) {
   s.phases[0].deferrable = 0.5;
   s.finalize();
   EXPECT_TRUE(markov_violations(s).empty());
+  // Deferral with no pressure event to act at (no squeezes, no review that spares) is inert:
+  // accepted, and the solution is the one without it.
+  s.deferral.prob = 0.5;
+  s.finalize();
+  EXPECT_TRUE(has_entry(markov_violations(s), "deferral.prob: scope deferral happens"));
+  s.budget.enabled = false;
+  s.finalize();
+  EXPECT_TRUE(markov_violations(s).empty());
+  const RunResult inert = solve_exact(s);
+  s.deferral.prob = 0.0;
+  s.finalize();
+  const RunResult none = solve_exact(s);
+  for (int k = 0; k < kEndCategoryCount; ++k)
+    for (std::size_t g = 0; g < s.grid.size(); ++g)
+      EXPECT_EQ(curve(inert, static_cast<EndCategory>(k), g),
+                curve(none, static_cast<EndCategory>(k), g));
 
   // Co-sponsor levels that do not exist, and more seats than the chain holds.
   s.co_sponsors = {1, 7};
@@ -382,7 +402,8 @@ TEST(ExactSeatsLadder, ExampleFileSolvesAndTheCommandRefusesDeferral) {
   EXPECT_LT(curve(solve_exact(willing), EndCategory::HandoffFailure, last),
             curve(r, EndCategory::HandoffFailure, last) - 0.01);
 
-  // The command refuses deferral with its reason, exit 2, nothing written.
+  // The command refuses deferral with its reason, exit 2, nothing written, when it can act
+  // (here at squeezes that never cut, which alone the chain would take).
   const auto dir = std::filesystem::temp_directory_path() /
                    ("progsurv-exact-seats-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -390,6 +411,7 @@ TEST(ExactSeatsLadder, ExampleFileSolvesAndTheCommandRefusesDeferral) {
   const std::string phase = "  - name: discovery\n";
   yaml.replace(yaml.find(phase), phase.size(), phase + "    deferrable: 0.5\n");
   yaml += "deferral: {prob: 0.3}\n";
+  yaml += "budget: {every: 12, squeeze_prob: 0.5, cut_prob: 0}\n";
   std::ofstream(dir / "deferral.yaml") << yaml;
   const auto out = progsurv_test::progsurv("exact " + (dir / "deferral.yaml").string() + " -o " +
                                            (dir / "deferral.h5").string());

@@ -213,10 +213,25 @@ TEST(Rules14To17Lint, WarnsWhenANewKeyCanHaveNoEffect) {
       "    steps: [{silo: a, work: 1}, {silo: b, work: 1}]\n"
       "escalation: {max_attempts: 2, ladder: [{clout: 0.2, go_up: 0.5}]}\n"
       "deferral: {prob: 0.5}\n"
+      "budget: {every: 12, squeeze_prob: 0.3, cut_prob: 0.5}\n"
       "customers:\n"
       "  reengage: {prob: 0.5, recovery: 0.5}\n";
   warnings = lint(Scenario::from_yaml(yaml, "lint.yaml"));
   for (const auto& w : warnings) ADD_FAILURE() << w.key << ": " << w.message;
+
+  // Deferral with no pressure event to act at: no squeezes, and reviews that never find the
+  // programme overdue (no threshold); then reviews that always cut an overdue one.
+  const std::string no_budget = "budget: {every: 12, squeeze_prob: 0.3, cut_prob: 0.5}\n";
+  yaml.erase(yaml.find(no_budget), no_budget.size());
+  for (const std::string& patience :
+       {std::string(), std::string("patience: {threshold: 6, cancel_prob: 1}\n")}) {
+    warnings = lint(Scenario::from_yaml(yaml + patience, "lint.yaml"));
+    ASSERT_EQ(warnings.size(), 1u) << patience;
+    EXPECT_EQ(warnings[0].key, "deferral.prob");
+    EXPECT_NE(warnings[0].message.find("no pressure events"), std::string::npos);
+  }
+  EXPECT_TRUE(
+      lint(Scenario::from_yaml(yaml + "patience: {threshold: 6, cancel_prob: 0.5}\n")).empty());
 
   // Deferral with nothing deferrable.
   yaml =

@@ -248,9 +248,11 @@ std::vector<std::string> markov_violations(const Scenario& s) {
     }
   }
   // Rule 16: a phase defers at pressure events (overdue-but-spared reviews, survived
-  // squeezes), which need the review or budget calendar the chain has not.
-  if (s.deferral.prob > 0.0 && std::any_of(s.phases.begin(), s.phases.end(),
-                                           [](const Phase& ph) { return ph.deferrable > 0.0; }))
+  // squeezes), which need the review or budget calendar the chain has not. Without any
+  // pressure event deferral cannot act, and the chain is exact with it.
+  if (s.deferral.prob > 0.0 && s.has_pressure_events() &&
+      std::any_of(s.phases.begin(), s.phases.end(),
+                  [](const Phase& ph) { return ph.deferrable > 0.0; }))
     add("deferral.prob: scope deferral happens at reviews and budget squeezes, which are not "
         "Markovian (use deferral.prob: 0)");
   return out;

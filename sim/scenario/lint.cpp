@@ -168,6 +168,10 @@ std::vector<ScenarioWarning> lint(const Scenario& s) {
   if (s.deferral.prob > 0.0 && !deferrable)
     warn({"deferral", "prob"},
          "deferral.prob has no effect: no phase has a deferrable share above 0");
+  else if (s.deferral.prob > 0.0 && !s.has_pressure_events())
+    warn({"deferral", "prob"},
+         "deferral.prob has no effect: the scenario has no pressure events (no review can find "
+         "the programme overdue and spare it, and there are no budget squeezes)");
 
   // A level can be drawn by the initial mix or, when successors are drawn from a mix, by
   // that mix (a successor at the "same" level only repeats a level already drawn).

@@ -17,7 +17,8 @@ struct ScenarioWarning {
 // patience keys the chosen model does not use, a silo no step uses, a sponsor level no
 // mix can draw, disengaged factors other than 1 when no attention ever lapses (and an
 // attention_lapse when every disengaged factor is 1), recruitment keys
-// that cannot act, a deferrable phase that never defers (or deferral with nothing deferrable), a
+// that cannot act, a deferrable phase that never defers (or deferral with nothing deferrable or no
+// pressure event to act at), a
 // ladder with max_attempts 0, re-engagement with no engage phase. Lines come from the scenario's
 // own text (yaml_text).
 std::vector<ScenarioWarning> lint(const Scenario& scenario);

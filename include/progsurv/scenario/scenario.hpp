@@ -198,6 +198,15 @@ struct Scenario {
   // Builds the derived tables; call after any edit of the fields above.
   void finalize();
   bool finalized() const { return receives_override.size() == silos.size(); }
+  // Whether rule 16's pressure events can happen: a review that may find the programme
+  // overdue and spare it, or a budget squeeze (one that does not cut is a pressure event).
+  // Without them scope deferral cannot act.
+  bool has_pressure_events() const {
+    const bool reviews = patience.model == PatienceModel::Reviews &&
+                         patience.threshold.kind() != DistKind::Never &&
+                         patience.cancel_prob < 1.0;
+    return reviews || (budget.enabled && budget.squeeze_prob > 0.0);
+  }
   // The override of the handoff from -> to, or nullptr when it behaves like silo `to`.
   const HandoffOverride* handoff_override(int from, int to) const {
     if (!receives_override[static_cast<std::size_t>(to)]) return nullptr;
