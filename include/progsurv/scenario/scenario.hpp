@@ -203,8 +203,7 @@ struct Scenario {
   // Without them scope deferral cannot act.
   bool has_pressure_events() const {
     const bool reviews = patience.model == PatienceModel::Reviews &&
-                         patience.threshold.kind() != DistKind::Never &&
-                         patience.cancel_prob < 1.0;
+                         patience.threshold.kind() != DistKind::Never && patience.cancel_prob < 1.0;
     return reviews || (budget.enabled && budget.squeeze_prob > 0.0);
   }
   // The override of the handoff from -> to, or nullptr when it behaves like silo `to`.
