@@ -391,8 +391,9 @@ TEST(RemediesSearch, TheAnswerSaysWhichWayTheValueMoved) {
 // A remedy that sets what the scenario already has, or a list that drops the scenario's own
 // items, is read but warned about (the command prints the warnings), at its `set` line.
 TEST(RemediesFile, WarnsAboutARemedyThatChangesNothingOrDropsListItems) {
-  const Scenario base = Scenario::load(std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml")
-                            .with_values({{"co_sponsors", "[vp]"}});
+  const Scenario base =
+      Scenario::load(std::string(PROGSURV_SOURCE_DIR) + "/scenarios/baseline.yaml")
+          .with_values({{"co_sponsors", "[vp]"}});
   const RemedySet set = RemedySet::from_yaml(R"(unit: EUR k
 remedies:
   - name: co_sponsor
