@@ -372,3 +372,18 @@ TEST(Engine, StopScopeForgetsOnlyStaleStops) {
   EXPECT_FALSE(stop_requested());
   EXPECT_NO_THROW(run_n(simple_scenario(), 100));
 }
+
+// A run with one replication, or with nothing started, has no spread and no started
+// programme to average over: the summary says n/a, never nan.
+TEST(Engine, SummaryOfATinyRunSaysNotApplicableNotNaN) {
+  Scenario s = simple_scenario();
+  for (auto& level : s.levels) level.approval = 0.0;
+  s.finalize();
+  const RunResult r = run_n(s, 1);
+  const std::string text = format_summary(summarize(r.tally, s), "tiny");
+  EXPECT_EQ(text.find("nan"), std::string::npos) << text;
+  EXPECT_NE(text.find("(SE n/a)"), std::string::npos) << text;
+  EXPECT_NE(text.find("mean months per started programme: n/a (no programme started)"),
+            std::string::npos)
+      << text;
+}

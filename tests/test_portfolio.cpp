@@ -437,6 +437,17 @@ TEST(PortfolioFile, RoundTrip) {
   EXPECT_EQ(format_portfolio_summary(back), format_portfolio_summary(r));
 }
 
+// One organisation has no interval: the summary says so rather than printing NaN bounds.
+TEST(PortfolioSummaryText, OneOrganisationHasNoIntervalAndNoNaN) {
+  Portfolio p = make_portfolio({baseline()}, {1, 1, 2, 2}, {{0.0, 0}, {12.0, 0}, {24.0, 0}});
+  const std::string one = format_portfolio_summary(run_portfolio(p, options(1)));
+  EXPECT_EQ(one.find("nan"), std::string::npos) << one;
+  EXPECT_NE(one.find("(an interval needs at least 2 organisations)"), std::string::npos) << one;
+  EXPECT_NE(one.find(" [n/a]\n"), std::string::npos) << one;
+  const std::string two = format_portfolio_summary(run_portfolio(p, options(2)));
+  EXPECT_EQ(two.find("[n/a]"), std::string::npos) << two;
+}
+
 }  // namespace
 }  // namespace progsurv
 

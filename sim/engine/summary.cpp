@@ -318,11 +318,19 @@ std::string format_summary(const Summary& s, const std::string& title) {
   if (exact) {
     std::snprintf(line, sizeof line, "\nmean value per proposed programme: %.3f\n",
                   s.value_mean.estimate);
+  } else if (std::isnan(s.value_se)) {  // one replication has no spread
+    std::snprintf(line, sizeof line, "\nmean value per proposed programme: %.3f  (SE n/a)\n",
+                  s.value_mean.estimate);
   } else {
     std::snprintf(line, sizeof line, "\nmean value per proposed programme: %.3f  (SE %.3f)\n",
                   s.value_mean.estimate, s.value_se);
   }
   os << line;
+  // Means per started programme: none when nothing started (a tiny run, or approval 0).
+  if (!exact && s.n_started == 0) {
+    os << "mean months per started programme: n/a (no programme started)\n";
+    return os.str();
+  }
   os << "mean months per started programme:";
   for (TimeBucket b : kTimeBucketOrder) {
     std::snprintf(line, sizeof line, " %s %.1f", to_string(b),

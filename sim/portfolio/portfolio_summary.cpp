@@ -36,7 +36,11 @@ std::string interval_pct(const Estimate& e) {
 }
 std::string interval_num(const Estimate& e) {
   char b[64];
-  std::snprintf(b, sizeof b, "%6.2f [%.2f, %.2f]", e.estimate, e.lower, e.upper);
+  // One organisation has no spread to give an interval from.
+  if (std::isnan(e.lower) || std::isnan(e.upper))
+    std::snprintf(b, sizeof b, "%6.2f [n/a]", e.estimate);
+  else
+    std::snprintf(b, sizeof b, "%6.2f [%.2f, %.2f]", e.estimate, e.lower, e.upper);
   return b;
 }
 std::string ordinal(std::size_t k) {
@@ -215,6 +219,7 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   }
 
   os << "\nper organisation          mean [95% interval]        P10    P50    P90\n";
+  if (t.n < 2) os << "  (an interval needs at least 2 organisations)\n";
   const auto row = [&](const char* label, const Estimate& e, const double* q) {
     if (q) {
       std::snprintf(line, sizeof line, "  %-22s %-26s %5.1f  %5.1f  %5.1f\n", label,
@@ -274,11 +279,17 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
     os << line;
   }
   std::snprintf(line, sizeof line,
-                "\nsponsor exits: %.1f per organisation, %.1f of them sponsoring a live programme;"
-                " each of those orphans %.2f programmes and loses %.2f.\n",
-                s.exits_per_org.estimate, s.sponsoring_exits_per_org.estimate, s.orphaned_per_exit,
-                s.lost_per_exit);
+                "\nsponsor exits: %.1f per organisation, %.1f of them sponsoring a live programme",
+                s.exits_per_org.estimate, s.sponsoring_exits_per_org.estimate);
   os << line;
+  // Per such exit: undefined when no exit left a live programme behind.
+  if (std::isnan(s.orphaned_per_exit)) {
+    os << ".\n";
+  } else {
+    std::snprintf(line, sizeof line, "; each of those orphans %.2f programmes and loses %.2f.\n",
+                  s.orphaned_per_exit, s.lost_per_exit);
+    os << line;
+  }
   return os.str();
 }
 
