@@ -25,6 +25,10 @@ std::vector<std::pair<int, Registrar>>& registry();
 // The action chosen by the parsed subcommand; returns the exit status.
 void set_action(std::function<int()> action);
 
+// kExitBadInput (with the reason on rank 0's stderr) when mpirun started several processes for
+// a command that does not share its work between them; else 0.
+int refuse_mpi_launch(const CLI::App& app);
+
 // While alive, Ctrl-C (and SIGTERM) only raise a flag that the running command polls
 // between batches, so it can stop cleanly; the default handlers come back afterwards.
 class StopSignals {

@@ -117,6 +117,28 @@ bool ProgressBar::operator()(std::int64_t done, std::int64_t total) {
   return true;
 }
 
+int refuse_mpi_launch(const CLI::App& app) {
+  // What mpirun (Open MPI, or an MPICH-style launcher) tells each process it started.
+  const auto number = [](std::initializer_list<const char*> names) {
+    for (const char* name : names)
+      if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return std::atol(v);
+    return 0L;
+  };
+  const long size = number({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"});
+  if (size < 2) return 0;
+  const auto chosen = app.get_subcommands();
+  const std::string name = chosen.empty() ? "" : chosen.front()->get_name();
+  if (name == "sweep" || name == "remedies" || name == "fit") return 0;
+  // Every other command would run whole in each process, each writing the same output.
+  if (number({"OMPI_COMM_WORLD_RANK", "PMI_RANK"}) == 0)
+    std::cerr << "progsurv: error: progsurv " << name << " does not use MPI: under mpirun each of "
+              << "the " << size
+              << " processes would run all of it. Run it without mpirun (--threads "
+              << "uses the cores of this machine); sweep, remedies and fit share their work "
+                 "between MPI processes\n";
+  return kExitBadInput;
+}
+
 Scenario load_scenario_or_baseline(const std::string& path) {
   if (path.empty()) return Scenario::from_yaml(kBaselineYaml, "scenarios/baseline.yaml (embedded)");
   return Scenario::load(path);
@@ -168,6 +190,7 @@ int main(int argc, char** argv) {
     std::cerr << "progsurv: error: " << e.what() << help << "\n";
     return cli::kExitBadInput;
   }
+  if (const int refused = cli::refuse_mpi_launch(app); refused != 0) return refused;
   try {
     return cli::action_slot()();
   } catch (const ScenarioError& e) {
