@@ -155,6 +155,8 @@ def test_report_shows_the_file(cli_remedies, tmp_path):
         assert row in html
     for label in loaded.shapley["remedy"]:
         assert label in html
+    # The target column's words are explained where they appear.
+    assert "<em>undecided</em> when it stopped checking first" in html
 
 
 def test_export_writes_the_tables(cli_remedies, tmp_path):
