@@ -646,29 +646,42 @@ namespace {
 
 struct Formatter {
   bool share;
-  std::string value(double v) const {
-    char b[48];
-    if (share)
-      std::snprintf(b, sizeof b, "%.1f%%", 100 * v);
-    else
-      std::snprintf(b, sizeof b, "%.4g", v);
+  // Not a share: 4 significant digits of the estimate, and its interval to the same decimals
+  // (so 0.5202 [0.5000, 0.5404], not [0.5, 0.5404]).
+  static int decimals(double v) {
+    if (!std::isfinite(v) || v == 0.0) return 4;
+    return std::clamp(3 - static_cast<int>(std::floor(std::log10(std::fabs(v)))), 0, 10);
+  }
+  static std::string fixed(double v, int places, bool sign) {
+    char b[64];
+    std::snprintf(b, sizeof b, sign ? "%+.*f" : "%.*f", places, v);
     return b;
   }
+  std::string value(double v) const {
+    return share ? fixed(100 * v, 1, false) + "%" : fixed(v, decimals(v), false);
+  }
+  std::string change(double v) const {
+    return share ? fixed(100 * v, 1, true) : fixed(v, decimals(v), true);
+  }
+  // A setting as given (the indifference zone): no padding zeros.
   std::string bare(double v) const {
     char b[48];
     std::snprintf(b, sizeof b, share ? "%.1f" : "%.4g", share ? 100 * v : v);
     return b;
   }
-  std::string change(double v) const {
-    char b[48];
-    std::snprintf(b, sizeof b, share ? "%+.1f" : "%+.4g", share ? 100 * v : v);
-    return b;
-  }
   std::string with_interval(const Estimate& e) const {
-    return value(e.estimate) + " [" + bare(e.lower) + ", " + bare(e.upper) + "]";
+    if (share)
+      return value(e.estimate) + " [" + fixed(100 * e.lower, 1, false) + ", " +
+             fixed(100 * e.upper, 1, false) + "]";
+    const int d = decimals(e.estimate);
+    return fixed(e.estimate, d, false) + " [" + fixed(e.lower, d, false) + ", " +
+           fixed(e.upper, d, false) + "]";
   }
   std::string change_interval(const Estimate& e) const {
-    return change(e.estimate) + " [" + change(e.lower) + ", " + change(e.upper) + "]";
+    const int d = share ? 1 : decimals(e.estimate);
+    const double k = share ? 100 : 1;
+    return fixed(k * e.estimate, d, true) + " [" + fixed(k * e.lower, d, true) + ", " +
+           fixed(k * e.upper, d, true) + "]";
   }
   // Which way v moved from `was`, in words that say nothing of which way is better.
   std::string moved_from(double v, double was) const {
