@@ -87,6 +87,20 @@ def test_file_layout_for_h5py(cli_file):
         assert f["scenario/yaml"].asstr()[()] == loaded.scenario.to_yaml()
 
 
+def test_counts_and_time_decomposition_in_the_files_order(cli_file):
+    """counts() and time_decomposition() have the rows of the file's /counts and
+    /time_decomposition, in its order (counts() lacked deferred_value, and the buckets came
+    in the engine's numbering, not the file's and the summary's)."""
+    loaded = progsurv.load(cli_file)
+    with h5py.File(cli_file, "r") as f:
+        for group, frame in (("counts", loaded.counts()),
+                             ("time_decomposition", loaded.time_decomposition())):
+            assert list(frame.index) == list(f[group]["names"].asstr()[()]), group
+            assert np.allclose(frame["mean"], f[group]["mean"][()], rtol=1e-12), group
+            assert np.allclose(frame["se"], f[group]["se"][()], rtol=1e-12), group
+    assert list(loaded.time_decomposition().index) == list(progsurv.TIME_BUCKETS)
+
+
 def test_to_hdf5_replaces_atomically(tmp_path, baseline):
     path = tmp_path / "r.h5"
     progsurv.run(baseline, replications=1000, seed=1).to_hdf5(path)

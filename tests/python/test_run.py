@@ -135,6 +135,7 @@ def test_quantiles_value_means(result):
         "disengagements",
         "rungs",
         "deferrals",
+        "deferred_value",
         "reengagements",
     ]
     conv = result.convergence()
