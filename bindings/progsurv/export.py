@@ -51,6 +51,8 @@ def _filetype(path):
     try:
         return _core.file_type(os.fspath(path))
     except _core.FileFormatError as e:
+        if isinstance(e, OSError):  # unreadable, not foreign: keep its FileNotFoundError, ...
+            raise
         raise _core.FileFormatError(f"{e}; {_expected()}") from None
 
 

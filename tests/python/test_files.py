@@ -239,3 +239,35 @@ def test_an_unreadable_input_is_also_the_oserror_of_its_errno(tmp_path):
     with pytest.raises(progsurv.ScenarioError) as err:
         progsurv.Scenario.load(bad)
     assert not isinstance(err.value, OSError)
+
+
+def test_a_missing_input_of_report_and_export_is_also_file_not_found(tmp_path, cli_file):
+    """progsurv.export.tables and progsurv.report.write_report (its file or attribution=)
+    raised a plain ValueError for a missing input, export.about and to_csv a FileFormatError
+    that was no OSError, and `progsurv report` said "no such file": now the error
+    progsurv.load raises, also the OSError of its errno, and for a
+    scenario YAML the one progsurv.run raises."""
+    import errno
+
+    import progsurv.export
+    import progsurv.report
+
+    missing = tmp_path / "nope.h5"
+    for call in (lambda: progsurv.export.tables(missing),
+                 lambda: progsurv.export.about(missing),
+                 lambda: progsurv.export.to_csv(missing, tmp_path / "tables"),
+                 lambda: progsurv.report.write_report(missing, tmp_path / "a.html"),
+                 lambda: progsurv.report.write_report(cli_file, tmp_path / "b.html",
+                                                      attribution=missing)):
+        with pytest.raises(FileNotFoundError) as err:
+            call()
+        assert isinstance(err.value, progsurv.FileFormatError)
+        assert err.value.errno == errno.ENOENT and err.value.filename == str(missing)
+        assert str(err.value) == f"{missing}: cannot read file: No such file or directory"
+    for name in ("nope.h5", "nope.yaml"):
+        proc = run_cli("report", tmp_path / name, check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert (f"{tmp_path / name}: cannot read file: No such file or directory"
+                in proc.stderr), proc.stderr
+    assert not list(tmp_path.glob("*.html")) and not (tmp_path / "tables").exists()
+
