@@ -65,10 +65,10 @@ def run(
     seed              random seed
     threads           worker threads; 0 = all cores
     precision         run batches of 16384 until the 95% half-width of P(completed)
-                      is at most this (in [0, 0.5]; None or 0: a fixed count,
-                      `replications`)
+                      is at most this (in [1e-06, 0.5], as `progsurv run --precision`;
+                      None: a fixed count, `replications`)
     max_replications  the cap of a precision run (None: 10,000,000); only with
-                      precision > 0, as `progsurv run --max-replications` needs --precision
+                      precision, as `progsurv run --max-replications` needs --precision
     keep_replications keep one record per replication (Result.records())
     set               values to change first, {key path: value}, as `progsurv run --set`
                       (Scenario.with_values): the result's name, file and report say so
@@ -86,8 +86,7 @@ def run(
         scenario = scenario.with_values(_checks.settings("set", set))
     replications = _checks.whole("replications", replications, 1, _checks.MAX_REPLICATIONS)
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
-    # The range is the engine's check ("[0, 0.5] (0 = fixed count)"); here only the type.
-    precision = 0.0 if precision is None else _checks.real("precision", precision)
+    precision = _checks.precision(precision, 0.5, "replications", replications)
     max_replications = _checks.precision_cap("max_replications", max_replications,
                                              DEFAULT_MAX_REPLICATIONS, precision, "replications",
                                              replications)
