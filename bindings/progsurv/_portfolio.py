@@ -52,8 +52,9 @@ def portfolio(
                       organisation-level sharing off, leaving every other draw unchanged
                       (default: everything shared, as the command line runs)
 
-    The engine runs without the GIL; Ctrl-C (KeyboardInterrupt) stops it within about a
-    second and is raised here. A bad portfolio file raises ScenarioError naming file, line and key.
+    The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it within about a
+    second, even in the middle of a long organisation (the engine polls inside it), and is
+    raised here. A bad portfolio file raises ScenarioError naming file, line and key.
 
     Returns a PortfolioResult.
     """

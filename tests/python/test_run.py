@@ -312,3 +312,24 @@ def test_plot_survival_title_and_at_risk_rows_on_a_users_figure(result, baseline
         box = text.get_window_extent(renderer)
         assert box.y0 >= inside.y0 and box.x0 >= inside.x0, text.get_text()
     plt.close("all")
+
+
+def test_docstrings_say_when_ctrl_c_stops_the_engine_as_python_md_does():
+    """Every Python entry to the engine runs under the bindings' interrupt guard
+    (bindings/interrupt.hpp): the engine polls the stop request inside a replication. The
+    docstrings said "raises KeyboardInterrupt" without when, or (sweep) "after the points
+    in flight"; docs/python.md says within about a second, even mid-replication."""
+    from conftest import REPO
+
+    said = "within about a second, even in the middle of a long"
+
+    def flat(text):
+        return " ".join(text.split())
+
+    assert said in flat((REPO / "docs" / "python.md").read_text())
+    for function in (progsurv.run, progsurv.portfolio, progsurv.remedies, progsurv.seek,
+                     progsurv.sweep):
+        doc = flat(function.__doc__)
+        assert said in doc, function.__name__
+        assert "between batches" not in doc and "after the points in flight" not in doc
+
