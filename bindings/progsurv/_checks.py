@@ -51,8 +51,9 @@ def precision(value, highest, count_name, count):
 
 def precision_cap(name, cap, default, precision, count_name, count):
     """The cap of a precision run (`cap`, or `default` when None), as a whole number; a cap
-    without a precision target (`precision` 0: precision() of None) is refused (ValueError): the run would ignore it and do
-    `count_name`=`count`, not what the caller asked for."""
+    without a precision target (`precision` 0, what precision() makes of None) is refused
+    (ValueError): the run would ignore it and do `count_name`=`count`, not what the caller
+    asked for."""
     if cap is None:
         return default
     cap = whole(name, cap, 1, MAX_REPLICATIONS)
