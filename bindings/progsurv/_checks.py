@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 MAX_THREADS = 1024  # the C++ kMaxThreads
 MAX_REPLICATIONS = 2**40  # the C++ kMaxReplications
+MIN_PRECISION = 1e-6  # the floor of --precision (sim/cli/cli_run.cpp, cli_portfolio.cpp)
 
 
 def whole(name, value, lowest, highest):
@@ -32,15 +33,32 @@ def integer(name, value, bits):
     return value
 
 
+def precision(value, highest, count_name, count):
+    """The precision target of a run as the engine takes it: 0.0 (a fixed count,
+    `count_name`=`count`) for None, else a half-width in [MIN_PRECISION, highest], the range
+    of the command's --precision. 0 is refused, as --precision 0 is: it reads as "a
+    half-width of 0", and the engine would take it as no target at all. TypeError when it
+    is not a number, ValueError naming precision= and the range otherwise."""
+    if value is None:
+        return 0.0
+    value = real("precision", value)
+    if not MIN_PRECISION <= value <= highest:  # also false for NaN
+        raise ValueError(f"precision={value:g} is out of range: give a 95% half-width in "
+                         f"[{MIN_PRECISION:g}, {highest:g}] (as --precision), or "
+                         f"precision=None for a fixed count ({count_name}={count})")
+    return value
+
+
 def precision_cap(name, cap, default, precision, count_name, count):
     """The cap of a precision run (`cap`, or `default` when None), as a whole number; a cap
-    without a precision target > 0 is refused (ValueError): the run would ignore it and do
-    `count_name`=`count`, not what the caller asked for."""
+    without a precision target (`precision` 0, what precision() makes of None) is refused
+    (ValueError): the run would ignore it and do `count_name`=`count`, not what the caller
+    asked for."""
     if cap is None:
         return default
     cap = whole(name, cap, 1, MAX_REPLICATIONS)
     if not precision > 0:
-        raise ValueError(f"{name}={cap} caps a precision run: give precision > 0 with it, or "
+        raise ValueError(f"{name}={cap} caps a precision run: give precision with it, or "
                          f"leave it out for a fixed count ({count_name}={count})")
     return cap
 

@@ -116,16 +116,22 @@ class Staging:
         return False
 
 
-def check_input_file(path, what="file"):
+def check_input_file(path, what="file", read=None):
     """Raise ValueError unless `path` is an existing regular file: a FIFO is never opened
-    (opening one without a writer would wait forever), nor a device or a folder."""
+    (opening one without a writer would wait forever), nor a device or a folder.
+
+    A path that cannot be reached (missing, a folder on the way not searchable) raises what
+    the C++ reader `read` raises for it (default _core.file_type: FileFormatError; pass
+    _core.Scenario.load for a scenario: ScenarioError), the error that is also the OSError
+    of its errno (FileNotFoundError, PermissionError, ...), as progsurv.load and
+    progsurv.run raise it (bindings/register_errors.cpp builds it)."""
     path = os.fspath(path)
     try:
         st = os.stat(path)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except OSError as e:
-        raise ValueError(f"{path}: cannot read {what}: {e.strerror}") from None
+    except OSError:
+        # Nothing there to block on: the reader fails the same way and says so.
+        (read or _core.file_type)(path)
+        st = os.stat(path)  # it appeared meanwhile: check what it is
     if stat.S_ISREG(st.st_mode):
         return path
     kind = ("a directory" if stat.S_ISDIR(st.st_mode) else

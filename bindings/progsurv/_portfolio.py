@@ -41,17 +41,20 @@ def portfolio(
     seed              random seed
     threads           worker threads; 0 = all cores
     precision         run batches until the 95% half-width of the mean number of
-                      programmes completed per organisation is at most this, but not more
-                      than `max_organisations` (None: 1,000,000; only with precision > 0,
-                      as `progsurv portfolio --max-organisations` needs --precision)
+                      programmes completed per organisation is at most this (in [1e-06,
+                      1e6], as `progsurv portfolio --precision`; None: a fixed count, `n`),
+                      but not more than `max_organisations` (None: 1,000,000; only with
+                      precision, as `progsurv portfolio --max-organisations` needs
+                      --precision)
     progress          True for a progress bar, or a callable progress(done, planned) that
                       may return False to stop
     sharing           {"cynicism" | "trust" | "posts" | "budget": False} switches one
                       organisation-level sharing off, leaving every other draw unchanged
                       (default: everything shared, as the command line runs)
 
-    The engine runs without the GIL; Ctrl-C (KeyboardInterrupt) stops it within about a
-    second and is raised here. A bad portfolio file raises ScenarioError naming file, line and key.
+    The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it within about a
+    second, even in the middle of a long organisation (the engine polls inside it), and is
+    raised here. A bad portfolio file raises ScenarioError naming file, line and key.
 
     Returns a PortfolioResult.
     """
@@ -63,7 +66,7 @@ def portfolio(
         )
     n = _checks.whole("n", n, 1, _checks.MAX_REPLICATIONS)
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
-    precision = 0.0 if precision is None else _checks.number("precision", precision, 0.0, 1e6)
+    precision = _checks.precision(precision, 1e6, "n", n)  # as `progsurv portfolio --precision`
     max_organisations = _checks.precision_cap("max_organisations", max_organisations,
                                               DEFAULT_MAX_ORGANISATIONS, precision, "n", n)
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)

@@ -71,7 +71,8 @@ def remedies(scenario, remedies_file, target=None, budget=None, metric=None, dir
     progress          True for a progress bar, or a callable progress(done, planned) that may
                       return False to stop
 
-    The engine runs without the GIL; Ctrl-C raises KeyboardInterrupt. Bad input raises
+    The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it within about a
+    second, even in the middle of a long replication, and is raised here. Bad input raises
     ValueError or ScenarioError (naming file, line, column and key) before any replication.
 
     Returns a RemediesResult: .sentence, .frontier, .bundles, .chosen, .runner_up,

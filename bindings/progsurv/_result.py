@@ -11,7 +11,17 @@ CATEGORIES = tuple(_core.category_names)  # completed, five causes, not_started,
 OUTCOMES = tuple(_core.outcome_names)
 CAUSES = tuple(_core.cause_names)
 QUANTITIES = tuple(_core.quantity_names)
-TIME_BUCKETS = tuple(_core.time_bucket_names)
+# The buckets and counts in the order of the file's /time_decomposition and /counts and
+# of the summary's "mean months" line (sim/io/result_file.cpp: time_quantities,
+# count_quantities), which _core does not expose; _core.time_bucket_names is the engine's
+# numbering, older buckets first. Checked against _core's names here and against a file
+# in tests/python/test_run.py.
+TIME_BUCKETS = ("scoping", "vacant", "resources", "recruiting", "working", "pickup",
+                "escalating")
+_COUNTS = ("sponsor_changes", "handoffs", "breaks", "escalations", "disengagements", "rungs",
+           "deferrals", "deferred_value", "reengagements")
+assert sorted(TIME_BUCKETS) == sorted(_core.time_bucket_names), _core.time_bucket_names
+assert set(_COUNTS) <= set(QUANTITIES), QUANTITIES
 
 _Z95 = 1.959963984540054  # the C++ summary's z for 95% intervals
 DEFAULT_MAX_REPLICATIONS = _core.default_max_replications  # run()'s cap of a precision run
@@ -55,10 +65,10 @@ def run(
     seed              random seed
     threads           worker threads; 0 = all cores
     precision         run batches of 16384 until the 95% half-width of P(completed)
-                      is at most this (in [0, 0.5]; None or 0: a fixed count,
-                      `replications`)
+                      is at most this (in [1e-06, 0.5], as `progsurv run --precision`;
+                      None: a fixed count, `replications`)
     max_replications  the cap of a precision run (None: 10,000,000); only with
-                      precision > 0, as `progsurv run --max-replications` needs --precision
+                      precision, as `progsurv run --max-replications` needs --precision
     keep_replications keep one record per replication (Result.records())
     set               values to change first, {key path: value}, as `progsurv run --set`
                       (Scenario.with_values): the result's name, file and report say so
@@ -76,8 +86,7 @@ def run(
         scenario = scenario.with_values(_checks.settings("set", set))
     replications = _checks.whole("replications", replications, 1, _checks.MAX_REPLICATIONS)
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
-    # The range is the engine's check ("[0, 0.5] (0 = fixed count)"); here only the type.
-    precision = 0.0 if precision is None else _checks.real("precision", precision)
+    precision = _checks.precision(precision, 0.5, "replications", replications)
     max_replications = _checks.precision_cap("max_replications", max_replications,
                                              DEFAULT_MAX_REPLICATIONS, precision, "replications",
                                              replications)
@@ -425,8 +434,8 @@ class Result(ResultBase, _core.Result):
 
     def time_decomposition(self):
         """Where the months went: mean months per started programme in each time bucket
-        of TIME_BUCKETS (vacant, waiting for resources, working, ...; they sum to the mean
-        end time).
+        of TIME_BUCKETS (scoping, vacant, waiting for resources, recruiting, working, ...;
+        they sum to the mean end time), in the order of the file's /time_decomposition.
 
         Returns a pandas DataFrame indexed by time bucket.
         """
@@ -436,23 +445,13 @@ class Result(ResultBase, _core.Result):
 
     def counts(self):
         """Mean sponsor changes, handoffs, breaks, escalations, disengagements (lapses of
-        sponsor attention), escalation trials (rungs), deferrals and re-engagements per
-        started programme.
+        sponsor attention), escalation trials (rungs), deferrals, value deferred and never
+        delivered (deferred_value) and re-engagements per started programme, in the order
+        of the file's /counts.
 
         Returns a pandas DataFrame indexed by quantity (as means()).
         """
-        return self.means(
-            (
-                "sponsor_changes",
-                "handoffs",
-                "breaks",
-                "escalations",
-                "disengagements",
-                "rungs",
-                "deferrals",
-                "reengagements",
-            )
-        )
+        return self.means(_COUNTS)
 
     def convergence(self):
         """P(completed) and its 95% half-width after each batch.

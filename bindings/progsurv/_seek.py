@@ -47,7 +47,8 @@ def seek(scenario, lever, target, range=None, smallest=True, replications=20_000
     progress      True for a progress bar, or a callable progress(done, planned) that may
                   return False to stop
 
-    The engine runs without the GIL; Ctrl-C raises KeyboardInterrupt. Bad input raises
+    The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it within about a
+    second, even in the middle of a long replication, and is raised here. Bad input raises
     ValueError naming the argument ("range=: ...", "lever=: ..."), or ScenarioError for a
     broken scenario, before any replication.
 

@@ -51,6 +51,8 @@ def _filetype(path):
     try:
         return _core.file_type(os.fspath(path))
     except _core.FileFormatError as e:
+        if isinstance(e, OSError):  # unreadable, not foreign: keep its FileNotFoundError, ...
+            raise
         raise _core.FileFormatError(f"{e}; {_expected()}") from None
 
 
@@ -314,20 +316,36 @@ _KINDS = ("run", "exact", "sweep", "attribution", "remedies", "seek", "fit", "po
 
 # --- the About sheet ----------------------------------------------------------------------
 
-# What each filetype is, and the command that writes it, for the About sheet.
+# What each filetype is, and the commands that write such a file, for the About sheet. A
+# file records its filetype, progsurv version and date, not the command that wrote it: where
+# more than one command writes the kind (`progsurv report` of a YAML runs and stages the
+# files its page reads), the sheet names them all and says the file does not record which.
 _WHAT = {
-    "progsurv-run": ("a simulated run of a scenario", "progsurv run"),
-    "progsurv-attribution": ("what each obstacle of a scenario costs", "progsurv attribute"),
-    "progsurv-sweep": ("a parameter sweep", "progsurv sweep"),
-    "progsurv-remedies": ("a search for the cheapest remedies", "progsurv remedies"),
-    "progsurv-seek": ("how far one lever must move", "progsurv seek"),
-    "progsurv-fit": ("a fit of a scenario to a record of past programmes", "progsurv fit"),
-    "progsurv-portfolio": ("an organisation's programmes over years", "progsurv portfolio"),
+    "progsurv-run": ("a simulated run of a scenario",
+                     ("progsurv run", "progsurv report of a scenario YAML")),
+    "progsurv-attribution": ("what each obstacle of a scenario costs",
+                             ("progsurv attribute", "progsurv report")),
+    "progsurv-sweep": ("a parameter sweep", ("progsurv sweep",)),
+    "progsurv-remedies": ("a search for the cheapest remedies", ("progsurv remedies",)),
+    "progsurv-seek": ("how far one lever must move", ("progsurv seek",)),
+    "progsurv-fit": ("a fit of a scenario to a record of past programmes", ("progsurv fit",)),
+    "progsurv-portfolio": ("an organisation's programmes over years",
+                           ("progsurv portfolio", "progsurv report of a portfolio YAML")),
     "progsurv-portfolio-attribution": ("what each sharing of an organisation costs",
-                                       "progsurv attribute"),
+                                       ("progsurv attribute",
+                                        "progsurv report of a portfolio YAML")),
     "progsurv-comparison": ("scenarios compared under common random numbers",
-                            "progsurv compare -o"),
+                            ("progsurv compare -o",)),
 }
+
+
+def _written_by(commands):
+    """The About sheet's "written by": the one command that writes such a file, or the
+    ones that do, saying the file does not record which."""
+    if len(commands) == 1:
+        return commands[0]
+    return (f"{', '.join(commands[:-1])} or {commands[-1]} "
+            f"(the file does not record which)")
 
 
 def _attr(h5, where, name):
@@ -385,21 +403,24 @@ def _strings(values):
     return out
 
 
-def about(path, output=None):
+def about(path, output=None, formats=True):
     """The About sheet of `path`'s export: what the file is, its scenario (or portfolio,
     sweep, fit), the overrides it was run with (when the file records them), seed,
     replications, the progsurv version and date that wrote it, the command that writes
-    such a file, and when it was exported. Returns a DataFrame (item, value)."""
+    such a file (the commands, when several do: the file does not record which), when it
+    was exported and, with `formats`, how the workbook formats its cells (about.csv leaves
+    that out: CSV cells are written in full, unformatted). Returns a DataFrame (item,
+    value)."""
     import datetime
 
     filetype = _filetype(path)
-    what, command = _WHAT.get(filetype, ("a progsurv file", "progsurv"))
+    what, commands = _WHAT.get(filetype, ("a progsurv file", ("progsurv",)))
     rows = [("file", os.path.basename(os.fspath(path))), ("contents", what)]
     with h5py.File(path, "r") as f:
         exact = _attr(f, "/", "method") == "exact"
         if exact:
             rows[1] = ("contents", "the exact solution of a scenario")
-            command = "progsurv exact"
+            commands = ("progsurv exact",)
         # A variant's label names what was set: "baseline [sponsor=director]".
         name = (_attr(f, "scenario", "label") or _attr(f, "/", "scenario_label")
                 or _attr(f, "portfolio", "label") or _attr(f, "/", "portfolio_label")
@@ -442,12 +463,13 @@ def about(path, output=None):
             rows.append(("sampler seed", _attr(f, "settings/sampler", "seed")))
         rows.append(("progsurv version", _attr(f, "/", "progsurv_version")))
         rows.append(("written", _attr(f, "/", "created")))
-    rows.append(("written by", command))
+    rows.append(("written by", _written_by(commands)))
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows.append(("exported", now + (f" to {os.path.basename(os.fspath(output))}"
                                     if output else "")))
-    rows.append(("formats", "shares as percentages; other values to about 4 significant "
-                 "digits (the cells hold the full values); a blank cell: does not apply"))
+    if formats:
+        rows.append(("formats", "shares as percentages; other values to about 4 significant "
+                     "digits (the cells hold the full values); a blank cell: does not apply"))
     return pd.DataFrame([(k, "" if v is None else v) for k, v in rows],
                         columns=["item", "value"])
 
@@ -482,7 +504,7 @@ def to_csv(path, directory, force=False):
     from ._output import check_output_folder, formula_safe_frame, write_folder
 
     check_output_folder(directory, [path], force)
-    frames = {"about": about(path), **tables(path)}
+    frames = {"about": about(path, formats=False), **tables(path)}
     if not force:
         _refuse_another_export(directory, frames["about"])
     files = {}

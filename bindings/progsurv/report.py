@@ -1225,15 +1225,17 @@ def _main(args):
 
 
 def _report(args, staging):
+    from . import _core
     from ._output import check_input_file, check_output_path
 
     path = args.file
     is_yaml = path.endswith((".yaml", ".yml"))
     if not is_yaml or not os.path.exists(path):
-        check_input_file(path, "progsurv HDF5 file or scenario YAML")
+        # A missing scenario is a ScenarioError, as `progsurv run` says; a missing result
+        # file a FileFormatError: both also FileNotFoundError.
+        check_input_file(path, "progsurv HDF5 file or scenario YAML",
+                         _core.Scenario.load if is_yaml else None)
     if not is_yaml:
-        from . import _core
-
         _core.file_type(path)  # FileFormatError, naming it, for a foreign or damaged file
     if args.set and not is_yaml:
         raise ValueError("--set applies to a scenario YAML, not to a result file")

@@ -146,8 +146,9 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False):
     progress  True for a progress bar, or a callable progress(done, total) that may return
               False to stop
 
-    The engine runs without the GIL; Ctrl-C stops it after the points in flight and raises
-    KeyboardInterrupt here (with output, the finished points stay in the journal).
+    The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it within about a
+    second, even in the middle of a long replication, abandoning the points in flight, and
+    is raised here (with output, the finished points stay in the journal).
     """
     s = _as_sweep(spec)
     bar = None

@@ -149,7 +149,8 @@ def test_workbook_formats_shares_as_percentages_and_blanks_what_does_not_apply(e
     # The About sheet: what a manager needs to know where the numbers come from.
     about = dict(book["About"].iter_rows(min_row=2, values_only=True))
     assert about["scenario"] == "baseline" and about["seed"] == 3
-    assert about["replications"] == 4000 and about["written by"] == "progsurv run"
+    assert about["replications"] == 4000 and about["written by"] == (
+        "progsurv run or progsurv report of a scenario YAML (the file does not record which)")
     assert about["overrides"] == "none recorded in the file"
     assert book["About"].column_dimensions["B"].width > 20
     # The exact solution has no counts, no intervals: blank cells, never 0.
@@ -307,3 +308,28 @@ def test_p_meets_has_the_digits_of_its_meaningful_values(every, tmp_path):
         column = [r[header.index("p_meets")] for r in sheet.iter_rows(min_row=2)]
         assert {c.number_format for c in column} == {"0.0%"}, name
         assert sorted(c.value for c in column) == sorted(tiny), name
+
+
+def test_about_says_truthfully_what_wrote_a_file_and_csv_has_no_formats_row(tmp_path):
+    """The portfolio file `progsurv report PORTFOLIO.yaml` computed was "written by progsurv
+    portfolio" in about.csv, which the file does not record (its attributes are the
+    filetype, progsurv version, build and date); and about.csv carried the workbook's
+    "formats" row, which says how xlsx cells are shown."""
+    run_cli("report", SCENARIOS / "portfolios" / "ten-years.yaml", "-n", 200, "--attribute",
+            0, "-o", tmp_path / "acme.html")
+    h5 = tmp_path / "acme.h5"
+    with h5py.File(h5, "r") as f:
+        assert f.attrs["filetype"] == "progsurv-portfolio"
+    written_by = ("progsurv portfolio or progsurv report of a portfolio YAML "
+                  "(the file does not record which)")
+    run_cli("export", h5, "--csv", tmp_path / "tables")
+    about = dict(pd.read_csv(tmp_path / "tables" / "about.csv", dtype=str,
+                             keep_default_na=False).values.tolist())
+    assert about["written by"] == written_by
+    assert "formats" not in about
+    run_cli("export", h5, "--xlsx", tmp_path / "acme.xlsx")
+    sheet = dict(openpyxl.load_workbook(tmp_path / "acme.xlsx")["About"].iter_rows(
+        min_row=2, values_only=True))
+    assert sheet["written by"] == written_by
+    assert sheet["formats"].startswith("shares as percentages")
+

@@ -87,6 +87,20 @@ def test_file_layout_for_h5py(cli_file):
         assert f["scenario/yaml"].asstr()[()] == loaded.scenario.to_yaml()
 
 
+def test_counts_and_time_decomposition_in_the_files_order(cli_file):
+    """counts() and time_decomposition() have the rows of the file's /counts and
+    /time_decomposition, in its order (counts() lacked deferred_value, and the buckets came
+    in the engine's numbering, not the file's and the summary's)."""
+    loaded = progsurv.load(cli_file)
+    with h5py.File(cli_file, "r") as f:
+        for group, frame in (("counts", loaded.counts()),
+                             ("time_decomposition", loaded.time_decomposition())):
+            assert list(frame.index) == list(f[group]["names"].asstr()[()]), group
+            assert np.allclose(frame["mean"], f[group]["mean"][()], rtol=1e-12), group
+            assert np.allclose(frame["se"], f[group]["se"][()], rtol=1e-12), group
+    assert list(loaded.time_decomposition().index) == list(progsurv.TIME_BUCKETS)
+
+
 def test_to_hdf5_replaces_atomically(tmp_path, baseline):
     path = tmp_path / "r.h5"
     progsurv.run(baseline, replications=1000, seed=1).to_hdf5(path)
@@ -225,3 +239,35 @@ def test_an_unreadable_input_is_also_the_oserror_of_its_errno(tmp_path):
     with pytest.raises(progsurv.ScenarioError) as err:
         progsurv.Scenario.load(bad)
     assert not isinstance(err.value, OSError)
+
+
+def test_a_missing_input_of_report_and_export_is_also_file_not_found(tmp_path, cli_file):
+    """progsurv.export.tables and progsurv.report.write_report (its file or attribution=)
+    raised a plain ValueError for a missing input, export.about and to_csv a FileFormatError
+    that was no OSError, and `progsurv report` said "no such file": now the error
+    progsurv.load raises, also the OSError of its errno, and for a
+    scenario YAML the one progsurv.run raises."""
+    import errno
+
+    import progsurv.export
+    import progsurv.report
+
+    missing = tmp_path / "nope.h5"
+    for call in (lambda: progsurv.export.tables(missing),
+                 lambda: progsurv.export.about(missing),
+                 lambda: progsurv.export.to_csv(missing, tmp_path / "tables"),
+                 lambda: progsurv.report.write_report(missing, tmp_path / "a.html"),
+                 lambda: progsurv.report.write_report(cli_file, tmp_path / "b.html",
+                                                      attribution=missing)):
+        with pytest.raises(FileNotFoundError) as err:
+            call()
+        assert isinstance(err.value, progsurv.FileFormatError)
+        assert err.value.errno == errno.ENOENT and err.value.filename == str(missing)
+        assert str(err.value) == f"{missing}: cannot read file: No such file or directory"
+    for name in ("nope.h5", "nope.yaml"):
+        proc = run_cli("report", tmp_path / name, check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert (f"{tmp_path / name}: cannot read file: No such file or directory"
+                in proc.stderr), proc.stderr
+    assert not list(tmp_path.glob("*.html")) and not (tmp_path / "tables").exists()
+

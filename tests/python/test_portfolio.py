@@ -115,12 +115,19 @@ def test_bad_arguments_raise(ten_years):
         progsurv.portfolio(3, n=10)
 
 
-@pytest.mark.parametrize("precision", [None, 0])
-def test_max_organisations_needs_a_precision(ten_years, precision):
+def test_max_organisations_needs_a_precision(ten_years):
     # A cap without a precision target would be ignored (the command: --max-organisations
     # requires --precision).
     with pytest.raises(ValueError, match=r"max_organisations=100 caps a precision run"):
-        progsurv.portfolio(ten_years, n=10, precision=precision, max_organisations=100)
+        progsurv.portfolio(ten_years, n=10, precision=None, max_organisations=100)
+
+
+def test_precision_zero_is_refused_as_the_command_refuses_it(ten_years):
+    # precision=0 ran a fixed count; `progsurv portfolio --precision 0` is refused.
+    for bad in (0, 1e-7, 2e6):
+        with pytest.raises(ValueError, match=r"precision=.* out of range: give a 95% "
+                           r"half-width in \[1e-06, 1e\+06\] \(as --precision\)"):
+            progsurv.portfolio(ten_years, n=10, precision=bad)
 
 
 # --- files and reproducibility -----------------------------------------------------------

@@ -257,7 +257,7 @@ def test_report_in_chromium(files, tmp_path, name):
 
 def test_report_fails_clearly_on_bad_input(tmp_path):
     proc = run_cli("report", tmp_path / "missing.h5", check=False)
-    assert proc.returncode == 2 and "no such file" in proc.stderr
+    assert proc.returncode == 2 and "cannot read file: No such file" in proc.stderr
     proc = run_cli("report", BASELINE, "-o", tmp_path / "nodir" / "r.html", check=False)
     assert proc.returncode == 2 and "nodir does not exist" in proc.stderr
 

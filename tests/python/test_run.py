@@ -135,6 +135,7 @@ def test_quantiles_value_means(result):
         "disengagements",
         "rungs",
         "deferrals",
+        "deferred_value",
         "reengagements",
     ]
     conv = result.convergence()
@@ -171,20 +172,28 @@ def test_precision_mode(baseline):
     assert r.precision == 0.01
 
 
-@pytest.mark.parametrize("precision", [None, 0, 0.0])
-def test_max_replications_needs_a_precision(baseline, precision):
+def test_max_replications_needs_a_precision(baseline):
     # A cap is only a cap of a precision run: without one it would be silently ignored and
     # the run do `replications` (the command: --max-replications requires --precision).
     with pytest.raises(ValueError, match=r"max_replications=1000 caps a precision run"):
-        progsurv.run(baseline, replications=100, precision=precision, max_replications=1000)
-    assert progsurv.run(baseline, replications=100, precision=precision).n == 100
+        progsurv.run(baseline, replications=100, precision=None, max_replications=1000)
+    assert progsurv.run(baseline, replications=100, precision=None).n == 100
 
 
-def test_precision_errors_say_zero_is_a_fixed_count(baseline):
-    # One check, the engine's: 0 (or None) is a fixed count, the rest must be in (0, 0.5].
-    for bad in (0.9, -0.1, float("nan")):
-        with pytest.raises(ValueError, match=r"\[0, 0\.5\] \(0 = a fixed count"):
+def test_precision_zero_is_refused_as_the_command_refuses_it(baseline, tmp_path):
+    """precision=0 ran the default 100,000 replications although it reads as "until the
+    half-width is at most 0"; `progsurv run --precision 0` is refused. The range is the
+    command's, [1e-06, 0.5]; None is the fixed count."""
+    for bad in (0, 0.0, 1e-7, 0.9, -0.1, float("nan")):
+        with pytest.raises(ValueError, match=r"precision=.* out of range: give a 95% "
+                           r"half-width in \[1e-06, 0\.5\] \(as --precision\), or "
+                           r"precision=None for a fixed count \(replications=100\)"):
             progsurv.run(baseline, replications=100, precision=bad)
+    from conftest import BASELINE, run_cli
+
+    proc = run_cli("run", BASELINE, "--precision", "0", "-o", tmp_path / "p.h5", check=False)
+    assert proc.returncode != 0 and "--precision: must be between 1e-06 and 0.5" in proc.stderr
+    assert not (tmp_path / "p.h5").exists()
 
 
 def test_argument_checks(baseline):
@@ -303,3 +312,24 @@ def test_plot_survival_title_and_at_risk_rows_on_a_users_figure(result, baseline
         box = text.get_window_extent(renderer)
         assert box.y0 >= inside.y0 and box.x0 >= inside.x0, text.get_text()
     plt.close("all")
+
+
+def test_docstrings_say_when_ctrl_c_stops_the_engine_as_python_md_does():
+    """Every Python entry to the engine runs under the bindings' interrupt guard
+    (bindings/interrupt.hpp): the engine polls the stop request inside a replication. The
+    docstrings said "raises KeyboardInterrupt" without when, or (sweep) "after the points
+    in flight"; docs/python.md says within about a second, even mid-replication."""
+    from conftest import REPO
+
+    said = "within about a second, even in the middle of a long"
+
+    def flat(text):
+        return " ".join(text.split())
+
+    assert said in flat((REPO / "docs" / "python.md").read_text())
+    for function in (progsurv.run, progsurv.portfolio, progsurv.remedies, progsurv.seek,
+                     progsurv.sweep):
+        doc = flat(function.__doc__)
+        assert said in doc, function.__name__
+        assert "between batches" not in doc and "after the points in flight" not in doc
+
