@@ -86,8 +86,14 @@ def test_exact_with_a_co_sponsor_and_a_ladder():
 
 
 def test_exact_refuses_deferral_with_its_reason():
+    """Refused where it can act (at squeezes that never cut, which alone the chain takes);
+    accepted, and changing nothing, where no pressure event can happen."""
     deferring = SEATS.replace("- {continue_prob: 0.8,", "- {continue_prob: 0.8, deferrable: 0.5,")
-    scenario = progsurv.Scenario.from_yaml(deferring + "deferral: {prob: 0.3}\n")
+    squeezed = "budget: {every: 12, squeeze_prob: 0.5, cut_prob: 0}\n"
+    scenario = progsurv.Scenario.from_yaml(deferring + "deferral: {prob: 0.3}\n" + squeezed)
     with pytest.raises(progsurv.ScenarioError) as err:
         progsurv.exact(scenario)
     assert "deferral.prob: scope deferral happens at reviews and budget squeezes" in str(err.value)
+    inert = progsurv.exact(progsurv.Scenario.from_yaml(deferring + "deferral: {prob: 0.3}\n"))
+    without = progsurv.exact(progsurv.Scenario.from_yaml(deferring))
+    assert inert.curves().equals(without.curves())
