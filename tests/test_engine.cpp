@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
 
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/run.hpp"
@@ -354,20 +355,30 @@ TEST(Engine, SwitchingOneMechanismOffKeepsOtherDraws) {
 
 }  // namespace
 
-// A Ctrl-C that arrived while no engine work ran is forgotten by the next piece of work, but
-// work that starts while another runs (a second Python thread) keeps a stop meant for it.
-TEST(Engine, StopScopeForgetsOnlyStaleStops) {
+// A Ctrl-C stops the work running when it came (its worker threads too) and never work begun
+// after it, whatever else still runs; threads outside any scope see it until no work runs.
+TEST(Engine, AStopRequestStopsOnlyTheWorkRunningWhenItCame) {
   {
     const StopScope first;
     request_stop();
-    {
-      const StopScope second;
-      EXPECT_TRUE(stop_requested());
-      EXPECT_THROW(run_n(simple_scenario(), 100), Cancelled);
-    }
     EXPECT_TRUE(stop_requested());
+    // Its workers (two threads) see it too.
+    EXPECT_THROW(run_n(simple_scenario(), 10000, 1, 2), Cancelled);
+    bool later_stopped = true;
+    std::thread later([&] {  // another Python thread starting work now
+      const StopScope scope;
+      later_stopped = stop_requested();
+    });
+    later.join();
+    EXPECT_FALSE(later_stopped);
+    {
+      const StopScope nested;  // begun after the request, on this thread
+      EXPECT_FALSE(stop_requested());
+      EXPECT_NO_THROW(run_n(simple_scenario(), 100, 1, 2));
+    }
+    EXPECT_TRUE(stop_requested());  // the outer work still is to stop
   }
-  EXPECT_TRUE(stop_requested());  // stale until work starts again
+  EXPECT_FALSE(stop_requested());  // no work runs: nothing is pending
   const StopScope next;
   EXPECT_FALSE(stop_requested());
   EXPECT_NO_THROW(run_n(simple_scenario(), 100));

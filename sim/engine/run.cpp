@@ -67,8 +67,14 @@ int resolve_threads(int requested) {
 void start_threads(std::vector<std::thread>& pool, int count, const std::function<void()>& body,
                    const std::function<void()>& stop) {
   pool.reserve(static_cast<std::size_t>(count));
+  // The workers do this thread's piece of work: a stop meant for it stops them too.
+  const std::uint64_t scope = StopScopeShare::current();
   try {
-    for (int i = 0; i < count; ++i) pool.emplace_back(body);
+    for (int i = 0; i < count; ++i)
+      pool.emplace_back([scope, body] {
+        const StopScopeShare share(scope);
+        body();
+      });
   } catch (const std::system_error& e) {
     // A joinable std::thread destroyed would std::terminate: stop and join first.
     const std::size_t started = pool.size();
