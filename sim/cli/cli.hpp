@@ -25,9 +25,9 @@ std::vector<std::pair<int, Registrar>>& registry();
 // The action chosen by the parsed subcommand; returns the exit status.
 void set_action(std::function<int()> action);
 
-// kExitBadInput (with the reason on rank 0's stderr) when mpirun started several processes for
-// a command that does not share its work between them; else 0.
-int refuse_mpi_launch(const CLI::App& app);
+// Rank 0 warns on stderr when mpirun started several processes for a command that does not
+// share its work between them (each runs all of it).
+void warn_mpi_launch(const CLI::App& app);
 
 // While alive, Ctrl-C (and SIGTERM) only raise a flag that the running command polls
 // between batches, so it can stop cleanly; the default handlers come back afterwards.

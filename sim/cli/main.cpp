@@ -37,13 +37,16 @@ void set_action(std::function<int()> action) { action_slot() = std::move(action)
 namespace {
 // The first signal asks every loop, down to the replication's event loop, to stop
 // (cancel.hpp); a second one ends the process at once.
+volatile sig_atomic_t g_stop_signals = 0;
 extern "C" void on_stop_signal(int) {
-  if (stop_requested()) ::_exit(kExitInterrupted);
+  if (g_stop_signals != 0) ::_exit(kExitInterrupted);
+  g_stop_signals = 1;
   request_stop();
 }
 }  // namespace
 
 StopSignals::StopSignals() {
+  g_stop_signals = 0;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
 }
@@ -117,7 +120,7 @@ bool ProgressBar::operator()(std::int64_t done, std::int64_t total) {
   return true;
 }
 
-int refuse_mpi_launch(const CLI::App& app) {
+void warn_mpi_launch(const CLI::App& app) {
   // What mpirun (Open MPI, or an MPICH-style launcher) tells each process it started.
   const auto number = [](std::initializer_list<const char*> names) {
     for (const char* name : names)
@@ -125,18 +128,18 @@ int refuse_mpi_launch(const CLI::App& app) {
     return 0L;
   };
   const long size = number({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"});
-  if (size < 2) return 0;
+  if (size < 2 || number({"OMPI_COMM_WORLD_RANK", "PMI_RANK"}) != 0) return;
   const auto chosen = app.get_subcommands();
   const std::string name = chosen.empty() ? "" : chosen.front()->get_name();
-  if (name == "sweep" || name == "remedies" || name == "fit") return 0;
-  // Every other command would run whole in each process, each writing the same output.
-  if (number({"OMPI_COMM_WORLD_RANK", "PMI_RANK"}) == 0)
-    std::cerr << "progsurv: error: progsurv " << name << " does not use MPI: under mpirun each of "
-              << "the " << size
-              << " processes would run all of it. Run it without mpirun (--threads "
-              << "uses the cores of this machine); sweep, remedies and fit share their work "
-                 "between MPI processes\n";
-  return kExitBadInput;
+#ifdef PROGSURV_HAVE_MPI
+  if (name == "sweep" || name == "remedies") return;
+#endif
+  if (name == "fit") return;  // its Python shares the work through mpi4py
+  // Not refused: a script may run one command per rank on purpose (its own seed and output).
+  std::cerr << "progsurv: warning: progsurv " << name << " does not share its work between MPI "
+            << "processes" << (name == "sweep" || name == "remedies" ? " in this build" : "")
+            << ": each of the " << size << " processes mpirun started runs all of it (to use the "
+            << "cores of one machine, run it without mpirun: --threads)\n";
 }
 
 Scenario load_scenario_or_baseline(const std::string& path) {
@@ -190,7 +193,7 @@ int main(int argc, char** argv) {
     std::cerr << "progsurv: error: " << e.what() << help << "\n";
     return cli::kExitBadInput;
   }
-  if (const int refused = cli::refuse_mpi_launch(app); refused != 0) return refused;
+  cli::warn_mpi_launch(app);
   try {
     return cli::action_slot()();
   } catch (const ScenarioError& e) {
