@@ -4,9 +4,10 @@ that are really booleans ("no" is not False), and values to set."""
 import numbers
 from collections.abc import Mapping
 
-MAX_THREADS = 1024  # the C++ kMaxThreads
-MAX_REPLICATIONS = 2**40  # the C++ kMaxReplications
-MIN_PRECISION = 1e-6  # the floor of --precision (sim/cli/cli_run.cpp, cli_portfolio.cpp)
+from . import _core
+
+MAX_THREADS = _core.max_threads
+MAX_REPLICATIONS = _core.max_replications
 
 
 def whole(name, value, lowest, highest):
@@ -33,18 +34,19 @@ def integer(name, value, bits):
     return value
 
 
-def precision(value, highest, count_name, count):
+def precision(value, bounds, count_name, count):
     """The precision target of a run as the engine takes it: 0.0 (a fixed count,
-    `count_name`=`count`) for None, else a half-width in [MIN_PRECISION, highest], the range
-    of the command's --precision. 0 is refused, as --precision 0 is: it reads as "a
+    `count_name`=`count`) for None, else a half-width in `bounds` (_core.precision_range or
+    portfolio_precision_range), the range of the command's --precision. 0 is refused, as --precision 0 is: it reads as "a
     half-width of 0", and the engine would take it as no target at all. TypeError when it
     is not a number, ValueError naming precision= and the range otherwise."""
     if value is None:
         return 0.0
     value = real("precision", value)
-    if not MIN_PRECISION <= value <= highest:  # also false for NaN
+    lowest, highest = bounds
+    if not lowest <= value <= highest:  # also false for NaN
         raise ValueError(f"precision={value:g} is out of range: give a 95% half-width in "
-                         f"[{MIN_PRECISION:g}, {highest:g}] (as --precision), or "
+                         f"[{lowest:g}, {highest:g}] (as --precision), or "
                          f"precision=None for a fixed count ({count_name}={count})")
     return value
 

@@ -1296,6 +1296,8 @@ def markov_violations(scenario: Scenario) -> List[str]:
     """The entries of a scenario that keep it out of the Markov subset (empty when it is in)."""
     ...
 
+max_replications: int
+max_threads: int
 mean_interval_method: str
 def memory_limit() -> int:
     """The memory limit in bytes: PROGSURV_MEMORY_LIMIT_MB, else 3/4 of the smaller of physical memory and ulimit -v."""
@@ -1327,6 +1329,8 @@ def portfolio_for_remedies(path: str) -> Portfolio:
 
 portfolio_format_version: tuple[int, ...]
 portfolio_level_bins: int
+portfolio_precision_range: tuple[int, ...]
+precision_range: tuple[int, ...]
 quantity_names: list[str]
 def read_attribution(path: str) -> dict:
     """Read a file written by `progsurv attribute`; a dict of columns."""

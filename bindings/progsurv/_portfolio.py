@@ -66,7 +66,7 @@ def portfolio(
         )
     n = _checks.whole("n", n, 1, _checks.MAX_REPLICATIONS)
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
-    precision = _checks.precision(precision, 1e6, "n", n)  # as `progsurv portfolio --precision`
+    precision = _checks.precision(precision, _core.portfolio_precision_range, "n", n)
     max_organisations = _checks.precision_cap("max_organisations", max_organisations,
                                               DEFAULT_MAX_ORGANISATIONS, precision, "n", n)
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)

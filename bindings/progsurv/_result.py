@@ -86,7 +86,8 @@ def run(
         scenario = scenario.with_values(_checks.settings("set", set))
     replications = _checks.whole("replications", replications, 1, _checks.MAX_REPLICATIONS)
     threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
-    precision = _checks.precision(precision, 0.5, "replications", replications)
+    precision = _checks.precision(precision, _core.precision_range, "replications",
+                                  replications)
     max_replications = _checks.precision_cap("max_replications", max_replications,
                                              DEFAULT_MAX_REPLICATIONS, precision, "replications",
                                              replications)

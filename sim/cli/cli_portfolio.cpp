@@ -57,7 +57,7 @@ const Registration reg_portfolio(15, [](CLI::App& app) {
       sub, "--precision", args->precision,
       "Run batches until the 95% half-width of the mean programmes completed per organisation "
       "<= X",
-      1e-6, 1e6);
+      kMinPrecision, kMaxPortfolioPrecision);
   args->replications_option->excludes(precision);
   // A cap alone would be ignored (the run does -n), so it is refused, as progsurv.portfolio does.
   add_count_option(sub, "--max-organisations", args->max_organisations, "Cap for --precision runs",

@@ -81,9 +81,9 @@ const Registration reg_run(10, [](CLI::App& app) {
                   "Output HDF5 file (default: <name>.h5 in the working folder, the name made "
                   "file-safe)");
   add_long_run_options(sub, *args, "-n,--replications", "Replications to run", 1);
-  auto* precision =
-      add_number_option(sub, "--precision", args->precision,
-                        "Run batches until the 95% half-width of P(completed) <= X", 1e-6, 0.5);
+  auto* precision = add_number_option(sub, "--precision", args->precision,
+                                      "Run batches until the 95% half-width of P(completed) <= X",
+                                      kMinPrecision, kMaxPrecision);
   args->replications_option->excludes(precision);
   // A cap alone would be ignored (the run does -n), so it is refused, as progsurv.run does.
   add_count_option(sub, "--max-replications", args->max_replications, "Cap for --precision runs", 1,

@@ -20,6 +20,10 @@ namespace progsurv {
 // typo, and more replications than 2^40 would take years.
 inline constexpr int kMaxThreads = 1024;
 inline constexpr std::int64_t kMaxReplications = std::int64_t{1} << 40;
+// The range of a run's precision target (a 95% half-width of P(completed)) that the command
+// and Python accept; 0 in RunOptions means a fixed count.
+inline constexpr double kMinPrecision = 1e-6;
+inline constexpr double kMaxPrecision = 0.5;
 
 struct RunOptions {
   std::uint64_t seed = 1;

@@ -15,6 +15,9 @@ namespace progsurv {
 inline constexpr std::int64_t kOrganisationChunk = 1024;
 // The cap of a precision run's organisations when none is given (the command's and Python's).
 inline constexpr std::int64_t kDefaultMaxOrganisations = 1000000;
+// The highest precision target (a 95% half-width of programmes completed per organisation)
+// the command and Python accept; the lowest is kMinPrecision.
+inline constexpr double kMaxPortfolioPrecision = 1e6;
 
 struct PortfolioResult {
   Portfolio portfolio;
