@@ -49,7 +49,10 @@ constexpr const char* kBootstrap =
     "try:\n"
     "    module = importlib.import_module(sys.argv.pop(1))\n"
     "except ImportError as error:\n"
-    "    if (error.name or 'progsurv').split('.')[0] == 'progsurv':\n"
+    "    if error.name is None:\n"
+    "        hint = ('a library it loads is missing or does not match; reinstall the package '\n"
+    "                'progsurv and its dependencies')\n"
+    "    elif error.name.split('.')[0] == 'progsurv':\n"
     "        hint = ('install the package progsurv with this command (cmake --install, or '\n"
     "                'pip install .), or set PROGSURV_PACKAGE_DIR to the folder that holds '\n"
     "                'progsurv/')\n"
@@ -105,10 +108,15 @@ std::filesystem::path package_folder() {
     return !dir.empty() && fs::exists(dir / "progsurv" / "__init__.py", ec);
   };
   if (const fs::path given = environment("PROGSURV_PACKAGE_DIR"); has_package(given)) return given;
+  const fs::path command = fs::read_symlink("/proc/self/exe", ec);
+  // The build tree's command runs the build tree's package, even with an absolute install
+  // folder that holds an older one.
+  if (!ec && fs::equivalent(command.parent_path(), python_paths::build_command_dir, ec) &&
+      has_package(python_paths::build_package_dir))
+    return python_paths::build_package_dir;
   if (const fs::path installed = python_paths::installed_package_dir; !installed.empty()) {
-    const fs::path command = fs::read_symlink("/proc/self/exe", ec);
     const fs::path dir = installed.is_absolute() ? installed : command.parent_path() / installed;
-    if (!ec && has_package(dir)) return dir.lexically_normal();
+    if (!command.empty() && has_package(dir)) return dir.lexically_normal();
   }
   if (has_package(python_paths::build_package_dir)) return python_paths::build_package_dir;
   return {};
