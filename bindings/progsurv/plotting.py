@@ -205,8 +205,15 @@ def plot_time_decomposition(result, ax=None, color=None, title=None):
     with 95% intervals."""
     ax = _axes(ax)
     df = result.time_decomposition()
-    ax.bar(df.index, df["mean"], yerr=df["mean"] - df["lower"], capsize=4,
-           color=color or "#546e7a")
+    if not np.isfinite(df["mean"].to_numpy(dtype=float)).any():
+        # Nothing started (a tiny run): no months to show, and matplotlib cannot draw
+        # error bars that are all NaN.
+        ax.text(0.5, 0.5, "no programme started", ha="center", va="center",
+                transform=ax.transAxes)
+    else:
+        err = (df["mean"] - df["lower"]).to_numpy(dtype=float)
+        ax.bar(df.index, df["mean"], yerr=np.where(np.isfinite(err), err, 0.0), capsize=4,
+               color=color or "#546e7a")
     ax.set_ylabel("mean months per started programme")
     ax.set_title(title if title is not None else f"{result.name}: where the months went")
     return ax

@@ -419,6 +419,13 @@ def _rules_14_17_rows(f):
         return []
     used = _rules_used(scenario.asstr()[()])
     names = [n.decode() if isinstance(n, bytes) else n for n in means["names"][()]]
+    # An exact solution has no sampling error; a mean the method cannot give (customer
+    # trust, outside the chain) or an SE of one started programme is n/a, not a time.
+    exact = _text(f.h5.attrs.get("method", "")) == "exact"
+
+    def shown(v, scale, fmt, unit):
+        return "n/a" if not np.isfinite(v) else format_number(v, scale, fmt) + unit
+
     rows = []
     for rule, key, label, scale, fmt, unit in _RULES_14_17:
         if not used[rule] or key not in names:
@@ -426,8 +433,8 @@ def _rules_14_17_rows(f):
         i = names.index(key)
         m = float(means["mean"][i])
         se = float(means["se"][i]) if "se" in means else float("nan")
-        rows.append((label, format_number(m, scale, fmt) + unit,
-                     format_number(se, scale, fmt) + unit))
+        rows.append((label, shown(m, scale, fmt, unit),
+                     "none (exact)" if exact else shown(se, scale, fmt, unit)))
     return rows
 
 

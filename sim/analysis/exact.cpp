@@ -458,6 +458,7 @@ RunResult ExactModel::solve() const {
   for (std::size_t d = 0; d < by_d.size(); ++d) value_mean += by_d[d] * sum.value_levels[d];
   sum.value_mean = exact(value_mean);
   sum.value_se = 0.0;
+  mark_rules_used(sum, s);
   sum.quantile_levels = {0.1, 0.5, 0.8, 0.9};
   for (double q : sum.quantile_levels) {
     double cum = 0.0, v = kNaN;

@@ -42,6 +42,15 @@ Estimate wilson(std::int64_t k, std::int64_t n, double z) {
   return {p, std::min(p, std::max(0.0, centre - half)), std::max(p, std::min(1.0, centre + half))};
 }
 
+void mark_rules_used(Summary& s, const Scenario& scenario) {
+  s.uses_deferral = false;
+  if (scenario.deferral.prob > 0.0)
+    for (const Phase& phase : scenario.phases)
+      s.uses_deferral = s.uses_deferral || phase.deferrable > 0.0;
+  s.uses_ladder = !scenario.escalation.ladder.empty();
+  s.uses_reengagement = scenario.customers.reengage.prob > 0.0;
+}
+
 Summary summarize(const Tally& t, const Scenario& scenario) {
   Summary s;
   s.n = t.n;
@@ -170,12 +179,7 @@ Summary summarize(const Tally& t, const Scenario& scenario) {
   // Rule 16: deferral banks phases at a reduced value, so the value is no longer fixed by
   // the phases delivered: its mean and SE come from the replications' own values (the
   // distribution above stays that of the phases delivered, at their full values).
-  s.uses_deferral = false;
-  if (scenario.deferral.prob > 0.0)
-    for (const Phase& phase : scenario.phases)
-      s.uses_deferral = s.uses_deferral || phase.deferrable > 0.0;
-  s.uses_ladder = !scenario.escalation.ladder.empty();
-  s.uses_reengagement = scenario.customers.reengage.prob > 0.0;
+  mark_rules_used(s, scenario);
   if (s.uses_deferral && t.n > 0) {
     const Moments& m = t.moments[static_cast<std::size_t>(Quantity::Value)];
     const double mu = m.sum / nn;  // not-started programmes bank nothing
@@ -338,29 +342,25 @@ std::string format_summary(const Summary& s, const std::string& title) {
     os << line;
   }
   os << "\n";
-  // Rules 15-17 in words, for the scenarios that use them.
-  const auto mean = [&](Quantity q) { return s.mean[static_cast<std::size_t>(q)]; };
-  if (s.uses_ladder) {
-    std::snprintf(line, sizeof line,
-                  "escalation ladder: %.2f escalation attempts and %.2f trials (rungs and "
-                  "sponsor) per started programme\n",
-                  mean(Quantity::Escalations), mean(Quantity::Rungs));
-    os << line;
-  }
-  if (s.uses_deferral) {
-    std::snprintf(line, sizeof line,
-                  "%.0f%% of started programmes deferred scope; %.2f of value per started "
-                  "programme deferred and never delivered\n",
-                  100.0 * mean(Quantity::Deferring), mean(Quantity::DeferredValue));
-    os << line;
-  }
-  if (s.uses_reengagement) {
-    std::snprintf(line, sizeof line,
-                  "%.2f re-engagements with customers per started programme; mean customer "
-                  "trust at the end %.2f\n",
-                  mean(Quantity::Reengagements), mean(Quantity::CustomerTrust));
-    os << line;
-  }
+  // Rules 15-17 in words, for the scenarios that use them. A mean the exact solver cannot
+  // give (customer trust, outside its chain) is n/a.
+  const auto mean = [&](Quantity q, double scale = 1.0, int places = 2) {
+    const double v = s.mean[static_cast<std::size_t>(q)];
+    if (!std::isfinite(v)) return std::string("n/a");
+    char b[32];
+    std::snprintf(b, sizeof b, "%.*f", places, scale * v);
+    return std::string(b);
+  };
+  if (s.uses_ladder)
+    os << "escalation ladder: " << mean(Quantity::Escalations) << " escalation attempts and "
+       << mean(Quantity::Rungs) << " trials (rungs and sponsor) per started programme\n";
+  if (s.uses_deferral)
+    os << mean(Quantity::Deferring, 100.0, 0) << "% of started programmes deferred scope; "
+       << mean(Quantity::DeferredValue) << " of value per started programme deferred and never "
+       << "delivered\n";
+  if (s.uses_reengagement)
+    os << mean(Quantity::Reengagements) << " re-engagements with customers per started "
+       << "programme; mean customer trust at the end " << mean(Quantity::CustomerTrust) << "\n";
   return os.str();
 }
 

@@ -646,6 +646,7 @@ RunResult read_contents(const h5::File& f, const std::string& path, FormatVersio
   }
   // Monte Carlo: re-derived from the raw counts, the source of truth. Exact: as stored.
   r.summary = r.exact ? read_stored_summary(f, path, version) : summarize(r.tally, r.scenario);
+  if (r.exact) mark_rules_used(r.summary, r.scenario);
   return r;
 }
 

@@ -503,3 +503,19 @@ def test_rules_14_to_17_section_says_what_the_summary_says(tmp_path):
         assert float(rows[label]) == pytest.approx(value, abs=0.0051), label
     assert rows["escalation attempts per started programme"] == printed.group(1)
     assert rows["mean customer trust at the end"] == trust.group(1)
+
+
+def test_a_run_where_nothing_started_has_a_page(tmp_path):
+    """No programme started (approval 0 at every level): the page says so where the months
+    per started programme would be, instead of failing in matplotlib (StopIteration)."""
+    import progsurv
+
+    closed = progsurv.Scenario.load(BASELINE).with_values(
+        {f"sponsor_levels.{level}.approval": 0 for level in ("ceo", "c_suite", "vp", "director")})
+    result = progsurv.run(closed, replications=200, seed=1)
+    assert result.summary().count("no programme started") == 1
+    path = tmp_path / "closed.h5"
+    result.to_hdf5(path)
+    proc = run_cli("report", path, "-o", tmp_path / "closed.html", "--attribute", 2000)
+    assert "written: " in proc.stdout, proc.stderr
+    assert "Traceback" not in proc.stderr and "StopIteration" not in proc.stderr

@@ -77,6 +77,9 @@ struct Summary {
 };
 
 Summary summarize(const Tally& tally, const Scenario& scenario);
+// Sets the summary's uses_* from the scenario: which of rules 15-17 it can act on, so the
+// text says what they did (summarize does it; an exact result's summary needs it too).
+void mark_rules_used(Summary& summary, const Scenario& scenario);
 
 // The plain table printed at the end of a run.
 std::string format_summary(const Summary& summary, const std::string& title);
