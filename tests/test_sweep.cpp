@@ -75,6 +75,28 @@ void expect_same_points(const progsurv::SweepResult& a, const progsurv::SweepRes
 
 // --- parsing and designs ---------------------------------------------------------------
 
+// A count over a range is caught before anything runs, at the parameter's line: in a grid
+// at a level that is not whole, in designs that draw from the range at once, with the list
+// to give instead. A grid whose levels are whole runs.
+TEST(SweepFile, ACountOverARangeIsCaughtBeforeAnythingRuns) {
+  ScenarioError e =
+      error_of(sweep_text("grid",
+                          "  escalation.max_attempts: {low: 1, high: 4, levels: 3}\n"
+                          "  patience.threshold.median: {low: 6, high: 30, levels: 60}\n"));
+  EXPECT_EQ(e.line(), 7);
+  EXPECT_NE(std::string(e.what()).find("with value 2.5: expected a whole number"),
+            std::string::npos)
+      << e.what();
+  e = error_of(
+      sweep_text("{type: lhs, points: 10}", "  escalation.max_attempts: {low: 1, high: 4}\n"));
+  EXPECT_EQ(e.line(), 7);
+  EXPECT_NE(std::string(e.what()).find("a count takes a list of values instead, e.g. [1, 2, 3, 4]"),
+            std::string::npos)
+      << e.what();
+  EXPECT_NO_THROW(Sweep::from_yaml(
+      sweep_text("grid", "  escalation.max_attempts: {low: 1, high: 4, levels: 4}\n"), "s.yaml"));
+}
+
 TEST(SweepFile, ExampleFilesParse) {
   for (const char* name :
        {"baseline-grid", "baseline-oat", "baseline-sobol", "baseline-1000", "gates-analytic"}) {

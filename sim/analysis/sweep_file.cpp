@@ -621,11 +621,58 @@ class SweepReader {
     }
   }
 
+  // The whole numbers from low to high as a list to write, e.g. [1, 2, 3, 4] or [1, 2, ..., 40].
+  static std::string whole_list(double low, double high) {
+    const double a = std::ceil(low), b = std::floor(high);
+    if (!(a <= b)) return "[" + value_text(std::round(low)) + "]";
+    if (b - a <= 5) {
+      std::string text;
+      for (double v = a; v <= b; ++v) text += (text.empty() ? "" : ", ") + value_text(v);
+      return "[" + text + "]";
+    }
+    return "[" + value_text(a) + ", " + value_text(a + 1) + ", ..., " + value_text(b) + "]";
+  }
+
+  // Level l of a grid over p's range (the ends exactly as written, whatever exp(log(x))
+  // rounds to).
+  static std::string grid_level(const SweepParameter& p, int l) {
+    if (l == 0) return value_text(p.low);
+    if (l == p.levels - 1) return value_text(p.high);
+    const double f = static_cast<double>(l) / (p.levels - 1);
+    return value_text(p.log ? std::exp(std::log(p.low) + f * (std::log(p.high) - std::log(p.low)))
+                            : p.low + f * (p.high - p.low));
+  }
+
   // Each value the parameter can take, alone on the base: an unknown key path or an
-  // impossible value is reported here, at the parameter, before anything runs.
+  // impossible value is reported here, at the parameter, before anything runs. A range is
+  // probed at its ends and inside: a grid's first levels (a count over levels that are not
+  // whole), or two values between the ends in designs that draw from the range, which a
+  // count cannot take.
   void check_parameter(const SweepParameter& p, const Sweep& s, const MapReader::Entry& entry) {
     std::vector<std::string> probe = p.values;
-    if (p.range) probe = {value_text(p.low), value_text(p.high)};
+    if (p.range) {
+      probe = {value_text(p.low), value_text(p.high)};
+      if (s.design == SweepDesign::Grid) {
+        for (int l = 1; l < std::min(p.levels - 1, 64); ++l) probe.push_back(grid_level(p, l));
+      } else {
+        for (double f : {0.5, 0.3}) {
+          const double v = p.log ? std::exp(std::log(p.low) + f * std::log(p.high / p.low))
+                                 : p.low + f * (p.high - p.low);
+          try {
+            if (s.is_portfolio())
+              (void)s.portfolio.with_values({{p.key, value_text(v)}});
+            else
+              (void)s.base.with_values({{p.key, value_text(v)}});
+          } catch (const ScenarioError& e) {
+            r_.fail(entry.key_mark, join_path("parameters", p.key),
+                    "with value " + value_text(v) + " (this design draws values between low " +
+                        "and high): " + e.message() +
+                        "; a count takes a list of values instead, e.g. " +
+                        whole_list(p.low, p.high));
+          }
+        }
+      }
+    }
     for (const auto& text : probe) {
       try {
         if (s.is_portfolio()) {
@@ -862,16 +909,7 @@ class SweepReader {
         for (std::size_t i = 0; i < k; ++i) {
           const auto& p = s.parameters[i];
           if (p.range) {
-            for (int l = 0; l < p.levels; ++l) {
-              const double f = static_cast<double>(l) / (p.levels - 1);
-              const double v =
-                  p.log ? std::exp(std::log(p.low) + f * (std::log(p.high) - std::log(p.low)))
-                        : p.low + f * (p.high - p.low);
-              // The ends exactly as written, whatever exp(log(x)) rounds to.
-              levels[i].push_back(l == 0              ? value_text(p.low)
-                                  : l == p.levels - 1 ? value_text(p.high)
-                                                      : value_text(v));
-            }
+            for (int l = 0; l < p.levels; ++l) levels[i].push_back(grid_level(p, l));
           } else {
             levels[i] = p.values;
           }
