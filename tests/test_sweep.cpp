@@ -569,11 +569,10 @@ TEST(SweepFileOutput, WritesAndReadsBack) {
 TEST(SweepResume, AnInvalidPointLeavesNoJournal) {
   TempDir dir;
   // Each range is valid alone, but a point with the PERT's mode above its max is not.
-  const Sweep s = Sweep::from_yaml(
-      sweep_text("{type: lhs, points: 12}",
-                 "  phases.0.steps.0.work.mode: {low: 3, high: 7}\n"
-                 "  phases.0.steps.0.work.max: {low: 5, high: 8}\n"),
-      "s.yaml");
+  const Sweep s = Sweep::from_yaml(sweep_text("{type: lhs, points: 12}",
+                                              "  phases.0.steps.0.work.mode: {low: 3, high: 7}\n"
+                                              "  phases.0.steps.0.work.max: {low: 5, high: 8}\n"),
+                                   "s.yaml");
   SweepOptions opt;
   opt.output = dir.file("s.h5");
   opt.threads = 2;
