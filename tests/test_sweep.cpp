@@ -522,6 +522,28 @@ TEST(SweepRun, PrecisionTargetPerPoint) {
 
 // --- the file, the journal, --resume ----------------------------------------------------
 
+// What --set changed in the base is kept in the file, and the header says it, live and read
+// back, as run labels a scenario it changed.
+TEST(SweepFileOutput, KeepsWhatSetChangedInTheBase) {
+  TempDir dir;
+  Sweep::Overrides o;
+  o.sets = {{"budget.squeeze_prob", "0.5"}};
+  const Sweep s =
+      Sweep::from_yaml(sweep_text("grid", "  succession.adoption: [0.2, 0.5]\n"), "s.yaml", "", o);
+  SweepOptions opt;
+  opt.output = dir.file("s.h5");
+  const auto r = progsurv::run_sweep(s, opt);
+  const std::string line = "base set to: budget.squeeze_prob=0.5 (was 0.3)\n";
+  EXPECT_NE(progsurv::format_sweep(r).find(line), std::string::npos) << progsurv::format_sweep(r);
+  const auto back = progsurv::read_sweep(opt.output);
+  EXPECT_NE(progsurv::format_sweep(back).find(line), std::string::npos);
+  const Sweep plain =
+      Sweep::from_yaml(sweep_text("grid", "  succession.adoption: [0.2, 0.5]\n"), "s.yaml");
+  opt.output = dir.file("plain.h5");
+  EXPECT_EQ(progsurv::format_sweep(progsurv::run_sweep(plain, opt)).find("base set to"),
+            std::string::npos);
+}
+
 TEST(SweepFileOutput, WritesAndReadsBack) {
   TempDir dir;
   const Sweep s = Sweep::from_yaml(

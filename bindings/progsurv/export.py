@@ -381,10 +381,11 @@ def overrides(h5):
     (was ...)" lines, from the file's record of them: the group `/scenario/changes` of run,
     comparison, seek and remedies files or `/scenario_changes` of attribution files (path,
     value, was; docs/hdf5-format.md) or `/portfolio/changes` of portfolio and portfolio
-    attribution files or `/portfolio_changes` of remedies files of a portfolio; [] when the file has none (nothing was set, or it was
+    attribution files or `/portfolio_changes` of remedies files of a portfolio or
+    `/base_changes` of sweep files; [] when the file has none (nothing was set, or it was
     written before progsurv recorded them)."""
     for where in ("scenario/changes", "scenario_changes", "portfolio/changes",
-                  "portfolio_changes"):
+                  "portfolio_changes", "base_changes"):
         rec = h5.get(where)
         if isinstance(rec, h5py.Group) and "path" in rec:
             keys = _strings(rec["path"][()])

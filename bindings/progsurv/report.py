@@ -503,6 +503,9 @@ def _sweep_context(f):
                parameter_names=sweep.parameters, point_total=total,
                point_rows=list(range(min(total, MAX_SWEEP_ROWS))), metric_fmt=metric_fmt,
                se_fmt=se_fmt, numeric_parameter=numeric, tornado_order=[], sobol=False)
+    from .export import overrides
+
+    ctx["base_changes"] = overrides(f.h5)  # what --set changed in the base
     if sweep.design == "oat" and "tornado" in f.h5:
         t = f.h5["tornado"]
         swing = np.abs(t["high"][()] - t["low"][()])

@@ -66,6 +66,9 @@ void write_contents(h5::File& f, const SweepResult& r) {
   } else {
     f.write_string("base_scenario", s.base.to_yaml());
   }
+  // What --set changed in the base: the inline base already holds the values, but not that
+  // they were set, which the header and the export say.
+  h5::write_changes(f, "base_changes", s.is_portfolio() ? s.portfolio.changes : s.base.changes);
 
   h5::Group p = f.create_group("parameters");
   std::vector<std::string> keys, base_text;
@@ -296,6 +299,8 @@ SweepResult read_sweep(const std::string& path) {
   return h5::read_result_file(path, kFormat, [&](const h5::File& f, h5::FormatVersion) {
     SweepResult r;
     r.sweep = Sweep::from_yaml(f.read_string("sweep"), path + ":/sweep");
+    h5::read_changes(f, "base_changes",  // absent before format 1.4: nothing set
+                     r.sweep.is_portfolio() ? r.sweep.portfolio.changes : r.sweep.base.changes);
     const Sweep& s = r.sweep;
     const std::size_t n = s.point_count(), m = s.metrics.size();
     h5::Dims dims;
@@ -371,6 +376,15 @@ std::string format_sweep(const SweepResult& r) {
                                          : "seed " + std::to_string(s.seed);
   os << "progsurv sweep: " << s.name << " (" << base << to_string(s.design) << " design, "
      << s.point_count() << " points, " << per_point << ", " << seeds << ")\n";
+  // --set on the base, as `run` labels a scenario it changed.
+  const auto& changes = s.is_portfolio() ? s.portfolio.changes : s.base.changes;
+  if (!changes.empty()) {
+    os << "base set to:";
+    for (const ValueChange& c : changes)
+      os << " " << c.path << "=" << c.value << (c.was.empty() ? "" : " (was " + c.was + ")")
+         << (&c == &changes.back() ? "" : ";");
+    os << "\n";
+  }
   if (r.resumed_from_file)
     os << "resumed: the sweep had finished; its " << r.resumed_points
        << " points were taken from the output file\n";

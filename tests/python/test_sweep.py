@@ -337,3 +337,19 @@ def test_resume_of_a_finished_sweep_checks_its_fingerprint(tmp_path):
                        output=out, resume=True)
     r = progsurv.sweep(str(spec), output=out, resume=True)
     assert r._raw.resumed_points == 3 and r._raw.resumed_from_file
+
+
+def test_what_set_changed_in_the_base_reaches_the_export_and_the_page(tmp_path):
+    """A manager given the workbook or the page of `sweep --set` sees that the base was
+    changed; before, the About sheet said 'none recorded in the file'."""
+    spec = tmp_path / "grid.yaml"
+    spec.write_text(f"name: g\nbase: {BASELINE}\nreplications: 500\ndesign: grid\n"
+                    "parameters:\n  succession.adoption: [0.2, 0.5]\n")
+    out = tmp_path / "g.h5"
+    proc = run_cli("sweep", spec, "-o", out, "-q", "--set", "budget.squeeze_prob=0.5")
+    assert "base set to: budget.squeeze_prob=0.5 (was 0.3)" in proc.stdout
+    run_cli("export", out, "--csv", tmp_path / "csv")
+    about = (tmp_path / "csv" / "about.csv").read_text()
+    assert "overrides,budget.squeeze_prob=0.5 (was 0.3)" in about, about
+    run_cli("report", out, "-o", tmp_path / "g.html")
+    assert "budget.squeeze_prob=0.5 (was 0.3)" in (tmp_path / "g.html").read_text()

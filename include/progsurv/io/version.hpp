@@ -29,10 +29,11 @@ inline constexpr int kFormatVersionMinor = 1;
 // Sweep files: 1.1 added portfolio bases (root attribute `base_kind`, /base_portfolio,
 // /metrics/count); 1.2 the morris design, second-order indices, repeats over engine seeds
 // (root attribute `repeat`), the noise ratio and the convergence table; 1.3 randomly shifted
-// designs (/sobol@shift; repeats of a sobol design are shifted, with a t interval over them).
+// designs (/sobol@shift; repeats of a sobol design are shifted, with a t interval over them);
+// 1.4 /base_changes (what --set changed in the base).
 // Readers still accept 1.0, which is always a scenario sweep.
 inline constexpr int kSweepFormatVersionMajor = 1;
-inline constexpr int kSweepFormatVersionMinor = 3;
+inline constexpr int kSweepFormatVersionMinor = 4;
 // Run files (run, exact): version 2 added the scoping and recruiting time buckets, the
 // disengagements count and completion-time quantile intervals; 2.1 the rungs, deferrals,
 // deferred_value and reengagements of rules 15-17; 2.2 the scenario's label and changes
