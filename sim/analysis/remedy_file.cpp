@@ -302,30 +302,18 @@ std::vector<std::string> scalar_items(const std::string& flow) {
 // at all (it sets what the scenario already has, so it can only cost), or a list that loses
 // items the scenario gives (a remedy's value replaces the scenario's; co_sponsors: [c_suite]
 // on a scenario with [vp] swaps the VP for the C-suite rather than adding one). `canonical`:
-// the base's to_yaml().
+// the base's to_yaml(), and `tree` that text parsed.
 std::vector<std::string> remedy_notes(const Scenario& base, const std::string& canonical,
+                                      const YAML::Node& tree,
                                       const std::vector<std::pair<std::string, std::string>>& set,
                                       const Scenario& changed) {
   if (changed.to_yaml() == canonical)
     return {"leaves " + base.name +
             " unchanged (it already has these values), so it can gain "
             "nothing"};
-  const auto join = [](const std::vector<std::string>& items) {
-    std::string text;
-    for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
-    return text;
-  };
-  const YAML::Node tree = YAML::Load(canonical);
   std::vector<std::string> notes;
   for (const auto& [path, value] : set) {
-    YAML::Node node = tree;
-    for (const std::string& key : split_key_path(path)) {
-      if (!node.IsMap()) {
-        node = YAML::Node();
-        break;
-      }
-      node.reset(node[key]);
-    }
+    const YAML::Node node = find_yaml_path(tree, path);
     if (!node.IsDefined() || !node.IsSequence()) continue;
     const std::vector<std::string> was = scalar_items(YAML::Dump(node));
     const std::vector<std::string> now = scalar_items(value);
@@ -336,9 +324,10 @@ std::vector<std::string> remedy_notes(const Scenario& base, const std::string& c
     for (const std::string& item : now)
       if (std::find(both.begin(), both.end(), item) == both.end()) both.push_back(item);
     if (lost.empty()) continue;
-    notes.push_back("replaces " + path + " [" + join(was) + "] with [" + join(now) +
-                    "], dropping " + join(lost) + " (a remedy's list replaces the scenario's); " +
-                    "to add to it, write [" + join(both) + "]");
+    notes.push_back("replaces " + path + " [" + yaml_detail::join(was, ", ") + "] with [" +
+                    yaml_detail::join(now, ", ") + "], dropping " + yaml_detail::join(lost, ", ") +
+                    " (a remedy's list replaces the scenario's); to add to it, write [" +
+                    yaml_detail::join(both, ", ") + "]");
   }
   return notes;
 }
@@ -390,12 +379,16 @@ RemedySet read_remedy_set(const std::string& text, const std::string& source,
 
 RemedySet RemedySet::from_yaml(const std::string& text, const std::string& source,
                                const Scenario& base) {
-  std::string canonical;  // the base's, made once when the first remedy needs it
+  std::string canonical;  // the base's, made and parsed once when the first remedy needs it
+  YAML::Node tree;
   return read_remedy_set(
       text, source,
       [&](const auto& set) {
-        if (canonical.empty()) canonical = base.to_yaml();
-        return remedy_notes(base, canonical, set, base.with_values(set));
+        if (canonical.empty()) {
+          canonical = base.to_yaml();
+          tree = YAML::Load(canonical);
+        }
+        return remedy_notes(base, canonical, tree, set, base.with_values(set));
       },
       "scenario " + base.name);
 }

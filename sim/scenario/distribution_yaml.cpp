@@ -24,15 +24,6 @@ std::string lowercase(std::string s) {
   return s;
 }
 
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += separator;
-    out += items[i];
-  }
-  return out;
-}
-
 enum class NumberText { Number, OutOfRange, NotANumber };
 
 // Whether the whole text is one number (from_chars is locale-independent, unlike strtod).
@@ -58,6 +49,12 @@ bool is_yaml_special_float(const std::string& text) {
 
 std::string join_path(const std::string& parent, const std::string& child) {
   return parent.empty() ? child : parent + "." + child;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
 }
 
 int edit_distance(const std::string& a, const std::string& b) {

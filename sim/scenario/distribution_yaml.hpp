@@ -22,6 +22,8 @@ struct Field {
 };
 
 std::string join_path(const std::string& parent, const std::string& child);
+// The items with `separator` between them ("a, b, c").
+std::string join(const std::vector<std::string>& items, const std::string& separator);
 
 // Optimal-string-alignment distance (Levenshtein plus adjacent transposition), so the
 // common typos "clot" and "cluot" are both one edit from "clout".

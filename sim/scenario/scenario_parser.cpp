@@ -29,6 +29,7 @@ namespace progsurv {
 using yaml_detail::distribution_to_yaml;
 using yaml_detail::Field;
 using yaml_detail::format_double;
+using yaml_detail::join;
 using yaml_detail::join_path;
 using yaml_detail::load_yaml;
 using yaml_detail::MapReader;
@@ -126,12 +127,6 @@ std::string yaml_string(const std::string& s) {
     }
   }
   return out + "\"";
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
-  return out;
 }
 
 class ScenarioReader {
