@@ -626,11 +626,18 @@ class SweepReader {
     const double a = std::ceil(low), b = std::floor(high);
     if (!(a <= b)) return "[" + value_text(std::round(low)) + "]";
     if (b - a <= 5) {
-      std::string text;
-      for (double v = a; v <= b; ++v) text += (text.empty() ? "" : ", ") + value_text(v);
-      return "[" + text + "]";
+      std::vector<std::string> items;
+      for (double v = a; v <= b; ++v) items.push_back(value_text(v));
+      return "[" + yaml_detail::join(items, ", ") + "]";
     }
     return "[" + value_text(a) + ", " + value_text(a + 1) + ", ..., " + value_text(b) + "]";
+  }
+
+  // The point a fraction f of the way from p's low to its high (on a log scale for a log
+  // range).
+  static double range_point(const SweepParameter& p, double f) {
+    return p.log ? std::exp(std::log(p.low) + f * (std::log(p.high) - std::log(p.low)))
+                 : p.low + f * (p.high - p.low);
   }
 
   // Level l of a grid over p's range (the ends exactly as written, whatever exp(log(x))
@@ -638,42 +645,16 @@ class SweepReader {
   static std::string grid_level(const SweepParameter& p, int l) {
     if (l == 0) return value_text(p.low);
     if (l == p.levels - 1) return value_text(p.high);
-    const double f = static_cast<double>(l) / (p.levels - 1);
-    return value_text(p.log ? std::exp(std::log(p.low) + f * (std::log(p.high) - std::log(p.low)))
-                            : p.low + f * (p.high - p.low));
+    return value_text(range_point(p, static_cast<double>(l) / (p.levels - 1)));
   }
 
   // Each value the parameter can take, alone on the base: an unknown key path or an
   // impossible value is reported here, at the parameter, before anything runs. A range is
-  // probed at its ends and inside: a grid's first levels (a count over levels that are not
+  // probed at its ends, then inside: a grid's first levels (a count over levels that are not
   // whole), or two values between the ends in designs that draw from the range, which a
   // count cannot take.
   void check_parameter(const SweepParameter& p, const Sweep& s, const MapReader::Entry& entry) {
-    std::vector<std::string> probe = p.values;
-    if (p.range) {
-      probe = {value_text(p.low), value_text(p.high)};
-      if (s.design == SweepDesign::Grid) {
-        for (int l = 1; l < std::min(p.levels - 1, 64); ++l) probe.push_back(grid_level(p, l));
-      } else {
-        for (double f : {0.5, 0.3}) {
-          const double v = p.log ? std::exp(std::log(p.low) + f * std::log(p.high / p.low))
-                                 : p.low + f * (p.high - p.low);
-          try {
-            if (s.is_portfolio())
-              (void)s.portfolio.with_values({{p.key, value_text(v)}});
-            else
-              (void)s.base.with_values({{p.key, value_text(v)}});
-          } catch (const ScenarioError& e) {
-            r_.fail(entry.key_mark, join_path("parameters", p.key),
-                    "with value " + value_text(v) + " (this design draws values between low " +
-                        "and high): " + e.message() +
-                        "; a count takes a list of values instead, e.g. " +
-                        whole_list(p.low, p.high));
-          }
-        }
-      }
-    }
-    for (const auto& text : probe) {
+    const auto check = [&](const std::string& text, const std::string& hint) {
       try {
         if (s.is_portfolio()) {
           (void)s.portfolio.with_values({{p.key, text}});
@@ -682,8 +663,25 @@ class SweepReader {
         }
       } catch (const ScenarioError& e) {
         r_.fail(entry.key_mark, join_path("parameters", p.key),
-                "with value " + text + ": " + e.message());
+                "with value " + text +
+                    (hint.empty() ? ""
+                                  : " (this design draws values "
+                                    "between low and high)") +
+                    ": " + e.message() + hint);
       }
+    };
+    if (!p.range) {
+      for (const auto& text : p.values) check(text, "");
+      return;
+    }
+    check(value_text(p.low), "");
+    check(value_text(p.high), "");
+    if (s.design == SweepDesign::Grid) {
+      for (int l = 1; l < std::min(p.levels - 1, 64); ++l) check(grid_level(p, l), "");
+    } else {
+      for (double f : {0.5, 0.3})
+        check(value_text(range_point(p, f)),
+              "; a count takes a list of values instead, e.g. " + whole_list(p.low, p.high));
     }
   }
 
