@@ -835,12 +835,11 @@ std::string format_remedies(const RemediesResult& r) {
            << "could tell whether " << (open == 1 ? "a bundle" : std::to_string(open) + " bundles")
            << (r.budget ? " within the budget" : "") << (open == 1 ? " reaches " : " reach ")
            << target << "; raise --max-replications or --delta.";
-        if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
       } else {
         os << "answer: no bundle" << (r.budget ? " within the budget" : "")
            << " was found to reach " << target << ".";
-        if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
       }
+      if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
       os << "\n";
     }
   } else if (r.best >= 0) {
