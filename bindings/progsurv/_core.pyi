@@ -1272,6 +1272,7 @@ def compare(scenarios: List[Scenario], labels: List[str], replications: int = 10
 comparison_filetype: str
 comparison_format_version: tuple[int, ...]
 confidence: float
+count_names: list[str]
 default_max_bundles: int
 default_max_organisations: int
 default_max_replications: int
@@ -1422,6 +1423,7 @@ def summarize(tally: PortfolioTally) -> PortfolioSummary:
 sweep_filetype: str
 sweep_format_version: tuple[int, ...]
 time_bucket_names: list[str]
+time_decomposition_names: list[str]
 def write_portfolio_result(path: Union[str, os.PathLike], result: PortfolioResult) -> None:
     """Write `result` to a portfolio HDF5 file (atomically). Returns None."""
     ...

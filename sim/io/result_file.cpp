@@ -61,16 +61,6 @@ std::vector<Quantity> all_quantities() {
   for (int q = 0; q < kQuantityCount; ++q) v.push_back(static_cast<Quantity>(q));
   return v;
 }
-// Where the months went (the seven buckets sum to end_time) and the event counts.
-std::vector<Quantity> time_quantities() {
-  return {Quantity::Scoping, Quantity::Vacant, Quantity::Resources, Quantity::Recruiting,
-          Quantity::Working, Quantity::Pickup, Quantity::Escalating};
-}
-std::vector<Quantity> count_quantities() {
-  return {Quantity::SponsorChanges, Quantity::Handoffs,       Quantity::Breaks,
-          Quantity::Escalations,    Quantity::Disengagements, Quantity::Rungs,
-          Quantity::Deferrals,      Quantity::DeferredValue,  Quantity::Reengagements};
-}
 
 std::string time_column(int bucket) {
   return std::string("time_") + to_string(static_cast<TimeBucket>(bucket));
@@ -651,6 +641,19 @@ RunResult read_contents(const h5::File& f, const std::string& path, FormatVersio
 }
 
 }  // namespace
+
+// Where the months went (the seven buckets sum to end_time) and the event counts.
+std::vector<Quantity> time_quantities() {
+  std::vector<Quantity> v;
+  for (TimeBucket b : kTimeBucketOrder) v.push_back(quantity_of(b));
+  return v;
+}
+
+std::vector<Quantity> count_quantities() {
+  return {Quantity::SponsorChanges, Quantity::Handoffs,       Quantity::Breaks,
+          Quantity::Escalations,    Quantity::Disengagements, Quantity::Rungs,
+          Quantity::Deferrals,      Quantity::DeferredValue,  Quantity::Reengagements};
+}
 
 namespace run_file {
 void write_scenario(h5::Group& parent, const Scenario& s) { progsurv::write_scenario(parent, s); }

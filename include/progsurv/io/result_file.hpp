@@ -1,6 +1,7 @@
 #pragma once
 // The versioned HDF5 layout of a run (docs/hdf5-format.md).
 #include <string>
+#include <vector>
 
 #include "progsurv/engine/run.hpp"
 
@@ -17,5 +18,10 @@ void write_result(const std::string& path, const RunResult& result);
 // re-derived from the raw tally (an exact result has none: its stored summary is read). A
 // stored scenario that no longer parses throws ScenarioError at "<path>:/scenario/yaml".
 RunResult read_result(const std::string& path);
+
+// The rows of /time_decomposition (the buckets in kTimeBucketOrder) and of /counts, in the
+// file's order, which the summary and Python's frames follow too.
+std::vector<Quantity> time_quantities();
+std::vector<Quantity> count_quantities();
 
 }  // namespace progsurv
