@@ -1007,8 +1007,16 @@ class SweepReader {
   }
 
   // The canonical text: every choice explicit, the base scenario inline, numbers in their
-  // shortest exact form. Comments and key order of the input do not change it.
+  // shortest exact form. Comments and key order of the input do not change it. The
+  // fingerprint hashes the same text without the parameters' labels: a label only changes
+  // how a parameter is printed, so relabelling a sweep does not stop it resuming.
   void resolve(Sweep& s) const {
+    s.resolved = canonical_text(s, true);
+    s.fingerprint =
+        fnv1a_hex(std::string("progsurv ") + version_string() + "\n" + canonical_text(s, false));
+  }
+
+  std::string canonical_text(const Sweep& s, bool labels) const {
     YAML::Emitter e;
     e << YAML::BeginMap;
     e << YAML::Key << "name" << YAML::Value << s.name;
@@ -1046,7 +1054,7 @@ class SweepReader {
     e << YAML::Key << "parameters" << YAML::Value << YAML::BeginMap;
     for (const auto& p : s.parameters) {
       e << YAML::Key << p.key << YAML::Value << YAML::Flow << YAML::BeginMap;
-      if (!p.label.empty()) e << YAML::Key << "label" << YAML::Value << p.label;
+      if (labels && !p.label.empty()) e << YAML::Key << "label" << YAML::Value << p.label;
       if (p.range) {
         e << YAML::Key << "low" << YAML::Value << format_double(p.low);
         e << YAML::Key << "high" << YAML::Value << format_double(p.high);
@@ -1118,8 +1126,7 @@ class SweepReader {
     e << YAML::EndMap;
     if (!e.good())
       throw std::logic_error("sweep: cannot emit the resolved text: " + e.GetLastError());
-    s.resolved = std::string(e.c_str()) + "\n";
-    s.fingerprint = fnv1a_hex(std::string("progsurv ") + version_string() + "\n" + s.resolved);
+    return std::string(e.c_str()) + "\n";
   }
 
   Reader r_;

@@ -5,13 +5,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
+#include <yaml-cpp/yaml.h>
+
 #include "io/file_sync.hpp"
+#include "scenario/distribution_yaml.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
 
@@ -136,6 +140,9 @@ std::string point_problem(const PointResult& p) {
 constexpr std::uint32_t kRecordMagic = 0x31525350;  // "PSR1" little-endian
 constexpr std::uint32_t kHeaderMagic = 0x31485350;  // "PSH1"
 constexpr std::uint32_t kMaxRecord = 1u << 30;
+// The header's fingerprint and point count decide; the resolved text after them only lets a
+// refusal say what differs (journals written before it was added end after the count).
+constexpr std::size_t kHeaderKey = 16 + sizeof(std::uint64_t);
 
 std::string frame(std::uint32_t magic, const std::string& payload) {
   std::string out;
@@ -215,9 +222,10 @@ std::vector<PointResult> Journal::recover(const Sweep& sweep) {
     create(sweep);
     return {};
   }
-  if (payload != header(sweep)) {
+  if (payload.compare(0, kHeaderKey, header(sweep), 0, kHeaderKey) != 0) {
     const std::string theirs = payload.substr(0, std::min<std::size_t>(16, payload.size()));
-    throw different_sweep(path_, theirs, sweep);
+    throw different_sweep(path_, theirs,
+                          payload.size() > kHeaderKey ? payload.substr(kHeaderKey) : "", sweep);
   }
   std::vector<PointResult> points;
   std::size_t good = pos;
@@ -264,18 +272,81 @@ void Journal::remove() {
   if (std::remove(path_.c_str()) == 0) sync_directory_of(path_);
 }
 
+namespace {
+
+using yaml_detail::join;
+using yaml_detail::join_path;
+
+constexpr std::size_t kShownDifferences = 3;
+
+std::string shown(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsScalar()) return "'" + n.Scalar() + "'";
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  std::string text = e.c_str();
+  return text.size() > 60 ? text.substr(0, 57) + "..." : text;
+}
+
+// Where two resolved sweeps differ, as "key.path: X there, Y here", the first few only.
+void differences(const YAML::Node& theirs, const YAML::Node& ours, const std::string& path,
+                 std::vector<std::string>& out) {
+  if (out.size() > kShownDifferences) return;
+  const auto add = [&](const YAML::Node& a, const YAML::Node& b) {
+    out.push_back((path.empty() ? std::string("the top level") : path) + ": " + shown(a) +
+                  " there, " + shown(b) + " here");
+  };
+  if (theirs.Type() != ours.Type() || theirs.IsScalar()) {
+    if (theirs.Type() != ours.Type() || theirs.Scalar() != ours.Scalar()) add(theirs, ours);
+    return;
+  }
+  if (theirs.IsSequence()) {
+    if (theirs.size() != ours.size()) return add(theirs, ours);
+    for (std::size_t i = 0; i < theirs.size(); ++i)
+      differences(theirs[i], ours[i], join_path(path, std::to_string(i)), out);
+    return;
+  }
+  if (!theirs.IsMap()) return;
+  std::vector<std::string> keys;
+  for (const auto* node : {&theirs, &ours})
+    for (const auto& kv : *node) {
+      const std::string key = kv.first.Scalar();
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    }
+  for (const auto& key : keys)
+    differences(theirs[key], ours[key], join_path(path, key), out);
+}
+
+}  // namespace
+
 FileFormatError different_sweep(const std::string& path, const std::string& theirs,
-                                const Sweep& sweep) {
+                                const std::string& theirs_resolved, const Sweep& sweep) {
+  std::string what;
+  if (!theirs_resolved.empty()) {
+    std::vector<std::string> found;
+    try {
+      differences(YAML::Load(theirs_resolved), YAML::Load(sweep.resolved), "", found);
+      if (found.empty())
+        what = "; the sweeps are the same, so it was written by another progsurv version";
+      else if (found.size() <= kShownDifferences)
+        what = "; what differs: " + join(found, "; ");
+      else
+        what = "; what differs: " +
+               join({found.begin(), found.begin() + kShownDifferences}, "; ") + "; ...";
+    } catch (const YAML::Exception&) {
+      // A damaged header still gets the refusal, without the comparison.
+    }
+  }
   return FileFormatError(path + " was written by a different sweep (fingerprint " + theirs +
-                         ", this sweep " + sweep.fingerprint +
-                         "); resume it with the sweep file and options that made it, or delete "
+                         ", this sweep " + sweep.fingerprint + ")" + what +
+                         "; resume it with the sweep file and options that made it, or delete "
                          "it to start this sweep afresh");
 }
 
 std::string Journal::header(const Sweep& sweep) {
   std::string h = sweep.fingerprint;
   put(h, static_cast<std::uint64_t>(sweep.point_count()));
-  return h;
+  return h + sweep.resolved;
 }
 
 bool Journal::next_frame(const std::string& data, std::size_t& pos, std::uint32_t magic,

@@ -19,9 +19,10 @@ std::optional<PointResult> decode_point(const char* data, std::size_t size, std:
                                         std::size_t metrics);
 
 // The refusal of --resume when `path` (the journal or the finished file) holds another sweep,
-// `theirs` its fingerprint: one message for both.
+// `theirs` its fingerprint and `theirs_resolved` its resolved text (empty when unknown): one
+// message for both, naming the first few keys whose values differ.
 FileFormatError different_sweep(const std::string& path, const std::string& theirs,
-                                const Sweep& sweep);
+                                const std::string& theirs_resolved, const Sweep& sweep);
 
 class Journal {
  public:

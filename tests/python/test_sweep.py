@@ -324,13 +324,19 @@ def test_resume_of_a_finished_sweep_checks_its_fingerprint(tmp_path):
         proc = run_cli("sweep", spec, "-o", out, "--resume", "-q", *other, check=False)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert "was written by a different sweep (fingerprint" in proc.stderr
+        # ...and says which setting differs, not only two fingerprints.
+        assert ("what differs: " + ("replications: '400' there, '1000' here" if other[0] == "-n"
+                                    else "seed: '3' there, '4' here")) in proc.stderr
         assert "written:" not in proc.stdout
         assert out.read_bytes() == made
         assert not (tmp_path / "s.h5.partial").exists()
-    # The same sweep takes its points from the file, and says so.
+    # The same sweep takes its points from the file, and says so; a changed label (display
+    # only) is the same sweep, and the rewritten file carries the new label.
+    spec.write_text(spec.read_text().replace("months of patience", "patience (months)"))
     again = run_cli("sweep", spec, "-o", out, "--resume", "-q")
     assert "its 3 points were taken from the output file" in again.stdout
     assert "journal" not in again.stdout
+    assert "patience (months)" in progsurv.load_sweep(out).sweep.resolved
     # progsurv.sweep(..., resume=True) is the same check.
     with pytest.raises(progsurv.FileFormatError, match="different sweep"):
         progsurv.sweep(spec.read_text().replace("replications: 400", "replications: 1000"),
