@@ -380,8 +380,8 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
           }
           if (done) {
             if (done->sweep.fingerprint != sweep.fingerprint)
-              throw different_sweep(options.output, done->sweep.fingerprint,
-                                    done->sweep.resolved, sweep);
+              throw different_sweep(options.output, done->sweep.fingerprint, done->sweep.resolved,
+                                    sweep);
             for (auto& p : done->points) {
               results[static_cast<std::size_t>(p.index)] = std::move(p);
               ++resumed;

@@ -15,9 +15,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "io/file_sync.hpp"
-#include "scenario/distribution_yaml.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
+#include "scenario/distribution_yaml.hpp"
 
 namespace progsurv::sweep_detail {
 namespace {
@@ -313,8 +313,7 @@ void differences(const YAML::Node& theirs, const YAML::Node& ours, const std::st
       const std::string key = kv.first.Scalar();
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
     }
-  for (const auto& key : keys)
-    differences(theirs[key], ours[key], join_path(path, key), out);
+  for (const auto& key : keys) differences(theirs[key], ours[key], join_path(path, key), out);
 }
 
 }  // namespace
@@ -331,8 +330,8 @@ FileFormatError different_sweep(const std::string& path, const std::string& thei
       else if (found.size() <= kShownDifferences)
         what = "; what differs: " + join(found, "; ");
       else
-        what = "; what differs: " +
-               join({found.begin(), found.begin() + kShownDifferences}, "; ") + "; ...";
+        what = "; what differs: " + join({found.begin(), found.begin() + kShownDifferences}, "; ") +
+               "; ...";
     } catch (const YAML::Exception&) {
       // A damaged header still gets the refusal, without the comparison.
     }
