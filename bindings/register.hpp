@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "progsurv/scenario/error.hpp"
+#include "progsurv/scenario/lint.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv::python {
@@ -51,6 +52,10 @@ void register_remedies(py::module_& m);  // RemedySet, remedies(), RemediesResul
 // Key paths and YAML texts for with_values() from a mapping {path: value} or an iterable of
 // (path, value) pairs (register_scenario.cpp), shared by Scenario and Portfolio.
 std::vector<std::pair<std::string, std::string>> key_value_overrides(const py::object& values);
+// Warnings of a file as Python shows them: "file:line: message (key)" (RemedySet.warnings,
+// Sweep.warnings), each issued as a UserWarning by the package.
+std::vector<std::string> warning_lines(const std::vector<ScenarioWarning>& warnings,
+                                       const std::string& source);
 // Scenario.changes and Portfolio.changes: [(key path, value as given, what it was), ...].
 py::list changes_list(const std::vector<ValueChange>& changes);
 

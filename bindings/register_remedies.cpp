@@ -109,14 +109,7 @@ checked against the scenario it was read for.)doc")
                                return v;
                              })
       .def_property_readonly(
-          "warnings",
-          [](const RemedySet& s) {
-            std::vector<std::string> v;
-            for (const ScenarioWarning& w : s.warnings)
-              v.push_back(s.source + (w.line > 0 ? ":" + std::to_string(w.line) : "") + ": " +
-                          w.message + " (" + w.key + ")");
-            return v;
-          },
+          "warnings", [](const RemedySet& s) { return warning_lines(s.warnings, s.source); },
           "Remedies that may not do what their author means, as 'file:line: message (key)': one "
           "that leaves the scenario unchanged, or a list that drops the scenario's own items. "
           "progsurv.remedies() issues each as a UserWarning.")

@@ -162,6 +162,15 @@ std::vector<std::string> names_of(const std::vector<T>& items) {
 
 }  // namespace
 
+std::vector<std::string> warning_lines(const std::vector<ScenarioWarning>& warnings,
+                                       const std::string& source) {
+  std::vector<std::string> lines;
+  for (const ScenarioWarning& w : warnings)
+    lines.push_back(source + (w.line > 0 ? ":" + std::to_string(w.line) : "") + ": " + w.message +
+                    " (" + w.key + ")");
+  return lines;
+}
+
 py::list changes_list(const std::vector<ValueChange>& changes) {
   py::list out;
   for (const ValueChange& c : changes) out.append(py::make_tuple(c.path, c.value, c.was));

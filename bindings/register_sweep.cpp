@@ -149,6 +149,11 @@ Use progsurv.sweep() to run one.)doc")
       .def_property_readonly("precision", [](const Sweep& s) { return s.precision; })
       .def_property_readonly("fingerprint", [](const Sweep& s) { return s.fingerprint; })
       .def_property_readonly(
+          "warnings", [](const Sweep& s) { return warning_lines(s.warnings, s.source); },
+          "What the file asks for that works less well than its author may think (a sobol "
+          "design's base_samples not a power of two), as 'file:line: message (key)'. "
+          "progsurv.sweep() issues each as a UserWarning.")
+      .def_property_readonly(
           "resolved", [](const Sweep& s) { return s.resolved; },
           "The canonical YAML of the sweep with its base scenario inline.")
       .def_property_readonly("base", [](const Sweep& s) { return s.base; })

@@ -1011,3 +1011,28 @@ TEST(SweepSensitivity, AnalyticGatesScenario) {
 }
 
 }  // namespace
+
+// A sobol design of base_samples that is not a power of two runs, with a warning at the
+// key's line naming the powers on either side; a power of two gets none.
+TEST(SweepFile, SobolBaseSamplesNotAPowerOfTwoIsWarned) {
+  const Sweep thirty =
+      Sweep::from_yaml(sweep_text("\n  type: sobol\n  base_samples: 30\n",
+                                  "  succession.adoption: {low: 0.2, high: 0.8}\n"),
+                       "s.yaml");
+  ASSERT_EQ(thirty.warnings.size(), 1u);
+  EXPECT_EQ(thirty.warnings[0].line, 7);
+  EXPECT_EQ(thirty.warnings[0].key, "design.base_samples");
+  EXPECT_NE(thirty.warnings[0].message.find("base_samples 30 is not a power of two (16 or 32 is)"),
+            std::string::npos)
+      << thirty.warnings[0].message;
+  for (const char* n : {"2", "4", "32"})
+    EXPECT_TRUE(Sweep::from_yaml(sweep_text(std::string("{type: sobol, base_samples: ") + n + "}",
+                                            "  succession.adoption: {low: 0.2, high: 0.8}\n"),
+                                 "s.yaml")
+                    .warnings.empty())
+        << n;
+  EXPECT_TRUE(Sweep::from_yaml(sweep_text("{type: lhs, points: 30}",
+                                          "  succession.adoption: {low: 0.2, high: 0.8}\n"),
+                               "s.yaml")
+                  .warnings.empty());
+}

@@ -1113,6 +1113,10 @@ Use progsurv.sweep() to run one."""
     def unit(self) -> numpy.typing.NDArray[Any]:
         """lhs and sobol: each point's coordinates in [0, 1)^k (points x k)."""
         ...
+    @property
+    def warnings(self) -> List[str]:
+        """What the file asks for that works less well than its author may think (a sobol design's base_samples not a power of two), as 'file:line: message (key)'. progsurv.sweep() issues each as a UserWarning."""
+        ...
 
 class SweepResult:
     def __init__(*args: Any, **kwargs: Any) -> Any:

@@ -18,6 +18,7 @@ The same sweep file gives the same numbers as `progsurv sweep`, for any thread c
 """
 import json
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -151,6 +152,8 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False):
     is raised here (with output, the finished points stay in the journal).
     """
     s = _as_sweep(spec)
+    for warning in s.warnings:  # as the command prints them
+        warnings.warn(warning, UserWarning, stacklevel=2)
     bar = None
     callback = None
     if progress is True:

@@ -499,6 +499,16 @@ class SweepReader {
         r_.fail(f, "the sobol design needs base samples: {type: sobol, base_samples: 256}");
       s.samples = positive_integer(m->required("base_samples"), "base samples");
       if (s.samples < 2) r_.fail(m->required("base_samples"), "needs at least 2 base samples");
+      if ((s.samples & (s.samples - 1)) != 0) {
+        std::int64_t below = 1;
+        while (2 * below < s.samples) below *= 2;
+        s.warnings.push_back(
+            {static_cast<int>(m->required("base_samples").mark.line) + 1, "design.base_samples",
+             "base_samples " + std::to_string(s.samples) + " is not a power of two (" +
+                 std::to_string(below) + " or " + std::to_string(2 * below) +
+                 " is): the Sobol' points fill their strata evenly only for a power of two, "
+                 "so the indices converge more slowly"});
+      }
       if (m->has("second_order")) s.second_order = r_.boolean(m->required("second_order"));
       if (m->has("shift")) {
         shift_field_ = m->required("shift");

@@ -101,6 +101,7 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   overrides.second_order = a.second_order;
   overrides.shift = a.shift;
   const Sweep sweep = Sweep::load(a.sweep, overrides);
+  if (mpi.rank() == 0) print_warnings(sweep.warnings, a.sweep);
   const std::string output = a.output.empty() ? default_output(sweep.name, ".h5") : a.output;
   std::vector<std::string> inputs = sweep.input_files;
   inputs.push_back(a.sweep);

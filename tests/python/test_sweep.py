@@ -1,5 +1,6 @@
 """progsurv.sweep / attribute / Sobol indices from Python, and agreement with the command."""
 import math
+import warnings
 
 import h5py
 import numpy as np
@@ -359,3 +360,20 @@ def test_what_set_changed_in_the_base_reaches_the_export_and_the_page(tmp_path):
     assert "overrides,budget.squeeze_prob=0.5 (was 0.3)" in about, about
     run_cli("report", out, "-o", tmp_path / "g.html")
     assert "budget.squeeze_prob=0.5 (was 0.3)" in (tmp_path / "g.html").read_text()
+
+
+def test_sobol_base_samples_not_a_power_of_two_warns_in_python_and_the_command(tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"name: np2\nbase: {BASELINE}\nseed: 3\nreplications: 100\n"
+                    "design: {type: sobol, base_samples: 6, bootstrap: 10}\nparameters:\n"
+                    "  succession.adoption: {low: 0.2, high: 0.8}\nmetrics: [p_completed]\n")
+    with pytest.warns(UserWarning, match=r"s\.yaml:5: base_samples 6 is not a power of two "
+                                         r"\(4 or 8 is\)"):
+        r = progsurv.sweep(str(spec))
+    assert len(r.points()) == 6 * 3
+    proc = run_cli("sweep", spec, "-o", tmp_path / "s.h5", "-q")
+    assert f"{spec}:5: warning: base_samples 6 is not a power of two" in proc.stderr
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spec.write_text(spec.read_text().replace("base_samples: 6", "base_samples: 8"))
+        progsurv.sweep(str(spec))

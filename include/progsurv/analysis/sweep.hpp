@@ -15,6 +15,7 @@
 #include "progsurv/analysis/sensitivity.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/tally.hpp"
+#include "progsurv/scenario/lint.hpp"
 #include "progsurv/portfolio/portfolio.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
@@ -73,6 +74,9 @@ class SweepPointError : public ScenarioError {
 struct Sweep {
   std::string name = "sweep";
   std::string source;  // file path or "<string>"
+  // What the file asks for that works, but not as well as its author may think (a sobol
+  // design's base_samples not a power of two): the command prints them, Python warns.
+  std::vector<ScenarioWarning> warnings;
   SweepBaseKind base_kind = SweepBaseKind::Scenario;
   Scenario base;        // scenario sweeps
   Portfolio portfolio;  // portfolio sweeps: every programme template inline
