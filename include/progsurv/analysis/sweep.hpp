@@ -15,8 +15,8 @@
 #include "progsurv/analysis/sensitivity.hpp"
 #include "progsurv/engine/outcome.hpp"
 #include "progsurv/engine/tally.hpp"
-#include "progsurv/scenario/lint.hpp"
 #include "progsurv/portfolio/portfolio.hpp"
+#include "progsurv/scenario/lint.hpp"
 #include "progsurv/scenario/scenario.hpp"
 
 namespace progsurv {
