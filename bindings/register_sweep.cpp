@@ -149,6 +149,12 @@ Use progsurv.sweep() to run one.)doc")
       .def_property_readonly("precision", [](const Sweep& s) { return s.precision; })
       .def_property_readonly("fingerprint", [](const Sweep& s) { return s.fingerprint; })
       .def_property_readonly(
+          "source", [](const Sweep& s) { return s.source; },
+          "The sweep file's path, or '<string>' / '<dict>' for text.")
+      .def_property_readonly(
+          "input_files", [](const Sweep& s) { return s.input_files; },
+          "The files the base was read from (a portfolio's template files too).")
+      .def_property_readonly(
           "warnings", [](const Sweep& s) { return warning_lines(s.warnings, s.source); },
           "What the file asks for that works less well than its author may think (a sobol "
           "design's base_samples not a power of two), as 'file:line: message (key)'. "

@@ -1046,6 +1046,10 @@ Use progsurv.sweep() to run one."""
     def from_yaml(text: str, source: str = '<string>', base_dir: str = '.') -> Sweep:
         """Parse sweep YAML text; a relative base path is taken from base_dir."""
         ...
+    @property
+    def input_files(self) -> List[str]:
+        """The files the base was read from (a portfolio's template files too)."""
+        ...
     @staticmethod
     def load(path: str) -> Sweep:
         """Parse a sweep YAML file."""
@@ -1108,6 +1112,10 @@ Use progsurv.sweep() to run one."""
     @property
     def seed(self) -> int:
         """The engine's seed, the same at every point."""
+        ...
+    @property
+    def source(self) -> str:
+        """The sweep file's path, or '<string>' / '<dict>' for text."""
         ...
     @property
     def unit(self) -> numpy.typing.NDArray[Any]:

@@ -154,6 +154,13 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False):
     s = _as_sweep(spec)
     for warning in s.warnings:  # as the command prints them
         warnings.warn(warning, UserWarning, stacklevel=2)
+    if output is not None:
+        # The command's checks, before any journal is made: a missing folder is named as the
+        # output's, not as its journal's.
+        inputs = list(s.input_files)
+        if os.path.isfile(s.source):
+            inputs.append(s.source)
+        _core.check_output_path(os.fspath(output), inputs)
     bar = None
     callback = None
     if progress is True:

@@ -1,5 +1,6 @@
 """progsurv.sweep / attribute / Sobol indices from Python, and agreement with the command."""
 import math
+import pathlib
 import warnings
 
 import h5py
@@ -377,3 +378,24 @@ def test_sobol_base_samples_not_a_power_of_two_warns_in_python_and_the_command(t
         warnings.simplefilter("error")
         spec.write_text(spec.read_text().replace("base_samples: 6", "base_samples: 8"))
         progsurv.sweep(str(spec))
+
+
+def test_an_output_in_a_missing_folder_is_named_as_the_command_names_it(tmp_path):
+    """Before, Python raised RuntimeError about '<output>.partial', the journal the user never
+    named; the command said the output's folder does not exist."""
+    base = tmp_path / "base.yaml"  # a copy: the test must never risk the repository's
+    base.write_bytes(pathlib.Path(BASELINE).read_bytes())
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"name: out\nbase: {base}\nseed: 3\nreplications: 100\ndesign: oat\n"
+                    "parameters:\n  succession.adoption: {low: 0.2, high: 0.8}\n")
+    missing = tmp_path / "nope" / "g.h5"
+    with pytest.raises(ValueError, match="does not exist") as e:
+        progsurv.sweep(str(spec), output=missing)
+    assert ".partial" not in str(e.value)
+    assert not (tmp_path / "nope").exists()
+    # Nor may the output be the sweep file itself or its base.
+    for input_file in (spec, base):
+        before = input_file.read_bytes()
+        with pytest.raises(ValueError):
+            progsurv.sweep(str(spec), output=input_file)
+        assert input_file.read_bytes() == before
