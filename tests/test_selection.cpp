@@ -261,6 +261,34 @@ TEST(Selection, FeasibilityChosenAndRunnerUp) {
   }
 }
 
+// A system that extends the chosen one (the chosen remedies and more) is no alternative to
+// it: the runner-up is the next that does not, and it is decided although two cheaper
+// systems are feasible.
+TEST(Selection, RunnerUpDoesNotExtendTheChosen) {
+  const std::vector<double> cost = {0, 10, 20, 30, 40, 50};
+  const std::vector<double> mean = {0.10, 0.18, 0.30, 0.32, 0.40, 0.45};
+  for (int seed = 1; seed <= 10; ++seed) {
+    NormalSystems sys;
+    sys.mean = mean;
+    sys.sd.assign(cost.size(), 0.05);
+    sys.rho = 0.5;
+    sys.seed = static_cast<std::uint64_t>(seed);
+    SelectionOptions o;
+    o.delta = 0.02;
+    o.epsilon = 0.02;
+    o.target = SelectionTarget{0.25, true};
+    o.max_observations = 100000;
+    o.extends = [](int a, int b) { return a == 3 && b == 2; };
+    const SelectionResult r = select_systems(cost, sys.observer(), o);
+    ASSERT_EQ(r.termination, Termination::Converged);
+    EXPECT_EQ(r.chosen, 2) << "seed " << seed;
+    EXPECT_EQ(r.runner_up, 4) << "seed " << seed;
+    EXPECT_EQ(r.systems[4].feasibility, Feasibility::Feasible) << "seed " << seed;
+    // 2 and 4 are feasible and 4 does not extend 2: 5 needs no decision.
+    EXPECT_NE(r.systems[5].feasibility, Feasibility::Infeasible);
+  }
+}
+
 // "<=" with a metric to minimise (a share of programmes ended by a cause).
 TEST(Selection, FeasibilityAtMostWhenMinimising) {
   const std::vector<double> cost = {0, 10, 20, 30};

@@ -466,13 +466,12 @@ RemediesResult search(const Scenario* scenario, const Portfolio* portfolio,
   const std::vector<Bundle>& bundles = pool.bundles;
   std::vector<int> all(bundles.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-  const Observer observer = pool.observer(all);
-  SelectionResult sel;
-  try {
-    sel = select_systems(pool.costs(all), observer, so);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  // The runner-up is another way to the target, not the answer with remedies added.
+  so.extends = [&bundles](int a, int b) {
+    return a != b &&
+           bundles[static_cast<std::size_t>(a)].contains(bundles[static_cast<std::size_t>(b)]);
+  };
+  const SelectionResult sel = pool.select(all, so);
   result.epsilon = sel.options.epsilon;
   result.h2 = sel.h2;
   result.termination = sel.termination;
@@ -491,7 +490,7 @@ RemediesResult search(const Scenario* scenario, const Portfolio* portfolio,
   if (static_cast<std::int64_t>(ref.size()) < longest) {
     const auto have = static_cast<std::int64_t>(ref.size());
     std::vector<double> more;
-    observer({0}, have, longest - have, more);
+    pool.observer(all)({0}, have, longest - have, more);
     ref.insert(ref.end(), more.begin(), more.end());
   }
   result.replications = pool.computed * options.batch;
@@ -819,7 +818,22 @@ std::string format_remedies(const RemediesResult& r) {
         os << "runner-up: " << describe_bundle(r.runner_up)
            << "; it meets the target with probability " << p << ".\n";
       } else {
-        os << "runner-up: none; no other bundle was declared to meet the target.\n";
+        // The other bundles declared to meet it, if any, all extend the answer.
+        int extension = -1;
+        for (std::size_t s = 0; s < r.bundles.size(); ++s) {
+          const BundleResult& b = r.bundles[s];
+          if (static_cast<int>(s) != r.chosen && b.takes_part && b.eliminated_by < 0 &&
+              b.feasibility == Feasibility::Feasible &&
+              (extension < 0 ||
+               b.bundle.cost < r.bundles[static_cast<std::size_t>(extension)].bundle.cost))
+            extension = static_cast<int>(s);
+        }
+        if (extension >= 0)
+          os << "runner-up: none; every other bundle declared to meet the target adds remedies "
+                "to "
+             << c.bundle.label << ", the cheapest " << describe_bundle(extension) << ".\n";
+        else
+          os << "runner-up: none; no other bundle was declared to meet the target.\n";
       }
     } else {
       // At the cap, surviving bundles still undecided may meet the target: the search did not

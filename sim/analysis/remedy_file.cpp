@@ -417,6 +417,12 @@ int Bundle::remedies_taken() const {
       std::count_if(choice.begin(), choice.end(), [](int c) { return c >= 0; }));
 }
 
+bool Bundle::contains(const Bundle& other) const {
+  for (std::size_t r = 0; r < other.choice.size(); ++r)
+    if (other.choice[r] >= 0 && (r >= choice.size() || choice[r] != other.choice[r])) return false;
+  return true;
+}
+
 Bundle make_bundle(const RemedySet& set, std::vector<int> choice) {
   Bundle b;
   b.choice = std::move(choice);

@@ -350,10 +350,11 @@ class Procedure {
 
     if (o_.target) {
       // Only survivors can be chosen: forget eliminated systems declared feasible earlier.
-      cheapest_feasible_.fill(std::numeric_limits<double>::infinity());
+      feasible_.clear();
+      stop_above_ = std::numeric_limits<double>::infinity();
       for (std::size_t p = 0; p < k_; ++p)
         if (alive_[p] && result_.systems[part_[p]].feasibility == Feasibility::Feasible)
-          note_feasible(costs_[part_[p]]);
+          note_feasible(p);
       feasibility_checks(active, r);
     }
 
@@ -395,7 +396,7 @@ class Procedure {
       if (d >= rad) {
         sys.feasibility = Feasibility::Feasible;
         sys.decided_at = r;
-        note_feasible(sys.cost);
+        note_feasible(i);
       } else if (d <= -rad) {
         sys.feasibility = Feasibility::Infeasible;
         sys.decided_at = r;
@@ -403,15 +404,21 @@ class Procedure {
     }
   }
 
-  // A system with two cheaper systems declared feasible can be neither the chosen nor the
-  // runner-up: its feasibility need not be decided.
-  bool two_cheaper_feasible(double cost) const { return cheapest_feasible_[1] < cost; }
-  void note_feasible(double cost) {
-    if (cost < cheapest_feasible_[0])
-      cheapest_feasible_ = {cost, cheapest_feasible_[0]};
-    else if (cost < cheapest_feasible_[1])
-      cheapest_feasible_[1] = cost;
+  // A system dearer than the cheapest feasible survivor and a second one that does not
+  // extend it can be neither the chosen nor the runner-up: its feasibility need not be
+  // decided.
+  bool two_cheaper_feasible(double cost) const { return stop_above_ < cost; }
+  void note_feasible(std::size_t p) {
+    feasible_.push_back(p);
+    std::size_t cheapest = feasible_[0];
+    for (const std::size_t q : feasible_)
+      if (costs_[part_[q]] < costs_[part_[cheapest]]) cheapest = q;
+    stop_above_ = std::numeric_limits<double>::infinity();
+    for (const std::size_t q : feasible_)
+      if (q != cheapest && !extends(part_[q], part_[cheapest]))
+        stop_above_ = std::min(stop_above_, costs_[part_[q]]);
   }
+  bool extends(int a, int b) const { return o_.extends && o_.extends(a, b); }
 
   void finish() {
     for (const int s : part_) {
@@ -449,7 +456,8 @@ class Procedure {
         return better(a, b);
       });
       if (!feasible.empty()) result_.chosen = feasible[0];
-      if (feasible.size() >= 2) result_.runner_up = feasible[1];
+      for (std::size_t f = 1; f < feasible.size() && result_.runner_up < 0; ++f)
+        if (!extends(feasible[f], feasible[0])) result_.runner_up = feasible[f];
     }
     // The frontier: for each distinct cost the best survivor of that cost, kept when its
     // final mean beats every cheaper frontier point by at least delta / 2, the middle of the
@@ -489,9 +497,10 @@ class Procedure {
   std::vector<bool> sampling_;
   PairTable pairs_;
   std::vector<double> feas_scale_;  // h_f^2 S_i^2 per position
-  // The two lowest costs of survivors declared feasible (infinity: none yet).
-  std::array<double, 2> cheapest_feasible_{std::numeric_limits<double>::infinity(),
-                                           std::numeric_limits<double>::infinity()};
+  // Survivors declared feasible (positions in part_), and the cost above which a system can
+  // be neither the chosen nor the runner-up (two_cheaper_feasible).
+  std::vector<std::size_t> feasible_;
+  double stop_above_ = std::numeric_limits<double>::infinity();
 };
 
 }  // namespace

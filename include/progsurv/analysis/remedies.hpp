@@ -76,6 +76,8 @@ struct Bundle {
   double cost = 0.0;        // the sum of the chosen options' costs, in remedy order
   std::string label;        // "nothing", "co_sponsor + review_cadence=quarterly"
   int remedies_taken() const;
+  // Every remedy `other` takes, this bundle takes with the same option (maybe more besides).
+  bool contains(const Bundle& other) const;
 };
 
 // The bundle of these choices (cost and label filled in).

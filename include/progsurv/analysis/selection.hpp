@@ -32,7 +32,9 @@
 //     always on it;
 //   best: the best surviving system (within the budget when there is one);
 //   with a target: chosen = the cheapest surviving system declared feasible (ties by the
-//     better mean, then the lower index), runner_up = the next one in that order;
+//     better mean, then the lower index), runner_up = the next one in that order that does
+//     not extend the chosen one (options.extends: a remedy bundle that is the chosen one with
+//     more remedies added is no alternative to it);
 //   termination (converged: every continuation region closed; capped: some system hit
 //     max_observations with a pair or a feasibility check still open; fixed: equal
 //     allocation), the total observations, the stages (observer calls) and the parameters
@@ -82,8 +84,9 @@
 //   system whose true mean is at least epsilon inside the bound is declared feasible and
 //   every one at least epsilon outside is declared infeasible. Survivors are checked
 //   alongside the elimination; a system stops being checked once two cheaper survivors are
-//   declared feasible (it cannot be the chosen or the runner-up; it is not restarted if one
-//   of them is eliminated later) or when it is eliminated.
+//   declared feasible, the dearer of them not extending the cheaper (it cannot be the chosen
+//   or the runner-up; the two are found again at every stage, among the survivors, so its
+//   check resumes if one of them is eliminated) or when it is eliminated.
 //   When the procedure converges, with probability >= 1 - alpha - feasibility_alpha the
 //   chosen system is at worst epsilon short of the bound and costs no more than the cheapest
 //   system epsilon inside it, when that system is delta better than every other system of
@@ -123,8 +126,12 @@ struct SelectionOptions {
   std::int64_t max_observations = 1000;  // cap per system, >= n0
   bool maximise = true;                  // false: smaller is better
   std::optional<SelectionTarget> target;
-  std::optional<double> budget;     // systems of cost > budget take no part; >= 0
-  bool equal_allocation = false;    // every system gets the cap, nothing eliminated
+  std::optional<double> budget;   // systems of cost > budget take no part; >= 0
+  bool equal_allocation = false;  // every system gets the cap, nothing eliminated
+  // extends(a, b): system a is system b with more added (a bundle of remedies containing
+  // another), so it is never b's runner-up. Empty: every system is an alternative to every
+  // other.
+  std::function<bool(int, int)> extends;
   double stage_growth = 0.05;       // a stage adds ceil(r * stage_growth) observations...
   std::int64_t min_stage_step = 1;  // ...and at least this many
   // Called after every block with (observations so far, planned upper bound = k * cap);
@@ -164,7 +171,7 @@ struct SelectionResult {
   std::vector<int> frontier;             // ascending cost
   int best = -1;                         // best surviving system
   int chosen = -1;                       // with a target: cheapest declared feasible; -1: none
-  int runner_up = -1;                    // the next one; -1: none
+  int runner_up = -1;                    // the next one not extending it; -1: none
   Termination termination = Termination::Converged;
   std::int64_t total_observations = 0;
   std::int64_t stages = 0;  // observer calls
