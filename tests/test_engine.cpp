@@ -398,3 +398,20 @@ TEST(Engine, SummaryOfATinyRunSaysNotApplicableNotNaN) {
             std::string::npos)
       << text;
 }
+
+// One started programme gives a mean per started programme but no spread: every
+// per-quantity standard error is NaN (n/a on pages), not 0, and the text never says nan.
+TEST(Engine, OneStartedProgrammeHasNoStandardErrors) {
+  Scenario s = simple_scenario();
+  for (auto& level : s.levels) level.approval = 1.0;
+  s.finalize();
+  const RunResult r = run_n(s, 1);
+  const Summary sum = summarize(r.tally, s);
+  ASSERT_EQ(sum.n_started, 1);
+  for (std::size_t q = 0; q < sum.se.size(); ++q) {
+    EXPECT_FALSE(std::isnan(sum.mean[q])) << q;
+    EXPECT_TRUE(std::isnan(sum.se[q])) << q;
+  }
+  const std::string text = format_summary(sum, "one");
+  EXPECT_EQ(text.find("nan"), std::string::npos) << text;
+}

@@ -203,7 +203,7 @@ Summary summarize(const Tally& t, const Scenario& scenario) {
     }
     const double mu = m.sum / ns;
     const double v =
-        s.n_started > 1 ? std::max(0.0, m.sumsq / ns - mu * mu) * ns / (ns - 1.0) : 0.0;
+        s.n_started > 1 ? std::max(0.0, m.sumsq / ns - mu * mu) * ns / (ns - 1.0) : kNaN;
     s.mean[static_cast<std::size_t>(q)] = mu;
     s.se[static_cast<std::size_t>(q)] = std::sqrt(v / ns);
   }
