@@ -113,7 +113,7 @@ TEST_F(Cli, ACommandWithoutMpiUnderMpirunIsWarnedAbout) {
   const std::string run = "run " + baseline() + " -n 100 -q -o " + path("x.h5");
   const std::string warning =
       "progsurv: warning: progsurv run does not share its work between "
-      "MPI processes: each of the 2 processes mpirun started runs all of it";
+      "MPI processes: each of the 2 processes the launcher started runs all of it";
   auto r = launched(run, "OMPI_COMM_WORLD_SIZE", "2", "OMPI_COMM_WORLD_RANK", "0");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find(warning), std::string::npos) << r.out;
@@ -122,6 +122,16 @@ TEST_F(Cli, ACommandWithoutMpiUnderMpirunIsWarnedAbout) {
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
   r = launched(run, "OMPI_COMM_WORLD_SIZE", "1", "OMPI_COMM_WORLD_RANK", "0");
+  EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
+  // A PMIx launcher (srun --mpi=pmix) gives the rank, and Slurm the task count; without a
+  // count the warning still comes, without a number.
+  r = launched(run, "SLURM_STEP_NUM_TASKS", "2", "PMIX_RANK", "0");
+  EXPECT_NE(r.out.find(warning), std::string::npos) << r.out;
+  r = launched(run, "PROGSURV_TEST_UNUSED", "", "PMIX_RANK", "0");
+  EXPECT_NE(r.out.find("each of the processes the launcher started runs all of it"),
+            std::string::npos)
+      << r.out;
+  r = launched(run, "SLURM_STEP_NUM_TASKS", "2", "PMIX_RANK", "1");
   EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
 }
 

@@ -20,6 +20,7 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -698,14 +699,25 @@ void analyse(SweepResult& r) {
 
 // --- MPI session -------------------------------------------------------------------------
 
-bool launched_by_mpirun() {
-  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_SIZE") != nullptr ||
-         std::getenv("PMIX_RANK") != nullptr;
+MpiLaunch mpi_launch() {
+  const auto number = [](std::initializer_list<const char*> names) -> std::optional<long> {
+    for (const char* name : names)
+      if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return std::atol(v);
+    return std::nullopt;
+  };
+  MpiLaunch l;
+  const auto size = number({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"});
+  const auto pmix_rank = number({"PMIX_RANK"});
+  l.launched = size.has_value() || pmix_rank.has_value();
+  if (!l.launched) return l;
+  l.rank = number({"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"}).value_or(0);
+  l.size = size ? *size : number({"SLURM_STEP_NUM_TASKS", "SLURM_NTASKS"}).value_or(0);
+  return l;
 }
 
 MpiSession::MpiSession() {
 #ifdef PROGSURV_HAVE_MPI
-  if (!launched_by_mpirun()) return;
+  if (!mpi_launch().launched) return;
   int provided = 0;
   // Only the main thread talks to MPI; worker threads compute points.
   if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)

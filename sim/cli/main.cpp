@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
+#include "progsurv/analysis/sweep.hpp"  // mpi_launch
 #include "progsurv/baseline_yaml.hpp"
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/engine/run.hpp"
@@ -121,14 +122,10 @@ bool ProgressBar::operator()(std::int64_t done, std::int64_t total) {
 }
 
 void warn_mpi_launch(const CLI::App& app) {
-  // What mpirun (Open MPI, or an MPICH-style launcher) tells each process it started.
-  const auto number = [](std::initializer_list<const char*> names) {
-    for (const char* name : names)
-      if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return std::atol(v);
-    return 0L;
-  };
-  const long size = number({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"});
-  if (size < 2 || number({"OMPI_COMM_WORLD_RANK", "PMI_RANK"}) != 0) return;
+  const MpiLaunch launch = mpi_launch();
+  // A launcher that does not say how many it started (PMIx outside Slurm) may have started
+  // several: warned about as well.
+  if (!launch.launched || launch.size == 1 || launch.rank != 0) return;
   const auto chosen = app.get_subcommands();
   const std::string name = chosen.empty() ? "" : chosen.front()->get_name();
 #ifdef PROGSURV_HAVE_MPI
@@ -138,8 +135,10 @@ void warn_mpi_launch(const CLI::App& app) {
   // Not refused: a script may run one command per rank on purpose (its own seed and output).
   std::cerr << "progsurv: warning: progsurv " << name << " does not share its work between MPI "
             << "processes" << (name == "sweep" || name == "remedies" ? " in this build" : "")
-            << ": each of the " << size << " processes mpirun started runs all of it (to use the "
-            << "cores of one machine, run it without mpirun: --threads)\n";
+            << ": each of the "
+            << (launch.size > 0 ? std::to_string(launch.size) + " " : std::string())
+            << "processes the launcher started runs all of it (to use the cores of one machine, "
+               "run it without mpirun: --threads)\n";
 }
 
 Scenario load_scenario_or_baseline(const std::string& path) {

@@ -236,7 +236,15 @@ std::string format_sweep(const SweepResult& result);
 std::string fnv1a_hex(const std::string& text);
 
 // MPI, for `progsurv sweep` under mpirun (no-ops without MPI support or outside mpirun).
-bool launched_by_mpirun();  // OMPI_COMM_WORLD_SIZE / PMI_SIZE in the environment
+// What a launcher told this process in its environment (Open MPI's OMPI_COMM_WORLD_*,
+// MPICH/Hydra's PMI_*, or PMIx's PMIX_RANK with Slurm's task count): whether it started this
+// process, its rank, and how many it started (0: not said).
+struct MpiLaunch {
+  bool launched = false;
+  long rank = 0;
+  long size = 0;
+};
+MpiLaunch mpi_launch();
 class MpiSession {
  public:
   MpiSession();   // MPI_Init_thread (funneled) when launched by mpirun
