@@ -207,6 +207,12 @@ class SweepResult:
         return list(self._sweep.parameter_keys)
 
     @property
+    def labels(self):
+        """What each parameter is called on pages, figures and exported headers: its
+        `label:` in the sweep file, else its key path (in the order of `parameters`)."""
+        return list(self._sweep.parameter_labels)
+
+    @property
     def metrics(self):
         """Metric names, in the sweep's order."""
         return list(self._sweep.metric_names)
@@ -296,13 +302,13 @@ class SweepResult:
     def sobol(self, metric=None, order=1):
         """Sobol indices (sobol design), with SALib's column names where they mean the same.
 
-        order=1: one row per (metric, parameter): S1, S1_conf, ST, ST_conf (conf = the 95%
+        order=1: one row per (metric, parameter, label): S1, S1_conf, ST, ST_conf (conf = the 95%
         half-width: z * bootstrap standard error, as SALib; with repeats t * sd / sqrt(R)),
         S1_lower/S1_upper, ST_lower/ST_upper (the interval: percentile bootstrap, or with
         repeats the t interval over the independently shifted designs), S1_se, ST_se and, with
         repeats, S1_seed_sd, ST_seed_sd (the spread of the index over the repeats).
         order=2 (second_order: true): one row per (metric, pair of parameters): parameter_1,
-        parameter_2, S2, S2_conf, S2_lower, S2_upper, S2_se. `metric` selects one metric.
+        parameter_2, label_1, label_2, S2, S2_conf, S2_lower, S2_upper, S2_se. `metric` selects one metric.
         .attrs holds the estimator, repeat, shift and each metric's noise ratio.
 
         Returns a pandas DataFrame.
@@ -320,9 +326,10 @@ class SweepResult:
             if repeat > 1:
                 names += ["first_seed_sd", "total_seed_sd"]
             fields = {f: self._raw.sobol(f) for f in names}
+            labels = self.labels
             for m, name in enumerate(self.metrics):
                 for i, key in enumerate(self.parameters):
-                    row = {"metric": name, "parameter": key}
+                    row = {"metric": name, "parameter": key, "label": labels[i]}
                     for short, long in (("S1", "first"), ("ST", "total")):
                         row[short] = fields[long][m, i]
                         row[short + "_conf"] = (
@@ -340,11 +347,12 @@ class SweepResult:
                                  "second_order: true in its sobol design (or --second-order)")
             fields = {f: self._raw.sobol(f) for f in ("second", "second_lower", "second_upper",
                                                       "second_se")}
-            keys = self.parameters
+            keys, labels = self.parameters, self.labels
             pairs = [(a, b) for a in range(len(keys)) for b in range(a + 1, len(keys))]
             for m, name in enumerate(self.metrics):
                 for p, (a, b) in enumerate(pairs):
                     rows.append({"metric": name, "parameter_1": keys[a], "parameter_2": keys[b],
+                                 "label_1": labels[a], "label_2": labels[b],
                                  "S2": fields["second"][m, p],
                                  "S2_conf": ((fields["second_upper"][m, p]
                                               - fields["second_lower"][m, p]) / 2
@@ -363,7 +371,7 @@ class SweepResult:
 
     def convergence(self, metric=None):
         """Sobol indices against the number of base samples N (sobol design): one row per
-        (metric, parameter, N) with S1 and ST from the first N base rows (16, 32, .. and the
+        (metric, parameter, N), with the parameter's label, S1 and ST from the first N base rows (16, 32, .. and the
         full N; averaged over the repeats). `metric` selects one metric.
 
         Returns a pandas DataFrame.
@@ -372,11 +380,13 @@ class SweepResult:
             raise ValueError(f"a convergence table needs the sobol design; this sweep is "
                              f"{self.design}")
         rows = []
+        labels = self.labels
         for m, name in enumerate(self.metrics):
             c = self._raw.convergence(m)
             for q, n in enumerate(c["base_samples"]):
                 for i, key in enumerate(self.parameters):
-                    rows.append({"metric": name, "parameter": key, "N": int(n),
+                    rows.append({"metric": name, "parameter": key, "label": labels[i],
+                                 "N": int(n),
                                  "S1": c["first"][q, i], "ST": c["total"][q, i]})
         frame = pd.DataFrame(rows)
         if metric is not None:
@@ -385,8 +395,8 @@ class SweepResult:
         return frame
 
     def morris(self, metric=None):
-        """Morris elementary effects (morris design): one row per (metric, parameter) with
-        SALib's columns mu, mu_star, sigma, mu_star_conf (effects per unit of the parameter's
+        """Morris elementary effects (morris design): one row per (metric, parameter), with
+        the parameter's label and SALib's columns mu, mu_star, sigma, mu_star_conf (effects per unit of the parameter's
         design coordinate, i.e. per whole range), largest mu_star first.
 
         Returns a pandas DataFrame.
@@ -395,9 +405,10 @@ class SweepResult:
             raise ValueError(f"Morris effects need the morris design; this sweep is {self.design}")
         fields = {f: self._raw.morris(f) for f in ("mu", "mu_star", "sigma", "mu_star_conf")}
         rows = []
+        labels = self.labels
         for m, name in enumerate(self.metrics):
             for i, key in enumerate(self.parameters):
-                rows.append({"metric": name, "parameter": key,
+                rows.append({"metric": name, "parameter": key, "label": labels[i],
                              **{f: fields[f][m, i] for f in fields}})
         frame = pd.DataFrame(rows)
         if metric is not None:
@@ -432,13 +443,14 @@ class SweepResult:
         values = self._sweep.point_values
         rows = []
         first = self._oat_first()
+        labels = self.labels
         for m, name in enumerate(self.metrics):
             base = self._raw.tornado_base[m]
             for i, key in enumerate(self.parameters):
                 lo, hi = self._raw.tornado_low[m][i], self._raw.tornado_high[m][i]
                 a, b = first[i]
                 rows.append({"metric": name, "parameter": key,
-                             "label": self._sweep.parameter_labels[i], "low_value": values[a][i],
+                             "label": labels[i], "low_value": values[a][i],
                              "high_value": values[b][i], "low": lo, "high": hi, "base": base,
                              "swing": abs(hi - lo)})
         frame = pd.DataFrame(rows)
@@ -588,7 +600,7 @@ def plot_sobol(result, metric=None, ax=None):
         err = np.vstack([est - s[col + "_lower"].to_numpy(), s[col + "_upper"].to_numpy() - est])
         ax.bar(x + offset, est, w, yerr=np.clip(err, 0, None), color=color, label=label,
                capsize=3)
-    ax.set_xticks(x, s["parameter"], rotation=30, ha="right")
+    ax.set_xticks(x, s["label"], rotation=30, ha="right")
     ax.set_ylabel("Sobol index")
     # Limits from the intervals, so no error bar is clipped.
     low = min(0.0, float(np.nanmin(s[["S1_lower", "ST_lower"]].to_numpy())))
@@ -610,9 +622,9 @@ def plot_convergence(result, metric=None, ax=None):
     metric = _first_metric(result, metric)
     c = result.convergence(metric)
     ax = _axes(ax)
-    for i, (key, rows) in enumerate(c.groupby("parameter", sort=False)):
+    for i, (_, rows) in enumerate(c.groupby("parameter", sort=False)):
         color = f"C{i % 10}"
-        ax.plot(rows["N"], rows["S1"], "-o", color=color, ms=3, label=key)
+        ax.plot(rows["N"], rows["S1"], "-o", color=color, ms=3, label=rows["label"].iloc[0])
         ax.plot(rows["N"], rows["ST"], "--", color=color)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("base samples N")
@@ -635,13 +647,44 @@ def plot_morris(result, metric=None, ax=None):
     ax = _axes(ax)
     ax.errorbar(m["mu_star"], m["sigma"], xerr=m["mu_star_conf"], fmt="o", color="#1565c0",
                 capsize=3)
-    for _, row in m.iterrows():
-        ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize="small",
-                    xytext=(4, 4), textcoords="offset points")
     ax.set_xlabel("mu* (mean |elementary effect|)")
     ax.set_ylabel("sigma")
     ax.set_title(f"{result.name}: Morris screening of {metric}")
+    # Room for the labels inside the frame: the largest mu* sat on the right edge.
+    ax.margins(x=0.08, y=0.15)
+    _label_points(ax, m["mu_star"].to_numpy(), m["sigma"].to_numpy(), m["label"].tolist())
     return ax
+
+
+def _label_points(ax, x, y, labels):
+    """Labels just above their points (clear of the error bars), inside the axes and clear
+    of each other: right of a point in the left half, left of it in the right half (so no
+    label runs off the frame); a label that would cover one placed before it moves up until
+    it does not, with a thin line to its point (points of unimportant parameters sit
+    together near 0, and their labels were drawn on top of each other)."""
+    from matplotlib.text import Text
+
+    fig = ax.figure
+    fig.canvas.draw()  # the layout first: it sets the axes' size, hence where points land
+    renderer = fig.canvas.get_renderer()
+    x0, x1 = ax.get_xlim()
+    placed = []
+    for i in sorted(range(len(labels)), key=lambda i: (y[i], x[i])):
+        right = x[i] > (x0 + x1) / 2
+        dx = -4 if right else 4
+        text = ax.annotate(labels[i], (x[i], y[i]), xytext=(dx, 4), textcoords="offset points",
+                           ha="right" if right else "left", va="bottom", fontsize="small",
+                           arrowprops=dict(arrowstyle="-", color="0.6", lw=0.6,
+                                           shrinkA=0, shrinkB=3))
+        text.update_positions(renderer)
+        box = Text.get_window_extent(text, renderer)  # the words alone, not the line
+        dy = 4.0
+        while any(box.overlaps(b) for b in placed):
+            dy += box.height * 72 / fig.dpi + 1  # one line up, in points
+            text.set_position((dx, dy))
+            text.update_positions(renderer)
+            box = Text.get_window_extent(text, renderer)
+        placed.append(box)
 
 
 def plot_attribution(frame, ax=None, shapley=False):

@@ -132,7 +132,8 @@ def test_second_order_repeats_and_convergence_with_salib_names(tmp_path, baselin
                            pts["succession.adoption"].iloc[128:])
     assert s.attrs["noise_ratio"]["p_completed"] > 0
     s2 = r.sobol("p_completed", order=2)
-    assert list(s2.columns[:5]) == ["metric", "parameter_1", "parameter_2", "S2", "S2_conf"]
+    assert list(s2.columns[:7]) == ["metric", "parameter_1", "parameter_2", "label_1", "label_2",
+                                    "S2", "S2_conf"]
     assert len(s2) == 3
     c = r.convergence("mean_value")
     assert sorted(set(c["N"])) == [16]
@@ -158,7 +159,8 @@ def test_morris_sweep_and_pure_functions():
                        "patience.threshold.median": {"low": 6, "high": 24}},
         "metrics": ["p_completed"]})
     m = r.morris()
-    assert list(m.columns) == ["metric", "parameter", "mu", "mu_star", "sigma", "mu_star_conf"]
+    assert list(m.columns) == ["metric", "parameter", "label", "mu", "mu_star", "sigma",
+                               "mu_star_conf"]
     assert m.loc[0, "parameter"] == "patience.threshold.median"  # largest mu_star first
     progsurv.plot_morris(r)
     rows = progsurv.morris_sample(10, 3, levels=4, seed=2)
@@ -353,3 +355,59 @@ def test_what_set_changed_in_the_base_reaches_the_export_and_the_page(tmp_path):
     assert "overrides,budget.squeeze_prob=0.5 (was 0.3)" in about, about
     run_cli("report", out, "-o", tmp_path / "g.html")
     assert "budget.squeeze_prob=0.5 (was 0.3)" in (tmp_path / "g.html").read_text()
+
+
+def labelled_morris(tmp_path, **extra):
+    """A morris sweep whose parameters have labels, and two that hardly matter (their points
+    sit together near 0)."""
+    out = tmp_path / "m.h5"
+    progsurv.sweep({
+        "name": "labelled", "base": str(BASELINE), "replications": 300,
+        "design": {"type": "morris", "trajectories": 5, "bootstrap": 40},
+        "parameters": {
+            "patience.threshold.median": {"label": "patience median", "low": 6, "high": 24},
+            "sponsor_levels.director.tenure.mean": {"label": "director tenure", "low": 18,
+                                                    "high": 48},
+            "sponsor_levels.ceo.approval": {"low": 0.9, "high": 0.99},
+            "sponsor_levels.ceo.clout": {"low": 0.85, "high": 0.95}},
+        "metrics": ["p_completed", "mean_value"], **extra}, output=out)
+    return out
+
+
+def test_labels_name_the_parameters_of_every_frame_and_figure(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = progsurv.load_sweep(labelled_morris(tmp_path))
+    assert r.labels == ["patience median", "director tenure", "sponsor_levels.ceo.approval",
+                        "sponsor_levels.ceo.clout"]
+    m = r.morris("p_completed").set_index("parameter")
+    assert list(m.columns[:2]) == ["metric", "label"]
+    assert m.loc["patience.threshold.median", "label"] == "patience median"
+    ax = r.plot_morris("p_completed")
+    texts = {t.get_text() for t in ax.texts}
+    assert {"patience median", "director tenure"} <= texts
+    assert "patience.threshold.median" not in texts
+
+
+def test_morris_labels_do_not_overlap_and_stay_inside_the_frame(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.text import Text
+
+    r = progsurv.load_sweep(labelled_morris(tmp_path))
+    for metric in r.metrics:
+        ax = r.plot_morris(metric)
+        fig = ax.figure
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        frame = ax.get_window_extent(renderer)
+        boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+        assert len(boxes) == 4
+        for i, a in enumerate(boxes):
+            # Inside the frame, not touching it.
+            assert frame.x0 < a.x0 and a.x1 < frame.x1 and frame.y0 < a.y0 and a.y1 < frame.y1, \
+                (ax.texts[i].get_text(), a, frame)
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (a, b)
