@@ -270,6 +270,11 @@ class SweepResult:
         frame.index.name = "point"
         return frame
 
+    @property
+    def has_curves(self):
+        """Whether the sweep kept per-point curves (curves: true)."""
+        return len(self._raw.curve_grid) > 0
+
     def curves(self, which="completed"):
         """Per-point curves (sweeps with curves: true): rows are points, columns the months
         of the grid; `which` is 'completed' (P(completed by t)) or 'survival' (S(t)).
