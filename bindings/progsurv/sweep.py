@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 Sweep = _core.Sweep
+MAX_CURVE_LINES = 12  # a sweep's curves are drawn one line a point up to this many points
 saltelli_sample = _core.saltelli_sample
 
 
@@ -487,6 +488,24 @@ class SweepResult:
         """
         return plot_sobol(self, metric, ax=ax)
 
+    def plot_curves(self, which="completed", ax=None, lines=MAX_CURVE_LINES):
+        """The per-point curves (curves: true): P(completed by t) (`which`="completed") or
+        S(t) ("survival"). Up to `lines` points: one line each, in the legend by its
+        parameter values; more: the median over the points with the bands of the middle
+        50% and 90% of them, and the points of the lowest and highest value at the horizon.
+
+        Returns the matplotlib Axes.
+        """
+        return _plot_curves(self, which, ax, lines)
+
+    def plot_grid(self, metric=None, ax=None):
+        """One metric over a grid of one parameter (a line with its 95% band) or of two (a
+        heat map, the values written in the cells when there are at most 100).
+
+        Returns the matplotlib Axes.
+        """
+        return _plot_grid(self, metric, ax)
+
 
 def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, progress=False,
               mechanisms=None, shapley="auto"):
@@ -690,6 +709,98 @@ def _label_points(ax, x, y, labels):
             text.update_positions(renderer)
             box = Text.get_window_extent(text, renderer)
         placed.append(box)
+
+
+def _point_names(result, points):
+    """Each point's parameter values as a legend text: "patience median=8, ..."."""
+    values = result._sweep.point_values
+    return [", ".join(f"{label}={values[p][j]}" for j, label in enumerate(result.labels))
+            for p in points]
+
+
+def _plot_curves(result, which, ax, lines):
+    if which not in ("completed", "survival"):
+        raise ValueError(f"which is 'completed' or 'survival', not {which!r}")
+    curves = result.curves(which)
+    t = curves.columns.to_numpy(dtype=float)
+    y = curves.to_numpy()
+    ax = _axes(ax, (7.5, 4))
+    if len(y) <= lines:
+        for p, name in zip(range(len(y)), _point_names(result, range(len(y)))):
+            ax.step(t, y[p], where="post", color=f"C{p % 10}", lw=1.2, label=name)
+    else:
+        # Many points: where the curves lie, not each of them.
+        q = np.quantile(y, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+        ax.fill_between(t, q[0], q[4], step="post", color="#1565c0", alpha=0.15, lw=0,
+                        label=f"90% of the {len(y)} points")
+        ax.fill_between(t, q[1], q[3], step="post", color="#1565c0", alpha=0.3, lw=0,
+                        label="middle 50%")
+        ax.step(t, q[2], where="post", color="#1565c0", lw=1.5, label="median")
+        ends = [int(np.argmin(y[:, -1])), int(np.argmax(y[:, -1]))]
+        for p, name, color in zip(ends, _point_names(result, ends), ("#c62828", "#2e7d32")):
+            ax.step(t, y[p], where="post", color=color, lw=1, label=f"point {p}: {name}")
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylim(0, None)
+    ax.set_xlabel("months since proposal")
+    ax.set_ylabel("P(completed by t), of proposed" if which == "completed"
+                  else "S(t), of started")
+    ax.set_title(f"{result.name}: {'completion' if which == 'completed' else 'survival'} "
+                 "at each point")
+    # Below the axes: a point's values can be long, and inside it covered the curves.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small",
+              frameon=False, ncol=1 if len(y) > 6 else 2)
+    return ax
+
+
+def _plot_grid(result, metric, ax):
+    metric = _first_metric(result, metric)
+    result._check_metric(metric)
+    if result.design != "grid" or len(result.parameters) not in (1, 2):
+        raise ValueError("plot_grid needs a grid design of one or two parameters")
+    points = result.points()
+    m = result.metrics.index(metric)
+    labels = result.labels
+    if len(result.parameters) == 1:
+        ax = _axes(ax, (7, 4))
+        x = points[result.parameters[0]]
+        numeric = x.dtype.kind in "fiu"
+        pos = x.to_numpy(dtype=float) if numeric else np.arange(len(x))
+        est, half = result.estimate[:, m], 1.959963984540054 * result.se[:, m]
+        ax.plot(pos, est, "-o", color="#1565c0", ms=4)
+        ax.fill_between(pos, est - half, est + half, color="#1565c0", alpha=0.25, lw=0,
+                        label="95% interval")
+        if not numeric:
+            ax.set_xticks(pos, x.astype(str))
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(metric)
+        ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        a, b = result.parameters
+        # Rows: the second parameter's levels, columns the first's, in the order the grid
+        # ran them.
+        cols = list(dict.fromkeys(points[a]))
+        rows = list(dict.fromkeys(points[b]))
+        z = np.full((len(rows), len(cols)), np.nan)
+        for i, (va, vb) in enumerate(zip(points[a], points[b])):
+            z[rows.index(vb), cols.index(va)] = result.estimate[i, m]
+        ax = _axes(ax, (7, 0.45 * len(rows) + 2.5))
+        image = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis")
+        ax.figure.colorbar(image, ax=ax, label=metric)
+        ax.set_xticks(range(len(cols)), [str(c) for c in cols],
+                      rotation=30 if len(cols) > 8 else 0)
+        ax.set_yticks(range(len(rows)), [str(r) for r in rows])
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
+        if z.size <= 100:
+            middle = np.nanmean(z)
+            for r in range(len(rows)):
+                for c in range(len(cols)):
+                    if np.isfinite(z[r, c]):
+                        ax.text(c, r, f"{z[r, c]:.3g}", ha="center", va="center",
+                                fontsize="small",
+                                color="black" if z[r, c] > middle else "white")
+    ax.set_title(f"{result.name}: {metric}")
+    return ax
 
 
 def plot_attribution(frame, ax=None, shapley=False):

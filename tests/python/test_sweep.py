@@ -411,3 +411,79 @@ def test_morris_labels_do_not_overlap_and_stay_inside_the_frame(tmp_path):
                 (ax.texts[i].get_text(), a, frame)
             for b in boxes[i + 1:]:
                 assert not a.overlaps(b), (a, b)
+
+
+def _page(tmp_path, out):
+    """The report page of the sweep file `out`, every tagged number checked against the
+    file and no untagged digit; returns the page's text without tags and figures."""
+    import re
+
+    from report_numbers import check_page
+
+    html = tmp_path / (out.stem + ".html")
+    run_cli("report", out, "-o", html)
+    page = html.read_text()
+    check_page(page, out, None)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"</?(span|code)\b[^>]*>", "", page))
+    return re.sub(r"\s+", " ", text)
+
+
+def test_sobol_page_shows_the_noise_ratio_and_the_commands_warning(tmp_path):
+    """The command warned that simulation noise was much of the variance; the page said
+    nothing of it."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"name: s\nbase: {BASELINE}\nreplications: 200\n"
+                    "design: {type: sobol, base_samples: 16, bootstrap: 40}\n"
+                    "parameters:\n"
+                    "  patience.threshold.median: {label: patience median, low: 6, high: 24}\n"
+                    "  succession.adoption: {low: 0.2, high: 0.8}\n"
+                    "metrics: [p_completed, mean_value]\n")
+    out = tmp_path / "s.h5"
+    said = run_cli("sweep", spec, "-o", out, "-q").stdout
+    text = _page(tmp_path, out)
+    with h5py.File(out, "r") as f:
+        ratio = f["sobol/noise_ratio"][()]
+    warned = said.count("warning: simulation noise is")
+    assert warned >= 1  # at 200 replications a point, the noise is large
+    assert text.count("Warning: simulation noise is") == warned
+    for m, metric in enumerate(["p_completed", "mean_value"]):
+        shown = f"{100 * ratio[m]:.2g}%"
+        assert f"noise/variance {shown}" in said  # the same number as the command's
+        assert f"{metric}: noise/variance {shown}" in text
+    assert "more replications, or --repeat R to include it in the intervals" in text
+    assert "patience median" in text
+
+
+def test_morris_page_has_a_table_per_metric_with_labels(tmp_path):
+    out = labelled_morris(tmp_path)
+    text = _page(tmp_path, out)
+    assert text.count("parameter mu* mu sigma") == 2
+    m = progsurv.load_sweep(out).morris("mean_value")
+    top = m.iloc[0]
+    assert f"{top['label']} {top['parameter']} {top['mu_star']:.4g} (± " in text, text
+    # The points table heads a labelled parameter with its label.
+    assert "patience median patience.threshold.median" in text.split("Points", 1)[1]
+
+
+def test_grid_page_draws_the_grid_and_the_curves(tmp_path):
+    """A 2-parameter grid sweep's page had no figure; its curves (curves: true) were on no
+    page."""
+    spec = tmp_path / "g.yaml"
+    spec.write_text(f"name: g\nbase: {BASELINE}\nreplications: 300\ndesign: grid\n"
+                    "curves: true\nparameters:\n"
+                    "  patience.threshold.median: {label: patience median, values: [8, 24]}\n"
+                    "  succession.adoption: [0.2, 0.8]\nmetrics: [p_completed]\n")
+    out = tmp_path / "g.h5"
+    run_cli("sweep", spec, "-o", out, "-q")
+    text = _page(tmp_path, out)
+    assert "p_completed over the grid." in text and "Completion at each point." in text
+    assert (tmp_path / "g.html").read_text().count("data:image/png") == 2
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = progsurv.load_sweep(out)
+    ax = r.plot_grid()
+    assert ax.get_xlabel() == "patience median" and ax.get_ylabel() == "succession.adoption"
+    assert len(ax.texts) == 4  # the values in the cells
+    assert len(r.plot_curves().get_lines()) == 4  # one a point
+    assert len(r.plot_curves(lines=2).get_lines()) == 3  # median, lowest, highest
