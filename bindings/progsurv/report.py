@@ -42,7 +42,6 @@ CALIBRATION_BANDS = {
 REPORT_KINDS = ("run", "exact", "sweep", "attribution", "fit", "remedies", "seek", "comparison",
                 "portfolio", "portfolio attribution")
 MAX_SWEEP_ROWS = 60  # points listed on a sweep's page; progsurv export has them all
-MAX_CURVE_LINES = 12  # a sweep's curves on its page: one line a point up to this many
 CALIBRATION_SOURCES = ("McKinsey transformation surveys (2008, 2015, 2021, 2023); Bain (2024); "
                        "BCG (2020); Standish CHAOS (2020)")
 
@@ -475,13 +474,15 @@ def _sweep_figures(f):
                          _figure_uri(s.plot_grid(metric).figure)))
         figs.extend(_sensitivity_extra_figures(s, metric))
     if s.has_curves:
+        from .sweep import MAX_CURVE_LINES
+
         many = len(s) > MAX_CURVE_LINES
         figs.append(("Completion at each point", "P(completed by t), of proposed programmes, "
                      + ("under each point (the legend gives its parameter values)." if not many
                         else f"over the {len(s)} points: their median, the bands of the middle "
                         "50% and 90% of them, and the two points of the lowest and highest "
                         "value at the horizon (progsurv export writes every point's curve)."),
-                     _figure_uri(s.plot_curves("completed", lines=MAX_CURVE_LINES).figure)))
+                     _figure_uri(s.plot_curves("completed").figure)))
     return s, figs
 
 
