@@ -122,9 +122,15 @@ def _sweep_tables(path):
     import progsurv
 
     s = progsurv.load_sweep(path)
-    points = s.points().reset_index()
+    headers = parameter_headers(s)
+    points = s.points().reset_index().rename(columns=headers)
     out = {"points": _shares(points, *[rf"{m}(_se)?" for m in s.metrics
-                                       if m.startswith("p_")])}
+                                       if m.startswith("p_")]),
+           "parameters": pd.DataFrame({"parameter": s.parameters, "label": s.labels,
+                                       "column": [headers[k] for k in s.parameters]})}
+    if s.has_curves:
+        out["curves"] = _shares(sweep_curves(s, points[["point", *headers.values()]]),
+                                "completed", "survival")
     if s.design == "sobol":
         out["sobol"] = s.sobol()
         if s.second_order:
@@ -135,6 +141,38 @@ def _sweep_tables(path):
     if s.design == "oat":
         out["tornado"] = tornado_table(s)
     return out
+
+
+def parameter_headers(sweep):
+    """{key path: column header} of a sweep's parameters in the points and curves tables:
+    the label where the sweep file gives one (what a reader knows the parameter by), the
+    key path otherwise or where the label would repeat another column's name. The
+    parameters table maps each header back to its key path."""
+    taken = set(sweep.metrics) | {"point", "replications", "seed", "t", "completed",
+                                  "survival"}
+    taken |= {f"{m}_{x}" for m in sweep.metrics for x in ("se", "count")}
+    labels = sweep.labels
+    headers = {}
+    for key, label in zip(sweep.parameters, labels):
+        clash = label in taken or labels.count(label) > 1 or (
+            label != key and label in sweep.parameters)
+        headers[key] = key if clash else label
+    return headers
+
+
+def sweep_curves(sweep, points):
+    """The per-point curves of a sweep with curves: true, in long form for a spreadsheet's
+    filter and chart: one row per point and month, with the point's number and parameter
+    values (the columns of `points`), t, completed (P(completed by t), of proposed) and
+    survival (S(t), among started)."""
+    completed, survival = sweep.curves("completed"), sweep.curves("survival")
+    grid = completed.columns.to_numpy(dtype=float)
+    rows = points.loc[points.index.repeat(len(grid))].reset_index(drop=True)
+    rows.attrs = {}  # not the points table's percent columns
+    rows["t"] = np.tile(grid, len(points))
+    rows["completed"] = completed.to_numpy().ravel()
+    rows["survival"] = survival.to_numpy().ravel()
+    return rows
 
 
 def tornado_table(sweep):
@@ -460,6 +498,8 @@ def about(path, output=None, formats=True):
             if value is not None and not any(r[0] == label for r in rows):
                 if not (exact and label in ("seed", "replications")):
                     rows.append((label, value))
+        if filetype == "progsurv-sweep":
+            rows += _sweep_counts(f)
         if filetype == "progsurv-fit":
             rows.append(("sampler seed", _attr(f, "settings/sampler", "seed")))
         rows.append(("progsurv version", _attr(f, "/", "progsurv_version")))
@@ -473,6 +513,30 @@ def about(path, output=None, formats=True):
                      "digits (the cells hold the full values); a blank cell: does not apply"))
     return pd.DataFrame([(k, "" if v is None else v) for k, v in rows],
                         columns=["item", "value"])
+
+
+def _sweep_counts(h5):
+    """The About rows of what each point of a sweep ran: its replications (organisations, in
+    a portfolio sweep), or with precision the target, the cap and the replications the
+    points took (/metrics/replications), as `progsurv sweep` says in its header."""
+    unit = "organisations" if _attr(h5, "/", "base_kind") == "portfolio" else "replications"
+    ran = h5["metrics/replications"][()] if "metrics/replications" in h5 else []
+    precision = _yaml_field(h5, "sweep", "precision")
+    if not precision:
+        count = _yaml_field(h5, "sweep", "replications")
+        if count is None and len(ran):
+            count = int(ran[0])
+        return [(f"{unit} per point", count)]
+    what = ("the mean programmes completed per organisation" if unit == "organisations"
+            else "P(completed)")
+    rows = [("precision", f"each point ran until the 95% half-width of {what} was at most "
+                          f"{precision}"),
+            (f"max {unit} per point", _yaml_field(h5, "sweep", "max_replications"))]
+    if len(ran):
+        low, high = int(np.min(ran)), int(np.max(ran))
+        rows.append((f"{unit} run per point", low if low == high
+                     else f"{low:,} to {high:,}"))
+    return rows
 
 
 def _refuse_another_export(directory, about_frame):

@@ -467,7 +467,22 @@ def _sweep_figures(f):
             figs.append((f"Sensitivity of {metric}", "First-order and total Sobol indices "
                          "with their bootstrap intervals.",
                          _figure_uri(s.plot_sobol(metric).figure)))
+        elif s.design == "grid" and len(s.parameters) in (1, 2):
+            figs.append((f"{metric} over the grid", "The metric at each point of the grid"
+                         + (", with its 95% interval." if len(s.parameters) == 1 else
+                            " (its value written in each cell of a small grid)."),
+                         _figure_uri(s.plot_grid(metric).figure)))
         figs.extend(_sensitivity_extra_figures(s, metric))
+    if s.has_curves:
+        from .sweep import MAX_CURVE_LINES
+
+        many = len(s) > MAX_CURVE_LINES
+        figs.append(("Completion at each point", "P(completed by t), of proposed programmes, "
+                     + ("under each point (the legend gives its parameter values)." if not many
+                        else f"over the {len(s)} points: their median, the bands of the middle "
+                        "50% and 90% of them, and the two points of the lowest and highest "
+                        "value at the horizon (progsurv export writes every point's curve)."),
+                     _figure_uri(s.plot_curves("completed").figure)))
     return s, figs
 
 
@@ -480,7 +495,7 @@ def _sensitivity_extra_figures(s, metric):
                  "from the first N base samples: flat at the right means N was enough.",
                  _figure_uri(s.plot_convergence(metric).figure))]
     if s.design == "morris":
-        return [(f"Screening of {metric}", "Morris mu* (importance, with its 95% half-width) "
+        return [(f"Screening of {metric}", "Morris mu* (importance, with the half-width of its interval) "
                  "against sigma (non-linearity or interactions).",
                  _figure_uri(s.plot_morris(metric).figure))]
     return []
@@ -500,7 +515,8 @@ def _sweep_context(f):
     values = f.h5["parameters/value"][()]
     numeric = [bool(np.all(np.isfinite(values[:, j]))) for j in range(values.shape[1])]
     ctx = dict(kind="sweep", sweep=sweep, figures=figs, metric_names=metrics,
-               parameter_names=sweep.parameters, point_total=total,
+               parameter_names=sweep.parameters, parameter_labels=sweep.labels,
+               point_total=total,
                point_rows=list(range(min(total, MAX_SWEEP_ROWS))), metric_fmt=metric_fmt,
                se_fmt=se_fmt, numeric_parameter=numeric, tornado_order=[], sobol=False)
     from .export import overrides
@@ -515,7 +531,26 @@ def _sweep_context(f):
         ctx["tornado_points"] = [(int(a), int(a + n - 1)) for a, n in zip(first, count)]
     if sweep.design == "sobol" and "sobol" in f.h5:
         ctx["sobol"] = True
+        ctx["sobol_noise"] = _sobol_noise(f.h5["sobol"])
+    ctx["morris_order"] = []
+    if sweep.design == "morris" and "morris" in f.h5:
+        mu_star = f.h5["morris/mu_star"][()]
+        # Largest mu* first, as the command's table (NaN last).
+        ctx["morris_order"] = [[int(i) for i in np.argsort(-np.nan_to_num(row, nan=-np.inf),
+                                                           kind="stable")] for row in mu_star]
     return ctx
+
+
+def _sobol_noise(g):
+    """Per metric, whether the command's summary warns that simulation noise may be much of
+    the indices (sim/analysis/sweep_result_file.cpp): a noise ratio above 1%, or above half
+    the smallest total index."""
+    warn = []
+    for ratio, total in zip(g["noise_ratio"][()], g["total"][()]):
+        finite = total[~np.isnan(total)]
+        smallest = float(finite.min()) if len(finite) else float("inf")
+        warn.append(bool(ratio > 0.01 or ratio > 0.5 * smallest))
+    return warn
 
 
 def _fit_figures(f):

@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 Sweep = _core.Sweep
+MAX_CURVE_LINES = 12  # a sweep's curves are drawn one line a point up to this many points
 saltelli_sample = _core.saltelli_sample
 
 
@@ -217,6 +218,12 @@ class SweepResult:
         return list(self._sweep.parameter_keys)
 
     @property
+    def labels(self):
+        """What each parameter is called on pages, figures and exported headers: its
+        `label:` in the sweep file, else its key path (in the order of `parameters`)."""
+        return list(self._sweep.parameter_labels)
+
+    @property
     def metrics(self):
         """Metric names, in the sweep's order."""
         return list(self._sweep.metric_names)
@@ -274,6 +281,11 @@ class SweepResult:
         frame.index.name = "point"
         return frame
 
+    @property
+    def has_curves(self):
+        """Whether the sweep kept per-point curves (curves: true)."""
+        return len(self._raw.curve_grid) > 0
+
     def curves(self, which="completed"):
         """Per-point curves (sweeps with curves: true): rows are points, columns the months
         of the grid; `which` is 'completed' (P(completed by t)) or 'survival' (S(t)).
@@ -306,13 +318,13 @@ class SweepResult:
     def sobol(self, metric=None, order=1):
         """Sobol indices (sobol design), with SALib's column names where they mean the same.
 
-        order=1: one row per (metric, parameter): S1, S1_conf, ST, ST_conf (conf = the 95%
+        order=1: one row per (metric, parameter, label): S1, S1_conf, ST, ST_conf (conf = the 95%
         half-width: z * bootstrap standard error, as SALib; with repeats t * sd / sqrt(R)),
         S1_lower/S1_upper, ST_lower/ST_upper (the interval: percentile bootstrap, or with
         repeats the t interval over the independently shifted designs), S1_se, ST_se and, with
         repeats, S1_seed_sd, ST_seed_sd (the spread of the index over the repeats).
         order=2 (second_order: true): one row per (metric, pair of parameters): parameter_1,
-        parameter_2, S2, S2_conf, S2_lower, S2_upper, S2_se. `metric` selects one metric.
+        parameter_2, label_1, label_2, S2, S2_conf, S2_lower, S2_upper, S2_se. `metric` selects one metric.
         .attrs holds the estimator, repeat, shift and each metric's noise ratio.
 
         Returns a pandas DataFrame.
@@ -330,9 +342,10 @@ class SweepResult:
             if repeat > 1:
                 names += ["first_seed_sd", "total_seed_sd"]
             fields = {f: self._raw.sobol(f) for f in names}
+            labels = self.labels
             for m, name in enumerate(self.metrics):
                 for i, key in enumerate(self.parameters):
-                    row = {"metric": name, "parameter": key}
+                    row = {"metric": name, "parameter": key, "label": labels[i]}
                     for short, long in (("S1", "first"), ("ST", "total")):
                         row[short] = fields[long][m, i]
                         row[short + "_conf"] = (
@@ -350,11 +363,12 @@ class SweepResult:
                                  "second_order: true in its sobol design (or --second-order)")
             fields = {f: self._raw.sobol(f) for f in ("second", "second_lower", "second_upper",
                                                       "second_se")}
-            keys = self.parameters
+            keys, labels = self.parameters, self.labels
             pairs = [(a, b) for a in range(len(keys)) for b in range(a + 1, len(keys))]
             for m, name in enumerate(self.metrics):
                 for p, (a, b) in enumerate(pairs):
                     rows.append({"metric": name, "parameter_1": keys[a], "parameter_2": keys[b],
+                                 "label_1": labels[a], "label_2": labels[b],
                                  "S2": fields["second"][m, p],
                                  "S2_conf": ((fields["second_upper"][m, p]
                                               - fields["second_lower"][m, p]) / 2
@@ -373,7 +387,7 @@ class SweepResult:
 
     def convergence(self, metric=None):
         """Sobol indices against the number of base samples N (sobol design): one row per
-        (metric, parameter, N) with S1 and ST from the first N base rows (16, 32, .. and the
+        (metric, parameter, N), with the parameter's label, S1 and ST from the first N base rows (16, 32, .. and the
         full N; averaged over the repeats). `metric` selects one metric.
 
         Returns a pandas DataFrame.
@@ -382,11 +396,13 @@ class SweepResult:
             raise ValueError(f"a convergence table needs the sobol design; this sweep is "
                              f"{self.design}")
         rows = []
+        labels = self.labels
         for m, name in enumerate(self.metrics):
             c = self._raw.convergence(m)
             for q, n in enumerate(c["base_samples"]):
                 for i, key in enumerate(self.parameters):
-                    rows.append({"metric": name, "parameter": key, "N": int(n),
+                    rows.append({"metric": name, "parameter": key, "label": labels[i],
+                                 "N": int(n),
                                  "S1": c["first"][q, i], "ST": c["total"][q, i]})
         frame = pd.DataFrame(rows)
         if metric is not None:
@@ -395,8 +411,8 @@ class SweepResult:
         return frame
 
     def morris(self, metric=None):
-        """Morris elementary effects (morris design): one row per (metric, parameter) with
-        SALib's columns mu, mu_star, sigma, mu_star_conf (effects per unit of the parameter's
+        """Morris elementary effects (morris design): one row per (metric, parameter), with
+        the parameter's label and SALib's columns mu, mu_star, sigma, mu_star_conf (effects per unit of the parameter's
         design coordinate, i.e. per whole range), largest mu_star first.
 
         Returns a pandas DataFrame.
@@ -405,9 +421,10 @@ class SweepResult:
             raise ValueError(f"Morris effects need the morris design; this sweep is {self.design}")
         fields = {f: self._raw.morris(f) for f in ("mu", "mu_star", "sigma", "mu_star_conf")}
         rows = []
+        labels = self.labels
         for m, name in enumerate(self.metrics):
             for i, key in enumerate(self.parameters):
-                rows.append({"metric": name, "parameter": key,
+                rows.append({"metric": name, "parameter": key, "label": labels[i],
                              **{f: fields[f][m, i] for f in fields}})
         frame = pd.DataFrame(rows)
         if metric is not None:
@@ -442,13 +459,14 @@ class SweepResult:
         values = self._sweep.point_values
         rows = []
         first = self._oat_first()
+        labels = self.labels
         for m, name in enumerate(self.metrics):
             base = self._raw.tornado_base[m]
             for i, key in enumerate(self.parameters):
                 lo, hi = self._raw.tornado_low[m][i], self._raw.tornado_high[m][i]
                 a, b = first[i]
                 rows.append({"metric": name, "parameter": key,
-                             "label": self._sweep.parameter_labels[i], "low_value": values[a][i],
+                             "label": labels[i], "low_value": values[a][i],
                              "high_value": values[b][i], "low": lo, "high": hi, "base": base,
                              "swing": abs(hi - lo)})
         frame = pd.DataFrame(rows)
@@ -479,6 +497,24 @@ class SweepResult:
         Returns the matplotlib Axes.
         """
         return plot_sobol(self, metric, ax=ax)
+
+    def plot_curves(self, which="completed", ax=None, lines=MAX_CURVE_LINES):
+        """The per-point curves (curves: true): P(completed by t) (`which`="completed") or
+        S(t) ("survival"). Up to `lines` points: one line each, in the legend by its
+        parameter values; more: the median over the points with the bands of the middle
+        50% and 90% of them, and the points of the lowest and highest value at the horizon.
+
+        Returns the matplotlib Axes.
+        """
+        return _plot_curves(self, which, ax, lines)
+
+    def plot_grid(self, metric=None, ax=None):
+        """One metric over a grid of one parameter (a line with its 95% band) or of two (a
+        heat map, the values written in the cells when there are at most 100).
+
+        Returns the matplotlib Axes.
+        """
+        return _plot_grid(self, metric, ax)
 
 
 def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, progress=False,
@@ -598,7 +634,7 @@ def plot_sobol(result, metric=None, ax=None):
         err = np.vstack([est - s[col + "_lower"].to_numpy(), s[col + "_upper"].to_numpy() - est])
         ax.bar(x + offset, est, w, yerr=np.clip(err, 0, None), color=color, label=label,
                capsize=3)
-    ax.set_xticks(x, s["parameter"], rotation=30, ha="right")
+    ax.set_xticks(x, s["label"], rotation=30, ha="right")
     ax.set_ylabel("Sobol index")
     # Limits from the intervals, so no error bar is clipped.
     low = min(0.0, float(np.nanmin(s[["S1_lower", "ST_lower"]].to_numpy())))
@@ -620,9 +656,9 @@ def plot_convergence(result, metric=None, ax=None):
     metric = _first_metric(result, metric)
     c = result.convergence(metric)
     ax = _axes(ax)
-    for i, (key, rows) in enumerate(c.groupby("parameter", sort=False)):
+    for i, (_, rows) in enumerate(c.groupby("parameter", sort=False)):
         color = f"C{i % 10}"
-        ax.plot(rows["N"], rows["S1"], "-o", color=color, ms=3, label=key)
+        ax.plot(rows["N"], rows["S1"], "-o", color=color, ms=3, label=rows["label"].iloc[0])
         ax.plot(rows["N"], rows["ST"], "--", color=color)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("base samples N")
@@ -645,12 +681,135 @@ def plot_morris(result, metric=None, ax=None):
     ax = _axes(ax)
     ax.errorbar(m["mu_star"], m["sigma"], xerr=m["mu_star_conf"], fmt="o", color="#1565c0",
                 capsize=3)
-    for _, row in m.iterrows():
-        ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize="small",
-                    xytext=(4, 4), textcoords="offset points")
     ax.set_xlabel("mu* (mean |elementary effect|)")
     ax.set_ylabel("sigma")
     ax.set_title(f"{result.name}: Morris screening of {metric}")
+    # Room for the labels inside the frame: the largest mu* sat on the right edge.
+    ax.margins(x=0.08, y=0.15)
+    _label_points(ax, m["mu_star"].to_numpy(), m["sigma"].to_numpy(), m["label"].tolist())
+    return ax
+
+
+def _label_points(ax, x, y, labels):
+    """Labels just above their points (clear of the error bars), inside the axes and clear
+    of each other: right of a point in the left half, left of it in the right half (so no
+    label runs off the frame); a label that would cover one placed before it moves up until
+    it does not, with a thin line to its point (points of unimportant parameters sit
+    together near 0, and their labels were drawn on top of each other)."""
+    from matplotlib.text import Text
+
+    fig = ax.figure
+    fig.canvas.draw()  # the layout first: it sets the axes' size, hence where points land
+    renderer = fig.canvas.get_renderer()
+    x0, x1 = ax.get_xlim()
+    placed = []
+    for i in sorted(range(len(labels)), key=lambda i: (y[i], x[i])):
+        right = x[i] > (x0 + x1) / 2
+        dx = -4 if right else 4
+        text = ax.annotate(labels[i], (x[i], y[i]), xytext=(dx, 4), textcoords="offset points",
+                           ha="right" if right else "left", va="bottom", fontsize="small",
+                           arrowprops=dict(arrowstyle="-", color="0.6", lw=0.6,
+                                           shrinkA=0, shrinkB=3))
+        text.update_positions(renderer)
+        box = Text.get_window_extent(text, renderer)  # the words alone, not the line
+        dy = 4.0
+        while any(box.overlaps(b) for b in placed):
+            dy += box.height * 72 / fig.dpi + 1  # one line up, in points
+            text.set_position((dx, dy))
+            text.update_positions(renderer)
+            box = Text.get_window_extent(text, renderer)
+        placed.append(box)
+
+
+def _point_names(result, points):
+    """Each point's parameter values as a legend text: "patience median=8, ..."."""
+    values = result._sweep.point_values
+    return [", ".join(f"{label}={values[p][j]}" for j, label in enumerate(result.labels))
+            for p in points]
+
+
+def _plot_curves(result, which, ax, lines):
+    if which not in ("completed", "survival"):
+        raise ValueError(f"which is 'completed' or 'survival', not {which!r}")
+    curves = result.curves(which)
+    t = curves.columns.to_numpy(dtype=float)
+    y = curves.to_numpy()
+    ax = _axes(ax, (7.5, 4))
+    if len(y) <= lines:
+        for p, name in zip(range(len(y)), _point_names(result, range(len(y)))):
+            ax.step(t, y[p], where="post", color=f"C{p % 10}", lw=1.2, label=name)
+    else:
+        # Many points: where the curves lie, not each of them.
+        q = np.quantile(y, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+        ax.fill_between(t, q[0], q[4], step="post", color="#1565c0", alpha=0.15, lw=0,
+                        label=f"90% of the {len(y)} points")
+        ax.fill_between(t, q[1], q[3], step="post", color="#1565c0", alpha=0.3, lw=0,
+                        label="middle 50%")
+        ax.step(t, q[2], where="post", color="#1565c0", lw=1.5, label="median")
+        ends = [int(np.argmin(y[:, -1])), int(np.argmax(y[:, -1]))]
+        for p, name, color in zip(ends, _point_names(result, ends), ("#c62828", "#2e7d32")):
+            ax.step(t, y[p], where="post", color=color, lw=1, label=f"point {p}: {name}")
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylim(0, None)
+    ax.set_xlabel("months since proposal")
+    ax.set_ylabel("P(completed by t), of proposed" if which == "completed"
+                  else "S(t), of started")
+    ax.set_title(f"{result.name}: {'completion' if which == 'completed' else 'survival'} "
+                 "at each point")
+    # Below the axes: a point's values can be long, and inside it covered the curves.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small",
+              frameon=False, ncol=1 if len(y) > 6 else 2)
+    return ax
+
+
+def _plot_grid(result, metric, ax):
+    metric = _first_metric(result, metric)
+    result._check_metric(metric)
+    if result.design != "grid" or len(result.parameters) not in (1, 2):
+        raise ValueError("plot_grid needs a grid design of one or two parameters")
+    points = result.points()
+    m = result.metrics.index(metric)
+    labels = result.labels
+    if len(result.parameters) == 1:
+        ax = _axes(ax, (7, 4))
+        x = points[result.parameters[0]]
+        numeric = x.dtype.kind in "fiu"
+        pos = x.to_numpy(dtype=float) if numeric else np.arange(len(x))
+        est, half = result.estimate[:, m], 1.959963984540054 * result.se[:, m]
+        ax.plot(pos, est, "-o", color="#1565c0", ms=4)
+        ax.fill_between(pos, est - half, est + half, color="#1565c0", alpha=0.25, lw=0,
+                        label="95% interval")
+        if not numeric:
+            ax.set_xticks(pos, x.astype(str))
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(metric)
+        ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        a, b = result.parameters
+        # Rows: the second parameter's levels, columns the first's, in the order the grid
+        # ran them.
+        cols = list(dict.fromkeys(points[a]))
+        rows = list(dict.fromkeys(points[b]))
+        z = np.full((len(rows), len(cols)), np.nan)
+        for i, (va, vb) in enumerate(zip(points[a], points[b])):
+            z[rows.index(vb), cols.index(va)] = result.estimate[i, m]
+        ax = _axes(ax, (7, 0.45 * len(rows) + 2.5))
+        image = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis")
+        ax.figure.colorbar(image, ax=ax, label=metric)
+        ax.set_xticks(range(len(cols)), [str(c) for c in cols],
+                      rotation=30 if len(cols) > 8 else 0)
+        ax.set_yticks(range(len(rows)), [str(r) for r in rows])
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
+        if z.size <= 100:
+            middle = np.nanmean(z)
+            for r in range(len(rows)):
+                for c in range(len(cols)):
+                    if np.isfinite(z[r, c]):
+                        ax.text(c, r, f"{z[r, c]:.3g}", ha="center", va="center",
+                                fontsize="small",
+                                color="black" if z[r, c] > middle else "white")
+    ax.set_title(f"{result.name}: {metric}")
     return ax
 
 

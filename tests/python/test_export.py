@@ -333,3 +333,85 @@ def test_about_says_truthfully_what_wrote_a_file_and_csv_has_no_formats_row(tmp_
     assert sheet["written by"] == written_by
     assert sheet["formats"].startswith("shares as percentages")
 
+
+
+def _grid_with_curves(d, **settings):
+    """A 2 x 2 grid sweep with curves: true and a labelled parameter; settings replace
+    `replications: 300` (precision: ...)."""
+    spec = d / "grid.yaml"
+    count = "".join(f"{k}: {v}\n" for k, v in settings.items()) or "replications: 300\n"
+    spec.write_text(f"name: curves\nbase: {BASELINE}\nseed: 2\n{count}design: grid\n"
+                    "curves: true\nparameters:\n"
+                    "  patience.threshold.median: {label: patience median, values: [8, 24]}\n"
+                    "  succession.adoption: [0.2, 0.8]\n"
+                    "metrics: [p_completed, mean_value]\n")
+    out = d / "grid.h5"
+    run_cli("sweep", spec, "-o", out, "-q")
+    return out
+
+
+def test_sweep_curves_reach_the_csv_and_the_workbook(tmp_path):
+    """A sweep with curves: true kept them in the file, but the export wrote only about and
+    points."""
+    out = _grid_with_curves(tmp_path)
+    run_cli("export", out, "--csv", tmp_path / "csv")
+    run_cli("export", out, "--xlsx", tmp_path / "g.xlsx")
+    csv = pd.read_csv(tmp_path / "csv" / "curves.csv", float_precision="round_trip")
+    sheet = pd.read_excel(tmp_path / "g.xlsx", sheet_name="curves")
+    with h5py.File(out, "r") as f:
+        grid = f["curves/grid"][()]
+        completed, survival = f["curves/completed"][()], f["curves/survival"][()]
+        values = f["parameters/value"][()]
+    for got in (csv, sheet):
+        assert list(got.columns) == ["point", "patience median", "succession.adoption", "t",
+                                     "completed", "survival"]
+        assert len(got) == 4 * len(grid)
+        for p in range(4):
+            rows = got[got["point"] == p]
+            np.testing.assert_array_equal(rows["t"], grid)
+            np.testing.assert_allclose(rows["completed"], completed[p], rtol=1e-15)
+            np.testing.assert_allclose(rows["survival"], survival[p], rtol=1e-15)
+            np.testing.assert_array_equal(rows["patience median"], values[p, 0])
+            np.testing.assert_array_equal(rows["succession.adoption"], values[p, 1])
+    # Shares, formatted as percentages in the workbook.
+    book = openpyxl.load_workbook(tmp_path / "g.xlsx")
+    header = [c.value for c in book["curves"][1]]
+    assert book["curves"].cell(row=2, column=header.index("completed") + 1
+                               ).number_format.endswith("%")
+
+
+def test_sweep_headers_use_labels_and_the_parameters_table_keeps_the_keys(every, tmp_path):
+    out = _grid_with_curves(tmp_path)
+    from progsurv.export import tables
+
+    t = tables(out)
+    assert list(t["points"].columns[:3]) == ["point", "patience median", "succession.adoption"]
+    assert t["parameters"].to_dict("list") == {
+        "parameter": ["patience.threshold.median", "succession.adoption"],
+        "label": ["patience median", "succession.adoption"],
+        "column": ["patience median", "succession.adoption"]}
+    # A sweep without labels keeps its key paths, and has no curves table.
+    plain = tables(every["sweep"])
+    assert list(plain["points"].columns[1:3]) == ["succession.adoption",
+                                                  "patience.threshold.median"]
+    assert "curves" not in plain
+
+
+def test_about_says_the_replications_of_each_sweep_point(tmp_path):
+    """The About sheet of a sweep listed seed and points but not the replications each
+    point ran (docs/report.md promises them)."""
+    from progsurv.export import about
+
+    fixed = dict(about(_grid_with_curves(tmp_path)).values.tolist())
+    assert fixed["replications per point"] == 300
+    (tmp_path / "p").mkdir()
+    precise = dict(about(_grid_with_curves(tmp_path / "p", precision=0.05,
+                                           max_replications=20000)).values.tolist())
+    assert "replications per point" not in precise
+    assert precise["precision"] == ("each point ran until the 95% half-width of "
+                                    "P(completed) was at most 0.05")
+    assert precise["max replications per point"] == 20000
+    with h5py.File(tmp_path / "p" / "grid.h5", "r") as f:
+        ran = f["metrics/replications"][()]
+    assert precise["replications run per point"] in (
+        int(ran.min()), f"{int(ran.min()):,} to {int(ran.max()):,}")

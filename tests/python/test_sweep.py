@@ -134,7 +134,8 @@ def test_second_order_repeats_and_convergence_with_salib_names(tmp_path, baselin
                            pts["succession.adoption"].iloc[128:])
     assert s.attrs["noise_ratio"]["p_completed"] > 0
     s2 = r.sobol("p_completed", order=2)
-    assert list(s2.columns[:5]) == ["metric", "parameter_1", "parameter_2", "S2", "S2_conf"]
+    assert list(s2.columns[:7]) == ["metric", "parameter_1", "parameter_2", "label_1", "label_2",
+                                    "S2", "S2_conf"]
     assert len(s2) == 3
     c = r.convergence("mean_value")
     assert sorted(set(c["N"])) == [16]
@@ -160,7 +161,8 @@ def test_morris_sweep_and_pure_functions():
                        "patience.threshold.median": {"low": 6, "high": 24}},
         "metrics": ["p_completed"]})
     m = r.morris()
-    assert list(m.columns) == ["metric", "parameter", "mu", "mu_star", "sigma", "mu_star_conf"]
+    assert list(m.columns) == ["metric", "parameter", "label", "mu", "mu_star", "sigma",
+                               "mu_star_conf"]
     assert m.loc[0, "parameter"] == "patience.threshold.median"  # largest mu_star first
     progsurv.plot_morris(r)
     rows = progsurv.morris_sample(10, 3, levels=4, seed=2)
@@ -399,3 +401,135 @@ def test_an_output_in_a_missing_folder_is_named_as_the_command_names_it(tmp_path
         with pytest.raises(ValueError):
             progsurv.sweep(str(spec), output=input_file)
         assert input_file.read_bytes() == before
+
+
+def labelled_morris(tmp_path, **extra):
+    """A morris sweep whose parameters have labels, and two that hardly matter (their points
+    sit together near 0)."""
+    out = tmp_path / "m.h5"
+    progsurv.sweep({
+        "name": "labelled", "base": str(BASELINE), "replications": 300,
+        "design": {"type": "morris", "trajectories": 5, "bootstrap": 40},
+        "parameters": {
+            "patience.threshold.median": {"label": "patience median", "low": 6, "high": 24},
+            "sponsor_levels.director.tenure.mean": {"label": "director tenure", "low": 18,
+                                                    "high": 48},
+            "sponsor_levels.ceo.approval": {"low": 0.9, "high": 0.99},
+            "sponsor_levels.ceo.clout": {"low": 0.85, "high": 0.95}},
+        "metrics": ["p_completed", "mean_value"], **extra}, output=out)
+    return out
+
+
+def test_labels_name_the_parameters_of_every_frame_and_figure(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = progsurv.load_sweep(labelled_morris(tmp_path))
+    assert r.labels == ["patience median", "director tenure", "sponsor_levels.ceo.approval",
+                        "sponsor_levels.ceo.clout"]
+    m = r.morris("p_completed").set_index("parameter")
+    assert list(m.columns[:2]) == ["metric", "label"]
+    assert m.loc["patience.threshold.median", "label"] == "patience median"
+    ax = r.plot_morris("p_completed")
+    texts = {t.get_text() for t in ax.texts}
+    assert {"patience median", "director tenure"} <= texts
+    assert "patience.threshold.median" not in texts
+
+
+def test_morris_labels_do_not_overlap_and_stay_inside_the_frame(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.text import Text
+
+    r = progsurv.load_sweep(labelled_morris(tmp_path))
+    for metric in r.metrics:
+        ax = r.plot_morris(metric)
+        fig = ax.figure
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        frame = ax.get_window_extent(renderer)
+        boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+        assert len(boxes) == 4
+        for i, a in enumerate(boxes):
+            # Inside the frame, not touching it.
+            assert frame.x0 < a.x0 and a.x1 < frame.x1 and frame.y0 < a.y0 and a.y1 < frame.y1, \
+                (ax.texts[i].get_text(), a, frame)
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (a, b)
+
+
+def _page(tmp_path, out):
+    """The report page of the sweep file `out`, every tagged number checked against the
+    file and no untagged digit; returns the page's text without tags and figures."""
+    import re
+
+    from report_numbers import check_page
+
+    html = tmp_path / (out.stem + ".html")
+    run_cli("report", out, "-o", html)
+    page = html.read_text()
+    check_page(page, out, None)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"</?(span|code)\b[^>]*>", "", page))
+    return re.sub(r"\s+", " ", text)
+
+
+def test_sobol_page_shows_the_noise_ratio_and_the_commands_warning(tmp_path):
+    """The command warned that simulation noise was much of the variance; the page said
+    nothing of it."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"name: s\nbase: {BASELINE}\nreplications: 200\n"
+                    "design: {type: sobol, base_samples: 16, bootstrap: 40}\n"
+                    "parameters:\n"
+                    "  patience.threshold.median: {label: patience median, low: 6, high: 24}\n"
+                    "  succession.adoption: {low: 0.2, high: 0.8}\n"
+                    "metrics: [p_completed, mean_value]\n")
+    out = tmp_path / "s.h5"
+    said = run_cli("sweep", spec, "-o", out, "-q").stdout
+    text = _page(tmp_path, out)
+    with h5py.File(out, "r") as f:
+        ratio = f["sobol/noise_ratio"][()]
+    warned = said.count("warning: simulation noise is")
+    assert warned >= 1  # at 200 replications a point, the noise is large
+    assert text.count("Warning: simulation noise is") == warned
+    for m, metric in enumerate(["p_completed", "mean_value"]):
+        shown = f"{100 * ratio[m]:.2g}%"
+        assert f"noise/variance {shown}" in said  # the same number as the command's
+        assert f"{metric}: noise/variance {shown}" in text
+    assert "more replications, or --repeat R to include it in the intervals" in text
+    assert "patience median" in text
+
+
+def test_morris_page_has_a_table_per_metric_with_labels(tmp_path):
+    out = labelled_morris(tmp_path)
+    text = _page(tmp_path, out)
+    assert text.count("parameter mu* mu sigma") == 2
+    m = progsurv.load_sweep(out).morris("mean_value")
+    top = m.iloc[0]
+    assert f"{top['label']} {top['parameter']} {top['mu_star']:.4g} (± " in text, text
+    # The points table heads a labelled parameter with its label.
+    assert "patience median patience.threshold.median" in text.split("Points", 1)[1]
+
+
+def test_grid_page_draws_the_grid_and_the_curves(tmp_path):
+    """A 2-parameter grid sweep's page had no figure; its curves (curves: true) were on no
+    page."""
+    spec = tmp_path / "g.yaml"
+    spec.write_text(f"name: g\nbase: {BASELINE}\nreplications: 300\ndesign: grid\n"
+                    "curves: true\nparameters:\n"
+                    "  patience.threshold.median: {label: patience median, values: [8, 24]}\n"
+                    "  succession.adoption: [0.2, 0.8]\nmetrics: [p_completed]\n")
+    out = tmp_path / "g.h5"
+    run_cli("sweep", spec, "-o", out, "-q")
+    text = _page(tmp_path, out)
+    assert "p_completed over the grid." in text and "Completion at each point." in text
+    assert (tmp_path / "g.html").read_text().count("data:image/png") == 2
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = progsurv.load_sweep(out)
+    ax = r.plot_grid()
+    assert ax.get_xlabel() == "patience median" and ax.get_ylabel() == "succession.adoption"
+    assert len(ax.texts) == 4  # the values in the cells
+    assert len(r.plot_curves().get_lines()) == 4  # one a point
+    assert len(r.plot_curves(lines=2).get_lines()) == 3  # median, lowest, highest
