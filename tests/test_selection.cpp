@@ -228,21 +228,25 @@ TEST(Selection, FrontierThresholdIsHalfTheIndifferenceZone) {
 
 // Feasibility against ">= 0.25": every system at least 0.05 from the bound (epsilon 0.02)
 // is classified right; the chosen one is the cheapest feasible, the runner-up the next.
+// Six systems of cost 0..50 against the target 0.25: 0 and 1 fall short, 2 and 3 (0.30,
+// 0.32) meet it, 4 and 5 meet it easily.
+const std::vector<double> kFeasibilityCost = {0, 10, 20, 30, 40, 50};
+SelectionResult select_feasible(int seed, SelectionOptions o = {}) {
+  NormalSystems sys;
+  sys.mean = {0.10, 0.18, 0.30, 0.32, 0.40, 0.45};
+  sys.sd.assign(kFeasibilityCost.size(), 0.05);
+  sys.rho = 0.5;
+  sys.seed = static_cast<std::uint64_t>(seed);
+  o.delta = 0.02;
+  o.epsilon = 0.02;
+  o.target = SelectionTarget{0.25, true};
+  o.max_observations = 100000;
+  return select_systems(kFeasibilityCost, sys.observer(), o);
+}
+
 TEST(Selection, FeasibilityChosenAndRunnerUp) {
-  const std::vector<double> cost = {0, 10, 20, 30, 40, 50};
-  const std::vector<double> mean = {0.10, 0.18, 0.30, 0.32, 0.40, 0.45};
   for (int seed = 1; seed <= 10; ++seed) {
-    NormalSystems sys;
-    sys.mean = mean;
-    sys.sd.assign(cost.size(), 0.05);
-    sys.rho = 0.5;
-    sys.seed = static_cast<std::uint64_t>(seed);
-    SelectionOptions o;
-    o.delta = 0.02;
-    o.epsilon = 0.02;
-    o.target = SelectionTarget{0.25, true};
-    o.max_observations = 100000;
-    const SelectionResult r = select_systems(cost, sys.observer(), o);
+    const SelectionResult r = select_feasible(seed);
     ASSERT_EQ(r.termination, Termination::Converged);
     EXPECT_EQ(r.systems[0].feasibility, Feasibility::Infeasible) << "seed " << seed;
     EXPECT_EQ(r.systems[1].feasibility, Feasibility::Infeasible) << "seed " << seed;
@@ -265,21 +269,10 @@ TEST(Selection, FeasibilityChosenAndRunnerUp) {
 // it: the runner-up is the next that does not, and it is decided although two cheaper
 // systems are feasible.
 TEST(Selection, RunnerUpDoesNotExtendTheChosen) {
-  const std::vector<double> cost = {0, 10, 20, 30, 40, 50};
-  const std::vector<double> mean = {0.10, 0.18, 0.30, 0.32, 0.40, 0.45};
   for (int seed = 1; seed <= 10; ++seed) {
-    NormalSystems sys;
-    sys.mean = mean;
-    sys.sd.assign(cost.size(), 0.05);
-    sys.rho = 0.5;
-    sys.seed = static_cast<std::uint64_t>(seed);
     SelectionOptions o;
-    o.delta = 0.02;
-    o.epsilon = 0.02;
-    o.target = SelectionTarget{0.25, true};
-    o.max_observations = 100000;
     o.extends = [](int a, int b) { return a == 3 && b == 2; };
-    const SelectionResult r = select_systems(cost, sys.observer(), o);
+    const SelectionResult r = select_feasible(seed, o);
     ASSERT_EQ(r.termination, Termination::Converged);
     EXPECT_EQ(r.chosen, 2) << "seed " << seed;
     EXPECT_EQ(r.runner_up, 4) << "seed " << seed;
