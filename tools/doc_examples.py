@@ -90,6 +90,11 @@ END = "<!-- /doc-example -->\n"
 def render(build, args):
     exe = os.path.join(build, "sim", "progsurv")
     os.makedirs(os.path.join(ROOT, "out"), exist_ok=True)
+    # A sample shows a first run: its output is not there yet (else the command says it
+    # replaced it).
+    for flag, value in zip(args, args[1:]):
+        if flag == "-o" and os.path.isfile(os.path.join(ROOT, value)):
+            os.remove(os.path.join(ROOT, value))
     proc = subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=1800)
     # A refusal is a sample too (exit 2, the message on stderr).
     text = proc.stdout + proc.stderr

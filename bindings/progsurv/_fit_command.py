@@ -119,7 +119,7 @@ def _main_on_ranks(args, comm):
 def _main(args, pool=None, ranks=1):
     from . import _core
     from ._fit import FitSpec, fit
-    from ._output import check_output_path, printable
+    from ._output import check_output_path, printable, written_line
 
     started = time.monotonic()
     try:
@@ -128,6 +128,7 @@ def _main(args, pool=None, ranks=1):
         # before sampling, and again by the writer.
         inputs = [args.fit_file, args.record, spec.scenario_file]
         check_output_path(args.output, inputs, args.force)
+        replaced = os.path.lexists(args.output)
         # The fit's warnings are printed once, after the tables, below.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -144,7 +145,7 @@ def _main(args, pool=None, ranks=1):
     elapsed = time.monotonic() - started
 
     print_summary(result, spec.scenario.name, spec.likelihood["method"], elapsed, ranks)
-    print(f"written: {printable(os.fspath(args.output))}")
+    print(written_line(os.fspath(args.output), replaced))
     return 0
 
 

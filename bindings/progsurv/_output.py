@@ -71,10 +71,12 @@ class Staging:
         self._folders = {}  # output folder -> its staging folder
         self._staged = []  # (staged path, final path)
         self._last = None  # the command's last output, written after the staged ones
+        self._replaced = set()  # outputs that were there when checked
 
     def last(self, path):
         """Names the command's own last output (the page): no staged file may have its name."""
         self._last = os.fspath(path)
+        self._replaced |= existing_files(self._last)
 
     def path(self, final, inputs=(), force=False):
         """Where to write the output `final` (checked now, as the writer would). A name that
@@ -86,6 +88,7 @@ class Staging:
                                  f"(one would replace the other); give the output (-o) a name "
                                  f"of its own, such as {os.path.splitext(final)[0]}.html")
         _core.check_output_path(final, [os.fspath(i) for i in inputs if i is not None], force)
+        self._replaced |= existing_files(final)
         folder = os.path.dirname(os.path.abspath(final))
         if folder not in self._folders:
             self._folders[folder] = tempfile.mkdtemp(prefix=".progsurv-staged-", dir=folder)
@@ -96,6 +99,10 @@ class Staging:
     def final_of(self, staged):
         """The output a staged file becomes."""
         return next(final for path, final in self._staged if path == staged)
+
+    def replaced(self, path):
+        """Whether output `path` (staged or last) was there when it was checked."""
+        return os.fspath(path) in self._replaced
 
     def finals(self):
         """The outputs staged, in order (committed or not)."""
@@ -161,6 +168,22 @@ def formula_safe_frame(frame):
             out[column] = out[column].map(formula_safe)
     out.columns = [formula_safe(c) for c in out.columns]
     return out
+
+
+def existing_files(path):
+    """The files at `path` now: itself when a file, the files in it when a folder (CSV
+    exports), for written_line."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        return {os.path.join(path, name) for name in os.listdir(path)}
+    return {path} if os.path.lexists(path) else set()
+
+
+def written_line(path, replaced):
+    """"written: <path>", as the C++ commands print it (sim/cli/cli_options.cpp), saying so
+    when it replaced a file that was there before the command wrote."""
+    return f"written: {printable(path)}" + (" (replaced the file that was there)" if replaced
+                                             else "")
 
 
 def printable(text):

@@ -742,10 +742,11 @@ def main(argv=None):
                    help="replace outputs even when they are write-protected, and write CSV "
                    "tables into a folder that holds the export of another file")
     args = p.parse_args(argv)
-    from ._output import printable
+    from ._output import existing_files, printable, written_line
 
     prog = "progsurv export" if os.environ.get("PROGSURV_CLI") else "progsurv.export"
     try:
+        there = existing_files(args.xlsx or args.csv)
         written = (to_xlsx(args.file, args.xlsx, args.force) if args.xlsx
                    else to_csv(args.file, args.csv, args.force))
     except KeyboardInterrupt:
@@ -762,7 +763,7 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     for w in written:
-        print(f"written: {printable(w)}")
+        print(written_line(w, w in there))
     return 0
 
 

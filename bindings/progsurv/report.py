@@ -1249,7 +1249,7 @@ def main(argv=None):
 
 
 def _main(args):
-    from ._output import Staging, printable
+    from ._output import Staging, written_line
 
     # The files a scenario's or a comparison's report computes (the run, the attributions)
     # are staged and renamed into place with the page: Ctrl-C or a failure part-way leaves
@@ -1265,7 +1265,7 @@ def _main(args):
     except Exception as e:  # a library failing part-way: say so, without a traceback
         return _fail(f"{type(e).__name__}: {e}; nothing written", 1)
     for path in staging.finals() + [out]:
-        print(f"written: {printable(path)}")
+        print(written_line(path, staging.replaced(path)))
     return 0
 
 

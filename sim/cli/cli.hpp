@@ -115,9 +115,15 @@ void add_long_run_options(CLI::App* sub, LongRunArgs& a, const std::string& n_na
 // Before any work: throws OutputPathError (exit 2) when `path` cannot receive the output
 // (progsurv/io/output_file.hpp): missing or unwritable folder, a device, FIFO or folder at
 // that name, one of `inputs`, a write-protected file without `force`, a name too long.
+// It also notes whether a file is there, for print_written.
 void check_output(const std::string& path, const std::vector<std::string>& inputs, bool force);
 // The default output name for a scenario or sweep name: a plain file in the working folder.
-std::string default_output(const std::string& name, const std::string& suffix);
+// A variant's --set changes are part of it ("baseline-sponsor_director.h5"), so running a
+// variant does not replace the plain scenario's file.
+std::string default_output(const std::string& name, const std::string& suffix,
+                           const std::vector<ValueChange>& changes = {});
+// "written: <path>", saying so when it replaced a file that was there at check_output.
+void print_written(const std::string& path);
 }  // namespace progsurv::cli
 
 namespace progsurv {

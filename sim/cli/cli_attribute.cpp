@@ -56,7 +56,7 @@ int do_attribute_portfolio(const AttributeArgs& a) {
   std::cout << format_portfolio_attribution(result);
   if (!a.output.empty()) {
     write_portfolio_attribution(a.output, result);
-    std::cout << "written: " << a.output << "\n";
+    print_written(a.output);
   }
   return 0;
 }
@@ -88,7 +88,7 @@ int do_attribute(const AttributeArgs& a) {
   std::cout << format_attribution(result);
   if (!a.output.empty()) {
     write_attribution(a.output, result);
-    std::cout << "written: " << a.output << "\n";
+    print_written(a.output);
   }
   return 0;
 }

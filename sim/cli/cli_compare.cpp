@@ -68,7 +68,7 @@ int do_compare(const CompareArgs& a) {
   std::cout << format_comparison(result);
   if (!a.output.empty()) {
     write_comparison(a.output, result);
-    std::cout << "written: " << a.output << "\n";
+    print_written(a.output);
   }
   return 0;
 }

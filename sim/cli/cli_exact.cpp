@@ -41,7 +41,7 @@ std::string exact_summary(const RunResult& r, const ExactInfo& info, const std::
 int do_exact(const ExactArgs& a) {
   const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
   const std::string output =
-      a.output.empty() ? default_output(scenario.name, "-exact.h5") : a.output;
+      a.output.empty() ? default_output(scenario.name, "-exact.h5", scenario.changes) : a.output;
   check_output(output, {a.scenario}, a.force);
   ExactOptions options;
   options.method = a.method == "dense"            ? ExactOptions::Method::Dense
@@ -51,7 +51,7 @@ int do_exact(const ExactArgs& a) {
   const RunResult result = model.solve();
   write_result(output, result);
   std::cout << exact_summary(result, model.info(), "progsurv: " + scenario.label() + " (exact)");
-  std::cout << "written: " << output << "\n";
+  print_written(output);
   return 0;
 }
 

@@ -4,7 +4,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <iostream>
 #include <limits>
+#include <set>
 
 #include "cli/cli.hpp"
 #include "progsurv/engine/run.hpp"
@@ -142,15 +145,33 @@ CLI::Option* add_force_flag(CLI::App* sub, bool& force) {
   return sub->add_flag("--force", force, "Replace the output even when it is write-protected");
 }
 
+namespace {
+std::set<std::string>& replaced_outputs() {
+  static std::set<std::string> paths;
+  return paths;
+}
+}  // namespace
+
 void check_output(const std::string& path, const std::vector<std::string>& inputs, bool force) {
   OutputCheck check;
   check.inputs = inputs;
   check.force = force;
   check_output_path(path, check);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) replaced_outputs().insert(path);
 }
 
-std::string default_output(const std::string& name, const std::string& suffix) {
-  return default_output_name(name, suffix);
+std::string default_output(const std::string& name, const std::string& suffix,
+                           const std::vector<ValueChange>& changes) {
+  std::string stem = name;
+  for (const ValueChange& c : changes) stem += "-" + c.path + "=" + c.value;
+  return default_output_name(stem, suffix);
+}
+
+void print_written(const std::string& path) {
+  std::cout << "written: " << path
+            << (replaced_outputs().count(path) ? " (replaced the file that was there)" : "")
+            << "\n";
 }
 
 }  // namespace progsurv::cli

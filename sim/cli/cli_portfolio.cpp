@@ -22,7 +22,8 @@ int do_portfolio(const PortfolioArgs& a) {
   const Portfolio loaded = Portfolio::load(a.portfolio);
   Portfolio portfolio = loaded;
   if (!a.sets.empty()) portfolio = portfolio.with_values(parse_sets(a.sets));
-  const std::string output = a.output.empty() ? default_output(portfolio.name, ".h5") : a.output;
+  const std::string output =
+      a.output.empty() ? default_output(portfolio.name, ".h5", portfolio.changes) : a.output;
   // The template files as loaded: --set may have written one inline.
   std::vector<std::string> inputs{a.portfolio};
   for (const auto& source : loaded.template_sources) inputs.push_back(source);
@@ -40,7 +41,7 @@ int do_portfolio(const PortfolioArgs& a) {
   progress.finish();
   write_portfolio_result(output, result);
   std::cout << format_portfolio_summary(result);
-  std::cout << "written: " << output << "\n";
+  print_written(output);
   return 0;
 }
 
@@ -51,7 +52,7 @@ const Registration reg_portfolio(15, [](CLI::App& app) {
   sub->add_option("portfolio", args->portfolio, "Portfolio YAML file")->required();
   sub->add_option("-o,--output", args->output,
                   "Output HDF5 file (default: <name>.h5 in the working folder, the name made "
-                  "file-safe)");
+                  "file-safe, with any --set changes after it)");
   add_long_run_options(sub, *args, "-n,--organisations", "Organisations (replications) to run", 1);
   auto* precision = add_number_option(
       sub, "--precision", args->precision,

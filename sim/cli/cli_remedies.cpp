@@ -56,7 +56,7 @@ int search_and_write(const RemediesArgs& a, const MpiSession& mpi, const Base& b
   const RemedySet remedies = RemedySet::load(a.remedies, base);
   if (mpi.rank() == 0) print_warnings(remedies.warnings, a.remedies);
   const std::string output =
-      a.output.empty() ? default_output(base.name, "-remedies.h5") : a.output;
+      a.output.empty() ? default_output(base.name, "-remedies.h5", base.changes) : a.output;
   check_output(output, inputs, a.force);
   opt.seed = a.seed;
   opt.threads = a.threads;
@@ -84,7 +84,7 @@ int search_and_write(const RemediesArgs& a, const MpiSession& mpi, const Base& b
   if (mpi.rank() != 0) return 0;
   std::cout << format_remedies(result);
   write_remedies(output, result);
-  std::cout << "written: " << output << "\n";
+  print_written(output);
   return 0;
 }
 

@@ -51,7 +51,8 @@ std::string precision_line(const RunResult& r, std::int64_t cap) {
 
 int do_run(const RunArgs& a) {
   const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
-  const std::string output = a.output.empty() ? default_output(scenario.name, ".h5") : a.output;
+  const std::string output =
+      a.output.empty() ? default_output(scenario.name, ".h5", scenario.changes) : a.output;
   check_output(output, {a.scenario}, a.force);
   RunOptions opt;
   opt.seed = a.seed;
@@ -68,7 +69,7 @@ int do_run(const RunArgs& a) {
   std::cout << format_summary(
       result.summary, "progsurv: " + scenario.label() + " (seed " + std::to_string(a.seed) + ")");
   if (a.precision > 0) std::cout << precision_line(result, a.max_replications);
-  std::cout << "written: " << output << "\n";
+  print_written(output);
   return 0;
 }
 
@@ -79,7 +80,7 @@ const Registration reg_run(10, [](CLI::App& app) {
                   "Scenario YAML file (default: the embedded scenarios/baseline.yaml)");
   sub->add_option("-o,--output", args->output,
                   "Output HDF5 file (default: <name>.h5 in the working folder, the name made "
-                  "file-safe)");
+                  "file-safe, with any --set changes after it)");
   add_long_run_options(sub, *args, "-n,--replications", "Replications to run", 1);
   auto* precision = add_number_option(sub, "--precision", args->precision,
                                       "Run batches until the 95% half-width of P(completed) <= X",

@@ -63,7 +63,7 @@ int do_seek(const SeekArgs& a) {
   std::cout << format_seek(result);
   if (!a.output.empty()) {
     write_seek(a.output, result);
-    std::cout << "written: " << a.output << "\n";
+    print_written(a.output);
   }
   return 0;
 }

@@ -454,3 +454,24 @@ def test_exact_fit_of_a_non_markov_scenario_is_refused_when_read():
         progsurv.FitSpec.from_yaml(text, "fit.yaml")
     assert err.value.key == "likelihood.method" and "Markov" in str(err.value)
     assert time.perf_counter() - start < 60  # refused up front, not after sampling
+
+
+def test_a_replaced_output_is_said_and_a_variant_does_not_replace_its_scenario(tmp_path):
+    """Before, a second run replaced the first one's file without a word, and a run of
+    `--set` (no -o) wrote over the plain scenario's file: baseline.h5 both times."""
+    base = ("run", BASELINE, "-n", "300", "-q")
+    first = run_cli(*base, cwd=tmp_path)
+    assert first.stdout.rstrip().endswith("written: baseline.h5")
+    plain = (tmp_path / "baseline.h5").read_bytes()
+    variant = run_cli(*base, "--set", "sponsor=director", cwd=tmp_path)
+    assert variant.stdout.rstrip().endswith("written: baseline-sponsor_director.h5")
+    assert (tmp_path / "baseline.h5").read_bytes() == plain
+    again = run_cli(*base, "--seed", "2", cwd=tmp_path)
+    assert again.stdout.rstrip().endswith("written: baseline.h5 (replaced the file that was there)")
+    # The Python commands say it as the C++ ones do.
+    for _ in range(2):
+        page = run_cli("report", tmp_path / "baseline.h5", "-o", tmp_path / "b.html")
+        csv = run_cli("export", tmp_path / "baseline.h5", "--csv", tmp_path / "tables")
+    assert f"written: {tmp_path / 'b.html'} (replaced the file that was there)" in page.stdout
+    assert f"written: {tmp_path / 'tables' / 'means.csv'} (replaced the file that was there)" \
+        in csv.stdout
