@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import textwrap
+import warnings
 
 import h5py
 import numpy as np
@@ -956,6 +957,10 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
     _core.file_type(os.fspath(path))  # FileFormatError, naming it, for a foreign or damaged file
     if attribution:
         _check_attribution(path, attribution)
+        with h5py.File(path, "r") as f, h5py.File(attribution, "r") as a:
+            differs = _attribution_differs(f, a)
+        if differs:
+            warnings.warn(differs[0].upper() + differs[1:], UserWarning, stacklevel=2)
     check_output_path(output, inputs, force)
     _Steps.start()
     try:
@@ -972,9 +977,11 @@ def _write_report(path, output, attribution, force, inputs, comparison_knockouts
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
     filetype = f.h5.attrs.get("filetype")
-    ctx = dict(f=f, a=a, filetype=filetype, attribution=None,
+    ctx = dict(f=f, a=a, filetype=filetype, attribution=None, attribution_differs=None,
                file_name=os.path.basename(os.fspath(path)),
                attribution_name=os.path.basename(os.fspath(attribution)) if attribution else None)
+    if a is not None:
+        ctx["attribution_differs"] = _attribution_differs(f.h5, a.h5)
     if filetype == "progsurv-run":
         ctx.update(_run_context(f, a))
         if a is not None:
@@ -984,9 +991,9 @@ def _write_report(path, output, attribution, force, inputs, comparison_knockouts
                    attribution_figure=_attribution_figure(f))
     elif filetype == "progsurv-fit":
         names = list(f.h5["parameters/names"].asstr()[()])
-        warnings = f.h5["diagnostics/warnings"][()] if "diagnostics/warnings" in f.h5 else []
+        said = f.h5["diagnostics/warnings"][()] if "diagnostics/warnings" in f.h5 else []
         acceptance = f.h5["chain/acceptance"][()]
-        ctx.update(kind="fit", fit_params=names, fit_warnings=list(warnings),
+        ctx.update(kind="fit", fit_params=names, fit_warnings=list(said),
                    fit_acceptance=f"{float(acceptance.mean()):.2f} (walkers "
                                   f"{float(acceptance.min()):.2f} to {float(acceptance.max()):.2f})",
                    figures=_fit_figures(f))
@@ -1043,6 +1050,23 @@ def _a_kind(filetype):
 
 def _strings_or_none(group, name):
     return _strings(group[name]) if name in group else None
+
+
+def _attribution_differs(run, attribution):
+    """The attribution's seed and size against the run's, as a sentence when they differ
+    (None when they agree): its figures with everything on then differ from the run's by
+    simulation noise, and the page says so."""
+    size = "replications" if "replications" in run["run"].attrs else "organisations"
+    if "seed" not in run["run"].attrs or size not in run["run"].attrs:
+        return None  # an exact solution: no seed to match
+    ours = (int(run["run"].attrs["seed"]), int(run["run"].attrs[size]))
+    theirs = (int(attribution.attrs["seed"]), int(attribution.attrs[size]))
+    if ours == theirs:
+        return None
+    return (f"the attribution was run with seed {theirs[0]} and {theirs[1]:,} {size}, the "
+            f"report's file with seed {ours[0]} and {ours[1]:,}: its figures with everything "
+            f"on differ from the file's by simulation noise (attribute with --seed {ours[0]} "
+            f"-n {ours[1]} for figures that agree)")
 
 
 def _check_attribution(path, attribution):
@@ -1203,11 +1227,14 @@ def _run_portfolio_yaml(args, path, output, inputs, staging):
     return h5, attribution
 
 
+def _prog():
+    return "progsurv report" if os.environ.get("PROGSURV_CLI") else "progsurv.report"
+
+
 def _fail(message, status=2):
     from ._output import printable
 
-    prog = "progsurv report" if os.environ.get("PROGSURV_CLI") else "progsurv.report"
-    print(f"{prog}: error: {printable(message)}", file=sys.stderr)
+    print(f"{_prog()}: error: {printable(message)}", file=sys.stderr)
     return status
 
 
@@ -1249,15 +1276,18 @@ def main(argv=None):
 
 
 def _main(args):
-    from ._output import Staging, written_line
+    from ._output import Staging, printable, written_line
 
     # The files a scenario's or a comparison's report computes (the run, the attributions)
     # are staged and renamed into place with the page: Ctrl-C or a failure part-way leaves
     # every file as it was (docs/robustness.md).
     staging = Staging()
     try:
-        with staging:
+        with staging, warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", UserWarning)
             out = _report(args, staging)
+            for w in said:  # as a line of the command's, not Python's warning format
+                print(f"{_prog()}: warning: {printable(w.message)}", file=sys.stderr)
     except RuntimeError as e:  # writing failed (a full disk, ...): nothing replaced
         return _fail(str(e), 1)
     except (OSError, ValueError, KeyError, TypeError) as e:

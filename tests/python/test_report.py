@@ -519,3 +519,31 @@ def test_a_run_where_nothing_started_has_a_page(tmp_path):
     proc = run_cli("report", path, "-o", tmp_path / "closed.html", "--attribute", 2000)
     assert "written: " in proc.stdout, proc.stderr
     assert "Traceback" not in proc.stderr and "StopIteration" not in proc.stderr
+
+
+def test_an_attribution_of_another_seed_or_size_is_noted(files, tmp_path):
+    """A page showed two figures for one quantity, the run's and the attribution's, with no
+    word that the attribution ran with another size (or seed): the command now warns and
+    the page says why they differ; an attribution of the run's own seed and size does not."""
+    from progsurv.report import write_report
+
+    out = tmp_path / "r.html"
+    proc = run_cli("report", files / "run.h5", "--attribution", files / "attr.h5", "-o", out)
+    assert ("progsurv report: warning: The attribution was run with seed 3 and 4,000 "
+            "replications, the report's file with seed 3 and 20,000") in proc.stderr
+    assert "attribute with --seed 3 -n 20000" in proc.stderr
+    page = out.read_text()
+    assert "Note:</span> this attribution\nwas run with seed" in page
+    with pytest.warns(UserWarning, match="seed 3 and 4,000 replications"):
+        write_report(files / "run.h5", tmp_path / "p.html", attribution=files / "attr.h5")
+    run_cli("attribute", BASELINE, "-n", 20000, "--seed", 3, "-o", tmp_path / "same.h5", "-q")
+    proc = run_cli("report", files / "run.h5", "--attribution", tmp_path / "same.h5", "-o", out)
+    assert "warning" not in proc.stderr
+    assert "Note:</span> this attribution" not in out.read_text()
+    # A portfolio's page says the same of a portfolio attribution of another seed.
+    ten = SCENARIOS / "portfolios" / "ten-years.yaml"
+    run_cli("portfolio", ten, "-n", 20, "-o", tmp_path / "pf.h5", "-q")
+    run_cli("attribute", ten, "-n", 20, "--seed", 3, "-o", tmp_path / "pa.h5", "-q")
+    proc = run_cli("report", tmp_path / "pf.h5", "--attribution", tmp_path / "pa.h5", "-o", out)
+    assert "warning: The attribution was run with seed 3 and 20 organisations" in proc.stderr
+    assert "Note:</span>\nthis attribution was run with seed" in out.read_text()
