@@ -166,8 +166,10 @@ std::vector<std::string> warning_lines(const std::vector<ScenarioWarning>& warni
                                        const std::string& source) {
   std::vector<std::string> lines;
   for (const ScenarioWarning& w : warnings)
-    lines.push_back(source + (w.line > 0 ? ":" + std::to_string(w.line) : "") + ": " + w.message +
-                    " (" + w.key + ")");
+    // A dict's YAML is made by the package: its line numbers are not the user's.
+    lines.push_back(source +
+                    (w.line > 0 && source != "<dict>" ? ":" + std::to_string(w.line) : "") + ": " +
+                    w.message + " (" + w.key + ")");
   return lines;
 }
 

@@ -209,6 +209,46 @@ TEST_F(Cli, ForeignFileIsRejected) {
   EXPECT_NE(r.out.find("junk.h5"), std::string::npos) << r.out;
 }
 
+// -o onto a file of another kind is a slip, not a re-run: refused without --force, the file
+// kept; a file of the command's own kind (a re-run), an empty file and --force replace it.
+TEST_F(Cli, AnOutputOfAnotherKindIsNotReplacedWithoutForce) {
+  ASSERT_EQ(progsurv("run " + baseline() + " -n 200 -q -o " + path("run.h5")).status, 0);
+  const std::string run_bytes = slurp(path("run.h5"));
+  {
+    std::ofstream sw(path("sw.yaml"));
+    sw << "name: sw\nbase: " << baseline()
+       << "\nseed: 1\nreplications: 100\ndesign: oat\nparameters:\n"
+          "  succession.adoption: {low: 0.2, high: 0.8}\nmetrics: [p_completed]\n";
+    std::ofstream notes(path("notes.h5"));
+    notes << "my notes";
+    std::ofstream empty(path("empty.h5"));
+  }
+  Output r = progsurv("sweep " + path("sw.yaml") + " -q -o " + path("run.h5"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("output " + path("run.h5") +
+                       ": holds a run file, not a sweep file; use --force to replace it, or "
+                       "choose another name"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(slurp(path("run.h5")), run_bytes);
+  r = progsurv("run " + baseline() + " -n 200 -q -o " + path("notes.h5"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("exists and is not a progsurv file; use --force"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(slurp(path("notes.h5")), "my notes");
+  // The same kind is a re-run; an empty file and --force are replaced.
+  r = progsurv("run " + baseline() + " -n 100 --seed 2 -q -o " + path("run.h5"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("(replaced the file that was there)"), std::string::npos) << r.out;
+  EXPECT_EQ(progsurv("run " + baseline() + " -n 200 -q -o " + path("empty.h5")).status, 0);
+  r = progsurv("sweep " + path("sw.yaml") + " -q --force -o " + path("notes.h5"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("written: " + path("notes.h5") + " (replaced the file that was there)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(read_sweep(path("notes.h5")).sweep.name, "sw");
+}
+
 // `progsurv sweep -n/--seed/--set` replace the sweep file's replications, seed and base
 // values; the resolved sweep in the file records them, so re-running it gives the same file.
 TEST_F(Cli, SweepOptionsOverrideTheSweepFile) {

@@ -266,6 +266,16 @@ TEST_F(Hostile, DefaultOutputNamesArePlainFilesInTheWorkingFolder) {
   EXPECT_EQ(default_output_name("..", ".h5"), "progsurv.h5");
   EXPECT_EQ(default_output_name(".hidden", ".h5"), "hidden.h5");
   EXPECT_EQ(default_output_name(std::string(500, 'n'), ".h5").size(), 103u);
+  // Two long names that differ only after the cut (variants with long --set values) get
+  // files of their own.
+  const std::string variant =
+      "cab-sponsor_levels.vp.clout=0.6-sponsor_levels.vp.approval=0.8-"
+      "sponsor_levels.c_suite.clout=0.8-succession.adoption=";
+  const std::string a = default_output_name(variant + "0.7", ".h5");
+  const std::string b = default_output_name(variant + "0.9", ".h5");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.size(), 103u);
+  EXPECT_EQ(a.substr(0, 91), b.substr(0, 91));
   for (const std::string name : {"a/b", "a b", "ä"})
     EXPECT_EQ(default_output_name(name, ".h5").find('/'), std::string::npos);
   // End to end: name ../x writes x.h5 in the working folder, nothing above it.
@@ -414,10 +424,12 @@ TEST_F(Hostile, FailedWriteKeepsTheOldOutputAndLeavesNoLitter) {
   spit(path("sw.yaml"),
        "name: sw\nbase: b.yaml\nreplications: 100\ndesign: grid\n"
        "parameters:\n  silos.it.break_prob: [0.1, 0.2]\nmetrics: [p_completed]\n");
+  // --force: the old output is not a progsurv file, which the commands otherwise refuse to
+  // replace before any work.
   const std::vector<std::string> commands = {
-      "$P run '" + path("b.yaml") + "' -n 100 -q -o '" + path("out.h5") + "'",
-      "$P exact '" + path("s.yaml") + "' -o '" + path("out.h5") + "'",
-      "$P sweep '" + path("sw.yaml") + "' -q -o '" + path("out.h5") + "'"};
+      "$P run '" + path("b.yaml") + "' -n 100 -q --force -o '" + path("out.h5") + "'",
+      "$P exact '" + path("s.yaml") + "' --force -o '" + path("out.h5") + "'",
+      "$P sweep '" + path("sw.yaml") + "' -q --force -o '" + path("out.h5") + "'"};
   for (const std::string& command : commands) {
     spit(path("out.h5"), "old output");
     // 32 KiB: smaller than any result file; SIGXFSZ ignored so write() reports EFBIG.
@@ -438,7 +450,7 @@ TEST_F(Hostile, FullDiskGivesAClearErrorAndKeepsTheOldOutput) {
   if (shell("mount -t tmpfs -o size=64k tmpfs '" + path("small") + "'").status != 0)
     GTEST_SKIP() << "cannot mount a tmpfs here";
   spit(path("small/out.h5"), "old output");
-  const Output r = shell("$P run -n 100 -q -o '" + path("small/out.h5") + "'");
+  const Output r = shell("$P run -n 100 -q --force -o '" + path("small/out.h5") + "'");
   const std::string old = slurp(path("small/out.h5"));
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir_ / "small"))

@@ -1036,3 +1036,27 @@ TEST(SweepFile, SobolBaseSamplesNotAPowerOfTwoIsWarned) {
                                "s.yaml")
                   .warnings.empty());
 }
+
+// Too few base samples give indices outside [0, 1] with intervals that leave [0, 1] too: the
+// summary warns (a COO would otherwise read ST = 1.35 [1.00, 2.03] as a finding).
+TEST(SweepSensitivity, IndicesOutsideZeroOneAreWarnedAbout) {
+  const std::string parameters =
+      "  patience.threshold.median: {low: 6, high: 24}\n"
+      "  succession.adoption: {low: 0.2, high: 0.8}\n"
+      "  silos.it.break_prob: {low: 0.1, high: 0.4}\n"
+      "  phases.1.continue_prob: {low: 0.5, high: 1.0}\n";
+  const auto text = [&](int n) {
+    return "name: t\nbase: " + kBaseline + "\nseed: 3\nreplications: 500\ndesign: {type: sobol, " +
+           "base_samples: " + std::to_string(n) + ", bootstrap: 200}\nparameters:\n" +
+           parameters + "metrics: [p_completed]\n";
+  };
+  const std::string few = progsurv::format_sweep(
+      progsurv::run_sweep(Sweep::from_yaml(text(8), "s.yaml"), SweepOptions{}));
+  EXPECT_NE(few.find("wholly outside [0, 1] where no index can be: 8 base samples are too few "
+                     "for these indices and their intervals; raise base_samples (e.g. to 32)"),
+            std::string::npos)
+      << few;
+  const std::string enough = progsurv::format_sweep(
+      progsurv::run_sweep(Sweep::from_yaml(text(64), "s.yaml"), SweepOptions{}));
+  EXPECT_EQ(enough.find("wholly outside"), std::string::npos) << enough;
+}

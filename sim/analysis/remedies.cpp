@@ -466,10 +466,12 @@ RemediesResult search(const Scenario* scenario, const Portfolio* portfolio,
   const std::vector<Bundle>& bundles = pool.bundles;
   std::vector<int> all(bundles.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-  // The runner-up is another way to the target, not the answer with remedies added.
+  // The runner-up is another way to the target, not the answer with remedies added (when
+  // doing nothing is the answer, every bundle is another way).
   so.extends = [&bundles](int a, int b) {
-    return a != b &&
-           bundles[static_cast<std::size_t>(a)].contains(bundles[static_cast<std::size_t>(b)]);
+    const Bundle& base = bundles[static_cast<std::size_t>(b)];
+    return a != b && base.remedies_taken() > 0 &&
+           bundles[static_cast<std::size_t>(a)].contains(base);
   };
   const SelectionResult sel = pool.select(all, so);
   result.epsilon = sel.options.epsilon;

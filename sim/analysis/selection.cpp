@@ -349,12 +349,9 @@ class Procedure {
     }
 
     if (o_.target) {
-      // Only survivors can be chosen: forget eliminated systems declared feasible earlier.
-      feasible_.clear();
-      stop_above_ = std::numeric_limits<double>::infinity();
-      for (std::size_t p = 0; p < k_; ++p)
-        if (alive_[p] && result_.systems[part_[p]].feasibility == Feasibility::Feasible)
-          note_feasible(p);
+      // Only survivors can be chosen: eliminated systems declared feasible earlier no longer
+      // count.
+      update_stop();
       feasibility_checks(active, r);
     }
 
@@ -396,7 +393,7 @@ class Procedure {
       if (d >= rad) {
         sys.feasibility = Feasibility::Feasible;
         sys.decided_at = r;
-        note_feasible(i);
+        update_stop();  // O(k), once per system over the whole run
       } else if (d <= -rad) {
         sys.feasibility = Feasibility::Infeasible;
         sys.decided_at = r;
@@ -405,18 +402,32 @@ class Procedure {
   }
 
   // A system dearer than the cheapest feasible survivor and a second one that does not
-  // extend it can be neither the chosen nor the runner-up: its feasibility need not be
-  // decided.
+  // extend it can be neither the chosen nor the runner-up, once (with extends) no survivor as
+  // cheap as the first is still undecided (else the chosen may yet be a cheaper one, of which
+  // both could be extensions): its feasibility need not be decided. A check stopped is not
+  // restarted, even if one of the two is eliminated later.
   bool two_cheaper_feasible(double cost) const { return stop_above_ < cost; }
-  void note_feasible(std::size_t p) {
-    feasible_.push_back(p);
-    std::size_t cheapest = feasible_[0];
-    for (const std::size_t q : feasible_)
-      if (costs_[part_[q]] < costs_[part_[cheapest]]) cheapest = q;
-    stop_above_ = std::numeric_limits<double>::infinity();
-    for (const std::size_t q : feasible_)
-      if (q != cheapest && !extends(part_[q], part_[cheapest]))
-        stop_above_ = std::min(stop_above_, costs_[part_[q]]);
+  void update_stop() {
+    const double inf = std::numeric_limits<double>::infinity();
+    stop_above_ = inf;
+    std::size_t cheapest = k_;
+    double cheapest_undecided = inf;
+    for (std::size_t p = 0; p < k_; ++p) {
+      if (!alive_[p]) continue;
+      const Feasibility f = result_.systems[part_[p]].feasibility;
+      const double cost = costs_[part_[p]];
+      if (f == Feasibility::Undecided) cheapest_undecided = std::min(cheapest_undecided, cost);
+      if (f == Feasibility::Feasible && (cheapest == k_ || cost < costs_[part_[cheapest]]))
+        cheapest = p;
+    }
+    // Without extends any two cheaper feasible systems will do: whichever turns out the
+    // chosen, another of them is a runner-up cheaper than this system.
+    if (cheapest == k_ || (o_.extends && cheapest_undecided <= costs_[part_[cheapest]])) return;
+    for (std::size_t p = 0; p < k_; ++p)
+      if (p != cheapest && alive_[p] &&
+          result_.systems[part_[p]].feasibility == Feasibility::Feasible &&
+          !extends(part_[p], part_[cheapest]))
+        stop_above_ = std::min(stop_above_, costs_[part_[p]]);
   }
   bool extends(int a, int b) const { return o_.extends && o_.extends(a, b); }
 
@@ -497,9 +508,8 @@ class Procedure {
   std::vector<bool> sampling_;
   PairTable pairs_;
   std::vector<double> feas_scale_;  // h_f^2 S_i^2 per position
-  // Survivors declared feasible (positions in part_), and the cost above which a system can
-  // be neither the chosen nor the runner-up (two_cheaper_feasible).
-  std::vector<std::size_t> feasible_;
+  // The cost above which a system can be neither the chosen nor the runner-up
+  // (two_cheaper_feasible, update_stop).
   double stop_above_ = std::numeric_limits<double>::infinity();
 };
 

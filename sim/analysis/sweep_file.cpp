@@ -20,6 +20,7 @@
 
 #include "progsurv/analysis/sensitivity.hpp"
 #include "progsurv/analysis/sweep.hpp"
+#include "progsurv/io/fnv1a.hpp"
 #include "progsurv/io/version.hpp"
 #include "scenario/distribution_yaml.hpp"
 #include "scenario/scenario_reader.hpp"
@@ -56,17 +57,6 @@ const char* to_string(SweepDesign d) {
       return "morris";
   }
   return "unknown";
-}
-
-std::string fnv1a_hex(const std::string& text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "io/file_sync.hpp"
+#include "progsurv/io/fnv1a.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
 #include "scenario/distribution_yaml.hpp"
@@ -23,15 +24,6 @@ namespace progsurv::sweep_detail {
 namespace {
 
 // --- point records: the journal's and MPI's wire format --------------------------------
-
-std::uint64_t fnv1a(const char* data, std::size_t size) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (std::size_t i = 0; i < size; ++i) {
-    h ^= static_cast<unsigned char>(data[i]);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 template <class T>
 void put(std::string& out, T value) {
@@ -313,7 +305,11 @@ void differences(const YAML::Node& theirs, const YAML::Node& ours, const std::st
       const std::string key = kv.first.Scalar();
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
     }
-  for (const auto& key : keys) differences(theirs[key], ours[key], join_path(path, key), out);
+  for (const auto& key : keys) {
+    // A parameter's label is not part of the fingerprint: it cannot be why they differ.
+    if (key == "label" && path.rfind("parameters.", 0) == 0) continue;
+    differences(theirs[key], ours[key], join_path(path, key), out);
+  }
 }
 
 }  // namespace

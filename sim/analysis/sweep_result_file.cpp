@@ -449,6 +449,21 @@ std::string format_sweep(const SweepResult& r) {
                             : std::string("more replications, or --repeat R to include it in the "
                                           "intervals"))
            << ")\n";
+      // No index lies outside [0, 1]: an interval wholly outside says the design is too small
+      // for the estimator and the bootstrap alike (both rest on the N base samples).
+      const auto impossible = [](const Estimate& e) { return e.upper < 0.0 || e.lower > 1.0; };
+      std::string first_impossible;  // one is enough to say it
+      for (std::size_t i = 0; i < s.parameters.size() && first_impossible.empty(); ++i)
+        for (const auto& [which, e] : {std::pair{"S1", &x.first[i]}, {"ST", &x.total[i]}})
+          if (first_impossible.empty() && impossible(*e))
+            first_impossible = std::string(which) + " of " + s.parameters[i].name() + " is " +
+                               fmt(e->estimate) + " [" + fmt(e->lower) + ", " + fmt(e->upper) + "]";
+      if (!first_impossible.empty())
+        os << "  warning: " << first_impossible
+           << ", wholly outside [0, 1] where no index can be: " << s.samples
+           << " base samples are too few for these indices and their intervals; raise "
+              "base_samples (e.g. to "
+           << 4 * s.samples << ")\n";
     }
     return os.str();
   }

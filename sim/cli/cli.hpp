@@ -115,8 +115,10 @@ void add_long_run_options(CLI::App* sub, LongRunArgs& a, const std::string& n_na
 // Before any work: throws OutputPathError (exit 2) when `path` cannot receive the output
 // (progsurv/io/output_file.hpp): missing or unwritable folder, a device, FIFO or folder at
 // that name, one of `inputs`, a write-protected file without `force`, a name too long.
-// It also notes whether a file is there, for print_written.
-void check_output(const std::string& path, const std::vector<std::string>& inputs, bool force);
+// `filetype` is what the command writes: an existing file of another kind (or no progsurv
+// file) is refused without `force`. It also notes whether a file is there, for print_written.
+void check_output(const std::string& path, const std::vector<std::string>& inputs, bool force,
+                  const std::string& filetype);
 // The default output name for a scenario or sweep name: a plain file in the working folder.
 // A variant's --set changes are part of it ("baseline-sponsor_director.h5"), so running a
 // variant does not replace the plain scenario's file.

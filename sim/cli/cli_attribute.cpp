@@ -8,6 +8,7 @@
 #include "progsurv/analysis/attribution.hpp"
 #include "progsurv/analysis/portfolio_attribution.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/version.hpp"
 #include "progsurv/io/yaml_kind.hpp"
 
 namespace progsurv::cli {
@@ -41,7 +42,7 @@ int do_attribute_portfolio(const AttributeArgs& a) {
     // The template files as loaded: --set may have written one inline.
     std::vector<std::string> inputs{a.scenario};
     for (const auto& source : loaded.template_sources) inputs.push_back(source);
-    check_output(a.output, inputs, a.force);
+    check_output(a.output, inputs, a.force, kPortfolioAttributionFiletype);
   }
   PortfolioAttributionOptions opt;
   opt.seed = a.seed;
@@ -65,7 +66,7 @@ int do_attribute(const AttributeArgs& a) {
   if (!a.scenario.empty() && yaml_kind(a.scenario) == YamlKind::Portfolio)
     return do_attribute_portfolio(a);
   const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
-  if (!a.output.empty()) check_output(a.output, {a.scenario}, a.force);
+  if (!a.output.empty()) check_output(a.output, {a.scenario}, a.force, kAttributionFiletype);
   AttributionOptions opt;
   opt.seed = a.seed;
   opt.replications = a.replications;

@@ -5,6 +5,7 @@
 #include "cli/cli.hpp"
 #include "progsurv/analysis/compare.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/version.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -56,7 +57,7 @@ int do_compare(const CompareArgs& a) {
   }
   if (scenarios.size() < 2)
     throw CLI::ValidationError("compare", "needs two scenario files, or one and a --lever");
-  if (!a.output.empty()) check_output(a.output, a.scenarios, a.force);
+  if (!a.output.empty()) check_output(a.output, a.scenarios, a.force, kComparisonFiletype);
   CompareOptions opt;
   opt.seed = a.seed;
   opt.replications = a.replications;

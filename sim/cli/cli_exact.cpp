@@ -7,6 +7,7 @@
 #include "cli/cli.hpp"
 #include "progsurv/analysis/exact.hpp"
 #include "progsurv/io/result_file.hpp"
+#include "progsurv/io/version.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -42,7 +43,7 @@ int do_exact(const ExactArgs& a) {
   const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
   const std::string output =
       a.output.empty() ? default_output(scenario.name, "-exact.h5", scenario.changes) : a.output;
-  check_output(output, {a.scenario}, a.force);
+  check_output(output, {a.scenario}, a.force, kRunFiletype);
   ExactOptions options;
   options.method = a.method == "dense"            ? ExactOptions::Method::Dense
                    : a.method == "uniformization" ? ExactOptions::Method::Uniformization

@@ -142,7 +142,9 @@ CLI::Option* add_number_option(CLI::App* sub, const std::string& names, double& 
 }
 
 CLI::Option* add_force_flag(CLI::App* sub, bool& force) {
-  return sub->add_flag("--force", force, "Replace the output even when it is write-protected");
+  return sub->add_flag("--force", force,
+                       "Replace the output even when it is write-protected or holds another "
+                       "kind of file");
 }
 
 namespace {
@@ -152,10 +154,12 @@ std::set<std::string>& replaced_outputs() {
 }
 }  // namespace
 
-void check_output(const std::string& path, const std::vector<std::string>& inputs, bool force) {
+void check_output(const std::string& path, const std::vector<std::string>& inputs, bool force,
+                  const std::string& filetype) {
   OutputCheck check;
   check.inputs = inputs;
   check.force = force;
+  check.filetype = filetype;
   check_output_path(path, check);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) replaced_outputs().insert(path);

@@ -3,6 +3,7 @@
 
 #include "cli/cli.hpp"
 #include "progsurv/io/portfolio_file.hpp"
+#include "progsurv/io/version.hpp"
 #include "progsurv/portfolio/portfolio_lint.hpp"
 #include "progsurv/portfolio/portfolio_summary.hpp"
 
@@ -27,7 +28,7 @@ int do_portfolio(const PortfolioArgs& a) {
   // The template files as loaded: --set may have written one inline.
   std::vector<std::string> inputs{a.portfolio};
   for (const auto& source : loaded.template_sources) inputs.push_back(source);
-  check_output(output, inputs, a.force);
+  check_output(output, inputs, a.force, kPortfolioFiletype);
   print_warnings(lint(portfolio), a.portfolio);  // as validate does: the run goes on
   RunOptions opt;
   opt.seed = a.seed;

@@ -7,6 +7,7 @@
 #include "progsurv/analysis/remedies.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/version.hpp"
 #include "progsurv/io/yaml_kind.hpp"
 
 namespace progsurv::cli {
@@ -57,7 +58,7 @@ int search_and_write(const RemediesArgs& a, const MpiSession& mpi, const Base& b
   if (mpi.rank() == 0) print_warnings(remedies.warnings, a.remedies);
   const std::string output =
       a.output.empty() ? default_output(base.name, "-remedies.h5", base.changes) : a.output;
-  check_output(output, inputs, a.force);
+  check_output(output, inputs, a.force, kRemediesFiletype);
   opt.seed = a.seed;
   opt.threads = a.threads;
   opt.batch = a.batch;

@@ -53,7 +53,7 @@ int do_run(const RunArgs& a) {
   const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
   const std::string output =
       a.output.empty() ? default_output(scenario.name, ".h5", scenario.changes) : a.output;
-  check_output(output, {a.scenario}, a.force);
+  check_output(output, {a.scenario}, a.force, kRunFiletype);
   RunOptions opt;
   opt.seed = a.seed;
   opt.replications = a.replications;

@@ -6,6 +6,7 @@
 #include "cli/cli.hpp"
 #include "progsurv/analysis/seek.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/version.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -44,7 +45,7 @@ int do_seek(const SeekArgs& a) {
   opt.seed = a.seed;
   opt.replications = a.replications;
   opt.threads = a.threads;
-  if (!a.output.empty()) check_output(a.output, {a.scenario}, a.force);
+  if (!a.output.empty()) check_output(a.output, {a.scenario}, a.force, kSeekFiletype);
   RunProgress progress("seeking " + a.lever, a.quiet);
   opt.progress = progress.callback();
   SeekResult result;

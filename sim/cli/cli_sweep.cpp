@@ -10,6 +10,7 @@
 #include "cli/cli.hpp"
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/engine/run.hpp"
+#include "progsurv/io/version.hpp"
 
 namespace progsurv::cli {
 namespace {
@@ -102,10 +103,14 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   overrides.shift = a.shift;
   const Sweep sweep = Sweep::load(a.sweep, overrides);
   if (mpi.rank() == 0) print_warnings(sweep.warnings, a.sweep);
-  const std::string output = a.output.empty() ? default_output(sweep.name, ".h5") : a.output;
+  const std::string output =
+      a.output.empty()
+          ? default_output(sweep.name, ".h5",
+                           sweep.is_portfolio() ? sweep.portfolio.changes : sweep.base.changes)
+          : a.output;
   std::vector<std::string> inputs = sweep.input_files;
   inputs.push_back(a.sweep);
-  check_output(output, inputs, a.force);
+  check_output(output, inputs, a.force, kSweepFiletype);
   SweepOptions opt;
   opt.output = output;
   opt.threads = a.threads;
@@ -125,7 +130,8 @@ int run_sweep_command(const SweepArgs& a, const MpiSession& mpi) {
   std::snprintf(line, sizeof line, "\n%zu points in %.1f s", sweep.point_count(), seconds);
   std::cout << line;
   if (mpi.size() > 1) std::cout << " on " << mpi.size() << " MPI ranks";
-  std::cout << "\nwritten: " << output << "\n";
+  std::cout << "\n";
+  print_written(output);
   return 0;
 }
 

@@ -15,6 +15,8 @@
 #include <random>
 
 #include "io/file_sync.hpp"
+#include "progsurv/io/file_type.hpp"
+#include "progsurv/io/fnv1a.hpp"
 
 namespace progsurv {
 
@@ -53,7 +55,7 @@ const char* kind_of(mode_t mode) {
   return "not a regular file";
 }
 
-void refuse(const std::string& path, const std::string& why) {
+[[noreturn]] void refuse(const std::string& path, const std::string& why) {
   throw OutputPathError("output " + path + ": " + why);
 }
 
@@ -145,6 +147,16 @@ std::string temporary_prefix(const std::string& path) {
   return p.dir == "." && path.find('/') == std::string::npos ? name : p.dir + "/" + name;
 }
 
+namespace {
+// "progsurv-portfolio-attribution" -> "a portfolio attribution file".
+std::string kind_phrase(const std::string& filetype) {
+  std::string kind = filetype.rfind("progsurv-", 0) == 0 ? filetype.substr(9) : filetype;
+  std::replace(kind.begin(), kind.end(), '-', ' ');
+  const bool vowel = !kind.empty() && std::string("aeiou").find(kind[0]) != std::string::npos;
+  return std::string(vowel ? "an " : "a ") + kind + " file";
+}
+}  // namespace
+
 void check_output_path(const std::string& path, const OutputCheck& check) {
   if (path.empty()) refuse("''", "the output path is empty");
   const SplitPath p = split(path);
@@ -188,6 +200,19 @@ void check_output_path(const std::string& path, const OutputCheck& check) {
       (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0 || ::access(path.c_str(), W_OK) != 0;
   if (protected_file && !check.force)
     refuse(path, "exists and is write-protected; use --force to replace it");
+  if (!check.filetype.empty() && !check.force && st.st_size > 0) {
+    std::string held;
+    try {
+      held = file_type(path);
+    } catch (const FileFormatError&) {
+      refuse(path,
+             "exists and is not a progsurv file; use --force to replace it, or choose "
+             "another name");
+    }
+    if (held != check.filetype)
+      refuse(path, "holds " + kind_phrase(held) + ", not " + kind_phrase(check.filetype) +
+                       "; use --force to replace it, or choose another name");
+  }
 }
 
 std::string default_output_name(const std::string& name, const std::string& suffix,
@@ -202,7 +227,9 @@ std::string default_output_name(const std::string& name, const std::string& suff
   // separators says nothing, so drop it.
   const std::size_t first = stem.find_first_not_of("._");
   stem = first == std::string::npos ? std::string() : stem.substr(first);
-  if (stem.size() > 100) stem.resize(100);
+  // A long stem is cut, and the cut one ends in a hash of the whole name, so two names that
+  // differ only after the cut (variants with long --set values) still get their own files.
+  if (stem.size() > 100) stem = stem.substr(0, 91) + "-" + fnv1a_hex(name).substr(0, 8);
   if (stem.empty()) stem = fallback;
   return stem + suffix;
 }

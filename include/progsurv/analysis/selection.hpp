@@ -84,9 +84,10 @@
 //   system whose true mean is at least epsilon inside the bound is declared feasible and
 //   every one at least epsilon outside is declared infeasible. Survivors are checked
 //   alongside the elimination; a system stops being checked once two cheaper survivors are
-//   declared feasible, the dearer of them not extending the cheaper (it cannot be the chosen
-//   or the runner-up; the two are found again at every stage, among the survivors, so its
-//   check resumes if one of them is eliminated) or when it is eliminated.
+//   declared feasible, the dearer of them not extending the cheaper, and (with extends) no
+//   survivor as cheap as the cheaper is still undecided (it cannot be the chosen or the
+//   runner-up; it is not restarted if one of them is eliminated later), or when it is
+//   eliminated.
 //   When the procedure converges, with probability >= 1 - alpha - feasibility_alpha the
 //   chosen system is at worst epsilon short of the bound and costs no more than the cheapest
 //   system epsilon inside it, when that system is delta better than every other system of

@@ -232,9 +232,6 @@ SweepResult read_sweep(const std::string& path);
 // The table printed by `progsurv sweep`.
 std::string format_sweep(const SweepResult& result);
 
-// FNV-1a 64 of `text`, as 16 lower-case hex digits.
-std::string fnv1a_hex(const std::string& text);
-
 // MPI, for `progsurv sweep` under mpirun (no-ops without MPI support or outside mpirun).
 // What a launcher told this process in its environment (Open MPI's OMPI_COMM_WORLD_*,
 // MPICH/Hydra's PMI_*, or PMIx's PMIX_RANK with Slurm's task count): whether it started this

@@ -37,18 +37,25 @@ struct OutputCheck {
   // Files the command reads (scenario, sweep file, its base scenario): the output may not
   // be any of them, whatever the spelling of the path.
   std::vector<std::string> inputs;
-  // Replace a write-protected regular file anyway.
+  // Replace a write-protected regular file anyway, or one that holds something else than
+  // `filetype`.
   bool force = false;
+  // The filetype the command writes ("progsurv-run", ...): an existing non-empty file that is
+  // not a progsurv file of this type is refused without force (a sweep's -o onto a run file
+  // is a slip, not a re-run). Empty: not checked (the Python API's writers).
+  std::string filetype;
 };
 
 // Throws OutputPathError when `path` cannot receive an output file: its folder is missing
 // or not writable, its name (with the temporary suffix) is too long, it exists and is not a
-// regular file, it is one of `check.inputs`, or it is write-protected (unless force).
+// regular file, it is one of `check.inputs`, or (unless force) it is write-protected or
+// holds something else than a file of `check.filetype`.
 void check_output_path(const std::string& path, const OutputCheck& check = {});
 
 // A plain file name in the working folder made from a scenario or sweep name: characters
-// other than letters, digits, '-', '_' and '.' become '_', leading dots are dropped, the
-// stem is cut to 100 bytes, and an empty stem becomes `fallback`. "../x" gives "x.h5".
+// other than letters, digits, '-', '_' and '.' become '_', leading dots are dropped, a stem
+// over 100 bytes is cut to 91 and ends in '-' and 8 hex digits of a hash of the whole name
+// (100 bytes), and an empty stem becomes `fallback`. "../x" gives "x.h5".
 std::string default_output_name(const std::string& name, const std::string& suffix,
                                 const std::string& fallback = "progsurv");
 
