@@ -1047,8 +1047,8 @@ TEST(SweepSensitivity, IndicesOutsideZeroOneAreWarnedAbout) {
       "  phases.1.continue_prob: {low: 0.5, high: 1.0}\n";
   const auto text = [&](int n) {
     return "name: t\nbase: " + kBaseline + "\nseed: 3\nreplications: 500\ndesign: {type: sobol, " +
-           "base_samples: " + std::to_string(n) + ", bootstrap: 200}\nparameters:\n" +
-           parameters + "metrics: [p_completed]\n";
+           "base_samples: " + std::to_string(n) + ", bootstrap: 200}\nparameters:\n" + parameters +
+           "metrics: [p_completed]\n";
   };
   const std::string few = progsurv::format_sweep(
       progsurv::run_sweep(Sweep::from_yaml(text(8), "s.yaml"), SweepOptions{}));
