@@ -450,9 +450,11 @@ class SweepResult:
 
     def tornado(self, metric=None):
         """One-at-a-time data (oat design): per (metric, parameter) the metric at the
-        parameter's low and high value, the base, and the swing; largest swing first.
+        parameter's low and high value, the base, and the swing; the metrics in the sweep
+        file's order (as the command and the report list them), within each the largest
+        swing first.
 
-        Returns a pandas DataFrame sorted by swing.
+        Returns a pandas DataFrame.
         """
         if self.design != "oat":
             raise ValueError(f"tornado data need the oat design; this sweep is {self.design}")
@@ -473,8 +475,10 @@ class SweepResult:
         if metric is not None:
             self._check_metric(metric)
             frame = frame[frame["metric"] == metric]
-        return frame.sort_values(["metric", "swing"], ascending=[True, False],
-                                 kind="stable").reset_index(drop=True)
+        # The rows are built metric by metric in the file's order; only the swing is sorted.
+        return frame.sort_values("swing", ascending=False, kind="stable").sort_values(
+            "metric", key=lambda m: m.map(self.metrics.index), kind="stable").reset_index(
+            drop=True)
 
     def _oat_first(self):
         # (first, last) point of each parameter: low and high, or its first and last value.

@@ -68,6 +68,12 @@ def test_oat_sweep_frames_and_tornado():
         r.sobol()
     with pytest.raises(KeyError, match="no metric"):
         r.tornado("p_nothing")
+    # Every metric, in the sweep file's order (as the command prints them), not by name.
+    t = r.tornado()
+    assert list(t["metric"].unique()) == r.metrics == ["p_completed", "mean_value",
+                                                       "p_completed_by_36"]
+    for _, rows in t.groupby("metric", sort=False):
+        assert rows["swing"].is_monotonic_decreasing
 
 
 def test_python_sweep_equals_the_command_file(tmp_path):
