@@ -583,3 +583,13 @@ def test_curves_figure_keeps_its_axes_and_short_labels(tmp_path, design):
     else:
         assert re.fullmatch(r"highest at the horizon: point \d+: months of patience "
                             r"\(median\)=[\d.]+, .*", labels[-1].replace("\n", " "), re.S)
+
+
+def test_python_md_documents_sweeps_signature():
+    """docs/python.md gave progsurv.run's signature but not progsurv.sweep's."""
+    import inspect
+
+    doc = (REPO / "docs" / "python.md").read_text()
+    assert f"progsurv.sweep{inspect.signature(progsurv.sweep)}" in doc
+    for argument in inspect.signature(progsurv.sweep).parameters:
+        assert f"- `{argument}`" in doc or f"- `{argument}=" in doc, argument
