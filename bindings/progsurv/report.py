@@ -598,7 +598,15 @@ def _remedies_context(f):
     for line in r.text().splitlines():
         if line.startswith("runner-up: "):
             runner = line[len("runner-up: "):]
+    # One row per way of taking a remedy, as /remedies/option_* list them: (remedy, its
+    # first row or not, its row count, the choice, what it sets). The settings are the
+    # remedies file's own (/remedies_file, read back by the search's parser).
+    choices = r.remedy_set.choices
+    counts = np.bincount([c[0] for c in choices], minlength=len(r.remedy_set.names))
+    remedy_rows = [(int(remedy), j == 0 or choices[j - 1][0] != remedy, int(counts[remedy]), j,
+                    sets) for j, (remedy, _, _, sets) in enumerate(choices)]
     return dict(kind="remedies", sentence=r.sentence, runner_up_sentence=runner,
+                remedy_rows=remedy_rows,
                 figures=[("What it takes", caption, _figure_uri(fig))],
                 frontier_rows=[int(i) for i in r.frontier_indices],
                 chosen=int(r.chosen_index), runner_up=int(r.runner_up_index),
