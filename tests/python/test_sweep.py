@@ -563,6 +563,9 @@ def test_curves_figure_keeps_its_axes_and_short_labels(tmp_path, design):
     proc = run_cli("report", out, "-o", tmp_path / "s.html")
     assert "warning" not in proc.stderr, proc.stderr
     r = progsurv.load_sweep(out)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")  # other tests' figures: "More than 20 figures" is a warning too
     for lines in (len(r), 2):  # a line a point, and the bands with the two extreme points
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -572,6 +575,7 @@ def test_curves_figure_keeps_its_axes_and_short_labels(tmp_path, design):
         assert ax.get_position().height * ax.figure.get_figheight() > 2.5
         labels = ax.get_legend_handles_labels()[1]
         assert all(len(line) <= 90 for label in labels for line in label.splitlines())
+        plt.close(ax.figure)
     if design == "oat":
         names = ax.get_legend_handles_labels()[1][-2:]
         assert all(n.startswith(("lowest at the horizon: ", "highest at the horizon: "))
