@@ -162,6 +162,24 @@ class RemediesResult(ResultBase, _core.RemediesResult):
         return ""
 
     @property
+    def remedies(self):
+        """What the remedies are, from the remedies file the search read (kept in its
+        file): one row per way of taking a remedy (each option; a remedy without options
+        has one) with remedy, description, option ('' for a remedy without options), cost
+        (in .unit) and sets (the `--set` path=value pairs it applies, "; " between them).
+
+        Returns a pandas DataFrame."""
+        rs = self.remedy_set
+        names, descriptions = rs.names, rs.descriptions
+        frame = pd.DataFrame(
+            [(names[r], descriptions[r], option, float(cost),
+              "; ".join(f"{path}={value}" for path, value in sets))
+             for r, option, cost, sets in rs.choices],
+            columns=["remedy", "description", "option", "cost", "sets"])
+        frame.attrs.update(unit=self.unit)
+        return frame
+
+    @property
     def bundles(self):
         """Every bundle evaluated (index = bundle number; 0 is doing nothing): bundle (its
         label), cost, takes_part (within the budget), observations (batch means) and

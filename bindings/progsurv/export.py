@@ -234,7 +234,8 @@ def _remedies_tables(path):
     for frame in (frontier, bundles):
         _shares(frame, "p_meets")
     return {"frontier": frontier, "bundles": bundles, "shapley": shapley,
-            "answer": pd.DataFrame({"answer": [r.sentence]}), "settings": settings}
+            "answer": pd.DataFrame({"answer": [r.sentence]}), "remedies": r.remedies,
+            "settings": settings}
 
 
 def _is_probability(metric):

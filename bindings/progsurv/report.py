@@ -19,6 +19,7 @@ as data: URIs; the page is a Jinja2 template (report.html.j2).
 """
 import argparse
 import base64
+import collections
 import hashlib
 import html
 import io
@@ -598,7 +599,15 @@ def _remedies_context(f):
     for line in r.text().splitlines():
         if line.startswith("runner-up: "):
             runner = line[len("runner-up: "):]
+    # One row per way of taking a remedy, as /remedies/option_* list them: (remedy, its
+    # first row or not, its row count, the choice, what it sets). The settings are the
+    # remedies file's own (/remedies_file, read back by the search's parser).
+    choices = r.remedy_set.choices
+    counts = np.bincount([c[0] for c in choices], minlength=len(r.remedy_set.names))
+    remedy_rows = [(int(remedy), j == 0 or choices[j - 1][0] != remedy, int(counts[remedy]), j,
+                    sets) for j, (remedy, _, _, sets) in enumerate(choices)]
     return dict(kind="remedies", sentence=r.sentence, runner_up_sentence=runner,
+                remedy_rows=remedy_rows,
                 figures=[("What it takes", caption, _figure_uri(fig))],
                 frontier_rows=[int(i) for i in r.frontier_indices],
                 chosen=int(r.chosen_index), runner_up=int(r.runner_up_index),
@@ -860,6 +869,7 @@ def _attribute_comparison(path, output, replications, staging, force=False, inpu
     for r, target in zip(results, targets):
         progsurv.attribute(r.scenario, replications=replications, seed=seed, output=target,
                            shapley="none", progress=sys.stderr.isatty())
+        _check_replaced(target, staging, force)
     return targets
 
 
@@ -1125,6 +1135,7 @@ def _attribute_run(path, output, replications, staging, force=False, inputs=()):
     target = staging.path(os.path.splitext(output)[0] + "-attribution.h5", [path, *inputs], force)
     progsurv.attribute(result.scenario, replications=replications, seed=result.seed,
                        output=target, progress=sys.stderr.isatty())
+    _check_replaced(target, staging, force)
     return target
 
 
@@ -1156,50 +1167,105 @@ def _sets(args):
     return sets
 
 
-def _run_identity(path):
-    """What makes a run file the run it is: its kind, what it ran (the scenario's canonical
-    YAML, or the portfolio's file and templates as run), the seed, the count and the precision
-    target; None for a file that is not a progsurv run or portfolio file."""
+# What makes a run or attribution file the one it is (_identity): its filetype, the
+# scenario's or portfolio's label, what it ran (the scenario's canonical YAML, or the
+# portfolio's file and templates as run), the seed, the count, and the rest (a run's
+# precision target, an attribution's Shapley method).
+_Identity = collections.namedtuple("_Identity", "kind label what seed count rest")
+
+
+def _identity(path):
+    """The _Identity of a progsurv run, portfolio or (portfolio) attribution file; None for
+    any other file."""
     try:
         f = h5py.File(path, "r")
     except OSError:
         return None
     with f:
         kind = _text(f.attrs.get("filetype", ""))
-        if kind not in ("progsurv-run", "progsurv-portfolio") or "run" not in f:
-            return None
-        run = f["run"].attrs
-        if kind == "progsurv-run":
-            what = (_text(f["scenario/yaml"][()]),)
+        if kind in ("progsurv-run", "progsurv-portfolio") and "run" in f:
+            attrs = f["run"].attrs
+            rest = ("precision", float(attrs.get("precision", 0.0)))
+        elif kind in ("progsurv-attribution", "progsurv-portfolio-attribution"):
+            attrs = f.attrs
+            rest = ("Shapley method", _text(attrs.get("shapley_method", "")))
         else:
+            return None
+        if "portfolio" in kind:
+            label = _text(f["portfolio"].attrs.get("label", "?"))
             what = tuple(_strings_or_none(f["portfolio"], k)
                          for k in ("source_yaml", "template_names", "template_yaml"))
-        count = run.get("replications", run.get("organisations"))
-        return (kind, what, int(run.get("seed", -1)), int(count if count is not None else -1),
-                float(run.get("precision", 0.0)))
+        elif kind == "progsurv-run":
+            label = _text(f["scenario"].attrs.get("label", "?"))
+            what = (_text(f["scenario/yaml"][()]),)
+        else:
+            label = _text(attrs.get("scenario_label", "?"))
+            what = (_text(f["scenario"][()]),)
+        count = attrs.get("replications", attrs.get("organisations"))
+        return _Identity(kind, label, what, int(attrs.get("seed", -1)),
+                         int(count if count is not None else -1), rest)
 
 
-def _check_replaced_run(staged, staging, force):
-    """Refuses (ValueError, nothing written) to replace an existing <report>.h5 that holds
-    another run than the one just staged for it (another scenario or portfolio, seed or
-    count: an expensive run a user made with `progsurv run` or `portfolio`), unless `force`.
-    The same run again (a report made again) replaces it, as it loses nothing."""
+def _what_differs(old, new):
+    """What differs between the file there (`old`) and the one the report makes (`new`),
+    as "scenario 'baseline' there, 'baseline [sponsor=director]' here; seed 2 there, 1
+    here": the same words as a sweep's journal of another sweep."""
+    subject = "portfolio" if "portfolio" in new.kind else "scenario"
+    size = "organisations" if "portfolio" in new.kind else "replications"
+    parts = []
+    if old.what != new.what:
+        parts.append(f"{subject} {old.label!r} there, {new.label!r} here" if old.label != new.label
+                     else f"{subject} {old.label!r} with other values there than here")
+    if old.count != new.count:
+        parts.append(f"{size} {old.count:,} there, {new.count:,} here")
+    if old.seed != new.seed:
+        parts.append(f"seed {old.seed} there, {new.seed} here")
+    if old.rest != new.rest:
+        parts.append(f"{old.rest[0]} {old.rest[1]} there, {new.rest[1]} here")
+    return "; ".join(parts)
+
+
+def _check_replaced(staged, staging, force):
+    """Refuses (ValueError, nothing written) to replace an existing <report>.h5 or
+    <report>-attribution[-i].h5 that holds another run or attribution than the one just
+    staged for it (another scenario or portfolio, seed or count: an expensive file a user
+    made with `progsurv run`, `portfolio` or `attribute`), unless `force`, naming what
+    differs. The same file made again (a report made again) replaces it: it loses nothing."""
     final = staging.final_of(staged)
     if force or not os.path.exists(final):
         return
-    old = _run_identity(final)
-    if old is not None and old == _run_identity(staged):
+    old, new = _identity(final), _identity(staged)
+    if old == new:
         return
-    what = "a file that is not a progsurv run" if old is None else (
-        f"a different run ({old[3]:,} "
-        f"{'replications' if old[0] == 'progsurv-run' else 'organisations'}, seed {old[2]})")
-    raise ValueError(f"{final} holds {what}, not the run this report makes, and the report "
-                     f"would replace it: report that file instead (progsurv report {final}), "
-                     f"give the page another name (-o), or pass --force to replace it")
+    noun = "attribution" if new.kind.endswith("attribution") else "run"
+    if old is None or old.kind != new.kind:
+        what = f"a file that is not a progsurv {noun} of this kind" if old is None else (
+            _a_kind(old.kind))
+    else:
+        what = f"a different {noun} ({_what_differs(old, new)})"
+    instead = (f"report that file instead (progsurv report {final})" if noun == "run" else
+               "leave the attribution out (--attribute 0)")
+    raise ValueError(f"{final} holds {what}, not the {noun} this report makes, and the report "
+                     f"would replace it: {instead}, give the page another name (-o), or pass "
+                     f"--force to replace it")
 
 
-def _run_portfolio_yaml(args, path, output, inputs, staging):
-    """Runs the portfolio of `path` (with --set) into <report>.h5 and, unless --attribution
+def _variant_stem(path, changes):
+    """The default name of a YAML's report and its files, without the suffix: the YAML's
+    path without .yaml, with the values --set changed after it as `progsurv run` names its
+    output (baseline.yaml --set sponsor=director: baseline-sponsor_director; characters
+    other than letters, digits, '-', '_' and '.' become '_', the name is cut to 100
+    characters), so a variant's report does not take the plain scenario's files."""
+    stem = os.path.splitext(path)[0]
+    if not changes:
+        return stem
+    folder, name = os.path.split(stem)
+    tail = re.sub(r"[^A-Za-z0-9._-]", "_", "".join(f"-{c[0]}={c[1]}" for c in changes))
+    return os.path.join(folder, (name + tail)[:100])
+
+
+def _run_portfolio_yaml(args, portfolio, output, inputs, staging):
+    """Runs `portfolio` (its YAML with --set) into <report>.h5 and, unless --attribution
     names a file or --attribute is 0, what each sharing costs over --attribute organisations
     (the same seed) into <report>-attribution.h5, both staged. Returns (run file, attribution
     file or None)."""
@@ -1207,10 +1273,6 @@ def _run_portfolio_yaml(args, path, output, inputs, staging):
 
     import progsurv
 
-    portfolio = progsurv.Portfolio.load(path)
-    sets = _sets(args)
-    if sets:
-        portfolio = portfolio.with_values(sets)
     h5 = staging.path(os.path.splitext(output)[0] + ".h5", inputs, args.force)
     attribution = args.attribution
     if attribution is None and args.attribute > 0:
@@ -1218,12 +1280,13 @@ def _run_portfolio_yaml(args, path, output, inputs, staging):
                                    args.force)
     progsurv.portfolio(portfolio, n=args.replications or DEFAULT_ORGANISATIONS, seed=args.seed,
                        progress=sys.stderr.isatty()).to_hdf5(h5)
-    _check_replaced_run(h5, staging, args.force)
+    _check_replaced(h5, staging, args.force)
     if attribution != args.attribution:
         with _progress.reporting(sys.stderr.isatty(), f"attributing {portfolio.name}",
                                  unit="organisations") as bar:
             _core.attribute_portfolio(portfolio, attribution, args.attribute, args.seed,
                                       progress=bar)
+        _check_replaced(attribution, staging, args.force)
     return h5, attribution
 
 
@@ -1246,7 +1309,9 @@ def main(argv=None):
         "YAML after running it.")
     p.add_argument("file", help="a progsurv HDF5 file (" + ", ".join(REPORT_KINDS) + "), or a "
                    "scenario or portfolio YAML to run first")
-    p.add_argument("-o", "--output", help="HTML file to write (default: FILE with .html)")
+    p.add_argument("-o", "--output", help="HTML file to write (default: FILE with .html; "
+                   "for a YAML with --set, named after the changes too: "
+                   "FILE-sponsor_director.html)")
     p.add_argument("--attribution", help="for a run file: an attribution file of the same "
                    "scenario; for a portfolio file: a portfolio attribution file of the same "
                    "portfolio (progsurv attribute PORTFOLIO.yaml -o FILE)")
@@ -1315,26 +1380,30 @@ def _report(args, staging):
     if args.set and not is_yaml:
         raise ValueError("--set applies to a scenario YAML, not to a result file")
     inputs = [args.file] + ([args.attribution] if args.attribution else [])
+    base = None  # the scenario or portfolio of a YAML, with --set applied
+    if is_yaml:
+        import progsurv
+
+        portfolio = _is_portfolio_yaml(path)
+        base = (progsurv.Portfolio if portfolio else progsurv.Scenario).load(path)
+        sets = _sets(args)
+        if sets:
+            base = base.with_values(sets)
     # Every output is checked before any work: the report, and (as it is staged) each file
     # it computes first.
-    output = args.output or os.path.splitext(path)[0] + ".html"
+    output = args.output or _variant_stem(path, base.changes if base else ()) + ".html"
     check_output_path(output, inputs, args.force)
     staging.last(output)
     attribution = args.attribution
-    if is_yaml and _is_portfolio_yaml(path):
-        path, attribution = _run_portfolio_yaml(args, path, output, inputs, staging)
+    if is_yaml and portfolio:
+        path, attribution = _run_portfolio_yaml(args, base, output, inputs, staging)
     elif is_yaml:
-        import progsurv
-
-        scenario = progsurv.Scenario.load(path)
-        sets = _sets(args)
-        if sets:
-            scenario = scenario.with_values(sets)
+        scenario = base
         h5 = staging.path(os.path.splitext(output)[0] + ".h5", inputs, args.force)
         replications = args.replications or DEFAULT_REPLICATIONS
         progsurv.run(scenario, replications=replications, seed=args.seed,
                      progress=sys.stderr.isatty()).to_hdf5(h5)
-        _check_replaced_run(h5, staging, args.force)
+        _check_replaced(h5, staging, args.force)
         path = h5
     if attribution is None and args.attribute > 0:
         attribution = _attribute_run(path, output, args.attribute, staging, args.force, inputs)

@@ -450,9 +450,11 @@ class SweepResult:
 
     def tornado(self, metric=None):
         """One-at-a-time data (oat design): per (metric, parameter) the metric at the
-        parameter's low and high value, the base, and the swing; largest swing first.
+        parameter's low and high value, the base, and the swing; the metrics in the sweep
+        file's order (as the command and the report list them), within each the largest
+        swing first.
 
-        Returns a pandas DataFrame sorted by swing.
+        Returns a pandas DataFrame.
         """
         if self.design != "oat":
             raise ValueError(f"tornado data need the oat design; this sweep is {self.design}")
@@ -473,8 +475,10 @@ class SweepResult:
         if metric is not None:
             self._check_metric(metric)
             frame = frame[frame["metric"] == metric]
-        return frame.sort_values(["metric", "swing"], ascending=[True, False],
-                                 kind="stable").reset_index(drop=True)
+        # The rows are built metric by metric in the file's order; only the swing is sorted.
+        return frame.sort_values("swing", ascending=False, kind="stable").sort_values(
+            "metric", key=lambda m: m.map(self.metrics.index), kind="stable").reset_index(
+            drop=True)
 
     def _oat_first(self):
         # (first, last) point of each parameter: low and high, or its first and last value.
@@ -500,9 +504,11 @@ class SweepResult:
 
     def plot_curves(self, which="completed", ax=None, lines=MAX_CURVE_LINES):
         """The per-point curves (curves: true): P(completed by t) (`which`="completed") or
-        S(t) ("survival"). Up to `lines` points: one line each, in the legend by its
-        parameter values; more: the median over the points with the bands of the middle
-        50% and 90% of them, and the points of the lowest and highest value at the horizon.
+        S(t) ("survival"). Up to `lines` points: one line each; more: the median over the
+        points with the bands of the middle 50% and 90% of them, and the points of the
+        lowest and highest value at the horizon. The legend (below the axes) names an oat
+        point by the value it changes, another design's by its number and values, wrapped;
+        a figure made here (ax None) grows by the legend's height.
 
         Returns the matplotlib Axes.
         """
@@ -721,11 +727,38 @@ def _label_points(ax, x, y, labels):
         placed.append(box)
 
 
-def _point_names(result, points):
-    """Each point's parameter values as a legend text: "patience median=8, ..."."""
+def _compact(value):
+    """A parameter value for a legend: a number to 4 significant digits (a Morris level of
+    0.833333333333 is 0.8333), anything else as it is."""
+    try:
+        return f"{float(value):.4g}"
+    except ValueError:
+        return value
+
+
+def _point_names(result, points, width):
+    """Each point's legend text, wrapped at `width` characters. An oat point changes one
+    parameter, so it is named by that parameter's value alone ("P(successor adopts)=0.8";
+    the base point "base"); a point of another design by its number and every parameter's
+    value ("point 3: patience median=8, adoption=0.2"): all of them on one line pushed the
+    figure's axes to nothing."""
+    import textwrap
+
     values = result._sweep.point_values
-    return [", ".join(f"{label}={values[p][j]}" for j, label in enumerate(result.labels))
-            for p in points]
+    labels = result.labels
+    changed = {}
+    if result.design == "oat":
+        changed = {p: j for j, (a, b) in enumerate(result._oat_first()) for p in range(a, b + 1)}
+    names = []
+    for p in points:
+        if result.design == "oat":
+            j = changed.get(p)
+            text = "base" if j is None else f"{labels[j]}={values[p][j]}"
+        else:
+            text = f"point {p}: " + ", ".join(f"{label}={_compact(values[p][j])}"
+                                              for j, label in enumerate(labels))
+        names.append(textwrap.fill(text, width, subsequent_indent="  "))
+    return names
 
 
 def _plot_curves(result, which, ax, lines):
@@ -734,9 +767,14 @@ def _plot_curves(result, which, ax, lines):
     curves = result.curves(which)
     t = curves.columns.to_numpy(dtype=float)
     y = curves.to_numpy()
+    own = ax is None
     ax = _axes(ax, (7.5, 4))
-    if len(y) <= lines:
-        for p, name in zip(range(len(y)), _point_names(result, range(len(y)))):
+    few = len(y) <= lines
+    columns = 1 if not few or len(y) > 6 else 2
+    width = 90 // columns  # characters of a legend line across the 7.5-inch figure
+    if few:
+        names = _point_names(result, range(len(y)), width)
+        for p, name in enumerate(names):
             ax.step(t, y[p], where="post", color=f"C{p % 10}", lw=1.2, label=name)
     else:
         # Many points: where the curves lie, not each of them.
@@ -747,8 +785,11 @@ def _plot_curves(result, which, ax, lines):
                         label="middle 50%")
         ax.step(t, q[2], where="post", color="#1565c0", lw=1.5, label="median")
         ends = [int(np.argmin(y[:, -1])), int(np.argmax(y[:, -1]))]
-        for p, name, color in zip(ends, _point_names(result, ends), ("#c62828", "#2e7d32")):
-            ax.step(t, y[p], where="post", color=color, lw=1, label=f"point {p}: {name}")
+        names = _point_names(result, ends, width - len("highest at the horizon: "))
+        for p, name, color, end in zip(ends, names, ("#c62828", "#2e7d32"),
+                                       ("lowest", "highest")):
+            ax.step(t, y[p], where="post", color=color, lw=1,
+                    label=f"{end} at the horizon: {name}")
     ax.set_xlim(t[0], t[-1])
     ax.set_ylim(0, None)
     ax.set_xlabel("months since proposal")
@@ -756,9 +797,16 @@ def _plot_curves(result, which, ax, lines):
                   else "S(t), of started")
     ax.set_title(f"{result.name}: {'completion' if which == 'completed' else 'survival'} "
                  "at each point")
-    # Below the axes: a point's values can be long, and inside it covered the curves.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small",
-              frameon=False, ncol=1 if len(y) > 6 else 2)
+    # Below the axes: a point's values can be long, and inside it covered the curves. A
+    # figure made here grows by the legend's height, so the axes keep theirs (a legend
+    # taller than the figure collapsed them: constrained_layout gave up with a warning).
+    rows = [name.count("\n") + 1 for name in ax.get_legend_handles_labels()[1]]
+    per_column = -(-len(rows) // columns)  # the legend fills its columns in turn
+    height = max(sum(rows[i:i + per_column]) for i in range(0, len(rows), per_column))
+    if own:
+        ax.figure.set_figheight(4 + 0.19 * height)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize="small",
+              frameon=False, ncol=columns)
     return ax
 
 

@@ -112,14 +112,55 @@ def test_a_report_does_not_replace_a_different_run_of_its_name(tmp_path):
     before = run.read_bytes()
     page = tmp_path / "ten-years.html"
     proc = run_cli("report", TEN_YEARS, "-n", 200, "--attribute", 0, "-o", page, check=False)
-    assert proc.returncode == 2 and "holds a different run (300 organisations, seed 1)" \
-        in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "holds a different run (organisations 300 there, 200 " \
+        "here)" in proc.stderr, proc.stderr
     assert run.read_bytes() == before and not page.exists()
     run_cli("report", TEN_YEARS, "-n", 300, "--attribute", 0, "-o", page)  # the same run
     run_cli("report", TEN_YEARS, "-n", 200, "--attribute", 0, "-o", page, "--force")
     import progsurv
 
     assert progsurv.load(run).n == 200
+
+
+def test_a_variants_report_has_its_own_files_and_refusals_say_what_differs(tmp_path):
+    """`report cab.yaml --set ...` took the plain report's names (cab.h5, ...), so a report
+    of another variant was refused as "a different run (20,000 replications, seed 1)": the
+    count and seed asked, not what differed. Its files are named after its changes, as
+    `progsurv run` names its output; a refusal names what differs; and the attribution
+    file is kept as the run file is."""
+    import shutil
+
+    import progsurv
+
+    yaml = tmp_path / "cab.yaml"
+    shutil.copy(SCENARIOS / "baseline.yaml", yaml)
+    run_cli("report", yaml, "-n", 300, "--attribute", 100)
+    made = run_cli("report", yaml, "-n", 300, "--attribute", 100, "--set", "sponsor=director")
+    variant = ["cab-sponsor_director.h5", "cab-sponsor_director-attribution.h5",
+               "cab-sponsor_director.html"]
+    assert made.stdout.split() == [w for name in variant for w in ("written:",
+                                                                    str(tmp_path / name))]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["cab.yaml", "cab.h5", "cab-attribution.h5", "cab.html"] + variant)
+    assert progsurv.load(tmp_path / variant[0]).name == "baseline [sponsor=director]"
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def refused(*args):
+        proc = run_cli("report", yaml, *args, "-o", tmp_path / "cab.html", check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+        return proc.stderr
+
+    assert "cab.h5 holds a different run (scenario 'baseline' there, 'baseline [sponsor=" \
+        "director]' here), not the run this report makes" in refused(
+            "-n", 300, "--attribute", 0, "--set", "sponsor=director")
+    assert "cab.h5 holds a different run (replications 300 there, 400 here; seed 1 there, 2 " \
+        "here)" in refused("-n", 400, "--seed", 2, "--attribute", 0)
+    assert "cab-attribution.h5 holds a different attribution (replications 100 there, 200 " \
+        "here), not the attribution this report makes" in refused("-n", 300, "--attribute", 200)
+    run_cli("report", yaml, "-n", 300, "--attribute", 200, "--force")
+    assert progsurv.load_attribution(tmp_path / "cab-attribution.h5").attrs[
+        "replications"] == 200
 
 
 def test_report_refuses_an_attribution_of_another_kind(briefs, tmp_path):

@@ -166,7 +166,8 @@ def test_export_writes_the_tables(cli_remedies, tmp_path):
     run_cli("export", path, "--csv", tmp_path / "csv")
     run_cli("export", path, "--xlsx", tmp_path / "r.xlsx")
     expected = tables(path)
-    assert set(expected) == {"frontier", "bundles", "shapley", "answer", "settings"}
+    assert set(expected) == {"frontier", "bundles", "shapley", "answer", "remedies",
+                             "settings"}
     sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
     assert set(sheets) == {"About"} | set(expected)
     loaded = progsurv.load(path)
@@ -178,6 +179,58 @@ def test_export_writes_the_tables(cli_remedies, tmp_path):
     front = pd.read_csv(tmp_path / "csv" / "frontier.csv", float_precision="round_trip")
     np.testing.assert_array_equal(front["index"], loaded.frontier.index)
     assert sheets["answer"]["answer"][0] == loaded.sentence
+
+
+def test_report_and_export_say_what_each_remedy_is(cli_remedies, tmp_path):
+    """The page and the export showed only labels such as review_cadence=yearly: each
+    remedy's description, and each option's cost and what it sets, are in the file (the
+    /remedies datasets and the remedies file's text) and now on both."""
+    from progsurv.export import tables
+    from report_numbers import Numbers, check_page
+
+    path, _ = cli_remedies
+    loaded = progsurv.load(path)
+    frame = loaded.remedies
+    # What it sets is the remedies file's own, as the search read it.
+    source = progsurv.RemedySet.load(REMEDIES, progsurv.Scenario.load(BASELINE))
+    expected = pd.DataFrame(
+        [(source.names[r], source.descriptions[r], option, cost,
+          "; ".join(f"{p}={v}" for p, v in sets)) for r, option, cost, sets in source.choices],
+        columns=["remedy", "description", "option", "cost", "sets"])
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame["sets"].tolist()[1:3] == ["patience.review_every=6",
+                                           "patience.review_every=12"]
+    with h5py.File(path, "r") as f:
+        g = f["remedies"]
+        names = g["name"].asstr()[()]
+        assert frame["remedy"].tolist() == names[g["option_remedy"][()]].tolist()
+        assert frame["option"].tolist() == g["option_name"].asstr()[()].tolist()
+        np.testing.assert_array_equal(frame["cost"], g["option_cost"][()])
+
+    page = tmp_path / "r.html"
+    run_cli("report", path, "-o", page)
+    html = page.read_text()
+    check_page(html, path, lambda group, index, how: loaded.bundles.loc[
+        index, {"mean": "estimate"}.get(how, how)])
+    section = html.split("<h2>The remedies</h2>", 1)[1].split("<h2>", 1)[0]
+    parser = Numbers()
+    parser.feed(section)
+    shown = [(a["data-src"], text) for a, text in parser.nums]
+    for column, src in (("remedy", "/remedies/name"), ("description", "/remedies/description"),
+                        ("option", "/remedies/option_name")):
+        assert [v for v in frame[column].unique() if v] == [
+            t for s, t in shown if s == src], column
+    assert [t for s, t in shown if s == "/remedies/option_cost"] == ["20", "15", "30", "50"]
+    assert parser.appendix_values == [
+        f"{p} = {v}" for _, _, _, sets in source.choices for p, v in sets]
+
+    assert tables(path)["remedies"].equals(frame)
+    run_cli("export", path, "--xlsx", tmp_path / "r.xlsx")
+    run_cli("export", path, "--csv", tmp_path / "csv")
+    sheet = pd.read_excel(tmp_path / "r.xlsx", sheet_name="remedies", keep_default_na=False)
+    csv = pd.read_csv(tmp_path / "csv" / "remedies.csv", keep_default_na=False)
+    for read in (sheet, csv):
+        pd.testing.assert_frame_equal(read, frame, check_dtype=False)
 
 
 def test_report_and_export_fail_cleanly_on_bad_paths(cli_remedies, tmp_path):
@@ -277,7 +330,8 @@ def test_portfolio_remedies_report_and_export(cli_portfolio_remedies, tmp_path):
     assert "programmes completed per organisation" in html
     run_cli("export", path, "--csv", tmp_path / "csv")
     run_cli("export", path, "--xlsx", tmp_path / "r.xlsx")
-    assert set(tables(path)) == {"frontier", "bundles", "shapley", "answer", "settings"}
+    assert set(tables(path)) == {"frontier", "bundles", "shapley", "answer", "remedies",
+                                 "settings"}
     sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None, header=None)
     about = dict(zip(sheets["About"][0], sheets["About"][1]))
     assert about.get("portfolio") == "closed-form-portfolio"

@@ -1,6 +1,7 @@
 """progsurv.sweep / attribute / Sobol indices from Python, and agreement with the command."""
 import math
 import pathlib
+import re
 import warnings
 
 import h5py
@@ -67,6 +68,12 @@ def test_oat_sweep_frames_and_tornado():
         r.sobol()
     with pytest.raises(KeyError, match="no metric"):
         r.tornado("p_nothing")
+    # Every metric, in the sweep file's order (as the command prints them), not by name.
+    t = r.tornado()
+    assert list(t["metric"].unique()) == r.metrics == ["p_completed", "mean_value",
+                                                       "p_completed_by_36"]
+    for _, rows in t.groupby("metric", sort=False):
+        assert rows["swing"].is_monotonic_decreasing
 
 
 def test_python_sweep_equals_the_command_file(tmp_path):
@@ -533,3 +540,60 @@ def test_grid_page_draws_the_grid_and_the_curves(tmp_path):
     assert len(ax.texts) == 4  # the values in the cells
     assert len(r.plot_curves().get_lines()) == 4  # one a point
     assert len(r.plot_curves(lines=2).get_lines()) == 3  # median, lowest, highest
+
+
+@pytest.mark.parametrize("design", ["oat", "morris"])
+def test_curves_figure_keeps_its_axes_and_short_labels(tmp_path, design):
+    """The curves of a sweep of the eight baseline-oat parameters: their legend, every
+    parameter's value on one line per point, collapsed the axes (constrained_layout gave up
+    with a warning, printed by `progsurv report`). An oat point is named by the one value it
+    changes; another design's by its number and its values, wrapped."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    spec = (SWEEPS / "baseline-oat.yaml").read_text()
+    spec = re.sub(r"(?m)^base: .*$", f"base: {BASELINE}", spec)
+    spec = re.sub(r"(?m)^replications: .*$", "replications: 200", spec) + "curves: true\n"
+    if design == "morris":
+        spec = spec.replace("design: oat", "design: {type: morris, trajectories: 3, "
+                            "bootstrap: 20}")
+    (tmp_path / "s.yaml").write_text(spec)
+    out = tmp_path / "s.h5"
+    run_cli("sweep", tmp_path / "s.yaml", "-o", out, "-q")
+    proc = run_cli("report", out, "-o", tmp_path / "s.html")
+    assert "warning" not in proc.stderr, proc.stderr
+    r = progsurv.load_sweep(out)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")  # other tests' figures: "More than 20 figures" is a warning too
+    for lines in (len(r), 2):  # a line a point, and the bands with the two extreme points
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ax = r.plot_curves(lines=lines)
+            ax.figure.canvas.draw()
+        # The axes keep their size (inches): the legend below adds to the figure.
+        assert ax.get_position().height * ax.figure.get_figheight() > 2.5
+        labels = ax.get_legend_handles_labels()[1]
+        assert all(len(line) <= 90 for label in labels for line in label.splitlines())
+        plt.close(ax.figure)
+    if design == "oat":
+        names = ax.get_legend_handles_labels()[1][-2:]
+        assert all(n.startswith(("lowest at the horizon: ", "highest at the horizon: "))
+                   for n in names)
+        # months of patience (median) low gives the fewest completions.
+        assert names[0] == "lowest at the horizon: months of patience (median)=6"
+        assert r.plot_curves(lines=len(r)).get_legend_handles_labels()[1][:2] == [
+            "base", "months of patience (median)=6"]
+    else:
+        assert re.fullmatch(r"highest at the horizon: point \d+: months of patience "
+                            r"\(median\)=[\d.]+, .*", labels[-1].replace("\n", " "), re.S)
+
+
+def test_python_md_documents_sweeps_signature():
+    """docs/python.md gave progsurv.run's signature but not progsurv.sweep's."""
+    import inspect
+
+    doc = (REPO / "docs" / "python.md").read_text()
+    assert f"progsurv.sweep{inspect.signature(progsurv.sweep)}" in doc
+    for argument in inspect.signature(progsurv.sweep).parameters:
+        assert f"- `{argument}`" in doc or f"- `{argument}=" in doc, argument
