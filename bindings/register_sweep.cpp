@@ -310,6 +310,22 @@ Use progsurv.sweep() to run one.)doc")
           "noise_ratio", [](const SweepResult& r) { return r.noise_ratio; },
           "Sobol design: per metric, the mean squared standard error of the A and B points over "
           "the metric's variance.")
+      .def(
+          "sobol_warnings",
+          [](const SweepResult& r, std::size_t metric) {
+            if (metric >= r.sobol.size()) throw py::index_error("no sobol indices for that metric");
+            const SobolWarnings w = sobol_warnings(r, metric);
+            py::dict d;
+            d["noisy"] = w.noisy;
+            d["impossible_parameter"] = w.impossible_parameter;
+            d["impossible_index"] = w.impossible_total ? "total" : "first";
+            return d;
+          },
+          py::arg("metric"),
+          "What the summary warns of for this metric of a sobol sweep: 'noisy' (simulation "
+          "noise may be much of the indices) and 'impossible_parameter' (the first parameter "
+          "with an index whose whole interval lies outside [0, 1], -1 if none; "
+          "'impossible_index' says which index: 'first' or 'total').")
       .def_property_readonly(
           "sobol_estimator",
           [](const SweepResult& r) {

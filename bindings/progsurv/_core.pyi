@@ -1190,6 +1190,9 @@ class SweepResult:
     def sobol_estimator(self) -> str:
         """Sobol design: the estimator, 'jansen', 'martinez' or 'saltelli'."""
         ...
+    def sobol_warnings(self, metric: int) -> dict:
+        """What the summary warns of for this metric of a sobol sweep: 'noisy' (simulation noise may be much of the indices) and 'impossible_parameter' (the first parameter with an index whose whole interval lies outside [0, 1], -1 if none; 'impossible_index' says which index: 'first' or 'total')."""
+        ...
     @property
     def sweep(self) -> Sweep:
         """The Sweep that was run."""

@@ -533,7 +533,7 @@ def _sweep_context(f):
         ctx["tornado_points"] = [(int(a), int(a + n - 1)) for a, n in zip(first, count)]
     if sweep.design == "sobol" and "sobol" in f.h5:
         ctx["sobol"] = True
-        ctx["sobol_noise"] = _sobol_noise(f.h5["sobol"])
+        ctx["sobol_warnings"] = _sobol_warnings(f)
     ctx["morris_order"] = []
     if sweep.design == "morris" and "morris" in f.h5:
         mu_star = f.h5["morris/mu_star"][()]
@@ -543,16 +543,13 @@ def _sweep_context(f):
     return ctx
 
 
-def _sobol_noise(g):
-    """Per metric, whether the command's summary warns that simulation noise may be much of
-    the indices (sim/analysis/sweep_result_file.cpp): a noise ratio above 1%, or above half
-    the smallest total index."""
-    warn = []
-    for ratio, total in zip(g["noise_ratio"][()], g["total"][()]):
-        finite = total[~np.isnan(total)]
-        smallest = float(finite.min()) if len(finite) else float("inf")
-        warn.append(bool(ratio > 0.01 or ratio > 0.5 * smallest))
-    return warn
+def _sobol_warnings(f):
+    """Per metric, what the command's summary warns of (the C++ decides, for both):
+    simulation noise, and an index wholly outside [0, 1]."""
+    from . import _core
+
+    raw = _core.read_sweep(f.path)
+    return [raw.sobol_warnings(m) for m in range(len(raw.noise_ratio))]
 
 
 def _fit_figures(f):
@@ -943,7 +940,7 @@ def _core_is_probability(metric):
 
 
 def write_report(path, output=None, attribution=None, force=False, inputs=(),
-                 comparison_knockouts=(), staging=None):
+                 comparison_knockouts=(), staging=None, own_attribution=False):
     """Write the report of the progsurv file `path` to `output` (default: path with .html).
     For a run file, `attribution` (an attribution file of the same scenario) adds what
     each obstacle costs; for a comparison file, `comparison_knockouts` (one attribution file
@@ -952,7 +949,9 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
     Returns the output path. The page goes through progsurv's output writer
     (progsurv._output): never onto `path`, `attribution` or `inputs`, never onto a device or
     folder, a write-protected file only with `force`. `staging` (a progsurv._output.Staging):
-    files the caller computed for this page, renamed into place right after it."""
+    files the caller computed for this page, renamed into place right after it. An
+    `attribution` of another seed or size than the run's is warned about (UserWarning) and
+    noted on the page, unless `own_attribution` (the report made it, at its --attribute size)."""
     import matplotlib
 
     from ._output import check_input_file, check_output_path
@@ -965,33 +964,34 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
     from . import _core
 
     _core.file_type(os.fspath(path))  # FileFormatError, naming it, for a foreign or damaged file
+    differs = None
     if attribution:
         _check_attribution(path, attribution)
-        with h5py.File(path, "r") as f, h5py.File(attribution, "r") as a:
-            differs = _attribution_differs(f, a)
+        if not own_attribution:
+            with h5py.File(path, "r") as f, h5py.File(attribution, "r") as a:
+                differs = _attribution_differs(f, a)
         if differs:
             warnings.warn(differs[0].upper() + differs[1:], UserWarning, stacklevel=2)
     check_output_path(output, inputs, force)
     _Steps.start()
     try:
         return _write_report(path, output, attribution, force, inputs, comparison_knockouts,
-                             staging)
+                             staging, differs)
     finally:
         _Steps.stop()
 
 
 def _write_report(path, output, attribution, force, inputs, comparison_knockouts=(),
-                  staging=None):
+                  staging=None, attribution_differs=None):
     from ._output import _committing, write_text
 
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
     filetype = f.h5.attrs.get("filetype")
-    ctx = dict(f=f, a=a, filetype=filetype, attribution=None, attribution_differs=None,
+    ctx = dict(f=f, a=a, filetype=filetype, attribution=None,
+               attribution_differs=attribution_differs,
                file_name=os.path.basename(os.fspath(path)),
                attribution_name=os.path.basename(os.fspath(attribution)) if attribution else None)
-    if a is not None:
-        ctx["attribution_differs"] = _attribution_differs(f.h5, a.h5)
     if filetype == "progsurv-run":
         ctx.update(_run_context(f, a))
         if a is not None:
@@ -1066,9 +1066,9 @@ def _attribution_differs(run, attribution):
     """The attribution's seed and size against the run's, as a sentence when they differ
     (None when they agree): its figures with everything on then differ from the run's by
     simulation noise, and the page says so."""
+    if _text(run.attrs.get("method", "")) == "exact":
+        return None  # an exact solution has no seed or size to match
     size = "replications" if "replications" in run["run"].attrs else "organisations"
-    if "seed" not in run["run"].attrs or size not in run["run"].attrs:
-        return None  # an exact solution: no seed to match
     ours = (int(run["run"].attrs["seed"]), int(run["run"].attrs[size]))
     theirs = (int(attribution.attrs["seed"]), int(attribution.attrs[size]))
     if ours == theirs:
@@ -1411,8 +1411,10 @@ def _report(args, staging):
     if args.attribute > 0:
         knockouts = _attribute_comparison(path, output, args.attribute, staging, args.force,
                                           inputs)
+    # An attribution the report made itself has the size --attribute asked for: not a
+    # mismatch to warn about, as a file the user brings of another seed or size is.
     return write_report(path, output, attribution, args.force, inputs, knockouts,
-                        staging=staging)
+                        staging=staging, own_attribution=attribution != args.attribution)
 
 
 if __name__ == "__main__":

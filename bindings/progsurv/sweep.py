@@ -137,7 +137,7 @@ def _as_sweep(spec):
                     f"not {type(spec).__name__}")
 
 
-def sweep(spec, output=None, threads=0, resume=False, progress=False):
+def sweep(spec, output=None, threads=0, resume=False, progress=False, force=False):
     """Run a sweep and return a SweepResult.
 
     spec      a sweep file path, sweep YAML text, a dict with the file's keys (base may be a
@@ -147,6 +147,7 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False):
     threads   points run in parallel, each single-threaded; 0 = all cores
     progress  True for a progress bar, or a callable progress(done, total) that may return
               False to stop
+    force     replace a write-protected output, as the command's --force
 
     The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it within about a
     second, even in the middle of a long replication, abandoning the points in flight, and
@@ -161,7 +162,7 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False):
         inputs = list(s.input_files)
         if os.path.isfile(s.source):
             inputs.append(s.source)
-        _core.check_output_path(os.fspath(output), inputs)
+        _core.check_output_path(os.fspath(output), inputs, _checks.flag("force", force))
     bar = None
     callback = None
     if progress is True:

@@ -362,6 +362,25 @@ std::string fmt(double v) {
 
 }  // namespace
 
+SobolWarnings sobol_warnings(const SweepResult& r, std::size_t m) {
+  SobolWarnings w;
+  const auto& x = r.sobol.at(m);
+  double smallest_total = std::numeric_limits<double>::infinity();
+  for (const Estimate& e : x.total)
+    if (e.estimate < smallest_total) smallest_total = e.estimate;
+  const double ratio = m < r.noise_ratio.size() ? r.noise_ratio[m] : kNaN;
+  // Noise adds about its own share of V to every total index (less under common random
+  // numbers): an index not well above it may be mostly noise.
+  w.noisy = ratio > 0.01 || ratio > 0.5 * smallest_total;
+  const auto impossible = [](const Estimate& e) { return e.upper < 0.0 || e.lower > 1.0; };
+  for (std::size_t i = 0; i < x.first.size() && w.impossible_parameter < 0; ++i)
+    if (impossible(x.first[i]) || impossible(x.total[i])) {
+      w.impossible_parameter = static_cast<int>(i);
+      w.impossible_total = !impossible(x.first[i]);
+    }
+  return w;
+}
+
 std::string format_sweep(const SweepResult& r) {
   const Sweep& s = r.sweep;
   std::ostringstream os;
@@ -412,11 +431,9 @@ std::string format_sweep(const SweepResult& r) {
       std::snprintf(line, line_size, "  %-*s  %-24s %-24s\n", static_cast<int>(width), "parameter",
                     "first order S1", "total ST");
       os << line;
-      double smallest_total = std::numeric_limits<double>::infinity();
       for (std::size_t i = 0; i < s.parameters.size(); ++i) {
         const auto& a = x.first[i];
         const auto& b = x.total[i];
-        if (b.estimate < smallest_total) smallest_total = b.estimate;
         const std::string s1 = fmt(a.estimate) + " [" + fmt(a.lower) + ", " + fmt(a.upper) + "]";
         const std::string st = fmt(b.estimate) + " [" + fmt(b.lower) + ", " + fmt(b.upper) + "]";
         std::snprintf(line, line_size, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
@@ -439,9 +456,8 @@ std::string format_sweep(const SweepResult& r) {
       std::snprintf(pct, sizeof pct, "%.2g%%", 100 * ratio);
       os << "  noise/variance " << (std::isnan(ratio) ? std::string("n/a") : std::string(pct))
          << ": the points' squared standard errors against the variance of the metric\n";
-      // Noise adds about its own share of V to every total index (less under common random
-      // numbers): an index not well above it may be mostly noise.
-      if (ratio > 0.01 || ratio > 0.5 * smallest_total)
+      const SobolWarnings w = sobol_warnings(r, m);
+      if (w.noisy)
         os << "  warning: simulation noise is " << pct
            << " of the variance; indices not well above that may be mostly noise ("
            << (s.repeat > 1 ? "the intervals include it over the " + std::to_string(s.repeat) +
@@ -449,21 +465,16 @@ std::string format_sweep(const SweepResult& r) {
                             : std::string("more replications, or --repeat R to include it in the "
                                           "intervals"))
            << ")\n";
-      // No index lies outside [0, 1]: an interval wholly outside says the design is too small
-      // for the estimator and the bootstrap alike (both rest on the N base samples).
-      const auto impossible = [](const Estimate& e) { return e.upper < 0.0 || e.lower > 1.0; };
-      std::string first_impossible;  // one is enough to say it
-      for (std::size_t i = 0; i < s.parameters.size() && first_impossible.empty(); ++i)
-        for (const auto& [which, e] : {std::pair{"S1", &x.first[i]}, {"ST", &x.total[i]}})
-          if (first_impossible.empty() && impossible(*e))
-            first_impossible = std::string(which) + " of " + s.parameters[i].name() + " is " +
-                               fmt(e->estimate) + " [" + fmt(e->lower) + ", " + fmt(e->upper) + "]";
-      if (!first_impossible.empty())
-        os << "  warning: " << first_impossible
-           << ", wholly outside [0, 1] where no index can be: " << s.samples
+      if (w.impossible_parameter >= 0) {
+        const auto p = static_cast<std::size_t>(w.impossible_parameter);
+        const Estimate& e = w.impossible_total ? x.total[p] : x.first[p];
+        os << "  warning: " << (w.impossible_total ? "ST" : "S1") << " of "
+           << s.parameters[p].name() << " is " << fmt(e.estimate) << " [" << fmt(e.lower) << ", "
+           << fmt(e.upper) << "], wholly outside [0, 1] where no index can be: " << s.samples
            << " base samples are too few for these indices and their intervals; raise "
               "base_samples (e.g. to "
            << 4 * s.samples << ")\n";
+      }
     }
     return os.str();
   }

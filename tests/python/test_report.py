@@ -540,6 +540,17 @@ def test_an_attribution_of_another_seed_or_size_is_noted(files, tmp_path):
     proc = run_cli("report", files / "run.h5", "--attribution", tmp_path / "same.h5", "-o", out)
     assert "warning" not in proc.stderr
     assert "Note:</span> this attribution" not in out.read_text()
+    # The attribution a report makes itself (--attribute N) is of the size it asked for: no
+    # warning; nor for an exact solution, which has no seed or size.
+    proc = run_cli("report", files / "run.h5", "--attribute", 500, "-o", tmp_path / "own.html")
+    assert "warning" not in proc.stderr
+    assert "Note:</span> this attribution" not in (tmp_path / "own.html").read_text()
+    run_cli("attribute", SCENARIOS / "exact" / "markov.yaml", "-n", 500, "-o",
+            tmp_path / "exact-attr.h5", "-q")
+    proc = run_cli("report", files / "exact.h5", "--attribution", tmp_path / "exact-attr.h5",
+                   "-o", tmp_path / "exact.html")
+    assert "warning" not in proc.stderr
+    assert "Note:</span> this attribution" not in (tmp_path / "exact.html").read_text()
     # A portfolio's page says the same of a portfolio attribution of another seed.
     ten = SCENARIOS / "portfolios" / "ten-years.yaml"
     run_cli("portfolio", ten, "-n", 20, "-o", tmp_path / "pf.h5", "-q")

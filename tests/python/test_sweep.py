@@ -402,6 +402,14 @@ def test_an_output_in_a_missing_folder_is_named_as_the_command_names_it(tmp_path
         progsurv.sweep(str(spec), output=missing)
     assert ".partial" not in str(e.value)
     assert not (tmp_path / "nope").exists()
+    # A write-protected output needs force=True, as the command's --force.
+    locked = tmp_path / "locked.h5"
+    locked.write_bytes(b"")
+    locked.chmod(0o444)
+    with pytest.raises(ValueError, match="write-protected"):
+        progsurv.sweep(str(spec), output=locked)
+    progsurv.sweep(str(spec), output=locked, force=True)
+    assert progsurv.load_sweep(locked).name == "out"
     # Nor may the output be the sweep file itself or its base.
     for input_file in (spec, base):
         before = input_file.read_bytes()
@@ -505,6 +513,29 @@ def test_sobol_page_shows_the_noise_ratio_and_the_commands_warning(tmp_path):
         assert f"{metric}: noise/variance {shown}" in text
     assert "more replications, or --repeat R to include it in the intervals" in text
     assert "patience median" in text
+
+
+def test_indices_outside_zero_one_are_warned_about_by_the_command_and_the_page(tmp_path):
+    """At 8 base samples S1 of succession.adoption is -0.55 with an interval wholly below 0;
+    the command and the page warned only of the noise."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"name: s\nbase: {BASELINE}\nseed: 3\nreplications: 500\n"
+                    "design: {type: sobol, base_samples: 8, bootstrap: 200, seed: 3}\nparameters:\n"
+                    "  patience.threshold.median: {low: 6, high: 24}\n"
+                    "  succession.adoption: {low: 0.2, high: 0.8}\n"
+                    "  silos.it.break_prob: {low: 0.1, high: 0.4}\n"
+                    "  phases.1.continue_prob: {low: 0.5, high: 1.0}\n"
+                    "metrics: [p_completed]\n")
+    out = tmp_path / "s.h5"
+    said = run_cli("sweep", spec, "-o", out, "-q").stdout
+    assert "warning: S1 of succession.adoption is -0.5539 [-0.876, -0.09655], wholly outside " \
+        "[0, 1] where no index can be: 8 base samples are too few" in said
+    text = _page(tmp_path, out)
+    assert ("Warning: S1 of succession.adoption for p_completed is -0.554 (-0.876 to -0.097): "
+            "its whole interval lies outside the range an index can take, from zero to one. 8 "
+            "base samples are too few for these indices and their intervals; raise "
+            "base_samples (e.g. to 32).") in text
+    assert progsurv.load_sweep(out)._raw.sobol_warnings(0)["impossible_parameter"] == 1
 
 
 def test_morris_page_has_a_table_per_metric_with_labels(tmp_path):

@@ -232,6 +232,17 @@ SweepResult read_sweep(const std::string& path);
 // The table printed by `progsurv sweep`.
 std::string format_sweep(const SweepResult& result);
 
+// What the summary of a sobol sweep warns of for metric m (the page says the same):
+// simulation noise that may be much of the indices (a noise ratio above 1%, or above half the
+// smallest total index), and the first index whose whole interval lies outside [0, 1], where
+// no index can be (too few base samples).
+struct SobolWarnings {
+  bool noisy = false;
+  int impossible_parameter = -1;  // -1: none
+  bool impossible_total = false;  // the total index ST, else the first-order S1
+};
+SobolWarnings sobol_warnings(const SweepResult& result, std::size_t metric);
+
 // MPI, for `progsurv sweep` under mpirun (no-ops without MPI support or outside mpirun).
 // What a launcher told this process in its environment (Open MPI's OMPI_COMM_WORLD_*,
 // MPICH/Hydra's PMI_*, or PMIx's PMIX_RANK with Slurm's task count): whether it started this
