@@ -25,12 +25,17 @@ void register_output_file(py::module_& m) {
   m.def(
       "check_output_path",
       [](const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs,
-         bool force) { check_output_path(path.string(), make_check(inputs, force)); },
+         bool force, const std::string& filetype) {
+        OutputCheck check = make_check(inputs, force);
+        check.filetype = filetype;
+        check_output_path(path.string(), check);
+      },
       py::arg("path"), py::arg("inputs") = std::vector<std::filesystem::path>{},
-      py::arg("force") = false,
+      py::arg("force") = false, py::arg("filetype") = "",
       "Raise ValueError when `path` cannot receive an output file: a missing or unwritable "
       "folder, a name too long, not a regular file (device, FIFO, folder), one of `inputs`, "
-      "or write-protected without `force`.");
+      "write-protected without `force`, or (with `filetype`, as the commands check) a "
+      "non-empty file that is not a progsurv file of that type, without `force`.");
   m.def(
       "check_output_folder",
       [](const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs,

@@ -1276,8 +1276,8 @@ def check_output_folder(path: Union[str, os.PathLike], inputs: List[Union[str, o
     """Raise ValueError when `path` cannot receive a folder of output files."""
     ...
 
-def check_output_path(path: Union[str, os.PathLike], inputs: List[Union[str, os.PathLike]] = [], force: bool = False) -> None:
-    """Raise ValueError when `path` cannot receive an output file: a missing or unwritable folder, a name too long, not a regular file (device, FIFO, folder), one of `inputs`, or write-protected without `force`."""
+def check_output_path(path: Union[str, os.PathLike], inputs: List[Union[str, os.PathLike]] = [], force: bool = False, filetype: str = '') -> None:
+    """Raise ValueError when `path` cannot receive an output file: a missing or unwritable folder, a name too long, not a regular file (device, FIFO, folder), one of `inputs`, write-protected without `force`, or (with `filetype`, as the commands check) a non-empty file that is not a progsurv file of that type, without `force`."""
     ...
 
 def compare(scenarios: List[Scenario], labels: List[str], replications: int = 100000, seed: int = 1, threads: int = 0, bootstrap: int = 200, progress: Any = None, output: Optional[str] = None) -> dict:

@@ -127,7 +127,7 @@ def _main(args, pool=None, ranks=1):
         # The fit file, its base scenario and the record are the command's inputs: checked
         # before sampling, and again by the writer.
         inputs = [args.fit_file, args.record, spec.scenario_file]
-        check_output_path(args.output, inputs, args.force)
+        check_output_path(args.output, inputs, args.force, _core.fit_filetype)
         replaced = os.path.lexists(args.output)
         # The fit's warnings are printed once, after the tables, below.
         with warnings.catch_warnings():

@@ -8,7 +8,6 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
-#include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
 
 namespace progsurv::cli {
@@ -31,7 +30,10 @@ int do_fit(const FitArgs& a) {
     throw ScenarioError(a.fit_file, 0, 0, "", "cannot read file: no such file");
   if (!std::filesystem::exists(a.record))
     throw ScenarioError(a.record, 0, 0, "", "cannot read file: no such file");
-  check_output(a.output, {a.fit_file, a.record}, a.force, kFitFiletype);
+  // The file's type is checked by the Python half, after its inputs (the fit's base
+  // scenario, which only it reads), so that a base scenario named as output is called an
+  // input.
+  check_output(a.output, {a.fit_file, a.record}, a.force, "");
 
   std::vector<std::string> args = {a.fit_file, "--record", a.record, "-o", a.output};
   if (a.steps > 0) args.insert(args.end(), {"--steps", std::to_string(a.steps)});

@@ -436,6 +436,14 @@ def test_fit_command_line_values_and_outputs(tmp_path):
     proc = run_cli("fit", fit_file, "--record", record, "-o", base, "-q", check=False)
     assert proc.returncode == 2 and "input" in proc.stderr, proc.stderr
     assert base.read_text() == MARKOV.read_text()
+    # Onto a file of another kind: refused before any sampling, as the other commands do.
+    run_cli("run", base, "-n", 100, "-q", "-o", tmp_path / "run.h5")
+    made = (tmp_path / "run.h5").read_bytes()
+    proc = run_cli("fit", fit_file, "--record", record, "-o", tmp_path / "run.h5", check=False)
+    assert proc.returncode == 2 and "holds a run file, not a fit file" in proc.stderr, \
+        proc.stderr
+    assert (tmp_path / "run.h5").read_bytes() == made
+    (tmp_path / "run.h5").unlink()
     # Installed-style: the package is found without PYTHONPATH and the file is written.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     run_cli("fit", fit_file, "--record", record, "-o", tmp_path / "fit.h5", "-q", env=env,
