@@ -226,25 +226,28 @@ TEST(Selection, FrontierThresholdIsHalfTheIndifferenceZone) {
   EXPECT_EQ(r.frontier, (std::vector<int>{0, 1, 3, 4}));
 }
 
-// Feasibility against ">= 0.25": every system at least 0.05 from the bound (epsilon 0.02)
-// is classified right; the chosen one is the cheapest feasible, the runner-up the next.
-// Six systems of cost 0..50 against the target 0.25: 0 and 1 fall short, 2 and 3 (0.30,
-// 0.32) meet it, 4 and 5 meet it easily.
+// Normal systems (sd 0.05, correlation 0.5) against the target ">= 0.25", epsilon and delta
+// 0.02. By default six systems of cost 0..50: 0 and 1 fall short, 2 and 3 (0.30, 0.32) meet
+// it, 4 and 5 meet it easily.
 const std::vector<double> kFeasibilityCost = {0, 10, 20, 30, 40, 50};
 const std::vector<double> kFeasibilityMean = {0.10, 0.18, 0.30, 0.32, 0.40, 0.45};
-SelectionResult select_feasible(int seed, SelectionOptions o = {}) {
+SelectionResult select_feasible(int seed, SelectionOptions o = {},
+                                const std::vector<double>& cost = kFeasibilityCost,
+                                const std::vector<double>& mean = kFeasibilityMean) {
   NormalSystems sys;
-  sys.mean = kFeasibilityMean;
-  sys.sd.assign(kFeasibilityCost.size(), 0.05);
+  sys.mean = mean;
+  sys.sd.assign(cost.size(), 0.05);
   sys.rho = 0.5;
   sys.seed = static_cast<std::uint64_t>(seed);
   o.delta = 0.02;
   o.epsilon = 0.02;
   o.target = SelectionTarget{0.25, true};
   o.max_observations = 100000;
-  return select_systems(kFeasibilityCost, sys.observer(), o);
+  return select_systems(cost, sys.observer(), o);
 }
 
+// Feasibility against ">= 0.25": every system at least 0.05 from the bound (epsilon 0.02)
+// is classified right; the chosen one is the cheapest feasible, the runner-up the next.
 TEST(Selection, FeasibilityChosenAndRunnerUp) {
   for (int seed = 1; seed <= 10; ++seed) {
     const SelectionResult r = select_feasible(seed);
@@ -288,19 +291,11 @@ TEST(Selection, RunnerUpDoesNotExtendTheChosen) {
 // it: they may not stop the check of the alternative that is the runner-up.
 TEST(Selection, RunnerUpIsDecidedWhenTheChosenIsDecidedLast) {
   const std::vector<double> cost = {0, 10, 20, 30, 40};
+  const std::vector<double> mean = {0.10, 0.275, 0.45, 0.50, 0.55};
   for (int seed = 1; seed <= 10; ++seed) {
-    NormalSystems sys;
-    sys.mean = {0.10, 0.275, 0.45, 0.50, 0.55};
-    sys.sd.assign(cost.size(), 0.05);
-    sys.rho = 0.5;
-    sys.seed = static_cast<std::uint64_t>(seed);
     SelectionOptions o;
-    o.delta = 0.02;
-    o.epsilon = 0.02;
-    o.target = SelectionTarget{0.25, true};
-    o.max_observations = 100000;
     o.extends = [](int a, int b) { return (a == 2 || a == 3) && b == 1; };
-    const SelectionResult r = select_systems(cost, sys.observer(), o);
+    const SelectionResult r = select_feasible(seed, o, cost, mean);
     EXPECT_EQ(r.chosen, 1) << "seed " << seed;
     EXPECT_EQ(r.runner_up, 4) << "seed " << seed;
     EXPECT_EQ(r.systems[4].feasibility, Feasibility::Feasible) << "seed " << seed;

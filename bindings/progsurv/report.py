@@ -497,8 +497,8 @@ def _sensitivity_extra_figures(s, metric):
                  "from the first N base samples: flat at the right means N was enough.",
                  _figure_uri(s.plot_convergence(metric).figure))]
     if s.design == "morris":
-        return [(f"Screening of {metric}", "Morris mu* (importance, with the half-width of its interval) "
-                 "against sigma (non-linearity or interactions).",
+        return [(f"Screening of {metric}", "Morris mu* (importance, with the half-width of its "
+                 "interval) against sigma (non-linearity or interactions).",
                  _figure_uri(s.plot_morris(metric).figure))]
     return []
 

@@ -319,13 +319,14 @@ class SweepResult:
     def sobol(self, metric=None, order=1):
         """Sobol indices (sobol design), with SALib's column names where they mean the same.
 
-        order=1: one row per (metric, parameter, label): S1, S1_conf, ST, ST_conf (conf = the 95%
-        half-width: z * bootstrap standard error, as SALib; with repeats t * sd / sqrt(R)),
+        order=1: one row per (metric, parameter, label): S1, S1_conf, ST, ST_conf (conf = the
+        95% half-width: z * bootstrap standard error, as SALib; with repeats t * sd / sqrt(R)),
         S1_lower/S1_upper, ST_lower/ST_upper (the interval: percentile bootstrap, or with
         repeats the t interval over the independently shifted designs), S1_se, ST_se and, with
         repeats, S1_seed_sd, ST_seed_sd (the spread of the index over the repeats).
         order=2 (second_order: true): one row per (metric, pair of parameters): parameter_1,
-        parameter_2, label_1, label_2, S2, S2_conf, S2_lower, S2_upper, S2_se. `metric` selects one metric.
+        parameter_2, label_1, label_2, S2, S2_conf, S2_lower, S2_upper, S2_se. `metric`
+        selects one metric.
         .attrs holds the estimator, repeat, shift and each metric's noise ratio.
 
         Returns a pandas DataFrame.
@@ -388,8 +389,9 @@ class SweepResult:
 
     def convergence(self, metric=None):
         """Sobol indices against the number of base samples N (sobol design): one row per
-        (metric, parameter, N), with the parameter's label, S1 and ST from the first N base rows (16, 32, .. and the
-        full N; averaged over the repeats). `metric` selects one metric.
+        (metric, parameter, N), with the parameter's label, S1 and ST from the first N base
+        rows (16, 32, .. and the full N; averaged over the repeats). `metric` selects one
+        metric.
 
         Returns a pandas DataFrame.
         """
@@ -413,8 +415,9 @@ class SweepResult:
 
     def morris(self, metric=None):
         """Morris elementary effects (morris design): one row per (metric, parameter), with
-        the parameter's label and SALib's columns mu, mu_star, sigma, mu_star_conf (effects per unit of the parameter's
-        design coordinate, i.e. per whole range), largest mu_star first.
+        the parameter's label and SALib's columns mu, mu_star, sigma, mu_star_conf (effects
+        per unit of the parameter's design coordinate, i.e. per whole range), largest
+        mu_star first.
 
         Returns a pandas DataFrame.
         """
