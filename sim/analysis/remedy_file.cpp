@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <set>
+#include <type_traits>
 
 #include "progsurv/analysis/remedies.hpp"
 #include "scenario/distribution_yaml.hpp"
@@ -484,7 +485,10 @@ Base apply_bundle(const Base& base, const RemedySet& set, const Bundle& bundle, 
   const auto settings = bundle_settings(set, bundle);
   if (settings.empty()) return base;
   try {
-    return base.with_values(settings);
+    if constexpr (std::is_same_v<Base, Scenario>)
+      return base.with_values(settings, Scenario::Text::Omitted);
+    else
+      return base.with_values(settings);
   } catch (const ScenarioError& e) {
     throw ScenarioError(set.source, 0, 0, e.key(),
                         "the bundle " + bundle.label + " cannot be applied to the " + what +

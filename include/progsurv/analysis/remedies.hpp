@@ -94,7 +94,9 @@ std::vector<Bundle> enumerate_bundles(const RemedySet& set);
 std::vector<std::pair<std::string, std::string>> bundle_settings(const RemedySet& set,
                                                                  const Bundle& bundle);
 // base.with_values(bundle_settings); ScenarioError naming the bundle when the settings,
-// each valid alone, are not valid together.
+// each valid alone, are not valid together. A bundle's scenario is only simulated, so it is
+// built without a text of its own (Scenario::Text::Omitted): emitting 3,072 bundles' YAML
+// was half a search's CPU.
 Scenario bundle_scenario(const Scenario& base, const RemedySet& set, const Bundle& bundle);
 Portfolio bundle_portfolio(const Portfolio& base, const RemedySet& set, const Bundle& bundle);
 
