@@ -425,8 +425,8 @@ launches: [{at: 0, programme: core}]
                4, 9, "programmes.core", "a scenario file path or an inline scenario");
 }
 
-// An inline template's mistakes point into the portfolio file, at the template, with the
-// key path inside it.
+// An inline template's mistakes point into the portfolio file, at the line of the key (as
+// they would in the template's own file), with the key path inside the portfolio.
 TEST_F(PortfolioInput, InlineTemplateErrorsPointIntoThePortfolio) {
   const std::string inline_good = R"(horizon: 120
 roster: {vp: 2}
@@ -443,10 +443,18 @@ launches: [{at: 0, programme: small}]
   EXPECT_EQ(p.template_sources[0], (dir_ / "org.yaml").string() + " (programme small)");
   std::string bad = inline_good;
   bad.replace(bad.find("work: 2"), 7, "work: {dist: gama, mean: 2}");
-  expect_error(bad, 5, 5, "programmes.small.phases.0.steps.0.work.dist", "did you mean 'gamma'?");
+  expect_error(bad, 9, 42, "programmes.small.phases.0.steps.0.work.dist", "did you mean 'gamma'?");
   bad = inline_good;
   bad.replace(bad.find("sponsor: vp"), 11, "sponsr: vp");
-  expect_error(bad, 5, 5, "programmes.small.sponsr", "did you mean 'sponsor'?");
+  expect_error(bad, 6, 5, "programmes.small.sponsr", "did you mean 'sponsor'?");
+  bad = inline_good;
+  bad.replace(bad.find("silos: {ops: {}}"), 16, "silos: {ops: {break_prob: 2}}");
+  expect_error(bad, 7, 31, "programmes.small.silos.ops.break_prob", "[0, 1]");
+  // A check of the whole scenario has no position of its own: its key's line.
+  bad = inline_good;
+  bad.replace(bad.find("silos: {ops: {}}"), 16,
+              "silos: {ops: {break_prob: 0.5}}\n    escalation: {max_attempts: 100000000}");
+  expect_error(bad, 8, 32, "programmes.small.escalation.max_attempts", "would never finish");
 }
 
 TEST_F(PortfolioInput, SuccessorLevelIsRefused) {

@@ -145,14 +145,23 @@ class PortfolioReader {
       } else if (entry.value.node.IsMap()) {
         YAML::Emitter emitter;
         emitter << entry.value.node;
-        // Inline: parsed where it stands, so errors point into the portfolio file.
+        // Inline: read from the portfolio's own tree, so an error at a key carries the key's
+        // line in the portfolio file. One without a position (a check of the whole scenario)
+        // names its key's line if the template writes the key, else the template's line.
+        // The emitted text is only the template's own record.
         try {
-          spec.scenario = Scenario::from_yaml(emitter.c_str(), source_);
+          spec.scenario = scenario_from_tree(entry.value.node, emitter.c_str(), source_);
         } catch (const ScenarioError& e) {
-          // The emitted text's lines are not the file's: name the template instead.
-          throw ScenarioError(source_, static_cast<int>(entry.value.mark.line) + 1,
-                              static_cast<int>(entry.value.mark.column) + 1,
-                              join_path(entry.value.path, e.key()), e.message());
+          int line = e.line(), column = e.column();
+          if (line <= 0) {
+            const YAML::Node at =
+                e.key().empty() ? YAML::Node() : find_yaml_path(entry.value.node, e.key());
+            const YAML::Mark mark = at.IsDefined() ? at.Mark() : entry.value.mark;
+            line = mark.line + 1;
+            column = mark.column + 1;
+          }
+          throw ScenarioError(source_, line, column, join_path(entry.value.path, e.key()),
+                              e.message());
         }
         spec.scenario.source = source_ + " (programme " + entry.key + ")";
       } else {
