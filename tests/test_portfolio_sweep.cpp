@@ -83,6 +83,8 @@ const char* kAllMetrics = R"(metrics:
   - mean_trust
   - {mean_cynicism_at: 61}
   - orphaned_per_exit
+  - share_completed
+  - {share_ended_by: patience}
 )";
 
 TEST(PortfolioSweepFile, ExampleParsesWithTemplatesInline) {
@@ -274,6 +276,22 @@ TEST(PortfolioSweepRun, PointEqualsRunPortfolioOfItsValues) {
   EXPECT_EQ(at("rank_ended_by_sponsor_exit_1"), sm.rank_share[0][1].estimate);
   EXPECT_EQ(at("rank_reached_12"), sm.rank_reached[11].estimate);
   EXPECT_EQ(at("orphaned_per_exit"), sm.orphaned_per_exit);
+  // Shares of every programme launched: the tally's per-template counts, pooled.
+  std::int64_t launched = 0, completed = 0, patience = 0;
+  for (std::size_t i = 0; i < r.tally.template_launched.size(); ++i) {
+    launched += r.tally.template_launched[i];
+    const auto row = i * progsurv::kEndCategoryCount;
+    completed += r.tally.template_category[row + static_cast<std::size_t>(
+                                                     progsurv::EndCategory::Completed)];
+    patience += r.tally.template_category[row + static_cast<std::size_t>(
+                                                    progsurv::EndCategory::Patience)];
+  }
+  ASSERT_GT(launched, 300);
+  EXPECT_EQ(at("share_completed"),
+            static_cast<double>(completed) / static_cast<double>(launched));
+  EXPECT_EQ(at("share_ended_by_patience"),
+            static_cast<double>(patience) / static_cast<double>(launched));
+  EXPECT_EQ(point.count[metric_index(s, "share_completed")], launched);
   // Cynicism and trust at the horizon: the portfolio's last grid point is its horizon.
   ASSERT_EQ(sm.grid.back(), p.horizon);
   EXPECT_DOUBLE_EQ(at("mean_cynicism"), sm.cynicism_mean.back());

@@ -655,6 +655,16 @@ TEST(RemediesGoal, PortfolioGoalsAreTheSweepsMetrics) {
   EXPECT_EQ(Goal::parse("mean_ended_by_sponsor_exit", true).natural_direction(), Direction::Lower);
   EXPECT_EQ(Goal::parse("cynicism_at_24", true).name, "mean_cynicism_at_24");
   EXPECT_EQ(Goal::parse("total_value", true).name, "mean_total_value");
+  // The share of programmes launched: a share (percent, one point of delta) and a ratio.
+  const Goal share = Goal::parse("share_completed", true);
+  EXPECT_EQ(share.description, "share of programmes launched that completed");
+  EXPECT_TRUE(share.is_probability());
+  EXPECT_TRUE(share.ratio());
+  EXPECT_EQ(share.natural_direction(), Direction::Higher);
+  EXPECT_EQ(Goal::parse("share_ended_by_patience", true).natural_direction(), Direction::Lower);
+  EXPECT_EQ(Goal::parse("share_not_started", true).description,
+            "share of programmes launched that never started");
+  EXPECT_THROW(Goal::parse("share_ended_by_boredom", true), UsageError);
   EXPECT_THROW(Goal::parse("p_completed_by_36", true), UsageError);
   EXPECT_THROW(Goal::parse("rank_completed_0", true), UsageError);
   EXPECT_THROW(Target::parse("completion_p50<=48", true), UsageError);
@@ -668,6 +678,22 @@ TEST(RemediesGoal, PortfolioGoalsAreTheSweepsMetrics) {
   GoalRequest q{"", "", GoalDirection::Auto, std::nullopt};
   q.portfolio = true;
   EXPECT_THROW(resolve_goal(q, o), GoalRequestError);  // mean_completed needs a delta
+  // "completed" on a portfolio is a count: the refusal names the share too.
+  q.target = "completed>=0.25";
+  try {
+    resolve_goal(q, o);
+    ADD_FAILURE() << "a count target without a delta was accepted";
+  } catch (const GoalRequestError& e) {
+    EXPECT_NE(std::string(e.what()).find("on a portfolio 'completed' is mean_completed, "
+                                         "programmes completed per organisation; for the share "
+                                         "of programmes launched, use share_completed"),
+              std::string::npos)
+        << e.what();
+  }
+  q.target = "share_completed>=25%";
+  resolve_goal(q, o);  // a share: one point by default
+  EXPECT_EQ(o.delta, 0.01);
+  q.target.clear();
   q.delta = 0.05;
   resolve_goal(q, o);
   EXPECT_EQ(o.metric.name, "mean_completed");
@@ -731,6 +757,14 @@ TEST(RemediesPortfolio, RankSharesAreBatchRatios) {
   const RemediesResult m =
       search_remedies(closed_form_portfolio(), closed_form_portfolio_remedies(), o);
   EXPECT_EQ(bundle_value(r.bundles[0].sums).estimate, bundle_value(m.bundles[0].sums).estimate);
+  // So is the share of programmes launched that complete.
+  o.target = Target::parse("share_completed>=75%", true);
+  const RemediesResult s =
+      search_remedies(closed_form_portfolio(), closed_form_portfolio_remedies(), o);
+  ASSERT_GE(s.chosen, 0);
+  EXPECT_EQ(s.bundles[static_cast<std::size_t>(s.chosen)].bundle.label,
+            "longer_tenure=twice + faster_work");
+  EXPECT_EQ(bundle_value(s.bundles[0].sums).estimate, bundle_value(m.bundles[0].sums).estimate);
 }
 
 TEST(RemediesPortfolio, PathsAreCheckedAgainstThePortfolio) {

@@ -95,6 +95,7 @@ Direction Goal::natural_direction() const {
     case PortfolioStatistic::Kind::Value:
       return Direction::Higher;
     case PortfolioStatistic::Kind::Count:
+    case PortfolioStatistic::Kind::Share:
     case PortfolioStatistic::Kind::RankEnd:
       if (statistic.outcome == Outcome::Completed) return Direction::Higher;
       if (statistic.outcome == Outcome::Running) return Direction::None;
@@ -197,6 +198,9 @@ std::pair<double, double> Goal::value(const OrganisationRecord& r, const Portfol
     case PKind::Count:
       return {static_cast<double>(std::count_if(r.programmes.begin(), r.programmes.end(), counts)),
               1.0};
+    case PKind::Share:  // over the programmes it launched: a ratio of batch sums
+      return {static_cast<double>(std::count_if(r.programmes.begin(), r.programmes.end(), counts)),
+              static_cast<double>(r.programmes.size())};
     case PKind::Value: {
       double v = 0.0;
       for (const LaunchedProgramme& l : r.programmes) v += l.value;

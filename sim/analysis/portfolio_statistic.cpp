@@ -72,6 +72,8 @@ std::string PortfolioStatistic::stem() const {
       return "mean_launched";
     case Kind::Count:
       return "mean_" + end_word(*this);
+    case Kind::Share:
+      return "share_" + end_word(*this);
     case Kind::Value:
       return "mean_total_value";
     case Kind::RankEnd:
@@ -90,6 +92,7 @@ PortfolioStatistic::Arg PortfolioStatistic::arg() const {
   const bool by_cause = outcome == Outcome::Ended && cause != Cause::None;
   switch (kind) {
     case Kind::Count:
+    case Kind::Share:
       return by_cause ? Arg::Cause : Arg::None;
     case Kind::RankEnd:
       return by_cause ? Arg::CauseRank : Arg::Rank;
@@ -134,6 +137,13 @@ std::string PortfolioStatistic::description() const {
       return std::string("programmes ") +
              (outcome == Outcome::NotStarted ? "never started" : to_string(outcome)) +
              " per organisation";
+    case Kind::Share:
+      if (arg() == Arg::Cause)
+        return std::string("share of programmes launched that ended by ") + to_string(cause);
+      return std::string("share of programmes launched that ") +
+             (outcome == Outcome::NotStarted ? "never started"
+              : outcome == Outcome::Running  ? "were still running"
+                                             : to_string(outcome));
     case Kind::Value:
       return "value banked per organisation";
     case Kind::RankEnd:
@@ -161,6 +171,9 @@ const std::vector<PortfolioStatistic>& PortfolioStatistic::stems() {
       v.push_back(make(Kind::Count, o));
     v.push_back(make(Kind::Value));
     v.push_back(make(Kind::Count, Outcome::Ended, Cause::SponsorExit));
+    for (Outcome o : {Outcome::Completed, Outcome::Ended, Outcome::NotStarted, Outcome::Running})
+      v.push_back(make(Kind::Share, o));
+    v.push_back(make(Kind::Share, Outcome::Ended, Cause::SponsorExit));
     for (bool at_horizon : {true, false})
       for (bool trust : {false, true}) v.push_back(level(trust, at_horizon));
     v.push_back(make(Kind::RankEnd, Outcome::Completed));

@@ -104,9 +104,23 @@ void resolve_goal(const GoalRequest& q, RemediesOptions& opt) {
   } else if (opt.metric.is_probability()) {
     opt.delta = 0.01;  // one percentage point
   } else {
+  {
+    // A portfolio's "completed" is a count per organisation, which a user may have meant as a
+    // share: say so, and name the share.
+    std::string hint;
+    const PortfolioStatistic& st = opt.metric.statistic;
+    if (q.portfolio && st.kind == PortfolioStatistic::Kind::Count) {
+      PortfolioStatistic share = st;
+      share.kind = PortfolioStatistic::Kind::Share;
+      hint = "; on a portfolio '" + opt.metric.name.substr(5) + "' is " + opt.metric.name + ", " +
+             opt.metric.description + "; for the share of programmes launched, use " +
+             share.name() + " (a share needs none)";
+    }
     throw GoalRequestError("delta", "is needed for " + opt.metric.name +
                                         ": the smallest difference worth telling apart, in its "
-                                        "units");
+                                        "units (e.g. 0.1)" +
+                                        hint);
+  }
   }
 }
 

@@ -185,6 +185,23 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
           mean_and_se(category_moments(end_category(s.outcome, s.cause)), n, est, se);
         }
         break;
+      case PKind::Share: {
+        // Of every programme launched, pooled over organisations; the standard error treats
+        // the programmes as independent (those of one organisation share its sponsors).
+        std::int64_t hits = 0;
+        count = 0;
+        for (std::size_t i = 0; i < t.template_launched.size(); ++i) {
+          count += t.template_launched[i];
+          for (int c = 0; c < kEndCategoryCount; ++c)
+            if (counts(s, c))
+              hits += t.template_category[i * kEndCategoryCount + static_cast<std::size_t>(c)];
+        }
+        if (count > 0) {
+          est = static_cast<double>(hits) / static_cast<double>(count);
+          se = binomial_se(est, count);
+        }
+        break;
+      }
       case PKind::Value:
         mean_and_se(t.per_org_value, n, est, se);
         break;

@@ -17,6 +17,7 @@ struct PortfolioStatistic {
   enum class Kind {
     Launched,        // programmes launched per organisation
     Count,           // programmes per organisation ending in `outcome` (by `cause` unless None)
+    Share,           // of all programmes launched, the share ending in `outcome` (by `cause`)
     Value,           // value banked per organisation
     RankEnd,         // P(the k-th programme launched ends in `outcome` | it was launched)
     RankReached,     // P(an organisation launches a k-th programme)
@@ -27,25 +28,29 @@ struct PortfolioStatistic {
   enum class Arg { None, Cause, Rank, Months, CauseRank };
 
   Kind kind = Kind::Count;
-  Outcome outcome = Outcome::Completed;  // Count, RankEnd
-  Cause cause = Cause::None;             // Count, RankEnd of Outcome::Ended: None = any cause
-  int rank = 1;                          // RankEnd, RankReached: 1 = the first launched
-  bool trust = false;                    // LevelAt: customer trust rather than cynicism
-  bool at_horizon = false;               // LevelAt: at the horizon rather than at t
-  double t = 0.0;                        // LevelAt: months
+  Outcome outcome = Outcome::Completed;  // Count, Share, RankEnd
+  Cause cause = Cause::None;  // Count, Share, RankEnd of Outcome::Ended: None = any cause
+  int rank = 1;               // RankEnd, RankReached: 1 = the first launched
+  bool trust = false;         // LevelAt: customer trust rather than cynicism
+  bool at_horizon = false;    // LevelAt: at the horizon rather than at t
+  double t = 0.0;             // LevelAt: months
 
-  // "rank_completed", "mean_ended_by", "mean_cynicism_at", "orphaned_per_exit".
+  // "rank_completed", "mean_ended_by", "share_completed", "mean_cynicism_at", ...
   std::string stem() const;
   Arg arg() const;
   // Canonical, the stem and its argument: "rank_ended_by_patience_2", "mean_cynicism_at_60".
   std::string name() const;
   // For people: "P(programme #2 completed), of organisations that launched one".
   std::string description() const;
-  // Shares of organisations (shown as percentages).
-  bool is_share() const { return kind == Kind::RankEnd || kind == Kind::RankReached; }
-  // Ratios whose denominator varies by organisation (those that launched a k-th programme,
-  // sponsor exits that orphaned any).
-  bool ratio() const { return kind == Kind::RankEnd || kind == Kind::OrphanedPerExit; }
+  // Shares (shown as percentages): of organisations, or of programmes launched.
+  bool is_share() const {
+    return kind == Kind::RankEnd || kind == Kind::RankReached || kind == Kind::Share;
+  }
+  // Ratios whose denominator varies by organisation (programmes launched, those that launched
+  // a k-th programme, sponsor exits that orphaned any).
+  bool ratio() const {
+    return kind == Kind::RankEnd || kind == Kind::OrphanedPerExit || kind == Kind::Share;
+  }
   // The time a LevelAt statistic reads, on a run of `horizon` months.
   double level_time(double horizon) const { return at_horizon ? horizon : t; }
 
