@@ -713,8 +713,11 @@ class FitResult:
         """Write the fit file (docs/hdf5-fit-format.md). The file is built in memory and
         written through progsurv's output writer (the one the C++ commands use): a new
         temporary file next to `path`, renamed over it, so a failure leaves nothing
-        half-written; never onto a device, a folder, one of `inputs` (the fit's base scenario
-        and record, for the command) or a write-protected file unless `force`.
+        half-written; never onto a device, a folder or one of `inputs` (the fit's base
+        scenario and record, for the command). An empty file or a fit file at `path` is
+        replaced; a progsurv file of another kind, a non-empty file that is not a progsurv
+        file or a write-protected file only with `force` (the command's --force), else
+        ValueError.
 
         Returns None.
         """
@@ -725,7 +728,7 @@ class FitResult:
         from ._output import check_output_path, write_bytes
 
         path = os.fspath(path)
-        check_output_path(path, inputs, force)
+        check_output_path(path, inputs, force, _core.fit_filetype)
         buffer = io.BytesIO()
         spec = self.settings
         with h5py.File(buffer, "w") as f:

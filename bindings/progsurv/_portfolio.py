@@ -152,12 +152,21 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         """
         return self.format_summary()
 
-    def to_hdf5(self, path):
-        """Write the file `progsurv portfolio -o PATH` writes (docs/hdf5-portfolio-format.md).
+    def to_hdf5(self, path, force=False):
+        """Write the file `progsurv portfolio -o PATH` writes (docs/hdf5-portfolio-format.md),
+        with the command's checks of its output: an empty file or a portfolio file at `path`
+        is replaced; a progsurv file of another kind, a non-empty file that is not a progsurv
+        file or a write-protected file only with force=True (the command's --force).
 
-        Returns None; raises an error for a path that cannot be written.
+        Returns None; raises ValueError for a path that must not be written (a device, a
+        folder, a file it may not replace), FileNotFoundError when its folder is missing.
         """
-        _core.write_portfolio_result(os.fspath(path), self)
+        path = os.fspath(path)
+        # As Result.to_hdf5: a missing folder stays the writer's FileNotFoundError.
+        if os.path.lexists(path):
+            _core.check_output_path(path, [], _checks.flag("force", force),
+                                    _core.portfolio_filetype)
+        _core.write_portfolio_result(path, self)
 
     # --- DataFrames --------------------------------------------------------------------
 

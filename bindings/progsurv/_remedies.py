@@ -280,11 +280,14 @@ class RemediesResult(ResultBase, _core.RemediesResult):
 
     def to_hdf5(self, path, force=False):
         """Write the file `progsurv remedies -o PATH` writes (docs/hdf5-remedies-format.md),
-        through progsurv's output checks.
+        through the command's output checks: never a folder or device; an empty file or a
+        remedies file at `path` is replaced; a progsurv file of another kind, a non-empty
+        file that is not a progsurv file or a write-protected file only with force=True
+        (the command's --force), else ValueError.
 
         Returns the path written."""
         path = os.fspath(path)
-        _core.check_output_path(path, [], force)
+        _core.check_output_path(path, [], _checks.flag("force", force), _core.remedies_filetype)
         _core.write_remedies(path, self)
         return path
 

@@ -278,12 +278,20 @@ class Result(ResultBase, _core.Result):
             title = f"progsurv: {self.name} ({how})"
         return self.format_summary(title)
 
-    def to_hdf5(self, path):
-        """Write the file `progsurv run -o PATH` writes (docs/hdf5-format.md).
+    def to_hdf5(self, path, force=False):
+        """Write the file `progsurv run -o PATH` writes (docs/hdf5-format.md), with the
+        command's checks of its output: an empty file or a run file at `path` is replaced;
+        a progsurv file of another kind, a non-empty file that is not a progsurv file or a
+        write-protected file only with force=True (the command's --force).
 
         Returns None; raises ValueError for a path that must not be written (a device, a
-        folder), FileNotFoundError when its folder is missing.
+        folder, a file it may not replace), FileNotFoundError when its folder is missing.
         """
+        path = os.fspath(path)
+        # Nothing there: nothing to refuse, and a missing folder stays the writer's
+        # FileNotFoundError naming the path.
+        if os.path.lexists(path):
+            _core.check_output_path(path, [], _checks.flag("force", force), _core.run_filetype)
         _core.write_result(path, self)
 
     # --- DataFrames --------------------------------------------------------------------

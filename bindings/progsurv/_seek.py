@@ -162,11 +162,14 @@ class SeekResult(ResultBase, _core.SeekResult):
 
     def to_hdf5(self, path, force=False):
         """Write the file `progsurv seek -o PATH` writes (docs/hdf5-seek-format.md), through
-        progsurv's output checks (never a folder or device; write-protected only with force).
+        the command's output checks: never a folder or device; an empty file or a seek file
+        at `path` is replaced; a progsurv file of another kind, a non-empty file that is not
+        a progsurv file or a write-protected file only with force=True (the command's
+        --force), else ValueError.
 
         Returns the path written."""
         path = os.fspath(path)
-        _core.check_output_path(path, [], force)
+        _core.check_output_path(path, [], _checks.flag("force", force), _core.seek_filetype)
         _core.write_seek(path, self)
         return path
 

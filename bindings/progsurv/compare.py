@@ -45,12 +45,15 @@ def _lever(base, lever):
 
 
 def compare(*scenarios, levers=(), set=None, replications=100_000, seed=1, threads=0,
-            bootstrap=200, progress=False, output=None):
+            bootstrap=200, progress=False, output=None, force=False):
     """Compare scenarios (Scenario objects or YAML paths; the first is the reference) and
     levers (variants of the first: "key=value;key=value" strings or dicts), as
     `progsurv compare`. `set` (a dict) overrides values in every given scenario; `output`
     also writes the comparison file (`progsurv compare -o`, docs/hdf5-comparison-format.md),
-    which progsurv.load reads back and `progsurv report` turns into a brief.
+    which progsurv.load reads back and `progsurv report` turns into a brief. `output` is
+    checked first as the command checks it: an empty file or a comparison file there is
+    replaced; a progsurv file of another kind, a non-empty file that is not a progsurv file
+    or a write-protected file only with force=True (the command's --force), else ValueError.
 
     Returns a DataFrame indexed by (variant, statistic) with the reference's value, the
     variant's value, the paired difference (variant minus reference) and its 95% interval,
@@ -74,7 +77,8 @@ def compare(*scenarios, levers=(), set=None, replications=100_000, seed=1, threa
 
         output = os.fspath(output)
         check_output_path(output, [os.fspath(s) for s in scenarios
-                                   if not isinstance(s, _core.Scenario)], False)
+                                   if not isinstance(s, _core.Scenario)],
+                          _checks.flag("force", force), _core.comparison_filetype)
     bar = _progress.ProgressBar("comparing") if progress is True else None
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:

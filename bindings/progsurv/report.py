@@ -855,18 +855,15 @@ def _attribute_comparison(path, output, replications, staging, force=False, inpu
         if f.attrs.get("filetype") != "progsurv-comparison":
             return []
         seed = int(f.attrs["seed"])
-    import progsurv
     from .compare import comparison_results
 
-    targets = []
     results = comparison_results(path)
-    for i in range(len(results)):
-        target = os.path.splitext(output)[0] + f"-attribution-{i}.h5"
-        targets.append(staging.path(target, [path, *inputs], force))
+    targets = [_stage_attribution(os.path.splitext(output)[0] + f"-attribution-{i}.h5",
+                                  r.scenario, seed, replications, staging, force,
+                                  [path, *inputs])
+               for i, r in enumerate(results)]
     for r, target in zip(results, targets):
-        progsurv.attribute(r.scenario, replications=replications, seed=seed, output=target,
-                           shapley="none", progress=sys.stderr.isatty())
-        _check_replaced(target, staging, force)
+        _attribute(target, r.scenario, seed, replications, staging, force, shapley="none")
     return targets
 
 
@@ -1132,11 +1129,31 @@ def _attribute_run(path, output, replications, staging, force=False, inputs=()):
     import progsurv
 
     result = progsurv.load(path)
-    target = staging.path(os.path.splitext(output)[0] + "-attribution.h5", [path, *inputs], force)
-    progsurv.attribute(result.scenario, replications=replications, seed=result.seed,
-                       output=target, progress=sys.stderr.isatty())
-    _check_replaced(target, staging, force)
+    target = _stage_attribution(os.path.splitext(output)[0] + "-attribution.h5",
+                                result.scenario, result.seed, replications, staging, force,
+                                [path, *inputs])
+    _attribute(target, result.scenario, result.seed, replications, staging, force)
     return target
+
+
+def _stage_attribution(target, scenario, seed, replications, staging, force, inputs):
+    """Stages the output `target`, the attribution of `scenario` (checked as an output),
+    refusing at once, before any computing, a file there that holds another attribution.
+    Returns the staged path."""
+    staged = staging.path(target, inputs, force)
+    _check_replaced(staged, staging, force,
+                    _made("progsurv-attribution", scenario, seed, replications))
+    return staged
+
+
+def _attribute(staged, scenario, seed, replications, staging, force, **options):
+    """Attributes the obstacles of `scenario` into the staged file (_stage_attribution),
+    then checks it against the file it replaces with everything known of it."""
+    import progsurv
+
+    progsurv.attribute(scenario, replications=replications, seed=seed, output=staged,
+                       progress=sys.stderr.isatty(), **options)
+    _check_replaced(staged, staging, force)
 
 
 DEFAULT_REPLICATIONS = 100_000  # a scenario YAML is run with this many replications
@@ -1206,6 +1223,21 @@ def _identity(path):
                          int(count if count is not None else -1), rest)
 
 
+def _made(kind, model, seed, count, rest=None):
+    """What is known, before computing it, of the _Identity of the file of `kind` the
+    report makes of `model` (a Scenario or Portfolio): a scenario's files record its
+    canonical YAML; what a portfolio's record (its templates as run) and an attribution's
+    Shapley method are known only once made (None)."""
+    what = None if "portfolio" in kind else (model.to_yaml(),)
+    return _Identity(kind, model.label, what, seed, count, rest)
+
+
+def _differs(old, new):
+    """Whether a field of the file there (`old`) differs from the report's (`new`); a field
+    not known yet (None) differs from none."""
+    return new is not None and old != new
+
+
 def _what_differs(old, new):
     """What differs between the file there (`old`) and the one the report makes (`new`),
     as "scenario 'baseline' there, 'baseline [sponsor=director]' here; seed 2 there, 1
@@ -1213,29 +1245,34 @@ def _what_differs(old, new):
     subject = "portfolio" if "portfolio" in new.kind else "scenario"
     size = "organisations" if "portfolio" in new.kind else "replications"
     parts = []
-    if old.what != new.what:
+    if _differs(old.what, new.what) or _differs(old.label, new.label):
         parts.append(f"{subject} {old.label!r} there, {new.label!r} here" if old.label != new.label
                      else f"{subject} {old.label!r} with other values there than here")
-    if old.count != new.count:
+    if _differs(old.count, new.count):
         parts.append(f"{size} {old.count:,} there, {new.count:,} here")
-    if old.seed != new.seed:
+    if _differs(old.seed, new.seed):
         parts.append(f"seed {old.seed} there, {new.seed} here")
-    if old.rest != new.rest:
+    if _differs(old.rest, new.rest):
         parts.append(f"{old.rest[0]} {old.rest[1]} there, {new.rest[1]} here")
     return "; ".join(parts)
 
 
-def _check_replaced(staged, staging, force):
+def _check_replaced(staged, staging, force, new=None):
     """Refuses (ValueError, nothing written) to replace an existing <report>.h5 or
-    <report>-attribution[-i].h5 that holds another run or attribution than the one just
-    staged for it (another scenario or portfolio, seed or count: an expensive file a user
-    made with `progsurv run`, `portfolio` or `attribute`), unless `force`, naming what
-    differs. The same file made again (a report made again) replaces it: it loses nothing."""
+    <report>-attribution[-i].h5 that holds another run or attribution than the one staged
+    for it (another scenario or portfolio, seed or count: an expensive file a user made
+    with `progsurv run`, `portfolio` or `attribute`), unless `force`, naming what differs.
+    The same file made again (a report made again) replaces it: it loses nothing.
+
+    `new` is the _Identity of the file the report makes: by default the staged file's
+    own; before it is computed, what _made knows of it, so that a refusal comes before the
+    work (the report checks again once the file is made, with all of it)."""
     final = staging.final_of(staged)
     if force or not os.path.exists(final):
         return
-    old, new = _identity(final), _identity(staged)
-    if old == new:
+    old = _identity(final)
+    new = _identity(staged) if new is None else new
+    if old is not None and not any(map(_differs, old, new)):
         return
     noun = "attribution" if new.kind.endswith("attribution") else "run"
     if old is None or old.kind != new.kind:
@@ -1273,12 +1310,20 @@ def _run_portfolio_yaml(args, portfolio, output, inputs, staging):
 
     import progsurv
 
+    organisations = args.replications or DEFAULT_ORGANISATIONS
     h5 = staging.path(os.path.splitext(output)[0] + ".h5", inputs, args.force)
+    # Files there of another run or attribution are refused now, not after the work.
+    _check_replaced(h5, staging, args.force,
+                    _made("progsurv-portfolio", portfolio, args.seed, organisations,
+                          ("precision", 0.0)))
     attribution = args.attribution
     if attribution is None and args.attribute > 0:
         attribution = staging.path(os.path.splitext(output)[0] + "-attribution.h5", inputs,
                                    args.force)
-    progsurv.portfolio(portfolio, n=args.replications or DEFAULT_ORGANISATIONS, seed=args.seed,
+        _check_replaced(attribution, staging, args.force,
+                        _made("progsurv-portfolio-attribution", portfolio, args.seed,
+                              args.attribute))
+    progsurv.portfolio(portfolio, n=organisations, seed=args.seed,
                        progress=sys.stderr.isatty()).to_hdf5(h5)
     _check_replaced(h5, staging, args.force)
     if attribution != args.attribution:
@@ -1399,11 +1444,21 @@ def _report(args, staging):
         path, attribution = _run_portfolio_yaml(args, base, output, inputs, staging)
     elif is_yaml:
         scenario = base
-        h5 = staging.path(os.path.splitext(output)[0] + ".h5", inputs, args.force)
         replications = args.replications or DEFAULT_REPLICATIONS
+        h5 = staging.path(os.path.splitext(output)[0] + ".h5", inputs, args.force)
+        # Files there of another run or attribution are refused now, not after the run.
+        _check_replaced(h5, staging, args.force,
+                        _made("progsurv-run", scenario, args.seed, replications,
+                              ("precision", 0.0)))
+        if attribution is None and args.attribute > 0:
+            attribution = _stage_attribution(os.path.splitext(output)[0] + "-attribution.h5",
+                                             scenario, args.seed, args.attribute, staging,
+                                             args.force, inputs)
         progsurv.run(scenario, replications=replications, seed=args.seed,
                      progress=sys.stderr.isatty()).to_hdf5(h5)
         _check_replaced(h5, staging, args.force)
+        if attribution != args.attribution:
+            _attribute(attribution, scenario, args.seed, args.attribute, staging, args.force)
         path = h5
     if attribution is None and args.attribute > 0:
         attribution = _attribute_run(path, output, args.attribute, staging, args.force, inputs)

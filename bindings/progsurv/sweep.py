@@ -147,7 +147,9 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False, force=Fals
     threads   points run in parallel, each single-threaded; 0 = all cores
     progress  True for a progress bar, or a callable progress(done, total) that may return
               False to stop
-    force     replace a write-protected output, as the command's --force
+    force     replace an output that is write-protected, a progsurv file of another kind
+              or a non-empty file that is not a progsurv file, as the command's --force
+              (without it, ValueError before any point runs)
 
     The engine runs without the GIL. Ctrl-C (KeyboardInterrupt) stops it within about a
     second, even in the middle of a long replication, abandoning the points in flight, and
@@ -162,7 +164,8 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False, force=Fals
         inputs = list(s.input_files)
         if os.path.isfile(s.source):
             inputs.append(s.source)
-        _core.check_output_path(os.fspath(output), inputs, _checks.flag("force", force))
+        _core.check_output_path(os.fspath(output), inputs, _checks.flag("force", force),
+                                _core.sweep_filetype)
     bar = None
     callback = None
     if progress is True:
@@ -528,11 +531,16 @@ class SweepResult:
 
 
 def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, progress=False,
-              mechanisms=None, shapley="auto"):
+              mechanisms=None, shapley="auto", force=False):
     """What each obstacle costs, as `progsurv attribute`: every mechanism switched off
     alone, with common random numbers, and its Shapley part of switching all of them off
     (the parts sum to all-off minus base). Returns a DataFrame with one row per mechanism.
 
+    output      also write the file `progsurv attribute -o` writes, checked first as the
+                command checks it: never the scenario file itself; an empty file or an
+                attribution file there is replaced; a progsurv file of another kind, a
+                non-empty file that is not a progsurv file or a write-protected file only
+                with force=True (the command's --force), else ValueError
     mechanisms  names of knock-outs (progsurv.KNOCKOUTS; default all, except "ladder" and
                 "deferral" when the scenario has no ladder or no deferrable scope)
     shapley     "exact" (every subset), "permutations" (one random order per replication),
@@ -543,8 +551,14 @@ def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, pr
     paired change), <stat>_shapley, _shapley_lower, _shapley_upper, _shapley_se; P(completed)
     also in percentage points (*_pp). The base values, all-off row, seed, replications and
     the printed table are in .attrs."""
+    inputs = []
     if isinstance(scenario, (str, os.PathLike)):
-        scenario = _core.Scenario.load(os.fspath(scenario))
+        inputs.append(os.fspath(scenario))
+        scenario = _core.Scenario.load(inputs[0])
+    if output is not None:
+        # Before the work, as the command checks it.
+        _core.check_output_path(os.fspath(output), inputs, _checks.flag("force", force),
+                                _core.attribution_filetype)
     bar = _progress.ProgressBar(f"attributing {scenario.name}") if progress is True else None
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:

@@ -163,6 +163,69 @@ def test_a_variants_report_has_its_own_files_and_refusals_say_what_differs(tmp_p
         "replications"] == 200
 
 
+def test_a_report_refuses_the_files_of_another_run_before_computing(tmp_path, monkeypatch,
+                                                                     capsys):
+    """`report X.yaml` computed the run (and the attribution) and only then refused to
+    replace the X.h5 or X-attribution.h5 of another run or attribution: a long wait for a
+    refusal. It is refused first, with the same words; the same report again is still
+    made over its own files."""
+    import shutil
+
+    import progsurv
+    from progsurv import _core, report
+
+    yaml = tmp_path / "cab.yaml"
+    shutil.copy(SCENARIOS / "baseline.yaml", yaml)
+    page = tmp_path / "cab.html"
+
+    def refused(*args):
+        before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+        with monkeypatch.context() as m:
+            def no_work(*_, **__):
+                raise AssertionError("computed before the refusal")
+
+            for name in ("run", "attribute", "portfolio"):
+                m.setattr(progsurv, name, no_work)
+            m.setattr(_core, "attribute_portfolio", no_work)
+            assert report.main([str(a) for a in args] + ["-o", str(page)]) == 2
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+        return capsys.readouterr().err
+
+    progsurv.run(yaml, replications=300, seed=5).to_hdf5(tmp_path / "cab.h5")
+    assert "cab.h5 holds a different run (seed 5 there, 1 here), not the run this report " \
+        "makes" in refused(yaml, "-n", 300, "--attribute", 0)
+    (tmp_path / "cab.h5").write_text("my notes\n")
+    assert "cab.h5 holds a file that is not a progsurv run of this kind" in refused(
+        yaml, "-n", 300, "--attribute", 0)
+    (tmp_path / "cab.h5").unlink()
+    progsurv.attribute(yaml, replications=100, output=tmp_path / "cab-attribution.h5")
+    assert "cab-attribution.h5 holds a different attribution (replications 100 there, 200 " \
+        "here), not the attribution this report makes" in refused(
+            yaml, "-n", 300, "--attribute", 200)
+    progsurv.run(yaml, replications=300, seed=1).to_hdf5(tmp_path / "cab.h5")
+    assert "cab.h5 holds a different run (scenario 'baseline' there, 'baseline [sponsor=" \
+        "director]' here)" in refused(yaml, "-n", 300, "--attribute", 100, "--set",
+                                      "sponsor=director")
+    # The report's own files (the same run and attribution) are replaced, --force or not.
+    assert report.main([str(yaml), "-n", "300", "--attribute", "100", "-o", str(page)]) == 0
+    assert report.main([str(yaml), "-n", "300", "--attribute", "100", "-o", str(page)]) == 0
+    assert "(replaced the file that was there)" in capsys.readouterr().out
+
+    # A comparison's report attributes each scenario: all are checked before the first.
+    progsurv.compare(yaml, levers=["patience.threshold.median=36"], replications=200,
+                     bootstrap=20, output=tmp_path / "cmp.h5")
+    progsurv.attribute(yaml, replications=200, output=tmp_path / "cab-attribution-1.h5")
+    assert "cab-attribution-1.h5 holds a different attribution (scenario 'baseline' there, " \
+        "'baseline [patience.threshold.median=36]' here)" in refused(
+            tmp_path / "cmp.h5", "--attribute", 200)
+
+    portfolio = tmp_path / "ten-years.h5"
+    progsurv.portfolio(TEN_YEARS, n=60, seed=1).to_hdf5(portfolio)
+    page = tmp_path / "ten-years.html"
+    assert "ten-years.h5 holds a different run (organisations 60 there, 50 here)" in refused(
+        TEN_YEARS, "-n", 50, "--attribute", 0)
+
+
 def test_report_refuses_an_attribution_of_another_kind(briefs, tmp_path):
     run_cli("attribute", SCENARIOS / "baseline.yaml", "-n", 500, "-o", tmp_path / "a.h5", "-q")
     proc = run_cli("report", briefs / "pf.h5", "--attribution", tmp_path / "a.h5",

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import BASELINE, BUILD, SCENARIOS, run_cli
+from conftest import BASELINE, BUILD, REPO, SCENARIOS, run_cli
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -128,11 +128,16 @@ def pages(tmp_path_factory):
             "-o", d / "cmp.h5")
     run_cli("report", d / "cmp.h5", "-o", d / "cmp.html")
     out["comparison"] = d / "cmp.html"
+    remedies = REPO / "tests" / "data" / "remedies" / "baseline-remedies.yaml"
+    run_cli("remedies", BASELINE, remedies, "--target", "completed>=0.12", "-n", 2000,
+            "--batch", 50, "-q", "-o", d / "remedies.h5")
+    run_cli("report", d / "remedies.h5", "-o", d / "remedies.html")
+    out["remedies"] = d / "remedies.html"
     return out
 
 
 KINDS = ["run-variant", "exact", "portfolio", "portfolio-attribution", "sweep", "fit",
-         "comparison"]
+         "comparison", "remedies"]
 
 
 # The pages of a run with a value set: each lists the change, with what it was.
