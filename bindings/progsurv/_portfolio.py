@@ -300,8 +300,18 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
 
     def plot_rank_odds(self, ax=None, min_launched=0.05, color=None, label=None, title=None):
         """P(completed) of the k-th programme launched, with 95% intervals, for the ranks at
-        least `min_launched` of organisations reach. Call it again on the same Axes (with a
-        label) to compare results.
+        least `min_launched` of organisations reach.
+
+        ax     the matplotlib Axes to draw on (None: a new figure)
+        color  the line's colour (None: the next colour of the Axes' colour cycle, as
+               matplotlib's plot takes it, skipping colours of results already drawn there)
+        label  the legend entry (None: the portfolio's name)
+        title  the Axes' title (None: "<name>: P(completed) by launch rank (95%)" on an
+               Axes without one, fitted to its width; just "P(completed) by launch rank
+               (95%)" when another result is already drawn there; a title of your own is
+               kept)
+
+        Call it again on the same Axes, with a label, to compare results.
 
         Returns the matplotlib Axes.
         """
@@ -311,53 +321,83 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         est = df["completed"].to_numpy()
         err = np.vstack([est - df["completed_lower"].to_numpy(),
                          df["completed_upper"].to_numpy() - est])
-        ax.errorbar(k, est, yerr=err, marker="o", capsize=3,
-                    color=color or plotting.COLORS["completed"],
-                    label=label if label is not None else self.name)
+        color = plotting._series_color(ax, color)
+        drawn = ax.errorbar(k, est, yerr=err, marker="o", capsize=3, color=color,
+                            label=label if label is not None else self.name)
+        plotting._add_series(ax, drawn.lines[0], color)
         ax.set_xlabel("launch rank (1 = the organisation's first programme)")
         ax.set_ylabel("P(completed)")
         ax.set_ylim(0, min(1.0, 1.15 * float(df["completed_upper"].max()) + 0.02) if len(df) else 1)
         if len(k):
             ax.set_xticks(k if len(k) <= 15 else k[:: int(np.ceil(len(k) / 15))])
-        ax.set_title(title if title is not None else f"{self.name}: P(completed) by launch rank (95%)")
-        ax.legend(fontsize="small", frameon=False)
+        plotting._title(ax, self.name, "P(completed) by launch rank (95%)", title)
+        plotting._legend(ax)
         return ax
 
     def plot_cynicism_trust(self, ax=None, title=None):
         """Cynicism C(t) and customer trust T(t) over time: the mean over organisations as a
-        line and the P10–P90 band of organisations around it.
+        line and the P10–P90 band of organisations around it, in fixed colours (red,
+        blue).
+
+        ax     the matplotlib Axes to draw on (None: a new figure)
+        title  the Axes' title (None: "<name>: cynicism and trust" on an Axes without one,
+               fitted to its width; just "cynicism and trust" when another result is
+               already drawn there; a title of your own is kept)
+
+        The legend (one entry per quantity: its line over its band) stands right of the
+        Axes; a figure of your own without a layout engine (plt.subplots()) is given a
+        constrained layout, which makes room for it.
 
         Returns the matplotlib Axes.
         """
         ax = plotting._axes(ax)
         df = self.over_time()
         t = df.index.to_numpy()
+        handles, labels = [], []
         for name, color, label in (
             ("cynicism", "#c62828", "cynicism C(t)"),
             ("trust", "#1565c0", "customer trust T(t)"),
         ):
-            ax.plot(t, df[f"{name}_mean"], color=color, label=f"{label}, mean")
-            ax.fill_between(t, df[f"{name}_p10"], df[f"{name}_p90"], color=color, alpha=0.2,
-                            linewidth=0, label=f"{label}, P10–P90")
+            (line,) = ax.plot(t, df[f"{name}_mean"], color=color, label=f"{label}, mean")
+            band = ax.fill_between(t, df[f"{name}_p10"], df[f"{name}_p90"], color=color,
+                                   alpha=0.2, linewidth=0, label=f"{label}, P10–P90")
+            plotting._add_series(ax, line, color)
+            handles.append((band, line))
+            labels.append(label)
         ax.set_xlim(t[0], t[-1])
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("months")
         ax.set_ylabel("level")
-        ax.set_title(title if title is not None else f"{self.name}: cynicism and trust")
-        ax.legend(fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        plotting._title(ax, self.name, "cynicism and trust", title)
+        ax.legend(handles, labels, title="mean, P10–P90", fontsize="small",
+                  title_fontsize="small", frameon=False, loc="center left",
+                  bbox_to_anchor=(1.01, 0.5))
+        plotting._room_outside(ax)
         return ax
 
     def plot_live(self, ax=None, color=None, label=None, title=None):
         """Mean programmes live (scoping or running) per organisation over time, with the
-        max_live cap when the portfolio has one. Call it again on the same Axes (with a
-        label) to compare results.
+        max_live cap (a dotted grey line) when the portfolio has one.
+
+        ax     the matplotlib Axes to draw on (None: a new figure)
+        color  the line's colour (None: the next colour of the Axes' colour cycle, as
+               matplotlib's plot takes it, skipping colours of results already drawn there)
+        label  the legend entry (None: the portfolio's name)
+        title  the Axes' title (None: "<name>: programmes live" on an Axes without one,
+               fitted to its width; just "programmes live" when another result is already
+               drawn there; a title of your own is kept)
+
+        Call it again on the same Axes, with a label, to compare results.
 
         Returns the matplotlib Axes.
         """
         ax = plotting._axes(ax)
         df = self.over_time()
         t = df.index.to_numpy()
-        ax.plot(t, df["live"], color=color, label=label if label is not None else self.name)
+        color = plotting._series_color(ax, color)
+        (line,) = ax.plot(t, df["live"], color=color,
+                          label=label if label is not None else self.name)
+        plotting._add_series(ax, line, color)
         cap = self.portfolio.max_live
         if cap > 0:
             ax.axhline(cap, color="grey", linestyle=":", linewidth=1)
@@ -367,6 +407,6 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         ax.set_ylim(0, None)
         ax.set_xlabel("months")
         ax.set_ylabel("mean programmes live")
-        ax.set_title(title if title is not None else f"{self.name}: programmes live")
-        ax.legend(fontsize="small", frameon=False)
+        plotting._title(ax, self.name, "programmes live", title)
+        plotting._legend(ax)
         return ax

@@ -496,21 +496,38 @@ class Result(ResultBase, _core.Result):
     # --- plots (progsurv.plotting) -------------------------------------------------------
 
     def plot_incidence(self, ax=None, **kwargs):
-        """Stacked cumulative incidence by cause; returns the Axes."""
+        """How programmes end: each cause's cumulative incidence with its 95% band
+        (style="steps", the default) or stacked areas summing to 1 (style="stacked").
+        Keywords: categories, legend, title, style (progsurv.plotting.plot_incidence).
+
+        Returns the matplotlib Axes."""
         return plotting.plot_incidence(self, ax=ax, **kwargs)
 
     def plot_survival(self, ax=None, **kwargs):
-        """S(t) with its 95% band; returns the Axes."""
+        """S(t) among started programmes with its 95% band. Keywords: label, color, band,
+        title, at_risk (progsurv.plotting.plot_survival). Call it again on the same Axes to
+        compare results.
+
+        Returns the matplotlib Axes."""
         return plotting.plot_survival(self, ax=ax, **kwargs)
 
     def plot_completion_time(self, ax=None, **kwargs):
-        """The completion-time distribution; returns the Axes."""
+        """The completion-time distribution with its quantiles marked. Keywords:
+        bin_months, quantiles, color, title (progsurv.plotting.plot_completion_time).
+
+        Returns the matplotlib Axes."""
         return plotting.plot_completion_time(self, ax=ax, **kwargs)
 
     def plot_time_decomposition(self, ax=None, **kwargs):
-        """Mean months per time bucket (bars with 95% intervals); returns the Axes."""
+        """Mean months per time bucket (bars with 95% intervals). Keywords: color, title
+        (progsurv.plotting.plot_time_decomposition).
+
+        Returns the matplotlib Axes."""
         return plotting.plot_time_decomposition(self, ax=ax, **kwargs)
 
     def plot_value(self, ax=None, **kwargs):
-        """P(value banked) by phases delivered; returns the Axes."""
+        """P(d phases delivered) with the value banked for each d. Keywords: color, title
+        (progsurv.plotting.plot_value).
+
+        Returns the matplotlib Axes."""
         return plotting.plot_value(self, ax=ax, **kwargs)

@@ -1,4 +1,5 @@
 """Every notebook runs top to bottom, headless, without a cell error."""
+import re
 import time
 
 import nbformat
@@ -16,6 +17,16 @@ def test_notebooks_exist():
                      "03-sponsor-tenure-and-patience.ipynb", "04-reading-results.ipynb",
                      "08-what-would-it-take.ipynb"):
         assert expected in names
+
+
+def test_every_notebook_is_in_the_python_guides_table():
+    """docs/python.md's table of notebooks lists each notebook once, in order (it had
+    skipped 05-sweeps-and-sensitivity)."""
+    text = (NOTEBOOKS.parent / "docs" / "python.md").read_text()
+    table = text[text.index("## Notebooks"):]
+    table = table[:table.index("\n\n", table.index("| notebook |"))]
+    listed = re.findall(r"^\| `([^`]+\.ipynb)` \|", table, flags=re.MULTILINE)
+    assert listed == [p.name for p in PATHS]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])

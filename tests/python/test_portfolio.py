@@ -366,6 +366,90 @@ def test_plots_return_axes(result):
     plt.close(fig)
 
 
+@pytest.fixture(scope="module")
+def calm(ten_years):
+    """A variant with a long name (its changed values), as a user comparing variants has."""
+    return progsurv.portfolio(ten_years.with_values({"cynicism.effect.break": 0,
+                                                     "cynicism.effect.approval": 0}),
+                              n=300, seed=SEED, threads=1)
+
+
+def _window(artist):
+    return artist.get_window_extent(artist.figure.canvas.get_renderer())
+
+
+def test_variants_on_one_axes_take_the_next_colour_and_keep_a_short_title(result, calm):
+    """Two variants compared on one Axes: the second takes the next colour of the Axes'
+    cycle (not the first one's), and the title does not become the second's long name."""
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    result.plot_rank_odds(ax=axes[0], label="with cynicism")
+    assert axes[0].get_title() == "ten-years: P(completed) by launch rank (95%)"
+    calm.plot_rank_odds(ax=axes[0], label="without its effects")
+    first, second = (mcolors.to_hex(c.lines[0].get_color()) for c in axes[0].containers)
+    cycle = [mcolors.to_hex(c) for c in plt.rcParams["axes.prop_cycle"].by_key()["color"]]
+    assert (first, second) == tuple(cycle[:2])  # as ax.plot would take them
+    assert axes[0].get_title() == "P(completed) by launch rank (95%)"
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == [
+        "with cynicism", "without its effects"]
+    result.plot_live(ax=axes[1])
+    calm.plot_live(ax=axes[1])
+    def colour(ax, label):
+        return next(line.get_color() for line in ax.lines if line.get_label() == label)
+
+    assert colour(axes[1], result.name) != colour(axes[1], calm.name)
+    assert axes[1].get_title() == "programmes live"
+    # A colour given is used; so is a title given, and a title the caller set is kept.
+    ax = calm.plot_live(ax=axes[1], color="black", label="third", title="live, three ways")
+    assert colour(ax, "third") == "black" and ax.get_title() == "live, three ways"
+    result.plot_live(ax=ax)
+    assert ax.get_title() == "live, three ways"
+    fig2, ax2 = plt.subplots()
+    ax2.set_title("mine")
+    result.plot_cynicism_trust(ax=ax2)
+    assert ax2.get_title() == "mine"
+    result.plot_rank_odds(ax=ax2, title="")  # no title, asked for: later calls keep none
+    calm.plot_rank_odds(ax=ax2)
+    assert ax2.get_title() == ""
+    plt.close("all")
+
+
+def test_a_long_name_in_a_title_stays_over_its_own_axes(calm):
+    """One variant with a long name on the left of two subplots of a plain figure: the
+    title is wrapped (or shortened) to its Axes' width, so it does not run into the right
+    subplot's title."""
+    import matplotlib.pyplot as plt
+
+    for plot in ("plot_rank_odds", "plot_live", "plot_cynicism_trust"):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        getattr(calm, plot)(ax=axes[0])
+        axes[1].set_title("the neighbour")
+        fig.canvas.draw()
+        title, neighbour = _window(axes[0].title), _window(axes[1].title)
+        assert "ten-years" in axes[0].get_title(), plot
+        assert title.x1 < neighbour.x0, (plot, axes[0].get_title())
+        assert title.y1 <= fig.bbox.y1, (plot, axes[0].get_title())
+        plt.close(fig)
+
+
+def test_cynicism_trust_legend_stays_inside_a_users_figure(result):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    result.plot_cynicism_trust(ax=axes[0])
+    result.plot_cynicism_trust(ax=axes[1])
+    fig.savefig(__import__("io").BytesIO(), format="png")  # a plain savefig lays it out
+    for ax in axes:
+        box = _window(ax.get_legend())
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, box
+        assert fig.bbox.y0 <= box.y0 and box.y1 <= fig.bbox.y1, box
+    # The legend does not cover the next subplot.
+    assert _window(axes[0].get_legend()).x1 <= _window(axes[1]).x0
+    plt.close(fig)
+
+
 def test_bound_portfolio_attributes_have_docstrings():
     core = progsurv._core
     missing = [

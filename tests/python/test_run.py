@@ -314,6 +314,109 @@ def test_plot_survival_title_and_at_risk_rows_on_a_users_figure(result, baseline
     plt.close("all")
 
 
+def test_plots_compare_results_on_one_axes_and_keep_titles_short(result, baseline):
+    """A second result drawn on the same Axes takes the next colour of the Axes' cycle when
+    no colour is given, and the title drops the scenario's name instead of taking the
+    second one's; a title the caller set (or passed) is kept; a long name is wrapped or
+    shortened to its Axes' width."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    other = progsurv.run(baseline, replications=1000, seed=4,
+                         set={"patience.threshold.median": 30, "sponsor": "director",
+                              "scoping.median": 2.5})
+    assert len(other.name) > 60
+    whats = {"plot_incidence": "how programmes end", "plot_survival": "survival (95% band)",
+             "plot_completion_time": "when programmes complete",
+             "plot_time_decomposition": "where the months went",
+             "plot_value": "value delivered"}
+    for plot, what in whats.items():
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        getattr(result, plot)(ax=axes[0])
+        assert axes[0].get_title() == f"baseline: {what}", plot
+        getattr(other, plot)(ax=axes[0])
+        assert axes[0].get_title() == what, plot
+        # The long name alone: over its own Axes, not into the neighbour's title.
+        getattr(other, plot)(ax=axes[1])
+        assert other.name.split(" ")[0] in axes[1].get_title(), plot
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        box = axes[1].title.get_window_extent(renderer)
+        assert box.x0 >= axes[1].get_window_extent(renderer).x0 - 40, (plot, box)
+        assert box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1, (plot, box)
+        plt.close(fig)
+    # Colours: the bars of a second result are not the first one's colour.
+    for plot in ("plot_completion_time", "plot_time_decomposition", "plot_value"):
+        ax = getattr(result, plot)()
+        n = len(ax.patches)
+        getattr(other, plot)(ax=ax)
+        a, b = (mcolors.to_hex(p.get_facecolor()) for p in (ax.patches[0], ax.patches[n]))
+        assert a != b, plot
+        plt.close(ax.figure)
+    ax = result.plot_survival()
+    other.plot_survival(ax=ax)
+    assert ax.lines[0].get_color() != ax.lines[1].get_color()
+    # A title the caller set before drawing is kept; one passed is used.
+    fig, ax = plt.subplots()
+    ax.set_title("mine")
+    result.plot_value(ax=ax)
+    assert ax.get_title() == "mine"
+    result.plot_value(ax=ax, title="passed")
+    other.plot_value(ax=ax)
+    assert ax.get_title() == "passed"
+    plt.close("all")
+
+
+def test_plot_incidence_legend_stays_inside_a_users_figure(result):
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    result.plot_incidence(ax=axes[0])
+    result.plot_incidence(ax=axes[1], style="stacked")
+    fig.savefig(io.BytesIO(), format="png")
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        box = ax.get_legend().get_window_extent(renderer)
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, box
+    assert axes[0].get_legend().get_window_extent(renderer).x1 <= \
+        axes[1].get_window_extent(renderer).x0
+    plt.close(fig)
+
+
+def test_python_md_lists_every_argument_of_the_result_and_portfolio_plots():
+    """docs/python.md's Plots table has a row for each plot of a Result and a
+    PortfolioResult naming every argument (color=, label=, title= were missing)."""
+    import inspect
+
+    from conftest import REPO
+
+    text = (REPO / "docs" / "python.md").read_text()
+    section = text[text.index("## Plots\n"):text.index("## Notebooks\n")]
+    rows = {}
+    for line in section.splitlines():
+        found = re.match(r"\| `(\w+)\.(plot_\w+)\(", line)
+        if found:
+            rows[found.groups()] = line
+    plots = [("Result", name, getattr(progsurv.plotting, name)) for name in (
+        "plot_incidence", "plot_survival", "plot_completion_time", "plot_time_decomposition",
+        "plot_value")]
+    plots += [("PortfolioResult", name, getattr(progsurv.PortfolioResult, name))
+              for name in ("plot_rank_odds", "plot_cynicism_trust", "plot_live")]
+    for cls, name, function in plots:
+        assert (cls, name) in rows, f"{cls}.{name}"
+        for arg in inspect.signature(function).parameters:
+            if arg not in ("self", "result"):
+                assert f"{arg}=" in rows[(cls, name)], f"{cls}.{name}: {arg}"
+
+
 def test_docstrings_say_when_ctrl_c_stops_the_engine_as_python_md_does():
     """Every Python entry to the engine runs under the bindings' interrupt guard
     (bindings/interrupt.hpp): the engine polls the stop request inside a replication. The
