@@ -154,6 +154,31 @@ TEST(PortfolioAttribution, CynicismWithEffectCostsCompletions) {
   EXPECT_GT(r.cost(SharingKnockout::Cynicism, OrganisationStat::Value).delta.lower, 0.0);
 }
 
+// The text points at the launch rank where a sharing costs most, but not at an effect it
+// would print as 0.0 pp, however narrow its interval (common random numbers make tiny
+// effects exclude 0).
+TEST(PortfolioAttribution, TheTextPointsAtNoRankForAnEffectOfZeroPoints) {
+  PortfolioAttribution r = attribute(organisation(kRoster, kStrong, 5.0), 800);
+  const auto v = static_cast<std::size_t>(SharingKnockout::Cynicism);
+  ASSERT_GE(r.ranks(), 1u);
+  const auto line = [&] {
+    const std::string text = format_portfolio_attribution(r);
+    const std::size_t at = text.find("cynicism carried over costs");
+    return text.substr(at, text.find('\n', at) - at);
+  };
+  const auto set_first = [&](double mean) {
+    for (PairedSums& s : r.per_rank[v]) s.d = s.d2 = 0.0;
+    PairedSums& first = r.per_rank[v][0];
+    const auto n = static_cast<double>(first.n);
+    first.d = n * mean;
+    first.d2 = n * mean * mean;  // every organisation the same: an interval of width 0
+  };
+  set_first(0.0001);  // 0.01 pp
+  EXPECT_EQ(line().find("most at"), std::string::npos) << line();
+  set_first(0.05);
+  EXPECT_NE(line().find("most at the 1st programme"), std::string::npos) << line();
+}
+
 TEST(PortfolioAttribution, ALoneProgrammePaysNothingForSharing) {
   // One programme launched at t = 0: cynicism and trust change only when it ends or after
   // its follow-ups, so no draw of its own can see them (exactly 0). A post and a budget

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "io/h5.hpp"
 #include "progsurv/analysis/goal.hpp"
@@ -281,14 +282,13 @@ TEST(PortfolioSweepRun, PointEqualsRunPortfolioOfItsValues) {
   for (std::size_t i = 0; i < r.tally.template_launched.size(); ++i) {
     launched += r.tally.template_launched[i];
     const auto row = i * progsurv::kEndCategoryCount;
-    completed += r.tally.template_category[row + static_cast<std::size_t>(
-                                                     progsurv::EndCategory::Completed)];
-    patience += r.tally.template_category[row + static_cast<std::size_t>(
-                                                    progsurv::EndCategory::Patience)];
+    completed +=
+        r.tally.template_category[row + static_cast<std::size_t>(progsurv::EndCategory::Completed)];
+    patience +=
+        r.tally.template_category[row + static_cast<std::size_t>(progsurv::EndCategory::Patience)];
   }
   ASSERT_GT(launched, 300);
-  EXPECT_EQ(at("share_completed"),
-            static_cast<double>(completed) / static_cast<double>(launched));
+  EXPECT_EQ(at("share_completed"), static_cast<double>(completed) / static_cast<double>(launched));
   EXPECT_EQ(at("share_ended_by_patience"),
             static_cast<double>(patience) / static_cast<double>(launched));
   EXPECT_EQ(point.count[metric_index(s, "share_completed")], launched);
@@ -351,6 +351,22 @@ TEST(PortfolioSweepRun, ResultsDoNotDependOnThreadsAndResume) {
   const std::string table = progsurv::format_sweep(back);
   EXPECT_NE(table.find("portfolio ten-years"), std::string::npos) << table;
   EXPECT_NE(table.find("organisations per point"), std::string::npos) << table;
+  // The points' table: every entry starts under its column's header.
+  std::istringstream lines(table.substr(table.find("\n  point")));
+  std::string header, row;
+  std::getline(lines, header);
+  std::getline(lines, header);
+  std::vector<std::size_t> starts;
+  for (std::size_t c = 2; c < header.size(); ++c)
+    if (header[c] != ' ' && header[c - 1] == ' ' && header[c - 2] == ' ') starts.push_back(c);
+  ASSERT_EQ(starts.size(), 1u + 2u + 3u) << header;  // point, 2 parameters, 3 metrics
+  int rows = 0;
+  while (std::getline(lines, row) && row.rfind("  ", 0) == 0) {
+    for (std::size_t c : starts)
+      EXPECT_TRUE(row.size() > c && row[c] != ' ' && row[c - 1] == ' ') << header << "\n" << row;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 6);
   fs::remove_all(dir);
 }
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -737,6 +738,39 @@ TEST(RemediesPortfolio, FindsTheClosedFormAnswer) {
               std::string::npos)
         << text;
   }
+}
+
+// The frontier's batches stay in their column, however wide the values' and changes'
+// intervals (a change near 0.06 takes five decimals: +0.06120 [+0.05474, +0.06766]).
+TEST(RemediesPortfolio, FrontierColumnsFitTheirWidestEntry) {
+  RemediesOptions o;
+  o.seed = 1;
+  o.threads = 2;
+  o.target = Target::parse("mean_completed>=0.75", true);
+  o.delta = 0.01;
+  RemediesResult r = search_remedies(closed_form_portfolio(), closed_form_portfolio_remedies(), o);
+  ASSERT_GE(r.frontier.size(), 2u);
+  BundleSums& s = r.bundles[static_cast<std::size_t>(r.frontier[1])].sums;
+  const auto n = static_cast<double>(s.n);
+  s.d = n * 0.0612;
+  s.d2 = n * (0.0612 * 0.0612 + 0.01);
+  const std::string text = format_remedies(r);
+  ASSERT_NE(text.find("+0.06120 [+0.0"), std::string::npos) << text;  // 29 characters
+  std::istringstream lines(text.substr(text.find("efficient frontier")));
+  std::string header, row;
+  std::getline(lines, header);
+  std::getline(lines, header);
+  const std::size_t column = header.find("batches");
+  ASSERT_NE(column, std::string::npos) << header;
+  int rows = 0;
+  while (std::getline(lines, row) && row.rfind("  ", 0) == 0) {
+    ASSERT_GT(row.size(), column) << row;
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(row[column])) && row[column - 1] == ' ')
+        << header << "\n"
+        << row;
+    ++rows;
+  }
+  EXPECT_EQ(rows, static_cast<int>(r.frontier.size()));
 }
 
 // A ratio goal (the first programme's P(completed) among organisations that launched one) is

@@ -325,6 +325,9 @@ std::size_t largest_rank(const PortfolioAttribution& r, SharingKnockout v) {
     const PairedDelta d = r.rank_cost(v, k);
     if (!excludes_zero(d)) continue;
     const double x = std::fabs(d.delta.estimate);
+    // Under common random numbers a tiny effect can exclude 0; one the text would print as
+    // 0.0 pp is nowhere to point at.
+    if (x < 0.0005) continue;
     if (x > size) {
       size = x;
       best = k;

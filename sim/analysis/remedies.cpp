@@ -104,7 +104,6 @@ void resolve_goal(const GoalRequest& q, RemediesOptions& opt) {
   } else if (opt.metric.is_probability()) {
     opt.delta = 0.01;  // one percentage point
   } else {
-  {
     // A portfolio's "completed" is a count per organisation, which a user may have meant as a
     // share: say so, and name the share.
     std::string hint;
@@ -120,7 +119,6 @@ void resolve_goal(const GoalRequest& q, RemediesOptions& opt) {
                                         ": the smallest difference worth telling apart, in its "
                                         "units (e.g. 0.1)" +
                                         hint);
-  }
   }
 }
 
@@ -762,8 +760,20 @@ std::string format_remedies(const RemediesResult& r) {
                      static_cast<int>(r.bundles[static_cast<std::size_t>(s)].bundle.label.size()));
   for (const RemedyShare& s : r.shapley) width = std::max(width, static_cast<int>(s.label.size()));
   width = std::min(width, 100);
-  std::snprintf(line, sizeof line, "  %10s  %-*s %-24s %-26s %s\n", ("cost " + unit).c_str(), width,
-                "bundle", goal.name.c_str(), f.share ? "change (pp)" : "change", "batches");
+  // The value and change columns are as wide as their longest entry (a value or change near
+  // 0.06 has five decimals), so the batches stay in one column.
+  std::vector<std::string> values, changes;
+  int value_width = 24, change_width = 26;
+  for (int s : r.frontier) {
+    const BundleResult& b = r.bundles[static_cast<std::size_t>(s)];
+    values.push_back(f.with_interval(bundle_value(b.sums)));
+    changes.push_back(s == 0 ? "" : f.change_interval(bundle_gain(b.sums)));
+    value_width = std::max(value_width, static_cast<int>(values.back().size()));
+    change_width = std::max(change_width, static_cast<int>(changes.back().size()));
+  }
+  std::snprintf(line, sizeof line, "  %10s  %-*s %-*s %-*s %s\n", ("cost " + unit).c_str(), width,
+                "bundle", value_width, goal.name.c_str(), change_width,
+                f.share ? "change (pp)" : "change", "batches");
   os << line;
   // Labels are streamed, not formatted into `line`: a bundle of many remedies has a label
   // longer than any buffer, and its numbers must not be cut off.
@@ -771,12 +781,12 @@ std::string format_remedies(const RemediesResult& r) {
     const auto n = static_cast<std::size_t>(w);
     return text.size() >= n ? text : text + std::string(n - text.size(), ' ');
   };
-  for (int s : r.frontier) {
+  for (std::size_t i = 0; i < r.frontier.size(); ++i) {
+    const int s = r.frontier[i];
     const BundleResult& b = r.bundles[static_cast<std::size_t>(s)];
     std::snprintf(line, sizeof line, "  %10s  ", cost_text(b.bundle.cost).c_str());
-    os << line << padded(b.bundle.label, width) << " "
-       << padded(f.with_interval(bundle_value(b.sums)), 24) << " "
-       << padded(s == 0 ? "" : f.change_interval(bundle_gain(b.sums)), 26) << " " << b.sums.n
+    os << line << padded(b.bundle.label, width) << " " << padded(values[i], value_width) << " "
+       << padded(changes[i], change_width) << " " << b.sums.n
        << (s == r.chosen      ? "  <- chosen"
            : s == r.runner_up ? "  <- runner-up"
                               : "")

@@ -526,20 +526,31 @@ std::string format_sweep(const SweepResult& r) {
     return os.str();
   }
   // grid and lhs: the points themselves, the first few of them.
+  // A table: each column as wide as its header or its widest entry, entries left-aligned.
   const std::size_t shown = std::min<std::size_t>(r.points.size(), 20);
-  os << "\n  point";
-  for (const auto& p : s.parameters) os << "  " << p.name();
-  for (const auto& q : s.metrics) os << "  " << q.name << " (SE)";
-  os << "\n";
+  std::vector<std::vector<std::string>> rows(shown + 1);
+  rows[0].push_back("point");
+  for (const auto& p : s.parameters) rows[0].push_back(p.name());
+  for (const auto& q : s.metrics) rows[0].push_back(q.name + " (SE)");
   for (std::size_t i = 0; i < shown; ++i) {
-    std::snprintf(line, line_size, "  %5zu", i);
-    os << line;
+    std::vector<std::string>& row = rows[i + 1];
+    row.push_back(std::to_string(i));
     for (std::size_t j = 0; j < s.parameters.size(); ++j)
-      os << "  "
-         << (s.point_values[i][j].empty() ? s.parameters[j].base_text : s.point_values[i][j]);
+      row.push_back(s.point_values[i][j].empty() ? s.parameters[j].base_text
+                                                 : s.point_values[i][j]);
     for (std::size_t j = 0; j < s.metrics.size(); ++j)
-      os << "  " << fmt(r.points[i].estimate[j]) << " (" << fmt(r.points[i].se[j]) << ")";
-    os << "\n";
+      row.push_back(fmt(r.points[i].estimate[j]) + " (" + fmt(r.points[i].se[j]) + ")");
+  }
+  std::vector<std::size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  os << "\n";
+  for (const auto& row : rows) {
+    std::string text;
+    for (std::size_t c = 0; c < row.size(); ++c)
+      text += "  " + row[c] + std::string(widths[c] - row[c].size(), ' ');
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    os << text << "\n";
   }
   if (shown < r.points.size())
     os << "  ... " << r.points.size() - shown << " more points in the file\n";
