@@ -379,9 +379,9 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares.
 void register_summary_class(py::module_& m) {
   py::class_<PortfolioSummary> cls(m, "PortfolioSummary", R"doc(
 Statistics derived from a PortfolioTally (what `progsurv portfolio` prints and writes under
-/ranks, /organisation, /grid and /exits), with 95% intervals: Wilson for shares, mean ±
-1.96 SE for means per organisation. Arrays are read-only views into this summary;
-estimates are (n, 3) arrays (estimate, lower, upper).
+/ranks, /templates, /organisation, /grid and /exits), with 95% intervals: Wilson for
+shares, mean ± 1.96 SE for means per organisation. Arrays are read-only views into this
+summary; estimates are (n, 3) arrays (estimate, lower, upper).
 )doc");
   cls.def_property_readonly(
          "n", [](const PortfolioSummary& s) { return s.n; }, "Organisations.")
@@ -441,6 +441,32 @@ estimates are (n, 3) arrays (estimate, lower, upper).
             return estimate_view(self, v.data(), v.size());
           },
           "[K, 3] P(the organisation launched a k-th programme by horizon - within).")
+      .def_property_readonly(
+          "template_names", [](const PortfolioSummary& s) { return s.template_names; },
+          "The programme templates' names, in the portfolio's order (the rows of the "
+          "template_* arrays).")
+      .def_property_readonly(
+          "template_launched",
+          [](py::handle self) { return readonly_view(self, summary_of(self).template_launched); },
+          "[T] programmes launched from each template, all organisations together.")
+      .def_property_readonly(
+          "template_launched_per_organisation",
+          [](py::handle self) {
+            return readonly_view(self, summary_of(self).template_launched_per_org);
+          },
+          "[T] programmes launched from each template per organisation (mean).")
+      .def_property_readonly(
+          "template_share",
+          [](py::handle self) {
+            const auto& v = summary_of(self).template_share;
+            constexpr auto kRow = static_cast<py::ssize_t>(sizeof(v[0]));
+            return readonly_view<double>(
+                self, v.empty() ? nullptr : &v[0][0].estimate,
+                {static_cast<py::ssize_t>(v.size()), kEndCategoryCount, 3},
+                {kRow, static_cast<py::ssize_t>(sizeof(Estimate)), kDouble});
+          },
+          "[T, 8, 3] share of each template's launched programmes in each end category (by "
+          "category_names), Wilson; NaN for a template never launched.")
       .def_property_readonly(
           "launched", [](const PortfolioSummary& s) { return estimate_tuple(s.launched); },
           "Programmes launched per organisation: (mean, lower, upper).")

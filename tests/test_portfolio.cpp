@@ -5,6 +5,7 @@
 // PROGSURV_TEST_SCALE (default 1) scales the organisations of the statistical tests.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -433,6 +434,8 @@ TEST(PortfolioFile, RoundTrip) {
   EXPECT_EQ(back.tally.trust_hist, r.tally.trust_hist);
   EXPECT_EQ(back.tally.per_org_value.sumsq, r.tally.per_org_value.sumsq);
   EXPECT_EQ(back.portfolio.roster, p.roster);
+  EXPECT_EQ(back.tally.template_names, r.tally.template_names);
+  EXPECT_EQ(back.tally.template_category, r.tally.template_category);
   EXPECT_EQ(back.seed, r.seed);
   EXPECT_EQ(format_portfolio_summary(back), format_portfolio_summary(r));
 }
@@ -446,6 +449,110 @@ TEST(PortfolioSummaryText, OneOrganisationHasNoIntervalAndNoNaN) {
   EXPECT_NE(one.find(" [n/a]\n"), std::string::npos) << one;
   const std::string two = format_portfolio_summary(run_portfolio(p, options(2)));
   EXPECT_EQ(two.find("[n/a]"), std::string::npos) << two;
+}
+
+// Two templates drawn by a renewal mix (so launch ranks mix them) and a third never
+// launched: the summary by template against a count of the organisations' own records.
+Portfolio mixed_templates() {
+  const Scenario easy = quick_template();
+  Scenario hard = quick_template();
+  for (auto& silo : hard.silos) silo.break_prob = 0.8;
+  hard.finalize();
+  Portfolio p = make_portfolio({easy, hard, easy}, {1}, {{0.0, 1}});
+  p.renewal.enabled = true;
+  p.renewal.every = Distribution::exponential(60.0);
+  p.renewal.programme = {0, 1};
+  p.renewal.prob = {0.7, 0.3};
+  return p;
+}
+
+TEST(PortfolioTemplates, SummaryMatchesAHandCount) {
+  const Portfolio p = mixed_templates();
+  const std::int64_t n = 300;  // several chunks, merged
+  const std::uint64_t seed = 5;
+  const PortfolioSummary s = summarize(run_portfolio(p, options(n, seed)).tally);
+
+  std::vector<std::int64_t> launched(3, 0);
+  std::vector<std::array<std::int64_t, kEndCategoryCount>> count(3);  // zeros
+  for (std::int64_t org = 0; org < n; ++org) {
+    for (const LaunchedProgramme& x :
+         simulate_organisation(p, seed, static_cast<std::uint64_t>(org)).programmes) {
+      const auto j = static_cast<std::size_t>(x.programme);
+      ++launched[j];
+      ++count[j][static_cast<std::size_t>(end_category(x.outcome, x.cause))];
+    }
+  }
+  ASSERT_GT(launched[0], n);  // the first launch plus renewals
+  ASSERT_GT(launched[1], n);
+  ASSERT_EQ(launched[2], 0);
+
+  EXPECT_EQ(s.template_names, (std::vector<std::string>{"t0", "t1", "t2"}));
+  EXPECT_EQ(s.template_launched, launched);
+  ASSERT_EQ(s.template_share.size(), 3u);
+  ASSERT_EQ(s.template_launched_per_org.size(), 3u);
+  for (std::size_t j = 0; j < 2; ++j) {
+    EXPECT_DOUBLE_EQ(s.template_launched_per_org[j],
+                     static_cast<double>(launched[j]) / static_cast<double>(n));
+    double total = 0.0;
+    for (std::size_t c = 0; c < kEndCategoryCount; ++c) {
+      const Estimate& e = s.template_share[j][c];
+      const std::string what =
+          "template " + std::to_string(j) + ", " + to_string(static_cast<EndCategory>(c));
+      EXPECT_DOUBLE_EQ(e.estimate,
+                       static_cast<double>(count[j][c]) / static_cast<double>(launched[j]))
+          << what;
+      const auto [lower, upper] =
+          testing::wilson_roots(count[j][c], launched[j], 1.959963984540054);
+      EXPECT_NEAR(e.lower, lower, 1e-12) << what;
+      EXPECT_NEAR(e.upper, upper, 1e-12) << what;
+      total += e.estimate;
+    }
+    EXPECT_NEAR(total, 1.0, 1e-12);
+  }
+  // The hard template's handoffs break more often: it completes less often.
+  const auto completed = static_cast<std::size_t>(EndCategory::Completed);
+  EXPECT_LT(s.template_share[1][completed].upper, s.template_share[0][completed].lower);
+  // Never launched: no programmes, no shares.
+  EXPECT_EQ(s.template_launched_per_org[2], 0.0);
+  for (const Estimate& e : s.template_share[2]) EXPECT_TRUE(std::isnan(e.estimate));
+}
+
+// The text prints the table by programme with more than one template, and names the
+// template that completes most often and the one that completes least often; with one
+// template, neither (it would repeat the per-organisation lines).
+TEST(PortfolioSummaryText, ByProgrammeTableWithMoreThanOneTemplate) {
+  const PortfolioResult r = run_portfolio(mixed_templates(), options(300, 5));
+  const PortfolioSummary s = summarize(r.tally);
+  const std::string text = format_portfolio_summary(r);
+  const auto completed = static_cast<std::size_t>(EndCategory::Completed);
+  char want[256];
+  std::snprintf(want, sizeof want,
+                "By programme, t0 completes most often (%.1f%% of those launched) and t1 least "
+                "often (%.1f%%).\n",
+                100.0 * s.template_share[0][completed].estimate,
+                100.0 * s.template_share[1][completed].estimate);
+  EXPECT_NE(text.find(want), std::string::npos) << text;
+  EXPECT_NE(text.find("\nprogramme    launched  per org  completed [95% interval]   ended    "
+                      "not started  running  ended most by\n"),
+            std::string::npos)
+      << text;
+  for (std::size_t j = 0; j < 2; ++j) {
+    const Estimate& e = s.template_share[j][completed];
+    std::snprintf(want, sizeof want, "\n  t%zu        %9lld  %7.2f  %5.1f%% [%.1f, %.1f]", j,
+                  static_cast<long long>(s.template_launched[j]), s.template_launched_per_org[j],
+                  100.0 * e.estimate, 100.0 * e.lower, 100.0 * e.upper);
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  }
+  EXPECT_NE(text.find("\n  t2                0     0.00  -\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("(a launch rank counts programmes of any template: each template's own odds"),
+            std::string::npos)
+      << text;
+
+  const Portfolio one = make_portfolio({quick_template()}, {1}, spaced(3, 50.0));
+  const std::string single = format_portfolio_summary(run_portfolio(one, options(100)));
+  EXPECT_EQ(single.find("By programme"), std::string::npos) << single;
+  EXPECT_EQ(single.find("\nprogramme "), std::string::npos) << single;
+  EXPECT_EQ(single.find("of any template"), std::string::npos) << single;
 }
 
 }  // namespace

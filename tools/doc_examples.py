@@ -39,6 +39,10 @@ EXAMPLES = {
     "baseline-run": ("README.md", ["run", "scenarios/baseline.yaml", "-o", "out/baseline.h5"]),
     "portfolio-ten-years": ("README.md", ["portfolio", "scenarios/portfolios/ten-years.yaml",
                                           "-n", "20000", "-o", "out/ten-years.h5"]),
+    # Several programme templates: the summary's table by programme (docs/model.md).
+    "portfolio-planned": ("docs/model.md",
+                          ["portfolio", "scenarios/portfolios/planned-launches.yaml", "-n",
+                           "20000", "-o", "out/planned-launches.h5"]),
     "compare-patience": ("docs/report.md", ["compare", "scenarios/baseline.yaml", "--lever",
                                             "patience.threshold.median=36", "-n", "20000"]),
     "attribute-baseline": ("docs/sweeps.md",

@@ -190,9 +190,9 @@ plots."""
 
 class PortfolioSummary:
     """Statistics derived from a PortfolioTally (what `progsurv portfolio` prints and writes under
-/ranks, /organisation, /grid and /exits), with 95% intervals: Wilson for shares, mean ±
-1.96 SE for means per organisation. Arrays are read-only views into this summary;
-estimates are (n, 3) arrays (estimate, lower, upper)."""
+/ranks, /templates, /organisation, /grid and /exits), with 95% intervals: Wilson for
+shares, mean ± 1.96 SE for means per organisation. Arrays are read-only views into this
+summary; estimates are (n, 3) arrays (estimate, lower, upper)."""
     def __init__(*args: Any, **kwargs: Any) -> Any:
         """Initialize self.  See help(type(self)) for accurate signature."""
         ...
@@ -286,6 +286,22 @@ estimates are (n, 3) arrays (estimate, lower, upper)."""
     @property
     def sponsoring_exits_per_organisation(self) -> float:
         """Sponsor exits per organisation that orphaned a live programme."""
+        ...
+    @property
+    def template_launched(self) -> numpy.ndarray:
+        """[T] programmes launched from each template, all organisations together."""
+        ...
+    @property
+    def template_launched_per_organisation(self) -> numpy.ndarray:
+        """[T] programmes launched from each template per organisation (mean)."""
+        ...
+    @property
+    def template_names(self) -> List[str]:
+        """The programme templates' names, in the portfolio's order (the rows of the template_* arrays)."""
+        ...
+    @property
+    def template_share(self) -> numpy.ndarray:
+        """[T, 8, 3] share of each template's launched programmes in each end category (by category_names), Wilson; NaN for a template never launched."""
         ...
     @property
     def trust_mean(self) -> numpy.ndarray:

@@ -3,6 +3,7 @@
     result = progsurv.portfolio("scenarios/portfolios/ten-years.yaml", n=5000, seed=1)
     print(result.summary())
     result.ranks()              # P(completed) by launch rank (pandas DataFrame)
+    result.templates()          # how each programme template fares
     result.plot_rank_odds()     # matplotlib Axes
     result.to_hdf5("ten-years.h5")
 """
@@ -117,7 +118,8 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
     command line prints). Their arrays are read-only NumPy views: no copies, and each
     array's .base is the object holding the data, which keeps this result alive.
 
-    DataFrames: ranks() (P(completed) by launch rank), organisation() (per-organisation means and
+    DataFrames: ranks() (P(completed) by launch rank), templates() (how each programme
+    template's programmes end), organisation() (per-organisation means and
     quantiles), over_time() (programmes live, cumulative ends, cynicism and trust on the
     grid), exits() (sponsor exits by level). Plots: plot_rank_odds(),
     plot_cynicism_trust(), plot_live().
@@ -207,6 +209,28 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         if min_launched > 0:
             df = df[df["launched"] >= min_launched]
         return df
+
+    def templates(self):
+        """How each kind of programme fares: one row per programme template of the portfolio
+        (`programmes:` in its file), in its order.
+
+        Columns: programmes (launched from the template, all organisations together),
+        per_organisation (their mean number per organisation), then the share of those
+        programmes completed, ended by each cause, not_started and running (at the
+        horizon), each with _lower and _upper 95% bounds (Wilson, as ranks()); NaN for a
+        template never launched. Launch ranks mix templates, so read ranks() with this.
+
+        Returns a pandas DataFrame indexed by template name.
+        """
+        s = self.statistics
+        share = np.asarray(s.template_share)
+        columns = {"programmes": np.asarray(s.template_launched),
+                   "per_organisation": np.asarray(s.template_launched_per_organisation)}
+        for k, c in enumerate(CATEGORIES):
+            columns[c] = share[:, k, 0]
+            columns[f"{c}_lower"] = share[:, k, 1]
+            columns[f"{c}_upper"] = share[:, k, 2]
+        return pd.DataFrame(columns, index=pd.Index(list(s.template_names), name="template"))
 
     def organisation(self):
         """Per organisation over the horizon: programmes launched, in each end category,

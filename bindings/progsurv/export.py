@@ -306,7 +306,10 @@ def _portfolio_tables(path):
     _shares(ranks, *[rf"{c}(_lower|_upper)?" for c in
                      ("launched", "launched_within", "completed_within",
                       *progsurv._portfolio.CATEGORIES)])
-    return {"ranks": ranks, "organisation": r.organisation().reset_index(),
+    templates = _shares(r.templates().reset_index(),
+                        *[rf"{c}(_lower|_upper)?" for c in progsurv._portfolio.CATEGORIES])
+    return {"ranks": ranks, "templates": templates,
+            "organisation": r.organisation().reset_index(),
             "over_time": r.over_time().reset_index(), "exits": r.exits().reset_index()}
 
 

@@ -911,7 +911,13 @@ def _portfolio_context(f):
          _figure_uri(result.plot_live().figure)),
     ]
     pg = h5["portfolio"]
+    template_names = _strings(pg["template_names"])
+    # By programme template, with more than one (one would repeat the per-organisation
+    # table); a file before format 1.2 has no /templates (progsurv export derives them).
+    template_rows = (list(range(len(template_names)))
+                     if len(template_names) > 1 and "templates" in h5 else [])
     return dict(kind="portfolio", figures=figures, cat=cats.index, causes=cats[1:6],
+                template_names=template_names, template_rows=template_rows,
                 changes=scenario_changes(pg),
                 label_src="/portfolio@label" if "label" in pg.attrs else "/portfolio@name",
                 rank_rows=rows, rank_hidden=hidden, yearly=yearly,

@@ -1,6 +1,6 @@
 // The versioned HDF5 layout of a portfolio run (docs/hdf5-portfolio-format.md): raw tallies
-// under /tally, and statistics derived from them under /ranks, /organisation, /grid and
-// /exits for readers that do not want to derive them.
+// under /tally, and statistics derived from them under /ranks, /templates, /organisation,
+// /grid and /exits for readers that do not want to derive them.
 #include "progsurv/io/portfolio_file.hpp"
 
 #include <cmath>
@@ -145,6 +145,18 @@ void write_derived(h5::File& f, const PortfolioTally& t) {
     write_estimates(g, "completed_within", within_completed);
     write_estimates(g, "share_within", within_shares, {k, c});
     write_estimates(g, "reached_within", s.rank_within_reached);
+  }
+  {
+    // Format 1.2: by programme template, rows in the order of /portfolio/template_names.
+    h5::Group g = f.create_group("templates");
+    write_interval_attrs(g);
+    g.write_attr("category_names", category_names());
+    const hsize_t tc = s.template_launched.size();
+    g.write_dataset("launched", s.template_launched);
+    g.write_dataset("launched_per_organisation", s.template_launched_per_org);
+    std::vector<Estimate> shares;
+    for (const auto& row : s.template_share) shares.insert(shares.end(), row.begin(), row.end());
+    write_estimates(g, "share", shares, {tc, c});
   }
   {
     h5::Group g = f.create_group("organisation");
@@ -293,7 +305,7 @@ PortfolioResult read_portfolio_result(const std::string& path) {
     p.grid = t.grid;
     const std::size_t gs = t.grid.size(), c = kCategories;
     t.level_count = static_cast<int>(p.level_names.size());
-    t.template_count = static_cast<int>(p.template_names.size());
+    t.template_names = p.template_names;
     t.rank_launched = read_any<std::int64_t>(g, "rank_launched", path);
     const std::size_t k = t.rank_launched.size();
     t.rank_category = read_exact<std::int64_t>(g, "rank_category", k * c, path);

@@ -1,5 +1,6 @@
 #include "progsurv/portfolio/portfolio_summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -23,6 +24,16 @@ double step_quantile(const std::vector<std::int64_t>& hist, double width, double
   return kNaN;
 }
 
+// The share of each end category among `launched` programmes, from their row of counts
+// (kEndCategoryCount of them), with Wilson intervals: ranks and templates alike.
+std::array<Estimate, kEndCategoryCount> category_shares(const std::vector<std::int64_t>& counts,
+                                                        std::size_t row, std::int64_t launched) {
+  std::array<Estimate, kEndCategoryCount> shares;
+  for (std::size_t c = 0; c < kEndCategoryCount; ++c)
+    shares[c] = wilson(counts[row * kEndCategoryCount + c], launched);
+  return shares;
+}
+
 std::string pct(double p) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f%%", 100.0 * p);
@@ -42,6 +53,16 @@ std::string interval_num(const Estimate& e) {
   else
     std::snprintf(b, sizeof b, "%6.2f [%.2f, %.2f]", e.estimate, e.lower, e.upper);
   return b;
+}
+// The cause of end most frequent among a row of shares, or -1 when none ended.
+int main_cause(const std::array<Estimate, kEndCategoryCount>& shares) {
+  int best = -1;
+  for (int c = 0; c < kCauseCount; ++c) {
+    const double share = shares[static_cast<std::size_t>(c) + 1].estimate;
+    if (share > 0.0 && (best < 0 || share > shares[static_cast<std::size_t>(best) + 1].estimate))
+      best = c;
+  }
+  return best;
 }
 std::string ordinal(std::size_t k) {
   const std::size_t n = k + 1;
@@ -82,22 +103,21 @@ PortfolioSummary summarize(const PortfolioTally& t) {
   const double n = static_cast<double>(t.n);
   s.rank_launched = t.rank_launched;
   for (std::size_t k = 0; k < t.ranks(); ++k) {
-    std::array<Estimate, kEndCategoryCount> shares;
-    for (int c = 0; c < kEndCategoryCount; ++c)
-      shares[static_cast<std::size_t>(c)] =
-          wilson(t.rank_count(k, static_cast<EndCategory>(c)), t.rank_launched[k]);
-    s.rank_share.push_back(shares);
+    s.rank_share.push_back(category_shares(t.rank_category, k, t.rank_launched[k]));
     s.rank_value.push_back(mean_estimate(t.rank_value[k], t.rank_launched[k]));
     s.rank_reached.push_back(wilson(t.rank_launched[k], t.n));
-    std::array<Estimate, kEndCategoryCount> within;
-    for (int c = 0; c < kEndCategoryCount; ++c)
-      within[static_cast<std::size_t>(c)] =
-          wilson(t.rank_within_count(k, static_cast<EndCategory>(c)), t.rank_within_launched[k]);
-    s.rank_within_share.push_back(within);
+    s.rank_within_share.push_back(
+        category_shares(t.rank_within_category, k, t.rank_within_launched[k]));
     s.rank_within_reached.push_back(wilson(t.rank_within_launched[k], t.n));
   }
   s.within = t.within;
   s.rank_within_launched = t.rank_within_launched;
+  s.template_names = t.template_names;
+  s.template_launched = t.template_launched;
+  for (std::size_t j = 0; j < t.template_launched.size(); ++j) {
+    s.template_launched_per_org.push_back(static_cast<double>(t.template_launched[j]) / n);
+    s.template_share.push_back(category_shares(t.template_category, j, t.template_launched[j]));
+  }
   s.launched = mean_estimate(t.per_org_launched, t.n);
   s.ended = mean_estimate(t.per_org_ended, t.n);
   s.value = mean_estimate(t.per_org_value, t.n);
@@ -217,6 +237,25 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
     }
     os << line;
   }
+  // With more than one template, which completes most and least often (among those
+  // launched at all): launch ranks mix templates and the totals above hide this.
+  const std::size_t templates = s.template_names.size();
+  const auto template_completed = [&](std::size_t j) {
+    return s.template_share[j][static_cast<std::size_t>(EndCategory::Completed)].estimate;
+  };
+  if (templates > 1) {
+    std::size_t best = templates, worst = templates;
+    for (std::size_t j = 0; j < templates; ++j) {
+      if (s.template_launched[j] == 0) continue;
+      if (best == templates || template_completed(j) > template_completed(best)) best = j;
+      if (worst == templates || template_completed(j) < template_completed(worst)) worst = j;
+    }
+    if (best != templates && template_completed(best) > template_completed(worst)) {
+      os << "By programme, " << s.template_names[best] << " completes most often ("
+         << pct(template_completed(best)) << " of those launched) and " << s.template_names[worst]
+         << " least often (" << pct(template_completed(worst)) << ").\n";
+    }
+  }
 
   os << "\nper organisation          mean [95% interval]        P10    P50    P90\n";
   if (t.n < 2) os << "  (an interval needs at least 2 organisations)\n";
@@ -239,6 +278,44 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   row("never started", at(EndCategory::NotStarted), nullptr);
   row("running at horizon", at(EndCategory::Running), nullptr);
   row("total value", s.value, s.value_quantiles.data());
+
+  // By programme template (with one template this would repeat the lines above): the
+  // programmes launched from it, in all and per organisation, and how they ended.
+  if (templates > 1) {
+    int width = 9;  // "programme"
+    for (const auto& name : s.template_names)
+      width = std::max(width, static_cast<int>(name.size()));
+    std::snprintf(line, sizeof line,
+                  "\n%-*s  launched  per org  completed [95%% interval]   ended    not started  "
+                  "running  ended most by\n",
+                  width + 2, "programme");
+    os << line;
+    for (std::size_t j = 0; j < templates; ++j) {
+      const auto& sh = s.template_share[j];
+      // The name padded apart: a long one must not be cut by the line buffer.
+      const std::string& name = s.template_names[j];
+      os << "  " << name << std::string(static_cast<std::size_t>(width) - name.size(), ' ');
+      if (s.template_launched[j] == 0) {
+        os << "         0     0.00  -\n";
+        continue;
+      }
+      double ended = 0.0;
+      for (int c = 1; c <= kCauseCount; ++c) ended += sh[static_cast<std::size_t>(c)].estimate;
+      const int cause = main_cause(sh);
+      const std::string most = cause < 0
+                                   ? std::string("-")
+                                   : std::string(to_string(static_cast<Cause>(cause))) + " " +
+                                         pct(sh[static_cast<std::size_t>(cause) + 1].estimate);
+      std::snprintf(line, sizeof line, " %9lld  %7.2f  %-26s %6s   %6s      %6s   %s\n",
+                    static_cast<long long>(s.template_launched[j]), s.template_launched_per_org[j],
+                    interval_pct(sh[static_cast<std::size_t>(EndCategory::Completed)]).c_str(),
+                    pct(ended).c_str(),
+                    pct(sh[static_cast<std::size_t>(EndCategory::NotStarted)].estimate).c_str(),
+                    pct(sh[static_cast<std::size_t>(EndCategory::Running)].estimate).c_str(),
+                    most.c_str());
+      os << line;
+    }
+  }
 
   std::snprintf(line, sizeof line,
                 "\nlaunch rank  launched in  completed [95%% interval]   ended    not started  "
@@ -263,6 +340,9 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
                   s.rank_value[k].estimate, within_text.c_str());
     os << line;
   }
+  if (templates > 1)
+    os << "  (a launch rank counts programmes of any template: each template's own odds are in "
+          "the table by programme)\n";
 
   if (!s.grid.empty()) {
     const std::size_t g = s.grid.size() - 1;

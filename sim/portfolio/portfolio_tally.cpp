@@ -34,7 +34,7 @@ PortfolioTally::PortfolioTally(const Portfolio& p)
     : horizon(p.horizon),
       grid(p.grid),
       level_count(static_cast<int>(p.levels().size())),
-      template_count(static_cast<int>(p.templates.size())) {
+      template_names(p.template_names) {
   within = p.compare_within;
   const std::size_t g = grid.size();
   template_launched.assign(p.templates.size(), 0);

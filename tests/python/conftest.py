@@ -59,6 +59,19 @@ def baseline():
     return progsurv.Scenario.load(BASELINE)
 
 
+@pytest.fixture(scope="session")
+def mixed_yaml(tmp_path_factory):
+    """The worked example of docs/portfolio-format.md (two programme templates, cx and
+    pilot, three planned launches and a renewal mix of both), written where its
+    ../baseline.yaml is the shipped baseline."""
+    text = (REPO / "docs" / "portfolio-format.md").read_text()
+    start = text.index("```yaml\nname: mixed\n") + len("```yaml\n")
+    path = tmp_path_factory.mktemp("mixed") / "mixed.yaml"
+    path.write_text(text[start:text.index("```", start)].replace("../baseline.yaml",
+                                                                  str(BASELINE)))
+    return path
+
+
 # One command-line run shared by the file tests: scenario, seed and replications.
 CLI_SEED = 7
 CLI_REPLICATIONS = 40_000

@@ -48,6 +48,45 @@ def test_portfolio_report_numbers_are_the_files(briefs):
     assert page.count("data:image/png;base64,") == 4
 
 
+def test_portfolio_report_by_programme(briefs, mixed_yaml, tmp_path):
+    """A portfolio of two templates: the page's table by programme, every number of it a
+    tagged value of the file, and the note that launch ranks mix templates; a portfolio of
+    one template (and a file from before format 1.2, without /templates) has neither."""
+    h5 = tmp_path / "mixed.h5"
+    run_cli("portfolio", mixed_yaml, "-n", 300, "--seed", 2, "-o", h5, "-q")
+    run_cli("report", h5, "-o", tmp_path / "mixed.html")
+    page = (tmp_path / "mixed.html").read_text()
+    section = page[page.index("<h2>By programme</h2>"):page.index("<h2>By launch rank</h2>")]
+    parser = _Numbers()
+    parser.feed(section)
+    assert parser.stray == [], parser.stray
+    with h5py.File(h5, "r") as f:
+        for attrs, text in parser.nums:
+            check_number(attrs, text.strip(), tagged_value({"main": f}, attrs))
+        count, _ = check_numbers(page, {"main": f})
+    names = [text for attrs, text in parser.nums
+             if attrs["data-src"] == "/portfolio/template_names"]
+    assert names == ["cx", "pilot"]
+    # Per template: name, launched, per organisation, completed with its two bounds, ended
+    # early, the five causes, not started, running.
+    assert len(parser.nums) == 2 * 14
+    assert {a["data-src"] for a, _ in parser.nums} == {
+        "/portfolio/template_names", "/templates/launched", "/templates/launched_per_organisation",
+        "/templates/share", "/templates/share_lower", "/templates/share_upper"}
+    assert count > len(parser.nums)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+    assert "A launch rank counts the programmes of every template together" in text
+    single = (briefs / "pf.html").read_text()
+    assert "<h2>By programme</h2>" not in single and "every template together" not in single
+    # A file written before the group /templates (format 1.1): the page goes without.
+    with h5py.File(h5, "r+") as f:
+        del f["templates"]
+    run_cli("report", h5, "-o", tmp_path / "old.html")
+    old = (tmp_path / "old.html").read_text()
+    assert "<h2>By programme</h2>" not in old and "<h2>By launch rank</h2>" in old
+    assert "every template together" in old and "table by programme" not in old
+
+
 def test_portfolio_attribution_report(briefs):
     page = (briefs / "pfattr.html").read_text()
     with h5py.File(briefs / "pfattr.h5", "r") as a:

@@ -179,6 +179,38 @@ def test_about_lists_the_overrides_a_file_records(command, tmp_path):
     assert about["scenario"].startswith("baseline [") and "sponsor=director" in about["scenario"]
 
 
+def test_portfolio_export_has_a_templates_table(every, mixed_yaml, tmp_path):
+    """How each programme template fares: one row per template, as
+    PortfolioResult.templates(), its shares formatted as percentages."""
+    import progsurv
+    from progsurv.export import tables
+
+    single = tables(every["portfolio"])["templates"]
+    assert list(single["template"]) == ["baseline"]
+    path = tmp_path / "mixed.h5"
+    run_cli("portfolio", mixed_yaml, "-n", 200, "-o", path, "-q")
+    frame = tables(path)["templates"]
+    r = progsurv.load(path)
+    expected = r.templates().reset_index()
+    assert list(frame.columns) == list(expected.columns)
+    assert list(frame["template"]) == ["cx", "pilot"]
+    assert np.array_equal(frame["programmes"], r.tally.template_launched)
+    np.testing.assert_array_equal(frame.drop(columns="template").to_numpy(float),
+                                  expected.drop(columns="template").to_numpy(float))
+    assert "completed" in frame.attrs["percent"] and "running_upper" in frame.attrs["percent"]
+    assert "programmes" not in frame.attrs["percent"]
+    assert "per_organisation" not in frame.attrs["percent"]
+    run_cli("export", path, "--xlsx", tmp_path / "mixed.xlsx")
+    run_cli("export", path, "--csv", tmp_path / "csv")
+    sheet = openpyxl.load_workbook(tmp_path / "mixed.xlsx")["templates"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, sheet[2]))
+    assert row["template"].value == "cx" and row["completed"].number_format.endswith("%")
+    assert row["programmes"].value == int(r.tally.template_launched[0])
+    csv = pd.read_csv(tmp_path / "csv" / "templates.csv")
+    assert list(csv.columns) == header and list(csv["template"]) == ["cx", "pilot"]
+
+
 def test_sweep_tornado_table_has_standard_errors(every):
     from progsurv.export import tables
 

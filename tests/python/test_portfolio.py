@@ -222,6 +222,89 @@ def test_ranks_are_consistent(result):
     assert len(result.ranks(min_launched=0.5)) < len(df)
 
 
+@pytest.fixture(scope="module")
+def mixed(mixed_yaml):
+    return progsurv.portfolio(mixed_yaml, n=600, seed=SEED, threads=2)
+
+
+def _wilson(k, n, z=1.959963984540054):
+    # The textbook Wilson bounds, apart from the engine's.
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return np.minimum(p, centre - half), np.maximum(p, centre + half)
+
+
+def test_templates_are_the_tallys_counts_by_template(mixed):
+    df = mixed.templates()
+    t = mixed.tally
+    assert list(df.index) == ["cx", "pilot"] == mixed.portfolio.template_names
+    assert df.index.name == "template"
+    assert list(df.columns[:2]) == ["programmes", "per_organisation"]
+    for c in progsurv.CATEGORIES:
+        k = list(df.columns).index(c)
+        assert list(df.columns[k:k + 3]) == [c, f"{c}_lower", f"{c}_upper"]
+    launched = np.asarray(t.template_launched)
+    category = np.asarray(t.template_category)
+    assert np.array_equal(df["programmes"], launched)
+    assert launched.sum() == t.per_org_launched[0]  # every programme is of one template
+    assert np.allclose(category.sum(axis=0), np.asarray(t.per_org_category)[:, 0])
+    assert np.allclose(df["per_organisation"], launched / t.n)
+    # cx: the first launch, then about two thirds of the renewals; pilot: two planned ones
+    # and the rest.
+    assert (df["per_organisation"] > 2).all()
+    shares = df[list(progsurv.CATEGORIES)].to_numpy()
+    assert np.allclose(shares, category / launched[:, None])
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    for k, c in enumerate(progsurv.CATEGORIES):
+        lower, upper = _wilson(category[:, k], launched)
+        assert np.allclose(df[f"{c}_lower"], lower, atol=1e-12), c
+        assert np.allclose(df[f"{c}_upper"], upper, atol=1e-12), c
+    # The same numbers as the bound summary holds (no second computation).
+    s = mixed.statistics
+    assert s.template_names == ["cx", "pilot"]
+    assert np.array_equal(np.asarray(s.template_share)[:, :, 0], shares)
+    assert np.asarray(s.template_share).base is not None  # a view into the summary
+    # The pilot (one phase of two short steps) completes far more often than cx.
+    assert df.loc["pilot", "completed_lower"] > df.loc["cx", "completed_upper"]
+
+
+def test_the_summary_prints_the_table_by_programme(mixed, result):
+    text = mixed.summary()
+    df = mixed.templates()
+    assert "\nprogramme    launched  per org  completed [95% interval]" in text
+    for name, row in df.iterrows():
+        line = next(x for x in text.splitlines() if x.startswith(f"  {name} "))
+        assert f" {int(row['programmes'])} " in line
+        assert f" {row['per_organisation']:.2f} " in line
+        assert f"{100 * row['completed']:.1f}% [{100 * row['completed_lower']:.1f}, " in line
+    assert (f"By programme, pilot completes most often ({100 * df.loc['pilot', 'completed']:.1f}% "
+            f"of those launched) and cx least often ({100 * df.loc['cx', 'completed']:.1f}%).") \
+        in text
+    assert "(a launch rank counts programmes of any template: each template's own odds" in text
+    # One template: templates() has its one row; the text leaves the table out.
+    one = result.templates()
+    assert list(one.index) == ["baseline"]
+    assert one.loc["baseline", "programmes"] == result.tally.per_org_launched[0]
+    assert "By programme" not in result.summary()
+    assert "of any template" not in result.summary()
+
+
+def test_a_template_never_launched_has_no_shares(mixed_yaml, tmp_path):
+    text = mixed_yaml.read_text()
+    assert "mix: {cx: 2, pilot: 1}" in text
+    never = tmp_path / "never.yaml"
+    never.write_text(text.replace("mix: {cx: 2, pilot: 1}", "mix: {cx: 1, pilot: 0}")
+                     .replace("  - {at: 0, programme: pilot}\n", "")
+                     .replace("  - {at: 12, programme: pilot}\n", ""))
+    r = progsurv.portfolio(never, n=50, seed=1)
+    df = r.templates()
+    assert df.loc["pilot", "programmes"] == 0 and df.loc["pilot", "per_organisation"] == 0
+    assert df.loc["pilot", list(progsurv.CATEGORIES)].isna().all()
+    assert "\n  pilot             0     0.00  -\n" in r.summary()
+    assert "By programme" not in r.summary()  # only one template launched: nothing to compare
+
+
 def test_organisation_is_consistent(result):
     df = result.organisation()
     t = result.tally

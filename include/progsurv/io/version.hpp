@@ -11,7 +11,8 @@ inline constexpr const char* kAttributionFiletype = "progsurv-attribution";
 // File written by `progsurv portfolio` (docs/hdf5-portfolio-format.md), with its own version.
 inline constexpr const char* kPortfolioFiletype = "progsurv-portfolio";
 inline constexpr int kPortfolioFormatVersionMajor = 1;
-inline constexpr int kPortfolioFormatVersionMinor = 1;  // 1.1: /portfolio@label, changes
+// 1.1 added /portfolio@label and /portfolio/changes; 1.2 the derived group /templates.
+inline constexpr int kPortfolioFormatVersionMinor = 2;
 // File written by `progsurv attribute` for a portfolio (docs/portfolio-attribution.md).
 inline constexpr const char* kPortfolioAttributionFiletype = "progsurv-portfolio-attribution";
 inline constexpr int kPortfolioAttributionFormatVersionMajor = 1;

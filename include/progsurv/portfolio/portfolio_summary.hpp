@@ -37,6 +37,14 @@ struct PortfolioSummary {
     return !rank_within_launched.empty() && rank_within_launched[0] > 0;
   }
 
+  // Per programme template t (the portfolio's templates, in its order): its name, the
+  // programmes launched from it in all organisations and per organisation, and the share of
+  // those programmes in each end category (NaN when none was launched).
+  std::vector<std::string> template_names;
+  std::vector<std::int64_t> template_launched;
+  std::vector<double> template_launched_per_org;
+  std::vector<std::array<Estimate, kEndCategoryCount>> template_share;
+
   // Per organisation: mean programmes launched, in each end category, ended (any cause),
   // and total value; P10/P50/P90 of programmes completed and of total value.
   Estimate launched, ended, value;
@@ -62,7 +70,8 @@ inline constexpr std::array<double, 3> kPortfolioQuantiles = {0.1, 0.5, 0.9};
 PortfolioSummary summarize(const PortfolioTally& tally);
 
 // The text a manager reads: what the organisation launches over its horizon, how much of it
-// completes, what kills the rest, how the odds fall with launch rank, cynicism and trust.
+// completes, what kills the rest, how each programme template fares (with more than one),
+// how the odds fall with launch rank, cynicism and trust.
 std::string format_portfolio_summary(const PortfolioResult& result);
 
 }  // namespace progsurv

@@ -4,6 +4,7 @@
 // they are (docs/hdf5-portfolio-format.md), so any interval can be recomputed.
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "progsurv/engine/outcome.hpp"
@@ -35,7 +36,9 @@ class PortfolioTally {
   std::int64_t n = 0;  // organisations
   double horizon = 0.0;
   std::vector<double> grid;
-  int level_count = 0, template_count = 0;
+  int level_count = 0;
+  // The portfolio's programme templates, in its order (the index of template_launched).
+  std::vector<std::string> template_names;
 
   // Per launch rank k (0 = the first programme launched): organisations that launched a
   // k-th programme, its end categories, and its value.
