@@ -4,7 +4,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -163,21 +165,30 @@ YAML::Node unshared_copy(const YAML::Node& node) {
   }
 }
 
-// An unshared copy of the tree of `text`, which is a scenario's own text (one YAML document,
-// read before). The tree of the last text asked for is kept: a fit or a sweep sets values in
-// the same base scenario at every point, and parsing its text again was half of what
-// with_values cost. The cached tree is only read under the lock, and the copy shares nothing
-// with it, so callers on several threads are safe.
+// An unshared copy of the tree of `text`, which is a scenario's own text or its canonical
+// YAML (one YAML document, read before). The trees of the last two texts asked for are kept:
+// a fit, a sweep or a remedies search sets values in the same base scenario at every point,
+// and reads the base's canonical YAML too when a value is one its file leaves to the default;
+// parsing either again was most of what with_values cost. The cached trees are only read
+// under the lock, and the copy shares nothing with them, so callers on several threads are
+// safe.
 YAML::Node unshared_tree_of(const std::string& text, const std::string& source) {
+  struct Entry {
+    std::string text;
+    YAML::Node tree;
+  };
   static std::mutex mutex;
-  static std::string cached_text;
-  static YAML::Node cached;
+  static std::array<std::unique_ptr<Entry>, 2> cache;  // the most recent first
   const std::lock_guard<std::mutex> lock(mutex);
-  if (!cached || text != cached_text) {
-    cached.reset(load_yaml(text, source, true));  // reset() rebinds; = would write through
-    cached_text = text;
+  if (cache[1] && cache[1]->text == text) std::swap(cache[0], cache[1]);
+  if (!cache[0] || cache[0]->text != text) {
+    auto entry = std::make_unique<Entry>();
+    entry->text = text;
+    entry->tree.reset(load_yaml(text, source, true));  // reset() rebinds; = would write through
+    cache[1] = std::move(cache[0]);
+    cache[0] = std::move(entry);
   }
-  return unshared_copy(cached);
+  return unshared_copy(cache[0]->tree);
 }
 
 // Does the error at `error_key` come from the override at `path`?
@@ -262,7 +273,7 @@ Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::str
     YAML::Node before = find_yaml_path(root, path);
     if (!before.IsDefined() || before.IsNull()) {
       if (!parsed) {
-        canonical = load_yaml(to_yaml(), source);
+        canonical.reset(unshared_tree_of(to_yaml(), source));
         parsed = true;
       }
       before = find_yaml_path(canonical, path);
