@@ -7,18 +7,207 @@ command's own input, write-protected only with force), written to a new O_EXCL|O
 temporary file with an unpredictable name next to it, synced and renamed into place. A
 failure (a full disk, ...) raises RuntimeError with the old file untouched and no temporary
 left behind. docs/robustness.md lists the cases.
+
+What may be at an output's path is the commands' one rule (check_output): an empty file or
+a file of the output's own kind is replaced; a progsurv HDF5 file of another kind or any
+other non-empty file is refused unless force. HDF5 kinds are checked by the C++ writer
+(_core.check_output_path with the filetype); the kinds the Python commands write (a report
+page, an export workbook, the CSV files of an export) are recognised here (held_kind).
 """
 import contextlib
 import os
+import re
 import shutil
 import signal
 import stat
 import tempfile
+import zipfile
 
 from . import _core
 
 check_output_path = _core.check_output_path
 check_output_folder = _core.check_output_folder
+
+# The kinds of output the Python commands write, as their messages name them.
+REPORT_PAGE = "a report page"  # progsurv report: its <meta name="generator" content="progsurv ...">
+EXPORT_WORKBOOK = "an export workbook"  # progsurv export --xlsx: creator progsurv, About sheet
+EXPORT_CSV = "an export CSV file"  # progsurv export --csv: a table or about.csv of an export
+
+_HEAD = 8192  # bytes of a page read to find its generator mark (it is in the first 300)
+_PAGE_MARK = re.compile(rb"""<meta\s+name=["']generator["']\s+content=["']progsurv[\s"']""",
+                        re.IGNORECASE)
+# Pages written before the generator mark: every one begins with this head.
+_OLD_PAGE = re.compile(rb"\A<!DOCTYPE html>\s*<html[^>]*>\s*<head>.{0,400}?"
+                       rb"<title>progsurv report: ", re.DOTALL)
+WORKBOOK_CREATOR = "progsurv"  # docProps/core.xml of an export: dc:creator, cp:lastModifiedBy
+
+
+def _refused(path, held, kind):
+    return ValueError(f"output {path}: holds {held}, not {kind}; use --force to replace it, or "
+                      f"choose another name")
+
+
+def _hdf5_kind(filetype):
+    """'progsurv-portfolio-attribution' -> 'a portfolio attribution file', as the C++ writer
+    names a kind (sim/io/output_file.cpp)."""
+    kind = filetype.removeprefix("progsurv-").replace("-", " ") or "other"
+    return ("an " if kind[0] in "aeiou" else "a ") + kind + " file"
+
+
+def _read_head(path, size):
+    """The first `size` bytes of the regular file `path` (never blocking on a FIFO put there
+    meanwhile); None when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _xml_text(xml, tag):
+    """The text of the first element `tag` (any namespace prefix) in `xml`, or None."""
+    m = re.search(rb"<(?:[\w.-]+:)?" + tag + rb"(?:\s[^>]*)?>([^<]*)</", xml)
+    return None if m is None else m.group(1).decode("utf-8", "replace").strip()
+
+
+def _workbook_kind(path):
+    """What the xlsx workbook at `path` is (EXPORT_WORKBOOK, or a phrase for a workbook
+    progsurv export did not write or one edited since); None when it is not a workbook.
+
+    An export's first sheet is About, and its core properties say creator and last
+    modified by "progsurv"; a spreadsheet program that saves it puts the user's name in
+    lastModifiedBy. Exports written before progsurv marked them (creator "openpyxl", no
+    lastModifiedBy) are recognised by their About sheet's header row (item, value), as
+    openpyxl wrote it in xl/worksheets/sheet1.xml."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "xl/workbook.xml" not in names:
+                return None
+
+            def head(name, size=65536):
+                if name not in names:
+                    return b""
+                with z.open(name) as fh:
+                    return fh.read(size)
+
+            sheets = re.findall(rb"<(?:[\w.-]+:)?sheet\s[^>]*?\bname=\"([^\"]*)\"",
+                                head("xl/workbook.xml"))
+            core = head("docProps/core.xml")
+            first_sheet = head("xl/worksheets/sheet1.xml", 8192)
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+        return None
+    creator = _xml_text(core, rb"creator")
+    saved_by = _xml_text(core, rb"lastModifiedBy")
+    about_first = sheets[:1] == [b"About"]
+    if about_first and creator == WORKBOOK_CREATOR:
+        unedited = saved_by == WORKBOOK_CREATOR
+    elif about_first and creator == "openpyxl" and re.search(
+            rb'<row r="1"><c r="A1"[^>]*><is><t>item</t></is></c><c r="B1"[^>]*><is><t>value<',
+            first_sheet):
+        unedited = not saved_by  # an export written before progsurv marked them
+    else:
+        return "a workbook that progsurv export did not write"
+    if unedited:
+        return EXPORT_WORKBOOK
+    return (f"a workbook edited since progsurv export wrote it (last saved by "
+            f"{printable(saved_by) if saved_by else 'someone'})")
+
+
+def _is_about_csv(head):
+    """Whether `head` (the start of a file) is the about.csv of an export: its header
+    item,value, then the row of the file exported, and the row saying when (export.about)."""
+    return (re.match(rb"item,value\r?\nfile,", head) is not None
+            and re.search(rb"^exported,", head, re.MULTILINE) is not None)
+
+
+def is_export_folder(folder):
+    """Whether `folder` holds the about.csv that `progsurv export --csv` writes."""
+    head = _read_head(os.path.join(os.fspath(folder), "about.csv"), 1 << 20)
+    return head is not None and _is_about_csv(head)
+
+
+def held_kind(path):
+    """What the non-empty file at `path` holds, in the words of the output checks: a
+    progsurv HDF5 file of its kind ("a run file"), REPORT_PAGE (a page with progsurv's
+    generator mark, or the head of a page written before it), EXPORT_WORKBOOK,
+    EXPORT_CSV (about.csv of an export, or a .csv file in a folder that has one), another
+    HTML page or workbook ("... that progsurv ... did not write"), or None for anything
+    else."""
+    path = os.fspath(path)
+    try:
+        return _hdf5_kind(_core.file_type(path))
+    except (_core.FileFormatError, OSError):
+        pass
+    head = _read_head(path, _HEAD)
+    if head is None:
+        return None
+    if head.startswith(b"PK"):
+        workbook = _workbook_kind(path)
+        if workbook is not None:
+            return workbook
+    if _PAGE_MARK.search(head) or _OLD_PAGE.match(head):
+        return REPORT_PAGE
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page that progsurv did not write"
+    if os.path.basename(path) == "about.csv":
+        if _is_about_csv(_read_head(path, 1 << 20) or b""):
+            return EXPORT_CSV
+    elif path.endswith(".csv") and is_export_folder(os.path.dirname(path) or "."):
+        return EXPORT_CSV
+    return None
+
+
+def check_output(path, inputs=(), force=False, kind=None):
+    """Raise ValueError unless the output `path` may receive a file of `kind`: the C++
+    writer's checks (_core.check_output_path: a folder, device or FIFO, an input of the
+    command, a write-protected file without force, a missing folder); then, without force,
+    a non-empty file that is not of `kind` (held_kind). `kind` is a progsurv HDF5 filetype
+    (checked by the C++ writer itself), REPORT_PAGE, EXPORT_WORKBOOK or EXPORT_CSV; None
+    checks only the path. An empty file is replaced. Returns `path`."""
+    path = os.fspath(path)
+    inputs = [os.fspath(i) for i in inputs if i is not None]
+    if kind is None or kind.startswith("progsurv-"):
+        _core.check_output_path(path, inputs, force, kind or "")
+        return path
+    _core.check_output_path(path, inputs, force)
+    if force:
+        return path
+    try:
+        st = os.stat(path)
+    except OSError:  # nothing there (the C++ check has refused what cannot be reached)
+        return path
+    if st.st_size == 0:
+        return path
+    held = held_kind(path)
+    if held != kind:
+        raise _refused(path, held or "a file that progsurv did not write", kind)
+    return path
+
+
+def check_output_tables(folder, names, inputs=(), force=False):
+    """Raise ValueError unless `folder` may receive the export CSV files `names` (with
+    about.csv, every export writes it): the C++ writer's checks of the folder and of each
+    file, then, without force, each non-empty file of those names must be EXPORT_CSV (a
+    table or about.csv of an export: the folder has the about.csv of one). Other files of
+    the folder are left as they are and not looked at."""
+    folder = os.fspath(folder)
+    inputs = [os.fspath(i) for i in inputs if i is not None]
+    _core.check_output_folder(folder, inputs, force)
+    if not os.path.isdir(folder):
+        return folder
+    for name in names:
+        check_output(os.path.join(folder, name), inputs, force, EXPORT_CSV)
+    return folder
 
 
 @contextlib.contextmanager
@@ -36,24 +225,28 @@ def _committing():
         signal.signal(signal.SIGINT, previous)
 
 
-def write_bytes(path, data, inputs=(), force=False):
-    """Replace `path` with `data` (bytes) through the C++ writer, after its checks."""
+def write_bytes(path, data, inputs=(), force=False, kind=None):
+    """Replace `path` with `data` (bytes) through the C++ writer, after its checks and,
+    with `kind`, check_output's of what is there (again: the file may have changed since
+    the command first checked it)."""
     path = os.fspath(path)
     inputs = [os.fspath(i) for i in inputs if i is not None]
-    _core.check_output_path(path, inputs, force)
+    check_output(path, inputs, force, kind)
     with _committing():
         _core.replace_file(path, bytes(data))
     return path
 
 
-def write_text(path, text, inputs=(), force=False):
-    return write_bytes(path, text.encode("utf-8"), inputs, force)
+def write_text(path, text, inputs=(), force=False, kind=None):
+    return write_bytes(path, text.encode("utf-8"), inputs, force, kind)
 
 
 def write_folder(path, files, inputs=(), force=False):
-    """Write {name: bytes} into folder `path`, all or nothing (_core.replace_folder)."""
+    """Write the export CSV files {name: bytes} into folder `path`, all or nothing
+    (_core.replace_folder), after check_output_tables."""
     path = os.fspath(path)
     inputs = [os.fspath(i) for i in inputs if i is not None]
+    check_output_tables(path, list(files), inputs, force)
     with _committing():
         _core.replace_folder(path, list(files.items()), inputs, force)
     return [os.path.join(path, name) for name in files]

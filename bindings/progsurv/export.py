@@ -569,10 +569,17 @@ def to_csv(path, directory, force=False):
     folder is built complete under a temporary name and renamed into place; in an existing
     folder the files are replaced only when all are written (progsurv._output.write_folder):
     a failure leaves no folder and no file behind. Text cells that a spreadsheet would run
-    as formulas are written as text (a leading ')."""
-    from ._output import check_output_folder, formula_safe_frame, write_folder
+    as formulas are written as text (a leading ').
 
-    check_output_folder(directory, [path], force)
+    What is in the folder is checked as every output is (docs/robustness.md): a file the
+    export would replace must be a CSV file of an export (the folder has the about.csv of
+    one); a progsurv HDF5 file or any other non-empty file there is refused (ValueError)
+    unless `force`, about.csv before any table is built, the tables' own names before any
+    is written. A folder holding the export of another file is refused too unless `force`;
+    other files of the folder are left as they are."""
+    from ._output import check_output_tables, formula_safe_frame, write_folder
+
+    check_output_tables(directory, ["about.csv"], [path], force)
     frames = {"about": about(path, formats=False), **tables(path)}
     if not force:
         _refuse_another_export(directory, frames["about"])
@@ -588,20 +595,31 @@ def to_xlsx(path, output, force=False):
     no file behind, and an existing file as it was). Cells hold the full values; shares are
     formatted as percentages and other numbers to about 4 significant digits, missing
     values are blank cells, columns are fitted to their contents and the header row is
-    frozen. Text cells are stored as strings, never as formulas."""
-    from ._output import check_output_path, write_bytes
+    frozen. Text cells are stored as strings, never as formulas.
 
-    check_output_path(output, [path], force)
+    An empty file or an earlier export (a workbook progsurv export wrote, not saved since by
+    a spreadsheet program) at `output` is replaced; a progsurv HDF5 file, a report page,
+    another workbook or any other non-empty file is refused (ValueError, before any work)
+    unless `force` (progsurv._output.check_output)."""
+    from ._output import EXPORT_WORKBOOK, check_output, write_bytes
+
+    check_output(output, [path], force, EXPORT_WORKBOOK)
     data = workbook(path, output)  # first: a bad input must not leave an empty workbook
-    return [write_bytes(output, data, [path], force)]
+    return [write_bytes(output, data, [path], force, EXPORT_WORKBOOK)]
 
 
 def workbook(path, output=None):
     """The bytes of the xlsx workbook of `path` (see to_xlsx)."""
     from openpyxl import Workbook
 
+    from ._output import WORKBOOK_CREATOR
+
     frames = tables(path)
     book = Workbook()
+    # What makes it an export (progsurv._output recognises one to replace it): its creator,
+    # and who saved it last, which a spreadsheet program that saves it changes.
+    book.properties.creator = WORKBOOK_CREATOR
+    book.properties.lastModifiedBy = WORKBOOK_CREATOR
     sheet = book.active
     sheet.title = "About"
     _write_sheet(sheet, about(path, output), wrap=("value",))
@@ -743,8 +761,9 @@ def main(argv=None):
     g.add_argument("--csv", metavar="DIR", help="write one CSV per table into DIR")
     g.add_argument("--xlsx", metavar="FILE", help="write one sheet per table into FILE")
     p.add_argument("--force", action="store_true",
-                   help="replace outputs even when they are write-protected, and write CSV "
-                   "tables into a folder that holds the export of another file")
+                   help="replace outputs even when they are write-protected or hold a file "
+                   "of another kind (not an earlier export), and write CSV tables into a "
+                   "folder that holds the export of another file")
     args = p.parse_args(argv)
     from ._output import existing_files, printable, written_line
 

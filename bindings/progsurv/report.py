@@ -329,11 +329,16 @@ def mark_changes(rows, changes):
 def _env():
     import jinja2
 
-    return jinja2.Environment(
+    from . import _core
+
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(os.path.dirname(os.path.abspath(__file__))),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
     )
+    # The page's <meta name="generator">: how progsurv knows a page is its own to replace.
+    env.globals["progsurv_version"] = _core.__version__
+    return env
 
 
 def _run_context(f, attribution=None):
@@ -951,13 +956,15 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
     file, a portfolio attribution file of the same portfolio adds what each sharing costs.
     Returns the output path. The page goes through progsurv's output writer
     (progsurv._output): never onto `path`, `attribution` or `inputs`, never onto a device or
-    folder, a write-protected file only with `force`. `staging` (a progsurv._output.Staging):
+    folder, a write-protected file only with `force`; an empty file or a report page is
+    replaced, a progsurv HDF5 file, an HTML page progsurv did not write or any other
+    non-empty file only with `force` (ValueError, before any work). `staging` (a progsurv._output.Staging):
     files the caller computed for this page, renamed into place right after it. An
     `attribution` of another seed or size than the run's is warned about (UserWarning) and
     noted on the page, unless `own_attribution` (the report made it, at its --attribute size)."""
     import matplotlib
 
-    from ._output import check_input_file, check_output_path
+    from ._output import REPORT_PAGE, check_input_file, check_output
 
     matplotlib.use("Agg")
     output = os.fspath(output) if output else os.path.splitext(os.fspath(path))[0] + ".html"
@@ -975,7 +982,7 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
                 differs = _attribution_differs(f, a)
         if differs:
             warnings.warn(differs[0].upper() + differs[1:], UserWarning, stacklevel=2)
-    check_output_path(output, inputs, force)
+    check_output(output, inputs, force, REPORT_PAGE)
     _Steps.start()
     try:
         return _write_report(path, output, attribution, force, inputs, comparison_knockouts,
@@ -986,7 +993,7 @@ def write_report(path, output=None, attribution=None, force=False, inputs=(),
 
 def _write_report(path, output, attribution, force, inputs, comparison_knockouts=(),
                   staging=None, attribution_differs=None):
-    from ._output import _committing, write_text
+    from ._output import REPORT_PAGE, _committing, write_text
 
     f = _File(os.fspath(path), "main")
     a = _File(os.fspath(attribution), "attribution") if attribution else None
@@ -1039,7 +1046,7 @@ def _write_report(path, output, attribution, force, inputs, comparison_knockouts
     for k in ctx.get("knockouts") or []:
         k["file"].h5.close()
     with _committing():  # the page and the files staged for it land together
-        written = write_text(output, page, inputs, force)
+        written = write_text(output, page, inputs, force, REPORT_PAGE)
         if staging is not None:
             staging.commit()
     return written
@@ -1268,13 +1275,14 @@ def _check_replaced(staged, staging, force, new=None):
     <report>-attribution[-i].h5 that holds another run or attribution than the one staged
     for it (another scenario or portfolio, seed or count: an expensive file a user made
     with `progsurv run`, `portfolio` or `attribute`), unless `force`, naming what differs.
-    The same file made again (a report made again) replaces it: it loses nothing.
+    The same file made again (a report made again) replaces it: it loses nothing; so does
+    an empty file, as every output replaces one.
 
     `new` is the _Identity of the file the report makes: by default the staged file's
     own; before it is computed, what _made knows of it, so that a refusal comes before the
     work (the report checks again once the file is made, with all of it)."""
     final = staging.final_of(staged)
-    if force or not os.path.exists(final):
+    if force or not os.path.exists(final) or os.path.getsize(final) == 0:
         return
     old = _identity(final)
     new = _identity(staged) if new is None else new
@@ -1381,7 +1389,9 @@ def main(argv=None):
                    f"{DEFAULT_ORGANISATIONS})")
     p.add_argument("--seed", type=int, default=1, help="seed when FILE is a scenario")
     p.add_argument("--force", action="store_true",
-                   help="replace outputs even when they are write-protected")
+                   help="replace outputs even when they are write-protected or hold a file "
+                   "of another kind (a page progsurv did not write, a progsurv file, a run "
+                   "or attribution of another scenario)")
     args = p.parse_args(argv)
     try:
         return _main(args)
@@ -1417,7 +1427,7 @@ def _main(args):
 
 def _report(args, staging):
     from . import _core
-    from ._output import check_input_file, check_output_path
+    from ._output import REPORT_PAGE, check_input_file, check_output
 
     path = args.file
     is_yaml = path.endswith((".yaml", ".yml"))
@@ -1443,7 +1453,7 @@ def _report(args, staging):
     # Every output is checked before any work: the report, and (as it is staged) each file
     # it computes first.
     output = args.output or _variant_stem(path, base.changes if base else ()) + ".html"
-    check_output_path(output, inputs, args.force)
+    check_output(output, inputs, args.force, REPORT_PAGE)
     staging.last(output)
     attribution = args.attribution
     if is_yaml and portfolio:

@@ -132,15 +132,18 @@ def test_report_of_a_portfolio_yaml_runs_it_first(tmp_path):
 
 
 def test_a_report_page_named_as_a_file_it_computes_is_refused(tmp_path):
-    """`report X.yaml -o run.h5` wrote the run over the page and said "written" twice."""
+    """`report X.yaml -o run.h5` wrote the run over the page and said "written" twice.
+    (A file of the user's there is refused as the page's output first; --force does not
+    make two outputs of one name.)"""
     page = "run.h5"
     (tmp_path / page).write_text("mine")
-    proc = run_cli("report", SCENARIOS / "baseline.yaml", "-n", 300, "--attribute", 100,
-                   "-o", tmp_path / page, check=False)
-    assert proc.returncode == 2 and "two outputs of this command would have this name" \
-        in proc.stderr, proc.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [page]
-    assert (tmp_path / page).read_text() == "mine"
+    for force, said in (((), "holds a file that progsurv did not write, not a report page"),
+                        (("--force",), "two outputs of this command would have this name")):
+        proc = run_cli("report", SCENARIOS / "baseline.yaml", "-n", 300, "--attribute", 100,
+                       "-o", tmp_path / page, *force, check=False)
+        assert proc.returncode == 2 and said in proc.stderr, proc.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == [page]
+        assert (tmp_path / page).read_text() == "mine"
 
 
 def test_a_report_does_not_replace_a_different_run_of_its_name(tmp_path):

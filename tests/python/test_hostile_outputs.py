@@ -121,20 +121,23 @@ def test_two_concurrent_exports_leave_one_complete_folder(run_file, tmp_path):
 @pytest.mark.parametrize("command", ["report", "export"])
 def test_failed_write_exits_1_and_keeps_the_old_output(run_file, tmp_path, command):
     out = tmp_path / "out"
+    # The old output is the command's own (any other file would be refused before writing).
     if command == "report":
-        out.write_text("old output")
         args = f"report '{run_file}' --attribute 0 -o '{out}'"
+        run_cli("report", run_file, "--attribute", 0, "-o", out)
     else:
-        out.mkdir()
-        (out / "outcomes.csv").write_text("old output")
         args = f"export '{run_file}' --csv '{out}'"
+        run_cli("export", run_file, "--csv", out)
+    old = out if command == "report" else out / "outcomes.csv"
+    with open(old, "a") as fh:  # told apart from what the command writes again
+        fh.write("old output\n")
+    before = old.read_bytes()
     # A file-size limit fails the writer's write() as a full disk does (EFBIG/ENOSPC).
     proc = subprocess.run(["bash", "-c", f"trap '' XFSZ; ulimit -f 4; '{CLI}' {args}"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     assert "cannot write" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
-    old = out if command == "report" else out / "outcomes.csv"
-    assert old.read_text() == "old output"
+    assert old.read_bytes() == before
     assert litter(tmp_path) == [] and (command == "report" or litter(out) == [])
 
 
