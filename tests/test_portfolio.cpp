@@ -548,6 +548,23 @@ TEST(PortfolioSummaryText, ByProgrammeTableWithMoreThanOneTemplate) {
             std::string::npos)
       << text;
 
+  // Two copies of one template: their intervals overlap, so neither is named the best.
+  Portfolio twins = make_portfolio({quick_template(), quick_template()}, {1}, {{0.0, 0}});
+  twins.renewal.enabled = true;
+  twins.renewal.every = Distribution::exponential(60.0);
+  twins.renewal.programme = {0, 1};
+  twins.renewal.prob = {0.5, 0.5};
+  const PortfolioResult tr = run_portfolio(twins, options(300, 5));
+  const PortfolioSummary ts = summarize(tr.tally);
+  ASSERT_LE(ts.template_share[0][completed].lower, ts.template_share[1][completed].upper);
+  ASSERT_LE(ts.template_share[1][completed].lower, ts.template_share[0][completed].upper);
+  const std::string twin_text = format_portfolio_summary(tr);
+  EXPECT_EQ(twin_text.find("completes most often"), std::string::npos) << twin_text;
+  EXPECT_NE(twin_text.find("By programme, no template completes distinguishably more often than "
+                           "another ("),
+            std::string::npos)
+      << twin_text;
+
   const Portfolio one = make_portfolio({quick_template()}, {1}, spaced(3, 50.0));
   const std::string single = format_portfolio_summary(run_portfolio(one, options(100)));
   EXPECT_EQ(single.find("By programme"), std::string::npos) << single;

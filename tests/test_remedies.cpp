@@ -743,6 +743,25 @@ TEST(RemediesPortfolio, FindsTheClosedFormAnswer) {
 // The frontier's batches stay in their column, however wide the values' and changes'
 // intervals (a change near 0.06 takes five decimals: +0.06120 [+0.05474, +0.06766]).
 TEST(RemediesPortfolio, FrontierColumnsFitTheirWidestEntry) {
+  // Every row's batches start under the header's "batches".
+  const auto expect_aligned = [](const RemediesResult& r) {
+    const std::string text = format_remedies(r);
+    std::istringstream lines(text.substr(text.find("efficient frontier")));
+    std::string header, row;
+    std::getline(lines, header);
+    std::getline(lines, header);
+    const std::size_t column = header.find("batches");
+    ASSERT_NE(column, std::string::npos) << header;
+    int rows = 0;
+    while (std::getline(lines, row) && row.rfind("  ", 0) == 0) {
+      ASSERT_GT(row.size(), column) << row;
+      EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(row[column])) && row[column - 1] == ' ')
+          << header << "\n"
+          << row;
+      ++rows;
+    }
+    EXPECT_EQ(rows, static_cast<int>(r.frontier.size()));
+  };
   RemediesOptions o;
   o.seed = 1;
   o.threads = 2;
@@ -754,23 +773,15 @@ TEST(RemediesPortfolio, FrontierColumnsFitTheirWidestEntry) {
   const auto n = static_cast<double>(s.n);
   s.d = n * 0.0612;
   s.d2 = n * (0.0612 * 0.0612 + 0.01);
-  const std::string text = format_remedies(r);
-  ASSERT_NE(text.find("+0.06120 [+0.0"), std::string::npos) << text;  // 29 characters
-  std::istringstream lines(text.substr(text.find("efficient frontier")));
-  std::string header, row;
-  std::getline(lines, header);
-  std::getline(lines, header);
-  const std::size_t column = header.find("batches");
-  ASSERT_NE(column, std::string::npos) << header;
-  int rows = 0;
-  while (std::getline(lines, row) && row.rfind("  ", 0) == 0) {
-    ASSERT_GT(row.size(), column) << row;
-    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(row[column])) && row[column - 1] == ' ')
-        << header << "\n"
-        << row;
-    ++rows;
-  }
-  EXPECT_EQ(rows, static_cast<int>(r.frontier.size()));
+  ASSERT_NE(format_remedies(r).find("+0.06120 [+0.0"), std::string::npos);  // 29 characters
+  expect_aligned(r);
+  // A metric's name longer than its values.
+  o.target = Target::parse("share_ended_by_sponsor_exit<=1%", true);
+  o.maximise = false;  // as resolve_goal sets it for a "<=" target
+  const RemediesResult named =
+      search_remedies(closed_form_portfolio(), closed_form_portfolio_remedies(), o);
+  ASSERT_GE(named.frontier.size(), 1u);
+  expect_aligned(named);
 }
 
 // A ratio goal (the first programme's P(completed) among organisations that launched one) is

@@ -763,7 +763,7 @@ std::string format_remedies(const RemediesResult& r) {
   // The value and change columns are as wide as their longest entry (a value or change near
   // 0.06 has five decimals), so the batches stay in one column.
   std::vector<std::string> values, changes;
-  int value_width = 24, change_width = 26;
+  int value_width = std::max(24, static_cast<int>(goal.name.size())), change_width = 26;
   for (int s : r.frontier) {
     const BundleResult& b = r.bundles[static_cast<std::size_t>(s)];
     values.push_back(f.with_interval(bundle_value(b.sums)));

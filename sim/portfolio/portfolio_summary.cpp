@@ -251,9 +251,18 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
       if (worst == templates || template_completed(j) < template_completed(worst)) worst = j;
     }
     if (best != templates && template_completed(best) > template_completed(worst)) {
-      os << "By programme, " << s.template_names[best] << " completes most often ("
-         << pct(template_completed(best)) << " of those launched) and " << s.template_names[worst]
-         << " least often (" << pct(template_completed(worst)) << ").\n";
+      // Named as best and worst only when their intervals do not overlap.
+      const Estimate& b = s.template_share[best][static_cast<std::size_t>(EndCategory::Completed)];
+      const Estimate& w = s.template_share[worst][static_cast<std::size_t>(EndCategory::Completed)];
+      if (b.lower > w.upper) {
+        os << "By programme, " << s.template_names[best] << " completes most often ("
+           << pct(template_completed(best)) << " of those launched) and " << s.template_names[worst]
+           << " least often (" << pct(template_completed(worst)) << ").\n";
+      } else {
+        os << "By programme, no template completes distinguishably more often than another ("
+           << pct(template_completed(worst)) << " to " << pct(template_completed(best))
+           << " of those launched, 95% intervals overlapping).\n";
+      }
     }
   }
 
