@@ -59,6 +59,18 @@ py::array matrix_view(py::handle owner, const std::vector<T>& v, std::size_t col
       owner, v.data(), {static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)},
       {static_cast<py::ssize_t>(cols * sizeof(T)), static_cast<py::ssize_t>(sizeof(T))});
 }
+
+// Rows of kEndCategoryCount packed Estimates (a share per end category) as a read-only
+// [rows, 8, 3] view: ranks' and templates' shares.
+py::array category_share_view(py::handle owner,
+                              const std::vector<std::array<Estimate, kEndCategoryCount>>& v) {
+  constexpr auto kRow = static_cast<py::ssize_t>(sizeof(v[0]));
+  static_assert(sizeof(v[0]) == kEndCategoryCount * sizeof(Estimate), "packed rows");
+  return readonly_view<double>(owner, v.empty() ? nullptr : &v[0][0].estimate,
+                               {static_cast<py::ssize_t>(v.size()), kEndCategoryCount, 3},
+                               {kRow, static_cast<py::ssize_t>(sizeof(Estimate)), kDouble});
+}
+
 py::tuple estimate_tuple(const Estimate& e) { return py::make_tuple(e.estimate, e.lower, e.upper); }
 py::tuple moments_tuple(const Moments& m) { return py::make_tuple(m.sum, m.sumsq); }
 
@@ -394,15 +406,7 @@ summary; estimates are (n, 3) arrays (estimate, lower, upper).
           "[K] organisations that launched a k-th programme.")
       .def_property_readonly(
           "rank_share",
-          [](py::handle self) {
-            const auto& v = summary_of(self).rank_share;
-            constexpr auto kRow = static_cast<py::ssize_t>(sizeof(v[0]));
-            static_assert(sizeof(v[0]) == kEndCategoryCount * sizeof(Estimate), "packed rows");
-            return readonly_view<double>(
-                self, v.empty() ? nullptr : &v[0][0].estimate,
-                {static_cast<py::ssize_t>(v.size()), kEndCategoryCount, 3},
-                {kRow, static_cast<py::ssize_t>(sizeof(Estimate)), kDouble});
-          },
+          [](py::handle self) { return category_share_view(self, summary_of(self).rank_share); },
           "[K, 8, 3] share of k-th programmes in each end category (by category_names), "
           "among organisations that launched one.")
       .def_property_readonly(
@@ -425,12 +429,7 @@ summary; estimates are (n, 3) arrays (estimate, lower, upper).
       .def_property_readonly(
           "rank_within_share",
           [](py::handle self) {
-            const auto& v = summary_of(self).rank_within_share;
-            constexpr auto kRow = static_cast<py::ssize_t>(sizeof(v[0]));
-            return readonly_view<double>(
-                self, v.empty() ? nullptr : &v[0][0].estimate,
-                {static_cast<py::ssize_t>(v.size()), kEndCategoryCount, 3},
-                {kRow, static_cast<py::ssize_t>(sizeof(Estimate)), kDouble});
+            return category_share_view(self, summary_of(self).rank_within_share);
           },
           "[K, 8, 3] share of k-th programmes launched by horizon - within in each end "
           "category within `within` months of their launch (running if later).")
@@ -458,12 +457,7 @@ summary; estimates are (n, 3) arrays (estimate, lower, upper).
       .def_property_readonly(
           "template_share",
           [](py::handle self) {
-            const auto& v = summary_of(self).template_share;
-            constexpr auto kRow = static_cast<py::ssize_t>(sizeof(v[0]));
-            return readonly_view<double>(
-                self, v.empty() ? nullptr : &v[0][0].estimate,
-                {static_cast<py::ssize_t>(v.size()), kEndCategoryCount, 3},
-                {kRow, static_cast<py::ssize_t>(sizeof(Estimate)), kDouble});
+            return category_share_view(self, summary_of(self).template_share);
           },
           "[T, 8, 3] share of each template's launched programmes in each end category (by "
           "category_names), Wilson; NaN for a template never launched.")

@@ -666,6 +666,18 @@ TEST(RemediesGoal, PortfolioGoalsAreTheSweepsMetrics) {
   EXPECT_EQ(Goal::parse("share_not_started", true).description,
             "share of programmes launched that never started");
   EXPECT_THROW(Goal::parse("share_ended_by_boredom", true), UsageError);
+  // Which programmes each counts, by end category (one rule for goals and sweeps).
+  const auto counted = [](const std::string& name) {
+    std::string cs;
+    for (int c = 0; c < kEndCategoryCount; ++c)
+      cs += Goal::parse(name, true).statistic.counts(static_cast<EndCategory>(c)) ? '1' : '0';
+    return cs;
+  };
+  EXPECT_EQ(counted("share_completed"), "10000000");
+  EXPECT_EQ(counted("share_ended"), "01111100");
+  EXPECT_EQ(counted("mean_ended_by_patience"), "00100000");
+  EXPECT_EQ(counted("rank_not_started_2"), "00000010");
+  EXPECT_EQ(counted("share_running"), "00000001");
   EXPECT_THROW(Goal::parse("p_completed_by_36", true), UsageError);
   EXPECT_THROW(Goal::parse("rank_completed_0", true), UsageError);
   EXPECT_THROW(Target::parse("completion_p50<=48", true), UsageError);

@@ -189,8 +189,7 @@ std::pair<double, double> Goal::value(const OrganisationRecord& r, const Portfol
   if (!portfolio) throw std::logic_error("goal: " + name + " is not a portfolio goal");
   const PortfolioStatistic& s = statistic;
   const auto counts = [&](const LaunchedProgramme& l) {
-    return l.outcome == s.outcome &&
-           (s.outcome != Outcome::Ended || s.cause == Cause::None || l.cause == s.cause);
+    return s.counts(end_category(l.outcome, l.cause));
   };
   switch (s.kind) {
     case PKind::Launched:

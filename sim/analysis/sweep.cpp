@@ -162,11 +162,6 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
     return t.per_org_category[static_cast<std::size_t>(c)];
   };
   using PKind = PortfolioStatistic::Kind;
-  // Whether a programme ending in category c ends as statistic s counts (Count, RankEnd).
-  const auto counts = [](const PortfolioStatistic& s, int c) {
-    if (s.outcome == Outcome::Ended && s.cause == Cause::None) return c >= 1 && c <= kCauseCount;
-    return c == static_cast<int>(end_category(s.outcome, s.cause));
-  };
   for (const SweepMetric& m : sweep.metrics) {
     double est = kNaN, se = kNaN;
     std::int64_t count = n;
@@ -193,7 +188,7 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
         for (std::size_t i = 0; i < t.template_launched.size(); ++i) {
           count += t.template_launched[i];
           for (int c = 0; c < kEndCategoryCount; ++c)
-            if (counts(s, c))
+            if (s.counts(static_cast<EndCategory>(c)))
               hits += t.template_category[i * kEndCategoryCount + static_cast<std::size_t>(c)];
         }
         if (count > 0) {
@@ -211,7 +206,8 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
         if (count > 0) {
           std::int64_t hits = 0;
           for (int c = 0; c < kEndCategoryCount; ++c)
-            if (counts(s, c)) hits += t.rank_count(k, static_cast<EndCategory>(c));
+            if (s.counts(static_cast<EndCategory>(c)))
+              hits += t.rank_count(k, static_cast<EndCategory>(c));
           est = static_cast<double>(hits) / static_cast<double>(count);
           se = binomial_se(est, count);
         }

@@ -51,6 +51,14 @@ struct PortfolioStatistic {
   bool ratio() const {
     return kind == Kind::RankEnd || kind == Kind::OrphanedPerExit || kind == Kind::Share;
   }
+  // Whether a programme ending in category `c` is one this statistic counts (Count, Share,
+  // RankEnd): its outcome, and its cause unless the statistic takes any.
+  bool counts(EndCategory c) const {
+    if (outcome == Outcome::Ended && cause == Cause::None)
+      return c != EndCategory::Completed && c != EndCategory::NotStarted &&
+             c != EndCategory::Running;
+    return c == end_category(outcome, cause);
+  }
   // The time a LevelAt statistic reads, on a run of `horizon` months.
   double level_time(double horizon) const { return at_horizon ? horizon : t; }
 
