@@ -280,6 +280,37 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares.
             return matrix_view(self, tally_of(self).template_category, kEndCategoryCount);
           },
           "[T, 8] programmes of each template in each end category.")
+      .def_readonly("clustered", &PortfolioTally::clustered,
+                    "Whether the organisations' spread by template below is kept (files of "
+                    "format 1.3 on; False for older files, whose arrays below are empty).")
+      .def_property_readonly(
+          "template_launched_sq",
+          [](py::handle self) { return readonly_view(self, tally_of(self).template_launched_sq); },
+          "[T] sum over organisations of (programmes launched from each template)^2.")
+      .def_property_readonly(
+          "template_category_sq",
+          [](py::handle self) {
+            return matrix_view(self, tally_of(self).template_category_sq, kEndCategoryCount);
+          },
+          "[T, 8] sum over organisations of (their programmes of each template in each end "
+          "category)^2.")
+      .def_property_readonly(
+          "template_category_cross",
+          [](py::handle self) {
+            return matrix_view(self, tally_of(self).template_category_cross, kEndCategoryCount);
+          },
+          "[T, 8] sum over organisations of their programmes of each template in each end "
+          "category times their programmes launched from it.")
+      .def_property_readonly(
+          "per_org_category_cross",
+          [](py::handle self) {
+            return readonly_view(self, tally_of(self).per_org_category_cross);
+          },
+          "[8] sum over organisations of their programmes in each end category times their "
+          "programmes launched.")
+      .def_readonly("per_org_ended_cross", &PortfolioTally::per_org_ended_cross,
+                    "Sum over organisations of their programmes ended early times their "
+                    "programmes launched.")
       .def_property_readonly(
           "per_org_category",
           [](py::handle self) {
@@ -460,7 +491,13 @@ summary; estimates are (n, 3) arrays (estimate, lower, upper).
             return category_share_view(self, summary_of(self).template_share);
           },
           "[T, 8, 3] share of each template's launched programmes in each end category (by "
-          "category_names), Wilson; NaN for a template never launched.")
+          "category_names), with 95% intervals by template_interval_method; NaN for a template "
+          "never launched.")
+      .def_readonly("template_interval_method", &PortfolioSummary::template_interval_method,
+                    "How template_share's intervals are made: 'wilson-effective-size' (a ratio "
+                    "over organisations, whose programmes share sponsors: Wilson at the effective "
+                    "sample size) or, from a file before format 1.3, 'wilson' (programmes taken "
+                    "as independent).")
       .def_property_readonly(
           "launched", [](const PortfolioSummary& s) { return estimate_tuple(s.launched); },
           "Programmes launched per organisation: (mean, lower, upper).")

@@ -148,6 +148,7 @@ void register_run(py::module_& m) {
   m.attr("record_names") = record_names();
   m.attr("batch_size") = kBatchSize;
   m.attr("confidence") = kConfidence;
+  m.attr("z95") = kZ95;
   m.attr("interval_method") = kIntervalMethod;
   m.attr("mean_interval_method") = kMeanIntervalMethod;
 

@@ -76,11 +76,16 @@ inline Portfolio make_portfolio(std::vector<Scenario> templates, std::vector<int
 // The Wilson score interval computed independently of the engine's wilson(): its bounds are
 // the two roots in pi of (p - pi)^2 = z^2 pi (1 - pi) / n, a quadratic solved here in its
 // textbook form (the engine uses the centre +- half-width form).
-inline std::pair<double, double> wilson_roots(std::int64_t k, std::int64_t n, double z) {
-  const double nn = static_cast<double>(n), p = static_cast<double>(k) / nn, z2n = z * z / nn;
+// The same for a share p seen with an effective sample size nn (not necessarily whole).
+inline std::pair<double, double> wilson_roots_at(double p, double nn, double z) {
+  const double z2n = z * z / nn;
   const double a = 1.0 + z2n, b = -(2.0 * p + z2n), c = p * p;
   const double root = std::sqrt(b * b - 4.0 * a * c);
   return {(-b - root) / (2.0 * a), (-b + root) / (2.0 * a)};
+}
+inline std::pair<double, double> wilson_roots(std::int64_t k, std::int64_t n, double z) {
+  const double nn = static_cast<double>(n);
+  return wilson_roots_at(static_cast<double>(k) / nn, nn, z);
 }
 
 // The error parsing `yaml` (named bad.yaml) raises; a test failure when it parses.

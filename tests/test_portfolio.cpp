@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "command.hpp"
+#include "io/h5.hpp"
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/portfolio_file.hpp"
 #include "progsurv/portfolio/organisation.hpp"
@@ -436,6 +437,12 @@ TEST(PortfolioFile, RoundTrip) {
   EXPECT_EQ(back.portfolio.roster, p.roster);
   EXPECT_EQ(back.tally.template_names, r.tally.template_names);
   EXPECT_EQ(back.tally.template_category, r.tally.template_category);
+  EXPECT_TRUE(back.tally.clustered);
+  EXPECT_EQ(back.tally.template_launched_sq, r.tally.template_launched_sq);
+  EXPECT_EQ(back.tally.template_category_sq, r.tally.template_category_sq);
+  EXPECT_EQ(back.tally.template_category_cross, r.tally.template_category_cross);
+  EXPECT_EQ(back.tally.per_org_category_cross, r.tally.per_org_category_cross);
+  EXPECT_EQ(back.tally.per_org_ended_cross, r.tally.per_org_ended_cross);
   EXPECT_EQ(back.seed, r.seed);
   EXPECT_EQ(format_portfolio_summary(back), format_portfolio_summary(r));
 }
@@ -470,16 +477,23 @@ TEST(PortfolioTemplates, SummaryMatchesAHandCount) {
   const Portfolio p = mixed_templates();
   const std::int64_t n = 300;  // several chunks, merged
   const std::uint64_t seed = 5;
-  const PortfolioSummary s = summarize(run_portfolio(p, options(n, seed)).tally);
+  const PortfolioResult r = run_portfolio(p, options(n, seed));
+  const PortfolioSummary s = summarize(r.tally);
 
+  // Each organisation's programmes by template: launched, then by end category.
+  using Row = std::array<std::int64_t, kEndCategoryCount + 1>;
+  std::vector<std::array<Row, 3>> org(static_cast<std::size_t>(n));  // zeros
   std::vector<std::int64_t> launched(3, 0);
   std::vector<std::array<std::int64_t, kEndCategoryCount>> count(3);  // zeros
-  for (std::int64_t org = 0; org < n; ++org) {
+  for (std::int64_t i = 0; i < n; ++i) {
     for (const LaunchedProgramme& x :
-         simulate_organisation(p, seed, static_cast<std::uint64_t>(org)).programmes) {
+         simulate_organisation(p, seed, static_cast<std::uint64_t>(i)).programmes) {
       const auto j = static_cast<std::size_t>(x.programme);
+      const auto c = static_cast<std::size_t>(end_category(x.outcome, x.cause));
       ++launched[j];
-      ++count[j][static_cast<std::size_t>(end_category(x.outcome, x.cause))];
+      ++count[j][c];
+      ++org[static_cast<std::size_t>(i)][j][0];
+      ++org[static_cast<std::size_t>(i)][j][1 + c];
     }
   }
   ASSERT_GT(launched[0], n);  // the first launch plus renewals
@@ -488,21 +502,41 @@ TEST(PortfolioTemplates, SummaryMatchesAHandCount) {
 
   EXPECT_EQ(s.template_names, (std::vector<std::string>{"t0", "t1", "t2"}));
   EXPECT_EQ(s.template_launched, launched);
+  EXPECT_EQ(s.template_interval_method, kClusteredIntervalMethod);
   ASSERT_EQ(s.template_share.size(), 3u);
   ASSERT_EQ(s.template_launched_per_org.size(), 3u);
   for (std::size_t j = 0; j < 2; ++j) {
     EXPECT_DOUBLE_EQ(s.template_launched_per_org[j],
                      static_cast<double>(launched[j]) / static_cast<double>(n));
     double total = 0.0;
+    std::int64_t launched_sq = 0;
+    for (const auto& o : org) launched_sq += o[j][0] * o[j][0];
+    EXPECT_EQ(r.tally.template_launched_sq[j], launched_sq);
     for (std::size_t c = 0; c < kEndCategoryCount; ++c) {
       const Estimate& e = s.template_share[j][c];
       const std::string what =
           "template " + std::to_string(j) + ", " + to_string(static_cast<EndCategory>(c));
-      EXPECT_DOUBLE_EQ(e.estimate,
-                       static_cast<double>(count[j][c]) / static_cast<double>(launched[j]))
-          << what;
-      const auto [lower, upper] =
-          testing::wilson_roots(count[j][c], launched[j], 1.959963984540054);
+      const double y = static_cast<double>(launched[j]);
+      const double share = static_cast<double>(count[j][c]) / y;
+      EXPECT_DOUBLE_EQ(e.estimate, share) << what;
+      // The ratio estimator's variance from each organisation's residual x - R y, and the
+      // Wilson interval at the effective size it gives (at most the programmes launched).
+      double residuals = 0.0;
+      std::int64_t sq = 0, cross = 0;
+      for (const auto& o : org) {
+        const double d = static_cast<double>(o[j][1 + c]) - share * static_cast<double>(o[j][0]);
+        residuals += d * d;
+        sq += o[j][1 + c] * o[j][1 + c];
+        cross += o[j][1 + c] * o[j][0];
+      }
+      EXPECT_EQ(r.tally.template_category_sq[j * kEndCategoryCount + c], sq) << what;
+      EXPECT_EQ(r.tally.template_category_cross[j * kEndCategoryCount + c], cross) << what;
+      const double nn = static_cast<double>(n);
+      const double variance = nn * residuals / (nn - 1.0) / (y * y);
+      double size = y;
+      if (share > 0.0 && share < 1.0 && variance > 0.0)
+        size = std::min(y, share * (1.0 - share) / variance);
+      const auto [lower, upper] = testing::wilson_roots_at(share, size, 1.959963984540054);
       EXPECT_NEAR(e.lower, lower, 1e-12) << what;
       EXPECT_NEAR(e.upper, upper, 1e-12) << what;
       total += e.estimate;
@@ -515,6 +549,40 @@ TEST(PortfolioTemplates, SummaryMatchesAHandCount) {
   // Never launched: no programmes, no shares.
   EXPECT_EQ(s.template_launched_per_org[2], 0.0);
   for (const Estimate& e : s.template_share[2]) EXPECT_TRUE(std::isnan(e.estimate));
+}
+
+// A file written before format 1.3 has no spread of organisations by template: it reads, and
+// its template shares take the programmes as independent (and say so).
+TEST(PortfolioFile, BeforeFormat13TemplateSharesAreWilson) {
+  const Portfolio p = mixed_templates();
+  const PortfolioResult r = run_portfolio(p, options(200, 3));
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("progsurv-portfolio-1.2-" + std::to_string(::getpid()) + ".h5");
+  write_portfolio_result(path.string(), r);
+  {
+    h5::File f = h5::File::open_write(path.string());
+    f.write_attr("format_version", std::vector<std::int32_t>{1, 2});
+    h5::Group g = f.open_group("tally");
+    for (const char* name :
+         {"template_launched_sq", "template_category_sq", "template_category_cross",
+          "per_org_category_cross", "per_org_ended_cross"})
+      ASSERT_GE(H5Ldelete(g.id(), name, H5P_DEFAULT), 0) << name;
+  }
+  const PortfolioResult back = read_portfolio_result(path.string());
+  std::filesystem::remove(path);
+  EXPECT_FALSE(back.tally.clustered);
+  const PortfolioSummary old = summarize(back.tally), now = summarize(r.tally);
+  EXPECT_EQ(old.template_interval_method, kIntervalMethod);
+  EXPECT_EQ(now.template_interval_method, kClusteredIntervalMethod);
+  const auto completed = static_cast<std::size_t>(EndCategory::Completed);
+  for (std::size_t j = 0; j < 2; ++j) {
+    const Estimate& e = old.template_share[j][completed];
+    const Estimate w = wilson(r.tally.template_category[j * kEndCategoryCount + completed],
+                              r.tally.template_launched[j]);
+    EXPECT_EQ(e.estimate, now.template_share[j][completed].estimate);
+    EXPECT_EQ(e.lower, w.lower);
+    EXPECT_EQ(e.upper, w.upper);
+  }
 }
 
 // The text prints the table by programme with more than one template, and names the

@@ -292,6 +292,17 @@ TEST(PortfolioSweepRun, PointEqualsRunPortfolioOfItsValues) {
   EXPECT_EQ(at("share_ended_by_patience"),
             static_cast<double>(patience) / static_cast<double>(launched));
   EXPECT_EQ(point.count[metric_index(s, "share_completed")], launched);
+  // Their standard errors: of a ratio over organisations (whose programmes share sponsors),
+  // not of independent programmes.
+  progsurv::ClusteredCounts cc;
+  cc.clusters = r.tally.n;
+  cc.x = static_cast<double>(completed);
+  cc.y = static_cast<double>(launched);
+  cc.xx = r.tally.per_org_category[0].sumsq;
+  cc.xy = static_cast<double>(r.tally.per_org_category_cross[0]);
+  cc.yy = r.tally.per_org_launched.sumsq;
+  EXPECT_EQ(point.se[metric_index(s, "share_completed")], progsurv::clustered_share_se(cc));
+  EXPECT_GT(cc.xy, 0.0);
   // Cynicism and trust at the horizon: the portfolio's last grid point is its horizon.
   ASSERT_EQ(sm.grid.back(), p.horizon);
   EXPECT_DOUBLE_EQ(at("mean_cynicism"), sm.cynicism_mean.back());

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "progsurv/engine/replication.hpp"
 #include "progsurv/engine/summary.hpp"
@@ -664,6 +666,58 @@ TEST(Intervals, WilsonMatchesAnIndependentComputation) {
   const double z2 = 1.959963984540054 * 1.959963984540054;
   EXPECT_EQ(wilson(0, 50).lower, 0.0);
   EXPECT_NEAR(wilson(0, 50).upper, z2 / (50 + z2), 1e-12);
+}
+
+// Sums over clusters of x, y, x^2, xy, y^2 for clusters given as (x, y) pairs.
+ClusteredCounts cluster_sums(const std::vector<std::pair<int, int>>& clusters) {
+  ClusteredCounts c;
+  c.clusters = static_cast<std::int64_t>(clusters.size());
+  for (const auto& [x, y] : clusters) {
+    c.x += x;
+    c.y += y;
+    c.xx += x * x;
+    c.xy += x * y;
+    c.yy += y * y;
+  }
+  return c;
+}
+
+// A share of items in clusters: when each cluster's items all go one way, the clusters, not
+// the items, are the sample; when each cluster has one item, it is Wilson's.
+TEST(Intervals, ClusteredShareCountsClustersNotItems) {
+  // 100 organisations of 10 programmes: half complete all ten, half none. R = 1/2, each
+  // residual x - R y is +-5, so SE^2 = 100 * 2500 / 99 / 1000^2 and the effective size is
+  // R (1 - R) / SE^2 = 99: the interval of 99 programmes, not of 1000.
+  std::vector<std::pair<int, int>> all_or_none(50, {10, 10});
+  all_or_none.insert(all_or_none.end(), 50, {0, 10});
+  const ClusteredCounts c = cluster_sums(all_or_none);
+  EXPECT_NEAR(clustered_share_se(c), std::sqrt(100.0 * 2500.0 / 99.0) / 1000.0, 1e-15);
+  const Estimate e = clustered_share(c);
+  const auto [lo, hi] = progsurv::testing::wilson_roots_at(0.5, 99.0, 1.959963984540054);
+  EXPECT_EQ(e.estimate, 0.5);
+  EXPECT_NEAR(e.lower, lo, 1e-12);
+  EXPECT_NEAR(e.upper, hi, 1e-12);
+  EXPECT_LT(e.lower, wilson(500, 1000).lower - 0.05);  // far wider than independent items'
+
+  // One programme per organisation: SE^2 = R (1 - R) / (n - 1), so the effective size is n - 1.
+  std::vector<std::pair<int, int>> single(30, {1, 1});
+  single.insert(single.end(), 70, {0, 1});
+  const Estimate s = clustered_share(cluster_sums(single));
+  const auto [slo, shi] = progsurv::testing::wilson_roots_at(0.3, 99.0, 1.959963984540054);
+  EXPECT_NEAR(s.lower, slo, 1e-12);
+  EXPECT_NEAR(s.upper, shi, 1e-12);
+
+  // Every organisation completes exactly half of its programmes: no spread between them, so
+  // the interval is never narrower than that of the items taken as independent.
+  const Estimate half = clustered_share(cluster_sums(std::vector<std::pair<int, int>>(40, {2, 4})));
+  EXPECT_NEAR(half.lower, wilson(80, 160).lower, 1e-12);
+  EXPECT_NEAR(half.upper, wilson(80, 160).upper, 1e-12);
+  // None completes: [0, upper] of the items; one organisation: no spread to measure.
+  const Estimate none = clustered_share(cluster_sums({{0, 3}, {0, 5}}));
+  EXPECT_EQ(none.lower, 0.0);
+  EXPECT_NEAR(none.upper, wilson(0, 8).upper, 1e-12);
+  EXPECT_TRUE(std::isnan(clustered_share_se(cluster_sums({{1, 3}}))));
+  EXPECT_TRUE(std::isnan(clustered_share(cluster_sums({{0, 0}, {0, 0}})).estimate));
 }
 
 }  // namespace

@@ -288,6 +288,10 @@ summary; estimates are (n, 3) arrays (estimate, lower, upper)."""
         """Sponsor exits per organisation that orphaned a live programme."""
         ...
     @property
+    def template_interval_method(self) -> str:
+        """How template_share's intervals are made: 'wilson-effective-size' (a ratio over organisations, whose programmes share sponsors: Wilson at the effective sample size) or, from a file before format 1.3, 'wilson' (programmes taken as independent)."""
+        ...
+    @property
     def template_launched(self) -> numpy.ndarray:
         """[T] programmes launched from each template, all organisations together."""
         ...
@@ -301,7 +305,7 @@ summary; estimates are (n, 3) arrays (estimate, lower, upper)."""
         ...
     @property
     def template_share(self) -> numpy.ndarray:
-        """[T, 8, 3] share of each template's launched programmes in each end category (by category_names), Wilson; NaN for a template never launched."""
+        """[T, 8, 3] share of each template's launched programmes in each end category (by category_names), with 95% intervals by template_interval_method; NaN for a template never launched."""
         ...
     @property
     def trust_mean(self) -> numpy.ndarray:
@@ -338,6 +342,10 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares."""
     @property
     def checkpoint_n(self) -> numpy.ndarray:
         """Organisations at each checkpoint (batch end)."""
+        ...
+    @property
+    def clustered(self) -> bool:
+        """Whether the organisations' spread by template below is kept (files of format 1.3 on; False for older files, whose arrays below are empty)."""
         ...
     def count_hist(self, group: str) -> numpy.ndarray:
         """Returns a view h with h[m] = organisations with m programmes in `group` ('launched', 'completed', 'ended', 'not_started' or 'running')."""
@@ -395,8 +403,16 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares."""
         """[8, 2] sum and sum of squares over organisations of their programmes in each end category."""
         ...
     @property
+    def per_org_category_cross(self) -> numpy.ndarray:
+        """[8] sum over organisations of their programmes in each end category times their programmes launched."""
+        ...
+    @property
     def per_org_ended(self) -> tuple:
         """(sum, sum of squares) of programmes ended early (any cause) per organisation."""
+        ...
+    @property
+    def per_org_ended_cross(self) -> int:
+        """Sum over organisations of their programmes ended early times their programmes launched."""
         ...
     @property
     def per_org_launched(self) -> tuple:
@@ -435,8 +451,20 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares."""
         """[T, 8] programmes of each template in each end category."""
         ...
     @property
+    def template_category_cross(self) -> numpy.ndarray:
+        """[T, 8] sum over organisations of their programmes of each template in each end category times their programmes launched from it."""
+        ...
+    @property
+    def template_category_sq(self) -> numpy.ndarray:
+        """[T, 8] sum over organisations of (their programmes of each template in each end category)^2."""
+        ...
+    @property
     def template_launched(self) -> numpy.ndarray:
         """[T] programmes launched from each template."""
+        ...
+    @property
+    def template_launched_sq(self) -> numpy.ndarray:
+        """[T] sum over organisations of (programmes launched from each template)^2."""
         ...
     @property
     def trust(self) -> numpy.ndarray:
@@ -1470,3 +1498,5 @@ def write_result(path: Union[str, os.PathLike], result: Result) -> None:
 def write_seek(path: str, result: SeekResult) -> None:
     """Write the file `progsurv seek -o` writes (docs/hdf5-seek-format.md)."""
     ...
+
+z95: float

@@ -217,8 +217,10 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         Columns: programmes (launched from the template, all organisations together),
         per_organisation (their mean number per organisation), then the share of those
         programmes completed, ended by each cause, not_started and running (at the
-        horizon), each with _lower and _upper 95% bounds (Wilson, as ranks()); NaN for a
-        template never launched. Launch ranks mix templates, so read ranks() with this.
+        horizon), each with _lower and _upper 95% bounds; NaN for a template never
+        launched. An organisation's programmes share its sponsors, so the bounds are of a
+        ratio over organisations (Wilson at the effective sample size: see
+        statistics.template_interval_method and docs/hdf5-portfolio-format.md). Launch ranks mix templates, so read ranks() with this.
 
         Returns a pandas DataFrame indexed by template name.
         """

@@ -17,7 +17,7 @@ QUANTITIES = tuple(_core.quantity_names)
 TIME_BUCKETS = tuple(_core.time_decomposition_names)
 _COUNTS = tuple(_core.count_names)
 
-_Z95 = 1.959963984540054  # the C++ summary's z for 95% intervals
+_Z95 = _core.z95  # the C++ summary's z for 95% intervals
 DEFAULT_MAX_REPLICATIONS = _core.default_max_replications  # run()'s cap of a precision run
 
 

@@ -20,7 +20,7 @@ from ._result_base import ResultBase
 
 __all__ = ["seek", "load_seek", "SeekResult"]
 
-_Z95 = 1.959963984540054  # the C++ seek's z for 95% intervals
+_Z95 = _core.z95  # the C++ seek's z for 95% intervals
 
 
 def _scenario(scenario):

@@ -145,7 +145,9 @@ def derive(h5, group, index, how):
 
         k = float(stats.t.ppf(0.975, n - 1))
     else:
-        k = 1.959963984540054
+        from . import _core
+
+        k = _core.z95
     half = k * (var / n) ** 0.5
     return mean - half if bound == "lower" else mean + half
 

@@ -841,7 +841,7 @@ def _plot_grid(result, metric, ax):
         x = points[result.parameters[0]]
         numeric = x.dtype.kind in "fiu"
         pos = x.to_numpy(dtype=float) if numeric else np.arange(len(x))
-        est, half = result.estimate[:, m], 1.959963984540054 * result.se[:, m]
+        est, half = result.estimate[:, m], _core.z95 * result.se[:, m]
         ax.plot(pos, est, "-o", color="#1565c0", ms=4)
         ax.fill_between(pos, est - half, est + half, color="#1565c0", alpha=0.25, lw=0,
                         label="95% interval")

@@ -172,7 +172,6 @@ const char* to_string(ShapleyMethod m) {
 
 namespace {
 
-constexpr double kZ95 = 1.959963984540054;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kMaxMechanisms = 16;  // every subset's scenario is built up front
 constexpr h5::ResultFormat kAttributionFormat{kAttributionFiletype, "attribution",

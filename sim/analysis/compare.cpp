@@ -17,7 +17,6 @@ namespace progsurv {
 
 namespace {
 
-constexpr double kZ95 = 1.959963984540054;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Completion-time quantiles compared (among completed programmes).
 constexpr double kQuantiles[] = {0.5, 0.8};

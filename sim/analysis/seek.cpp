@@ -25,7 +25,6 @@ namespace {
 
 using yaml_detail::parse_finite;
 
-constexpr double kZ95 = 1.959963984540054;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Keys documented as probabilities (docs/scenario-format.md): their range is [0, 1].

@@ -181,19 +181,26 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
         }
         break;
       case PKind::Share: {
-        // Of every programme launched, pooled over organisations; the standard error treats
-        // the programmes as independent (those of one organisation share its sponsors).
-        std::int64_t hits = 0;
-        count = 0;
-        for (std::size_t i = 0; i < t.template_launched.size(); ++i) {
-          count += t.template_launched[i];
-          for (int c = 0; c < kEndCategoryCount; ++c)
-            if (s.counts(static_cast<EndCategory>(c)))
-              hits += t.template_category[i * kEndCategoryCount + static_cast<std::size_t>(c)];
+        // Of every programme launched, pooled over organisations: a ratio over organisations
+        // (an organisation's programmes share its sponsors), its delta-method standard error.
+        ClusteredCounts cc;
+        cc.clusters = n;
+        cc.y = t.per_org_launched.sum;
+        cc.yy = t.per_org_launched.sumsq;
+        if (s.outcome == Outcome::Ended && s.cause == Cause::None) {
+          cc.x = t.per_org_ended.sum;
+          cc.xx = t.per_org_ended.sumsq;
+          cc.xy = static_cast<double>(t.per_org_ended_cross);
+        } else {
+          const auto c = static_cast<std::size_t>(end_category(s.outcome, s.cause));
+          cc.x = t.per_org_category[c].sum;
+          cc.xx = t.per_org_category[c].sumsq;
+          cc.xy = static_cast<double>(t.per_org_category_cross[c]);
         }
+        count = static_cast<std::int64_t>(std::llround(cc.y));
         if (count > 0) {
-          est = static_cast<double>(hits) / static_cast<double>(count);
-          se = binomial_se(est, count);
+          est = cc.x / cc.y;
+          se = clustered_share_se(cc);
         }
         break;
       }
@@ -609,7 +616,7 @@ sensitivity::MorrisIndices combine_morris(const std::vector<sensitivity::MorrisI
   if (runs.size() == 1) return runs.front();
   sensitivity::MorrisIndices out = runs.front();
   const double r = static_cast<double>(runs.size());
-  const double z = 1.959963984540054;  // the 95% of morris_effects' half-widths
+  const double z = kZ95;  // the 95% of morris_effects' half-widths
   for (std::size_t i = 0; i < out.mu.size(); ++i) {
     double mu = 0, mu_star = 0, sigma = 0, boot = 0;
     for (const auto& x : runs) {

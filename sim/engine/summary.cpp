@@ -10,7 +10,6 @@ namespace progsurv {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kZ95 = 1.959963984540054;
 
 }  // namespace
 
@@ -31,8 +30,11 @@ double histogram_quantile(const std::vector<std::int64_t>& hist, double width, d
 
 Estimate wilson(std::int64_t k, std::int64_t n, double z) {
   if (n <= 0) return {kNaN, kNaN, kNaN};
-  const double nn = static_cast<double>(n);
-  const double p = static_cast<double>(k) / nn;
+  return wilson_at(static_cast<double>(k) / static_cast<double>(n), static_cast<double>(n), z);
+}
+
+Estimate wilson_at(double p, double nn, double z) {
+  if (!(nn > 0.0)) return {kNaN, kNaN, kNaN};
   const double z2 = z * z;
   const double denom = 1.0 + z2 / nn;
   const double centre = (p + z2 / (2.0 * nn)) / denom;
@@ -40,6 +42,24 @@ Estimate wilson(std::int64_t k, std::int64_t n, double z) {
   // At k = 0 or k = n the bound equals p in exact arithmetic; rounding must not put the
   // interval on the wrong side of the estimate.
   return {p, std::min(p, std::max(0.0, centre - half)), std::max(p, std::min(1.0, centre + half))};
+}
+
+double clustered_share_se(const ClusteredCounts& c) {
+  if (c.clusters < 2 || !(c.y > 0.0)) return kNaN;
+  const double n = static_cast<double>(c.clusters);
+  const double r = c.x / c.y;
+  // sum (x_i - R y_i)^2, expanded; the sums are of whole counts, so exact while small.
+  const double ss = std::max(0.0, c.xx - 2.0 * r * c.xy + r * r * c.yy);
+  return std::sqrt(n * ss / (n - 1.0)) / c.y;
+}
+
+Estimate clustered_share(const ClusteredCounts& c, double z) {
+  if (!(c.y > 0.0)) return {kNaN, kNaN, kNaN};
+  const double r = c.x / c.y;
+  const double se = clustered_share_se(c);
+  double size = c.y;
+  if (r > 0.0 && r < 1.0 && se > 0.0) size = std::min(c.y, r * (1.0 - r) / (se * se));
+  return wilson_at(r, size, z);
 }
 
 void mark_rules_used(Summary& s, const Scenario& scenario) {
@@ -122,7 +142,7 @@ Summary summarize(const Tally& t, const Scenario& scenario) {
       upper.push_back(kNaN);
       return;
     }
-    const double half = 1.959963984540054 * std::sqrt(total * q * (1.0 - q));
+    const double half = kZ95 * std::sqrt(total * q * (1.0 - q));
     const double lo = std::max(0.0, total * q - half) / total;
     const double hi = std::min(total, total * q + half) / total;
     est.push_back(histogram_quantile(t.completion_hist, width, total, q));

@@ -3,6 +3,7 @@
 // /grid and /exits for readers that do not want to derive them.
 #include "progsurv/io/portfolio_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "io/h5.hpp"
@@ -82,6 +83,17 @@ void write_tally(h5::File& f, const PortfolioTally& t) {
   g.write_dataset("rank_within_category", t.rank_within_category, {k, c});
   g.write_dataset("template_launched", t.template_launched);
   g.write_dataset("template_category", t.template_category, {t.template_launched.size(), c});
+  if (t.clustered) {  // format 1.3; a tally read from an older file has none to write
+    g.write_dataset("template_launched_sq", t.template_launched_sq);
+    g.write_dataset("template_category_sq", t.template_category_sq,
+                    {t.template_launched.size(), c});
+    g.write_dataset("template_category_cross", t.template_category_cross,
+                    {t.template_launched.size(), c});
+    g.write_dataset("per_org_category_cross",
+                    std::vector<std::int64_t>(t.per_org_category_cross.begin(),
+                                              t.per_org_category_cross.end()));
+    g.write_dataset("per_org_ended_cross", std::vector<std::int64_t>{t.per_org_ended_cross});
+  }
   const std::vector<Moments> per(t.per_org_category.begin(), t.per_org_category.end());
   g.write_dataset("per_org_category_sum", sums(per, false));
   g.write_dataset("per_org_category_sumsq", sums(per, true));
@@ -150,6 +162,7 @@ void write_derived(h5::File& f, const PortfolioTally& t) {
     // Format 1.2: by programme template, rows in the order of /portfolio/template_names.
     h5::Group g = f.create_group("templates");
     write_interval_attrs(g);
+    g.write_attr("interval_method", s.template_interval_method);  // 1.3: of a clustered share
     g.write_attr("category_names", category_names());
     const hsize_t tc = s.template_launched.size();
     g.write_dataset("launched", s.template_launched);
@@ -265,7 +278,7 @@ void write_portfolio_result(const std::string& path, const PortfolioResult& resu
 }
 
 PortfolioResult read_portfolio_result(const std::string& path) {
-  return h5::read_result_file(path, kFormat, [&](const h5::File& f, h5::FormatVersion) {
+  return h5::read_result_file(path, kFormat, [&](const h5::File& f, h5::FormatVersion v) {
     PortfolioResult r;
     const h5::Group pg = f.open_group("portfolio");
     Portfolio& p = r.portfolio;
@@ -319,6 +332,16 @@ PortfolioResult read_portfolio_result(const std::string& path) {
     const std::size_t tc = p.template_names.size();
     t.template_launched = read_exact<std::int64_t>(g, "template_launched", tc, path);
     t.template_category = read_exact<std::int64_t>(g, "template_category", tc * c, path);
+    t.clustered = !v.before(1, 3);
+    if (t.clustered) {
+      t.template_launched_sq = read_exact<std::int64_t>(g, "template_launched_sq", tc, path);
+      t.template_category_sq = read_exact<std::int64_t>(g, "template_category_sq", tc * c, path);
+      t.template_category_cross =
+          read_exact<std::int64_t>(g, "template_category_cross", tc * c, path);
+      const auto cross = read_exact<std::int64_t>(g, "per_org_category_cross", c, path);
+      std::copy(cross.begin(), cross.end(), t.per_org_category_cross.begin());
+      t.per_org_ended_cross = read_exact<std::int64_t>(g, "per_org_ended_cross", 1, path)[0];
+    }
     const auto ps = read_exact<double>(g, "per_org_category_sum", c, path);
     const auto pq = read_exact<double>(g, "per_org_category_sumsq", c, path);
     for (std::size_t i = 0; i < c; ++i) t.per_org_category[i] = {ps[i], pq[i]};

@@ -27,7 +27,7 @@ double completed_half_width(const PortfolioTally& t) {
   const Moments& m = t.per_org_category[0];
   const double mean = m.sum / n;
   const double var = std::max(0.0, (m.sumsq - n * mean * mean) / (n - 1.0));
-  return 1.959963984540054 * std::sqrt(var / n);
+  return kZ95 * std::sqrt(var / n);
 }
 
 PortfolioResult run_portfolio(const Portfolio& portfolio, const RunOptions& options,

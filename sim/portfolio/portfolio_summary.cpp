@@ -10,7 +10,6 @@ namespace progsurv {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kZ = 1.959963984540054;
 
 // Quantile q of a histogram over 0, 1, 2, ... (or over bins of `width`): the smallest bin
 // holding the q-th share, reported at the bin's lower edge (exact for counts).
@@ -92,7 +91,7 @@ Estimate mean_estimate(const Moments& m, std::int64_t n) {
   const double mean = m.sum / nn;
   if (n < 2) return {mean, kNaN, kNaN};
   const double var = std::max(0.0, (m.sumsq - nn * mean * mean) / (nn - 1.0));
-  const double half = kZ * std::sqrt(var / nn);
+  const double half = kZ95 * std::sqrt(var / nn);
   return {mean, mean - half, mean + half};
 }
 
@@ -114,9 +113,17 @@ PortfolioSummary summarize(const PortfolioTally& t) {
   s.rank_within_launched = t.rank_within_launched;
   s.template_names = t.template_names;
   s.template_launched = t.template_launched;
+  s.template_interval_method = t.clustered ? kClusteredIntervalMethod : kIntervalMethod;
   for (std::size_t j = 0; j < t.template_launched.size(); ++j) {
     s.template_launched_per_org.push_back(static_cast<double>(t.template_launched[j]) / n);
-    s.template_share.push_back(category_shares(t.template_category, j, t.template_launched[j]));
+    if (!t.clustered) {
+      s.template_share.push_back(category_shares(t.template_category, j, t.template_launched[j]));
+      continue;
+    }
+    std::array<Estimate, kEndCategoryCount> row;
+    for (std::size_t c = 0; c < kEndCategoryCount; ++c)
+      row[c] = clustered_share(t.template_share_counts(j, static_cast<EndCategory>(c)));
+    s.template_share.push_back(row);
   }
   s.launched = mean_estimate(t.per_org_launched, t.n);
   s.ended = mean_estimate(t.per_org_ended, t.n);

@@ -39,6 +39,9 @@ PortfolioTally::PortfolioTally(const Portfolio& p)
   const std::size_t g = grid.size();
   template_launched.assign(p.templates.size(), 0);
   template_category.assign(p.templates.size() * kCategories, 0);
+  template_launched_sq.assign(p.templates.size(), 0);
+  template_category_sq.assign(p.templates.size() * kCategories, 0);
+  template_category_cross.assign(p.templates.size() * kCategories, 0);
   double most = 0.0;
   for (const auto& t : p.templates) {
     double total = 0.0;
@@ -73,6 +76,7 @@ void PortfolioTally::add(const OrganisationRecord& r) {
   }
   std::array<std::int64_t, kCategories> per_category{};
   double value = 0.0;
+  org_by_template_.assign(template_launched.size() * (kCategories + 1), 0);
   const std::size_t g = grid.size();
   for (std::size_t k = 0; k < k_count; ++k) {
     const LaunchedProgramme& p = r.programmes[k];
@@ -86,8 +90,11 @@ void PortfolioTally::add(const OrganisationRecord& r) {
       ++rank_within_category[k * kCategories +
                              (p.end_time - p.launched_at <= within ? c : running)];
     }
-    ++template_launched[static_cast<std::size_t>(p.programme)];
-    ++template_category[static_cast<std::size_t>(p.programme) * kCategories + c];
+    const auto j = static_cast<std::size_t>(p.programme);
+    ++template_launched[j];
+    ++template_category[j * kCategories + c];
+    ++org_by_template_[j * (kCategories + 1)];
+    ++org_by_template_[j * (kCategories + 1) + 1 + c];
     ++per_category[c];
     value += p.value;
     if (c != static_cast<std::size_t>(EndCategory::Running)) {
@@ -101,6 +108,19 @@ void PortfolioTally::add(const OrganisationRecord& r) {
       per_category[1] + per_category[2] + per_category[3] + per_category[4] + per_category[5];
   per_org_launched.add(static_cast<double>(k_count));
   per_org_ended.add(static_cast<double>(ended));
+  const auto launched = static_cast<std::int64_t>(k_count);
+  for (std::size_t c = 0; c < kCategories; ++c)
+    per_org_category_cross[c] += per_category[c] * launched;
+  per_org_ended_cross += ended * launched;
+  for (std::size_t j = 0; j < template_launched.size(); ++j) {
+    const std::int64_t* row = &org_by_template_[j * (kCategories + 1)];
+    if (row[0] == 0) continue;
+    template_launched_sq[j] += row[0] * row[0];
+    for (std::size_t c = 0; c < kCategories; ++c) {
+      template_category_sq[j * kCategories + c] += row[1 + c] * row[1 + c];
+      template_category_cross[j * kCategories + c] += row[1 + c] * row[0];
+    }
+  }
   per_org_value.add(value);
   bump(count_hist[kLaunched], k_count);
   bump(count_hist[kCompleted], static_cast<std::size_t>(per_category[0]));
@@ -136,6 +156,13 @@ void PortfolioTally::merge(const PortfolioTally& o) {
   add_into(rank_within_category, o.rank_within_category);
   add_into(template_launched, o.template_launched);
   add_into(template_category, o.template_category);
+  clustered = clustered && o.clustered;
+  add_into(template_launched_sq, o.template_launched_sq);
+  add_into(template_category_sq, o.template_category_sq);
+  add_into(template_category_cross, o.template_category_cross);
+  for (std::size_t c = 0; c < kCategories; ++c)
+    per_org_category_cross[c] += o.per_org_category_cross[c];
+  per_org_ended_cross += o.per_org_ended_cross;
   for (std::size_t c = 0; c < kCategories; ++c) per_org_category[c].merge(o.per_org_category[c]);
   per_org_launched.merge(o.per_org_launched);
   per_org_value.merge(o.per_org_value);
@@ -158,6 +185,20 @@ void PortfolioTally::merge(const PortfolioTally& o) {
 void PortfolioTally::record_checkpoint() {
   checkpoint_n.push_back(n);
   checkpoint_completed.push_back(static_cast<std::int64_t>(std::llround(per_org_category[0].sum)));
+}
+
+ClusteredCounts PortfolioTally::template_share_counts(std::size_t t, EndCategory c) const {
+  const std::size_t i = t * kCategories + static_cast<std::size_t>(c);
+  ClusteredCounts out;
+  out.clusters = n;
+  out.x = static_cast<double>(template_category[i]);
+  out.y = static_cast<double>(template_launched[t]);
+  if (clustered) {
+    out.xx = static_cast<double>(template_category_sq[i]);
+    out.xy = static_cast<double>(template_category_cross[i]);
+    out.yy = static_cast<double>(template_launched_sq[t]);
+  }
+  return out;
 }
 
 }  // namespace progsurv

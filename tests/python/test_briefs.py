@@ -67,10 +67,12 @@ def test_portfolio_report_by_programme(briefs, mixed_yaml, tmp_path):
     names = [text for attrs, text in parser.nums
              if attrs["data-src"] == "/portfolio/template_names"]
     assert names == ["cx", "pilot"]
-    # Per template: name, launched, per organisation, completed with its two bounds, ended
-    # early, the five causes, not started, running.
-    assert len(parser.nums) == 2 * 14
+    # The note names the intervals' method; per template: name, launched, per organisation,
+    # completed with its two bounds, ended early, the five causes, not started, running.
+    assert len(parser.nums) == 1 + 2 * 14
+    assert parser.nums[0][1] == "wilson-effective-size"
     assert {a["data-src"] for a, _ in parser.nums} == {
+        "/templates@interval_method",
         "/portfolio/template_names", "/templates/launched", "/templates/launched_per_organisation",
         "/templates/share", "/templates/share_lower", "/templates/share_upper"}
     assert count > len(parser.nums)

@@ -229,7 +229,10 @@ def mixed(mixed_yaml):
 
 def _wilson(k, n, z=1.959963984540054):
     # The textbook Wilson bounds, apart from the engine's.
-    p = k / n
+    return _wilson_at(k / n, n, z)
+
+
+def _wilson_at(p, n, z=1.959963984540054):
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     return np.minimum(p, centre - half), np.maximum(p, centre + half)
@@ -256,8 +259,21 @@ def test_templates_are_the_tallys_counts_by_template(mixed):
     shares = df[list(progsurv.CATEGORIES)].to_numpy()
     assert np.allclose(shares, category / launched[:, None])
     assert np.allclose(shares.sum(axis=1), 1.0)
+    # An organisation's programmes are not independent: the intervals are of a ratio over
+    # organisations, Wilson at the effective size R(1-R)/V (at most the programmes), with V
+    # the delta-method variance from the tally's sums over organisations.
+    assert t.clustered and mixed.statistics.template_interval_method == "wilson-effective-size"
+    n = t.n
     for k, c in enumerate(progsurv.CATEGORIES):
-        lower, upper = _wilson(category[:, k], launched)
+        r = category[:, k] / launched
+        ss = (np.asarray(t.template_category_sq)[:, k]
+              - 2 * r * np.asarray(t.template_category_cross)[:, k]
+              + r**2 * np.asarray(t.template_launched_sq))
+        var = n * np.maximum(ss, 0) / (n - 1) / launched**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            size = np.where((r > 0) & (r < 1) & (var > 0),
+                            np.minimum(launched, r * (1 - r) / var), launched)
+        lower, upper = _wilson_at(r, size)
         assert np.allclose(df[f"{c}_lower"], lower, atol=1e-12), c
         assert np.allclose(df[f"{c}_upper"], upper, atol=1e-12), c
     # The same numbers as the bound summary holds (no second computation).

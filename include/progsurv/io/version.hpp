@@ -11,8 +11,9 @@ inline constexpr const char* kAttributionFiletype = "progsurv-attribution";
 // File written by `progsurv portfolio` (docs/hdf5-portfolio-format.md), with its own version.
 inline constexpr const char* kPortfolioFiletype = "progsurv-portfolio";
 inline constexpr int kPortfolioFormatVersionMajor = 1;
-// 1.1 added /portfolio@label and /portfolio/changes; 1.2 the derived group /templates.
-inline constexpr int kPortfolioFormatVersionMinor = 2;
+// 1.1 added /portfolio@label and /portfolio/changes; 1.2 the derived group /templates; 1.3
+// the organisations' spread of their programmes by template (/tally/template_*_sq, *_cross).
+inline constexpr int kPortfolioFormatVersionMinor = 3;
 // File written by `progsurv attribute` for a portfolio (docs/portfolio-attribution.md).
 inline constexpr const char* kPortfolioAttributionFiletype = "progsurv-portfolio-attribution";
 inline constexpr int kPortfolioAttributionFormatVersionMajor = 1;

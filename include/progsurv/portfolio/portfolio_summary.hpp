@@ -39,11 +39,15 @@ struct PortfolioSummary {
 
   // Per programme template t (the portfolio's templates, in its order): its name, the
   // programmes launched from it in all organisations and per organisation, and the share of
-  // those programmes in each end category (NaN when none was launched).
+  // those programmes in each end category (NaN when none was launched). An organisation's
+  // programmes share its sponsors, so the shares' intervals are of a ratio over
+  // organisations (kClusteredIntervalMethod); from a tally without the organisations'
+  // spread (a file before format 1.3) they treat programmes as independent (kIntervalMethod).
   std::vector<std::string> template_names;
   std::vector<std::int64_t> template_launched;
   std::vector<double> template_launched_per_org;
   std::vector<std::array<Estimate, kEndCategoryCount>> template_share;
+  std::string template_interval_method;
 
   // Per organisation: mean programmes launched, in each end category, ended (any cause),
   // and total value; P10/P50/P90 of programmes completed and of total value.

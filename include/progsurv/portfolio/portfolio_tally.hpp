@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "progsurv/engine/outcome.hpp"
+#include "progsurv/engine/summary.hpp"  // ClusteredCounts
 #include "progsurv/engine/tally.hpp"
 #include "progsurv/portfolio/organisation.hpp"
 #include "progsurv/portfolio/portfolio.hpp"
@@ -53,6 +54,20 @@ class PortfolioTally {
   // Per template: programmes launched and their end categories.
   std::vector<std::int64_t> template_launched;  // [T]
   std::vector<std::int64_t> template_category;  // [T x kEndCategoryCount]
+  // The programmes of one organisation share its sponsors, so a share of programmes is a
+  // ratio over organisations and its interval needs their spread (format 1.3; a tally read
+  // from an older file has none: `clustered` is false and these are empty). Per template:
+  // sums over organisations of (its launches)^2, (its programmes in category c)^2 and their
+  // product; over all templates, the product of category c's count and the launches, and of
+  // all endings' and the launches (the squares are per_org_*'s sumsq).
+  bool clustered = true;
+  std::vector<std::int64_t> template_launched_sq;     // [T]
+  std::vector<std::int64_t> template_category_sq;     // [T x kEndCategoryCount]
+  std::vector<std::int64_t> template_category_cross;  // [T x kEndCategoryCount]
+  std::array<std::int64_t, kEndCategoryCount> per_org_category_cross{};
+  std::int64_t per_org_ended_cross = 0;
+  // Template t's share in category c, as a ratio over organisations (ClusteredCounts).
+  ClusteredCounts template_share_counts(std::size_t t, EndCategory c) const;
 
   // Per organisation: sums over organisations of its programmes in each end category, of
   // its launches and its total value; and the distribution of each count (histogram over
@@ -83,6 +98,11 @@ class PortfolioTally {
   std::int64_t events = 0;
 
   std::vector<std::int64_t> checkpoint_n, checkpoint_completed;
+
+ private:
+  // Scratch for add(): one organisation's programmes by template, launched then by category
+  // ([T x (1 + kEndCategoryCount)]); kept to spare an allocation per organisation.
+  std::vector<std::int64_t> org_by_template_;
 };
 
 }  // namespace progsurv
