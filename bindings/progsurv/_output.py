@@ -15,6 +15,8 @@ other non-empty file is refused unless force. HDF5 kinds are checked by the C++ 
 page, an export workbook, the CSV files of an export) are recognised here (held_kind).
 """
 import contextlib
+import csv
+import io
 import os
 import re
 import shutil
@@ -40,6 +42,39 @@ _PAGE_MARK = re.compile(rb"""<meta\s+name=["']generator["']\s+content=["']progsu
 _OLD_PAGE = re.compile(rb"\A<!DOCTYPE html>\s*<html[^>]*>\s*<head>.{0,400}?"
                        rb"<title>progsurv report: ", re.DOTALL)
 WORKBOOK_CREATOR = "progsurv"  # docProps/core.xml of an export: dc:creator, cp:lastModifiedBy
+
+_ABOUT_SIZE = 1 << 24  # bytes of an about.csv read (its tables row is the last)
+ABOUT_TABLES = "tables"  # about.csv's row naming the table files the export wrote, "a.csv; b.csv"
+# What a .csv file of an export folder is when that folder's export did not write it.
+_NOT_LISTED = ("a CSV file that the export in this folder did not write (its about.csv does "
+               "not list it)")
+_NOT_OF_ITS_KIND = ("a CSV file that the export in this folder did not write (its about.csv "
+                    "lists no tables, and an export of such a file has no table of that name)")
+_RUN = ("outcomes", "causes", "curves", "survival", "quantiles", "value", "time_decomposition",
+        "means", "convergence", "records")
+# The tables an export could write before about.csv listed them, by about.csv's contents row
+# (export._WHAT): in a folder whose about.csv has no tables row these names are the export's
+# own. The conditional ones (records, a sweep's curves, ...) too: an export into the folder
+# is of the same file (export refuses another's without --force), for which the earlier
+# export wrote them. Frozen: every export since lists its tables.
+_UNLISTED_TABLES = {
+    "a simulated run of a scenario": _RUN,
+    "the exact solution of a scenario": _RUN,
+    "what each obstacle of a scenario costs": ("attribution", "all_off"),
+    "a parameter sweep": ("points", "parameters", "curves", "sobol", "sobol_second_order",
+                          "sobol_convergence", "morris", "tornado"),
+    "a search for the cheapest remedies": ("frontier", "bundles", "shapley", "answer",
+                                           "remedies", "settings"),
+    "how far one lever must move": ("answer", "points"),
+    "a fit of a scenario to a record of past programmes": (
+        "prior_posterior", "diagnostics", "walkers", "samples", "predictive",
+        "predictive_draws", "record_check", "warnings"),
+    "an organisation's programmes over years": ("ranks", "templates", "organisation",
+                                                "over_time", "exits"),
+    "what each sharing of an organisation costs": ("costs", "shapley", "ranks"),
+    "scenarios compared under common random numbers": ("shares", "other_statistics",
+                                                       "scenarios"),
+}
 
 
 def _refused(path, held, kind):
@@ -129,19 +164,45 @@ def _is_about_csv(head):
             and re.search(rb"^exported,", head, re.MULTILINE) is not None)
 
 
+def _export_listing(folder):
+    """(the table files the export in `folder` wrote, whether its about.csv lists them), or
+    None when the folder holds no about.csv of an export. The names are those of about.csv's
+    tables row; an about.csv written before that row gives the names an export of its
+    file's kind could write (_UNLISTED_TABLES, by its contents row; none when that row is
+    not an export's)."""
+    data = _read_head(os.path.join(os.fspath(folder), "about.csv"), _ABOUT_SIZE)
+    if data is None or not _is_about_csv(data):
+        return None
+    try:
+        rows = {row[0]: row[1] for row in csv.reader(io.StringIO(data.decode("utf-8", "replace")))
+                if len(row) >= 2}
+    except csv.Error:  # unreadable as CSV (a cell past the csv module's limit): nothing listed
+        return frozenset(), True
+    if ABOUT_TABLES in rows:
+        return frozenset(n.strip() for n in rows[ABOUT_TABLES].split(";") if n.strip()), True
+    return frozenset(n + ".csv" for n in _UNLISTED_TABLES.get(rows.get("contents"), ())), False
+
+
+def export_tables(folder):
+    """The names of the table files the export in `folder` wrote (see _export_listing), or
+    None when the folder holds no about.csv of an export."""
+    listing = _export_listing(folder)
+    return None if listing is None else listing[0]
+
+
 def is_export_folder(folder):
     """Whether `folder` holds the about.csv that `progsurv export --csv` writes."""
-    head = _read_head(os.path.join(os.fspath(folder), "about.csv"), 1 << 20)
-    return head is not None and _is_about_csv(head)
+    return _export_listing(folder) is not None
 
 
 def held_kind(path):
     """What the non-empty file at `path` holds, in the words of the output checks: a
     progsurv HDF5 file of its kind ("a run file"), REPORT_PAGE (a page with progsurv's
     generator mark, or the head of a page written before it), EXPORT_WORKBOOK,
-    EXPORT_CSV (about.csv of an export, or a .csv file in a folder that has one), another
-    HTML page or workbook ("... that progsurv ... did not write"), or None for anything
-    else."""
+    EXPORT_CSV (about.csv of an export, or a .csv file of a folder that has one which lists
+    it: export_tables), another HTML page or workbook ("... that progsurv ... did not
+    write"), a .csv file of an export folder that its about.csv does not list ("a CSV file
+    that the export in this folder did not write ..."), or None for anything else."""
     path = os.fspath(path)
     try:
         return _hdf5_kind(_core.file_type(path))
@@ -160,10 +221,17 @@ def held_kind(path):
     if text.startswith((b"<!doctype html", b"<html")):
         return "an HTML page that progsurv did not write"
     if os.path.basename(path) == "about.csv":
-        if _is_about_csv(_read_head(path, 1 << 20) or b""):
+        if _is_about_csv(_read_head(path, _ABOUT_SIZE) or b""):
             return EXPORT_CSV
-    elif path.endswith(".csv") and is_export_folder(os.path.dirname(path) or "."):
-        return EXPORT_CSV
+    elif path.endswith(".csv"):
+        # Only what the folder's export wrote is its own: a file of the user's named like a
+        # table (of a later version, of another file's export) is not.
+        listing = _export_listing(os.path.dirname(path) or ".")
+        if listing is not None:
+            names, listed = listing
+            if os.path.basename(path) in names:
+                return EXPORT_CSV
+            return _NOT_LISTED if listed else _NOT_OF_ITS_KIND
     return None
 
 
@@ -197,9 +265,9 @@ def check_output(path, inputs=(), force=False, kind=None):
 def check_output_tables(folder, names, inputs=(), force=False):
     """Raise ValueError unless `folder` may receive the export CSV files `names` (with
     about.csv, every export writes it): the C++ writer's checks of the folder and of each
-    file, then, without force, each non-empty file of those names must be EXPORT_CSV (a
-    table or about.csv of an export: the folder has the about.csv of one). Other files of
-    the folder are left as they are and not looked at."""
+    file, then, without force, each non-empty file of those names must be EXPORT_CSV (the
+    about.csv of an export, or a table the folder's about.csv lists: export_tables). Other
+    files of the folder are left as they are and not looked at."""
     folder = os.fspath(folder)
     inputs = [os.fspath(i) for i in inputs if i is not None]
     _core.check_output_folder(folder, inputs, force)

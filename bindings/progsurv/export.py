@@ -446,14 +446,15 @@ def _strings(values):
     return out
 
 
-def about(path, output=None, formats=True):
+def about(path, output=None, formats=True, files=None):
     """The About sheet of `path`'s export: what the file is, its scenario (or portfolio,
     sweep, fit), the overrides it was run with (when the file records them), seed,
     replications, the progsurv version and date that wrote it, the command that writes
     such a file (the commands, when several do: the file does not record which), when it
     was exported and, with `formats`, how the workbook formats its cells (about.csv leaves
-    that out: CSV cells are written in full, unformatted). Returns a DataFrame (item,
-    value)."""
+    that out: CSV cells are written in full, unformatted); with `files` (about.csv), the
+    row "tables" naming the table files the export wrote ("outcomes.csv; causes.csv; ...").
+    Returns a DataFrame (item, value)."""
     import datetime
 
     filetype = _filetype(path)
@@ -515,6 +516,11 @@ def about(path, output=None, formats=True):
     if formats:
         rows.append(("formats", "shares as percentages; other values to about 4 significant "
                      "digits (the cells hold the full values); a blank cell: does not apply"))
+    if files is not None:
+        # What a later export into the folder may replace as its own (progsurv._output).
+        from ._output import ABOUT_TABLES
+
+        rows.append((ABOUT_TABLES, "; ".join(files)))
     return pd.DataFrame([(k, "" if v is None else v) for k, v in rows],
                         columns=["item", "value"])
 
@@ -571,16 +577,22 @@ def to_csv(path, directory, force=False):
     a failure leaves no folder and no file behind. Text cells that a spreadsheet would run
     as formulas are written as text (a leading ').
 
-    What is in the folder is checked as every output is (docs/robustness.md): a file the
-    export would replace must be a CSV file of an export (the folder has the about.csv of
-    one); a progsurv HDF5 file or any other non-empty file there is refused (ValueError)
-    unless `force`, about.csv before any table is built, the tables' own names before any
-    is written. A folder holding the export of another file is refused too unless `force`;
-    other files of the folder are left as they are."""
+    about.csv's last row, "tables", names the table files written: a later export into the
+    folder replaces those as its own. What is in the folder is checked as every output is
+    (docs/robustness.md): a file the export would replace must be a CSV file of an export
+    (about.csv, or a table that the folder's about.csv lists; in an about.csv written before
+    that row, a table that an export of its file's kind writes); a progsurv HDF5 file, a
+    .csv file about.csv does not list or any other non-empty file there is refused
+    (ValueError) unless `force`, about.csv before any table is built, the tables' own names
+    before any is written. A folder holding the export of another file is refused too unless
+    `force`; other files of the folder (with `force`, the other file's tables: the new
+    about.csv does not list them) are left as they are."""
     from ._output import check_output_tables, formula_safe_frame, write_folder
 
     check_output_tables(directory, ["about.csv"], [path], force)
-    frames = {"about": about(path, formats=False), **tables(path)}
+    found = tables(path)
+    frames = {"about": about(path, formats=False, files=[name + ".csv" for name in found]),
+              **found}
     if not force:
         _refuse_another_export(directory, frames["about"])
     files = {}

@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from progsurv import _output
 from conftest import BASELINE, SCENARIOS, run_cli
 
 REMEDIES_YAML = """unit: "k EUR"
@@ -124,7 +125,12 @@ def test_export_writes_a_workbook_and_csvs_for_every_filetype(every, kind, tmp_p
                     np.testing.assert_allclose(got[str(column)].to_numpy(float),
                                                want.to_numpy(float, na_value=np.nan),
                                                rtol=1e-12, equal_nan=True)
-    assert (tmp_path / "csv" / "about.csv").exists()
+    about_csv = dict(pd.read_csv(tmp_path / "csv" / "about.csv", dtype=str,
+                                 keep_default_na=False).values.tolist())
+    # about.csv lists the tables written; an about.csv from before that row counts those an
+    # export of its kind writes (progsurv._output._UNLISTED_TABLES), which must cover them.
+    assert about_csv["tables"] == "; ".join(f"{name}.csv" for name in expected)
+    assert set(expected) <= set(_output._UNLISTED_TABLES[about_csv["contents"]])
 
 
 def test_workbook_formats_shares_as_percentages_and_blanks_what_does_not_apply(every,

@@ -8,15 +8,17 @@ any work, unless --force (force=True), and is left byte for byte as it was.
 Before, `progsurv export acme.h5 --xlsx cx.h5` replaced the user's run file cx.h5 with a
 workbook ("written: cx.h5 (replaced the file that was there)"), and `export --xlsx
 notes.txt` or `report -o notes.txt` a text file."""
+import csv
 import re
 import shutil
 import zipfile
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import progsurv
-from progsurv import export, report
+from progsurv import _output, export, report
 from conftest import BASELINE, run_cli
 
 NOTES = b"my notes: the board meets on Tuesday\n"
@@ -211,6 +213,106 @@ def test_export_csv_replaces_an_earlier_export_and_empty_files(made, tmp_path):
     for target in (fresh, tmp_path / "emptydir"):
         export.to_csv(made["run"], target)
         assert (target / "about.csv").exists()
+
+
+def _about(folder):
+    """The rows of the folder's about.csv, {item: value}."""
+    with open(folder / "about.csv", newline="", encoding="utf-8") as fh:
+        return dict(csv.reader(fh))
+
+
+def _rewrite_about(folder, item, value):
+    """The folder's about.csv with its row `item` set to `value` (None: without that row),
+    as an export of another version would have written it."""
+    with open(folder / "about.csv", newline="", encoding="utf-8") as fh:
+        rows = [row for row in csv.reader(fh) if row[0] != item]
+    if value is not None:
+        rows.append([item, value])
+    with open(folder / "about.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def test_about_csv_lists_the_tables_the_export_wrote(made):
+    """about.csv's `tables` row names the table files the export wrote, in the order
+    written: the files a later export into the folder may replace as its own."""
+    listed = _about(made["csv"])["tables"].split("; ")
+    assert listed == [name + ".csv" for name in export.tables(made["run"])]
+    assert sorted(listed + ["about.csv"]) == sorted(p.name for p in made["csv"].iterdir())
+
+
+def test_export_csv_refuses_a_csv_file_its_about_csv_does_not_list(made, tmp_path):
+    """Any .csv file of a folder holding an export's about.csv counted as the export's own:
+    the user's file named like a table that the export there did not write (a table new
+    in this version) was replaced without --force. Only the tables about.csv lists are."""
+    folder = tmp_path / "tables"
+    shutil.copytree(made["csv"], folder)
+    # The export of a version without the means table: its about.csv lists the others.
+    _rewrite_about(folder, "tables", "; ".join(name + ".csv" for name in export.tables(
+        made["run"]) if name != "means"))
+    (folder / "means.csv").write_bytes(NOTES)
+    held = ("a CSV file that the export in this folder did not write (its about.csv does not "
+            "list it)")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    proc = run_cli("export", made["run"], "--csv", folder, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == "progsurv export: error: " + _refusal(
+        folder / "means.csv", held, "an export CSV file") + "\n"
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    with pytest.raises(ValueError) as info:
+        export.to_csv(made["run"], folder)
+    assert str(info.value) == _refusal(folder / "means.csv", held, "an export CSV file")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    run_cli("export", made["run"], "--csv", folder, "--force")
+    assert (folder / "means.csv").read_bytes() == (made["csv"] / "means.csv").read_bytes()
+    assert _about(folder)["tables"] == _about(made["csv"])["tables"]  # means.csv now its own
+
+
+def test_export_csv_into_an_export_whose_about_csv_lists_no_tables(made, tmp_path,
+                                                                   monkeypatch):
+    """An about.csv written before exports listed their tables: the tables an export of
+    its file's kind writes (its contents row says the kind) are the export's own and are
+    replaced; a user's file named like a table of a later version is refused, and so is
+    every table where about.csv does not say what was exported."""
+    folder = tmp_path / "tables"
+    shutil.copytree(made["csv"], folder)
+    _rewrite_about(folder, "tables", None)
+    (folder / "templates.csv").write_bytes(NOTES)
+    proc = run_cli("export", made["run"], "--csv", folder)
+    assert f"written: {folder / 'outcomes.csv'} (replaced the file that was there)" in proc.stdout
+    assert "tables" in _about(folder)
+    # A later version's export of a run file has a templates table too.
+    _rewrite_about(folder, "tables", None)
+    run_tables = export._TABLES["progsurv-run"]
+    monkeypatch.setitem(export._TABLES, "progsurv-run", lambda path: {
+        **run_tables(path), "templates": pd.DataFrame({"template": ["mine"]})})
+    held = ("a CSV file that the export in this folder did not write (its about.csv lists no "
+            "tables, and an export of such a file has no table of that name)")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(ValueError) as info:
+        export.to_csv(made["run"], folder)
+    assert str(info.value) == _refusal(folder / "templates.csv", held, "an export CSV file")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    _rewrite_about(folder, "contents", "my tables")
+    with pytest.raises(ValueError) as info:
+        export.to_csv(made["run"], folder)
+    assert str(info.value) == _refusal(folder / "outcomes.csv", held, "an export CSV file")
+    export.to_csv(made["run"], folder, force=True)
+    assert (folder / "templates.csv").read_bytes() == b"template\nmine\n"
+
+
+def test_tables_a_forced_export_leaves_are_not_its_own(made, tmp_path):
+    """--force exports an attribution file into the folder of a run's tables: the run's
+    tables are left as they are (as before), but the new about.csv lists only the
+    attribution's, so they are no export's own: nothing replaces them without --force."""
+    folder = tmp_path / "tables"
+    shutil.copytree(made["csv"], folder)
+    run_cli("export", made["attribution"], "--csv", folder, "--force")
+    assert (folder / "outcomes.csv").read_bytes() == (made["csv"] / "outcomes.csv").read_bytes()
+    assert _about(folder)["tables"] == "attribution.csv; all_off.csv"
+    with pytest.raises(ValueError, match="its about.csv does not list it"):
+        _output.check_output(folder / "outcomes.csv", kind=_output.EXPORT_CSV)
+    run_cli("export", made["attribution"], "--csv", folder)  # the same file again: fine
+    assert (folder / "outcomes.csv").read_bytes() == (made["csv"] / "outcomes.csv").read_bytes()
 
 
 # --- report -----------------------------------------------------------------------------------
