@@ -23,6 +23,7 @@
 #include "progsurv/portfolio/organisation.hpp"
 #include "progsurv/portfolio/portfolio_run.hpp"
 #include "progsurv/portfolio/portfolio_summary.hpp"
+#include "progsurv/scenario/text_columns.hpp"
 #include "reference_file.hpp"
 #include "scenario_builder.hpp"
 
@@ -632,6 +633,22 @@ TEST(PortfolioSummaryText, ByProgrammeTableWithMoreThanOneTemplate) {
                            "another ("),
             std::string::npos)
       << twin_text;
+
+  // Names are padded by the columns they take, not their bytes: "équipe-clients" (14
+  // letters, 15 bytes) and "t1" start their counts in the same column.
+  Portfolio accented = mixed_templates();
+  accented.template_names[0] = "\xc3\xa9quipe-clients";  // é: two bytes, one column
+  const std::string at = format_portfolio_summary(run_portfolio(accented, options(50, 5)));
+  const auto column_after = [&](const std::string& name) {
+    const std::size_t start = at.find("\n  " + name + " ");
+    EXPECT_NE(start, std::string::npos) << name << "\n" << at;
+    const std::size_t digit = at.find_first_of("0123456789", start + 3 + name.size());
+    return text_columns(at.substr(start + 1, digit - start - 1));
+  };
+  EXPECT_EQ(column_after("\xc3\xa9quipe-clients"), column_after("t1")) << at;
+  EXPECT_EQ(text_columns("\xc3\xa9t\xc3\xa9"), 3u);
+  EXPECT_EQ(pad_columns("\xc3\xa9", 3), "\xc3\xa9  ");
+  EXPECT_EQ(pad_columns("abcd", 3), "abcd");
 
   const Portfolio one = make_portfolio({quick_template()}, {1}, spaced(3, 50.0));
   const std::string single = format_portfolio_summary(run_portfolio(one, options(100)));

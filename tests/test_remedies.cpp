@@ -666,6 +666,10 @@ TEST(RemediesGoal, PortfolioGoalsAreTheSweepsMetrics) {
   EXPECT_EQ(Goal::parse("share_not_started", true).description,
             "share of programmes launched that never started");
   EXPECT_THROW(Goal::parse("share_ended_by_boredom", true), UsageError);
+  // "mean_" is optional on a mean only: a share or a rank is not a mean.
+  EXPECT_THROW(Goal::parse("mean_share_completed", true), UsageError);
+  EXPECT_THROW(Goal::parse("mean_rank_completed_1", true), UsageError);
+  EXPECT_EQ(Goal::parse("mean_value", true).name, "mean_total_value");
   // Which programmes each counts, by end category (one rule for goals and sweeps).
   const auto counted = [](const std::string& name) {
     std::string cs;

@@ -17,6 +17,7 @@
 #include "progsurv/engine/run.hpp"
 #include "progsurv/portfolio/organisation.hpp"
 #include "progsurv/scenario/error.hpp"
+#include "progsurv/scenario/text_columns.hpp"
 
 #ifdef PROGSURV_HAVE_MPI
 #define OMPI_SKIP_MPICXX 1
@@ -756,9 +757,10 @@ std::string format_remedies(const RemediesResult& r) {
   char line[600];
   int width = 20;  // the longest label of the table, within reason
   for (int s : r.frontier)
-    width = std::max(width,
-                     static_cast<int>(r.bundles[static_cast<std::size_t>(s)].bundle.label.size()));
-  for (const RemedyShare& s : r.shapley) width = std::max(width, static_cast<int>(s.label.size()));
+    width = std::max(
+        width, static_cast<int>(text_columns(r.bundles[static_cast<std::size_t>(s)].bundle.label)));
+  for (const RemedyShare& s : r.shapley)
+    width = std::max(width, static_cast<int>(text_columns(s.label)));
   width = std::min(width, 100);
   // The value and change columns are as wide as their longest entry (a value or change near
   // 0.06 has five decimals), so the batches stay in one column.
@@ -778,8 +780,7 @@ std::string format_remedies(const RemediesResult& r) {
   // Labels are streamed, not formatted into `line`: a bundle of many remedies has a label
   // longer than any buffer, and its numbers must not be cut off.
   const auto padded = [](const std::string& text, int w) {
-    const auto n = static_cast<std::size_t>(w);
-    return text.size() >= n ? text : text + std::string(n - text.size(), ' ');
+    return pad_columns(text, static_cast<std::size_t>(w));
   };
   for (std::size_t i = 0; i < r.frontier.size(); ++i) {
     const int s = r.frontier[i];

@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include "progsurv/scenario/text_columns.hpp"
+
 namespace progsurv {
 namespace {
 
@@ -298,19 +300,17 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
   // By programme template (with one template this would repeat the lines above): the
   // programmes launched from it, in all and per organisation, and how they ended.
   if (templates > 1) {
-    int width = 9;  // "programme"
-    for (const auto& name : s.template_names)
-      width = std::max(width, static_cast<int>(name.size()));
+    std::size_t width = 9;  // "programme"
+    for (const auto& name : s.template_names) width = std::max(width, text_columns(name));
     std::snprintf(line, sizeof line,
                   "\n%-*s  launched  per org  completed [95%% interval]   ended    not started  "
                   "running  ended most by\n",
-                  width + 2, "programme");
+                  static_cast<int>(width) + 2, "programme");
     os << line;
     for (std::size_t j = 0; j < templates; ++j) {
       const auto& sh = s.template_share[j];
       // The name padded apart: a long one must not be cut by the line buffer.
-      const std::string& name = s.template_names[j];
-      os << "  " << name << std::string(static_cast<std::size_t>(width) - name.size(), ' ');
+      os << "  " << pad_columns(s.template_names[j], width);
       if (s.template_launched[j] == 0) {
         os << "         0     0.00  -\n";
         continue;
