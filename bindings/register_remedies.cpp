@@ -124,6 +124,16 @@ checked against the scenario it was read for.)doc")
           },
           "Every way of taking a remedy: (remedy index, option name ('' for a remedy without "
           "options), cost, [(path, value text), ...]).")
+      .def_property_readonly(
+          "choice_descriptions",
+          [](const RemedySet& s) {
+            std::vector<std::string> v;
+            for (const Remedy& r : s.remedies)
+              for (const RemedyChoice& c : r.options) v.push_back(c.description);
+            return v;
+          },
+          "Each choice's own description, in the order of choices ('' for an option without one "
+          "and for a remedy without options).")
       .def(
           "count_bundles",
           [](const RemedySet& s, std::uint64_t cap) { return count_bundles(s, cap); },

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "command.hpp"
+#include "io/h5.hpp"
 #include "progsurv/analysis/remedies.hpp"
 #include "progsurv/engine/cancel.hpp"
 #include "progsurv/io/file_type.hpp"
@@ -874,6 +875,13 @@ TEST_F(RemediesCli, IdenticalFilesForOneAndTwoThreadsAndASummaryThatMatches) {
   const RemediesResult back = read_remedies(path("t1.h5"));
   EXPECT_EQ(back.bundles.size(), 6u);
   EXPECT_EQ(back.bundles[static_cast<std::size_t>(back.chosen)].bundle.cost, 25.0);
+  // An option's own description is kept (format 1.3), one per choice: '' where it has none
+  // and for a remedy without options.
+  EXPECT_EQ(back.remedies.remedies[0].options[0].description, "Twice as long.");
+  EXPECT_EQ(back.remedies.remedies[0].options[1].description, "");
+  const h5::File f = h5::File::open_read(path("t1.h5"));
+  EXPECT_EQ(f.open_group("remedies").read_strings("option_description"),
+            (std::vector<std::string>{"Twice as long.", "", ""}));
 }
 
 TEST_F(RemediesCli, BadInputExitsTwoNamingThePlaceAndWritesNothing) {

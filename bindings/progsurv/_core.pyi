@@ -644,6 +644,10 @@ checked against the scenario it was read for."""
         """Initialize self.  See help(type(self)) for accurate signature."""
         ...
     @property
+    def choice_descriptions(self) -> List[str]:
+        """Each choice's own description, in the order of choices ('' for an option without one and for a remedy without options)."""
+        ...
+    @property
     def choices(self) -> list:
         """Every way of taking a remedy: (remedy index, option name ('' for a remedy without options), cost, [(path, value text), ...])."""
         ...

@@ -165,17 +165,19 @@ class RemediesResult(ResultBase, _core.RemediesResult):
     def remedies(self):
         """What the remedies are, from the remedies file the search read (kept in its
         file): one row per way of taking a remedy (each option; a remedy without options
-        has one) with remedy, description, option ('' for a remedy without options), cost
-        (in .unit) and sets (the `--set` path=value pairs it applies, "; " between them).
+        has one) with remedy, description, option ('' for a remedy without options),
+        option_description (the option's own, '' when it has none), cost (in .unit) and sets
+        (the `--set` path=value pairs it applies, "; " between them).
 
         Returns a pandas DataFrame."""
         rs = self.remedy_set
         names, descriptions = rs.names, rs.descriptions
         frame = pd.DataFrame(
-            [(names[r], descriptions[r], option, float(cost),
+            [(names[r], descriptions[r], option, option_description, float(cost),
               "; ".join(f"{path}={value}" for path, value in sets))
-             for r, option, cost, sets in rs.choices],
-            columns=["remedy", "description", "option", "cost", "sets"])
+             for (r, option, cost, sets), option_description
+             in zip(rs.choices, rs.choice_descriptions)],
+            columns=["remedy", "description", "option", "option_description", "cost", "sets"])
         frame.attrs.update(unit=self.unit)
         return frame
 

@@ -55,7 +55,7 @@ void write_remedies(const std::string& path, const RemediesResult& r) {
     f.write_string("remedies_file", r.remedies.text);
 
     h5::Group g = f.create_group("remedies");
-    std::vector<std::string> names, descriptions, option_names;
+    std::vector<std::string> names, descriptions, option_names, option_descriptions;
     std::vector<std::int32_t> option_remedy;
     std::vector<double> option_cost;
     for (std::size_t i = 0; i < r.remedies.remedies.size(); ++i) {
@@ -65,6 +65,7 @@ void write_remedies(const std::string& path, const RemediesResult& r) {
       for (const RemedyChoice& o : remedy.options) {
         option_remedy.push_back(static_cast<std::int32_t>(i));
         option_names.push_back(o.name);
+        option_descriptions.push_back(o.description);
         option_cost.push_back(o.cost);
       }
     }
@@ -72,6 +73,7 @@ void write_remedies(const std::string& path, const RemediesResult& r) {
     g.write_strings("description", descriptions);
     g.write_dataset("option_remedy", option_remedy);
     g.write_strings("option_name", option_names);
+    g.write_strings("option_description", option_descriptions);  // format 1.3
     g.write_dataset("option_cost", option_cost);
 
     h5::Group b = f.create_group("bundles");

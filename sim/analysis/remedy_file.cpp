@@ -168,7 +168,8 @@ class RemediesReader {
         if (other.name == choice.name)
           r_.fail(name, "option '" + choice.name + "' of remedy '" + remedy.name +
                             "' is named twice; names must be unique");
-      if (const auto* d = map.find("description")) (void)r_.string(d->value, "a description");
+      if (const auto* d = map.find("description"))
+        choice.description = r_.string(d->value, "a description (text)");
       choice.cost = read_cost(map.required("cost"));
       const auto* set = map.find("set");
       if (!set) map.missing("set", "what the option changes, as --set paths and values");

@@ -194,9 +194,12 @@ def test_report_and_export_say_what_each_remedy_is(cli_remedies, tmp_path):
     # What it sets is the remedies file's own, as the search read it.
     source = progsurv.RemedySet.load(REMEDIES, progsurv.Scenario.load(BASELINE))
     expected = pd.DataFrame(
-        [(source.names[r], source.descriptions[r], option, cost,
-          "; ".join(f"{p}={v}" for p, v in sets)) for r, option, cost, sets in source.choices],
-        columns=["remedy", "description", "option", "cost", "sets"])
+        [(source.names[r], source.descriptions[r], option, option_description, cost,
+          "; ".join(f"{p}={v}" for p, v in sets))
+         for (r, option, cost, sets), option_description
+         in zip(source.choices, source.choice_descriptions)],
+        columns=["remedy", "description", "option", "option_description", "cost", "sets"])
+    assert frame["option_description"].tolist() == ["", "Reviews every six months.", "", ""]
     pd.testing.assert_frame_equal(frame, expected)
     assert frame["sets"].tolist()[1:3] == ["patience.review_every=6",
                                            "patience.review_every=12"]
@@ -205,6 +208,8 @@ def test_report_and_export_say_what_each_remedy_is(cli_remedies, tmp_path):
         names = g["name"].asstr()[()]
         assert frame["remedy"].tolist() == names[g["option_remedy"][()]].tolist()
         assert frame["option"].tolist() == g["option_name"].asstr()[()].tolist()
+        assert (frame["option_description"].tolist()
+                == g["option_description"].asstr()[()].tolist())
         np.testing.assert_array_equal(frame["cost"], g["option_cost"][()])
 
     page = tmp_path / "r.html"
@@ -217,7 +222,8 @@ def test_report_and_export_say_what_each_remedy_is(cli_remedies, tmp_path):
     parser.feed(section)
     shown = [(a["data-src"], text) for a, text in parser.nums]
     for column, src in (("remedy", "/remedies/name"), ("description", "/remedies/description"),
-                        ("option", "/remedies/option_name")):
+                        ("option", "/remedies/option_name"),
+                        ("option_description", "/remedies/option_description")):
         assert [v for v in frame[column].unique() if v] == [
             t for s, t in shown if s == src], column
     assert [t for s, t in shown if s == "/remedies/option_cost"] == ["20", "15", "30", "50"]

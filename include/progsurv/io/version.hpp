@@ -45,10 +45,11 @@ inline constexpr int kRunFormatVersionMinor = 2;
 inline constexpr int kRunFormatOldestMajor = 1;
 
 // File written by `progsurv remedies` (docs/hdf5-remedies-format.md), with its own version;
-// 1.1 added the scenario's label and changes (--set).
+// 1.1 added the scenario's label and changes (--set); 1.2 searches on a portfolio; 1.3 each
+// option's description (/remedies/option_description).
 inline constexpr const char* kRemediesFiletype = "progsurv-remedies";
 inline constexpr int kRemediesFormatVersionMajor = 1;
-inline constexpr int kRemediesFormatVersionMinor = 2;
+inline constexpr int kRemediesFormatVersionMinor = 3;
 
 const char* version_string();  // "0.1.0"
 const char* build_string();    // compiler, build type, system
