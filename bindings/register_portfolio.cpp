@@ -308,6 +308,19 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares.
           },
           "[8] sum over organisations of their programmes in each end category times their "
           "programmes launched.")
+      .def_property_readonly(
+          "template_value",
+          [](py::handle self) { return readonly_view(self, tally_of(self).template_value); },
+          "[T] value banked by the programmes of each template, all organisations together.")
+      .def_property_readonly(
+          "template_value_sq",
+          [](py::handle self) { return readonly_view(self, tally_of(self).template_value_sq); },
+          "[T] sum over organisations of (their value from each template)^2.")
+      .def_property_readonly(
+          "template_value_cross",
+          [](py::handle self) { return readonly_view(self, tally_of(self).template_value_cross); },
+          "[T] sum over organisations of their value from each template times their "
+          "programmes launched from it.")
       .def_readonly("per_org_ended_cross", &PortfolioTally::per_org_ended_cross,
                     "Sum over organisations of their programmes ended early times their "
                     "programmes launched.")
@@ -485,6 +498,15 @@ summary; estimates are (n, 3) arrays (estimate, lower, upper).
             return readonly_view(self, summary_of(self).template_launched_per_org);
           },
           "[T] programmes launched from each template per organisation (mean).")
+      .def_property_readonly(
+          "template_value",
+          [](py::handle self) {
+            const auto& v = summary_of(self).template_value;
+            return estimate_view(self, v.data(), v.size());
+          },
+          "[T, 3] value banked per programme launched from each template: mean, lower, upper "
+          "(normal interval of a ratio over organisations; NaN from a file before format 1.3 "
+          "and for a template never launched).")
       .def_property_readonly(
           "template_share",
           [](py::handle self) {

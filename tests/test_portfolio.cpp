@@ -444,6 +444,9 @@ TEST(PortfolioFile, RoundTrip) {
   EXPECT_EQ(back.tally.template_category_cross, r.tally.template_category_cross);
   EXPECT_EQ(back.tally.per_org_category_cross, r.tally.per_org_category_cross);
   EXPECT_EQ(back.tally.per_org_ended_cross, r.tally.per_org_ended_cross);
+  EXPECT_EQ(back.tally.template_value, r.tally.template_value);
+  EXPECT_EQ(back.tally.template_value_sq, r.tally.template_value_sq);
+  EXPECT_EQ(back.tally.template_value_cross, r.tally.template_value_cross);
   EXPECT_EQ(back.seed, r.seed);
   EXPECT_EQ(format_portfolio_summary(back), format_portfolio_summary(r));
 }
@@ -483,7 +486,8 @@ TEST(PortfolioTemplates, SummaryMatchesAHandCount) {
 
   // Each organisation's programmes by template: launched, then by end category.
   using Row = std::array<std::int64_t, kEndCategoryCount + 1>;
-  std::vector<std::array<Row, 3>> org(static_cast<std::size_t>(n));  // zeros
+  std::vector<std::array<Row, 3>> org(static_cast<std::size_t>(n));           // zeros
+  std::vector<std::array<double, 3>> org_value(static_cast<std::size_t>(n));  // zeros
   std::vector<std::int64_t> launched(3, 0);
   std::vector<std::array<std::int64_t, kEndCategoryCount>> count(3);  // zeros
   for (std::int64_t i = 0; i < n; ++i) {
@@ -495,6 +499,7 @@ TEST(PortfolioTemplates, SummaryMatchesAHandCount) {
       ++count[j][c];
       ++org[static_cast<std::size_t>(i)][j][0];
       ++org[static_cast<std::size_t>(i)][j][1 + c];
+      org_value[static_cast<std::size_t>(i)][j] += x.value;
     }
   }
   ASSERT_GT(launched[0], n);  // the first launch plus renewals
@@ -543,7 +548,25 @@ TEST(PortfolioTemplates, SummaryMatchesAHandCount) {
       total += e.estimate;
     }
     EXPECT_NEAR(total, 1.0, 1e-12);
+
+    // Value per programme launched: the same ratio over organisations, a normal interval.
+    double value = 0.0;
+    for (const auto& v : org_value) value += v[j];
+    const double y = static_cast<double>(launched[j]), mean = value / y;
+    double residuals = 0.0;
+    for (std::size_t i = 0; i < org.size(); ++i) {
+      const double d = org_value[i][j] - mean * static_cast<double>(org[i][j][0]);
+      residuals += d * d;
+    }
+    const double nn = static_cast<double>(n);
+    const double half = 1.959963984540054 * std::sqrt(nn * residuals / (nn - 1.0)) / y;
+    const Estimate& v = s.template_value[j];
+    EXPECT_GT(mean, 0.0);
+    EXPECT_NEAR(v.estimate, mean, 1e-12 * mean);
+    EXPECT_NEAR(v.lower, mean - half, 1e-9 * mean);
+    EXPECT_NEAR(v.upper, mean + half, 1e-9 * mean);
   }
+  EXPECT_TRUE(std::isnan(s.template_value[2].estimate));  // never launched
   // The hard template's handoffs break more often: it completes less often.
   const auto completed = static_cast<std::size_t>(EndCategory::Completed);
   EXPECT_LT(s.template_share[1][completed].upper, s.template_share[0][completed].lower);
@@ -566,7 +589,8 @@ TEST(PortfolioFile, BeforeFormat13TemplateSharesAreWilson) {
     h5::Group g = f.open_group("tally");
     for (const char* name :
          {"template_launched_sq", "template_category_sq", "template_category_cross",
-          "per_org_category_cross", "per_org_ended_cross"})
+          "per_org_category_cross", "per_org_ended_cross", "template_value_sum",
+          "template_value_sq", "template_value_cross"})
       ASSERT_GE(H5Ldelete(g.id(), name, H5P_DEFAULT), 0) << name;
   }
   const PortfolioResult back = read_portfolio_result(path.string());
@@ -574,6 +598,8 @@ TEST(PortfolioFile, BeforeFormat13TemplateSharesAreWilson) {
   EXPECT_FALSE(back.tally.clustered);
   const PortfolioSummary old = summarize(back.tally), now = summarize(r.tally);
   EXPECT_EQ(old.template_interval_method, kIntervalMethod);
+  EXPECT_TRUE(std::isnan(old.template_value[0].estimate));  // none kept before 1.3
+  EXPECT_NE(format_portfolio_summary(back).find("         -  "), std::string::npos);
   EXPECT_EQ(now.template_interval_method, kClusteredIntervalMethod);
   const auto completed = static_cast<std::size_t>(EndCategory::Completed);
   for (std::size_t j = 0; j < 2; ++j) {
@@ -602,7 +628,7 @@ TEST(PortfolioSummaryText, ByProgrammeTableWithMoreThanOneTemplate) {
                 100.0 * s.template_share[1][completed].estimate);
   EXPECT_NE(text.find(want), std::string::npos) << text;
   EXPECT_NE(text.find("\nprogramme    launched  per org  completed [95% interval]   ended    "
-                      "not started  running  ended most by\n"),
+                      "not started  running  mean value  ended most by\n"),
             std::string::npos)
       << text;
   for (std::size_t j = 0; j < 2; ++j) {

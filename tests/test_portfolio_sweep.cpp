@@ -301,7 +301,7 @@ TEST(PortfolioSweepRun, PointEqualsRunPortfolioOfItsValues) {
   cc.xx = r.tally.per_org_category[0].sumsq;
   cc.xy = static_cast<double>(r.tally.per_org_category_cross[0]);
   cc.yy = r.tally.per_org_launched.sumsq;
-  EXPECT_EQ(point.se[metric_index(s, "share_completed")], progsurv::clustered_share_se(cc));
+  EXPECT_EQ(point.se[metric_index(s, "share_completed")], progsurv::clustered_ratio_se(cc));
   EXPECT_GT(cc.xy, 0.0);
   // Cynicism and trust at the horizon: the portfolio's last grid point is its horizon.
   ASSERT_EQ(sm.grid.back(), p.horizon);

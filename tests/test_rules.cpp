@@ -691,7 +691,7 @@ TEST(Intervals, ClusteredShareCountsClustersNotItems) {
   std::vector<std::pair<int, int>> all_or_none(50, {10, 10});
   all_or_none.insert(all_or_none.end(), 50, {0, 10});
   const ClusteredCounts c = cluster_sums(all_or_none);
-  EXPECT_NEAR(clustered_share_se(c), std::sqrt(100.0 * 2500.0 / 99.0) / 1000.0, 1e-15);
+  EXPECT_NEAR(clustered_ratio_se(c), std::sqrt(100.0 * 2500.0 / 99.0) / 1000.0, 1e-15);
   const Estimate e = clustered_share(c);
   const auto [lo, hi] = progsurv::testing::wilson_roots_at(0.5, 99.0, 1.959963984540054);
   EXPECT_EQ(e.estimate, 0.5);
@@ -716,7 +716,7 @@ TEST(Intervals, ClusteredShareCountsClustersNotItems) {
   const Estimate none = clustered_share(cluster_sums({{0, 3}, {0, 5}}));
   EXPECT_EQ(none.lower, 0.0);
   EXPECT_NEAR(none.upper, wilson(0, 8).upper, 1e-12);
-  EXPECT_TRUE(std::isnan(clustered_share_se(cluster_sums({{1, 3}}))));
+  EXPECT_TRUE(std::isnan(clustered_ratio_se(cluster_sums({{1, 3}}))));
   EXPECT_TRUE(std::isnan(clustered_share(cluster_sums({{0, 0}, {0, 0}})).estimate));
 }
 

@@ -308,6 +308,10 @@ summary; estimates are (n, 3) arrays (estimate, lower, upper)."""
         """[T, 8, 3] share of each template's launched programmes in each end category (by category_names), with 95% intervals by template_interval_method; NaN for a template never launched."""
         ...
     @property
+    def template_value(self) -> numpy.ndarray:
+        """[T, 3] value banked per programme launched from each template: mean, lower, upper (normal interval of a ratio over organisations; NaN from a file before format 1.3 and for a template never launched)."""
+        ...
+    @property
     def trust_mean(self) -> numpy.ndarray:
         """[G] mean customer trust T(t)."""
         ...
@@ -465,6 +469,18 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares."""
     @property
     def template_launched_sq(self) -> numpy.ndarray:
         """[T] sum over organisations of (programmes launched from each template)^2."""
+        ...
+    @property
+    def template_value(self) -> numpy.ndarray:
+        """[T] value banked by the programmes of each template, all organisations together."""
+        ...
+    @property
+    def template_value_cross(self) -> numpy.ndarray:
+        """[T] sum over organisations of their value from each template times their programmes launched from it."""
+        ...
+    @property
+    def template_value_sq(self) -> numpy.ndarray:
+        """[T] sum over organisations of (their value from each template)^2."""
         ...
     @property
     def trust(self) -> numpy.ndarray:

@@ -220,7 +220,9 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         horizon), each with _lower and _upper 95% bounds; NaN for a template never
         launched. An organisation's programmes share its sponsors, so the bounds are of a
         ratio over organisations (Wilson at the effective sample size: see
-        statistics.template_interval_method and docs/hdf5-portfolio-format.md). Launch ranks mix templates, so read ranks() with this.
+        statistics.template_interval_method and docs/hdf5-portfolio-format.md). Then
+        mean_value: the value banked per programme launched, with _lower and _upper (normal
+        interval of the same ratio over organisations; NaN for a file before format 1.3). Launch ranks mix templates, so read ranks() with this.
 
         Returns a pandas DataFrame indexed by template name.
         """
@@ -232,6 +234,9 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
             columns[c] = share[:, k, 0]
             columns[f"{c}_lower"] = share[:, k, 1]
             columns[f"{c}_upper"] = share[:, k, 2]
+        value = np.asarray(s.template_value)
+        columns.update(mean_value=value[:, 0], mean_value_lower=value[:, 1],
+                       mean_value_upper=value[:, 2])
         return pd.DataFrame(columns, index=pd.Index(list(s.template_names), name="template"))
 
     def organisation(self):

@@ -925,6 +925,7 @@ def _portfolio_context(f):
                      if len(template_names) > 1 and "templates" in h5 else [])
     return dict(kind="portfolio", figures=figures, cat=cats.index, causes=cats[1:6],
                 template_names=template_names, template_rows=template_rows,
+                template_value="templates/value" in h5,  # format 1.3
                 changes=scenario_changes(pg),
                 label_src="/portfolio@label" if "label" in pg.attrs else "/portfolio@name",
                 rank_rows=rows, rank_hidden=hidden, yearly=yearly,

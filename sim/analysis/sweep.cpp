@@ -200,7 +200,7 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
         count = static_cast<std::int64_t>(std::llround(cc.y));
         if (count > 0) {
           est = cc.x / cc.y;
-          se = clustered_share_se(cc);
+          se = clustered_ratio_se(cc);
         }
         break;
       }

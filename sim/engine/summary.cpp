@@ -44,7 +44,7 @@ Estimate wilson_at(double p, double nn, double z) {
   return {p, std::min(p, std::max(0.0, centre - half)), std::max(p, std::min(1.0, centre + half))};
 }
 
-double clustered_share_se(const ClusteredCounts& c) {
+double clustered_ratio_se(const ClusteredCounts& c) {
   if (c.clusters < 2 || !(c.y > 0.0)) return kNaN;
   const double n = static_cast<double>(c.clusters);
   const double r = c.x / c.y;
@@ -53,10 +53,16 @@ double clustered_share_se(const ClusteredCounts& c) {
   return std::sqrt(n * ss / (n - 1.0)) / c.y;
 }
 
+Estimate clustered_mean(const ClusteredCounts& c, double z) {
+  if (!(c.y > 0.0)) return {kNaN, kNaN, kNaN};
+  const double r = c.x / c.y, half = z * clustered_ratio_se(c);
+  return {r, r - half, r + half};
+}
+
 Estimate clustered_share(const ClusteredCounts& c, double z) {
   if (!(c.y > 0.0)) return {kNaN, kNaN, kNaN};
   const double r = c.x / c.y;
-  const double se = clustered_share_se(c);
+  const double se = clustered_ratio_se(c);
   double size = c.y;
   if (r > 0.0 && r < 1.0 && se > 0.0) size = std::min(c.y, r * (1.0 - r) / (se * se));
   return wilson_at(r, size, z);

@@ -93,6 +93,9 @@ void write_tally(h5::File& f, const PortfolioTally& t) {
                     std::vector<std::int64_t>(t.per_org_category_cross.begin(),
                                               t.per_org_category_cross.end()));
     g.write_dataset("per_org_ended_cross", std::vector<std::int64_t>{t.per_org_ended_cross});
+    g.write_dataset("template_value_sum", t.template_value);
+    g.write_dataset("template_value_sq", t.template_value_sq);
+    g.write_dataset("template_value_cross", t.template_value_cross);
   }
   const std::vector<Moments> per(t.per_org_category.begin(), t.per_org_category.end());
   g.write_dataset("per_org_category_sum", sums(per, false));
@@ -170,6 +173,7 @@ void write_derived(h5::File& f, const PortfolioTally& t) {
     std::vector<Estimate> shares;
     for (const auto& row : s.template_share) shares.insert(shares.end(), row.begin(), row.end());
     write_estimates(g, "share", shares, {tc, c});
+    write_estimates(g, "value", s.template_value);  // 1.3
   }
   {
     h5::Group g = f.create_group("organisation");
@@ -341,6 +345,9 @@ PortfolioResult read_portfolio_result(const std::string& path) {
       const auto cross = read_exact<std::int64_t>(g, "per_org_category_cross", c, path);
       std::copy(cross.begin(), cross.end(), t.per_org_category_cross.begin());
       t.per_org_ended_cross = read_exact<std::int64_t>(g, "per_org_ended_cross", 1, path)[0];
+      t.template_value = read_exact<double>(g, "template_value_sum", tc, path);
+      t.template_value_sq = read_exact<double>(g, "template_value_sq", tc, path);
+      t.template_value_cross = read_exact<double>(g, "template_value_cross", tc, path);
     }
     const auto ps = read_exact<double>(g, "per_org_category_sum", c, path);
     const auto pq = read_exact<double>(g, "per_org_category_sumsq", c, path);

@@ -118,6 +118,8 @@ PortfolioSummary summarize(const PortfolioTally& t) {
   s.template_interval_method = t.clustered ? kClusteredIntervalMethod : kIntervalMethod;
   for (std::size_t j = 0; j < t.template_launched.size(); ++j) {
     s.template_launched_per_org.push_back(static_cast<double>(t.template_launched[j]) / n);
+    s.template_value.push_back(t.clustered ? clustered_mean(t.template_value_counts(j))
+                                           : Estimate{kNaN, kNaN, kNaN});
     if (!t.clustered) {
       s.template_share.push_back(category_shares(t.template_category, j, t.template_launched[j]));
       continue;
@@ -304,7 +306,7 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
     for (const auto& name : s.template_names) width = std::max(width, text_columns(name));
     std::snprintf(line, sizeof line,
                   "\n%-*s  launched  per org  completed [95%% interval]   ended    not started  "
-                  "running  ended most by\n",
+                  "running  mean value  ended most by\n",
                   static_cast<int>(width) + 2, "programme");
     os << line;
     for (std::size_t j = 0; j < templates; ++j) {
@@ -322,13 +324,17 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
                                    ? std::string("-")
                                    : std::string(to_string(static_cast<Cause>(cause))) + " " +
                                          pct(sh[static_cast<std::size_t>(cause) + 1].estimate);
-      std::snprintf(line, sizeof line, " %9lld  %7.2f  %-26s %6s   %6s      %6s   %s\n",
+      // A file before format 1.3 has no value by template.
+      const double value = s.template_value[j].estimate;
+      char value_text[32] = "         -";
+      if (!std::isnan(value)) std::snprintf(value_text, sizeof value_text, "%10.2f", value);
+      std::snprintf(line, sizeof line, " %9lld  %7.2f  %-26s %6s   %6s      %6s   %s  %s\n",
                     static_cast<long long>(s.template_launched[j]), s.template_launched_per_org[j],
                     interval_pct(sh[static_cast<std::size_t>(EndCategory::Completed)]).c_str(),
                     pct(ended).c_str(),
                     pct(sh[static_cast<std::size_t>(EndCategory::NotStarted)].estimate).c_str(),
                     pct(sh[static_cast<std::size_t>(EndCategory::Running)].estimate).c_str(),
-                    most.c_str());
+                    value_text, most.c_str());
       os << line;
     }
   }

@@ -42,6 +42,9 @@ PortfolioTally::PortfolioTally(const Portfolio& p)
   template_launched_sq.assign(p.templates.size(), 0);
   template_category_sq.assign(p.templates.size() * kCategories, 0);
   template_category_cross.assign(p.templates.size() * kCategories, 0);
+  template_value.assign(p.templates.size(), 0.0);
+  template_value_sq.assign(p.templates.size(), 0.0);
+  template_value_cross.assign(p.templates.size(), 0.0);
   double most = 0.0;
   for (const auto& t : p.templates) {
     double total = 0.0;
@@ -77,6 +80,7 @@ void PortfolioTally::add(const OrganisationRecord& r) {
   std::array<std::int64_t, kCategories> per_category{};
   double value = 0.0;
   org_by_template_.assign(template_launched.size() * (kCategories + 1), 0);
+  org_value_by_template_.assign(template_launched.size(), 0.0);
   const std::size_t g = grid.size();
   for (std::size_t k = 0; k < k_count; ++k) {
     const LaunchedProgramme& p = r.programmes[k];
@@ -95,6 +99,7 @@ void PortfolioTally::add(const OrganisationRecord& r) {
     ++template_category[j * kCategories + c];
     ++org_by_template_[j * (kCategories + 1)];
     ++org_by_template_[j * (kCategories + 1) + 1 + c];
+    org_value_by_template_[j] += p.value;
     ++per_category[c];
     value += p.value;
     if (c != static_cast<std::size_t>(EndCategory::Running)) {
@@ -116,6 +121,10 @@ void PortfolioTally::add(const OrganisationRecord& r) {
     const std::int64_t* row = &org_by_template_[j * (kCategories + 1)];
     if (row[0] == 0) continue;
     template_launched_sq[j] += row[0] * row[0];
+    const double v = org_value_by_template_[j];
+    template_value[j] += v;
+    template_value_sq[j] += v * v;
+    template_value_cross[j] += v * static_cast<double>(row[0]);
     for (std::size_t c = 0; c < kCategories; ++c) {
       template_category_sq[j * kCategories + c] += row[1 + c] * row[1 + c];
       template_category_cross[j * kCategories + c] += row[1 + c] * row[0];
@@ -160,6 +169,9 @@ void PortfolioTally::merge(const PortfolioTally& o) {
   add_into(template_launched_sq, o.template_launched_sq);
   add_into(template_category_sq, o.template_category_sq);
   add_into(template_category_cross, o.template_category_cross);
+  add_into(template_value, o.template_value);
+  add_into(template_value_sq, o.template_value_sq);
+  add_into(template_value_cross, o.template_value_cross);
   for (std::size_t c = 0; c < kCategories; ++c)
     per_org_category_cross[c] += o.per_org_category_cross[c];
   per_org_ended_cross += o.per_org_ended_cross;
@@ -196,6 +208,19 @@ ClusteredCounts PortfolioTally::template_share_counts(std::size_t t, EndCategory
   if (clustered) {
     out.xx = static_cast<double>(template_category_sq[i]);
     out.xy = static_cast<double>(template_category_cross[i]);
+    out.yy = static_cast<double>(template_launched_sq[t]);
+  }
+  return out;
+}
+
+ClusteredCounts PortfolioTally::template_value_counts(std::size_t t) const {
+  ClusteredCounts out;
+  out.clusters = n;
+  out.y = static_cast<double>(template_launched[t]);
+  if (clustered) {
+    out.x = template_value[t];
+    out.xx = template_value_sq[t];
+    out.xy = template_value_cross[t];
     out.yy = static_cast<double>(template_launched_sq[t]);
   }
   return out;

@@ -68,13 +68,15 @@ def test_portfolio_report_by_programme(briefs, mixed_yaml, tmp_path):
              if attrs["data-src"] == "/portfolio/template_names"]
     assert names == ["cx", "pilot"]
     # The note names the intervals' method; per template: name, launched, per organisation,
-    # completed with its two bounds, ended early, the five causes, not started, running.
-    assert len(parser.nums) == 1 + 2 * 14
+    # completed with its two bounds, ended early, the five causes, not started, running,
+    # mean value with its two bounds.
+    assert len(parser.nums) == 1 + 2 * 17
     assert parser.nums[0][1] == "wilson-effective-size"
     assert {a["data-src"] for a, _ in parser.nums} == {
         "/templates@interval_method",
         "/portfolio/template_names", "/templates/launched", "/templates/launched_per_organisation",
-        "/templates/share", "/templates/share_lower", "/templates/share_upper"}
+        "/templates/share", "/templates/share_lower", "/templates/share_upper",
+        "/templates/value", "/templates/value_lower", "/templates/value_upper"}
     assert count > len(parser.nums)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
     assert "A launch rank counts the programmes of every template together" in text

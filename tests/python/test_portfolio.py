@@ -276,6 +276,16 @@ def test_templates_are_the_tallys_counts_by_template(mixed):
         lower, upper = _wilson_at(r, size)
         assert np.allclose(df[f"{c}_lower"], lower, atol=1e-12), c
         assert np.allclose(df[f"{c}_upper"], upper, atol=1e-12), c
+    # Value per programme launched: the tally's value by template over its programmes, with
+    # the normal interval of that ratio over organisations.
+    value = np.asarray(t.template_value)
+    mean = value / launched
+    ss = (np.asarray(t.template_value_sq) - 2 * mean * np.asarray(t.template_value_cross)
+          + mean**2 * np.asarray(t.template_launched_sq))
+    half = 1.959963984540054 * np.sqrt(n * ss / (n - 1)) / launched
+    assert np.allclose(df["mean_value"], mean, rtol=1e-12)
+    assert np.allclose(df["mean_value_lower"], mean - half, rtol=1e-9)
+    assert np.allclose(df["mean_value_upper"], mean + half, rtol=1e-9)
     # The same numbers as the bound summary holds (no second computation).
     s = mixed.statistics
     assert s.template_names == ["cx", "pilot"]

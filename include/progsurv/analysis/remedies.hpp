@@ -32,7 +32,7 @@ inline constexpr std::int64_t kDefaultMaxBundles = 4096;
 // One way of taking a remedy: a remedy with `cost` and `set` has one, unnamed; a remedy with
 // `options` has one per option.
 struct RemedyChoice {
-  std::string name;  // the option's name; empty for a remedy without options
+  std::string name;         // the option's name; empty for a remedy without options
   std::string description;  // the option's own, optional; empty for a remedy without options
   double cost = 0.0;
   // --set paths and their values as text, applied together with Scenario::with_values (or

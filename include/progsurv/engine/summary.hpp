@@ -30,20 +30,22 @@ Estimate wilson(std::int64_t k, std::int64_t n, double z = kZ95);
 // The same for a share p seen with an effective sample size n, not necessarily whole.
 Estimate wilson_at(double p, double n, double z = kZ95);
 
-// A share of items that come in clusters, such as the programmes of one organisation (which
+// A ratio over items that come in clusters, such as the programmes of one organisation (which
 // share its sponsors and its cynicism): R = sum x / sum y over the clusters, where cluster i
-// has y_i items of which x_i count. The sums over clusters of x, y, x^2, xy and y^2 are what
-// its spread needs.
+// has y_i items of which x_i count (a share), or whose values sum to x_i (a mean per item).
+// The sums over clusters of x, y, x^2, xy and y^2 are what its spread needs.
 struct ClusteredCounts {
   std::int64_t clusters = 0;
   double x = 0.0, y = 0.0, xx = 0.0, xy = 0.0, yy = 0.0;
 };
 // The ratio estimator's delta-method standard error, sqrt(n s^2) / sum y with
 // s^2 = sum (x_i - R y_i)^2 / (n - 1); NaN with fewer than two clusters or no items.
-double clustered_share_se(const ClusteredCounts& c);
+double clustered_ratio_se(const ClusteredCounts& c);
 // R with a Wilson interval at the effective sample size R(1 - R) / SE^2, at most sum y (the
 // interval of independent items); sum y when R is 0 or 1, where the spread says nothing.
 Estimate clustered_share(const ClusteredCounts& c, double z = kZ95);
+// R (a mean per item) with the normal interval R +- z SE; NaN bounds without an SE.
+Estimate clustered_mean(const ClusteredCounts& c, double z = kZ95);
 
 // Quantile q of a histogram of equal bins of `width` starting at 0, with `total` as the
 // denominator: NaN when the histogram holds less than q * total. Linear within a bin.

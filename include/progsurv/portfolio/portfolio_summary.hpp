@@ -48,6 +48,9 @@ struct PortfolioSummary {
   std::vector<double> template_launched_per_org;
   std::vector<std::array<Estimate, kEndCategoryCount>> template_share;
   std::string template_interval_method;
+  // The value banked per programme launched from t, with the normal interval of that ratio
+  // over organisations (NaN from a file before format 1.3, and for a template never launched).
+  std::vector<Estimate> template_value;
 
   // Per organisation: mean programmes launched, in each end category, ended (any cause),
   // and total value; P10/P50/P90 of programmes completed and of total value.

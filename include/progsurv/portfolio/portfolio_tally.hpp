@@ -66,8 +66,14 @@ class PortfolioTally {
   std::vector<std::int64_t> template_category_cross;  // [T x kEndCategoryCount]
   std::array<std::int64_t, kEndCategoryCount> per_org_category_cross{};
   std::int64_t per_org_ended_cross = 0;
+  // Per template (format 1.3): the value its programmes banked, and the sums over
+  // organisations of (an organisation's value from it)^2 and of that value times its
+  // launches of it.
+  std::vector<double> template_value, template_value_sq, template_value_cross;  // [T]
   // Template t's share in category c, as a ratio over organisations (ClusteredCounts).
   ClusteredCounts template_share_counts(std::size_t t, EndCategory c) const;
+  // Template t's value per programme launched, as a ratio over organisations.
+  ClusteredCounts template_value_counts(std::size_t t) const;
 
   // Per organisation: sums over organisations of its programmes in each end category, of
   // its launches and its total value; and the distribution of each count (histogram over
@@ -103,6 +109,7 @@ class PortfolioTally {
   // Scratch for add(): one organisation's programmes by template, launched then by category
   // ([T x (1 + kEndCategoryCount)]); kept to spare an allocation per organisation.
   std::vector<std::int64_t> org_by_template_;
+  std::vector<double> org_value_by_template_;  // [T]
 };
 
 }  // namespace progsurv
