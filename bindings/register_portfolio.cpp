@@ -282,7 +282,9 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares.
           "[T, 8] programmes of each template in each end category.")
       .def_readonly("clustered", &PortfolioTally::clustered,
                     "Whether the organisations' spread by template below is kept (files of "
-                    "format 1.3 on; False for older files, whose arrays below are empty).")
+                    "format 1.3 on; False for older files: then the template_*_sq, *_cross and "
+                    "template_value arrays are empty and the per_org_*_cross sums are 0, not "
+                    "measured).")
       .def_property_readonly(
           "template_launched_sq",
           [](py::handle self) { return readonly_view(self, tally_of(self).template_launched_sq); },
@@ -436,7 +438,8 @@ void register_summary_class(py::module_& m) {
   py::class_<PortfolioSummary> cls(m, "PortfolioSummary", R"doc(
 Statistics derived from a PortfolioTally (what `progsurv portfolio` prints and writes under
 /ranks, /templates, /organisation, /grid and /exits), with 95% intervals: Wilson for
-shares, mean ± 1.96 SE for means per organisation. Arrays are read-only views into this
+shares (by template: at the effective sample size, template_interval_method), mean ± 1.96
+SE for means per organisation. Arrays are read-only views into this
 summary; estimates are (n, 3) arrays (estimate, lower, upper).
 )doc");
   cls.def_property_readonly(

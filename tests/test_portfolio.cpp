@@ -505,6 +505,23 @@ TEST(PortfolioTemplates, SummaryMatchesAHandCount) {
   ASSERT_GT(launched[0], n);  // the first launch plus renewals
   ASSERT_GT(launched[1], n);
   ASSERT_EQ(launched[2], 0);
+  // Over all templates: each category's count, and all endings', times the launches.
+  std::array<std::int64_t, kEndCategoryCount> category_cross{};
+  std::int64_t ended_cross = 0;
+  for (const auto& o : org) {
+    std::int64_t y = 0, ended = 0;
+    std::array<std::int64_t, kEndCategoryCount> x{};
+    for (const Row& row : o) {
+      y += row[0];
+      for (std::size_t c = 0; c < kEndCategoryCount; ++c) x[c] += row[1 + c];
+    }
+    for (std::size_t c = 0; c < kEndCategoryCount; ++c) category_cross[c] += x[c] * y;
+    for (int c = 1; c <= kCauseCount; ++c) ended += x[static_cast<std::size_t>(c)];
+    ended_cross += ended * y;
+  }
+  EXPECT_EQ(r.tally.per_org_category_cross, category_cross);
+  EXPECT_EQ(r.tally.per_org_ended_cross, ended_cross);
+  EXPECT_GT(ended_cross, 0);
 
   EXPECT_EQ(s.template_names, (std::vector<std::string>{"t0", "t1", "t2"}));
   EXPECT_EQ(s.template_launched, launched);
@@ -594,7 +611,12 @@ TEST(PortfolioFile, BeforeFormat13TemplateSharesAreWilson) {
       ASSERT_GE(H5Ldelete(g.id(), name, H5P_DEFAULT), 0) << name;
   }
   const PortfolioResult back = read_portfolio_result(path.string());
+  // Written again (a 1.3 file of a tally without the spread), it still reads as such.
+  write_portfolio_result(path.string(), back);
+  const PortfolioResult again = read_portfolio_result(path.string());
   std::filesystem::remove(path);
+  EXPECT_FALSE(again.tally.clustered);
+  EXPECT_EQ(format_portfolio_summary(again), format_portfolio_summary(back));
   EXPECT_FALSE(back.tally.clustered);
   const PortfolioSummary old = summarize(back.tally), now = summarize(r.tally);
   EXPECT_EQ(old.template_interval_method, kIntervalMethod);

@@ -85,6 +85,7 @@ const char* kAllMetrics = R"(metrics:
   - {mean_cynicism_at: 61}
   - orphaned_per_exit
   - share_completed
+  - share_ended
   - {share_ended_by: patience}
 )";
 
@@ -195,6 +196,10 @@ TEST(PortfolioSweepFile, ErrorsNameFileLineColumnAndKey) {
   EXPECT_NE(e.message().find("scenario sweeps"), std::string::npos) << e.what();
   e = error_of(sweep_text("oat", "  max_live: [2]\n", "metrics: [mean_complted]\n"));
   EXPECT_NE(e.message().find("did you mean 'mean_completed'?"), std::string::npos) << e.what();
+  // "mean_" on a share: not a mean, and the name to write instead.
+  e = error_of(sweep_text("oat", "  max_live: [2]\n", "metrics: [mean_share_completed]\n"));
+  EXPECT_EQ(e.key(), "metrics.0");
+  EXPECT_NE(e.message().find("write 'share_completed'"), std::string::npos) << e.what();
   e = error_of(sweep_text("oat", "  max_live: [2]\n", "metrics: [{rank_completed: 0}]\n"));
   EXPECT_NE(e.message().find("first programme"), std::string::npos) << e.what();
   e = error_of(sweep_text("oat", "  max_live: [2]\n", "metrics: [{mean_trust_at: 121}]\n"));
@@ -303,6 +308,13 @@ TEST(PortfolioSweepRun, PointEqualsRunPortfolioOfItsValues) {
   cc.yy = r.tally.per_org_launched.sumsq;
   EXPECT_EQ(point.se[metric_index(s, "share_completed")], progsurv::clustered_ratio_se(cc));
   EXPECT_GT(cc.xy, 0.0);
+  // share_ended: every ending together, with its own squares and cross sums.
+  progsurv::ClusteredCounts ce = cc;
+  ce.x = r.tally.per_org_ended.sum;
+  ce.xx = r.tally.per_org_ended.sumsq;
+  ce.xy = static_cast<double>(r.tally.per_org_ended_cross);
+  EXPECT_EQ(at("share_ended"), ce.x / ce.y);
+  EXPECT_EQ(point.se[metric_index(s, "share_ended")], progsurv::clustered_ratio_se(ce));
   // Cynicism and trust at the horizon: the portfolio's last grid point is its horizon.
   ASSERT_EQ(sm.grid.back(), p.horizon);
   EXPECT_DOUBLE_EQ(at("mean_cynicism"), sm.cynicism_mean.back());

@@ -669,6 +669,11 @@ TEST(RemediesGoal, PortfolioGoalsAreTheSweepsMetrics) {
   EXPECT_THROW(Goal::parse("share_ended_by_boredom", true), UsageError);
   // "mean_" is optional on a mean only: a share or a rank is not a mean.
   EXPECT_THROW(Goal::parse("mean_share_completed", true), UsageError);
+  try {
+    Goal::parse("mean_share_ended", true);
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("write 'share_ended'"), std::string::npos) << e.what();
+  }
   EXPECT_THROW(Goal::parse("mean_rank_completed_1", true), UsageError);
   EXPECT_EQ(Goal::parse("mean_value", true).name, "mean_total_value");
   // Which programmes each counts, by end category (one rule for goals and sweeps).

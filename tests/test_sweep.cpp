@@ -14,6 +14,7 @@
 #include "progsurv/engine/run.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
+#include "progsurv/scenario/text_columns.hpp"
 
 namespace {
 
@@ -518,6 +519,40 @@ TEST(SweepRun, PrecisionTargetPerPoint) {
   };
   ASSERT_NE(r.points[1].replications, r.points[2].replications);
   EXPECT_EQ(r.points[1].replications < r.points[2].replications, variance(1) < variance(2));
+}
+
+// A label is the user's own text, any UTF-8: the tables pad it by the columns it takes, so
+// the next column starts in one place on every row (the tornado and the points' table).
+TEST(SweepText, LabelsArePaddedByColumnsNotBytes) {
+  const std::string label = "Geduld \xe2\x80\x93 Median";  // an en dash: 3 bytes, 1 column
+  for (const char* design : {"oat", "grid"}) {
+    const Sweep s = Sweep::from_yaml(
+        sweep_text(design, "  patience.threshold.median: {values: [12, 24], label: \"" + label +
+                               "\"}\n  succession.adoption: {values: [0.2, 0.8]}\n"),
+        "s.yaml");
+    const std::string text = progsurv::format_sweep(progsurv::run_sweep(s, SweepOptions{}));
+    // The columns before the first cell after the label, and after the other name.
+    const auto column_after = [&](const std::string& name) {
+      const std::size_t start = text.find("\n  " + name + " ");
+      EXPECT_NE(start, std::string::npos) << name << "\n" << text;
+      const std::size_t next = text.find_first_not_of(' ', start + 3 + name.size());
+      return progsurv::text_columns(text.substr(start + 1, next - start - 1));
+    };
+    if (std::string(design) == "oat") {
+      EXPECT_EQ(column_after(label), column_after("succession.adoption")) << text;
+    } else {
+      // The points' table: its header's second column and a row's second cell.
+      const std::size_t header = text.find("\n  point  " + label);
+      ASSERT_NE(header, std::string::npos) << text;
+      const std::size_t row = text.find("\n  0      12");
+      ASSERT_NE(row, std::string::npos) << text;
+      const std::size_t h = text.find("succession.adoption", header);
+      const std::size_t v = text.find("0.2", row);
+      EXPECT_EQ(progsurv::text_columns(text.substr(header, h - header)),
+                progsurv::text_columns(text.substr(row, v - row)))
+          << text;
+    }
+  }
 }
 
 // --- the file, the journal, --resume ----------------------------------------------------

@@ -111,6 +111,12 @@ MUTANTS = [
            "c = ready_.begin()->first;",
            "Randomness and reproducibility: chunk results are merged in chunk order; the "
            "mutant merges whichever ready chunk comes first (completion order)"),
+    Mutant("M14", "sim/engine/summary.cpp",
+           "const double ss = std::max(0.0, c.xx - 2.0 * r * c.xy + r * r * c.yy);",
+           "const double ss = std::max(0.0, c.xx - 2.0 * r * c.x + r * r * c.y);",
+           "Outputs and statistics: a share of programmes is a ratio over organisations; the "
+           "mutant takes every organisation to have one programme (the cross and square sums of "
+           "launches replaced by their plain sums)"),
 ]
 
 

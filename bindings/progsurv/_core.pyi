@@ -191,7 +191,8 @@ plots."""
 class PortfolioSummary:
     """Statistics derived from a PortfolioTally (what `progsurv portfolio` prints and writes under
 /ranks, /templates, /organisation, /grid and /exits), with 95% intervals: Wilson for
-shares, mean ± 1.96 SE for means per organisation. Arrays are read-only views into this
+shares (by template: at the effective sample size, template_interval_method), mean ± 1.96
+SE for means per organisation. Arrays are read-only views into this
 summary; estimates are (n, 3) arrays (estimate, lower, upper)."""
     def __init__(*args: Any, **kwargs: Any) -> Any:
         """Initialize self.  See help(type(self)) for accurate signature."""
@@ -349,7 +350,7 @@ its PortfolioResult alive. Moments are (n, 2) arrays: sum and sum of squares."""
         ...
     @property
     def clustered(self) -> bool:
-        """Whether the organisations' spread by template below is kept (files of format 1.3 on; False for older files, whose arrays below are empty)."""
+        """Whether the organisations' spread by template below is kept (files of format 1.3 on; False for older files: then the template_*_sq, *_cross and template_value arrays are empty and the per_org_*_cross sums are 0, not measured)."""
         ...
     def count_hist(self, group: str) -> numpy.ndarray:
         """Returns a view h with h[m] = organisations with m programmes in `group` ('launched', 'completed', 'ended', 'not_started' or 'running')."""

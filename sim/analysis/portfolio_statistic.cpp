@@ -206,9 +206,11 @@ bool PortfolioStatistic::parse(const std::string& text, const std::string& what,
     const bool fits = s.arg() == Arg::None ? name == stem : starts_with(name, stem + "_");
     if (fits && stem.size() > best_stem.size()) best = &s, best_stem = stem;
   }
+  if (best == nullptr) return false;
   // "mean_" is optional on a mean's name only: "mean_share_completed" is no statistic.
-  if (best == nullptr || (starts_with(text, "mean_") && !starts_with(best->stem(), "mean_")))
-    return false;
+  if (starts_with(text, "mean_") && !starts_with(best->stem(), "mean_"))
+    throw UsageError(what + " '" + text + "': '" + best->stem() +
+                     "' is not a mean per organisation; write '" + text.substr(5) + "'");
   out = *best;
   const std::string rest =
       best->arg() == Arg::None ? std::string() : name.substr(best_stem.size() + 1);

@@ -153,14 +153,28 @@ void mean_and_se(const Moments& m, std::int64_t n, double& est, double& se) {
   se = n < 2 ? kNaN : std::sqrt(std::max(0.0, (m.sumsq - nn * est * est) / (nn - 1.0)) / nn);
 }
 
+// What a Count or Share statistic counts per organisation (PortfolioStatistic::counts: one
+// category, or every ending), as sums over organisations of it, its square and it times the
+// organisation's launches. Every ending together has its own sums: those of the categories
+// would not give the square of their total.
+struct Counted {
+  Moments moments;
+  double times_launched = 0.0;
+};
+Counted counted(const PortfolioTally& t, const PortfolioStatistic& s) {
+  int categories = 0, last = 0;
+  for (int c = 0; c < kEndCategoryCount; ++c)
+    if (s.counts(static_cast<EndCategory>(c))) ++categories, last = c;
+  if (categories > 1) return {t.per_org_ended, static_cast<double>(t.per_org_ended_cross)};
+  const auto c = static_cast<std::size_t>(last);
+  return {t.per_org_category[c], static_cast<double>(t.per_org_category_cross[c])};
+}
+
 // Portfolio metrics from the raw tally (docs/sweep-format.md); `count` is what each
 // estimate is a share or mean over.
 void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, double horizon,
                                PointResult& out) {
   const std::int64_t n = t.n;
-  const auto category_moments = [&](EndCategory c) -> const Moments& {
-    return t.per_org_category[static_cast<std::size_t>(c)];
-  };
   using PKind = PortfolioStatistic::Kind;
   for (const SweepMetric& m : sweep.metrics) {
     double est = kNaN, se = kNaN;
@@ -173,30 +187,19 @@ void compute_portfolio_metrics(const Sweep& sweep, const PortfolioTally& t, doub
         mean_and_se(t.per_org_launched, n, est, se);
         break;
       case PKind::Count:
-        // All endings together have their own moments: a sum of categories' would lose sumsq.
-        if (s.outcome == Outcome::Ended && s.cause == Cause::None) {
-          mean_and_se(t.per_org_ended, n, est, se);
-        } else {
-          mean_and_se(category_moments(end_category(s.outcome, s.cause)), n, est, se);
-        }
+        mean_and_se(counted(t, s).moments, n, est, se);
         break;
       case PKind::Share: {
         // Of every programme launched, pooled over organisations: a ratio over organisations
         // (an organisation's programmes share its sponsors), its delta-method standard error.
+        const Counted x = counted(t, s);
         ClusteredCounts cc;
         cc.clusters = n;
+        cc.x = x.moments.sum;
+        cc.xx = x.moments.sumsq;
+        cc.xy = x.times_launched;
         cc.y = t.per_org_launched.sum;
         cc.yy = t.per_org_launched.sumsq;
-        if (s.outcome == Outcome::Ended && s.cause == Cause::None) {
-          cc.x = t.per_org_ended.sum;
-          cc.xx = t.per_org_ended.sumsq;
-          cc.xy = static_cast<double>(t.per_org_ended_cross);
-        } else {
-          const auto c = static_cast<std::size_t>(end_category(s.outcome, s.cause));
-          cc.x = t.per_org_category[c].sum;
-          cc.xx = t.per_org_category[c].sumsq;
-          cc.xy = static_cast<double>(t.per_org_category_cross[c]);
-        }
         count = static_cast<std::int64_t>(std::llround(cc.y));
         if (count > 0) {
           est = cc.x / cc.y;

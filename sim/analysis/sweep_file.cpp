@@ -743,6 +743,11 @@ class SweepReader {
           r_.fail(item, "'" + name + "' needs an argument, e.g. {" + name + ": ...}");
         for (const auto& [foreign, why] : t.foreign)
           if (name == foreign) r_.fail(item, "'" + name + "' " + why);
+        const auto known = [&](const std::string& x) {
+          return std::find(all.begin(), all.end(), x) != all.end();
+        };
+        if (name.rfind("mean_", 0) == 0 && !known(name) && known(name.substr(5)))
+          r_.fail(item, "'" + name.substr(5) + "' is not a mean; write '" + name.substr(5) + "'");
         m = spec_of(r_.choice(item, all)).make(item);
       } else {
         MapReader map(r_, item, "a metric: a name or a one-key map such as " + t.arg_example);

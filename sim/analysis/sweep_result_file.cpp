@@ -19,6 +19,7 @@
 #include "progsurv/analysis/sweep.hpp"
 #include "progsurv/io/version.hpp"
 #include "progsurv/scenario/error.hpp"
+#include "progsurv/scenario/text_columns.hpp"
 
 namespace progsurv {
 namespace {
@@ -409,10 +410,15 @@ std::string format_sweep(const SweepResult& r) {
        << " points were taken from the output file\n";
   else if (r.resumed_points > 0)
     os << "resumed: " << r.resumed_points << " points were taken from the journal\n";
-  std::size_t width = 10;
-  for (const auto& p : s.parameters) width = std::max(width, p.name().size());
-  // A label is free text: the line holds the widest one whole.
-  std::vector<char> buffer(width + 256);
+  // A label is free text (any UTF-8): the column is as wide as the widest in columns, and
+  // the line holds the longest whole.
+  std::size_t width = 10, bytes = 0;
+  for (const auto& p : s.parameters) {
+    width = std::max(width, text_columns(p.name()));
+    bytes = std::max(bytes, p.name().size());
+  }
+  const auto name_cell = [&](const std::string& name) { return pad_columns(name, width); };
+  std::vector<char> buffer(width + bytes + 256);
   char* const line = buffer.data();
   const std::size_t line_size = buffer.size();
   if (!r.sobol.empty()) {
@@ -428,7 +434,7 @@ std::string format_sweep(const SweepResult& r) {
       const auto& x = r.sobol[m];
       os << "\nSobol indices of " << s.metrics[m].name << " (mean " << fmt(x.mean) << ", variance "
          << fmt(x.variance) << "; " << estimator << ", " << intervals << ")\n";
-      std::snprintf(line, line_size, "  %-*s  %-24s %-24s\n", static_cast<int>(width), "parameter",
+      std::snprintf(line, line_size, "  %s  %-24s %-24s\n", name_cell("parameter").c_str(),
                     "first order S1", "total ST");
       os << line;
       for (std::size_t i = 0; i < s.parameters.size(); ++i) {
@@ -436,8 +442,8 @@ std::string format_sweep(const SweepResult& r) {
         const auto& b = x.total[i];
         const std::string s1 = fmt(a.estimate) + " [" + fmt(a.lower) + ", " + fmt(a.upper) + "]";
         const std::string st = fmt(b.estimate) + " [" + fmt(b.lower) + ", " + fmt(b.upper) + "]";
-        std::snprintf(line, line_size, "  %-*s  %-24s %-24s\n", static_cast<int>(width),
-                      s.parameters[i].name().c_str(), s1.c_str(), st.c_str());
+        std::snprintf(line, line_size, "  %s  %-24s %-24s\n",
+                      name_cell(s.parameters[i].name()).c_str(), s1.c_str(), st.c_str());
         os << line;
       }
       if (s.second_order) {
@@ -485,8 +491,8 @@ std::string format_sweep(const SweepResult& r) {
          << " trajectories, " << s.morris_levels << " levels"
          << (s.repeat > 1 ? ", " + std::to_string(s.repeat) + " engine seeds" : std::string())
          << "; effects per unit of each parameter's range, largest mu* first)\n";
-      std::snprintf(line, line_size, "  %-*s  %-24s %-12s %-12s\n", static_cast<int>(width),
-                    "parameter", "mu* [95% +-]", "mu", "sigma");
+      std::snprintf(line, line_size, "  %s  %-24s %-12s %-12s\n", name_cell("parameter").c_str(),
+                    "mu* [95% +-]", "mu", "sigma");
       os << line;
       std::vector<std::size_t> order(s.parameters.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -497,8 +503,8 @@ std::string format_sweep(const SweepResult& r) {
       });
       for (std::size_t i : order) {
         const std::string ms = fmt(x.mu_star[i]) + " +- " + fmt(x.mu_star_conf[i]);
-        std::snprintf(line, line_size, "  %-*s  %-24s %-12s %-12s\n", static_cast<int>(width),
-                      s.parameters[i].name().c_str(), ms.c_str(), fmt(x.mu[i]).c_str(),
+        std::snprintf(line, line_size, "  %s  %-24s %-12s %-12s\n",
+                      name_cell(s.parameters[i].name()).c_str(), ms.c_str(), fmt(x.mu[i]).c_str(),
                       fmt(x.sigma[i]).c_str());
         os << line;
       }
@@ -508,8 +514,8 @@ std::string format_sweep(const SweepResult& r) {
   if (!r.tornado_base.empty()) {
     for (std::size_t m = 0; m < s.metrics.size(); ++m) {
       os << "\ntornado of " << s.metrics[m].name << " (base " << fmt(r.tornado_base[m]) << ")\n";
-      std::snprintf(line, line_size, "  %-*s  %-22s %-22s %s\n", static_cast<int>(width),
-                    "parameter", "at low", "at high", "swing");
+      std::snprintf(line, line_size, "  %s  %-22s %-22s %s\n", name_cell("parameter").c_str(),
+                    "at low", "at high", "swing");
       os << line;
       for (const auto& bar : sensitivity::tornado(r.tornado_low[m], r.tornado_high[m])) {
         const auto i = static_cast<std::size_t>(bar.factor);
@@ -517,8 +523,8 @@ std::string format_sweep(const SweepResult& r) {
         const auto last = first + static_cast<std::size_t>(s.oat_count[i]) - 1;
         const std::string lo = fmt(bar.low) + " (" + s.point_values[first][i] + ")";
         const std::string hi = fmt(bar.high) + " (" + s.point_values[last][i] + ")";
-        std::snprintf(line, line_size, "  %-*s  %-22s %-22s %s\n", static_cast<int>(width),
-                      s.parameters[i].name().c_str(), lo.c_str(), hi.c_str(),
+        std::snprintf(line, line_size, "  %s  %-22s %-22s %s\n",
+                      name_cell(s.parameters[i].name()).c_str(), lo.c_str(), hi.c_str(),
                       fmt(bar.swing).c_str());
         os << line;
       }
@@ -543,12 +549,12 @@ std::string format_sweep(const SweepResult& r) {
   }
   std::vector<std::size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+    for (std::size_t c = 0; c < row.size(); ++c)
+      widths[c] = std::max(widths[c], text_columns(row[c]));
   os << "\n";
   for (const auto& row : rows) {
     std::string text;
-    for (std::size_t c = 0; c < row.size(); ++c)
-      text += "  " + row[c] + std::string(widths[c] - row[c].size(), ' ');
+    for (std::size_t c = 0; c < row.size(); ++c) text += "  " + pad_columns(row[c], widths[c]);
     while (!text.empty() && text.back() == ' ') text.pop_back();
     os << text << "\n";
   }

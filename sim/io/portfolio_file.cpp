@@ -173,7 +173,8 @@ void write_derived(h5::File& f, const PortfolioTally& t) {
     std::vector<Estimate> shares;
     for (const auto& row : s.template_share) shares.insert(shares.end(), row.begin(), row.end());
     write_estimates(g, "share", shares, {tc, c});
-    write_estimates(g, "value", s.template_value);  // 1.3
+    // 1.3; a tally read from an older file has no value by template.
+    if (t.clustered) write_estimates(g, "value", s.template_value);
   }
   {
     h5::Group g = f.create_group("organisation");
@@ -336,7 +337,8 @@ PortfolioResult read_portfolio_result(const std::string& path) {
     const std::size_t tc = p.template_names.size();
     t.template_launched = read_exact<std::int64_t>(g, "template_launched", tc, path);
     t.template_category = read_exact<std::int64_t>(g, "template_category", tc * c, path);
-    t.clustered = !v.before(1, 3);
+    // From 1.3, unless the file was written from an older file's tally (which has none).
+    t.clustered = !v.before(1, 3) && g.has("template_launched_sq");
     if (t.clustered) {
       t.template_launched_sq = read_exact<std::int64_t>(g, "template_launched_sq", tc, path);
       t.template_category_sq = read_exact<std::int64_t>(g, "template_category_sq", tc * c, path);

@@ -26,7 +26,8 @@ double step_quantile(const std::vector<std::int64_t>& hist, double width, double
 }
 
 // The share of each end category among `launched` programmes, from their row of counts
-// (kEndCategoryCount of them), with Wilson intervals: ranks and templates alike.
+// (kEndCategoryCount of them), with Wilson intervals: ranks (one programme of a rank per
+// organisation), and templates of a tally without the organisations' spread.
 std::array<Estimate, kEndCategoryCount> category_shares(const std::vector<std::int64_t>& counts,
                                                         std::size_t row, std::int64_t launched) {
   std::array<Estimate, kEndCategoryCount> shares;

@@ -66,3 +66,40 @@ def test_recomputation_snippet_runs(tmp_path, monkeypatch):
         f["ranks/completed_lower"][0] += 0.01
     with pytest.raises(AssertionError):
         exec(compile(snippet, str(DOC), "exec"), {})
+
+
+def test_a_file_before_1_3_reads_and_is_written_again(tmp_path):
+    """A 1.2 file has no organisations' spread by template: it reads with Wilson intervals
+    that take programmes as independent, the page says so, and written again from Python
+    (as format 1.3, still without the spread) it reads once more."""
+    import progsurv
+
+    out = tmp_path / "p.h5"
+    run_cli("portfolio", SCENARIOS / "portfolios" / "planned-launches.yaml", "-n", "300", "-q",
+            "-o", out)
+    with h5py.File(out, "r+") as f:
+        f.attrs["format_version"] = [1, 2]
+        for name in ("template_launched_sq", "template_category_sq", "template_category_cross",
+                     "per_org_category_cross", "per_org_ended_cross", "template_value_sum",
+                     "template_value_sq", "template_value_cross"):
+            del f["tally"][name]
+        for name in ("value", "value_lower", "value_upper"):
+            del f["templates"][name]
+        f["templates"].attrs["interval_method"] = "wilson"
+    old = progsurv.load(out)
+    assert not old.tally.clustered
+    assert old.statistics.template_interval_method == "wilson"
+    assert old.templates()["mean_value"].isna().all()
+    again = tmp_path / "again.h5"
+    old.to_hdf5(again)
+    back = progsurv.load(again)
+    assert not back.tally.clustered
+    assert back.summary() == old.summary()
+    assert run_cli("summary", again).stdout.startswith(run_cli("summary", out).stdout[:200])
+    for path in (out, again):
+        page = tmp_path / (path.stem + ".html")
+        run_cli("report", path, "-o", page)
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.read_text()))
+        assert "takes the programmes as independent" in text
+        assert "counts organisations, not programmes" not in text
+        assert ">mean value</th>" not in page.read_text().split("<h2>By launch rank</h2>")[0]
