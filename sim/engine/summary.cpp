@@ -48,7 +48,7 @@ double clustered_ratio_se(const ClusteredCounts& c) {
   if (c.clusters < 2 || !(c.y > 0.0)) return kNaN;
   const double n = static_cast<double>(c.clusters);
   const double r = c.x / c.y;
-  // sum (x_i - R y_i)^2, expanded; the sums are of whole counts, so exact while small.
+  // sum (x_i - R y_i)^2, expanded (for counts the sums are whole numbers, exact while small).
   const double ss = std::max(0.0, c.xx - 2.0 * r * c.xy + r * r * c.yy);
   return std::sqrt(n * ss / (n - 1.0)) / c.y;
 }
