@@ -604,12 +604,15 @@ def _remedies_context(f):
         if line.startswith("runner-up: "):
             runner = line[len("runner-up: "):]
     # One row per way of taking a remedy, as /remedies/option_* list them: (remedy, its
-    # first row or not, its row count, the choice, what it sets). The settings are the
-    # remedies file's own (/remedies_file, read back by the search's parser).
+    # first row or not, its row count, the choice, what it sets, the option's description).
+    # The settings are the remedies file's own (/remedies_file, read back by the search's
+    # parser), and so is an option's description in a file before format 1.3, which has no
+    # /remedies/option_description to tag it from.
     choices = r.remedy_set.choices
     counts = np.bincount([c[0] for c in choices], minlength=len(r.remedy_set.names))
     remedy_rows = [(int(remedy), j == 0 or choices[j - 1][0] != remedy, int(counts[remedy]), j,
-                    sets) for j, (remedy, _, _, sets) in enumerate(choices)]
+                    sets, about) for j, ((remedy, _, _, sets), about)
+                   in enumerate(zip(choices, r.remedy_set.choice_descriptions))]
     return dict(kind="remedies", sentence=r.sentence, runner_up_sentence=runner,
                 remedy_rows=remedy_rows,
                 figures=[("What it takes", caption, _figure_uri(fig))],

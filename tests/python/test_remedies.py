@@ -230,6 +230,20 @@ def test_report_and_export_say_what_each_remedy_is(cli_remedies, tmp_path):
     assert parser.appendix_values == [
         f"{p} = {v}" for _, _, _, sets in source.choices for p, v in sets]
 
+    # A file before format 1.3 has no /remedies/option_description: the page takes an
+    # option's description from the remedies file kept in it, as remedies() does.
+    import shutil
+    old = tmp_path / "old.h5"
+    shutil.copy(path, old)
+    with h5py.File(old, "r+") as f:
+        f.attrs["format_version"] = [1, 2]
+        del f["remedies/option_description"]
+    assert progsurv.load(old).remedies.equals(frame)
+    run_cli("report", old, "-o", tmp_path / "old.html")
+    old_section = (tmp_path / "old.html").read_text().split("<h2>The remedies</h2>", 1)[1]
+    assert old_section.count("Reviews every six months.") == 1
+    assert "/remedies/option_description" not in old_section
+
     assert tables(path)["remedies"].equals(frame)
     run_cli("export", path, "--xlsx", tmp_path / "r.xlsx")
     run_cli("export", path, "--csv", tmp_path / "csv")
