@@ -222,7 +222,8 @@ class PortfolioResult(ResultBase, _core.PortfolioResult):
         ratio over organisations (Wilson at the effective sample size: see
         statistics.template_interval_method and docs/hdf5-portfolio-format.md). Then
         mean_value: the value banked per programme launched, with _lower and _upper (normal
-        interval of the same ratio over organisations; NaN for a file before format 1.3). Launch ranks mix templates, so read ranks() with this.
+        interval of the same ratio over organisations; NaN for a file before format 1.3).
+        Launch ranks mix templates, so read ranks() with this.
 
         Returns a pandas DataFrame indexed by template name.
         """
