@@ -21,15 +21,25 @@ struct Output {
   std::string out;
 };
 
-// Runs the progsurv binary with `args`; stdout and stderr together.
-inline Output progsurv(const std::string& args) {
-  const std::string cmd = std::string(PROGSURV_BINARY) + " " + args + " 2>&1";
+// Runs a shell command; stdout and stderr together.
+inline Output progsurv_command(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
   const int raw = pclose(pipe);
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+// Runs the progsurv binary with `args`; stdout and stderr together.
+inline Output progsurv(const std::string& args) {
+  return progsurv_command(std::string(PROGSURV_BINARY) + " " + args);
+}
+
+// The same with `assignment` (NAME=value) in its environment.
+inline Output progsurv_with_env(const std::string& assignment, const std::string& args) {
+  return progsurv_command("env " + assignment + " " + std::string(PROGSURV_BINARY) + " " + args);
 }
 
 // True when h5diff finds every dataset and attribute of the two HDF5 files equal, element by

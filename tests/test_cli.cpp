@@ -37,6 +37,25 @@ TEST_F(Cli, VersionAndHelp) {
   EXPECT_NE(h.out.find("--precision"), std::string::npos);
 }
 
+// The build string names the math library by a hash of log, exp and pow at inputs where
+// glibc's two x86-64 versions round differently: a process made to use the version without
+// FMA (as on a CPU without it) must show another hash, or the inputs tell nothing apart.
+TEST_F(Cli, VersionTellsGlibcsMathVersionsApart) {
+  const auto math = [](const std::string& out) {
+    const auto at = out.find("log/exp/pow ");
+    return at == std::string::npos ? std::string() : out.substr(at, 20);
+  };
+  const Output usual = progsurv("--version");
+  ASSERT_EQ(usual.status, 0);
+  ASSERT_EQ(math(usual.out).size(), 20u) << usual.out;
+  if (!__builtin_cpu_supports("fma") || !__builtin_cpu_supports("avx2"))
+    GTEST_SKIP() << "this CPU has no FMA: glibc uses its version without FMA already";
+  const Output other =
+      progsurv_test::progsurv_with_env("GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA", "--version");
+  ASSERT_EQ(other.status, 0);
+  EXPECT_NE(math(other.out), math(usual.out)) << usual.out << other.out;
+}
+
 TEST_F(Cli, RunWritesFileAndPrintsSummary) {
   auto r = progsurv("run " + baseline() + " -n 5000 -q -o " + path("a.h5"));
   ASSERT_EQ(r.status, 0) << r.out;

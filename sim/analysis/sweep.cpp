@@ -313,6 +313,24 @@ int local_ranks() {
 
 }  // namespace
 
+std::vector<int> mpi_ranks_differing(const std::string& value) {
+  std::vector<int> differing;
+#ifdef PROGSURV_HAVE_MPI
+  const int rank = mpi_rank(), size = mpi_size();
+  if (size <= 1) return differing;
+  std::string first = value;
+  bcast_string(first, rank);
+  const int mine = first != value;
+  std::vector<int> all(static_cast<std::size_t>(size));
+  MPI_Allgather(&mine, 1, MPI_INT, all.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  for (int r = 0; r < size; ++r)
+    if (all[static_cast<std::size_t>(r)]) differing.push_back(r);
+#else
+  (void)value;
+#endif
+  return differing;
+}
+
 // --- running -----------------------------------------------------------------------------
 
 PointResult run_point(const Sweep& sweep, std::size_t index,
@@ -365,18 +383,10 @@ SweepResult run_sweep(const Sweep& sweep, const SweepOptions& options) {
   // Rank 0 decides what is left to do; every rank must agree on the sweep first.
   std::string status;  // empty = fine, otherwise the error rank 0 throws
   bool status_is_format = false;
-#ifdef PROGSURV_HAVE_MPI
-  if (size > 1) {
-    std::string fp = sweep.fingerprint;
-    bcast_string(fp, rank);
-    int mismatch = fp != sweep.fingerprint, any = 0;
-    MPI_Allreduce(&mismatch, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (any)
-      throw FileFormatError(
-          "the MPI ranks read different sweeps (fingerprints differ); every "
-          "rank must see the same sweep and base scenario files");
-  }
-#endif
+  if (size > 1 && !mpi_ranks_differing(sweep.fingerprint).empty())
+    throw FileFormatError(
+        "the MPI ranks read different sweeps (fingerprints differ); every "
+        "rank must see the same sweep and base scenario files");
   if (rank == 0 && !options.output.empty()) {
     journal.emplace(options.output + ".partial");
     try {

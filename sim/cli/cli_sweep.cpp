@@ -69,6 +69,19 @@ int status_of(const std::exception_ptr& e, std::string& message, bool& shared) {
 int run_on_ranks(const MpiSession& mpi, const std::function<int()>& command) {
   if (mpi.size() <= 1) return command();
   try {
+    // Ranks whose log/exp/pow round differently draw different variates for the same keys:
+    // the file would then depend on which rank ran what (docs/model.md, Randomness and
+    // reproducibility). A heterogeneous cluster can still be used, so warn, do not refuse.
+    const std::vector<int> differ = mpi_ranks_differing(math_library_string());
+    if (!differ.empty() && mpi.rank() == 0) {
+      std::cerr << "progsurv: warning: the math library of MPI rank";
+      if (differ.size() > 1) std::cerr << 's';
+      for (std::size_t i = 0; i < differ.size(); ++i)
+        std::cerr << (i == 0 ? " " : ", ") << differ[i];
+      std::cerr << " rounds log, exp or pow differently from rank 0's (" << math_library_string()
+                << "): the file may differ in its last digits from what one machine writes "
+                   "(run every rank on one kind of CPU and C library for the same bits)\n";
+    }
     return command();
   } catch (...) {
     // A rank that fails alone would leave the others waiting: take the whole job down.

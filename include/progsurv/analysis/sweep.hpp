@@ -253,6 +253,9 @@ struct MpiLaunch {
   long size = 0;
 };
 MpiLaunch mpi_launch();
+// The MPI ranks whose `value` differs from rank 0's, in rank order (a collective: every rank
+// calls it; empty outside MPI).
+std::vector<int> mpi_ranks_differing(const std::string& value);
 class MpiSession {
  public:
   MpiSession();   // MPI_Init_thread (funneled) when launched by mpirun

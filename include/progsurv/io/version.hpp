@@ -52,7 +52,15 @@ inline constexpr int kRemediesFormatVersionMajor = 1;
 inline constexpr int kRemediesFormatVersionMinor = 3;
 
 const char* version_string();  // "0.1.0"
-const char* build_string();    // compiler, build type, system
+// Compiler, build type, system and math library: "GNU 12.2.0, Release, Linux x86_64; glibc
+// 2.36, log/exp/pow 1a2b3c4d" (every file's build_info attribute, `progsurv --version`).
+const char* build_string();
+// The C library the draws and tables call for log, exp and pow, and a hash of their results
+// at inputs where implementations round differently (glibc's FMA and non-FMA versions on
+// x86-64 differ at each). Machines whose strings differ can write different files for the
+// same seed and scenario (docs/model.md, Randomness and reproducibility); equal strings are
+// evidence, not proof, of the same bits.
+const char* math_library_string();
 
 // File written by `progsurv compare -o` (docs/hdf5-comparison-format.md), with its own
 // version.
