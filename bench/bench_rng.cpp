@@ -23,7 +23,8 @@
 //   BM_ReplicationThreads  replications on 1 and 2 threads sharing nothing: the machine's
 //                    ceiling for thread scaling, to compare with BM_Run in progsurv_bench.
 // Run: build/release/bench/progsurv_bench_rng [--benchmark_repetitions=5]
-// Scenario: scenarios/baseline.yaml, or the file named by PROGSURV_BENCH_SCENARIO.
+// Scenario: scenarios/baseline.yaml, or the file named by PROGSURV_BENCH_SCENARIO; 16,384
+// replications recorded, or PROGSURV_BENCH_REPLICATIONS.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -49,7 +50,16 @@ using progsurv::Rng;
 namespace {
 
 constexpr std::uint64_t kSeed = 42;
-constexpr std::uint64_t kRecorded = 16384;
+// How many replications are recorded: 16,384, or PROGSURV_BENCH_REPLICATIONS. The replays read
+// their recording (about 5 kB per baseline replication) from memory; with fewer, it stays in
+// the caches, as the engine's own state does (docs/performance.md, part Q).
+std::uint64_t recorded_count() {
+  const char* v = std::getenv("PROGSURV_BENCH_REPLICATIONS");
+  const long long n = v && *v ? std::atoll(v) : 16384;
+  if (n < 1) throw std::runtime_error("PROGSURV_BENCH_REPLICATIONS must be a positive count");
+  return static_cast<std::uint64_t>(n);
+}
+const std::uint64_t kRecorded = recorded_count();
 
 static_assert(std::is_trivially_copyable_v<Rng>, "the bench copies decision streams bytewise");
 
