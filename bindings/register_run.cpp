@@ -182,9 +182,7 @@ Arrays are read-only views into this object (their .base is it): vectors of esti
                              [](const RunResult& r) { return r.records.has_value(); })
       .def(
           "format_summary",
-          [](const RunResult& r, const std::string& title) {
-            return format_summary(r.summary, title);
-          },
+          [](const RunResult& r, const std::string& title) { return format_run_summary(r, title); },
           py::arg("title"), "The summary table printed by the command line.");
 
   // Summary: curves on the grid.

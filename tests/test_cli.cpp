@@ -56,6 +56,25 @@ TEST_F(Cli, VersionTellsGlibcsMathVersionsApart) {
   EXPECT_NE(math(other.out), math(usual.out)) << usual.out << other.out;
 }
 
+// A precision run says whether it reached its target or stopped at the cap, and the file's
+// summary (`progsurv summary`, Python's summary()) says it again.
+TEST_F(Cli, PrecisionRunsSayWhetherTheTargetWasMet) {
+  const std::string out = path("p.h5");
+  const auto missed =
+      progsurv("run " + baseline() + " -q --precision 0.001 --max-replications 20000 -o " + out);
+  ASSERT_EQ(missed.status, 0) << missed.out;
+  EXPECT_NE(missed.out.find("<= 0.001: NOT met (half-width "), std::string::npos) << missed.out;
+  EXPECT_NE(missed.out.find("after 20000 replications, the cap)"), std::string::npos) << missed.out;
+  const auto again = progsurv("summary " + out);
+  EXPECT_NE(again.out.find("after 20000 replications, the cap)"), std::string::npos) << again.out;
+  const auto met = progsurv("run " + baseline() + " -q --precision 0.05 -o " + out);
+  ASSERT_EQ(met.status, 0) << met.out;
+  EXPECT_NE(met.out.find("<= 0.05: met (half-width "), std::string::npos) << met.out;
+  EXPECT_NE(progsurv("summary " + out).out.find("<= 0.05: met"), std::string::npos);
+  EXPECT_EQ(progsurv("run " + baseline() + " -q -n 1000 -o " + out).out.find("precision target"),
+            std::string::npos);
+}
+
 TEST_F(Cli, RunWritesFileAndPrintsSummary) {
   auto r = progsurv("run " + baseline() + " -n 5000 -q -o " + path("a.h5"));
   ASSERT_EQ(r.status, 0) << r.out;

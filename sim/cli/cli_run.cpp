@@ -35,20 +35,6 @@ struct RunArgs : LongRunArgs {
   std::vector<std::string> sets;
 };
 
-// With --precision: whether the target half-width was reached within the cap.
-std::string precision_line(const RunResult& r, std::int64_t cap) {
-  const Estimate& p = r.summary.completed();
-  const double half = (p.upper - p.lower) / 2;
-  char line[300];
-  std::snprintf(line, sizeof line,
-                "precision target: 95%% half-width of P(completed) <= %.4g: %s (half-width "
-                "%.4g after %lld replications%s)\n",
-                r.precision, half <= r.precision ? "met" : "NOT met", half,
-                static_cast<long long>(r.summary.n),
-                half <= r.precision ? "" : (", the cap " + std::to_string(cap)).c_str());
-  return line;
-}
-
 int do_run(const RunArgs& a) {
   const Scenario scenario = apply_sets(load_scenario_or_baseline(a.scenario), a.sets);
   const std::string output =
@@ -66,9 +52,8 @@ int do_run(const RunArgs& a) {
   const RunResult result = run(scenario, opt);
   progress.finish();
   write_result(output, result);
-  std::cout << format_summary(
-      result.summary, "progsurv: " + scenario.label() + " (seed " + std::to_string(a.seed) + ")");
-  if (a.precision > 0) std::cout << precision_line(result, a.max_replications);
+  std::cout << format_run_summary(
+      result, "progsurv: " + scenario.label() + " (seed " + std::to_string(a.seed) + ")");
   print_written(output);
   return 0;
 }
@@ -292,9 +277,9 @@ const Registration reg_summary(30, [](CLI::App& app) {
       if (type == kFitFiletype)
         return run_python_module("progsurv._fit_command", {"--summary", *path});
       const RunResult r = read_result(*path);  // names the filetype when it is foreign
-      std::cout << format_summary(
-          r.summary, "progsurv: " + r.scenario.label() + " (" + *path +
-                         (r.exact ? ", exact" : ", seed " + std::to_string(r.seed)) + ")");
+      std::cout << format_run_summary(
+          r, "progsurv: " + r.scenario.label() + " (" + *path +
+                 (r.exact ? ", exact" : ", seed " + std::to_string(r.seed)) + ")");
       return 0;
     });
   });

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -157,6 +158,25 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
   }
   result.summary = summarize(result.tally, scenario);
   return result;
+}
+
+std::string format_run_summary(const RunResult& r, const std::string& title) {
+  std::string text = format_summary(r.summary, title);
+  if (r.precision > 0.0 && !r.exact) {
+    // A precision run stops at its target or at its cap: say which. A run that stopped short
+    // of its target stopped at the cap, so n is the cap.
+    const Estimate& p = r.summary.completed();
+    const double half = (p.upper - p.lower) / 2;
+    const bool met = half <= r.precision;
+    char line[300];
+    std::snprintf(line, sizeof line,
+                  "precision target: 95%% half-width of P(completed) <= %.4g: %s (half-width "
+                  "%.4g after %lld replications%s)\n",
+                  r.precision, met ? "met" : "NOT met", half, static_cast<long long>(r.summary.n),
+                  met ? "" : ", the cap");
+    text += line;
+  }
+  return text;
 }
 
 }  // namespace progsurv

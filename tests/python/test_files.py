@@ -63,6 +63,22 @@ def test_summary_matches_cli_summary(cli_file):
     assert progsurv.load(cli_file).summary() == printed
 
 
+def test_precision_summary_says_whether_the_target_was_met(tmp_path, baseline):
+    # As the command prints it after a precision run, and again from the file.
+    missed = progsurv.run(baseline, precision=0.001, max_replications=20_000, seed=1)
+    assert "<= 0.001: NOT met (half-width " in missed.summary()
+    assert "after 20000 replications, the cap)" in missed.summary()
+    path = tmp_path / "precision.h5"
+    printed = run_cli("run", BASELINE, "-q", "--precision", "0.001",
+                      "--max-replications", "20000", "--seed", "1", "-o", path).stdout
+    assert printed.startswith(missed.summary())
+    assert progsurv.load(path).summary() == run_cli("summary", path).stdout
+    assert "NOT met" in progsurv.load(path).summary()
+    met = progsurv.run(baseline, precision=0.05, seed=1)
+    assert "<= 0.05: met (half-width " in met.summary()
+    assert "precision target" not in progsurv.run(baseline, replications=1000).summary()
+
+
 def test_python_file_to_cli(tmp_path, baseline):
     ours = progsurv.run(baseline, replications=10_000, seed=4, keep_replications=True)
     path = tmp_path / "from-python.h5"

@@ -70,6 +70,11 @@ struct RunResult {
 // and Cancelled when stopped (progress returned false, or cancel.hpp's stop request).
 RunResult run(const Scenario& scenario, const RunOptions& options);
 
+// The summary table (format_summary) and, for a precision run, whether its target half-width
+// was reached ("precision target: ... NOT met (... after 20000 replications, the cap)"): what
+// `progsurv run`, `progsurv summary FILE` and Python's Result.summary() print.
+std::string format_run_summary(const RunResult& result, const std::string& title);
+
 // `requested` threads, or the hardware's when 0; UsageError outside [0, kMaxThreads].
 int resolve_threads(int requested);
 
