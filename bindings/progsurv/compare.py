@@ -61,6 +61,11 @@ def compare(*scenarios, levers=(), set=None, replications=100_000, seed=1, threa
     among started programmes (started, reference_started, diff_started, lower_started,
     upper_started, se_started; NaN for the other statistics). .attrs holds the labels, the
     scenarios' names (with what was set), seed, replications and the printed table."""
+    # Whole numbers really whole, as run() checks them (no silent truncation of 1000.9).
+    replications = _checks.whole("replications", replications, 2, _checks.MAX_REPLICATIONS)
+    seed = _checks.whole("seed", seed, 0, 2**64 - 1)
+    threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
+    bootstrap = _checks.whole("bootstrap", bootstrap, 2, 1_000_000)
     pairs = [_scenario(s) for s in scenarios]
     if set:
         items = [(str(k), str(v)) for k, v in _checks.settings("set", set)]
@@ -83,7 +88,7 @@ def compare(*scenarios, levers=(), set=None, replications=100_000, seed=1, threa
     callback = bar if bar is not None else (progress if callable(progress) else None)
     try:
         d = _core.compare([s for s, _ in pairs], [label for _, label in pairs],
-                          int(replications), int(seed), int(threads), int(bootstrap), callback,
+                          replications, seed, threads, bootstrap, callback,
                           output)
     finally:
         if bar is not None:

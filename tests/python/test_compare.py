@@ -39,6 +39,21 @@ def test_compare_needs_two(tmp_path):
     assert proc.returncode == 2 and "--lever" in proc.stderr
 
 
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"replications": "1000"}, TypeError, "replications must be a whole number"),
+    ({"replications": 1000.9}, TypeError, "replications must be a whole number"),
+    ({"replications": 1}, ValueError, "replications must be between 2"),
+    ({"seed": 2.9}, TypeError, "seed must be a whole number"),
+    ({"seed": -1}, ValueError, "seed must be between 0"),
+    ({"threads": 1.5}, TypeError, "threads must be a whole number"),
+    ({"bootstrap": 1}, ValueError, "bootstrap must be between 2"),
+])
+def test_compare_checks_its_counts_as_run_does(kwargs, error, words):
+    # Nothing truncated silently, nothing run: the same words as run() and attribute().
+    with pytest.raises(error, match=words):
+        progsurv.compare(BASELINE, BASELINE, **{"replications": 1000, **kwargs})
+
+
 def test_set_overrides_on_the_command_line(tmp_path):
     out = tmp_path / "r.h5"
     run_cli("run", BASELINE, "-n", 2000, "-o", out, "-q", "--set", "horizon=36",
