@@ -117,6 +117,9 @@ TEST(Target, BadInputIsNamed) {
   fails_with("p_sponsor_exit<10%", "e.g. p_sponsor_exit<=10%");
   fails_with("completion_p50<48", "not a strict <");
   fails_with("mean_completed>3", "not a strict >");
+  // Where adding "=" would not give a target, the message gives the example instead.
+  fails_with("completed>>0.14", "e.g. completed>=0.25");
+  fails_with("completed>0.14x", "e.g. completed>=0.25");
   fails_with("finished>=0.25", "unknown goal 'finished'");
   fails_with("completed>=lots", "is not a finite number");
   fails_with("completed>=nan", "is not a finite number");

@@ -269,11 +269,19 @@ Target Target::parse(const std::string& raw, bool portfolio) {
   t.at_least = text[at] == '>';
   // A bound is judged on an estimate and its interval, which cannot tell "above" from "at
   // least"; and a quantile bound turns into a share bound only for >= and <=.
-  if (at + 1 >= text.size() || text[at + 1] != '=')
+  if (at + 1 >= text.size() || text[at + 1] != '=') {
+    // The target with "=" added, when that would read ("completed>0.14"); otherwise the
+    // example ("completed>>0.14" does not become "completed>=>0.14").
+    std::string bound = trim(text.substr(at + 1));
+    if (!bound.empty() && bound.back() == '%') bound = trim(bound.substr(0, bound.size() - 1));
+    double number = 0.0;
+    const std::string fixed = parse_finite(bound, number) ? trim(text.substr(0, at)) + text[at] +
+                                                                "=" + trim(text.substr(at + 1))
+                                                          : std::string("completed>=0.25");
     throw UsageError("target '" + text + "': expected >= or <=, not a strict " + text[at] +
                      " (a target is met or missed on an estimate with its interval, where " +
-                     text[at] + " and " + text[at] + "= cannot be told apart), e.g. " +
-                     trim(text.substr(0, at)) + text[at] + "=" + trim(text.substr(at + 1)));
+                     text[at] + " and " + text[at] + "= cannot be told apart), e.g. " + fixed);
+  }
   const std::string lhs = trim(text.substr(0, at));
   std::string rhs = trim(text.substr(at + 2));
   bool percent = false;
