@@ -26,6 +26,8 @@ matplotlib is imported only when a plot is drawn.
 """
 import numpy as np
 
+from . import _checks
+
 # One colour per end category, the same in every plot.
 COLORS = {
     "completed": "#2e7d32",
@@ -346,9 +348,13 @@ def plot_completion_time(result, ax=None, bin_months=1.0, quantiles=(0.5, 0.8), 
     ax, title   as described in the module's docstring ("<name>: when programmes complete")
 
     Returns the matplotlib Axes."""
+    horizon = float(result.tally_horizon)
+    # A width of 0 divided by zero, a negative one drew a single bar: refused before drawing.
+    bin_months = _checks.number("bin_months", bin_months, 0.0, horizon)
+    if bin_months <= 0.0:
+        raise ValueError(f"bin_months must be a positive number of months, not {bin_months}")
     ax = _axes(ax)
     hist = np.asarray(result.tally_completion_hist, dtype=float)
-    horizon = float(result.tally_horizon)
     n = max(int(result.n), 1)
     bins = min(len(hist), max(1, int(round(horizon / bin_months))))
     cuts = np.linspace(0, len(hist), bins + 1).round().astype(int)

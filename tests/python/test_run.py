@@ -255,6 +255,17 @@ def test_progress_callback_error_propagates(baseline):
         progsurv.run(baseline, replications=50_000, progress=broken)
 
 
+def test_completion_time_plot_refuses_a_width_that_is_not_positive(result):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    for width in (0, -1, float("nan"), 1e9):
+        with pytest.raises(ValueError, match="bin_months"):
+            result.plot_completion_time(bin_months=width)
+    with pytest.raises(TypeError, match="bin_months must be a number"):
+        result.plot_completion_time(bin_months="2")
+
+
 def test_plots_return_axes(result):
     import matplotlib
 
