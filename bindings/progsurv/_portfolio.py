@@ -8,6 +8,7 @@
     result.to_hdf5("ten-years.h5")
 """
 import os
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,9 @@ def portfolio(
                                               DEFAULT_MAX_ORGANISATIONS, precision, "n", n)
     seed = _checks.whole("seed", seed, 0, 2**64 - 1)
     share = {}
+    if sharing is not None and not isinstance(sharing, Mapping):
+        raise TypeError(f"sharing must be a dict such as {{'cynicism': False}}, not "
+                        f"{type(sharing).__name__} {sharing!r}")
     for key, value in (sharing or {}).items():
         if key not in SHARING:
             raise KeyError(f"sharing: unknown key {key!r}; keys are {', '.join(SHARING)}")

@@ -6,7 +6,10 @@ import contextlib
 
 
 # What the bar counts, as tqdm shows it after the rate ("12.3k rep/s").
-_SHORT = {"replications": "rep", "organisations": "org", "steps": "step", "draws": "draw"}
+_SHORT = {"replications": "rep", "organisations": "org", "steps": "step", "draws": "draw",
+          "points": "pt"}
+# Counts shown as they are ("4/200"), not scaled ("4.00/200"): the small ones.
+_UNSCALED = {"steps", "draws", "points"}
 
 
 def progress_bar(label, unit="replications"):
@@ -21,7 +24,7 @@ def progress_bar(label, unit="replications"):
             # The engine's first call comes after its first chunk, which tells the total.
             self._bar = tqdm(total=None, desc=label,
                              unit=_SHORT.get(unit, unit) if unit else "it",
-                             unit_scale=True, leave=False, dynamic_ncols=True,
+                             unit_scale=unit not in _UNSCALED, leave=False, dynamic_ncols=True,
                              mininterval=0, miniters=1)
 
         def __call__(self, done, planned):

@@ -84,15 +84,10 @@ def compare(*scenarios, levers=(), set=None, replications=100_000, seed=1, threa
         check_output_path(output, [os.fspath(s) for s in scenarios
                                    if not isinstance(s, _core.Scenario)],
                           _checks.flag("force", force), _core.comparison_filetype)
-    bar = _progress.ProgressBar("comparing") if progress is True else None
-    callback = bar if bar is not None else (progress if callable(progress) else None)
-    try:
+    with _progress.reporting(progress, "comparing") as callback:
         d = _core.compare([s for s, _ in pairs], [label for _, label in pairs],
                           replications, seed, threads, bootstrap, callback,
                           output)
-    finally:
-        if bar is not None:
-            bar.close()
     return _frame(d)
 
 

@@ -156,6 +156,10 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False, force=Fals
     is raised here (with output, the finished points stay in the journal).
     """
     s = _as_sweep(spec)
+    resume = _checks.flag("resume", resume)
+    if resume and output is None:
+        raise ValueError("resume=True continues the journal of an output file: give output= "
+                         "(the file an interrupted sweep(..., output=...) was writing)")
     for warning in s.warnings:  # as the command prints them
         warnings.warn(warning, UserWarning, stacklevel=2)
     if output is not None:
@@ -166,20 +170,12 @@ def sweep(spec, output=None, threads=0, resume=False, progress=False, force=Fals
             inputs.append(s.source)
         _core.check_output_path(os.fspath(output), inputs, _checks.flag("force", force),
                                 _core.sweep_filetype)
-    bar = None
-    callback = None
-    if progress is True:
-        bar = _progress.ProgressBar(f"sweep {s.name}")
-        callback = bar
-    elif callable(progress):
-        callback = progress
-    try:
-        raw = _core.run_sweep(s, _checks.whole("threads", threads, 0, _checks.MAX_THREADS),
-                              "" if output is None else os.fspath(output),
-                              _checks.flag("resume", resume), callback)
-    finally:
-        if bar is not None:
-            bar.close()
+    threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
+    # The bar counts points; a sweep without a name of its own is called "sweep" already.
+    label = "sweep" if s.name == "sweep" else f"sweep {s.name}"
+    with _progress.reporting(progress, label, unit="points") as callback:
+        raw = _core.run_sweep(s, threads, "" if output is None else os.fspath(output), resume,
+                              callback)
     return SweepResult(raw, path=None if output is None else os.fspath(output))
 
 

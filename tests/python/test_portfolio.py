@@ -111,6 +111,8 @@ def test_bad_arguments_raise(ten_years):
             progsurv.portfolio(ten_years, **kwargs)
     with pytest.raises(KeyError):
         progsurv.portfolio(ten_years, n=10, sharing={"coffee": False})
+    with pytest.raises(TypeError, match="sharing must be a dict"):
+        progsurv.portfolio(ten_years, n=10, sharing=["cynicism"])
     with pytest.raises(TypeError):
         progsurv.portfolio(3, n=10)
 

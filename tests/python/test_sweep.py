@@ -191,6 +191,22 @@ def test_bad_sweep_raises_scenario_error():
         progsurv.sweep(small_oat(parameters={"sponsor_levels.vp.clot": [0.5]}))
 
 
+def test_resume_needs_an_output_and_progress_is_checked(tmp_path):
+    # resume=True without a file has no journal to continue: refused, nothing run.
+    with pytest.raises(ValueError, match="give output="):
+        progsurv.sweep(small_oat(), resume=True)
+    with pytest.raises(TypeError, match="progress must be True, False or a callable"):
+        progsurv.sweep(small_oat(), progress="yes")
+    # The bar counts points, as they are.
+    import io
+    import contextlib
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        progsurv.sweep(small_oat(), progress=True, threads=1)
+    assert "pt" in err.getvalue() and ".00/" not in err.getvalue()
+
+
 def test_stopping_from_progress_raises_keyboard_interrupt(tmp_path):
     calls = []
 
