@@ -259,6 +259,9 @@ struct BundlePool {
   int add(const std::vector<int>& choice) {
     const auto it = index.find(choice);
     if (it != index.end()) return it->second;
+    // Making a bundle's scenario is YAML work (a few milliseconds), and a search may first
+    // make thousands: Ctrl-C is seen here too, not only between observations.
+    throw_if_stopped();
     Bundle b = make_bundle(set, choice);
     if (portfolio) {
       portfolios.push_back(bundle_portfolio(*portfolio, set, b));
