@@ -402,6 +402,9 @@ def check_input_file(path, what="file", read=None):
         st = os.stat(path)  # it appeared meanwhile: check what it is
     if stat.S_ISREG(st.st_mode):
         return path
+    if stat.S_ISDIR(st.st_mode):
+        # A folder cannot be read at all: the reader's error that is also IsADirectoryError.
+        (read or _core.file_type)(path)
     kind = ("a directory" if stat.S_ISDIR(st.st_mode) else
             "a FIFO" if stat.S_ISFIFO(st.st_mode) else
             "a character device" if stat.S_ISCHR(st.st_mode) else

@@ -95,6 +95,10 @@ FileFormatError not_hdf5(const std::string& path, const std::string& detail) {
 void check_readable(const std::string& path) {
   if (::access(path.c_str(), R_OK) != 0)
     throw FileFormatError(path + ": cannot read file: " + std::strerror(errno), errno);
+  // A folder is as unreadable as a file as a missing one (Python: IsADirectoryError).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw FileFormatError(path + ": cannot read file: " + std::strerror(EISDIR), EISDIR);
 }
 
 File open_result_file(const std::string& path, const ResultFormat& format, FormatVersion* version) {

@@ -249,6 +249,17 @@ def test_an_unreadable_input_is_also_the_oserror_of_its_errno(tmp_path):
     with pytest.raises(IsADirectoryError) as err:
         progsurv.Scenario.load(tmp_path)
     assert isinstance(err.value, progsurv.ScenarioError) and err.value.line == 0
+    # A folder given as a result file is as unreadable: every reader says so alike.
+    from progsurv import export, report
+
+    for call in (lambda: progsurv.load(tmp_path), lambda: progsurv.load_sweep(tmp_path),
+                 lambda: export.tables(tmp_path),
+                 lambda: report.write_report(tmp_path, tmp_path / "x.html")):
+        with pytest.raises(IsADirectoryError) as err:
+            call()
+        assert isinstance(err.value, progsurv.FileFormatError)
+        assert err.value.errno == errno.EISDIR
+    assert not (tmp_path / "x.html").exists()
     # Errors in a file's content stay plain ScenarioErrors.
     bad = tmp_path / "bad.yaml"
     bad.write_text("horizon: -1\n")
