@@ -692,6 +692,14 @@ TEST(ScenarioWithValues, ErrorsNameTheOverridePath) {
 
   e = override_error(base, "phases..value", "1");
   EXPECT_EQ(e.key(), "phases..value");
+
+  // YAML would read "pilot #2" as "pilot": refused with the quoting that keeps it.
+  e = override_error(base, "name", "pilot #2");
+  EXPECT_EQ(e.key(), "name");
+  EXPECT_NE(e.message().find("has a YAML comment"), std::string::npos) << e.what();
+  EXPECT_NE(e.message().find("e.g. \"pilot #2\""), std::string::npos) << e.what();
+  EXPECT_EQ(base.with_values({{"name", "\"pilot #2\""}}).name, "pilot #2");
+  EXPECT_EQ(base.with_values({{"name", "pilot#2"}}).name, "pilot#2");  // no blank: no comment
 }
 
 // A block the file leaves to its defaults (rules 15-17 in a file written before them) is set

@@ -482,12 +482,7 @@ Portfolio Portfolio::with_values(
     // Under a block an earlier value replaced, the template's defaults are not the block's.
     const bool under_earlier = under_any(path, set_before);
     set_before.push_back(path);
-    YAML::Node value;
-    try {
-      value = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      throw ScenarioError("<override>", 0, 0, path, "invalid YAML value '" + text + "': " + e.msg);
-    }
+    const YAML::Node value = override_value(path, text);
     note_change(changed, path, text, find_yaml_path(root, path));
     set_yaml_path(root, path, value,
                   under_earlier ? YAML::Node(YAML::NodeType::Undefined) : defaults,

@@ -23,6 +23,10 @@ void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& v
                    const YAML::Node& defaults = YAML::Node(YAML::NodeType::Undefined),
                    const std::string& root_name = "the scenario");
 YAML::Node unshared_yaml_copy(const YAML::Node& node);
+// The value `text` given for key path `path` (--set, with_values), parsed as YAML; ScenarioError
+// from "<override>" when it is not YAML, or when YAML would drop part of it as a comment
+// ("pilot #2" is "pilot"): the fix is to quote it.
+YAML::Node override_value(const std::string& path, const std::string& text);
 // "phases.0.steps.1.work" as its components (a trailing '.' gives an empty last one), and
 // components [first, end) joined again.
 std::vector<std::string> split_key_path(const std::string& path);

@@ -245,6 +245,23 @@ void set_yaml_path(YAML::Node root, const std::string& path, const YAML::Node& v
 }
 YAML::Node unshared_yaml_copy(const YAML::Node& node) { return unshared_copy(node); }
 
+YAML::Node override_value(const std::string& path, const std::string& text) {
+  YAML::Node value;
+  try {
+    value = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    override_error(path, "invalid YAML value '" + text + "': " + e.msg);
+  }
+  // A '#' after a blank starts a YAML comment: a text value would silently lose its tail.
+  if (value.IsScalar() && text.find('#') != std::string::npos &&
+      value.Scalar().find('#') == std::string::npos)
+    override_error(path, "the value '" + text +
+                             "' has a YAML comment (' #'), which would be dropped; quote the "
+                             "text to keep it, e.g. \"" +
+                             text + "\"");
+  return value;
+}
+
 Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::string>>& values,
                                Text text_kind) const {
   // A scenario built in code has no text; its canonical YAML serves instead.
@@ -260,12 +277,7 @@ Scenario Scenario::with_values(const std::vector<std::pair<std::string, std::str
   bool parsed = false;
   std::vector<std::string> set_before;
   for (const auto& [path, text] : values) {
-    YAML::Node value;
-    try {
-      value = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      override_error(path, "invalid YAML value '" + text + "': " + e.msg);
-    }
+    const YAML::Node value = override_value(path, text);
     // Under a block an earlier value of this call replaced, the file's defaults are not the
     // block's: what that value left out stays out (an error below), as before defaults.
     const bool under_earlier = under_any(path, set_before);
