@@ -255,7 +255,11 @@ which adds the sentence, DataFrames and the frontier plot.)doc");
           opt.search = search_from(search);
           opt.seed = seed;
           opt.threads = threads;
-          return run_without_gil(opt, progress, [&] { return search_remedies(base, set, opt); });
+          try {
+            return run_without_gil(opt, progress, [&] { return search_remedies(base, set, opt); });
+          } catch (const OptionError& e) {
+            raise_option_error(e, "");  // as progsurv.remedies takes it: max_replications=
+          }
         },
         py::arg(first), py::arg("remedies"), py::arg("target") = "", py::arg("budget") = py::none(),
         py::arg("metric") = "", py::arg("direction") = "auto", py::arg("delta") = py::none(),

@@ -417,18 +417,20 @@ RemediesResult search(const Scenario* scenario, const Portfolio* portfolio,
     goal.check(*portfolio);
   else
     goal.check(*scenario);
+  // Named by option, for each front end to spell (--max-replications, max_replications=).
   if (!(options.delta > 0) || !std::isfinite(options.delta))
-    throw UsageError("the indifference zone (--delta) must be a number > 0, in the units of " +
-                     goal.name);
+    throw OptionError("delta",
+                      "the indifference zone must be a number > 0, in the units of " + goal.name);
   if (options.batch == 0) options.batch = default_batch(goal);
-  if (options.batch < 1) throw UsageError("the batch size (--batch) must be at least 1");
+  if (options.batch < 1) throw OptionError("batch", "the batch size must be at least 1");
   const std::int64_t cap = options.max_replications / options.batch;
   if (cap < options.n0)
-    throw UsageError("--max-replications " + std::to_string(options.max_replications) + " allows " +
-                     std::to_string(cap) + " batches of " + std::to_string(options.batch) +
-                     " per bundle; the search needs at least " + std::to_string(options.n0) +
-                     " (the first stage): raise it to " +
-                     std::to_string(options.n0 * options.batch) + " or more");
+    throw OptionError("max_replications",
+                      std::to_string(options.max_replications) + " allows " + std::to_string(cap) +
+                          " batches of " + std::to_string(options.batch) +
+                          " per bundle; the search needs at least " + std::to_string(options.n0) +
+                          " (the first stage): raise it to " +
+                          std::to_string(options.n0 * options.batch) + " or more");
   if (options.max_bundles < kDefaultMaxBundles) options.max_bundles = kDefaultMaxBundles;
   const auto limit = static_cast<std::uint64_t>(options.max_bundles);
   const std::uint64_t most = std::max<std::uint64_t>(limit, kMaxCountedBundles);

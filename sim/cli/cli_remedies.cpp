@@ -1,5 +1,6 @@
 // `progsurv remedies`: the cheapest bundle of remedies that makes a programme meet a target,
 // and the efficient frontier of cost against the metric (docs/remedies.md).
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -80,7 +81,16 @@ int search_and_write(const RemediesArgs& a, const MpiSession& mpi, const Base& b
   opt.mpi_size = mpi.size();
   RunProgress progress("remedies for " + base.name, a.quiet || mpi.rank() != 0);
   opt.progress = progress.callback();
-  const RemediesResult result = search_remedies(base, remedies, opt);
+  const RemediesResult result = [&] {
+    try {
+      return search_remedies(base, remedies, opt);
+    } catch (const OptionError& e) {
+      // The library names RemediesOptions fields; the command names its own flags.
+      std::string flag = "--" + e.option();
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      throw CLI::ValidationError(flag, e.what());
+    }
+  }();
   progress.finish();
   if (mpi.rank() != 0) return 0;
   std::cout << format_remedies(result);

@@ -102,6 +102,13 @@ def test_bad_input_raises_before_running(tmp_path):
         progsurv.remedies(BASELINE, REMEDIES, target="nothing>=0.2")
     with pytest.raises(ValueError):
         progsurv.remedies(BASELINE, REMEDIES, search="random")
+    # The search's own checks name the argument as Python spells it, the command as it does.
+    with pytest.raises(ValueError, match=r"^max_replications=: 100 allows 2 batches of 50"):
+        progsurv.remedies(BASELINE, REMEDIES, target=TARGET, max_replications=100)
+    proc = run_cli("remedies", BASELINE, REMEDIES, "--target", TARGET, "--max-replications",
+                   100, "-q", "-o", tmp_path / "r.h5", check=False)
+    assert proc.returncode == 2 and "error: --max-replications: 100 allows" in proc.stderr
+    assert not (tmp_path / "r.h5").exists()
 
 
 def test_plot_frontier_and_to_hdf5(py_remedies, tmp_path):
