@@ -34,7 +34,8 @@ from . import plotting
 from .compare import compare, comparison_results, load_comparison
 from ._portfolio import PortfolioResult, load_portfolio
 from ._portfolio import portfolio  # progsurv.portfolio is the function
-from ._portfolio_attribution import PortfolioAttribution, load_portfolio_attribution
+from ._portfolio_attribution import (PortfolioAttribution, attribute_portfolio,
+                                     load_portfolio_attribution)
 from ._remedies import RemediesResult, load_remedies
 from ._remedies import remedies  # progsurv.remedies is the function
 from ._seek import SeekResult, load_seek
@@ -121,6 +122,7 @@ __all__ = [
     "portfolio",
     "load_portfolio",
     "load_portfolio_attribution",
+    "attribute_portfolio",
     "PortfolioAttribution",
     "Prior",
     "read_record",

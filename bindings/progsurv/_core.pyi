@@ -1323,8 +1323,8 @@ def attribute(scenario: Scenario, replications: int = 100000, seed: int = 1, thr
     """Knock-out attribution without the GIL (use progsurv.attribute); a dict of columns."""
     ...
 
-def attribute_portfolio(portfolio: Portfolio, output: str, organisations: int, seed: int, threads: int = 0, shapley: bool = True, progress: Any = None) -> str:
-    """What each sharing of `portfolio` costs, over `organisations` organisations, written to `output` as `progsurv attribute PORTFOLIO -o` writes it (through the safe writer); returns the text the command prints. The GIL is released while it runs."""
+def attribute_portfolio(portfolio: Portfolio, output: str, organisations: int, seed: int, threads: int = 0, shapley: bool = True, progress: Any = None) -> dict:
+    """What each sharing of `portfolio` costs, over `organisations` organisations, written to `output` (when not empty) as `progsurv attribute PORTFOLIO -o` writes it (through the safe writer); returns its columns as read_portfolio_attribution gives them (use progsurv.attribute_portfolio). The GIL is released while it runs."""
     ...
 
 attribution_filetype: str

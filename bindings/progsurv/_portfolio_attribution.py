@@ -1,6 +1,7 @@
-"""Portfolio attribution files (`progsurv attribute PORTFOLIO.yaml -o out.h5`): what each
+"""Portfolio attribution (`progsurv attribute PORTFOLIO.yaml -o out.h5`): what each
 organisation-level sharing costs (docs/portfolio-attribution.md).
 
+    a = progsurv.attribute_portfolio("scenarios/portfolios/ten-years.yaml", organisations=2000)
     a = progsurv.load_portfolio_attribution("ten-years-attribution.h5")   # or progsurv.load
     a.costs()       # per organisation: the cost of each sharing in each statistic, 95%
     a.ranks()       # per launch rank: P(the k-th programme completes) and each cost, pp
@@ -16,7 +17,44 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import _core, plotting
+from . import _checks, _core, _progress, plotting
+
+
+def attribute_portfolio(portfolio, organisations=20_000, seed=1, threads=0, shapley=True,
+                        output=None, progress=False, force=False):
+    """What each sharing of a portfolio costs, as `progsurv attribute PORTFOLIO.yaml`: every
+    organisation run with full sharing and with each sharing (cynicism, trust, posts,
+    budget) switched off, and all four, under common random numbers
+    (docs/portfolio-attribution.md).
+
+    portfolio      a progsurv.Portfolio or a path to a portfolio YAML file
+    organisations  how many (each is run 16 times, 6 with shapley=False)
+    shapley        also the exact Shapley parts of switching all four off
+    output         also write the file `progsurv attribute PORTFOLIO -o` writes, checked first
+                   as the command checks it (force=True as its --force)
+    progress       True for a progress bar, or a callable progress(done, planned)
+
+    Returns a PortfolioAttribution (its path is `output`, or None)."""
+    inputs = []
+    if isinstance(portfolio, (str, os.PathLike)):
+        inputs.append(os.fspath(portfolio))
+        portfolio = _core.Portfolio.load(inputs[0])
+    if not isinstance(portfolio, _core.Portfolio):
+        raise TypeError("attribute_portfolio() needs a progsurv.Portfolio or a path, not "
+                        f"{type(portfolio).__name__}")
+    organisations = _checks.whole("organisations", organisations, 2, _checks.MAX_REPLICATIONS)
+    seed = _checks.whole("seed", seed, 0, 2**64 - 1)
+    threads = _checks.whole("threads", threads, 0, _checks.MAX_THREADS)
+    shapley = _checks.flag("shapley", shapley)
+    if output is not None:
+        output = os.fspath(output)
+        _core.check_output_path(output, inputs, _checks.flag("force", force),
+                                _core.portfolio_attribution_filetype)
+    with _progress.reporting(progress, f"attributing {portfolio.name}",
+                             unit="organisations") as callback:
+        raw = _core.attribute_portfolio(portfolio, output or "", organisations, seed, threads,
+                                        shapley, callback)
+    return PortfolioAttribution(raw, output)
 
 
 def load_portfolio_attribution(path):

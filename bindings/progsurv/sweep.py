@@ -550,7 +550,14 @@ def attribute(scenario, replications=100_000, seed=1, threads=0, output=None, pr
     inputs = []
     if isinstance(scenario, (str, os.PathLike)):
         inputs.append(os.fspath(scenario))
+        if os.path.isfile(inputs[0]) and _core.is_portfolio_yaml(inputs[0]):
+            raise ValueError(f"{inputs[0]} is a portfolio file: progsurv.attribute_portfolio() "
+                             "attributes what its sharings cost (`progsurv attribute` takes "
+                             "either)")
         scenario = _core.Scenario.load(inputs[0])
+    if isinstance(scenario, _core.Portfolio):
+        raise TypeError("attribute() takes a scenario; for a portfolio use "
+                        "progsurv.attribute_portfolio()")
     if output is not None:
         # Before the work, as the command checks it.
         _core.check_output_path(os.fspath(output), inputs, _checks.flag("force", force),

@@ -570,3 +570,25 @@ def test_bound_portfolio_attributes_have_docstrings():
         if isinstance(member, property) and not (member.__doc__ or "").strip()
     ]
     assert not missing, missing
+
+
+def test_attribute_portfolio_from_python_is_the_command(tmp_path, ten_years):
+    # What `progsurv attribute PORTFOLIO -o` writes, with or without a file of its own.
+    out = tmp_path / "pa.h5"
+    a = progsurv.attribute_portfolio(TEN_YEARS, organisations=120, seed=3, output=out)
+    assert a.path == str(out) and a.organisations == 120 and a.has_shapley
+    run_cli("attribute", TEN_YEARS, "-n", 120, "--seed", 3, "-o", tmp_path / "cli.h5", "-q")
+    cli = progsurv.load_portfolio_attribution(tmp_path / "cli.h5")
+    for frame in ("costs", "shapley", "ranks"):
+        assert getattr(a, frame)().equals(getattr(cli, frame)()), frame
+    assert a.text() == cli.text()
+    mine = progsurv.attribute_portfolio(ten_years, organisations=120, seed=3, shapley=False)
+    assert mine.path is None and not mine.has_shapley
+    assert mine.costs().equals(a.costs())
+    # Its arguments are checked as portfolio()'s are, and attribute() points to it.
+    with pytest.raises(TypeError, match="organisations must be a whole number"):
+        progsurv.attribute_portfolio(TEN_YEARS, organisations=120.5)
+    with pytest.raises(ValueError, match="attribute_portfolio"):
+        progsurv.attribute(TEN_YEARS)
+    with pytest.raises(TypeError, match="attribute_portfolio"):
+        progsurv.attribute(ten_years)
