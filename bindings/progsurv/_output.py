@@ -281,7 +281,10 @@ def check_output_tables(folder, names, inputs=(), force=False):
 @contextlib.contextmanager
 def _committing():
     """Ctrl-C cannot split a commit from its report: while the rename runs, SIGINT is
-    ignored (the file is then written and the command says so)."""
+    ignored (the file is then written and the command says so). Under the command
+    (PROGSURV_CLI) it stays ignored until the process ends: after its first commit a
+    command has written something, and an interrupt while it prints what would otherwise
+    end it with "nothing written" and status 130."""
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread: signals are not ours to change
@@ -290,7 +293,8 @@ def _committing():
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if not os.environ.get("PROGSURV_CLI"):
+            signal.signal(signal.SIGINT, previous)
 
 
 def write_bytes(path, data, inputs=(), force=False, kind=None):

@@ -486,3 +486,32 @@ def test_a_replaced_output_is_said_and_a_variant_does_not_replace_its_scenario(t
     assert f"written: {tmp_path / 'b.html'} (replaced the file that was there)" in page.stdout
     assert f"written: {tmp_path / 'tables' / 'means.csv'} (replaced the file that was there)" \
         in csv.stdout
+
+
+@pytest.mark.parametrize("command", [True, False])
+def test_after_a_commit_ctrl_c_no_longer_ends_the_command(command):
+    # A report whose files were renamed into place and that was then interrupted while it
+    # printed said "interrupted; nothing written" and exited 130. Under the command
+    # (PROGSURV_CLI) a commit keeps SIGINT away until the end; in a Python session Ctrl-C is
+    # Python's again after it.
+    import sys
+
+    from conftest import PYTHON_DIR
+
+    code = ("import os, signal\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "from progsurv import _output\n"
+            "with _output._committing():\n"
+            "    pass\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "print('finished')\n")
+    env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR))
+    env.pop("PROGSURV_CLI", None)
+    if command:
+        env["PROGSURV_CLI"] = "1"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+    if command:
+        assert proc.returncode == 0 and "finished" in proc.stdout, proc.stderr
+    else:
+        assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr
