@@ -622,7 +622,7 @@ def _remedies_context(f):
                 metric_scale=100.0 if prob else 1.0, metric_fmt=".1f" if prob else ".3f",
                 metric_unit="%" if prob else "", change_unit=" pp" if prob else "",
                 has_target=r.target is not None,
-                unit=r.unit)
+                unit=r.unit, has_budget=not np.isnan(float(f.value("/@budget"))))
 
 
 def _seek_context(f):

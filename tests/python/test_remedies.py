@@ -1,6 +1,8 @@
 """progsurv.remedies against `progsurv remedies`: the same file at the same seed, the
 DataFrames derived from the raw sums, load dispatch, the GIL released, report and export."""
 
+import re
+
 import h5py
 import numpy as np
 import pandas as pd
@@ -164,6 +166,20 @@ def test_report_shows_the_file(cli_remedies, tmp_path):
         assert label in html
     # The target column's words are explained where they appear.
     assert "<em>undecided</em> when it stopped checking first" in html
+    # The settings say whether a budget left bundles out (this search had none).
+    assert "<tr><td>budget</td><td>none: every bundle could take part</td></tr>" in html
+
+
+def test_report_says_the_budget(tmp_path):
+    # A manager must see that dearer bundles were left out on purpose.
+    path = tmp_path / "budget.h5"
+    run_cli("remedies", BASELINE, REMEDIES, "--target", TARGET, "--budget", 7, "-n", 4000,
+            "--seed", SEED, "-q", "-o", path)
+    page = tmp_path / "budget.html"
+    run_cli("report", path, "-o", page)
+    text = re.sub(r"<[^>]+>", "", page.read_text())
+    assert "budgetat most 7 " in text
+    assert "dearer bundles were left out of the frontier and the answer" in text
 
 
 def test_export_writes_the_tables(cli_remedies, tmp_path):
