@@ -83,6 +83,11 @@ def _run_tables(path):
         "means": r.means().reset_index(),
         "convergence": r.convergence(),
     }
+    # Each table says what its numbers are per: the summary's mean value is per proposed
+    # programme, these means per started one (a manager compared 1.113 with 0.613).
+    for name, of in (("means", "started programmes"), ("time_decomposition", "started programmes"),
+                     ("value", "proposed programmes")):
+        out[name]["of"] = of
     if r.exact:
         # An exact solution has no sample: no counts, standard errors or intervals (the
         # file fills them with 0 or the value itself; a workbook must not show those).

@@ -149,6 +149,11 @@ def test_workbook_formats_shares_as_percentages_and_blanks_what_does_not_apply(e
         assert row["share"].value == f["outcomes/share"][0]
     means = book["means"]
     header = [c.value for c in means[1]]
+    # Each row says over which programmes: not the summary's per proposed programme.
+    assert means.cell(row=2, column=header.index("of") + 1).value == "started programmes"
+    value = book["value"]
+    assert value.cell(row=2, column=[c.value for c in value[1]].index("of") + 1).value == \
+        "proposed programmes"
     mean = means.cell(row=2, column=header.index("mean") + 1)
     # Not General (which shows 17 digits): 4 significant digits at the column's median.
     assert mean.number_format not in ("General", "") and "%" not in mean.number_format
