@@ -449,8 +449,35 @@ TEST(RemediesSearch, AtTheCapAnOpenTargetIsUndecidedNotOutOfReach) {
             std::string::npos)
       << text;
   EXPECT_EQ(text.find("was found to reach"), std::string::npos) << text;
-  EXPECT_NE(text.find("The closest is longer_tenure=four_times + faster_work"), std::string::npos)
+  // Its estimate (89.1%) reaches the target: named as such, not as "the closest".
+  EXPECT_NE(text.find("The cheapest whose estimate reaches it, not yet declared to, is "
+                      "longer_tenure=four_times + faster_work"),
+            std::string::npos)
       << text;
+}
+
+// Undecided at the cap, the answer names the cheapest frontier bundle whose estimate reaches
+// the target, not the one that overshoots it most (the dearest); with none reaching it, the
+// nearest.
+TEST(RemediesSearch, AnUndecidedAnswerNamesTheCheapestEstimateThatReaches) {
+  RemediesResult r;
+  r.target = Target::parse("completed>=0.5");
+  for (const double estimate : {0.30, 0.45, 0.52, 0.70, 0.90}) {
+    BundleResult b;
+    b.sums.n = 10;
+    b.sums.x = 10 * estimate;
+    b.sums.x2 = 10 * estimate * estimate;
+    r.bundles.push_back(b);
+  }
+  r.frontier = {0, 1, 2, 3, 4};
+  EXPECT_EQ(answer_bundle(r), 2);
+  r.frontier = {0, 1};
+  EXPECT_EQ(answer_bundle(r), 1);
+  r.target = Target::parse("completed<=0.4");
+  r.frontier = {4, 3, 1, 0};
+  EXPECT_EQ(answer_bundle(r), 0);
+  r.frontier = {4, 3};
+  EXPECT_EQ(answer_bundle(r), 3);
 }
 
 TEST(RemediesSearch, ABudgetLeavesCostlierBundlesOut) {

@@ -638,12 +638,15 @@ int answer_bundle(const RemediesResult& r) {
   if (!r.target) return r.best;
   if (r.chosen >= 0) return r.chosen;
   // The frontier's point estimates, not the best survivor: the best may sit within half the
-  // indifference zone of a cheaper frontier bundle, which the answer names instead.
+  // indifference zone of a cheaper frontier bundle, which the answer names instead. The
+  // cheapest (the frontier ascends in cost) whose estimate reaches the target, else the one
+  // that comes nearest: not the one that overshoots it most, the dearest.
   int closest = -1;
   double gap = std::numeric_limits<double>::infinity();
   for (int s : r.frontier) {
     const double v = bundle_value(r.bundles[static_cast<std::size_t>(s)].sums).estimate;
     const double g = r.target->at_least ? r.target->bound - v : v - r.target->bound;
+    if (g <= 0.0) return s;
     if (g < gap) gap = g, closest = s;
   }
   return closest;
@@ -885,7 +888,13 @@ std::string format_remedies(const RemediesResult& r) {
         os << "answer: no bundle" << (r.budget ? " within the budget" : "")
            << " was found to reach " << target << ".";
       }
-      if (named >= 0) os << " The closest is " << describe_bundle(named) << ".";
+      if (named >= 0) {
+        const double v = bundle_value(r.bundles[static_cast<std::size_t>(named)].sums).estimate;
+        const bool reaches = r.target->at_least ? v >= r.target->bound : v <= r.target->bound;
+        os << (reaches ? " The cheapest whose estimate reaches it, not yet declared to, is "
+                       : " The closest is ")
+           << describe_bundle(named) << ".";
+      }
       os << "\n";
     }
   } else if (r.best >= 0) {
