@@ -83,6 +83,19 @@ TEST(RemediesFile, ReadsRemediesOptionsAndSettings) {
   EXPECT_EQ(set.remedies[1].options[0].set[0].second, "{dist: exponential, mean: 5}");
 }
 
+// The scenario given where the remedies file belongs (the order swapped): said so.
+TEST(RemediesFile, AScenarioInItsPlaceIsNamed) {
+  try {
+    RemedySet::load(PROGSURV_SOURCE_DIR "/scenarios/baseline.yaml", closed_form());
+    FAIL() << "a scenario was read as a remedies file";
+  } catch (const ScenarioError& e) {
+    EXPECT_GT(e.line(), 0) << e.what();
+    EXPECT_NE(std::string(e.what()).find("this is a scenario file, not a remedies file"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(RemediesFile, BundlesTakeOneChoicePerRemedy) {
   const RemedySet set = parse(kTwo);
   EXPECT_EQ(bundle_product(set), 6u);

@@ -780,6 +780,20 @@ TEST(ScenarioErrors, PortfolioAndScenarioFilesNameEachOther) {
     EXPECT_NE(e.message().find("this is a scenario file"), std::string::npos) << e.what();
     EXPECT_NE(e.message().find("'progsurv run'"), std::string::npos) << e.what();
   }
+  // A remedies, sweep or fit file where a scenario belongs: said what it is, at its key.
+  const std::pair<const char*, const char*> others[] = {
+      {"/tests/data/remedies/baseline-remedies.yaml", "this is a remedies file"},
+      {"/scenarios/sweeps/baseline-oat.yaml", "this is a sweep or fit file"},
+      {"/scenarios/fits/baseline-4.yaml", "this is a sweep or fit file"}};
+  for (const auto& [file, words] : others) {
+    try {
+      Scenario::load(std::string(PROGSURV_SOURCE_DIR) + file);
+      ADD_FAILURE() << file << ": expected a ScenarioError";
+    } catch (const ScenarioError& e) {
+      EXPECT_GT(e.line(), 0) << e.what();
+      EXPECT_NE(e.message().find(words), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(ScenarioErrors, UnknownKeyListsAllowedKeys) {
@@ -978,6 +992,11 @@ TEST(ScenarioErrors, InvalidYamlSyntax) {
   EXPECT_SCENARIO_ERROR("horizon: 12\nphases: [1, 2\nsilos: {}\n", 3, 6, "",
                         "invalid YAML: end of sequence flow not found");
   EXPECT_SCENARIO_ERROR("horizon: 12\n  silos: 3\n", 2, 8, "", "invalid YAML");
+  // A tab that the parser reports as another error is named: the line and what to do.
+  EXPECT_SCENARIO_ERROR("levels:\n  vp:\n    tenure: {a: 1}\n\tclout: 0.3\n    approval: 1\n", 4, 2,
+                        "",
+                        "invalid YAML: end of map not found (line 4 is indented with a tab: YAML "
+                        "indents with spaces only)");
 }
 
 TEST(ScenarioErrors, UnreadableFile) {

@@ -66,6 +66,15 @@ class RemediesReader {
               "the remedies file is empty; it needs unit and remedies");
     MapReader top(r_, Field{root, root.Mark(), ""},
                   "a remedies file (a map with keys unit and remedies)");
+    // A scenario or portfolio given in the remedies file's place: say so, not "unknown key".
+    for (const char* key : {"phases", "sponsor_levels", "programmes"})
+      if (const auto* e = top.find(key))
+        r_.fail(e->key_mark, key,
+                std::string("this is a ") +
+                    (std::string(key) == "programmes" ? "portfolio" : "scenario") +
+                    " file, not a remedies file: 'progsurv remedies' takes the " +
+                    (std::string(key) == "programmes" ? "portfolio" : "scenario") +
+                    " first and the remedies file (unit, remedies) second");
     top.allow({"unit", "description", "remedies"});
     RemedySet set;
     set.source = r_.source();

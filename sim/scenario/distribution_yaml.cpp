@@ -235,7 +235,25 @@ YAML::Node load_yaml(const std::string& text, const std::string& source, bool on
                           "give exactly one");
     }
   } catch (const YAML::Exception& e) {
-    throw_at_mark(source, e, "invalid YAML: ");
+    // A tab in an indentation often shows as another error ("end of map not found"): name
+    // the first such line up to the error's, if the parser's words do not already.
+    std::string hint;
+    if (e.msg.find("tab") == std::string::npos) {
+      const int last = e.mark.is_null() ? std::numeric_limits<int>::max() : e.mark.line + 1;
+      std::istringstream lines(text);
+      std::string line;
+      for (int n = 1; n <= last && std::getline(lines, line); ++n) {
+        const std::size_t indent = line.find_first_not_of(" \t");
+        if (line.find('\t') < std::min(indent, line.size())) {
+          hint = " (line " + std::to_string(n) +
+                 " is indented with a tab: YAML indents with "
+                 "spaces only)";
+          break;
+        }
+      }
+    }
+    YAML::Exception located(e.mark, e.msg + hint);
+    throw_at_mark(source, located, "invalid YAML: ");
   }
   return root;
 }

@@ -146,6 +146,15 @@ class ScenarioReader {
               "this is a portfolio file (an organisation's programmes), not a scenario: run it "
               "with 'progsurv portfolio' (attribute, remedies, sweep and report take it too), "
               "or give one of the scenario files under its programmes");
+    // So are the other inputs a scenario is mistaken for: each by the key only it has.
+    if (const auto* e = top.find("remedies"))
+      r_.fail(e->key_mark, "remedies",
+              "this is a remedies file (remedies with their costs), not a scenario: give it "
+              "after the scenario, 'progsurv remedies SCENARIO.yaml REMEDIES.yaml'");
+    if (const auto* e = top.find("parameters"))
+      r_.fail(e->key_mark, "parameters",
+              "this is a sweep or fit file (parameters to vary or to fit), not a scenario: run "
+              "it with 'progsurv sweep' or 'progsurv fit'");
     top.allow({"name", "description", "horizon", "grid", "sponsor_levels", "sponsor",
                "initial_sponsor", "succession", "silos", "handoffs", "escalation", "phases",
                "patience", "budget", "customers", "scoping", "disengaged", "co_sponsors",
