@@ -363,6 +363,9 @@ std::string format_portfolio_summary(const PortfolioResult& r) {
                   s.rank_value[k].estimate, within_text.c_str());
     os << line;
   }
+  os << "  (completed within " << years(s.within)
+     << ": of the programmes of that rank launched early enough to be followed that long; at "
+        "late ranks they are few, so it can exceed 'completed')\n";
   if (templates > 1)
     os << "  (a launch rank counts programmes of any template: each template's own odds are in "
           "the table by programme)\n";
