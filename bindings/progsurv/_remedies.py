@@ -248,7 +248,8 @@ class RemediesResult(ResultBase, _core.RemediesResult):
     @property
     def shapley(self):
         """Each remedy's Shapley share of the gain of the bundle the answer names (the chosen
-        one; when none meets the target, the closest; without a target, the best):
+        one; when none meets the target, the cheapest frontier bundle whose estimate reaches
+        it, else the closest; without a target, the best):
         remedy (its label), share with its paired 95% interval (lower, upper) and se; the
         shares sum to the gain in .attrs["total"]. Empty when not computed.
 
